@@ -1,0 +1,86 @@
+// The registry of error codes: every error a client can receive, with its HTTP status and whether a retry can succeed.
+
+export interface ErrorSpec {
+  /** HTTP status used when the error is answered over HTTP. */
+  readonly status: number;
+  /** True when the same request may succeed later without change (after backoff or `retryAfterMs`). */
+  readonly retryable: boolean;
+  /** One line for docs/protocol.md and for humans. */
+  readonly description: string;
+}
+
+export const ERRORS = {
+  invalid_json: { status: 400, retryable: false, description: "The frame or body is not valid JSON." },
+  invalid_frame: {
+    status: 400,
+    retryable: false,
+    description: "The frame is not an object with a string `rid`, a string `op` and an object `args`.",
+  },
+  unknown_op: { status: 400, retryable: false, description: "The `op` is not an operation of this protocol version." },
+  validation_failed: {
+    status: 400,
+    retryable: false,
+    description: "The arguments break the operation's schema; `details.field` names the first offending field.",
+  },
+  weak_password: { status: 400, retryable: false, description: "The password is shorter than 8 characters or longer than 256." },
+  too_large: { status: 413, retryable: false, description: "A message body, frame or request exceeds its configured maximum." },
+  unauthorized: { status: 401, retryable: false, description: "No valid access token was presented." },
+  token_expired: {
+    status: 401,
+    retryable: false,
+    description: "The access token has expired: refresh it (`auth.refresh`) and try again.",
+  },
+  invalid_credentials: {
+    status: 401,
+    retryable: false,
+    description: "Unknown username or wrong password (the same answer for both).",
+  },
+  invalid_refresh_token: {
+    status: 401,
+    retryable: false,
+    description: "The refresh token is unknown, expired, already used or its session was revoked.",
+  },
+  forbidden: { status: 403, retryable: false, description: "The caller may not do this (for example: not an admin)." },
+  not_member: { status: 403, retryable: false, description: "The caller is not a member of the conversation." },
+  not_found: {
+    status: 404,
+    retryable: false,
+    description: "The user or conversation does not exist (or is not visible to the caller).",
+  },
+  username_taken: { status: 409, retryable: false, description: "Another account already uses this username." },
+  conflict: {
+    status: 409,
+    retryable: false,
+    description: "The request conflicts with the current state (for example: already a member).",
+  },
+  group_full: { status: 409, retryable: false, description: "Adding these members would exceed the group size limit." },
+  already_authenticated: { status: 409, retryable: false, description: "`hello` was sent twice on one connection." },
+  rate_limited: { status: 429, retryable: true, description: "Too many requests; wait `retryAfterMs` before retrying." },
+  internal: {
+    status: 500,
+    retryable: true,
+    description: "An unexpected server error; nothing was committed unless an ack was sent.",
+  },
+  unavailable: {
+    status: 503,
+    retryable: true,
+    description: "A backing service (store or bus) is unavailable; nothing was committed; retry with backoff.",
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+/** The error object carried in `error` frames and HTTP error bodies. */
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  retryAfterMs?: number;
+  details?: { field?: string; [key: string]: unknown };
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERRORS, value);
+}

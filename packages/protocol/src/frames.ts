@@ -1,0 +1,44 @@
+// The wire envelope: the one frame a client sends and the three a server sends, over every transport.
+
+import type { ErrorBody } from "./errors.js";
+import type { Message, Presence, ReceiptState } from "./model.js";
+import type { OpArgs, OpName, OpResult } from "./operations.js";
+
+/** Client → server: a request. `rid` is chosen by the client and echoed in the answer. */
+export interface RequestFrame<K extends OpName = OpName> {
+  rid: string;
+  op: K;
+  args: OpArgs<K>;
+}
+
+/** Server → client: the successful answer to the request with the same `rid`. */
+export interface ResultFrame<K extends OpName = OpName> {
+  type: "result";
+  rid: string;
+  result: OpResult<K>;
+}
+
+/** Server → client: the failed answer to a request; `rid` is null when the request could not be read. */
+export interface ErrorFrame {
+  type: "error";
+  rid: string | null;
+  error: ErrorBody;
+}
+
+export interface EventMap {
+  /** A new entry in a conversation the recipient belongs to (text or system). */
+  message: Message;
+  /** Watermarks that moved, coalesced per conversation. */
+  receipts: { conversationId: string; receipts: ReceiptState[] };
+  /** A member started or stopped typing; `typing: true` expires by itself after `expiresInMs`. */
+  typing: { conversationId: string; userId: string; typing: boolean; expiresInMs: number };
+  /** A user the recipient subscribed to went online or offline. */
+  presence: Presence;
+}
+
+export type EventName = keyof EventMap;
+
+/** Server → client: a server-initiated event. */
+export type EventFrame = { [K in EventName]: { type: "event"; event: K; data: EventMap[K] } }[EventName];
+
+export type ServerFrame = ResultFrame | ErrorFrame | EventFrame;

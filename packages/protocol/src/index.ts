@@ -1,0 +1,7 @@
+// Public surface of @parley/protocol.
+export * from "./close-codes.js";
+export * from "./errors.js";
+export * from "./frames.js";
+export * from "./model.js";
+export * from "./operations.js";
+export * from "./version.js";

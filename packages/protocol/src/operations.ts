@@ -1,0 +1,252 @@
+// Every request a client can make: its name, argument schema, result type, transport(s) and HTTP route.
+
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import type { Conversation, ConversationSummary, Limits, Member, Message, Presence, ReceiptState, Role, User } from "./model.js";
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
+const Seq = Type.Integer({ minimum: 0 });
+const Username = Type.String({ minLength: 3, maxLength: 32, pattern: "^[a-z0-9_]+$" });
+const DisplayName = Type.String({ minLength: 1, maxLength: 64 });
+const Password = Type.String();
+const DeviceName = Type.String({ maxLength: 64 });
+const Title = Type.String({ minLength: 1, maxLength: 128 });
+const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("member")]);
+const UserIds = Type.Array(Id, { minItems: 1, maxItems: 500, uniqueItems: true });
+
+export const schemas = {
+  hello: Type.Object(
+    {
+      versions: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16 }),
+      token: Type.Optional(Type.String({ maxLength: 4096 })),
+    },
+    { additionalProperties: false },
+  ),
+  ping: Type.Object({}, { additionalProperties: false }),
+  "auth.register": Type.Object(
+    { username: Username, password: Password, displayName: Type.Optional(DisplayName), deviceName: Type.Optional(DeviceName) },
+    { additionalProperties: false },
+  ),
+  "auth.login": Type.Object(
+    {
+      username: Type.String({ maxLength: 64 }),
+      password: Type.String({ maxLength: 1024 }),
+      deviceName: Type.Optional(DeviceName),
+    },
+    { additionalProperties: false },
+  ),
+  "auth.refresh": Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+  "auth.logout": Type.Object({}, { additionalProperties: false }),
+  "me.get": Type.Object({}, { additionalProperties: false }),
+  "me.update": Type.Object({ displayName: DisplayName }, { additionalProperties: false }),
+  "users.get": Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+  "users.getMany": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  "contacts.list": Type.Object({}, { additionalProperties: false }),
+  "contacts.add": Type.Object({ userId: Id }, { additionalProperties: false }),
+  "contacts.remove": Type.Object({ userId: Id }, { additionalProperties: false }),
+  "conversations.list": Type.Object({}, { additionalProperties: false }),
+  "conversations.get": Type.Object({ conversationId: Id }, { additionalProperties: false }),
+  "conversations.openDirect": Type.Object({ userId: Id }, { additionalProperties: false }),
+  "conversations.createGroup": Type.Object(
+    { title: Title, memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }) },
+    { additionalProperties: false },
+  ),
+  "conversations.rename": Type.Object({ conversationId: Id, title: Title }, { additionalProperties: false }),
+  "conversations.leave": Type.Object({ conversationId: Id }, { additionalProperties: false }),
+  "members.add": Type.Object({ conversationId: Id, userIds: UserIds }, { additionalProperties: false }),
+  "members.remove": Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
+  "members.setRole": Type.Object({ conversationId: Id, userId: Id, role: RoleSchema }, { additionalProperties: false }),
+  "messages.send": Type.Object(
+    { conversationId: Id, clientId: Type.String({ minLength: 1, maxLength: 64 }), body: Type.String({ minLength: 1 }) },
+    { additionalProperties: false },
+  ),
+  "messages.history": Type.Object(
+    {
+      conversationId: Id,
+      before: Type.Optional(Seq),
+      after: Type.Optional(Seq),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    },
+    { additionalProperties: false },
+  ),
+  sync: Type.Object(
+    {
+      cursors: Type.Record(Type.String({ maxLength: 64 }), Seq),
+      receiptsSince: Type.Optional(Type.Integer({ minimum: 0 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+    },
+    { additionalProperties: false },
+  ),
+  "receipts.mark": Type.Object(
+    { conversationId: Id, delivered: Type.Optional(Seq), read: Type.Optional(Seq) },
+    { additionalProperties: false },
+  ),
+  typing: Type.Object({ conversationId: Id, typing: Type.Boolean() }, { additionalProperties: false }),
+  "presence.query": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  "presence.subscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  "presence.unsubscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+} satisfies Record<string, TSchema>;
+
+export type OpName = keyof typeof schemas;
+export type OpArgs<K extends OpName> = Static<(typeof schemas)[K]>;
+
+export interface AuthResult {
+  user: User;
+  sessionId: string;
+  accessToken: string;
+  /** Access token lifetime in seconds. */
+  expiresIn: number;
+  refreshToken: string;
+}
+
+export interface SyncConversation {
+  conversationId: string;
+  membership: "member" | "left";
+  /** Newest sequence number visible to the caller. */
+  lastSeq: number;
+  /** Messages after the cursor, ascending by seq, without gaps; may stop short of `lastSeq` when `hasMore`. */
+  messages: Message[];
+  /** Current members' roles and watermarks. */
+  members: Member[];
+}
+
+export interface SyncResult {
+  conversations: SyncConversation[];
+  /** True when some conversation was cut short by `limit`: call again with the advanced cursors. */
+  hasMore: boolean;
+  /** Pass as `receiptsSince` on the next sync to receive receipt changes made after this response. */
+  serverTime: number;
+}
+
+export interface Welcome {
+  version: number;
+  user: User;
+  sessionId: string;
+  connectionId: string;
+  serverTime: number;
+  limits: Limits;
+}
+
+export interface OpResults {
+  hello: Welcome;
+  ping: { serverTime: number };
+  "auth.register": AuthResult;
+  "auth.login": AuthResult;
+  "auth.refresh": AuthResult;
+  "auth.logout": Record<string, never>;
+  "me.get": User;
+  "me.update": User;
+  "users.get": User;
+  "users.getMany": { users: User[] };
+  "contacts.list": { contacts: User[] };
+  "contacts.add": { contacts: User[] };
+  "contacts.remove": { contacts: User[] };
+  "conversations.list": { conversations: ConversationSummary[] };
+  "conversations.get": ConversationSummary;
+  "conversations.openDirect": Conversation;
+  "conversations.createGroup": Conversation;
+  "conversations.rename": { message: Message };
+  "conversations.leave": { message: Message };
+  "members.add": { message: Message };
+  "members.remove": { message: Message };
+  "members.setRole": { message: Message };
+  "messages.send": MessageAck;
+  "messages.history": { messages: Message[]; hasMore: boolean };
+  sync: SyncResult;
+  "receipts.mark": ReceiptState;
+  typing: Record<string, never>;
+  "presence.query": { presence: Presence[] };
+  "presence.subscribe": { presence: Presence[] };
+  "presence.unsubscribe": Record<string, never>;
+}
+
+export type OpResult<K extends OpName> = OpResults[K];
+
+export interface MessageAck {
+  id: string;
+  conversationId: string;
+  seq: number;
+  clientId: string;
+  createdAt: number;
+  /** True when this clientId had already been stored: the original ack is returned and nothing new is stored. */
+  duplicate: boolean;
+}
+
+export type Transport = "ws" | "http";
+
+export interface OpSpec {
+  /** `public` operations need no token; `hello` is the WebSocket handshake itself. */
+  auth: "public" | "user";
+  transports: readonly Transport[];
+  http?: { method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE"; path: string };
+}
+
+const both: readonly Transport[] = ["ws", "http"];
+
+export const operations: Record<OpName, OpSpec> = {
+  hello: { auth: "public", transports: ["ws"] },
+  ping: { auth: "user", transports: ["ws"] },
+  "auth.register": { auth: "public", transports: ["http"], http: { method: "POST", path: "/v1/auth/register" } },
+  "auth.login": { auth: "public", transports: ["http"], http: { method: "POST", path: "/v1/auth/login" } },
+  "auth.refresh": { auth: "public", transports: ["http"], http: { method: "POST", path: "/v1/auth/refresh" } },
+  "auth.logout": { auth: "user", transports: ["http"], http: { method: "POST", path: "/v1/auth/logout" } },
+  "me.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/me" } },
+  "me.update": { auth: "user", transports: both, http: { method: "PATCH", path: "/v1/me" } },
+  "users.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/users/by-username/:username" } },
+  "users.getMany": { auth: "user", transports: both, http: { method: "POST", path: "/v1/users/lookup" } },
+  "contacts.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/contacts" } },
+  "contacts.add": { auth: "user", transports: both, http: { method: "PUT", path: "/v1/contacts/:userId" } },
+  "contacts.remove": { auth: "user", transports: both, http: { method: "DELETE", path: "/v1/contacts/:userId" } },
+  "conversations.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/conversations" } },
+  "conversations.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/conversations/:conversationId" } },
+  "conversations.openDirect": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/direct" } },
+  "conversations.createGroup": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/group" } },
+  "conversations.rename": {
+    auth: "user",
+    transports: both,
+    http: { method: "PATCH", path: "/v1/conversations/:conversationId" },
+  },
+  "conversations.leave": {
+    auth: "user",
+    transports: both,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/leave" },
+  },
+  "members.add": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/:conversationId/members" } },
+  "members.remove": {
+    auth: "user",
+    transports: both,
+    http: { method: "DELETE", path: "/v1/conversations/:conversationId/members/:userId" },
+  },
+  "members.setRole": {
+    auth: "user",
+    transports: both,
+    http: { method: "PATCH", path: "/v1/conversations/:conversationId/members/:userId" },
+  },
+  "messages.send": {
+    auth: "user",
+    transports: both,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages" },
+  },
+  "messages.history": {
+    auth: "user",
+    transports: both,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/messages" },
+  },
+  sync: { auth: "user", transports: both, http: { method: "POST", path: "/v1/sync" } },
+  "receipts.mark": {
+    auth: "user",
+    transports: both,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/receipts" },
+  },
+  typing: { auth: "user", transports: ["ws"] },
+  "presence.query": { auth: "user", transports: both, http: { method: "POST", path: "/v1/presence/query" } },
+  "presence.subscribe": { auth: "user", transports: ["ws"] },
+  "presence.unsubscribe": { auth: "user", transports: ["ws"] },
+};
+
+export const OP_NAMES = Object.keys(schemas) as OpName[];
+
+export function isOpName(value: unknown): value is OpName {
+  return typeof value === "string" && Object.hasOwn(schemas, value);
+}
+
+export type { Role };

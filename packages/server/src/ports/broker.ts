@@ -1,0 +1,32 @@
+// The bus port: topic-based fan-out between the nodes of a deployment (immediacy, not durability).
+
+/**
+ * What travels on the bus. `frame` carries an already-serialized server frame so that a message is encoded once
+ * however many devices receive it.
+ */
+export type BusMessage =
+  /** Deliver a serialized frame to every local device of the topic's user, except `exceptConnection`. */
+  | { type: "frame"; frame: string; exceptConnection?: string }
+  /** A conversation's member list changed: drop cached copies. */
+  | { type: "members-changed"; conversationId: string }
+  /** A device session was revoked: close its connections. */
+  | { type: "session-revoked"; sessionId: string };
+
+export type BusHandler = (message: BusMessage) => void;
+
+/** Topic names. Users' devices listen on `user:<id>`, presence watchers on `presence:<id>`, every node on `system`. */
+export const topics = {
+  user: (userId: string) => `user:${userId}`,
+  presence: (userId: string) => `presence:${userId}`,
+  system: "system",
+} as const;
+
+export interface Broker {
+  /** Publishes to each topic; resolves when the bus accepted them (not when they were delivered). */
+  publish(topics: readonly string[], message: BusMessage): Promise<void>;
+  /** Registers the node's single handler for a topic (a second subscribe to the same topic is a no-op). */
+  subscribe(topic: string, handler: BusHandler): Promise<void>;
+  unsubscribe(topic: string): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

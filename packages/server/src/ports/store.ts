@@ -1,0 +1,198 @@
+// The storage ports: accounts, conversations and the per-conversation message sequence.
+// Durability lives here: a message is acknowledged only after an adapter has committed it with its sequence number.
+
+import type { Conversation, ConversationKind, Member, Message, ReceiptState, Role, SystemEvent, User } from "@parley/protocol";
+
+/** A store precondition failed; services map `code` to a protocol error. */
+export class StoreError extends Error {
+  constructor(
+    readonly code: "username_taken" | "not_found" | "not_member" | "conflict" | "group_full",
+    message: string,
+  ) {
+    super(message);
+    this.name = "StoreError";
+  }
+}
+
+export interface UserRecord extends User {
+  passwordHash: string;
+  lastSeenAt: number | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  deviceName: string;
+  /** SHA-256 (hex) of the current refresh secret. */
+  refreshHash: string;
+  /** SHA-256 of the secret it replaced: presenting it again reveals a stolen token. */
+  previousRefreshHash: string | null;
+  createdAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface AccountStore {
+  /** Throws StoreError("username_taken") when the username exists. */
+  createUser(user: {
+    id: string;
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    createdAt: number;
+  }): Promise<UserRecord>;
+  getUserById(id: string): Promise<UserRecord | undefined>;
+  getUserByUsername(username: string): Promise<UserRecord | undefined>;
+  /** Existing users among `ids`, in any order; unknown ids are left out. */
+  getUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
+  updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined>;
+  setLastSeen(userId: string, at: number): Promise<void>;
+
+  createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /** Compare-and-swap: replaces the refresh hash only if it still equals `expectedHash`; false otherwise. */
+  rotateRefresh(sessionId: string, expectedHash: string, newHash: string, expiresAt: number): Promise<boolean>;
+  revokeSession(id: string, at: number): Promise<void>;
+
+  /** Idempotent. */
+  addContact(ownerId: string, contactId: string, at: number): Promise<void>;
+  /** Idempotent. */
+  removeContact(ownerId: string, contactId: string): Promise<void>;
+  listContacts(ownerId: string): Promise<UserRecord[]>;
+  /**
+   * The subset of `targetIds` whose presence `viewerId` may see: users who currently share a conversation with the
+   * viewer, or who have the viewer in their contacts. The viewer always sees themself.
+   */
+  filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]>;
+}
+
+export interface ConversationRecord {
+  id: string;
+  kind: ConversationKind;
+  title: string | null;
+  createdAt: number;
+  /** Sequence number of the newest entry (0 for none). */
+  lastSeq: number;
+}
+
+export interface MemberRecord extends Member {
+  conversationId: string;
+  /** Seq of the event that ended the membership (removal or leave), null while a member. */
+  leftSeq: number | null;
+  /** When the watermarks last moved (ms). */
+  receiptAt: number;
+}
+
+/** A membership change, applied atomically together with the system message that records it. */
+export type MembershipChange =
+  | { type: "add"; userIds: string[]; maxMembers: number }
+  | { type: "remove"; userId: string }
+  | { type: "leave" }
+  | { type: "role"; userId: string; role: Role }
+  | { type: "rename"; title: string };
+
+export interface ConversationStore {
+  /** Exactly one direct conversation per pair: returns the existing one (created: false) when there is one. */
+  openDirect(input: { id: string; userA: string; userB: string; createdAt: number; messageId: string }): Promise<{
+    conversation: ConversationRecord;
+    created: boolean;
+  }>;
+  /** Creates the group with `ownerId` as owner and the others as members, and appends `conversation.created` as seq 1. */
+  createGroup(input: {
+    id: string;
+    title: string;
+    ownerId: string;
+    memberIds: string[];
+    createdAt: number;
+    messageId: string;
+  }): Promise<{ conversation: ConversationRecord; message: Message }>;
+  getConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** Current members (leftSeq null), with watermarks. */
+  getMembers(conversationId: string): Promise<MemberRecord[]>;
+  /** The user's membership row, including a past one (leftSeq set); undefined if never a member. */
+  getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined>;
+  /** Every membership row of the user (current and past), with its conversation. */
+  listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]>;
+  /**
+   * Applies the change and appends its system message in one transaction; `actorId` must be a current member.
+   * Throws StoreError: not_found (conversation), not_member (actor or target not a current member), conflict
+   * (every user to add is already a member), group_full (would exceed maxMembers).
+   * `add` skips users that are already members and re-admits past members with a new joinedSeq.
+   */
+  applyMembershipChange(input: {
+    conversationId: string;
+    actorId: string;
+    change: MembershipChange;
+    createdAt: number;
+    messageId: string;
+  }): Promise<Message>;
+}
+
+export interface MessageDraft {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  clientId: string;
+  body: string;
+  createdAt: number;
+}
+
+export type AppendOutcome =
+  | { ok: true; message: Message; duplicate: boolean }
+  | { ok: false; code: "not_member" | "not_found"; message: string };
+
+export interface HistoryQuery {
+  conversationId: string;
+  /** Only seq > afterSeq. */
+  afterSeq?: number;
+  /** Only seq < beforeSeq. */
+  beforeSeq?: number;
+  /** Inclusive visibility window of the reader. */
+  minSeq: number;
+  maxSeq: number;
+  limit: number;
+  /** `asc` returns the first `limit` matches; `desc` the last `limit` (the result is ascending either way). */
+  direction: "asc" | "desc";
+}
+
+export interface MessageStore {
+  /**
+   * Appends text messages, many at once (group commit): each gets the next seq of its conversation in the same
+   * transaction that stores it. A draft whose (senderId, clientId) was stored before yields the original message
+   * with duplicate: true and stores nothing. A sender that is not a current member gets not_member. Outcomes are in
+   * draft order. Drafts of one conversation get increasing seqs in draft order.
+   */
+  appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]>;
+  /** Messages in the window, ascending by seq. */
+  getHistory(query: HistoryQuery): Promise<Message[]>;
+  /** Newest message with seq ≤ maxSeq, or null. */
+  getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null>;
+  /** Count of messages with afterSeq < seq ≤ maxSeq whose sender is not `userId`. */
+  countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number>;
+}
+
+export interface ReceiptUpdate {
+  conversationId: string;
+  userId: string;
+  /** Proposed watermarks; the store keeps max(old, new), clamped to the conversation's lastSeq, read ≤ delivered is lifted. */
+  deliveredSeq: number;
+  readSeq: number;
+  at: number;
+}
+
+export interface ReceiptStore {
+  /**
+   * Applies the updates in one transaction. Watermarks only move forward; read implies delivered
+   * (deliveredSeq ≥ readSeq always). Returns, per update, the resulting state and whether it changed.
+   * Updates for users who are not current members are ignored (changed: false, state zeros).
+   */
+  updateReceipts(updates: readonly ReceiptUpdate[]): Promise<{ conversationId: string; state: ReceiptState; changed: boolean }[]>;
+}
+
+export interface Store extends AccountStore, ConversationStore, MessageStore, ReceiptStore {
+  /** Cheap round trip for readiness checks. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { Conversation, SystemEvent };
