@@ -1,0 +1,114 @@
+// The SQLite schema as an ordered list of migrations, applied at startup and tracked in `PRAGMA user_version`.
+
+import type { Database } from "better-sqlite3";
+
+export interface Migration {
+  /** 1, 2, 3…: the `user_version` the database has once this migration is applied. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Append only: a released migration is never edited, because databases in the field already ran it.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        device_name TEXT NOT NULL,
+        refresh_hash TEXT NOT NULL,
+        previous_refresh_hash TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX sessions_user ON sessions (user_id);
+
+      CREATE TABLE contacts (
+        owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        contact_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (owner_id, contact_id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- direct_key ("smallerId:largerId") makes "one direct conversation per pair" a constraint, not a hope.
+      CREATE TABLE conversations (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('direct', 'group')),
+        title TEXT,
+        direct_key TEXT UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE members (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+        joined_seq INTEGER NOT NULL,
+        left_seq INTEGER,
+        delivered_seq INTEGER NOT NULL DEFAULT 0,
+        read_seq INTEGER NOT NULL DEFAULT 0,
+        receipt_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+      -- Serves listMemberships and the viewer side of the presence visibility join.
+      CREATE INDEX members_user ON members (user_id, conversation_id);
+
+      -- Clustered by (conversation, seq): history pages are contiguous range scans. No foreign keys here on purpose:
+      -- the membership check on append already guarantees both, and FK probes would cost the hot path.
+      CREATE TABLE messages (
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        client_id TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('text', 'system')),
+        body TEXT,
+        event_json TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+      ) STRICT, WITHOUT ROWID;
+      -- The idempotency key of sends; system events (client_id NULL) stay out of it.
+      CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
+    `,
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * Brings the database up to SCHEMA_VERSION, each migration in its own transaction together with the version bump,
+ * so a crash mid-way leaves a database that the next start resumes. Returns how many migrations ran (0 when current).
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    // An older build must not write to a schema it does not understand.
+    throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
+  }
+  let applied = 0;
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${Math.trunc(migration.version)}`);
+    })();
+    applied++;
+  }
+  return applied;
+}

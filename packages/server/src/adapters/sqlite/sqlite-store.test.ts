@@ -1,0 +1,178 @@
+// Runs the Store contract against SqliteStore, plus what only a file-backed SQLite store can get wrong.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { runStoreContract } from "../../ports/store.contract.js";
+import type { MessageDraft } from "../../ports/store.js";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
+import { SqliteStore } from "./sqlite-store.js";
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "parley-sqlite-"));
+}
+
+{
+  let dir = "";
+  runStoreContract(
+    "SqliteStore",
+    async () => {
+      dir = tempDir();
+      return SqliteStore.open(join(dir, "store.db"));
+    },
+    async (store) => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  );
+}
+
+runStoreContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
+
+describe("SqliteStore on disk", () => {
+  let dir: string;
+  before(() => {
+    dir = tempDir();
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  let n = 0;
+  const draft = (conversationId: string, senderId: string): MessageDraft => ({
+    id: `m${++n}`,
+    conversationId,
+    senderId,
+    clientId: `c${n}`,
+    body: `hello ${n}`,
+    createdAt: 1_700_000_000_000 + n,
+  });
+
+  async function seed(store: SqliteStore): Promise<void> {
+    for (const id of ["alice", "bob"]) {
+      await store.createUser({ id, username: id, displayName: id, passwordHash: "h", createdAt: 1 });
+    }
+    await store.createGroup({ id: "g", title: "G", ownerId: "alice", memberIds: ["bob"], createdAt: 2, messageId: "m0" });
+  }
+
+  it("creates the parent directory and keeps data across close and reopen, seqs continuing", async () => {
+    const path = join(dir, "nested", "deeper", "parley.db");
+    const first = SqliteStore.open(path);
+    await seed(first);
+    const appended = await first.appendMessages([draft("g", "alice"), draft("g", "bob"), draft("g", "alice")]);
+    assert.deepEqual(
+      appended.map((o) => o.ok && o.message.seq),
+      [2, 3, 4],
+    );
+    await first.close();
+    await first.close(); // idempotent
+    assert.ok(existsSync(path));
+
+    const second = SqliteStore.open(path);
+    assert.equal((await second.getConversation("g"))?.lastSeq, 4);
+    assert.equal((await second.getUserByUsername("bob"))?.id, "bob");
+    const [next] = await second.appendMessages([draft("g", "bob")]);
+    assert.equal(next?.ok && next.message.seq, 5);
+    // The idempotency key survives the restart too.
+    const resend = { ...draft("g", "alice"), clientId: "c1" };
+    const [dup] = await second.appendMessages([resend]);
+    assert.equal(dup?.ok && dup.duplicate, true);
+    assert.equal(dup?.ok && dup.message.seq, 2);
+    const history = await second.getHistory({ conversationId: "g", minSeq: 1, maxSeq: 100, limit: 100, direction: "asc" });
+    assert.deepEqual(
+      history.map((m) => m.seq),
+      [1, 2, 3, 4, 5],
+    );
+    await second.close();
+  });
+
+  it("uses WAL with foreign keys on", async () => {
+    const store = SqliteStore.open(join(dir, "pragmas.db"));
+    assert.equal(store.db.pragma("journal_mode", { simple: true }), "wal");
+    assert.equal(store.db.pragma("foreign_keys", { simple: true }), 1);
+    assert.equal(store.db.pragma("synchronous", { simple: true }), 1);
+    await store.close();
+  });
+
+  it("applies migrations once and refuses a schema newer than the build", () => {
+    const path = join(dir, "migrations.db");
+    const db = new Database(path);
+    assert.equal(migrate(db), MIGRATIONS.length);
+    assert.equal(migrate(db), 0);
+    assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    db.close();
+
+    // Opening an already migrated file runs nothing and keeps the version.
+    const store = new SqliteStore(new Database(path));
+    assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+    store.db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    store.db.close();
+    assert.throws(() => SqliteStore.open(path), /newer than this build/);
+  });
+
+  it("resumes an interrupted upgrade from the last applied version", () => {
+    const db = new Database(":memory:");
+    const extra = { version: SCHEMA_VERSION + 1, name: "test", sql: "CREATE TABLE extra (x INTEGER) STRICT;" };
+    assert.equal(migrate(db), MIGRATIONS.length);
+    assert.equal(migrate(db, [...MIGRATIONS, extra]), 1);
+    assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION + 1);
+    const broken = { version: SCHEMA_VERSION + 2, name: "broken", sql: "CREATE TABLE extra (x INTEGER);" };
+    assert.throws(() => migrate(db, [...MIGRATIONS, extra, broken]));
+    // The failed migration rolled back with its version bump.
+    assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION + 1);
+    db.close();
+  });
+
+  it("leaves the seq cache consistent when a batch rolls back", async () => {
+    const store = SqliteStore.open(":memory:");
+    await seed(store);
+    // A trigger makes the third insert of the batch fail after two have been assigned seqs.
+    store.db.exec(
+      "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+    );
+    await assert.rejects(
+      store.appendMessages([draft("g", "alice"), draft("g", "bob"), { ...draft("g", "alice"), body: "boom" }]),
+      /boom/,
+    );
+    assert.equal((await store.getConversation("g"))?.lastSeq, 1);
+    const [next] = await store.appendMessages([draft("g", "alice")]);
+    assert.equal(next?.ok && next.message.seq, 2);
+
+    // The same for a membership change whose system message cannot be stored.
+    store.db.exec(
+      "CREATE TRIGGER boom2 BEFORE INSERT ON messages WHEN NEW.kind = 'system' BEGIN SELECT RAISE(ABORT, 'boom2'); END",
+    );
+    await assert.rejects(
+      store.applyMembershipChange({
+        conversationId: "g",
+        actorId: "alice",
+        change: { type: "rename", title: "X" },
+        createdAt: 3,
+        messageId: "sys",
+      }),
+      /boom2/,
+    );
+    assert.equal((await store.getConversation("g"))?.title, "G");
+    const [later] = await store.appendMessages([draft("g", "bob")]);
+    assert.equal(later?.ok && later.message.seq, 3);
+    await store.close();
+  });
+
+  it("recovers from a second writer instead of reusing a seq", async () => {
+    const path = join(dir, "two-writers.db");
+    const a = SqliteStore.open(path);
+    await seed(a);
+    await a.appendMessages([draft("g", "alice")]);
+    const b = SqliteStore.open(path);
+    await b.appendMessages([draft("g", "bob")]);
+    // a's cache still says 2: the colliding insert must fail, and the retry must see the committed 3.
+    await assert.rejects(a.appendMessages([draft("g", "alice")]), /UNIQUE|PRIMARY/);
+    const [retry] = await a.appendMessages([draft("g", "alice")]);
+    assert.equal(retry?.ok && retry.message.seq, 4);
+    await b.close();
+    await a.close();
+  });
+});

@@ -1,0 +1,657 @@
+// The embedded Store: accounts, conversations, messages and receipts in one SQLite file (better-sqlite3, WAL).
+
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { ConversationKind, Message, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import Database from "better-sqlite3";
+import {
+  type AppendOutcome,
+  type ConversationRecord,
+  type HistoryQuery,
+  type MemberRecord,
+  type MessageDraft,
+  type ReceiptUpdate,
+  type SessionRecord,
+  type Store,
+  StoreError,
+  type UserRecord,
+} from "../../ports/store.js";
+import { migrate } from "./migrations.js";
+
+/** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
+const BUSY_TIMEOUT_MS = 5000;
+
+interface MessageRow {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  clientId: string | null;
+  kind: "text" | "system";
+  body: string | null;
+  eventJson: string | null;
+  createdAt: number;
+}
+
+interface MembershipRow extends MemberRecord {
+  kind: ConversationKind;
+  title: string | null;
+  conversationCreatedAt: number;
+  lastSeq: number;
+}
+
+// Columns are aliased to the records' camelCase names so rows need no mapping (messages aside: their event is JSON).
+const USER_COLUMNS =
+  "id, username, display_name AS displayName, password_hash AS passwordHash, created_at AS createdAt, last_seen_at AS lastSeenAt";
+const SESSION_COLUMNS =
+  "id, user_id AS userId, device_name AS deviceName, refresh_hash AS refreshHash, " +
+  "previous_refresh_hash AS previousRefreshHash, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt";
+const CONVERSATION_COLUMNS = "id, kind, title, created_at AS createdAt, last_seq AS lastSeq";
+const MEMBER_COLUMNS =
+  "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
+  "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
+const MESSAGE_COLUMNS =
+  "id, conversation_id AS conversationId, seq, sender_id AS senderId, client_id AS clientId, kind, body, " +
+  "event_json AS eventJson, created_at AS createdAt";
+
+function prepareStatements(db: Database.Database) {
+  return {
+    ping: db.prepare<[], number>("SELECT 1").pluck(),
+
+    insertUser: db.prepare<[string, string, string, string, number]>(
+      "INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    ),
+    userById: db.prepare<[string], UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`),
+    userByUsername: db.prepare<[string], UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?`),
+    // A JSON array parameter gives a variable-length IN list without preparing a statement per length.
+    usersByIds: db.prepare<[string], UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`,
+    ),
+    updateDisplayName: db.prepare<[string, string], UserRecord>(
+      `UPDATE users SET display_name = ? WHERE id = ? RETURNING ${USER_COLUMNS}`,
+    ),
+    setLastSeen: db.prepare<[number, string]>("UPDATE users SET last_seen_at = ? WHERE id = ?"),
+
+    insertSession: db.prepare<[string, string, string, string, number, number]>(
+      "INSERT INTO sessions (id, user_id, device_name, refresh_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    sessionById: db.prepare<[string], SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`),
+    rotateRefresh: db.prepare<[string, number, string, string]>(
+      "UPDATE sessions SET previous_refresh_hash = refresh_hash, refresh_hash = ?, expires_at = ? " +
+        "WHERE id = ? AND refresh_hash = ?",
+    ),
+    // The first revocation time is kept: it is when the device lost access.
+    revokeSession: db.prepare<[number, string]>("UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
+
+    addContact: db.prepare<[string, string, number]>(
+      "INSERT INTO contacts (owner_id, contact_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    removeContact: db.prepare<[string, string]>("DELETE FROM contacts WHERE owner_id = ? AND contact_id = ?"),
+    listContacts: db.prepare<[string], UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT contact_id FROM contacts WHERE owner_id = ?) ORDER BY username`,
+    ),
+    presenceVisible: db.prepare<{ viewer: string; targets: string }, string>(
+      `SELECT t.value FROM json_each(@targets) AS t
+       WHERE t.value = @viewer
+          OR EXISTS (SELECT 1 FROM members AS mine
+                     JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.value
+                     WHERE mine.user_id = @viewer AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
+          OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.value AND contact_id = @viewer)`,
+    ).pluck(),
+
+    insertConversation: db.prepare<[string, ConversationKind, string | null, string | null, number, number]>(
+      "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    conversationById: db.prepare<[string], ConversationRecord>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`),
+    conversationByDirectKey: db.prepare<[string], ConversationRecord>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = ?`,
+    ),
+    lastSeq: db.prepare<[string], number>("SELECT last_seq FROM conversations WHERE id = ?").pluck(),
+    setLastSeq: db.prepare<[number, string]>("UPDATE conversations SET last_seq = ? WHERE id = ?"),
+    setTitle: db.prepare<[string, string]>("UPDATE conversations SET title = ? WHERE id = ?"),
+
+    insertMember: db.prepare<[string, string, Role, number, number, number, number]>(
+      "INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    // Watermarks only move forward, so a returning member's are lifted to just before the re-join, never lowered:
+    // what happened while they were away is invisible to them and must not count as unread.
+    readmitMember: db.prepare<{ conversationId: string; userId: string; seq: number; at: number }>(
+      `UPDATE members SET role = 'member', joined_seq = @seq, left_seq = NULL,
+         delivered_seq = max(delivered_seq, @seq - 1), read_seq = max(read_seq, @seq - 1),
+         receipt_at = CASE WHEN delivered_seq < @seq - 1 OR read_seq < @seq - 1 THEN @at ELSE receipt_at END
+       WHERE conversation_id = @conversationId AND user_id = @userId`,
+    ),
+    isCurrentMember: db
+      .prepare<[string, string], number>(
+        "SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL",
+      )
+      .pluck(),
+    membership: db.prepare<[string, string], MemberRecord>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND user_id = ?`,
+    ),
+    currentMembers: db.prepare<[string], MemberRecord>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND left_seq IS NULL ORDER BY joined_seq, user_id`,
+    ),
+    countCurrentMembers: db
+      .prepare<[string], number>("SELECT count(*) FROM members WHERE conversation_id = ? AND left_seq IS NULL")
+      .pluck(),
+    membershipsOfUser: db.prepare<[string], MembershipRow>(
+      `SELECT m.conversation_id AS conversationId, m.user_id AS userId, m.role, m.joined_seq AS joinedSeq,
+              m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq, m.receipt_at AS receiptAt,
+              c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq
+       FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
+       WHERE m.user_id = ? ORDER BY m.conversation_id`,
+    ),
+    setLeft: db.prepare<[number, string, string]>("UPDATE members SET left_seq = ? WHERE conversation_id = ? AND user_id = ?"),
+    setRole: db.prepare<[Role, string, string]>("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?"),
+    hasCurrentOwner: db
+      .prepare<[string], number>(
+        "SELECT 1 FROM members WHERE conversation_id = ? AND left_seq IS NULL AND role = 'owner' LIMIT 1",
+      )
+      .pluck(),
+    // Successor of a departed owner: the longest-standing admin, else the longest-standing member.
+    ownerSuccessor: db
+      .prepare<[string], string>(
+        `SELECT user_id FROM members WHERE conversation_id = ? AND left_seq IS NULL
+         ORDER BY role = 'admin' DESC, joined_seq, user_id LIMIT 1`,
+      )
+      .pluck(),
+    setReceipts: db.prepare<[number, number, number, string, string]>(
+      "UPDATE members SET delivered_seq = ?, read_seq = ?, receipt_at = ? WHERE conversation_id = ? AND user_id = ?",
+    ),
+
+    messageByClientId: db.prepare<[string, string], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`,
+    ),
+    insertText: db.prepare<[string, number, string, string, string, string, number]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
+        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?)",
+    ),
+    insertSystem: db.prepare<[string, number, string, string, string, number]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
+        "VALUES (?, ?, ?, ?, NULL, 'system', NULL, ?, ?)",
+    ),
+    historyAsc: db.prepare<[string, number, number, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+    ),
+    historyDesc: db.prepare<[string, number, number, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT ?`,
+    ),
+    lastMessage: db.prepare<[string, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1`,
+    ),
+    countUnread: db
+      .prepare<[string, number, number, string], number>(
+        "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ?",
+      )
+      .pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+function toMessage(row: MessageRow): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    seq: row.seq,
+    senderId: row.senderId,
+    clientId: row.clientId,
+    kind: row.kind,
+    body: row.body,
+    // Only system entries carry JSON, so text messages never pay for a parse.
+    event: row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
+    createdAt: row.createdAt,
+  };
+}
+
+function directKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+function isUniqueViolation(error: unknown, column: string): boolean {
+  return (
+    error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE" && error.message.includes(column)
+  );
+}
+
+/**
+ * Store on one SQLite database. Writes are synchronous and serialized by the event loop, which is what makes the
+ * in-memory last-seq cache safe: this store must be the only writer of its file. Should a second writer slip in,
+ * the messages primary key (conversation, seq) rejects the colliding insert instead of corrupting the sequence,
+ * and the failed call drops the cache entries it touched.
+ *
+ * Permission and kind rules (who may add or rename, no member changes in direct conversations) belong to the
+ * services; the store only enforces the integrity rules of the port.
+ */
+export class SqliteStore implements Store {
+  private readonly q: Statements;
+  /** conversation id → committed last_seq; saves a SELECT per appended message. */
+  private readonly lastSeqCache = new Map<string, number>();
+  private readonly appendTx: (drafts: readonly MessageDraft[], seqs: Map<string, number>) => AppendOutcome[];
+  private readonly membershipTx: (input: MembershipInput, seqs: Map<string, number>) => Message;
+  private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
+  private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
+  private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
+
+  /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
+  static open(path: string): SqliteStore {
+    if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
+    return new SqliteStore(new Database(path));
+  }
+
+  /** Takes ownership of `db`: sets the pragmas, migrates, and prepares every statement once. */
+  constructor(readonly db: Database.Database) {
+    db.pragma("journal_mode = WAL");
+    // In WAL mode NORMAL loses no committed data on an application crash, only on power loss, and skips an fsync
+    // per commit: that is what makes group commit cheap.
+    db.pragma("synchronous = NORMAL");
+    db.pragma("foreign_keys = ON");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    migrate(db);
+    this.q = prepareStatements(db);
+    this.appendTx = db.transaction((drafts, seqs) => this.appendInTx(drafts, seqs));
+    this.membershipTx = db.transaction((input, seqs) => this.membershipInTx(input, seqs));
+    this.openDirectTx = db.transaction((input) => this.openDirectInTx(input));
+    this.createGroupTx = db.transaction((input) => this.createGroupInTx(input));
+    this.receiptsTx = db.transaction((updates) => this.receiptsInTx(updates));
+  }
+
+  async ping(): Promise<void> {
+    this.q.ping.get();
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    // Folding the WAL back leaves a single self-contained file behind (backups, copies).
+    this.db.pragma("wal_checkpoint(TRUNCATE)");
+    this.db.close();
+    this.lastSeqCache.clear();
+  }
+
+  // ── accounts ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async createUser(user: {
+    id: string;
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    createdAt: number;
+  }): Promise<UserRecord> {
+    try {
+      this.q.insertUser.run(user.id, user.username, user.displayName, user.passwordHash, user.createdAt);
+    } catch (error) {
+      if (isUniqueViolation(error, "users.username")) throw new StoreError("username_taken", "username is taken");
+      throw error;
+    }
+    return { ...user, lastSeenAt: null };
+  }
+
+  async getUserById(id: string): Promise<UserRecord | undefined> {
+    return this.q.userById.get(id);
+  }
+
+  async getUserByUsername(username: string): Promise<UserRecord | undefined> {
+    return this.q.userByUsername.get(username);
+  }
+
+  async getUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    return this.q.usersByIds.all(JSON.stringify(ids));
+  }
+
+  async updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined> {
+    return this.q.updateDisplayName.get(displayName, id);
+  }
+
+  async setLastSeen(userId: string, at: number): Promise<void> {
+    this.q.setLastSeen.run(at, userId);
+  }
+
+  async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {
+    this.q.insertSession.run(
+      session.id,
+      session.userId,
+      session.deviceName,
+      session.refreshHash,
+      session.createdAt,
+      session.expiresAt,
+    );
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return this.q.sessionById.get(id);
+  }
+
+  async rotateRefresh(sessionId: string, expectedHash: string, newHash: string, expiresAt: number): Promise<boolean> {
+    return this.q.rotateRefresh.run(newHash, expiresAt, sessionId, expectedHash).changes === 1;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    this.q.revokeSession.run(at, id);
+  }
+
+  async addContact(ownerId: string, contactId: string, at: number): Promise<void> {
+    this.q.addContact.run(ownerId, contactId, at);
+  }
+
+  async removeContact(ownerId: string, contactId: string): Promise<void> {
+    this.q.removeContact.run(ownerId, contactId);
+  }
+
+  async listContacts(ownerId: string): Promise<UserRecord[]> {
+    return this.q.listContacts.all(ownerId);
+  }
+
+  async filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]> {
+    if (targetIds.length === 0) return [];
+    return this.q.presenceVisible.all({ viewer: viewerId, targets: JSON.stringify([...new Set(targetIds)]) });
+  }
+
+  // ── conversations ───────────────────────────────────────────────────────────────────────────────────────────
+
+  async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const result = this.openDirectTx(input);
+    if (result.created) this.lastSeqCache.set(result.conversation.id, result.conversation.lastSeq);
+    return result;
+  }
+
+  async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
+    const result = this.createGroupTx(input);
+    this.lastSeqCache.set(result.conversation.id, result.conversation.lastSeq);
+    return result;
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    return this.q.conversationById.get(id);
+  }
+
+  async getMembers(conversationId: string): Promise<MemberRecord[]> {
+    return this.q.currentMembers.all(conversationId);
+  }
+
+  async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
+    return this.q.membership.get(conversationId, userId);
+  }
+
+  async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+    return this.q.membershipsOfUser.all(userId).map((row) => ({
+      membership: {
+        conversationId: row.conversationId,
+        userId: row.userId,
+        role: row.role,
+        joinedSeq: row.joinedSeq,
+        leftSeq: row.leftSeq,
+        deliveredSeq: row.deliveredSeq,
+        readSeq: row.readSeq,
+        receiptAt: row.receiptAt,
+      },
+      conversation: {
+        id: row.conversationId,
+        kind: row.kind,
+        title: row.title,
+        createdAt: row.conversationCreatedAt,
+        lastSeq: row.lastSeq,
+      },
+    }));
+  }
+
+  async applyMembershipChange(input: MembershipInput): Promise<Message> {
+    return this.withSeqs((seqs) => this.membershipTx(input, seqs));
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
+    if (drafts.length === 0) return [];
+    return this.withSeqs((seqs) => this.appendTx(drafts, seqs));
+  }
+
+  async getHistory(query: HistoryQuery): Promise<Message[]> {
+    const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
+    const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
+    if (from > to || query.limit <= 0) return [];
+    if (query.direction === "asc") return this.q.historyAsc.all(query.conversationId, from, to, query.limit).map(toMessage);
+    return this.q.historyDesc.all(query.conversationId, from, to, query.limit).reverse().map(toMessage);
+  }
+
+  async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {
+    const row = this.q.lastMessage.get(conversationId, maxSeq);
+    return row === undefined ? null : toMessage(row);
+  }
+
+  async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
+    if (afterSeq >= maxSeq) return 0;
+    return this.q.countUnread.get(conversationId, afterSeq, maxSeq, userId) ?? 0;
+  }
+
+  // ── receipts ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async updateReceipts(updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]> {
+    if (updates.length === 0) return [];
+    return this.receiptsTx(updates);
+  }
+
+  // ── transaction bodies (run inside better-sqlite3 transactions; a throw rolls everything back) ──────────────
+
+  /**
+   * Runs a sequence-assigning transaction with a scratch map of the seqs it assigns. The shared cache only learns
+   * them after the commit; on failure the touched entries are dropped so the next call re-reads the committed value.
+   */
+  private withSeqs<T>(run: (seqs: Map<string, number>) => T): T {
+    const seqs = new Map<string, number>();
+    let result: T;
+    try {
+      result = run(seqs);
+    } catch (error) {
+      for (const id of seqs.keys()) this.lastSeqCache.delete(id);
+      throw error;
+    }
+    for (const [id, seq] of seqs) this.lastSeqCache.set(id, seq);
+    return result;
+  }
+
+  /** The conversation's current last seq within the running transaction, or undefined if it does not exist. */
+  private currentSeq(conversationId: string, seqs: Map<string, number>): number | undefined {
+    const pending = seqs.get(conversationId);
+    if (pending !== undefined) return pending;
+    const cached = this.lastSeqCache.get(conversationId);
+    if (cached !== undefined) return cached;
+    const stored = this.q.lastSeq.get(conversationId);
+    // Only committed values go into the cache: this read happens before the transaction writes the conversation.
+    if (stored !== undefined) this.lastSeqCache.set(conversationId, stored);
+    return stored;
+  }
+
+  private appendInTx(drafts: readonly MessageDraft[], seqs: Map<string, number>): AppendOutcome[] {
+    const q = this.q;
+    const outcomes: AppendOutcome[] = new Array(drafts.length);
+    for (let i = 0; i < drafts.length; i++) {
+      const d = drafts[i]!;
+      // Also catches a duplicate earlier in this batch: its row is already visible inside the transaction.
+      const original = q.messageByClientId.get(d.senderId, d.clientId);
+      if (original !== undefined) {
+        outcomes[i] = { ok: true, message: toMessage(original), duplicate: true };
+        continue;
+      }
+      const lastSeq = this.currentSeq(d.conversationId, seqs);
+      if (lastSeq === undefined) {
+        outcomes[i] = { ok: false, code: "not_found", message: "Conversation not found" };
+        continue;
+      }
+      // Never cached: a removal must take effect on the very next send.
+      if (q.isCurrentMember.get(d.conversationId, d.senderId) === undefined) {
+        outcomes[i] = { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+        continue;
+      }
+      const seq = lastSeq + 1;
+      // Recorded before the insert so that a failing insert (a stale cache) still gets its cache entry dropped.
+      seqs.set(d.conversationId, seq);
+      q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt);
+      outcomes[i] = {
+        ok: true,
+        message: {
+          id: d.id,
+          conversationId: d.conversationId,
+          seq,
+          senderId: d.senderId,
+          clientId: d.clientId,
+          kind: "text",
+          body: d.body,
+          event: null,
+          createdAt: d.createdAt,
+        },
+        duplicate: false,
+      };
+    }
+    // One conversation update per conversation per batch, not per message.
+    for (const [conversationId, seq] of seqs) q.setLastSeq.run(seq, conversationId);
+    return outcomes;
+  }
+
+  private insertSystemMessage(
+    conversationId: string,
+    seq: number,
+    id: string,
+    actorId: string,
+    event: SystemEvent,
+    at: number,
+  ): Message {
+    this.q.insertSystem.run(conversationId, seq, id, actorId, JSON.stringify(event), at);
+    return { id, conversationId, seq, senderId: actorId, clientId: null, kind: "system", body: null, event, createdAt: at };
+  }
+
+  private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
+    const key = directKey(input.userA, input.userB);
+    const existing = this.q.conversationByDirectKey.get(key);
+    if (existing !== undefined) return { conversation: existing, created: false };
+    // userA === userB is allowed on purpose: a one-member "note to self" conversation, with the same one-per-user rule.
+    const userIds = input.userA === input.userB ? [input.userA] : [input.userA, input.userB];
+    this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1);
+    for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
+    const event: SystemEvent = { type: "conversation.created", actorId: input.userA, title: null, userIds };
+    this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
+    return {
+      conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
+      created: true,
+    };
+  }
+
+  private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
+    const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
+    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
+    this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
+    for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
+    const event: SystemEvent = {
+      type: "conversation.created",
+      actorId: input.ownerId,
+      title: input.title,
+      userIds: [input.ownerId, ...others],
+    };
+    const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
+    return {
+      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
+      message,
+    };
+  }
+
+  private membershipInTx(input: MembershipInput, seqs: Map<string, number>): Message {
+    const q = this.q;
+    const { conversationId, actorId, change } = input;
+    const lastSeq = this.currentSeq(conversationId, seqs);
+    if (lastSeq === undefined) throw new StoreError("not_found", "Conversation not found");
+    if (q.isCurrentMember.get(conversationId, actorId) === undefined) {
+      throw new StoreError("not_member", "Actor is not a member of the conversation");
+    }
+    // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
+    const seq = lastSeq + 1;
+    let event: SystemEvent;
+    switch (change.type) {
+      case "add": {
+        const toAdd: { userId: string; past: boolean }[] = [];
+        for (const userId of new Set(change.userIds)) {
+          const row = q.membership.get(conversationId, userId);
+          if (row === undefined || row.leftSeq !== null) toAdd.push({ userId, past: row !== undefined });
+        }
+        if (toAdd.length === 0) throw new StoreError("conflict", "Every user is already a member");
+        const count = q.countCurrentMembers.get(conversationId) ?? 0;
+        if (count + toAdd.length > change.maxMembers) {
+          throw new StoreError("group_full", `A conversation holds at most ${change.maxMembers} members`);
+        }
+        for (const { userId, past } of toAdd) {
+          if (past) q.readmitMember.run({ conversationId, userId, seq, at: input.createdAt });
+          else q.insertMember.run(conversationId, userId, "member", seq, seq - 1, seq - 1, input.createdAt);
+        }
+        event = { type: "member.added", actorId, userIds: toAdd.map((a) => a.userId) };
+        break;
+      }
+      case "remove": {
+        const target = q.membership.get(conversationId, change.userId);
+        if (target === undefined || target.leftSeq !== null) {
+          throw new StoreError("not_member", "User is not a member of the conversation");
+        }
+        q.setLeft.run(seq, conversationId, change.userId);
+        if (target.role === "owner") this.handOverOwnership(conversationId);
+        event = { type: "member.removed", actorId, userId: change.userId };
+        break;
+      }
+      case "leave": {
+        const wasOwner = q.membership.get(conversationId, actorId)?.role === "owner";
+        q.setLeft.run(seq, conversationId, actorId);
+        if (wasOwner) this.handOverOwnership(conversationId);
+        event = { type: "member.left", actorId };
+        break;
+      }
+      case "role": {
+        if (q.isCurrentMember.get(conversationId, change.userId) === undefined) {
+          throw new StoreError("not_member", "User is not a member of the conversation");
+        }
+        q.setRole.run(change.role, conversationId, change.userId);
+        event = { type: "member.role", actorId, userId: change.userId, role: change.role };
+        break;
+      }
+      case "rename": {
+        q.setTitle.run(change.title, conversationId);
+        event = { type: "conversation.renamed", actorId, title: change.title };
+        break;
+      }
+    }
+    seqs.set(conversationId, seq);
+    const message = this.insertSystemMessage(conversationId, seq, input.messageId, actorId, event, input.createdAt);
+    q.setLastSeq.run(seq, conversationId);
+    return message;
+  }
+
+  /** A group never stays without an owner while it has members. */
+  private handOverOwnership(conversationId: string): void {
+    if (this.q.hasCurrentOwner.get(conversationId) !== undefined) return;
+    const successor = this.q.ownerSuccessor.get(conversationId);
+    if (successor !== undefined) this.q.setRole.run("owner", conversationId, successor);
+  }
+
+  private receiptsInTx(updates: readonly ReceiptUpdate[]): ReceiptResult[] {
+    const q = this.q;
+    const results: ReceiptResult[] = [];
+    const noSeqs = new Map<string, number>();
+    for (const u of updates) {
+      const row = q.membership.get(u.conversationId, u.userId);
+      if (row === undefined || row.leftSeq !== null) {
+        results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 }, changed: false });
+        continue;
+      }
+      const lastSeq = this.currentSeq(u.conversationId, noSeqs) ?? 0;
+      const readSeq = Math.max(row.readSeq, Math.min(u.readSeq, lastSeq));
+      const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, lastSeq), readSeq);
+      const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
+      if (changed) q.setReceipts.run(deliveredSeq, readSeq, u.at, u.conversationId, u.userId);
+      results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq, readSeq }, changed });
+    }
+    return results;
+  }
+}
+
+type OpenDirectInput = Parameters<Store["openDirect"]>[0];
+type CreateGroupInput = Parameters<Store["createGroup"]>[0];
+type MembershipInput = Parameters<Store["applyMembershipChange"]>[0];
+type ReceiptResult = { conversationId: string; state: ReceiptState; changed: boolean };

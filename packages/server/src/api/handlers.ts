@@ -1,0 +1,90 @@
+// Maps every protocol operation to the service call that performs it; transports only decode, authorize and encode.
+
+import type { OpArgs, OpName, OpResult } from "@parley/protocol";
+import { AppError } from "../domain/app-error.js";
+import type { Services } from "../services/index.js";
+
+export interface RequestContext {
+  userId: string;
+  sessionId: string;
+  transport: "ws" | "http";
+  /** The WebSocket connection the request came on (absent over HTTP). */
+  connection?: ConnectionHooks;
+}
+
+/** What connection-scoped operations need from the transport. */
+export interface ConnectionHooks {
+  id: string;
+  watchPresence(userIds: readonly string[]): void;
+  unwatchPresence(userIds: readonly string[]): void;
+}
+
+export type PublicOp = "auth.register" | "auth.login" | "auth.refresh";
+type UserOp = Exclude<OpName, PublicOp | "hello">;
+
+type Handler<K extends OpName> = (ctx: RequestContext, args: OpArgs<K>) => Promise<OpResult<K>>;
+type PublicHandler<K extends PublicOp> = (args: OpArgs<K>) => Promise<OpResult<K>>;
+
+export function publicHandlers(s: Services): { [K in PublicOp]: PublicHandler<K> } {
+  return {
+    "auth.register": (a) => s.auth.register(a),
+    "auth.login": (a) => s.auth.login(a),
+    "auth.refresh": (a) => s.auth.refresh(a.refreshToken),
+  };
+}
+
+export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
+  return {
+    ping: async () => ({ serverTime: Date.now() }),
+    "auth.logout": async (ctx) => {
+      await s.auth.logout(ctx.sessionId);
+      return {};
+    },
+    "me.get": (ctx) => s.accounts.me(ctx.userId),
+    "me.update": (ctx, a) => s.accounts.updateProfile(ctx.userId, a.displayName),
+    "users.get": (_ctx, a) => s.accounts.byUsername(a.username),
+    "users.getMany": async (_ctx, a) => ({ users: await s.accounts.byIds(a.userIds) }),
+    "contacts.list": async (ctx) => ({ contacts: await s.accounts.contacts(ctx.userId) }),
+    "contacts.add": async (ctx, a) => ({ contacts: await s.accounts.addContact(ctx.userId, a.userId) }),
+    "contacts.remove": async (ctx, a) => ({ contacts: await s.accounts.removeContact(ctx.userId, a.userId) }),
+    "conversations.list": async (ctx) => ({ conversations: await s.conversations.list(ctx.userId) }),
+    "conversations.get": (ctx, a) => s.conversations.get(ctx.userId, a.conversationId),
+    "conversations.openDirect": (ctx, a) => s.conversations.openDirect(ctx.userId, a.userId),
+    "conversations.createGroup": (ctx, a) => s.conversations.createGroup(ctx.userId, a.title, a.memberIds),
+    "conversations.rename": async (ctx, a) => ({ message: await s.conversations.rename(ctx.userId, a.conversationId, a.title) }),
+    "conversations.leave": async (ctx, a) => ({ message: await s.conversations.leave(ctx.userId, a.conversationId) }),
+    "members.add": async (ctx, a) => ({ message: await s.conversations.addMembers(ctx.userId, a.conversationId, a.userIds) }),
+    "members.remove": async (ctx, a) => ({ message: await s.conversations.removeMember(ctx.userId, a.conversationId, a.userId) }),
+    "members.setRole": async (ctx, a) => ({
+      message: await s.conversations.setRole(ctx.userId, a.conversationId, a.userId, a.role),
+    }),
+    "messages.send": async (ctx, a) => {
+      const ack = await s.messages.send(ctx.userId, a, ctx.connection?.id);
+      void s.typing.messageSent(ctx.userId, a.conversationId).catch(() => {});
+      return ack;
+    },
+    "messages.history": (ctx, a) => s.messages.history(ctx.userId, a),
+    sync: (ctx, a) => s.messages.sync(ctx.userId, a),
+    "receipts.mark": (ctx, a) => s.receipts.mark(ctx.userId, a),
+    typing: async (ctx, a) => {
+      await s.typing.set(ctx.userId, a.conversationId, a.typing, requireConnection(ctx).id);
+      return {};
+    },
+    "presence.query": async (ctx, a) => ({ presence: await s.presence.query(ctx.userId, a.userIds) }),
+    "presence.subscribe": async (ctx, a) => {
+      const connection = requireConnection(ctx);
+      const visible = await s.presence.visible(ctx.userId, a.userIds);
+      connection.watchPresence(visible);
+      return { presence: await s.presence.query(ctx.userId, visible) };
+    },
+    "presence.unsubscribe": async (ctx, a) => {
+      requireConnection(ctx).unwatchPresence(a.userIds);
+      return {};
+    },
+  };
+}
+
+function requireConnection(ctx: RequestContext): ConnectionHooks {
+  if (!ctx.connection) throw new AppError("unknown_op", "This operation is only available over WebSocket");
+  return ctx.connection;
+}

@@ -1,0 +1,28 @@
+// The one error type services throw; transports turn it into an error frame or HTTP error body.
+
+import { ERRORS, type ErrorBody, type ErrorCode } from "@parley/protocol";
+
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorBody["details"],
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message, retryable: ERRORS[this.code].retryable };
+    if (this.details) body.details = this.details;
+    if (this.retryAfterMs !== undefined) body.retryAfterMs = this.retryAfterMs;
+    return body;
+  }
+}
+
+/** Maps anything thrown to a client-safe error body; unexpected errors never leak their message. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof AppError) return error.toBody();
+  return { code: "internal", message: "Internal server error", retryable: true };
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
+
+import { startParley } from "./app.js";
+import { ConfigError } from "./config.js";
+
+try {
+  const server = await startParley();
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.log.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        server.log.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("unhandledRejection", (error) => server.log.error({ err: error }, "unhandled rejection"));
+  console.log(`Parley is running at ${server.url} (WebSocket ${server.wsUrl}). Press Ctrl+C to stop.`);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`Invalid configuration: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,50 @@
+// Profiles, user lookup and contacts.
+
+import type { User } from "@parley/protocol";
+import { AppError } from "../domain/app-error.js";
+import type { AccountStore } from "../ports/store.js";
+import { toUser } from "./auth-service.js";
+
+export class AccountService {
+  constructor(private readonly store: AccountStore) {}
+
+  async me(userId: string): Promise<User> {
+    const user = await this.store.getUserById(userId);
+    if (!user) throw new AppError("not_found", "User not found");
+    return toUser(user);
+  }
+
+  async updateProfile(userId: string, displayName: string): Promise<User> {
+    const trimmed = displayName.trim();
+    if (trimmed === "") throw new AppError("validation_failed", "displayName must not be blank", { field: "displayName" });
+    const user = await this.store.updateDisplayName(userId, trimmed);
+    if (!user) throw new AppError("not_found", "User not found");
+    return toUser(user);
+  }
+
+  async byUsername(username: string): Promise<User> {
+    const user = await this.store.getUserByUsername(username.toLowerCase());
+    if (!user) throw new AppError("not_found", `No user named "${username}"`, { field: "username" });
+    return toUser(user);
+  }
+
+  async byIds(userIds: readonly string[]): Promise<User[]> {
+    return (await this.store.getUsersByIds(userIds)).map(toUser);
+  }
+
+  async contacts(ownerId: string): Promise<User[]> {
+    return (await this.store.listContacts(ownerId)).map(toUser);
+  }
+
+  async addContact(ownerId: string, contactId: string): Promise<User[]> {
+    if (contactId === ownerId) throw new AppError("validation_failed", "You cannot add yourself as a contact", { field: "userId" });
+    if (!(await this.store.getUserById(contactId))) throw new AppError("not_found", "User not found", { field: "userId" });
+    await this.store.addContact(ownerId, contactId, Date.now());
+    return this.contacts(ownerId);
+  }
+
+  async removeContact(ownerId: string, contactId: string): Promise<User[]> {
+    await this.store.removeContact(ownerId, contactId);
+    return this.contacts(ownerId);
+  }
+}

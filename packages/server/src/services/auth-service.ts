@@ -1,0 +1,176 @@
+// Accounts and device sessions: argon2id password hashes, short-lived JWT access tokens, rotating refresh tokens.
+
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
+import type { AuthResult, User } from "@parley/protocol";
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { AppError } from "../domain/app-error.js";
+import { newId } from "../domain/ids.js";
+import { type AccountStore, StoreError, type UserRecord } from "../ports/store.js";
+
+export interface AuthConfig {
+  jwtSecret: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+}
+
+/** Who a verified access token speaks for. */
+export interface Principal {
+  userId: string;
+  sessionId: string;
+}
+
+const ISSUER = "parley";
+const MIN_PASSWORD = 8;
+const MAX_PASSWORD = 256;
+
+export function toUser(record: UserRecord): User {
+  return { id: record.id, username: record.username, displayName: record.displayName, createdAt: record.createdAt };
+}
+
+function sha256(value: string): string {
+  return createHash("sha256").update(value).digest("hex");
+}
+
+export class AuthService {
+  private readonly key: Uint8Array;
+  /** Verified against when the username is unknown, so both failures cost the same time. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly store: AccountStore,
+    private readonly config: AuthConfig,
+    private readonly onSessionRevoked: (sessionId: string) => void,
+  ) {
+    this.key = new TextEncoder().encode(config.jwtSecret);
+  }
+
+  async register(input: { username: string; password: string; displayName?: string; deviceName?: string }): Promise<AuthResult> {
+    checkPassword(input.password);
+    const passwordHash = await argonHash(input.password);
+    try {
+      const user = await this.store.createUser({
+        id: newId(),
+        username: input.username,
+        displayName: input.displayName?.trim() || input.username,
+        passwordHash,
+        createdAt: Date.now(),
+      });
+      return await this.openSession(user, input.deviceName);
+    } catch (error) {
+      if (error instanceof StoreError && error.code === "username_taken") {
+        throw new AppError("username_taken", "This username is already taken", { field: "username" });
+      }
+      throw error;
+    }
+  }
+
+  async login(input: { username: string; password: string; deviceName?: string }): Promise<AuthResult> {
+    const user = await this.store.getUserByUsername(input.username.toLowerCase());
+    if (!user) {
+      this.dummyHash ??= argonHash(randomBytes(16).toString("hex"));
+      await argonVerify(await this.dummyHash, input.password).catch(() => false);
+      throw new AppError("invalid_credentials", "Unknown username or wrong password");
+    }
+    const ok = await argonVerify(user.passwordHash, input.password).catch(() => false);
+    if (!ok) throw new AppError("invalid_credentials", "Unknown username or wrong password");
+    return this.openSession(user, input.deviceName);
+  }
+
+  /** Rotates the refresh token. Presenting an already-rotated token revokes the session: it was copied. */
+  async refresh(refreshToken: string): Promise<AuthResult> {
+    const invalid = () => new AppError("invalid_refresh_token", "The refresh token is not valid");
+    const dot = refreshToken.indexOf(".");
+    if (dot <= 0) throw invalid();
+    const sessionId = refreshToken.slice(0, dot);
+    const presented = sha256(refreshToken.slice(dot + 1));
+    const session = await this.store.getSession(sessionId);
+    const now = Date.now();
+    if (!session || session.revokedAt !== null || session.expiresAt <= now) throw invalid();
+    if (!sameHex(session.refreshHash, presented)) {
+      if (session.previousRefreshHash && sameHex(session.previousRefreshHash, presented)) await this.revoke(session.id);
+      throw invalid();
+    }
+    const user = await this.store.getUserById(session.userId);
+    if (!user) throw invalid();
+    const secret = randomBytes(32).toString("base64url");
+    const expiresAt = now + this.config.refreshTokenTtlSeconds * 1000;
+    if (!(await this.store.rotateRefresh(session.id, session.refreshHash, sha256(secret), expiresAt))) throw invalid();
+    return this.tokens(user, session.id, secret);
+  }
+
+  async logout(sessionId: string): Promise<void> {
+    await this.revoke(sessionId);
+  }
+
+  /** Verifies an access token and that its device session is still open. */
+  async authenticate(token: string | undefined): Promise<Principal> {
+    if (!token) throw new AppError("unauthorized", "An access token is required");
+    let sub: string | undefined;
+    let sid: unknown;
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: ISSUER });
+      sub = payload.sub;
+      sid = payload["sid"];
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new AppError("token_expired", "The access token has expired");
+      throw new AppError("unauthorized", "The access token is not valid");
+    }
+    if (!sub || typeof sid !== "string") throw new AppError("unauthorized", "The access token is not valid");
+    const session = await this.store.getSession(sid);
+    if (!session || session.revokedAt !== null || session.userId !== sub) {
+      throw new AppError("unauthorized", "The session of this token was logged out or revoked", { reason: "session_revoked" });
+    }
+    return { userId: sub, sessionId: sid };
+  }
+
+  private async revoke(sessionId: string): Promise<void> {
+    await this.store.revokeSession(sessionId, Date.now());
+    this.onSessionRevoked(sessionId);
+  }
+
+  private async openSession(user: UserRecord, deviceName: string | undefined): Promise<AuthResult> {
+    const sessionId = newId();
+    const secret = randomBytes(32).toString("base64url");
+    const now = Date.now();
+    await this.store.createSession({
+      id: sessionId,
+      userId: user.id,
+      deviceName: deviceName?.trim() || "unnamed device",
+      refreshHash: sha256(secret),
+      createdAt: now,
+      expiresAt: now + this.config.refreshTokenTtlSeconds * 1000,
+    });
+    return this.tokens(user, sessionId, secret);
+  }
+
+  private async tokens(user: UserRecord, sessionId: string, secret: string): Promise<AuthResult> {
+    const accessToken = await new SignJWT({ sid: sessionId })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(`${this.config.accessTokenTtlSeconds}s`)
+      .sign(this.key);
+    return {
+      user: toUser(user),
+      sessionId,
+      accessToken,
+      expiresIn: this.config.accessTokenTtlSeconds,
+      refreshToken: `${sessionId}.${secret}`,
+    };
+  }
+}
+
+function checkPassword(password: string): void {
+  const length = [...password].length;
+  if (length < MIN_PASSWORD || length > MAX_PASSWORD) {
+    throw new AppError("weak_password", `The password must be ${MIN_PASSWORD} to ${MAX_PASSWORD} characters long`, {
+      field: "password",
+    });
+  }
+}
+
+function sameHex(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}

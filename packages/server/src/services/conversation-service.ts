@@ -1,0 +1,196 @@
+// Direct and group conversations: creation, membership rules (roles, limits) and the caller's view of each one.
+
+import type { Conversation, ConversationSummary, Member, Message, Role } from "@parley/protocol";
+import { AppError } from "../domain/app-error.js";
+import { newId } from "../domain/ids.js";
+import {
+  type AccountStore,
+  type ConversationRecord,
+  type ConversationStore,
+  type MemberRecord,
+  type MembershipChange,
+  type MessageStore,
+  StoreError,
+} from "../ports/store.js";
+import type { Delivery } from "./delivery.js";
+import type { MemberCache } from "./member-cache.js";
+
+export function toMember(m: MemberRecord): Member {
+  return { userId: m.userId, role: m.role, joinedSeq: m.joinedSeq, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq };
+}
+
+export function fromStoreError(error: unknown): never {
+  if (error instanceof StoreError) {
+    const messages: Record<StoreError["code"], string> = {
+      username_taken: "This username is already taken",
+      not_found: "Conversation not found",
+      not_member: "Not a member of this conversation",
+      conflict: error.message,
+      group_full: error.message,
+    };
+    throw new AppError(error.code, messages[error.code]);
+  }
+  throw error;
+}
+
+export class ConversationService {
+  constructor(
+    private readonly store: AccountStore & ConversationStore & MessageStore,
+    private readonly members: MemberCache,
+    private readonly delivery: Delivery,
+    private readonly maxGroupMembers: number,
+  ) {}
+
+  async openDirect(userId: string, otherId: string): Promise<Conversation> {
+    if (!(await this.store.getUserById(otherId))) throw new AppError("not_found", "User not found", { field: "userId" });
+    const { conversation, created } = await this.store.openDirect({
+      id: newId(),
+      userA: userId,
+      userB: otherId,
+      createdAt: Date.now(),
+      messageId: newId(),
+    });
+    const view = await this.view(conversation);
+    if (created) await this.announceFirst(conversation.id, view.members.map((m) => m.userId));
+    return view;
+  }
+
+  async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
+    const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
+    if (others.length + 1 > this.maxGroupMembers) {
+      throw new AppError("group_full", `A group has at most ${this.maxGroupMembers} members`, { field: "memberIds" });
+    }
+    const found = await this.store.getUsersByIds(others);
+    if (found.length !== others.length) {
+      const known = new Set(found.map((u) => u.id));
+      throw new AppError("not_found", "Unknown user in memberIds", { field: "memberIds", userId: others.find((id) => !known.has(id)) });
+    }
+    const { conversation } = await this.store.createGroup({
+      id: newId(),
+      title: title.trim(),
+      ownerId,
+      memberIds: others,
+      createdAt: Date.now(),
+      messageId: newId(),
+    });
+    await this.announceFirst(conversation.id, [ownerId, ...others]);
+    return this.view(conversation);
+  }
+
+  async get(userId: string, conversationId: string): Promise<ConversationSummary> {
+    const membership = await this.store.getMembership(conversationId, userId);
+    const conversation = membership && (await this.store.getConversation(conversationId));
+    if (!membership || !conversation) throw new AppError("not_found", "Conversation not found");
+    return this.summary(conversation, membership);
+  }
+
+  async list(userId: string): Promise<ConversationSummary[]> {
+    const rows = await this.store.listMemberships(userId);
+    const summaries = await Promise.all(rows.map((r) => this.summary(r.conversation, r.membership)));
+    const activity = (s: ConversationSummary) => s.lastMessage?.createdAt ?? s.createdAt;
+    return summaries.sort((a, b) => activity(b) - activity(a));
+  }
+
+  async rename(actorId: string, conversationId: string, title: string): Promise<Message> {
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    return this.change(actorId, conversationId, { type: "rename", title: title.trim() });
+  }
+
+  async addMembers(actorId: string, conversationId: string, userIds: readonly string[]): Promise<Message> {
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    const found = await this.store.getUsersByIds(userIds);
+    if (found.length !== new Set(userIds).size) throw new AppError("not_found", "Unknown user in userIds", { field: "userIds" });
+    return this.change(actorId, conversationId, { type: "add", userIds: [...userIds], maxMembers: this.maxGroupMembers });
+  }
+
+  async removeMember(actorId: string, conversationId: string, userId: string): Promise<Message> {
+    if (userId === actorId) return this.leave(actorId, conversationId);
+    const actor = await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    const target = await this.store.getMembership(conversationId, userId);
+    if (!target || target.leftSeq !== null) throw new AppError("not_member", "That user is not a member of this conversation");
+    if (target.role === "owner" || (target.role === "admin" && actor.role !== "owner")) {
+      throw new AppError("forbidden", "Only the owner can remove an admin, and nobody can remove the owner");
+    }
+    return this.change(actorId, conversationId, { type: "remove", userId });
+  }
+
+  async setRole(actorId: string, conversationId: string, userId: string, role: Exclude<Role, "owner">): Promise<Message> {
+    await this.requireGroupRole(actorId, conversationId, ["owner"]);
+    if (userId === actorId) throw new AppError("forbidden", "The owner's role cannot be changed");
+    return this.change(actorId, conversationId, { type: "role", userId, role });
+  }
+
+  async leave(actorId: string, conversationId: string): Promise<Message> {
+    const { conversation } = await this.requireMember(actorId, conversationId);
+    if (conversation.kind === "direct") throw new AppError("forbidden", "You cannot leave a direct conversation");
+    return this.change(actorId, conversationId, { type: "leave" });
+  }
+
+  private async change(actorId: string, conversationId: string, change: MembershipChange): Promise<Message> {
+    const before = await this.members.get(conversationId);
+    let message: Message;
+    try {
+      message = await this.store.applyMembershipChange({ conversationId, actorId, change, createdAt: Date.now(), messageId: newId() });
+    } catch (error) {
+      fromStoreError(error);
+    }
+    this.members.invalidate(conversationId);
+    await this.delivery.membersChanged(conversationId);
+    // Everyone who was or now is a member sees the event: the removed see their removal, the added their addition.
+    const after = await this.members.get(conversationId);
+    await this.delivery.toUsers(new Set([...before, ...after]), "message", message);
+    return message;
+  }
+
+  private async announceFirst(conversationId: string, userIds: readonly string[]): Promise<void> {
+    const [first] = await this.store.getHistory({ conversationId, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
+    if (first) await this.delivery.toUsers(userIds, "message", first);
+  }
+
+  private async requireMember(userId: string, conversationId: string) {
+    const conversation = await this.store.getConversation(conversationId);
+    const membership = conversation && (await this.store.getMembership(conversationId, userId));
+    if (!conversation || !membership) throw new AppError("not_found", "Conversation not found");
+    if (membership.leftSeq !== null) throw new AppError("not_member", "You are no longer a member of this conversation");
+    return { conversation, membership };
+  }
+
+  private async requireGroupRole(userId: string, conversationId: string, roles: Role[]): Promise<MemberRecord> {
+    const { conversation, membership } = await this.requireMember(userId, conversationId);
+    if (conversation.kind !== "group") throw new AppError("forbidden", "Direct conversations have fixed members and no title");
+    if (!roles.includes(membership.role)) throw new AppError("forbidden", `This needs the role ${roles.join(" or ")}`);
+    return membership;
+  }
+
+  private async view(conversation: ConversationRecord): Promise<Conversation> {
+    const members = await this.store.getMembers(conversation.id);
+    return {
+      id: conversation.id,
+      kind: conversation.kind,
+      title: conversation.title,
+      createdAt: conversation.createdAt,
+      lastSeq: conversation.lastSeq,
+      members: members.map(toMember),
+    };
+  }
+
+  private async summary(conversation: ConversationRecord, me: MemberRecord): Promise<ConversationSummary> {
+    const maxSeq = me.leftSeq ?? conversation.lastSeq;
+    const [members, lastMessage, unread] = await Promise.all([
+      this.store.getMembers(conversation.id),
+      this.store.getLastMessage(conversation.id, maxSeq),
+      this.store.countUnread(conversation.id, me.userId, Math.max(me.readSeq, me.joinedSeq - 1), maxSeq),
+    ]);
+    return {
+      id: conversation.id,
+      kind: conversation.kind,
+      title: conversation.title,
+      createdAt: conversation.createdAt,
+      lastSeq: maxSeq,
+      members: members.map(toMember),
+      lastMessage: lastMessage && lastMessage.seq >= me.joinedSeq ? lastMessage : null,
+      unread,
+      membership: me.leftSeq === null ? "member" : "left",
+    };
+  }
+}

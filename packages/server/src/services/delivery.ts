@@ -1,0 +1,37 @@
+// Fan-out of server events to users' devices over the bus; each event is serialized once for all recipients.
+
+import type { EventMap, EventName } from "@parley/protocol";
+import { type Broker, topics } from "../ports/broker.js";
+
+export function encodeEvent<K extends EventName>(event: K, data: EventMap[K]): string {
+  return JSON.stringify({ type: "event", event, data });
+}
+
+export class Delivery {
+  constructor(private readonly broker: Broker) {}
+
+  /** Sends the event to every device of every user, except the connection that caused it. */
+  toUsers<K extends EventName>(userIds: Iterable<string>, event: K, data: EventMap[K], exceptConnection?: string): Promise<void> {
+    return this.framesToUsers(userIds, encodeEvent(event, data), exceptConnection);
+  }
+
+  framesToUsers(userIds: Iterable<string>, frame: string, exceptConnection?: string): Promise<void> {
+    const list: string[] = [];
+    for (const id of userIds) list.push(topics.user(id));
+    if (list.length === 0) return Promise.resolve();
+    return this.broker.publish(list, exceptConnection ? { type: "frame", frame, exceptConnection } : { type: "frame", frame });
+  }
+
+  /** Sends a presence event to the connections watching `userId`. */
+  toPresenceWatchers(userId: string, frame: string): Promise<void> {
+    return this.broker.publish([topics.presence(userId)], { type: "frame", frame });
+  }
+
+  membersChanged(conversationId: string): Promise<void> {
+    return this.broker.publish([topics.system], { type: "members-changed", conversationId });
+  }
+
+  sessionRevoked(sessionId: string): Promise<void> {
+    return this.broker.publish([topics.system], { type: "session-revoked", sessionId });
+  }
+}

@@ -1,0 +1,62 @@
+// Node-local cache of each conversation's current member ids, so fan-out costs no store round trip per message.
+
+import type { ConversationStore } from "../ports/store.js";
+
+export class MemberCache {
+  private readonly entries = new Map<string, readonly string[]>();
+  private readonly loading = new Map<string, Promise<readonly string[]>>();
+  /** Bumped on invalidation so that a load that raced with a change is not cached. */
+  private readonly versions = new Map<string, number>();
+
+  constructor(
+    private readonly store: ConversationStore,
+    private readonly capacity = 50_000,
+  ) {}
+
+  /** Current member ids; undefined in the cache is loaded once even under concurrent callers. */
+  get(conversationId: string): readonly string[] | Promise<readonly string[]> {
+    const hit = this.entries.get(conversationId);
+    if (hit) {
+      // Refresh recency: Map iteration order is insertion order, the oldest is evicted first.
+      this.entries.delete(conversationId);
+      this.entries.set(conversationId, hit);
+      return hit;
+    }
+    let pending = this.loading.get(conversationId);
+    if (!pending) {
+      const version = this.versions.get(conversationId) ?? 0;
+      pending = this.store.getMembers(conversationId).then(
+        (members) => {
+          const ids = members.map((m) => m.userId);
+          this.loading.delete(conversationId);
+          if ((this.versions.get(conversationId) ?? 0) === version) this.put(conversationId, ids);
+          return ids;
+        },
+        (error: unknown) => {
+          this.loading.delete(conversationId);
+          throw error;
+        },
+      );
+      this.loading.set(conversationId, pending);
+    }
+    return pending;
+  }
+
+  async isMember(conversationId: string, userId: string): Promise<boolean> {
+    return (await this.get(conversationId)).includes(userId);
+  }
+
+  invalidate(conversationId: string): void {
+    this.entries.delete(conversationId);
+    this.loading.delete(conversationId);
+    this.versions.set(conversationId, (this.versions.get(conversationId) ?? 0) + 1);
+  }
+
+  private put(conversationId: string, ids: readonly string[]): void {
+    this.entries.set(conversationId, ids);
+    if (this.entries.size > this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}

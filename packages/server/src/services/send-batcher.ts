@@ -1,0 +1,68 @@
+// Group commit: sends that arrive in the same event-loop turn are stored in one store call (one transaction).
+
+import type { AppendOutcome, MessageDraft, MessageStore } from "../ports/store.js";
+
+interface Pending {
+  draft: MessageDraft;
+  resolve: (outcome: AppendOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+export class SendBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: MessageStore,
+    /** Called with every stored batch, in commit order, before the callers' promises resolve. */
+    private readonly onCommitted: (outcomes: readonly AppendOutcome[]) => Promise<void>,
+    private readonly maxBatch = 512,
+  ) {}
+
+  append(draft: MessageDraft): Promise<AppendOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ draft, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is stored. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.scheduled) {
+      await new Promise((r) => setImmediate(r));
+      await this.inFlight;
+    }
+    await this.inFlight;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, this.maxBatch);
+    if (this.queue.length > 0) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+    // Batches are chained so that seq order and event order agree even with an asynchronous store.
+    this.inFlight = this.inFlight.then(() => this.commit(batch));
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    let outcomes: AppendOutcome[];
+    try {
+      outcomes = await this.store.appendMessages(batch.map((p) => p.draft));
+    } catch (error) {
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    try {
+      await this.onCommitted(outcomes);
+    } catch {
+      // Fan-out is best effort: the messages are durable and clients repair gaps by sync.
+    }
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
+  }
+}

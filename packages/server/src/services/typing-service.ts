@@ -1,0 +1,80 @@
+// Typing indicators: forwarded to the other online members, throttled, and stopped by a timer when not refreshed.
+
+import { AppError } from "../domain/app-error.js";
+import type { Delivery } from "./delivery.js";
+import type { MemberCache } from "./member-cache.js";
+
+interface Typing {
+  connectionId: string;
+  lastForwardAt: number;
+  expiry: NodeJS.Timeout;
+}
+
+export class TypingService {
+  private readonly active = new Map<string, Typing>();
+
+  constructor(
+    private readonly members: MemberCache,
+    private readonly delivery: Delivery,
+    private readonly timeoutMs: number,
+    /** Repeated `typing: true` within this interval only extends the timer; nothing is forwarded. */
+    private readonly throttleMs = Math.floor(timeoutMs / 2),
+  ) {}
+
+  async set(userId: string, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
+    if (!(await this.members.isMember(conversationId, userId))) {
+      throw new AppError("not_member", "You are not a member of this conversation");
+    }
+    const key = `${conversationId}\u0000${userId}`;
+    const current = this.active.get(key);
+    if (!typing) {
+      if (current) await this.stop(key, conversationId, userId);
+      return;
+    }
+    const now = Date.now();
+    if (current) {
+      current.expiry.refresh();
+      current.connectionId = connectionId;
+      if (now - current.lastForwardAt < this.throttleMs) return;
+      current.lastForwardAt = now;
+    } else {
+      const expiry = setTimeout(() => void this.stop(key, conversationId, userId).catch(() => {}), this.timeoutMs);
+      expiry.unref();
+      this.active.set(key, { connectionId, lastForwardAt: now, expiry });
+    }
+    await this.forward(conversationId, userId, true);
+  }
+
+  /** A connection closed: whatever it was typing stops now rather than after the timeout. */
+  async connectionClosed(connectionId: string): Promise<void> {
+    for (const [key, t] of this.active) {
+      if (t.connectionId !== connectionId) continue;
+      const [conversationId, userId] = key.split("\u0000") as [string, string];
+      await this.stop(key, conversationId, userId);
+    }
+  }
+
+  /** A message sent implies the sender stopped typing. */
+  async messageSent(userId: string, conversationId: string): Promise<void> {
+    const key = `${conversationId}\u0000${userId}`;
+    if (this.active.has(key)) await this.stop(key, conversationId, userId);
+  }
+
+  close(): void {
+    for (const t of this.active.values()) clearTimeout(t.expiry);
+    this.active.clear();
+  }
+
+  private async stop(key: string, conversationId: string, userId: string): Promise<void> {
+    const t = this.active.get(key);
+    if (!t) return;
+    clearTimeout(t.expiry);
+    this.active.delete(key);
+    await this.forward(conversationId, userId, false);
+  }
+
+  private async forward(conversationId: string, userId: string, typing: boolean): Promise<void> {
+    const recipients = (await this.members.get(conversationId)).filter((id) => id !== userId);
+    await this.delivery.toUsers(recipients, "typing", { conversationId, userId, typing, expiresInMs: typing ? this.timeoutMs : 0 });
+  }
+}

@@ -1,0 +1,90 @@
+// The node's local connections by user, session and watched presence, subscribed to the bus topics that feed them.
+
+import { type Broker, type BusMessage, topics } from "../ports/broker.js";
+import type { Connection } from "./connection.js";
+
+export class ConnectionRegistry {
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly bySession = new Map<string, Set<Connection>>();
+  private readonly watchers = new Map<string, Set<Connection>>();
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly onSystem: (message: BusMessage) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.broker.subscribe(topics.system, (message) => {
+      if (message.type === "session-revoked") {
+        for (const c of this.bySession.get(message.sessionId) ?? []) c.close("session_revoked");
+      }
+      this.onSystem(message);
+    });
+  }
+
+  /** Open connections, not counting those already told to close. */
+  get size(): number {
+    let n = 0;
+    for (const set of this.byUser.values()) for (const c of set) if (!c.closed) n++;
+    return n;
+  }
+
+  *all(): Iterable<Connection> {
+    for (const set of this.byUser.values()) yield* set;
+  }
+
+  async add(connection: Connection): Promise<void> {
+    addTo(this.bySession, connection.sessionId, connection);
+    if (addTo(this.byUser, connection.userId, connection)) {
+      const userId = connection.userId;
+      await this.broker.subscribe(topics.user(userId), (message) => this.deliver(this.byUser.get(userId), message));
+    }
+  }
+
+  async remove(connection: Connection): Promise<void> {
+    removeFrom(this.bySession, connection.sessionId, connection);
+    this.unwatch(connection, [...connection.watching]);
+    if (removeFrom(this.byUser, connection.userId, connection)) await this.broker.unsubscribe(topics.user(connection.userId));
+  }
+
+  watch(connection: Connection, userIds: readonly string[]): void {
+    for (const id of userIds) {
+      if (connection.watching.has(id)) continue;
+      connection.watching.add(id);
+      if (addTo(this.watchers, id, connection)) {
+        void this.broker.subscribe(topics.presence(id), (message) => this.deliver(this.watchers.get(id), message)).catch(() => {});
+      }
+    }
+  }
+
+  unwatch(connection: Connection, userIds: readonly string[]): void {
+    for (const id of userIds) {
+      if (!connection.watching.delete(id)) continue;
+      if (removeFrom(this.watchers, id, connection)) void this.broker.unsubscribe(topics.presence(id)).catch(() => {});
+    }
+  }
+
+  private deliver(targets: Set<Connection> | undefined, message: BusMessage): void {
+    if (!targets || message.type !== "frame") return;
+    for (const c of targets) if (c.id !== message.exceptConnection) c.send(message.frame);
+  }
+}
+
+/** Adds; true when the key's set was created (first member). */
+function addTo(map: Map<string, Set<Connection>>, key: string, c: Connection): boolean {
+  const set = map.get(key);
+  if (set) {
+    set.add(c);
+    return false;
+  }
+  map.set(key, new Set([c]));
+  return true;
+}
+
+/** Removes; true when the key's set became empty and was dropped. */
+function removeFrom(map: Map<string, Set<Connection>>, key: string, c: Connection): boolean {
+  const set = map.get(key);
+  if (!set?.delete(c) || set.size > 0) return false;
+  map.delete(key);
+  return true;
+}

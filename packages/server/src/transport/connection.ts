@@ -1,0 +1,59 @@
+// One authenticated WebSocket: bounded sending (slow consumers are cut off) and the presence it watches.
+
+import { CLOSE_CODES, type CloseReason } from "@parley/protocol";
+import type { WebSocket } from "ws";
+import type { ConnectionHooks } from "../api/handlers.js";
+
+/** After a close frame, a peer that does not finish the closing handshake within this time is dropped. */
+const CLOSE_GRACE_MS = 2000;
+
+export class Connection implements ConnectionHooks {
+  /** Cleared by each heartbeat round, set again by any pong or frame from the client. */
+  alive = true;
+  closed = false;
+  /** Users whose presence this connection receives. */
+  readonly watching = new Set<string>();
+
+  constructor(
+    readonly id: string,
+    readonly userId: string,
+    readonly sessionId: string,
+    readonly socket: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly registry: { watch(c: Connection, ids: readonly string[]): void; unwatch(c: Connection, ids: readonly string[]): void },
+  ) {}
+
+  /** Queues a serialized frame; closes the connection instead when the client is not reading fast enough. */
+  send(frame: string): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount + frame.length > this.maxBufferedBytes) {
+      this.close("slow_consumer");
+      return;
+    }
+    this.socket.send(frame);
+  }
+
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSocket(this.socket, reason);
+  }
+
+  watchPresence(userIds: readonly string[]): void {
+    this.registry.watch(this, userIds);
+  }
+
+  unwatchPresence(userIds: readonly string[]): void {
+    this.registry.unwatch(this, userIds);
+  }
+}
+
+export function closeSocket(socket: WebSocket, reason: CloseReason): void {
+  try {
+    socket.close(CLOSE_CODES[reason].code, reason);
+  } catch {
+    socket.terminate();
+    return;
+  }
+  setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+}
