@@ -44,7 +44,7 @@ export async function startParley(overrides: Partial<Config> = {}, env: NodeJS.P
   mkdirSync(dataDir, { recursive: true });
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
   const adapters: Adapters = {
-    store: SqliteStore.open(join(dataDir, "parley.db")),
+    store: SqliteStore.open(join(dataDir, "parley.db"), { synchronous: config.sqliteSynchronous }),
     broker: new MemoryBroker(),
     presence: new MemoryPresenceStore(),
   };

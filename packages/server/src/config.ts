@@ -21,6 +21,7 @@ export interface Config {
   presenceGraceMs: number;
   receiptFlushMs: number;
   wsCompression: boolean;
+  sqliteSynchronous: "full" | "normal";
   /** Upper bound on HTTP request bodies. */
   maxBodyBytes: number;
 }
@@ -126,7 +127,12 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
   },
   maxGroupMembers: { env: "PARLEY_MAX_GROUP_MEMBERS", default: 500, description: "Largest group size.", parse: int(2, 100_000) },
   historyPageMax: { env: "PARLEY_HISTORY_PAGE_MAX", default: 200, description: "Largest history page.", parse: int(1, 1000) },
-  syncPageMax: { env: "PARLEY_SYNC_PAGE_MAX", default: 1000, description: "Most messages in one sync answer.", parse: int(1, 5000) },
+  syncPageMax: {
+    env: "PARLEY_SYNC_PAGE_MAX",
+    default: 1000,
+    description: "Most messages in one sync answer.",
+    parse: int(1, 5000),
+  },
   heartbeatIntervalMs: {
     env: "PARLEY_HEARTBEAT_INTERVAL_MS",
     default: 25_000,
@@ -162,6 +168,17 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     default: false,
     description: "Offer permessage-deflate on WebSockets (costs memory per connection).",
     parse: bool,
+  },
+  sqliteSynchronous: {
+    env: "PARLEY_SQLITE_SYNCHRONOUS",
+    default: "full",
+    description:
+      "`full`: every acknowledged message is fsynced (survives power loss); `normal`: survives crashes of Parley, not of the machine.",
+    parse: (raw, env) => {
+      const v = raw.trim().toLowerCase();
+      if (v !== "full" && v !== "normal") throw new ConfigError(env, `must be full or normal, got "${raw}"`);
+      return v;
+    },
   },
   maxBodyBytes: {
     env: "PARLEY_MAX_BODY_BYTES",

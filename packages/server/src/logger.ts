@@ -1,6 +1,6 @@
 // Structured JSON logging (pino); message bodies, passwords and tokens are never logged.
 
-import { pino, type Logger } from "pino";
+import { type Logger, pino } from "pino";
 import type { Config } from "./config.js";
 
 export type { Logger };

@@ -1,8 +1,8 @@
 // Argument validators for every operation, compiled once at start-up from the protocol's schemas.
 
-import { type OpArgs, type OpName, OP_NAMES, schemas } from "@parley/protocol";
-import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import { OP_NAMES, type OpArgs, type OpName, schemas } from "@parley/protocol";
 import type { TSchema } from "@sinclair/typebox";
+import { type TypeCheck, TypeCompiler } from "@sinclair/typebox/compiler";
 import { AppError } from "../domain/app-error.js";
 
 const compiled = new Map<OpName, TypeCheck<TSchema>>(OP_NAMES.map((op) => [op, TypeCompiler.Compile(schemas[op] as TSchema)]));

@@ -59,7 +59,10 @@ export function runBrokerContract(name: string, makePair: () => Promise<[Broker,
       await b.subscribe("user:t6", (m) => m.type === "frame" && got.push(m.frame));
       for (let i = 0; i < 100; i++) await a.publish(["user:t6"], { type: "frame", frame: String(i) });
       await settle(100);
-      assert.deepEqual(got, Array.from({ length: 100 }, (_, i) => String(i)));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 100 }, (_, i) => String(i)),
+      );
     });
 
     it("answers ping", async () => {

@@ -115,7 +115,13 @@ export function runStoreContract(
 
       it("rejects a taken username with username_taken and keeps the first account", async () => {
         const username = `bob${run}`;
-        const first = await store.createUser({ id: newId("u"), username, displayName: "Bob", passwordHash: "h1", createdAt: now() });
+        const first = await store.createUser({
+          id: newId("u"),
+          username,
+          displayName: "Bob",
+          passwordHash: "h1",
+          createdAt: now(),
+        });
         await rejectsWith(
           store.createUser({ id: newId("u"), username, displayName: "Other", passwordHash: "h2", createdAt: now() }),
           "username_taken",
@@ -284,7 +290,13 @@ export function runStoreContract(
         const first = await store.openDirect({ id: newId("d"), userA: a!, userB: b!, createdAt: now(), messageId: newId("m") });
         const again = await store.openDirect({ id: newId("d"), userA: a!, userB: b!, createdAt: now(), messageId: newId("m") });
         const reversedId = newId("d");
-        const reversed = await store.openDirect({ id: reversedId, userA: b!, userB: a!, createdAt: now(), messageId: newId("m") });
+        const reversed = await store.openDirect({
+          id: reversedId,
+          userA: b!,
+          userB: a!,
+          createdAt: now(),
+          messageId: newId("m"),
+        });
         assert.equal(again.created, false);
         assert.equal(reversed.created, false);
         assert.deepEqual(again.conversation, first.conversation);
@@ -325,7 +337,14 @@ export function runStoreContract(
         const messageId = newId("m");
         const createdAt = now();
         // The owner and a duplicate in memberIds must not produce extra rows.
-        const result = await store.createGroup({ id, title: "Team", ownerId: owner!, memberIds: [a!, b!, owner!, a!], createdAt, messageId });
+        const result = await store.createGroup({
+          id,
+          title: "Team",
+          ownerId: owner!,
+          memberIds: [a!, b!, owner!, a!],
+          createdAt,
+          messageId,
+        });
         assert.deepEqual(result.conversation, { id, kind: "group", title: "Team", createdAt, lastSeq: 1 });
         assert.deepEqual(result.message, {
           id: messageId,
@@ -550,6 +569,15 @@ export function runStoreContract(
         assert.deepEqual(await store.getMembers(id), []);
         assert.deepEqual(await allSeqs(id), range(1, await lastSeq(id)));
       });
+
+      it("hands ownership over when the owner is removed, so a group with members always has an owner", async () => {
+        const [owner, admin, member] = await users(3);
+        const id = await group(owner!, [member!, admin!]);
+        await change(id, owner!, { type: "role", userId: admin!, role: "admin" });
+        await change(id, admin!, { type: "remove", userId: owner! });
+        assert.equal((await store.getMembership(id, admin!))?.role, "owner");
+        assert.equal((await store.getMembership(id, member!))?.role, "member");
+      });
     });
 
     describe("appending messages", () => {
@@ -731,9 +759,9 @@ export function runStoreContract(
       });
 
       const seqsOf = async (q: Partial<Parameters<Store["getHistory"]>[0]>) =>
-        (
-          await store.getHistory({ conversationId: id, minSeq: 1, maxSeq: 20, limit: 100, direction: "asc", ...q })
-        ).map((m) => m.seq);
+        (await store.getHistory({ conversationId: id, minSeq: 1, maxSeq: 20, limit: 100, direction: "asc", ...q })).map(
+          (m) => m.seq,
+        );
 
       it("returns the first or the last `limit` messages, always ascending", async () => {
         assert.deepEqual(await seqsOf({ limit: 5 }), [1, 2, 3, 4, 5]);
@@ -800,14 +828,26 @@ export function runStoreContract(
           (await store.updateReceipts([{ conversationId: id, userId: a!, deliveredSeq, readSeq, at }]))[0];
 
         const t1 = now();
-        assert.deepEqual(await mark(3, 2, t1), { conversationId: id, state: { userId: a!, deliveredSeq: 3, readSeq: 2 }, changed: true });
+        assert.deepEqual(await mark(3, 2, t1), {
+          conversationId: id,
+          state: { userId: a!, deliveredSeq: 3, readSeq: 2 },
+          changed: true,
+        });
         assert.equal((await store.getMembership(id, a!))?.receiptAt, t1);
 
-        assert.deepEqual(await mark(1, 1), { conversationId: id, state: { userId: a!, deliveredSeq: 3, readSeq: 2 }, changed: false });
+        assert.deepEqual(await mark(1, 1), {
+          conversationId: id,
+          state: { userId: a!, deliveredSeq: 3, readSeq: 2 },
+          changed: false,
+        });
         assert.equal((await store.getMembership(id, a!))?.receiptAt, t1, "receiptAt moved without a change");
 
         assert.deepEqual((await mark(0, 5))?.state, { userId: a!, deliveredSeq: 5, readSeq: 5 });
-        assert.deepEqual(await mark(100, 100), { conversationId: id, state: { userId: a!, deliveredSeq: 6, readSeq: 6 }, changed: true });
+        assert.deepEqual(await mark(100, 100), {
+          conversationId: id,
+          state: { userId: a!, deliveredSeq: 6, readSeq: 6 },
+          changed: true,
+        });
         assert.equal((await mark(6, 6))?.changed, false);
 
         const member = await store.getMembership(id, a!);
@@ -905,12 +945,12 @@ export function runStoreContract(
 
         // Resending everything concurrently stores nothing and returns the original seqs.
         const resent = await Promise.all(batches.map((b) => store.appendMessages(b)));
-        resent.forEach((outcomes, i) =>
-          outcomes.forEach((outcome, j) => {
+        for (const [i, outcomes] of resent.entries()) {
+          for (const [j, outcome] of outcomes.entries()) {
             assert.equal(outcome.ok && outcome.duplicate, true);
             assert.deepEqual(ok(outcome), ok(results[i]![j]));
-          }),
-        );
+          }
+        }
         for (const { id } of conversations) assert.equal(await lastSeq(id), seqs.get(id)!.length + 1);
       });
     });

@@ -37,7 +37,8 @@ export class AccountService {
   }
 
   async addContact(ownerId: string, contactId: string): Promise<User[]> {
-    if (contactId === ownerId) throw new AppError("validation_failed", "You cannot add yourself as a contact", { field: "userId" });
+    if (contactId === ownerId)
+      throw new AppError("validation_failed", "You cannot add yourself as a contact", { field: "userId" });
     if (!(await this.store.getUserById(contactId))) throw new AppError("not_found", "User not found", { field: "userId" });
     await this.store.addContact(ownerId, contactId, Date.now());
     return this.contacts(ownerId);

@@ -51,7 +51,11 @@ export class ConversationService {
       messageId: newId(),
     });
     const view = await this.view(conversation);
-    if (created) await this.announceFirst(conversation.id, view.members.map((m) => m.userId));
+    if (created)
+      await this.announceFirst(
+        conversation.id,
+        view.members.map((m) => m.userId),
+      );
     return view;
   }
 
@@ -63,7 +67,10 @@ export class ConversationService {
     const found = await this.store.getUsersByIds(others);
     if (found.length !== others.length) {
       const known = new Set(found.map((u) => u.id));
-      throw new AppError("not_found", "Unknown user in memberIds", { field: "memberIds", userId: others.find((id) => !known.has(id)) });
+      throw new AppError("not_found", "Unknown user in memberIds", {
+        field: "memberIds",
+        userId: others.find((id) => !known.has(id)),
+      });
     }
     const { conversation } = await this.store.createGroup({
       id: newId(),
@@ -130,7 +137,13 @@ export class ConversationService {
     const before = await this.members.get(conversationId);
     let message: Message;
     try {
-      message = await this.store.applyMembershipChange({ conversationId, actorId, change, createdAt: Date.now(), messageId: newId() });
+      message = await this.store.applyMembershipChange({
+        conversationId,
+        actorId,
+        change,
+        createdAt: Date.now(),
+        messageId: newId(),
+      });
     } catch (error) {
       fromStoreError(error);
     }

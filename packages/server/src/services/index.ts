@@ -26,7 +26,10 @@ export interface Services {
   delivery: Delivery;
 }
 
-export function createServices(config: Config & { jwtSecret: string }, ports: { store: Store; broker: Broker; presence: PresenceStore }): Services {
+export function createServices(
+  config: Config & { jwtSecret: string },
+  ports: { store: Store; broker: Broker; presence: PresenceStore },
+): Services {
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);

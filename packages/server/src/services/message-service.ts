@@ -32,14 +32,19 @@ export class MessageService {
     this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
   }
 
-  async send(userId: string, input: { conversationId: string; clientId: string; body: string }, connectionId?: string): Promise<MessageAck> {
+  async send(
+    userId: string,
+    input: { conversationId: string; clientId: string; body: string },
+    connectionId?: string,
+  ): Promise<MessageAck> {
     if (Buffer.byteLength(input.body, "utf8") > this.limits.maxMessageBytes) {
       throw new AppError("too_large", `The message body exceeds ${this.limits.maxMessageBytes} bytes`, {
         field: "body",
         limit: this.limits.maxMessageBytes,
       });
     }
-    if (input.body.trim() === "") throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
+    if (input.body.trim() === "")
+      throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
     const id = newId();
     if (connectionId) this.origin.set(id, connectionId);
     let outcome: AppendOutcome;
@@ -56,10 +61,20 @@ export class MessageService {
       this.origin.delete(id);
     }
     if (!outcome.ok) {
-      throw new AppError(outcome.code, outcome.code === "not_found" ? "Conversation not found" : "You are not a member of this conversation");
+      throw new AppError(
+        outcome.code,
+        outcome.code === "not_found" ? "Conversation not found" : "You are not a member of this conversation",
+      );
     }
     const m = outcome.message;
-    return { id: m.id, conversationId: m.conversationId, seq: m.seq, clientId: m.clientId!, createdAt: m.createdAt, duplicate: outcome.duplicate };
+    return {
+      id: m.id,
+      conversationId: m.conversationId,
+      seq: m.seq,
+      clientId: m.clientId!,
+      createdAt: m.createdAt,
+      duplicate: outcome.duplicate,
+    };
   }
 
   async history(
@@ -84,7 +99,10 @@ export class MessageService {
    * Everything the caller missed: per conversation, the entries after its cursor (from joinedSeq when the conversation
    * is not in `cursors`), in seq order, cut at `limit` entries in total; and the members' watermarks where they changed.
    */
-  async sync(userId: string, input: { cursors: Record<string, number>; receiptsSince?: number; limit?: number }): Promise<SyncResult> {
+  async sync(
+    userId: string,
+    input: { cursors: Record<string, number>; receiptsSince?: number; limit?: number },
+  ): Promise<SyncResult> {
     const serverTime = Date.now();
     let budget = Math.min(input.limit ?? this.limits.syncPageMax, this.limits.syncPageMax);
     const since = input.receiptsSince === undefined ? undefined : input.receiptsSince - RECEIPT_CLOCK_SLACK_MS;

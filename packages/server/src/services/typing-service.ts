@@ -75,6 +75,11 @@ export class TypingService {
 
   private async forward(conversationId: string, userId: string, typing: boolean): Promise<void> {
     const recipients = (await this.members.get(conversationId)).filter((id) => id !== userId);
-    await this.delivery.toUsers(recipients, "typing", { conversationId, userId, typing, expiresInMs: typing ? this.timeoutMs : 0 });
+    await this.delivery.toUsers(recipients, "typing", {
+      conversationId,
+      userId,
+      typing,
+      expiresInMs: typing ? this.timeoutMs : 0,
+    });
   }
 }

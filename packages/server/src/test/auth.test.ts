@@ -16,12 +16,20 @@ describe("accounts and sessions", () => {
   after(() => server.close());
 
   it("registers, logs in on a second device, and reads the profile", async () => {
-    const res = await http(server, "POST", "/v1/auth/register", { username: "ann", password: "long enough pw", displayName: "Ann A." });
+    const res = await http(server, "POST", "/v1/auth/register", {
+      username: "ann",
+      password: "long enough pw",
+      displayName: "Ann A.",
+    });
     assert.equal(res.status, 201);
     assert.equal(res.body.user.username, "ann");
     assert.equal(res.body.user.displayName, "Ann A.");
     assert.equal(res.body.expiresIn, 900);
-    const second = await http(server, "POST", "/v1/auth/login", { username: "ann", password: "long enough pw", deviceName: "tablet" });
+    const second = await http(server, "POST", "/v1/auth/login", {
+      username: "ann",
+      password: "long enough pw",
+      deviceName: "tablet",
+    });
     assert.equal(second.status, 200);
     assert.notEqual(second.body.sessionId, res.body.sessionId);
     const me = await http(server, "GET", "/v1/me", undefined, second.body.accessToken);
@@ -56,10 +64,17 @@ describe("accounts and sessions", () => {
     const weak = await http(server, "POST", "/v1/auth/register", { username: "weakling", password: "short" });
     assert.deepEqual([weak.status, weak.body.error.code, weak.body.error.details.field], [400, "weak_password", "password"]);
     const badName = await http(server, "POST", "/v1/auth/register", { username: "Bad Name!", password: "long enough pw" });
-    assert.deepEqual([badName.status, badName.body.error.code, badName.body.error.details.field], [400, "validation_failed", "username"]);
+    assert.deepEqual(
+      [badName.status, badName.body.error.code, badName.body.error.details.field],
+      [400, "validation_failed", "username"],
+    );
     const missing = await http(server, "POST", "/v1/auth/register", { password: "long enough pw" });
     assert.equal(missing.body.error.details.field, "username");
-    const notJson = await fetch(`${server.url}/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: "{nope" });
+    const notJson = await fetch(`${server.url}/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
     assert.equal(notJson.status, 400);
     assert.equal(((await notJson.json()) as { error: { code: string } }).error.code, "invalid_json");
   });
@@ -150,7 +165,10 @@ describe("accounts and sessions", () => {
     const u = await register(server, "contacter");
     const friend = await register(server, "friend1");
     const added = await http(server, "PUT", `/v1/contacts/${friend.user.id}`, {}, u.accessToken);
-    assert.deepEqual(added.body.contacts.map((x: { username: string }) => x.username), ["friend1"]);
+    assert.deepEqual(
+      added.body.contacts.map((x: { username: string }) => x.username),
+      ["friend1"],
+    );
     await http(server, "PUT", `/v1/contacts/${friend.user.id}`, {}, u.accessToken);
     const list = await http(server, "GET", "/v1/contacts", undefined, u.accessToken);
     assert.equal(list.body.contacts.length, 1, "adding twice is idempotent");

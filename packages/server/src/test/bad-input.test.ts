@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, ErrorFrame } from "@parley/protocol";
-import { ProtocolError, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
+import { type ProtocolError, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
 
 describe("bad input", () => {
   let server: TestServer;
@@ -23,7 +23,6 @@ describe("bad input", () => {
     await server.close();
   });
 
-
   it("answers malformed JSON, non-object frames and missing rid with an error frame (rid null) and keeps the connection", async () => {
     for (const [raw, code] of [
       ["{not json", "invalid_json"],
@@ -42,7 +41,10 @@ describe("bad input", () => {
 
   it("rejects unknown ops and schema violations with codes naming the field", async () => {
     await assert.rejects(a.requestRaw("messages.explode", {}), (e: ProtocolError) => e.error.code === "unknown_op");
-    await assert.rejects(a.requestRaw("auth.login", { username: "x", password: "y" }), (e: ProtocolError) => e.error.code === "unknown_op");
+    await assert.rejects(
+      a.requestRaw("auth.login", { username: "x", password: "y" }),
+      (e: ProtocolError) => e.error.code === "unknown_op",
+    );
     await assert.rejects(a.requestRaw("messages.send", { conversationId: direct, body: "no client id" }), (e: ProtocolError) => {
       assert.equal(e.error.code, "validation_failed");
       assert.equal(e.error.details?.["field"], "clientId");
@@ -56,7 +58,10 @@ describe("bad input", () => {
       a.requestRaw("messages.history", { conversationId: direct, limit: -5 }),
       (e: ProtocolError) => e.error.code === "validation_failed" && e.error.details?.["field"] === "limit",
     );
-    await assert.rejects(a.requestRaw("hello", { versions: [1] }), (e: ProtocolError) => e.error.code === "already_authenticated");
+    await assert.rejects(
+      a.requestRaw("hello", { versions: [1] }),
+      (e: ProtocolError) => e.error.code === "already_authenticated",
+    );
     const { messages } = await a.request("messages.history", { conversationId: direct });
     assert.equal(messages.length, 1, "nothing was stored by the rejected sends");
   });
@@ -105,7 +110,8 @@ describe("bad input", () => {
 
   it("the process survives a burst of garbage from many sockets", async () => {
     const sockets = await Promise.all(Array.from({ length: 10 }, () => RawClient.connect(server, bob.accessToken)));
-    for (const s of sockets) for (let k = 0; k < 20; k++) s.sendRaw(k % 2 ? "\u0000\u0001" : '{"rid":"x","op":"sync","args":{"cursors":5}}');
+    for (const s of sockets)
+      for (let k = 0; k < 20; k++) s.sendRaw(k % 2 ? "\u0000\u0001" : '{"rid":"x","op":"sync","args":{"cursors":5}}');
     await sleep(200);
     await Promise.all(sockets.map((s) => s.close()));
     assert.ok((await a.request("ping", {})).serverTime > 0);

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, loadConfig } from "../config.js";
+import { type ConfigError, loadConfig } from "../config.js";
 
 describe("config", () => {
   it("has the documented defaults", () => {
@@ -19,10 +19,25 @@ describe("config", () => {
   });
 
   it("names the variable of a bad value", () => {
-    assert.throws(() => loadConfig({ PARLEY_PORT: "eighty" }), (e: ConfigError) => e.variable === "PARLEY_PORT" && /integer/.test(e.message));
-    assert.throws(() => loadConfig({ PARLEY_PORT: "70000" }), (e: ConfigError) => e.variable === "PARLEY_PORT");
-    assert.throws(() => loadConfig({ PARLEY_LOG_LEVEL: "loud" }), (e: ConfigError) => e.variable === "PARLEY_LOG_LEVEL");
-    assert.throws(() => loadConfig({ PARLEY_JWT_SECRET: "short" }), (e: ConfigError) => e.variable === "PARLEY_JWT_SECRET");
-    assert.throws(() => loadConfig({ PARLEY_WS_COMPRESSION: "maybe" }), (e: ConfigError) => e.variable === "PARLEY_WS_COMPRESSION");
+    assert.throws(
+      () => loadConfig({ PARLEY_PORT: "eighty" }),
+      (e: ConfigError) => e.variable === "PARLEY_PORT" && /integer/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ PARLEY_PORT: "70000" }),
+      (e: ConfigError) => e.variable === "PARLEY_PORT",
+    );
+    assert.throws(
+      () => loadConfig({ PARLEY_LOG_LEVEL: "loud" }),
+      (e: ConfigError) => e.variable === "PARLEY_LOG_LEVEL",
+    );
+    assert.throws(
+      () => loadConfig({ PARLEY_JWT_SECRET: "short" }),
+      (e: ConfigError) => e.variable === "PARLEY_JWT_SECRET",
+    );
+    assert.throws(
+      () => loadConfig({ PARLEY_WS_COMPRESSION: "maybe" }),
+      (e: ConfigError) => e.variable === "PARLEY_WS_COMPRESSION",
+    );
   });
 });

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
-import { http, ProtocolError, RawClient, register, startTestServer, type TestServer } from "./harness.js";
+import { http, type ProtocolError, RawClient, register, startTestServer, type TestServer } from "./harness.js";
 
 const code = (c: string) => (e: ProtocolError) => {
   assert.equal(e.error.code, c);
@@ -22,7 +22,12 @@ describe("conversations", () => {
 
   before(async () => {
     server = await startTestServer({ maxGroupMembers: 4 });
-    [owner, admin, member, outsider] = await Promise.all([register(server), register(server), register(server), register(server)]);
+    [owner, admin, member, outsider] = await Promise.all([
+      register(server),
+      register(server),
+      register(server),
+      register(server),
+    ]);
     [o, ad, m] = await Promise.all([
       RawClient.connect(server, owner.accessToken),
       RawClient.connect(server, admin.accessToken),
@@ -47,11 +52,15 @@ describe("conversations", () => {
   it("groups: roles, add/remove by admins, rename, leave, with each change a sequenced event seen by members", async () => {
     const g = await o.request("conversations.createGroup", { title: "Team", memberIds: [admin.user.id, member.user.id] });
     assert.equal(g.lastSeq, 1);
-    assert.deepEqual(
-      Object.fromEntries(g.members.map((x) => [x.userId, x.role])),
-      { [owner.user.id]: "owner", [admin.user.id]: "member", [member.user.id]: "member" },
+    assert.deepEqual(Object.fromEntries(g.members.map((x) => [x.userId, x.role])), {
+      [owner.user.id]: "owner",
+      [admin.user.id]: "member",
+      [member.user.id]: "member",
+    });
+    await assert.rejects(
+      m.request("members.setRole", { conversationId: g.id, userId: admin.user.id, role: "admin" }),
+      code("forbidden"),
     );
-    await assert.rejects(m.request("members.setRole", { conversationId: g.id, userId: admin.user.id, role: "admin" }), code("forbidden"));
     const promoted = await o.request("members.setRole", { conversationId: g.id, userId: admin.user.id, role: "admin" });
     assert.equal(promoted.message.seq, 2);
     await assert.rejects(m.request("members.add", { conversationId: g.id, userIds: [outsider.user.id] }), code("forbidden"));
@@ -96,7 +105,10 @@ describe("conversations", () => {
       }),
       code("group_full"),
     );
-    const g = await o.request("conversations.createGroup", { title: "full", memberIds: [admin.user.id, member.user.id, outsider.user.id] });
+    const g = await o.request("conversations.createGroup", {
+      title: "full",
+      memberIds: [admin.user.id, member.user.id, outsider.user.id],
+    });
     await assert.rejects(o.request("members.add", { conversationId: g.id, userIds: [extra.user.id] }), code("group_full"));
   });
 
@@ -114,10 +126,22 @@ describe("conversations", () => {
   });
 
   it("conversation operations work over HTTP with the same rules", async () => {
-    const res = await http(server, "POST", "/v1/conversations/group", { title: "via http", memberIds: [member.user.id] }, owner.accessToken);
+    const res = await http(
+      server,
+      "POST",
+      "/v1/conversations/group",
+      { title: "via http", memberIds: [member.user.id] },
+      owner.accessToken,
+    );
     assert.equal(res.status, 200);
     const id = res.body.id as string;
-    const denied = await http(server, "POST", `/v1/conversations/${id}/members`, { userIds: [admin.user.id] }, member.accessToken);
+    const denied = await http(
+      server,
+      "POST",
+      `/v1/conversations/${id}/members`,
+      { userIds: [admin.user.id] },
+      member.accessToken,
+    );
     assert.equal(denied.status, 403);
     assert.equal(denied.body.error.code, "forbidden");
     const hidden = await http(server, "GET", `/v1/conversations/${id}`, undefined, outsider.accessToken);

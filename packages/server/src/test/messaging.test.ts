@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, Message } from "@parley/protocol";
-import { ProtocolError, RawClient, register, startTestServer, type TestServer } from "./harness.js";
+import { type ProtocolError, RawClient, register, startTestServer, type TestServer } from "./harness.js";
 
 describe("messaging over WebSocket", () => {
   let server: TestServer;
@@ -83,7 +83,10 @@ describe("messaging over WebSocket", () => {
     // Per sender, seq follows send order.
     for (let i = 0; i < 3; i++) {
       const mine = acks.slice(i * perSender, (i + 1) * perSender).map((x) => x.seq);
-      assert.deepEqual(mine, [...mine].sort((x, y) => x - y));
+      assert.deepEqual(
+        mine,
+        [...mine].sort((x, y) => x - y),
+      );
     }
     const views = await Promise.all(
       [a, b, c].map((client) => client.request("messages.history", { conversationId: group.id, limit: 200 })),
@@ -94,7 +97,9 @@ describe("messaging over WebSocket", () => {
     assert.equal(orders[0]!.length, 3 * perSender + 1);
     // Live events: each member received the others' messages, each once.
     for (const [i, client] of [a, b, c].entries()) {
-      await client.waitFor(() => (client.messages(group.id).filter((m) => m.kind === "text").length >= 2 * perSender ? true : undefined));
+      await client.waitFor(() =>
+        client.messages(group.id).filter((m) => m.kind === "text").length >= 2 * perSender ? true : undefined,
+      );
       const received = client.messages(group.id).filter((m) => m.kind === "text");
       assert.equal(received.length, 2 * perSender);
       assert.equal(new Set(received.map((m) => m.seq)).size, received.length);
@@ -104,7 +109,8 @@ describe("messaging over WebSocket", () => {
 
   it("pages history backwards and forwards by seq", async () => {
     const group = await a.request("conversations.createGroup", { title: "pages", memberIds: [bob.user.id] });
-    for (let i = 1; i <= 25; i++) await a.request("messages.send", { conversationId: group.id, clientId: `p-${i}`, body: `m${i}` });
+    for (let i = 1; i <= 25; i++)
+      await a.request("messages.send", { conversationId: group.id, clientId: `p-${i}`, body: `m${i}` });
     const latest = await b.request("messages.history", { conversationId: group.id, limit: 10 });
     assert.deepEqual(
       latest.messages.map((m) => m.seq),
@@ -112,12 +118,21 @@ describe("messaging over WebSocket", () => {
     );
     assert.equal(latest.hasMore, true);
     const older = await b.request("messages.history", { conversationId: group.id, before: 17, limit: 10 });
-    assert.deepEqual(older.messages.map((m) => m.seq), [7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    assert.deepEqual(
+      older.messages.map((m) => m.seq),
+      [7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+    );
     const oldest = await b.request("messages.history", { conversationId: group.id, before: 7, limit: 10 });
-    assert.deepEqual(oldest.messages.map((m) => m.seq), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      oldest.messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5, 6],
+    );
     assert.equal(oldest.hasMore, false);
     const forward = await b.request("messages.history", { conversationId: group.id, after: 20, limit: 3 });
-    assert.deepEqual(forward.messages.map((m) => m.seq), [21, 22, 23]);
+    assert.deepEqual(
+      forward.messages.map((m) => m.seq),
+      [21, 22, 23],
+    );
     assert.equal(forward.hasMore, true);
   });
 
@@ -127,25 +142,40 @@ describe("messaging over WebSocket", () => {
     });
     assert.equal(res.status, 200);
     const body = (await res.json()) as { messages: Message[] };
-    assert.deepEqual(body.messages.map((m) => m.seq), [2, 3]);
+    assert.deepEqual(
+      body.messages.map((m) => m.seq),
+      [2, 3],
+    );
   });
 
   it("rejects a body over the configured maximum with too_large and stores nothing", async () => {
     const before = (await a.request("conversations.get", { conversationId: direct })).lastSeq;
-    await assert.rejects(a.request("messages.send", { conversationId: direct, clientId: "big", body: "é".repeat(501) }), (e: ProtocolError) => {
-      assert.equal(e.error.code, "too_large");
-      return true;
-    });
+    await assert.rejects(
+      a.request("messages.send", { conversationId: direct, clientId: "big", body: "é".repeat(501) }),
+      (e: ProtocolError) => {
+        assert.equal(e.error.code, "too_large");
+        return true;
+      },
+    );
     assert.equal((await a.request("conversations.get", { conversationId: direct })).lastSeq, before);
   });
 
   it("a non-member cannot send, read history or receive events", async () => {
-    await assert.rejects(c.request("messages.send", { conversationId: direct, clientId: "x", body: "intrude" }), (e: ProtocolError) => {
-      assert.equal(e.error.code, "not_member");
-      return true;
-    });
-    await assert.rejects(c.request("messages.history", { conversationId: direct }), (e: ProtocolError) => e.error.code === "not_found");
-    await assert.rejects(c.request("conversations.get", { conversationId: direct }), (e: ProtocolError) => e.error.code === "not_found");
+    await assert.rejects(
+      c.request("messages.send", { conversationId: direct, clientId: "x", body: "intrude" }),
+      (e: ProtocolError) => {
+        assert.equal(e.error.code, "not_member");
+        return true;
+      },
+    );
+    await assert.rejects(
+      c.request("messages.history", { conversationId: direct }),
+      (e: ProtocolError) => e.error.code === "not_found",
+    );
+    await assert.rejects(
+      c.request("conversations.get", { conversationId: direct }),
+      (e: ProtocolError) => e.error.code === "not_found",
+    );
     const sync = await c.request("sync", { cursors: {} });
     assert.ok(sync.conversations.every((x) => x.conversationId !== direct));
     assert.equal(c.messages(direct).length, 0);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, EventFrame } from "@parley/protocol";
-import { ProtocolError, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
+import { type ProtocolError, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
 
 describe("receipts, typing and presence", () => {
   let server: TestServer;
@@ -27,7 +27,8 @@ describe("receipts, typing and presence", () => {
 
   it("receipts: watermarks only move forward, read implies delivered, members get receipt events", async () => {
     const acks = [];
-    for (let i = 0; i < 3; i++) acks.push(await a.request("messages.send", { conversationId: direct, clientId: `rc-${i}`, body: `m${i}` }));
+    for (let i = 0; i < 3; i++)
+      acks.push(await a.request("messages.send", { conversationId: direct, clientId: `rc-${i}`, body: `m${i}` }));
     const last = acks.at(-1)!.seq;
     const delivered = await b.request("receipts.mark", { conversationId: direct, delivered: last });
     assert.deepEqual(delivered, { userId: bob.user.id, deliveredSeq: last, readSeq: 0 });
@@ -63,8 +64,14 @@ describe("receipts, typing and presence", () => {
 
   it("a non-member cannot mark receipts or type", async () => {
     const c = await RawClient.connect(server, carol.accessToken);
-    await assert.rejects(c.request("receipts.mark", { conversationId: direct, read: 1 }), (e: ProtocolError) => e.error.code === "not_member");
-    await assert.rejects(c.request("typing", { conversationId: direct, typing: true }), (e: ProtocolError) => e.error.code === "not_member");
+    await assert.rejects(
+      c.request("receipts.mark", { conversationId: direct, read: 1 }),
+      (e: ProtocolError) => e.error.code === "not_member",
+    );
+    await assert.rejects(
+      c.request("typing", { conversationId: direct, typing: true }),
+      (e: ProtocolError) => e.error.code === "not_member",
+    );
     await c.close();
   });
 
@@ -80,7 +87,11 @@ describe("receipts, typing and presence", () => {
     const since = b.events.slice(start);
     assert.equal(since.filter(isTyping(true)).length, 1, "the second start inside the throttle window is not forwarded");
     assert.equal(since.filter(isTyping(false)).length, 1, "the server stopped it after the timeout");
-    assert.equal(a.events.filter((e) => e.event === "typing" && e.data.userId === alice.user.id).length, 0, "never echoed to the typer");
+    assert.equal(
+      a.events.filter((e) => e.event === "typing" && e.data.userId === alice.user.id).length,
+      0,
+      "never echoed to the typer",
+    );
   });
 
   it("typing stops when the typer sends a message", async () => {

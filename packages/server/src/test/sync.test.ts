@@ -47,7 +47,9 @@ describe("sync", () => {
     await bobWs.close();
     const total = 1234;
     await Promise.all(
-      Array.from({ length: total }, (_, i) => a.request("messages.send", { conversationId: id, clientId: `gap-${i}`, body: `n${i}` })),
+      Array.from({ length: total }, (_, i) =>
+        a.request("messages.send", { conversationId: id, clientId: `gap-${i}`, body: `n${i}` }),
+      ),
     );
     const bobAgain = await RawClient.connect(server, bob.accessToken);
     const { seen, pages } = await syncAll(bobAgain, { [id]: cursor });
@@ -73,7 +75,7 @@ describe("sync", () => {
     const { seen } = await syncAll(carolWs, {});
     const inGroup = seen.filter((m) => m.conversationId === group.id);
     assert.deepEqual(
-      inGroup.map((m) => m.kind === "system" ? m.event!.type : m.body),
+      inGroup.map((m) => (m.kind === "system" ? m.event!.type : m.body)),
       ["member.added", "after carol"],
       "carol sees from her join, not the history before it",
     );

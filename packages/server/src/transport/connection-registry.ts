@@ -52,7 +52,9 @@ export class ConnectionRegistry {
       if (connection.watching.has(id)) continue;
       connection.watching.add(id);
       if (addTo(this.watchers, id, connection)) {
-        void this.broker.subscribe(topics.presence(id), (message) => this.deliver(this.watchers.get(id), message)).catch(() => {});
+        void this.broker
+          .subscribe(topics.presence(id), (message) => this.deliver(this.watchers.get(id), message))
+          .catch(() => {});
       }
     }
   }

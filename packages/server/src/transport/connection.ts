@@ -20,7 +20,10 @@ export class Connection implements ConnectionHooks {
     readonly sessionId: string,
     readonly socket: WebSocket,
     private readonly maxBufferedBytes: number,
-    private readonly registry: { watch(c: Connection, ids: readonly string[]): void; unwatch(c: Connection, ids: readonly string[]): void },
+    private readonly registry: {
+      watch(c: Connection, ids: readonly string[]): void;
+      unwatch(c: Connection, ids: readonly string[]): void;
+    },
   ) {}
 
   /** Queues a serialized frame; closes the connection instead when the client is not reading fast enough. */

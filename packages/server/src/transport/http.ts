@@ -1,9 +1,15 @@
 // The HTTP JSON API: one route per protocol operation that has an HTTP binding, plus health and readiness.
 
-import { ERRORS, isErrorCode, type OpName, OP_NAMES, operations, schemas } from "@parley/protocol";
+import { ERRORS, isErrorCode, OP_NAMES, type OpName, operations, schemas } from "@parley/protocol";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import { type PublicOp, publicHandlers, type RequestContext, userHandlers } from "../api/handlers.js";
 import { validateArgs } from "../api/validation.js";
 import type { Config } from "../config.js";
@@ -19,13 +25,19 @@ export interface HealthProbe {
 }
 
 export function createHttpApi(config: Config, services: Services, log: Logger, health: HealthProbe): FastifyInstance {
-  const app = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: config.maxBodyBytes, disableRequestLogging: true, return503OnClosing: true });
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: config.maxBodyBytes,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  });
   const users = userHandlers(services) as unknown as Record<string, AnyUserHandler>;
   const publics = publicHandlers(services) as unknown as Record<string, AnyPublicHandler>;
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof AppError) return sendError(reply, error);
-    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") return sendError(reply, new AppError("too_large", "The request body is too large"));
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      return sendError(reply, new AppError("too_large", "The request body is too large"));
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
       return sendError(reply, new AppError("invalid_json", "Send a JSON body with Content-Type: application/json"));
     }

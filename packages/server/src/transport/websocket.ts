@@ -22,7 +22,7 @@ import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
 import type { Broker } from "../ports/broker.js";
 import type { Services } from "../services/index.js";
-import { closeSocket, Connection } from "./connection.js";
+import { Connection, closeSocket } from "./connection.js";
 import { ConnectionRegistry } from "./connection-registry.js";
 
 export const WS_PATH = "/v1/ws";
@@ -154,12 +154,23 @@ export class WebSocketGateway {
     } catch (error) {
       const body = toErrorBody(error);
       const reason: CloseReason =
-        body.code === "token_expired" ? "token_expired" : body.details?.["reason"] === "session_revoked" ? "session_revoked" : "unauthorized";
+        body.code === "token_expired"
+          ? "token_expired"
+          : body.details?.["reason"] === "session_revoked"
+            ? "session_revoked"
+            : "unauthorized";
       closeWithError(ws, rid, reason, body.code, body.message);
       throw error;
     }
     const user = await this.services.accounts.me(principal.userId);
-    const connection = new Connection(newId(), principal.userId, principal.sessionId, ws, this.config.maxBufferedBytes, this.registry);
+    const connection = new Connection(
+      newId(),
+      principal.userId,
+      principal.sessionId,
+      ws,
+      this.config.maxBufferedBytes,
+      this.registry,
+    );
     if (ws.readyState !== ws.OPEN) throw new Error("closed during hello");
     await this.registry.add(connection);
     const welcome: Welcome = {
@@ -181,7 +192,9 @@ export class WebSocketGateway {
       },
     };
     connection.send(JSON.stringify({ type: "result", rid, result: welcome }));
-    await this.services.presence.connected(principal.userId, connection.id).catch((err: unknown) => this.log.warn({ err }, "presence"));
+    await this.services.presence
+      .connected(principal.userId, connection.id)
+      .catch((err: unknown) => this.log.warn({ err }, "presence"));
     return connection;
   }
 

@@ -93,8 +93,11 @@ describe("SqliteStore on disk", () => {
     const store = SqliteStore.open(join(dir, "pragmas.db"));
     assert.equal(store.db.pragma("journal_mode", { simple: true }), "wal");
     assert.equal(store.db.pragma("foreign_keys", { simple: true }), 1);
-    assert.equal(store.db.pragma("synchronous", { simple: true }), 1);
+    assert.equal(store.db.pragma("synchronous", { simple: true }), 2, "FULL by default: acks survive power loss");
     await store.close();
+    const relaxed = SqliteStore.open(join(dir, "pragmas-normal.db"), { synchronous: "normal" });
+    assert.equal(relaxed.db.pragma("synchronous", { simple: true }), 1);
+    await relaxed.close();
   });
 
   it("applies migrations once and refuses a schema newer than the build", () => {
@@ -130,9 +133,7 @@ describe("SqliteStore on disk", () => {
     const store = SqliteStore.open(":memory:");
     await seed(store);
     // A trigger makes the third insert of the batch fail after two have been assigned seqs.
-    store.db.exec(
-      "CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
-    );
+    store.db.exec("CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
     await assert.rejects(
       store.appendMessages([draft("g", "alice"), draft("g", "bob"), { ...draft("g", "alice"), body: "boom" }]),
       /boom/,

@@ -90,14 +90,16 @@ function prepareStatements(db: Database.Database) {
     listContacts: db.prepare<[string], UserRecord>(
       `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT contact_id FROM contacts WHERE owner_id = ?) ORDER BY username`,
     ),
-    presenceVisible: db.prepare<{ viewer: string; targets: string }, string>(
-      `SELECT t.value FROM json_each(@targets) AS t
+    presenceVisible: db
+      .prepare<{ viewer: string; targets: string }, string>(
+        `SELECT t.value FROM json_each(@targets) AS t
        WHERE t.value = @viewer
           OR EXISTS (SELECT 1 FROM members AS mine
                      JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.value
                      WHERE mine.user_id = @viewer AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
           OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.value AND contact_id = @viewer)`,
-    ).pluck(),
+      )
+      .pluck(),
 
     insertConversation: db.prepare<[string, ConversationKind, string | null, string | null, number, number]>(
       "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)",
@@ -123,9 +125,7 @@ function prepareStatements(db: Database.Database) {
        WHERE conversation_id = @conversationId AND user_id = @userId`,
     ),
     isCurrentMember: db
-      .prepare<[string, string], number>(
-        "SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL",
-      )
+      .prepare<[string, string], number>("SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL")
       .pluck(),
     membership: db.prepare<[string, string], MemberRecord>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND user_id = ?`,
@@ -211,9 +211,12 @@ function directKey(a: string, b: string): string {
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {
-  return (
-    error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE" && error.message.includes(column)
-  );
+  return error instanceof Database.SqliteError && error.code === "SQLITE_CONSTRAINT_UNIQUE" && error.message.includes(column);
+}
+
+export interface SqliteOptions {
+  /** `full` (default): fsync per commit; `normal`: durable against process crashes, not power loss. */
+  synchronous?: "full" | "normal";
 }
 
 /**
@@ -236,17 +239,23 @@ export class SqliteStore implements Store {
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
-  static open(path: string): SqliteStore {
+  static open(path: string, options: SqliteOptions = {}): SqliteStore {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new SqliteStore(new Database(path));
+    return new SqliteStore(new Database(path), options);
   }
 
-  /** Takes ownership of `db`: sets the pragmas, migrates, and prepares every statement once. */
-  constructor(readonly db: Database.Database) {
+  /**
+   * Takes ownership of `db`: sets the pragmas, migrates, and prepares every statement once. `db` stays reachable
+   * for backups and tests; writing through it bypasses the seq cache.
+   */
+  constructor(
+    readonly db: Database.Database,
+    options: SqliteOptions = {},
+  ) {
     db.pragma("journal_mode = WAL");
-    // In WAL mode NORMAL loses no committed data on an application crash, only on power loss, and skips an fsync
-    // per commit: that is what makes group commit cheap.
-    db.pragma("synchronous = NORMAL");
+    // FULL syncs the WAL on every commit, so an acknowledged message survives power loss; group commit pays that
+    // once per batch. NORMAL survives application crashes only and skips the fsync.
+    db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
     db.pragma("foreign_keys = ON");
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
@@ -637,7 +646,11 @@ export class SqliteStore implements Store {
     for (const u of updates) {
       const row = q.membership.get(u.conversationId, u.userId);
       if (row === undefined || row.leftSeq !== null) {
-        results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 }, changed: false });
+        results.push({
+          conversationId: u.conversationId,
+          state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
+          changed: false,
+        });
         continue;
       }
       const lastSeq = this.currentSeq(u.conversationId, noSeqs) ?? 0;
