@@ -1,0 +1,124 @@
+// Connection and process lifecycle: heartbeats, pipelining behind hello, compression, graceful shutdown, restart.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import WebSocket from "ws";
+import { startParley } from "../app.js";
+import { http, RawClient, register, startTestServer } from "./harness.js";
+
+describe("connection lifecycle", () => {
+  it("closes a connection that stops answering pings with 4001, and keeps one that answers", async () => {
+    const server = await startTestServer({ heartbeatIntervalMs: 150 });
+    try {
+      const user = await register(server);
+      const silent = new RawClient(
+        await new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(server.wsUrl, ["parley.v1"], { autoPong: false });
+          ws.once("open", () => resolve(ws));
+          ws.once("error", reject);
+        }),
+      );
+      await silent.request("hello", { versions: [1], token: user.accessToken });
+      const healthy = await RawClient.connect(server, user.accessToken);
+      assert.equal(await silent.closed, 4001);
+      assert.equal(healthy.closeCode, undefined);
+      assert.ok((await healthy.request("ping", {})).serverTime > 0);
+      await healthy.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("answers requests pipelined right behind hello, in order", async () => {
+    const server = await startTestServer();
+    try {
+      const user = await register(server);
+      const c = await RawClient.open(server);
+      const [welcome, me, ping] = await Promise.all([
+        c.request("hello", { versions: [1], token: user.accessToken }),
+        c.request("me.get", {}),
+        c.request("ping", {}),
+      ]);
+      assert.equal(welcome.user.id, user.user.id);
+      assert.equal(me.id, user.user.id);
+      assert.ok(ping.serverTime > 0);
+      await c.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("negotiates permessage-deflate when enabled", async () => {
+    const server = await startTestServer({ wsCompression: true });
+    try {
+      const user = await register(server);
+      const c = await RawClient.open(server);
+      assert.match(c.ws.extensions, /permessage-deflate/);
+      await c.request("hello", { versions: [1], token: user.accessToken });
+      await c.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("accepts sends over HTTP with the same idempotency and fan-out", async () => {
+    const server = await startTestServer();
+    try {
+      const [a, b] = await Promise.all([register(server), register(server)]);
+      const bw = await RawClient.connect(server, b.accessToken);
+      const conv = await http(server, "POST", "/v1/conversations/direct", { userId: b.user.id }, a.accessToken);
+      const path = `/v1/conversations/${conv.body.id}/messages`;
+      const first = await http(server, "POST", path, { clientId: "h-1", body: "over http" }, a.accessToken);
+      const again = await http(server, "POST", path, { clientId: "h-1", body: "over http" }, a.accessToken);
+      assert.equal(first.status, 200);
+      assert.equal(again.body.duplicate, true);
+      assert.equal(again.body.seq, first.body.seq);
+      await bw.waitForEvent((e) => e.event === "message" && e.data.body === "over http");
+      await bw.close();
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("process lifecycle", () => {
+  it("graceful shutdown closes sockets with 1001, keeps every acknowledged message, and a restart continues the sequence", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "parley-restart-"));
+    try {
+      const options = { host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" as const };
+      const first = await startParley(options, {});
+      const [a, b] = await Promise.all([register(first), register(first)]);
+      const aw = await RawClient.connect(first, a.accessToken);
+      const { id } = await aw.request("conversations.openDirect", { userId: b.user.id });
+      const sends = Array.from({ length: 200 }, (_, i) =>
+        aw.request("messages.send", { conversationId: id, clientId: `s-${i}`, body: `m${i}` }).then(
+          (ack) => ack,
+          () => undefined,
+        ),
+      );
+      await new Promise((r) => setTimeout(r, 5));
+      const closing = first.close();
+      assert.equal(await aw.closed, 1001);
+      await closing;
+      const acked = (await Promise.all(sends)).filter((x) => x !== undefined);
+      const second = await startParley(options, {});
+      try {
+        const bw = await RawClient.connect(second, b.accessToken);
+        const history = await bw.request("messages.history", { conversationId: id, limit: 200 });
+        const stored = new Set(history.messages.map((m) => m.clientId));
+        for (const ack of acked) assert.ok(stored.has(ack.clientId), `acknowledged ${ack.clientId} was lost`);
+        const lastSeq = history.messages.at(-1)?.seq ?? 1;
+        const next = await bw.request("messages.send", { conversationId: id, clientId: "after-restart", body: "hi" });
+        assert.equal(next.seq, lastSeq + 1);
+        await bw.close();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
