@@ -14,7 +14,7 @@ export interface CloseSpec {
  * (or log in again) before reconnecting; 4200–4299 do not reconnect automatically.
  */
 export const CLOSE_CODES = {
-  normal: { code: 1000, action: "stop", description: "Closed normally (client request or logout of this device)." },
+  normal: { code: 1000, action: "stop", description: "Closed normally, at the client's request." },
   going_away: {
     code: 1001,
     action: "reconnect",
@@ -58,7 +58,11 @@ export const CLOSE_CODES = {
     action: "stop",
     description: "None of the protocol versions offered by the client is supported by the server.",
   },
-  protocol_violation: { code: 4201, action: "stop", description: "The first frame was not a `hello` request." },
+  protocol_violation: {
+    code: 4201,
+    action: "stop",
+    description: "The first frame was not a valid `hello` request, or more than 64 requests were pipelined before the welcome.",
+  },
 } as const satisfies Record<string, CloseSpec>;
 
 export type CloseReason = keyof typeof CLOSE_CODES;

@@ -70,7 +70,7 @@ export const schemas = {
   ),
   sync: Type.Object(
     {
-      cursors: Type.Record(Type.String({ maxLength: 64 }), Seq),
+      cursors: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Seq, { maxProperties: 10_000 }),
       receiptsSince: Type.Optional(Type.Integer({ minimum: 0 })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
     },

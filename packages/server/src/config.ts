@@ -136,7 +136,7 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
   heartbeatIntervalMs: {
     env: "PARLEY_HEARTBEAT_INTERVAL_MS",
     default: 25_000,
-    description: "Interval of server pings; a connection silent for two intervals is closed (4001).",
+    description: "Interval of server pings; a connection that answers none between two pings is closed (4001).",
     parse: int(100, 600_000),
   },
   helloTimeoutMs: {

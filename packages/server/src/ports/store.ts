@@ -167,7 +167,7 @@ export interface MessageStore {
   getHistory(query: HistoryQuery): Promise<Message[]>;
   /** Newest message with seq ≤ maxSeq, or null. */
   getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null>;
-  /** Count of messages with afterSeq < seq ≤ maxSeq whose sender is not `userId`. */
+  /** Count of text messages with afterSeq < seq ≤ maxSeq whose sender is not `userId` (system events never count). */
   countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number>;
 }
 

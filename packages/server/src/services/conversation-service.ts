@@ -33,6 +33,10 @@ export function fromStoreError(error: unknown): never {
   throw error;
 }
 
+function requireTitle(title: string): void {
+  if (title.trim() === "") throw new AppError("validation_failed", "The title must not be blank", { field: "title" });
+}
+
 export class ConversationService {
   constructor(
     private readonly store: AccountStore & ConversationStore & MessageStore,
@@ -60,6 +64,7 @@ export class ConversationService {
   }
 
   async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
+    requireTitle(title);
     const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
     if (others.length + 1 > this.maxGroupMembers) {
       throw new AppError("group_full", `A group has at most ${this.maxGroupMembers} members`, { field: "memberIds" });
@@ -99,6 +104,7 @@ export class ConversationService {
   }
 
   async rename(actorId: string, conversationId: string, title: string): Promise<Message> {
+    requireTitle(title);
     await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
     return this.change(actorId, conversationId, { type: "rename", title: title.trim() });
   }

@@ -67,6 +67,9 @@ export class MessageService {
       );
     }
     const m = outcome.message;
+    if (outcome.duplicate && m.conversationId !== input.conversationId) {
+      throw new AppError("conflict", "This clientId was already used for a message in another conversation", { field: "clientId" });
+    }
     return {
       id: m.id,
       conversationId: m.conversationId,

@@ -66,6 +66,31 @@ describe("messaging over WebSocket", () => {
     );
   });
 
+  it("refuses a clientId already used in another conversation", async () => {
+    const other = await a.request("conversations.openDirect", { userId: carol.user.id });
+    await a.request("messages.send", { conversationId: direct, clientId: "shared-id", body: "first" });
+    await assert.rejects(
+      a.request("messages.send", { conversationId: other.id, clientId: "shared-id", body: "second" }),
+      (e: ProtocolError) => e.error.code === "conflict" && e.error.details?.["field"] === "clientId",
+    );
+  });
+
+  it("answers a large history page on a small send buffer instead of treating it as a slow consumer", async () => {
+    const small = await startTestServer({ maxBufferedBytes: 4096 });
+    try {
+      const [x, y] = await Promise.all([register(small), register(small)]);
+      const xc = await RawClient.connect(small, x.accessToken);
+      const { id } = await xc.request("conversations.openDirect", { userId: y.user.id });
+      for (let i = 0; i < 20; i++) await xc.request("messages.send", { conversationId: id, clientId: `big-${i}`, body: "z".repeat(900) });
+      const page = await xc.request("messages.history", { conversationId: id, limit: 50 });
+      assert.equal(page.messages.length, 21);
+      assert.equal(xc.closeCode, undefined);
+      await xc.close();
+    } finally {
+      await small.close();
+    }
+  });
+
   it("concurrent senders in a group: every member sees one identical gap-free order", async () => {
     const group = await a.request("conversations.createGroup", { title: "race", memberIds: [bob.user.id, carol.user.id] });
     const perSender = 60;

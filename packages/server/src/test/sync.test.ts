@@ -16,7 +16,8 @@ async function syncAll(client: RawClient, cursors: Record<string, number>, limit
       seen.push(...conv.messages);
       const last = conv.messages.at(-1);
       if (last) c[conv.conversationId] = last.seq;
-      else c[conv.conversationId] ??= conv.lastSeq;
+      // An empty entry is complete only when the page was not cut short.
+      else if (!page.hasMore) c[conv.conversationId] ??= conv.lastSeq;
     }
     if (!page.hasMore) break;
   }

@@ -26,10 +26,14 @@ export class Connection implements ConnectionHooks {
     },
   ) {}
 
-  /** Queues a serialized frame; closes the connection instead when the client is not reading fast enough. */
+  /**
+   * Queues a serialized frame; closes the connection instead when the client is not reading fast enough. The check
+   * is on what is already queued, so one large answer (a sync page) is never refused by itself: the buffer is bounded
+   * by the limit plus one frame.
+   */
   send(frame: string): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount + frame.length > this.maxBufferedBytes) {
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.close("slow_consumer");
       return;
     }

@@ -34,6 +34,18 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
   const users = userHandlers(services) as unknown as Record<string, AnyUserHandler>;
   const publics = publicHandlers(services) as unknown as Record<string, AnyPublicHandler>;
 
+  // An empty JSON body means "no arguments" (POST /v1/auth/logout); anything else must parse.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === "") return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new AppError("invalid_json", "The body is not valid JSON"), undefined);
+    }
+  });
+
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     if (error instanceof AppError) return sendError(reply, error);
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")

@@ -56,8 +56,10 @@ export class WebSocketGateway {
         ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true, concurrencyLimit: 4 }
         : false,
       handleProtocols: (offered) => {
-        for (const p of offered) if (p.startsWith(SUBPROTOCOL_PREFIX)) return p;
-        return false;
+        // Select the highest supported `parley.vN`; the token subprotocol is read, never echoed.
+        const versions = [...offered].filter((p) => p.startsWith(SUBPROTOCOL_PREFIX)).map((p) => Number(p.slice(SUBPROTOCOL_PREFIX.length)));
+        const version = negotiateVersion(versions.filter(Number.isInteger));
+        return version === undefined ? false : `${SUBPROTOCOL_PREFIX}${version}`;
       },
     });
   }

@@ -183,7 +183,7 @@ function prepareStatements(db: Database.Database) {
     ),
     countUnread: db
       .prepare<[string, number, number, string], number>(
-        "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ?",
+        "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ? AND kind = 'text'",
       )
       .pluck(),
   };
