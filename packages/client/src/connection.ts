@@ -9,9 +9,9 @@ import {
   type OpName,
   type OpResult,
   PROTOCOL_VERSION,
+  type ServerFrame,
   SUBPROTOCOL_PREFIX,
   SUPPORTED_VERSIONS,
-  type ServerFrame,
   type Welcome,
 } from "@parley/protocol";
 import { Backoff } from "./backoff.js";
@@ -200,9 +200,11 @@ export class Connection extends Emitter<ConnectionEvents> {
     let token: string | undefined;
     try {
       token = await this.#options.getToken();
-    } catch (error) {
+    } catch (caught) {
       if (generation !== this.#generation || this.#stopped) return;
-      this.#afterFailure(toParleyError(error));
+      const error = toParleyError(caught);
+      if (error.retryable) this.#afterFailure(error);
+      else this.#halt(error);
       return;
     }
     if (generation !== this.#generation || this.#stopped) return;
@@ -354,7 +356,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       return;
     }
     if (action === "stop") {
-      this.#halt(new ParleyError("connection_closed", `The server closed the connection: ${code} ${reason}`.trim(), { retryable: false, details: { closeCode: code } }));
+      this.#halt(
+        new ParleyError("connection_closed", `The server closed the connection: ${code} ${reason}`.trim(), {
+          retryable: false,
+          details: { closeCode: code },
+        }),
+      );
     } else if (action === "reauthenticate") {
       this.#setState("reconnecting");
       void this.#reauthenticate(rejected);

@@ -1,6 +1,14 @@
 // Typed HTTP calls for every operation that has an HTTP route, with one token refresh and retry on `token_expired`.
 
-import { type ErrorBody, type ErrorCode, isErrorCode, type OpArgs, type OpName, type OpResult, operations } from "@parley/protocol";
+import {
+  type ErrorBody,
+  type ErrorCode,
+  isErrorCode,
+  type OpArgs,
+  type OpName,
+  type OpResult,
+  operations,
+} from "@parley/protocol";
 import { ParleyError } from "./errors.js";
 import { systemTimers, type Timers } from "./timers.js";
 
@@ -129,7 +137,9 @@ export class HttpApi {
       text = await response.text();
     } catch (error) {
       if (controller.signal.aborted) {
-        throw new ParleyError("timeout", `${request.method} ${request.path} timed out after ${this.#timeoutMs} ms`, { cause: error });
+        throw new ParleyError("timeout", `${request.method} ${request.path} timed out after ${this.#timeoutMs} ms`, {
+          cause: error,
+        });
       }
       throw new ParleyError("network_error", `${request.method} ${request.path} failed: ${String(error)}`, { cause: error });
     } finally {
@@ -139,7 +149,8 @@ export class HttpApi {
     try {
       body = text === "" ? {} : JSON.parse(text);
     } catch (error) {
-      if (status >= 200 && status < 300) throw new ParleyError("bad_response", "The server answered with invalid JSON", { status, cause: error });
+      if (status >= 200 && status < 300)
+        throw new ParleyError("bad_response", "The server answered with invalid JSON", { status, cause: error });
       body = undefined;
     }
     if (status >= 200 && status < 300) return body;
@@ -148,6 +159,9 @@ export class HttpApi {
       throw ParleyError.fromBody(error as ErrorBody, status);
     }
     const fallback = statusFallback(status);
-    throw new ParleyError(fallback.code, `HTTP ${status} from ${request.method} ${request.path}`, { status, retryable: fallback.retryable });
+    throw new ParleyError(fallback.code, `HTTP ${status} from ${request.method} ${request.path}`, {
+      status,
+      retryable: fallback.retryable,
+    });
   }
 }

@@ -104,9 +104,13 @@ export class Outbox extends Emitter<OutboxEvents> {
     if (this.#online) this.flush();
   }
 
-  /** Queues a message; resolves with its ack once the server has stored it, however many reconnects that takes. */
-  async enqueue(conversationId: string, body: string): Promise<MessageAck> {
-    const entry: OutboxEntry = { clientId: this.#newClientId(), conversationId, body, createdAt: this.#timers.now() };
+  /**
+   * Queues a message; resolves with its ack once the server has stored it, however many reconnects that takes.
+   * `clientId` lets the app key its optimistic rendering; it must be new and should be time-ordered (`newClientId`).
+   */
+  async enqueue(conversationId: string, body: string, clientId: string = this.#newClientId()): Promise<MessageAck> {
+    if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
+    const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {
@@ -114,6 +118,7 @@ export class Outbox extends Emitter<OutboxEvents> {
       await this.#store.save(entry);
     } catch (error) {
       this.#settle(entry.clientId, toParleyError(error, "bad_response"));
+      this.#checkIdle();
       return acked;
     }
     if (this.#online && this.#entries.has(entry.clientId)) this.#attempt(entry);
@@ -138,6 +143,17 @@ export class Outbox extends Emitter<OutboxEvents> {
   whenEmpty(): Promise<void> {
     if (this.#entries.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Drops every entry (signing out): their promises reject with `error`. */
+  clear(error: ParleyError): void {
+    for (const entry of [...this.#entries.values()]) {
+      void this.#store.remove(entry.clientId).catch(() => {});
+      this.#settle(entry.clientId, error);
+    }
+    this.#entries.clear();
+    this.#inFlight.clear();
+    this.#checkIdle();
   }
 
   /** Stops retry timers (the entries stay, persisted or not). */

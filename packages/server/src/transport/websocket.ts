@@ -37,6 +37,7 @@ export class WebSocketGateway {
   private readonly handlers: Handlers;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly pendingHello = new Set<WebSocket>();
+  private readonly cleanedUp = new WeakSet<Connection>();
 
   constructor(
     private readonly config: Config,
@@ -124,6 +125,11 @@ export class WebSocketGateway {
             clearTimeout(helloTimer);
             this.pendingHello.delete(ws);
             connection = c;
+            // The socket may have closed while hello was in flight: its close handler saw no connection yet.
+            if (ws.readyState !== ws.OPEN) {
+              void this.closed(c);
+              return;
+            }
             for (const f of early.splice(0)) void this.request(c, f.rid, f.op, f.args);
           },
           () => {},
@@ -217,6 +223,8 @@ export class WebSocketGateway {
   }
 
   private async closed(connection: Connection): Promise<void> {
+    if (this.cleanedUp.has(connection)) return;
+    this.cleanedUp.add(connection);
     connection.closed = true;
     try {
       await this.registry.remove(connection);

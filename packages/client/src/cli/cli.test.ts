@@ -1,0 +1,162 @@
+// Integration: the built `parley` CLI, two users with separate PARLEY_HOME dirs, against a real server.
+
+import assert from "node:assert/strict";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { startParley } from "@parley/server";
+
+const MAIN = fileURLToPath(new URL("./main.js", import.meta.url));
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+  waitFor(text: string | RegExp, timeoutMs?: number): Promise<void>;
+  send(line: string): void;
+  exit: Promise<number | null>;
+}
+
+describe("parley CLI", () => {
+  let server: Awaited<ReturnType<typeof startParley>>;
+  let root: string;
+  const password = "correct horse battery";
+  const suffix = String(process.pid % 10_000);
+  const alice = `alice_${suffix}`;
+  const bob = `bob_${suffix}`;
+  const running: Running[] = [];
+
+  const home = (user: string) => join(root, user);
+  const env = (user: string): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    PARLEY_HOME: home(user),
+    PARLEY_URL: server.url,
+    PARLEY_PASSWORD: password,
+  });
+
+  function start(user: string, args: string[]): Running {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: env(user) });
+    let out = "";
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+    });
+    child.stderr.on("data", (chunk: string) => {
+      out += chunk;
+    });
+    const exit = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const r: Running = {
+      child,
+      output: () => out,
+      exit,
+      send: (line) => child.stdin.write(`${line}\n`),
+      waitFor: async (text, timeoutMs = 10_000) => {
+        const deadline = Date.now() + timeoutMs;
+        const found = () => (typeof text === "string" ? out.includes(text) : text.test(out));
+        while (!found()) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(text)}; output so far:\n${out}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      },
+    };
+    running.push(r);
+    return r;
+  }
+
+  async function run(user: string, args: string[], stdin = ""): Promise<{ code: number | null; output: string }> {
+    const r = start(user, args);
+    r.child.stdin.end(stdin);
+    const code = await r.exit;
+    return { code, output: r.output() };
+  }
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), "parley-cli-it-"));
+    server = await startParley({ port: 0, host: "127.0.0.1", dataDir: join(root, "data"), logLevel: "silent" });
+  });
+
+  after(async () => {
+    for (const r of running) if (r.child.exitCode === null) r.child.kill();
+    await server.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("registers users and keeps credentials private", async () => {
+    const a = await run(alice, ["register", alice, "--display-name", "Alice"]);
+    assert.equal(a.code, 0, a.output);
+    assert.match(a.output, /Registered and logged in as alice_\d+ \(Alice\)/);
+    const b = await run(bob, ["register", bob]);
+    assert.equal(b.code, 0, b.output);
+    const file = join(home(alice), "credentials.json");
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const saved = JSON.parse(readFileSync(file, "utf8"));
+    assert.equal(saved.server, server.url);
+    assert.equal(saved.credentials.user.username, alice);
+    const who = await run(alice, ["whoami"]);
+    assert.equal(who.code, 0, who.output);
+    assert.match(who.output, new RegExp(`${alice} \\(Alice\\) on ${server.url}`));
+  });
+
+  it("dm: a line typed by one user is printed by the other", async () => {
+    const bobChat = start(bob, ["dm", alice]);
+    await bobChat.waitFor("── Alice (direct)");
+    const aliceChat = start(alice, ["dm", bob]);
+    await aliceChat.waitFor(`── ${bob} (direct)`);
+    aliceChat.send("hello from alice");
+    await bobChat.waitFor(/\[\d\d:\d\d\] Alice: hello from alice/);
+    bobChat.send("hi alice, bob here");
+    await aliceChat.waitFor(new RegExp(`\\[\\d\\d:\\d\\d\\] ${bob}: hi alice, bob here`));
+    // Bob's screen marks it read: alice's own line gets its ticks.
+    await aliceChat.waitFor("✓✓ read");
+    aliceChat.send("/quit");
+    bobChat.send("/quit");
+    assert.equal(await aliceChat.exit, 0, aliceChat.output());
+    assert.equal(await bobChat.exit, 0, bobChat.output());
+    assert.match(aliceChat.output(), /you: hello from alice ✓/);
+  });
+
+  it("lists conversations with unread counts, and sends from a script on stdin", async () => {
+    const sent = await run(alice, ["dm", bob], "scripted one\nscripted two\n");
+    assert.equal(sent.code, 0, sent.output);
+    const list = await run(bob, ["conversations"]);
+    assert.equal(list.code, 0, list.output);
+    assert.match(list.output, /ID\s+NAME\s+KIND\s+UNREAD/);
+    assert.match(list.output, /Alice\s+direct\s+2\s+.*Alice: scripted two/);
+  });
+
+  it("creates a group and manages its members", async () => {
+    const carol = `carol_${suffix}`;
+    assert.equal((await run(carol, ["register", carol])).code, 0);
+    const created = await run(alice, ["group", "create", "Project X", bob]);
+    assert.equal(created.code, 0, created.output);
+    const id = /: (\S+)\s*$/.exec(created.output.trim())?.[1];
+    assert.ok(id, created.output);
+    const added = await run(alice, ["group", "add", id, carol]);
+    assert.equal(added.code, 0, added.output);
+    const chat = await run(carol, ["chat", id], "/quit\n");
+    assert.equal(chat.code, 0, chat.output);
+    assert.match(chat.output, /── Project X \(group, 3 members\)/);
+    const removed = await run(alice, ["group", "remove", id, carol]);
+    assert.equal(removed.code, 0, removed.output);
+  });
+
+  it("fails clearly: unknown command, not logged in, wrong password; logout forgets the session", async () => {
+    const unknown = await run(alice, ["frobnicate"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.output, /Unknown command/);
+    const nobody = await run("nobody", ["whoami"]);
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.output, /Not logged in/);
+    const wrong = await run("nobody", ["login", alice, "--password", "not the password"]);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.output, /invalid_credentials/);
+    const out = await run(bob, ["logout"]);
+    assert.equal(out.code, 0, out.output);
+    assert.throws(() => statSync(join(home(bob), "credentials.json")));
+    const relogin = await run(bob, ["login", bob]);
+    assert.equal(relogin.code, 0, relogin.output);
+  });
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Message } from "@parley/protocol";
+import { conversationName, describeEvent, formatMessage, formatTicks, formatTime, table, visibleWidth } from "./format.js";
+
+const names: Record<string, string> = { a: "Alice", b: "Bob", c: "Carol" };
+const nameOf = (id: string) => names[id] ?? id;
+
+describe("CLI formatting", () => {
+  it("ticks: sent, delivered, read, and read by k of n in groups", () => {
+    assert.equal(formatTicks({ delivered: 0, read: 0, total: 1 }), "✓");
+    assert.equal(formatTicks({ delivered: 1, read: 0, total: 1 }), "✓✓");
+    assert.equal(formatTicks({ delivered: 1, read: 1, total: 1 }), "✓✓ read");
+    assert.equal(formatTicks({ delivered: 1, read: 0, total: 3 }), "✓ delivered to 1 of 3");
+    assert.equal(formatTicks({ delivered: 3, read: 0, total: 3 }), "✓✓");
+    assert.equal(formatTicks({ delivered: 3, read: 2, total: 3 }), "✓✓ read by 2 of 3");
+    assert.equal(formatTicks({ delivered: 3, read: 3, total: 3 }), "✓✓ read");
+  });
+
+  it("messages show time, sender (you for own) and ticks on own text only", () => {
+    const at = new Date(2030, 0, 2, 9, 5).getTime();
+    const m: Message = {
+      id: "1",
+      conversationId: "c",
+      seq: 1,
+      senderId: "a",
+      clientId: "k",
+      kind: "text",
+      body: "hi",
+      event: null,
+      createdAt: at,
+    };
+    assert.equal(formatMessage(m, { me: "b", nameOf, ticks: "✓", now: at }), "[09:05] Alice: hi");
+    assert.equal(formatMessage(m, { me: "a", nameOf, ticks: "✓✓", now: at }), "[09:05] you: hi ✓✓");
+    assert.equal(formatTime(at, at + 86_400_000), "Jan 2 09:05");
+  });
+
+  it("system events read as sentences", () => {
+    assert.equal(describeEvent({ type: "member.added", actorId: "a", userIds: ["b", "c"] }, nameOf), "Alice added Bob, Carol");
+    assert.equal(
+      describeEvent({ type: "conversation.created", actorId: "a", title: "T", userIds: [] }, nameOf),
+      'Alice created the group "T"',
+    );
+    assert.equal(
+      describeEvent({ type: "member.role", actorId: "a", userId: "b", role: "admin" }, nameOf),
+      "Alice made Bob admin",
+    );
+  });
+
+  it("names a direct conversation after the other member", () => {
+    const members = [
+      { userId: "a", role: "member" as const, joinedSeq: 1, deliveredSeq: 0, readSeq: 0 },
+      { userId: "b", role: "member" as const, joinedSeq: 1, deliveredSeq: 0, readSeq: 0 },
+    ];
+    assert.equal(conversationName({ kind: "direct", title: null, members }, "a", nameOf), "Bob");
+    assert.equal(conversationName({ kind: "group", title: "Team", members }, "a", nameOf), "Team");
+  });
+
+  it("aligns tables and measures text without escapes", () => {
+    assert.equal(
+      table([
+        ["ID", "NAME"],
+        ["abc", "x"],
+      ]),
+      "ID   NAME\nabc  x",
+    );
+    assert.equal(visibleWidth("\x1b[1mbold\x1b[22m ✓✓"), 7);
+  });
+});

@@ -1,0 +1,114 @@
+// Pure text formatting for the terminal client: times, names, system events, receipt ticks, conversation rows.
+
+import type { Conversation, Message, SystemEvent, User } from "@parley/protocol";
+import type { MessageReceiptStatus } from "../receipt-book.js";
+
+export type NameOf = (userId: string) => string;
+
+export interface Style {
+  dim(text: string): string;
+  bold(text: string): string;
+  accent(text: string): string;
+}
+
+export const plain: Style = { dim: (t) => t, bold: (t) => t, accent: (t) => t };
+
+export const ansi: Style = {
+  dim: (t) => `\x1b[2m${t}\x1b[22m`,
+  bold: (t) => `\x1b[1m${t}\x1b[22m`,
+  accent: (t) => `\x1b[36m${t}\x1b[39m`,
+};
+
+const pad = (n: number) => String(n).padStart(2, "0");
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** HH:MM for today, "Mon D HH:MM" for older entries (local time). */
+export function formatTime(at: number, now: number = Date.now()): string {
+  const d = new Date(at);
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const today = new Date(now);
+  if (d.getFullYear() === today.getFullYear() && d.getMonth() === today.getMonth() && d.getDate() === today.getDate()) return hm;
+  return `${MONTHS[d.getMonth()]} ${d.getDate()} ${hm}`;
+}
+
+/** ✓ stored, ✓✓ delivered to everyone, ✓✓ read; groups say how many have read it. */
+export function formatTicks(status: MessageReceiptStatus): string {
+  const { delivered, read, total } = status;
+  if (total === 0) return "✓";
+  if (read >= total) return "✓✓ read";
+  if (read > 0) return `✓✓ read by ${read} of ${total}`;
+  if (delivered >= total) return "✓✓";
+  if (delivered > 0) return `✓ delivered to ${delivered} of ${total}`;
+  return "✓";
+}
+
+function list(ids: readonly string[], nameOf: NameOf): string {
+  return ids.map(nameOf).join(", ");
+}
+
+export function describeEvent(event: SystemEvent, nameOf: NameOf): string {
+  const actor = nameOf(event.actorId);
+  switch (event.type) {
+    case "conversation.created":
+      return event.title === null ? `${actor} started the conversation` : `${actor} created the group "${event.title}"`;
+    case "member.added":
+      return `${actor} added ${list(event.userIds, nameOf)}`;
+    case "member.removed":
+      return `${actor} removed ${nameOf(event.userId)}`;
+    case "member.left":
+      return `${actor} left`;
+    case "member.role":
+      return `${actor} made ${nameOf(event.userId)} ${event.role}`;
+    case "conversation.renamed":
+      return `${actor} renamed the group to "${event.title}"`;
+  }
+}
+
+/** One line for a conversation entry; `ticks` is appended for the user's own text messages. */
+export function formatMessage(
+  m: Message,
+  options: { me: string | undefined; nameOf: NameOf; ticks?: string; now?: number; style?: Style },
+): string {
+  const style = options.style ?? plain;
+  const time = style.dim(`[${formatTime(m.createdAt, options.now)}]`);
+  if (m.kind === "system") {
+    const text = m.event ? describeEvent(m.event, options.nameOf) : (m.body ?? "");
+    return `${time} ${style.dim(`* ${text}`)}`;
+  }
+  const own = m.senderId === options.me;
+  const who = own ? "you" : options.nameOf(m.senderId);
+  const ticks = own && options.ticks ? ` ${style.accent(options.ticks)}` : "";
+  return `${time} ${style.bold(who)}: ${m.body ?? ""}${ticks}`;
+}
+
+/** The name shown for a conversation: the group title, or the other member of a direct one. */
+export function conversationName(
+  c: Pick<Conversation, "kind" | "title" | "members">,
+  me: string | undefined,
+  nameOf: NameOf,
+): string {
+  if (c.kind === "group") return c.title ?? "(group)";
+  const other = c.members.find((m) => m.userId !== me);
+  return other ? nameOf(other.userId) : "(just you)";
+}
+
+export function userLabel(u: User): string {
+  return u.displayName && u.displayName !== u.username ? `${u.username} (${u.displayName})` : u.username;
+}
+
+/** Left-aligned columns separated by two spaces. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+}
+
+/** Visible width of text without ANSI escapes (one column per code point: good enough to count wrapped rows). */
+export function visibleWidth(text: string): number {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes needs the ESC character
+  return [...text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")].length;
+}

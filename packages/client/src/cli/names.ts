@@ -1,0 +1,28 @@
+// Display names for user ids, fetched in batches on first sight and cached for the life of the command.
+
+import type { ParleyClient } from "../client.js";
+
+export class Names {
+  readonly #client: ParleyClient;
+  readonly #known = new Map<string, string>();
+
+  constructor(client: ParleyClient) {
+    this.#client = client;
+    const me = client.user;
+    if (me) this.#known.set(me.id, me.displayName || me.username);
+  }
+
+  /** The display name, or the id itself while unknown. */
+  nameOf = (userId: string): string => this.#known.get(userId) ?? userId;
+
+  /** Fetches the names not known yet; failures leave ids showing rather than failing the command. */
+  async ensure(userIds: Iterable<string>): Promise<void> {
+    const missing = [...new Set(userIds)].filter((id) => !this.#known.has(id));
+    if (missing.length === 0) return;
+    try {
+      for (const u of await this.#client.getUsers(missing)) this.#known.set(u.id, u.displayName || u.username);
+    } catch {
+      // Showing an id is better than not showing the message.
+    }
+  }
+}

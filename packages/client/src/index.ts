@@ -1,0 +1,43 @@
+// Browser-safe public surface of the Parley SDK (no Node-only imports).
+
+export type {
+  AuthResult,
+  CloseAction,
+  Conversation,
+  ConversationSummary,
+  ErrorBody,
+  ErrorCode,
+  EventMap,
+  Limits,
+  Member,
+  Message,
+  MessageAck,
+  Presence,
+  ReceiptState,
+  SystemEvent,
+  User,
+  Welcome,
+} from "@parley/protocol";
+export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
+export { Backoff, type BackoffOptions } from "./backoff.js";
+export { type ClientEvents, defaultWsUrl, type HistoryOptions, ParleyClient, type ParleyClientOptions } from "./client.js";
+export {
+  type CloseInfo,
+  Connection,
+  type ConnectionOptions,
+  type ConnectionState,
+  closeActionFor,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./connection.js";
+export { type ClientErrorCode, isAuthLoss, isParleyError, ParleyError, type ParleyErrorCode } from "./errors.js";
+export { Emitter, type Listener } from "./events.js";
+export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type TokenSource } from "./http-api.js";
+export { createIdGenerator, newClientId } from "./ids.js";
+export { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from "./outbox.js";
+export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
+export { ReceiptReporter } from "./receipt-reporter.js";
+export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";
+export { SyncEngine } from "./sync.js";
+export { systemTimers, type Timers } from "./timers.js";
+export { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";

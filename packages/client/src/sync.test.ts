@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Message, OpArgs, SyncResult } from "@parley/protocol";
+import { ReorderBuffer } from "./reorder-buffer.js";
+import { SyncEngine } from "./sync.js";
+import { FakeTimers } from "./testing/fake-timers.js";
+
+function msg(conversationId: string, seq: number): Message {
+  return {
+    id: `${conversationId}${seq}`,
+    conversationId,
+    seq,
+    senderId: "x",
+    clientId: null,
+    kind: "text",
+    body: "",
+    event: null,
+    createdAt: 0,
+  };
+}
+
+function conv(conversationId: string, lastSeq: number, messages: Message[]) {
+  return { conversationId, membership: "member" as const, lastSeq, messages, members: [] };
+}
+
+function setup(pages: SyncResult[], listed: { id: string; lastSeq: number }[] = []) {
+  const delivered: string[] = [];
+  const buffer = new ReorderBuffer({
+    deliver: (ms) => delivered.push(...ms.map((m) => `${m.conversationId}:${m.seq}`)),
+    repair: async () => {},
+    timers: new FakeTimers(),
+  });
+  const requests: { op: string; args: unknown }[] = [];
+  const engine = new SyncEngine({
+    buffer,
+    call: (async (op: string, args: OpArgs<"sync">) => {
+      requests.push({ op, args: structuredClone(args) });
+      if (op === "conversations.list") return { conversations: listed.map((c) => ({ ...c, members: [] })) };
+      const page = pages.shift();
+      if (!page) throw new Error("no more pages");
+      return page;
+    }) as never,
+  });
+  return { delivered, buffer, requests, engine };
+}
+
+describe("SyncEngine", () => {
+  it("starts from conversations.list when there is no local state (history stays on demand)", async () => {
+    const { engine, requests, buffer, delivered } = setup(
+      [{ conversations: [], hasMore: false, serverTime: 100 }],
+      [{ id: "a", lastSeq: 7 }],
+    );
+    await engine.run();
+    assert.deepEqual(
+      requests.map((r) => r.op),
+      ["conversations.list", "sync"],
+    );
+    assert.deepEqual(requests[1]!.args, { cursors: { a: 7 } });
+    assert.equal(buffer.cursor("a"), 7);
+    assert.deepEqual(delivered, []);
+    assert.equal(engine.receiptsSince, 100);
+  });
+
+  it("pages while hasMore with advancing cursors, then passes receiptsSince next time", async () => {
+    const { engine, requests, buffer, delivered } = setup([
+      { conversations: [conv("a", 5, [msg("a", 3), msg("a", 4)])], hasMore: true, serverTime: 10 },
+      { conversations: [conv("a", 5, [msg("a", 5)])], hasMore: false, serverTime: 11 },
+      { conversations: [], hasMore: false, serverTime: 20 },
+    ]);
+    buffer.advance("a", 2);
+    await engine.run();
+    assert.deepEqual(delivered, ["a:3", "a:4", "a:5"]);
+    assert.deepEqual(
+      requests.map((r) => r.args),
+      [{ cursors: { a: 2 } }, { cursors: { a: 4 }, receiptsSince: 10 }],
+    );
+    await engine.run();
+    assert.deepEqual(requests[2]!.args, { cursors: { a: 5 }, receiptsSince: 11 });
+  });
+
+  it("delivers conversations joined while away from their first visible seq", async () => {
+    const { engine, buffer, delivered } = setup([
+      { conversations: [conv("new", 42, [msg("new", 40), msg("new", 41), msg("new", 42)])], hasMore: false, serverTime: 1 },
+    ]);
+    buffer.advance("a", 1);
+    await engine.run();
+    assert.deepEqual(delivered, ["new:40", "new:41", "new:42"]);
+    assert.equal(buffer.cursor("new"), 42);
+  });
+
+  it("runs once more when asked during a run, not once per call", async () => {
+    const { engine, buffer, requests } = setup([
+      { conversations: [], hasMore: false, serverTime: 1 },
+      { conversations: [], hasMore: false, serverTime: 2 },
+    ]);
+    buffer.advance("a", 1);
+    const runs = [engine.run(), engine.run(), engine.run()];
+    await Promise.all(runs);
+    assert.equal(requests.length, 2);
+  });
+});
