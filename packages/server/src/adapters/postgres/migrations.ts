@@ -1,0 +1,179 @@
+// The PostgreSQL schema as an ordered list of migrations, tracked in `parley_migrations` and applied by one node at a time.
+//
+// Partitioning at scale. Every hot query names its conversation (append, history, last message, unread counts), so
+// `messages` partitions by hash of conversation_id without changing a query:
+//
+//   CREATE TABLE messages (...) PARTITION BY HASH (conversation_id);
+//   CREATE TABLE messages_p00 PARTITION OF messages FOR VALUES WITH (MODULUS 64, REMAINDER 0);   -- … up to 63
+//
+// The primary key (conversation_id, seq) contains the partition key, so it stays a real constraint and every history
+// page is a range scan inside one partition; the per-conversation row lock on `conversations` remains the only point
+// where writers of one conversation serialize. What changes: PostgreSQL cannot enforce a unique index that omits the
+// partition key, so the idempotency key (sender_id, client_id) moves to a small table of its own, hash-partitioned by
+// sender_id, written in the same transaction (or becomes (conversation_id, sender_id, client_id), since a resend always
+// targets the conversation of the original). 64 partitions are cheap to create up front and later split by
+// re-attaching; past one machine, the same layout distributes by conversation_id (Citus) with `conversations`,
+// `members` and `messages` co-located, so one conversation's append stays on one shard.
+
+import type { ClientBase } from "pg";
+
+export interface Migration {
+  /** 1, 2, 3…: the row this migration adds to `parley_migrations`. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+// Append only: a released migration is never edited, because databases in the field already ran it.
+// Identifiers use COLLATE "C": byte order like SQLite's, cheaper comparisons, and the same sort on every server locale.
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: `
+      CREATE TABLE users (
+        id text COLLATE "C" PRIMARY KEY,
+        username text COLLATE "C" NOT NULL CONSTRAINT users_username_key UNIQUE,
+        display_name text NOT NULL,
+        password_hash text NOT NULL,
+        created_at bigint NOT NULL,
+        last_seen_at bigint
+      );
+
+      CREATE TABLE sessions (
+        id text COLLATE "C" PRIMARY KEY,
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        device_name text NOT NULL,
+        refresh_hash text NOT NULL,
+        previous_refresh_hash text,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        revoked_at bigint
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+
+      CREATE TABLE contacts (
+        owner_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        contact_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (owner_id, contact_id)
+      );
+      -- The cascade from users (contact_id side) would otherwise scan the table.
+      CREATE INDEX contacts_contact ON contacts (contact_id);
+
+      -- last_seq is the per-conversation sequence: its row lock serializes the writers of one conversation across
+      -- nodes. It is updated on every batch and not indexed, so free space per page keeps those updates HOT.
+      CREATE TABLE conversations (
+        id text COLLATE "C" PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('direct', 'group')),
+        title text,
+        -- "smallerId:largerId" makes "one direct conversation per pair" a constraint that concurrent nodes cannot race.
+        direct_key text COLLATE "C" CONSTRAINT conversations_direct_key UNIQUE,
+        created_at bigint NOT NULL,
+        last_seq bigint NOT NULL DEFAULT 0
+      ) WITH (fillfactor = 70);
+
+      -- Receipts rewrite these rows constantly (watermarks are not indexed): same fillfactor reasoning.
+      CREATE TABLE members (
+        conversation_id text COLLATE "C" NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+        joined_seq bigint NOT NULL,
+        left_seq bigint,
+        delivered_seq bigint NOT NULL DEFAULT 0,
+        read_seq bigint NOT NULL DEFAULT 0,
+        receipt_at bigint NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      ) WITH (fillfactor = 80);
+      -- Serves listMemberships, the viewer side of the presence visibility join and the cascade from users.
+      CREATE INDEX members_user ON members (user_id, conversation_id);
+
+      -- The primary key (conversation, seq) serves history, last message and unread counts as range scans. No foreign
+      -- keys on purpose: the membership check on append already guarantees both, and FK probes would cost the hot path.
+      CREATE TABLE messages (
+        conversation_id text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        id text COLLATE "C" NOT NULL,
+        sender_id text COLLATE "C" NOT NULL,
+        client_id text COLLATE "C",
+        kind text NOT NULL CHECK (kind IN ('text', 'system')),
+        body text,
+        -- json, not jsonb: an opaque payload that is never queried into, stored and returned exactly as written.
+        event json,
+        created_at bigint NOT NULL,
+        CONSTRAINT messages_pkey PRIMARY KEY (conversation_id, seq)
+      );
+      -- The idempotency key of sends; system events (client_id NULL) stay out of it.
+      CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
+    `,
+  },
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/** Plain lower-case identifiers only: the name is spliced into DDL and the `search_path` option, so nothing needs escaping. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): void {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name ${JSON.stringify(schema)}: use [a-z_][a-z0-9_]*`);
+}
+
+/**
+ * Brings the schema up to the newest migration, each migration in its own transaction together with its row in
+ * `parley_migrations`, so a crash mid-way leaves a database that the next start resumes. Holds a session advisory
+ * lock for the whole run: nodes starting at once queue behind the first, then find nothing left to do. `client` must
+ * already have the schema on its search_path when `schema` is given. Returns how many migrations ran.
+ */
+export async function migrate(
+  client: ClientBase,
+  options: { schema?: string; migrations?: readonly Migration[] } = {},
+): Promise<number> {
+  const migrations = options.migrations ?? MIGRATIONS;
+  const schema = options.schema;
+  if (schema !== undefined) assertSchemaName(schema);
+  // Keyed by schema, so isolated schemas (tests, tenants) do not wait for each other.
+  await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [`parley.migrate:${schema ?? ""}`]);
+  try {
+    // Inside the lock: two concurrent CREATE SCHEMA IF NOT EXISTS can still collide on the catalog's unique index.
+    // Looked up first because CREATE SCHEMA checks the CREATE privilege even when the schema exists (made by a DBA).
+    if (schema !== undefined) {
+      const { rowCount } = await client.query("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+      if (rowCount === 0) await client.query(`CREATE SCHEMA ${schema}`);
+    }
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS parley_migrations (
+         version integer PRIMARY KEY,
+         name text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ current: number | null }>("SELECT max(version) AS current FROM parley_migrations");
+    const current = rows[0]?.current ?? 0;
+    const latest = migrations.at(-1)?.version ?? 0;
+    if (current > latest) {
+      // An older build must not write to a schema it does not understand.
+      throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
+    }
+    let applied = 0;
+    for (const migration of migrations) {
+      if (migration.version <= current) continue;
+      await client.query("BEGIN");
+      try {
+        await client.query(migration.sql);
+        await client.query("INSERT INTO parley_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      applied++;
+    }
+    return applied;
+  } finally {
+    // A broken connection drops the lock with the session; the caller then discards the client.
+    await client
+      .query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [`parley.migrate:${schema ?? ""}`])
+      .catch(() => undefined);
+  }
+}

@@ -1,0 +1,849 @@
+// The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
+
+import type { ConversationKind, Message, ReceiptState, SystemEvent } from "@parley/protocol";
+import {
+  Client,
+  type ClientConfig,
+  type CustomTypesConfig,
+  DatabaseError,
+  Pool,
+  type PoolClient,
+  type QueryResultRow,
+  types,
+} from "pg";
+import {
+  type AppendOutcome,
+  type ConversationRecord,
+  type HistoryQuery,
+  type MemberRecord,
+  type MessageDraft,
+  type ReceiptUpdate,
+  type SessionRecord,
+  type Store,
+  StoreError,
+  type UserRecord,
+} from "../../ports/store.js";
+import { assertSchemaName, migrate } from "./migrations.js";
+
+export interface PostgresOptions {
+  /** Schema holding every table, created if missing; default: the server's search_path. Tests isolate runs with it. */
+  schema?: string;
+  /** Connections per node (default 10). */
+  poolSize?: number;
+  /** Longest wait for a connection, a free pooled one included, before the call rejects (default 5000 ms). */
+  connectionTimeoutMs?: number;
+  /** Server-side limit per statement, lock waits included (default 15000 ms). */
+  statementTimeoutMs?: number;
+  /** Statement limit while migrating, advisory lock wait included (default 10 min). */
+  migrationTimeoutMs?: number;
+  /** Errors of idle pooled connections (server restart, network cut): the pool drops them and reconnects on demand. */
+  onError?: (error: Error) => void;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_CONNECTION_TIMEOUT_MS = 5000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
+const DEFAULT_MIGRATION_TIMEOUT_MS = 600_000;
+/** How much longer than statement_timeout the client waits for an answer (at most) before declaring the server gone. */
+const CLIENT_GRACE_MS = 5000;
+/** A node frozen mid-transaction must not hold conversation locks, and so every writer of them, for longer. */
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+/** Attempts of a transaction that lost a deadlock or a serialization race before the error reaches the caller. */
+const MAX_ATTEMPTS = 5;
+
+const INT8_OID = 20;
+
+/** bigint columns (ms timestamps, seqs, counts) as numbers: all of them stay far below 2^53. */
+function parseInt8(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`bigint ${value} exceeds Number.MAX_SAFE_INTEGER`);
+  return n;
+}
+
+// Per pool rather than the global `types.setTypeParser`, so other users of pg in the process are unaffected.
+const TYPE_PARSERS: CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID ? parseInt8 : types.getTypeParser(oid, format)) as CustomTypesConfig["getTypeParser"],
+};
+
+// Columns are aliased to the records' camelCase names so rows need no mapping; the json `event` arrives parsed.
+const USER_COLUMNS =
+  'id, username, display_name AS "displayName", password_hash AS "passwordHash", created_at AS "createdAt", ' +
+  'last_seen_at AS "lastSeenAt"';
+const SESSION_COLUMNS =
+  'id, user_id AS "userId", device_name AS "deviceName", refresh_hash AS "refreshHash", ' +
+  'previous_refresh_hash AS "previousRefreshHash", created_at AS "createdAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"';
+const CONVERSATION_COLUMNS = 'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq"';
+const MEMBER_COLUMNS =
+  'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
+  'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
+const MESSAGE_COLUMNS =
+  'id, conversation_id AS "conversationId", seq, sender_id AS "senderId", client_id AS "clientId", kind, body, event, ' +
+  'created_at AS "createdAt"';
+
+// ── the append path ───────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Step 1 of an append: lock the batch's conversations in id order (sorted before locking, so two batches sharing
+ * conversations cannot deadlock). FOR NO KEY UPDATE still lets members rows reference the conversation meanwhile.
+ */
+const APPEND_LOCK = {
+  text: 'SELECT id, last_seq AS "lastSeq" FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE',
+};
+
+/**
+ * Step 2, under the locks, so its snapshot includes everything committed by earlier writers of these conversations:
+ * stored messages with the batch's (sender, clientId) keys, and which (conversation, sender) pairs are current members.
+ */
+const APPEND_CHECK = {
+  text: `SELECT true AS "stored", ${MESSAGE_COLUMNS} FROM messages
+         WHERE (sender_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND client_id IS NOT NULL
+         UNION ALL
+         SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL FROM members
+         WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($3::text[], $1::text[])) AND left_seq IS NULL`,
+};
+
+/**
+ * Step 3: every accepted draft with its seq and each conversation's new last_seq, in one statement. A plain INSERT on
+ * purpose: a concurrent duplicate the check could not see yet (same key, another conversation) fails the unique index
+ * and the whole transaction is retried, instead of committing a seq without its message.
+ */
+const APPEND_WRITE = {
+  text: `WITH inserted AS (
+           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at)
+           SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id, 'text', d.body, d.created_at
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at)
+         )
+         UPDATE conversations AS c SET last_seq = u.last_seq
+         FROM unnest($8::text[], $9::bigint[]) AS u (id, last_seq)
+         WHERE c.id = u.id`,
+};
+
+const HISTORY_ASC = {
+  text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4`,
+};
+const HISTORY_DESC = {
+  text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4`,
+};
+
+interface CheckRow extends Message {
+  stored: boolean;
+}
+
+interface MembershipRow extends MemberRecord {
+  kind: ConversationKind;
+  title: string | null;
+  conversationCreatedAt: number;
+  lastSeq: number;
+}
+
+interface ReceiptRow {
+  conversationId: string;
+  userId: string;
+  deliveredSeq: number;
+  readSeq: number;
+  lastSeq: number;
+}
+
+type OpenDirectInput = Parameters<Store["openDirect"]>[0];
+type CreateGroupInput = Parameters<Store["createGroup"]>[0];
+type MembershipInput = Parameters<Store["applyMembershipChange"]>[0];
+type ReceiptResult = { conversationId: string; state: ReceiptState; changed: boolean };
+
+function directKey(a: string, b: string): string {
+  return a < b ? `${a}:${b}` : `${b}:${a}`;
+}
+
+/** Map key of a pair of ids; NUL cannot occur in PostgreSQL text. */
+function pair(a: string, b: string): string {
+  return `${a}\u0000${b}`;
+}
+
+function toMessage(row: Message): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    seq: row.seq,
+    senderId: row.senderId,
+    clientId: row.clientId,
+    kind: row.kind,
+    body: row.body,
+    event: row.event,
+    createdAt: row.createdAt,
+  };
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  return error instanceof DatabaseError && error.code === "23505" && error.constraint === constraint;
+}
+
+/**
+ * Failures that a fresh attempt of the same transaction resolves: a lost serialization race or deadlock, and a
+ * duplicate clientId committed by another node after this batch checked (the retry then reports it as a duplicate).
+ */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof DatabaseError)) return false;
+  return error.code === "40001" || error.code === "40P01" || isUniqueViolation(error, "messages_client");
+}
+
+function connectionConfig(url: string, options: PostgresOptions, statementTimeoutMs: number): ClientConfig {
+  return {
+    connectionString: url,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+    statement_timeout: statementTimeoutMs,
+    // The server enforces statement_timeout; this client-side limit covers a server that no longer answers at all.
+    query_timeout: statementTimeoutMs + Math.min(CLIENT_GRACE_MS, statementTimeoutMs),
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    // Probes idle pooled connections, so one cut off without a reset is noticed before a call picks it.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    application_name: "parley",
+    ...(options.schema === undefined ? {} : { options: `-c search_path=${options.schema}` }),
+    types: TYPE_PARSERS,
+  };
+}
+
+/**
+ * Store on PostgreSQL, for several server nodes sharing one database. Nothing is cached in the process: every
+ * invariant holds in the database, so any number of nodes may write the same conversation.
+ *
+ * - Sequence numbers: an append locks its conversations' rows (sorted by id), then checks duplicates and membership,
+ *   then stores only the accepted drafts with `last_seq + 1…` and the new last_seq, in one transaction. A seq is only
+ *   ever handed to a message that is inserted in the same commit, so sequences stay gap-free and unique.
+ * - Idempotency: the unique index on (sender_id, client_id); a race the check cannot see retries the transaction.
+ * - Every call rejects rather than hangs when the server is unreachable: bounded connect, statement and read times.
+ *
+ * Like SqliteStore, permission rules (who may add or rename) belong to the services; this enforces the port's rules.
+ */
+export class PostgresStore implements Store {
+  private readonly pool: Pool;
+  private closed = false;
+
+  /** Connects, creates the schema if asked to, and migrates (once, whichever node gets there first). */
+  static async connect(url: string, options: PostgresOptions = {}): Promise<PostgresStore> {
+    if (options.schema !== undefined) assertSchemaName(options.schema);
+    const client = new Client(connectionConfig(url, options, options.migrationTimeoutMs ?? DEFAULT_MIGRATION_TIMEOUT_MS));
+    // A connection lost between two statements is reported here; the pending call rejects on its own.
+    client.on("error", () => undefined);
+    try {
+      await client.connect();
+      await migrate(client, { schema: options.schema });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+    return new PostgresStore(url, options);
+  }
+
+  private constructor(url: string, options: PostgresOptions) {
+    this.pool = new Pool({
+      ...connectionConfig(url, options, options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS),
+      max: options.poolSize ?? DEFAULT_POOL_SIZE,
+      idleTimeoutMillis: 30_000,
+    });
+    // Without a listener, an idle connection dropped by the server would crash the process.
+    const onError = options.onError;
+    this.pool.on("error", (error) => onError?.(error));
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  /** Idempotent; waits for checked-out connections to come back. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  private async rows<R extends QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    return (await this.pool.query<R>(text, values)).rows;
+  }
+
+  /**
+   * Runs `work` in a READ COMMITTED transaction on one pooled connection, retrying transient failures. Correctness
+   * rests on row locks taken in a fixed order, not on the isolation level.
+   */
+  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      // The pool listens for errors only on idle connections: a connection dropped between two statements of this
+      // transaction would otherwise be an unhandled 'error' event.
+      let broken: Error | undefined;
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
+      try {
+        await client.query("BEGIN");
+        const result = await work(client);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        // Anything but an answer of the server (a read timeout, a dropped socket) leaves the connection unusable.
+        if (broken === undefined && !(error instanceof DatabaseError) && !(error instanceof StoreError)) {
+          broken = error instanceof Error ? error : new Error(String(error));
+        }
+        if (broken === undefined) {
+          await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+          });
+        }
+        if (attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
+      } finally {
+        client.off("error", onError);
+        client.release(broken);
+      }
+      // Jittered, growing pause so that the transactions that collided do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+    }
+  }
+
+  // ── accounts ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async createUser(user: {
+    id: string;
+    username: string;
+    displayName: string;
+    passwordHash: string;
+    createdAt: number;
+  }): Promise<UserRecord> {
+    try {
+      await this.pool.query(
+        "INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        [user.id, user.username, user.displayName, user.passwordHash, user.createdAt],
+      );
+    } catch (error) {
+      if (isUniqueViolation(error, "users_username_key")) throw new StoreError("username_taken", "username is taken");
+      throw error;
+    }
+    return { ...user, lastSeenAt: null };
+  }
+
+  async getUserById(id: string): Promise<UserRecord | undefined> {
+    return (await this.rows<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]))[0];
+  }
+
+  async getUserByUsername(username: string): Promise<UserRecord | undefined> {
+    return (await this.rows<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1`, [username]))[0];
+  }
+
+  async getUsersByIds(ids: readonly string[]): Promise<UserRecord[]> {
+    if (ids.length === 0) return [];
+    return this.rows<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY($1::text[])`, [ids]);
+  }
+
+  async updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined> {
+    return (
+      await this.rows<UserRecord>(`UPDATE users SET display_name = $1 WHERE id = $2 RETURNING ${USER_COLUMNS}`, [displayName, id])
+    )[0];
+  }
+
+  async setLastSeen(userId: string, at: number): Promise<void> {
+    await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = $2", [at, userId]);
+  }
+
+  async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO sessions (id, user_id, device_name, refresh_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+      [session.id, session.userId, session.deviceName, session.refreshHash, session.createdAt, session.expiresAt],
+    );
+  }
+
+  async getSession(id: string): Promise<SessionRecord | undefined> {
+    return (await this.rows<SessionRecord>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]))[0];
+  }
+
+  async rotateRefresh(sessionId: string, expectedHash: string, newHash: string, expiresAt: number): Promise<boolean> {
+    // A racing rotation waits for the row lock, then re-checks refresh_hash against the committed value: one wins.
+    const result = await this.pool.query(
+      "UPDATE sessions SET previous_refresh_hash = refresh_hash, refresh_hash = $1, expires_at = $2 " +
+        "WHERE id = $3 AND refresh_hash = $4",
+      [newHash, expiresAt, sessionId, expectedHash],
+    );
+    return result.rowCount === 1;
+  }
+
+  async revokeSession(id: string, at: number): Promise<void> {
+    // The first revocation time is kept: it is when the device lost access.
+    await this.pool.query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [at, id]);
+  }
+
+  async addContact(ownerId: string, contactId: string, at: number): Promise<void> {
+    await this.pool.query("INSERT INTO contacts (owner_id, contact_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
+      ownerId,
+      contactId,
+      at,
+    ]);
+  }
+
+  async removeContact(ownerId: string, contactId: string): Promise<void> {
+    await this.pool.query("DELETE FROM contacts WHERE owner_id = $1 AND contact_id = $2", [ownerId, contactId]);
+  }
+
+  async listContacts(ownerId: string): Promise<UserRecord[]> {
+    return this.rows<UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT contact_id FROM contacts WHERE owner_id = $1) ORDER BY username`,
+      [ownerId],
+    );
+  }
+
+  async filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]> {
+    if (targetIds.length === 0) return [];
+    const rows = await this.rows<{ id: string }>(
+      `SELECT t.id FROM unnest($2::text[]) WITH ORDINALITY AS t (id, ord)
+       WHERE t.id = $1
+          OR EXISTS (SELECT 1 FROM members AS mine
+                     JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.id
+                     WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
+          OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.id AND contact_id = $1)
+       ORDER BY t.ord`,
+      [viewerId, [...new Set(targetIds)]],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  // ── conversations ───────────────────────────────────────────────────────────────────────────────────────────
+
+  async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const key = directKey(input.userA, input.userB);
+    // userA === userB is allowed on purpose: a one-member "note to self" conversation, with the same one-per-user rule.
+    const userIds = input.userA === input.userB ? [input.userA] : [input.userA, input.userB];
+    const event: SystemEvent = { type: "conversation.created", actorId: input.userA, title: null, userIds };
+    // One statement, so atomic without a transaction. When another node created the pair first, ON CONFLICT waits
+    // for its commit and inserts nothing, the dependent inserts see no row, and the next statement reads the winner.
+    const created = await this.rows(
+      `WITH conversation AS (
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES ($1, 'direct', NULL, $2, $3, 1)
+         ON CONFLICT (direct_key) DO NOTHING
+         RETURNING id
+       ), member AS (
+         INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
+         SELECT conversation.id, u.id, 'member', 1, 0, 0, $3 FROM conversation, unnest($4::text[]) AS u (id)
+       ), message AS (
+         INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
+         SELECT conversation.id, 1, $5, $6, NULL, 'system', NULL, $7::json, $3 FROM conversation
+       )
+       SELECT id FROM conversation`,
+      [input.id, key, input.createdAt, userIds, input.messageId, input.userA, JSON.stringify(event)],
+    );
+    if (created.length > 0) {
+      return {
+        conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
+        created: true,
+      };
+    }
+    const [existing] = await this.rows<ConversationRecord>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = $1`,
+      [key],
+    );
+    if (existing === undefined) throw new Error(`direct conversation ${key} vanished while being opened`);
+    return { conversation: existing, created: false };
+  }
+
+  async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
+    const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
+    const userIds = [input.ownerId, ...others];
+    const event: SystemEvent = { type: "conversation.created", actorId: input.ownerId, title: input.title, userIds };
+    // One statement: the conversation, its members and the creation event commit together or not at all.
+    await this.pool.query(
+      `WITH conversation AS (
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES ($1, 'group', $2, NULL, $3, 1)
+       ), member AS (
+         INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
+         SELECT $1, u.id, CASE WHEN u.ord = 1 THEN 'owner' ELSE 'member' END, 1, 0, 0, $3
+         FROM unnest($4::text[]) WITH ORDINALITY AS u (id, ord)
+       )
+       INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
+       VALUES ($1, 1, $5, $6, NULL, 'system', NULL, $7::json, $3)`,
+      [input.id, input.title, input.createdAt, userIds, input.messageId, input.ownerId, JSON.stringify(event)],
+    );
+    const message: Message = {
+      id: input.messageId,
+      conversationId: input.id,
+      seq: 1,
+      senderId: input.ownerId,
+      clientId: null,
+      kind: "system",
+      body: null,
+      event,
+      createdAt: input.createdAt,
+    };
+    return {
+      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
+      message,
+    };
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    return (await this.rows<ConversationRecord>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]))[0];
+  }
+
+  async getMembers(conversationId: string): Promise<MemberRecord[]> {
+    return this.rows<MemberRecord>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id`,
+      [conversationId],
+    );
+  }
+
+  async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
+    return (
+      await this.rows<MemberRecord>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [
+        conversationId,
+        userId,
+      ])
+    )[0];
+  }
+
+  async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+    const rows = await this.rows<MembershipRow>(
+      `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", m.role, m.joined_seq AS "joinedSeq",
+              m.left_seq AS "leftSeq", m.delivered_seq AS "deliveredSeq", m.read_seq AS "readSeq",
+              m.receipt_at AS "receiptAt", c.kind, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq"
+       FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
+       WHERE m.user_id = $1 ORDER BY m.conversation_id`,
+      [userId],
+    );
+    return rows.map((row) => ({
+      membership: {
+        conversationId: row.conversationId,
+        userId: row.userId,
+        role: row.role,
+        joinedSeq: row.joinedSeq,
+        leftSeq: row.leftSeq,
+        deliveredSeq: row.deliveredSeq,
+        readSeq: row.readSeq,
+        receiptAt: row.receiptAt,
+      },
+      conversation: {
+        id: row.conversationId,
+        kind: row.kind,
+        title: row.title,
+        createdAt: row.conversationCreatedAt,
+        lastSeq: row.lastSeq,
+      },
+    }));
+  }
+
+  async applyMembershipChange(input: MembershipInput): Promise<Message> {
+    return this.transaction((client) => this.membershipInTx(client, input));
+  }
+
+  // ── messages ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
+    if (drafts.length === 0) return [];
+    return this.transaction((client) => this.appendInTx(client, drafts));
+  }
+
+  async getHistory(query: HistoryQuery): Promise<Message[]> {
+    const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
+    const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
+    if (from > to || query.limit <= 0) return [];
+    const statement = query.direction === "asc" ? HISTORY_ASC : HISTORY_DESC;
+    const { rows } = await this.pool.query<Message>({ ...statement, values: [query.conversationId, from, to, query.limit] });
+    return query.direction === "asc" ? rows : rows.reverse();
+  }
+
+  async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {
+    const [row] = await this.rows<Message>(
+      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
+      [conversationId, maxSeq],
+    );
+    return row ?? null;
+  }
+
+  async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
+    if (afterSeq >= maxSeq) return 0;
+    const [row] = await this.rows<{ count: number }>(
+      "SELECT count(*) AS count FROM messages " +
+        "WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4 AND kind = 'text'",
+      [conversationId, afterSeq, maxSeq, userId],
+    );
+    return row?.count ?? 0;
+  }
+
+  // ── receipts ────────────────────────────────────────────────────────────────────────────────────────────────
+
+  async updateReceipts(updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]> {
+    if (updates.length === 0) return [];
+    return this.transaction((client) => this.receiptsInTx(client, updates));
+  }
+
+  // ── transaction bodies ──────────────────────────────────────────────────────────────────────────────────────
+
+  private async appendInTx(client: PoolClient, drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
+    const conversationIds = [...new Set(drafts.map((d) => d.conversationId))];
+    const locked = await client.query<{ id: string; lastSeq: number }>({ ...APPEND_LOCK, values: [conversationIds] });
+    const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.lastSeq]));
+
+    const checked = await client.query<CheckRow>({
+      ...APPEND_CHECK,
+      values: [drafts.map((d) => d.senderId), drafts.map((d) => d.clientId), drafts.map((d) => d.conversationId)],
+    });
+    /** (sender, clientId) → stored message; drafts accepted below join it, so a repeat later in the batch is a duplicate. */
+    const byClientId = new Map<string, Message>();
+    const currentMembers = new Set<string>();
+    for (const row of checked.rows) {
+      if (row.stored) byClientId.set(pair(row.senderId, row.clientId ?? ""), toMessage(row));
+      else currentMembers.add(pair(row.conversationId, row.senderId));
+    }
+
+    // Seqs are handed out only here, to drafts that are certainly inserted below: a rejected draft consumes none.
+    const outcomes: AppendOutcome[] = [];
+    const nextSeqs = new Map<string, number>();
+    const rows = { conversationId: [] as string[], seq: [] as number[], id: [] as string[], senderId: [] as string[] };
+    const more = { clientId: [] as string[], body: [] as string[], createdAt: [] as number[] };
+    for (const d of drafts) {
+      const key = pair(d.senderId, d.clientId);
+      const original = byClientId.get(key);
+      if (original !== undefined) {
+        outcomes.push({ ok: true, message: original, duplicate: true });
+        continue;
+      }
+      const lastSeq = nextSeqs.get(d.conversationId) ?? lastSeqs.get(d.conversationId);
+      if (lastSeq === undefined) {
+        outcomes.push({ ok: false, code: "not_found", message: "Conversation not found" });
+        continue;
+      }
+      if (!currentMembers.has(pair(d.conversationId, d.senderId))) {
+        outcomes.push({ ok: false, code: "not_member", message: "Sender is not a member of the conversation" });
+        continue;
+      }
+      const seq = lastSeq + 1;
+      nextSeqs.set(d.conversationId, seq);
+      const message: Message = {
+        id: d.id,
+        conversationId: d.conversationId,
+        seq,
+        senderId: d.senderId,
+        clientId: d.clientId,
+        kind: "text",
+        body: d.body,
+        event: null,
+        createdAt: d.createdAt,
+      };
+      byClientId.set(key, message);
+      rows.conversationId.push(d.conversationId);
+      rows.seq.push(seq);
+      rows.id.push(d.id);
+      rows.senderId.push(d.senderId);
+      more.clientId.push(d.clientId);
+      more.body.push(d.body);
+      more.createdAt.push(d.createdAt);
+      outcomes.push({ ok: true, message, duplicate: false });
+    }
+    if (nextSeqs.size > 0) {
+      await client.query({
+        ...APPEND_WRITE,
+        values: [
+          rows.conversationId,
+          rows.seq,
+          rows.id,
+          rows.senderId,
+          more.clientId,
+          more.body,
+          more.createdAt,
+          [...nextSeqs.keys()],
+          [...nextSeqs.values()],
+        ],
+      });
+    }
+    return outcomes;
+  }
+
+  private async membershipInTx(client: PoolClient, input: MembershipInput): Promise<Message> {
+    const { conversationId, actorId, change } = input;
+    const q = async <R extends QueryResultRow>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows;
+    // The same lock appends take: the event's seq and the member rows it changes are serialized with every send.
+    const [conversation] = await q<{ lastSeq: number }>(
+      'SELECT last_seq AS "lastSeq" FROM conversations WHERE id = $1 FOR NO KEY UPDATE',
+      [conversationId],
+    );
+    if (conversation === undefined) throw new StoreError("not_found", "Conversation not found");
+    const membership = async (userId: string) =>
+      (
+        await q<MemberRecord>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [
+          conversationId,
+          userId,
+        ])
+      )[0];
+    const actor = await membership(actorId);
+    if (actor === undefined || actor.leftSeq !== null) {
+      throw new StoreError("not_member", "Actor is not a member of the conversation");
+    }
+    // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
+    const seq = conversation.lastSeq + 1;
+    let event: SystemEvent;
+    switch (change.type) {
+      case "add": {
+        const candidates = [...new Set(change.userIds)];
+        const existing = new Map(
+          (
+            await q<{ userId: string; leftSeq: number | null }>(
+              'SELECT user_id AS "userId", left_seq AS "leftSeq" FROM members WHERE conversation_id = $1 AND user_id = ANY($2::text[])',
+              [conversationId, candidates],
+            )
+          ).map((r) => [r.userId, r.leftSeq]),
+        );
+        const toAdd = candidates.filter((userId) => !existing.has(userId) || existing.get(userId) !== null);
+        if (toAdd.length === 0) throw new StoreError("conflict", "Every user is already a member");
+        const [count] = await q<{ count: number }>(
+          "SELECT count(*) AS count FROM members WHERE conversation_id = $1 AND left_seq IS NULL",
+          [conversationId],
+        );
+        if ((count?.count ?? 0) + toAdd.length > change.maxMembers) {
+          throw new StoreError("group_full", `A conversation holds at most ${change.maxMembers} members`);
+        }
+        const past = toAdd.filter((userId) => existing.has(userId));
+        const fresh = toAdd.filter((userId) => !existing.has(userId));
+        if (past.length > 0) {
+          // Watermarks only move forward, so a returning member's are lifted to just before the re-join, never
+          // lowered: what happened while they were away is invisible to them and must not count as unread.
+          await q(
+            `UPDATE members SET role = 'member', joined_seq = $3, left_seq = NULL,
+               delivered_seq = GREATEST(delivered_seq, $4), read_seq = GREATEST(read_seq, $4),
+               receipt_at = CASE WHEN delivered_seq < $4 OR read_seq < $4 THEN $5 ELSE receipt_at END
+             WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
+            [conversationId, past, seq, seq - 1, input.createdAt],
+          );
+        }
+        if (fresh.length > 0) {
+          await q(
+            `INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
+             SELECT $1, u.id, 'member', $3, $4, $4, $5 FROM unnest($2::text[]) AS u (id)`,
+            [conversationId, fresh, seq, seq - 1, input.createdAt],
+          );
+        }
+        event = { type: "member.added", actorId, userIds: toAdd };
+        break;
+      }
+      case "remove": {
+        const target = await membership(change.userId);
+        if (target === undefined || target.leftSeq !== null) {
+          throw new StoreError("not_member", "User is not a member of the conversation");
+        }
+        await this.endMembership(client, conversationId, change.userId, seq, target.role === "owner");
+        event = { type: "member.removed", actorId, userId: change.userId };
+        break;
+      }
+      case "leave": {
+        await this.endMembership(client, conversationId, actorId, seq, actor.role === "owner");
+        event = { type: "member.left", actorId };
+        break;
+      }
+      case "role": {
+        const target = await membership(change.userId);
+        if (target === undefined || target.leftSeq !== null) {
+          throw new StoreError("not_member", "User is not a member of the conversation");
+        }
+        await q("UPDATE members SET role = $1 WHERE conversation_id = $2 AND user_id = $3", [
+          change.role,
+          conversationId,
+          change.userId,
+        ]);
+        event = { type: "member.role", actorId, userId: change.userId, role: change.role };
+        break;
+      }
+      case "rename": {
+        await q("UPDATE conversations SET title = $1 WHERE id = $2", [change.title, conversationId]);
+        event = { type: "conversation.renamed", actorId, title: change.title };
+        break;
+      }
+    }
+    await q(
+      `WITH message AS (
+         INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
+         VALUES ($1, $2, $3, $4, NULL, 'system', NULL, $5::json, $6)
+       )
+       UPDATE conversations SET last_seq = $2 WHERE id = $1`,
+      [conversationId, seq, input.messageId, actorId, JSON.stringify(event), input.createdAt],
+    );
+    return {
+      id: input.messageId,
+      conversationId,
+      seq,
+      senderId: actorId,
+      clientId: null,
+      kind: "system",
+      body: null,
+      event,
+      createdAt: input.createdAt,
+    };
+  }
+
+  /** Ends a membership at `seq`; a group never stays without an owner while it has members. */
+  private async endMembership(
+    client: PoolClient,
+    conversationId: string,
+    userId: string,
+    seq: number,
+    wasOwner: boolean,
+  ): Promise<void> {
+    await client.query("UPDATE members SET left_seq = $1 WHERE conversation_id = $2 AND user_id = $3", [
+      seq,
+      conversationId,
+      userId,
+    ]);
+    if (!wasOwner) return;
+    // Successor: the longest-standing admin, else the longest-standing member; none if another owner remains.
+    await client.query(
+      `UPDATE members SET role = 'owner'
+       WHERE conversation_id = $1
+         AND user_id = (SELECT user_id FROM members WHERE conversation_id = $1 AND left_seq IS NULL
+                        ORDER BY role = 'admin' DESC, joined_seq, user_id LIMIT 1)
+         AND NOT EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND left_seq IS NULL AND role = 'owner')`,
+      [conversationId],
+    );
+  }
+
+  private async receiptsInTx(client: PoolClient, updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]> {
+    // Locks the current members' rows (in key order, so concurrent batches cannot deadlock) and reads each
+    // conversation's last_seq for the clamp; several updates of one member then apply in order in memory.
+    const { rows } = await client.query<ReceiptRow>(
+      `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", m.delivered_seq AS "deliveredSeq",
+              m.read_seq AS "readSeq", c.last_seq AS "lastSeq"
+       FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
+       WHERE (m.conversation_id, m.user_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND m.left_seq IS NULL
+       ORDER BY m.conversation_id, m.user_id
+       FOR NO KEY UPDATE OF m`,
+      [updates.map((u) => u.conversationId), updates.map((u) => u.userId)],
+    );
+    const current = new Map(rows.map((r) => [pair(r.conversationId, r.userId), { ...r, at: 0, changed: false }]));
+    const results: ReceiptResult[] = [];
+    for (const u of updates) {
+      const row = current.get(pair(u.conversationId, u.userId));
+      if (row === undefined) {
+        results.push({
+          conversationId: u.conversationId,
+          state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
+          changed: false,
+        });
+        continue;
+      }
+      const readSeq = Math.max(row.readSeq, Math.min(u.readSeq, row.lastSeq));
+      const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, row.lastSeq), readSeq);
+      const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
+      if (changed) Object.assign(row, { readSeq, deliveredSeq, at: u.at, changed: true });
+      results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq, readSeq }, changed });
+    }
+    const dirty = [...current.values()].filter((r) => r.changed);
+    if (dirty.length > 0) {
+      await client.query(
+        `UPDATE members AS m SET delivered_seq = u.delivered_seq, read_seq = u.read_seq, receipt_at = u.at
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])
+           AS u (conversation_id, user_id, delivered_seq, read_seq, at)
+         WHERE m.conversation_id = u.conversation_id AND m.user_id = u.user_id`,
+        [
+          dirty.map((r) => r.conversationId),
+          dirty.map((r) => r.userId),
+          dirty.map((r) => r.deliveredSeq),
+          dirty.map((r) => r.readSeq),
+          dirty.map((r) => r.at),
+        ],
+      );
+    }
+    return results;
+  }
+}
