@@ -1,0 +1,43 @@
+// The signed-in screen: conversation list and the open chat side by side, or one at a time on a phone.
+
+import { useEffect } from "react";
+import { ChatPane } from "../chat/ChatPane.js";
+import { Sidebar } from "../conversations/Sidebar.js";
+import { useChat } from "../state/store-context.js";
+import { Icon } from "../ui/Icon.js";
+import { ConnectionBanner } from "./ConnectionBanner.js";
+
+export function ChatLayout() {
+  const activeId = useChat((s) => s.activeId);
+  const unread = useChat((s) => Object.values(s.conversations).reduce((n, c) => n + c.unread, 0));
+
+  // The tab shows the unread count, like most chat apps.
+  useEffect(() => {
+    document.title = unread > 0 ? `(${unread}) Parley` : "Parley";
+    return () => {
+      document.title = "Parley";
+    };
+  }, [unread]);
+
+  return (
+    <div className="app-shell">
+      <ConnectionBanner />
+      <div className="layout" data-view={activeId ? "chat" : "list"}>
+        <Sidebar />
+        <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
+      </div>
+    </div>
+  );
+}
+
+function EmptyChat() {
+  return (
+    <div className="empty-chat">
+      <div className="empty-chat-art" aria-hidden="true">
+        <Icon name="chat" />
+      </div>
+      <h2>Your messages</h2>
+      <p>Pick a conversation, or start a new chat or group.</p>
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+// Sign in or create an account.
+
+import { isParleyError } from "@parley/client";
+import { type FormEvent, useState } from "react";
+import { useStore } from "../state/store-context.js";
+import { Icon } from "../ui/Icon.js";
+
+type Mode = "login" | "register";
+
+function explain(error: unknown, mode: Mode): string {
+  if (isParleyError(error, "invalid_credentials")) return "Wrong username or password.";
+  if (isParleyError(error, "username_taken")) return "That username is taken. Try another one.";
+  if (isParleyError(error, "weak_password")) return "Use a password of at least 8 characters.";
+  if (isParleyError(error, "validation_failed")) {
+    if (error.details?.["field"] === "username")
+      return "Usernames are 3–32 characters: lowercase letters, digits and underscores.";
+    return error.message;
+  }
+  if (isParleyError(error, "rate_limited")) return "Too many attempts. Wait a moment and try again.";
+  if (isParleyError(error, "network_error") || isParleyError(error, "timeout"))
+    return "Cannot reach the server. Check your connection.";
+  return error instanceof Error ? error.message : `Could not ${mode === "login" ? "sign in" : "create the account"}.`;
+}
+
+export function AuthScreen() {
+  const store = useStore();
+  const [mode, setMode] = useState<Mode>("login");
+  const [username, setUsername] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const name = username.trim().toLowerCase();
+      if (mode === "login") await store.login(name, password);
+      else await store.register(name, password, displayName.trim() || undefined);
+    } catch (caught) {
+      setError(explain(caught, mode));
+      setBusy(false);
+    }
+  };
+
+  const switchTo = (next: Mode) => {
+    setMode(next);
+    setError(null);
+  };
+
+  return (
+    <div className="auth-screen">
+      <div className="auth-card">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            <Icon name="chat" />
+          </span>
+          <h1>Parley</h1>
+        </div>
+        <p className="auth-tagline">{mode === "login" ? "Welcome back. Sign in to continue." : "Create your account."}</p>
+        <form onSubmit={submit} className="auth-form" aria-label={mode === "login" ? "Sign in" : "Create account"}>
+          <label className="field">
+            <span>Username</span>
+            <input
+              name="username"
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              required
+              minLength={mode === "register" ? 3 : 1}
+              maxLength={mode === "register" ? 32 : 64}
+              pattern={mode === "register" ? "[A-Za-z0-9_]+" : undefined}
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+              // biome-ignore lint/a11y/noAutofocus: the form is the whole screen; typing should start right away
+              autoFocus
+            />
+          </label>
+          {mode === "register" ? (
+            <label className="field">
+              <span>
+                Display name <small>(optional)</small>
+              </span>
+              <input
+                name="displayName"
+                autoComplete="name"
+                maxLength={64}
+                value={displayName}
+                onChange={(e) => setDisplayName(e.target.value)}
+              />
+            </label>
+          ) : null}
+          <label className="field">
+            <span>Password</span>
+            <input
+              name="password"
+              type="password"
+              autoComplete={mode === "login" ? "current-password" : "new-password"}
+              required
+              minLength={mode === "register" ? 8 : 1}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          </label>
+          {error ? (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          ) : null}
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy ? "Please wait…" : mode === "login" ? "Sign in" : "Create account"}
+          </button>
+        </form>
+        <p className="auth-switch">
+          {mode === "login" ? "New here? " : "Already have an account? "}
+          <button type="button" className="link-button" onClick={() => switchTo(mode === "login" ? "register" : "login")}>
+            {mode === "login" ? "Create an account" : "Sign in"}
+          </button>
+        </p>
+      </div>
+    </div>
+  );
+}

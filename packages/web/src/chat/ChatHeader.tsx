@@ -1,0 +1,66 @@
+// The top of a chat: back (on phones), who it is with, their presence or who is typing, and actions.
+
+import { useNow } from "../app/use-now.js";
+import { formatLastSeen } from "../format/time.js";
+import { typingText } from "../format/typing.js";
+import { conversationTitle, displayName, otherMemberId } from "../state/conversations.js";
+import { useChat, useStore } from "../state/store-context.js";
+import type { ConversationState } from "../state/types.js";
+import { Avatar } from "../ui/Avatar.js";
+import { Icon } from "../ui/Icon.js";
+
+export function ChatHeader({ conversation: c, onShowInfo }: { conversation: ConversationState; onShowInfo: () => void }) {
+  const store = useStore();
+  const me = useChat((s) => s.me?.id);
+  const users = useChat((s) => s.users);
+  const presence = useChat((s) => s.presence);
+  const typingIds = useChat((s) => s.typing[c.id]);
+  const now = useNow();
+  const title = conversationTitle(c, me, users);
+  const other = otherMemberId(c, me);
+
+  const typers = (typingIds ?? []).filter((id) => id !== me);
+  let subtitle: string;
+  let typing = false;
+  if (typers.length > 0) {
+    subtitle = typingText(
+      typers.map((id) => displayName(users[id], "Someone")),
+      c.kind,
+    );
+    typing = true;
+  } else if (c.kind === "direct") {
+    subtitle = formatLastSeen(other ? presence[other] : undefined, now);
+  } else {
+    // The user counts as online (as in the group info).
+    const online = c.members.filter((m) => m.userId === me || presence[m.userId]?.online).length;
+    subtitle = `${c.members.length} ${c.members.length === 1 ? "member" : "members"}, ${online} online`;
+  }
+
+  return (
+    <header className="chat-header">
+      <button
+        type="button"
+        className="icon-button back-button"
+        onClick={() => store.open(null)}
+        aria-label="Back to conversations"
+      >
+        <Icon name="back" />
+      </button>
+      <Avatar id={other ?? c.id} name={title} online={other ? presence[other]?.online : undefined} group={c.kind === "group"} />
+      <div className="chat-title">
+        <h2>{title}</h2>
+        <p className={typing ? "chat-subtitle typing" : "chat-subtitle"} aria-live="polite">
+          {subtitle}
+        </p>
+      </div>
+      {/* Room for later actions (search, calls): they go here, before the info button. */}
+      <div className="header-actions">
+        {c.kind === "group" ? (
+          <button type="button" className="icon-button" onClick={onShowInfo} aria-label="Group info" title="Group info">
+            <Icon name="info" />
+          </button>
+        ) : null}
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,90 @@
+// Writing a message: Enter sends, Shift+Enter adds a line; typing is reported; works offline (the outbox sends later).
+
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { useChat, useStore } from "../state/store-context.js";
+import { Icon } from "../ui/Icon.js";
+import { getDraft, setDraft } from "./drafts.js";
+
+const MAX_HEIGHT_PX = 168;
+const encoder = new TextEncoder();
+
+export function Composer({ conversationId }: { conversationId: string }) {
+  const store = useStore();
+  const maxBytes = useChat((s) => s.maxMessageBytes);
+  const [text, setText] = useState(() => getDraft(conversationId));
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  const bytes = useMemo(() => encoder.encode(text).length, [text]);
+  const tooLong = bytes > maxBytes;
+  const empty = text.trim() === "";
+
+  // Opening a chat puts the cursor in the composer, except on touch screens where it would pop up the keyboard.
+  useEffect(() => {
+    if (window.matchMedia?.("(pointer: fine)").matches) ref.current?.focus();
+  }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the height follows the text, read from the element
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+  }, [text]);
+
+  const update = (value: string) => {
+    setText(value);
+    setDraft(conversationId, value);
+    store.setTyping(conversationId, value.trim() !== "");
+  };
+
+  const send = () => {
+    if (empty || tooLong) return;
+    store.send(conversationId, text);
+    update("");
+    store.setTyping(conversationId, false);
+    ref.current?.focus();
+  };
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    send();
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={onSubmit}>
+      {/* Attachments (media) will add their button here. */}
+      <div className="composer-tools" data-slot="attachments" />
+      <div className="composer-field">
+        <label htmlFor={id} className="visually-hidden">
+          Message
+        </label>
+        <textarea
+          id={id}
+          ref={ref}
+          rows={1}
+          value={text}
+          placeholder="Write a message…"
+          onChange={(e) => update(e.target.value)}
+          onKeyDown={onKeyDown}
+          aria-invalid={tooLong}
+          aria-describedby={tooLong ? `${id}-limit` : undefined}
+        />
+        {tooLong ? (
+          <span id={`${id}-limit`} className="composer-limit" role="alert">
+            Too long: {bytes.toLocaleString()} of {maxBytes.toLocaleString()} bytes
+          </span>
+        ) : null}
+      </div>
+      <button type="submit" className="send-button" aria-label="Send" title="Send (Enter)" disabled={empty || tooLong}>
+        <Icon name="send" />
+      </button>
+    </form>
+  );
+}

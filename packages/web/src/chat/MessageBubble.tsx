@@ -1,0 +1,63 @@
+// One message: its text (links clickable), time and, for one's own, its state; a refused one offers retry.
+
+import { formatClock, formatFullTimestamp } from "../format/time.js";
+import { useStore } from "../state/store-context.js";
+import { linkify } from "./linkify.js";
+import { Ticks } from "./Ticks.js";
+import type { ReceiptSummary } from "./ticks.js";
+import type { TimelineEntry } from "./timeline.js";
+
+export interface MessageBubbleProps {
+  entry: TimelineEntry;
+  own: boolean;
+  /** For own stored messages. */
+  receipt?: ReceiptSummary | undefined;
+  receiptText?: string | undefined;
+  /** A visible "Read by k of n" under the bubble (the newest own message of a group). */
+  showReceiptText?: boolean;
+  /** Place in the run of one sender's messages (shapes the corners). */
+  position: "single" | "first" | "middle" | "last";
+}
+
+export function MessageBubble({ entry, own, receipt, receiptText, showReceiptText = false, position }: MessageBubbleProps) {
+  const store = useStore();
+  const state = entry.status === "stored" ? receipt?.state : entry.status;
+  const label = entry.status === "pending" ? "Waiting to send" : entry.status === "failed" ? "Not sent" : (receiptText ?? "");
+  return (
+    <div className="message" data-status={entry.status} data-position={position} data-seq={entry.seq ?? undefined}>
+      <div className="bubble">
+        <span className="bubble-text">
+          {linkify(entry.body).map((part, i) =>
+            part.type === "link" ? (
+              // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
+              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                {part.text}
+              </a>
+            ) : (
+              // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
+              <span key={i}>{part.text}</span>
+            ),
+          )}
+        </span>
+        <span className="bubble-meta">
+          <time dateTime={new Date(entry.createdAt).toISOString()} title={formatFullTimestamp(entry.createdAt)}>
+            {formatClock(entry.createdAt)}
+          </time>
+          {own && state ? <Ticks state={state} label={label} /> : null}
+        </span>
+      </div>
+      {entry.status === "failed" ? (
+        <div className="message-failed" role="alert">
+          <span>Not sent{entry.error ? `: ${entry.error}` : ""}</span>
+          <button type="button" className="link-button" onClick={() => entry.clientId && store.retry(entry.clientId)}>
+            Retry
+          </button>
+          <button type="button" className="link-button" onClick={() => entry.clientId && store.discard(entry.clientId)}>
+            Delete
+          </button>
+        </div>
+      ) : null}
+      {showReceiptText && receiptText ? <div className="receipt-text">{receiptText}</div> : null}
+    </div>
+  );
+}

@@ -1,0 +1,64 @@
+// A run of messages by one sender: in groups, others' runs carry the sender's name and avatar once.
+
+import type { User } from "@parley/client";
+import type { CSSProperties } from "react";
+import { displayName } from "../state/conversations.js";
+import type { ConversationState } from "../state/types.js";
+import { Avatar } from "../ui/Avatar.js";
+import { avatarHue } from "../ui/avatar-style.js";
+import { MessageBubble } from "./MessageBubble.js";
+import { receiptLabel, receiptSummary } from "./ticks.js";
+import type { TimelineItem } from "./timeline.js";
+
+export interface MessageGroupProps {
+  group: Extract<TimelineItem, { type: "group" }>;
+  conversation: ConversationState;
+  sender: User | undefined;
+  /** Seq of the newest own stored message: it shows "Read by k of n" in groups. */
+  newestOwnSeq: number | undefined;
+}
+
+export function MessageGroup({ group, conversation, sender, newestOwnSeq }: MessageGroupProps) {
+  const showSender = !group.own && conversation.kind === "group";
+  const name = displayName(sender, "Someone");
+  return (
+    <div className={group.own ? "message-group own" : "message-group theirs"}>
+      {showSender ? (
+        <div className="message-group-avatar">
+          <Avatar id={group.senderId} name={name} size="sm" />
+        </div>
+      ) : null}
+      <div className="message-group-body">
+        {showSender ? (
+          <div className="sender-name" style={{ "--avatar-hue": avatarHue(group.senderId) } as CSSProperties}>
+            {name}
+          </div>
+        ) : null}
+        {group.entries.map((entry, i) => {
+          const receipt =
+            group.own && entry.seq !== null
+              ? receiptSummary(entry.seq, entry.senderId, conversation.members, conversation.receipts)
+              : undefined;
+          const text = receipt ? receiptLabel(receipt, conversation.kind) : undefined;
+          return (
+            <MessageBubble
+              key={entry.key}
+              entry={entry}
+              own={group.own}
+              receipt={receipt}
+              receiptText={text}
+              showReceiptText={conversation.kind === "group" && entry.seq !== null && entry.seq === newestOwnSeq}
+              position={positionIn(i, group.entries.length)}
+            />
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
+function positionIn(index: number, count: number): "single" | "first" | "middle" | "last" {
+  if (count === 1) return "single";
+  if (index === 0) return "first";
+  return index === count - 1 ? "last" : "middle";
+}

@@ -1,0 +1,103 @@
+// One row of the conversation list: avatar with online dot, name, time, last message (or who is typing), unread count.
+
+import { type ReactNode, useMemo } from "react";
+import { Ticks } from "../chat/Ticks.js";
+import { receiptLabel, receiptSummary } from "../chat/ticks.js";
+import { describeSystemEvent } from "../format/system-events.js";
+import { formatListTime } from "../format/time.js";
+import { typingText } from "../format/typing.js";
+import { activityAt, conversationTitle, displayName, otherMemberId, previewAuthor } from "../state/conversations.js";
+import { useChat, useStore } from "../state/store-context.js";
+import type { ConversationState } from "../state/types.js";
+import { Avatar } from "../ui/Avatar.js";
+
+export interface ConversationItemProps {
+  conversation: ConversationState;
+  active: boolean;
+  now: number;
+}
+
+export function ConversationItem({ conversation: c, active, now }: ConversationItemProps) {
+  const store = useStore();
+  const me = useChat((s) => s.me?.id);
+  const users = useChat((s) => s.users);
+  const presence = useChat((s) => s.presence);
+  const typingIds = useChat((s) => s.typing[c.id]);
+  const allPending = useChat((s) => s.pending);
+  const title = conversationTitle(c, me, users);
+  const other = otherMemberId(c, me);
+  const lastPending = useMemo(() => allPending.filter((p) => p.conversationId === c.id).at(-1), [allPending, c.id]);
+  const last = c.lastMessage;
+
+  let preview: ReactNode;
+  const typers = (typingIds ?? []).filter((id) => id !== me);
+  if (typers.length > 0) {
+    preview = (
+      <span className="preview-typing">
+        {typingText(
+          typers.map((id) => displayName(users[id], "Someone")),
+          c.kind,
+        )}
+      </span>
+    );
+  } else if (lastPending && (!last || lastPending.createdAt >= last.createdAt)) {
+    const state = lastPending.error === undefined ? "pending" : "failed";
+    preview = (
+      <>
+        <Ticks state={state} label={state === "pending" ? "Waiting to send" : "Not sent"} />
+        <span className="preview-text">{lastPending.body}</span>
+      </>
+    );
+  } else if (last?.kind === "text" && last.body !== null) {
+    const author = previewAuthor(last, c, me, users);
+    const own = last.senderId === me;
+    const summary = own ? receiptSummary(last.seq, last.senderId, c.members, c.receipts) : undefined;
+    preview = (
+      <>
+        {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}
+        <span className="preview-text">
+          {author && !own ? <span className="preview-author">{author}: </span> : null}
+          {last.body}
+        </span>
+      </>
+    );
+  } else if (last?.event) {
+    preview = (
+      <span className="preview-text preview-system">
+        {describeSystemEvent(last.event, { me, nameOf: (id) => displayName(users[id], "Someone") })}
+      </span>
+    );
+  } else {
+    preview = <span className="preview-text muted">No messages yet</span>;
+  }
+
+  const online = other ? presence[other]?.online : undefined;
+  return (
+    <li>
+      <button
+        type="button"
+        className="conversation-item"
+        aria-current={active ? "true" : undefined}
+        data-unread={c.unread > 0}
+        onClick={() => store.open(c.id)}
+      >
+        <Avatar id={other ?? c.id} name={title} online={online} group={c.kind === "group"} />
+        <span className="conversation-text">
+          <span className="conversation-row">
+            <span className="conversation-title">{title}</span>
+            <span className="conversation-time">{formatListTime(activityAt(c, allPending), now)}</span>
+          </span>
+          <span className="conversation-row">
+            <span className="conversation-preview">{preview}</span>
+            {c.unread > 0 ? (
+              <span className="unread-badge">
+                {c.unread > 99 ? "99+" : c.unread}
+                <span className="visually-hidden"> unread</span>
+              </span>
+            ) : null}
+          </span>
+        </span>
+      </button>
+    </li>
+  );
+}

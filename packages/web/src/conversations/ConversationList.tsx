@@ -1,0 +1,38 @@
+// The user's conversations, most recent activity first, updated live.
+
+import { useMemo } from "react";
+import { useNow } from "../app/use-now.js";
+import { sortConversations } from "../state/conversations.js";
+import { useChat } from "../state/store-context.js";
+import { ConversationItem } from "./ConversationItem.js";
+
+export function ConversationList() {
+  const conversations = useChat((s) => s.conversations);
+  const pending = useChat((s) => s.pending);
+  const activeId = useChat((s) => s.activeId);
+  const listLoaded = useChat((s) => s.listLoaded);
+  const now = useNow(60_000);
+  const sorted = useMemo(() => sortConversations(Object.values(conversations), pending), [conversations, pending]);
+
+  if (sorted.length === 0) {
+    return (
+      <div className="conversation-empty">
+        {listLoaded ? (
+          <>
+            <p>No conversations yet.</p>
+            <p className="muted">Start a chat or create a group with the buttons above.</p>
+          </>
+        ) : (
+          <p className="muted">Loading conversations…</p>
+        )}
+      </div>
+    );
+  }
+  return (
+    <ul className="conversation-list">
+      {sorted.map((c) => (
+        <ConversationItem key={c.id} conversation={c} active={c.id === activeId} now={now} />
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,196 @@
+// Group details: members with roles and presence; admins add and remove members and rename; anyone can leave.
+
+import type { Member } from "@parley/client";
+import { type FormEvent, useMemo, useState } from "react";
+import { useNow } from "../app/use-now.js";
+import { formatLastSeen } from "../format/time.js";
+import { canManage, canRemove, displayName, roleOf } from "../state/conversations.js";
+import { useChat, useStore } from "../state/store-context.js";
+import type { ConversationState } from "../state/types.js";
+import { Avatar } from "../ui/Avatar.js";
+import { Dialog } from "../ui/Dialog.js";
+import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
+
+const ROLE_ORDER: Record<Member["role"], number> = { owner: 0, admin: 1, member: 2 };
+const ROLE_LABEL: Record<Member["role"], string | null> = { owner: "Owner", admin: "Admin", member: null };
+
+export function GroupInfoDialog({ conversation, onClose }: { conversation: ConversationState; onClose: () => void }) {
+  const store = useStore();
+  const me = useChat((s) => s.me?.id);
+  const users = useChat((s) => s.users);
+  const presence = useChat((s) => s.presence);
+  const now = useNow();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [title, setTitle] = useState(conversation.title ?? "");
+  const [names, setNames] = useState<string[]>([]);
+  const [draft, setDraft] = useState("");
+  const [confirmLeave, setConfirmLeave] = useState(false);
+  const manage = canManage(conversation, me);
+  const isOwner = roleOf(conversation, me) === "owner";
+
+  const members = useMemo(
+    () =>
+      [...conversation.members].sort(
+        (a, b) =>
+          ROLE_ORDER[a.role] - ROLE_ORDER[b.role] ||
+          displayName(users[a.userId]).localeCompare(displayName(users[b.userId]), undefined, { sensitivity: "base" }),
+      ),
+    [conversation.members, users],
+  );
+  const onlineCount = members.filter((m) => m.userId === me || presence[m.userId]?.online).length;
+
+  const run = async (action: () => Promise<void>, after?: () => void) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      after?.();
+    } catch (caught) {
+      setError(caught instanceof Error ? caught.message : String(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const rename = (event: FormEvent) => {
+    event.preventDefault();
+    if (title.trim() === "" || title.trim() === conversation.title) return;
+    void run(() => store.rename(conversation.id, title));
+  };
+
+  const add = (event: FormEvent) => {
+    event.preventDefault();
+    const all = [...names, ...parseUsernames(draft)];
+    if (all.length === 0) return;
+    void run(
+      () => store.addMembers(conversation.id, all),
+      () => {
+        setNames([]);
+        setDraft("");
+      },
+    );
+  };
+
+  return (
+    <Dialog title="Group info" onClose={onClose} className="dialog-wide">
+      {manage ? (
+        <form className="inline-form" onSubmit={rename}>
+          <label className="field grow">
+            <span>Group name</span>
+            <input name="title" required maxLength={128} value={title} onChange={(e) => setTitle(e.target.value)} />
+          </label>
+          <button type="submit" className="button" disabled={busy || title.trim() === "" || title.trim() === conversation.title}>
+            Rename
+          </button>
+        </form>
+      ) : (
+        <p className="group-title">{conversation.title}</p>
+      )}
+
+      <h3 className="section-title">
+        {members.length} {members.length === 1 ? "member" : "members"}, {onlineCount} online
+      </h3>
+      <ul className="member-list" aria-label="Members">
+        {members.map((m) => {
+          const user = users[m.userId];
+          const name = displayName(user);
+          const isMe = m.userId === me;
+          const status = isMe ? "online" : formatLastSeen(presence[m.userId], now);
+          return (
+            <li key={m.userId} className="member">
+              <Avatar id={m.userId} name={name} size="sm" online={isMe || presence[m.userId]?.online} />
+              <div className="member-text">
+                <span className="member-name">
+                  {name}
+                  {isMe ? <span className="muted"> (you)</span> : null}
+                </span>
+                <span className="member-status">
+                  {user ? `@${user.username}` : ""}
+                  {status ? ` · ${status}` : ""}
+                </span>
+              </div>
+              {ROLE_LABEL[m.role] ? <span className={`role-badge role-${m.role}`}>{ROLE_LABEL[m.role]}</span> : null}
+              <div className="member-actions">
+                {isOwner && !isMe ? (
+                  <button
+                    type="button"
+                    className="button button-small"
+                    disabled={busy}
+                    onClick={() =>
+                      void run(() => store.setRole(conversation.id, m.userId, m.role === "admin" ? "member" : "admin"))
+                    }
+                  >
+                    {m.role === "admin" ? "Remove admin" : "Make admin"}
+                  </button>
+                ) : null}
+                {canRemove(conversation, me, m.userId) ? (
+                  <button
+                    type="button"
+                    className="button button-small button-danger"
+                    disabled={busy}
+                    aria-label={`Remove ${name}`}
+                    onClick={() => void run(() => store.removeMember(conversation.id, m.userId))}
+                  >
+                    Remove
+                  </button>
+                ) : null}
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+
+      {manage ? (
+        <form className="inline-form" onSubmit={add}>
+          <div className="grow">
+            <UsernameListInput
+              label="Add members"
+              names={names}
+              draft={draft}
+              onNames={setNames}
+              onDraft={setDraft}
+              placeholder="Usernames"
+            />
+          </div>
+          <button type="submit" className="button" disabled={busy || (names.length === 0 && draft.trim() === "")}>
+            Add
+          </button>
+        </form>
+      ) : null}
+
+      {error ? (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+
+      {conversation.membership === "member" ? (
+        <div className="dialog-actions dialog-actions-split">
+          {confirmLeave ? (
+            <>
+              <span>Leave “{conversation.title}”?</span>
+              <button type="button" className="button" onClick={() => setConfirmLeave(false)}>
+                Stay
+              </button>
+              <button
+                type="button"
+                className="button button-danger"
+                disabled={busy}
+                onClick={() => void run(() => store.leave(conversation.id), onClose)}
+              >
+                Leave group
+              </button>
+            </>
+          ) : (
+            <button type="button" className="button button-danger" onClick={() => setConfirmLeave(true)}>
+              Leave group
+            </button>
+          )}
+        </div>
+      ) : (
+        <p className="muted">You are no longer a member of this group.</p>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,74 @@
+// A list of usernames typed as chips: Enter, comma or space adds one, Backspace on an empty field removes the last.
+
+import { type KeyboardEvent, useId } from "react";
+import { normalizeUsername } from "../state/chat-store.js";
+import { Icon } from "../ui/Icon.js";
+
+/** Usernames in free text ("bob, @carol dan"), normalized and without repeats. */
+export function parseUsernames(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[\s,;]+/)
+        .map(normalizeUsername)
+        .filter(Boolean),
+    ),
+  ];
+}
+
+export interface UsernameListInputProps {
+  label: string;
+  names: readonly string[];
+  draft: string;
+  onNames: (names: string[]) => void;
+  onDraft: (draft: string) => void;
+  placeholder?: string;
+}
+
+export function UsernameListInput({ label, names, draft, onNames, onDraft, placeholder }: UsernameListInputProps) {
+  const id = useId();
+  const commit = () => {
+    const added = parseUsernames(draft).filter((n) => !names.includes(n));
+    if (added.length > 0) onNames([...names, ...added]);
+    onDraft("");
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if ((event.key === "Enter" || event.key === "," || event.key === " ") && draft.trim() !== "") {
+      event.preventDefault();
+      commit();
+    } else if (event.key === "Backspace" && draft === "" && names.length > 0) {
+      onNames(names.slice(0, -1));
+    }
+  };
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="chip-input">
+        {names.map((name) => (
+          <span className="chip" key={name}>
+            @{name}
+            <button
+              type="button"
+              className="chip-remove"
+              onClick={() => onNames(names.filter((n) => n !== name))}
+              aria-label={`Remove ${name}`}
+            >
+              <Icon name="close" />
+            </button>
+          </span>
+        ))}
+        <input
+          id={id}
+          value={draft}
+          autoCapitalize="none"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder={names.length === 0 ? placeholder : ""}
+          onChange={(e) => onDraft(e.target.value)}
+          onKeyDown={onKeyDown}
+          onBlur={commit}
+        />
+      </div>
+    </div>
+  );
+}

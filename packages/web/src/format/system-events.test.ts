@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { SystemEvent } from "@parley/client";
+import { describeSystemEvent, joinNames, type Names } from "./system-events.js";
+
+const people: Record<string, string> = { U_ann: "Ann", U_bob: "Bob", U_cat: "Carol" };
+const names: Names = { me: "U_ann", nameOf: (id) => people[id] ?? "Someone" };
+
+describe("describeSystemEvent", () => {
+  it("describes creation of groups and direct chats", () => {
+    assert.equal(
+      describeSystemEvent({ type: "conversation.created", actorId: "U_bob", title: "Team", userIds: [] }, names),
+      "Bob created the group “Team”",
+    );
+    assert.equal(
+      describeSystemEvent({ type: "conversation.created", actorId: "U_ann", title: null, userIds: [] }, names),
+      "You started the conversation",
+    );
+  });
+
+  it("names the signed-in user 'you' and lists added members", () => {
+    assert.equal(
+      describeSystemEvent({ type: "member.added", actorId: "U_bob", userIds: ["U_ann", "U_cat"] }, names),
+      "Bob added you and Carol",
+    );
+    assert.equal(describeSystemEvent({ type: "member.removed", actorId: "U_ann", userId: "U_bob" }, names), "You removed Bob");
+    assert.equal(describeSystemEvent({ type: "member.left", actorId: "U_cat" }, names), "Carol left");
+  });
+
+  it("describes roles and renames", () => {
+    assert.equal(
+      describeSystemEvent({ type: "member.role", actorId: "U_bob", userId: "U_cat", role: "admin" }, names),
+      "Bob made Carol an admin",
+    );
+    assert.equal(
+      describeSystemEvent({ type: "member.role", actorId: "U_bob", userId: "U_ann", role: "member" }, names),
+      "Bob made you a member",
+    );
+    assert.equal(
+      describeSystemEvent({ type: "conversation.renamed", actorId: "U_bob", title: "Crew" }, names),
+      "Bob renamed the group to “Crew”",
+    );
+  });
+
+  it("tolerates event types from later protocol revisions", () => {
+    const future = { type: "conversation.archived", actorId: "U_bob" } as unknown as SystemEvent;
+    assert.equal(describeSystemEvent(future, names), "Bob changed the conversation");
+  });
+
+  it("falls back for unknown users", () => {
+    assert.equal(describeSystemEvent({ type: "member.left", actorId: "U_zed" }, names), "Someone left");
+  });
+});
+
+describe("joinNames", () => {
+  it("joins with commas and a final 'and'", () => {
+    assert.equal(joinNames([]), "");
+    assert.equal(joinNames(["Ann"]), "Ann");
+    assert.equal(joinNames(["Ann", "Bob"]), "Ann and Bob");
+    assert.equal(joinNames(["Ann", "Bob", "Carol"]), "Ann, Bob and Carol");
+  });
+});

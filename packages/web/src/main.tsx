@@ -1,0 +1,103 @@
+// Browser entry: builds the SDK client for this origin (persisted session and outbox, network-aware sockets, refreshes
+// coordinated across tabs), starts the store and renders the app.
+
+import { defaultWsUrl, type FetchLike, ParleyClient, type WebSocketConstructor } from "@parley/client";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./app/App.js";
+import { bindLocation } from "./app/router.js";
+import { CredentialStore } from "./auth/credential-store.js";
+import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
+import { ChatStore } from "./state/chat-store.js";
+import { type KeyValueStorage, LocalStorageOutboxStore, MemoryStorage } from "./state/local-outbox-store.js";
+import { networkAwareSockets } from "./state/network-aware-socket.js";
+import { StoreProvider } from "./state/store-context.js";
+import "./styles/base.css";
+import "./styles/layout.css";
+import "./styles/auth.css";
+import "./styles/conversations.css";
+import "./styles/chat.css";
+import "./styles/dialogs.css";
+
+function browserStorage(): KeyValueStorage {
+  try {
+    const probe = "parley.probe";
+    window.localStorage.setItem(probe, "1");
+    window.localStorage.removeItem(probe);
+    return window.localStorage;
+  } catch {
+    // Private modes may refuse storage: the app still works, it just forgets the session on reload.
+    return new MemoryStorage();
+  }
+}
+
+function deviceName(): string {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua)
+    ? "Edge"
+    : /Firefox\//.test(ua)
+      ? "Firefox"
+      : /Chrom/.test(ua)
+        ? "Chrome"
+        : /Safari\//.test(ua)
+          ? "Safari"
+          : "Browser";
+  const os = /Android/.test(ua)
+    ? "Android"
+    : /iPhone|iPad/.test(ua)
+      ? "iOS"
+      : /Mac OS X/.test(ua)
+        ? "macOS"
+        : /Windows/.test(ua)
+          ? "Windows"
+          : /Linux/.test(ua)
+            ? "Linux"
+            : "";
+  return `Web · ${browser}${os ? ` on ${os}` : ""}`;
+}
+
+const storage = browserStorage();
+const credentials = new CredentialStore(storage);
+const sockets = networkAwareSockets(window.WebSocket as unknown as WebSocketConstructor, () => navigator.onLine);
+let client: ParleyClient | undefined;
+const fetchImpl: FetchLike = (url, init) => window.fetch(url, init);
+const lock = webLock("parley.auth.refresh");
+
+client = new ParleyClient({
+  server: window.location.origin,
+  wsUrl: defaultWsUrl(window.location.origin),
+  WebSocket: sockets.WebSocket,
+  fetch: coordinateRefresh({
+    fetch: fetchImpl,
+    credentials,
+    currentSessionId: () => client?.credentials?.sessionId,
+    ...(lock ? { lock } : {}),
+  }),
+  outboxStore: new LocalStorageOutboxStore(storage),
+  deviceName: deviceName(),
+  ...(credentials.load() ? { credentials: credentials.load()! } : {}),
+});
+
+const store = new ChatStore({
+  client,
+  credentials,
+  dropSockets: (reason) => sockets.dropAll(reason),
+  browser: {
+    isOnline: () => navigator.onLine,
+    addEventListener: (type: string, listener: (event: never) => void) =>
+      window.addEventListener(type, listener as unknown as EventListener),
+    reload: () => window.location.reload(),
+  },
+});
+store.start();
+bindLocation(store, window);
+
+const root = document.getElementById("root");
+if (!root) throw new Error("index.html has no #root");
+createRoot(root).render(
+  <StrictMode>
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,332 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  type ClientEvents,
+  type ConnectionState,
+  type ConversationSummary,
+  type Credentials,
+  Emitter,
+  type Member,
+  type Message,
+  type OutboxEntry,
+  type ParleyClient,
+  ParleyError,
+  type ReceiptState,
+  type User,
+} from "@parley/client";
+import { CredentialStore, SESSION_KEY } from "../auth/credential-store.js";
+import { type BrowserHooks, ChatStore } from "./chat-store.js";
+import { MemoryStorage } from "./local-outbox-store.js";
+
+const ann: User = { id: "ann", username: "ann", displayName: "Ann Lee", createdAt: 0 };
+const bob: User = { id: "bob", username: "bob", displayName: "Bob Stone", createdAt: 0 };
+const creds = (sessionId = "S1", refreshToken = "r1"): Credentials => ({
+  user: ann,
+  sessionId,
+  accessToken: "a",
+  refreshToken,
+  accessExpiresAt: Date.now() + 600_000,
+});
+
+function member(userId: string, readSeq = 0): Member {
+  return { userId, role: "member", joinedSeq: 1, deliveredSeq: readSeq, readSeq };
+}
+
+function text(conversationId: string, seq: number, senderId: string, clientId: string | null = null): Message {
+  return {
+    id: `M${seq}`,
+    conversationId,
+    seq,
+    senderId,
+    clientId,
+    kind: "text",
+    body: `m${seq}`,
+    event: null,
+    createdAt: 1000 + seq,
+  };
+}
+
+function summary(id: string, partial: Partial<ConversationSummary> = {}): ConversationSummary {
+  return {
+    id,
+    kind: "direct",
+    title: null,
+    createdAt: 1,
+    lastSeq: 1,
+    members: [member("ann"), member("bob")],
+    lastMessage: null,
+    unread: 0,
+    membership: "member",
+    ...partial,
+  };
+}
+
+/** The part of ParleyClient the store uses, driven by the test. */
+class FakeClient extends Emitter<ClientEvents> {
+  credentials: Credentials | undefined;
+  state: ConnectionState = "disconnected";
+  limits = undefined;
+  list: ConversationSummary[] = [];
+  byId = new Map<string, ConversationSummary>();
+  outbox: OutboxEntry[] = [];
+  sent: { conversationId: string; body: string; clientId: string | undefined }[] = [];
+  reads: [string, number | undefined][] = [];
+  receiptBook = new Map<string, ReceiptState[]>();
+  restored: (Credentials | undefined)[] = [];
+  loggedOut = 0;
+  readonly auth = {
+    refresh: async () => "token",
+    restore: (c: Credentials | undefined) => {
+      this.restored.push(c);
+      this.credentials = c;
+    },
+  };
+
+  async connect() {
+    return {} as never;
+  }
+  async conversations() {
+    return this.list;
+  }
+  async conversation(id: string) {
+    const c = this.byId.get(id);
+    if (!c) throw new ParleyError("not_found", "no");
+    return c;
+  }
+  async history() {
+    return { messages: [], hasMore: false };
+  }
+  receipts(id: string) {
+    return this.receiptBook.get(id) ?? [];
+  }
+  typingIn() {
+    return [];
+  }
+  pendingSends() {
+    return this.outbox;
+  }
+  send(conversationId: string, body: string, options: { clientId?: string } = {}) {
+    this.sent.push({ conversationId, body, clientId: options.clientId });
+    return new Promise<never>(() => {});
+  }
+  markRead(conversationId: string, seq?: number) {
+    this.reads.push([conversationId, seq]);
+  }
+  setTyping() {}
+  async getUsers(ids: readonly string[]) {
+    return [ann, bob].filter((u) => ids.includes(u.id));
+  }
+  async subscribePresence() {
+    return [];
+  }
+  async logout() {
+    this.loggedOut++;
+    this.credentials = undefined;
+    this.emit("credentials", undefined);
+  }
+  reconnectNow() {}
+
+  setState(state: ConnectionState) {
+    this.state = state;
+    this.emit("state", state);
+  }
+}
+
+class FakeBrowser implements BrowserHooks {
+  online = true;
+  reloads = 0;
+  readonly listeners = new Map<string, ((event: never) => void)[]>();
+  isOnline() {
+    return this.online;
+  }
+  addEventListener(type: string, listener: (event: never) => void) {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+  fire(type: string, event?: unknown) {
+    for (const l of this.listeners.get(type) ?? []) l(event as never);
+  }
+  reload() {
+    this.reloads++;
+  }
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+async function setup(list: ConversationSummary[] = []) {
+  const client = new FakeClient();
+  client.credentials = creds();
+  client.list = list;
+  for (const c of list) client.byId.set(c.id, c);
+  const storage = new MemoryStorage();
+  const browser = new FakeBrowser();
+  const dropped: string[] = [];
+  const store = new ChatStore({
+    client: client as unknown as ParleyClient,
+    credentials: new CredentialStore(storage),
+    browser,
+    dropSockets: (reason) => dropped.push(reason),
+  });
+  store.start();
+  client.setState("connected");
+  await tick();
+  return { client, store, storage, browser, dropped };
+}
+
+describe("ChatStore", () => {
+  it("resumes a saved session and loads the conversation list once connected", async () => {
+    const { store } = await setup([summary("C", { lastSeq: 3, unread: 2 })]);
+    const s = store.getState();
+    assert.equal(s.session, "signed-in");
+    assert.equal(s.me?.id, "ann");
+    assert.equal(s.listLoaded, true);
+    assert.equal(s.conversations["C"]?.unread, 2);
+    assert.equal(s.users["bob"]?.displayName, "Bob Stone", "members' names are fetched");
+  });
+
+  it("counts new messages from others as unread, not own ones or ones the server already counted", async () => {
+    const { client, store } = await setup([summary("C", { lastSeq: 3, unread: 1, members: [member("ann", 2), member("bob")] })]);
+    client.emit("message", text("C", 3, "bob"));
+    assert.equal(store.getState().conversations["C"]?.unread, 1, "seq 3 is in the server's count");
+    client.emit("message", text("C", 4, "bob"));
+    client.emit("message", text("C", 5, "ann"));
+    const c = store.getState().conversations["C"]!;
+    assert.equal(c.unread, 2);
+    assert.equal(c.lastSeq, 5);
+    assert.equal(c.lastMessage?.seq, 5);
+    assert.deepEqual(
+      c.messages.map((m) => m.seq),
+      [3, 4, 5],
+    );
+
+    store.markRead("C");
+    assert.deepEqual(client.reads, [["C", 5]]);
+    assert.equal(store.getState().conversations["C"]?.unread, 0);
+    store.markRead("C");
+    assert.equal(client.reads.length, 1, "nothing new: no second report");
+  });
+
+  it("clears the badge when another device of the user reads", async () => {
+    const { client, store } = await setup([summary("C", { lastSeq: 4, unread: 3 })]);
+    client.receiptBook.set("C", [{ userId: "ann", deliveredSeq: 4, readSeq: 4 }]);
+    client.emit("receipts", { conversationId: "C", receipts: [{ userId: "ann", deliveredSeq: 4, readSeq: 4 }] });
+    assert.equal(store.getState().conversations["C"]?.unread, 0);
+    assert.equal(store.getState().conversations["C"]?.readSeq, 4);
+  });
+
+  it("fetches a conversation it did not know and keeps the messages that announced it", async () => {
+    const { client, store } = await setup();
+    client.byId.set("D", summary("D", { lastSeq: 1 }));
+    client.emit("message", { ...text("D", 1, "bob"), kind: "system", body: null });
+    client.emit("message", text("D", 2, "bob"));
+    await tick();
+    const d = store.getState().conversations["D"];
+    assert.ok(d);
+    assert.deepEqual(
+      d.messages.map((m) => m.seq),
+      [1, 2],
+    );
+    assert.equal(d.unread, 1);
+  });
+
+  it("shows a send as pending until its message arrives, and marks refused ones", async () => {
+    const { client, store } = await setup([summary("C")]);
+    store.send("C", "hello");
+    store.send("C", "   ");
+    assert.equal(client.sent.length, 1, "blank messages are not sent");
+    const clientId = client.sent[0]!.clientId!;
+    assert.deepEqual(
+      store.getState().pending.map((p) => p.body),
+      ["hello"],
+    );
+    client.emit("message", text("C", 2, "ann", clientId));
+    assert.deepEqual(store.getState().pending, []);
+
+    store.send("C", "too big");
+    const refused = client.sent[1]!.clientId!;
+    client.emit("send-failed", {
+      entry: { clientId: refused, conversationId: "C", body: "too big", createdAt: 1 },
+      error: new ParleyError("too_large", "The message is too large"),
+    });
+    assert.equal(store.getState().pending[0]?.error, "The message is too large");
+    store.retry(refused);
+    assert.equal(client.sent.length, 3);
+    assert.equal(store.getState().pending.length, 1);
+    assert.equal(store.getState().pending[0]?.error, undefined);
+  });
+
+  it("shows sends restored from the persisted outbox, unless already stored", async () => {
+    const client = new FakeClient();
+    client.credentials = creds();
+    client.outbox = [{ clientId: "old", conversationId: "C", body: "from before the reload", createdAt: 5 }];
+    const store = new ChatStore({
+      client: client as unknown as ParleyClient,
+      credentials: new CredentialStore(new MemoryStorage()),
+    });
+    store.start();
+    client.setState("connecting");
+    assert.deepEqual(
+      store.getState().pending.map((p) => p.clientId),
+      ["old"],
+    );
+    client.emit("ack", { id: "M", conversationId: "C", seq: 9, clientId: "old", createdAt: 6, duplicate: true });
+    assert.deepEqual(store.getState().pending, []);
+  });
+
+  it("follows renames and the user's removal from a group", async () => {
+    const { client, store } = await setup([summary("G", { kind: "group", title: "Team", lastSeq: 1 })]);
+    client.emit("message", {
+      ...text("G", 2, "bob"),
+      kind: "system",
+      body: null,
+      event: { type: "conversation.renamed", actorId: "bob", title: "Crew" },
+    });
+    assert.equal(store.getState().conversations["G"]?.title, "Crew");
+    client.emit("message", {
+      ...text("G", 3, "bob"),
+      kind: "system",
+      body: null,
+      event: { type: "member.removed", actorId: "bob", userId: "ann" },
+    });
+    assert.equal(store.getState().conversations["G"]?.membership, "left");
+  });
+
+  it("signs out with a notice when the session is lost", async () => {
+    const { client, store } = await setup([summary("C")]);
+    client.emit("auth-lost", new ParleyError("invalid_refresh_token", "gone"));
+    const s = store.getState();
+    assert.equal(s.session, "signed-out");
+    assert.deepEqual(s.conversations, {});
+    assert.match(s.notice ?? "", /session has ended/);
+  });
+
+  it("persists credentials and follows other tabs: rotated tokens, sign-out, another account", async () => {
+    const { client, store, storage, browser } = await setup();
+    client.emit("credentials", creds("S1", "r2"));
+    assert.equal(JSON.parse(storage.getItem(SESSION_KEY)!).refreshToken, "r2");
+
+    browser.fire("storage", { key: SESSION_KEY, newValue: JSON.stringify(creds("S1", "r3")) });
+    assert.equal(client.restored.at(-1)?.refreshToken, "r3", "the other tab's rotation is adopted");
+
+    browser.fire("storage", { key: SESSION_KEY, newValue: JSON.stringify(creds("S2", "x")) });
+    assert.equal(browser.reloads, 1, "another account in another tab: start over");
+
+    browser.fire("storage", { key: SESSION_KEY, newValue: null });
+    await tick();
+    assert.equal(client.loggedOut, 1);
+    assert.equal(store.getState().session, "signed-out");
+  });
+
+  it("drops the sockets when the browser goes offline and reconnects when it is back", async () => {
+    const { client, store, browser, dropped } = await setup();
+    let reconnects = 0;
+    client.reconnectNow = () => {
+      reconnects++;
+    };
+    browser.fire("offline");
+    assert.equal(store.getState().online, false);
+    assert.equal(dropped.length, 1);
+    browser.fire("online");
+    assert.equal(store.getState().online, true);
+    assert.equal(reconnects, 1);
+  });
+});

@@ -1,0 +1,643 @@
+// The app's state and every action on it: one store fed by the SDK's events (connection, messages, receipts, typing,
+// presence, credentials) and by API answers. React reads it through useSyncExternalStore; components stay thin.
+
+import {
+  type Conversation,
+  type ConversationSummary,
+  type Credentials,
+  isAuthLoss,
+  isParleyError,
+  type Message,
+  newClientId,
+  type ParleyClient,
+  type User,
+} from "@parley/client";
+import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
+import { mergeMessages } from "./conversations.js";
+import type { ChatState, ConversationState, PendingMessage } from "./types.js";
+
+/** Entries per history page. */
+const PAGE_SIZE = 50;
+const DEFAULT_MAX_MESSAGE_BYTES = 16_384;
+
+/** What the store needs from the browser window; tests and non-browser hosts leave it out. */
+export interface BrowserHooks {
+  isOnline(): boolean;
+  addEventListener(type: "online" | "offline", listener: () => void): void;
+  addEventListener(type: "storage", listener: (event: { key: string | null; newValue: string | null }) => void): void;
+  /** Another tab signed in to another account: start over with it. */
+  reload(): void;
+}
+
+export interface ChatStoreOptions {
+  client: ParleyClient;
+  credentials: CredentialStore;
+  /** Drops the live sockets when the browser reports it went offline. */
+  dropSockets?: (reason: string) => void;
+  browser?: BrowserHooks;
+  now?: () => number;
+}
+
+function initialState(online: boolean): ChatState {
+  return {
+    session: "signed-out",
+    me: null,
+    connection: "disconnected",
+    online,
+    listLoaded: false,
+    conversations: {},
+    users: {},
+    presence: {},
+    typing: {},
+    pending: [],
+    activeId: null,
+    notice: null,
+    maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+  };
+}
+
+/** User ids a message mentions (sender and the people of a system event): their names are needed to render it. */
+function userIdsIn(messages: readonly Message[]): string[] {
+  const ids = new Set<string>();
+  for (const m of messages) {
+    ids.add(m.senderId);
+    const e = m.event;
+    if (!e) continue;
+    ids.add(e.actorId);
+    if ("userIds" in e) for (const id of e.userIds) ids.add(id);
+    if ("userId" in e) ids.add(e.userId);
+  }
+  return [...ids];
+}
+
+function newer(a: Message | null | undefined, b: Message | null | undefined): Message | null {
+  if (!a) return b ?? null;
+  if (!b) return a;
+  return b.seq > a.seq ? b : a;
+}
+
+export class ChatStore {
+  readonly client: ParleyClient;
+  readonly #credentials: CredentialStore;
+  readonly #dropSockets: (reason: string) => void;
+  readonly #browser: BrowserHooks | undefined;
+  readonly #now: () => number;
+  readonly #listeners = new Set<() => void>();
+  #state: ChatState;
+  #started = false;
+  /** Users asked for (or known): never fetched twice. */
+  readonly #requestedUsers = new Set<string>();
+  #userBatch: Set<string> | undefined;
+  readonly #presenceFollowed = new Set<string>();
+  readonly #fetchingConversations = new Map<string, Promise<void>>();
+  /** Entries that arrived for a conversation not fetched yet. */
+  readonly #early = new Map<string, Message[]>();
+  readonly #loadingLatest = new Set<string>();
+
+  constructor(options: ChatStoreOptions) {
+    this.client = options.client;
+    this.#credentials = options.credentials;
+    this.#dropSockets = options.dropSockets ?? (() => {});
+    this.#browser = options.browser;
+    this.#now = options.now ?? Date.now;
+    this.#state = initialState(options.browser?.isOnline() ?? true);
+  }
+
+  // ── store protocol (useSyncExternalStore) ──────────────────────────────────
+
+  readonly getState = (): ChatState => this.#state;
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  #set(update: (state: ChatState) => ChatState): void {
+    const next = update(this.#state);
+    if (next === this.#state) return;
+    this.#state = next;
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  #patchConversation(id: string, update: (c: ConversationState) => ConversationState): void {
+    this.#set((s) => {
+      const current = s.conversations[id];
+      if (!current) return s;
+      const next = update(current);
+      return next === current ? s : { ...s, conversations: { ...s.conversations, [id]: next } };
+    });
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────
+
+  /** Wires the SDK and browser events and resumes a saved session, if any. Call once. */
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    const c = this.client;
+    c.on("credentials", (credentials) => this.#credentials.save(credentials));
+    c.on("auth-lost", () => this.#signedOut("Your session has ended. Please sign in again."));
+    c.on("state", (connection) => {
+      this.#set((s) => ({ ...s, connection, maxMessageBytes: c.limits?.maxMessageBytes ?? s.maxMessageBytes }));
+      this.#adoptOutbox();
+      if (connection === "connected") void this.#refreshList();
+    });
+    c.on("message", (message) => this.#onMessage(message));
+    c.on("receipts", ({ conversationId }) => this.#onReceipts(conversationId));
+    c.on("typing", ({ conversationId }) => {
+      const typing = c.typingIn(conversationId);
+      this.#set((s) => ({ ...s, typing: { ...s.typing, [conversationId]: typing } }));
+    });
+    c.on("presence", (presence) => this.#set((s) => ({ ...s, presence: { ...s.presence, [presence.userId]: presence } })));
+    // The ack stands for the message (the SDK delivers it as a `message` right after, in order).
+    c.on("ack", (ack) => this.#dropPending([ack.clientId]));
+    c.on("send-failed", ({ entry, error }) =>
+      this.#set((s) => ({
+        ...s,
+        pending: s.pending.map((p) => (p.clientId === entry.clientId ? { ...p, error: error.message } : p)),
+      })),
+    );
+
+    const browser = this.#browser;
+    if (browser) {
+      browser.addEventListener("online", () => {
+        this.#set((s) => ({ ...s, online: true }));
+        this.client.reconnectNow();
+        // An attempt that was already failing when the network came back schedules a backoff wait: skip that too.
+        setTimeout(() => {
+          if (this.#state.online && this.client.state === "reconnecting") this.client.reconnectNow();
+        }, 1000);
+      });
+      browser.addEventListener("offline", () => {
+        this.#set((s) => ({ ...s, online: false }));
+        this.#dropSockets("the browser went offline");
+      });
+      browser.addEventListener("storage", (event) => {
+        if (event.key === SESSION_KEY || event.key === null) this.#onSharedSession(parseCredentials(event.newValue));
+      });
+    }
+
+    const saved = c.credentials;
+    if (saved) {
+      this.#enter(saved.user);
+      void this.#resume();
+    }
+  }
+
+  /** Refreshes the saved session's tokens first (a revoked session shows the sign-in form at once), then connects. */
+  async #resume(): Promise<void> {
+    try {
+      await this.client.auth.refresh(undefined);
+    } catch {
+      // Session loss arrives as `auth-lost`; a network failure is retried by the connection.
+    }
+    if (this.#state.session === "signed-in") this.#connect();
+  }
+
+  #connect(): void {
+    this.client.connect().catch((error: unknown) => {
+      if (isAuthLoss(error) || isParleyError(error, "stopped")) return;
+      this.#notify(error);
+    });
+  }
+
+  /** A fresh signed-in state for `user`: nothing of a previous account stays. */
+  #enter(user: User): void {
+    this.#requestedUsers.clear();
+    this.#presenceFollowed.clear();
+    this.#early.clear();
+    this.#requestedUsers.add(user.id);
+    this.#set((s) => ({
+      ...initialState(s.online),
+      session: "signed-in",
+      me: user,
+      connection: this.client.state,
+      users: { [user.id]: user },
+      activeId: s.activeId,
+    }));
+  }
+
+  #signedOut(notice: string | null): void {
+    this.#set((s) => ({ ...initialState(s.online), notice }));
+  }
+
+  /** Another tab changed the shared session (refreshed, signed out, or signed in). */
+  #onSharedSession(next: Credentials | undefined): void {
+    const current = this.client.credentials;
+    if (!next) {
+      if (current) void this.logout("You signed out in another tab.");
+      return;
+    }
+    if (current?.sessionId === next.sessionId) {
+      // The other tab rotated the tokens: use them, or our next refresh would replay a rotated token.
+      if (current.refreshToken !== next.refreshToken) this.client.auth.restore(next);
+      return;
+    }
+    if (!current) {
+      this.client.auth.restore(next);
+      this.#enter(next.user);
+      this.#connect();
+      return;
+    }
+    this.#browser?.reload();
+  }
+
+  // ── session ────────────────────────────────────────────────────────────────
+
+  async register(username: string, password: string, displayName?: string): Promise<void> {
+    const user = await this.client.register(username, password, displayName ? { displayName } : {});
+    this.#enter(user);
+    this.#connect();
+  }
+
+  async login(username: string, password: string): Promise<void> {
+    const user = await this.client.login(username, password);
+    this.#enter(user);
+    this.#connect();
+  }
+
+  async logout(notice: string | null = null): Promise<void> {
+    await this.client.logout();
+    this.#signedOut(notice);
+  }
+
+  dismissNotice(): void {
+    this.#set((s) => (s.notice === null ? s : { ...s, notice: null }));
+  }
+
+  #notify(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.#set((s) => ({ ...s, notice: message }));
+  }
+
+  // ── conversations ──────────────────────────────────────────────────────────
+
+  /** Shows a conversation (null: the list only) and loads its newest messages. */
+  open(conversationId: string | null): void {
+    if (this.#state.activeId === conversationId) return;
+    this.#set((s) => ({ ...s, activeId: conversationId }));
+    if (conversationId) void this.loadLatest(conversationId);
+  }
+
+  async #refreshList(): Promise<void> {
+    let list: ConversationSummary[];
+    try {
+      list = await this.client.conversations();
+    } catch (error) {
+      if (!isParleyError(error, "not_connected") && !isParleyError(error, "connection_closed")) this.#notify(error);
+      return;
+    }
+    for (const summary of list) this.#upsert(summary);
+    this.#set((s) => ({ ...s, listLoaded: true }));
+    const active = this.#state.activeId;
+    if (active) void this.loadLatest(active);
+  }
+
+  /** Adds or refreshes a conversation from the server's view of it, keeping loaded messages and local progress. */
+  #upsert(summary: ConversationSummary | Conversation): void {
+    const me = this.#state.me?.id;
+    const full = "membership" in summary ? summary : undefined;
+    const early = this.#early.get(summary.id) ?? [];
+    this.#early.delete(summary.id);
+    this.#set((s) => {
+      const old = s.conversations[summary.id];
+      const myReadSeq = summary.members.find((m) => m.userId === me)?.readSeq ?? 0;
+      const readSeq = Math.max(old?.readSeq ?? 0, myReadSeq);
+      let messages = old?.messages ?? [];
+      if (early.length > 0) messages = mergeMessages(messages, early);
+      const lastSeq = Math.max(old?.lastSeq ?? 0, summary.lastSeq, messages[messages.length - 1]?.seq ?? 0);
+      const lastMessage = newer(newer(old?.lastMessage, full?.lastMessage), messages[messages.length - 1]);
+      // The server's count is current unless this device has seen newer entries since it was computed.
+      let unread = full && summary.lastSeq >= (old?.lastSeq ?? 0) ? full.unread : (old?.unread ?? 0);
+      if (!old) unread += early.filter((m) => m.kind === "text" && m.senderId !== me && m.seq > summary.lastSeq).length;
+      if (readSeq >= lastSeq) unread = 0;
+      const next: ConversationState = {
+        id: summary.id,
+        kind: summary.kind,
+        title: summary.title,
+        createdAt: summary.createdAt,
+        members: summary.members,
+        membership: full?.membership ?? "member",
+        lastSeq,
+        lastMessage,
+        unread,
+        readSeq,
+        messages,
+        loaded: old?.loaded ?? false,
+        hasOlder: old?.hasOlder ?? true,
+        loadingOlder: old?.loadingOlder ?? false,
+        receipts: this.client.receipts(summary.id),
+      };
+      return { ...s, conversations: { ...s.conversations, [summary.id]: next } };
+    });
+    const ids = summary.members.map((m) => m.userId);
+    this.#ensureUsers([...ids, ...userIdsIn(full?.lastMessage ? [full.lastMessage] : [])]);
+    this.#followPresence(ids);
+  }
+
+  /** Fetches one conversation (new to this device, or its members changed); concurrent calls share the request. */
+  #fetchConversation(id: string): Promise<void> {
+    let inflight = this.#fetchingConversations.get(id);
+    if (!inflight) {
+      inflight = (async () => {
+        try {
+          this.#upsert(await this.client.conversation(id));
+          if (this.#state.activeId === id) void this.loadLatest(id);
+        } catch (error) {
+          if (!isParleyError(error, "not_found")) this.#notify(error);
+        } finally {
+          this.#fetchingConversations.delete(id);
+        }
+      })();
+      this.#fetchingConversations.set(id, inflight);
+    }
+    return inflight;
+  }
+
+  /** Loads the newest page of a conversation once; later entries arrive live. */
+  async loadLatest(id: string): Promise<void> {
+    const conversation = this.#state.conversations[id];
+    if (!conversation || conversation.loaded || this.#loadingLatest.has(id)) return;
+    this.#loadingLatest.add(id);
+    // Enough to reach the first unread message, so that the chat can open there.
+    const limit = Math.min(Math.max(PAGE_SIZE, conversation.unread + 20), this.client.limits?.historyPageMax ?? 200);
+    try {
+      const page = await this.client.history(id, { limit });
+      this.#applyHistory(id, page.messages, page.hasMore);
+    } catch (error) {
+      this.#notify(error);
+    } finally {
+      this.#loadingLatest.delete(id);
+    }
+  }
+
+  /** Loads the page before the oldest loaded entry (scrolling back). */
+  async loadOlder(id: string): Promise<void> {
+    const conversation = this.#state.conversations[id];
+    if (!conversation?.loaded || !conversation.hasOlder || conversation.loadingOlder) return;
+    const before = conversation.messages[0]?.seq;
+    if (before === undefined || before <= 1) {
+      this.#patchConversation(id, (c) => ({ ...c, hasOlder: false }));
+      return;
+    }
+    this.#patchConversation(id, (c) => ({ ...c, loadingOlder: true }));
+    try {
+      const page = await this.client.history(id, { before, limit: PAGE_SIZE });
+      this.#applyHistory(id, page.messages, page.hasMore);
+    } catch (error) {
+      this.#patchConversation(id, (c) => ({ ...c, loadingOlder: false }));
+      this.#notify(error);
+    }
+  }
+
+  #applyHistory(id: string, page: readonly Message[], hasMore: boolean): void {
+    this.#ensureUsers(userIdsIn(page));
+    this.#patchConversation(id, (c) => {
+      const messages = mergeMessages(c.messages, page);
+      const last = messages[messages.length - 1];
+      return {
+        ...c,
+        messages,
+        loaded: true,
+        loadingOlder: false,
+        hasOlder: hasMore && (messages[0]?.seq ?? 1) > 1,
+        lastSeq: Math.max(c.lastSeq, last?.seq ?? 0),
+        lastMessage: newer(c.lastMessage, last),
+      };
+    });
+    // Sends restored from an earlier session may have been stored before the ack was lost: they are on screen now.
+    const me = this.#state.me?.id;
+    this.#dropPending(page.filter((m) => m.senderId === me && m.clientId).map((m) => m.clientId!));
+  }
+
+  #dropPending(clientIds: readonly string[]): void {
+    if (clientIds.length === 0) return;
+    const gone = new Set(clientIds);
+    this.#set((s) =>
+      s.pending.some((p) => gone.has(p.clientId)) ? { ...s, pending: s.pending.filter((p) => !gone.has(p.clientId)) } : s,
+    );
+  }
+
+  async startDirect(username: string): Promise<string> {
+    const user = await this.#lookup(username);
+    if (user.id === this.#state.me?.id) throw new Error("That is you: pick someone else.");
+    const conversation = await this.client.openDirect(user.id);
+    this.#upsert(conversation);
+    this.open(conversation.id);
+    return conversation.id;
+  }
+
+  async createGroup(title: string, usernames: readonly string[]): Promise<string> {
+    const users = await this.lookupUsers(usernames);
+    const conversation = await this.client.createGroup(
+      title.trim(),
+      users.map((u) => u.id).filter((id) => id !== this.#state.me?.id),
+    );
+    this.#upsert(conversation);
+    this.open(conversation.id);
+    return conversation.id;
+  }
+
+  async rename(id: string, title: string): Promise<void> {
+    this.#onMessage(await this.client.renameConversation(id, title.trim()));
+  }
+
+  async addMembers(id: string, usernames: readonly string[]): Promise<void> {
+    const users = await this.lookupUsers(usernames);
+    this.#onMessage(
+      await this.client.addMembers(
+        id,
+        users.map((u) => u.id),
+      ),
+    );
+  }
+
+  async removeMember(id: string, userId: string): Promise<void> {
+    this.#onMessage(await this.client.removeMember(id, userId));
+  }
+
+  async setRole(id: string, userId: string, role: "admin" | "member"): Promise<void> {
+    this.#onMessage(await this.client.setRole(id, userId, role));
+  }
+
+  async leave(id: string): Promise<void> {
+    this.#onMessage(await this.client.leaveConversation(id));
+  }
+
+  /** Resolves usernames to users; the error names every username that does not exist. */
+  async lookupUsers(usernames: readonly string[]): Promise<User[]> {
+    const wanted = [...new Set(usernames.map(normalizeUsername).filter(Boolean))];
+    const results = await Promise.allSettled(wanted.map((u) => this.#lookup(u)));
+    const missing = wanted.filter((_, i) => results[i]?.status === "rejected");
+    const notFound = results.find((r) => r.status === "rejected" && !isParleyError(r.reason, "not_found"));
+    if (notFound?.status === "rejected") throw notFound.reason;
+    if (missing.length > 0) throw new Error(`No user named ${missing.map((u) => `“${u}”`).join(", ")}.`);
+    return results.map((r) => (r as PromiseFulfilledResult<User>).value);
+  }
+
+  async #lookup(username: string): Promise<User> {
+    const name = normalizeUsername(username);
+    try {
+      const user = await this.client.getUser(name);
+      this.#set((s) => ({ ...s, users: { ...s.users, [user.id]: user } }));
+      this.#requestedUsers.add(user.id);
+      return user;
+    } catch (error) {
+      if (isParleyError(error, "not_found") || isParleyError(error, "validation_failed")) {
+        throw Object.assign(new Error(`No user named “${name}”.`), { code: "not_found", reason: error });
+      }
+      throw error;
+    }
+  }
+
+  // ── messages ───────────────────────────────────────────────────────────────
+
+  #onMessage(message: Message): void {
+    const id = message.conversationId;
+    const me = this.#state.me?.id;
+    if (message.senderId === me && message.clientId) this.#dropPending([message.clientId]);
+    if (!this.#state.conversations[id]) {
+      this.#early.set(id, [...(this.#early.get(id) ?? []), message]);
+      void this.#fetchConversation(id);
+      return;
+    }
+    this.#ensureUsers(userIdsIn([message]));
+    this.#patchConversation(id, (c) => {
+      const isNew = message.seq > c.lastSeq;
+      const counts = isNew && message.kind === "text" && message.senderId !== me && message.seq > c.readSeq;
+      let { title, membership } = c;
+      const event = message.event;
+      if (event?.type === "conversation.renamed") title = event.title;
+      if ((event?.type === "member.removed" && event.userId === me) || (event?.type === "member.left" && event.actorId === me)) {
+        membership = "left";
+      }
+      return {
+        ...c,
+        title,
+        membership,
+        messages: mergeMessages(c.messages, [message]),
+        lastSeq: Math.max(c.lastSeq, message.seq),
+        lastMessage: newer(c.lastMessage, message),
+        unread: c.unread + (counts ? 1 : 0),
+      };
+    });
+    if (message.kind === "system" && message.event && message.event.type !== "conversation.created") {
+      // Members and roles changed: the conversation's member list (with watermarks) is fetched again.
+      void this.#fetchConversation(id);
+    }
+  }
+
+  #onReceipts(conversationId: string): void {
+    const me = this.#state.me?.id;
+    const receipts = this.client.receipts(conversationId);
+    const mine = receipts.find((r) => r.userId === me);
+    this.#patchConversation(conversationId, (c) => {
+      const readSeq = Math.max(c.readSeq, mine?.readSeq ?? 0);
+      // Read on another device of this user: the badge goes away here too.
+      const unread = readSeq >= c.lastSeq ? 0 : c.unread;
+      return { ...c, receipts, readSeq, unread };
+    });
+  }
+
+  /** Sends a message; it shows as pending until stored, survives reloads and offline periods (SDK outbox). */
+  send(conversationId: string, body: string): void {
+    if (body.trim() === "") return;
+    const clientId = newClientId();
+    const pending: PendingMessage = { clientId, conversationId, body, createdAt: this.#now() };
+    this.#set((s) => ({ ...s, pending: [...s.pending, pending] }));
+    // A refusal arrives as `send-failed` and marks the entry; the promise adds nothing.
+    this.client.send(conversationId, body, { clientId }).catch(() => {});
+  }
+
+  /** Sends a refused message again as a new message. */
+  retry(clientId: string): void {
+    const failed = this.#state.pending.find((p) => p.clientId === clientId);
+    if (!failed) return;
+    this.discard(clientId);
+    this.send(failed.conversationId, failed.body);
+  }
+
+  discard(clientId: string): void {
+    this.#set((s) => ({ ...s, pending: s.pending.filter((p) => p.clientId !== clientId) }));
+  }
+
+  /** Shows sends restored from localStorage by the SDK outbox (written before a reload, not yet stored). */
+  #adoptOutbox(): void {
+    const known = new Set(this.#state.pending.map((p) => p.clientId));
+    const shown = (conversationId: string, clientId: string) =>
+      this.#state.conversations[conversationId]?.messages.some((m) => m.clientId === clientId) ?? false;
+    const restored = this.client.pendingSends().filter((e) => !known.has(e.clientId) && !shown(e.conversationId, e.clientId));
+    if (restored.length === 0) return;
+    this.#set((s) => ({
+      ...s,
+      pending: [...s.pending, ...restored.map((e) => ({ ...e }))].sort((a, b) => a.createdAt - b.createdAt),
+    }));
+  }
+
+  /** Marks everything up to the newest entry read (the conversation is on screen and scrolled to the end). */
+  markRead(conversationId: string): void {
+    const c = this.#state.conversations[conversationId];
+    if (c?.membership !== "member") return;
+    if (c.lastSeq <= c.readSeq && c.unread === 0) return;
+    this.client.markRead(conversationId, c.lastSeq);
+    this.#patchConversation(conversationId, (x) => ({ ...x, readSeq: Math.max(x.readSeq, c.lastSeq), unread: 0 }));
+  }
+
+  setTyping(conversationId: string, typing: boolean): void {
+    this.client.setTyping(conversationId, typing);
+  }
+
+  // ── users and presence ─────────────────────────────────────────────────────
+
+  /** Fetches unknown users in one batch per tick. */
+  #ensureUsers(ids: readonly string[]): void {
+    const missing = ids.filter((id) => !this.#requestedUsers.has(id));
+    if (missing.length === 0) return;
+    for (const id of missing) this.#requestedUsers.add(id);
+    if (!this.#userBatch) {
+      const batch = new Set<string>();
+      this.#userBatch = batch;
+      queueMicrotask(() => {
+        this.#userBatch = undefined;
+        void this.#fetchUsers([...batch]);
+      });
+    }
+    for (const id of missing) this.#userBatch.add(id);
+  }
+
+  async #fetchUsers(ids: string[]): Promise<void> {
+    try {
+      const users = await this.client.getUsers(ids);
+      this.#set((s) => {
+        const next = { ...s.users };
+        for (const u of users) next[u.id] = u;
+        return { ...s, users: next };
+      });
+    } catch {
+      // Names are asked for again the next time they are needed.
+      for (const id of ids) this.#requestedUsers.delete(id);
+    }
+  }
+
+  #followPresence(ids: readonly string[]): void {
+    const me = this.#state.me?.id;
+    const fresh = [...new Set(ids)].filter((id) => id !== me && !this.#presenceFollowed.has(id));
+    if (fresh.length === 0) return;
+    for (const id of fresh) this.#presenceFollowed.add(id);
+    this.client.subscribePresence(fresh).then(
+      (list) =>
+        this.#set((s) => {
+          const presence = { ...s.presence };
+          for (const p of list) presence[p.userId] = p;
+          return { ...s, presence };
+        }),
+      () => {
+        // The SDK subscribes again after reconnecting; a failed query only delays the first dot.
+      },
+    );
+  }
+}
+
+export function normalizeUsername(username: string): string {
+  return username.trim().replace(/^@/, "").toLowerCase();
+}

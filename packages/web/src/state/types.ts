@@ -1,0 +1,63 @@
+// The shape of the app's state: what the UI renders, kept by the ChatStore from SDK events and API answers.
+
+import type { ConnectionState, Member, Message, Presence, ReceiptState, User } from "@parley/client";
+
+export interface ConversationState {
+  id: string;
+  kind: "direct" | "group";
+  /** Group title; null for direct chats (the other person's name is shown). */
+  title: string | null;
+  createdAt: number;
+  members: Member[];
+  /** `left` once the user left or was removed: history stays readable, sending is closed. */
+  membership: "member" | "left";
+  /** Highest seq known (from the server list or delivered messages). */
+  lastSeq: number;
+  lastMessage: Message | null;
+  /** Text messages from others after the user's read watermark. */
+  unread: number;
+  /** The user's own read watermark. */
+  readSeq: number;
+  /** Loaded entries, ascending by seq, without duplicates. */
+  messages: Message[];
+  /** The newest page of history has been fetched (messages before the live stream are present). */
+  loaded: boolean;
+  /** There are entries before `messages[0]` on the server. */
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  /** Members' watermarks as last reported (may be fresher than `members`). */
+  receipts: ReceiptState[];
+}
+
+/** A send not yet stored by the server (kept by the SDK outbox, persisted in localStorage). */
+export interface PendingMessage {
+  clientId: string;
+  conversationId: string;
+  body: string;
+  createdAt: number;
+  /** Set when the server refused it for good. */
+  error?: string;
+}
+
+export type SessionState = "signed-out" | "signed-in";
+
+export interface ChatState {
+  session: SessionState;
+  me: User | null;
+  connection: ConnectionState;
+  /** What the browser says about the network (`navigator.onLine`). */
+  online: boolean;
+  /** The conversation list has been fetched at least once since sign-in. */
+  listLoaded: boolean;
+  conversations: Readonly<Record<string, ConversationState>>;
+  users: Readonly<Record<string, User>>;
+  presence: Readonly<Record<string, Presence>>;
+  /** User ids typing, per conversation. */
+  typing: Readonly<Record<string, readonly string[]>>;
+  pending: readonly PendingMessage[];
+  activeId: string | null;
+  /** A message for the user (session ended, an action failed); cleared by `dismissNotice`. */
+  notice: string | null;
+  /** Largest message body in UTF-8 bytes, from the server's welcome. */
+  maxMessageBytes: number;
+}

@@ -1,0 +1,173 @@
+// Helpers for the browser tests: find and launch Debian's Chromium through playwright-core, start a real Parley
+// server that serves the built app, and drive the app as a user would.
+
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startParley } from "@parley/server";
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_PATH = process.env.PARLEY_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+/** Whether the browser tests can run here; prints the skip line (or fails under PARLEY_REQUIRE_BROWSER=1). */
+export function browserAvailable() {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  if (process.env.PARLEY_REQUIRE_BROWSER === "1") {
+    throw new Error(`Chromium not found at ${CHROMIUM_PATH} and PARLEY_REQUIRE_BROWSER=1 (install it: apt-get install chromium)`);
+  }
+  console.log(`SKIP browser tests: chromium not found at ${CHROMIUM_PATH}`);
+  return false;
+}
+
+/**
+ * Launches Chromium. Playwright gives the browser a fresh profile directory of its own (created with mkdtemp and
+ * removed on close), which is why --user-data-dir is not passed here: each test context is isolated anyway.
+ */
+export function launchChromium() {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+}
+
+/** A real Parley server on a free port with a throwaway data directory, serving packages/web/dist. */
+export async function startServer() {
+  const dataDir = mkdtempSync(join(tmpdir(), "parley-web-test-"));
+  const server = await startParley({
+    host: "127.0.0.1",
+    port: 0,
+    dataDir,
+    logLevel: "silent",
+    presenceGraceMs: 300,
+    // Several users sign up from one address within seconds.
+    rateRegisterIp: null,
+    rateAuthIp: null,
+    rateConnectIp: null,
+  });
+  return {
+    url: server.url,
+    server,
+    async close() {
+      await server.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes (throws with `what`). */
+export async function eventually(what, check, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+      last = value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`Timed out waiting for ${what} (last: ${last instanceof Error ? last.message : last})`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** One person using the app in their own browser context (own storage, own network switch). */
+export class User {
+  constructor(context, page, username, displayName) {
+    this.context = context;
+    this.page = page;
+    this.username = username;
+    this.displayName = displayName;
+  }
+
+  static async open(browser, baseUrl, username, displayName, viewport = { width: 1280, height: 800 }) {
+    const context = await browser.newContext({ baseURL: baseUrl, viewport, locale: "en-GB", timezoneId: "UTC" });
+    context.setDefaultTimeout(10_000);
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(error));
+    await page.goto("/");
+    const user = new User(context, page, username, displayName);
+    user.errors = errors;
+    return user;
+  }
+
+  async register(password = "correct horse battery") {
+    const { page } = this;
+    await page.getByRole("button", { name: "Create an account" }).click();
+    await page.getByLabel("Username").fill(this.username);
+    await page.getByLabel("Display name").fill(this.displayName);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.locator(".me-username", { hasText: `@${this.username}` }).waitFor();
+  }
+
+  async login(password = "correct horse battery") {
+    const { page } = this;
+    await page.getByLabel("Username").fill(this.username);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.locator(".me-username", { hasText: `@${this.username}` }).waitFor();
+  }
+
+  /** Starts (or reopens) a direct chat through the "New chat" dialog and waits until it is open. */
+  async startChat(username, title) {
+    const { page } = this;
+    await page.getByRole("button", { name: "New chat" }).click();
+    const dialog = page.getByRole("dialog", { name: "New chat" });
+    await dialog.getByLabel("Username").fill(username);
+    await dialog.getByRole("button", { name: "Start chat" }).click();
+    await page.locator(".chat-header h2", { hasText: title }).waitFor();
+  }
+
+  /** The conversation row with this title in the sidebar. */
+  conversation(title) {
+    return this.page.locator(".conversation-item", { has: this.page.locator(".conversation-title", { hasText: title }) });
+  }
+
+  async openConversation(title) {
+    await this.conversation(title).click();
+    await this.page.locator(".chat-header h2", { hasText: title }).waitFor();
+  }
+
+  composer() {
+    return this.page.getByRole("textbox", { name: "Message" });
+  }
+
+  async send(text) {
+    await this.composer().fill(text);
+    await this.composer().press("Enter");
+  }
+
+  /** Message rows whose text is exactly `text`. */
+  messages(text) {
+    return this.page.locator(".message", {
+      has: this.page.locator(".bubble-text", { hasText: new RegExp(`^${escapeRegExp(text)}$`) }),
+    });
+  }
+
+  async waitForMessage(text) {
+    await this.messages(text).first().waitFor();
+  }
+
+  /** The tick state of one's own message (`pending`, `sent`, `delivered`, `read`). */
+  async tickState(text) {
+    return this.messages(text).last().locator(".ticks").getAttribute("data-state");
+  }
+
+  async close() {
+    await this.context.close();
+  }
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
