@@ -2,12 +2,14 @@
 // 1:1 throughput and latency: Parley (durable SQLite store, receipts on) against a bare `ws` relay, side by side.
 // Each server runs in its own process; this process is the open-loop load generator on loopback.
 // Usage: node bench/pair-throughput.mjs [--pairs 50] [--rates 2000,5000,10000] [--seconds 5]
+// (Superseded by the suite: `npm run bench`, bench/scenarios/throughput.mjs. Kept for quick side-by-side runs.)
 import { fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { RATE_LIMITS_OFF } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";
 
 const { values } = parseArgs({
@@ -35,7 +37,12 @@ function startProcess(script, env) {
 async function startParley() {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-bench-"));
   const script = join(root, "bench", "parley-node.mjs");
-  const { child, port } = await startProcess(script, { PARLEY_DATA_DIR: dataDir, PARLEY_PORT: "0", PARLEY_LOG_LEVEL: "warn" });
+  const { child, port } = await startProcess(script, {
+    ...RATE_LIMITS_OFF,
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_PORT: "0",
+    PARLEY_LOG_LEVEL: "warn",
+  });
   return { child, port, cleanup: () => rmSync(dataDir, { recursive: true, force: true }) };
 }
 
@@ -87,16 +94,17 @@ async function parleyClients(port, onDeliver, onAck) {
         onDeliver(Number(f.data.body.slice(0, f.data.body.indexOf(":"))));
         if (values.receipts) {
           pendingReceipt = Math.max(pendingReceipt, f.data.seq);
-          receiptTimer ??= setTimeout(() => {
-            receiptTimer = undefined;
-            rw.send(
-              JSON.stringify({
-                rid: `r${rid++}`,
-                op: "receipts.mark",
-                args: { conversationId: conv.id, delivered: pendingReceipt },
-              }),
-            );
-          }, 100);
+          if (receiptTimer === undefined)
+            receiptTimer = setTimeout(() => {
+              receiptTimer = undefined;
+              rw.send(
+                JSON.stringify({
+                  rid: `r${rid++}`,
+                  op: "receipts.mark",
+                  args: { conversationId: conv.id, delivered: pendingReceipt },
+                }),
+              );
+            }, 100);
         }
       }
     });

@@ -10,7 +10,9 @@ import { parseArgs } from "node:util";
 import { ParleyClient } from "../packages/client/dist/node.js";
 import { percentiles, table } from "./stats.mjs";
 
-const { values } = parseArgs({ options: { messages: { type: "string", default: "20000" }, window: { type: "string", default: "200" } } });
+const { values } = parseArgs({
+  options: { messages: { type: "string", default: "20000" }, window: { type: "string", default: "200" } },
+});
 const N = Number(values.messages);
 const WINDOW = Number(values.window);
 const root = new URL("..", import.meta.url).pathname;
@@ -62,7 +64,9 @@ await done;
 const seconds = (performance.now() - started) / 1000;
 const p = percentiles(latency);
 console.log(`\nTwo SDK clients, one direct conversation, ${N} messages, ${WINDOW} unacked at most\n`);
-console.log(table([{ messages: N, "msgs/s": Math.round(N / seconds), "p50 ms": p.p50, "p95 ms": p.p95, "p99 ms": p.p99, "max ms": p.max }]));
+console.log(
+  table([{ messages: N, "msgs/s": Math.round(N / seconds), "p50 ms": p.p50, "p95 ms": p.p95, "p99 ms": p.p99, "max ms": p.max }]),
+);
 alice.close();
 bob.close();
 child.kill("SIGTERM");

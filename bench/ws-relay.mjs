@@ -1,11 +1,13 @@
 // Baseline: a bare `ws` relay (no auth, no storage). Each client says who it is; frames {to, data} go to that client.
 import { WebSocketServer } from "ws";
+import { serveStats } from "./lib/child.mjs";
 
 const port = Number(process.env.PORT ?? 0);
-const wss = new WebSocketServer({ port, host: "127.0.0.1", perMessageDeflate: false });
+const wss = new WebSocketServer({ port, host: "127.0.0.1", perMessageDeflate: false, clientTracking: false });
 const clients = new Map();
 wss.on("connection", (ws) => {
   let me;
+  ws.on("error", () => {});
   ws.on("message", (raw) => {
     const frame = JSON.parse(raw.toString());
     if (frame.hello) {
@@ -18,6 +20,10 @@ wss.on("connection", (ws) => {
     if (target) target.send(JSON.stringify({ from: me, data: frame.data }));
     ws.send(JSON.stringify({ ack: frame.id }));
   });
-  ws.on("close", () => me && clients.delete(me));
+  ws.on("close", () => {
+    if (me && clients.get(me) === ws) clients.delete(me);
+  });
 });
+serveStats(() => ({ clients: clients.size }));
 wss.on("listening", () => process.send?.({ port: wss.address().port }));
+process.on("SIGTERM", () => process.exit(0));

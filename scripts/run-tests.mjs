@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist/**/*.test.js) with Node's test runner.
+// Runs every compiled test file (packages/*/dist/**/*.test.js) with Node's test runner, plus the web app's tests:
+// its unit tests compiled by tsc (packages/web/lib/**/*.test.js) and its browser tests (packages/web/test/**/*.test.mjs).
 // Usage: node scripts/run-tests.mjs [substring filter...]
 import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
-function walk(dir, out) {
+function walk(dir, out, suffix = ".test.js") {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path, out);
-    else if (name.endsWith(".test.js")) out.push(path);
+    if (statSync(path).isDirectory()) walk(path, out, suffix);
+    else if (name.endsWith(suffix)) out.push(path);
   }
   return out;
 }
@@ -24,6 +25,17 @@ for (const pkg of readdirSync("packages")) {
     continue;
   }
   walk(dist, files);
+}
+for (const [dir, suffix] of [
+  [join("packages", "web", "lib"), ".test.js"],
+  [join("packages", "web", "test"), ".test.mjs"],
+]) {
+  try {
+    statSync(dir);
+  } catch {
+    continue;
+  }
+  walk(dir, files, suffix);
 }
 const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (selected.length === 0) {

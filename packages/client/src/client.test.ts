@@ -198,10 +198,11 @@ describe("ParleyClient", () => {
     assert.equal(server.sockets.length, 1, "no reconnect without a session");
   });
 
-  it("refuses to connect without credentials or a WebSocket", async () => {
+  it("refuses to connect without credentials, or without a WebSocket when told to use only WebSockets", async () => {
     const noCreds = new ParleyClient({ server: "http://x", WebSocket: new FakeServer().factory.WebSocket });
     await assert.rejects(noCreds.connect(), /Log in/);
-    const noWs = new ParleyClient({ server: "http://x", credentials, WebSocket: undefined });
+    // (`auto`, the default, would long-poll instead.)
+    const noWs = new ParleyClient({ server: "http://x", credentials, WebSocket: undefined, transport: "websocket" });
     if (!("WebSocket" in globalThis)) await assert.rejects(noWs.connect(), TypeError);
   });
 });

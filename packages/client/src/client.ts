@@ -27,6 +27,7 @@ import { ReceiptReporter } from "./receipt-reporter.js";
 import { ReorderBuffer } from "./reorder-buffer.js";
 import { SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
+import { type TransportMode, type TransportName, TransportSelector } from "./transport-selector.js";
 import { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
 
 export interface ParleyClientOptions {
@@ -36,6 +37,13 @@ export interface ParleyClientOptions {
   wsUrl?: string;
   /** WebSocket implementation; defaults to `globalThis.WebSocket` (use `@parley/client/node` on Node 20). */
   WebSocket?: WebSocketConstructor;
+  /**
+   * `auto` (default): a WebSocket, falling back to long polling over fetch when WebSockets cannot connect, and back
+   * to a WebSocket once one works again; `websocket` or `long-poll`: that transport only. The API is the same.
+   */
+  transport?: TransportMode;
+  /** `auto` tuning: failed WebSocket attempts before long polling (2), and how often to retry WebSockets meanwhile. */
+  longPoll?: { fallbackAfter?: number; retryWebSocketMs?: number };
   /** fetch implementation; defaults to `globalThis.fetch`. */
   fetch?: FetchLike;
   /** Saved credentials to resume a session (see the `credentials` event). */
@@ -91,11 +99,6 @@ interface Waiter<T> {
   reject: (error: unknown) => void;
 }
 
-/** Stands in when no WebSocket exists; `connect()` refuses before it could ever be constructed. */
-const MissingWebSocket = function MissingWebSocket() {
-  throw new TypeError("No WebSocket implementation");
-} as unknown as WebSocketConstructor;
-
 /** Presence ids per request; the protocol caps lists at 500. */
 const ID_CHUNK = 500;
 
@@ -114,7 +117,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly connection: Connection;
   readonly #options: ParleyClientOptions;
   readonly #timers: Timers;
-  readonly #hasWebSocket: boolean;
+  readonly #transports: TransportSelector;
   readonly #buffer: ReorderBuffer;
   readonly #outbox: Outbox;
   readonly #sync: SyncEngine;
@@ -147,11 +150,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
-    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    this.#hasWebSocket = WebSocketImpl !== undefined;
+    this.#transports = new TransportSelector({
+      mode: options.transport ?? "auto",
+      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
+      baseUrl: options.server,
+      timers,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.longPoll?.fallbackAfter !== undefined ? { fallbackAfter: options.longPoll.fallbackAfter } : {}),
+      ...(options.longPoll?.retryWebSocketMs !== undefined ? { retryWebSocketMs: options.longPoll.retryWebSocketMs } : {}),
+    });
     this.connection = new Connection({
       url: options.wsUrl ?? defaultWsUrl(options.server),
-      WebSocket: WebSocketImpl ?? MissingWebSocket,
+      WebSocket: this.#transports.WebSocket,
       getToken: () => this.auth.accessToken(),
       reauthenticate: async (rejected) => {
         await this.auth.refresh(rejected);
@@ -252,6 +262,11 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.connection.state;
   }
 
+  /** What carries the live connection: `websocket` or `long-poll` (undefined while not connected). */
+  get transport(): TransportName | undefined {
+    return this.connection.state === "connected" ? this.#transports.current : undefined;
+  }
+
   /** Server limits from the latest welcome. */
   get limits(): Limits | undefined {
     return this.connection.welcome?.limits;
@@ -299,7 +314,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * on its own afterwards; it rejects only when connecting stops for good (session lost, refused version, close()).
    */
   async connect(): Promise<Welcome> {
-    if (!this.#hasWebSocket) {
+    if (!this.#transports.usable) {
       throw new TypeError("No WebSocket implementation: pass `WebSocket` or import from @parley/client/node");
     }
     if (!this.auth.credentials) throw new ParleyError("not_authenticated", "Log in or register before connecting");
@@ -316,6 +331,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   async close(): Promise<void> {
     if (this.connection.state === "connected") await this.#reporter.flush().catch(() => {});
     this.connection.stop();
+    this.#transports.dispose();
     this.#stopBackground();
     this.#rejectConnect(new ParleyError("stopped", "The client was closed"));
   }

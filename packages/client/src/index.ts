@@ -34,10 +34,17 @@ export { type ClientErrorCode, isAuthLoss, isParleyError, ParleyError, type Parl
 export { Emitter, type Listener } from "./events.js";
 export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type TokenSource } from "./http-api.js";
 export { createIdGenerator, newClientId } from "./ids.js";
+export { LongPollSocket, type LongPollSocketOptions } from "./long-poll-socket.js";
 export { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from "./outbox.js";
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";
 export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";
 export { SyncEngine } from "./sync.js";
 export { systemTimers, type Timers } from "./timers.js";
+export {
+  type TransportMode,
+  type TransportName,
+  TransportSelector,
+  type TransportSelectorOptions,
+} from "./transport-selector.js";
 export { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";

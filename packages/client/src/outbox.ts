@@ -188,7 +188,8 @@ export class Outbox extends Emitter<OutboxEvents> {
         this.#inFlight.delete(entry.clientId);
         const error = toParleyError(caught);
         if (!this.#entries.has(entry.clientId)) return;
-        if (!error.retryable) {
+        // `stopped`: the client closed with the send in flight; it was not refused and stays for the next connect.
+        if (!error.retryable && error.code !== "stopped") {
           this.#drop(entry, error);
           return;
         }

@@ -18,7 +18,8 @@ export const CLOSE_CODES = {
   going_away: {
     code: 1001,
     action: "reconnect",
-    description: "The server is shutting down or restarting; reconnect (another node may answer).",
+    description:
+      "The server is shutting down or restarting, or (cluster) its event bus was interrupted and events may have been lost; reconnect (another node may answer) and sync.",
   },
   frame_too_large: { code: 1009, action: "reconnect", description: "A frame exceeded `limits.maxFrameBytes`." },
   internal_error: { code: 1011, action: "reconnect", description: "The server hit an unexpected condition." },
@@ -30,7 +31,7 @@ export const CLOSE_CODES = {
   heartbeat_timeout: {
     code: 4001,
     action: "reconnect",
-    description: "No pong or frame was received within the heartbeat timeout.",
+    description: "No pong or frame was received within the heartbeat timeout (long polling: no poll within the expiry time).",
   },
   hello_timeout: {
     code: 4002,
@@ -41,6 +42,12 @@ export const CLOSE_CODES = {
     code: 4003,
     action: "reconnect",
     description: "A binary frame was received; protocol v1 frames are UTF-8 JSON text.",
+  },
+  unknown_session: {
+    code: 4004,
+    action: "reconnect",
+    description:
+      "Long polling: the session is unknown (expired and forgotten, wrong secret, opened on another node, or the server restarted); open a new one and sync.",
   },
   unauthorized: {
     code: 4100,

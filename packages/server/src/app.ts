@@ -4,16 +4,20 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
-import { MemoryBroker } from "./adapters/memory/memory-broker.js";
-import { MemoryPresenceStore } from "./adapters/memory/memory-presence-store.js";
-import { SqliteStore } from "./adapters/sqlite/sqlite-store.js";
+import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
+import { selectAdapters } from "./adapters/select.js";
 import { type Config, loadConfig } from "./config.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, type DestinationStream, type Logger } from "./logger.js";
+import { instrument, Metrics } from "./observability/metrics.js";
 import type { Broker } from "./ports/broker.js";
 import type { PresenceStore } from "./ports/presence-store.js";
+import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { Store } from "./ports/store.js";
 import { createServices, type Services } from "./services/index.js";
+import { SessionDispatcher } from "./transport/dispatch.js";
 import { createHttpApi } from "./transport/http.js";
+import { LongPollGateway } from "./transport/long-poll.js";
+import { mountWebApp } from "./transport/static.js";
 import { WebSocketGateway, WS_PATH } from "./transport/websocket.js";
 
 export interface ParleyServer {
@@ -24,7 +28,9 @@ export interface ParleyServer {
   config: Config;
   services: Services;
   log: Logger;
-  /** Open WebSocket connections on this node. */
+  /** This node's metrics registry (also served at /metrics). */
+  metrics: Metrics;
+  /** Open client sessions on this node (WebSocket and long polling). */
   connections(): number;
   /** Stops accepting, closes sockets with 1001, drains pending writes, closes the store. */
   close(): Promise<void>;
@@ -34,24 +40,53 @@ export interface Adapters {
   store: Store;
   broker: Broker;
   presence: PresenceStore;
+  /** Limits shared by the nodes of a deployment (sign-in, registration, login lockout). */
+  rateLimiter: RateLimiter;
+}
+
+export interface StartOptions {
+  /** Where JSON log lines go (default: stdout). */
+  logDestination?: DestinationStream;
 }
 
 /** Starts a node. `overrides` win over environment variables (tests pass port 0 and a temporary data dir). */
-export async function startParley(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Promise<ParleyServer> {
+export async function startParley(
+  overrides: Partial<Config> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  options: StartOptions = {},
+): Promise<ParleyServer> {
   const config = loadConfig(env, overrides);
-  const log = createLogger(config);
+  const log = createLogger(config, options.logDestination);
+  const metrics = new Metrics();
   const dataDir = resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
+  // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
+  const selected = await selectAdapters(config, { dataDir, log });
   const adapters: Adapters = {
-    store: SqliteStore.open(join(dataDir, "parley.db"), { synchronous: config.sqliteSynchronous }),
-    broker: new MemoryBroker(),
-    presence: new MemoryPresenceStore(),
+    store: selected.store,
+    broker: selected.broker,
+    presence: selected.presence,
+    rateLimiter: selected.rateLimiter,
   };
-  const services = createServices({ ...config, jwtSecret }, adapters);
-  const gateway = new WebSocketGateway(config, services, adapters.broker, log);
+  // Store and bus calls are timed for the metrics; the per-node rate limits never leave the process.
+  const nodeRateLimiter = new MemoryRateLimiter();
+  const ports = {
+    ...adapters,
+    store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
+    broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),
+    nodeRateLimiter,
+  };
+  const services = createServices({ ...config, jwtSecret }, ports, metrics);
+  // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
+  const dispatcher = new SessionDispatcher(config, services, adapters.broker, log);
+  const gateway = new WebSocketGateway(config, dispatcher, log);
+  const longPoll = new LongPollGateway(config, dispatcher, log);
+  let closing: Promise<void> | undefined;
   const http = createHttpApi(config, services, log, {
     async ready() {
+      // Out of rotation as soon as shutdown starts, before its sockets are closed and clients come back looking.
+      if (closing) return { ok: false, checks: { shutdown: "in progress" } };
       const checks: Record<string, string> = {};
       const probe = async (name: string, fn: () => Promise<void>) => {
         try {
@@ -61,30 +96,59 @@ export async function startParley(overrides: Partial<Config> = {}, env: NodeJS.P
           checks[name] = (error as Error).message;
         }
       };
-      await Promise.all([probe("store", () => adapters.store.ping()), probe("bus", () => adapters.broker.ping())]);
+      await Promise.all([
+        probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
+        probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
+        probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
+      ]);
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };
     },
   });
+  longPoll.register(http);
+  mountWebApp(http, log);
   await http.ready();
+  await dispatcher.start();
+  // Refreshes this node's devices in the presence store and announces the users of nodes that died.
+  services.presence.start(Math.max(100, Math.floor(config.presenceTtlMs / 3)), (err) =>
+    log.warn({ err }, "presence heartbeat failed"),
+  );
+  // After a bus outage this node missed events and invalidations: forget cached member lists, and close every session
+  // with 1001 so that clients reconnect and sync (their token and session are checked again on the way).
+  adapters.broker.onReconnect(() => {
+    log.warn({ sessions: dispatcher.registry.size }, "bus reconnected: events may have been missed; asking clients to resync");
+    services.members.clear();
+    for (const session of [...dispatcher.registry.all()]) session.close("going_away");
+  });
   await gateway.attach(http.server);
-  await http.listen({ host: config.host, port: config.port });
+  try {
+    await http.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // Port taken, say: let go of the engines too, or their connections would keep the process alive.
+    services.presence.close();
+    await Promise.all(
+      [adapters.broker, adapters.presence, adapters.rateLimiter, adapters.store].map((a) => a.close().catch(() => {})),
+    );
+    throw error;
+  }
   const address = http.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
-  const url = `http://${shown}:${address.port}`;
-  log.info({ url, dataDir }, "parley listening");
+  const secure = config.tlsCert !== undefined;
+  const url = `${secure ? "https" : "http"}://${shown}:${address.port}`;
+  log.info({ url, dataDir, mode: selected.mode, nodeId: selected.nodeId }, "parley listening");
 
-  let closing: Promise<void> | undefined;
   return {
     url,
-    wsUrl: `ws://${shown}:${address.port}${WS_PATH}`,
+    wsUrl: `${secure ? "wss" : "ws"}://${shown}:${address.port}${WS_PATH}`,
     config,
     services,
     log,
-    connections: () => gateway.registry.size,
+    metrics,
+    connections: () => dispatcher.registry.size,
     close() {
       closing ??= (async () => {
         await gateway.close();
+        await longPoll.close();
         await http.close();
         await services.messages.drain();
         await services.receipts.drain();
@@ -92,12 +156,25 @@ export async function startParley(overrides: Partial<Config> = {}, env: NodeJS.P
         services.presence.close();
         await adapters.broker.close();
         await adapters.presence.close();
+        await adapters.rateLimiter.close();
+        await nodeRateLimiter.close();
         await adapters.store.close();
         log.info("parley stopped");
       })();
       return closing;
     },
   };
+}
+
+/** A readiness probe that hangs counts as failed rather than stalling the load balancer's health check. */
+const READY_PROBE_TIMEOUT_MS = 2000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function loadOrCreateSecret(path: string): string {

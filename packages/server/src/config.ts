@@ -1,5 +1,7 @@
 // Reads and validates configuration from environment variables; a bad value stops start-up naming the variable.
 
+import { parseRateRule, type RateRule } from "./ports/rate-limiter.js";
+
 export interface Config {
   host: string;
   port: number;
@@ -24,6 +26,46 @@ export interface Config {
   sqliteSynchronous: "full" | "normal";
   /** Upper bound on HTTP request bodies. */
   maxBodyBytes: number;
+  /** Long polling: how long a poll with nothing to deliver is held open before it is answered empty. */
+  longPollHoldMs: number;
+  /** Long polling: a session with no poll for this long is closed like a WebSocket that missed its heartbeats. */
+  longPollExpiryMs: number;
+  /** Rate limits (token buckets, `null` = off); see services/rate-limits.ts for which requests draw from which. */
+  rateRequests: RateRule | null;
+  rateMessages: RateRule | null;
+  rateTyping: RateRule | null;
+  rateReceipts: RateRule | null;
+  rateAuthIp: RateRule | null;
+  rateRegisterIp: RateRule | null;
+  rateConnectIp: RateRule | null;
+  loginLockoutThreshold: number;
+  loginLockoutMs: number;
+  loginLockoutMaxMs: number;
+  /** Whether X-Forwarded-For/-Proto/-Host are believed: false, true (any proxy) or the number of proxy hops. */
+  trustProxy: boolean | number;
+  /** Browser origins allowed besides the server's own, for CORS and WebSocket upgrades (`*` = any). */
+  allowedOrigins: string[];
+  contentSecurityPolicy: string;
+  /** Strict-Transport-Security max-age sent over HTTPS; 0 sends none. */
+  hstsMaxAgeSeconds: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  metricsEnabled: boolean;
+  /** When set, `/metrics` requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
+  /** PostgreSQL connection URL; when set, the PostgreSQL store replaces SQLite (cluster mode). */
+  databaseUrl: string | undefined;
+  /** PostgreSQL schema holding Parley's tables (created and migrated on start); undefined: the search_path. */
+  databaseSchema: string | undefined;
+  databasePoolSize: number;
+  /** Redis URL; when set, the Redis bus and presence replace the in-process ones (cluster mode). */
+  redisUrl: string | undefined;
+  /** Names this deployment's Redis keys and channels (`parley:<prefix>:…`), so deployments can share a Redis. */
+  clusterPrefix: string;
+  /** This node's name in presence entries and logs; random when unset. */
+  nodeId: string | undefined;
+  /** A device whose node stopped refreshing it for this long no longer counts as online (cluster mode). */
+  presenceTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -62,6 +104,49 @@ function bool(raw: string, env: string): boolean {
 function nonEmpty(raw: string, env: string): string {
   if (raw.trim() === "") throw new ConfigError(env, "must not be empty");
   return raw.trim();
+}
+
+function rate(raw: string, env: string): RateRule | null {
+  try {
+    return parseRateRule(raw);
+  } catch (error) {
+    throw new ConfigError(env, (error as Error).message);
+  }
+}
+
+function origins(raw: string, env: string): string[] {
+  const list = raw
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  for (const o of list) {
+    if (o === "*") continue;
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new ConfigError(env, `"${o}" is not an origin such as https://chat.example.com`);
+    }
+    if (url.origin !== o.replace(/\/$/, ""))
+      throw new ConfigError(env, `"${o}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return list.map((o) => (o === "*" ? o : new URL(o).origin));
+}
+
+/** The Content-Security-Policy for the web app: scripts only from this origin, WebSockets to it, no framing. */
+export const DEFAULT_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/** A name safe in Redis keys, presence entries and SQL identifiers. */
+function identifier(maxLength: number) {
+  return (raw: string, env: string): string => {
+    const v = raw.trim();
+    if (!/^[A-Za-z0-9_.-]+$/.test(v) || v.length > maxLength) {
+      throw new ConfigError(env, `use 1 to ${maxLength} letters, digits, "_", "-" or ".", got "${raw}"`);
+    }
+    return v;
+  };
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -186,6 +271,189 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     description: "Largest HTTP request body.",
     parse: int(1024, 1_073_741_824),
   },
+  longPollHoldMs: {
+    env: "PARLEY_LONG_POLL_HOLD_MS",
+    default: 25_000,
+    description: "Long polling: how long a poll waits for frames before it is answered empty.",
+    parse: int(100, 120_000),
+  },
+  longPollExpiryMs: {
+    env: "PARLEY_LONG_POLL_EXPIRY_MS",
+    default: 45_000,
+    description: "Long polling: a session that sends no poll for this long is closed (4001) and its user's devices counted down.",
+    parse: int(100, 600_000),
+  },
+  rateRequests: {
+    env: "PARLEY_RATE_REQUESTS",
+    default: { capacity: 300, windowMs: 10_000 },
+    description: "Requests per user, every operation on every transport (`<count>/<window>` or `off`).",
+    parse: rate,
+  },
+  rateMessages: {
+    env: "PARLEY_RATE_MESSAGES",
+    default: { capacity: 200, windowMs: 20_000 },
+    description: "`messages.send` per user.",
+    parse: rate,
+  },
+  rateTyping: {
+    env: "PARLEY_RATE_TYPING",
+    default: { capacity: 30, windowMs: 10_000 },
+    description: "`typing` per user.",
+    parse: rate,
+  },
+  rateReceipts: {
+    env: "PARLEY_RATE_RECEIPTS",
+    default: { capacity: 300, windowMs: 10_000 },
+    description: "`receipts.mark` per user.",
+    parse: rate,
+  },
+  rateAuthIp: {
+    env: "PARLEY_RATE_AUTH_IP",
+    default: { capacity: 30, windowMs: 60_000 },
+    description: "`auth.login`, `auth.register` and `auth.refresh` per client address.",
+    parse: rate,
+  },
+  rateRegisterIp: {
+    env: "PARLEY_RATE_REGISTER_IP",
+    default: { capacity: 20, windowMs: 3_600_000 },
+    description: "`auth.register` per client address.",
+    parse: rate,
+  },
+  rateConnectIp: {
+    env: "PARLEY_RATE_CONNECT_IP",
+    default: { capacity: 120, windowMs: 60_000 },
+    description: "WebSocket connections and long-poll sessions opened per client address.",
+    parse: rate,
+  },
+  loginLockoutThreshold: {
+    env: "PARLEY_LOGIN_LOCKOUT_THRESHOLD",
+    default: 5,
+    description: "Failed logins of one username before it is locked out (0 = no lockout).",
+    parse: int(0, 1000),
+  },
+  loginLockoutMs: {
+    env: "PARLEY_LOGIN_LOCKOUT_MS",
+    default: 30_000,
+    description: "First lockout; each further failure doubles it.",
+    parse: int(1, 86_400_000),
+  },
+  loginLockoutMaxMs: {
+    env: "PARLEY_LOGIN_LOCKOUT_MAX_MS",
+    default: 900_000,
+    description: "Longest lockout.",
+    parse: int(1, 86_400_000),
+  },
+  trustProxy: {
+    env: "PARLEY_TRUST_PROXY",
+    default: false,
+    description:
+      "Behind a reverse proxy: `true` (or the number of proxies) to take the client address and scheme from X-Forwarded-For/-Proto.",
+    parse: (raw, env) => (/^\d+$/.test(raw.trim()) ? int(0, 100)(raw, env) : bool(raw, env)),
+  },
+  allowedOrigins: {
+    env: "PARLEY_ALLOWED_ORIGINS",
+    default: [],
+    description: "Comma-separated browser origins allowed besides the server's own (CORS and WebSocket), or `*`.",
+    parse: origins,
+  },
+  contentSecurityPolicy: {
+    env: "PARLEY_CSP",
+    default: DEFAULT_CSP,
+    description: "Content-Security-Policy header (default: same-origin scripts and connections, no framing).",
+    parse: nonEmpty,
+  },
+  hstsMaxAgeSeconds: {
+    env: "PARLEY_HSTS_MAX_AGE",
+    default: 15_552_000,
+    description: "Strict-Transport-Security max-age (seconds) sent over HTTPS; 0 disables.",
+    parse: int(0, 63_072_000),
+  },
+  tlsCert: {
+    env: "PARLEY_TLS_CERT",
+    default: undefined,
+    description: "Path of a PEM certificate (chain): serve HTTPS and WSS (with `PARLEY_TLS_KEY`).",
+    parse: nonEmpty,
+  },
+  tlsKey: {
+    env: "PARLEY_TLS_KEY",
+    default: undefined,
+    description: "Path of the PEM private key for `PARLEY_TLS_CERT`.",
+    parse: nonEmpty,
+  },
+  metricsEnabled: {
+    env: "PARLEY_METRICS",
+    default: true,
+    description: "Serve Prometheus metrics at `/metrics`.",
+    parse: bool,
+  },
+  metricsToken: {
+    env: "PARLEY_METRICS_TOKEN",
+    default: undefined,
+    description: "When set, `/metrics` requires `Authorization: Bearer <token>`.",
+    parse: (raw, env) => {
+      if (raw.trim().length < 16) throw new ConfigError(env, "must be at least 16 characters");
+      return raw.trim();
+    },
+  },
+  databaseUrl: {
+    env: "PARLEY_DATABASE_URL",
+    default: undefined,
+    description:
+      "PostgreSQL URL (`postgres://user:pass@host:5432/db`); when set, PostgreSQL is the store instead of SQLite. Required with `PARLEY_REDIS_URL`.",
+    parse: (raw, env) => {
+      const v = raw.trim();
+      if (!/^postgres(ql)?:\/\//.test(v)) throw new ConfigError(env, "expected a postgres:// or postgresql:// URL");
+      return v;
+    },
+  },
+  databaseSchema: {
+    env: "PARLEY_DATABASE_SCHEMA",
+    default: undefined,
+    description:
+      "PostgreSQL schema for Parley's tables, created and migrated at start-up (`[a-z_][a-z0-9_]*`); unset: the connection's search_path (usually `public`).",
+    parse: (raw, env) => {
+      const v = raw.trim();
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(v))
+        throw new ConfigError(env, `use lower-case letters, digits and "_" (not first), got "${raw}"`);
+      return v;
+    },
+  },
+  databasePoolSize: {
+    env: "PARLEY_DATABASE_POOL_SIZE",
+    default: 10,
+    description: "PostgreSQL connections per node.",
+    parse: int(1, 1000),
+  },
+  redisUrl: {
+    env: "PARLEY_REDIS_URL",
+    default: undefined,
+    description:
+      "Redis URL (`redis://[:password@]host:6379[/db]`); when set, Redis carries the bus and presence between nodes (cluster mode).",
+    parse: (raw, env) => {
+      const v = raw.trim();
+      if (!/^rediss?:\/\//.test(v)) throw new ConfigError(env, "expected a redis:// or rediss:// URL");
+      return v;
+    },
+  },
+  clusterPrefix: {
+    env: "PARLEY_CLUSTER_PREFIX",
+    default: "main",
+    description: "Deployment name in Redis keys and channels (`parley:<prefix>:…`); nodes of one deployment share it.",
+    parse: identifier(64),
+  },
+  nodeId: {
+    env: "PARLEY_NODE_ID",
+    default: undefined,
+    description: "This node's name in presence entries and logs (letters, digits, `_`, `-`, `.`); random when unset.",
+    parse: identifier(64),
+  },
+  presenceTtlMs: {
+    env: "PARLEY_PRESENCE_TTL_MS",
+    default: 30_000,
+    description:
+      "Cluster mode: a node refreshes its devices' presence every third of this; the devices of a node that stops doing so (crash) count as offline after it.",
+    parse: int(300, 600_000),
+  },
 };
 
 /** Builds the configuration from `env`, then applies `overrides` (used by tests and embedders). */
@@ -195,5 +463,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const raw = env[spec.env];
     config[key] = raw === undefined || raw === "" ? spec.default : spec.parse(raw, spec.env);
   }
-  return { ...(config as unknown as Config), ...overrides };
+  const result = { ...(config as unknown as Config), ...overrides };
+  if ((result.tlsCert === undefined) !== (result.tlsKey === undefined)) {
+    throw new ConfigError(
+      result.tlsCert === undefined ? "PARLEY_TLS_CERT" : "PARLEY_TLS_KEY",
+      "set both PARLEY_TLS_CERT and PARLEY_TLS_KEY",
+    );
+  }
+  return result;
 }

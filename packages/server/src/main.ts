@@ -3,6 +3,7 @@
 
 import { startParley } from "./app.js";
 import { ConfigError } from "./config.js";
+import { isBackendUnavailable } from "./ports/errors.js";
 
 try {
   const server = await startParley();
@@ -27,6 +28,11 @@ try {
   if (error instanceof ConfigError) {
     console.error(`Invalid configuration: ${error.message}`);
     process.exit(2);
+  }
+  if (isBackendUnavailable(error)) {
+    // PostgreSQL or Redis did not answer at start-up; a supervisor restarts the node and it tries again.
+    console.error(`Cannot start: ${(error as Error).message}`);
+    process.exit(1);
   }
   throw error;
 }

@@ -7,9 +7,12 @@ import type { Services } from "../services/index.js";
 export interface RequestContext {
   userId: string;
   sessionId: string;
-  transport: "ws" | "http";
-  /** The WebSocket connection the request came on (absent over HTTP). */
+  /** `ws` and `longpoll` carry a live session (see transport/session.ts); `http` is the stateless JSON API. */
+  transport: "ws" | "longpoll" | "http";
+  /** The live session the request came on (absent over HTTP). */
   connection?: ConnectionHooks;
+  /** When the request arrived (`preciseNow()`), for latency metrics. */
+  receivedAt?: number;
 }
 
 /** What connection-scoped operations need from the transport. */
@@ -59,7 +62,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
       message: await s.conversations.setRole(ctx.userId, a.conversationId, a.userId, a.role),
     }),
     "messages.send": async (ctx, a) => {
-      const ack = await s.messages.send(ctx.userId, a, ctx.connection?.id);
+      const ack = await s.messages.send(ctx.userId, a, ctx.connection?.id, ctx.receivedAt);
       void s.typing.messageSent(ctx.userId, a.conversationId).catch(() => {});
       return ack;
     },
@@ -85,6 +88,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
 }
 
 function requireConnection(ctx: RequestContext): ConnectionHooks {
-  if (!ctx.connection) throw new AppError("unknown_op", "This operation is only available over WebSocket");
+  if (!ctx.connection)
+    throw new AppError("unknown_op", "This operation is only available on a live connection (WebSocket or long polling)");
   return ctx.connection;
 }

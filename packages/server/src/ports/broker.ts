@@ -6,7 +6,13 @@
  */
 export type BusMessage =
   /** Deliver a serialized frame to every local device of the topic's user, except `exceptConnection`. */
-  | { type: "frame"; frame: string; exceptConnection?: string }
+  | {
+      type: "frame";
+      frame: string;
+      exceptConnection?: string;
+      /** When the request behind the event arrived (ms since the epoch, sub-ms precision); feeds a latency metric only. */
+      sentAt?: number;
+    }
   /** A conversation's member list changed: drop cached copies. */
   | { type: "members-changed"; conversationId: string }
   /** A device session was revoked: close its connections. */
@@ -27,6 +33,12 @@ export interface Broker {
   /** Registers the node's single handler for a topic (a second subscribe to the same topic is a no-op). */
   subscribe(topic: string, handler: BusHandler): Promise<void>;
   unsubscribe(topic: string): Promise<void>;
+  /**
+   * Registers a callback for when the node's subscriptions were lost and are back (the bus connection dropped and
+   * reconnected): whatever was published meanwhile never reached this node, so caches must be dropped and clients
+   * told to sync. In-process adapters never call it.
+   */
+  onReconnect(listener: () => void): void;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -30,8 +30,13 @@ export function runPresenceStoreContract(name: string, make: () => Promise<Prese
 
     it("accepts heartbeats for live devices", async () => {
       await p.connect("u4", "c1");
-      await p.heartbeat([{ userId: "u4", connectionId: "c1" }]);
+      assert.deepEqual(await p.heartbeat([{ userId: "u4", connectionId: "c1" }]), [], "a live device is not revived");
       assert.deepEqual([...(await p.online(["u4"]))], ["u4"]);
+      assert.deepEqual(await p.expired(100), [], "nothing expires while its node heartbeats");
+    });
+
+    it("answers ping", async () => {
+      await p.ping();
     });
   });
 }

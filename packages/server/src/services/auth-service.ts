@@ -7,6 +7,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import { type AccountStore, StoreError, type UserRecord } from "../ports/store.js";
+import type { LoginGuard } from "./rate-limits.js";
 
 export interface AuthConfig {
   jwtSecret: string;
@@ -41,6 +42,8 @@ export class AuthService {
     private readonly store: AccountStore,
     private readonly config: AuthConfig,
     private readonly onSessionRevoked: (sessionId: string) => void,
+    /** Locks a username out after repeated wrong passwords (checked before the password, so guesses stop counting). */
+    private readonly guard?: LoginGuard,
   ) {
     this.key = new TextEncoder().encode(config.jwtSecret);
   }
@@ -66,14 +69,19 @@ export class AuthService {
   }
 
   async login(input: { username: string; password: string; deviceName?: string }): Promise<AuthResult> {
-    const user = await this.store.getUserByUsername(input.username.toLowerCase());
-    if (!user) {
-      this.dummyHash ??= argonHash(randomBytes(16).toString("hex"));
-      await argonVerify(await this.dummyHash, input.password).catch(() => false);
-      throw new AppError("invalid_credentials", "Unknown username or wrong password");
-    }
-    const ok = await argonVerify(user.passwordHash, input.password).catch(() => false);
-    if (!ok) throw new AppError("invalid_credentials", "Unknown username or wrong password");
+    const username = input.username.toLowerCase();
+    const verify = async (): Promise<UserRecord | undefined> => {
+      const user = await this.store.getUserByUsername(username);
+      if (!user) {
+        this.dummyHash ??= argonHash(randomBytes(16).toString("hex"));
+        await argonVerify(await this.dummyHash, input.password).catch(() => false);
+        return undefined;
+      }
+      return (await argonVerify(user.passwordHash, input.password).catch(() => false)) ? user : undefined;
+    };
+    // Unknown usernames are locked out like known ones, so a lockout reveals nothing about which accounts exist.
+    const user = this.guard ? await this.guard.attempt(username, verify) : await verify();
+    if (!user) throw new AppError("invalid_credentials", "Unknown username or wrong password");
     return this.openSession(user, input.deviceName);
   }
 

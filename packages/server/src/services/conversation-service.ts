@@ -154,16 +154,20 @@ export class ConversationService {
       fromStoreError(error);
     }
     this.members.invalidate(conversationId);
-    await this.delivery.membersChanged(conversationId);
-    // Everyone who was or now is a member sees the event: the removed see their removal, the added their addition.
-    const after = await this.members.get(conversationId);
-    await this.delivery.toUsers(new Set([...before, ...after]), "message", message);
+    await afterCommit(async () => {
+      await this.delivery.membersChanged(conversationId);
+      // Everyone who was or now is a member sees the event: the removed see their removal, the added their addition.
+      const after = await this.members.get(conversationId);
+      await this.delivery.toUsers(new Set([...before, ...after]), "message", message);
+    });
     return message;
   }
 
-  private async announceFirst(conversationId: string, userIds: readonly string[]): Promise<void> {
-    const [first] = await this.store.getHistory({ conversationId, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
-    if (first) await this.delivery.toUsers(userIds, "message", first);
+  private announceFirst(conversationId: string, userIds: readonly string[]): Promise<void> {
+    return afterCommit(async () => {
+      const [first] = await this.store.getHistory({ conversationId, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
+      if (first) await this.delivery.toUsers(userIds, "message", first);
+    });
   }
 
   private async requireMember(userId: string, conversationId: string) {
@@ -196,7 +200,8 @@ export class ConversationService {
   private async summary(conversation: ConversationRecord, me: MemberRecord): Promise<ConversationSummary> {
     const maxSeq = me.leftSeq ?? conversation.lastSeq;
     const [members, lastMessage, unread] = await Promise.all([
-      this.store.getMembers(conversation.id),
+      // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
+      me.leftSeq === null ? this.store.getMembers(conversation.id) : [],
       this.store.getLastMessage(conversation.id, maxSeq),
       this.store.countUnread(conversation.id, me.userId, Math.max(me.readSeq, me.joinedSeq - 1), maxSeq),
     ]);
@@ -211,5 +216,17 @@ export class ConversationService {
       unread,
       membership: me.leftSeq === null ? "member" : "left",
     };
+  }
+}
+
+/**
+ * Announcing a committed change is best effort: failing the request now (say, the bus is down) would make the client
+ * repeat a change that already happened. Members get the entry by sync; other nodes' member caches expire.
+ */
+async function afterCommit(announce: () => Promise<void>): Promise<void> {
+  try {
+    await announce();
+  } catch {
+    // See above: the change is stored.
   }
 }

@@ -1,7 +1,7 @@
 // Fan-out of server events to users' devices over the bus; each event is serialized once for all recipients.
 
 import type { EventMap, EventName } from "@parley/protocol";
-import { type Broker, topics } from "../ports/broker.js";
+import { type Broker, type BusMessage, topics } from "../ports/broker.js";
 
 export function encodeEvent<K extends EventName>(event: K, data: EventMap[K]): string {
   return JSON.stringify({ type: "event", event, data });
@@ -15,11 +15,15 @@ export class Delivery {
     return this.framesToUsers(userIds, encodeEvent(event, data), exceptConnection);
   }
 
-  framesToUsers(userIds: Iterable<string>, frame: string, exceptConnection?: string): Promise<void> {
+  /** `sentAt`: when the request that caused the event arrived (`preciseNow()`), for send→deliver latency. */
+  framesToUsers(userIds: Iterable<string>, frame: string, exceptConnection?: string, sentAt?: number): Promise<void> {
     const list: string[] = [];
     for (const id of userIds) list.push(topics.user(id));
     if (list.length === 0) return Promise.resolve();
-    return this.broker.publish(list, exceptConnection ? { type: "frame", frame, exceptConnection } : { type: "frame", frame });
+    const message: BusMessage = { type: "frame", frame };
+    if (exceptConnection) message.exceptConnection = exceptConnection;
+    if (sentAt !== undefined) message.sentAt = sentAt;
+    return this.broker.publish(list, message);
   }
 
   /** Sends a presence event to the connections watching `userId`. */

@@ -2,8 +2,13 @@
 
 import type { ConversationStore } from "../ports/store.js";
 
+interface Entry {
+  ids: readonly string[];
+  loadedAt: number;
+}
+
 export class MemberCache {
-  private readonly entries = new Map<string, readonly string[]>();
+  private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<readonly string[]>>();
   /** Bumped on invalidation so that a load that raced with a change is not cached. */
   private readonly versions = new Map<string, number>();
@@ -11,16 +16,21 @@ export class MemberCache {
   constructor(
     private readonly store: ConversationStore,
     private readonly capacity = 50_000,
+    /**
+     * Entries older than this are reloaded: in a cluster an invalidation can be lost with a bus message, and this
+     * bounds how long a node may fan out to a stale member list.
+     */
+    private readonly maxAgeMs = 60_000,
   ) {}
 
   /** Current member ids; undefined in the cache is loaded once even under concurrent callers. */
   get(conversationId: string): readonly string[] | Promise<readonly string[]> {
     const hit = this.entries.get(conversationId);
-    if (hit) {
+    if (hit && Date.now() - hit.loadedAt < this.maxAgeMs) {
       // Refresh recency: Map iteration order is insertion order, the oldest is evicted first.
       this.entries.delete(conversationId);
       this.entries.set(conversationId, hit);
-      return hit;
+      return hit.ids;
     }
     let pending = this.loading.get(conversationId);
     if (!pending) {
@@ -52,8 +62,14 @@ export class MemberCache {
     this.versions.set(conversationId, (this.versions.get(conversationId) ?? 0) + 1);
   }
 
+  /** Drops everything (the bus reconnected: invalidations may have been missed). */
+  clear(): void {
+    for (const id of new Set([...this.entries.keys(), ...this.loading.keys()])) this.invalidate(id);
+  }
+
   private put(conversationId: string, ids: readonly string[]): void {
-    this.entries.set(conversationId, ids);
+    this.entries.delete(conversationId);
+    this.entries.set(conversationId, { ids, loadedAt: Date.now() });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -3,6 +3,7 @@
 import type { Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { AppendOutcome, ConversationStore, MessageStore } from "../ports/store.js";
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
@@ -20,14 +21,18 @@ const RECEIPT_CLOCK_SLACK_MS = 5000;
 
 export class MessageService {
   private readonly batcher: SendBatcher;
-  /** Connection that sent each in-flight draft, so fan-out skips it (it gets the ack instead). */
-  private readonly origin = new Map<string, string>();
+  /**
+   * Where each in-flight draft came from: the connection, so fan-out skips it (it gets the ack instead), and when the
+   * request arrived (`preciseNow()`), carried with the event so recipients' nodes can measure send→deliver latency.
+   */
+  private readonly origin = new Map<string, { connectionId: string | undefined; receivedAt: number | undefined }>();
 
   constructor(
     private readonly store: ConversationStore & MessageStore,
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
+    private readonly metrics?: Metrics,
   ) {
     this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
   }
@@ -36,6 +41,7 @@ export class MessageService {
     userId: string,
     input: { conversationId: string; clientId: string; body: string },
     connectionId?: string,
+    receivedAt?: number,
   ): Promise<MessageAck> {
     if (Buffer.byteLength(input.body, "utf8") > this.limits.maxMessageBytes) {
       throw new AppError("too_large", `The message body exceeds ${this.limits.maxMessageBytes} bytes`, {
@@ -46,7 +52,7 @@ export class MessageService {
     if (input.body.trim() === "")
       throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
     const id = newId();
-    if (connectionId) this.origin.set(id, connectionId);
+    if (connectionId || receivedAt) this.origin.set(id, { connectionId, receivedAt });
     let outcome: AppendOutcome;
     try {
       outcome = await this.batcher.append({
@@ -68,7 +74,9 @@ export class MessageService {
     }
     const m = outcome.message;
     if (outcome.duplicate && m.conversationId !== input.conversationId) {
-      throw new AppError("conflict", "This clientId was already used for a message in another conversation", { field: "clientId" });
+      throw new AppError("conflict", "This clientId was already used for a message in another conversation", {
+        field: "clientId",
+      });
     }
     return {
       id: m.id,
@@ -132,7 +140,8 @@ export class MessageService {
         budget -= messages.length;
       }
       if (cursor + messages.length < maxSeq) hasMore = true;
-      if (membership.leftSeq !== null) members = members.filter((m) => m.userId !== userId);
+      // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
+      if (membership.leftSeq !== null) members = [];
       result.push({
         conversationId: conversation.id,
         membership: membership.leftSeq === null ? "member" : "left",
@@ -140,6 +149,10 @@ export class MessageService {
         messages,
         members: members.map(toMember),
       });
+    }
+    if (this.metrics) {
+      this.metrics.syncConversations.observe(result.length);
+      this.metrics.syncMessages.observe(result.reduce((n, c) => n + c.messages.length, 0));
     }
     return { conversations: result, hasMore, serverTime };
   }
@@ -161,6 +174,7 @@ export class MessageService {
   private async fanOut(outcomes: readonly AppendOutcome[]): Promise<void> {
     const fresh = outcomes.filter((o): o is Extract<AppendOutcome, { ok: true }> => o.ok && !o.duplicate);
     if (fresh.length === 0) return;
+    this.metrics?.messagesStored.inc(fresh.length);
     // Resolve member lists first so that publishing below happens in seq order without interleaved awaits.
     const lists = new Map<string, readonly string[]>();
     for (const o of fresh) {
@@ -170,7 +184,10 @@ export class MessageService {
     const published: Promise<void>[] = [];
     for (const o of fresh) {
       const frame = encodeEvent("message", o.message);
-      published.push(this.delivery.framesToUsers(lists.get(o.message.conversationId)!, frame, this.origin.get(o.message.id)));
+      const from = this.origin.get(o.message.id);
+      published.push(
+        this.delivery.framesToUsers(lists.get(o.message.conversationId)!, frame, from?.connectionId, from?.receivedAt),
+      );
     }
     await Promise.all(published);
   }

@@ -5,9 +5,16 @@ import type { PresenceStore } from "../ports/presence-store.js";
 import type { AccountStore } from "../ports/store.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 
+/** Users claimed per sweep of expired devices (the sweep repeats on the next tick if more are waiting). */
+const EXPIRED_BATCH = 200;
+
 export class PresenceService {
   /** Users whose last device left less than `graceMs` ago: still reported online, so a quick reconnect does not flap. */
   private readonly leaving = new Map<string, NodeJS.Timeout>();
+  /** This node's connected devices (connectionId → userId), refreshed in the presence store by `tick`. */
+  private readonly local = new Map<string, string>();
+  private ticker: NodeJS.Timeout | undefined;
+  private ticking = false;
 
   constructor(
     private readonly presence: PresenceStore,
@@ -17,6 +24,7 @@ export class PresenceService {
   ) {}
 
   async connected(userId: string, connectionId: string): Promise<void> {
+    this.local.set(connectionId, userId);
     const first = await this.presence.connect(userId, connectionId);
     const pending = this.leaving.get(userId);
     if (pending) {
@@ -28,6 +36,7 @@ export class PresenceService {
   }
 
   async disconnected(userId: string, connectionId: string): Promise<void> {
+    this.local.delete(connectionId);
     const last = await this.presence.disconnect(userId, connectionId);
     if (!last || this.leaving.has(userId)) return;
     const timer = setTimeout(() => {
@@ -55,7 +64,40 @@ export class PresenceService {
     return this.accounts.filterPresenceVisible(viewerId, userIds);
   }
 
+  /**
+   * Every `intervalMs`: refreshes this node's devices in the presence store (so they outlive its TTL only while this
+   * node lives), announces users whose devices the store had lost, and announces offline the users whose devices
+   * expired because their node died (each such user is claimed by one node only).
+   */
+  start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {
+    if (this.ticker) return;
+    this.ticker = setInterval(() => {
+      if (this.ticking) return;
+      this.ticking = true;
+      this.tick()
+        .catch(onError)
+        .finally(() => {
+          this.ticking = false;
+        });
+    }, intervalMs);
+    this.ticker.unref();
+  }
+
+  /** One heartbeat and sweep (exposed for tests). */
+  async tick(): Promise<void> {
+    const devices = [...this.local].map(([connectionId, userId]) => ({ userId, connectionId }));
+    const revived = await this.presence.heartbeat(devices);
+    const now = Date.now();
+    for (const userId of revived) await this.announce({ userId, online: true, lastSeenAt: now });
+    for (const userId of await this.presence.expired(EXPIRED_BATCH)) {
+      if (this.leaving.has(userId)) continue;
+      await this.wentOffline(userId);
+    }
+  }
+
   close(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     for (const t of this.leaving.values()) clearTimeout(t);
     this.leaving.clear();
   }

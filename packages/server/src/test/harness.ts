@@ -1,20 +1,41 @@
-// Test harness: starts a server on a free port with a temporary data dir, and speaks the raw protocol to it.
+// Test harness: starts a server on a free port with a temporary data dir, and speaks the raw protocol to it over
+// either live transport (WebSocket or long polling).
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AuthResult, EventFrame, OpArgs, OpName, OpResult, ServerFrame } from "@parley/protocol";
+import type { AuthResult, ErrorBody, EventFrame, OpArgs, OpName, OpResult, ServerFrame, Welcome } from "@parley/protocol";
 import WebSocket from "ws";
-import { type ParleyServer, startParley } from "../app.js";
+import { type ParleyServer, type StartOptions, startParley } from "../app.js";
 import type { Config } from "../config.js";
+import { POLL_SECRET_HEADER } from "../transport/long-poll.js";
 
 export interface TestServer extends ParleyServer {
   dataDir: string;
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/**
+ * Rate limits are off unless a test sets them: every test client comes from 127.0.0.1 (one address for the
+ * per-address limits), and tests send bursts no user does. test/rate-limits.test.ts covers the limits and checks that
+ * the production defaults let ordinary use through; the SDK's tests run against the defaults.
+ */
+export const RATE_LIMITS_OFF: Partial<Config> = {
+  rateRequests: null,
+  rateMessages: null,
+  rateTyping: null,
+  rateReceipts: null,
+  rateAuthIp: null,
+  rateRegisterIp: null,
+  rateConnectIp: null,
+};
+
+export async function startTestServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-test-"));
-  const server = await startParley({ host: "127.0.0.1", port: 0, dataDir, logLevel: "silent", ...overrides }, {});
+  const server = await startParley(
+    { host: "127.0.0.1", port: 0, dataDir, logLevel: "silent", ...RATE_LIMITS_OFF, ...overrides },
+    {},
+    options,
+  );
   const close = server.close.bind(server);
   return Object.assign(server, {
     dataDir,
@@ -41,6 +62,7 @@ export async function http(
   path: string,
   body?: unknown,
   token?: string,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers field by field.
 ): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
@@ -71,61 +93,42 @@ export class ProtocolError extends Error {
   }
 }
 
-/** A raw protocol client: JSON frames, rid matching, and a log of every event received. */
-export class RawClient {
+/** The live transports the protocol suites run on. */
+export const TRANSPORTS = ["ws", "long-poll"] as const;
+export type TransportName = (typeof TRANSPORTS)[number];
+
+/** A close notice of the long-poll transport: the close code a WebSocket would have carried. */
+interface CloseNotice {
+  code: number;
+  reason: string;
+}
+
+/**
+ * A raw protocol client over one transport: JSON frames, rid matching, and a log of every event received.
+ * `RawClient` speaks it over a WebSocket, `LongPollClient` over long polling; `openVia`/`connectVia` pick one.
+ */
+export abstract class ProtocolClient {
+  abstract readonly transport: TransportName;
   readonly events: EventFrame[] = [];
   readonly frames: ServerFrame[] = [];
   closeCode: number | undefined;
+  readonly closed: Promise<number>;
+  private resolveClosed: (code: number) => void = () => {};
   private nextRid = 0;
   private readonly waiting = new Map<string, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private readonly watchers = new Set<() => void>();
-  readonly closed: Promise<number>;
 
-  constructor(readonly ws: WebSocket) {
-    ws.on("message", (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
-      this.frames.push(frame);
-      if (frame.type === "event") this.events.push(frame);
-      else if (frame.rid !== null) {
-        const w = this.waiting.get(frame.rid);
-        if (w) {
-          this.waiting.delete(frame.rid);
-          if (frame.type === "result") w.resolve(frame.result);
-          else w.reject(new ProtocolError(frame.error));
-        }
-      }
-      for (const fn of this.watchers) fn();
+  constructor() {
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
     });
-    this.closed = new Promise((resolve) =>
-      ws.on("close", (code) => {
-        this.closeCode = code;
-        for (const w of this.waiting.values()) w.reject(new Error(`closed ${code}`));
-        this.waiting.clear();
-        for (const fn of this.watchers) fn();
-        resolve(code);
-      }),
-    );
   }
 
-  static async open(server: ParleyServer, options: { protocols?: string[] } = {}): Promise<RawClient> {
-    const ws = new WebSocket(server.wsUrl, options.protocols ?? ["parley.v1"]);
-    await new Promise<void>((resolve, reject) => {
-      ws.once("open", () => resolve());
-      ws.once("error", reject);
-    });
-    return new RawClient(ws);
-  }
+  /** Sends one frame's text exactly as given (over long polling: one line of a batch). */
+  abstract sendRaw(data: string | Buffer, binary?: boolean): void;
 
-  /** Opens a socket and completes `hello` with the token. */
-  static async connect(server: ParleyServer, token: string): Promise<RawClient> {
-    const client = await RawClient.open(server);
-    await client.request("hello", { versions: [1], token });
-    return client;
-  }
-
-  sendRaw(data: string | Buffer, binary = false): void {
-    this.ws.send(data, { binary });
-  }
+  /** Closes deliberately (1000) and resolves with the close code the client ended with. */
+  abstract close(): Promise<number>;
 
   request<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
     return this.requestRaw(op, args) as Promise<OpResult<K>>;
@@ -135,8 +138,35 @@ export class RawClient {
     const rid = String(++this.nextRid);
     return new Promise((resolve, reject) => {
       this.waiting.set(rid, { resolve, reject });
-      this.ws.send(JSON.stringify({ rid, op, args }));
+      this.sendRequest(rid, op, args);
     });
+  }
+
+  protected sendRequest(rid: string, op: string, args: unknown): void {
+    this.sendRaw(JSON.stringify({ rid, op, args }));
+  }
+
+  protected received(frame: ServerFrame): void {
+    this.frames.push(frame);
+    if (frame.type === "event") this.events.push(frame);
+    else if (frame.rid !== null) {
+      const w = this.waiting.get(frame.rid);
+      if (w) {
+        this.waiting.delete(frame.rid);
+        if (frame.type === "result") w.resolve(frame.result);
+        else w.reject(new ProtocolError(frame.error));
+      }
+    }
+    for (const fn of this.watchers) fn();
+  }
+
+  protected ended(code: number): void {
+    if (this.closeCode !== undefined) return;
+    this.closeCode = code;
+    for (const w of this.waiting.values()) w.reject(new Error(`closed ${code}`));
+    this.waiting.clear();
+    for (const fn of this.watchers) fn();
+    this.resolveClosed(code);
   }
 
   /** Resolves with the first event (already received or future) matching `predicate`. */
@@ -174,11 +204,223 @@ export class RawClient {
       .map((e) => e.data)
       .filter((m) => conversationId === undefined || m.conversationId === conversationId);
   }
+}
+
+/** The raw protocol over a WebSocket. */
+export class RawClient extends ProtocolClient {
+  readonly transport = "ws";
+
+  constructor(readonly ws: WebSocket) {
+    super();
+    ws.on("message", (data) => this.received(JSON.parse(data.toString()) as ServerFrame));
+    ws.on("close", (code) => this.ended(code));
+  }
+
+  static async open(server: ParleyServer, options: { protocols?: string[] } = {}): Promise<RawClient> {
+    const ws = new WebSocket(server.wsUrl, options.protocols ?? ["parley.v1"]);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    return new RawClient(ws);
+  }
+
+  /** Opens a socket and completes `hello` with the token. */
+  static async connect(server: ParleyServer, token: string): Promise<RawClient> {
+    const client = await RawClient.open(server);
+    await client.request("hello", { versions: [1], token });
+    return client;
+  }
+
+  sendRaw(data: string | Buffer, binary = false): void {
+    this.ws.send(data, { binary });
+  }
 
   close(): Promise<number> {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
     return this.closed;
   }
+}
+
+/**
+ * The raw protocol over long polling, written from docs/protocol.md §2.3 independently of the SDK: `hello` becomes
+ * `POST /v1/lp/open`, other frames leave in NDJSON batches, and a poll loop acknowledges what it received.
+ */
+export class LongPollClient extends ProtocolClient {
+  readonly transport = "long-poll";
+  connectionId: string | undefined;
+  secret: string | undefined;
+  /** Sequence number of the last frame received and acknowledged by the next poll. */
+  ack = 0;
+  /** Every poll answer, for tests of the cursor rules. */
+  readonly polls: { ack: number; last: number; frames: number; close?: CloseNotice }[] = [];
+  private readonly outbox: string[] = [];
+  private flushing = false;
+  private batch = 0;
+  private paused: (() => void) | undefined;
+  private pausing: Promise<void> | undefined;
+  private stopped = false;
+  private readonly polling = new AbortController();
+
+  constructor(readonly server: ParleyServer) {
+    super();
+  }
+
+  static async open(server: ParleyServer): Promise<LongPollClient> {
+    return new LongPollClient(server);
+  }
+
+  static async connect(server: ParleyServer, token: string): Promise<LongPollClient> {
+    const client = new LongPollClient(server);
+    await client.request("hello", { versions: [1], token });
+    return client;
+  }
+
+  /** Headers proving the session on every request after open. */
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { [POLL_SECRET_HEADER]: this.secret ?? "", ...extra };
+  }
+
+  url(endpoint: string, params: Record<string, string | number> = {}): string {
+    const q = new URLSearchParams({
+      connection: this.connectionId ?? "",
+      ...Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])),
+    });
+    return `${this.server.url}/v1/lp/${endpoint}?${q}`;
+  }
+
+  protected override sendRequest(rid: string, op: string, args: unknown): void {
+    if (op === "hello" && this.connectionId === undefined && this.batch === 0) {
+      this.batch = -1;
+      void this.openSession(rid, args);
+      return;
+    }
+    super.sendRequest(rid, op, args);
+  }
+
+  sendRaw(data: string | Buffer): void {
+    this.outbox.push(data.toString());
+    setImmediate(() => void this.flush());
+  }
+
+  /** Stops polling (frames pile up on the server) until `resumePolling`. */
+  pausePolling(): void {
+    this.pausing ??= new Promise((resolve) => {
+      this.paused = resolve;
+    });
+  }
+
+  resumePolling(): void {
+    this.paused?.();
+    this.paused = undefined;
+    this.pausing = undefined;
+  }
+
+  /** Vanishes without a word, like a client whose network died: no more polls, no close. */
+  abandon(): void {
+    this.stopped = true;
+    this.polling.abort();
+  }
+
+  async close(): Promise<number> {
+    if (this.closeCode === undefined && this.connectionId !== undefined && !this.stopped) {
+      const res = await fetch(this.url("close"), { method: "POST", headers: this.headers() });
+      const body = (await res.json()) as { close?: CloseNotice };
+      if (body.close) this.finish(body.close.code);
+    } else if (this.closeCode === undefined) {
+      this.finish(1000);
+    }
+    return this.closed;
+  }
+
+  private async openSession(rid: string, args: unknown): Promise<void> {
+    const res = await fetch(`${this.server.url}/v1/lp/open`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(args),
+    });
+    const body = (await res.json()) as {
+      welcome?: Welcome;
+      secret?: string;
+      error?: ErrorBody;
+      close?: CloseNotice;
+    };
+    if (res.status === 200 && body.welcome && body.secret) {
+      this.connectionId = body.welcome.connectionId;
+      this.secret = body.secret;
+      this.batch = 0;
+      this.received({ type: "result", rid, result: body.welcome });
+      void this.pollLoop();
+      void this.flush();
+      return;
+    }
+    if (body.error) this.received({ type: "error", rid, error: body.error });
+    this.finish(body.close?.code ?? 1006);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.connectionId === undefined || this.closeCode !== undefined) return;
+    this.flushing = true;
+    try {
+      while (this.outbox.length > 0 && this.closeCode === undefined) {
+        const lines = this.outbox.splice(0);
+        const res = await fetch(this.url("send", { batch: ++this.batch }), {
+          method: "POST",
+          headers: this.headers({ "content-type": "application/x-ndjson" }),
+          body: lines.join("\n"),
+        });
+        const body = (await res.json()) as { close?: CloseNotice };
+        if (body.close) this.finish(body.close.code);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async pollLoop(): Promise<void> {
+    while (this.closeCode === undefined && !this.stopped) {
+      if (this.pausing) await this.pausing;
+      let body: { last: number; frames: ServerFrame[]; close?: CloseNotice; error?: ErrorBody };
+      try {
+        const res = await fetch(this.url("poll", { ack: this.ack }), { headers: this.headers(), signal: this.polling.signal });
+        body = (await res.json()) as typeof body;
+      } catch {
+        if (this.stopped) return;
+        await sleep(50);
+        continue;
+      }
+      if (this.stopped) return;
+      this.polls.push({
+        ack: this.ack,
+        last: body.last,
+        frames: body.frames?.length ?? 0,
+        ...(body.close ? { close: body.close } : {}),
+      });
+      const frames = body.frames ?? [];
+      const first = body.last - frames.length + 1;
+      for (const [i, frame] of frames.entries()) if (first + i > this.ack) this.received(frame);
+      if (typeof body.last === "number") this.ack = Math.max(this.ack, body.last);
+      if (body.close) {
+        this.finish(body.close.code);
+        return;
+      }
+    }
+  }
+
+  private finish(code: number): void {
+    this.polling.abort();
+    this.ended(code);
+  }
+}
+
+/** Opens a client of `transport` without saying hello (long polling: nothing happens until `hello`). */
+export function openVia(transport: TransportName, server: ParleyServer): Promise<ProtocolClient> {
+  return transport === "ws" ? RawClient.open(server) : LongPollClient.open(server);
+}
+
+/** A client of `transport` that completed `hello` with the token. */
+export function connectVia(transport: TransportName, server: ParleyServer, token: string): Promise<ProtocolClient> {
+  return transport === "ws" ? RawClient.connect(server, token) : LongPollClient.connect(server, token);
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -121,4 +121,41 @@ describe("process lifecycle", () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("graceful shutdown keeps every message acknowledged over HTTP too; the rest fail cleanly (503 or a dropped connection)", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "parley-restart-"));
+    try {
+      const options = { host: "127.0.0.1", port: 0, dataDir, logLevel: "silent" as const };
+      const first = await startParley(options, {});
+      const [a, b] = await Promise.all([register(first), register(first)]);
+      const conv = await http(first, "POST", "/v1/conversations/direct", { userId: b.user.id }, a.accessToken);
+      const path = `/v1/conversations/${conv.body.id}/messages`;
+      // Shut down as soon as the first send is acknowledged, with the others in flight.
+      let closing: Promise<void> | undefined;
+      const sends = Array.from({ length: 60 }, (_, i) =>
+        http(first, "POST", path, { clientId: `h-${i}`, body: `m${i}` }, a.accessToken).then(
+          (r) => {
+            if (r.status === 200) closing ??= first.close();
+            return r;
+          },
+          () => undefined,
+        ),
+      );
+      const answers = await Promise.all(sends);
+      await (closing ?? first.close());
+      const acked = answers.filter((r) => r?.status === 200).map((r) => r!.body.clientId as string);
+      assert.ok(acked.length > 0 && acked.length < 60, `${acked.length} of 60 acknowledged before the shutdown`);
+      for (const r of answers) assert.ok(r === undefined || r.status === 200 || r.status === 503, `status ${r?.status}`);
+      const second = await startParley(options, {});
+      try {
+        const history = await http(second, "GET", `${path}?limit=200`, undefined, b.accessToken);
+        const stored = new Set(history.body.messages.map((m: { clientId: string }) => m.clientId));
+        for (const id of acked) assert.ok(stored.has(id), `acknowledged ${id} was lost`);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,7 +1,10 @@
-// The node's local connections by user, session and watched presence, subscribed to the bus topics that feed them.
+// The node's local client sessions (every transport) by user, device session and watched presence, subscribed to the
+// bus topics that feed them.
 
 import { type Broker, type BusMessage, topics } from "../ports/broker.js";
-import type { Connection } from "./connection.js";
+import type { ClientSession } from "./session.js";
+
+type Connection = ClientSession;
 
 export class ConnectionRegistry {
   private readonly byUser = new Map<string, Set<Connection>>();
@@ -11,6 +14,8 @@ export class ConnectionRegistry {
   constructor(
     private readonly broker: Broker,
     private readonly onSystem: (message: BusMessage) => void,
+    /** Told of every frame handed to a session (metrics: frames out, send→deliver latency). */
+    private readonly onDelivered?: (session: Connection, message: Extract<BusMessage, { type: "frame" }>) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -68,7 +73,11 @@ export class ConnectionRegistry {
 
   private deliver(targets: Set<Connection> | undefined, message: BusMessage): void {
     if (!targets || message.type !== "frame") return;
-    for (const c of targets) if (c.id !== message.exceptConnection) c.send(message.frame);
+    for (const c of targets) {
+      if (c.id === message.exceptConnection) continue;
+      c.send(message.frame);
+      this.onDelivered?.(c, message);
+    }
   }
 }
 

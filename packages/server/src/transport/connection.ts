@@ -1,13 +1,14 @@
-// One authenticated WebSocket: bounded sending (slow consumers are cut off) and the presence it watches.
+// One authenticated WebSocket: the ClientSession of the WebSocket transport, with bounded sending (slow consumers are cut off).
 
 import { CLOSE_CODES, type CloseReason } from "@parley/protocol";
 import type { WebSocket } from "ws";
-import type { ConnectionHooks } from "../api/handlers.js";
+import type { ClientSession } from "./session.js";
 
 /** After a close frame, a peer that does not finish the closing handshake within this time is dropped. */
 const CLOSE_GRACE_MS = 2000;
 
-export class Connection implements ConnectionHooks {
+export class Connection implements ClientSession {
+  readonly transport = "ws";
   /** Cleared by each heartbeat round, set again by any pong or frame from the client. */
   alive = true;
   closed = false;
@@ -21,8 +22,8 @@ export class Connection implements ConnectionHooks {
     readonly socket: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly registry: {
-      watch(c: Connection, ids: readonly string[]): void;
-      unwatch(c: Connection, ids: readonly string[]): void;
+      watch(c: ClientSession, ids: readonly string[]): void;
+      unwatch(c: ClientSession, ids: readonly string[]): void;
     },
   ) {}
 

@@ -1,5 +1,7 @@
 // The HTTP JSON API: one route per protocol operation that has an HTTP binding, plus health and readiness.
 
+import { timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { ERRORS, isErrorCode, OP_NAMES, type OpName, operations, schemas } from "@parley/protocol";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
@@ -14,8 +16,11 @@ import { type PublicOp, publicHandlers, type RequestContext, userHandlers } from
 import { validateArgs } from "../api/validation.js";
 import type { Config } from "../config.js";
 import { AppError, toErrorBody } from "../domain/app-error.js";
+import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
+import { preciseNow } from "../observability/metrics.js";
 import type { Services } from "../services/index.js";
+import { addressKey, clientAddress, registerEdgeSecurity } from "./security.js";
 
 type AnyUserHandler = (ctx: RequestContext, args: unknown) => Promise<unknown>;
 type AnyPublicHandler = (args: unknown) => Promise<unknown>;
@@ -30,6 +35,36 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
     bodyLimit: config.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    genReqId: () => newId(),
+    // A malformed URL (bad percent-encoding, a path parameter longer than any id) matches no route: answer like any
+    // unknown route, with an ErrorBody.
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split("?")[0] ?? "";
+      if (error.code === "FST_ERR_BAD_URL" || error.code === "FST_ERR_MAX_PARAM_LENGTH") {
+        return sendError(reply, new AppError("not_found", `No route ${request.method} ${path.slice(0, 200)}`));
+      }
+      request.log.error({ err: error }, "request failed");
+      return sendError(reply, error);
+    },
+    ...(config.tlsCert && config.tlsKey
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      : {}),
+  }) as unknown as FastifyInstance;
+  const { metrics, limits } = services;
+  registerEdgeSecurity(app, config);
+  // One line per answered request: route pattern (never the query or body), status and time, with the request id.
+  app.addHook("onResponse", (request, reply, done) => {
+    const route = request.routeOptions.url;
+    const op = (request.routeOptions.config as { op?: OpName }).op;
+    if (op) metrics.request("http", op, errorCodes.get(request) ?? "ok", reply.elapsedTime / 1000);
+    // Long-poll sends and polls are the frames of a live connection, which are not logged one by one either.
+    const quiet =
+      route === "/healthz" || route === "/readyz" || route === "/metrics" || route === "/v1/lp/poll" || route === "/v1/lp/send";
+    request.log[quiet ? "debug" : "info"](
+      { method: request.method, route: route ?? null, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      "http request",
+    );
+    done();
   });
   const users = userHandlers(services) as unknown as Record<string, AnyUserHandler>;
   const publics = publicHandlers(services) as unknown as Record<string, AnyPublicHandler>;
@@ -47,7 +82,10 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
   });
 
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error instanceof AppError) return sendError(reply, error);
+    if (error instanceof AppError) {
+      if (error.code === "rate_limited") request.log.info({ limit: error.details?.["limit"] }, "rate limited");
+      return sendError(reply, error);
+    }
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE")
       return sendError(reply, new AppError("too_large", "The request body is too large"));
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
@@ -68,6 +106,18 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
     const result = await health.ready();
     return reply.code(result.ok ? 200 : 503).send({ status: result.ok ? "ready" : "not ready", checks: result.checks });
   });
+  if (config.metricsEnabled) {
+    const expected = config.metricsToken ? Buffer.from(config.metricsToken) : undefined;
+    app.get("/metrics", async (request, reply) => {
+      if (expected) {
+        const given = Buffer.from(bearer(request) ?? "");
+        if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+          return sendError(reply, new AppError("unauthorized", "The metrics token is required"));
+        }
+      }
+      return reply.header("content-type", metrics.contentType).send(await metrics.render());
+    });
+  }
 
   for (const op of OP_NAMES) {
     const spec = operations[op];
@@ -75,14 +125,19 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
     app.route({
       method: spec.http.method,
       url: spec.http.path,
+      config: { op },
       handler: async (request, reply) => {
-        const args = collectArgs(op, request);
+        const receivedAt = preciseNow() - reply.elapsedTime;
         if (spec.auth === "public") {
-          const result = await publics[op as PublicOp]!(validateArgs(op, args));
+          await limits.auth(op, addressKey(clientAddress(request.raw, config.trustProxy)));
+          const result = await publics[op as PublicOp]!(validateArgs(op, collectArgs(op, request)));
           return reply.code(op === "auth.register" ? 201 : 200).send(result);
         }
         const principal = await services.auth.authenticate(bearer(request));
-        const ctx: RequestContext = { userId: principal.userId, sessionId: principal.sessionId, transport: "http" };
+        const limited = limits.request(principal.userId, op);
+        if (limited) await limited;
+        const args = collectArgs(op, request);
+        const ctx: RequestContext = { userId: principal.userId, sessionId: principal.sessionId, transport: "http", receivedAt };
         return reply.send(await users[op]!(ctx, validateArgs(op, args)));
       },
     });
@@ -108,8 +163,12 @@ function bearer(request: FastifyRequest): string | undefined {
   return header.slice("Bearer ".length).trim();
 }
 
+/** The error code each failed request was answered with, for the request metrics. */
+const errorCodes = new WeakMap<FastifyRequest, string>();
+
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
   const body = toErrorBody(error);
+  errorCodes.set(reply.request, body.code);
   const status = isErrorCode(body.code) ? ERRORS[body.code].status : 500;
   if (body.retryAfterMs !== undefined) reply.header("retry-after", Math.ceil(body.retryAfterMs / 1000));
   if (body.code === "unauthorized" || body.code === "token_expired") reply.header("www-authenticate", 'Bearer realm="parley"');

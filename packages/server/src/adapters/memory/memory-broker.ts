@@ -20,6 +20,9 @@ export class MemoryBroker implements Broker {
     this.handlers.delete(topic);
   }
 
+  /** An in-process bus never loses its subscriptions. */
+  onReconnect(): void {}
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

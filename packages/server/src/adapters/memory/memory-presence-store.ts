@@ -24,7 +24,16 @@ export class MemoryPresenceStore implements PresenceStore {
     return true;
   }
 
-  async heartbeat(): Promise<void> {}
+  /** Devices live as long as this process: nothing expires, nothing is lost. */
+  async heartbeat(): Promise<string[]> {
+    return [];
+  }
+
+  async expired(): Promise<string[]> {
+    return [];
+  }
+
+  async ping(): Promise<void> {}
 
   async online(userIds: readonly string[]): Promise<Set<string>> {
     const out = new Set<string>();

@@ -1,0 +1,180 @@
+// Redis pub/sub bus for cluster mode: topics are channels under the deployment prefix, one publisher and one
+// subscriber connection per node, local handlers served in-process, subscriptions restored after a reconnect.
+
+import { randomBytes } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Broker, BusHandler, BusMessage } from "../../ports/broker.js";
+import { BackendUnavailableError, isBackendUnavailable } from "../../ports/errors.js";
+import { closeRedis, keyspace, openRedis, type RedisConnectOptions } from "./redis-connection.js";
+
+/** SUBSCRIBE arguments per command when restoring subscriptions (a node may hold tens of thousands of topics). */
+const RESUBSCRIBE_CHUNK = 1000;
+const ORIGIN_LENGTH = 8;
+
+/**
+ * Wire format, one string per message: a type letter, the publishing broker's 8-character origin tag, then the body.
+ * `F<origin><exceptConnection>\n<frame>` · `M<origin><conversationId>` · `S<origin><sessionId>`.
+ * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
+ */
+export function encodeBusMessage(message: BusMessage, origin: string): string {
+  switch (message.type) {
+    case "frame":
+      return `F${origin}${message.exceptConnection ?? ""}\n${message.frame}`;
+    case "members-changed":
+      return `M${origin}${message.conversationId}`;
+    case "session-revoked":
+      return `S${origin}${message.sessionId}`;
+  }
+}
+
+/** The message and its origin tag, or undefined for a payload this version does not understand. */
+export function decodeBusMessage(payload: string): { origin: string; message: BusMessage } | undefined {
+  const origin = payload.slice(1, 1 + ORIGIN_LENGTH);
+  const body = payload.slice(1 + ORIGIN_LENGTH);
+  switch (payload[0]) {
+    case "F": {
+      const nl = body.indexOf("\n");
+      if (nl < 0) return undefined;
+      const frame = body.slice(nl + 1);
+      return {
+        origin,
+        message: nl === 0 ? { type: "frame", frame } : { type: "frame", frame, exceptConnection: body.slice(0, nl) },
+      };
+    }
+    case "M":
+      return { origin, message: { type: "members-changed", conversationId: body } };
+    case "S":
+      return { origin, message: { type: "session-revoked", sessionId: body } };
+    default:
+      return undefined;
+  }
+}
+
+export class RedisBroker implements Broker {
+  private readonly handlers = new Map<string, BusHandler>();
+  private readonly reconnectListeners: (() => void)[] = [];
+  /** Tags this broker's publishes so that their echo from Redis is skipped (local handlers already ran). */
+  private readonly origin = randomBytes(6).toString("base64url");
+  private readonly channelPrefix: string;
+  private closed = false;
+
+  private constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    prefix: string,
+  ) {
+    this.channelPrefix = `${keyspace(prefix)}bus:`;
+    sub.on("message", (channel: string, payload: string) => this.received(channel, payload));
+    // Attached after the first `ready`, so every call here follows a lost connection.
+    sub.on("ready", () => void this.resubscribe());
+  }
+
+  static async connect(url: string, options: RedisConnectOptions): Promise<RedisBroker> {
+    const [pub, sub] = await Promise.allSettled([
+      openRedis(url, "bus publisher", options),
+      // Subscriptions are restored by `resubscribe`, which also tells the node that it missed messages.
+      openRedis(url, "bus subscriber", options, { autoResubscribe: false }),
+    ]);
+    if (pub.status === "fulfilled" && sub.status === "fulfilled") return new RedisBroker(pub.value, sub.value, options.prefix);
+    for (const r of [pub, sub]) if (r.status === "fulfilled") await closeRedis(r.value);
+    throw pub.status === "rejected" ? pub.reason : (sub as PromiseRejectedResult).reason;
+  }
+
+  async publish(topics: readonly string[], message: BusMessage): Promise<void> {
+    // Local subscribers are served in-process, in publish order, without a round trip through Redis.
+    for (const topic of topics) {
+      const handler = this.handlers.get(topic);
+      if (handler) safely(handler, message);
+    }
+    if (this.closed || topics.length === 0) return;
+    const payload = encodeBusMessage(message, this.origin);
+    try {
+      if (topics.length === 1) {
+        await this.pub.publish(this.channelPrefix + topics[0], payload);
+        return;
+      }
+      const results = await this.pub.pipeline(topics.map((t) => ["publish", this.channelPrefix + t, payload])).exec();
+      const failed = results?.find(([error]) => error);
+      if (failed) throw failed[0];
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async subscribe(topic: string, handler: BusHandler): Promise<void> {
+    if (this.handlers.has(topic)) return;
+    this.handlers.set(topic, handler);
+    // While disconnected the handler is kept and the channel is subscribed again on reconnect.
+    if (this.sub.status !== "ready") return;
+    try {
+      await this.sub.subscribe(this.channelPrefix + topic);
+    } catch (error) {
+      // A broken connection reconnects and resubscribes every kept handler; anything else is refused.
+      if (isBackendUnavailable(error)) return;
+      if (this.handlers.get(topic) === handler) this.handlers.delete(topic);
+      throw error;
+    }
+  }
+
+  async unsubscribe(topic: string): Promise<void> {
+    if (!this.handlers.delete(topic) || this.sub.status !== "ready") return;
+    // A failure leaves a stale channel at worst: its messages find no handler and are dropped.
+    await this.sub.unsubscribe(this.channelPrefix + topic).catch(() => {});
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnectListeners.push(listener);
+  }
+
+  async ping(): Promise<void> {
+    if (this.sub.status !== "ready") throw new BackendUnavailableError("bus", `subscriber connection is ${this.sub.status}`);
+    try {
+      await this.pub.ping();
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.handlers.clear();
+    await Promise.all([closeRedis(this.pub), closeRedis(this.sub)]);
+  }
+
+  private received(channel: string, payload: string): void {
+    if (!channel.startsWith(this.channelPrefix)) return;
+    const handler = this.handlers.get(channel.slice(this.channelPrefix.length));
+    if (!handler) return;
+    const decoded = decodeBusMessage(payload);
+    if (!decoded || decoded.origin === this.origin) return;
+    safely(handler, decoded.message);
+  }
+
+  private async resubscribe(): Promise<void> {
+    if (this.closed) return;
+    const channels = [...this.handlers.keys()].map((t) => this.channelPrefix + t);
+    try {
+      for (let i = 0; i < channels.length; i += RESUBSCRIBE_CHUNK) {
+        await this.sub.subscribe(...channels.slice(i, i + RESUBSCRIBE_CHUNK));
+      }
+    } catch {
+      // Dropped again: the next `ready` starts over.
+      return;
+    }
+    for (const listener of this.reconnectListeners) safely(listener, undefined);
+  }
+}
+
+/** Connection failures become BackendUnavailableError; anything else stays what it is. */
+function unavailable(error: unknown): unknown {
+  return isBackendUnavailable(error) ? new BackendUnavailableError("bus", (error as Error).message, { cause: error }) : error;
+}
+
+function safely<T>(fn: (arg: T) => void, arg: T): void {
+  try {
+    fn(arg);
+  } catch {
+    // A failing handler must not stop delivery to the others or kill the subscriber connection.
+  }
+}

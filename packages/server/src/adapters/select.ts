@@ -1,0 +1,114 @@
+// Picks the adapters from the configuration: embedded (SQLite, in-process bus and presence) unless PostgreSQL and
+// Redis URLs are given; refuses combinations that would split a deployment's data or tokens.
+
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { type Config, ConfigError } from "../config.js";
+import type { Logger } from "../logger.js";
+import type { Broker } from "../ports/broker.js";
+import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
+import type { PresenceStore } from "../ports/presence-store.js";
+import type { RateLimiter } from "../ports/rate-limiter.js";
+import type { Store } from "../ports/store.js";
+import { MemoryBroker } from "./memory/memory-broker.js";
+import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
+import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
+import { PostgresStore } from "./postgres/postgres-store.js";
+import { RedisBroker } from "./redis/redis-broker.js";
+import { redactUrl } from "./redis/redis-connection.js";
+import { RedisPresenceStore } from "./redis/redis-presence-store.js";
+import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
+import { SqliteStore } from "./sqlite/sqlite-store.js";
+
+export interface SelectedAdapters {
+  store: Store;
+  broker: Broker;
+  presence: PresenceStore;
+  /** Limits that must agree across nodes (sign-in, registration, lockouts). */
+  rateLimiter: RateLimiter;
+  /** "embedded": one node, nothing shared; "cluster": shared store and bus, any number of nodes. */
+  mode: "embedded" | "cluster";
+  nodeId: string;
+}
+
+/**
+ * Throws ConfigError for deployments that cannot work:
+ * - Redis without PostgreSQL: several nodes would each keep their own SQLite file, and a user's messages would live on
+ *   whichever node took the request. Cluster mode needs one shared store.
+ * - Redis without PARLEY_JWT_SECRET: each node would generate its own signing secret into its data directory, and a
+ *   client reconnecting through the load balancer would be refused by every other node.
+ * PostgreSQL without Redis is allowed: one node on a shared database (no second node would receive live events).
+ */
+export function validateDeployment(config: Config): void {
+  if (config.redisUrl === undefined) return;
+  if (config.databaseUrl === undefined) {
+    throw new ConfigError(
+      "PARLEY_REDIS_URL",
+      "cluster mode needs a shared store: set PARLEY_DATABASE_URL as well (nodes on private SQLite files would split the data)",
+    );
+  }
+  if (config.jwtSecret === undefined) {
+    throw new ConfigError(
+      "PARLEY_JWT_SECRET",
+      "cluster mode needs the same token secret on every node: set PARLEY_JWT_SECRET (≥ 32 characters) on all of them",
+    );
+  }
+}
+
+/** `<hostname>-<random>`, short and safe in Redis keys. */
+export function randomNodeId(): string {
+  const host = hostname()
+    .replace(/[^A-Za-z0-9_.-]/g, "")
+    .slice(0, 40);
+  return `${host || "node"}-${randomBytes(4).toString("hex")}`;
+}
+
+/** Opens the adapters; on failure closes whatever was already opened. */
+export async function selectAdapters(config: Config, options: { dataDir: string; log: Logger }): Promise<SelectedAdapters> {
+  validateDeployment(config);
+  const { log } = options;
+  const nodeId = config.nodeId ?? randomNodeId();
+  const opened: { close(): Promise<void> }[] = [];
+  const open = async <T extends { close(): Promise<void> }>(adapter: Promise<T> | T): Promise<T> => {
+    const a = await adapter;
+    opened.push(a);
+    return a;
+  };
+  try {
+    const store: Store =
+      config.databaseUrl === undefined
+        ? await open(SqliteStore.open(join(options.dataDir, "parley.db"), { synchronous: config.sqliteSynchronous }))
+        : await open(
+            PostgresStore.connect(config.databaseUrl, {
+              poolSize: config.databasePoolSize,
+              ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
+              onError: (err) => log.warn({ err }, "postgres connection lost"),
+            }).catch((error: unknown) => {
+              if (!isBackendUnavailable(error)) throw error;
+              const url = redactUrl(config.databaseUrl!);
+              throw new BackendUnavailableError("store", `cannot reach PostgreSQL at ${url}: ${(error as Error).message}`, {
+                cause: error,
+              });
+            }),
+          );
+    if (config.redisUrl === undefined) {
+      return {
+        store,
+        broker: new MemoryBroker(),
+        presence: new MemoryPresenceStore(),
+        rateLimiter: new MemoryRateLimiter(),
+        mode: "embedded",
+        nodeId,
+      };
+    }
+    const redis = { prefix: config.clusterPrefix, log };
+    const broker = await open(RedisBroker.connect(config.redisUrl, redis));
+    const presence = await open(RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }));
+    const rateLimiter = await open(RedisRateLimiter.connect(config.redisUrl, redis));
+    return { store, broker, presence, rateLimiter, mode: "cluster", nodeId };
+  } catch (error) {
+    for (const a of opened.reverse()) await a.close().catch(() => {});
+    throw error;
+  }
+}

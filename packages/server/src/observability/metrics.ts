@@ -1,0 +1,213 @@
+// Prometheus metrics: one registry per server (injected, so several servers can share a process) plus process metrics.
+
+import { performance } from "node:perf_hooks";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Request and delivery latencies, seconds: fine at the low end where a healthy node lives. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Store and bus calls, seconds: an embedded store answers in microseconds. */
+const BACKEND_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+const SYNC_SIZE_BUCKETS = [0, 1, 10, 50, 100, 250, 500, 1000, 2500, 5000];
+
+export type TransportLabel = "ws" | "http" | "longpoll";
+
+/** Wall-clock milliseconds with sub-millisecond precision; comparable between nodes as far as their clocks agree. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Process-wide metrics (event loop lag, GC, memory, CPU) are facts about the process: collected once per process. */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+interface OpChildren {
+  ok: { inc(): void };
+  seconds: { observe(value: number): void };
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly contentType = this.registry.contentType;
+
+  readonly connections = new Gauge({
+    name: "parley_connections_open",
+    help: "Open client connections on this node, by transport.",
+    labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+  readonly framesIn = new Counter({
+    name: "parley_frames_received_total",
+    help: "Frames received from clients, by transport (including those refused).",
+    labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+  readonly framesOut = new Counter({
+    name: "parley_frames_sent_total",
+    help: "Frames written to client connections (results, errors, events), by transport.",
+    labelNames: ["transport"] as const,
+    registers: [this.registry],
+  });
+  readonly disconnects = new Counter({
+    name: "parley_disconnects_total",
+    help: "Closed WebSocket connections by close code (1001 shutdown, 4000 slow consumer, 4001 heartbeat, …).",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly requests = new Counter({
+    name: "parley_requests_total",
+    help: "Requests by transport, operation and result (`ok` or the error code).",
+    labelNames: ["transport", "op", "result"] as const,
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: "parley_request_duration_seconds",
+    help: "Time from receiving a request to writing its answer, by transport and operation.",
+    labelNames: ["transport", "op"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly messagesStored = new Counter({
+    name: "parley_messages_stored_total",
+    help: "Text messages committed to the store (idempotent repeats not counted).",
+    registers: [this.registry],
+  });
+  readonly sendAckSeconds = new Histogram({
+    name: "parley_send_ack_seconds",
+    help: "messages.send: from receiving the request to writing the ack (includes the durable commit).",
+    labelNames: ["transport"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly sendDeliverSeconds = new Histogram({
+    name: "parley_send_deliver_seconds",
+    help: "From receiving a send to writing its message event to each recipient connection (one sample per connection).",
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly syncMessages = new Histogram({
+    name: "parley_sync_messages",
+    help: "Messages returned by one sync answer.",
+    buckets: SYNC_SIZE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly syncConversations = new Histogram({
+    name: "parley_sync_conversations",
+    help: "Conversations returned by one sync answer.",
+    buckets: SYNC_SIZE_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly pushSent = new Counter({
+    name: "parley_push_sent_total",
+    help: "Push notifications handed to a push provider.",
+    registers: [this.registry],
+  });
+  readonly pushFailed = new Counter({
+    name: "parley_push_failed_total",
+    help: "Push notifications a provider refused or that failed to send.",
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: "parley_rate_limited_total",
+    help: "Requests and connections refused by a rate limit or a login lockout, by limit name.",
+    labelNames: ["limit"] as const,
+    registers: [this.registry],
+  });
+  readonly storeSeconds = new Histogram({
+    name: "parley_store_duration_seconds",
+    help: "Store calls by method (failed calls included).",
+    labelNames: ["method"] as const,
+    buckets: BACKEND_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly busSeconds = new Histogram({
+    name: "parley_bus_duration_seconds",
+    help: "Bus calls by method (publish, subscribe, unsubscribe).",
+    labelNames: ["method"] as const,
+    buckets: BACKEND_BUCKETS,
+    registers: [this.registry],
+  });
+
+  /** Children bound once per (transport, op): the per-request cost is then two increments, no label hashing. */
+  private readonly opChildren = new Map<string, OpChildren>();
+  private readonly frameChildren = new Map<string, { in: { inc(): void }; out: { inc(): void } }>();
+
+  constructor(private readonly includeProcessMetrics = true) {}
+
+  /** Counts a frame received from a client. */
+  frameIn(transport: TransportLabel): void {
+    this.frames(transport).in.inc();
+  }
+
+  /** Counts a frame handed to a client connection. */
+  frameOut(transport: TransportLabel): void {
+    this.frames(transport).out.inc();
+  }
+
+  private frames(transport: TransportLabel) {
+    let children = this.frameChildren.get(transport);
+    if (!children) {
+      children = { in: this.framesIn.labels(transport), out: this.framesOut.labels(transport) };
+      this.frameChildren.set(transport, children);
+    }
+    return children;
+  }
+
+  /** Counts one answered request (`result`: "ok" or the error code) and the seconds it took. */
+  request(transport: TransportLabel, op: string, result: string, seconds: number): void {
+    const key = `${transport} ${op}`;
+    let children = this.opChildren.get(key);
+    if (!children) {
+      children = {
+        ok: this.requests.labels(transport, op, "ok"),
+        seconds: this.requestSeconds.labels(transport, op),
+      };
+      this.opChildren.set(key, children);
+    }
+    children.seconds.observe(seconds);
+    if (result === "ok") children.ok.inc();
+    else this.requests.labels(transport, op, result).inc();
+    if (op === "messages.send" && result === "ok") this.sendAckSeconds.labels(transport).observe(seconds);
+  }
+
+  /** The text exposition of this server's metrics and the process metrics. */
+  async render(): Promise<string> {
+    const own = await this.registry.metrics();
+    return this.includeProcessMetrics ? `${await processMetrics().metrics()}\n${own}` : own;
+  }
+}
+
+/**
+ * Wraps an adapter so every asynchronous method call is timed into `histogram` under the method's name. Methods are
+ * called on the adapter itself (not the proxy), so private fields keep working.
+ */
+export function instrument<T extends object>(target: T, histogram: Histogram<"method">, skip: readonly string[] = []): T {
+  const cache = new Map<PropertyKey, unknown>();
+  return new Proxy(target, {
+    get(obj, prop) {
+      const value = Reflect.get(obj, prop, obj);
+      if (typeof value !== "function" || typeof prop !== "string" || skip.includes(prop)) {
+        return typeof value === "function" ? value.bind(obj) : value;
+      }
+      let wrapped = cache.get(prop);
+      if (!wrapped) {
+        const child = histogram.labels(prop);
+        wrapped = (...args: unknown[]) => {
+          const start = performance.now();
+          const done = () => child.observe((performance.now() - start) / 1000);
+          const result = (value as (...a: unknown[]) => unknown).apply(obj, args);
+          if (result instanceof Promise) return result.finally(done);
+          done();
+          return result;
+        };
+        cache.set(prop, wrapped);
+      }
+      return wrapped;
+    },
+  });
+}

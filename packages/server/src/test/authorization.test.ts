@@ -1,0 +1,385 @@
+// Authorization matrix: every operation of the protocol registry, on every transport that carries it, asked by people
+// who must not get the data (an outsider, a removed member, expired/revoked/forged tokens): refused, nothing leaks.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type AuthResult, ERRORS, isErrorCode, OP_NAMES, type OpName, operations } from "@parley/protocol";
+import { SignJWT } from "jose";
+import {
+  connectVia,
+  http,
+  LongPollClient,
+  login,
+  type ProtocolClient,
+  ProtocolError,
+  RawClient,
+  register,
+  startTestServer,
+  type TestServer,
+  TRANSPORTS,
+  type TransportName,
+} from "./harness.js";
+
+/** Everything the matrix needs to aim requests at protected data. */
+interface Fixture {
+  owner: AuthResult;
+  member: AuthResult;
+  removed: AuthResult;
+  outsider: AuthResult;
+  lateMember: AuthResult;
+  bystander: AuthResult;
+  group: string;
+  direct: string;
+  groupLastSeq: number;
+}
+
+type Scope =
+  /** Aimed at the group: outsiders and removed members must be refused (`not_found`, `not_member`, `forbidden`). */
+  | "conversation"
+  /** Aimed at the group, readable by a removed member up to their removal (history, summary). */
+  | "conversation-read"
+  /** Acts on the caller's own data (profile, contacts, list, sync, presence): allowed, but must reveal nothing. */
+  | "own"
+  /** No caller identity: the handshake and sign-in operations, checked separately. */
+  | "public";
+
+interface Case {
+  scope: Scope;
+  args: (fx: Fixture) => Record<string, unknown>;
+}
+
+let clientIds = 0;
+/**
+ * One case per operation. The type makes a new operation without a case a compile error, and the first test fails at
+ * run time too: new operations are covered by construction.
+ */
+const CASES: Record<OpName, Case> = {
+  hello: { scope: "public", args: () => ({ versions: [1] }) },
+  ping: { scope: "own", args: () => ({}) },
+  "auth.register": { scope: "public", args: () => ({}) },
+  "auth.login": { scope: "public", args: () => ({}) },
+  "auth.refresh": { scope: "public", args: () => ({}) },
+  "auth.logout": { scope: "public", args: () => ({}) },
+  "me.get": { scope: "own", args: () => ({}) },
+  "me.update": { scope: "own", args: () => ({ displayName: "Curious" }) },
+  "users.get": { scope: "own", args: (fx) => ({ username: fx.owner.user.username }) },
+  "users.getMany": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
+  "contacts.list": { scope: "own", args: () => ({}) },
+  "contacts.add": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
+  "contacts.remove": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
+  "conversations.list": { scope: "own", args: () => ({}) },
+  "conversations.get": { scope: "conversation-read", args: (fx) => ({ conversationId: fx.group }) },
+  "conversations.openDirect": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
+  "conversations.createGroup": { scope: "own", args: () => ({ title: "My own group", memberIds: [] }) },
+  "conversations.rename": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, title: "Hijacked" }) },
+  "conversations.leave": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
+  "members.add": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),
+  },
+  "members.remove": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.setRole": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, role: "admin" }),
+  },
+  "messages.send": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, clientId: `authz-${++clientIds}`, body: "injected" }),
+  },
+  "messages.history": { scope: "conversation-read", args: (fx) => ({ conversationId: fx.group }) },
+  sync: { scope: "own", args: (fx) => ({ cursors: { [fx.group]: 0, [fx.direct]: 0 } }) },
+  "receipts.mark": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, delivered: 1, read: 1 }) },
+  typing: { scope: "conversation", args: (fx) => ({ conversationId: fx.group, typing: true }) },
+  "presence.query": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
+  "presence.subscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
+  "presence.unsubscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id] }) },
+};
+
+const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);
+const SECRET_BEFORE = `before-removal-${randomBytes(6).toString("hex")}`;
+const SECRET_AFTER = `after-removal-${randomBytes(6).toString("hex")}`;
+const SECRET_DIRECT = `direct-${randomBytes(6).toString("hex")}`;
+const TITLE = `Title-${randomBytes(6).toString("hex")}`;
+const RENAMED = `Renamed-${randomBytes(6).toString("hex")}`;
+
+type Answer = { ok: true; result: unknown } | { ok: false; code: string; status?: number; body: unknown };
+
+/** Calls `op` over HTTP the way a client would: path parameters from args, the rest as query or JSON body. */
+async function overHttp(
+  server: TestServer,
+  op: OpName,
+  args: Record<string, unknown>,
+  token: string | undefined,
+): Promise<Answer> {
+  const route = operations[op].http!;
+  const rest = { ...args };
+  const path = route.path.replace(/:(\w+)/g, (_, name: string) => {
+    const value = String(rest[name]);
+    delete rest[name];
+    return encodeURIComponent(value);
+  });
+  const withQuery =
+    route.method === "GET" || route.method === "DELETE"
+      ? `${path}${Object.keys(rest).length ? `?${new URLSearchParams(rest as Record<string, string>)}` : ""}`
+      : path;
+  const body = route.method === "GET" || route.method === "DELETE" ? undefined : rest;
+  const res = await http(server, route.method, withQuery, body, token);
+  if (res.status < 300) return { ok: true, result: res.body };
+  assert.ok(isErrorCode(res.body?.error?.code), `${op}: HTTP ${res.status} without a documented error code`);
+  assert.equal(res.status, ERRORS[res.body.error.code as keyof typeof ERRORS].status, `${op}: status matches the code`);
+  assert.deepEqual(Object.keys(res.body), ["error"], `${op}: an error answer carries nothing but the error`);
+  return { ok: false, code: res.body.error.code, status: res.status, body: res.body };
+}
+
+/** Over a live transport (WebSocket or long polling): both carry the operations listed for "ws". */
+async function overLive(client: ProtocolClient, op: OpName, args: Record<string, unknown>): Promise<Answer> {
+  try {
+    return { ok: true, result: await client.requestRaw(op, args) };
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    assert.ok(isErrorCode(error.error.code), `${op}: undocumented error code ${error.error.code}`);
+    return { ok: false, code: error.error.code, body: error.error };
+  }
+}
+
+function assertNoLeak(what: string, answer: unknown, forbidden: readonly string[]): void {
+  const text = JSON.stringify(answer);
+  for (const secret of forbidden) assert.ok(!text.includes(secret), `${what} leaked ${secret}: ${text.slice(0, 400)}`);
+}
+
+describe("authorization matrix", () => {
+  let server: TestServer;
+  let fx: Fixture;
+  /** Live sessions per person and transport, opened before the removal so they would receive any leaked event. */
+  let sockets: Record<"outsider" | "removed", Record<TransportName, ProtocolClient>> & { owner: ProtocolClient };
+  /** What an outsider must never see, and what a removed member must not see from after the removal. */
+  let outsiderSecrets: string[];
+  let removedSecrets: string[];
+  let expiredToken: string;
+  let revoked: AuthResult;
+  let forgedTokens: Record<string, string>;
+
+  before(async () => {
+    server = await startTestServer();
+    const [owner, member, removed, outsider, lateMember, bystander] = (await Promise.all(
+      Array.from({ length: 6 }, () => register(server)),
+    )) as [AuthResult, AuthResult, AuthResult, AuthResult, AuthResult, AuthResult];
+    const o = await RawClient.connect(server, owner.accessToken);
+    const live = async (who: AuthResult) =>
+      Object.fromEntries(
+        await Promise.all(TRANSPORTS.map(async (t) => [t, await connectVia(t, server, who.accessToken)] as const)),
+      ) as Record<TransportName, ProtocolClient>;
+    const [removedLive, outsiderLive] = await Promise.all([live(removed), live(outsider)]);
+    const group = await o.request("conversations.createGroup", { title: TITLE, memberIds: [member.user.id, removed.user.id] });
+    await o.request("messages.send", { conversationId: group.id, clientId: "before", body: SECRET_BEFORE });
+    await o.request("members.remove", { conversationId: group.id, userId: removed.user.id });
+    await o.request("messages.send", { conversationId: group.id, clientId: "after", body: SECRET_AFTER });
+    await o.request("members.add", { conversationId: group.id, userIds: [lateMember.user.id] });
+    await o.request("conversations.rename", { conversationId: group.id, title: RENAMED });
+    await o.request("receipts.mark", { conversationId: group.id, read: 6 });
+    const direct = await o.request("conversations.openDirect", { userId: member.user.id });
+    const ack = await o.request("messages.send", { conversationId: direct.id, clientId: "direct", body: SECRET_DIRECT });
+    assert.equal(ack.duplicate, false);
+    const { lastSeq } = await o.request("conversations.get", { conversationId: group.id });
+    fx = { owner, member, removed, outsider, lateMember, bystander, group: group.id, direct: direct.id, groupLastSeq: lastSeq };
+    sockets = { outsider: outsiderLive, removed: removedLive, owner: o };
+    outsiderSecrets = [SECRET_BEFORE, SECRET_AFTER, SECRET_DIRECT, TITLE, RENAMED, group.id, direct.id];
+    // The title a removed member sees is the current one (a documented limitation, docs/security.md).
+    removedSecrets = [SECRET_AFTER, SECRET_DIRECT, direct.id, lateMember.user.id];
+
+    const secret = new TextEncoder().encode(readFileSync(join(server.dataDir, "jwt-secret"), "utf8").trim());
+    const claims = (sub: string, sid: string) =>
+      new SignJWT({ sid }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuer("parley");
+    expiredToken = await claims(outsider.user.id, outsider.sessionId)
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(secret);
+    revoked = await login(server, outsider.user.username);
+    assert.equal((await http(server, "POST", "/v1/auth/logout", {}, revoked.accessToken)).status, 200);
+    const [header, payload, signature] = outsider.accessToken.split(".") as [string, string, string];
+    const claimsOf = JSON.parse(Buffer.from(payload, "base64url").toString());
+    const tampered = Buffer.from(JSON.stringify({ ...claimsOf, sub: owner.user.id, sid: owner.sessionId })).toString("base64url");
+    const none = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+    forgedTokens = {
+      "signed with another key": await claims(owner.user.id, owner.sessionId)
+        .setExpirationTime("1h")
+        .sign(new TextEncoder().encode("x".repeat(48))),
+      "payload changed after signing": `${header}.${tampered}.${signature}`,
+      'alg "none"': `${none}.${tampered}.`,
+      "another user's session id": await claims(owner.user.id, outsider.sessionId).setExpirationTime("1h").sign(secret),
+      garbage: "not-a-token",
+    };
+  });
+
+  after(async () => {
+    await Promise.all(
+      [sockets.owner, ...TRANSPORTS.flatMap((t) => [sockets.outsider[t], sockets.removed[t]])].map((s) => s.close()),
+    );
+    await server.close();
+  });
+
+  it("has a case for every operation of the registry", () => {
+    for (const op of OP_NAMES) assert.ok(CASES[op], `no authorization case for ${op}: add one to CASES`);
+  });
+
+  for (const who of ["outsider", "removed"] as const) {
+    for (const transport of ["http", ...TRANSPORTS] as const) {
+      it(`refuses a ${who === "outsider" ? "user outside the conversation" : "removed member"} over ${transport}, leaking nothing`, async () => {
+        const token = fx[who].accessToken;
+        const secrets = who === "outsider" ? outsiderSecrets : removedSecrets;
+        let covered = 0;
+        for (const op of OP_NAMES) {
+          const { scope, args } = CASES[op];
+          if (scope === "public" || !operations[op].transports.includes(transport === "http" ? "http" : "ws")) continue;
+          covered++;
+          const answer =
+            transport === "http"
+              ? await overHttp(server, op, args(fx), token)
+              : await overLive(sockets[who][transport], op, args(fx));
+          const label = `${who} ${op} over ${transport}`;
+          if (!answer.ok) assert.notEqual(answer.code, "validation_failed", `${label}: the case's arguments must be valid`);
+          if (scope === "conversation" || (scope === "conversation-read" && who === "outsider")) {
+            assert.equal(answer.ok, false, `${label} must be refused`);
+            if (!answer.ok) assert.ok(REFUSALS.has(answer.code), `${label}: refused with ${answer.code}`);
+          }
+          if (scope === "conversation-read" && who === "removed") {
+            // Readable up to the removal, nothing after it: no later messages, no current members.
+            assert.equal(answer.ok, true, `${label}: history up to the removal stays readable`);
+          }
+          assertNoLeak(label, answer, secrets);
+          if (who === "outsider" && (scope !== "own" || op === "sync" || op === "conversations.list")) {
+            assertNoLeak(label, answer, [fx.member.user.id, fx.lateMember.user.id]);
+          }
+          if (op.startsWith("presence.")) assertNoLeak(`${label} (presence visibility)`, answer, [fx.owner.user.id]);
+        }
+        assert.ok(covered >= 15, `${covered} operations covered`);
+      });
+    }
+  }
+
+  it("shows a removed member the conversation as it was when they left: no later entries, no member list", async () => {
+    const client = sockets.removed.ws;
+    const summary = (await client.request("conversations.get", { conversationId: fx.group })) as {
+      membership: string;
+      lastSeq: number;
+      members: unknown[];
+    };
+    assert.equal(summary.membership, "left");
+    assert.deepEqual(summary.members, []);
+    assert.ok(summary.lastSeq < fx.groupLastSeq);
+    const { messages } = await client.request("messages.history", { conversationId: fx.group, limit: 100 });
+    assert.ok(
+      messages.some((m) => m.body === SECRET_BEFORE),
+      "entries before the removal stay readable",
+    );
+    assert.ok(messages.every((m) => m.seq <= summary.lastSeq));
+    const sync = await client.request("sync", { cursors: {} });
+    const entry = sync.conversations.find((c) => c.conversationId === fx.group);
+    assert.equal(entry?.membership, "left");
+    assert.deepEqual(entry?.members, []);
+  });
+
+  it("delivered no event of the conversation to the outsider, and none after the removal to the removed member", () => {
+    for (const t of TRANSPORTS) {
+      assertNoLeak(`outsider's events over ${t}`, sockets.outsider[t].events, outsiderSecrets);
+      assertNoLeak(`removed member's events over ${t}`, sockets.removed[t].events, [...removedSecrets, RENAMED]);
+    }
+  });
+
+  it("refuses expired, revoked and forged tokens on every HTTP route with 401 and nothing else", async () => {
+    const tokens: [string, string | undefined, string][] = [
+      ["no token", undefined, "unauthorized"],
+      ["expired token", expiredToken, "token_expired"],
+      ["logged-out session's token", revoked.accessToken, "unauthorized"],
+      ...Object.entries(forgedTokens).map(([name, t]): [string, string, string] => [`forged token (${name})`, t, "unauthorized"]),
+    ];
+    let checked = 0;
+    for (const op of OP_NAMES) {
+      if (!operations[op].transports.includes("http") || operations[op].auth !== "user") continue;
+      for (const [name, token, code] of tokens) {
+        const res = await overHttp(server, op, CASES[op].args(fx), token);
+        assert.equal(res.ok, false, `${op} with ${name} must be refused`);
+        if (res.ok) continue;
+        assert.equal(res.status, 401, `${op} with ${name}`);
+        assert.equal(res.code, code, `${op} with ${name}`);
+        assertNoLeak(`${op} with ${name}`, res.body, outsiderSecrets);
+        checked++;
+      }
+    }
+    assert.ok(checked > 100, `${checked} refusals checked`);
+    // A refused token has no effect: nothing was renamed, added or sent.
+    const { lastSeq } = await sockets.owner.request("conversations.get", { conversationId: fx.group });
+    assert.equal(lastSeq, fx.groupLastSeq);
+  });
+
+  it("refuses expired, revoked and forged tokens in hello, answering no request pipelined behind it", async () => {
+    const cases: [string, string | undefined, number[]][] = [
+      ["no token", undefined, [4100]],
+      ["expired token", expiredToken, [4101]],
+      ["logged-out session's token", revoked.accessToken, [4102]],
+      ...Object.entries(forgedTokens).map(([name, t]): [string, string, number[]] => [`forged token (${name})`, t, [4100, 4102]]),
+    ];
+    const wsOps = OP_NAMES.filter((op) => op !== "hello" && operations[op].transports.includes("ws"));
+    for (const [name, token, closeCodes] of cases) {
+      const client = await RawClient.open(server);
+      client.ws.send(
+        JSON.stringify({ rid: "h", op: "hello", args: token === undefined ? { versions: [1] } : { versions: [1], token } }),
+      );
+      // Every operation, pipelined behind the refused hello: none may be answered with data.
+      for (const op of wsOps) client.ws.send(JSON.stringify({ rid: op, op, args: CASES[op].args(fx) }));
+      const code = await client.closed;
+      assert.ok(closeCodes.includes(code), `${name}: closed with ${code}`);
+      const results = client.frames.filter((f) => f.type !== "error");
+      assert.deepEqual(results, [], `${name}: no result or event`);
+      const errors = client.frames.filter((f) => f.type === "error");
+      assert.equal(errors.length, 1, `${name}: one error, for hello`);
+      assertNoLeak(name, client.frames, outsiderSecrets);
+    }
+    const { lastSeq } = await sockets.owner.request("conversations.get", { conversationId: fx.group });
+    assert.equal(lastSeq, fx.groupLastSeq);
+  });
+
+  it("refuses expired, revoked and forged tokens when a long-poll session is opened", async () => {
+    const cases: [string, string | undefined, number[]][] = [
+      ["no token", undefined, [4100]],
+      ["expired token", expiredToken, [4101]],
+      ["logged-out session's token", revoked.accessToken, [4102]],
+      ...Object.entries(forgedTokens).map(([name, t]): [string, string, number[]] => [`forged token (${name})`, t, [4100, 4102]]),
+    ];
+    for (const [name, token, closeCodes] of cases) {
+      const client = await LongPollClient.open(server);
+      await assert.rejects(client.requestRaw("hello", token === undefined ? { versions: [1] } : { versions: [1], token }));
+      assert.ok(closeCodes.includes(client.closeCode ?? 0), `${name}: closed with ${client.closeCode}`);
+      assert.equal(client.connectionId, undefined, `${name}: no session`);
+      assert.deepEqual(
+        client.frames.map((f) => f.type),
+        ["error"],
+        `${name}: one error, nothing else`,
+      );
+      assertNoLeak(name, client.frames, outsiderSecrets);
+    }
+  });
+
+  it("refuses a revoked or forged refresh token", async () => {
+    const forged = `${fx.outsider.sessionId}.${randomBytes(32).toString("base64url")}`;
+    for (const token of [revoked.refreshToken, forged, `${fx.owner.sessionId}.x`, "garbage"]) {
+      const res = await http(server, "POST", "/v1/auth/refresh", { refreshToken: token });
+      assert.equal(res.status, 401);
+      assert.equal(res.body.error.code, "invalid_refresh_token");
+    }
+  });
+
+  it("left the protected conversation as it was", async () => {
+    const view = await sockets.owner.request("conversations.get", { conversationId: fx.group });
+    assert.equal(view.lastSeq, fx.groupLastSeq);
+    assert.equal(view.title, RENAMED);
+    assert.deepEqual(
+      view.members.map((m) => m.userId).sort(),
+      [fx.owner.user.id, fx.member.user.id, fx.lateMember.user.id].sort(),
+    );
+    assert.ok(view.members.every((m) => m.role !== "admin"));
+  });
+});

@@ -1,0 +1,26 @@
+// Test utilities for other packages' tests and for benchmarks (`@parley/server/testing`): service gates and
+// cluster deployments in child processes. Not part of the server's runtime surface.
+
+export {
+  Cluster,
+  type ClusterOptions,
+  deletePrefix,
+  dropSchema,
+  freePort,
+  HAPROXY_CFG,
+  Haproxy,
+  haproxyConfig,
+  NodeProcess,
+  PrivateRedis,
+  probeBinary,
+  probeClusterServices,
+  probePostgres,
+  probeRedis,
+  sleep,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniqueName,
+  waitUntil,
+} from "./test/cluster-harness.js";
+export { requireService } from "./test/services.js";
+export { TcpProxy } from "./test/tcp-proxy.js";

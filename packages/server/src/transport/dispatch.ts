@@ -1,0 +1,275 @@
+// Request dispatch shared by every session transport: frame decoding, the hello handshake, operations and cleanup.
+
+import {
+  CLOSE_CODES,
+  type CloseReason,
+  ERRORS,
+  type ErrorBody,
+  type ErrorCode,
+  isOpName,
+  negotiateVersion,
+  operations,
+  SUPPORTED_VERSIONS,
+  type User,
+  type Welcome,
+} from "@parley/protocol";
+import { type RequestContext, userHandlers } from "../api/handlers.js";
+import { validateArgs } from "../api/validation.js";
+import type { Config } from "../config.js";
+import { AppError, toErrorBody } from "../domain/app-error.js";
+import type { Logger } from "../logger.js";
+import { preciseNow } from "../observability/metrics.js";
+import type { Broker } from "../ports/broker.js";
+import type { RateDecision } from "../ports/rate-limiter.js";
+import type { Principal } from "../services/auth-service.js";
+import type { Services } from "../services/index.js";
+import { ConnectionRegistry } from "./connection-registry.js";
+import type { ClientSession } from "./session.js";
+
+const KNOWN_CLOSE_CODES = new Set<number>([
+  1000,
+  1001,
+  1002,
+  1005,
+  1006,
+  1007,
+  1009,
+  1011,
+  ...Object.values(CLOSE_CODES).map((c) => c.code),
+]);
+
+type Handlers = ReturnType<typeof userHandlers>;
+type AnyHandler = (ctx: RequestContext, args: unknown) => Promise<unknown>;
+
+/** A frame that passed decoding rules 3–7 of docs/protocol.md §3.2, or the error answering it. */
+export type Decoded = { rid: string; op: string; args: unknown } | { rid: string | null; error: ErrorBody };
+
+/** Decodes one client frame (the text of a WebSocket message or one line of a long-poll batch). */
+export function decodeFrame(text: string): Decoded {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { rid: null, error: errorBody("invalid_json", "The frame is not valid JSON") };
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { rid: null, error: errorBody("invalid_frame", "A frame is a JSON object") };
+  }
+  const { rid, op, args } = value as Record<string, unknown>;
+  const ridOk = typeof rid === "string" && rid.length > 0 && rid.length <= 64;
+  if (!ridOk) return { rid: null, error: errorBody("invalid_frame", "`rid` must be a string of 1 to 64 characters", "rid") };
+  if (typeof op !== "string") return { rid, error: errorBody("invalid_frame", "`op` must be a string", "op") };
+  if (args !== undefined && (typeof args !== "object" || args === null || Array.isArray(args))) {
+    return { rid, error: errorBody("invalid_frame", "`args` must be an object", "args") };
+  }
+  return { rid, op, args: args ?? {} };
+}
+
+export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
+  return { code, message, retryable: ERRORS[code].retryable, ...(field ? { details: { field } } : {}) };
+}
+
+export function errorFrame(rid: string | null, error: ErrorBody): string {
+  return JSON.stringify({ type: "error", rid, error });
+}
+
+/** The outcome of a `hello`: who is connecting, or the error to answer and the close reason to close with. */
+export type HelloOutcome =
+  | { ok: true; version: number; principal: Principal; user: User }
+  | { ok: false; error: ErrorBody; close: CloseReason };
+
+/**
+ * Owns the node's session registry and everything a transport must not do differently: the handshake's checks and
+ * close reasons, request validation and handler calls, answer encoding, and the cleanup after a session ends.
+ */
+export class SessionDispatcher {
+  readonly registry: ConnectionRegistry;
+  private readonly handlers: Handlers;
+  private readonly cleanedUp = new WeakSet<ClientSession>();
+  private readonly admitted = new WeakSet<ClientSession>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly services: Services,
+    broker: Broker,
+    private readonly log: Logger,
+  ) {
+    this.handlers = userHandlers(services);
+    const { metrics } = services;
+    this.registry = new ConnectionRegistry(
+      broker,
+      (message) => {
+        if (message.type === "members-changed") services.members.invalidate(message.conversationId);
+      },
+      (session, message) => {
+        this.countOut(session);
+        if (message.sentAt !== undefined) metrics.sendDeliverSeconds.observe((preciseNow() - message.sentAt) / 1000);
+      },
+    );
+  }
+
+  /** Counts a frame received on `transport` before its session exists (the handshake). */
+  countIn(transport: ClientSession["transport"]): void {
+    this.services.metrics.frameIn(transport);
+  }
+
+  private countOut(session: ClientSession): void {
+    this.services.metrics.frameOut(session.transport);
+  }
+
+  /**
+   * A new session from client address `ip` (WebSocket upgrade, long-poll open): draws from the per-address
+   * connection bucket. A refusal is answered by the transport with HTTP 429 and Retry-After.
+   */
+  connect(ip: string): RateDecision | Promise<RateDecision> {
+    return this.services.limits.connect(ip);
+  }
+
+  /** Counts a closed session by close code (unknown codes together, so clients cannot grow the label set). */
+  disconnected(code: number): void {
+    this.services.metrics.disconnects.labels(KNOWN_CLOSE_CODES.has(code) ? String(code) : "other").inc();
+  }
+
+  start(): Promise<void> {
+    return this.registry.start();
+  }
+
+  /** Checks `hello` arguments (the token argument wins over one the transport carried beside them). */
+  async hello(rawArgs: unknown, tokenBeside: string | undefined): Promise<HelloOutcome> {
+    let args: ReturnType<typeof validateArgs<"hello">>;
+    try {
+      args = validateArgs("hello", rawArgs);
+    } catch (error) {
+      return { ok: false, error: toErrorBody(error), close: "protocol_violation" };
+    }
+    const version = negotiateVersion(args.versions);
+    if (version === undefined) {
+      return {
+        ok: false,
+        error: {
+          ...errorBody("validation_failed", "None of the offered protocol versions is supported"),
+          details: { field: "versions", supported: [...SUPPORTED_VERSIONS] },
+        },
+        close: "unsupported_version",
+      };
+    }
+    try {
+      const principal = await this.services.auth.authenticate(args.token ?? tokenBeside);
+      const user = await this.services.accounts.me(principal.userId);
+      return { ok: true, version, principal, user };
+    } catch (error) {
+      const body = toErrorBody(error);
+      const close: CloseReason =
+        body.code === "token_expired"
+          ? "token_expired"
+          : body.details?.["reason"] === "session_revoked"
+            ? "session_revoked"
+            : body.code === "unauthorized"
+              ? "unauthorized"
+              : "internal_error";
+      if (close === "internal_error") this.log.error({ err: error }, "hello failed");
+      return { ok: false, error: body, close };
+    }
+  }
+
+  /**
+   * Registers an accepted session, hands its welcome to `deliver` (the transport decides how it travels), then
+   * announces the user online.
+   */
+  async admit(session: ClientSession, version: number, user: User, deliver: (welcome: Welcome) => void): Promise<void> {
+    await this.registry.add(session);
+    this.admitted.add(session);
+    this.services.metrics.connections.labels(session.transport).inc();
+    this.countOut(session);
+    deliver({
+      version,
+      user,
+      sessionId: session.sessionId,
+      connectionId: session.id,
+      serverTime: Date.now(),
+      limits: {
+        maxMessageBytes: this.config.maxMessageBytes,
+        maxFrameBytes: this.config.maxFrameBytes,
+        maxBufferedBytes: this.config.maxBufferedBytes,
+        maxGroupMembers: this.config.maxGroupMembers,
+        historyPageMax: this.config.historyPageMax,
+        syncPageMax: this.config.syncPageMax,
+        heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+        typingTimeoutMs: this.config.typingTimeoutMs,
+        presenceGraceMs: this.config.presenceGraceMs,
+      },
+    });
+    await this.services.presence
+      .connected(session.userId, session.id)
+      .catch((err: unknown) => this.log.warn({ err }, "presence"));
+  }
+
+  /**
+   * One frame from an admitted session, as its transport received it: decoded (rules 3–7), then run. Both transports
+   * enter here, so per-frame policy (limits, counting) belongs here and cannot differ between them.
+   */
+  frame(session: ClientSession, text: string): void {
+    const receivedAt = preciseNow();
+    this.countIn(session.transport);
+    const frame = decodeFrame(text);
+    if ("error" in frame) {
+      // Undecodable frames draw from the request budget too, so garbage cannot be sent faster than requests; over
+      // the limit, the frame's own error is answer enough.
+      try {
+        this.services.limits.request(session.userId, "")?.catch(() => {});
+      } catch {}
+      this.countOut(session);
+      session.send(errorFrame(frame.rid, frame.error));
+    } else void this.request(session, frame.rid, frame.op, frame.args, receivedAt);
+  }
+
+  /** Runs one decoded request of an admitted session (rules 9–12) and sends its answer on the session. */
+  async request(session: ClientSession, rid: string, op: string, rawArgs: unknown, receivedAt = preciseNow()): Promise<void> {
+    // Client-chosen op strings never become metric labels: unknown ones are counted together.
+    const opLabel = isOpName(op) ? op : "unknown";
+    let outcome = "ok";
+    try {
+      const limited = this.services.limits.request(session.userId, op);
+      if (limited) await limited;
+      if (op === "hello") throw new AppError("already_authenticated", "This connection is already authenticated");
+      if (!isOpName(op) || !operations[op].transports.includes("ws")) {
+        throw new AppError("unknown_op", `Unknown operation "${op}" on a live connection`, { field: "op" });
+      }
+      const args = validateArgs(op, rawArgs);
+      const ctx: RequestContext = {
+        userId: session.userId,
+        sessionId: session.sessionId,
+        transport: session.transport,
+        connection: session,
+        receivedAt,
+      };
+      const result = await (this.handlers[op as keyof Handlers] as AnyHandler)(ctx, args);
+      session.send(`{"type":"result","rid":${JSON.stringify(rid)},"result":${JSON.stringify(result)}}`);
+    } catch (error) {
+      const body = toErrorBody(error);
+      outcome = body.code;
+      // Logged by connection id and operation; never the arguments (message bodies) or the frame.
+      if (!(error instanceof AppError)) this.log.error({ err: error, conn: session.id, op: opLabel }, "request failed");
+      else if (body.code === "rate_limited") {
+        this.log.info({ conn: session.id, op: opLabel, limit: body.details?.["limit"] }, "rate limited");
+      }
+      session.send(errorFrame(rid, body));
+    }
+    this.countOut(session);
+    this.services.metrics.request(session.transport, opLabel, outcome, (preciseNow() - receivedAt) / 1000);
+  }
+
+  /** The same cleanup for every transport once a session is gone: registry, typing, presence. Idempotent. */
+  async closed(session: ClientSession): Promise<void> {
+    if (this.cleanedUp.has(session)) return;
+    this.cleanedUp.add(session);
+    if (this.admitted.delete(session)) this.services.metrics.connections.labels(session.transport).dec();
+    try {
+      await this.registry.remove(session);
+      await this.services.typing.connectionClosed(session.id);
+      await this.services.presence.disconnected(session.userId, session.id);
+    } catch (err) {
+      this.log.warn({ err }, "cleanup after close failed");
+    }
+  }
+}
