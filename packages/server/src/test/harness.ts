@@ -256,6 +256,7 @@ export class LongPollClient extends ProtocolClient {
   readonly polls: { ack: number; last: number; frames: number; close?: CloseNotice }[] = [];
   private readonly outbox: string[] = [];
   private flushing = false;
+  private opening = false;
   private batch = 0;
   private paused: (() => void) | undefined;
   private pausing: Promise<void> | undefined;
@@ -290,8 +291,9 @@ export class LongPollClient extends ProtocolClient {
   }
 
   protected override sendRequest(rid: string, op: string, args: unknown): void {
-    if (op === "hello" && this.connectionId === undefined && this.batch === 0) {
-      this.batch = -1;
+    // The first hello is the open request; a later one is a frame like any other (and refused as on a WebSocket).
+    if (op === "hello" && this.connectionId === undefined && !this.opening) {
+      this.opening = true;
       void this.openSession(rid, args);
       return;
     }
@@ -348,7 +350,6 @@ export class LongPollClient extends ProtocolClient {
     if (res.status === 200 && body.welcome && body.secret) {
       this.connectionId = body.welcome.connectionId;
       this.secret = body.secret;
-      this.batch = 0;
       this.received({ type: "result", rid, result: body.welcome });
       void this.pollLoop();
       void this.flush();

@@ -20,11 +20,11 @@ export class TcpProxy {
     return this.boundPort;
   }
 
-  /** Drops every forwarded connection (RST) and refuses new ones, like a service that died. */
+  /** Drops every forwarded connection and refuses new ones, like a service that died. */
   async cut(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const s of this.sockets) s.resetAndDestroy();
+    for (const s of this.sockets) s.destroy();
     this.sockets.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

@@ -229,11 +229,6 @@ export class LongPollGateway {
     private readonly log: Logger,
   ) {}
 
-  /** Open long-poll sessions (not counting closed ones kept for their close notice). */
-  get size(): number {
-    return this.sessions.size - this.tombstones.size;
-  }
-
   /** Adds the routes; call before the HTTP server is ready. */
   register(app: FastifyInstance): void {
     app.register(async (scope) => {

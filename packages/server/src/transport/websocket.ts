@@ -1,4 +1,4 @@
-// The WebSocket gateway: upgrade, hello (version + token), frame decoding, dispatch, heartbeats and close codes.
+// The WebSocket gateway: upgrade, hello pipelining, heartbeats and close codes; frames go to the shared dispatcher.
 
 import type { IncomingMessage, Server } from "node:http";
 import type { Server as HttpsServer } from "node:https";
