@@ -189,7 +189,14 @@ const rows = [];
 for (const nodeCount of [1, 3]) {
   for (const rate of RATES) {
     // A fresh deployment per run, so that one run's backlog cannot slow the next.
-    const cluster = await Cluster.start({ nodes: nodeCount, haproxy: false, env: { ...OFF, PARLEY_LOG_LEVEL: "error" } });
+    // BENCH_CPU_PROF=<dir> writes a CPU profile of every node (as in pair-throughput.mjs).
+    const nodeArgs = process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const cluster = await Cluster.start({
+      nodes: nodeCount,
+      haproxy: false,
+      env: { ...OFF, PARLEY_LOG_LEVEL: "error" },
+      nodeArgs,
+    });
     try {
       const r = await runAt(
         cluster.nodes.map((n) => n.url),

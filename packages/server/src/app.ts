@@ -121,7 +121,9 @@ export async function startParley(
   });
   await gateway.attach(http.server);
   try {
-    await http.listen({ host: config.host, port: config.port });
+    // A reconnect storm opens thousands of sockets at once; Node's default backlog (511) drops SYNs and costs clients
+    // seconds of retransmit back-off.
+    await http.listen({ host: config.host, port: config.port, backlog: 8192 });
   } catch (error) {
     // Port taken, say: let go of the engines too, or their connections would keep the process alive.
     services.presence.close();

@@ -205,12 +205,17 @@ export class NodeProcess {
     this.exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   }
 
-  /** Starts `node dist/main.js` with `env` on a free port and waits until /readyz answers 200. */
-  static async start(name: string, env: Record<string, string>, port?: number): Promise<NodeProcess> {
+  /** Starts `node [nodeArgs] dist/main.js` with `env` on a free port and waits until /readyz answers 200. */
+  static async start(
+    name: string,
+    env: Record<string, string>,
+    options: { port?: number; nodeArgs?: string[] } = {},
+  ): Promise<NodeProcess> {
+    const { port, nodeArgs = [] } = options;
     const p = port ?? (await freePort());
     const dataDir = mkdtempSync(join(tmpdir(), `parley-${name}-`));
     const child = track(
-      spawn(process.execPath, [MAIN], {
+      spawn(process.execPath, [...nodeArgs, MAIN], {
         env: {
           PATH: process.env["PATH"] ?? "",
           PARLEY_HOST: "127.0.0.1",
@@ -384,6 +389,8 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   redisUrl?: string;
   databaseUrl?: string;
+  /** Extra Node.js arguments for every node, e.g. `--cpu-prof` for a benchmark. */
+  nodeArgs?: string[];
 }
 
 /** Every service a cluster test needs; throws naming the first one missing. */
@@ -415,9 +422,10 @@ export class Cluster {
   static async start(options: ClusterOptions): Promise<Cluster> {
     const cluster = new Cluster(options);
     try {
-      cluster.nodes.push(await NodeProcess.start("node1", cluster.env));
+      const nodeArgs = options.nodeArgs ?? [];
+      cluster.nodes.push(await NodeProcess.start("node1", cluster.env, { nodeArgs }));
       const rest = await Promise.all(
-        Array.from({ length: options.nodes - 1 }, (_, i) => NodeProcess.start(`node${i + 2}`, cluster.env)),
+        Array.from({ length: options.nodes - 1 }, (_, i) => NodeProcess.start(`node${i + 2}`, cluster.env, { nodeArgs })),
       );
       cluster.nodes.push(...rest);
       if (options.haproxy !== false) cluster.lb = await Haproxy.start(cluster.nodes.map((n) => ({ name: n.name, port: n.port })));

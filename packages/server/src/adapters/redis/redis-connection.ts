@@ -45,6 +45,8 @@ export async function openRedis(
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 2,
+    // Commands issued in one event-loop turn (a fan-out's PUBLISHes, a heartbeat's scripts) leave in one write.
+    enableAutoPipelining: true,
     commandTimeout: options.commandTimeoutMs ?? 2000,
     connectTimeout: Math.min(connectTimeoutMs, 5000),
     retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
