@@ -192,7 +192,7 @@ describe("cluster: three nodes on PostgreSQL and Redis behind haproxy", { skip: 
 
   it("a node killed with SIGKILL under load: its clients reconnect through haproxy and every acked message reaches every member once, in order", async () => {
     const lb = cluster.lb!.url;
-    const users = [];
+    const users: Awaited<ReturnType<typeof device>>[] = [];
     for (let i = 0; i < 6; i++) users.push(await device(lb));
     const seen = users.map((u) => recorder(u.client));
     const [owner, ...others] = users as [(typeof users)[0], ...typeof users];
@@ -232,7 +232,12 @@ describe("cluster: three nodes on PostgreSQL and Redis behind haproxy", { skip: 
     const offline = nextEvent(watcher.client, "presence", (p) => p.userId === stranded.userId && !p.online, PRESENCE_TTL_MS * 4);
     const killedAt = Date.now();
     await cluster.nodes[1]!.kill();
-    await sleep(2000);
+    let movedMs = 0;
+    await waitUntil("the moved clients to be connected again", () => {
+      movedMs = Date.now() - killedAt;
+      return reconnected.size > 0 && [...reconnected].every((i) => users[i]!.client.state === "connected");
+    });
+    await sleep(Math.max(0, 2000 - movedMs));
     sending = false;
     await Promise.all(senders);
     for (const u of users) assert.ok(await u.client.flush(20_000), "every send acknowledged");
@@ -258,7 +263,7 @@ describe("cluster: three nodes on PostgreSQL and Redis behind haproxy", { skip: 
     }
     assert.ok(reconnected.size >= 1, "some clients were on the killed node and reconnected");
     console.log(
-      `# kill -9 under load: ${acks.length} acked messages, ${reconnected.size}/6 clients moved, stranded device offline after ${detectedMs} ms`,
+      `# kill -9 under load: ${acks.length} acked messages, ${reconnected.size}/6 clients moved and reconnected within ${movedMs} ms, stranded device offline after ${detectedMs} ms`,
     );
   });
 });

@@ -79,6 +79,28 @@ if (available) {
       }
     });
 
+    it("keeps one node's publish order across topics, single or fanned out (an invalidation precedes what follows it)", async () => {
+      const prefix = newPrefix("order");
+      const a = await RedisBroker.connect(REDIS_URL, { prefix });
+      const b = await RedisBroker.connect(REDIS_URL, { prefix });
+      try {
+        const got: string[] = [];
+        const record = (m: BusMessage) => got.push(m.type === "frame" ? m.frame : m.type);
+        for (const t of ["system", "user:o1", "user:o2"]) await b.subscribe(t, record);
+        const sent: Promise<void>[] = [];
+        for (let i = 0; i < 50; i++) {
+          sent.push(a.publish(["system"], { type: "members-changed", conversationId: "c" }));
+          sent.push(a.publish(["user:o1", "user:o2"], { type: "frame", frame: String(i) }));
+        }
+        await Promise.all(sent);
+        await waitUntil("all 150 messages", () => got.length === 150);
+        const expected = Array.from({ length: 50 }, (_, i) => ["members-changed", String(i), String(i)]).flat();
+        assert.deepEqual(got, expected);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+
     it("keeps deployments apart by prefix", async () => {
       const [a, b] = [
         await RedisBroker.connect(REDIS_URL, { prefix: newPrefix("one") }),

@@ -1,5 +1,6 @@
 // Redis pub/sub bus for cluster mode: topics are channels under the deployment prefix, one publisher and one
-// subscriber connection per node, local handlers served in-process, subscriptions restored after a reconnect.
+// subscriber connection per node (publishes auto-pipelined), local handlers served in-process, subscriptions restored
+// after a reconnect.
 
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -89,13 +90,10 @@ export class RedisBroker implements Broker {
     if (this.closed || topics.length === 0) return;
     const payload = encodeBusMessage(message, this.origin);
     try {
-      if (topics.length === 1) {
-        await this.pub.publish(this.channelPrefix + topics[0], payload);
-        return;
-      }
-      const results = await this.pub.pipeline(topics.map((t) => ["publish", this.channelPrefix + t, payload])).exec();
-      const failed = results?.find(([error]) => error);
-      if (failed) throw failed[0];
+      // Issued together in this tick, the PUBLISHes leave in one write (auto-pipelining) and in call order, also
+      // relative to the node's other publishes, which an explicit pipeline would not guarantee.
+      if (topics.length === 1) await this.pub.publish(this.channelPrefix + topics[0], payload);
+      else await Promise.all(topics.map((t) => this.pub.publish(this.channelPrefix + t, payload)));
     } catch (error) {
       throw unavailable(error);
     }
