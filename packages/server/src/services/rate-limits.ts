@@ -1,6 +1,7 @@
 // Named rate limits and the login lockout: which bucket each request draws from, and the `rate_limited` answer.
 
 import type { OpName } from "@parley/protocol";
+import type { Config } from "../config.js";
 import { AppError } from "../domain/app-error.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { LockoutPolicy, RateDecision, RateLimiter, RateRule } from "../ports/rate-limiter.js";
@@ -8,18 +9,19 @@ import type { LockoutPolicy, RateDecision, RateLimiter, RateRule } from "../port
 /** Every limit by name; the names appear in `details.limit` of `rate_limited` errors and in metrics. */
 export type LimitName = "requests" | "messages" | "typing" | "receipts" | "auth_ip" | "register_ip" | "connect_ip" | "login";
 
-export interface RateLimitConfig {
-  rateRequests: RateRule | null;
-  rateMessages: RateRule | null;
-  rateTyping: RateRule | null;
-  rateReceipts: RateRule | null;
-  rateAuthIp: RateRule | null;
-  rateRegisterIp: RateRule | null;
-  rateConnectIp: RateRule | null;
-  loginLockoutThreshold: number;
-  loginLockoutMs: number;
-  loginLockoutMaxMs: number;
-}
+export type RateLimitConfig = Pick<
+  Config,
+  | "rateRequests"
+  | "rateMessages"
+  | "rateTyping"
+  | "rateReceipts"
+  | "rateAuthIp"
+  | "rateRegisterIp"
+  | "rateConnectIp"
+  | "loginLockoutThreshold"
+  | "loginLockoutMs"
+  | "loginLockoutMaxMs"
+>;
 
 type BucketName = Exclude<LimitName, "login">;
 

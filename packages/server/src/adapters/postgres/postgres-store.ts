@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { ConversationKind, Message, ReceiptState, SystemEvent } from "@parley/protocol";
+import type { Message, ReceiptState, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -23,6 +23,7 @@ import {
   StoreError,
   type UserRecord,
 } from "../../ports/store.js";
+import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 
 export interface PostgresOptions {
@@ -129,13 +130,6 @@ const HISTORY_DESC = {
 
 interface CheckRow extends Message {
   stored: boolean;
-}
-
-interface MembershipRow extends MemberRecord {
-  kind: ConversationKind;
-  title: string | null;
-  conversationCreatedAt: number;
-  lastSeq: number;
 }
 
 interface ReceiptRow {
@@ -505,25 +499,7 @@ export class PostgresStore implements Store {
        WHERE m.user_id = $1 ORDER BY m.conversation_id`,
       [userId],
     );
-    return rows.map((row) => ({
-      membership: {
-        conversationId: row.conversationId,
-        userId: row.userId,
-        role: row.role,
-        joinedSeq: row.joinedSeq,
-        leftSeq: row.leftSeq,
-        deliveredSeq: row.deliveredSeq,
-        readSeq: row.readSeq,
-        receiptAt: row.receiptAt,
-      },
-      conversation: {
-        id: row.conversationId,
-        kind: row.kind,
-        title: row.title,
-        createdAt: row.conversationCreatedAt,
-        lastSeq: row.lastSeq,
-      },
-    }));
+    return rows.map(splitMembershipRow);
   }
 
   async applyMembershipChange(input: MembershipInput): Promise<Message> {

@@ -16,6 +16,7 @@ import {
   StoreError,
   type UserRecord,
 } from "../../ports/store.js";
+import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { migrate } from "./migrations.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
@@ -31,13 +32,6 @@ interface MessageRow {
   body: string | null;
   eventJson: string | null;
   createdAt: number;
-}
-
-interface MembershipRow extends MemberRecord {
-  kind: ConversationKind;
-  title: string | null;
-  conversationCreatedAt: number;
-  lastSeq: number;
 }
 
 // Columns are aliased to the records' camelCase names so rows need no mapping (messages aside: their event is JSON).
@@ -385,25 +379,7 @@ export class SqliteStore implements Store {
   }
 
   async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
-    return this.q.membershipsOfUser.all(userId).map((row) => ({
-      membership: {
-        conversationId: row.conversationId,
-        userId: row.userId,
-        role: row.role,
-        joinedSeq: row.joinedSeq,
-        leftSeq: row.leftSeq,
-        deliveredSeq: row.deliveredSeq,
-        readSeq: row.readSeq,
-        receiptAt: row.receiptAt,
-      },
-      conversation: {
-        id: row.conversationId,
-        kind: row.kind,
-        title: row.title,
-        createdAt: row.conversationCreatedAt,
-        lastSeq: row.lastSeq,
-      },
-    }));
+    return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
   }
 
   async applyMembershipChange(input: MembershipInput): Promise<Message> {

@@ -1,0 +1,34 @@
+// The joined membership + conversation row both SQL adapters read for `listMemberships`, and its split into records.
+
+import type { ConversationKind } from "@parley/protocol";
+import type { ConversationRecord, MemberRecord } from "../ports/store.js";
+
+/** Columns aliased to the records' camelCase names; the conversation's own created_at as `conversationCreatedAt`. */
+export interface MembershipRow extends MemberRecord {
+  kind: ConversationKind;
+  title: string | null;
+  conversationCreatedAt: number;
+  lastSeq: number;
+}
+
+export function splitMembershipRow(row: MembershipRow): { membership: MemberRecord; conversation: ConversationRecord } {
+  return {
+    membership: {
+      conversationId: row.conversationId,
+      userId: row.userId,
+      role: row.role,
+      joinedSeq: row.joinedSeq,
+      leftSeq: row.leftSeq,
+      deliveredSeq: row.deliveredSeq,
+      readSeq: row.readSeq,
+      receiptAt: row.receiptAt,
+    },
+    conversation: {
+      id: row.conversationId,
+      kind: row.kind,
+      title: row.title,
+      createdAt: row.conversationCreatedAt,
+      lastSeq: row.lastSeq,
+    },
+  };
+}
