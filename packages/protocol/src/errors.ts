@@ -66,6 +66,37 @@ export const ERRORS = {
     retryable: true,
     description: "A backing service (store or bus) is unavailable; nothing was committed; retry with backoff.",
   },
+  message_not_found: {
+    status: 404,
+    retryable: false,
+    description: "No text message with this seq in the conversation is visible to the caller (edit, delete, react, reply).",
+  },
+  invalid_target: {
+    status: 409,
+    retryable: false,
+    description: "The target is a system or action entry: only text messages can be edited, deleted, reacted or replied to.",
+  },
+  message_deleted: {
+    status: 409,
+    retryable: false,
+    description: "The target message was deleted for everyone: it can no longer be edited, reacted or replied to.",
+  },
+  not_author: {
+    status: 403,
+    retryable: false,
+    description: "Only the author may edit a message, or delete it for everyone (group admins and owners may delete too).",
+  },
+  window_expired: {
+    status: 403,
+    retryable: false,
+    description: "The edit or delete time window of the message has passed (`details.windowMs`).",
+  },
+  invalid_emoji: { status: 400, retryable: false, description: "A reaction must be a single emoji (one RGI emoji grapheme)." },
+  too_many_reactions: {
+    status: 409,
+    retryable: false,
+    description: "The message already carries the maximum number of distinct reaction emojis (`details.limit`).",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

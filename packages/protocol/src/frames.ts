@@ -26,7 +26,7 @@ export interface ErrorFrame {
 }
 
 export interface EventMap {
-  /** A new entry in a conversation the recipient belongs to (text or system). */
+  /** A new entry in a conversation the recipient belongs to (text, system or action). */
   message: Message;
   /** Watermarks that moved, coalesced per conversation. */
   receipts: { conversationId: string; receipts: ReceiptState[] };
@@ -34,6 +34,8 @@ export interface EventMap {
   typing: { conversationId: string; userId: string; typing: boolean; expiresInMs: number };
   /** A user the recipient subscribed to went online or offline. */
   presence: Presence;
+  /** The recipient deleted this message for themself on another device ("delete for me"). */
+  "message.hidden": { conversationId: string; seq: number };
 }
 
 export type EventName = keyof EventMap;

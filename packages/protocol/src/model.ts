@@ -46,7 +46,11 @@ export interface ConversationSummary extends Conversation {
   membership: "member" | "left";
 }
 
-export type MessageKind = "text" | "system";
+/**
+ * `text`: a message; `system`: a membership/rename event; `action`: an edit, delete or reaction applied to an earlier
+ * text message (see MessageAction): an entry of its own so cursor sync, receipts and every device see it in order.
+ */
+export type MessageKind = "text" | "system" | "action";
 
 export type SystemEvent =
   | { type: "conversation.created"; actorId: string; title: string | null; userIds: string[] }
@@ -56,7 +60,30 @@ export type SystemEvent =
   | { type: "member.role"; actorId: string; userId: string; role: Role }
   | { type: "conversation.renamed"; actorId: string; title: string };
 
-/** An entry in a conversation's sequence: a text message or a system event (membership, rename). */
+/** What an `action` entry did to the text message with seq `target` (same conversation). */
+export type MessageAction =
+  | { type: "edit"; target: number }
+  | { type: "delete"; target: number }
+  | { type: "reaction"; target: number; emoji: string; remove: boolean };
+
+/** The quoted message of a reply, resolved when the reply is read, so it follows later edits and deletes. */
+export interface ReplyRef {
+  seq: number;
+  senderId: string;
+  /** The start of the quoted message's current text (at most 200 characters); null once it was deleted. */
+  preview: string | null;
+  /** Present (true) when the quoted message was deleted for everyone: clients show "deleted message". */
+  deleted?: true;
+}
+
+/** One emoji's reactions on a message: who reacted, oldest first. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  userIds: string[];
+}
+
+/** An entry in a conversation's sequence: a text message, a system event (membership, rename) or an action. */
 export interface Message {
   /** Server-assigned unique id. */
   id: string;
@@ -72,6 +99,21 @@ export interface Message {
   /** Structured event for `system` messages. */
   event: SystemEvent | null;
   createdAt: Timestamp;
+  // The fields below are present only when they apply (absent means none), so plain messages cost no extra bytes.
+  /** `text`: the message it replies to. */
+  replyTo?: ReplyRef;
+  /** `text`: when the body was last edited. */
+  editedAt?: Timestamp;
+  /** `text`: when it was deleted for everyone (a tombstone: body null, no reactions, no reply). */
+  deletedAt?: Timestamp;
+  /** `text`: reactions, in order of each emoji's first use. */
+  reactions?: Reaction[];
+  /** `text`: true when the reader deleted it for themself ("delete for me"): body, reply and reactions are withheld. */
+  hidden?: true;
+  /** `action`: what was done. */
+  action?: MessageAction;
+  /** `action`: the target message in its current state (as of reading, not of the action), as the reader may see it. */
+  updated?: Message;
 }
 
 export interface Presence {

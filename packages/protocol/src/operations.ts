@@ -12,6 +12,10 @@ const DeviceName = Type.String({ maxLength: 64 });
 const Title = Type.String({ minLength: 1, maxLength: 128 });
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("member")]);
 const UserIds = Type.Array(Id, { minItems: 1, maxItems: 500, uniqueItems: true });
+const TargetSeq = Type.Integer({ minimum: 1 });
+const ClientId = Type.String({ minLength: 1, maxLength: 64 });
+/** UTF-16 code units: room for the longest RGI emoji ZWJ sequences (family, flags with tags). */
+export const MAX_EMOJI_LENGTH = 32;
 
 export const schemas = {
   hello: Type.Object(
@@ -56,7 +60,12 @@ export const schemas = {
   "members.remove": Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
   "members.setRole": Type.Object({ conversationId: Id, userId: Id, role: RoleSchema }, { additionalProperties: false }),
   "messages.send": Type.Object(
-    { conversationId: Id, clientId: Type.String({ minLength: 1, maxLength: 64 }), body: Type.String({ minLength: 1 }) },
+    {
+      conversationId: Id,
+      clientId: Type.String({ minLength: 1, maxLength: 64 }),
+      body: Type.String({ minLength: 1 }),
+      replyTo: Type.Optional(Type.Integer({ minimum: 1 })),
+    },
     { additionalProperties: false },
   ),
   "messages.history": Type.Object(
@@ -84,6 +93,24 @@ export const schemas = {
   "presence.query": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.subscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.unsubscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  "messages.edit": Type.Object(
+    { conversationId: Id, seq: TargetSeq, clientId: ClientId, body: Type.String({ minLength: 1 }) },
+    { additionalProperties: false },
+  ),
+  "messages.delete": Type.Object(
+    { conversationId: Id, seq: TargetSeq, clientId: ClientId, scope: Type.Union([Type.Literal("everyone"), Type.Literal("me")]) },
+    { additionalProperties: false },
+  ),
+  "messages.react": Type.Object(
+    {
+      conversationId: Id,
+      seq: TargetSeq,
+      clientId: ClientId,
+      emoji: Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH }),
+      remove: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -107,6 +134,11 @@ export interface SyncConversation {
   messages: Message[];
   /** Current members' roles and watermarks. */
   members: Member[];
+  /**
+   * Seqs the caller deleted for themself ("delete for me") since `receiptsSince` (every one when it is absent), at
+   * any seq: a device applies them to messages it already holds. Absent when there are none.
+   */
+  hidden?: number[];
 }
 
 export interface SyncResult {
@@ -157,6 +189,9 @@ export interface OpResults {
   "presence.query": { presence: Presence[] };
   "presence.subscribe": { presence: Presence[] };
   "presence.unsubscribe": Record<string, never>;
+  "messages.edit": ActionResult;
+  "messages.delete": ActionResult;
+  "messages.react": ActionResult;
 }
 
 export type OpResult<K extends OpName> = OpResults[K];
@@ -169,6 +204,14 @@ export interface MessageAck {
   createdAt: number;
   /** True when this clientId had already been stored: the original ack is returned and nothing new is stored. */
   duplicate: boolean;
+}
+
+/** The answer to `messages.edit`, `messages.delete` and `messages.react`. */
+export interface ActionResult {
+  /** The action's own entry in the sequence; null for `messages.delete` with scope `me`, which is not an entry. */
+  ack: MessageAck | null;
+  /** The target message in its state after the action, as the caller sees it. */
+  message: Message;
 }
 
 export type Transport = "ws" | "http";
@@ -241,6 +284,21 @@ export const operations: Record<OpName, OpSpec> = {
   "presence.query": { auth: "user", transports: both, http: { method: "POST", path: "/v1/presence/query" } },
   "presence.subscribe": { auth: "user", transports: ["ws"] },
   "presence.unsubscribe": { auth: "user", transports: ["ws"] },
+  "messages.edit": {
+    auth: "user",
+    transports: both,
+    http: { method: "PATCH", path: "/v1/conversations/:conversationId/messages/:seq" },
+  },
+  "messages.delete": {
+    auth: "user",
+    transports: both,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/delete" },
+  },
+  "messages.react": {
+    auth: "user",
+    transports: both,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/reactions" },
+  },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];

@@ -66,6 +66,12 @@ export interface Config {
   nodeId: string | undefined;
   /** A device whose node stopped refreshing it for this long no longer counts as online (cluster mode). */
   presenceTtlMs: number;
+  /** How long after sending its author may edit a message; 0 = no limit. */
+  editWindowMs: number;
+  /** How long after sending its author may delete a message for everyone (group admins: no limit); 0 = no limit. */
+  deleteWindowMs: number;
+  /** Distinct reaction emojis one message may carry. */
+  maxReactionsPerMessage: number;
 }
 
 export class ConfigError extends Error {
@@ -453,6 +459,25 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     description:
       "Cluster mode: a node refreshes its devices' presence every third of this; the devices of a node that stops doing so (crash) count as offline after it.",
     parse: int(300, 600_000),
+  },
+  editWindowMs: {
+    env: "PARLEY_EDIT_WINDOW_MS",
+    default: 172_800_000,
+    description: "How long after sending the author may edit a message (default 48 h); `0` = no limit.",
+    parse: int(0, 31_536_000_000),
+  },
+  deleteWindowMs: {
+    env: "PARLEY_DELETE_WINDOW_MS",
+    default: 172_800_000,
+    description:
+      "How long after sending the author may delete a message for everyone (default 48 h; group admins and owners have no limit); `0` = no limit.",
+    parse: int(0, 31_536_000_000),
+  },
+  maxReactionsPerMessage: {
+    env: "PARLEY_MAX_REACTIONS_PER_MESSAGE",
+    default: 20,
+    description: "Distinct reaction emojis one message may carry.",
+    parse: int(1, 1000),
   },
 };
 

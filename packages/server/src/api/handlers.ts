@@ -84,6 +84,12 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
       requireConnection(ctx).unwatchPresence(a.userIds);
       return {};
     },
+    "messages.edit": (ctx, a) => s.messages.edit(ctx.userId, a, ctx.connection?.id),
+    "messages.delete": (ctx, a) =>
+      a.scope === "me"
+        ? s.messages.deleteForMe(ctx.userId, a, ctx.connection?.id)
+        : s.messages.deleteForEveryone(ctx.userId, a, ctx.connection?.id),
+    "messages.react": (ctx, a) => s.messages.react(ctx.userId, a, ctx.connection?.id),
   };
 }
 

@@ -133,13 +133,45 @@ export interface MessageDraft {
   conversationId: string;
   senderId: string;
   clientId: string;
+  /** The text of a text message (ignored for actions). */
   body: string;
   createdAt: number;
+  /** Text messages: the seq of the quoted message (see ActionRefusal for the rules it must pass). */
+  replyTo?: number;
+  /** Present for an action entry: what it does to its target, applied in the same transaction as the entry. */
+  action?: ActionDraft;
 }
+
+/**
+ * An action on the text message with seq `target`. Windows are absolute: the target must have been created at or
+ * after `notBefore` (null = no limit), so the store needs no clock or configuration.
+ */
+export type ActionDraft =
+  | { type: "edit"; target: number; body: string; notBefore: number | null }
+  /** Authors within the window; a group's admins and owners delete any text message at any time. */
+  | { type: "delete"; target: number; notBefore: number | null }
+  /** Adding a new emoji fails once the target carries `maxKinds` distinct ones; repeats and removals change nothing. */
+  | { type: "reaction"; target: number; emoji: string; remove: boolean; maxKinds: number };
+
+/** Why a draft with `replyTo` or `action` was refused (protocol error codes of the same name). */
+export type ActionRefusal =
+  | "message_not_found"
+  | "invalid_target"
+  | "message_deleted"
+  | "not_author"
+  | "window_expired"
+  | "too_many_reactions";
 
 export type AppendOutcome =
   | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; code: "not_member" | "not_found"; message: string };
+  | { ok: false; code: "not_member" | "not_found" | ActionRefusal; message: string };
+
+/** One user's reaction on a message, as stored. */
+export interface ReactionRecord {
+  seq: number;
+  emoji: string;
+  userId: string;
+}
 
 export interface HistoryQuery {
   conversationId: string;
@@ -163,12 +195,31 @@ export interface MessageStore {
    * draft order. Drafts of one conversation get increasing seqs in draft order.
    */
   appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]>;
-  /** Messages in the window, ascending by seq. */
+  /**
+   * Messages in the window, ascending by seq. Entries come as stored: text messages with `replyTo` resolved,
+   * `editedAt`/`deletedAt` when set; action entries with `action`. Reactions, `hidden` and `updated` are not filled.
+   */
   getHistory(query: HistoryQuery): Promise<Message[]>;
-  /** Newest message with seq ≤ maxSeq, or null. */
-  getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null>;
-  /** Count of text messages with afterSeq < seq ≤ maxSeq whose sender is not `userId` (system events never count). */
+  /**
+   * Newest text or system entry with seq ≤ maxSeq (action entries are skipped, and so are the entries `viewerId` hid
+   * for themself), or null.
+   */
+  getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null>;
+  /**
+   * Count of text messages with afterSeq < seq ≤ maxSeq whose sender is not `userId` (system and action entries and
+   * messages deleted for everyone never count).
+   */
   countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number>;
+  /** The entries with these seqs (any order, unknown seqs left out), as getHistory returns them. */
+  getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]>;
+  /** Reactions on these seqs, ordered by when each was added. */
+  getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]>;
+  /** "Delete for me": idempotent; true when it was not hidden before. */
+  hideMessage(userId: string, conversationId: string, seq: number, at: number): Promise<boolean>;
+  /** Which of these seqs `userId` hid. */
+  getHiddenSeqs(userId: string, conversationId: string, seqs: readonly number[]): Promise<number[]>;
+  /** Everything `userId` hid at or after `since` (everything when undefined). */
+  listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]>;
 }
 
 export interface ReceiptUpdate {

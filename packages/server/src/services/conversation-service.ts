@@ -202,7 +202,7 @@ export class ConversationService {
     const [members, lastMessage, unread] = await Promise.all([
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
       me.leftSeq === null ? this.store.getMembers(conversation.id) : [],
-      this.store.getLastMessage(conversation.id, maxSeq),
+      this.store.getLastMessage(conversation.id, maxSeq, me.userId),
       this.store.countUnread(conversation.id, me.userId, Math.max(me.readSeq, me.joinedSeq - 1), maxSeq),
     ]);
     return {

@@ -1,20 +1,29 @@
 // Sending (idempotent, group-committed, fanned out), history pages and the cursor-based sync of missed entries.
 
-import type { Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
+import type { ActionResult, Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
+import { isSingleEmoji } from "../domain/emoji.js";
 import { newId } from "../domain/ids.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { AppendOutcome, ConversationStore, MessageStore } from "../ports/store.js";
+import type { ActionDraft, AppendOutcome, ConversationStore, MessageDraft, MessageStore } from "../ports/store.js";
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
+import { MessageView } from "./message-view.js";
 import { SendBatcher } from "./send-batcher.js";
 
 export interface MessageLimits {
   maxMessageBytes: number;
   historyPageMax: number;
   syncPageMax: number;
+  /** 0 = no limit. */
+  editWindowMs: number;
+  /** 0 = no limit. */
+  deleteWindowMs: number;
+  maxReactionsPerMessage: number;
 }
+
+type Appended = Extract<AppendOutcome, { ok: true }>;
 
 /** Receipt changes older than this before `receiptsSince` are still reported: clocks of nodes drift a little. */
 const RECEIPT_CLOCK_SLACK_MS = 5000;
@@ -26,6 +35,7 @@ export class MessageService {
    * request arrived (`preciseNow()`), carried with the event so recipients' nodes can measure send→deliver latency.
    */
   private readonly origin = new Map<string, { connectionId: string | undefined; receivedAt: number | undefined }>();
+  private readonly view: MessageView;
 
   constructor(
     private readonly store: ConversationStore & MessageStore,
@@ -35,57 +45,162 @@ export class MessageService {
     private readonly metrics?: Metrics,
   ) {
     this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
+    this.view = new MessageView(store);
   }
 
   async send(
     userId: string,
-    input: { conversationId: string; clientId: string; body: string },
+    input: { conversationId: string; clientId: string; body: string; replyTo?: number },
     connectionId?: string,
     receivedAt?: number,
   ): Promise<MessageAck> {
-    if (Buffer.byteLength(input.body, "utf8") > this.limits.maxMessageBytes) {
-      throw new AppError("too_large", `The message body exceeds ${this.limits.maxMessageBytes} bytes`, {
-        field: "body",
-        limit: this.limits.maxMessageBytes,
-      });
-    }
-    if (input.body.trim() === "")
-      throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
-    const id = newId();
-    if (connectionId || receivedAt) this.origin.set(id, { connectionId, receivedAt });
-    let outcome: AppendOutcome;
-    try {
-      outcome = await this.batcher.append({
-        id,
+    this.checkBody(input.body);
+    const outcome = await this.append(
+      {
+        id: newId(),
         conversationId: input.conversationId,
         senderId: userId,
         clientId: input.clientId,
         body: input.body,
         createdAt: Date.now(),
+        ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
+      },
+      connectionId,
+      receivedAt,
+    );
+    if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
+    return toAck(outcome);
+  }
+
+  /** Replaces the body of the caller's own text message (an `edit` entry; the message row is updated in place). */
+  edit(
+    userId: string,
+    input: { conversationId: string; seq: number; clientId: string; body: string },
+    connectionId?: string,
+  ): Promise<ActionResult> {
+    this.checkBody(input.body);
+    const notBefore = this.windowStart(this.limits.editWindowMs);
+    return this.act(userId, input, { type: "edit", target: input.seq, body: input.body, notBefore }, connectionId);
+  }
+
+  /** Deletes a text message for everyone (a `delete` entry and a tombstone). */
+  deleteForEveryone(
+    userId: string,
+    input: { conversationId: string; seq: number; clientId: string },
+    connectionId?: string,
+  ): Promise<ActionResult> {
+    const notBefore = this.windowStart(this.limits.deleteWindowMs);
+    return this.act(userId, input, { type: "delete", target: input.seq, notBefore }, connectionId);
+  }
+
+  /** Adds (or removes) the caller's reaction (a `reaction` entry). */
+  react(
+    userId: string,
+    input: { conversationId: string; seq: number; clientId: string; emoji: string; remove?: boolean },
+    connectionId?: string,
+  ): Promise<ActionResult> {
+    if (!isSingleEmoji(input.emoji)) {
+      throw new AppError("invalid_emoji", "A reaction must be a single emoji", { field: "emoji" });
+    }
+    const action: ActionDraft = {
+      type: "reaction",
+      target: input.seq,
+      emoji: input.emoji,
+      remove: input.remove === true,
+      maxKinds: this.limits.maxReactionsPerMessage,
+    };
+    return this.act(userId, input, action, connectionId);
+  }
+
+  /**
+   * "Delete for me": hides a message (text or tombstone) from every device of the caller only. Not an entry in the
+   * sequence; the caller's other devices get a `message.hidden` event, and history and sync apply it from now on.
+   */
+  async deleteForMe(
+    userId: string,
+    input: { conversationId: string; seq: number },
+    connectionId?: string,
+  ): Promise<ActionResult> {
+    const { minSeq, maxSeq } = await this.window(userId, input.conversationId);
+    const [target] =
+      input.seq >= minSeq && input.seq <= maxSeq ? await this.store.getMessagesBySeq(input.conversationId, [input.seq]) : [];
+    if (target === undefined) throw new AppError("message_not_found", "No such message in this conversation");
+    if (target.kind !== "text") throw new AppError("invalid_target", "Only text messages can be deleted");
+    const fresh = await this.store.hideMessage(userId, input.conversationId, input.seq, Date.now());
+    if (fresh) {
+      await this.delivery
+        .toUsers([userId], "message.hidden", { conversationId: input.conversationId, seq: input.seq }, connectionId)
+        .catch(() => {});
+    }
+    const [message] = await this.view.present(input.conversationId, [target], userId);
+    return { ack: null, message: message! };
+  }
+
+  private checkBody(body: string): void {
+    if (Buffer.byteLength(body, "utf8") > this.limits.maxMessageBytes) {
+      throw new AppError("too_large", `The message body exceeds ${this.limits.maxMessageBytes} bytes`, {
+        field: "body",
+        limit: this.limits.maxMessageBytes,
       });
+    }
+    if (body.trim() === "") throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
+  }
+
+  /** Earliest creation time a target may have under a window (null: no limit). */
+  private windowStart(windowMs: number): number | null {
+    return windowMs === 0 ? null : Date.now() - windowMs;
+  }
+
+  private async act(
+    userId: string,
+    input: { conversationId: string; clientId: string },
+    action: ActionDraft,
+    connectionId: string | undefined,
+  ): Promise<ActionResult> {
+    const outcome = await this.append(
+      {
+        id: newId(),
+        conversationId: input.conversationId,
+        senderId: userId,
+        clientId: input.clientId,
+        body: "",
+        createdAt: Date.now(),
+        action,
+      },
+      connectionId,
+      undefined,
+    );
+    const stored = outcome.message.action;
+    if (stored === undefined || stored.type !== action.type || stored.target !== action.target) throw clientIdReused();
+    const [target] = await this.store.getMessagesBySeq(input.conversationId, [action.target]);
+    const [message] = await this.view.present(input.conversationId, [target!], userId);
+    return { ack: toAck(outcome), message: message! };
+  }
+
+  /** Stores the draft through the group-commit batcher; refusals become protocol errors. */
+  private async append(draft: MessageDraft, connectionId: string | undefined, receivedAt: number | undefined): Promise<Appended> {
+    if (connectionId || receivedAt) this.origin.set(draft.id, { connectionId, receivedAt });
+    let outcome: AppendOutcome;
+    try {
+      outcome = await this.batcher.append(draft);
     } finally {
-      this.origin.delete(id);
+      this.origin.delete(draft.id);
     }
     if (!outcome.ok) {
-      throw new AppError(
-        outcome.code,
-        outcome.code === "not_found" ? "Conversation not found" : "You are not a member of this conversation",
-      );
+      const message =
+        outcome.code === "not_found"
+          ? "Conversation not found"
+          : outcome.code === "not_member"
+            ? "You are not a member of this conversation"
+            : outcome.message;
+      throw new AppError(outcome.code, message, refusalDetails(outcome.code, draft, this.limits));
     }
-    const m = outcome.message;
-    if (outcome.duplicate && m.conversationId !== input.conversationId) {
+    if (outcome.duplicate && outcome.message.conversationId !== draft.conversationId) {
       throw new AppError("conflict", "This clientId was already used for a message in another conversation", {
         field: "clientId",
       });
     }
-    return {
-      id: m.id,
-      conversationId: m.conversationId,
-      seq: m.seq,
-      clientId: m.clientId!,
-      createdAt: m.createdAt,
-      duplicate: outcome.duplicate,
-    };
+    return outcome;
   }
 
   async history(
@@ -102,8 +217,8 @@ export class MessageService {
       ...(input.before !== undefined ? { beforeSeq: input.before } : {}),
     });
     const hasMore = rows.length > limit;
-    const messages = hasMore ? (direction === "asc" ? rows.slice(0, limit) : rows.slice(rows.length - limit)) : rows;
-    return { messages, hasMore };
+    const page = hasMore ? (direction === "asc" ? rows.slice(0, limit) : rows.slice(rows.length - limit)) : rows;
+    return { messages: await this.view.present(input.conversationId, page, userId), hasMore };
   }
 
   /**
@@ -119,6 +234,12 @@ export class MessageService {
     const since = input.receiptsSince === undefined ? undefined : input.receiptsSince - RECEIPT_CLOCK_SLACK_MS;
     const result: SyncConversation[] = [];
     let hasMore = false;
+    const hiddenBy = new Map<string, number[]>();
+    for (const h of await this.store.listHiddenSince(userId, since)) {
+      const seqs = hiddenBy.get(h.conversationId);
+      if (seqs === undefined) hiddenBy.set(h.conversationId, [h.seq]);
+      else seqs.push(h.seq);
+    }
     for (const { membership, conversation } of await this.store.listMemberships(userId)) {
       const maxSeq = membership.leftSeq ?? conversation.lastSeq;
       const known = Object.hasOwn(input.cursors, conversation.id);
@@ -126,7 +247,8 @@ export class MessageService {
       const missing = cursor < maxSeq;
       let members = await this.store.getMembers(conversation.id);
       const receiptsMoved = since === undefined ? missing || !known : members.some((m) => m.receiptAt > since);
-      if (!missing && known && !receiptsMoved) continue;
+      const hidden = hiddenBy.get(conversation.id);
+      if (!missing && known && !receiptsMoved && hidden === undefined) continue;
       let messages: Message[] = [];
       if (missing && budget > 0) {
         messages = await this.store.getHistory({
@@ -138,17 +260,20 @@ export class MessageService {
           direction: "asc",
         });
         budget -= messages.length;
+        messages = await this.view.present(conversation.id, messages, userId);
       }
       if (cursor + messages.length < maxSeq) hasMore = true;
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
       if (membership.leftSeq !== null) members = [];
-      result.push({
+      const entry: SyncConversation = {
         conversationId: conversation.id,
         membership: membership.leftSeq === null ? "member" : "left",
         lastSeq: maxSeq,
         messages,
         members: members.map(toMember),
-      });
+      };
+      if (hidden !== undefined) entry.hidden = hidden;
+      result.push(entry);
     }
     if (this.metrics) {
       this.metrics.syncConversations.observe(result.length);
@@ -172,9 +297,16 @@ export class MessageService {
   }
 
   private async fanOut(outcomes: readonly AppendOutcome[]): Promise<void> {
-    const fresh = outcomes.filter((o): o is Extract<AppendOutcome, { ok: true }> => o.ok && !o.duplicate);
+    const fresh = outcomes.filter((o): o is Appended => o.ok && !o.duplicate);
     if (fresh.length === 0) return;
     this.metrics?.messagesStored.inc(fresh.length);
+    // Action entries go out with their target's new state (reactions included); plain messages need nothing more.
+    const entries = new Map<string, Message>();
+    for (const o of fresh) {
+      if (o.message.action === undefined) continue;
+      const [shown] = await this.view.present(o.message.conversationId, [o.message]);
+      entries.set(o.message.id, shown!);
+    }
     // Resolve member lists first so that publishing below happens in seq order without interleaved awaits.
     const lists = new Map<string, readonly string[]>();
     for (const o of fresh) {
@@ -183,12 +315,47 @@ export class MessageService {
     }
     const published: Promise<void>[] = [];
     for (const o of fresh) {
-      const frame = encodeEvent("message", o.message);
+      const frame = encodeEvent("message", entries.get(o.message.id) ?? o.message);
       const from = this.origin.get(o.message.id);
       published.push(
         this.delivery.framesToUsers(lists.get(o.message.conversationId)!, frame, from?.connectionId, from?.receivedAt),
       );
     }
     await Promise.all(published);
+  }
+}
+
+function toAck(outcome: Appended): MessageAck {
+  const m = outcome.message;
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    seq: m.seq,
+    clientId: m.clientId!,
+    createdAt: m.createdAt,
+    duplicate: outcome.duplicate,
+  };
+}
+
+function clientIdReused(): AppError {
+  return new AppError("conflict", "This clientId was already used for a different message or action", { field: "clientId" });
+}
+
+function refusalDetails(
+  code: Exclude<AppendOutcome, { ok: true }>["code"],
+  draft: MessageDraft,
+  limits: MessageLimits,
+): Record<string, unknown> | undefined {
+  switch (code) {
+    case "window_expired":
+      return { windowMs: draft.action?.type === "edit" ? limits.editWindowMs : limits.deleteWindowMs };
+    case "too_many_reactions":
+      return { limit: limits.maxReactionsPerMessage };
+    case "message_not_found":
+    case "invalid_target":
+    case "message_deleted":
+      return { field: draft.action === undefined ? "replyTo" : "seq" };
+    default:
+      return undefined;
   }
 }

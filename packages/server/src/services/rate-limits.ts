@@ -30,6 +30,10 @@ const OP_LIMITS: Partial<Record<OpName, BucketName>> = {
   "messages.send": "messages",
   typing: "typing",
   "receipts.mark": "receipts",
+  // Edits, deletes and reactions are entries in the sequence like sends, and share their budget.
+  "messages.edit": "messages",
+  "messages.delete": "messages",
+  "messages.react": "messages",
 };
 
 /** Answer to a second login for a username whose first is still being verified (an argon2 check takes ~50 ms). */

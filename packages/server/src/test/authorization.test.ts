@@ -96,6 +96,19 @@ const CASES: Record<OpName, Case> = {
   "presence.query": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.subscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.unsubscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id] }) },
+  // Seq 2 is the owner's message from before the removal.
+  "messages.edit": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}`, body: "injected" }),
+  },
+  "messages.delete": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}`, scope: "everyone" }),
+  },
+  "messages.react": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}`, emoji: "👍" }),
+  },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);

@@ -154,7 +154,9 @@ function collectArgs(op: OpName, request: FastifyRequest): unknown {
   }
   const body = request.body ?? {};
   if (typeof body !== "object" || Array.isArray(body)) throw new AppError("invalid_frame", "The body must be a JSON object");
-  return { ...(body as Record<string, unknown>), ...params };
+  // Path parameters are text too (`:seq`); only they are converted, the JSON body keeps its types.
+  const converted = Object.keys(params).length === 0 ? params : Value.Convert(schemas[op] as TSchema, params);
+  return { ...(body as Record<string, unknown>), ...(converted as Record<string, unknown>) };
 }
 
 function bearer(request: FastifyRequest): string | undefined {

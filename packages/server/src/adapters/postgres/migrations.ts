@@ -107,6 +107,36 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: "replies, edits, deletes and reactions",
+    sql: `
+      -- Replies, edits and deletes change the target row in place (body replaced or NULLed): history, sync and any
+      -- index over the body see the latest state only. Action entries keep kind 'system', like in SQLite, and carry
+      -- their payload in action, never a copy of a body.
+      ALTER TABLE messages ADD COLUMN reply_to bigint, ADD COLUMN edited_at bigint, ADD COLUMN deleted_at bigint,
+        ADD COLUMN action json;
+
+      CREATE TABLE reactions (
+        conversation_id text COLLATE "C" NOT NULL,
+        target_seq bigint NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        emoji text NOT NULL,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (conversation_id, target_seq, user_id, emoji)
+      );
+
+      -- "Delete for me": per user, applied when that user reads; hidden_at feeds sync's change feed.
+      CREATE TABLE hidden_messages (
+        user_id text COLLATE "C" NOT NULL,
+        conversation_id text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        hidden_at bigint NOT NULL,
+        PRIMARY KEY (user_id, conversation_id, seq)
+      );
+      CREATE INDEX hidden_messages_at ON hidden_messages (user_id, hidden_at);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

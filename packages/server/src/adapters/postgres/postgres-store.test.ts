@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
+import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
 import type { AppendOutcome, MessageDraft } from "../../ports/store.js";
 import { requireService } from "../../test/services.js";
@@ -76,6 +77,20 @@ describe("PostgresStore", { skip }, () => {
       async () => {
         schema = newSchema();
         return PostgresStore.connect(DATABASE_URL, { schema, poolSize: 5 });
+      },
+      async (store) => {
+        await store.close();
+        await dropSchema(schema);
+      },
+    );
+  }
+  {
+    let schema = "";
+    runMessageActionsContract(
+      "PostgresStore",
+      async () => {
+        schema = newSchema();
+        return PostgresStore.connect(DATABASE_URL, { schema, poolSize: 3 });
       },
       async (store) => {
         await store.close();

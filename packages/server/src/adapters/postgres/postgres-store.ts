@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { Message, ReceiptState, SystemEvent } from "@parley/protocol";
+import type { Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -12,18 +12,22 @@ import {
   types,
 } from "pg";
 import {
+  type ActionRefusal,
   type AppendOutcome,
   type ConversationRecord,
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
+  type ReactionRecord,
   type ReceiptUpdate,
   type SessionRecord,
   type Store,
   StoreError,
   type UserRecord,
 } from "../../ports/store.js";
+import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import { REPLY_PREVIEW_CHARS, type StoredMessage, toMessage } from "../message-row.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 
 export interface PostgresOptions {
@@ -78,9 +82,13 @@ const CONVERSATION_COLUMNS = 'id, kind, title, created_at AS "createdAt", last_s
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
+// Entries are read as `m`, joined with the message they quote (`r`) for the reply preview.
 const MESSAGE_COLUMNS =
-  'id, conversation_id AS "conversationId", seq, sender_id AS "senderId", client_id AS "clientId", kind, body, event, ' +
-  'created_at AS "createdAt"';
+  'm.id, m.conversation_id AS "conversationId", m.seq, m.sender_id AS "senderId", m.client_id AS "clientId", m.kind, ' +
+  'm.body, m.event, m.created_at AS "createdAt", m.reply_to AS "replyTo", r.sender_id AS "replySenderId", ' +
+  `left(r.body, ${REPLY_PREVIEW_CHARS}) AS "replyPreview", r.deleted_at AS "replyDeletedAt", m.edited_at AS "editedAt", ` +
+  'm.deleted_at AS "deletedAt", m.action';
+const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 // ── the append path ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -97,10 +105,11 @@ const APPEND_LOCK = {
  * stored messages with the batch's (sender, clientId) keys, and which (conversation, sender) pairs are current members.
  */
 const APPEND_CHECK = {
-  text: `SELECT true AS "stored", ${MESSAGE_COLUMNS} FROM messages
-         WHERE (sender_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND client_id IS NOT NULL
+  text: `SELECT true AS "stored", ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+         WHERE (m.sender_id, m.client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND m.client_id IS NOT NULL
          UNION ALL
-         SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL FROM members
+         SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL,
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
          WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($3::text[], $1::text[])) AND left_seq IS NULL`,
 };
 
@@ -111,24 +120,53 @@ const APPEND_CHECK = {
  */
 const APPEND_WRITE = {
   text: `WITH inserted AS (
-           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at)
-           SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id, 'text', d.body, d.created_at
-           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at)
+           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, reply_to, action)
+           SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id,
+                  CASE WHEN d.action IS NULL THEN 'text' ELSE 'system' END, d.body, d.created_at, d.reply_to, d.action::json
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
+                       $10::bigint[], $11::text[])
+             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action)
          )
          UPDATE conversations AS c SET last_seq = u.last_seq
          FROM unnest($8::text[], $9::bigint[]) AS u (id, last_seq)
          WHERE c.id = u.id`,
 };
 
-const HISTORY_ASC = {
-  text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4`,
-};
-const HISTORY_DESC = {
-  text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4`,
+/**
+ * The rules' inputs for a reply or action (action-rules.ts), read under the append lock: the actor's membership, the
+ * target row (all NULL when missing) and the distinct emojis on it.
+ */
+const TARGET_CHECK = {
+  text: `SELECT mem.role, mem.joined_seq AS "joinedSeq", t.seq IS NOT NULL AS "found", t.sender_id AS "senderId",
+                (t.kind = 'text' AND t.action IS NULL) AS "isText", t.deleted_at AS "deletedAt", t.created_at AS "createdAt",
+                left(t.body, ${REPLY_PREVIEW_CHARS}) AS "preview",
+                ARRAY(SELECT DISTINCT emoji FROM reactions WHERE conversation_id = $1 AND target_seq = $3) AS "emojis"
+         FROM members AS mem LEFT JOIN messages AS t ON t.conversation_id = $1 AND t.seq = $3
+         WHERE mem.conversation_id = $1 AND mem.user_id = $2`,
 };
 
-interface CheckRow extends Message {
+interface TargetCheckRow {
+  role: Role;
+  joinedSeq: number;
+  found: boolean;
+  senderId: string | null;
+  isText: boolean | null;
+  deletedAt: number | null;
+  createdAt: number | null;
+  preview: string | null;
+  emojis: string[];
+}
+
+const HISTORY_ASC = {
+  text: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+         WHERE m.conversation_id = $1 AND m.seq BETWEEN $2 AND $3 ORDER BY m.seq LIMIT $4`,
+};
+const HISTORY_DESC = {
+  text: `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+         WHERE m.conversation_id = $1 AND m.seq BETWEEN $2 AND $3 ORDER BY m.seq DESC LIMIT $4`,
+};
+
+interface CheckRow extends StoredMessage {
   stored: boolean;
 }
 
@@ -152,20 +190,6 @@ function directKey(a: string, b: string): string {
 /** Map key of a pair of ids; NUL cannot occur in PostgreSQL text. */
 function pair(a: string, b: string): string {
   return `${a}\u0000${b}`;
-}
-
-function toMessage(row: Message): Message {
-  return {
-    id: row.id,
-    conversationId: row.conversationId,
-    seq: row.seq,
-    senderId: row.senderId,
-    clientId: row.clientId,
-    kind: row.kind,
-    body: row.body,
-    event: row.event,
-    createdAt: row.createdAt,
-  };
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {
@@ -518,23 +542,74 @@ export class PostgresStore implements Store {
     const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
     if (from > to || query.limit <= 0) return [];
     const statement = query.direction === "asc" ? HISTORY_ASC : HISTORY_DESC;
-    const { rows } = await this.pool.query<Message>({ ...statement, values: [query.conversationId, from, to, query.limit] });
-    return query.direction === "asc" ? rows : rows.reverse();
+    const { rows } = await this.pool.query<StoredMessage>({
+      ...statement,
+      values: [query.conversationId, from, to, query.limit],
+    });
+    return (query.direction === "asc" ? rows : rows.reverse()).map(toMessage);
   }
 
-  async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {
-    const [row] = await this.rows<Message>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
-      [conversationId, maxSeq],
+  async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {
+    // The latest entry a conversation list shows: never an action, never one the viewer hid for themself.
+    const [row] = await this.rows<StoredMessage>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+       WHERE m.conversation_id = $1 AND m.seq <= $2 AND m.action IS NULL
+         AND NOT EXISTS (SELECT 1 FROM hidden_messages AS h
+                         WHERE h.user_id = $3 AND h.conversation_id = m.conversation_id AND h.seq = m.seq)
+       ORDER BY m.seq DESC LIMIT 1`,
+      [conversationId, maxSeq, viewerId ?? null],
     );
-    return row ?? null;
+    return row === undefined ? null : toMessage(row);
+  }
+
+  async getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.rows<StoredMessage>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.conversation_id = $1 AND m.seq = ANY($2::bigint[]) ORDER BY m.seq`,
+      [conversationId, seqs],
+    );
+    return rows.map(toMessage);
+  }
+
+  async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
+    if (seqs.length === 0) return [];
+    return this.rows<ReactionRecord>(
+      `SELECT target_seq AS seq, emoji, user_id AS "userId" FROM reactions
+       WHERE conversation_id = $1 AND target_seq = ANY($2::bigint[]) ORDER BY created_at, user_id, emoji`,
+      [conversationId, seqs],
+    );
+  }
+
+  async hideMessage(userId: string, conversationId: string, seq: number, at: number): Promise<boolean> {
+    const result = await this.pool.query(
+      "INSERT INTO hidden_messages (user_id, conversation_id, seq, hidden_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+      [userId, conversationId, seq, at],
+    );
+    return result.rowCount === 1;
+  }
+
+  async getHiddenSeqs(userId: string, conversationId: string, seqs: readonly number[]): Promise<number[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.rows<{ seq: number }>(
+      "SELECT seq FROM hidden_messages WHERE user_id = $1 AND conversation_id = $2 AND seq = ANY($3::bigint[])",
+      [userId, conversationId, seqs],
+    );
+    return rows.map((r) => r.seq);
+  }
+
+  async listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]> {
+    return this.rows<{ conversationId: string; seq: number }>(
+      `SELECT conversation_id AS "conversationId", seq FROM hidden_messages WHERE user_id = $1 AND hidden_at >= $2
+       ORDER BY conversation_id, seq`,
+      [userId, since ?? 0],
+    );
   }
 
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
     if (afterSeq >= maxSeq) return 0;
     const [row] = await this.rows<{ count: number }>(
       "SELECT count(*) AS count FROM messages " +
-        "WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4 AND kind = 'text'",
+        "WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4 AND kind = 'text' AND deleted_at IS NULL",
       [conversationId, afterSeq, maxSeq, userId],
     );
     return row?.count ?? 0;
@@ -570,7 +645,13 @@ export class PostgresStore implements Store {
     const outcomes: AppendOutcome[] = [];
     const nextSeqs = new Map<string, number>();
     const rows = { conversationId: [] as string[], seq: [] as number[], id: [] as string[], senderId: [] as string[] };
-    const more = { clientId: [] as string[], body: [] as string[], createdAt: [] as number[] };
+    const more = {
+      clientId: [] as string[],
+      body: [] as (string | null)[],
+      createdAt: [] as number[],
+      replyTo: [] as (number | null)[],
+      action: [] as (string | null)[],
+    };
     for (const d of drafts) {
       const key = pair(d.senderId, d.clientId);
       const original = byClientId.get(key);
@@ -587,27 +668,43 @@ export class PostgresStore implements Store {
         outcomes.push({ ok: false, code: "not_member", message: "Sender is not a member of the conversation" });
         continue;
       }
+      let quoted: TargetCheckRow | undefined;
+      if (d.action !== undefined || d.replyTo !== undefined) {
+        const check = await this.checkTarget(client, d);
+        if (typeof check === "string") {
+          outcomes.push({ ok: false, code: check, message: refusalMessage(check) });
+          continue;
+        }
+        quoted = check;
+      }
       const seq = lastSeq + 1;
       nextSeqs.set(d.conversationId, seq);
+      const action = d.action === undefined ? null : await this.applyAction(client, d);
       const message: Message = {
         id: d.id,
         conversationId: d.conversationId,
         seq,
         senderId: d.senderId,
         clientId: d.clientId,
-        kind: "text",
-        body: d.body,
+        kind: action === null ? "text" : "action",
+        body: action === null ? d.body : null,
         event: null,
         createdAt: d.createdAt,
       };
+      if (action !== null) message.action = action;
+      else if (d.replyTo !== undefined && quoted !== undefined) {
+        message.replyTo = { seq: d.replyTo, senderId: quoted.senderId ?? "", preview: quoted.preview };
+      }
       byClientId.set(key, message);
       rows.conversationId.push(d.conversationId);
       rows.seq.push(seq);
       rows.id.push(d.id);
       rows.senderId.push(d.senderId);
       more.clientId.push(d.clientId);
-      more.body.push(d.body);
+      more.body.push(message.body);
       more.createdAt.push(d.createdAt);
+      more.replyTo.push(action === null ? (d.replyTo ?? null) : null);
+      more.action.push(action === null ? null : JSON.stringify(action));
       outcomes.push({ ok: true, message, duplicate: false });
     }
     if (nextSeqs.size > 0) {
@@ -623,10 +720,65 @@ export class PostgresStore implements Store {
           more.createdAt,
           [...nextSeqs.keys()],
           [...nextSeqs.values()],
+          more.replyTo,
+          more.action,
         ],
       });
     }
     return outcomes;
+  }
+
+  /** The rules of replies and actions (action-rules.ts) under the append lock; the target row when they pass. */
+  private async checkTarget(client: PoolClient, d: MessageDraft): Promise<ActionRefusal | TargetCheckRow> {
+    const seq = d.action?.target ?? d.replyTo!;
+    const { rows } = await client.query<TargetCheckRow>({ ...TARGET_CHECK, values: [d.conversationId, d.senderId, seq] });
+    const row = rows[0];
+    // The caller checked current membership just before, under the same lock.
+    if (row === undefined) return "message_not_found";
+    const target = row.found
+      ? { seq, senderId: row.senderId!, isText: row.isText === true, deletedAt: row.deletedAt, createdAt: row.createdAt! }
+      : undefined;
+    const refusal =
+      d.action === undefined ? refuseTarget(target, row) : refuseAction(d.action, d.senderId, target, row, row.emojis);
+    return refusal ?? row;
+  }
+
+  /** Changes the target in place; returns the payload of the action entry. */
+  private async applyAction(client: PoolClient, d: MessageDraft): Promise<MessageAction> {
+    const a = d.action!;
+    switch (a.type) {
+      case "edit":
+        await client.query("UPDATE messages SET body = $3, edited_at = $4 WHERE conversation_id = $1 AND seq = $2", [
+          d.conversationId,
+          a.target,
+          a.body,
+          d.createdAt,
+        ]);
+        return { type: "edit", target: a.target };
+      case "delete":
+        // A tombstone keeps its place in the order and nothing of its content.
+        await client.query(
+          `WITH gone AS (DELETE FROM reactions WHERE conversation_id = $1 AND target_seq = $2)
+           UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, deleted_at = $3
+           WHERE conversation_id = $1 AND seq = $2`,
+          [d.conversationId, a.target, d.createdAt],
+        );
+        return { type: "delete", target: a.target };
+      case "reaction":
+        if (a.remove) {
+          await client.query(
+            "DELETE FROM reactions WHERE conversation_id = $1 AND target_seq = $2 AND user_id = $3 AND emoji = $4",
+            [d.conversationId, a.target, d.senderId, a.emoji],
+          );
+        } else {
+          await client.query(
+            `INSERT INTO reactions (conversation_id, target_seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT DO NOTHING`,
+            [d.conversationId, a.target, d.senderId, a.emoji, d.createdAt],
+          );
+        }
+        return { type: "reaction", target: a.target, emoji: a.emoji, remove: a.remove };
+    }
   }
 
   private async membershipInTx(client: PoolClient, input: MembershipInput): Promise<Message> {

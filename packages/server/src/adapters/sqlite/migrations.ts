@@ -85,6 +85,38 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: "replies, edits, deletes and reactions",
+    sql: `
+      -- Replies, edits and deletes change the target row in place (body replaced or NULLed): history, sync and any
+      -- index over the body see the latest state only. Action entries keep kind 'system' (the CHECK predates them)
+      -- and carry their payload in action_json, never a copy of a body.
+      ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+      ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+      ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+      ALTER TABLE messages ADD COLUMN action_json TEXT;
+
+      CREATE TABLE reactions (
+        conversation_id TEXT NOT NULL,
+        target_seq INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        emoji TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, target_seq, user_id, emoji)
+      ) STRICT, WITHOUT ROWID;
+
+      -- "Delete for me": per user, applied when that user reads; hidden_at feeds sync's change feed.
+      CREATE TABLE hidden_messages (
+        user_id TEXT NOT NULL,
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        hidden_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, conversation_id, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX hidden_messages_at ON hidden_messages (user_id, hidden_at);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
 import type { MessageDraft } from "../../ports/store.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
@@ -31,6 +32,7 @@ function tempDir(): string {
 }
 
 runStoreContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
+runMessageActionsContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
 
 describe("SqliteStore on disk", () => {
   let dir: string;

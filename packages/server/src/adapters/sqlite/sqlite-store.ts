@@ -2,36 +2,42 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { ConversationKind, Message, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { ConversationKind, Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
 import {
+  type ActionRefusal,
   type AppendOutcome,
   type ConversationRecord,
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
+  type ReactionRecord,
   type ReceiptUpdate,
   type SessionRecord,
   type Store,
   StoreError,
   type UserRecord,
 } from "../../ports/store.js";
+import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import { REPLY_PREVIEW_CHARS, type StoredMessage, toMessage as toStoredMessage } from "../message-row.js";
 import { migrate } from "./migrations.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
 
-interface MessageRow {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  clientId: string | null;
-  kind: "text" | "system";
-  body: string | null;
+interface MessageRow extends Omit<StoredMessage, "event" | "action"> {
   eventJson: string | null;
-  createdAt: number;
+  actionJson: string | null;
+}
+
+/** A possible target of a reply or action, with the actor's membership (absent when not a member). */
+interface TargetCheckRow {
+  senderId: string | null;
+  kind: "text" | "system" | null;
+  actionJson: string | null;
+  deletedAt: number | null;
+  createdAt: number | null;
 }
 
 // Columns are aliased to the records' camelCase names so rows need no mapping (messages aside: their event is JSON).
@@ -44,9 +50,13 @@ const CONVERSATION_COLUMNS = "id, kind, title, created_at AS createdAt, last_seq
 const MEMBER_COLUMNS =
   "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
+// Entries are read as `m`, joined with the message they quote (`r`) for the reply preview.
 const MESSAGE_COLUMNS =
-  "id, conversation_id AS conversationId, seq, sender_id AS senderId, client_id AS clientId, kind, body, " +
-  "event_json AS eventJson, created_at AS createdAt";
+  "m.id, m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, " +
+  "m.event_json AS eventJson, m.created_at AS createdAt, m.reply_to AS replyTo, r.sender_id AS replySenderId, " +
+  `substr(r.body, 1, ${REPLY_PREVIEW_CHARS}) AS replyPreview, r.deleted_at AS replyDeletedAt, m.edited_at AS editedAt, ` +
+  "m.deleted_at AS deletedAt, m.action_json AS actionJson";
+const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -156,28 +166,81 @@ function prepareStatements(db: Database.Database) {
     ),
 
     messageByClientId: db.prepare<[string, string], MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    insertText: db.prepare<[string, number, string, string, string, string, number]>(
-      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
-        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?)",
+    insertText: db.prepare<[string, number, string, string, string, string, number, number | null]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, reply_to) " +
+        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?)",
+    ),
+    insertAction: db.prepare<[string, number, string, string, string, number, string]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, action_json) " +
+        "VALUES (?, ?, ?, ?, ?, 'system', NULL, NULL, ?, ?)",
+    ),
+    // The target of a reply or action and the actor's membership, in one probe (a row even when either is missing).
+    targetCheck: db.prepare<{ conversationId: string; seq: number }, TargetCheckRow>(
+      `SELECT sender_id AS senderId, kind, action_json AS actionJson, deleted_at AS deletedAt, created_at AS createdAt
+       FROM messages WHERE conversation_id = @conversationId AND seq = @seq`,
+    ),
+    editBody: db.prepare<[string, number, string, number]>(
+      "UPDATE messages SET body = ?, edited_at = ? WHERE conversation_id = ? AND seq = ?",
+    ),
+    // A tombstone keeps its place in the order and nothing of its content.
+    tombstone: db.prepare<[number, string, number]>(
+      "UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, deleted_at = ? WHERE conversation_id = ? AND seq = ?",
+    ),
+    deleteReactionsOf: db.prepare<[string, number]>("DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ?"),
+    reactionEmojis: db
+      .prepare<[string, number], string>("SELECT DISTINCT emoji FROM reactions WHERE conversation_id = ? AND target_seq = ?")
+      .pluck(),
+    addReaction: db.prepare<[string, number, string, string, number]>(
+      "INSERT INTO reactions (conversation_id, target_seq, user_id, emoji, created_at) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT DO NOTHING",
+    ),
+    removeReaction: db.prepare<[string, number, string, string]>(
+      "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ? AND user_id = ? AND emoji = ?",
+    ),
+    reactionsOf: db.prepare<[string, string], { seq: number; emoji: string; userId: string }>(
+      `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
+       WHERE conversation_id = ? AND target_seq IN (SELECT value FROM json_each(?)) ORDER BY created_at, user_id, emoji`,
+    ),
+    messagesBySeq: db.prepare<[string, string], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+       WHERE m.conversation_id = ? AND m.seq IN (SELECT value FROM json_each(?)) ORDER BY m.seq`,
+    ),
+    hide: db.prepare<[string, string, number, number]>(
+      "INSERT INTO hidden_messages (user_id, conversation_id, seq, hidden_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    hiddenSeqs: db
+      .prepare<[string, string, string], number>(
+        "SELECT seq FROM hidden_messages WHERE user_id = ? AND conversation_id = ? AND seq IN (SELECT value FROM json_each(?))",
+      )
+      .pluck(),
+    hiddenSince: db.prepare<[string, number], { conversationId: string; seq: number }>(
+      `SELECT conversation_id AS conversationId, seq FROM hidden_messages WHERE user_id = ? AND hidden_at >= ?
+       ORDER BY conversation_id, seq`,
     ),
     insertSystem: db.prepare<[string, number, string, string, string, number]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
         "VALUES (?, ?, ?, ?, NULL, 'system', NULL, ?, ?)",
     ),
     historyAsc: db.prepare<[string, number, number, number], MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.conversation_id = ? AND m.seq BETWEEN ? AND ? ORDER BY m.seq LIMIT ?`,
     ),
     historyDesc: db.prepare<[string, number, number, number], MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq DESC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.conversation_id = ? AND m.seq BETWEEN ? AND ? ORDER BY m.seq DESC LIMIT ?`,
     ),
-    lastMessage: db.prepare<[string, number], MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1`,
+    // The latest entry a conversation list shows: never an action, never one the viewer hid for themself.
+    lastMessage: db.prepare<{ conversationId: string; maxSeq: number; viewer: string | null }, MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+       WHERE m.conversation_id = @conversationId AND m.seq <= @maxSeq AND m.action_json IS NULL
+         AND NOT EXISTS (SELECT 1 FROM hidden_messages AS h
+                         WHERE h.user_id = @viewer AND h.conversation_id = m.conversation_id AND h.seq = m.seq)
+       ORDER BY m.seq DESC LIMIT 1`,
     ),
     countUnread: db
       .prepare<[string, number, number, string], number>(
-        "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ? AND kind = 'text'",
+        "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ? AND kind = 'text' " +
+          "AND deleted_at IS NULL",
       )
       .pluck(),
   };
@@ -186,18 +249,13 @@ function prepareStatements(db: Database.Database) {
 type Statements = ReturnType<typeof prepareStatements>;
 
 function toMessage(row: MessageRow): Message {
-  return {
-    id: row.id,
-    conversationId: row.conversationId,
-    seq: row.seq,
-    senderId: row.senderId,
-    clientId: row.clientId,
-    kind: row.kind,
-    body: row.body,
-    // Only system entries carry JSON, so text messages never pay for a parse.
-    event: row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
-    createdAt: row.createdAt,
-  };
+  const { eventJson, actionJson, ...rest } = row;
+  return toStoredMessage({
+    ...rest,
+    // Only system and action entries carry JSON, so text messages never pay for a parse.
+    event: eventJson === null ? null : (JSON.parse(eventJson) as SystemEvent),
+    action: actionJson === null ? null : (JSON.parse(actionJson) as MessageAction),
+  });
 }
 
 function directKey(a: string, b: string): string {
@@ -401,9 +459,32 @@ export class SqliteStore implements Store {
     return this.q.historyDesc.all(query.conversationId, from, to, query.limit).reverse().map(toMessage);
   }
 
-  async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {
-    const row = this.q.lastMessage.get(conversationId, maxSeq);
+  async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {
+    const row = this.q.lastMessage.get({ conversationId, maxSeq, viewer: viewerId ?? null });
     return row === undefined ? null : toMessage(row);
+  }
+
+  async getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]> {
+    if (seqs.length === 0) return [];
+    return this.q.messagesBySeq.all(conversationId, JSON.stringify(seqs)).map(toMessage);
+  }
+
+  async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
+    if (seqs.length === 0) return [];
+    return this.q.reactionsOf.all(conversationId, JSON.stringify(seqs));
+  }
+
+  async hideMessage(userId: string, conversationId: string, seq: number, at: number): Promise<boolean> {
+    return this.q.hide.run(userId, conversationId, seq, at).changes === 1;
+  }
+
+  async getHiddenSeqs(userId: string, conversationId: string, seqs: readonly number[]): Promise<number[]> {
+    if (seqs.length === 0) return [];
+    return this.q.hiddenSeqs.all(userId, conversationId, JSON.stringify(seqs));
+  }
+
+  async listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]> {
+    return this.q.hiddenSince.all(userId, since ?? 0);
   }
 
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
@@ -470,10 +551,23 @@ export class SqliteStore implements Store {
         outcomes[i] = { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
         continue;
       }
+      if (d.action !== undefined || d.replyTo !== undefined) {
+        const refusal = this.checkTarget(d);
+        if (refusal !== null) {
+          outcomes[i] = { ok: false, code: refusal, message: refusalMessage(refusal) };
+          continue;
+        }
+      }
       const seq = lastSeq + 1;
       // Recorded before the insert so that a failing insert (a stale cache) still gets its cache entry dropped.
       seqs.set(d.conversationId, seq);
-      q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt);
+      if (d.action === undefined) {
+        q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt, d.replyTo ?? null);
+        outcomes[i] = { ok: true, message: this.textMessage(d, seq), duplicate: false };
+        continue;
+      }
+      const action = this.applyAction(d);
+      q.insertAction.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.createdAt, JSON.stringify(action));
       outcomes[i] = {
         ok: true,
         message: {
@@ -482,10 +576,11 @@ export class SqliteStore implements Store {
           seq,
           senderId: d.senderId,
           clientId: d.clientId,
-          kind: "text",
-          body: d.body,
+          kind: "action",
+          body: null,
           event: null,
           createdAt: d.createdAt,
+          action,
         },
         duplicate: false,
       };
@@ -493,6 +588,70 @@ export class SqliteStore implements Store {
     // One conversation update per conversation per batch, not per message.
     for (const [conversationId, seq] of seqs) q.setLastSeq.run(seq, conversationId);
     return outcomes;
+  }
+
+  private textMessage(d: MessageDraft, seq: number): Message {
+    const message: Message = {
+      id: d.id,
+      conversationId: d.conversationId,
+      seq,
+      senderId: d.senderId,
+      clientId: d.clientId,
+      kind: "text",
+      body: d.body,
+      event: null,
+      createdAt: d.createdAt,
+    };
+    if (d.replyTo !== undefined) {
+      // Checked just before: the quoted message exists and is a live text message.
+      const quoted = this.q.messagesBySeq.get(d.conversationId, JSON.stringify([d.replyTo]));
+      message.replyTo = {
+        seq: d.replyTo,
+        senderId: quoted?.senderId ?? "",
+        preview: quoted?.body?.slice(0, REPLY_PREVIEW_CHARS) ?? null,
+      };
+    }
+    return message;
+  }
+
+  /** The rules of replies and actions (action-rules.ts), against the rows as they are inside this transaction. */
+  private checkTarget(d: MessageDraft): ActionRefusal | null {
+    const seq = d.action?.target ?? d.replyTo!;
+    const row = this.q.targetCheck.get({ conversationId: d.conversationId, seq });
+    const target: TargetRow | undefined =
+      row === undefined
+        ? undefined
+        : {
+            seq,
+            senderId: row.senderId!,
+            isText: row.kind === "text" && row.actionJson === null,
+            deletedAt: row.deletedAt,
+            createdAt: row.createdAt!,
+          };
+    // The caller checked current membership just before, in this transaction.
+    const actor: ActorRow = this.q.membership.get(d.conversationId, d.senderId)!;
+    if (d.action === undefined) return refuseTarget(target, actor);
+    const emojis = d.action.type === "reaction" ? this.q.reactionEmojis.all(d.conversationId, d.action.target) : [];
+    return refuseAction(d.action, d.senderId, target, actor, emojis);
+  }
+
+  /** Changes the target in place; returns the payload of the action entry. */
+  private applyAction(d: MessageDraft): MessageAction {
+    const q = this.q;
+    const a = d.action!;
+    switch (a.type) {
+      case "edit":
+        q.editBody.run(a.body, d.createdAt, d.conversationId, a.target);
+        return { type: "edit", target: a.target };
+      case "delete":
+        q.tombstone.run(d.createdAt, d.conversationId, a.target);
+        q.deleteReactionsOf.run(d.conversationId, a.target);
+        return { type: "delete", target: a.target };
+      case "reaction":
+        if (a.remove) q.removeReaction.run(d.conversationId, a.target, d.senderId, a.emoji);
+        else q.addReaction.run(d.conversationId, a.target, d.senderId, a.emoji, d.createdAt);
+        return { type: "reaction", target: a.target, emoji: a.emoji, remove: a.remove };
+    }
   }
 
   private insertSystemMessage(

@@ -1,0 +1,68 @@
+// The integrity rules of replies and actions, shared by the SQL adapters: each adapter reads the target row, the
+// actor's membership and the target's reaction emojis inside its append transaction and asks these functions.
+
+import type { Role } from "@parley/protocol";
+import type { ActionDraft, ActionRefusal } from "../ports/store.js";
+
+/** The columns of a target message the rules need. */
+export interface TargetRow {
+  seq: number;
+  senderId: string;
+  /** False for system and action entries. */
+  isText: boolean;
+  deletedAt: number | null;
+  createdAt: number;
+}
+
+export interface ActorRow {
+  role: Role;
+  joinedSeq: number;
+}
+
+const REFUSAL_MESSAGES: Record<ActionRefusal, string> = {
+  message_not_found: "No such message in this conversation",
+  invalid_target: "Only text messages can be edited, deleted, reacted or replied to",
+  message_deleted: "The message was deleted",
+  not_author: "Only the author may do this (group admins and owners may delete)",
+  window_expired: "The time window for this has passed",
+  too_many_reactions: "The message has the maximum number of distinct reactions",
+};
+
+export function refusalMessage(code: ActionRefusal): string {
+  return REFUSAL_MESSAGES[code];
+}
+
+/** The target must exist, be visible to the actor (at or after their join), be a text message and not deleted. */
+export function refuseTarget(target: TargetRow | undefined, actor: ActorRow): ActionRefusal | null {
+  if (target === undefined || target.seq < actor.joinedSeq) return "message_not_found";
+  if (!target.isText) return "invalid_target";
+  if (target.deletedAt !== null) return "message_deleted";
+  return null;
+}
+
+/** Checks an action against its target; `emojis` are the distinct emojis already on the target (reactions only). */
+export function refuseAction(
+  action: ActionDraft,
+  senderId: string,
+  target: TargetRow | undefined,
+  actor: ActorRow,
+  emojis: readonly string[],
+): ActionRefusal | null {
+  const refusal = refuseTarget(target, actor);
+  if (refusal !== null || target === undefined) return refusal;
+  const expired = (notBefore: number | null) => notBefore !== null && target.createdAt < notBefore;
+  switch (action.type) {
+    case "edit":
+      if (target.senderId !== senderId) return "not_author";
+      return expired(action.notBefore) ? "window_expired" : null;
+    case "delete": {
+      // Moderation: a group's admins and owners may delete any message, at any time.
+      if (actor.role === "admin" || actor.role === "owner") return null;
+      if (target.senderId !== senderId) return "not_author";
+      return expired(action.notBefore) ? "window_expired" : null;
+    }
+    case "reaction":
+      if (!action.remove && !emojis.includes(action.emoji) && emojis.length >= action.maxKinds) return "too_many_reactions";
+      return null;
+  }
+}
