@@ -21,7 +21,9 @@ import { Connection, type ConnectionState, type WebSocketConstructor } from "./c
 import { isAuthLoss, ParleyError, toParleyError } from "./errors.js";
 import { Emitter } from "./events.js";
 import { type FetchLike, HttpApi } from "./http-api.js";
-import { Outbox, type OutboxEntry, type OutboxStore } from "./outbox.js";
+import { newClientId } from "./ids.js";
+import { hiddenForMe } from "./message-state.js";
+import { Outbox, type OutboxAction, type OutboxEntry, type OutboxStore } from "./outbox.js";
 import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 import { ReceiptReporter } from "./receipt-reporter.js";
 import { ReorderBuffer } from "./reorder-buffer.js";
@@ -65,8 +67,13 @@ export interface ParleyClientOptions {
 
 export interface ClientEvents {
   /** A conversation entry, each (conversationId, seq) once and in seq order per conversation — including this
-   * device's own sends (built from their acks) so that one stream renders the whole conversation. */
+   * device's own sends (built from their acks) so that one stream renders the whole conversation. Action entries
+   * (`kind: "action"`: edits, deletes, reactions) come here too, each followed by an `updated` event. */
   message: Message;
+  /** An earlier message changed (edited, deleted for everyone, reactions): replace your copy of `seq` with it. */
+  updated: Message;
+  /** The signed-in user deleted this message for themself (here or on another device): show it as hidden. */
+  hidden: { conversationId: string; seq: number };
   /** Members' watermarks that moved (compute per-message state with `messageStatus`). */
   receipts: { conversationId: string; receipts: ReceiptState[] };
   /** Someone started or stopped typing (expiry of stale indicators is handled for you). */
@@ -126,6 +133,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #typingOut: TypingNotifier;
   readonly #typingIn: TypingTracker;
   readonly #presence = new Set<string>();
+  /** (conversation, seq) pairs the user deleted for themself: later updates of them stay hidden. */
+  readonly #hidden = new Set<string>();
+  /** The target's new state from an action's result, until its entry is delivered (by clientId). */
+  readonly #actionResults = new Map<string, Message>();
   readonly #syncBackoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
   readonly #loaded: Promise<void>;
   #connectWaiters: Waiter<Welcome>[] = [];
@@ -178,12 +189,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     });
     for (const [conversationId, seq] of Object.entries(options.cursors ?? {})) this.#buffer.advance(conversationId, seq);
     this.#outbox = new Outbox({
-      transport: (entry) =>
-        this.connection.request("messages.send", {
-          conversationId: entry.conversationId,
-          clientId: entry.clientId,
-          body: entry.body,
-        }),
+      transport: (entry) => this.#transmit(entry),
       timers,
       ...(options.outboxStore ? { store: options.outboxStore } : {}),
     });
@@ -193,7 +199,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
       onList: (conversations) => {
         for (const c of conversations) this.#updateMembers(c.id, c.members);
       },
-      onConversation: (c) => this.#updateMembers(c.conversationId, c.members),
+      onConversation: (c) => {
+        this.#updateMembers(c.conversationId, c.members);
+        for (const seq of c.hidden ?? []) this.#markHidden(c.conversationId, seq);
+      },
     });
     this.#reporter = new ReceiptReporter({
       send: (args) => this.connection.request("receipts.mark", args),
@@ -239,6 +248,9 @@ export class ParleyClient extends Emitter<ClientEvents> {
           break;
         case "presence":
           this.emit("presence", frame.data);
+          break;
+        case "message.hidden":
+          this.#markHidden(frame.data.conversationId, frame.data.seq);
           break;
       }
     });
@@ -366,9 +378,54 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * only when the server refuses it for good (e.g. not a member, too large). Pass a `clientId` (from `newClientId()`)
    * to match the message when it comes back through the `message` event.
    */
-  send(conversationId: string, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  send(conversationId: string, body: string, options: { clientId?: string; replyTo?: number } = {}): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
-    return this.#outbox.enqueue(conversationId, body, options.clientId);
+    return this.#outbox.enqueue(
+      conversationId,
+      body,
+      options.clientId,
+      options.replyTo === undefined ? {} : { replyTo: options.replyTo },
+    );
+  }
+
+  /**
+   * Replaces the text of one of the user's messages. Queued and retried like a send (same clientId, works offline);
+   * resolves with the ack of the `edit` entry; the new state arrives as an `updated` event.
+   */
+  edit(conversationId: string, seq: number, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#enqueueAction(conversationId, { type: "edit", seq }, body, options.clientId);
+  }
+
+  /**
+   * Deletes a message. `everyone` (default): a tombstone for all members (queued like a send). `me`: hidden on all of
+   * this user's devices only; needs the server now (no queue) and resolves with null.
+   */
+  async deleteMessage(
+    conversationId: string,
+    seq: number,
+    options: { scope?: "everyone" | "me"; clientId?: string } = {},
+  ): Promise<MessageAck | null> {
+    if (options.scope === "me") {
+      await this.call("messages.delete", { conversationId, seq, clientId: options.clientId ?? newClientId(), scope: "me" });
+      this.#markHidden(conversationId, seq);
+      return null;
+    }
+    return this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId);
+  }
+
+  /** Adds the user's reaction (one emoji) to a message; queued like a send. */
+  react(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: false }, "", options.clientId);
+  }
+
+  /** Withdraws the user's reaction; queued like a send. */
+  unreact(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId);
+  }
+
+  /** Whether the user deleted this message for themself (as far as this client has learned). */
+  isHidden(conversationId: string, seq: number): boolean {
+    return this.#hidden.has(hiddenKey(conversationId, seq));
   }
 
   /** Sends not yet acknowledged, oldest first. */
@@ -602,6 +659,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
     const me = this.user?.id;
     let fromOthers = false;
     for (const m of messages) {
+      // Edits, deletes and reactions are not news: they neither stop typing nor count as received from others.
+      if (m.kind === "action") {
+        this.emit("message", m);
+        if (m.updated) {
+          const updated = this.isHidden(m.conversationId, m.updated.seq) ? hiddenForMe(m.updated) : m.updated;
+          this.emit("updated", updated);
+        }
+        continue;
+      }
+      if (m.hidden) this.#hidden.add(hiddenKey(m.conversationId, m.seq));
       if (m.senderId !== me) fromOthers = true;
       this.#typingIn.stop(m.conversationId, m.senderId);
       this.emit("message", m);
@@ -614,18 +681,76 @@ export class ParleyClient extends Emitter<ClientEvents> {
   #onAck(entry: OutboxEntry, ack: MessageAck): void {
     this.emit("ack", ack);
     const senderId = this.user?.id;
+    const updated = this.#actionResults.get(entry.clientId);
+    this.#actionResults.delete(entry.clientId);
     if (!senderId) return;
-    this.#buffer.push({
+    const base = {
       id: ack.id,
       conversationId: ack.conversationId,
       seq: ack.seq,
       senderId,
       clientId: ack.clientId,
-      kind: "text",
-      body: entry.body,
       event: null,
       createdAt: ack.createdAt,
-    });
+    };
+    if (entry.action) {
+      const a = entry.action;
+      const message: Message = {
+        ...base,
+        kind: "action",
+        body: null,
+        action:
+          a.type === "reaction"
+            ? { type: "reaction", target: a.seq, emoji: a.emoji, remove: a.remove }
+            : { type: a.type, target: a.seq },
+      };
+      if (updated) message.updated = updated;
+      this.#buffer.push(message);
+      return;
+    }
+    const message: Message = { ...base, kind: "text", body: entry.body };
+    if (ack.replyTo) message.replyTo = ack.replyTo;
+    this.#buffer.push(message);
+  }
+
+  /** Sends one outbox entry with the operation it stands for. */
+  async #transmit(entry: OutboxEntry): Promise<MessageAck> {
+    const { conversationId, clientId } = entry;
+    const a = entry.action;
+    if (!a) {
+      return this.connection.request("messages.send", {
+        conversationId,
+        clientId,
+        body: entry.body,
+        ...(entry.replyTo === undefined ? {} : { replyTo: entry.replyTo }),
+      });
+    }
+    const result =
+      a.type === "edit"
+        ? await this.connection.request("messages.edit", { conversationId, seq: a.seq, clientId, body: entry.body })
+        : a.type === "delete"
+          ? await this.connection.request("messages.delete", { conversationId, seq: a.seq, clientId, scope: "everyone" })
+          : await this.connection.request("messages.react", {
+              conversationId,
+              seq: a.seq,
+              clientId,
+              emoji: a.emoji,
+              remove: a.remove,
+            });
+    if (!result.ack) throw new ParleyError("bad_response", "The server answered an action without its entry");
+    this.#actionResults.set(clientId, result.message);
+    return result.ack;
+  }
+
+  #enqueueAction(conversationId: string, action: OutboxAction, body: string, clientId?: string): Promise<MessageAck> {
+    return this.#outbox.enqueue(conversationId, body, clientId, { action });
+  }
+
+  #markHidden(conversationId: string, seq: number): void {
+    const key = hiddenKey(conversationId, seq);
+    if (this.#hidden.has(key)) return;
+    this.#hidden.add(key);
+    this.emit("hidden", { conversationId, seq });
   }
 
   async #repairGap(conversationId: string, after: number, until: number): Promise<void> {
@@ -663,6 +788,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#reporter.clear();
     this.#sync.reset();
     this.#presence.clear();
+    this.#hidden.clear();
+    this.#actionResults.clear();
     this.#outbox.clear(new ParleyError("not_authenticated", "Signed out before the message was sent"));
   }
 
@@ -686,6 +813,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#connectWaiters = [];
     for (const w of waiters) w.reject(error);
   }
+}
+
+function hiddenKey(conversationId: string, seq: number): string {
+  return `${conversationId}\u0000${seq}`;
 }
 
 function chunks<T>(items: readonly T[]): T[][] {

@@ -1,6 +1,7 @@
 // Browser-safe public surface of the Parley SDK (no Node-only imports).
 
 export type {
+  ActionResult,
   AuthResult,
   CloseAction,
   Conversation,
@@ -12,8 +13,11 @@ export type {
   Member,
   Message,
   MessageAck,
+  MessageAction,
   Presence,
+  Reaction,
   ReceiptState,
+  ReplyRef,
   SystemEvent,
   User,
   Welcome,
@@ -35,7 +39,8 @@ export { Emitter, type Listener } from "./events.js";
 export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type TokenSource } from "./http-api.js";
 export { createIdGenerator, newClientId } from "./ids.js";
 export { LongPollSocket, type LongPollSocketOptions } from "./long-poll-socket.js";
-export { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from "./outbox.js";
+export { applyHidden, applyUpdate, hasReacted, hiddenForMe, isShown } from "./message-state.js";
+export { MemoryOutboxStore, Outbox, type OutboxAction, type OutboxEntry, type OutboxStore } from "./outbox.js";
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";
 export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";

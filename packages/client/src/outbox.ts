@@ -11,10 +11,21 @@ export interface OutboxEntry {
   /** Idempotency key: every resend carries the same one, so the server stores the message once. */
   clientId: string;
   conversationId: string;
+  /** The text of a send or an edit ("" for other actions). */
   body: string;
   /** When the app called send (client clock). */
   createdAt: number;
+  /** A send that quotes the message with this seq. */
+  replyTo?: number;
+  /** Present for an edit, delete for everyone or reaction instead of a send: the same queue, order and retries. */
+  action?: OutboxAction;
 }
+
+/** An action queued like a send (`messages.edit`, `messages.delete` with scope `everyone`, `messages.react`). */
+export type OutboxAction =
+  | { type: "edit"; seq: number }
+  | { type: "delete"; seq: number }
+  | { type: "reaction"; seq: number; emoji: string; remove: boolean };
 
 /** Where unacknowledged sends survive a restart (IndexedDB, a file…); the default keeps them in memory. */
 export interface OutboxStore {
@@ -39,7 +50,7 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 }
 
-/** Sends one entry (the `messages.send` operation) and resolves with its ack. */
+/** Sends one entry (`messages.send`, or the action's operation) and resolves with its ack. */
 export type SendTransport = (entry: OutboxEntry) => Promise<MessageAck>;
 
 export interface OutboxEvents {
@@ -108,9 +119,16 @@ export class Outbox extends Emitter<OutboxEvents> {
    * Queues a message; resolves with its ack once the server has stored it, however many reconnects that takes.
    * `clientId` lets the app key its optimistic rendering; it must be new and should be time-ordered (`newClientId`).
    */
-  async enqueue(conversationId: string, body: string, clientId: string = this.#newClientId()): Promise<MessageAck> {
+  async enqueue(
+    conversationId: string,
+    body: string,
+    clientId: string = this.#newClientId(),
+    extra: Pick<OutboxEntry, "replyTo" | "action"> = {},
+  ): Promise<MessageAck> {
     if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
     const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
+    if (extra.replyTo !== undefined) entry.replyTo = extra.replyTo;
+    if (extra.action !== undefined) entry.action = extra.action;
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {

@@ -1,7 +1,18 @@
 // Every request a client can make: its name, argument schema, result type, transport(s) and HTTP route.
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import type { Conversation, ConversationSummary, Limits, Member, Message, Presence, ReceiptState, Role, User } from "./model.js";
+import type {
+  Conversation,
+  ConversationSummary,
+  Limits,
+  Member,
+  Message,
+  Presence,
+  ReceiptState,
+  ReplyRef,
+  Role,
+  User,
+} from "./model.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
@@ -204,6 +215,8 @@ export interface MessageAck {
   createdAt: number;
   /** True when this clientId had already been stored: the original ack is returned and nothing new is stored. */
   duplicate: boolean;
+  /** A reply's quoted message as stored with it (present only for `messages.send` with `replyTo`). */
+  replyTo?: ReplyRef;
 }
 
 /** The answer to `messages.edit`, `messages.delete` and `messages.react`. */

@@ -327,7 +327,7 @@ export class MessageService {
 
 function toAck(outcome: Appended): MessageAck {
   const m = outcome.message;
-  return {
+  const ack: MessageAck = {
     id: m.id,
     conversationId: m.conversationId,
     seq: m.seq,
@@ -335,6 +335,8 @@ function toAck(outcome: Appended): MessageAck {
     createdAt: m.createdAt,
     duplicate: outcome.duplicate,
   };
+  if (m.replyTo !== undefined) ack.replyTo = m.replyTo;
+  return ack;
 }
 
 function clientIdReused(): AppError {
