@@ -39,7 +39,7 @@ export { Emitter, type Listener } from "./events.js";
 export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type TokenSource } from "./http-api.js";
 export { createIdGenerator, newClientId } from "./ids.js";
 export { LongPollSocket, type LongPollSocketOptions } from "./long-poll-socket.js";
-export { applyHidden, applyUpdate, hasReacted, hiddenForMe, isShown } from "./message-state.js";
+export { applyHidden, applyUpdate, hasReacted, hiddenForMe, isShown, quoteOf } from "./message-state.js";
 export { MemoryOutboxStore, Outbox, type OutboxAction, type OutboxEntry, type OutboxStore } from "./outbox.js";
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";

@@ -13,18 +13,36 @@ export function hiddenForMe(message: Message): Message {
   return { ...rest, body: null, hidden: true };
 }
 
+/** Longest reply preview, as the server cuts it. */
+const PREVIEW_CHARS = 200;
+
 /**
- * Replaces the message with `updated.seq` in an ascending list (a timeline) with `updated`; returns the same list
- * when that message is not in it. A message the reader hid stays hidden.
+ * Replaces the message with `updated.seq` in an ascending list (a timeline) with `updated`, and refreshes the quote
+ * of every reply to it (new text, or "deleted"), as the server shows them; returns the same list when nothing
+ * changed. A message the reader hid stays hidden.
  */
 export function applyUpdate(messages: readonly Message[], updated: Message): readonly Message[] {
+  let copy: Message[] | undefined;
   const index = findSeq(messages, updated.seq);
-  if (index < 0) return messages;
-  const current = messages[index]!;
-  const next = current.hidden ? hiddenForMe(updated) : updated;
-  const copy = messages.slice();
-  copy[index] = next;
-  return copy;
+  if (index >= 0) {
+    copy = messages.slice();
+    copy[index] = messages[index]!.hidden ? hiddenForMe(updated) : updated;
+  }
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.replyTo?.seq !== updated.seq) continue;
+    copy ??= messages.slice();
+    copy[i] = { ...m, replyTo: quoteOf(updated) };
+  }
+  return copy ?? messages;
+}
+
+/** The `replyTo` of a reply quoting `quoted` in its current state. */
+export function quoteOf(quoted: Message): NonNullable<Message["replyTo"]> {
+  if (quoted.deletedAt !== undefined || quoted.body === null) {
+    return { seq: quoted.seq, senderId: quoted.senderId, preview: null, deleted: true };
+  }
+  return { seq: quoted.seq, senderId: quoted.senderId, preview: quoted.body.slice(0, PREVIEW_CHARS) };
 }
 
 /** Marks the message with `seq` hidden for the reader ("delete for me"); the same list when it is not there. */

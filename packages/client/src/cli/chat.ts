@@ -4,6 +4,8 @@
 import type { Message, SystemEvent } from "@parley/protocol";
 import type { ParleyClient } from "../client.js";
 import { newClientId } from "../ids.js";
+import { hiddenForMe, quoteOf } from "../message-state.js";
+import { CHAT_HELP, parseChatCommand } from "./chat-commands.js";
 import { conversationName, formatMessage, formatTicks } from "./format.js";
 import { Names } from "./names.js";
 import type { LineHandle, Terminal } from "./terminal.js";
@@ -25,6 +27,8 @@ interface OwnLine {
 const PROMPT = "> ";
 /** Own lines whose ticks are kept up to date. */
 const TRACKED_OWN = 200;
+/** Lines kept to be redrawn when their message is edited, deleted or reacted to. */
+const TRACKED_LINES = 500;
 
 function eventUserIds(event: SystemEvent | null): string[] {
   if (!event) return [];
@@ -40,6 +44,9 @@ export async function runChat(options: ChatOptions): Promise<void> {
   const names = new Names(client);
   const style = term.style;
   const own = new Map<number, OwnLine>();
+  /** Every shown text line by seq, to redraw on edits, deletes and reactions. */
+  const lines = new Map<number, { message: Message; handle: LineHandle }>();
+  const earlyUpdates: Message[] = [];
   /** Lines printed for sends not yet acknowledged (terminal only), by clientId. */
   const pending = new Map<string, LineHandle>();
   const early: Message[] = [];
@@ -59,12 +66,17 @@ export async function runChat(options: ChatOptions): Promise<void> {
 
   const ticksOf = (seq: number) => formatTicks(client.messageStatus(conversationId, seq));
   const render = (m: Message, ticks?: string) =>
-    formatMessage(m, { me, nameOf: names.nameOf, style, ...(ticks ? { ticks } : {}) });
+    formatMessage(m, { me, nameOf: names.nameOf, style, showSeq: true, ...(ticks ? { ticks } : {}) });
 
   const show = (m: Message): void => {
     printing = printing.then(async () => {
       if (m.seq <= lastShown) return;
-      await names.ensure([m.senderId, ...eventUserIds(m.event)]);
+      // Actions are not lines of their own: the `updated` event that follows redraws their target.
+      if (m.kind === "action") {
+        lastShown = m.seq;
+        return;
+      }
+      await names.ensure([m.senderId, ...eventUserIds(m.event), ...(m.replyTo ? [m.replyTo.senderId] : [])]);
       lastShown = m.seq;
       const mine = m.senderId === me && m.kind === "text";
       const ticks = mine ? ticksOf(m.seq) : undefined;
@@ -77,6 +89,10 @@ export async function runChat(options: ChatOptions): Promise<void> {
         handle = term.print(text);
       }
       if (m.clientId !== null) pending.delete(m.clientId);
+      if (m.kind === "text") {
+        lines.set(m.seq, { message: m, handle });
+        if (lines.size > TRACKED_LINES) lines.delete(lines.keys().next().value!);
+      }
       if (mine) {
         own.set(m.seq, { message: m, handle, ticks: ticks! });
         if (own.size > TRACKED_OWN) own.delete(own.keys().next().value!);
@@ -84,6 +100,50 @@ export async function runChat(options: ChatOptions): Promise<void> {
         client.markRead(conversationId, m.seq);
       }
     });
+  };
+
+  /** Redraws a message that changed (or prints it again below when the terminal cannot redraw). */
+  const redraw = (m: Message): void => {
+    printing = printing.then(async () => {
+      await names.ensure([m.senderId, ...(m.replyTo ? [m.replyTo.senderId] : [])]);
+      const line = lines.get(m.seq);
+      const ownLine = own.get(m.seq);
+      if (ownLine) ownLine.message = m;
+      const text = render(m, ownLine?.ticks);
+      if (line) {
+        line.message = m;
+        if (term.update(line.handle, text)) return;
+      }
+      term.print(`${style.dim("↳")} ${text}`);
+    });
+  };
+
+  /** Runs a slash command. Queued actions report refusals through `send-failed`, like sends. */
+  const runCommand = async (text: string): Promise<void> => {
+    const command = parseChatCommand(text);
+    const queued = (p: Promise<unknown>) => void p.catch(() => {});
+    switch (command.type) {
+      case "reply":
+        return queued(client.send(conversationId, command.text, { replyTo: command.seq }));
+      case "edit":
+        return queued(client.edit(conversationId, command.seq, command.text));
+      case "delete":
+        if (!command.forMe) return queued(client.deleteMessage(conversationId, command.seq));
+        try {
+          await client.deleteMessage(conversationId, command.seq, { scope: "me" });
+        } catch (error) {
+          term.print(`! not deleted: ${(error as Error).message}`);
+        }
+        return;
+      case "react":
+        return queued(
+          command.remove
+            ? client.unreact(conversationId, command.seq, command.emoji)
+            : client.react(conversationId, command.seq, command.emoji),
+        );
+      case "help":
+        term.print(CHAT_HELP);
+    }
   };
 
   const refreshTicks = (): void => {
@@ -112,6 +172,23 @@ export async function runChat(options: ChatOptions): Promise<void> {
       if (historyShown) show(m);
       else early.push(m);
     }),
+    client.on("updated", (m) => {
+      if (m.conversationId !== conversationId) return;
+      if (!historyShown) {
+        earlyUpdates.push(m);
+        return;
+      }
+      redraw(m);
+      // Replies on screen quote it: their quote follows (new text, or "deleted message").
+      for (const line of lines.values()) {
+        if (line.message.replyTo?.seq === m.seq) redraw({ ...line.message, replyTo: quoteOf(m) });
+      }
+    }),
+    client.on("hidden", (h) => {
+      if (h.conversationId !== conversationId) return;
+      const line = lines.get(h.seq);
+      if (line) redraw(hiddenForMe(line.message));
+    }),
     client.on("receipts", (r) => {
       if (r.conversationId === conversationId && historyShown) refreshTicks();
     }),
@@ -133,7 +210,8 @@ export async function runChat(options: ChatOptions): Promise<void> {
       }
     }),
     client.on("send-failed", ({ entry, error }) => {
-      term.print(`! not sent: "${entry.body}" (${error.message})`);
+      if (entry.action) term.print(`! ${entry.action.type} of #${entry.action.seq} refused: ${error.message}`);
+      else term.print(`! not sent: "${entry.body}" (${error.message})`);
     }),
     client.on("auth-lost", () => stop("Your session ended; log in again with `parley login <username>`.")),
   ];
@@ -144,7 +222,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
     await names.ensure(conversation.members.map((m) => m.userId));
     const title = conversationName(conversation, me, names.nameOf);
     const who = conversation.kind === "group" ? `group, ${conversation.members.length} members` : "direct";
-    term.print(style.bold(`── ${title} (${who}) ──  /quit to leave`));
+    term.print(style.bold(`── ${title} (${who}) ──  /help for commands, /quit to leave`));
     if (conversation.membership === "left") term.print(style.dim("* you are no longer a member: history only"));
 
     // Everything up to the cursor is history; later entries arrive as events (possibly already, in `early`).
@@ -155,6 +233,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
     }
     historyShown = true;
     for (const m of early.splice(0)) show(m);
+    for (const m of earlyUpdates.splice(0)) redraw(m);
     await printing;
     client.markRead(conversationId);
 
@@ -167,6 +246,11 @@ export async function runChat(options: ChatOptions): Promise<void> {
       const text = line.trim();
       if (text === "/quit" || text === "/exit") break;
       if (text === "") continue;
+      if (text.startsWith("/")) {
+        if (term.interactive) term.eraseSubmitted(line, typingPrompt());
+        await runCommand(text);
+        continue;
+      }
       const clientId = newClientId();
       if (term.interactive) {
         term.eraseSubmitted(line, typingPrompt());

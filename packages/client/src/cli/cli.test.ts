@@ -118,6 +118,48 @@ describe("parley CLI", () => {
     assert.match(aliceChat.output(), /you: hello from alice ✓/);
   });
 
+  it("chat commands: reply, edit, react, delete for everyone and for me, shown with #seq on both screens", async () => {
+    const bobChat = start(bob, ["dm", alice]);
+    await bobChat.waitFor("/help for commands");
+    const aliceChat = start(alice, ["dm", bob]);
+    await aliceChat.waitFor("/help for commands");
+    aliceChat.send("quote me please");
+    await bobChat.waitFor(/#\d+ \[\d\d:\d\d\] Alice: quote me please/);
+    const seq = /#(\d+) \[\d\d:\d\d\] Alice: quote me please/.exec(bobChat.output())![1]!;
+
+    bobChat.send(`/reply ${seq} my answer`);
+    await aliceChat.waitFor(
+      new RegExp(`#(\\d+) \\[\\d\\d:\\d\\d\\] ${bob}: \\(re #${seq} Alice: "quote me please"\\) my answer`),
+    );
+    const replySeq = new RegExp(`#(\\d+) \\[\\d\\d:\\d\\d\\] ${bob}: \\(re #${seq}`).exec(aliceChat.output())![1]!;
+
+    aliceChat.send(`/edit ${seq} quote, edited`);
+    await bobChat.waitFor(new RegExp(`↳ #${seq} \\[\\d\\d:\\d\\d\\] Alice: quote, edited \\(edited\\)`));
+    bobChat.send(`/react ${seq} 👍`);
+    await aliceChat.waitFor(new RegExp(`#${seq} \\[\\d\\d:\\d\\d\\] you: quote, edited \\(edited\\) 👍 1`));
+    bobChat.send(`/edit ${seq} not mine`);
+    await bobChat.waitFor(`! edit of #${seq} refused`);
+
+    aliceChat.send(`/delete ${seq}`);
+    await bobChat.waitFor(new RegExp(`#${seq} \\[\\d\\d:\\d\\d\\] Alice: \\(this message was deleted\\)`));
+    // The reply on screen now quotes a deleted message.
+    await bobChat.waitFor(new RegExp(`#${replySeq} \\[\\d\\d:\\d\\d\\] you: \\(re #${seq} deleted message\\) my answer`));
+    aliceChat.send(`/delete ${replySeq} --me`);
+    await aliceChat.waitFor(new RegExp(`#${replySeq} \\[\\d\\d:\\d\\d\\] ${bob}: \\(you deleted this message\\)`));
+    aliceChat.send("/what");
+    await aliceChat.waitFor("/react <#> <emoji>");
+    aliceChat.send("/quit");
+    bobChat.send("/quit");
+    assert.equal(await aliceChat.exit, 0, aliceChat.output());
+    assert.equal(await bobChat.exit, 0, bobChat.output());
+    assert.ok(!bobChat.output().includes("(you deleted this message)"), "delete for me is alice's alone");
+
+    // A new chat screen shows the final state from history.
+    const later = await run(bob, ["dm", alice], "/quit\n");
+    assert.match(later.output, new RegExp(`#${seq} \\[\\d\\d:\\d\\d\\] Alice: \\(this message was deleted\\)`));
+    assert.match(later.output, new RegExp(`#${replySeq} \\[\\d\\d:\\d\\d\\] you: \\(re #${seq} deleted message\\) my answer`));
+  });
+
   it("lists conversations with unread counts, and sends from a script on stdin", async () => {
     const sent = await run(alice, ["dm", bob], "scripted one\nscripted two\n");
     assert.equal(sent.code, 0, sent.output);

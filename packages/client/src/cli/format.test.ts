@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
-import { conversationName, describeEvent, formatMessage, formatTicks, formatTime, table, visibleWidth } from "./format.js";
+import {
+  conversationName,
+  describeAction,
+  describeEvent,
+  formatBody,
+  formatMessage,
+  formatTicks,
+  formatTime,
+  table,
+  visibleWidth,
+} from "./format.js";
 
 const names: Record<string, string> = { a: "Alice", b: "Bob", c: "Carol" };
 const nameOf = (id: string) => names[id] ?? id;
@@ -33,6 +43,48 @@ describe("CLI formatting", () => {
     assert.equal(formatMessage(m, { me: "b", nameOf, ticks: "✓", now: at }), "[09:05] Alice: hi");
     assert.equal(formatMessage(m, { me: "a", nameOf, ticks: "✓✓", now: at }), "[09:05] you: hi ✓✓");
     assert.equal(formatTime(at, at + 86_400_000), "Jan 2 09:05");
+  });
+
+  it("messages show their #seq, quote, edited marker, reactions and tombstones", () => {
+    const at = new Date(2026, 0, 1, 9, 5).getTime();
+    const base: Message = {
+      id: "m",
+      conversationId: "c",
+      seq: 7,
+      senderId: "a",
+      clientId: "x",
+      kind: "text",
+      body: "ok",
+      event: null,
+      createdAt: at,
+    };
+    const reply: Message = {
+      ...base,
+      replyTo: { seq: 5, senderId: "b", preview: "shall we?" },
+      editedAt: at,
+      reactions: [
+        { emoji: "👍", count: 2, userIds: ["b", "c"] },
+        { emoji: "🎉", count: 1, userIds: ["c"] },
+      ],
+    };
+    assert.equal(
+      formatMessage(reply, { me: "b", nameOf, now: at, showSeq: true }),
+      '#7 [09:05] Alice: (re #5 Bob: "shall we?") ok (edited) 👍 2  🎉 1',
+    );
+    assert.equal(
+      formatBody({ ...base, replyTo: { seq: 5, senderId: "b", preview: null, deleted: true } }, nameOf),
+      "(re #5 deleted message) ok",
+    );
+    assert.equal(formatBody({ ...base, body: null, deletedAt: at }, nameOf), "(this message was deleted)");
+    assert.equal(formatBody({ ...base, body: null, hidden: true }, nameOf), "(you deleted this message)");
+    const action: Message = {
+      ...base,
+      kind: "action",
+      body: null,
+      action: { type: "reaction", target: 5, emoji: "👍", remove: false },
+    };
+    assert.equal(describeAction(action, nameOf), "Alice reacted 👍 to #5");
+    assert.equal(describeAction({ ...action, action: { type: "delete", target: 5 } }, nameOf), "Alice deleted #5");
   });
 
   it("system events read as sentences", () => {

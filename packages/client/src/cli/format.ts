@@ -64,21 +64,62 @@ export function describeEvent(event: SystemEvent, nameOf: NameOf): string {
   }
 }
 
-/** One line for a conversation entry; `ticks` is appended for the user's own text messages. */
+/** Longest quote shown in front of a reply. */
+const QUOTE_CHARS = 40;
+
+/**
+ * One line for a conversation entry; `ticks` is appended for the user's own text messages; `showSeq` puts the
+ * message's `#seq` in front, so that the user can refer to it (`/reply 5 …`).
+ */
 export function formatMessage(
   m: Message,
-  options: { me: string | undefined; nameOf: NameOf; ticks?: string; now?: number; style?: Style },
+  options: { me: string | undefined; nameOf: NameOf; ticks?: string; now?: number; style?: Style; showSeq?: boolean },
 ): string {
   const style = options.style ?? plain;
   const time = style.dim(`[${formatTime(m.createdAt, options.now)}]`);
+  const seq = options.showSeq ? `${style.dim(`#${m.seq}`)} ` : "";
   if (m.kind === "system") {
     const text = m.event ? describeEvent(m.event, options.nameOf) : (m.body ?? "");
-    return `${time} ${style.dim(`* ${text}`)}`;
+    return `${seq}${time} ${style.dim(`* ${text}`)}`;
   }
+  if (m.kind === "action") return `${seq}${time} ${style.dim(`* ${describeAction(m, options.nameOf)}`)}`;
   const own = m.senderId === options.me;
   const who = own ? "you" : options.nameOf(m.senderId);
   const ticks = own && options.ticks ? ` ${style.accent(options.ticks)}` : "";
-  return `${time} ${style.bold(who)}: ${m.body ?? ""}${ticks}`;
+  return `${seq}${time} ${style.bold(who)}: ${formatBody(m, options.nameOf, style)}${ticks}`;
+}
+
+/** The text part of a message: quote, body (or tombstone), edited marker and reactions. */
+export function formatBody(m: Message, nameOf: NameOf, style: Style = plain): string {
+  if (m.hidden) return style.dim("(you deleted this message)");
+  if (m.deletedAt !== undefined) return style.dim("(this message was deleted)");
+  let text = m.body ?? "";
+  if (m.replyTo) {
+    const q = m.replyTo;
+    const quoted =
+      q.preview === null
+        ? "deleted message"
+        : `${nameOf(q.senderId)}: "${q.preview.length > QUOTE_CHARS ? `${q.preview.slice(0, QUOTE_CHARS - 1)}…` : q.preview}"`;
+    text = `${style.dim(`(re #${q.seq} ${quoted})`)} ${text}`;
+  }
+  if (m.editedAt !== undefined) text += ` ${style.dim("(edited)")}`;
+  if (m.reactions && m.reactions.length > 0) text += ` ${m.reactions.map((r) => `${r.emoji} ${r.count}`).join("  ")}`;
+  return text;
+}
+
+/** What an action entry did, as a sentence. */
+export function describeAction(m: Message, nameOf: NameOf): string {
+  const actor = nameOf(m.senderId);
+  const a = m.action;
+  if (!a) return `${actor} changed a message`;
+  switch (a.type) {
+    case "edit":
+      return `${actor} edited #${a.target}`;
+    case "delete":
+      return `${actor} deleted #${a.target}`;
+    case "reaction":
+      return a.remove ? `${actor} removed ${a.emoji} from #${a.target}` : `${actor} reacted ${a.emoji} to #${a.target}`;
+  }
 }
 
 /** The name shown for a conversation: the group title, or the other member of a direct one. */

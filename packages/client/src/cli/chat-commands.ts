@@ -1,0 +1,32 @@
+// The slash commands of the chat screen that act on messages, parsed from one input line.
+
+export type ChatCommand =
+  | { type: "reply"; seq: number; text: string }
+  | { type: "edit"; seq: number; text: string }
+  | { type: "delete"; seq: number; forMe: boolean }
+  | { type: "react"; seq: number; emoji: string; remove: boolean }
+  | { type: "help" };
+
+export const CHAT_HELP = [
+  "/reply <#> <text>   answer message #",
+  "/edit <#> <text>    change your message #",
+  "/delete <#> [--me]  delete message # for everyone (or only for you with --me)",
+  "/react <#> <emoji>  react to message # (/unreact <#> <emoji> takes it back)",
+  "/quit               leave",
+].join("\n");
+
+const WITH_TEXT = /^\/(reply|edit)\s+#?(\d+)\s+(\S[\s\S]*)$/;
+const DELETE = /^\/delete\s+#?(\d+)(\s+--me)?$/;
+const REACT = /^\/(react|unreact)\s+#?(\d+)\s+(\S+)$/;
+
+/** The command on the line; `help` for any other slash line (a typo shows the list). */
+export function parseChatCommand(line: string): ChatCommand {
+  const text = line.trim();
+  const withText = WITH_TEXT.exec(text);
+  if (withText) return { type: withText[1] as "reply" | "edit", seq: Number(withText[2]), text: withText[3]! };
+  const del = DELETE.exec(text);
+  if (del) return { type: "delete", seq: Number(del[1]), forMe: del[2] !== undefined };
+  const react = REACT.exec(text);
+  if (react) return { type: "react", seq: Number(react[2]), emoji: react[3]!, remove: react[1] === "unreact" };
+  return { type: "help" };
+}
