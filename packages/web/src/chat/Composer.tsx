@@ -1,6 +1,7 @@
 // Writing a message: Enter sends, Shift+Enter adds a line; typing is reported; works offline (the outbox sends later).
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
 import { getDraft, setDraft } from "./drafts.js";
@@ -11,6 +12,12 @@ const encoder = new TextEncoder();
 export function Composer({ conversationId }: { conversationId: string }) {
   const store = useStore();
   const maxBytes = useChat((s) => s.maxMessageBytes);
+  const composing = useChat((s) => s.composing[conversationId]);
+  const target = useChat((s) =>
+    composing ? s.conversations[conversationId]?.messages.find((m) => m.seq === composing.seq) : undefined,
+  );
+  const users = useChat((s) => s.users);
+  const me = useChat((s) => s.me?.id);
   const [text, setText] = useState(() => getDraft(conversationId));
   const ref = useRef<HTMLTextAreaElement>(null);
   const id = useId();
@@ -30,6 +37,21 @@ export function Composer({ conversationId }: { conversationId: string }) {
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
   }, [text]);
+
+  // Editing starts from the message's text; replying keeps what was typed.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only when the composer switches to another message
+  useEffect(() => {
+    if (composing?.mode === "edit" && target?.body) {
+      setText(target.body);
+    }
+    if (composing) ref.current?.focus();
+  }, [composing?.mode, composing?.seq]);
+
+  /** Cancelling an edit empties the field (the edit had replaced what was typed). */
+  const cancel = () => {
+    if (composing?.mode === "edit") update("");
+    store.cancelCompose(conversationId);
+  };
 
   const update = (value: string) => {
     setText(value);
@@ -54,11 +76,36 @@ export function Composer({ conversationId }: { conversationId: string }) {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
+    } else if (event.key === "Escape" && composing) {
+      event.preventDefault();
+      cancel();
     }
   };
 
+  const who = target ? (target.senderId === me ? "yourself" : displayName(users[target.senderId], "Someone")) : "";
   return (
     <form className="composer" onSubmit={onSubmit}>
+      {composing ? (
+        <div className="compose-context" data-mode={composing.mode}>
+          <span className="compose-context-text">
+            {composing.mode === "edit" ? (
+              <strong>Editing message</strong>
+            ) : (
+              <>
+                <strong>Replying to {who}</strong> <span className="muted">{target?.body ?? ""}</span>
+              </>
+            )}
+          </span>
+          <button
+            type="button"
+            className="link-button"
+            aria-label={composing.mode === "edit" ? "Cancel editing" : "Cancel reply"}
+            onClick={cancel}
+          >
+            ×
+          </button>
+        </div>
+      ) : null}
       {/* Attachments (media) will add their button here. */}
       <div className="composer-tools" data-slot="attachments" />
       <div className="composer-field">
@@ -82,7 +129,13 @@ export function Composer({ conversationId }: { conversationId: string }) {
           </span>
         ) : null}
       </div>
-      <button type="submit" className="send-button" aria-label="Send" title="Send (Enter)" disabled={empty || tooLong}>
+      <button
+        type="submit"
+        className="send-button"
+        aria-label={composing?.mode === "edit" ? "Save edit" : "Send"}
+        title="Send (Enter)"
+        disabled={empty || tooLong}
+      >
         <Icon name="send" />
       </button>
     </form>

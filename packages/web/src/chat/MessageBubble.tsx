@@ -1,8 +1,12 @@
 // One message: its text (links clickable), time and, for one's own, its state; a refused one offers retry.
 
+import { quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
-import { useStore } from "../state/store-context.js";
+import { useChat, useStore } from "../state/store-context.js";
+import type { ConversationState } from "../state/types.js";
 import { linkify } from "./linkify.js";
+import { MessageActions } from "./MessageActions.js";
+import { QuoteBlock, ReactionChips } from "./MessageExtras.js";
 import { Ticks } from "./Ticks.js";
 import type { ReceiptSummary } from "./ticks.js";
 import type { TimelineEntry } from "./timeline.js";
@@ -17,35 +21,68 @@ export interface MessageBubbleProps {
   showReceiptText?: boolean;
   /** Place in the run of one sender's messages (shapes the corners). */
   position: "single" | "first" | "middle" | "last";
+  conversation: ConversationState;
 }
 
-export function MessageBubble({ entry, own, receipt, receiptText, showReceiptText = false, position }: MessageBubbleProps) {
+export function MessageBubble({
+  entry,
+  own,
+  receipt,
+  receiptText,
+  showReceiptText = false,
+  position,
+  conversation,
+}: MessageBubbleProps) {
   const store = useStore();
+  const me = useChat((s) => s.me?.id);
   const state = entry.status === "stored" ? receipt?.state : entry.status;
   const label = entry.status === "pending" ? "Waiting to send" : entry.status === "failed" ? "Not sent" : (receiptText ?? "");
+  const message = entry.message;
+  const deleted = message?.deletedAt !== undefined;
+  const hidden = message?.hidden === true;
+  const pendingQuoted = entry.replyTo === undefined ? undefined : conversation.messages.find((m) => m.seq === entry.replyTo);
+  const quote = message?.replyTo ?? (pendingQuoted ? quoteOf(pendingQuoted) : undefined);
   return (
-    <div className="message" data-status={entry.status} data-position={position} data-seq={entry.seq ?? undefined}>
+    <div
+      className="message"
+      data-status={entry.status}
+      data-position={position}
+      data-seq={entry.seq ?? undefined}
+      data-deleted={deleted || hidden ? "" : undefined}
+    >
       <div className="bubble">
-        <span className="bubble-text">
-          {linkify(entry.body).map((part, i) =>
-            part.type === "link" ? (
-              // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-              <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                {part.text}
-              </a>
-            ) : (
-              // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-              <span key={i}>{part.text}</span>
-            ),
-          )}
-        </span>
+        {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
+        {deleted || hidden ? (
+          <span className="bubble-text bubble-tombstone">{hidden ? "You deleted this message" : "This message was deleted"}</span>
+        ) : (
+          <span className="bubble-text">
+            {linkify(entry.body).map((part, i) =>
+              part.type === "link" ? (
+                // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
+                <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
+                  {part.text}
+                </a>
+              ) : (
+                // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
+                <span key={i}>{part.text}</span>
+              ),
+            )}
+          </span>
+        )}
         <span className="bubble-meta">
+          {message?.editedAt !== undefined && !deleted && !hidden ? (
+            <span className="edited-marker" title={`Edited ${formatFullTimestamp(message.editedAt)}`}>
+              edited
+            </span>
+          ) : null}
           <time dateTime={new Date(entry.createdAt).toISOString()} title={formatFullTimestamp(entry.createdAt)}>
             {formatClock(entry.createdAt)}
           </time>
           {own && state ? <Ticks state={state} label={label} /> : null}
         </span>
       </div>
+      {message && !deleted && !hidden ? <ReactionChips message={message} /> : null}
+      {message ? <MessageActions message={message} conversation={conversation} me={me} /> : null}
       {entry.status === "failed" ? (
         <div className="message-failed" role="alert">
           <span>Not sent{entry.error ? `: ${entry.error}` : ""}</span>

@@ -49,6 +49,7 @@ export function MessageGroup({ group, conversation, sender, newestOwnSeq }: Mess
               receiptText={text}
               showReceiptText={conversation.kind === "group" && entry.seq !== null && entry.seq === newestOwnSeq}
               position={positionIn(i, group.entries.length)}
+              conversation={conversation}
             />
           );
         })}

@@ -35,6 +35,28 @@ function shape(items: TimelineItem[]): string[] {
 }
 
 describe("buildTimeline", () => {
+  it("skips action entries and keeps tombstones in their runs, with the stored message attached", () => {
+    nextSeq = 1;
+    const a = text("bob", T0, "a");
+    const gone = { ...text("bob", T0 + MIN, ""), body: null, deletedAt: T0 + 3 * MIN };
+    const action: Message = {
+      ...text("bob", T0 + 2 * MIN),
+      kind: "action",
+      body: null,
+      action: { type: "delete", target: gone.seq },
+    };
+    const items = buildTimeline(
+      [a, gone, action],
+      [{ clientId: "p1", body: "re", createdAt: T0 + 4 * MIN, replyTo: a.seq }],
+      base,
+    );
+    assert.deepEqual(shape(items), ["day 2025-03-10", "bob[a,]", "own[re]"]);
+    const bobRun = items[1] as Extract<TimelineItem, { type: "group" }>;
+    assert.equal(bobRun.entries[1]!.message?.deletedAt, gone.deletedAt);
+    const own = items[2] as Extract<TimelineItem, { type: "group" }>;
+    assert.equal(own.entries[0]!.replyTo, a.seq);
+  });
+
   it("groups consecutive messages by sender and splits runs by day and by a pause", () => {
     nextSeq = 1;
     const messages = [

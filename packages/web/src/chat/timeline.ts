@@ -10,6 +10,8 @@ export interface PendingLike {
   createdAt: number;
   /** Why the server refused it, if it did. */
   error?: string | undefined;
+  /** The seq of the message it replies to. */
+  replyTo?: number | undefined;
 }
 
 export interface TimelineEntry {
@@ -22,6 +24,10 @@ export interface TimelineEntry {
   createdAt: number;
   status: "stored" | "pending" | "failed";
   error?: string | undefined;
+  /** The stored message (quote, edited, deleted, reactions); absent while pending. */
+  message?: Message | undefined;
+  /** A pending reply: the seq it quotes. */
+  replyTo?: number | undefined;
 }
 
 export type TimelineItem =
@@ -88,7 +94,9 @@ export function buildTimeline(
       group = undefined;
       marked = true;
     }
-    if (m.kind === "system" || m.body === null) {
+    // Action entries (edits, deletes, reactions) are applied to their targets, not shown.
+    if (m.kind === "action") continue;
+    if (m.kind !== "text") {
       startDay(m.createdAt);
       items.push({ type: "system", key: entryKey(m.senderId, null, m.seq), message: m });
       group = undefined;
@@ -99,9 +107,10 @@ export function buildTimeline(
       seq: m.seq,
       clientId: m.clientId,
       senderId: m.senderId,
-      body: m.body,
+      body: m.body ?? "",
       createdAt: m.createdAt,
       status: "stored",
+      message: m,
     });
   }
   const stored = new Set(messages.map((m) => (m.senderId === me ? m.clientId : null)));
@@ -117,6 +126,7 @@ export function buildTimeline(
       createdAt: p.createdAt,
       status: p.error === undefined ? "pending" : "failed",
       error: p.error,
+      replyTo: p.replyTo,
     });
   }
   return items;

@@ -61,6 +61,8 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
         </span>
       </>
     );
+  } else if (last?.kind === "text") {
+    preview = <span className="preview-text preview-system">{last.hidden ? "You deleted a message" : "Message deleted"}</span>;
   } else if (last?.event) {
     preview = (
       <span className="preview-text preview-system">

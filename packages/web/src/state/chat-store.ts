@@ -2,11 +2,15 @@
 // presence, credentials) and by API answers. React reads it through useSyncExternalStore; components stay thin.
 
 import {
+  applyHidden,
+  applyUpdate,
   type Conversation,
   type ConversationSummary,
   type Credentials,
+  hasReacted,
   isAuthLoss,
   isParleyError,
+  isShown,
   type Message,
   newClientId,
   type ParleyClient,
@@ -53,6 +57,7 @@ function initialState(online: boolean): ChatState {
     activeId: null,
     notice: null,
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    composing: {},
   };
 }
 
@@ -61,6 +66,8 @@ function userIdsIn(messages: readonly Message[]): string[] {
   const ids = new Set<string>();
   for (const m of messages) {
     ids.add(m.senderId);
+    if (m.replyTo) ids.add(m.replyTo.senderId);
+    for (const r of m.reactions ?? []) for (const id of r.userIds) ids.add(id);
     const e = m.event;
     if (!e) continue;
     ids.add(e.actorId);
@@ -143,6 +150,13 @@ export class ChatStore {
       if (connection === "connected") void this.#refreshList();
     });
     c.on("message", (message) => this.#onMessage(message));
+    c.on("updated", (message) => this.#onUpdated(message));
+    c.on("hidden", ({ conversationId, seq }) =>
+      this.#patchConversation(conversationId, (x) => {
+        const messages = applyHidden(x.messages, seq) as Message[];
+        return messages === x.messages ? x : { ...x, messages };
+      }),
+    );
     c.on("receipts", ({ conversationId }) => this.#onReceipts(conversationId));
     c.on("typing", ({ conversationId }) => {
       const typing = c.typingIn(conversationId);
@@ -151,12 +165,16 @@ export class ChatStore {
     c.on("presence", (presence) => this.#set((s) => ({ ...s, presence: { ...s.presence, [presence.userId]: presence } })));
     // The ack stands for the message (the SDK delivers it as a `message` right after, in order).
     c.on("ack", (ack) => this.#dropPending([ack.clientId]));
-    c.on("send-failed", ({ entry, error }) =>
+    c.on("send-failed", ({ entry, error }) => {
+      if (entry.action) {
+        this.#notify(error);
+        return;
+      }
       this.#set((s) => ({
         ...s,
         pending: s.pending.map((p) => (p.clientId === entry.clientId ? { ...p, error: error.message } : p)),
-      })),
-    );
+      }));
+    });
 
     const browser = this.#browser;
     if (browser) {
@@ -390,7 +408,9 @@ export class ChatStore {
     }
   }
 
-  #applyHistory(id: string, page: readonly Message[], hasMore: boolean): void {
+  #applyHistory(id: string, all: readonly Message[], hasMore: boolean): void {
+    // Action entries are already applied to the messages of the page (the server shows their latest state).
+    const page = all.filter(isShown);
     this.#ensureUsers(userIdsIn(page));
     this.#patchConversation(id, (c) => {
       const messages = mergeMessages(c.messages, page);
@@ -400,8 +420,8 @@ export class ChatStore {
         messages,
         loaded: true,
         loadingOlder: false,
-        hasOlder: hasMore && (messages[0]?.seq ?? 1) > 1,
-        lastSeq: Math.max(c.lastSeq, last?.seq ?? 0),
+        hasOlder: hasMore && (all[0]?.seq ?? messages[0]?.seq ?? 1) > 1,
+        lastSeq: Math.max(c.lastSeq, last?.seq ?? 0, all[all.length - 1]?.seq ?? 0),
         lastMessage: newer(c.lastMessage, last),
       };
     });
@@ -495,6 +515,12 @@ export class ChatStore {
   #onMessage(message: Message): void {
     const id = message.conversationId;
     const me = this.#state.me?.id;
+    if (message.kind === "action") {
+      // Not a line of its own: the `updated` event that follows changes its target; it only moves the sequence.
+      if (!this.#state.conversations[id]) void this.#fetchConversation(id);
+      else this.#patchConversation(id, (c) => (message.seq > c.lastSeq ? { ...c, lastSeq: message.seq } : c));
+      return;
+    }
     if (message.senderId === me && message.clientId) this.#dropPending([message.clientId]);
     if (!this.#state.conversations[id]) {
       this.#early.set(id, [...(this.#early.get(id) ?? []), message]);
@@ -527,6 +553,16 @@ export class ChatStore {
     }
   }
 
+  /** An earlier message changed (edited, deleted, reactions): its bubble, the quotes of it and the list preview follow. */
+  #onUpdated(message: Message): void {
+    this.#ensureUsers(userIdsIn([message]));
+    this.#patchConversation(message.conversationId, (c) => {
+      const messages = applyUpdate(c.messages, message) as Message[];
+      const lastMessage = c.lastMessage?.seq === message.seq ? message : c.lastMessage;
+      return messages === c.messages && lastMessage === c.lastMessage ? c : { ...c, messages, lastMessage };
+    });
+  }
+
   #onReceipts(conversationId: string): void {
     const me = this.#state.me?.id;
     const receipts = this.client.receipts(conversationId);
@@ -539,14 +575,57 @@ export class ChatStore {
     });
   }
 
-  /** Sends a message; it shows as pending until stored, survives reloads and offline periods (SDK outbox). */
+  /**
+   * Sends a message (a reply when the composer is replying), or saves the edit when it is editing. A send shows as
+   * pending until stored; sends and edits survive reloads and offline periods (SDK outbox).
+   */
   send(conversationId: string, body: string): void {
     if (body.trim() === "") return;
+    const compose = this.#state.composing[conversationId];
+    this.cancelCompose(conversationId);
+    if (compose?.mode === "edit") {
+      // A refusal arrives as `send-failed` (shown as a notice); the new text arrives as an `updated` event.
+      this.client.edit(conversationId, compose.seq, body).catch(() => {});
+      return;
+    }
     const clientId = newClientId();
     const pending: PendingMessage = { clientId, conversationId, body, createdAt: this.#now() };
+    if (compose?.mode === "reply") pending.replyTo = compose.seq;
     this.#set((s) => ({ ...s, pending: [...s.pending, pending] }));
     // A refusal arrives as `send-failed` and marks the entry; the promise adds nothing.
-    this.client.send(conversationId, body, { clientId }).catch(() => {});
+    const options = compose?.mode === "reply" ? { clientId, replyTo: compose.seq } : { clientId };
+    this.client.send(conversationId, body, options).catch(() => {});
+  }
+
+  /** The composer answers message `seq` (or, with "edit", changes it). */
+  compose(conversationId: string, mode: "reply" | "edit", seq: number): void {
+    this.#set((s) => ({ ...s, composing: { ...s.composing, [conversationId]: { mode, seq } } }));
+  }
+
+  cancelCompose(conversationId: string): void {
+    this.#set((s) => {
+      if (!s.composing[conversationId]) return s;
+      const { [conversationId]: _, ...rest } = s.composing;
+      return { ...s, composing: rest };
+    });
+  }
+
+  /** Deletes for everyone (queued like a send) or only for this user (needs the server now). */
+  deleteMessage(conversationId: string, seq: number, scope: "everyone" | "me"): void {
+    if (this.#state.composing[conversationId]?.seq === seq) this.cancelCompose(conversationId);
+    this.client.deleteMessage(conversationId, seq, { scope }).catch((error: unknown) => {
+      // Refusals of the queued delete arrive as `send-failed`.
+      if (scope === "me") this.#notify(error);
+    });
+  }
+
+  /** Adds the user's reaction, or takes it back when it is already there. */
+  toggleReaction(conversationId: string, seq: number, emoji: string): void {
+    const me = this.#state.me?.id ?? "";
+    const message = this.#state.conversations[conversationId]?.messages.find((m) => m.seq === seq);
+    const remove = message !== undefined && hasReacted(message, emoji, me);
+    const sent = remove ? this.client.unreact(conversationId, seq, emoji) : this.client.react(conversationId, seq, emoji);
+    sent.catch(() => {});
   }
 
   /** Sends a refused message again as a new message. */
@@ -566,7 +645,10 @@ export class ChatStore {
     const known = new Set(this.#state.pending.map((p) => p.clientId));
     const shown = (conversationId: string, clientId: string) =>
       this.#state.conversations[conversationId]?.messages.some((m) => m.clientId === clientId) ?? false;
-    const restored = this.client.pendingSends().filter((e) => !known.has(e.clientId) && !shown(e.conversationId, e.clientId));
+    // Queued edits, deletes and reactions are not bubbles of their own.
+    const restored = this.client
+      .pendingSends()
+      .filter((e) => !e.action && !known.has(e.clientId) && !shown(e.conversationId, e.clientId));
     if (restored.length === 0) return;
     this.#set((s) => ({
       ...s,

@@ -37,6 +37,14 @@ export interface PendingMessage {
   createdAt: number;
   /** Set when the server refused it for good. */
   error?: string;
+  /** The seq of the message it replies to. */
+  replyTo?: number;
+}
+
+/** What the composer of a conversation is doing besides writing a new message. */
+export interface ComposeMode {
+  mode: "reply" | "edit";
+  seq: number;
 }
 
 export type SessionState = "signed-out" | "signed-in";
@@ -60,4 +68,6 @@ export interface ChatState {
   notice: string | null;
   /** Largest message body in UTF-8 bytes, from the server's welcome. */
   maxMessageBytes: number;
+  /** Per conversation: replying to or editing a message. */
+  composing: Readonly<Record<string, ComposeMode>>;
 }

@@ -1,0 +1,111 @@
+// Replies, edits, reactions and deletes in the web app, two users in Chromium against a real server: each action made
+// on one side shows on the other (quote, new text with "edited", reaction counts with who, tombstones).
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+
+const run = browserAvailable();
+
+/** Opens the menu of the message whose text is exactly `text` and picks `item`. */
+async function act(user, text, item) {
+  const message = user.messages(text).last();
+  await message.hover();
+  await message.getByRole("button", { name: "Message actions" }).click();
+  await user.page.getByRole("menuitem", { name: item, exact: true }).click();
+}
+
+describe("message actions in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
+  let server;
+  let browser;
+  let ann;
+  let bob;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchChromium();
+    [ann, bob] = await Promise.all([
+      User.open(browser, server.url, "ann", "Ann Lee"),
+      User.open(browser, server.url, "bob", "Bob Stone"),
+    ]);
+    await Promise.all([ann.register(), bob.register()]);
+    await ann.startChat("bob", "Bob Stone");
+    await ann.send("Lunch at noon?");
+    await bob.openConversation("Ann Lee");
+    await bob.waitForMessage("Lunch at noon?");
+  });
+
+  after(async () => {
+    for (const user of [ann, bob]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("replies with a quote that jumps to the quoted message", async () => {
+    await act(bob, "Lunch at noon?", "Reply");
+    await bob.page.locator(".compose-context", { hasText: "Replying to Ann Lee" }).waitFor();
+    await bob.send("Sounds good");
+    await ann.waitForMessage("Sounds good");
+    const quote = ann.messages("Sounds good").locator(".bubble-quote");
+    assert.match(await quote.textContent(), /Lunch at noon\?/);
+    await quote.click();
+    await eventually("the quoted message flashes", async () =>
+      /\bflash\b/.test((await ann.messages("Lunch at noon?").getAttribute("class")) ?? ""),
+    );
+    assert.equal(await bob.page.locator(".compose-context").count(), 0, "the reply bar closed after sending");
+  });
+
+  it("edits: the other side sees the new text marked edited, quotes included", async () => {
+    await act(ann, "Lunch at noon?", "Edit");
+    assert.equal(await ann.composer().inputValue(), "Lunch at noon?", "editing starts from the text");
+    await ann.composer().fill("Lunch at 1pm?");
+    await ann.composer().press("Enter");
+    await bob.waitForMessage("Lunch at 1pm?");
+    await bob.messages("Lunch at 1pm?").locator(".edited-marker").waitFor();
+    assert.equal(await bob.messages("Lunch at noon?").count(), 0, "the old text is gone");
+    await eventually("the reply's quote follows", async () =>
+      /Lunch at 1pm\?/.test(await bob.messages("Sounds good").locator(".bubble-quote").textContent()),
+    );
+    await ann.messages("Lunch at 1pm?").locator(".edited-marker").waitFor();
+  });
+
+  it("reacts: counts and who reacted appear on the other side; a click toggles one's own", async () => {
+    await act(bob, "Lunch at 1pm?", "React");
+    await bob.page.getByRole("menuitem", { name: "React with 👍" }).click();
+    const annChip = ann.messages("Lunch at 1pm?").locator('.reaction-chip[data-emoji="👍"]');
+    await eventually("Ann sees Bob's 👍", async () => (await annChip.locator(".reaction-count").textContent()) === "1");
+    assert.equal(await annChip.getAttribute("title"), "Bob Stone");
+    assert.equal(await annChip.getAttribute("aria-pressed"), "false");
+
+    await annChip.click();
+    const bobChip = bob.messages("Lunch at 1pm?").locator('.reaction-chip[data-emoji="👍"]');
+    await eventually("Bob sees 2", async () => (await bobChip.locator(".reaction-count").textContent()) === "2");
+    assert.equal(await bobChip.getAttribute("title"), "You, Ann Lee");
+    await eventually("Ann's chip pressed", async () => (await annChip.getAttribute("aria-pressed")) === "true");
+
+    await annChip.click();
+    await eventually("back to 1", async () => (await bobChip.locator(".reaction-count").textContent()) === "1");
+  });
+
+  it("deletes for everyone: a tombstone on both sides, and the quote says deleted", async () => {
+    await act(ann, "Lunch at 1pm?", "Delete for everyone");
+    await ann.waitForMessage("This message was deleted");
+    await bob.waitForMessage("This message was deleted");
+    assert.equal(await bob.messages("Lunch at 1pm?").count(), 0);
+    assert.equal(await bob.page.locator('.reaction-chip[data-emoji="👍"]').count(), 0, "reactions went with it");
+    await eventually("the reply quotes a deleted message", async () =>
+      /Deleted message/.test(await bob.messages("Sounds good").locator(".bubble-quote").textContent()),
+    );
+  });
+
+  it("deletes for me: only that user's view changes, and it survives a reload", async () => {
+    await act(bob, "Sounds good", "Delete for me");
+    await bob.waitForMessage("You deleted this message");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(await ann.messages("Sounds good").count(), 1, "Ann still sees it");
+    await bob.page.reload();
+    await bob.openConversation("Ann Lee");
+    await bob.waitForMessage("You deleted this message");
+    assert.equal(await bob.messages("Sounds good").count(), 0);
+  });
+});
