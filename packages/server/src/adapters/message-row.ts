@@ -5,7 +5,8 @@ import type { Message, MessageAction, SystemEvent } from "@parley/protocol";
 /** Longest quote preview carried in `replyTo.preview`, in characters. */
 export const REPLY_PREVIEW_CHARS = 200;
 
-export interface StoredMessage {
+/** The columns of a stored entry apart from its JSON payloads (parsed differently by each engine). */
+export interface StoredMessageColumns {
   id: string;
   conversationId: string;
   seq: number;
@@ -14,7 +15,6 @@ export interface StoredMessage {
   /** Action entries are stored with kind `system` and a non-null `action`: the kind column predates them. */
   kind: "text" | "system";
   body: string | null;
-  event: SystemEvent | null;
   createdAt: number;
   replyTo: number | null;
   /** The quoted row (LEFT JOIN): null sender when it is missing. */
@@ -23,22 +23,27 @@ export interface StoredMessage {
   replyDeletedAt: number | null;
   editedAt: number | null;
   deletedAt: number | null;
+}
+
+export interface StoredMessage extends StoredMessageColumns {
+  event: SystemEvent | null;
   action: MessageAction | null;
 }
 
-export function toMessage(row: StoredMessage): Message {
+/** The protocol form of a row (history pages map every row through here: no copies, no spreads). */
+export function toMessage(row: StoredMessageColumns, event: SystemEvent | null, action: MessageAction | null): Message {
   const message: Message = {
     id: row.id,
     conversationId: row.conversationId,
     seq: row.seq,
     senderId: row.senderId,
     clientId: row.clientId,
-    kind: row.action === null ? row.kind : "action",
+    kind: action === null ? row.kind : "action",
     body: row.body,
-    event: row.event,
+    event,
     createdAt: row.createdAt,
   };
-  if (row.action !== null) message.action = row.action;
+  if (action !== null) message.action = action;
   if (row.editedAt !== null) message.editedAt = row.editedAt;
   if (row.deletedAt !== null) message.deletedAt = row.deletedAt;
   if (row.replyTo !== null && row.deletedAt === null) {
@@ -48,4 +53,9 @@ export function toMessage(row: StoredMessage): Message {
         : { seq: row.replyTo, senderId: row.replySenderId, preview: row.replyPreview };
   }
   return message;
+}
+
+/** For engines whose driver parses the JSON columns already. */
+export function storedToMessage(row: StoredMessage): Message {
+  return toMessage(row, row.event, row.action);
 }

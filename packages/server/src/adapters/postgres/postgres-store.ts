@@ -27,7 +27,7 @@ import {
 } from "../../ports/store.js";
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
-import { REPLY_PREVIEW_CHARS, type StoredMessage, toMessage } from "../message-row.js";
+import { REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 
 export interface PostgresOptions {

@@ -20,13 +20,13 @@ import {
 } from "../../ports/store.js";
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
-import { REPLY_PREVIEW_CHARS, type StoredMessage, toMessage as toStoredMessage } from "../message-row.js";
+import { REPLY_PREVIEW_CHARS, type StoredMessageColumns, toMessage as toStoredMessage } from "../message-row.js";
 import { migrate } from "./migrations.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
 
-interface MessageRow extends Omit<StoredMessage, "event" | "action"> {
+interface MessageRow extends StoredMessageColumns {
   eventJson: string | null;
   actionJson: string | null;
 }
@@ -249,13 +249,12 @@ function prepareStatements(db: Database.Database) {
 type Statements = ReturnType<typeof prepareStatements>;
 
 function toMessage(row: MessageRow): Message {
-  const { eventJson, actionJson, ...rest } = row;
-  return toStoredMessage({
-    ...rest,
-    // Only system and action entries carry JSON, so text messages never pay for a parse.
-    event: eventJson === null ? null : (JSON.parse(eventJson) as SystemEvent),
-    action: actionJson === null ? null : (JSON.parse(actionJson) as MessageAction),
-  });
+  // Only system and action entries carry JSON, so text messages never pay for a parse.
+  return toStoredMessage(
+    row,
+    row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
+    row.actionJson === null ? null : (JSON.parse(row.actionJson) as MessageAction),
+  );
 }
 
 function directKey(a: string, b: string): string {
