@@ -199,6 +199,15 @@ function prepareStatements(db: Database.Database) {
     removeReaction: db.prepare<[string, number, string, string]>(
       "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ? AND user_id = ? AND emoji = ?",
     ),
+    reactionsInRange: db.prepare<[string, number, number], { seq: number; emoji: string; userId: string }>(
+      `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
+       WHERE conversation_id = ? AND target_seq BETWEEN ? AND ? ORDER BY created_at, user_id, emoji`,
+    ),
+    hiddenInRange: db
+      .prepare<[string, string, number, number], number>(
+        "SELECT seq FROM hidden_messages WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?",
+      )
+      .pluck(),
     reactionsOf: db.prepare<[string, string], { seq: number; emoji: string; userId: string }>(
       `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
        WHERE conversation_id = ? AND target_seq IN (SELECT value FROM json_each(?)) ORDER BY created_at, user_id, emoji`,
@@ -255,6 +264,20 @@ function toMessage(row: MessageRow): Message {
     row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
     row.actionJson === null ? null : (JSON.parse(row.actionJson) as MessageAction),
   );
+}
+
+/**
+ * The span of `seqs` when they are dense enough (a history page, give or take an action target) for one range scan
+ * of the primary key to beat a JSON list; undefined otherwise.
+ */
+function denseRange(seqs: readonly number[]): { from: number; to: number } | undefined {
+  let from = seqs[0]!;
+  let to = from;
+  for (const seq of seqs) {
+    if (seq < from) from = seq;
+    else if (seq > to) to = seq;
+  }
+  return to - from <= 2 * seqs.length + 64 ? { from, to } : undefined;
 }
 
 function directKey(a: string, b: string): string {
@@ -470,7 +493,10 @@ export class SqliteStore implements Store {
 
   async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
     if (seqs.length === 0) return [];
-    return this.q.reactionsOf.all(conversationId, JSON.stringify(seqs));
+    const range = denseRange(seqs);
+    if (range === undefined) return this.q.reactionsOf.all(conversationId, JSON.stringify(seqs));
+    const wanted = new Set(seqs);
+    return this.q.reactionsInRange.all(conversationId, range.from, range.to).filter((r) => wanted.has(r.seq));
   }
 
   async hideMessage(userId: string, conversationId: string, seq: number, at: number): Promise<boolean> {
@@ -479,7 +505,10 @@ export class SqliteStore implements Store {
 
   async getHiddenSeqs(userId: string, conversationId: string, seqs: readonly number[]): Promise<number[]> {
     if (seqs.length === 0) return [];
-    return this.q.hiddenSeqs.all(userId, conversationId, JSON.stringify(seqs));
+    const range = denseRange(seqs);
+    if (range === undefined) return this.q.hiddenSeqs.all(userId, conversationId, JSON.stringify(seqs));
+    const wanted = new Set(seqs);
+    return this.q.hiddenInRange.all(userId, conversationId, range.from, range.to).filter((seq) => wanted.has(seq));
   }
 
   async listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]> {
