@@ -103,6 +103,11 @@ describe("fuzzing the frame decoder and the HTTP API", () => {
       { op: "presence.subscribe", args: { userIds: [owner.user.id] } },
       { op: "users.getMany", args: { userIds: [owner.user.id] } },
       { op: "hello", args: { versions: [1], token: owner.accessToken } },
+      { op: "messages.edit", args: { conversationId, seq: 2, clientId: "fe", body: "defaced" } },
+      { op: "messages.delete", args: { conversationId, seq: 2, clientId: "fd", scope: "everyone" } },
+      { op: "messages.delete", args: { conversationId, seq: 2, clientId: "fm", scope: "me" } },
+      { op: "messages.react", args: { conversationId, seq: 2, clientId: "fr", emoji: "👍" } },
+      { op: "messages.send", args: { conversationId, clientId: "fq", body: "quote", replyTo: 2 } },
     ];
   });
 

@@ -69,7 +69,7 @@ class FakeClient extends Emitter<ClientEvents> {
   list: ConversationSummary[] = [];
   byId = new Map<string, ConversationSummary>();
   outbox: OutboxEntry[] = [];
-  sent: { conversationId: string; body: string; clientId: string | undefined }[] = [];
+  sent: { conversationId: string; body: string; clientId: string | undefined; replyTo?: number }[] = [];
   reads: [string, number | undefined][] = [];
   receiptBook = new Map<string, ReceiptState[]>();
   restored: (Credentials | undefined)[] = [];
@@ -105,8 +105,30 @@ class FakeClient extends Emitter<ClientEvents> {
   pendingSends() {
     return this.outbox;
   }
-  send(conversationId: string, body: string, options: { clientId?: string } = {}) {
-    this.sent.push({ conversationId, body, clientId: options.clientId });
+  send(conversationId: string, body: string, options: { clientId?: string; replyTo?: number } = {}) {
+    this.sent.push({
+      conversationId,
+      body,
+      clientId: options.clientId,
+      ...(options.replyTo ? { replyTo: options.replyTo } : {}),
+    });
+    return new Promise<never>(() => {});
+  }
+  actions: unknown[][] = [];
+  edit(...args: unknown[]) {
+    this.actions.push(["edit", ...args]);
+    return new Promise<never>(() => {});
+  }
+  react(...args: unknown[]) {
+    this.actions.push(["react", ...args]);
+    return new Promise<never>(() => {});
+  }
+  unreact(...args: unknown[]) {
+    this.actions.push(["unreact", ...args]);
+    return new Promise<never>(() => {});
+  }
+  deleteMessage(...args: unknown[]) {
+    this.actions.push(["delete", ...args]);
     return new Promise<never>(() => {});
   }
   markRead(conversationId: string, seq?: number) {
@@ -203,6 +225,57 @@ describe("ChatStore", () => {
     assert.equal(store.getState().conversations["C"]?.unread, 0);
     store.markRead("C");
     assert.equal(client.reads.length, 1, "nothing new: no second report");
+  });
+
+  it("applies edits, deletes, reactions and hides to loaded messages, without counting them as unread", async () => {
+    const { client, store } = await setup([summary("C", { lastSeq: 1 })]);
+    client.emit("message", text("C", 2, "bob"));
+    client.emit("message", { ...text("C", 3, "ann"), replyTo: { seq: 2, senderId: "bob", preview: "m2" } });
+    const action: Message = { ...text("C", 4, "bob"), kind: "action", body: null, action: { type: "edit", target: 2 } };
+    client.emit("message", action);
+    client.emit("updated", { ...text("C", 2, "bob"), body: "edited", editedAt: 9 });
+    let c = store.getState().conversations["C"]!;
+    assert.deepEqual(
+      c.messages.map((m) => [m.seq, m.body]),
+      [
+        [2, "edited"],
+        [3, "m3"],
+      ],
+      "the action entry is not a message of its own",
+    );
+    assert.equal(c.messages[1]!.replyTo?.preview, "edited", "the reply's quote follows");
+    assert.equal(c.lastSeq, 4);
+    assert.equal(c.lastMessage?.seq, 3);
+    assert.equal(c.unread, 1, "only bob's message counts");
+
+    client.emit("updated", { ...text("C", 2, "bob"), body: null, deletedAt: 10 });
+    c = store.getState().conversations["C"]!;
+    assert.equal(c.messages[0]!.deletedAt, 10);
+    assert.deepEqual(c.messages[1]!.replyTo, { seq: 2, senderId: "bob", preview: null, deleted: true });
+    client.emit("hidden", { conversationId: "C", seq: 3 });
+    assert.equal(store.getState().conversations["C"]!.messages[1]!.hidden, true);
+  });
+
+  it("sends replies and edits from the composer mode, and toggles reactions", async () => {
+    const { client, store } = await setup([summary("C", { lastSeq: 1 })]);
+    client.emit("message", { ...text("C", 2, "bob"), reactions: [{ emoji: "👍", count: 1, userIds: ["ann"] }] });
+    store.compose("C", "reply", 2);
+    store.send("C", "answer");
+    assert.equal(client.sent.at(-1)?.replyTo, 2);
+    assert.equal(store.getState().pending.at(-1)?.replyTo, 2);
+    assert.equal(store.getState().composing["C"], undefined, "the reply bar closes");
+    store.compose("C", "edit", 5);
+    store.send("C", "new text");
+    assert.deepEqual(client.actions.at(-1), ["edit", "C", 5, "new text"]);
+    assert.equal(client.sent.length, 1, "an edit is not a new message");
+    store.toggleReaction("C", 2, "👍");
+    store.toggleReaction("C", 2, "🎉");
+    assert.deepEqual(client.actions.slice(-2), [
+      ["unreact", "C", 2, "👍"],
+      ["react", "C", 2, "🎉"],
+    ]);
+    store.deleteMessage("C", 2, "me");
+    assert.deepEqual(client.actions.at(-1), ["delete", "C", 2, { scope: "me" }]);
   });
 
   it("clears the badge when another device of the user reads", async () => {
