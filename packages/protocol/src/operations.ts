@@ -2,6 +2,7 @@
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { Conversation, ConversationSummary, Limits, Member, Message, Presence, ReceiptState, Role, User } from "./model.js";
+import type { ConversationMute, MuteUntil, NotificationSettings, PushConfig } from "./push.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
@@ -12,6 +13,11 @@ const DeviceName = Type.String({ maxLength: 64 });
 const Title = Type.String({ minLength: 1, maxLength: 128 });
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("member")]);
 const UserIds = Type.Array(Id, { minItems: 1, maxItems: 500, uniqueItems: true });
+const PushEndpoint = Type.String({ minLength: 8, maxLength: 2048 });
+const Base64Url = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, pattern: "^[A-Za-z0-9_-]+={0,2}$" });
+/** A time (ms since the epoch), `"forever"`, or null for off. */
+const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 
 export const schemas = {
   hello: Type.Object(
@@ -84,6 +90,23 @@ export const schemas = {
   "presence.query": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.subscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.unsubscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  // Push notifications (docs/protocol.md §12).
+  "push.config": Type.Object({}, { additionalProperties: false }),
+  "push.subscribe": Type.Object(
+    {
+      endpoint: PushEndpoint,
+      keys: Type.Object({ p256dh: Base64Url(80, 100), auth: Base64Url(16, 32) }, { additionalProperties: false }),
+      expirationTime: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    },
+    { additionalProperties: false },
+  ),
+  "push.unsubscribe": Type.Object({ endpoint: PushEndpoint }, { additionalProperties: false }),
+  "conversations.mute": Type.Object({ conversationId: Id, until: MuteUntilSchema }, { additionalProperties: false }),
+  "settings.get": Type.Object({}, { additionalProperties: false }),
+  "settings.update": Type.Object(
+    { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false, minProperties: 1 },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -157,6 +180,12 @@ export interface OpResults {
   "presence.query": { presence: Presence[] };
   "presence.subscribe": { presence: Presence[] };
   "presence.unsubscribe": Record<string, never>;
+  "push.config": PushConfig;
+  "push.subscribe": { endpoint: string };
+  "push.unsubscribe": Record<string, never>;
+  "conversations.mute": ConversationMute;
+  "settings.get": NotificationSettings;
+  "settings.update": NotificationSettings;
 }
 
 export type OpResult<K extends OpName> = OpResults[K];
@@ -241,6 +270,16 @@ export const operations: Record<OpName, OpSpec> = {
   "presence.query": { auth: "user", transports: both, http: { method: "POST", path: "/v1/presence/query" } },
   "presence.subscribe": { auth: "user", transports: ["ws"] },
   "presence.unsubscribe": { auth: "user", transports: ["ws"] },
+  "push.config": { auth: "user", transports: both, http: { method: "GET", path: "/v1/push/config" } },
+  "push.subscribe": { auth: "user", transports: both, http: { method: "POST", path: "/v1/push/subscriptions" } },
+  "push.unsubscribe": { auth: "user", transports: both, http: { method: "POST", path: "/v1/push/unsubscribe" } },
+  "conversations.mute": {
+    auth: "user",
+    transports: both,
+    http: { method: "PUT", path: "/v1/conversations/:conversationId/mute" },
+  },
+  "settings.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/settings" } },
+  "settings.update": { auth: "user", transports: both, http: { method: "PATCH", path: "/v1/settings" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];
@@ -249,4 +288,4 @@ export function isOpName(value: unknown): value is OpName {
   return typeof value === "string" && Object.hasOwn(schemas, value);
 }
 
-export type { Role };
+export type { MuteUntil, Role };

@@ -8,6 +8,7 @@ import type { AppendOutcome, ConversationStore, MessageStore } from "../ports/st
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
+import type { CommittedMessage } from "./push/push-notifier.js";
 import { SendBatcher } from "./send-batcher.js";
 
 export interface MessageLimits {
@@ -26,6 +27,8 @@ export class MessageService {
    * request arrived (`preciseNow()`), carried with the event so recipients' nodes can measure send→deliver latency.
    */
   private readonly origin = new Map<string, { connectionId: string | undefined; receivedAt: number | undefined }>();
+  /** Told of every batch of new messages after its fan-out started (push notifications); must not block. */
+  committed: ((batch: readonly CommittedMessage[]) => void) | undefined;
 
   constructor(
     private readonly store: ConversationStore & MessageStore,
@@ -189,6 +192,7 @@ export class MessageService {
         this.delivery.framesToUsers(lists.get(o.message.conversationId)!, frame, from?.connectionId, from?.receivedAt),
       );
     }
+    this.committed?.(fresh.map((o) => ({ message: o.message, memberIds: lists.get(o.message.conversationId)! })));
     await Promise.all(published);
   }
 }
