@@ -68,7 +68,9 @@ export function keysProblem(keys: { p256dh: string; auth: string }): string | nu
   if (p256dh.length !== 65 || p256dh[0] !== 4) return "keys.p256dh must be an uncompressed P-256 public key (65 bytes)";
   try {
     // Rejects points that are not on the curve.
-    createECDH("prime256v1").computeSecret(p256dh);
+    const ecdh = createECDH("prime256v1");
+    ecdh.generateKeys();
+    ecdh.computeSecret(p256dh);
   } catch {
     return "keys.p256dh is not a point on P-256";
   }
