@@ -22,6 +22,7 @@ import { isAuthLoss, ParleyError, toParleyError } from "./errors.js";
 import { Emitter } from "./events.js";
 import { type FetchLike, HttpApi } from "./http-api.js";
 import { Outbox, type OutboxEntry, type OutboxStore } from "./outbox.js";
+import { PushApi } from "./push.js";
 import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 import { ReceiptReporter } from "./receipt-reporter.js";
 import { ReorderBuffer } from "./reorder-buffer.js";
@@ -115,6 +116,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly http: HttpApi;
   readonly auth: AuthSession;
   readonly connection: Connection;
+  /** Push notifications: subscription of this device, mutes, do not disturb and previews. */
+  readonly push: PushApi;
   readonly #options: ParleyClientOptions;
   readonly #timers: Timers;
   readonly #transports: TransportSelector;
@@ -150,6 +153,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
+    this.push = new PushApi((op, args) => this.call(op, args));
     this.#transports = new TransportSelector({
       mode: options.transport ?? "auto",
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,

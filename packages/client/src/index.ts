@@ -4,6 +4,7 @@ export type {
   AuthResult,
   CloseAction,
   Conversation,
+  ConversationMute,
   ConversationSummary,
   ErrorBody,
   ErrorCode,
@@ -12,7 +13,11 @@ export type {
   Member,
   Message,
   MessageAck,
+  MuteUntil,
+  NotificationSettings,
   Presence,
+  PushConfig,
+  PushPayload,
   ReceiptState,
   SystemEvent,
   User,
@@ -36,6 +41,7 @@ export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type Toke
 export { createIdGenerator, newClientId } from "./ids.js";
 export { LongPollSocket, type LongPollSocketOptions } from "./long-poll-socket.js";
 export { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from "./outbox.js";
+export { PushApi, type PushSubscriptionJSON } from "./push.js";
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";
 export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";
