@@ -64,5 +64,5 @@ self.addEventListener("push", (event) => {
 
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
-  event.waitUntil(openPath(safePath(event.notification.data && event.notification.data.url)));
+  event.waitUntil(openPath(safePath(event.notification.data?.url)));
 });
