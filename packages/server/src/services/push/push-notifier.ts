@@ -6,7 +6,7 @@ import type { PresenceStore } from "../../ports/presence-store.js";
 import type { PushOptions, PushOutcome, PushProvider } from "../../ports/push-provider.js";
 import type { PushStore, PushSubscriptionRecord } from "../../ports/push-store.js";
 import type { AccountStore, ConversationStore, MessageStore } from "../../ports/store.js";
-import { buildPayload, conversationTopic } from "./payload.js";
+import { buildPayload, conversationTopic, PREVIEW_CHARS } from "./payload.js";
 
 export interface NotifierConfig {
   /** A member found offline is re-checked after this long (the presence grace period): a quick reconnect gets none. */
@@ -29,12 +29,16 @@ const MAX_PENDING = 100_000;
 /** Longest wait between two attempts, whatever the backoff or Retry-After says. */
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
+/** What a pending notification keeps: small and bounded whatever the burst (the text only as far as a preview shows). */
 interface Pending {
   userId: string;
   conversationId: string;
   count: number;
-  last: Message;
-  senderIds: string[];
+  lastSeq: number;
+  lastSenderId: string;
+  lastBody: string;
+  /** Distinct senders, in order of their first message. */
+  senderIds: Set<string>;
   timer: NodeJS.Timeout;
 }
 
@@ -113,8 +117,12 @@ export class PushNotifier {
     const existing = this.pending.get(key);
     if (existing) {
       existing.count++;
-      if (message.seq > existing.last.seq) existing.last = message;
-      existing.senderIds.push(message.senderId);
+      if (message.seq > existing.lastSeq) {
+        existing.lastSeq = message.seq;
+        existing.lastSenderId = message.senderId;
+        existing.lastBody = previewSource(message);
+      }
+      existing.senderIds.add(message.senderId);
       this.deps.metrics.pushCoalesced.inc();
       return;
     }
@@ -131,8 +139,10 @@ export class PushNotifier {
       userId,
       conversationId: message.conversationId,
       count: 1,
-      last: message,
-      senderIds: [message.senderId],
+      lastSeq: message.seq,
+      lastSenderId: message.senderId,
+      lastBody: previewSource(message),
+      senderIds: new Set([message.senderId]),
       timer,
     });
   }
@@ -166,16 +176,18 @@ export class PushNotifier {
       store.getConversation(p.conversationId),
     ]);
     if (!membership || membership.leftSeq !== null || !conversation) return skip("not_member");
-    if (membership.readSeq >= p.last.seq) return skip("read");
-    const unread = await store.countUnread(p.conversationId, p.userId, membership.readSeq, p.last.seq);
-    const senders = await store.getUsersByIds([...new Set(p.senderIds)]);
+    if (membership.readSeq >= p.lastSeq) return skip("read");
+    const unread = await store.countUnread(p.conversationId, p.userId, membership.readSeq, p.lastSeq);
+    // The newest sender last: the body names them.
+    const senderIds = [...p.senderIds].filter((id) => id !== p.lastSenderId).concat(p.lastSenderId);
+    const senders = await store.getUsersByIds(senderIds);
     const names = new Map(senders.map((u) => [u.id, u.displayName]));
     const payload = buildPayload({
       conversation,
-      senders: p.senderIds.map((id) => names.get(id) ?? "Someone"),
-      lastBody: p.last.body ?? "",
+      senders: senderIds.map((id) => names.get(id) ?? "Someone"),
+      lastBody: p.lastBody,
       count: Math.max(p.count, unread),
-      seq: p.last.seq,
+      seq: p.lastSeq,
       previews: settings.previews,
     });
     const options: PushOptions = {
@@ -243,6 +255,11 @@ export class PushNotifier {
       this.sleeps.add(entry);
     });
   }
+}
+
+/** The start of the text, enough for a preview (whitespace is collapsed later, so keep some spare). */
+function previewSource(message: Message): string {
+  return (message.body ?? "").slice(0, PREVIEW_CHARS * 4);
 }
 
 /** Exponential backoff with ±50% jitter; a push service's Retry-After wins. Capped at 10 minutes. */
