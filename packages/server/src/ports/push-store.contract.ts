@@ -73,7 +73,7 @@ export function runPushStoreContract(
       const b = sub(d);
       await f.push.saveSubscription(a, 10);
       await f.push.saveSubscription(b, 10);
-      const listed = await f.push.listSubscriptions(d.userId);
+      const listed = await f.push.listSubscriptions([d.userId]);
       assert.deepEqual(
         listed.map((s) => s.endpoint),
         [a.endpoint, b.endpoint],
@@ -81,13 +81,13 @@ export function runPushStoreContract(
       assert.deepEqual(listed[0], { ...a, lastSuccessAt: null, lastFailureAt: null, failures: 0 });
       // The same endpoint again (new keys): replaced, not duplicated.
       await f.push.saveSubscription({ ...a, p256dh: "new", createdAt: now() }, 10);
-      const again = await f.push.listSubscriptions(d.userId);
+      const again = await f.push.listSubscriptions([d.userId]);
       assert.equal(again.length, 2);
       assert.equal(again.find((s) => s.endpoint === a.endpoint)?.p256dh, "new");
       assert.equal(await f.push.deleteSubscription(b.endpoint), true);
       assert.equal(await f.push.deleteSubscription(b.endpoint), false);
       assert.deepEqual(
-        (await f.push.listSubscriptions(d.userId)).map((s) => s.endpoint),
+        (await f.push.listSubscriptions([d.userId])).map((s) => s.endpoint),
         [a.endpoint],
       );
     });
@@ -98,10 +98,23 @@ export function runPushStoreContract(
       const s = sub(d1);
       await f.push.saveSubscription(s, 10);
       await f.push.saveSubscription({ ...s, userId: d2.userId, sessionId: d2.sessionId, createdAt: now() }, 10);
-      assert.equal((await f.push.listSubscriptions(d1.userId)).length, 0);
-      assert.equal((await f.push.listSubscriptions(d2.userId))[0]?.sessionId, d2.sessionId);
+      assert.equal((await f.push.listSubscriptions([d1.userId])).length, 0);
+      assert.equal((await f.push.listSubscriptions([d2.userId]))[0]?.sessionId, d2.sessionId);
       assert.equal(await f.push.deleteSubscription(s.endpoint, d1.userId), false, "not d1's any more");
       assert.equal(await f.push.deleteSubscription(s.endpoint, d2.userId), true);
+    });
+
+    it("lists the subscriptions of several users at once", async () => {
+      const d1 = await device();
+      const d2 = await device();
+      const d3 = await device();
+      const s1 = sub(d1);
+      const s2 = sub(d2);
+      const s3 = sub(d3);
+      for (const s of [s1, s2, s3]) await f.push.saveSubscription(s, 10);
+      const listed = await f.push.listSubscriptions([d1.userId, d3.userId, "nobody"]);
+      assert.deepEqual(listed.map((s) => s.endpoint).sort(), [s1.endpoint, s3.endpoint].sort());
+      assert.deepEqual(await f.push.listSubscriptions([]), []);
     });
 
     it("keeps at most maxPerUser subscriptions per user, dropping the oldest", async () => {
@@ -109,7 +122,7 @@ export function runPushStoreContract(
       const subs = [sub(d), sub(d), sub(d), sub(d)];
       for (const s of subs) await f.push.saveSubscription(s, 3);
       assert.deepEqual(
-        (await f.push.listSubscriptions(d.userId)).map((s) => s.endpoint),
+        (await f.push.listSubscriptions([d.userId])).map((s) => s.endpoint),
         subs.slice(1).map((s) => s.endpoint),
       );
     });
@@ -123,7 +136,7 @@ export function runPushStoreContract(
       await f.push.saveSubscription(kept, 10);
       assert.equal(await f.push.deleteSessionSubscriptions(d.sessionId), 2);
       assert.deepEqual(
-        (await f.push.listSubscriptions(d.userId)).map((s) => s.endpoint),
+        (await f.push.listSubscriptions([d.userId])).map((s) => s.endpoint),
         [kept.endpoint],
       );
     });
@@ -134,11 +147,11 @@ export function runPushStoreContract(
       await f.push.saveSubscription(s, 10);
       await f.push.recordDelivery(s.endpoint, false, 100);
       await f.push.recordDelivery(s.endpoint, false, 200);
-      let row = (await f.push.listSubscriptions(d.userId))[0]!;
+      let row = (await f.push.listSubscriptions([d.userId]))[0]!;
       assert.equal(row.failures, 2);
       assert.equal(row.lastFailureAt, 200);
       await f.push.recordDelivery(s.endpoint, true, 300);
-      row = (await f.push.listSubscriptions(d.userId))[0]!;
+      row = (await f.push.listSubscriptions([d.userId]))[0]!;
       assert.equal(row.failures, 0);
       assert.equal(row.lastSuccessAt, 300);
       await f.push.recordDelivery("https://push.example/unknown", true, 1); // no-op

@@ -48,8 +48,8 @@ export interface PushStore {
   deleteSubscription(endpoint: string, userId?: string): Promise<boolean>;
   /** Deletes every subscription the device session registered; returns how many. */
   deleteSessionSubscriptions(sessionId: string): Promise<number>;
-  /** The user's subscriptions, oldest first. */
-  listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]>;
+  /** The subscriptions of these users (one query for a whole coalescing window), each user's oldest first. */
+  listSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRecord[]>;
   /** Records a delivery outcome: success resets the failure count. No-op for an unknown endpoint. */
   recordDelivery(endpoint: string, ok: boolean, at: number): Promise<void>;
 

@@ -51,11 +51,13 @@ export class PostgresPushStore implements PushStore {
     return (await this.pool.query("DELETE FROM push_subscriptions WHERE session_id = $1", [sessionId])).rowCount ?? 0;
   }
 
-  async listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
+  async listSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRecord[]> {
+    if (userIds.length === 0) return [];
     return (
       await this.pool.query<PushSubscriptionRecord>(
-        `SELECT ${SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at, endpoint`,
-        [userId],
+        `SELECT ${SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE user_id = ANY($1::text[])
+         ORDER BY user_id, created_at, endpoint`,
+        [userIds],
       )
     ).rows;
   }

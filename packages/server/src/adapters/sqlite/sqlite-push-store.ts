@@ -32,8 +32,10 @@ export class SqlitePushStore implements PushStore {
       delete: db.prepare<[string]>("DELETE FROM push_subscriptions WHERE endpoint = ?"),
       deleteOwned: db.prepare<[string, string]>("DELETE FROM push_subscriptions WHERE endpoint = ? AND user_id = ?"),
       deleteSession: db.prepare<[string]>("DELETE FROM push_subscriptions WHERE session_id = ?"),
+      // A JSON array parameter gives a variable-length IN list without preparing a statement per length.
       list: db.prepare<[string], PushSubscriptionRecord>(
-        `SELECT ${SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE user_id = ? ORDER BY created_at, endpoint`,
+        `SELECT ${SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE user_id IN (SELECT value FROM json_each(?)) ` +
+          "ORDER BY user_id, created_at, endpoint",
       ),
       success: db.prepare<[number, string]>("UPDATE push_subscriptions SET last_success_at = ?, failures = 0 WHERE endpoint = ?"),
       failure: db.prepare<[number, string]>(
@@ -82,8 +84,9 @@ export class SqlitePushStore implements PushStore {
     return this.q.deleteSession.run(sessionId).changes;
   }
 
-  async listSubscriptions(userId: string): Promise<PushSubscriptionRecord[]> {
-    return this.q.list.all(userId);
+  async listSubscriptions(userIds: readonly string[]): Promise<PushSubscriptionRecord[]> {
+    if (userIds.length === 0) return [];
+    return this.q.list.all(JSON.stringify(userIds));
   }
 
   async recordDelivery(endpoint: string, ok: boolean, at: number): Promise<void> {

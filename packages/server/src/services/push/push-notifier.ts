@@ -5,7 +5,7 @@ import type { Metrics } from "../../observability/metrics.js";
 import type { PresenceStore } from "../../ports/presence-store.js";
 import type { PushOptions, PushOutcome, PushProvider } from "../../ports/push-provider.js";
 import type { PushStore, PushSubscriptionRecord } from "../../ports/push-store.js";
-import type { AccountStore, ConversationStore, MessageStore } from "../../ports/store.js";
+import type { AccountStore, ConversationRecord, ConversationStore, MessageStore } from "../../ports/store.js";
 import { buildPayload, conversationTopic, PREVIEW_CHARS } from "./payload.js";
 
 export interface NotifierConfig {
@@ -24,34 +24,44 @@ export interface CommittedMessage {
   memberIds: readonly string[];
 }
 
-/** Pending notifications held at most; beyond, new ones are dropped (and counted) rather than growing memory. */
+/** Recipients waiting in windows, all conversations together; beyond, new ones are dropped (and counted). */
 const MAX_PENDING = 100_000;
 /** Longest wait between two attempts, whatever the backoff or Retry-After says. */
 const MAX_RETRY_DELAY_MS = 10 * 60_000;
 
-/** What a pending notification keeps: small and bounded whatever the burst (the text only as far as a preview shows). */
-interface Pending {
-  userId: string;
-  conversationId: string;
+/** One message as a pending notification remembers it: small whatever the text (only as much as a preview shows). */
+interface Summary {
+  seq: number;
+  senderId: string;
+  body: string;
+}
+
+/** A recipient's share of a window: how many messages, and the newest. */
+interface Recipient {
   count: number;
-  lastSeq: number;
-  lastSenderId: string;
-  lastBody: string;
-  /** Distinct senders, in order of their first message. */
-  senderIds: Set<string>;
+  last: Summary;
+}
+
+/** A conversation's open coalescing window on this node: who is waiting for a notification, fired by one timer. */
+interface Window {
+  conversationId: string;
+  recipients: Map<string, Recipient>;
+  /** Senders of the window's messages (for "n new messages from X" versus "n new messages"). */
+  senders: Set<string>;
   timer: NodeJS.Timeout;
 }
 
 /**
  * Runs on the node that committed the message (so nodes never push the same message twice); coalescing is per node.
- * The send path only calls `committed`, which returns at once: presence checks, timers, store reads and deliveries
- * happen afterwards, off the acknowledgement path, and cost O(offline members) per message beyond one batched
- * presence lookup.
+ * The send path only calls `committed`, which returns at once. Per batch: one presence lookup over its members; per
+ * message and offline member: one map update. Per conversation and window: one timer, one presence re-check and one
+ * subscription lookup for everyone waiting; store reads per recipient only for those with a subscription.
  */
 export class PushNotifier {
-  private readonly pending = new Map<string, Pending>();
-  /** When the last notification per (user, conversation) went out: the next waits until a window has passed. */
-  private readonly lastSent = new Map<string, number>();
+  private readonly windows = new Map<string, Window>();
+  private pendingRecipients = 0;
+  /** When each conversation's last window fired: the next one waits until a window has passed. */
+  private readonly lastFired = new Map<string, number>();
   private readonly sleeps = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
@@ -79,8 +89,9 @@ export class PushNotifier {
   /** Cancels pending notifications and retries, and waits for deliveries under way. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.pending.values()) clearTimeout(p.timer);
-    this.pending.clear();
+    for (const w of this.windows.values()) clearTimeout(w.timer);
+    this.windows.clear();
+    this.pendingRecipients = 0;
     for (const s of this.sleeps) {
       clearTimeout(s.timer);
       s.resolve();
@@ -88,9 +99,9 @@ export class PushNotifier {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Notifications waiting for their window (for tests and metrics). */
+  /** Recipients waiting in open windows. */
   get pendingCount(): number {
-    return this.pending.size;
+    return this.pendingRecipients;
   }
 
   private track(work: Promise<void>): void {
@@ -99,101 +110,134 @@ export class PushNotifier {
   }
 
   private async consider(batch: readonly CommittedMessage[]): Promise<void> {
+    // One presence lookup for the whole batch; a conversation's member list is the same object for all its messages.
+    const lists = new Set<readonly string[]>();
+    for (const c of batch) lists.add(c.memberIds);
     const candidates = new Set<string>();
-    for (const { message, memberIds } of batch) for (const id of memberIds) if (id !== message.senderId) candidates.add(id);
+    for (const list of lists) for (const id of list) candidates.add(id);
     if (candidates.size === 0) return;
     const online = await this.deps.presence.online([...candidates]);
-    for (const { message, memberIds } of batch)
-      for (const userId of memberIds) {
-        if (userId === message.senderId) continue;
-        if (online.has(userId)) continue;
-        this.enqueue(userId, message);
-      }
-  }
-
-  private enqueue(userId: string, message: Message): void {
     if (this.closed) return;
-    const key = `${userId} ${message.conversationId}`;
-    const existing = this.pending.get(key);
-    if (existing) {
-      existing.count++;
-      if (message.seq > existing.lastSeq) {
-        existing.lastSeq = message.seq;
-        existing.lastSenderId = message.senderId;
-        existing.lastBody = previewSource(message);
+    let coalesced = 0;
+    for (const { message, memberIds } of batch) {
+      const summary: Summary = {
+        seq: message.seq,
+        senderId: message.senderId,
+        body: (message.body ?? "").slice(0, PREVIEW_CHARS * 4),
+      };
+      let window: Window | undefined;
+      for (const userId of memberIds) {
+        if (userId === message.senderId || online.has(userId)) continue;
+        window ??= this.window(message.conversationId);
+        const r = window.recipients.get(userId);
+        if (r) {
+          r.count++;
+          if (summary.seq > r.last.seq) r.last = summary;
+          coalesced++;
+        } else if (this.pendingRecipients < MAX_PENDING) {
+          window.recipients.set(userId, { count: 1, last: summary });
+          this.pendingRecipients++;
+        } else {
+          this.deps.metrics.pushSkipped.inc({ reason: "overload" });
+        }
       }
-      existing.senderIds.add(message.senderId);
-      this.deps.metrics.pushCoalesced.inc();
-      return;
+      window?.senders.add(message.senderId);
     }
-    if (this.pending.size >= MAX_PENDING) {
-      this.deps.metrics.pushSkipped.inc({ reason: "overload" });
-      return;
-    }
-    const now = Date.now();
-    const window = Math.max(this.config.graceMs, this.config.coalesceMs);
-    const due = Math.max(now + window, (this.lastSent.get(key) ?? 0) + this.config.coalesceMs);
-    const timer = setTimeout(() => this.fire(key), due - now);
-    timer.unref();
-    this.pending.set(key, {
-      userId,
-      conversationId: message.conversationId,
-      count: 1,
-      lastSeq: message.seq,
-      lastSenderId: message.senderId,
-      lastBody: previewSource(message),
-      senderIds: new Set([message.senderId]),
-      timer,
-    });
+    if (coalesced > 0) this.deps.metrics.pushCoalesced.inc(coalesced);
   }
 
-  private fire(key: string): void {
-    const p = this.pending.get(key);
-    if (!p) return;
-    this.pending.delete(key);
+  /** The conversation's open window, opened now if there is none. */
+  private window(conversationId: string): Window {
+    const open = this.windows.get(conversationId);
+    if (open) return open;
+    const now = Date.now();
+    const wait = Math.max(this.config.graceMs, this.config.coalesceMs);
+    const due = Math.max(now + wait, (this.lastFired.get(conversationId) ?? 0) + this.config.coalesceMs);
+    const timer = setTimeout(() => this.fire(conversationId), due - now);
+    timer.unref();
+    const window: Window = { conversationId, recipients: new Map(), senders: new Set(), timer };
+    this.windows.set(conversationId, window);
+    return window;
+  }
+
+  private fire(conversationId: string): void {
+    const w = this.windows.get(conversationId);
+    if (!w) return;
+    this.windows.delete(conversationId);
+    this.pendingRecipients -= w.recipients.size;
     const at = Date.now();
-    this.lastSent.set(key, at);
+    this.lastFired.set(conversationId, at);
     const forget = setTimeout(() => {
-      if (this.lastSent.get(key) === at) this.lastSent.delete(key);
+      if (this.lastFired.get(conversationId) === at) this.lastFired.delete(conversationId);
     }, this.config.coalesceMs);
     forget.unref();
-    this.track(this.notify(p).catch((error) => this.deps.onError(error, "push: notify")));
+    this.track(this.notifyWindow(w).catch((error) => this.deps.onError(error, "push: notify")));
   }
 
-  private async notify(p: Pending): Promise<void> {
+  private async notifyWindow(w: Window): Promise<void> {
+    const { store, push, metrics } = this.deps;
+    const skip = (reason: string, n = 1) => {
+      if (n > 0) metrics.pushSkipped.inc({ reason }, n);
+    };
+    let userIds = [...w.recipients.keys()];
+    // The grace period has passed: users who came back meanwhile get the messages live, not as a notification.
+    const online = await this.deps.presence.online(userIds);
+    skip("online", online.size);
+    userIds = userIds.filter((id) => !online.has(id));
+    if (userIds.length === 0) return;
+    const byUser = new Map<string, PushSubscriptionRecord[]>();
+    for (const s of await push.listSubscriptions(userIds)) {
+      const list = byUser.get(s.userId);
+      if (list) list.push(s);
+      else byUser.set(s.userId, [s]);
+    }
+    skip("no_subscription", userIds.length - byUser.size);
+    if (byUser.size === 0) return;
+    const conversation = await store.getConversation(w.conversationId);
+    if (!conversation) return;
+    const names = new Map((await store.getUsersByIds([...w.senders])).map((u) => [u.id, u.displayName]));
+    await Promise.all(
+      [...byUser].map(([userId, subscriptions]) =>
+        this.notifyUser(conversation, userId, w.recipients.get(userId)!, w.senders, names, subscriptions),
+      ),
+    );
+  }
+
+  private async notifyUser(
+    conversation: ConversationRecord,
+    userId: string,
+    r: Recipient,
+    senders: ReadonlySet<string>,
+    names: ReadonlyMap<string, string>,
+    subscriptions: readonly PushSubscriptionRecord[],
+  ): Promise<void> {
     const { store, push, metrics } = this.deps;
     const skip = (reason: string) => metrics.pushSkipped.inc({ reason });
-    // The grace period has passed: a user who came back meanwhile gets the message live, not as a notification.
-    if ((await this.deps.presence.online([p.userId])).has(p.userId)) return skip("online");
-    const subscriptions = await push.listSubscriptions(p.userId);
-    if (subscriptions.length === 0) return skip("no_subscription");
     const now = Date.now();
-    const settings = await push.getNotificationSettings(p.userId);
-    if (settings.dndUntil !== null && settings.dndUntil > now) return skip("dnd");
-    if ((await push.getMute(p.userId, p.conversationId, now)) !== null) return skip("muted");
-    const [membership, conversation] = await Promise.all([
-      store.getMembership(p.conversationId, p.userId),
-      store.getConversation(p.conversationId),
+    const [settings, mute, membership] = await Promise.all([
+      push.getNotificationSettings(userId),
+      push.getMute(userId, conversation.id, now),
+      store.getMembership(conversation.id, userId),
     ]);
-    if (!membership || membership.leftSeq !== null || !conversation) return skip("not_member");
-    if (membership.readSeq >= p.lastSeq) return skip("read");
-    const unread = await store.countUnread(p.conversationId, p.userId, membership.readSeq, p.lastSeq);
+    if (settings.dndUntil !== null && settings.dndUntil > now) return skip("dnd");
+    if (mute !== null) return skip("muted");
+    if (!membership || membership.leftSeq !== null) return skip("not_member");
+    if (membership.readSeq >= r.last.seq) return skip("read");
+    const unread = await store.countUnread(conversation.id, userId, membership.readSeq, r.last.seq);
     // The newest sender last: the body names them.
-    const senderIds = [...p.senderIds].filter((id) => id !== p.lastSenderId).concat(p.lastSenderId);
-    const senders = await store.getUsersByIds(senderIds);
-    const names = new Map(senders.map((u) => [u.id, u.displayName]));
+    const others = [...senders].filter((id) => id !== userId && id !== r.last.senderId);
     const payload = buildPayload({
       conversation,
-      senders: senderIds.map((id) => names.get(id) ?? "Someone"),
-      lastBody: p.lastBody,
-      count: Math.max(p.count, unread),
-      seq: p.lastSeq,
+      senders: [...others, r.last.senderId].map((id) => names.get(id) ?? "Someone"),
+      lastBody: r.last.body,
+      count: Math.max(r.count, unread),
+      seq: r.last.seq,
       previews: settings.previews,
     });
     const options: PushOptions = {
       ttlSeconds: this.config.ttlSeconds,
       urgency: conversation.kind === "direct" ? "high" : "normal",
-      topic: conversationTopic(p.conversationId),
+      topic: conversationTopic(conversation.id),
     };
     const json = JSON.stringify(payload);
     await Promise.all(subscriptions.map((s) => this.deliver(s, json, options)));
@@ -255,11 +299,6 @@ export class PushNotifier {
       this.sleeps.add(entry);
     });
   }
-}
-
-/** The start of the text, enough for a preview (whitespace is collapsed later, so keep some spare). */
-function previewSource(message: Message): string {
-  return (message.body ?? "").slice(0, PREVIEW_CHARS * 4);
 }
 
 /** Exponential backoff with ±50% jitter; a push service's Retry-After wins. Capped at 10 minutes. */
