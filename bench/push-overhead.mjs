@@ -72,7 +72,12 @@ async function run(push, pushService) {
   try {
     const users = [];
     for (let i = 0; i < MEMBERS; i++)
-      users.push(await api(server.base, "POST", "/v1/auth/register", { username: `pb${push ? 1 : 0}_${i}`, password: "correct horse battery" }));
+      users.push(
+        await api(server.base, "POST", "/v1/auth/register", {
+          username: `pb${push ? 1 : 0}_${i}`,
+          password: "correct horse battery",
+        }),
+      );
     const [sender, online, ...offline] = users;
     const subs = [];
     if (push)

@@ -113,10 +113,15 @@ export class PushNotifier {
     // One presence lookup for the whole batch; a conversation's member list is the same object for all its messages.
     const lists = new Set<readonly string[]>();
     for (const c of batch) lists.add(c.memberIds);
-    const candidates = new Set<string>();
-    for (const list of lists) for (const id of list) candidates.add(id);
-    if (candidates.size === 0) return;
-    const online = await this.deps.presence.online([...candidates]);
+    let candidates: readonly string[];
+    if (lists.size === 1) candidates = batch[0]!.memberIds;
+    else {
+      const union = new Set<string>();
+      for (const list of lists) for (const id of list) union.add(id);
+      candidates = [...union];
+    }
+    if (candidates.length === 0) return;
+    const online = await this.deps.presence.online(candidates);
     if (this.closed) return;
     let coalesced = 0;
     for (const { message, memberIds } of batch) {
