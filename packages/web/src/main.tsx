@@ -96,7 +96,7 @@ store.start();
 bindLocation(store, window);
 
 // Push notifications follow the session: loaded (and this device's subscription re-registered) on sign-in.
-const notifications = new NotificationStore(client, browserPushPlatform(window));
+const notifications = new NotificationStore(client, browserPushPlatform(window), storage);
 let signedIn = false;
 const followSession = () => {
   const now = store.getState().session === "signed-in";

@@ -29,7 +29,8 @@ function fakeClient(enabled = true, initial: NotificationSettings = { dnd: null,
       return settings;
     },
   };
-  return { client: { push } as unknown as ParleyClient, calls };
+  const credentials = { user: { id: "ann" } };
+  return { client: { push, credentials } as unknown as ParleyClient, calls };
 }
 
 function fakePlatform(permission: Permission, existing: PushSubscriptionJSON | null = null, answer: Permission = "granted") {
@@ -58,14 +59,33 @@ function fakePlatform(permission: Permission, existing: PushSubscriptionJSON | n
   return { platform, calls };
 }
 
+/** Opt-ins remembered per user, like localStorage. */
+function optIns(...users: string[]) {
+  const map = new Map(users.map((u) => [`parley.push.${u}`, "1"]));
+  return {
+    map,
+    getItem: (k: string) => map.get(k) ?? null,
+    setItem: (k: string, v: string) => void map.set(k, v),
+    removeItem: (k: string) => void map.delete(k),
+  };
+}
+
 describe("NotificationStore", () => {
   it("on load re-registers this browser's existing subscription when permission is granted", async () => {
     const { client, calls } = fakeClient();
-    const store = new NotificationStore(client, fakePlatform("granted", SUB).platform);
+    const store = new NotificationStore(client, fakePlatform("granted", SUB).platform, optIns("ann"));
     await store.load();
     assert.deepEqual(calls, [`subscribe ${SUB.endpoint}`]);
     assert.equal(store.getState().subscribed, true);
     assert.equal(store.getState().serverEnabled, true);
+  });
+
+  it("on load does not sign up a user who never turned notifications on in this browser", async () => {
+    const { client, calls } = fakeClient();
+    const store = new NotificationStore(client, fakePlatform("granted", SUB).platform, optIns("someone-else"));
+    await store.load();
+    assert.deepEqual(calls, []);
+    assert.equal(store.getState().subscribed, false);
   });
 
   it("on load registers nothing without permission or without a subscription", async () => {
@@ -74,7 +94,7 @@ describe("NotificationStore", () => {
       ["granted", null],
     ] as const) {
       const { client, calls } = fakeClient();
-      const store = new NotificationStore(client, fakePlatform(permission, existing).platform);
+      const store = new NotificationStore(client, fakePlatform(permission, existing).platform, optIns("ann"));
       await store.load();
       assert.deepEqual(calls, []);
       assert.equal(store.getState().subscribed, false);
@@ -84,21 +104,24 @@ describe("NotificationStore", () => {
   it("enable asks permission, subscribes with the server's key and registers the subscription", async () => {
     const { client, calls } = fakeClient();
     const { platform, calls: browser } = fakePlatform("default");
-    const store = new NotificationStore(client, platform);
+    const remembered = optIns();
+    const store = new NotificationStore(client, platform, remembered);
     await store.load();
     await store.enable();
     assert.deepEqual(browser, ["request", "subscribe VAPID"]);
     assert.deepEqual(calls, [`subscribe ${SUB.endpoint}`]);
     assert.equal(store.getState().subscribed, true);
+    assert.equal(remembered.map.get("parley.push.ann"), "1", "the opt-in is remembered for this user");
     await store.disable();
     assert.deepEqual(calls.at(-1), `unsubscribe ${SUB.endpoint}`);
     assert.equal(store.getState().subscribed, false);
+    assert.equal(remembered.map.has("parley.push.ann"), false);
   });
 
   it("enable with permission refused subscribes nothing and says why", async () => {
     const { client, calls } = fakeClient();
     const { platform, calls: browser } = fakePlatform("default", null, "denied");
-    const store = new NotificationStore(client, platform);
+    const store = new NotificationStore(client, platform, optIns());
     await store.load();
     await store.enable();
     assert.deepEqual(browser, ["request"]);
@@ -111,7 +134,7 @@ describe("NotificationStore", () => {
   it("does nothing when the server has push turned off", async () => {
     const { client, calls } = fakeClient(false);
     const { platform, calls: browser } = fakePlatform("granted", SUB);
-    const store = new NotificationStore(client, platform);
+    const store = new NotificationStore(client, platform, optIns());
     await store.load();
     await store.enable();
     assert.deepEqual([...calls, ...browser], []);
@@ -120,7 +143,7 @@ describe("NotificationStore", () => {
 
   it("mutes and unmutes conversations; a timed mute ends by itself", async () => {
     const { client, calls } = fakeClient();
-    const store = new NotificationStore(client, fakePlatform("granted").platform);
+    const store = new NotificationStore(client, fakePlatform("granted").platform, optIns());
     await store.load();
     await store.setMuted("C1", true);
     assert.equal(store.isMuted("C1"), true);
@@ -133,7 +156,7 @@ describe("NotificationStore", () => {
   it("a mute until a time holds until then", async () => {
     const { client } = fakeClient(true, { dnd: null, previews: false, mutes: [{ conversationId: "C3", mutedUntil: 2000 }] });
     let now = 1000;
-    const store = new NotificationStore(client, fakePlatform("granted").platform, () => now);
+    const store = new NotificationStore(client, fakePlatform("granted").platform, optIns(), () => now);
     await store.load();
     assert.equal(store.isMuted("C3"), true);
     now = 2000;
@@ -142,7 +165,7 @@ describe("NotificationStore", () => {
 
   it("do not disturb and previews go to the server and come back as settings", async () => {
     const { client } = fakeClient();
-    const store = new NotificationStore(client, fakePlatform("granted").platform);
+    const store = new NotificationStore(client, fakePlatform("granted").platform, optIns());
     await store.load();
     await store.setDoNotDisturb("forever");
     await store.setPreviews(true);

@@ -16,17 +16,28 @@ export interface NotificationState {
   error: string | null;
 }
 
+/** Where the store remembers which users turned notifications on in this browser. */
+export interface OptInStorage {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+const OPT_IN_PREFIX = "parley.push.";
+
 export class NotificationStore {
   readonly #client: ParleyClient;
   readonly #platform: PushPlatform;
+  readonly #optIns: OptInStorage;
   readonly #listeners = new Set<() => void>();
   readonly #now: () => number;
   #state: NotificationState;
   #vapidKey: string | null = null;
 
-  constructor(client: ParleyClient, platform: PushPlatform, now: () => number = Date.now) {
+  constructor(client: ParleyClient, platform: PushPlatform, optIns: OptInStorage, now: () => number = Date.now) {
     this.#client = client;
     this.#platform = platform;
+    this.#optIns = optIns;
     this.#now = now;
     this.#state = this.#initial();
   }
@@ -39,8 +50,10 @@ export class NotificationStore {
   };
 
   /**
-   * After sign-in: loads the server's push configuration and the user's settings, and, when this browser already has
-   * a subscription and permission, registers it again (the server forgets a device's subscription at sign-out).
+   * After sign-in: loads the server's push configuration and the user's settings, and, when this user turned
+   * notifications on in this browser before and the browser still has the subscription and permission, registers it
+   * again (the server forgets a device's subscription at sign-out). Another user of the same browser is not signed up
+   * for notifications by someone else's choice: each user opts in for themself.
    */
   async load(): Promise<void> {
     try {
@@ -48,6 +61,7 @@ export class NotificationStore {
       this.#vapidKey = config.vapidPublicKey;
       this.#set({ serverEnabled: config.enabled, settings, permission: this.#permission() });
       if (!config.enabled || !this.#state.supported || this.#platform.permission() !== "granted") return;
+      if (!this.#optedIn()) return;
       const existing = await this.#platform.currentSubscription();
       if (existing) {
         await this.#client.push.subscribe(existing);
@@ -67,6 +81,7 @@ export class NotificationStore {
       if (permission !== "granted") throw new Error("Notifications are blocked for this site in the browser's settings");
       const subscription = await this.#platform.subscribe(this.#vapidKey!);
       await this.#client.push.subscribe(subscription);
+      this.#setOptIn(true);
       this.#set({ subscribed: true });
     });
   }
@@ -75,6 +90,7 @@ export class NotificationStore {
     await this.#run(async () => {
       const endpoint = await this.#platform.unsubscribe();
       if (endpoint) await this.#client.push.unsubscribe(endpoint);
+      this.#setOptIn(false);
       this.#set({ subscribed: false });
     });
   }
@@ -123,6 +139,27 @@ export class NotificationStore {
       this.#set({ error: message(error) });
     } finally {
       this.#set({ busy: false });
+    }
+  }
+
+  #optInKey(): string | null {
+    const userId = this.#client.credentials?.user.id;
+    return userId ? `${OPT_IN_PREFIX}${userId}` : null;
+  }
+
+  #optedIn(): boolean {
+    const key = this.#optInKey();
+    return key !== null && this.#optIns.getItem(key) === "1";
+  }
+
+  #setOptIn(on: boolean): void {
+    const key = this.#optInKey();
+    if (key === null) return;
+    try {
+      if (on) this.#optIns.setItem(key, "1");
+      else this.#optIns.removeItem(key);
+    } catch {
+      // Storage refused (private mode): notifications still work until sign-out.
     }
   }
 
