@@ -27,12 +27,12 @@ export interface NotificationSettings {
 
 /** The JSON a Web Push notification carries (encrypted for the subscription, RFC 8291). */
 export interface PushPayload {
-  /** Always "message" in this version. */
-  type: "message";
+  /** "message": new messages; "added": the user was added to the group (and no message followed yet). */
+  type: "message" | "added";
   conversationId: string;
   title: string;
   body: string;
-  /** Unread messages from others in the conversation (at least the number this notification stands for). */
+  /** Unread messages from others in the conversation (at least the number this notification stands for); 0 for "added". */
   count: number;
   /** Seq of the newest message this notification stands for. */
   seq: number;

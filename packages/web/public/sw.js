@@ -11,7 +11,8 @@ function safePath(url) {
 
 /** What to show for a push payload (see docs/protocol.md §6.8); unknown or unreadable payloads get a generic notice. */
 function notificationFor(payload) {
-  if (!payload || typeof payload !== "object" || payload.type !== "message" || typeof payload.conversationId !== "string") {
+  const known = payload && typeof payload === "object" && (payload.type === "message" || payload.type === "added");
+  if (!known || typeof payload.conversationId !== "string") {
     return { title: APP_NAME, options: { body: "You have new messages", tag: "parley", data: { url: "/" } } };
   }
   return {

@@ -61,6 +61,17 @@ describe("service worker", () => {
     assert.deepEqual({ ...sw.shown[0].options.data }, { url: "/c/C1", conversationId: "C1", seq: 7 });
   });
 
+  it("shows an 'added to a group' notification", async () => {
+    const sw = loadWorker();
+    await sw.dispatch(
+      "push",
+      pushEvent({ type: "added", conversationId: "G1", title: "Team", body: "Ann added you", count: 0, seq: 1, url: "/c/G1" }),
+    );
+    assert.equal(sw.shown[0].title, "Team");
+    assert.equal(sw.shown[0].options.body, "Ann added you");
+    assert.equal(sw.shown[0].options.data.url, "/c/G1");
+  });
+
   it("shows a generic notice for a payload it cannot read, and never links off-site", async () => {
     const sw = loadWorker();
     await sw.dispatch("push", pushEvent("not json {"));

@@ -81,7 +81,11 @@ export function createServices(
       )
     : undefined;
   const messages = new MessageService(store, members, delivery, config, metrics);
-  if (notifier) messages.committed = (batch) => notifier.committed(batch);
+  const conversations = new ConversationService(store, members, delivery, config.maxGroupMembers);
+  if (notifier) {
+    messages.committed = (batch) => notifier.committed(batch);
+    conversations.committed = (batch) => notifier.committed(batch);
+  }
   const sessionRevoked = (sessionId: string) => {
     void delivery.sessionRevoked(sessionId).catch(() => {});
     void push.sessionEnded(sessionId).catch((error) => onError(error, "push: remove the session's subscriptions"));
@@ -89,7 +93,7 @@ export function createServices(
   return {
     auth: new AuthService(store, config, sessionRevoked, limits),
     accounts: new AccountService(store),
-    conversations: new ConversationService(store, members, delivery, config.maxGroupMembers),
+    conversations,
     messages,
     receipts: new ReceiptService(store, members, delivery, config.receiptFlushMs),
     typing: new TypingService(members, delivery, config.typingTimeoutMs),

@@ -53,8 +53,11 @@ describe("push notifications (Web Push round trip)", () => {
   let clientIds = 0;
   const send = async (conversationId: string, body = "hello", from = alice) =>
     call(from, "POST", `/v1/conversations/${conversationId}/messages`, { clientId: `push-${++clientIds}`, body });
+  /** Message notifications (not "added to the group" ones, which the groups of these tests may also cause). */
   const pushesFor = (sub: TestSubscription, conversationId: string) =>
-    pushService.delivered(sub.endpoint).filter((p) => p.payload.conversationId === conversationId);
+    pushService
+      .delivered(sub.endpoint)
+      .filter((p) => p.payload.conversationId === conversationId && p.payload.type === "message");
 
   before(async () => {
     pushService = await TestPushService.start();
@@ -263,6 +266,36 @@ describe("push notifications (Web Push round trip)", () => {
     await sleep(300);
     assert.equal(pushesFor(loggedOut, g).length, 0);
     assert.equal(pushesFor(unsubscribed, g).length, 0);
+  });
+
+  it("a member added to a group while offline is told who added them; no message notification counts it", async () => {
+    const gina = await register(server);
+    const sub = pushService.subscription();
+    await subscribe(gina, sub);
+    const g = await group(gina);
+    await pushService.waitFor(() => pushService.delivered(sub.endpoint).length > 0);
+    const [push] = pushService.delivered(sub.endpoint);
+    assert.deepEqual(push!.payload, {
+      type: "added",
+      conversationId: g,
+      title: `Group ${groups}`,
+      body: "Alice added you",
+      count: 0,
+      seq: 1,
+      url: `/c/${g}`,
+    });
+    // Added and written to within one window: one notification, about the message.
+    const hank = await register(server);
+    const hankSub = pushService.subscription();
+    await subscribe(hank, hankSub);
+    const h = await group(hank);
+    const ack = await send(h, "welcome");
+    await pushService.waitFor(() => pushService.delivered(hankSub.endpoint).length > 0);
+    await sleep(QUIET_MS);
+    const pushes = pushService.delivered(hankSub.endpoint);
+    assert.equal(pushes.length, 1);
+    assert.equal(pushes[0]!.payload.type, "message");
+    assert.equal(pushes[0]!.payload.seq, ack.seq);
   });
 
   it("refuses bad input: mute of a conversation not joined, a time in the past, empty settings", async () => {

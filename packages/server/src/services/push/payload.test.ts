@@ -33,6 +33,19 @@ describe("push payload", () => {
     assert.ok(!/[\uD800-\uDBFF]$/.test(long.slice(0, -1)), "no broken surrogate pair");
   });
 
+  it("being added to a group (and no message since) says who added the user", () => {
+    assert.deepEqual(buildPayload({ ...base, conversation: group, count: 0, addedBy: "Ann" }), {
+      type: "added",
+      conversationId: "G1",
+      title: "Team",
+      body: "Ann added you",
+      count: 0,
+      seq: 9,
+      url: "/c/G1",
+    });
+    assert.equal(buildPayload({ ...base, conversation: group, count: 2, addedBy: "Ann" }).type, "message");
+  });
+
   it("the topic is a per-conversation id of at most 32 base64url characters", () => {
     const t = conversationTopic("C1");
     assert.match(t, /^[A-Za-z0-9_-]{1,32}$/);

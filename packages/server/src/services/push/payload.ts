@@ -15,12 +15,19 @@ export interface NotificationFacts {
   count: number;
   seq: number;
   previews: boolean;
+  /** Display name of who added the user to the group in this window, if someone did. */
+  addedBy?: string;
 }
 
 export function buildPayload(f: NotificationFacts): PushPayload {
   const sender = f.senders.at(-1) ?? "Someone";
   const group = f.conversation.kind === "group";
   const title = group ? (f.conversation.title ?? "Group") : sender;
+  const url = `/c/${encodeURIComponent(f.conversation.id)}`;
+  // Added to a group and no message since: say who added them.
+  if (f.count === 0 && f.addedBy !== undefined) {
+    return { type: "added", conversationId: f.conversation.id, title, body: `${f.addedBy} added you`, count: 0, seq: f.seq, url };
+  }
   let body: string;
   if (f.previews) {
     body = truncate(group ? `${sender}: ${f.lastBody}` : f.lastBody);
@@ -37,7 +44,7 @@ export function buildPayload(f: NotificationFacts): PushPayload {
     body,
     count: f.count,
     seq: f.seq,
-    url: `/c/${encodeURIComponent(f.conversation.id)}`,
+    url,
   };
 }
 

@@ -36,10 +36,11 @@ interface Summary {
   body: string;
 }
 
-/** A recipient's share of a window: how many messages, and the newest. */
+/** A recipient's share of a window: how many messages, the newest entry, and who added them to the group if someone did. */
 interface Recipient {
   count: number;
   last: Summary;
+  addedBy?: string;
 }
 
 /** A conversation's open coalescing window on this node: who is waiting for a notification, fired by one timer. */
@@ -48,6 +49,8 @@ interface Window {
   recipients: Map<string, Recipient>;
   /** Senders of the window's messages (for "n new messages from X" versus "n new messages"). */
   senders: Set<string>;
+  /** Who added members in this window (their names are shown). */
+  actors: Set<string>;
   timer: NodeJS.Timeout;
 }
 
@@ -81,9 +84,9 @@ export class PushNotifier {
   /** Called after a batch is committed; never throws and never waits. */
   committed(batch: readonly CommittedMessage[]): void {
     if (this.closed) return;
-    const texts = batch.filter((c) => c.message.kind === "text");
-    if (texts.length === 0) return;
-    this.track(this.consider(texts).catch((error) => this.deps.onError(error, "push: presence check")));
+    const relevant = batch.filter((c) => c.message.kind === "text" || addedUserIds(c.message) !== undefined);
+    if (relevant.length === 0) return;
+    this.track(this.consider(relevant).catch((error) => this.deps.onError(error, "push: presence check")));
   }
 
   /** Cancels pending notifications and retries, and waits for deliveries under way. */
@@ -125,6 +128,11 @@ export class PushNotifier {
     if (this.closed) return;
     let coalesced = 0;
     for (const { message, memberIds } of batch) {
+      const added = addedUserIds(message);
+      if (added) {
+        this.addedToGroup(message, added, online);
+        continue;
+      }
       const summary: Summary = {
         seq: message.seq,
         senderId: message.senderId,
@@ -151,6 +159,26 @@ export class PushNotifier {
     if (coalesced > 0) this.deps.metrics.pushCoalesced.inc(coalesced);
   }
 
+  /** Users added to a group (or to a new group) who are offline are told who added them, unless a message follows. */
+  private addedToGroup(message: Message, userIds: readonly string[], online: ReadonlySet<string>): void {
+    const actorId = message.event!.actorId;
+    const summary: Summary = { seq: message.seq, senderId: actorId, body: "" };
+    let window: Window | undefined;
+    for (const userId of userIds) {
+      if (userId === actorId || online.has(userId)) continue;
+      window ??= this.window(message.conversationId);
+      const r = window.recipients.get(userId);
+      if (r) {
+        r.addedBy = actorId;
+        if (summary.seq > r.last.seq && r.count === 0) r.last = summary;
+      } else if (this.pendingRecipients < MAX_PENDING) {
+        window.recipients.set(userId, { count: 0, last: summary, addedBy: actorId });
+        this.pendingRecipients++;
+      }
+    }
+    window?.actors.add(actorId);
+  }
+
   /** The conversation's open window, opened now if there is none. */
   private window(conversationId: string): Window {
     const open = this.windows.get(conversationId);
@@ -160,7 +188,7 @@ export class PushNotifier {
     const due = Math.max(now + wait, (this.lastFired.get(conversationId) ?? 0) + this.config.coalesceMs);
     const timer = setTimeout(() => this.fire(conversationId), due - now);
     timer.unref();
-    const window: Window = { conversationId, recipients: new Map(), senders: new Set(), timer };
+    const window: Window = { conversationId, recipients: new Map(), senders: new Set(), actors: new Set(), timer };
     this.windows.set(conversationId, window);
     return window;
   }
@@ -200,7 +228,9 @@ export class PushNotifier {
     if (byUser.size === 0) return;
     const conversation = await store.getConversation(w.conversationId);
     if (!conversation) return;
-    const names = new Map((await store.getUsersByIds([...w.senders])).map((u) => [u.id, u.displayName]));
+    const names = new Map(
+      (await store.getUsersByIds([...new Set([...w.senders, ...w.actors])])).map((u) => [u.id, u.displayName]),
+    );
     await Promise.all(
       [...byUser].map(([userId, subscriptions]) =>
         this.notifyUser(conversation, userId, w.recipients.get(userId)!, w.senders, names, subscriptions),
@@ -228,7 +258,7 @@ export class PushNotifier {
     if (mute !== null) return skip("muted");
     if (!membership || membership.leftSeq !== null) return skip("not_member");
     if (membership.readSeq >= r.last.seq) return skip("read");
-    const unread = await store.countUnread(conversation.id, userId, membership.readSeq, r.last.seq);
+    const unread = r.count === 0 ? 0 : await store.countUnread(conversation.id, userId, membership.readSeq, r.last.seq);
     // The newest sender last: the body names them.
     const others = [...senders].filter((id) => id !== userId && id !== r.last.senderId);
     const payload = buildPayload({
@@ -238,6 +268,7 @@ export class PushNotifier {
       count: Math.max(r.count, unread),
       seq: r.last.seq,
       previews: settings.previews,
+      ...(r.addedBy === undefined ? {} : { addedBy: names.get(r.addedBy) ?? "Someone" }),
     });
     const options: PushOptions = {
       ttlSeconds: this.config.ttlSeconds,
@@ -304,6 +335,16 @@ export class PushNotifier {
       this.sleeps.add(entry);
     });
   }
+}
+
+/** The users a system entry adds to a group (created with them, members added); undefined for other entries. */
+function addedUserIds(message: Message): readonly string[] | undefined {
+  const e = message.event;
+  if (message.kind !== "system" || !e) return undefined;
+  if (e.type === "member.added") return e.userIds;
+  // A direct conversation's creation (title null) is no news: its first message notifies.
+  if (e.type === "conversation.created" && e.title !== null) return e.userIds;
+  return undefined;
 }
 
 /** Exponential backoff with ±50% jitter; a push service's Retry-After wins. Capped at 10 minutes. */
