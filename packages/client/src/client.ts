@@ -24,6 +24,7 @@ import { type FetchLike, HttpApi } from "./http-api.js";
 import { newClientId } from "./ids.js";
 import { hiddenForMe } from "./message-state.js";
 import { Outbox, type OutboxAction, type OutboxEntry, type OutboxStore } from "./outbox.js";
+import { PushApi } from "./push.js";
 import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 import { ReceiptReporter } from "./receipt-reporter.js";
 import { ReorderBuffer } from "./reorder-buffer.js";
@@ -122,6 +123,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly http: HttpApi;
   readonly auth: AuthSession;
   readonly connection: Connection;
+  /** Push notifications: subscription of this device, mutes, do not disturb and previews. */
+  readonly push: PushApi;
   readonly #options: ParleyClientOptions;
   readonly #timers: Timers;
   readonly #transports: TransportSelector;
@@ -161,6 +164,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
+    this.push = new PushApi((op, args) => this.call(op, args));
     this.#transports = new TransportSelector({
       mode: options.transport ?? "auto",
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,

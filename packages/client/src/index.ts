@@ -5,6 +5,7 @@ export type {
   AuthResult,
   CloseAction,
   Conversation,
+  ConversationMute,
   ConversationSummary,
   ErrorBody,
   ErrorCode,
@@ -14,8 +15,12 @@ export type {
   Message,
   MessageAck,
   MessageAction,
-  Presence,
   Reaction,
+  MuteUntil,
+  NotificationSettings,
+  Presence,
+  PushConfig,
+  PushPayload,
   ReceiptState,
   ReplyRef,
   SystemEvent,
@@ -41,6 +46,7 @@ export { createIdGenerator, newClientId } from "./ids.js";
 export { LongPollSocket, type LongPollSocketOptions } from "./long-poll-socket.js";
 export { applyHidden, applyUpdate, hasReacted, hiddenForMe, isShown, quoteOf } from "./message-state.js";
 export { MemoryOutboxStore, Outbox, type OutboxAction, type OutboxEntry, type OutboxStore } from "./outbox.js";
+export { PushApi, type PushSubscriptionJSON } from "./push.js";
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";
 export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";

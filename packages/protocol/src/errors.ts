@@ -97,6 +97,13 @@ export const ERRORS = {
     retryable: false,
     description: "The message already carries the maximum number of distinct reaction emojis (`details.limit`).",
   },
+  push_disabled: { status: 409, retryable: false, description: "Push notifications are turned off on this server." },
+  invalid_push_subscription: {
+    status: 400,
+    retryable: false,
+    description:
+      "The push subscription's endpoint is not an https URL of a public host, or its keys are not a P-256 public key and a 16-byte auth secret.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

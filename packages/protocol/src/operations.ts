@@ -13,6 +13,7 @@ import type {
   Role,
   User,
 } from "./model.js";
+import type { ConversationMute, MuteUntil, NotificationSettings, PushConfig } from "./push.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
@@ -27,6 +28,11 @@ const TargetSeq = Type.Integer({ minimum: 1 });
 const ClientId = Type.String({ minLength: 1, maxLength: 64 });
 /** UTF-16 code units: room for the longest RGI emoji ZWJ sequences (family, flags with tags). */
 export const MAX_EMOJI_LENGTH = 32;
+const PushEndpoint = Type.String({ minLength: 8, maxLength: 2048 });
+const Base64Url = (minLength: number, maxLength: number) =>
+  Type.String({ minLength, maxLength, pattern: "^[A-Za-z0-9_-]+={0,2}$" });
+/** A time (ms since the epoch), `"forever"`, or null for off. */
+const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 
 export const schemas = {
   hello: Type.Object(
@@ -122,6 +128,23 @@ export const schemas = {
     },
     { additionalProperties: false },
   ),
+  // Push notifications (docs/protocol.md §6.9).
+  "push.config": Type.Object({}, { additionalProperties: false }),
+  "push.subscribe": Type.Object(
+    {
+      endpoint: PushEndpoint,
+      keys: Type.Object({ p256dh: Base64Url(80, 100), auth: Base64Url(16, 32) }, { additionalProperties: false }),
+      expirationTime: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    },
+    { additionalProperties: false },
+  ),
+  "push.unsubscribe": Type.Object({ endpoint: PushEndpoint }, { additionalProperties: false }),
+  "conversations.mute": Type.Object({ conversationId: Id, until: MuteUntilSchema }, { additionalProperties: false }),
+  "settings.get": Type.Object({}, { additionalProperties: false }),
+  "settings.update": Type.Object(
+    { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false, minProperties: 1 },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -203,6 +226,12 @@ export interface OpResults {
   "messages.edit": ActionResult;
   "messages.delete": ActionResult;
   "messages.react": ActionResult;
+  "push.config": PushConfig;
+  "push.subscribe": { endpoint: string };
+  "push.unsubscribe": Record<string, never>;
+  "conversations.mute": ConversationMute;
+  "settings.get": NotificationSettings;
+  "settings.update": NotificationSettings;
 }
 
 export type OpResult<K extends OpName> = OpResults[K];
@@ -312,6 +341,16 @@ export const operations: Record<OpName, OpSpec> = {
     transports: both,
     http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/reactions" },
   },
+  "push.config": { auth: "user", transports: both, http: { method: "GET", path: "/v1/push/config" } },
+  "push.subscribe": { auth: "user", transports: both, http: { method: "POST", path: "/v1/push/subscriptions" } },
+  "push.unsubscribe": { auth: "user", transports: both, http: { method: "POST", path: "/v1/push/unsubscribe" } },
+  "conversations.mute": {
+    auth: "user",
+    transports: both,
+    http: { method: "PUT", path: "/v1/conversations/:conversationId/mute" },
+  },
+  "settings.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/settings" } },
+  "settings.update": { auth: "user", transports: both, http: { method: "PATCH", path: "/v1/settings" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];
@@ -320,4 +359,4 @@ export function isOpName(value: unknown): value is OpName {
   return typeof value === "string" && Object.hasOwn(schemas, value);
 }
 
-export type { Role };
+export type { MuteUntil, Role };

@@ -6,11 +6,15 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
 import { selectAdapters } from "./adapters/select.js";
+import { resolveVapidKeys } from "./adapters/webpush/vapid-keys.js";
+import { WebPushProvider } from "./adapters/webpush/web-push-provider.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { instrument, Metrics } from "./observability/metrics.js";
 import type { Broker } from "./ports/broker.js";
 import type { PresenceStore } from "./ports/presence-store.js";
+import type { PushProvider } from "./ports/push-provider.js";
+import type { PushStore } from "./ports/push-store.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { Store } from "./ports/store.js";
 import { createServices, type Services } from "./services/index.js";
@@ -42,6 +46,7 @@ export interface Adapters {
   presence: PresenceStore;
   /** Limits shared by the nodes of a deployment (sign-in, registration, login lockout). */
   rateLimiter: RateLimiter;
+  push: PushStore;
 }
 
 export interface StartOptions {
@@ -68,16 +73,46 @@ export async function startParley(
     broker: selected.broker,
     presence: selected.presence,
     rateLimiter: selected.rateLimiter,
+    push: selected.push,
   };
+  // Web Push signs with one VAPID pair per deployment: configured, shared through the store, or kept in the data dir.
+  const pushProviders: PushProvider[] = [];
+  let vapidPublicKey: string | undefined;
+  if (config.pushEnabled) {
+    try {
+      const vapid = await resolveVapidKeys(
+        { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey },
+        dataDir,
+        adapters.push,
+      );
+      vapidPublicKey = vapid.keys.publicKey;
+      log.info({ source: vapid.source }, "web push enabled");
+      pushProviders.push(
+        new WebPushProvider({
+          vapid: vapid.keys,
+          subject: config.vapidSubject,
+          allowPrivate: config.pushAllowPrivateEndpoints,
+        }),
+      );
+    } catch (error) {
+      await Promise.all(
+        [selected.broker, selected.presence, selected.rateLimiter, selected.store].map((a) => a.close().catch(() => {})),
+      );
+      throw error;
+    }
+  }
   // Store and bus calls are timed for the metrics; the per-node rate limits never leave the process.
   const nodeRateLimiter = new MemoryRateLimiter();
   const ports = {
     ...adapters,
     store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
+    push: instrument(adapters.push, metrics.storeSeconds, []),
+    pushProviders,
+    vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),
     nodeRateLimiter,
   };
-  const services = createServices({ ...config, jwtSecret }, ports, metrics);
+  const services = createServices({ ...config, jwtSecret }, ports, metrics, (err, context) => log.warn({ err }, context));
   // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
   const dispatcher = new SessionDispatcher(config, services, adapters.broker, log);
   const gateway = new WebSocketGateway(config, dispatcher, log);
@@ -153,6 +188,7 @@ export async function startParley(
         await longPoll.close();
         await http.close();
         await services.messages.drain();
+        await services.notifier?.close();
         await services.receipts.drain();
         services.typing.close();
         services.presence.close();

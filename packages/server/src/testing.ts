@@ -22,5 +22,6 @@ export {
   uniqueName,
   waitUntil,
 } from "./test/cluster-harness.js";
+export { type ReceivedPush, TestPushService, type TestSubscription } from "./test/push-endpoint.js";
 export { requireService } from "./test/services.js";
 export { TcpProxy } from "./test/tcp-proxy.js";

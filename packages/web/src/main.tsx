@@ -5,9 +5,12 @@ import { defaultWsUrl, type FetchLike, ParleyClient, type WebSocketConstructor }
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.js";
-import { bindLocation } from "./app/router.js";
+import { bindLocation, conversationIdFromPath } from "./app/router.js";
 import { CredentialStore } from "./auth/credential-store.js";
 import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
+import { NotificationStore } from "./push/notification-store.js";
+import { NotificationProvider } from "./push/notifications-context.js";
+import { browserPushPlatform } from "./push/push-platform.js";
 import { ChatStore } from "./state/chat-store.js";
 import { type KeyValueStorage, LocalStorageOutboxStore, MemoryStorage } from "./state/local-outbox-store.js";
 import { networkAwareSockets } from "./state/network-aware-socket.js";
@@ -93,12 +96,34 @@ const store = new ChatStore({
 store.start();
 bindLocation(store, window);
 
+// Push notifications follow the session: loaded (and this device's subscription re-registered) on sign-in.
+const notifications = new NotificationStore(client, browserPushPlatform(window), storage);
+let signedIn = false;
+const followSession = () => {
+  const now = store.getState().session === "signed-in";
+  if (now === signedIn) return;
+  signedIn = now;
+  if (now) void notifications.load();
+  else notifications.reset();
+};
+store.subscribe(followSession);
+followSession();
+// A click on a notification while a tab is open: the service worker asks this tab to open the conversation.
+navigator.serviceWorker?.addEventListener("message", (event: MessageEvent<{ type?: string; url?: string }>) => {
+  if (event.data?.type === "parley.open" && typeof event.data.url === "string") {
+    const id = conversationIdFromPath(new URL(event.data.url, window.location.origin).pathname);
+    if (id) store.open(id);
+  }
+});
+
 const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root");
 createRoot(root).render(
   <StrictMode>
     <StoreProvider store={store}>
-      <App />
+      <NotificationProvider store={notifications}>
+        <App />
+      </NotificationProvider>
     </StoreProvider>
   </StrictMode>,
 );

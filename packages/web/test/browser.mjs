@@ -38,7 +38,7 @@ export function launchChromium() {
 }
 
 /** A real Parley server on a free port with a throwaway data directory, serving packages/web/dist. */
-export async function startServer() {
+export async function startServer(overrides = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-web-test-"));
   const server = await startParley({
     host: "127.0.0.1",
@@ -50,6 +50,7 @@ export async function startServer() {
     rateRegisterIp: null,
     rateAuthIp: null,
     rateConnectIp: null,
+    ...overrides,
   });
   return {
     url: server.url,
@@ -88,9 +89,11 @@ export class User {
     this.displayName = displayName;
   }
 
-  static async open(browser, baseUrl, username, displayName, viewport = { width: 1280, height: 800 }) {
+  /** `setup(context)` runs before the first page loads (permissions, init scripts). */
+  static async open(browser, baseUrl, username, displayName, viewport = { width: 1280, height: 800 }, setup = undefined) {
     const context = await browser.newContext({ baseURL: baseUrl, viewport, locale: "en-GB", timezoneId: "UTC" });
     context.setDefaultTimeout(10_000);
+    if (setup) await setup(context);
     const page = await context.newPage();
     const errors = [];
     page.on("pageerror", (error) => errors.push(error));

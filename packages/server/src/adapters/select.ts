@@ -9,16 +9,19 @@ import type { Logger } from "../logger.js";
 import type { Broker } from "../ports/broker.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
 import type { PresenceStore } from "../ports/presence-store.js";
+import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Store } from "../ports/store.js";
 import { MemoryBroker } from "./memory/memory-broker.js";
 import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
+import { PostgresPushStore } from "./postgres/postgres-push-store.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
 import { RedisBroker } from "./redis/redis-broker.js";
 import { redactUrl } from "./redis/redis-connection.js";
 import { RedisPresenceStore } from "./redis/redis-presence-store.js";
 import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
+import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 
 export interface SelectedAdapters {
@@ -27,6 +30,8 @@ export interface SelectedAdapters {
   presence: PresenceStore;
   /** Limits that must agree across nodes (sign-in, registration, lockouts). */
   rateLimiter: RateLimiter;
+  /** Push subscriptions, notification settings and mutes: in the store's database, through its connection. */
+  push: PushStore;
   /** "embedded": one node, nothing shared; "cluster": shared store and bus, any number of nodes. */
   mode: "embedded" | "cluster";
   nodeId: string;
@@ -92,9 +97,12 @@ export async function selectAdapters(config: Config, options: { dataDir: string;
               });
             }),
           );
+    const push: PushStore =
+      store instanceof SqliteStore ? new SqlitePushStore(store.db) : new PostgresPushStore((store as PostgresStore).pool);
     if (config.redisUrl === undefined) {
       return {
         store,
+        push,
         broker: new MemoryBroker(),
         presence: new MemoryPresenceStore(),
         rateLimiter: new MemoryRateLimiter(),
@@ -106,7 +114,7 @@ export async function selectAdapters(config: Config, options: { dataDir: string;
     const broker = await open(RedisBroker.connect(config.redisUrl, redis));
     const presence = await open(RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }));
     const rateLimiter = await open(RedisRateLimiter.connect(config.redisUrl, redis));
-    return { store, broker, presence, rateLimiter, mode: "cluster", nodeId };
+    return { store, push, broker, presence, rateLimiter, mode: "cluster", nodeId };
   } catch (error) {
     for (const a of opened.reverse()) await a.close().catch(() => {});
     throw error;

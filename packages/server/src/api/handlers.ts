@@ -41,6 +41,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
     ping: async () => ({ serverTime: Date.now() }),
     "auth.logout": async (ctx) => {
       await s.auth.logout(ctx.sessionId);
+      await s.push.sessionEnded(ctx.sessionId);
       return {};
     },
     "me.get": (ctx) => s.accounts.me(ctx.userId),
@@ -90,6 +91,15 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
         ? s.messages.deleteForMe(ctx.userId, a, ctx.connection?.id)
         : s.messages.deleteForEveryone(ctx.userId, a, ctx.connection?.id),
     "messages.react": (ctx, a) => s.messages.react(ctx.userId, a, ctx.connection?.id),
+    "push.config": async () => s.push.pushConfig(),
+    "push.subscribe": (ctx, a) => s.push.subscribe(ctx.userId, ctx.sessionId, a),
+    "push.unsubscribe": async (ctx, a) => {
+      await s.push.unsubscribe(ctx.userId, a.endpoint);
+      return {};
+    },
+    "conversations.mute": (ctx, a) => s.push.mute(ctx.userId, a.conversationId, a.until),
+    "settings.get": (ctx) => s.push.settings(ctx.userId),
+    "settings.update": (ctx, a) => s.push.updateSettings(ctx.userId, a),
   };
 }
 

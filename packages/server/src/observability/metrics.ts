@@ -112,6 +112,27 @@ export class Metrics {
     help: "Push notifications a provider refused or that failed to send.",
     registers: [this.registry],
   });
+  readonly pushGone = new Counter({
+    name: "parley_push_gone_total",
+    help: "Push subscriptions removed because the push service reported them gone (404/410).",
+    registers: [this.registry],
+  });
+  readonly pushRetried = new Counter({
+    name: "parley_push_retried_total",
+    help: "Push deliveries retried after a transient failure (429, 5xx, network).",
+    registers: [this.registry],
+  });
+  readonly pushCoalesced = new Counter({
+    name: "parley_push_coalesced_total",
+    help: "Messages folded into a pending notification for the same user and conversation instead of a push of their own.",
+    registers: [this.registry],
+  });
+  readonly pushSkipped = new Counter({
+    name: "parley_push_skipped_total",
+    help: "Notifications not sent, by reason (online, dnd, muted, read, no_subscription).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: "parley_rate_limited_total",
     help: "Requests and connections refused by a rate limit or a login lockout, by limit name.",

@@ -14,6 +14,7 @@ import {
 } from "../ports/store.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
+import type { CommittedMessage } from "./push/push-notifier.js";
 
 export function toMember(m: MemberRecord): Member {
   return { userId: m.userId, role: m.role, joinedSeq: m.joinedSeq, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq };
@@ -139,6 +140,9 @@ export class ConversationService {
     return this.change(actorId, conversationId, { type: "leave" });
   }
 
+  /** Told of committed membership entries with the members after them (push notifications); must not block. */
+  committed: ((batch: readonly CommittedMessage[]) => void) | undefined;
+
   private async change(actorId: string, conversationId: string, change: MembershipChange): Promise<Message> {
     const before = await this.members.get(conversationId);
     let message: Message;
@@ -158,6 +162,7 @@ export class ConversationService {
       await this.delivery.membersChanged(conversationId);
       // Everyone who was or now is a member sees the event: the removed see their removal, the added their addition.
       const after = await this.members.get(conversationId);
+      this.committed?.([{ message, memberIds: after }]);
       await this.delivery.toUsers(new Set([...before, ...after]), "message", message);
     });
     return message;
@@ -166,7 +171,9 @@ export class ConversationService {
   private announceFirst(conversationId: string, userIds: readonly string[]): Promise<void> {
     return afterCommit(async () => {
       const [first] = await this.store.getHistory({ conversationId, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
-      if (first) await this.delivery.toUsers(userIds, "message", first);
+      if (!first) return;
+      this.committed?.([{ message: first, memberIds: userIds }]);
+      await this.delivery.toUsers(userIds, "message", first);
     });
   }
 

@@ -4,6 +4,8 @@ import type { Config } from "../config.js";
 import { Metrics } from "../observability/metrics.js";
 import type { Broker } from "../ports/broker.js";
 import type { PresenceStore } from "../ports/presence-store.js";
+import type { PushProvider } from "../ports/push-provider.js";
+import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Store } from "../ports/store.js";
 import { AccountService } from "./account-service.js";
@@ -13,6 +15,8 @@ import { Delivery } from "./delivery.js";
 import { MemberCache } from "./member-cache.js";
 import { MessageService } from "./message-service.js";
 import { PresenceService } from "./presence-service.js";
+import { PushNotifier } from "./push/push-notifier.js";
+import { PushService } from "./push/push-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
 import { TypingService } from "./typing-service.js";
@@ -29,6 +33,9 @@ export interface Services {
   delivery: Delivery;
   limits: RateLimits;
   metrics: Metrics;
+  push: PushService;
+  /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
+  notifier: PushNotifier | undefined;
 }
 
 /**
@@ -37,18 +44,57 @@ export interface Services {
  */
 export function createServices(
   config: Config & { jwtSecret: string },
-  ports: { store: Store; broker: Broker; presence: PresenceStore; rateLimiter: RateLimiter; nodeRateLimiter: RateLimiter },
+  ports: {
+    store: Store;
+    broker: Broker;
+    presence: PresenceStore;
+    rateLimiter: RateLimiter;
+    nodeRateLimiter: RateLimiter;
+    push: PushStore;
+    /** Empty when push is disabled. */
+    pushProviders: readonly PushProvider[];
+    vapidPublicKey: string | undefined;
+  },
   metrics: Metrics = new Metrics(false),
+  onError: (error: unknown, context: string) => void = () => {},
 ): Services {
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
   const limits = new RateLimits(config, ports.rateLimiter, ports.nodeRateLimiter, metrics);
+  const pushEnabled = config.pushEnabled && ports.pushProviders.length > 0;
+  const push = new PushService(ports.push, store, {
+    enabled: pushEnabled,
+    vapidPublicKey: ports.vapidPublicKey,
+    allowPrivateEndpoints: config.pushAllowPrivateEndpoints,
+  });
+  const notifier = pushEnabled
+    ? new PushNotifier(
+        { presence: ports.presence, store, push: ports.push, providers: ports.pushProviders, metrics, onError },
+        {
+          graceMs: config.presenceGraceMs,
+          coalesceMs: config.pushCoalesceMs,
+          ttlSeconds: config.pushTtlSeconds,
+          maxAttempts: config.pushMaxAttempts,
+          retryBaseMs: config.pushRetryBaseMs,
+        },
+      )
+    : undefined;
+  const messages = new MessageService(store, members, delivery, config, metrics);
+  const conversations = new ConversationService(store, members, delivery, config.maxGroupMembers);
+  if (notifier) {
+    messages.committed = (batch) => notifier.committed(batch);
+    conversations.committed = (batch) => notifier.committed(batch);
+  }
+  const sessionRevoked = (sessionId: string) => {
+    void delivery.sessionRevoked(sessionId).catch(() => {});
+    void push.sessionEnded(sessionId).catch((error) => onError(error, "push: remove the session's subscriptions"));
+  };
   return {
-    auth: new AuthService(store, config, (sessionId) => void delivery.sessionRevoked(sessionId).catch(() => {}), limits),
+    auth: new AuthService(store, config, sessionRevoked, limits),
     accounts: new AccountService(store),
-    conversations: new ConversationService(store, members, delivery, config.maxGroupMembers),
-    messages: new MessageService(store, members, delivery, config, metrics),
+    conversations,
+    messages,
     receipts: new ReceiptService(store, members, delivery, config.receiptFlushMs),
     typing: new TypingService(members, delivery, config.typingTimeoutMs),
     presence: new PresenceService(ports.presence, store, delivery, config.presenceGraceMs),
@@ -56,5 +102,7 @@ export function createServices(
     delivery,
     limits,
     metrics,
+    push,
+    notifier,
   };
 }

@@ -10,6 +10,7 @@ import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 import { MessageView } from "./message-view.js";
+import type { CommittedMessage } from "./push/push-notifier.js";
 import { SendBatcher } from "./send-batcher.js";
 
 export interface MessageLimits {
@@ -36,6 +37,8 @@ export class MessageService {
    */
   private readonly origin = new Map<string, { connectionId: string | undefined; receivedAt: number | undefined }>();
   private readonly view: MessageView;
+  /** Told of every batch of new messages after its fan-out started (push notifications); must not block. */
+  committed: ((batch: readonly CommittedMessage[]) => void) | undefined;
 
   constructor(
     private readonly store: ConversationStore & MessageStore,
@@ -321,6 +324,7 @@ export class MessageService {
         this.delivery.framesToUsers(lists.get(o.message.conversationId)!, frame, from?.connectionId, from?.receivedAt),
       );
     }
+    this.committed?.(fresh.map((o) => ({ message: o.message, memberIds: lists.get(o.message.conversationId)! })));
     await Promise.all(published);
   }
 }

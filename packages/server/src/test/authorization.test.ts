@@ -2,7 +2,7 @@
 // who must not get the data (an outsider, a removed member, expired/revoked/forged tokens): refused, nothing leaks.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createECDH, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -52,6 +52,11 @@ interface Case {
 }
 
 let clientIds = 0;
+/** A valid Web Push subscription key pair (a P-256 public key and a 16-byte auth secret). */
+const PUSH_KEYS = (() => {
+  const ecdh = createECDH("prime256v1");
+  return { p256dh: ecdh.generateKeys().toString("base64url"), auth: randomBytes(16).toString("base64url") };
+})();
 /**
  * One case per operation. The type makes a new operation without a case a compile error, and the first test fails at
  * run time too: new operations are covered by construction.
@@ -109,6 +114,15 @@ const CASES: Record<OpName, Case> = {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}`, emoji: "👍" }),
   },
+  "push.config": { scope: "own", args: () => ({}) },
+  "push.subscribe": {
+    scope: "own",
+    args: () => ({ endpoint: `https://push.example/authz-${++clientIds}`, keys: PUSH_KEYS }),
+  },
+  "push.unsubscribe": { scope: "own", args: () => ({ endpoint: "https://push.example/authz-1" }) },
+  "conversations.mute": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, until: "forever" }) },
+  "settings.get": { scope: "own", args: () => ({}) },
+  "settings.update": { scope: "own", args: () => ({ previews: true }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);

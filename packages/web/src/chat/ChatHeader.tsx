@@ -3,6 +3,7 @@
 import { useNow } from "../app/use-now.js";
 import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
+import { MuteButton } from "../push/MuteButton.js";
 import { conversationTitle, displayName, otherMemberId } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -55,6 +56,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
       </div>
       {/* Room for later actions (search, calls): they go here, before the info button. */}
       <div className="header-actions">
+        {c.membership === "member" ? <MuteButton conversationId={c.id} /> : null}
         {c.kind === "group" ? (
           <button type="button" className="icon-button" onClick={onShowInfo} aria-label="Group info" title="Group info">
             <Icon name="info" />

@@ -1,6 +1,7 @@
 // The left column: who is signed in, actions to start chats and groups or sign out, and the conversation list.
 
 import { useState } from "react";
+import { NotificationsDialog } from "../push/NotificationsDialog.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -12,7 +13,7 @@ import { NewGroupDialog } from "./NewGroupDialog.js";
 export function Sidebar() {
   const store = useStore();
   const me = useChat((s) => s.me);
-  const [dialog, setDialog] = useState<"chat" | "group" | null>(null);
+  const [dialog, setDialog] = useState<"chat" | "group" | "notifications" | null>(null);
   if (!me) return null;
   const name = displayName(me);
   return (
@@ -39,6 +40,15 @@ export function Sidebar() {
           <button
             type="button"
             className="icon-button"
+            onClick={() => setDialog("notifications")}
+            aria-label="Notifications"
+            title="Notifications"
+          >
+            <Icon name="bell" />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
             onClick={() => void store.logout()}
             aria-label="Sign out"
             title="Sign out"
@@ -50,6 +60,7 @@ export function Sidebar() {
       <ConversationList />
       {dialog === "chat" ? <NewChatDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "group" ? <NewGroupDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === "notifications" ? <NotificationsDialog onClose={() => setDialog(null)} /> : null}
     </aside>
   );
 }

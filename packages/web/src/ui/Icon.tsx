@@ -19,6 +19,8 @@ const paths = {
   plus: "M12 5v14M5 12h14",
   attach: "m20 11.5-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4l7.7-7.7",
   edit: "M4 20h4L19 9l-4-4L4 16v4Zm9-13 4 4",
+  bell: "M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4a2 2 0 0 0 4 0",
+  bellOff: "M3 3l18 18M8.3 4.9A6 6 0 0 1 18 11v3.5M17 18H4l2-2v-5c0-1 .2-1.9.6-2.7M10 20a2 2 0 0 0 4 0",
 } as const;
 
 export type IconName = keyof typeof paths;

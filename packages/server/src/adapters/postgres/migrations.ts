@@ -137,6 +137,48 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX hidden_messages_at ON hidden_messages (user_id, hidden_at);
     `,
   },
+  {
+    // Push notifications. "Forever" is stored as 8.64e15 (the largest JS date) so that every `until` compares as a number.
+    // The VAPID key pair lives here in cluster mode, so that every node signs with the same keys (one row, first wins).
+    version: 4,
+    name: "push subscriptions, notification settings, conversation mutes and VAPID keys",
+    sql: `
+      CREATE TABLE push_subscriptions (
+        endpoint text COLLATE "C" PRIMARY KEY,
+        kind text NOT NULL DEFAULT 'webpush',
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        session_id text COLLATE "C" NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        p256dh text NOT NULL,
+        auth text NOT NULL,
+        created_at bigint NOT NULL,
+        last_success_at bigint,
+        last_failure_at bigint,
+        failures integer NOT NULL DEFAULT 0
+      );
+      CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at);
+      CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
+
+      CREATE TABLE notification_settings (
+        user_id text COLLATE "C" PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        dnd_until bigint,
+        previews boolean NOT NULL DEFAULT false
+      );
+
+      CREATE TABLE conversation_mutes (
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        until bigint NOT NULL,
+        PRIMARY KEY (user_id, conversation_id)
+      );
+
+      CREATE TABLE push_vapid_keys (
+        id smallint PRIMARY KEY CHECK (id = 1),
+        public_key text NOT NULL,
+        private_key text NOT NULL,
+        created_at bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

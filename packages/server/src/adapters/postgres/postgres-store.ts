@@ -235,7 +235,8 @@ function connectionConfig(url: string, options: PostgresOptions, statementTimeou
  * Like SqliteStore, permission rules (who may add or rename) belong to the services; this enforces the port's rules.
  */
 export class PostgresStore implements Store {
-  private readonly pool: Pool;
+  /** The pool, shared with the other PostgreSQL adapters of this node (push). */
+  readonly pool: Pool;
   private closed = false;
 
   /** Connects, creates the schema if asked to, and migrates (once, whichever node gets there first). */

@@ -117,6 +117,40 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX hidden_messages_at ON hidden_messages (user_id, hidden_at);
     `,
   },
+  {
+    // Push notifications. "Forever" is stored as 8.64e15 (the largest JS date) so that every `until` compares as a number.
+    version: 4,
+    name: "push subscriptions, notification settings and conversation mutes",
+    sql: `
+      CREATE TABLE push_subscriptions (
+        endpoint TEXT PRIMARY KEY,
+        kind TEXT NOT NULL DEFAULT 'webpush',
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        p256dh TEXT NOT NULL,
+        auth TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_success_at INTEGER,
+        last_failure_at INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+      CREATE INDEX push_subscriptions_user ON push_subscriptions (user_id, created_at);
+      CREATE INDEX push_subscriptions_session ON push_subscriptions (session_id);
+
+      CREATE TABLE notification_settings (
+        user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        dnd_until INTEGER,
+        previews INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE conversation_mutes (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        until INTEGER NOT NULL,
+        PRIMARY KEY (user_id, conversation_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */
