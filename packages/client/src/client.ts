@@ -625,6 +625,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       body: entry.body,
       event: null,
       createdAt: ack.createdAt,
+      attachments: [],
     });
   }
 

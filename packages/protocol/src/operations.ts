@@ -1,7 +1,18 @@
 // Every request a client can make: its name, argument schema, result type, transport(s) and HTTP route.
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import type { Conversation, ConversationSummary, Limits, Member, Message, Presence, ReceiptState, Role, User } from "./model.js";
+import type {
+  Attachment,
+  Conversation,
+  ConversationSummary,
+  Limits,
+  Member,
+  Message,
+  Presence,
+  ReceiptState,
+  Role,
+  User,
+} from "./model.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
@@ -12,6 +23,8 @@ const DeviceName = Type.String({ maxLength: 64 });
 const Title = Type.String({ minLength: 1, maxLength: 128 });
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("member")]);
 const UserIds = Type.Array(Id, { minItems: 1, maxItems: 500, uniqueItems: true });
+/** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
+export const MAX_ATTACHMENTS = 10;
 
 export const schemas = {
   hello: Type.Object(
@@ -56,7 +69,13 @@ export const schemas = {
   "members.remove": Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
   "members.setRole": Type.Object({ conversationId: Id, userId: Id, role: RoleSchema }, { additionalProperties: false }),
   "messages.send": Type.Object(
-    { conversationId: Id, clientId: Type.String({ minLength: 1, maxLength: 64 }), body: Type.String({ minLength: 1 }) },
+    {
+      conversationId: Id,
+      clientId: Type.String({ minLength: 1, maxLength: 64 }),
+      // May be empty when the message carries attachments.
+      body: Type.String(),
+      attachments: Type.Optional(Type.Array(Id, { maxItems: MAX_ATTACHMENTS, uniqueItems: true })),
+    },
     { additionalProperties: false },
   ),
   "messages.history": Type.Object(
@@ -84,6 +103,10 @@ export const schemas = {
   "presence.query": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.subscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.unsubscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  "files.sign": Type.Object(
+    { uploadIds: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+    { additionalProperties: false },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -157,7 +180,21 @@ export interface OpResults {
   "presence.query": { presence: Presence[] };
   "presence.subscribe": { presence: Presence[] };
   "presence.unsubscribe": Record<string, never>;
+  "files.sign": { files: SignedFile[] };
 }
+
+/** Signed download URLs of one upload, relative to the server's base URL; valid until `expiresAt`. */
+export interface SignedFile {
+  id: string;
+  url: string;
+  /** The WebP thumbnail, for images; null otherwise. */
+  thumbnailUrl: string | null;
+  /** When the signatures expire (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** The answer of `POST /v1/uploads`: the stored file's metadata, to pass its `id` in `messages.send`'s `attachments`. */
+export type UploadResult = Attachment;
 
 export type OpResult<K extends OpName> = OpResults[K];
 
@@ -241,6 +278,7 @@ export const operations: Record<OpName, OpSpec> = {
   "presence.query": { auth: "user", transports: both, http: { method: "POST", path: "/v1/presence/query" } },
   "presence.subscribe": { auth: "user", transports: ["ws"] },
   "presence.unsubscribe": { auth: "user", transports: ["ws"] },
+  "files.sign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/files/sign" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];

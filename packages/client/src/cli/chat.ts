@@ -180,6 +180,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
           body: text,
           event: null,
           createdAt: Date.now(),
+          attachments: [],
         };
         pending.set(clientId, term.print(render(draft, "…")));
       }

@@ -29,6 +29,7 @@ describe("CLI formatting", () => {
       body: "hi",
       event: null,
       createdAt: at,
+      attachments: [],
     };
     assert.equal(formatMessage(m, { me: "b", nameOf, ticks: "✓", now: at }), "[09:05] Alice: hi");
     assert.equal(formatMessage(m, { me: "a", nameOf, ticks: "✓✓", now: at }), "[09:05] you: hi ✓✓");

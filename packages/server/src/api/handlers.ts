@@ -84,6 +84,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
       requireConnection(ctx).unwatchPresence(a.userIds);
       return {};
     },
+    "files.sign": async (ctx, a) => ({ files: await s.media.sign(ctx.userId, a.uploadIds) }),
   };
 }
 

@@ -1,15 +1,20 @@
 // Wires the domain services over the ports; the composition root hands in the adapters.
 
+import { createHmac } from "node:crypto";
 import type { Config } from "../config.js";
 import { Metrics } from "../observability/metrics.js";
+import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Store } from "../ports/store.js";
+import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
 import { AuthService } from "./auth-service.js";
 import { ConversationService } from "./conversation-service.js";
 import { Delivery } from "./delivery.js";
+import { FileUrlSigner } from "./file-urls.js";
+import { MediaService } from "./media-service.js";
 import { MemberCache } from "./member-cache.js";
 import { MessageService } from "./message-service.js";
 import { PresenceService } from "./presence-service.js";
@@ -29,6 +34,7 @@ export interface Services {
   delivery: Delivery;
   limits: RateLimits;
   metrics: Metrics;
+  media: MediaService;
 }
 
 /**
@@ -36,19 +42,37 @@ export interface Services {
  * `nodeRateLimiter` the per-node ones on the request hot path (see RateLimits).
  */
 export function createServices(
-  config: Config & { jwtSecret: string },
-  ports: { store: Store; broker: Broker; presence: PresenceStore; rateLimiter: RateLimiter; nodeRateLimiter: RateLimiter },
+  config: Config & { jwtSecret: string; mediaTmpDir: string },
+  ports: {
+    store: Store;
+    broker: Broker;
+    presence: PresenceStore;
+    rateLimiter: RateLimiter;
+    nodeRateLimiter: RateLimiter;
+    uploads: UploadStore;
+    blobs: BlobStore;
+  },
   metrics: Metrics = new Metrics(false),
 ): Services {
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
   const limits = new RateLimits(config, ports.rateLimiter, ports.nodeRateLimiter, metrics);
+  // Download URLs stay valid across nodes and restarts: the secret is configured or derived from the token secret.
+  const fileSecret = config.fileUrlSecret ?? createHmac("sha256", config.jwtSecret).update("parley file urls").digest("hex");
+  const media = new MediaService(
+    ports.uploads,
+    ports.blobs,
+    new FileUrlSigner(fileSecret, config.fileUrlTtlSeconds),
+    config.mediaTmpDir,
+    config,
+    metrics,
+  );
   return {
     auth: new AuthService(store, config, (sessionId) => void delivery.sessionRevoked(sessionId).catch(() => {}), limits),
     accounts: new AccountService(store),
     conversations: new ConversationService(store, members, delivery, config.maxGroupMembers),
-    messages: new MessageService(store, members, delivery, config, metrics),
+    messages: new MessageService(store, members, delivery, config, metrics, media),
     receipts: new ReceiptService(store, members, delivery, config.receiptFlushMs),
     typing: new TypingService(members, delivery, config.typingTimeoutMs),
     presence: new PresenceService(ports.presence, store, delivery, config.presenceGraceMs),
@@ -56,5 +80,6 @@ export function createServices(
     delivery,
     limits,
     metrics,
+    media,
   };
 }

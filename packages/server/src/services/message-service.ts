@@ -7,6 +7,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { AppendOutcome, ConversationStore, MessageStore } from "../ports/store.js";
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
+import type { MediaService } from "./media-service.js";
 import type { MemberCache } from "./member-cache.js";
 import { SendBatcher } from "./send-batcher.js";
 
@@ -33,13 +34,14 @@ export class MessageService {
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
     private readonly metrics?: Metrics,
+    private readonly media?: Pick<MediaService, "attachmentsFor">,
   ) {
     this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
   }
 
   async send(
     userId: string,
-    input: { conversationId: string; clientId: string; body: string },
+    input: { conversationId: string; clientId: string; body: string; attachments?: string[] },
     connectionId?: string,
     receivedAt?: number,
   ): Promise<MessageAck> {
@@ -49,8 +51,10 @@ export class MessageService {
         limit: this.limits.maxMessageBytes,
       });
     }
-    if (input.body.trim() === "")
+    const attachmentIds = input.attachments ?? [];
+    if (input.body.trim() === "" && attachmentIds.length === 0)
       throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
+    const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
     const id = newId();
     if (connectionId || receivedAt) this.origin.set(id, { connectionId, receivedAt });
     let outcome: AppendOutcome;
@@ -62,6 +66,7 @@ export class MessageService {
         clientId: input.clientId,
         body: input.body,
         createdAt: Date.now(),
+        ...(attachments.length > 0 ? { attachments } : {}),
       });
     } finally {
       this.origin.delete(id);

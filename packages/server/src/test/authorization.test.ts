@@ -21,6 +21,7 @@ import {
   type TestServer,
   TRANSPORTS,
   type TransportName,
+  uploadFile,
 } from "./harness.js";
 
 /** Everything the matrix needs to aim requests at protected data. */
@@ -34,6 +35,8 @@ interface Fixture {
   group: string;
   direct: string;
   groupLastSeq: number;
+  /** A file the owner shared in the group before the removal. */
+  upload: string;
 }
 
 type Scope =
@@ -96,6 +99,7 @@ const CASES: Record<OpName, Case> = {
   "presence.query": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.subscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.unsubscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id] }) },
+  "files.sign": { scope: "conversation-read", args: (fx) => ({ uploadIds: [fx.upload] }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);
@@ -174,7 +178,13 @@ describe("authorization matrix", () => {
       ) as Record<TransportName, ProtocolClient>;
     const [removedLive, outsiderLive] = await Promise.all([live(removed), live(outsider)]);
     const group = await o.request("conversations.createGroup", { title: TITLE, memberIds: [member.user.id, removed.user.id] });
-    await o.request("messages.send", { conversationId: group.id, clientId: "before", body: SECRET_BEFORE });
+    const upload = await uploadFile(server, owner.accessToken, "before.txt", Buffer.from(SECRET_BEFORE));
+    await o.request("messages.send", {
+      conversationId: group.id,
+      clientId: "before",
+      body: SECRET_BEFORE,
+      attachments: [upload.id],
+    });
     await o.request("members.remove", { conversationId: group.id, userId: removed.user.id });
     await o.request("messages.send", { conversationId: group.id, clientId: "after", body: SECRET_AFTER });
     await o.request("members.add", { conversationId: group.id, userIds: [lateMember.user.id] });
@@ -184,7 +194,18 @@ describe("authorization matrix", () => {
     const ack = await o.request("messages.send", { conversationId: direct.id, clientId: "direct", body: SECRET_DIRECT });
     assert.equal(ack.duplicate, false);
     const { lastSeq } = await o.request("conversations.get", { conversationId: group.id });
-    fx = { owner, member, removed, outsider, lateMember, bystander, group: group.id, direct: direct.id, groupLastSeq: lastSeq };
+    fx = {
+      owner,
+      member,
+      removed,
+      outsider,
+      lateMember,
+      bystander,
+      group: group.id,
+      direct: direct.id,
+      groupLastSeq: lastSeq,
+      upload: upload.id,
+    };
     sockets = { outsider: outsiderLive, removed: removedLive, owner: o };
     outsiderSecrets = [SECRET_BEFORE, SECRET_AFTER, SECRET_DIRECT, TITLE, RENAMED, group.id, direct.id];
     // The title a removed member sees is the current one (a documented limitation, docs/security.md).

@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { Message, ReceiptState, SystemEvent } from "@parley/protocol";
+import type { Attachment, Message, ReceiptState, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -80,7 +80,7 @@ const MEMBER_COLUMNS =
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
 const MESSAGE_COLUMNS =
   'id, conversation_id AS "conversationId", seq, sender_id AS "senderId", client_id AS "clientId", kind, body, event, ' +
-  'created_at AS "createdAt"';
+  'created_at AS "createdAt", attachments';
 
 // ── the append path ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -100,7 +100,7 @@ const APPEND_CHECK = {
   text: `SELECT true AS "stored", ${MESSAGE_COLUMNS} FROM messages
          WHERE (sender_id, client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND client_id IS NOT NULL
          UNION ALL
-         SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL FROM members
+         SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL, NULL FROM members
          WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($3::text[], $1::text[])) AND left_seq IS NULL`,
 };
 
@@ -111,14 +111,20 @@ const APPEND_CHECK = {
  */
 const APPEND_WRITE = {
   text: `WITH inserted AS (
-           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at)
-           SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id, 'text', d.body, d.created_at
-           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
-             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at)
+           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, attachments)
+           SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id, 'text', d.body, d.created_at, d.attachments::json
+           FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $10::text[])
+             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, attachments)
          )
          UPDATE conversations AS c SET last_seq = u.last_seq
          FROM unnest($8::text[], $9::bigint[]) AS u (id, last_seq)
          WHERE c.id = u.id`,
+};
+
+/** Step 3b, only for batches with attachments: the links that authorize downloads and keep uploads from expiring. */
+const APPEND_LINK = {
+  text: `INSERT INTO message_attachments (upload_id, conversation_id, seq, position)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[])`,
 };
 
 const HISTORY_ASC = {
@@ -128,7 +134,10 @@ const HISTORY_DESC = {
   text: `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4`,
 };
 
-interface CheckRow extends Message {
+/** A messages row: `attachments` is NULL for messages without any. */
+type MessageRow = Omit<Message, "attachments"> & { attachments: Attachment[] | null };
+
+interface CheckRow extends MessageRow {
   stored: boolean;
 }
 
@@ -154,7 +163,7 @@ function pair(a: string, b: string): string {
   return `${a}\u0000${b}`;
 }
 
-function toMessage(row: Message): Message {
+function toMessage(row: MessageRow): Message {
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -165,6 +174,7 @@ function toMessage(row: Message): Message {
     body: row.body,
     event: row.event,
     createdAt: row.createdAt,
+    attachments: row.attachments ?? [],
   };
 }
 
@@ -211,7 +221,8 @@ function connectionConfig(url: string, options: PostgresOptions, statementTimeou
  * Like SqliteStore, permission rules (who may add or rename) belong to the services; this enforces the port's rules.
  */
 export class PostgresStore implements Store {
-  private readonly pool: Pool;
+  /** Shared with the PostgresUploadStore. */
+  readonly pool: Pool;
   private closed = false;
 
   /** Connects, creates the schema if asked to, and migrates (once, whichever node gets there first). */
@@ -463,6 +474,7 @@ export class PostgresStore implements Store {
       body: null,
       event,
       createdAt: input.createdAt,
+      attachments: [],
     };
     return {
       conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
@@ -518,16 +530,16 @@ export class PostgresStore implements Store {
     const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
     if (from > to || query.limit <= 0) return [];
     const statement = query.direction === "asc" ? HISTORY_ASC : HISTORY_DESC;
-    const { rows } = await this.pool.query<Message>({ ...statement, values: [query.conversationId, from, to, query.limit] });
-    return query.direction === "asc" ? rows : rows.reverse();
+    const { rows } = await this.pool.query<MessageRow>({ ...statement, values: [query.conversationId, from, to, query.limit] });
+    return (query.direction === "asc" ? rows : rows.reverse()).map(toMessage);
   }
 
   async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {
-    const [row] = await this.rows<Message>(
+    const [row] = await this.rows<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq <= $2 ORDER BY seq DESC LIMIT 1`,
       [conversationId, maxSeq],
     );
-    return row ?? null;
+    return row === undefined ? null : toMessage(row);
   }
 
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
@@ -570,7 +582,13 @@ export class PostgresStore implements Store {
     const outcomes: AppendOutcome[] = [];
     const nextSeqs = new Map<string, number>();
     const rows = { conversationId: [] as string[], seq: [] as number[], id: [] as string[], senderId: [] as string[] };
-    const more = { clientId: [] as string[], body: [] as string[], createdAt: [] as number[] };
+    const more = {
+      clientId: [] as string[],
+      body: [] as string[],
+      createdAt: [] as number[],
+      attachments: [] as (string | null)[],
+    };
+    const links = { uploadId: [] as string[], conversationId: [] as string[], seq: [] as number[], position: [] as number[] };
     for (const d of drafts) {
       const key = pair(d.senderId, d.clientId);
       const original = byClientId.get(key);
@@ -599,8 +617,16 @@ export class PostgresStore implements Store {
         body: d.body,
         event: null,
         createdAt: d.createdAt,
+        attachments: [...(d.attachments ?? [])],
       };
       byClientId.set(key, message);
+      message.attachments.forEach((a, position) => {
+        links.uploadId.push(a.id);
+        links.conversationId.push(d.conversationId);
+        links.seq.push(seq);
+        links.position.push(position);
+      });
+      more.attachments.push(message.attachments.length === 0 ? null : JSON.stringify(message.attachments));
       rows.conversationId.push(d.conversationId);
       rows.seq.push(seq);
       rows.id.push(d.id);
@@ -623,8 +649,12 @@ export class PostgresStore implements Store {
           more.createdAt,
           [...nextSeqs.keys()],
           [...nextSeqs.values()],
+          more.attachments,
         ],
       });
+      if (links.uploadId.length > 0) {
+        await client.query({ ...APPEND_LINK, values: [links.uploadId, links.conversationId, links.seq, links.position] });
+      }
     }
     return outcomes;
   }
@@ -746,6 +776,7 @@ export class PostgresStore implements Store {
       body: null,
       event,
       createdAt: input.createdAt,
+      attachments: [],
     };
   }
 

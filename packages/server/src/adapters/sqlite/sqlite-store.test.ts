@@ -8,8 +8,10 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { runStoreContract } from "../../ports/store.contract.js";
 import type { MessageDraft } from "../../ports/store.js";
+import { runUploadStoreContract } from "../../ports/upload-store.contract.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
+import { SqliteUploadStore } from "./sqlite-upload-store.js";
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "parley-sqlite-"));
@@ -31,6 +33,11 @@ function tempDir(): string {
 }
 
 runStoreContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
+
+runUploadStoreContract("SqliteUploadStore", async () => {
+  const store = SqliteStore.open(":memory:");
+  return { store, uploads: new SqliteUploadStore(store.db) };
+});
 
 describe("SqliteStore on disk", () => {
   let dir: string;

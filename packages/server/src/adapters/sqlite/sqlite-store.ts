@@ -2,7 +2,7 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { ConversationKind, Message, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { Attachment, ConversationKind, Message, ReceiptState, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
 import {
   type AppendOutcome,
@@ -32,6 +32,7 @@ interface MessageRow {
   body: string | null;
   eventJson: string | null;
   createdAt: number;
+  attachmentsJson: string | null;
 }
 
 // Columns are aliased to the records' camelCase names so rows need no mapping (messages aside: their event is JSON).
@@ -46,7 +47,7 @@ const MEMBER_COLUMNS =
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
 const MESSAGE_COLUMNS =
   "id, conversation_id AS conversationId, seq, sender_id AS senderId, client_id AS clientId, kind, body, " +
-  "event_json AS eventJson, created_at AS createdAt";
+  "event_json AS eventJson, created_at AS createdAt, attachments_json AS attachmentsJson";
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -158,9 +159,12 @@ function prepareStatements(db: Database.Database) {
     messageByClientId: db.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = ? AND client_id = ?`,
     ),
-    insertText: db.prepare<[string, number, string, string, string, string, number]>(
-      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
-        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?)",
+    insertText: db.prepare<[string, number, string, string, string, string, number, string | null]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, attachments_json) " +
+        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?)",
+    ),
+    linkAttachment: db.prepare<[string, string, number, number]>(
+      "INSERT INTO message_attachments (upload_id, conversation_id, seq, position) VALUES (?, ?, ?, ?)",
     ),
     insertSystem: db.prepare<[string, number, string, string, string, number]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
@@ -197,6 +201,7 @@ function toMessage(row: MessageRow): Message {
     // Only system entries carry JSON, so text messages never pay for a parse.
     event: row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
     createdAt: row.createdAt,
+    attachments: row.attachmentsJson === null ? [] : (JSON.parse(row.attachmentsJson) as Attachment[]),
   };
 }
 
@@ -473,7 +478,18 @@ export class SqliteStore implements Store {
       const seq = lastSeq + 1;
       // Recorded before the insert so that a failing insert (a stale cache) still gets its cache entry dropped.
       seqs.set(d.conversationId, seq);
-      q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt);
+      const attachments = d.attachments ?? [];
+      q.insertText.run(
+        d.conversationId,
+        seq,
+        d.id,
+        d.senderId,
+        d.clientId,
+        d.body,
+        d.createdAt,
+        attachments.length === 0 ? null : JSON.stringify(attachments),
+      );
+      for (let p = 0; p < attachments.length; p++) q.linkAttachment.run(attachments[p]!.id, d.conversationId, seq, p);
       outcomes[i] = {
         ok: true,
         message: {
@@ -486,6 +502,7 @@ export class SqliteStore implements Store {
           body: d.body,
           event: null,
           createdAt: d.createdAt,
+          attachments: [...attachments],
         },
         duplicate: false,
       };
@@ -504,7 +521,18 @@ export class SqliteStore implements Store {
     at: number,
   ): Message {
     this.q.insertSystem.run(conversationId, seq, id, actorId, JSON.stringify(event), at);
-    return { id, conversationId, seq, senderId: actorId, clientId: null, kind: "system", body: null, event, createdAt: at };
+    return {
+      id,
+      conversationId,
+      seq,
+      senderId: actorId,
+      clientId: null,
+      kind: "system",
+      body: null,
+      event,
+      createdAt: at,
+      attachments: [],
+    };
   }
 
   private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
