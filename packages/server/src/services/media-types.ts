@@ -72,13 +72,22 @@ export function checkFileName(raw: string | undefined): string {
     throw new AppError("invalid_file_name", `The file name exceeds ${MAX_NAME_BYTES} bytes`, { field: "name" });
   }
   // C0, DEL, C1 controls and the Unicode line/paragraph separators and bidi overrides that disguise extensions.
-  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(name)) {
+  if (hasControlCharacter(name)) {
     throw new AppError("invalid_file_name", "The file name contains control characters", { field: "name" });
   }
   if (/[/\\]/.test(name) || name === "." || name === ".." || /^[A-Za-z]:/.test(name)) {
     throw new AppError("invalid_file_name", "The file name must be a plain name, without directories", { field: "name" });
   }
   return name;
+}
+
+function hasControlCharacter(name: string): boolean {
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+  }
+  return false;
 }
 
 /** `attachment; filename="…"; filename*=UTF-8''…` (or `inline`), safe for any name checkFileName accepted. */
