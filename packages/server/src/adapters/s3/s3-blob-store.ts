@@ -42,6 +42,11 @@ export class S3BlobStore implements BlobStore {
     const config: S3ClientConfig = {
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? false,
+      // The SDK's default (since 3.729) streams uploads as aws-chunked with trailing CRC checksums, which many
+      // S3-compatible servers store verbatim (s3rver does: the object grows by the chunk framing). Checksums only
+      // where the API requires them.
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
     };
