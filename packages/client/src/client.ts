@@ -1,6 +1,7 @@
 // The ParleyClient facade: sign-in, the live connection, sending through the outbox, in-order delivery, typed events.
 
 import {
+  type Attachment,
   type Conversation,
   type ConversationSummary,
   type Limits,
@@ -12,6 +13,7 @@ import {
   operations,
   type Presence,
   type ReceiptState,
+  type SignedFile,
   type User,
   type Welcome,
 } from "@parley/protocol";
@@ -29,6 +31,7 @@ import { SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 import { type TransportMode, type TransportName, TransportSelector } from "./transport-selector.js";
 import { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
+import { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";
 
 export interface ParleyClientOptions {
   /** HTTP(S) base URL of the server, e.g. `https://chat.example.com`. */
@@ -126,6 +129,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #typingOut: TypingNotifier;
   readonly #typingIn: TypingTracker;
   readonly #presence = new Set<string>();
+  readonly #uploader: Uploader;
+  readonly #fileUrls: FileUrlCache;
   readonly #syncBackoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
   readonly #loaded: Promise<void>;
   #connectWaiters: Waiter<Welcome>[] = [];
@@ -150,6 +155,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
+    this.#uploader = new Uploader(options.server, this.auth);
+    this.#fileUrls = new FileUrlCache(
+      options.server,
+      async (uploadIds) => (await this.call("files.sign", { uploadIds })).files,
+      () => timers.now(),
+    );
     this.#transports = new TransportSelector({
       mode: options.transport ?? "auto",
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
@@ -183,6 +194,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
           conversationId: entry.conversationId,
           clientId: entry.clientId,
           body: entry.body,
+          ...(entry.attachments?.length ? { attachments: entry.attachments.map((a) => a.id) } : {}),
         }),
       timers,
       ...(options.outboxStore ? { store: options.outboxStore } : {}),
@@ -366,9 +378,27 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * only when the server refuses it for good (e.g. not a member, too large). Pass a `clientId` (from `newClientId()`)
    * to match the message when it comes back through the `message` event.
    */
-  send(conversationId: string, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  send(
+    conversationId: string,
+    body: string,
+    options: { clientId?: string; attachments?: Attachment[] } = {},
+  ): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
-    return this.#outbox.enqueue(conversationId, body, options.clientId);
+    return this.#outbox.enqueue(conversationId, body, options.clientId, options.attachments);
+  }
+
+  /**
+   * Uploads a file and resolves with its metadata; pass it in `send(…, { attachments })`. Progress is reported as
+   * bytes leave. Errors: `upload_too_large`, `empty_upload`, `unsupported_media_type`, `content_type_mismatch`,
+   * `invalid_file_name` (see the protocol).
+   */
+  upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
+    return this.#uploader.upload(data, options);
+  }
+
+  /** Signed download URLs (absolute) for uploads the caller may see, cached until shortly before they expire. */
+  fileUrls(uploadIds: readonly string[]): Promise<Map<string, SignedFile>> {
+    return this.#fileUrls.get(uploadIds);
   }
 
   /** Sends not yet acknowledged, oldest first. */
@@ -625,7 +655,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       body: entry.body,
       event: null,
       createdAt: ack.createdAt,
-      attachments: [],
+      attachments: entry.attachments ?? [],
     });
   }
 

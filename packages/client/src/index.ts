@@ -1,6 +1,7 @@
 // Browser-safe public surface of the Parley SDK (no Node-only imports).
 
 export type {
+  Attachment,
   AuthResult,
   CloseAction,
   Conversation,
@@ -14,6 +15,7 @@ export type {
   MessageAck,
   Presence,
   ReceiptState,
+  SignedFile,
   SystemEvent,
   User,
   Welcome,
@@ -48,3 +50,4 @@ export {
   type TransportSelectorOptions,
 } from "./transport-selector.js";
 export { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
+export { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";

@@ -1,6 +1,6 @@
 // Sends the server has not acknowledged yet: kept (optionally persisted) and resent with the same clientId until acked.
 
-import type { MessageAck } from "@parley/protocol";
+import type { Attachment, MessageAck } from "@parley/protocol";
 import { Backoff } from "./backoff.js";
 import { ParleyError, toParleyError } from "./errors.js";
 import { Emitter } from "./events.js";
@@ -14,6 +14,8 @@ export interface OutboxEntry {
   body: string;
   /** When the app called send (client clock). */
   createdAt: number;
+  /** Uploaded files sent with the message (their ids go to the server; the metadata serves the local echo). */
+  attachments?: Attachment[];
 }
 
 /** Where unacknowledged sends survive a restart (IndexedDB, a file…); the default keeps them in memory. */
@@ -108,9 +110,20 @@ export class Outbox extends Emitter<OutboxEvents> {
    * Queues a message; resolves with its ack once the server has stored it, however many reconnects that takes.
    * `clientId` lets the app key its optimistic rendering; it must be new and should be time-ordered (`newClientId`).
    */
-  async enqueue(conversationId: string, body: string, clientId: string = this.#newClientId()): Promise<MessageAck> {
+  async enqueue(
+    conversationId: string,
+    body: string,
+    clientId: string = this.#newClientId(),
+    attachments: Attachment[] = [],
+  ): Promise<MessageAck> {
     if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
-    const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
+    const entry: OutboxEntry = {
+      clientId,
+      conversationId,
+      body,
+      createdAt: this.#timers.now(),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    };
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {
