@@ -38,7 +38,7 @@ export function launchChromium() {
 }
 
 /** A real Parley server on a free port with a throwaway data directory, serving packages/web/dist. */
-export async function startServer() {
+export async function startServer(overrides = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-web-test-"));
   const server = await startParley({
     host: "127.0.0.1",
@@ -50,6 +50,7 @@ export async function startServer() {
     rateRegisterIp: null,
     rateAuthIp: null,
     rateConnectIp: null,
+    ...overrides,
   });
   return {
     url: server.url,

@@ -2,6 +2,7 @@
 
 import { formatClock, formatFullTimestamp } from "../format/time.js";
 import { useStore } from "../state/store-context.js";
+import { Attachments } from "./Attachments.js";
 import { linkify } from "./linkify.js";
 import { Ticks } from "./Ticks.js";
 import type { ReceiptSummary } from "./ticks.js";
@@ -25,7 +26,8 @@ export function MessageBubble({ entry, own, receipt, receiptText, showReceiptTex
   const label = entry.status === "pending" ? "Waiting to send" : entry.status === "failed" ? "Not sent" : (receiptText ?? "");
   return (
     <div className="message" data-status={entry.status} data-position={position} data-seq={entry.seq ?? undefined}>
-      <div className="bubble">
+      <div className="bubble" data-attachments={entry.attachments.length || undefined}>
+        <Attachments attachments={entry.attachments} />
         <span className="bubble-text">
           {linkify(entry.body).map((part, i) =>
             part.type === "link" ? (

@@ -1,7 +1,7 @@
 // Turns a conversation's entries into what the message list renders: day separators, runs of messages by one sender,
 // system notes, the unread marker, and this device's not-yet-stored sends at the end.
 
-import type { Message } from "@parley/client";
+import type { Attachment, Message } from "@parley/client";
 
 export interface PendingLike {
   clientId: string;
@@ -10,6 +10,7 @@ export interface PendingLike {
   createdAt: number;
   /** Why the server refused it, if it did. */
   error?: string | undefined;
+  attachments?: Attachment[] | undefined;
 }
 
 export interface TimelineEntry {
@@ -22,6 +23,8 @@ export interface TimelineEntry {
   createdAt: number;
   status: "stored" | "pending" | "failed";
   error?: string | undefined;
+  /** Files shared with the message (empty for none). */
+  attachments: Attachment[];
 }
 
 export type TimelineItem =
@@ -102,6 +105,7 @@ export function buildTimeline(
       body: m.body,
       createdAt: m.createdAt,
       status: "stored",
+      attachments: m.attachments ?? [],
     });
   }
   const stored = new Set(messages.map((m) => (m.senderId === me ? m.clientId : null)));
@@ -117,6 +121,7 @@ export function buildTimeline(
       createdAt: p.createdAt,
       status: p.error === undefined ? "pending" : "failed",
       error: p.error,
+      attachments: p.attachments ?? [],
     });
   }
   return items;

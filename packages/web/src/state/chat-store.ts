@@ -2,6 +2,7 @@
 // presence, credentials) and by API answers. React reads it through useSyncExternalStore; components stay thin.
 
 import {
+  type Attachment,
   type Conversation,
   type ConversationSummary,
   type Credentials,
@@ -53,6 +54,8 @@ function initialState(online: boolean): ChatState {
     activeId: null,
     notice: null,
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+    maxUploadBytes: 26_214_400,
+    maxAttachments: 10,
   };
 }
 
@@ -138,7 +141,13 @@ export class ChatStore {
     c.on("credentials", (credentials) => this.#credentials.save(credentials));
     c.on("auth-lost", () => this.#signedOut("Your session has ended. Please sign in again."));
     c.on("state", (connection) => {
-      this.#set((s) => ({ ...s, connection, maxMessageBytes: c.limits?.maxMessageBytes ?? s.maxMessageBytes }));
+      this.#set((s) => ({
+        ...s,
+        connection,
+        maxMessageBytes: c.limits?.maxMessageBytes ?? s.maxMessageBytes,
+        maxUploadBytes: c.limits?.maxUploadBytes ?? s.maxUploadBytes,
+        maxAttachments: c.limits?.maxAttachments ?? s.maxAttachments,
+      }));
       this.#adoptOutbox();
       if (connection === "connected") void this.#refreshList();
     });
@@ -540,13 +549,19 @@ export class ChatStore {
   }
 
   /** Sends a message; it shows as pending until stored, survives reloads and offline periods (SDK outbox). */
-  send(conversationId: string, body: string): void {
-    if (body.trim() === "") return;
+  send(conversationId: string, body: string, attachments: Attachment[] = []): void {
+    if (body.trim() === "" && attachments.length === 0) return;
     const clientId = newClientId();
-    const pending: PendingMessage = { clientId, conversationId, body, createdAt: this.#now() };
+    const pending: PendingMessage = {
+      clientId,
+      conversationId,
+      body,
+      createdAt: this.#now(),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    };
     this.#set((s) => ({ ...s, pending: [...s.pending, pending] }));
     // A refusal arrives as `send-failed` and marks the entry; the promise adds nothing.
-    this.client.send(conversationId, body, { clientId }).catch(() => {});
+    this.client.send(conversationId, body, { clientId, attachments }).catch(() => {});
   }
 
   /** Sends a refused message again as a new message. */
@@ -554,7 +569,7 @@ export class ChatStore {
     const failed = this.#state.pending.find((p) => p.clientId === clientId);
     if (!failed) return;
     this.discard(clientId);
-    this.send(failed.conversationId, failed.body);
+    this.send(failed.conversationId, failed.body, failed.attachments);
   }
 
   discard(clientId: string): void {

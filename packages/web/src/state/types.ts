@@ -1,6 +1,6 @@
 // The shape of the app's state: what the UI renders, kept by the ChatStore from SDK events and API answers.
 
-import type { ConnectionState, Member, Message, Presence, ReceiptState, User } from "@parley/client";
+import type { Attachment, ConnectionState, Member, Message, Presence, ReceiptState, User } from "@parley/client";
 
 export interface ConversationState {
   id: string;
@@ -35,6 +35,8 @@ export interface PendingMessage {
   conversationId: string;
   body: string;
   createdAt: number;
+  /** Uploaded files sent with it. */
+  attachments?: Attachment[];
   /** Set when the server refused it for good. */
   error?: string;
 }
@@ -60,4 +62,7 @@ export interface ChatState {
   notice: string | null;
   /** Largest message body in UTF-8 bytes, from the server's welcome. */
   maxMessageBytes: number;
+  /** Largest upload and most files per message, from the server's welcome. */
+  maxUploadBytes: number;
+  maxAttachments: number;
 }

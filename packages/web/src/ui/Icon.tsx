@@ -19,6 +19,8 @@ const paths = {
   plus: "M12 5v14M5 12h14",
   attach: "m20 11.5-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4l7.7-7.7",
   edit: "M4 20h4L19 9l-4-4L4 16v4Zm9-13 4 4",
+  file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Zm0 0v5h5M9 13h6m-6 4h6",
+  download: "M12 4v11m-5-5 5 5 5-5M5 20h14",
 } as const;
 
 export type IconName = keyof typeof paths;
