@@ -1,0 +1,104 @@
+// Media on an S3-compatible store end to end: s3rver (a real S3 HTTP server) on a random port, a Parley server with
+// PARLEY_S3_*: uploads land in the bucket, signed URLs redirect to presigned GETs that serve the bytes and ranges.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { AuthResult, SignedFile } from "@parley/protocol";
+// @ts-expect-error s3rver ships no type declarations.
+import S3rver from "s3rver";
+import sharp from "sharp";
+import { S3BlobStore } from "../adapters/s3/s3-blob-store.js";
+import { connectVia, http, type ProtocolClient, register, startTestServer, type TestServer, uploadFile } from "./harness.js";
+import { requireService } from "./services.js";
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "parley-s3rver-"));
+const s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: dir, silent: true }) as S3rverInstance;
+let port = 0;
+const available = await requireService("s3rver (S3-compatible server)", async () => {
+  port = (await s3.run()).port;
+});
+
+describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not start" }, () => {
+  let server: TestServer;
+  let alice: AuthResult;
+  let bob: AuthResult;
+  let a: ProtocolClient;
+  const s3Config = {
+    bucket: "parley-media",
+    endpoint: `http://127.0.0.1:${port}`,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+  };
+
+  before(async () => {
+    // The bucket is the operator's to create; the test does it like an operator would.
+    await (await S3BlobStore.connect({ ...s3Config, createBucket: true })).close();
+    server = await startTestServer({
+      s3Bucket: s3Config.bucket,
+      s3Endpoint: s3Config.endpoint,
+      s3ForcePathStyle: true,
+      s3AccessKeyId: "S3RVER",
+      s3SecretAccessKey: "S3RVER",
+    });
+    [alice, bob] = await Promise.all([register(server), register(server)]);
+    a = await connectVia("ws", server, alice.accessToken);
+  });
+  after(async () => {
+    await a?.close();
+    await server?.close();
+    await s3.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("stores uploads in the bucket and redirects signed downloads to presigned URLs", async () => {
+    const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#a33" } })
+      .png()
+      .toBuffer();
+    const image = await uploadFile(server, alice.accessToken, "red.png", png, "image/png");
+    assert.deepEqual([image.width, image.height, image.hasThumbnail], [200, 100, true]);
+    const pdf = Buffer.from("%PDF-1.4\n% stored in s3\n%%EOF\n");
+    const doc = await uploadFile(server, alice.accessToken, "s3.pdf", pdf);
+    await uploadFile(server, alice.accessToken, "s3-again.pdf", pdf);
+    assert.deepEqual(
+      readdirSync(join(server.dataDir, "media")).filter((n) => n !== "tmp"),
+      [],
+      "nothing in the local directory",
+    );
+    assert.deepEqual(readdirSync(join(server.dataDir, "media", "tmp")), [], "temporary files removed");
+
+    const direct = (await a.request("conversations.openDirect", { userId: bob.user.id })).id;
+    await a.request("messages.send", { conversationId: direct, clientId: "s3", body: "", attachments: [image.id, doc.id] });
+    const signed = await http(server, "POST", "/v1/files/sign", { uploadIds: [image.id, doc.id] }, bob.accessToken);
+    assert.equal(signed.status, 200);
+    const [img, file] = signed.body.files as SignedFile[];
+
+    const redirect = await fetch(server.url + file!.url, { redirect: "manual" });
+    assert.equal(redirect.status, 302);
+    const location = redirect.headers.get("location")!;
+    assert.ok(location.startsWith(`http://127.0.0.1:${port}/parley-media/`), location);
+    assert.ok(location.includes("X-Amz-Expires=300"), "a short-lived presigned URL");
+    const res = await fetch(location);
+    assert.equal(res.headers.get("content-type"), "application/pdf");
+    assert.match(res.headers.get("content-disposition")!, /^attachment; filename="s3.pdf"/);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), pdf);
+    const ranged = await fetch(location, { headers: { range: "bytes=0-4" } });
+    assert.equal(await ranged.text(), "%PDF-");
+
+    const thumb = await fetch(server.url + img!.thumbnailUrl!);
+    assert.equal(thumb.status, 200, "fetch follows the redirect");
+    assert.equal(thumb.headers.get("content-type"), "image/webp");
+    assert.equal((await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()).width, 200);
+
+    const tampered = await fetch(`${server.url}${file!.url.replace(/sig=[^&]+/, "sig=x")}`, { redirect: "manual" });
+    assert.equal(tampered.status, 403, "Parley's own signature is checked before redirecting");
+  });
+});
