@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Attachment, AuthResult, Message, SignedFile } from "@parley/protocol";
 import sharp from "sharp";
+import type { BlobStore } from "../ports/blob-store.js";
+import type { UploadStore } from "../ports/upload-store.js";
 import {
   connectVia,
   http,
@@ -473,5 +475,35 @@ describe("media: cleanup of unreferenced uploads", () => {
     for (const f of files) assert.equal((await fetchUrl(server, f.url)).status, 200, "shared files stay downloadable");
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /parley_media_swept_total\{kind="upload"\} 2/);
+  });
+
+  it("an upload of bytes a sweeper is deleting waits for it, then stores them again", async () => {
+    const ports = server.services.media as unknown as { uploads: UploadStore; blobs: BlobStore };
+    const bytes = pdf(`race-${Date.now()}`);
+    const first = await uploadFile(server, alice.accessToken, "race.pdf", bytes);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const clock = Date.now;
+    Date.now = () => clock() + 11 * 60_000;
+    let marked: string[];
+    try {
+      assert.ok((await ports.uploads.deleteExpiredUploads(Date.now() - 1000, 100)) >= 1);
+      // A sweeper marks the blob and is about to delete its bytes…
+      marked = await ports.uploads.markUnusedBlobs(Date.now() - 60_000, 0, Date.now(), 100);
+    } finally {
+      Date.now = clock;
+    }
+    assert.equal(marked.length, 1);
+    const key = marked[0]!;
+    // …while the same bytes are uploaded again: the upload waits for the sweeper instead of losing its bytes.
+    const again = uploadFile(server, alice.accessToken, "race-again.pdf", bytes);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await ports.blobs.delete(key);
+    await ports.uploads.forgetBlob(key);
+    const second = await again;
+    assert.notEqual(second.id, first.id);
+    assert.ok(await ports.blobs.stat(key), "the bytes are stored again");
+    const { files } = (await sign(server, alice.accessToken, [second.id])).body as { files: SignedFile[] };
+    const res = await fetchUrl(server, files[0]!.url);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
   });
 });
