@@ -86,6 +86,12 @@ export class MediaService {
     input: { body: Readable; name: string | undefined; declaredType: string | undefined },
   ): Promise<Attachment> {
     const name = checkFileName(input.name);
+    if (input.declaredType?.toLowerCase().startsWith("multipart/")) {
+      // A browser form post would store the form's framing as the file.
+      throw new AppError("unsupported_media_type", "Send the file's bytes as the request body, not a multipart form", {
+        declared: "multipart",
+      });
+    }
     const file = await spool(input.body, this.tmpDir, this.limits.maxUploadBytes);
     let thumbnailPath: string | undefined;
     try {

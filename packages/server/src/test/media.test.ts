@@ -197,6 +197,12 @@ describe("media: uploads", () => {
       ["bidi override", await uploadRaw(server, alice.accessToken, "invoice\u202Efdp.exe", pdf()), 400, "invalid_file_name"],
       ["256 bytes", await uploadRaw(server, alice.accessToken, `${"x".repeat(252)}.pdf`, pdf()), 400, "invalid_file_name"],
       ["no token", await uploadRaw(server, undefined, "a.pdf", pdf()), 401, "unauthorized"],
+      [
+        "multipart form",
+        await uploadRaw(server, alice.accessToken, "form.pdf", pdf(), "multipart/form-data; boundary=x"),
+        415,
+        "unsupported_media_type",
+      ],
     ];
     for (const [label, res, status, code] of cases) {
       assert.equal(res.status, status, `${label}: ${JSON.stringify(res.body)}`);
@@ -207,6 +213,17 @@ describe("media: uploads", () => {
     assert.deepEqual(tmpFiles(server), [], "no temporary file left");
     const after = await uploadFile(server, alice.accessToken, "still-works.pdf", pdf("after"));
     assert.equal(after.mimeType, "application/pdf", "the server still accepts uploads");
+  });
+
+  it("takes the name from a percent-encoded X-File-Name header too", async () => {
+    const res = await fetch(`${server.url}/v1/uploads`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice.accessToken}`, "x-file-name": encodeURIComponent("Résumé 2026.txt") },
+      body: "plain words",
+    });
+    assert.equal(res.status, 201);
+    const a = (await res.json()) as Attachment;
+    assert.deepEqual([a.name, a.mimeType], ["Résumé 2026.txt", "text/plain; charset=utf-8"]);
   });
 
   it("counts uploads in the metrics", async () => {
