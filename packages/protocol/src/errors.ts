@@ -102,6 +102,11 @@ export const ERRORS = {
     retryable: false,
     description: "The Range header of a download lies outside the file.",
   },
+  not_supported: {
+    status: 501,
+    retryable: false,
+    description: "This server does not offer the feature (for example direct uploads without an S3 store).",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

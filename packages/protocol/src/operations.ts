@@ -107,6 +107,18 @@ export const schemas = {
     { uploadIds: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
     { additionalProperties: false },
   ),
+  "uploads.presign": Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 1024 }),
+      size: Type.Integer({ minimum: 0 }),
+      mimeType: Type.Optional(Type.String({ maxLength: 255 })),
+    },
+    { additionalProperties: false },
+  ),
+  "uploads.complete": Type.Object(
+    { uploadToken: Type.String({ minLength: 1, maxLength: 4096 }) },
+    { additionalProperties: false },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -181,6 +193,20 @@ export interface OpResults {
   "presence.subscribe": { presence: Presence[] };
   "presence.unsubscribe": Record<string, never>;
   "files.sign": { files: SignedFile[] };
+  "uploads.presign": PresignedUpload;
+  "uploads.complete": Attachment;
+}
+
+/** Where to PUT a file directly to the object store, and the token that turns it into an upload afterwards. */
+export interface PresignedUpload {
+  /** Absolute URL of the object store; PUT exactly `size` bytes there before `expiresAt`. */
+  url: string;
+  method: "PUT";
+  /** Headers the PUT must carry (at least Content-Length). */
+  headers: Record<string, string>;
+  /** Pass to `uploads.complete` once the PUT succeeded. */
+  uploadToken: string;
+  expiresAt: number;
 }
 
 /** Signed download URLs of one upload, relative to the server's base URL; valid until `expiresAt`. */
@@ -279,6 +305,8 @@ export const operations: Record<OpName, OpSpec> = {
   "presence.subscribe": { auth: "user", transports: ["ws"] },
   "presence.unsubscribe": { auth: "user", transports: ["ws"] },
   "files.sign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/files/sign" } },
+  "uploads.presign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/presign" } },
+  "uploads.complete": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/complete" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];

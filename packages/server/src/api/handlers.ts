@@ -85,6 +85,8 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
       return {};
     },
     "files.sign": async (ctx, a) => ({ files: await s.media.sign(ctx.userId, a.uploadIds) }),
+    "uploads.presign": (ctx, a) => s.media.presignUpload(ctx.userId, a),
+    "uploads.complete": (ctx, a) => s.media.completeUpload(ctx.userId, a.uploadToken),
   };
 }
 

@@ -7,6 +7,9 @@ export type BlobKey = string;
 
 export const BLOB_KEY = /^[0-9a-f]{64}$/;
 
+/** Staging names of direct uploads: upload ids. */
+export const STAGING_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 export interface BlobStat {
   size: number;
 }
@@ -33,5 +36,14 @@ export interface BlobStore {
    * GET); undefined when bytes must be streamed through the server (local directory).
    */
   presignGet?(key: BlobKey, options: { ttlSeconds: number; contentType: string; disposition: string }): Promise<string>;
+  /**
+   * Direct uploads (S3): a URL the client PUTs exactly `size` bytes to, stored under a staging name (an upload id)
+   * until the server has checked them. Backends without it take uploads through the server only.
+   */
+  presignPut?(stagingId: string, options: { ttlSeconds: number; size: number }): Promise<string>;
+  /** The staged bytes of a direct upload, or undefined when nothing was put. */
+  getStaged?(stagingId: string): Promise<Readable | undefined>;
+  /** Idempotent. */
+  deleteStaged?(stagingId: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -42,6 +42,24 @@ export class FileUrlSigner {
     return variant;
   }
 
+  /** `<base64url payload>.<mac>`: a value the server handed out and can take back unchanged (direct-upload tokens). */
+  seal(payload: object): string {
+    const data = Buffer.from(JSON.stringify(payload)).toString("base64url");
+    return `${data}.${createHmac("sha256", this.secret).update(`parley-seal\n${data}`).digest("base64url")}`;
+  }
+
+  /** The payload of a sealed value; throws invalid_signature when it was not made by `seal` with this secret. */
+  unseal(token: string): unknown {
+    const [data, mac, extra] = token.split(".");
+    if (!data || !mac || extra !== undefined) throw new AppError("invalid_signature", "The token is malformed");
+    const expected = Buffer.from(createHmac("sha256", this.secret).update(`parley-seal\n${data}`).digest("base64url"));
+    const given = Buffer.from(mac);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError("invalid_signature", "The token's signature does not match");
+    }
+    return JSON.parse(Buffer.from(data, "base64url").toString("utf8"));
+  }
+
   private mac(id: string, variant: string, exp: number): string {
     return createHmac("sha256", this.secret).update(`parley-file\n${id}\n${variant}\n${exp}`).digest("base64url");
   }

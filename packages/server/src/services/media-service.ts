@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import type { Attachment, SignedFile } from "@parley/protocol";
+import type { Attachment, PresignedUpload, SignedFile } from "@parley/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
@@ -33,6 +33,8 @@ export const BLOB_GRACE_MS = 10 * 60_000;
 /** A sweeper that marked a blob and did not finish within this long is presumed dead; another one finishes the job. */
 const STALE_DELETE_MS = 5 * 60_000;
 const SWEEP_BATCH = 500;
+/** Lifetime of a presigned direct-upload PUT. */
+const DIRECT_UPLOAD_TTL_S = 900;
 /** How long an upload waits for a sweeper that is deleting the very blob it needs. */
 const CLAIM_RETRIES = 50;
 const CLAIM_RETRY_MS = 100;
@@ -72,9 +74,13 @@ export class MediaService {
     }
   }
 
-  async upload(userId: string, input: { body: Readable; name: string | undefined; declaredType: string | undefined }) {
+  async upload(
+    userId: string,
+    input: { body: Readable; name: string | undefined; declaredType: string | undefined },
+    maxBytes = this.limits.maxUploadBytes,
+  ) {
     try {
-      return await this.store(userId, input);
+      return await this.store(userId, input, Math.min(maxBytes, this.limits.maxUploadBytes));
     } catch (error) {
       if (error instanceof AppError) this.metrics?.uploadsRejected.inc({ code: error.code });
       throw error;
@@ -84,6 +90,7 @@ export class MediaService {
   private async store(
     userId: string,
     input: { body: Readable; name: string | undefined; declaredType: string | undefined },
+    maxBytes: number,
   ): Promise<Attachment> {
     const name = checkFileName(input.name);
     if (input.declaredType?.toLowerCase().startsWith("multipart/")) {
@@ -92,7 +99,7 @@ export class MediaService {
         declared: "multipart",
       });
     }
-    const file = await spool(input.body, this.tmpDir, this.limits.maxUploadBytes);
+    const file = await spool(input.body, this.tmpDir, maxBytes);
     let thumbnailPath: string | undefined;
     try {
       if (file.size === 0) throw new AppError("empty_upload", "The upload has no bytes");
@@ -140,6 +147,62 @@ export class MediaService {
       await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
     }
     throw new AppError("unavailable", "The file is being cleaned up right now; try again in a moment");
+  }
+
+  /**
+   * Direct upload, step 1 (S3 only): a presigned PUT for exactly `size` bytes under a staging name, and a sealed token
+   * that carries who may complete it, with which name and size, until when. Nothing is recorded yet.
+   */
+  async presignUpload(userId: string, input: { name: string; size: number; mimeType?: string }): Promise<PresignedUpload> {
+    if (!this.blobs.presignPut) {
+      throw new AppError("not_supported", "Direct uploads need an S3 store: send the file to POST /v1/uploads instead");
+    }
+    const name = checkFileName(input.name);
+    if (input.size === 0) throw new AppError("empty_upload", "The upload has no bytes");
+    if (input.size > this.limits.maxUploadBytes) {
+      throw new AppError("upload_too_large", `The upload exceeds ${this.limits.maxUploadBytes} bytes`, {
+        limit: this.limits.maxUploadBytes,
+      });
+    }
+    const id = newId();
+    const expiresAt = this.now() + DIRECT_UPLOAD_TTL_S * 1000;
+    const url = await this.blobs.presignPut(id, { ttlSeconds: DIRECT_UPLOAD_TTL_S, size: input.size });
+    const uploadToken = this.signer.seal({ id, userId, name, size: input.size, type: input.mimeType, exp: expiresAt });
+    return { url, method: "PUT", headers: { "content-length": String(input.size) }, uploadToken, expiresAt };
+  }
+
+  /**
+   * Direct upload, step 2: reads the staged object back through the same checks as `POST /v1/uploads` (limit, hash,
+   * sniffing, images), stores it content-addressed and removes the staged copy, whatever the outcome.
+   */
+  async completeUpload(userId: string, uploadToken: string): Promise<Attachment> {
+    if (!this.blobs.getStaged || !this.blobs.deleteStaged) {
+      throw new AppError("not_supported", "Direct uploads need an S3 store");
+    }
+    const claim = this.signer.unseal(uploadToken) as {
+      id: string;
+      userId: string;
+      name: string;
+      size: number;
+      type?: string;
+      exp: number;
+    };
+    if (claim.userId !== userId) throw new AppError("invalid_signature", "The upload token was issued to another user");
+    // A little longer than the PUT may take: the PUT must have started before its own expiry.
+    if (claim.exp + DIRECT_UPLOAD_TTL_S * 1000 < this.now())
+      throw new AppError("signature_expired", "The upload token has expired");
+    const staged = await this.blobs.getStaged(claim.id);
+    if (!staged) throw new AppError("not_found", "Nothing was uploaded for this token (or it was completed already)");
+    try {
+      const attachment = await this.upload(userId, { body: staged, name: claim.name, declaredType: claim.type }, claim.size);
+      if (attachment.size !== claim.size) {
+        throw new AppError("validation_failed", "The uploaded size differs from the announced one", { field: "size" });
+      }
+      return attachment;
+    } finally {
+      staged.destroy();
+      await this.blobs.deleteStaged(claim.id).catch(() => {});
+    }
   }
 
   /**

@@ -100,6 +100,8 @@ const CASES: Record<OpName, Case> = {
   "presence.subscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.unsubscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id] }) },
   "files.sign": { scope: "conversation-read", args: (fx) => ({ uploadIds: [fx.upload] }) },
+  "uploads.presign": { scope: "own", args: () => ({ name: "direct.pdf", size: 10 }) },
+  "uploads.complete": { scope: "own", args: () => ({ uploadToken: "not.a-token" }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);

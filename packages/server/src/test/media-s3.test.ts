@@ -101,4 +101,35 @@ describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not s
     const tampered = await fetch(`${server.url}${file!.url.replace(/sig=[^&]+/, "sig=x")}`, { redirect: "manual" });
     assert.equal(tampered.status, 403, "Parley's own signature is checked before redirecting");
   });
+
+  it("takes direct uploads: a presigned PUT to the bucket, then uploads.complete checks and stores the bytes", async () => {
+    const bytes = Buffer.from(`%PDF-1.4\n% sent straight to the bucket ${Date.now()}\n%%EOF\n`);
+    const presigned = await a.request("uploads.presign", { name: "direct.pdf", size: bytes.length, mimeType: "application/pdf" });
+    assert.equal(presigned.method, "PUT");
+    assert.ok(presigned.url.startsWith(`http://127.0.0.1:${port}/parley-media/incoming/`), presigned.url);
+    const put = await fetch(presigned.url, { method: "PUT", headers: presigned.headers, body: bytes });
+    assert.equal(put.status, 200, await put.text());
+    // Someone else cannot complete it, and a forged token is refused.
+    const bobs = await http(server, "POST", "/v1/uploads/complete", { uploadToken: presigned.uploadToken }, bob.accessToken);
+    assert.equal(bobs.body.error.code, "invalid_signature");
+    const forged = `${presigned.uploadToken.split(".")[0]}.AAAA`;
+    const refused = await http(server, "POST", "/v1/uploads/complete", { uploadToken: forged }, alice.accessToken);
+    assert.equal(refused.body.error.code, "invalid_signature");
+
+    const attachment = await a.request("uploads.complete", { uploadToken: presigned.uploadToken });
+    assert.deepEqual([attachment.name, attachment.size, attachment.mimeType], ["direct.pdf", bytes.length, "application/pdf"]);
+    const again = await http(server, "POST", "/v1/uploads/complete", { uploadToken: presigned.uploadToken }, alice.accessToken);
+    assert.equal(again.body.error.code, "not_found", "the staged copy is gone once completed");
+    const { body } = await http(server, "POST", "/v1/files/sign", { uploadIds: [attachment.id] }, alice.accessToken);
+    const res = await fetch(server.url + (body.files as SignedFile[])[0]!.url);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
+
+    // The bytes get the same checks as any upload: a lying declared type is refused and nothing is kept.
+    const lie = await a.request("uploads.presign", { name: "cat.png", size: bytes.length, mimeType: "image/png" });
+    await fetch(lie.url, { method: "PUT", headers: lie.headers, body: bytes });
+    const lying = await http(server, "POST", "/v1/uploads/complete", { uploadToken: lie.uploadToken }, alice.accessToken);
+    assert.equal(lying.body.error.code, "content_type_mismatch");
+    const tooBig = await http(server, "POST", "/v1/uploads/presign", { name: "x.bin", size: 1e12 }, alice.accessToken);
+    assert.equal(tooBig.body.error.code, "upload_too_large");
+  });
 });

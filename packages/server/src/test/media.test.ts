@@ -226,6 +226,12 @@ describe("media: uploads", () => {
     assert.deepEqual([a.name, a.mimeType], ["Résumé 2026.txt", "text/plain; charset=utf-8"]);
   });
 
+  it("answers direct-upload requests with not_supported when files are kept in the local directory", async () => {
+    const res = await http(server, "POST", "/v1/uploads/presign", { name: "a.pdf", size: 10 }, alice.accessToken);
+    assert.equal(res.status, 501);
+    assert.equal(res.body.error.code, "not_supported");
+  });
+
   it("counts uploads in the metrics", async () => {
     const text = await (await fetch(`${server.url}/metrics`)).text();
     assert.match(text, /parley_uploads_total\{kind="image"\} [1-9]/);

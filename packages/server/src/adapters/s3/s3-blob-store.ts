@@ -14,7 +14,7 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import { BLOB_KEY, type BlobKey, type BlobStat, type BlobStore, type ByteRange } from "../../ports/blob-store.js";
+import { BLOB_KEY, type BlobKey, type BlobStat, type BlobStore, type ByteRange, STAGING_ID } from "../../ports/blob-store.js";
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -124,6 +124,34 @@ export class S3BlobStore implements BlobStore {
       }),
       { expiresIn: options.ttlSeconds },
     );
+  }
+
+  presignPut(stagingId: string, options: { ttlSeconds: number; size: number }): Promise<string> {
+    return getSignedUrl(
+      this.client,
+      new PutObjectCommand({ Bucket: this.bucket, Key: this.staging(stagingId), ContentLength: options.size }),
+      { expiresIn: options.ttlSeconds, signableHeaders: new Set(["content-length"]) },
+    );
+  }
+
+  async getStaged(stagingId: string): Promise<Readable | undefined> {
+    try {
+      const result = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.staging(stagingId) }));
+      return result.Body as Readable;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async deleteStaged(stagingId: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.staging(stagingId) }));
+  }
+
+  /** Direct uploads wait under `incoming/` (give it a lifecycle rule: abandoned ones are never completed). */
+  private staging(stagingId: string): string {
+    if (!STAGING_ID.test(stagingId)) throw new Error(`invalid staging id ${JSON.stringify(stagingId).slice(0, 80)}`);
+    return `incoming/${stagingId}`;
   }
 
   async close(): Promise<void> {
