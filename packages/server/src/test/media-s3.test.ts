@@ -2,6 +2,7 @@
 // PARLEY_S3_*: uploads land in the bucket, signed URLs redirect to presigned GETs that serve the bytes and ranges.
 
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,16 @@ import type { AuthResult, SignedFile } from "@parley/protocol";
 import S3rver from "s3rver";
 import sharp from "sharp";
 import { S3BlobStore } from "../adapters/s3/s3-blob-store.js";
+import type { Config } from "../config.js";
+import {
+  deletePrefix,
+  dropSchema,
+  probePostgres,
+  probeRedis,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniqueName,
+} from "./cluster-harness.js";
 import { connectVia, http, type ProtocolClient, register, startTestServer, type TestServer, uploadFile } from "./harness.js";
 import { requireService } from "./services.js";
 
@@ -55,8 +66,6 @@ describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not s
   after(async () => {
     await a?.close();
     await server?.close();
-    await s3.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("stores uploads in the bucket and redirects signed downloads to presigned URLs", async () => {
@@ -132,4 +141,114 @@ describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not s
     const tooBig = await http(server, "POST", "/v1/uploads/presign", { name: "x.bin", size: 1e12 }, alice.accessToken);
     assert.equal(tooBig.body.error.code, "upload_too_large");
   });
+});
+
+const clusterReady =
+  available &&
+  (await requireService("media cluster test (PostgreSQL, Redis)", async () => {
+    await probePostgres();
+    await probeRedis();
+  }));
+
+describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
+  skip: clusterReady ? false : "services unavailable",
+}, () => {
+  const schema = uniqueName("parley_media");
+  const prefix = uniqueName("media");
+  let n1: TestServer;
+  let n2: TestServer;
+  let alice: AuthResult;
+  let bob: AuthResult;
+  const clients: ProtocolClient[] = [];
+
+  before(async () => {
+    await (
+      await S3BlobStore.connect({
+        bucket: "parley-cluster",
+        endpoint: `http://127.0.0.1:${port}`,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+        createBucket: true,
+      })
+    ).close();
+    const common: Partial<Config> = {
+      databaseUrl: TEST_DATABASE_URL,
+      databaseSchema: schema,
+      redisUrl: TEST_REDIS_URL,
+      clusterPrefix: prefix,
+      jwtSecret: randomBytes(32).toString("base64url"),
+      s3Bucket: "parley-cluster",
+      s3Endpoint: `http://127.0.0.1:${port}`,
+      s3ForcePathStyle: true,
+      s3AccessKeyId: "S3RVER",
+      s3SecretAccessKey: "S3RVER",
+      uploadTtlMs: 1000,
+      uploadSweepIntervalMs: 0,
+    };
+    n1 = await startTestServer({ ...common, nodeId: "n1" });
+    n2 = await startTestServer({ ...common, nodeId: "n2" });
+    [alice, bob] = await Promise.all([register(n1), register(n2)]);
+  });
+  after(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await Promise.all([n1?.close(), n2?.close()]);
+    await dropSchema(schema).catch(() => {});
+    await deletePrefix(prefix).catch(() => {});
+  });
+
+  it("a file uploaded through one node is delivered, signed and downloaded through the other", async () => {
+    const a = await connectVia("ws", n1, alice.accessToken);
+    const b = await connectVia("ws", n2, bob.accessToken);
+    clients.push(a, b);
+    const direct = (await a.request("conversations.openDirect", { userId: bob.user.id })).id;
+    const bytes = Buffer.from(`%PDF-1.4\n% across nodes ${Date.now()}\n%%EOF\n`);
+    const doc = await uploadFile(n1, alice.accessToken, "across.pdf", bytes);
+    const ack = await a.request("messages.send", { conversationId: direct, clientId: "x", body: "", attachments: [doc.id] });
+    const event = await b.waitForEvent((e) => e.event === "message" && e.data.id === ack.id);
+    assert.deepEqual((event.data as { attachments: unknown }).attachments, [doc]);
+    const { files } = await b.request("files.sign", { uploadIds: [doc.id] });
+    // A URL signed by node 2 works on node 1: the nodes derive one URL secret from the shared token secret.
+    const res = await fetch(n1.url + files[0]!.url);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
+  });
+
+  it("two nodes sweeping at once delete each expired upload and unused blob exactly once", async () => {
+    const shared = Buffer.from(`shared ${Date.now()}`);
+    const twins = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => uploadFile(i % 2 ? n2 : n1, alice.accessToken, `t${i}.txt`, shared)),
+    );
+    const distinct = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        uploadFile(i % 2 ? n2 : n1, alice.accessToken, `d${i}.txt`, Buffer.from(`d${i} ${Date.now()}`)),
+      ),
+    );
+    assert.equal(twins.length + distinct.length, 12);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const clock = Date.now;
+    Date.now = () => clock() + 11 * 60_000;
+    let results: { uploads: number; blobs: number }[];
+    try {
+      results = await Promise.all([n1.services.media.sweep(), n2.services.media.sweep(), n1.services.media.sweep()]);
+    } finally {
+      Date.now = clock;
+    }
+    const total = results.reduce((t, r) => ({ uploads: t.uploads + r.uploads, blobs: t.blobs + r.blobs }), {
+      uploads: 0,
+      blobs: 0,
+    });
+    // The first test's upload is shared by a message: it stays. Sweeps of both nodes split the rest between them.
+    assert.equal(total.uploads, 12);
+    assert.equal(total.blobs, 7, "one blob for the six twins, six for the distinct files");
+    const again = await Promise.all([n1.services.media.sweep(), n2.services.media.sweep()]);
+    assert.deepEqual(again, [
+      { uploads: 0, blobs: 0 },
+      { uploads: 0, blobs: 0 },
+    ]);
+  });
+});
+
+after(async () => {
+  if (available) await s3.close();
+  rmSync(dir, { recursive: true, force: true });
 });
