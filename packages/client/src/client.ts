@@ -155,7 +155,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
-    this.#uploader = new Uploader(options.server, this.auth);
+    this.#uploader = new Uploader(options.server, this.auth, {
+      presign: (args) => this.call("uploads.presign", args),
+      complete: (args) => this.call("uploads.complete", args),
+    });
     this.#fileUrls = new FileUrlCache(
       options.server,
       async (uploadIds) => (await this.call("files.sign", { uploadIds })).files,

@@ -97,6 +97,13 @@ describe("SDK: files", () => {
     assert.equal(again.get(image.id)!.url, signedImage.url, "served from the cache");
   });
 
+  it("falls back from a direct upload to POST /v1/uploads when the server keeps files itself", async () => {
+    const a = await alice.upload(Buffer.from("%PDF-1.4\n%%EOF\n"), { name: "fallback.pdf", direct: true });
+    assert.equal(a.mimeType, "application/pdf");
+    const b = await alice.upload(Buffer.from("%PDF-1.4\n% second\n%%EOF\n"), { name: "fallback2.pdf", direct: true });
+    assert.equal(b.name, "fallback2.pdf");
+  });
+
   it("rejects refused uploads with the server's error code", async () => {
     await assert.rejects(alice.upload(Buffer.alloc(300_001, 1), { name: "big.bin" }), (error: unknown) => {
       assert.ok(error instanceof ParleyError);
@@ -105,5 +112,68 @@ describe("SDK: files", () => {
     });
     await assert.rejects(alice.upload(Buffer.from("text"), { name: "a/b.txt" }), /plain name/);
     await assert.rejects(bob.fileUrls(["unknown-upload"]), (error: unknown) => (error as ParleyError).code === "not_found");
+  });
+});
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+describe("SDK: direct uploads to an S3-compatible store (s3rver)", () => {
+  let server: Server;
+  let dataDir: string;
+  let s3: S3rverInstance;
+  let client: ParleyClient;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-direct-"));
+    // @ts-expect-error s3rver ships no type declarations.
+    const { default: S3rver } = await import("s3rver");
+    s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: join(dataDir, "s3"), silent: true }) as S3rverInstance;
+    const { port } = await s3.run();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
+    const admin = new S3Client({
+      endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
+    await admin.send(new CreateBucketCommand({ Bucket: "parley-direct" }));
+    admin.destroy();
+    server = await startParley({
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: join(dataDir, "data"),
+      logLevel: "silent",
+      rateAuthIp: null,
+      rateRegisterIp: null,
+      s3Bucket: "parley-direct",
+      s3Endpoint: endpoint,
+      s3ForcePathStyle: true,
+      s3AccessKeyId: "S3RVER",
+      s3SecretAccessKey: "S3RVER",
+    });
+    client = new ParleyClient({ server: server.url });
+    client.on("error", () => {});
+    await client.register(`direct_${process.pid % 10_000}`, "correct horse battery");
+  });
+  after(async () => {
+    await client?.close();
+    await server?.close();
+    await s3?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("puts the bytes straight into the bucket and completes the upload, reporting progress", async () => {
+    const bytes = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(150_000, 0x20), Buffer.from("\n%%EOF\n")]);
+    const progress: number[] = [];
+    const a = await client.upload(bytes, { name: "direct.pdf", direct: true, onProgress: (sent) => progress.push(sent) });
+    assert.deepEqual([a.name, a.size, a.mimeType], ["direct.pdf", bytes.length, "application/pdf"]);
+    assert.equal(progress.at(-1), bytes.length);
+    const urls = await client.fileUrls([a.id]);
+    const res = await fetch(urls.get(a.id)!.url);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
   });
 });

@@ -1,7 +1,7 @@
 // File uploads (`POST /v1/uploads`) with progress, in browsers (XMLHttpRequest) and Node (fetch with a stream), and
 // a cache of signed download URLs (`files.sign`) that renews them shortly before they expire.
 
-import { type Attachment, type ErrorBody, isErrorCode, type SignedFile } from "@parley/protocol";
+import { type Attachment, type ErrorBody, isErrorCode, type PresignedUpload, type SignedFile } from "@parley/protocol";
 import { ParleyError } from "./errors.js";
 import type { TokenSource } from "./http-api.js";
 
@@ -18,6 +18,18 @@ export interface UploadOptions {
   /** Total bytes when `data` is a stream (for progress and Content-Length); known by itself for Blobs and bytes. */
   size?: number;
   signal?: AbortSignal;
+  /**
+   * Send the bytes straight to the server's object store (`uploads.presign`, PUT, `uploads.complete`) when it has one,
+   * falling back to `POST /v1/uploads` when it answers `not_supported`. Needs the size (Blob, bytes or `size`). For
+   * browsers the bucket must allow the app's origin (CORS).
+   */
+  direct?: boolean;
+}
+
+/** The operations direct uploads need, bound to the client's authenticated API. */
+export interface DirectUploadApi {
+  presign(args: { name: string; size: number; mimeType?: string }): Promise<PresignedUpload>;
+  complete(args: { uploadToken: string }): Promise<Attachment>;
 }
 
 interface UploadAnswer {
@@ -25,18 +37,55 @@ interface UploadAnswer {
   text: string;
 }
 
-type Sender = (url: string, token: string, data: UploadData, options: UploadOptions) => Promise<UploadAnswer>;
+interface SendOptions extends UploadOptions {
+  method?: "POST" | "PUT";
+  headers?: Record<string, string>;
+}
+
+/** `token` undefined: a presigned URL, which must not get an Authorization header. */
+type Sender = (url: string, token: string | undefined, data: UploadData, options: SendOptions) => Promise<UploadAnswer>;
 
 export class Uploader {
   readonly #baseUrl: string;
   readonly #tokens: TokenSource;
 
-  constructor(baseUrl: string, tokens: TokenSource) {
+  readonly #direct: DirectUploadApi | undefined;
+  /** Set once the server said it takes no direct uploads: later ones go straight to POST /v1/uploads. */
+  #directUnsupported = false;
+
+  constructor(baseUrl: string, tokens: TokenSource, direct?: DirectUploadApi) {
     this.#baseUrl = baseUrl.replace(/\/+$/, "");
     this.#tokens = tokens;
+    this.#direct = direct;
   }
 
   async upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
+    const size = data instanceof Uint8Array ? data.byteLength : isBlob(data) ? data.size : options.size;
+    if (options.direct && this.#direct && !this.#directUnsupported && size !== undefined && replayable(data)) {
+      const type = options.type ?? (isBlob(data) && data.type ? data.type : undefined);
+      let presigned: PresignedUpload | undefined;
+      try {
+        presigned = await this.#direct.presign({ name: options.name, size, ...(type ? { mimeType: type } : {}) });
+      } catch (error) {
+        if (!(error instanceof ParleyError) || error.code !== "not_supported") throw error;
+        this.#directUnsupported = true;
+      }
+      if (presigned) {
+        const send: Sender = canUseXhr(data) ? sendWithXhr : sendWithFetch;
+        const answer = await send(presigned.url, undefined, data, { ...options, method: "PUT", headers: presigned.headers });
+        if (answer.status < 200 || answer.status >= 300) {
+          throw new ParleyError("bad_response", `The object store answered ${answer.status} to the upload`, {
+            status: answer.status,
+            retryable: answer.status >= 500,
+          });
+        }
+        return this.#direct.complete({ uploadToken: presigned.uploadToken });
+      }
+    }
+    return this.#upload(data, options);
+  }
+
+  async #upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
     const url = `${this.#baseUrl}/v1/uploads?name=${encodeURIComponent(options.name)}`;
     const send: Sender = canUseXhr(data) ? sendWithXhr : sendWithFetch;
     const token = await this.#tokens.accessToken();
@@ -72,13 +121,19 @@ function canUseXhr(data: UploadData): boolean {
 }
 
 /** Browsers: only XMLHttpRequest reports upload progress. */
-function sendWithXhr(url: string, token: string, data: UploadData, options: UploadOptions): Promise<UploadAnswer> {
+function sendWithXhr(url: string, token: string | undefined, data: UploadData, options: SendOptions): Promise<UploadAnswer> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open("POST", url);
-    xhr.setRequestHeader("authorization", `Bearer ${token}`);
-    const type = options.type ?? (isBlob(data) ? data.type : "");
-    xhr.setRequestHeader("content-type", type || "application/octet-stream");
+    xhr.open(options.method ?? "POST", url);
+    if (token) {
+      xhr.setRequestHeader("authorization", `Bearer ${token}`);
+      const type = options.type ?? (isBlob(data) ? data.type : "");
+      xhr.setRequestHeader("content-type", type || "application/octet-stream");
+    }
+    // Browsers set Content-Length themselves (and refuse to be told).
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      if (name.toLowerCase() !== "content-length") xhr.setRequestHeader(name, value);
+    }
     xhr.upload.onprogress = (e) => options.onProgress?.(e.loaded, e.lengthComputable ? e.total : undefined);
     xhr.onload = () => resolve({ status: xhr.status, text: xhr.responseText });
     xhr.onerror = () => reject(new ParleyError("network_error", "The upload failed"));
@@ -89,7 +144,12 @@ function sendWithXhr(url: string, token: string, data: UploadData, options: Uplo
 }
 
 /** Node (and browsers without XHR): fetch with a counting stream as the body. */
-async function sendWithFetch(url: string, token: string, data: UploadData, options: UploadOptions): Promise<UploadAnswer> {
+async function sendWithFetch(
+  url: string,
+  token: string | undefined,
+  data: UploadData,
+  options: SendOptions,
+): Promise<UploadAnswer> {
   const total = data instanceof Uint8Array ? data.byteLength : isBlob(data) ? data.size : options.size;
   let sent = 0;
   const source = toIterable(data);
@@ -108,15 +168,18 @@ async function sendWithFetch(url: string, token: string, data: UploadData, optio
       await source.return?.();
     },
   });
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${token}`,
-    "content-type": options.type ?? (isBlob(data) && data.type ? data.type : "application/octet-stream"),
-  };
+  const headers: Record<string, string> = token
+    ? {
+        authorization: `Bearer ${token}`,
+        "content-type": options.type ?? (isBlob(data) && data.type ? data.type : "application/octet-stream"),
+      }
+    : {};
   if (total !== undefined) headers["content-length"] = String(total);
+  Object.assign(headers, options.headers);
   let response: Response;
   try {
     response = await fetch(url, {
-      method: "POST",
+      method: options.method ?? "POST",
       headers,
       body,
       duplex: "half",
