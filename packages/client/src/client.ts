@@ -1,6 +1,7 @@
 // The ParleyClient facade: sign-in, the live connection, sending through the outbox, in-order delivery, typed events.
 
 import {
+  type Attachment,
   type Conversation,
   type ConversationSummary,
   type Limits,
@@ -12,6 +13,7 @@ import {
   operations,
   type Presence,
   type ReceiptState,
+  type SignedFile,
   type User,
   type Welcome,
 } from "@parley/protocol";
@@ -32,6 +34,7 @@ import { SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 import { type TransportMode, type TransportName, TransportSelector } from "./transport-selector.js";
 import { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
+import { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";
 
 export interface ParleyClientOptions {
   /** HTTP(S) base URL of the server, e.g. `https://chat.example.com`. */
@@ -140,6 +143,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #hidden = new Set<string>();
   /** The target's new state from an action's result, until its entry is delivered (by clientId). */
   readonly #actionResults = new Map<string, Message>();
+  readonly #uploader: Uploader;
+  readonly #fileUrls: FileUrlCache;
   readonly #syncBackoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
   readonly #loaded: Promise<void>;
   #connectWaiters: Waiter<Welcome>[] = [];
@@ -165,6 +170,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
     });
     this.push = new PushApi((op, args) => this.call(op, args));
+    this.#uploader = new Uploader(options.server, this.auth, {
+      presign: (args) => this.call("uploads.presign", args),
+      complete: (args) => this.call("uploads.complete", args),
+    });
+    this.#fileUrls = new FileUrlCache(
+      options.server,
+      async (uploadIds) => (await this.call("files.sign", { uploadIds })).files,
+      () => timers.now(),
+    );
     this.#transports = new TransportSelector({
       mode: options.transport ?? "auto",
       WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
@@ -382,14 +396,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
    * only when the server refuses it for good (e.g. not a member, too large). Pass a `clientId` (from `newClientId()`)
    * to match the message when it comes back through the `message` event.
    */
-  send(conversationId: string, body: string, options: { clientId?: string; replyTo?: number } = {}): Promise<MessageAck> {
+  send(
+    conversationId: string,
+    body: string,
+    options: { clientId?: string; replyTo?: number; attachments?: Attachment[] } = {},
+  ): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
-    return this.#outbox.enqueue(
-      conversationId,
-      body,
-      options.clientId,
-      options.replyTo === undefined ? {} : { replyTo: options.replyTo },
-    );
+    return this.#outbox.enqueue(conversationId, body, options.clientId, {
+      ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
+      ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
+    });
   }
 
   /**
@@ -430,6 +446,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Whether the user deleted this message for themself (as far as this client has learned). */
   isHidden(conversationId: string, seq: number): boolean {
     return this.#hidden.has(hiddenKey(conversationId, seq));
+  }
+
+  /**
+   * Uploads a file and resolves with its metadata; pass it in `send(…, { attachments })`. Progress is reported as
+   * bytes leave. Errors: `upload_too_large`, `empty_upload`, `unsupported_media_type`, `content_type_mismatch`,
+   * `invalid_file_name` (see the protocol).
+   */
+  upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
+    return this.#uploader.upload(data, options);
+  }
+
+  /** Signed download URLs (absolute) for uploads the caller may see, cached until shortly before they expire. */
+  fileUrls(uploadIds: readonly string[]): Promise<Map<string, SignedFile>> {
+    return this.#fileUrls.get(uploadIds);
   }
 
   /** Sends not yet acknowledged, oldest first. */
@@ -696,6 +726,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       clientId: ack.clientId,
       event: null,
       createdAt: ack.createdAt,
+      attachments: [] as Attachment[],
     };
     if (entry.action) {
       const a = entry.action;
@@ -712,7 +743,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.#buffer.push(message);
       return;
     }
-    const message: Message = { ...base, kind: "text", body: entry.body };
+    const message: Message = { ...base, kind: "text", body: entry.body, attachments: entry.attachments ?? [] };
     if (ack.replyTo) message.replyTo = ack.replyTo;
     this.#buffer.push(message);
   }
@@ -727,6 +758,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
         clientId,
         body: entry.body,
         ...(entry.replyTo === undefined ? {} : { replyTo: entry.replyTo }),
+        ...(entry.attachments?.length ? { attachments: entry.attachments.map((a) => a.id) } : {}),
       });
     }
     const result =

@@ -2,6 +2,7 @@
 
 export type {
   ActionResult,
+  Attachment,
   AuthResult,
   CloseAction,
   Conversation,
@@ -23,6 +24,7 @@ export type {
   Reaction,
   ReceiptState,
   ReplyRef,
+  SignedFile,
   SystemEvent,
   User,
   Welcome,
@@ -59,3 +61,4 @@ export {
   type TransportSelectorOptions,
 } from "./transport-selector.js";
 export { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
+export { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";

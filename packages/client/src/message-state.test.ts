@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
 import { applyHidden, applyUpdate, hasReacted, isShown, quoteOf } from "./message-state.js";
 
-const text = (seq: number, body: string, extra: Partial<Message> = {}): Message => ({
+const text = (seq: number, body: string, extra: Partial<Omit<Message, "attachments">> = {}): Message => ({
   id: `m${seq}`,
   conversationId: "c",
   seq,
@@ -13,6 +13,7 @@ const text = (seq: number, body: string, extra: Partial<Message> = {}): Message 
   body,
   event: null,
   createdAt: seq,
+  attachments: [],
   ...extra,
 });
 

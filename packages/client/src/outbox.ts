@@ -1,6 +1,6 @@
 // Sends the server has not acknowledged yet: kept (optionally persisted) and resent with the same clientId until acked.
 
-import type { MessageAck } from "@parley/protocol";
+import type { Attachment, MessageAck } from "@parley/protocol";
 import { Backoff } from "./backoff.js";
 import { ParleyError, toParleyError } from "./errors.js";
 import { Emitter } from "./events.js";
@@ -19,6 +19,8 @@ export interface OutboxEntry {
   replyTo?: number;
   /** Present for an edit, delete for everyone or reaction instead of a send: the same queue, order and retries. */
   action?: OutboxAction;
+  /** Uploaded files sent with the message (their ids go to the server; the metadata serves the local echo). */
+  attachments?: Attachment[];
 }
 
 /** An action queued like a send (`messages.edit`, `messages.delete` with scope `everyone`, `messages.react`). */
@@ -123,12 +125,13 @@ export class Outbox extends Emitter<OutboxEvents> {
     conversationId: string,
     body: string,
     clientId: string = this.#newClientId(),
-    extra: Pick<OutboxEntry, "replyTo" | "action"> = {},
+    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments"> = {},
   ): Promise<MessageAck> {
     if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
     const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
     if (extra.replyTo !== undefined) entry.replyTo = extra.replyTo;
     if (extra.action !== undefined) entry.action = extra.action;
+    if (extra.attachments !== undefined && extra.attachments.length > 0) entry.attachments = extra.attachments;
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {

@@ -15,6 +15,7 @@ function msg(seq: number, conversationId = "c1"): Message {
     body: `#${seq}`,
     event: null,
     createdAt: seq,
+    attachments: [],
   };
 }
 

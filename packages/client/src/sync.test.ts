@@ -16,6 +16,7 @@ function msg(conversationId: string, seq: number): Message {
     body: "",
     event: null,
     createdAt: 0,
+    attachments: [],
   };
 }
 

@@ -104,6 +104,47 @@ export const ERRORS = {
     description:
       "The push subscription's endpoint is not an https URL of a public host, or its keys are not a P-256 public key and a 16-byte auth secret.",
   },
+  upload_too_large: {
+    status: 413,
+    retryable: false,
+    description: "The upload exceeds `limits.maxUploadBytes`, or an image exceeds the pixel limit; nothing was stored.",
+  },
+  empty_upload: { status: 400, retryable: false, description: "The upload has no bytes; nothing was stored." },
+  unsupported_media_type: {
+    status: 415,
+    retryable: false,
+    description: "The bytes are of a kind Parley does not accept, or an image could not be decoded; nothing was stored.",
+  },
+  content_type_mismatch: {
+    status: 415,
+    retryable: false,
+    description: "The declared Content-Type contradicts the bytes (say, `image/png` for a PDF); nothing was stored.",
+  },
+  invalid_file_name: {
+    status: 400,
+    retryable: false,
+    description: "The file name is missing, too long, or nothing is left of it after removing paths and control characters.",
+  },
+  invalid_signature: {
+    status: 403,
+    retryable: false,
+    description: "A download URL's signature does not match: it was altered or made for another file or variant.",
+  },
+  signature_expired: {
+    status: 403,
+    retryable: false,
+    description: "A download URL's signature has expired: ask `files.sign` for a fresh one.",
+  },
+  range_not_satisfiable: {
+    status: 416,
+    retryable: false,
+    description: "The Range header of a download lies outside the file.",
+  },
+  not_supported: {
+    status: 501,
+    retryable: false,
+    description: "This server does not offer the feature (for example direct uploads without an S3 store).",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

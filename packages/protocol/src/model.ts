@@ -114,6 +114,28 @@ export interface Message {
   action?: MessageAction;
   /** `action`: the target message in its current state (as of reading, not of the action), as the reader may see it. */
   updated?: Message;
+  /** Files shared with the message, in the order the sender gave them (empty for none and for system events). */
+  attachments: Attachment[];
+}
+
+/**
+ * A file shared in a message: enough to lay it out before downloading anything. Bytes are fetched through signed URLs
+ * (`files.sign`).
+ */
+export interface Attachment {
+  /** The upload id (`POST /v1/uploads`). */
+  id: string;
+  /** The original file name, sanitised (a base name without control characters or path separators). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** Sniffed from the bytes, never taken from the client. */
+  mimeType: string;
+  /** Pixel size of images as displayed (EXIF orientation applied); null for other files. */
+  width: number | null;
+  height: number | null;
+  /** True when a thumbnail (WebP, at most 320 px on its longer side) can be fetched. */
+  hasThumbnail: boolean;
 }
 
 export interface Presence {
@@ -140,4 +162,8 @@ export interface Limits {
   heartbeatIntervalMs: number;
   typingTimeoutMs: number;
   presenceGraceMs: number;
+  /** Largest accepted upload (`POST /v1/uploads`) in bytes. */
+  maxUploadBytes: number;
+  /** Most attachments on one message. */
+  maxAttachments: number;
 }

@@ -2,6 +2,7 @@
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type {
+  Attachment,
   Conversation,
   ConversationSummary,
   Limits,
@@ -33,6 +34,8 @@ const Base64Url = (minLength: number, maxLength: number) =>
   Type.String({ minLength, maxLength, pattern: "^[A-Za-z0-9_-]+={0,2}$" });
 /** A time (ms since the epoch), `"forever"`, or null for off. */
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
+/** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
+export const MAX_ATTACHMENTS = 10;
 
 export const schemas = {
   hello: Type.Object(
@@ -80,8 +83,10 @@ export const schemas = {
     {
       conversationId: Id,
       clientId: Type.String({ minLength: 1, maxLength: 64 }),
-      body: Type.String({ minLength: 1 }),
+      // May be empty when the message carries attachments.
+      body: Type.String(),
       replyTo: Type.Optional(Type.Integer({ minimum: 1 })),
+      attachments: Type.Optional(Type.Array(Id, { maxItems: MAX_ATTACHMENTS, uniqueItems: true })),
     },
     { additionalProperties: false },
   ),
@@ -144,6 +149,22 @@ export const schemas = {
   "settings.update": Type.Object(
     { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()) },
     { additionalProperties: false, minProperties: 1 },
+  ),
+  "files.sign": Type.Object(
+    { uploadIds: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+    { additionalProperties: false },
+  ),
+  "uploads.presign": Type.Object(
+    {
+      name: Type.String({ minLength: 1, maxLength: 1024 }),
+      size: Type.Integer({ minimum: 0 }),
+      mimeType: Type.Optional(Type.String({ maxLength: 255 })),
+    },
+    { additionalProperties: false },
+  ),
+  "uploads.complete": Type.Object(
+    { uploadToken: Type.String({ minLength: 1, maxLength: 4096 }) },
+    { additionalProperties: false },
   ),
 } satisfies Record<string, TSchema>;
 
@@ -232,7 +253,35 @@ export interface OpResults {
   "conversations.mute": ConversationMute;
   "settings.get": NotificationSettings;
   "settings.update": NotificationSettings;
+  "files.sign": { files: SignedFile[] };
+  "uploads.presign": PresignedUpload;
+  "uploads.complete": Attachment;
 }
+
+/** Where to PUT a file directly to the object store, and the token that turns it into an upload afterwards. */
+export interface PresignedUpload {
+  /** Absolute URL of the object store; PUT exactly `size` bytes there before `expiresAt`. */
+  url: string;
+  method: "PUT";
+  /** Headers the PUT must carry (at least Content-Length). */
+  headers: Record<string, string>;
+  /** Pass to `uploads.complete` once the PUT succeeded. */
+  uploadToken: string;
+  expiresAt: number;
+}
+
+/** Signed download URLs of one upload, relative to the server's base URL; valid until `expiresAt`. */
+export interface SignedFile {
+  id: string;
+  url: string;
+  /** The WebP thumbnail, for images; null otherwise. */
+  thumbnailUrl: string | null;
+  /** When the signatures expire (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** The answer of `POST /v1/uploads`: the stored file's metadata, to pass its `id` in `messages.send`'s `attachments`. */
+export type UploadResult = Attachment;
 
 export type OpResult<K extends OpName> = OpResults[K];
 
@@ -351,6 +400,9 @@ export const operations: Record<OpName, OpSpec> = {
   },
   "settings.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/settings" } },
   "settings.update": { auth: "user", transports: both, http: { method: "PATCH", path: "/v1/settings" } },
+  "files.sign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/files/sign" } },
+  "uploads.presign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/presign" } },
+  "uploads.complete": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/complete" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];

@@ -11,16 +11,19 @@ import { WebPushProvider } from "./adapters/webpush/web-push-provider.js";
 import { type Config, loadConfig } from "./config.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { instrument, Metrics } from "./observability/metrics.js";
+import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
 import type { PresenceStore } from "./ports/presence-store.js";
 import type { PushProvider } from "./ports/push-provider.js";
 import type { PushStore } from "./ports/push-store.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { Store } from "./ports/store.js";
+import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
 import { createHttpApi } from "./transport/http.js";
 import { LongPollGateway } from "./transport/long-poll.js";
+import { registerMediaRoutes } from "./transport/media-routes.js";
 import { mountWebApp } from "./transport/static.js";
 import { WebSocketGateway, WS_PATH } from "./transport/websocket.js";
 
@@ -47,6 +50,8 @@ export interface Adapters {
   /** Limits shared by the nodes of a deployment (sign-in, registration, login lockout). */
   rateLimiter: RateLimiter;
   push: PushStore;
+  uploads: UploadStore;
+  blobs: BlobStore;
 }
 
 export interface StartOptions {
@@ -70,6 +75,8 @@ export async function startParley(
   const selected = await selectAdapters(config, { dataDir, log });
   const adapters: Adapters = {
     store: selected.store,
+    uploads: selected.uploads,
+    blobs: selected.blobs,
     broker: selected.broker,
     presence: selected.presence,
     rateLimiter: selected.rateLimiter,
@@ -112,7 +119,14 @@ export async function startParley(
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),
     nodeRateLimiter,
   };
-  const services = createServices({ ...config, jwtSecret }, ports, metrics, (err, context) => log.warn({ err }, context));
+  // Uploads are spooled next to the local blobs (same file system: the final move is a rename).
+  const mediaTmpDir = join(dataDir, "media", "tmp");
+  mkdirSync(mediaTmpDir, { recursive: true });
+  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, metrics, (err, context) =>
+    log.warn({ err }, context),
+  );
+  await services.media.clearTemporaryFiles();
+  const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs, (err) => log.warn({ err }, "media sweep failed"));
   // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
   const dispatcher = new SessionDispatcher(config, services, adapters.broker, log);
   const gateway = new WebSocketGateway(config, dispatcher, log);
@@ -140,6 +154,7 @@ export async function startParley(
     },
   });
   longPoll.register(http);
+  await registerMediaRoutes(http, services);
   mountWebApp(http, log);
   await http.ready();
   await dispatcher.start();
@@ -162,8 +177,11 @@ export async function startParley(
   } catch (error) {
     // Port taken, say: let go of the engines too, or their connections would keep the process alive.
     services.presence.close();
+    stopSweeper();
     await Promise.all(
-      [adapters.broker, adapters.presence, adapters.rateLimiter, adapters.store].map((a) => a.close().catch(() => {})),
+      [adapters.broker, adapters.presence, adapters.rateLimiter, adapters.blobs, adapters.store].map((a) =>
+        a.close().catch(() => {}),
+      ),
     );
     throw error;
   }
@@ -192,10 +210,12 @@ export async function startParley(
         await services.receipts.drain();
         services.typing.close();
         services.presence.close();
+        stopSweeper();
         await adapters.broker.close();
         await adapters.presence.close();
         await adapters.rateLimiter.close();
         await nodeRateLimiter.close();
+        await adapters.blobs.close();
         await adapters.store.close();
         log.info("parley stopped");
       })();

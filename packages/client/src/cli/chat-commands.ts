@@ -12,6 +12,7 @@ export const CHAT_HELP = [
   "/edit <#> <text>    change your message #",
   "/delete <#> [--me]  delete message # for everyone (or only for you with --me)",
   "/react <#> <emoji>  react to message # (/unreact <#> <emoji> takes it back)",
+  "/file <path>        send a file (image, PDF…)",
   "/quit               leave",
 ].join("\n");
 

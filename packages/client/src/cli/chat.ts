@@ -6,6 +6,7 @@ import type { ParleyClient } from "../client.js";
 import { newClientId } from "../ids.js";
 import { hiddenForMe, quoteOf } from "../message-state.js";
 import { CHAT_HELP, parseChatCommand } from "./chat-commands.js";
+import { attachmentLinks, uploadPath } from "./files.js";
 import { conversationName, formatMessage, formatTicks } from "./format.js";
 import { Names } from "./names.js";
 import type { LineHandle, Terminal } from "./terminal.js";
@@ -93,6 +94,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
         lines.set(m.seq, { message: m, handle });
         if (lines.size > TRACKED_LINES) lines.delete(lines.keys().next().value!);
       }
+      for (const link of await attachmentLinks(client, m.attachments)) term.print(style.dim(link));
       if (mine) {
         own.set(m.seq, { message: m, handle, ticks: ticks! });
         if (own.size > TRACKED_OWN) own.delete(own.keys().next().value!);
@@ -211,10 +213,31 @@ export async function runChat(options: ChatOptions): Promise<void> {
     }),
     client.on("send-failed", ({ entry, error }) => {
       if (entry.action) term.print(`! ${entry.action.type} of #${entry.action.seq} refused: ${error.message}`);
-      else term.print(`! not sent: "${entry.body}" (${error.message})`);
+      else term.print(`! not sent: "${entry.body || entry.attachments?.map((a) => a.name).join(", ")}" (${error.message})`);
     }),
     client.on("auth-lost", () => stop("Your session ended; log in again with `parley login <username>`.")),
   ];
+
+  /** `/file <path>`: upload with a progress line, then send; failures are printed, the chat goes on. */
+  const sendFile = async (path: string): Promise<void> => {
+    if (path === "") {
+      term.print("! usage: /file <path>");
+      return;
+    }
+    let line: LineHandle | undefined;
+    try {
+      const attachment = await uploadPath(client, path.replace(/^~(?=\/)/, process.env["HOME"] ?? "~"), (text) => {
+        if (line && term.update(line, style.dim(text))) return;
+        if (!line) line = term.print(style.dim(text));
+      });
+      if (line) term.update(line, style.dim(`uploaded ${attachment.name}`));
+      client.send(conversationId, "", { attachments: [attachment] }).catch(() => {
+        // Reported through the send-failed event.
+      });
+    } catch (error) {
+      term.print(`! file not sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   try {
     await client.connect();
@@ -246,6 +269,11 @@ export async function runChat(options: ChatOptions): Promise<void> {
       const text = line.trim();
       if (text === "/quit" || text === "/exit") break;
       if (text === "") continue;
+      if (text === "/file" || text.startsWith("/file ")) {
+        if (term.interactive) term.eraseSubmitted(line, typingPrompt());
+        await sendFile(text.slice("/file".length).trim());
+        continue;
+      }
       if (text.startsWith("/")) {
         if (term.interactive) term.eraseSubmitted(line, typingPrompt());
         await runCommand(text);
@@ -264,6 +292,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
           body: text,
           event: null,
           createdAt: Date.now(),
+          attachments: [],
         };
         pending.set(clientId, term.print(render(draft, "…")));
       }

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -167,6 +167,38 @@ describe("parley CLI", () => {
     assert.equal(list.code, 0, list.output);
     assert.match(list.output, /ID\s+NAME\s+KIND\s+UNREAD/);
     assert.match(list.output, /Alice\s+direct\s+2\s+.*Alice: scripted two/);
+  });
+
+  it("exchanges files: send-file and /file in the chat; the other side sees name, size, type and a download URL", async () => {
+    const pdfPath = join(root, "notes.pdf");
+    const pdfBytes = Buffer.from("%PDF-1.4\n% a small document\n%%EOF\n");
+    writeFileSync(pdfPath, pdfBytes);
+    const pngPath = join(root, "dot.png");
+    writeFileSync(
+      pngPath,
+      Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64"),
+    );
+    const conversationId = /^(\S+)\s+Alice\s+direct/m.exec((await run(bob, ["conversations"])).output)?.[1];
+    assert.ok(conversationId, "bob's direct conversation with alice");
+    const bobChat = start(bob, ["chat", conversationId]);
+    await bobChat.waitFor("── Alice (direct)");
+    const sent = await run(alice, ["send-file", conversationId, pdfPath, "the", "notes"]);
+    assert.equal(sent.code, 0, sent.output);
+    assert.match(sent.output, /Sent 📎 notes\.pdf \(\d+ B, application\/pdf\) as #\d+\./);
+    await bobChat.waitFor(/Alice: the notes\n\s+📎 notes\.pdf \(\d+ B, application\/pdf\)/);
+    await bobChat.waitFor(/↓ notes\.pdf: (http\S+)/);
+    const url = /↓ notes\.pdf: (http\S+)/.exec(bobChat.output())![1]!;
+    assert.deepEqual(Buffer.from(await (await fetch(url)).arrayBuffer()), pdfBytes, "the link downloads the file");
+    const aliceChat = start(alice, ["chat", conversationId]);
+    await aliceChat.waitFor(`── ${bob} (direct)`);
+    aliceChat.send(`/file ${pngPath}`);
+    await bobChat.waitFor(/📎 dot\.png \(\d+ B, image\/png, 1×1\)/);
+    aliceChat.send("/file /no/such/file.txt");
+    await aliceChat.waitFor(/! file not sent: Cannot read \/no\/such\/file\.txt: ENOENT/);
+    aliceChat.send("/quit");
+    bobChat.send("/quit");
+    assert.equal(await aliceChat.exit, 0, aliceChat.output());
+    assert.equal(await bobChat.exit, 0, bobChat.output());
   });
 
   it("creates a group and manages its members", async () => {

@@ -7,7 +7,9 @@ import { ParleyClient } from "../node.js";
 import type { CliArgs } from "./args.js";
 import { UsageError } from "./args.js";
 import { runChat } from "./chat.js";
-import { conversationName, formatMessage, formatTime, table, userLabel } from "./format.js";
+import { CliError } from "./errors.js";
+import { attachmentLinks, uploadPath } from "./files.js";
+import { conversationName, formatAttachment, formatMessage, formatTime, table, userLabel } from "./format.js";
 import { Names } from "./names.js";
 import { deleteSession, loadSession, type SavedSession, saveSession } from "./session-file.js";
 import type { Terminal } from "./terminal.js";
@@ -21,13 +23,7 @@ export interface Context {
   term: Terminal;
 }
 
-/** A failure to report in one line (no usage text, no stack). */
-export class CliError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CliError";
-  }
-}
+export { CliError };
 
 const normalize = (url: string) => url.replace(/\/+$/, "");
 
@@ -151,6 +147,26 @@ export async function chat(ctx: Context): Promise<void> {
   await runChat({ client, term: ctx.term, conversationId });
 }
 
+/** `send-file <conversationId> <path> [caption...]`: uploads the file and sends it, with an optional caption. */
+export async function sendFile(ctx: Context): Promise<void> {
+  const conversationId = arg(ctx, 1, "conversationId");
+  const path = arg(ctx, 2, "path");
+  const caption = ctx.args.positionals.slice(3).join(" ");
+  const { client } = signedIn(ctx);
+  try {
+    let line = ctx.term.interactive ? ctx.term.print("uploading…") : undefined;
+    const attachment = await uploadPath(client, path, (text) => {
+      if (line && !ctx.term.update(line, text)) line = ctx.term.print(text);
+    });
+    await client.connect();
+    const ack = await client.send(conversationId, caption, { attachments: [attachment] });
+    print(ctx, `Sent ${formatAttachment(attachment)} as #${ack.seq}.`);
+    for (const link of await attachmentLinks(client, [attachment])) print(ctx, link);
+  } finally {
+    await client.close();
+  }
+}
+
 export async function group(ctx: Context): Promise<void> {
   const sub = arg(ctx, 1, "create|add|remove");
   const { client } = signedIn(ctx);
@@ -190,4 +206,5 @@ export const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   dm,
   chat,
   group,
+  "send-file": sendFile,
 };

@@ -39,6 +39,7 @@ describe("CLI formatting", () => {
       body: "hi",
       event: null,
       createdAt: at,
+      attachments: [],
     };
     assert.equal(formatMessage(m, { me: "b", nameOf, ticks: "✓", now: at }), "[09:05] Alice: hi");
     assert.equal(formatMessage(m, { me: "a", nameOf, ticks: "✓✓", now: at }), "[09:05] you: hi ✓✓");
@@ -57,6 +58,7 @@ describe("CLI formatting", () => {
       body: "ok",
       event: null,
       createdAt: at,
+      attachments: [],
     };
     const reply: Message = {
       ...base,

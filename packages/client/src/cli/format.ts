@@ -1,6 +1,6 @@
 // Pure text formatting for the terminal client: times, names, system events, receipt ticks, conversation rows.
 
-import type { Conversation, Message, SystemEvent, User } from "@parley/protocol";
+import type { Attachment, Conversation, Message, SystemEvent, User } from "@parley/protocol";
 import type { MessageReceiptStatus } from "../receipt-book.js";
 
 export type NameOf = (userId: string) => string;
@@ -86,7 +86,9 @@ export function formatMessage(
   const own = m.senderId === options.me;
   const who = own ? "you" : options.nameOf(m.senderId);
   const ticks = own && options.ticks ? ` ${style.accent(options.ticks)}` : "";
-  return `${seq}${time} ${style.bold(who)}: ${formatBody(m, options.nameOf, style)}${ticks}`;
+  // A tombstone keeps nothing of its content, files included.
+  const files = m.deletedAt === undefined && !m.hidden ? m.attachments.map((a) => `\n    ${formatAttachment(a)}`).join("") : "";
+  return `${seq}${time} ${style.bold(who)}: ${formatBody(m, options.nameOf, style)}${ticks}${files}`;
 }
 
 /** The text part of a message: quote, body (or tombstone), edited marker and reactions. */
@@ -120,6 +122,24 @@ export function describeAction(m: Message, nameOf: NameOf): string {
     case "reaction":
       return a.remove ? `${actor} removed ${a.emoji} from #${a.target}` : `${actor} reacted ${a.emoji} to #${a.target}`;
   }
+}
+
+/** `📎 plan.pdf (48.2 KB, application/pdf)`, with the pixel size of images. */
+export function formatAttachment(a: Attachment): string {
+  const size = a.width !== null && a.height !== null ? `, ${a.width}×${a.height}` : "";
+  return `📎 ${a.name} (${formatSize(a.size)}, ${a.mimeType.split(";")[0]}${size})`;
+}
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 /** The name shown for a conversation: the group title, or the other member of a direct one. */

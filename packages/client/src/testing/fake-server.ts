@@ -13,6 +13,8 @@ export const TEST_LIMITS: Limits = {
   heartbeatIntervalMs: 30_000,
   typingTimeoutMs: 6000,
   presenceGraceMs: 1000,
+  maxUploadBytes: 1 << 20,
+  maxAttachments: 10,
 };
 
 export type Handler = (frame: SentFrame, socket: FakeWebSocket) => unknown;
@@ -66,6 +68,7 @@ export class FakeServer {
       body,
       event: null,
       createdAt: 1_700_000_000_000 + log.length,
+      attachments: [],
     };
     log.push(message);
     return message;

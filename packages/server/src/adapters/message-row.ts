@@ -1,6 +1,6 @@
 // The stored shape of a sequence entry both SQL adapters read (JSON payloads already parsed), and its protocol form.
 
-import type { Message, MessageAction, SystemEvent } from "@parley/protocol";
+import type { Attachment, Message, MessageAction, SystemEvent } from "@parley/protocol";
 
 /** Longest quote preview carried in `replyTo.preview`, in characters. */
 export const REPLY_PREVIEW_CHARS = 200;
@@ -28,10 +28,17 @@ export interface StoredMessageColumns {
 export interface StoredMessage extends StoredMessageColumns {
   event: SystemEvent | null;
   action: MessageAction | null;
+  /** NULL for entries without attachments. */
+  attachments: Attachment[] | null;
 }
 
 /** The protocol form of a row (history pages map every row through here: no copies, no spreads). */
-export function toMessage(row: StoredMessageColumns, event: SystemEvent | null, action: MessageAction | null): Message {
+export function toMessage(
+  row: StoredMessageColumns,
+  event: SystemEvent | null,
+  action: MessageAction | null,
+  attachments: Attachment[] | null,
+): Message {
   const message: Message = {
     id: row.id,
     conversationId: row.conversationId,
@@ -42,6 +49,8 @@ export function toMessage(row: StoredMessageColumns, event: SystemEvent | null, 
     body: row.body,
     event,
     createdAt: row.createdAt,
+    // A tombstone keeps nothing of its content, files included.
+    attachments: attachments === null || row.deletedAt !== null ? [] : attachments,
   };
   if (action !== null) message.action = action;
   if (row.editedAt !== null) message.editedAt = row.editedAt;
@@ -57,5 +66,5 @@ export function toMessage(row: StoredMessageColumns, event: SystemEvent | null, 
 
 /** For engines whose driver parses the JSON columns already. */
 export function storedToMessage(row: StoredMessage): Message {
-  return toMessage(row, row.event, row.action);
+  return toMessage(row, row.event, row.action, row.attachments);
 }

@@ -6,23 +6,29 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Config, ConfigError } from "../config.js";
 import type { Logger } from "../logger.js";
+import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Store } from "../ports/store.js";
+import type { UploadStore } from "../ports/upload-store.js";
+import { LocalBlobStore } from "./local/local-blob-store.js";
 import { MemoryBroker } from "./memory/memory-broker.js";
 import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
 import { PostgresPushStore } from "./postgres/postgres-push-store.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
+import { PostgresUploadStore } from "./postgres/postgres-upload-store.js";
 import { RedisBroker } from "./redis/redis-broker.js";
 import { redactUrl } from "./redis/redis-connection.js";
 import { RedisPresenceStore } from "./redis/redis-presence-store.js";
 import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
+import { S3BlobStore } from "./s3/s3-blob-store.js";
 import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
+import { SqliteUploadStore } from "./sqlite/sqlite-upload-store.js";
 
 export interface SelectedAdapters {
   store: Store;
@@ -32,6 +38,10 @@ export interface SelectedAdapters {
   rateLimiter: RateLimiter;
   /** Push subscriptions, notification settings and mutes: in the store's database, through its connection. */
   push: PushStore;
+  /** Upload metadata, in the store's database. */
+  uploads: UploadStore;
+  /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
+  blobs: BlobStore;
   /** "embedded": one node, nothing shared; "cluster": shared store and bus, any number of nodes. */
   mode: "embedded" | "cluster";
   nodeId: string;
@@ -99,10 +109,30 @@ export async function selectAdapters(config: Config, options: { dataDir: string;
           );
     const push: PushStore =
       store instanceof SqliteStore ? new SqlitePushStore(store.db) : new PostgresPushStore((store as PostgresStore).pool);
+    const uploads: UploadStore =
+      store instanceof SqliteStore ? new SqliteUploadStore(store.db) : new PostgresUploadStore((store as PostgresStore).pool);
+    const blobs: BlobStore = await open<BlobStore>(
+      config.s3Bucket === undefined
+        ? LocalBlobStore.open(join(options.dataDir, "media"))
+        : S3BlobStore.connect({
+            bucket: config.s3Bucket,
+            region: config.s3Region,
+            forcePathStyle: config.s3ForcePathStyle,
+            ...(config.s3Endpoint === undefined ? {} : { endpoint: config.s3Endpoint }),
+            ...(config.s3AccessKeyId && config.s3SecretAccessKey
+              ? { credentials: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } }
+              : {}),
+          }),
+    );
+    if (config.redisUrl !== undefined && config.s3Bucket === undefined) {
+      log.warn("cluster mode without PARLEY_S3_BUCKET: each node keeps media in its own directory; set a bucket");
+    }
     if (config.redisUrl === undefined) {
       return {
         store,
         push,
+        uploads,
+        blobs,
         broker: new MemoryBroker(),
         presence: new MemoryPresenceStore(),
         rateLimiter: new MemoryRateLimiter(),
@@ -114,7 +144,7 @@ export async function selectAdapters(config: Config, options: { dataDir: string;
     const broker = await open(RedisBroker.connect(config.redisUrl, redis));
     const presence = await open(RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }));
     const rateLimiter = await open(RedisRateLimiter.connect(config.redisUrl, redis));
-    return { store, push, broker, presence, rateLimiter, mode: "cluster", nodeId };
+    return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "cluster", nodeId };
   } catch (error) {
     for (const a of opened.reverse()) await a.close().catch(() => {});
     throw error;

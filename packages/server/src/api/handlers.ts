@@ -100,6 +100,9 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
     "conversations.mute": (ctx, a) => s.push.mute(ctx.userId, a.conversationId, a.until),
     "settings.get": (ctx) => s.push.settings(ctx.userId),
     "settings.update": (ctx, a) => s.push.updateSettings(ctx.userId, a),
+    "files.sign": async (ctx, a) => ({ files: await s.media.sign(ctx.userId, a.uploadIds) }),
+    "uploads.presign": (ctx, a) => s.media.presignUpload(ctx.userId, a),
+    "uploads.complete": (ctx, a) => s.media.completeUpload(ctx.userId, a.uploadToken),
   };
 }
 

@@ -139,6 +139,29 @@ export class Metrics {
     labelNames: ["limit"] as const,
     registers: [this.registry],
   });
+  readonly uploadsStored = new Counter({
+    name: "parley_uploads_total",
+    help: "Uploads accepted, by kind (`image` or `file`).",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly uploadBytes = new Counter({
+    name: "parley_upload_bytes_total",
+    help: "Bytes of accepted uploads (before deduplication).",
+    registers: [this.registry],
+  });
+  readonly uploadsRejected = new Counter({
+    name: "parley_uploads_rejected_total",
+    help: "Uploads refused, by error code.",
+    labelNames: ["code"] as const,
+    registers: [this.registry],
+  });
+  readonly mediaSwept = new Counter({
+    name: "parley_media_swept_total",
+    help: "Deleted by the media sweeper: expired unreferenced `upload` rows and unused `blob`s.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
   readonly storeSeconds = new Histogram({
     name: "parley_store_duration_seconds",
     help: "Store calls by method (failed calls included).",

@@ -281,6 +281,7 @@ export function runStoreContract(
             body: null,
             event: { type: "conversation.created", actorId: a!, title: null, userIds: [a!, b!] },
             createdAt,
+            attachments: [],
           },
         ]);
       });
@@ -356,6 +357,7 @@ export function runStoreContract(
           body: null,
           event: { type: "conversation.created", actorId: owner!, title: "Team", userIds: [owner!, a!, b!] },
           createdAt,
+          attachments: [],
         });
         assert.deepEqual(await store.getConversation(id), result.conversation);
         assert.deepEqual(await store.getLastMessage(id, 1), result.message);
@@ -443,6 +445,7 @@ export function runStoreContract(
           body: null,
           event: { type: "member.added", actorId: owner!, userIds: [b!, c!] },
           createdAt,
+          attachments: [],
         });
         assert.equal(await lastSeq(id), 4);
         assert.deepEqual(await store.getMembership(id, b!), {
@@ -601,6 +604,7 @@ export function runStoreContract(
               body: d.body,
               event: null,
               createdAt: d.createdAt,
+              attachments: [],
             },
           })),
         );

@@ -1,7 +1,17 @@
 // The storage ports: accounts, conversations and the per-conversation message sequence.
 // Durability lives here: a message is acknowledged only after an adapter has committed it with its sequence number.
 
-import type { Conversation, ConversationKind, Member, Message, ReceiptState, Role, SystemEvent, User } from "@parley/protocol";
+import type {
+  Attachment,
+  Conversation,
+  ConversationKind,
+  Member,
+  Message,
+  ReceiptState,
+  Role,
+  SystemEvent,
+  User,
+} from "@parley/protocol";
 
 /** A store precondition failed; services map `code` to a protocol error. */
 export class StoreError extends Error {
@@ -140,6 +150,11 @@ export interface MessageDraft {
   replyTo?: number;
   /** Present for an action entry: what it does to its target, applied in the same transaction as the entry. */
   action?: ActionDraft;
+  /**
+   * Uploads shared by the message, checked by the service (the sender's own, not expired). Stored with the message
+   * as sent, and linked (upload ↔ conversation, seq) in the same transaction for download authorization and cleanup.
+   */
+  attachments?: readonly Attachment[];
 }
 
 /**

@@ -1,17 +1,22 @@
 // Wires the domain services over the ports; the composition root hands in the adapters.
 
+import { createHmac } from "node:crypto";
 import type { Config } from "../config.js";
 import { Metrics } from "../observability/metrics.js";
+import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushProvider } from "../ports/push-provider.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Store } from "../ports/store.js";
+import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
 import { AuthService } from "./auth-service.js";
 import { ConversationService } from "./conversation-service.js";
 import { Delivery } from "./delivery.js";
+import { FileUrlSigner } from "./file-urls.js";
+import { MediaService } from "./media-service.js";
 import { MemberCache } from "./member-cache.js";
 import { MessageService } from "./message-service.js";
 import { PresenceService } from "./presence-service.js";
@@ -36,6 +41,7 @@ export interface Services {
   push: PushService;
   /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
   notifier: PushNotifier | undefined;
+  media: MediaService;
 }
 
 /**
@@ -43,7 +49,7 @@ export interface Services {
  * `nodeRateLimiter` the per-node ones on the request hot path (see RateLimits).
  */
 export function createServices(
-  config: Config & { jwtSecret: string },
+  config: Config & { jwtSecret: string; mediaTmpDir: string },
   ports: {
     store: Store;
     broker: Broker;
@@ -54,6 +60,8 @@ export function createServices(
     /** Empty when push is disabled. */
     pushProviders: readonly PushProvider[];
     vapidPublicKey: string | undefined;
+    uploads: UploadStore;
+    blobs: BlobStore;
   },
   metrics: Metrics = new Metrics(false),
   onError: (error: unknown, context: string) => void = () => {},
@@ -62,6 +70,16 @@ export function createServices(
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
   const limits = new RateLimits(config, ports.rateLimiter, ports.nodeRateLimiter, metrics);
+  // Download URLs stay valid across nodes and restarts: the secret is configured or derived from the token secret.
+  const fileSecret = config.fileUrlSecret ?? createHmac("sha256", config.jwtSecret).update("parley file urls").digest("hex");
+  const media = new MediaService(
+    ports.uploads,
+    ports.blobs,
+    new FileUrlSigner(fileSecret, config.fileUrlTtlSeconds),
+    config.mediaTmpDir,
+    config,
+    metrics,
+  );
   const pushEnabled = config.pushEnabled && ports.pushProviders.length > 0;
   const push = new PushService(ports.push, store, {
     enabled: pushEnabled,
@@ -80,7 +98,7 @@ export function createServices(
         },
       )
     : undefined;
-  const messages = new MessageService(store, members, delivery, config, metrics);
+  const messages = new MessageService(store, members, delivery, config, metrics, media);
   const conversations = new ConversationService(store, members, delivery, config.maxGroupMembers);
   if (notifier) {
     messages.committed = (batch) => notifier.committed(batch);
@@ -104,5 +122,6 @@ export function createServices(
     metrics,
     push,
     notifier,
+    media,
   };
 }

@@ -8,6 +8,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { ActionDraft, AppendOutcome, ConversationStore, MessageDraft, MessageStore } from "../ports/store.js";
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
+import type { MediaService } from "./media-service.js";
 import type { MemberCache } from "./member-cache.js";
 import { MessageView } from "./message-view.js";
 import type { CommittedMessage } from "./push/push-notifier.js";
@@ -46,6 +47,7 @@ export class MessageService {
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
     private readonly metrics?: Metrics,
+    private readonly media?: Pick<MediaService, "attachmentsFor">,
   ) {
     this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
     this.view = new MessageView(store);
@@ -53,11 +55,13 @@ export class MessageService {
 
   async send(
     userId: string,
-    input: { conversationId: string; clientId: string; body: string; replyTo?: number },
+    input: { conversationId: string; clientId: string; body: string; replyTo?: number; attachments?: string[] },
     connectionId?: string,
     receivedAt?: number,
   ): Promise<MessageAck> {
-    this.checkBody(input.body);
+    const attachmentIds = input.attachments ?? [];
+    this.checkBody(input.body, attachmentIds.length > 0);
+    const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
     const outcome = await this.append(
       {
         id: newId(),
@@ -66,6 +70,7 @@ export class MessageService {
         clientId: input.clientId,
         body: input.body,
         createdAt: Date.now(),
+        ...(attachments.length > 0 ? { attachments } : {}),
         ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
       },
       connectionId,
@@ -139,14 +144,17 @@ export class MessageService {
     return { ack: null, message: message! };
   }
 
-  private checkBody(body: string): void {
+  /** Size and blankness of a body; a message with attachments may have an empty one. */
+  private checkBody(body: string, hasAttachments = false): void {
     if (Buffer.byteLength(body, "utf8") > this.limits.maxMessageBytes) {
       throw new AppError("too_large", `The message body exceeds ${this.limits.maxMessageBytes} bytes`, {
         field: "body",
         limit: this.limits.maxMessageBytes,
       });
     }
-    if (body.trim() === "") throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
+    if (body.trim() === "" && !hasAttachments) {
+      throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
+    }
   }
 
   /** Earliest creation time a target may have under a window (null: no limit). */

@@ -21,6 +21,7 @@ import {
   type TestServer,
   TRANSPORTS,
   type TransportName,
+  uploadFile,
 } from "./harness.js";
 
 /** Everything the matrix needs to aim requests at protected data. */
@@ -34,6 +35,8 @@ interface Fixture {
   group: string;
   direct: string;
   groupLastSeq: number;
+  /** A file the owner shared in the group before the removal. */
+  upload: string;
 }
 
 type Scope =
@@ -123,6 +126,9 @@ const CASES: Record<OpName, Case> = {
   "conversations.mute": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, until: "forever" }) },
   "settings.get": { scope: "own", args: () => ({}) },
   "settings.update": { scope: "own", args: () => ({ previews: true }) },
+  "files.sign": { scope: "conversation-read", args: (fx) => ({ uploadIds: [fx.upload] }) },
+  "uploads.presign": { scope: "own", args: () => ({ name: "direct.pdf", size: 10 }) },
+  "uploads.complete": { scope: "own", args: () => ({ uploadToken: "not.a-token" }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);
@@ -201,7 +207,13 @@ describe("authorization matrix", () => {
       ) as Record<TransportName, ProtocolClient>;
     const [removedLive, outsiderLive] = await Promise.all([live(removed), live(outsider)]);
     const group = await o.request("conversations.createGroup", { title: TITLE, memberIds: [member.user.id, removed.user.id] });
-    await o.request("messages.send", { conversationId: group.id, clientId: "before", body: SECRET_BEFORE });
+    const upload = await uploadFile(server, owner.accessToken, "before.txt", Buffer.from(SECRET_BEFORE));
+    await o.request("messages.send", {
+      conversationId: group.id,
+      clientId: "before",
+      body: SECRET_BEFORE,
+      attachments: [upload.id],
+    });
     await o.request("members.remove", { conversationId: group.id, userId: removed.user.id });
     await o.request("messages.send", { conversationId: group.id, clientId: "after", body: SECRET_AFTER });
     await o.request("members.add", { conversationId: group.id, userIds: [lateMember.user.id] });
@@ -211,7 +223,18 @@ describe("authorization matrix", () => {
     const ack = await o.request("messages.send", { conversationId: direct.id, clientId: "direct", body: SECRET_DIRECT });
     assert.equal(ack.duplicate, false);
     const { lastSeq } = await o.request("conversations.get", { conversationId: group.id });
-    fx = { owner, member, removed, outsider, lateMember, bystander, group: group.id, direct: direct.id, groupLastSeq: lastSeq };
+    fx = {
+      owner,
+      member,
+      removed,
+      outsider,
+      lateMember,
+      bystander,
+      group: group.id,
+      direct: direct.id,
+      groupLastSeq: lastSeq,
+      upload: upload.id,
+    };
     sockets = { outsider: outsiderLive, removed: removedLive, owner: o };
     outsiderSecrets = [SECRET_BEFORE, SECRET_AFTER, SECRET_DIRECT, TITLE, RENAMED, group.id, direct.id];
     // The title a removed member sees is the current one (a documented limitation, docs/security.md).

@@ -4,7 +4,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AuthResult, ErrorBody, EventFrame, OpArgs, OpName, OpResult, ServerFrame, Welcome } from "@parley/protocol";
+import type {
+  Attachment,
+  AuthResult,
+  ErrorBody,
+  EventFrame,
+  OpArgs,
+  OpName,
+  OpResult,
+  ServerFrame,
+  Welcome,
+} from "@parley/protocol";
 import WebSocket from "ws";
 import { type ParleyServer, type StartOptions, startParley } from "../app.js";
 import type { Config } from "../config.js";
@@ -85,6 +95,42 @@ export async function login(server: ParleyServer, username: string): Promise<Aut
   const res = await http(server, "POST", "/v1/auth/login", { username, password: "correct horse battery" });
   if (res.status !== 200) throw new HttpError(res.status, res.body);
   return res.body as AuthResult;
+}
+
+/** `POST /v1/uploads` with the bytes as the body; throws HttpError unless the upload was accepted. */
+export async function uploadFile(
+  server: ParleyServer,
+  token: string,
+  name: string,
+  bytes: Uint8Array,
+  contentType = "application/octet-stream",
+): Promise<Attachment> {
+  const res = await uploadRaw(server, token, name, bytes, contentType);
+  if (res.status !== 201) throw new HttpError(res.status, res.body);
+  return res.body as Attachment;
+}
+
+/** `POST /v1/uploads`, answering status and parsed body whatever they are. */
+export async function uploadRaw(
+  server: ParleyServer,
+  token: string | undefined,
+  name: string | undefined,
+  bytes: Uint8Array | ReadableStream<Uint8Array>,
+  contentType?: string,
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers field by field.
+): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {};
+  if (contentType) headers["content-type"] = contentType;
+  if (token) headers["authorization"] = `Bearer ${token}`;
+  const query = name === undefined ? "" : `?name=${encodeURIComponent(name)}`;
+  const res = await fetch(`${server.url}/v1/uploads${query}`, {
+    method: "POST",
+    headers,
+    body: bytes,
+    ...(bytes instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
 export class ProtocolError extends Error {

@@ -7,6 +7,7 @@ import {
   type ErrorBody,
   type ErrorCode,
   isOpName,
+  MAX_ATTACHMENTS,
   negotiateVersion,
   operations,
   SUPPORTED_VERSIONS,
@@ -197,6 +198,8 @@ export class SessionDispatcher {
         heartbeatIntervalMs: this.config.heartbeatIntervalMs,
         typingTimeoutMs: this.config.typingTimeoutMs,
         presenceGraceMs: this.config.presenceGraceMs,
+        maxUploadBytes: this.config.maxUploadBytes,
+        maxAttachments: MAX_ATTACHMENTS,
       },
     });
     await this.services.presence

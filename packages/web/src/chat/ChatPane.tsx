@@ -1,16 +1,19 @@
 // One open conversation: header, messages and composer (or a note when the user is no longer a member).
 
-import { useState } from "react";
+import { type DragEvent, useState } from "react";
 import { GroupInfoDialog } from "../conversations/GroupInfoDialog.js";
 import { useChat } from "../state/store-context.js";
 import { ChatHeader } from "./ChatHeader.js";
 import { Composer } from "./Composer.js";
 import { MessageList } from "./MessageList.js";
+import { useUploads } from "./use-uploads.js";
 
 export function ChatPane({ conversationId }: { conversationId: string }) {
   const conversation = useChat((s) => s.conversations[conversationId]);
   const listLoaded = useChat((s) => s.listLoaded);
   const [info, setInfo] = useState(false);
+  const [dragging, setDragging] = useState(false);
+  const uploads = useUploads(conversationId);
 
   if (!conversation) {
     return (
@@ -19,15 +22,37 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
       </section>
     );
   }
+  const canSend = conversation.membership === "member";
+  const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes("Files");
   return (
-    <section className="chat" aria-label="Chat">
+    <section
+      className="chat"
+      aria-label="Chat"
+      data-dragging={dragging || undefined}
+      onDragOver={(e) => {
+        if (!canSend || !hasFiles(e)) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = "copy";
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (e.currentTarget === e.target || !e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!canSend || !hasFiles(e)) return;
+        e.preventDefault();
+        setDragging(false);
+        uploads.add([...e.dataTransfer.files]);
+      }}
+    >
       <ChatHeader conversation={conversation} onShowInfo={() => setInfo(true)} />
       <MessageList conversation={conversation} />
       {conversation.membership === "member" ? (
-        <Composer conversationId={conversation.id} />
+        <Composer conversationId={conversation.id} uploads={uploads} />
       ) : (
         <p className="composer-closed">You are no longer a member of this group.</p>
       )}
+      {dragging ? <div className="drop-overlay">Drop files to send them</div> : null}
       {info && conversation.kind === "group" ? (
         <GroupInfoDialog conversation={conversation} onClose={() => setInfo(false)} />
       ) : null}

@@ -1,15 +1,17 @@
 // Writing a message: Enter sends, Shift+Enter adds a line; typing is reported; works offline (the outbox sends later).
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { formatBytes } from "../format/files.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
 import { getDraft, setDraft } from "./drafts.js";
+import type { Uploads } from "./use-uploads.js";
 
 const MAX_HEIGHT_PX = 168;
 const encoder = new TextEncoder();
 
-export function Composer({ conversationId }: { conversationId: string }) {
+export function Composer({ conversationId, uploads }: { conversationId: string; uploads: Uploads }) {
   const store = useStore();
   const maxBytes = useChat((s) => s.maxMessageBytes);
   const composing = useChat((s) => s.composing[conversationId]);
@@ -23,7 +25,8 @@ export function Composer({ conversationId }: { conversationId: string }) {
   const id = useId();
   const bytes = useMemo(() => encoder.encode(text).length, [text]);
   const tooLong = bytes > maxBytes;
-  const empty = text.trim() === "";
+  const empty = text.trim() === "" && uploads.ready.length === 0;
+  const fileInput = useRef<HTMLInputElement>(null);
 
   // Opening a chat puts the cursor in the composer, except on touch screens where it would pop up the keyboard.
   useEffect(() => {
@@ -60,8 +63,9 @@ export function Composer({ conversationId }: { conversationId: string }) {
   };
 
   const send = () => {
-    if (empty || tooLong) return;
-    store.send(conversationId, text);
+    if (empty || tooLong || uploads.busy) return;
+    store.send(conversationId, text, uploads.ready);
+    uploads.clear();
     update("");
     store.setTyping(conversationId, false);
     ref.current?.focus();
@@ -106,9 +110,64 @@ export function Composer({ conversationId }: { conversationId: string }) {
           </button>
         </div>
       ) : null}
-      {/* Attachments (media) will add their button here. */}
-      <div className="composer-tools" data-slot="attachments" />
+      <div className="composer-tools" data-slot="attachments">
+        <button
+          type="button"
+          className="icon-button attach-button"
+          aria-label="Attach files"
+          title="Attach files (or drop them on the chat)"
+          onClick={() => fileInput.current?.click()}
+        >
+          <Icon name="attach" />
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(e) => {
+            uploads.add([...(e.target.files ?? [])]);
+            e.target.value = "";
+          }}
+        />
+      </div>
       <div className="composer-field">
+        {uploads.items.length > 0 ? (
+          <ul className="upload-list" aria-label="Files to send">
+            {uploads.items.map((item) => (
+              <li
+                key={item.key}
+                className="upload-item"
+                data-state={item.error ? "failed" : item.attachment ? "ready" : "uploading"}
+              >
+                <span className="upload-name">{item.name}</span>
+                {item.error ? (
+                  <span className="upload-error" role="alert">
+                    {item.error}
+                  </span>
+                ) : item.attachment ? (
+                  <span className="upload-size">{formatBytes(item.size)}</span>
+                ) : (
+                  <progress
+                    className="upload-progress"
+                    max={item.size || 1}
+                    value={item.sent}
+                    aria-label={`Uploading ${item.name}`}
+                  />
+                )}
+                <button
+                  type="button"
+                  className="link-button"
+                  onClick={() => uploads.remove(item.key)}
+                  aria-label={`Remove ${item.name}`}
+                >
+                  <Icon name="close" />
+                </button>
+              </li>
+            ))}
+          </ul>
+        ) : null}
         <label htmlFor={id} className="visually-hidden">
           Message
         </label>
@@ -134,7 +193,7 @@ export function Composer({ conversationId }: { conversationId: string }) {
         className="send-button"
         aria-label={composing?.mode === "edit" ? "Save edit" : "Send"}
         title="Send (Enter)"
-        disabled={empty || tooLong}
+        disabled={empty || tooLong || uploads.busy}
       >
         <Icon name="send" />
       </button>

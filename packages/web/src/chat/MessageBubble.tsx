@@ -4,6 +4,7 @@ import { quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
+import { Attachments } from "./Attachments.js";
 import { linkify } from "./linkify.js";
 import { MessageActions } from "./MessageActions.js";
 import { QuoteBlock, ReactionChips } from "./MessageExtras.js";
@@ -50,8 +51,9 @@ export function MessageBubble({
       data-seq={entry.seq ?? undefined}
       data-deleted={deleted || hidden ? "" : undefined}
     >
-      <div className="bubble">
+      <div className="bubble" data-attachments={(!deleted && !hidden && entry.attachments.length) || undefined}>
         {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
+        {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
         {deleted || hidden ? (
           <span className="bubble-text bubble-tombstone">{hidden ? "You deleted this message" : "This message was deleted"}</span>
         ) : (

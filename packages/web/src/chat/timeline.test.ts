@@ -22,6 +22,7 @@ function text(senderId: string, at: number, body = `m${nextSeq}`): Message {
     body,
     event: null,
     createdAt: at,
+    attachments: [],
   };
 }
 

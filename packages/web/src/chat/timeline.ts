@@ -1,7 +1,7 @@
 // Turns a conversation's entries into what the message list renders: day separators, runs of messages by one sender,
 // system notes, the unread marker, and this device's not-yet-stored sends at the end.
 
-import type { Message } from "@parley/client";
+import type { Attachment, Message } from "@parley/client";
 
 export interface PendingLike {
   clientId: string;
@@ -12,6 +12,7 @@ export interface PendingLike {
   error?: string | undefined;
   /** The seq of the message it replies to. */
   replyTo?: number | undefined;
+  attachments?: Attachment[] | undefined;
 }
 
 export interface TimelineEntry {
@@ -28,6 +29,8 @@ export interface TimelineEntry {
   message?: Message | undefined;
   /** A pending reply: the seq it quotes. */
   replyTo?: number | undefined;
+  /** Files shared with the message (empty for none). */
+  attachments: Attachment[];
 }
 
 export type TimelineItem =
@@ -111,6 +114,7 @@ export function buildTimeline(
       createdAt: m.createdAt,
       status: "stored",
       message: m,
+      attachments: m.attachments ?? [],
     });
   }
   const stored = new Set(messages.map((m) => (m.senderId === me ? m.clientId : null)));
@@ -127,6 +131,7 @@ export function buildTimeline(
       status: p.error === undefined ? "pending" : "failed",
       error: p.error,
       replyTo: p.replyTo,
+      attachments: p.attachments ?? [],
     });
   }
   return items;

@@ -3,6 +3,7 @@
 import { type ReactNode, useMemo } from "react";
 import { Ticks } from "../chat/Ticks.js";
 import { receiptLabel, receiptSummary } from "../chat/ticks.js";
+import { attachmentSummary } from "../format/files.js";
 import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
 import { typingText } from "../format/typing.js";
@@ -45,7 +46,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
     preview = (
       <>
         <Ticks state={state} label={state === "pending" ? "Waiting to send" : "Not sent"} />
-        <span className="preview-text">{lastPending.body}</span>
+        <span className="preview-text">{lastPending.body || attachmentSummary(lastPending.attachments ?? [])}</span>
       </>
     );
   } else if (last?.kind === "text" && last.body !== null) {
@@ -57,7 +58,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
         {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}
         <span className="preview-text">
           {author && !own ? <span className="preview-author">{author}: </span> : null}
-          {last.body}
+          {last.body || attachmentSummary(last.attachments ?? [])}
         </span>
       </>
     );

@@ -43,6 +43,7 @@ function text(conversationId: string, seq: number, senderId: string, clientId: s
     body: `m${seq}`,
     event: null,
     createdAt: 1000 + seq,
+    attachments: [],
   };
 }
 

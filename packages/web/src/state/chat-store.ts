@@ -2,6 +2,7 @@
 // presence, credentials) and by API answers. React reads it through useSyncExternalStore; components stay thin.
 
 import {
+  type Attachment,
   applyHidden,
   applyUpdate,
   type Conversation,
@@ -58,6 +59,8 @@ function initialState(online: boolean): ChatState {
     notice: null,
     maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
     composing: {},
+    maxUploadBytes: 26_214_400,
+    maxAttachments: 10,
   };
 }
 
@@ -145,7 +148,13 @@ export class ChatStore {
     c.on("credentials", (credentials) => this.#credentials.save(credentials));
     c.on("auth-lost", () => this.#signedOut("Your session has ended. Please sign in again."));
     c.on("state", (connection) => {
-      this.#set((s) => ({ ...s, connection, maxMessageBytes: c.limits?.maxMessageBytes ?? s.maxMessageBytes }));
+      this.#set((s) => ({
+        ...s,
+        connection,
+        maxMessageBytes: c.limits?.maxMessageBytes ?? s.maxMessageBytes,
+        maxUploadBytes: c.limits?.maxUploadBytes ?? s.maxUploadBytes,
+        maxAttachments: c.limits?.maxAttachments ?? s.maxAttachments,
+      }));
       this.#adoptOutbox();
       if (connection === "connected") void this.#refreshList();
     });
@@ -579,21 +588,28 @@ export class ChatStore {
    * Sends a message (a reply when the composer is replying), or saves the edit when it is editing. A send shows as
    * pending until stored; sends and edits survive reloads and offline periods (SDK outbox).
    */
-  send(conversationId: string, body: string): void {
-    if (body.trim() === "") return;
+  send(conversationId: string, body: string, attachments: Attachment[] = []): void {
+    if (body.trim() === "" && attachments.length === 0) return;
     const compose = this.#state.composing[conversationId];
     this.cancelCompose(conversationId);
     if (compose?.mode === "edit") {
+      if (body.trim() === "") return;
       // A refusal arrives as `send-failed` (shown as a notice); the new text arrives as an `updated` event.
       this.client.edit(conversationId, compose.seq, body).catch(() => {});
       return;
     }
     const clientId = newClientId();
-    const pending: PendingMessage = { clientId, conversationId, body, createdAt: this.#now() };
+    const pending: PendingMessage = {
+      clientId,
+      conversationId,
+      body,
+      createdAt: this.#now(),
+      ...(attachments.length > 0 ? { attachments } : {}),
+    };
     if (compose?.mode === "reply") pending.replyTo = compose.seq;
     this.#set((s) => ({ ...s, pending: [...s.pending, pending] }));
     // A refusal arrives as `send-failed` and marks the entry; the promise adds nothing.
-    const options = compose?.mode === "reply" ? { clientId, replyTo: compose.seq } : { clientId };
+    const options = compose?.mode === "reply" ? { clientId, attachments, replyTo: compose.seq } : { clientId, attachments };
     this.client.send(conversationId, body, options).catch(() => {});
   }
 
@@ -633,7 +649,7 @@ export class ChatStore {
     const failed = this.#state.pending.find((p) => p.clientId === clientId);
     if (!failed) return;
     this.discard(clientId);
-    this.send(failed.conversationId, failed.body);
+    this.send(failed.conversationId, failed.body, failed.attachments);
   }
 
   discard(clientId: string): void {

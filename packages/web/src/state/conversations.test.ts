@@ -15,6 +15,7 @@ function msg(seq: number, senderId = "bob", createdAt = seq * 1000): Message {
     body: `m${seq}`,
     event: null,
     createdAt,
+    attachments: [],
   };
 }
 

@@ -1,6 +1,6 @@
 // The shape of the app's state: what the UI renders, kept by the ChatStore from SDK events and API answers.
 
-import type { ConnectionState, Member, Message, Presence, ReceiptState, User } from "@parley/client";
+import type { Attachment, ConnectionState, Member, Message, Presence, ReceiptState, User } from "@parley/client";
 
 export interface ConversationState {
   id: string;
@@ -35,6 +35,8 @@ export interface PendingMessage {
   conversationId: string;
   body: string;
   createdAt: number;
+  /** Uploaded files sent with it. */
+  attachments?: Attachment[];
   /** Set when the server refused it for good. */
   error?: string;
   /** The seq of the message it replies to. */
@@ -70,4 +72,7 @@ export interface ChatState {
   maxMessageBytes: number;
   /** Per conversation: replying to or editing a message. */
   composing: Readonly<Record<string, ComposeMode>>;
+  /** Largest upload and most files per message, from the server's welcome. */
+  maxUploadBytes: number;
+  maxAttachments: number;
 }

@@ -21,6 +21,8 @@ const paths = {
   edit: "M4 20h4L19 9l-4-4L4 16v4Zm9-13 4 4",
   bell: "M6 16V11a6 6 0 1 1 12 0v5l2 2H4l2-2Zm4 4a2 2 0 0 0 4 0",
   bellOff: "M3 3l18 18M8.3 4.9A6 6 0 0 1 18 11v3.5M17 18H4l2-2v-5c0-1 .2-1.9.6-2.7M10 20a2 2 0 0 0 4 0",
+  file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Zm0 0v5h5M9 13h6m-6 4h6",
+  download: "M12 4v11m-5-5 5 5 5-5M5 20h14",
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -138,6 +138,50 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: "media: uploads, blobs, message attachments",
+    sql: `
+      -- The bytes live in the BlobStore under sha256 (thumbnails too); a row here is the metadata of one upload.
+      CREATE TABLE uploads (
+        id text COLLATE "C" PRIMARY KEY,
+        uploader_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        sha256 text COLLATE "C" NOT NULL,
+        size bigint NOT NULL,
+        mime_type text NOT NULL,
+        name text NOT NULL,
+        width integer,
+        height integer,
+        thumb_sha256 text COLLATE "C",
+        created_at bigint NOT NULL
+      );
+      CREATE INDEX uploads_sha ON uploads (sha256);
+      CREATE INDEX uploads_thumb ON uploads (thumb_sha256) WHERE thumb_sha256 IS NOT NULL;
+      CREATE INDEX uploads_created ON uploads (created_at);
+      CREATE INDEX uploads_uploader ON uploads (uploader_id);
+
+      -- Which messages share which uploads: authorizes downloads and keeps shared uploads from expiring.
+      CREATE TABLE message_attachments (
+        upload_id text COLLATE "C" NOT NULL REFERENCES uploads (id),
+        conversation_id text COLLATE "C" NOT NULL,
+        seq bigint NOT NULL,
+        position integer NOT NULL,
+        PRIMARY KEY (upload_id, conversation_id, seq)
+      );
+
+      -- Reference bookkeeping of the content-addressed blobs: claimed (touched_at) by every upload of the same bytes,
+      -- marked (deleting_at) by a sweeper while it deletes the bytes.
+      CREATE TABLE blobs (
+        sha256 text COLLATE "C" PRIMARY KEY,
+        size bigint NOT NULL,
+        touched_at bigint NOT NULL,
+        deleting_at bigint
+      );
+
+      -- The attachments' metadata as sent, so reading messages needs no join.
+      ALTER TABLE messages ADD COLUMN attachments json;
+    `,
+  },
+  {
     // Push notifications. "Forever" is stored as 8.64e15 (the largest JS date) so that every `until` compares as a number.
     // The VAPID key pair lives here in cluster mode, so that every node signs with the same keys (one row, first wins).
     version: 4,

@@ -9,9 +9,11 @@ import pg from "pg";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
 import type { AppendOutcome, MessageDraft } from "../../ports/store.js";
+import { runUploadStoreContract } from "../../ports/upload-store.contract.js";
 import { requireService } from "../../test/services.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { PostgresStore } from "./postgres-store.js";
+import { PostgresUploadStore } from "./postgres-upload-store.js";
 
 const DATABASE_URL = process.env["PARLEY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -93,6 +95,22 @@ describe("PostgresStore", { skip }, () => {
         return PostgresStore.connect(DATABASE_URL, { schema, poolSize: 3 });
       },
       async (store) => {
+        await store.close();
+        await dropSchema(schema);
+      },
+    );
+  }
+
+  {
+    let schema = "";
+    runUploadStoreContract(
+      "PostgresUploadStore",
+      async () => {
+        schema = newSchema();
+        const store = await PostgresStore.connect(DATABASE_URL, { schema, poolSize: 5 });
+        return { store, uploads: new PostgresUploadStore(store.pool) };
+      },
+      async ({ store }) => {
         await store.close();
         await dropSchema(schema);
       },

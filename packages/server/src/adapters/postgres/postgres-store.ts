@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { Attachment, Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -87,7 +87,7 @@ const MESSAGE_COLUMNS =
   'm.id, m.conversation_id AS "conversationId", m.seq, m.sender_id AS "senderId", m.client_id AS "clientId", m.kind, ' +
   'm.body, m.event, m.created_at AS "createdAt", m.reply_to AS "replyTo", r.sender_id AS "replySenderId", ' +
   `left(r.body, ${REPLY_PREVIEW_CHARS}) AS "replyPreview", r.deleted_at AS "replyDeletedAt", m.edited_at AS "editedAt", ` +
-  'm.deleted_at AS "deletedAt", m.action';
+  'm.deleted_at AS "deletedAt", m.action, m.attachments';
 const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 // ── the append path ───────────────────────────────────────────────────────────────────────────────────────────
@@ -109,7 +109,7 @@ const APPEND_CHECK = {
          WHERE (m.sender_id, m.client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND m.client_id IS NOT NULL
          UNION ALL
          SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL,
-                NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
          WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($3::text[], $1::text[])) AND left_seq IS NULL`,
 };
 
@@ -120,16 +120,24 @@ const APPEND_CHECK = {
  */
 const APPEND_WRITE = {
   text: `WITH inserted AS (
-           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, reply_to, action)
+           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, reply_to, action,
+                                 attachments)
            SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id,
-                  CASE WHEN d.action IS NULL THEN 'text' ELSE 'system' END, d.body, d.created_at, d.reply_to, d.action::json
+                  CASE WHEN d.action IS NULL THEN 'text' ELSE 'system' END, d.body, d.created_at, d.reply_to, d.action::json,
+                  d.attachments::json
            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-                       $10::bigint[], $11::text[])
-             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action)
+                       $10::bigint[], $11::text[], $12::text[])
+             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action, attachments)
          )
          UPDATE conversations AS c SET last_seq = u.last_seq
          FROM unnest($8::text[], $9::bigint[]) AS u (id, last_seq)
          WHERE c.id = u.id`,
+};
+
+/** Step 3b, only for batches with attachments: the links that authorize downloads and keep uploads from expiring. */
+const APPEND_LINK = {
+  text: `INSERT INTO message_attachments (upload_id, conversation_id, seq, position)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::integer[])`,
 };
 
 /**
@@ -235,7 +243,7 @@ function connectionConfig(url: string, options: PostgresOptions, statementTimeou
  * Like SqliteStore, permission rules (who may add or rename) belong to the services; this enforces the port's rules.
  */
 export class PostgresStore implements Store {
-  /** The pool, shared with the other PostgreSQL adapters of this node (push). */
+  /** The pool, shared with the other PostgreSQL adapters of this node (push, uploads). */
   readonly pool: Pool;
   private closed = false;
 
@@ -488,6 +496,7 @@ export class PostgresStore implements Store {
       body: null,
       event,
       createdAt: input.createdAt,
+      attachments: [],
     };
     return {
       conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
@@ -652,7 +661,9 @@ export class PostgresStore implements Store {
       createdAt: [] as number[],
       replyTo: [] as (number | null)[],
       action: [] as (string | null)[],
+      attachments: [] as (string | null)[],
     };
+    const links = { uploadId: [] as string[], conversationId: [] as string[], seq: [] as number[], position: [] as number[] };
     for (const d of drafts) {
       const key = pair(d.senderId, d.clientId);
       const original = byClientId.get(key);
@@ -691,12 +702,20 @@ export class PostgresStore implements Store {
         body: action === null ? d.body : null,
         event: null,
         createdAt: d.createdAt,
+        attachments: [...(d.attachments ?? [])],
       };
       if (action !== null) message.action = action;
       else if (d.replyTo !== undefined && quoted !== undefined) {
         message.replyTo = { seq: d.replyTo, senderId: quoted.senderId ?? "", preview: quoted.preview };
       }
       byClientId.set(key, message);
+      message.attachments.forEach((a, position) => {
+        links.uploadId.push(a.id);
+        links.conversationId.push(d.conversationId);
+        links.seq.push(seq);
+        links.position.push(position);
+      });
+      more.attachments.push(message.attachments.length === 0 ? null : JSON.stringify(message.attachments));
       rows.conversationId.push(d.conversationId);
       rows.seq.push(seq);
       rows.id.push(d.id);
@@ -723,8 +742,12 @@ export class PostgresStore implements Store {
           [...nextSeqs.values()],
           more.replyTo,
           more.action,
+          more.attachments,
         ],
       });
+      if (links.uploadId.length > 0) {
+        await client.query({ ...APPEND_LINK, values: [links.uploadId, links.conversationId, links.seq, links.position] });
+      }
     }
     return outcomes;
   }
@@ -759,8 +782,9 @@ export class PostgresStore implements Store {
       case "delete":
         // A tombstone keeps its place in the order and nothing of its content.
         await client.query(
-          `WITH gone AS (DELETE FROM reactions WHERE conversation_id = $1 AND target_seq = $2)
-           UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, deleted_at = $3
+          `WITH gone AS (DELETE FROM reactions WHERE conversation_id = $1 AND target_seq = $2),
+                unlinked AS (DELETE FROM message_attachments WHERE conversation_id = $1 AND seq = $2)
+           UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, attachments = NULL, deleted_at = $3
            WHERE conversation_id = $1 AND seq = $2`,
           [d.conversationId, a.target, d.createdAt],
         );
@@ -899,6 +923,7 @@ export class PostgresStore implements Store {
       body: null,
       event,
       createdAt: input.createdAt,
+      attachments: [],
     };
   }
 

@@ -118,6 +118,49 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: "media: uploads, blobs, message attachments",
+    sql: `
+      -- The bytes live in the BlobStore under sha256 (thumbnails too); a row here is the metadata of one upload.
+      CREATE TABLE uploads (
+        id TEXT PRIMARY KEY,
+        uploader_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mime_type TEXT NOT NULL,
+        name TEXT NOT NULL,
+        width INTEGER,
+        height INTEGER,
+        thumb_sha256 TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX uploads_sha ON uploads (sha256);
+      CREATE INDEX uploads_thumb ON uploads (thumb_sha256) WHERE thumb_sha256 IS NOT NULL;
+      CREATE INDEX uploads_created ON uploads (created_at);
+
+      -- Which messages share which uploads: authorizes downloads and keeps shared uploads from expiring.
+      CREATE TABLE message_attachments (
+        upload_id TEXT NOT NULL REFERENCES uploads (id),
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (upload_id, conversation_id, seq)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Reference bookkeeping of the content-addressed blobs: claimed (touched_at) by every upload of the same bytes,
+      -- marked (deleting_at) by a sweeper while it deletes the bytes.
+      CREATE TABLE blobs (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        touched_at INTEGER NOT NULL,
+        deleting_at INTEGER
+      ) STRICT;
+
+      -- The attachments' metadata as sent (JSON array), so reading messages needs no join.
+      ALTER TABLE messages ADD COLUMN attachments_json TEXT;
+    `,
+  },
+  {
     // Push notifications. "Forever" is stored as 8.64e15 (the largest JS date) so that every `until` compares as a number.
     version: 4,
     name: "push subscriptions, notification settings and conversation mutes",

@@ -9,8 +9,10 @@ import Database from "better-sqlite3";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
 import type { MessageDraft } from "../../ports/store.js";
+import { runUploadStoreContract } from "../../ports/upload-store.contract.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
+import { SqliteUploadStore } from "./sqlite-upload-store.js";
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "parley-sqlite-"));
@@ -33,6 +35,11 @@ function tempDir(): string {
 
 runStoreContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
 runMessageActionsContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
+
+runUploadStoreContract("SqliteUploadStore", async () => {
+  const store = SqliteStore.open(":memory:");
+  return { store, uploads: new SqliteUploadStore(store.db) };
+});
 
 describe("SqliteStore on disk", () => {
   let dir: string;

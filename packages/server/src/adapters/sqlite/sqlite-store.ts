@@ -2,7 +2,7 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { ConversationKind, Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { Attachment, ConversationKind, Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
 import {
   type ActionRefusal,
@@ -29,6 +29,7 @@ const BUSY_TIMEOUT_MS = 5000;
 interface MessageRow extends StoredMessageColumns {
   eventJson: string | null;
   actionJson: string | null;
+  attachmentsJson: string | null;
 }
 
 /** A possible target of a reply or action, with the actor's membership (absent when not a member). */
@@ -55,7 +56,7 @@ const MESSAGE_COLUMNS =
   "m.id, m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, " +
   "m.event_json AS eventJson, m.created_at AS createdAt, m.reply_to AS replyTo, r.sender_id AS replySenderId, " +
   `substr(r.body, 1, ${REPLY_PREVIEW_CHARS}) AS replyPreview, r.deleted_at AS replyDeletedAt, m.edited_at AS editedAt, ` +
-  "m.deleted_at AS deletedAt, m.action_json AS actionJson";
+  "m.deleted_at AS deletedAt, m.action_json AS actionJson, m.attachments_json AS attachmentsJson";
 const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 function prepareStatements(db: Database.Database) {
@@ -168,10 +169,15 @@ function prepareStatements(db: Database.Database) {
     messageByClientId: db.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    insertText: db.prepare<[string, number, string, string, string, string, number, number | null]>(
-      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, reply_to) " +
-        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?)",
+    insertText: db.prepare<[string, number, string, string, string, string, number, number | null, string | null]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, reply_to, " +
+        "attachments_json) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?)",
     ),
+    linkAttachment: db.prepare<[string, string, number, number]>(
+      "INSERT INTO message_attachments (upload_id, conversation_id, seq, position) VALUES (?, ?, ?, ?)",
+    ),
+    // A message deleted for everyone no longer shares its files: they expire like unshared uploads.
+    unlinkAttachments: db.prepare<[string, number]>("DELETE FROM message_attachments WHERE conversation_id = ? AND seq = ?"),
     insertAction: db.prepare<[string, number, string, string, string, number, string]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, action_json) " +
         "VALUES (?, ?, ?, ?, ?, 'system', NULL, NULL, ?, ?)",
@@ -186,7 +192,8 @@ function prepareStatements(db: Database.Database) {
     ),
     // A tombstone keeps its place in the order and nothing of its content.
     tombstone: db.prepare<[number, string, number]>(
-      "UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, deleted_at = ? WHERE conversation_id = ? AND seq = ?",
+      "UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, attachments_json = NULL, deleted_at = ? " +
+        "WHERE conversation_id = ? AND seq = ?",
     ),
     deleteReactionsOf: db.prepare<[string, number]>("DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ?"),
     reactionEmojis: db
@@ -258,11 +265,12 @@ function prepareStatements(db: Database.Database) {
 type Statements = ReturnType<typeof prepareStatements>;
 
 function toMessage(row: MessageRow): Message {
-  // Only system and action entries carry JSON, so text messages never pay for a parse.
+  // Only system and action entries and messages with files carry JSON, so plain text never pays for a parse.
   return toStoredMessage(
     row,
     row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
     row.actionJson === null ? null : (JSON.parse(row.actionJson) as MessageAction),
+    row.attachmentsJson === null ? null : (JSON.parse(row.attachmentsJson) as Attachment[]),
   );
 }
 
@@ -590,7 +598,19 @@ export class SqliteStore implements Store {
       // Recorded before the insert so that a failing insert (a stale cache) still gets its cache entry dropped.
       seqs.set(d.conversationId, seq);
       if (d.action === undefined) {
-        q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt, d.replyTo ?? null);
+        const attachments = d.attachments ?? [];
+        q.insertText.run(
+          d.conversationId,
+          seq,
+          d.id,
+          d.senderId,
+          d.clientId,
+          d.body,
+          d.createdAt,
+          d.replyTo ?? null,
+          attachments.length === 0 ? null : JSON.stringify(attachments),
+        );
+        for (let p = 0; p < attachments.length; p++) q.linkAttachment.run(attachments[p]!.id, d.conversationId, seq, p);
         outcomes[i] = { ok: true, message: this.textMessage(d, seq), duplicate: false };
         continue;
       }
@@ -609,6 +629,7 @@ export class SqliteStore implements Store {
           event: null,
           createdAt: d.createdAt,
           action,
+          attachments: [],
         },
         duplicate: false,
       };
@@ -629,6 +650,7 @@ export class SqliteStore implements Store {
       body: d.body,
       event: null,
       createdAt: d.createdAt,
+      attachments: d.attachments === undefined ? [] : [...d.attachments],
     };
     if (d.replyTo !== undefined) {
       // Checked just before: the quoted message exists and is a live text message.
@@ -674,6 +696,7 @@ export class SqliteStore implements Store {
       case "delete":
         q.tombstone.run(d.createdAt, d.conversationId, a.target);
         q.deleteReactionsOf.run(d.conversationId, a.target);
+        q.unlinkAttachments.run(d.conversationId, a.target);
         return { type: "delete", target: a.target };
       case "reaction":
         if (a.remove) q.removeReaction.run(d.conversationId, a.target, d.senderId, a.emoji);
@@ -691,7 +714,18 @@ export class SqliteStore implements Store {
     at: number,
   ): Message {
     this.q.insertSystem.run(conversationId, seq, id, actorId, JSON.stringify(event), at);
-    return { id, conversationId, seq, senderId: actorId, clientId: null, kind: "system", body: null, event, createdAt: at };
+    return {
+      id,
+      conversationId,
+      seq,
+      senderId: actorId,
+      clientId: null,
+      kind: "system",
+      body: null,
+      event,
+      createdAt: at,
+      attachments: [],
+    };
   }
 
   private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {

@@ -1,0 +1,179 @@
+// Integration: sharing files through the SDK against a real server: upload with progress (bytes, a file on disk),
+// send with attachments, receive them, and signed URLs that download and are cached until shortly before expiry.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Message } from "@parley/protocol";
+import { startParley } from "@parley/server";
+import { ParleyClient, ParleyError } from "./node.js";
+
+type Server = Awaited<ReturnType<typeof startParley>>;
+
+const PNG_1x1 = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+describe("SDK: files", () => {
+  let server: Server;
+  let dataDir: string;
+  let alice: ParleyClient;
+  let bob: ParleyClient;
+  const suffix = `${process.pid % 10_000}f`;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-files-"));
+    server = await startParley({
+      port: 0,
+      host: "127.0.0.1",
+      dataDir,
+      logLevel: "silent",
+      rateAuthIp: null,
+      rateRegisterIp: null,
+      rateConnectIp: null,
+      maxUploadBytes: 300_000,
+    });
+    alice = new ParleyClient({ server: server.url });
+    bob = new ParleyClient({ server: server.url });
+    for (const c of [alice, bob]) c.on("error", () => {});
+    await alice.register(`alice_${suffix}`, "correct horse battery");
+    await bob.register(`bob_${suffix}`, "correct horse battery");
+    await Promise.all([alice.connect(), bob.connect()]);
+  });
+  after(async () => {
+    await Promise.all([alice.close(), bob.close()]);
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("uploads with progress, sends attachments and the other side receives their metadata and bytes", async () => {
+    const bobId = (await bob.me()).id;
+    const conversation = await alice.openDirect(bobId);
+    const progress: [number, number | undefined][] = [];
+    const bytes = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(200_000, 0x20), Buffer.from("\n%%EOF\n")]);
+    const doc = await alice.upload(bytes, {
+      name: "big.pdf",
+      type: "application/pdf",
+      onProgress: (s, t) => progress.push([s, t]),
+    });
+    assert.equal(doc.mimeType, "application/pdf");
+    assert.equal(doc.size, bytes.length);
+    assert.ok(progress.length > 1, "several progress reports");
+    assert.deepEqual(progress.at(-1), [bytes.length, bytes.length]);
+
+    const path = join(dataDir, "pixel.png");
+    writeFileSync(path, PNG_1x1);
+    const image = await alice.uploadFile(path);
+    assert.deepEqual(
+      [image.name, image.mimeType, image.width, image.height, image.hasThumbnail],
+      ["pixel.png", "image/png", 1, 1, true],
+    );
+
+    const received = new Promise<Message>((resolve) => {
+      bob.on("message", (m) => {
+        if (m.attachments.length > 0) resolve(m);
+      });
+    });
+    const acked = new Promise<Message>((resolve) => {
+      alice.on("message", (m) => {
+        if (m.attachments.length > 0) resolve(m);
+      });
+    });
+    await alice.send(conversation.id, "two files", { attachments: [image, doc] });
+    const m = await received;
+    assert.deepEqual(m.attachments, [image, doc]);
+    assert.deepEqual((await acked).attachments, [image, doc], "the sender's own echo carries them too");
+
+    const urls = await bob.fileUrls([image.id, doc.id]);
+    const signedImage = urls.get(image.id)!;
+    assert.ok(signedImage.url.startsWith(server.url), "absolute URLs");
+    const res = await fetch(signedImage.url);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), PNG_1x1);
+    assert.equal((await fetch(signedImage.thumbnailUrl!)).headers.get("content-type"), "image/webp");
+    const again = await bob.fileUrls([image.id]);
+    assert.equal(again.get(image.id)!.url, signedImage.url, "served from the cache");
+  });
+
+  it("falls back from a direct upload to POST /v1/uploads when the server keeps files itself", async () => {
+    const a = await alice.upload(Buffer.from("%PDF-1.4\n%%EOF\n"), { name: "fallback.pdf", direct: true });
+    assert.equal(a.mimeType, "application/pdf");
+    const b = await alice.upload(Buffer.from("%PDF-1.4\n% second\n%%EOF\n"), { name: "fallback2.pdf", direct: true });
+    assert.equal(b.name, "fallback2.pdf");
+  });
+
+  it("rejects refused uploads with the server's error code", async () => {
+    await assert.rejects(alice.upload(Buffer.alloc(300_001, 1), { name: "big.bin" }), (error: unknown) => {
+      assert.ok(error instanceof ParleyError);
+      assert.equal(error.code, "upload_too_large");
+      return true;
+    });
+    await assert.rejects(alice.upload(Buffer.from("text"), { name: "a/b.txt" }), /plain name/);
+    await assert.rejects(bob.fileUrls(["unknown-upload"]), (error: unknown) => (error as ParleyError).code === "not_found");
+  });
+});
+
+interface S3rverInstance {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+
+describe("SDK: direct uploads to an S3-compatible store (s3rver)", () => {
+  let server: Server;
+  let dataDir: string;
+  let s3: S3rverInstance;
+  let client: ParleyClient;
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-direct-"));
+    // @ts-expect-error s3rver ships no type declarations.
+    const { default: S3rver } = await import("s3rver");
+    s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: join(dataDir, "s3"), silent: true }) as S3rverInstance;
+    const { port } = await s3.run();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
+    const admin = new S3Client({
+      endpoint,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    });
+    await admin.send(new CreateBucketCommand({ Bucket: "parley-direct" }));
+    admin.destroy();
+    server = await startParley({
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: join(dataDir, "data"),
+      logLevel: "silent",
+      rateAuthIp: null,
+      rateRegisterIp: null,
+      s3Bucket: "parley-direct",
+      s3Endpoint: endpoint,
+      s3ForcePathStyle: true,
+      s3AccessKeyId: "S3RVER",
+      s3SecretAccessKey: "S3RVER",
+    });
+    client = new ParleyClient({ server: server.url });
+    client.on("error", () => {});
+    await client.register(`direct_${process.pid % 10_000}`, "correct horse battery");
+  });
+  after(async () => {
+    await client?.close();
+    await server?.close();
+    await s3?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("puts the bytes straight into the bucket and completes the upload, reporting progress", async () => {
+    const bytes = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.alloc(150_000, 0x20), Buffer.from("\n%%EOF\n")]);
+    const progress: number[] = [];
+    const a = await client.upload(bytes, { name: "direct.pdf", direct: true, onProgress: (sent) => progress.push(sent) });
+    assert.deepEqual([a.name, a.size, a.mimeType], ["direct.pdf", bytes.length, "application/pdf"]);
+    assert.equal(progress.at(-1), bytes.length);
+    const urls = await client.fileUrls([a.id]);
+    const res = await fetch(urls.get(a.id)!.url);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), bytes);
+  });
+});

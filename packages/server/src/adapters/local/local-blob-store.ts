@@ -1,0 +1,100 @@
+// The embedded BlobStore: blobs as files under one directory, fanned out by hash prefix, written atomically.
+
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { copyFile, link, mkdir, open, rename, rm, stat, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import { BLOB_KEY, type BlobKey, type BlobStat, type BlobStore, type ByteRange } from "../../ports/blob-store.js";
+
+/**
+ * `<root>/ab/cd/abcd…` for key `abcd…`: two levels of 256 directories keep any one directory small at millions of blobs.
+ * A put copies into `<root>/tmp/`, fsyncs, renames into place (atomic: a reader sees all bytes or no file) and fsyncs
+ * the directory, so an acknowledged upload survives a power cut. Renaming over an existing blob is harmless: the bytes
+ * are the same by construction.
+ */
+export class LocalBlobStore implements BlobStore {
+  private constructor(readonly root: string) {}
+
+  static async open(root: string): Promise<LocalBlobStore> {
+    await mkdir(join(root, "tmp"), { recursive: true });
+    return new LocalBlobStore(root);
+  }
+
+  /** The directory for temporary files of this store (same file system as the blobs, so renames stay atomic). */
+  get tmpDir(): string {
+    return join(this.root, "tmp");
+  }
+
+  pathOf(key: BlobKey): string {
+    // The key becomes a path: only a well-formed hash may, so no caller can reach outside the root.
+    if (!BLOB_KEY.test(key)) throw new Error(`invalid blob key ${JSON.stringify(key).slice(0, 80)}`);
+    return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
+  }
+
+  async putFile(key: BlobKey, path: string, _contentType: string): Promise<void> {
+    const target = this.pathOf(key);
+    if (await exists(target)) return;
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(this.tmpDir, `${key}.${randomBytes(6).toString("hex")}`);
+    try {
+      // A hard link is free when the source is on this file system; otherwise copy.
+      await link(path, temp).catch(() => copyFile(path, temp));
+      const handle = await open(temp, "r+");
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await syncDir(dirname(target));
+  }
+
+  async get(key: BlobKey, range?: ByteRange): Promise<Readable | undefined> {
+    const path = this.pathOf(key);
+    if (!(await exists(path))) return undefined;
+    return createReadStream(path, range ? { start: range.start, end: range.end } : {});
+  }
+
+  async stat(key: BlobKey): Promise<BlobStat | undefined> {
+    try {
+      const s = await stat(this.pathOf(key));
+      return { size: s.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
+  async delete(key: BlobKey): Promise<void> {
+    await unlink(this.pathOf(key)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  const handle = await open(path, "r");
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on directories; the rename is still atomic there.
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,350 @@
+// Uploads (spool, sniff, thumbnail, deduplicated store), attachment checks, signed URLs, downloads and the sweeper.
+
+import { createHash } from "node:crypto";
+import { readdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import type { Attachment, PresignedUpload, SignedFile } from "@parley/protocol";
+import { fileTypeFromBuffer } from "file-type";
+import { AppError } from "../domain/app-error.js";
+import { newId } from "../domain/ids.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { BlobStore, ByteRange } from "../ports/blob-store.js";
+import { type BlobClaim, toAttachment, type UploadRecord, type UploadStore } from "../ports/upload-store.js";
+import type { FileUrlSigner, FileVariant } from "./file-urls.js";
+import { checkDeclaredType, checkFileName, classify, contentDisposition, IMAGE_TYPES } from "./media-types.js";
+import { describeImage } from "./thumbnails.js";
+import { spool } from "./upload-spool.js";
+
+export interface MediaLimits {
+  maxUploadBytes: number;
+  maxImagePixels: number;
+  fileUrlTtlSeconds: number;
+  uploadTtlMs: number;
+}
+
+/**
+ * A send may reference an upload only while it is this far from expiring, so the sweeper (which deletes unreferenced
+ * uploads older than the TTL) never races a send that is linking it.
+ */
+export const ATTACH_MARGIN_MS = 60_000;
+/** A blob nobody claimed for this long and no upload references may be deleted (covers uploads still being put). */
+export const BLOB_GRACE_MS = 10 * 60_000;
+/** A sweeper that marked a blob and did not finish within this long is presumed dead; another one finishes the job. */
+const STALE_DELETE_MS = 5 * 60_000;
+const SWEEP_BATCH = 500;
+/** Lifetime of a presigned direct-upload PUT. */
+const DIRECT_UPLOAD_TTL_S = 900;
+/** How long an upload waits for a sweeper that is deleting the very blob it needs. */
+const CLAIM_RETRIES = 50;
+const CLAIM_RETRY_MS = 100;
+
+export type Download =
+  | { kind: "redirect"; location: string }
+  | {
+      kind: "stream";
+      body: Readable;
+      size: number;
+      range: ByteRange | undefined;
+      contentType: string;
+      disposition: string;
+      etag: string;
+    };
+
+export class MediaService {
+  constructor(
+    private readonly uploads: UploadStore,
+    private readonly blobs: BlobStore,
+    private readonly signer: FileUrlSigner,
+    private readonly tmpDir: string,
+    private readonly limits: MediaLimits,
+    private readonly metrics?: Metrics,
+    // Read through Date.now on every call, so tests can move the clock.
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  get maxUploadBytes(): number {
+    return this.limits.maxUploadBytes;
+  }
+
+  /** Leftovers of uploads interrupted by a crash. */
+  async clearTemporaryFiles(): Promise<void> {
+    for (const name of await readdir(this.tmpDir).catch(() => [] as string[])) {
+      await rm(join(this.tmpDir, name), { force: true, recursive: true });
+    }
+  }
+
+  async upload(
+    userId: string,
+    input: { body: Readable; name: string | undefined; declaredType: string | undefined },
+    maxBytes = this.limits.maxUploadBytes,
+  ) {
+    try {
+      return await this.store(userId, input, Math.min(maxBytes, this.limits.maxUploadBytes));
+    } catch (error) {
+      if (error instanceof AppError) this.metrics?.uploadsRejected.inc({ code: error.code });
+      throw error;
+    }
+  }
+
+  private async store(
+    userId: string,
+    input: { body: Readable; name: string | undefined; declaredType: string | undefined },
+    maxBytes: number,
+  ): Promise<Attachment> {
+    const name = checkFileName(input.name);
+    if (input.declaredType?.toLowerCase().startsWith("multipart/")) {
+      // A browser form post would store the form's framing as the file.
+      throw new AppError("unsupported_media_type", "Send the file's bytes as the request body, not a multipart form", {
+        declared: "multipart",
+      });
+    }
+    const file = await spool(input.body, this.tmpDir, maxBytes);
+    let thumbnailPath: string | undefined;
+    try {
+      if (file.size === 0) throw new AppError("empty_upload", "The upload has no bytes");
+      const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text);
+      checkDeclaredType(input.declaredType, mimeType);
+      const image = IMAGE_TYPES.has(mimeType)
+        ? await describeImage(file.path, this.tmpDir, this.limits.maxImagePixels)
+        : undefined;
+      const claims: BlobClaim[] = [{ sha256: file.sha256, size: file.size }];
+      let thumbSha256: string | null = null;
+      if (image) {
+        thumbnailPath = image.thumbnailPath;
+        const thumb = await readFile(thumbnailPath);
+        thumbSha256 = createHash("sha256").update(thumb).digest("hex");
+        if (thumbSha256 !== file.sha256) claims.push({ sha256: thumbSha256, size: thumb.length });
+      }
+      const record: UploadRecord = {
+        id: newId(),
+        uploaderId: userId,
+        sha256: file.sha256,
+        size: file.size,
+        mimeType,
+        name,
+        width: image?.width ?? null,
+        height: image?.height ?? null,
+        thumbSha256,
+        createdAt: this.now(),
+      };
+      await this.claim(record, claims);
+      // The rows come first: from now on the blobs are referenced, so no sweeper deletes them while they are put.
+      await this.blobs.putFile(file.sha256, file.path, mimeType);
+      if (image && thumbSha256) await this.blobs.putFile(thumbSha256, image.thumbnailPath, "image/webp");
+      this.metrics?.uploadsStored.inc({ kind: image ? "image" : "file" });
+      this.metrics?.uploadBytes.inc(file.size);
+      return toAttachment(record);
+    } finally {
+      await rm(file.path, { force: true });
+      if (thumbnailPath) await rm(thumbnailPath, { force: true });
+    }
+  }
+
+  private async claim(record: UploadRecord, claims: BlobClaim[]): Promise<void> {
+    for (let attempt = 0; attempt < CLAIM_RETRIES; attempt++) {
+      if (await this.uploads.createUpload(record, claims, this.now())) return;
+      await new Promise((resolve) => setTimeout(resolve, CLAIM_RETRY_MS));
+    }
+    throw new AppError("unavailable", "The file is being cleaned up right now; try again in a moment");
+  }
+
+  /**
+   * Direct upload, step 1 (S3 only): a presigned PUT for exactly `size` bytes under a staging name, and a sealed token
+   * that carries who may complete it, with which name and size, until when. Nothing is recorded yet.
+   */
+  async presignUpload(userId: string, input: { name: string; size: number; mimeType?: string }): Promise<PresignedUpload> {
+    if (!this.blobs.presignPut) {
+      throw new AppError("not_supported", "Direct uploads need an S3 store: send the file to POST /v1/uploads instead");
+    }
+    const name = checkFileName(input.name);
+    if (input.size === 0) throw new AppError("empty_upload", "The upload has no bytes");
+    if (input.size > this.limits.maxUploadBytes) {
+      throw new AppError("upload_too_large", `The upload exceeds ${this.limits.maxUploadBytes} bytes`, {
+        limit: this.limits.maxUploadBytes,
+      });
+    }
+    const id = newId();
+    const expiresAt = this.now() + DIRECT_UPLOAD_TTL_S * 1000;
+    const url = await this.blobs.presignPut(id, { ttlSeconds: DIRECT_UPLOAD_TTL_S, size: input.size });
+    const uploadToken = this.signer.seal({ id, userId, name, size: input.size, type: input.mimeType, exp: expiresAt });
+    return { url, method: "PUT", headers: { "content-length": String(input.size) }, uploadToken, expiresAt };
+  }
+
+  /**
+   * Direct upload, step 2: reads the staged object back through the same checks as `POST /v1/uploads` (limit, hash,
+   * sniffing, images), stores it content-addressed and removes the staged copy, whatever the outcome.
+   */
+  async completeUpload(userId: string, uploadToken: string): Promise<Attachment> {
+    if (!this.blobs.getStaged || !this.blobs.deleteStaged) {
+      throw new AppError("not_supported", "Direct uploads need an S3 store");
+    }
+    const claim = this.signer.unseal(uploadToken) as {
+      id: string;
+      userId: string;
+      name: string;
+      size: number;
+      type?: string;
+      exp: number;
+    };
+    if (claim.userId !== userId) throw new AppError("invalid_signature", "The upload token was issued to another user");
+    // A little longer than the PUT may take: the PUT must have started before its own expiry.
+    if (claim.exp + DIRECT_UPLOAD_TTL_S * 1000 < this.now())
+      throw new AppError("signature_expired", "The upload token has expired");
+    const staged = await this.blobs.getStaged(claim.id);
+    if (!staged) throw new AppError("not_found", "Nothing was uploaded for this token (or it was completed already)");
+    try {
+      const attachment = await this.upload(userId, { body: staged, name: claim.name, declaredType: claim.type }, claim.size);
+      if (attachment.size !== claim.size) {
+        throw new AppError("validation_failed", "The uploaded size differs from the announced one", { field: "size" });
+      }
+      return attachment;
+    } finally {
+      staged.destroy();
+      await this.blobs.deleteStaged(claim.id).catch(() => {});
+    }
+  }
+
+  /**
+   * The attachments of a message being sent: the caller's own uploads, in the given order, not about to expire.
+   * Another user's upload gets the same answer as an unknown one, so ids reveal nothing.
+   */
+  async attachmentsFor(userId: string, ids: readonly string[]): Promise<Attachment[]> {
+    if (ids.length === 0) return [];
+    const found = new Map((await this.uploads.getUploads(ids)).map((u) => [u.id, u]));
+    const oldest = this.now() - this.limits.uploadTtlMs + Math.min(ATTACH_MARGIN_MS, this.limits.uploadTtlMs / 4);
+    return ids.map((id) => {
+      const upload = found.get(id);
+      if (!upload || upload.uploaderId !== userId || upload.createdAt < oldest) {
+        throw new AppError("not_found", "Upload not found (or expired): upload the file again", {
+          field: "attachments",
+          uploadId: id,
+        });
+      }
+      return toAttachment(upload);
+    });
+  }
+
+  /** Signed URLs for uploads the caller may see; `not_found` names the first one they may not. */
+  async sign(userId: string, ids: readonly string[]): Promise<SignedFile[]> {
+    const found = new Map((await this.uploads.getUploads(ids)).map((u) => [u.id, u]));
+    const files: SignedFile[] = [];
+    for (const id of ids) {
+      const upload = found.get(id);
+      if (!upload || !(await this.uploads.canAccess(id, userId))) {
+        throw new AppError("not_found", "File not found", { uploadId: id });
+      }
+      const original = this.signer.sign(id, "original", this.now());
+      files.push({
+        id,
+        url: original.url,
+        thumbnailUrl: upload.thumbSha256 ? this.signer.sign(id, "thumb", this.now()).url : null,
+        expiresAt: original.expiresAt,
+      });
+    }
+    return files;
+  }
+
+  /**
+   * A download through a signed URL: the signature is checked first (403), then the file (404). With a backend that
+   * presigns (S3) the answer is a redirect to it; otherwise the bytes, or the satisfiable `range` of them.
+   */
+  async download(id: string, query: Record<string, unknown>, rangeHeader: string | undefined): Promise<Download> {
+    const variant: FileVariant = this.signer.verify(id, query, this.now());
+    const upload = await this.uploads.getUpload(id);
+    const key = variant === "thumb" ? upload?.thumbSha256 : upload?.sha256;
+    if (!upload || !key) throw new AppError("not_found", "File not found");
+    const contentType = variant === "thumb" ? "image/webp" : upload.mimeType;
+    const inline = variant === "thumb" || IMAGE_TYPES.has(upload.mimeType);
+    const disposition = contentDisposition(
+      inline ? "inline" : "attachment",
+      variant === "thumb" ? `${upload.name}.webp` : upload.name,
+    );
+    if (this.blobs.presignGet) {
+      const location = await this.blobs.presignGet(key, { ttlSeconds: 300, contentType, disposition });
+      return { kind: "redirect", location };
+    }
+    const stats = await this.blobs.stat(key);
+    if (!stats) throw new AppError("not_found", "File not found");
+    const range = parseRange(rangeHeader, stats.size);
+    const body = await this.blobs.get(key, range);
+    if (!body) throw new AppError("not_found", "File not found");
+    return { kind: "stream", body, size: stats.size, range, contentType, disposition, etag: `"${key}"` };
+  }
+
+  /** One sweep: expired unreferenced uploads, then blobs no upload references. Safe to run on every node at once. */
+  async sweep(): Promise<{ uploads: number; blobs: number }> {
+    const now = this.now();
+    let uploads = 0;
+    for (;;) {
+      const n = await this.uploads.deleteExpiredUploads(now - this.limits.uploadTtlMs, SWEEP_BATCH);
+      uploads += n;
+      if (n < SWEEP_BATCH) break;
+    }
+    let blobs = 0;
+    for (;;) {
+      const keys = await this.uploads.markUnusedBlobs(now - BLOB_GRACE_MS, now - STALE_DELETE_MS, now, SWEEP_BATCH);
+      for (const key of keys) {
+        await this.blobs.delete(key);
+        await this.uploads.forgetBlob(key);
+      }
+      blobs += keys.length;
+      if (keys.length < SWEEP_BATCH) break;
+    }
+    if (uploads) this.metrics?.mediaSwept.inc({ kind: "upload" }, uploads);
+    if (blobs) this.metrics?.mediaSwept.inc({ kind: "blob" }, blobs);
+    return { uploads, blobs };
+  }
+
+  /** Runs `sweep` every `intervalMs` (first run after one interval); returns the stop function. */
+  startSweeper(intervalMs: number, onError: (error: unknown) => void): () => void {
+    if (intervalMs <= 0) return () => {};
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      this.sweep()
+        .catch(onError)
+        .finally(() => {
+          running = false;
+        });
+    }, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** The temporary files of uploads in progress (tests check that failed uploads leave none). */
+  async temporaryFiles(): Promise<string[]> {
+    return readdir(this.tmpDir).catch(() => []);
+  }
+}
+
+/**
+ * One `bytes=` range (the only form browsers and players send); several ranges or another unit are ignored and the
+ * whole file is served, as HTTP allows. An unsatisfiable range throws `range_not_satisfiable`.
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return undefined;
+  const [, from, to] = match as unknown as [string, string, string];
+  if (from === "" && to === "") return undefined;
+  let start: number;
+  let end: number;
+  if (from === "") {
+    const suffix = Number(to);
+    if (suffix === 0) throw unsatisfiable(size);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(from);
+    end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
+    if (to !== "" && Number(to) < start) return undefined;
+  }
+  if (start >= size) throw unsatisfiable(size);
+  return { start, end };
+}
+
+function unsatisfiable(size: number): AppError {
+  return new AppError("range_not_satisfiable", `The range lies outside the file (${size} bytes)`, { size });
+}

@@ -1,0 +1,97 @@
+// What Parley accepts as an upload: the sniffing policy, file names and the "lying content type" rule.
+
+import { AppError } from "../domain/app-error.js";
+
+/** Images Parley decodes (dimensions, thumbnail) and shows inline. */
+export const IMAGE_TYPES: ReadonlySet<string> = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
+
+/** Programs: sniffed, refused. Everything else that has a signature is accepted (and downloaded as an attachment). */
+const REFUSED_TYPES: ReadonlySet<string> = new Set([
+  "application/x-msdownload",
+  "application/vnd.microsoft.portable-executable",
+  "application/x-elf",
+  "application/x-mach-binary",
+  "application/x-executable",
+  "application/x-sharedlib",
+  "application/wasm",
+  "application/java-vm",
+]);
+
+export const TEXT_TYPE = "text/plain; charset=utf-8";
+export const BINARY_TYPE = "application/octet-stream";
+
+/**
+ * The stored type of an upload from what its bytes are: the signature `file-type` found, else UTF-8 text (no NUL)
+ * as text/plain, else application/octet-stream. Throws `unsupported_media_type` for programs.
+ */
+export function classify(sniffed: string | undefined, text: boolean): string {
+  if (sniffed !== undefined) {
+    if (REFUSED_TYPES.has(sniffed)) {
+      throw new AppError("unsupported_media_type", `Files of type ${sniffed} are not accepted`, { mimeType: sniffed });
+    }
+    return sniffed;
+  }
+  return text ? TEXT_TYPE : BINARY_TYPE;
+}
+
+const ALIASES: Record<string, string> = { "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png" };
+
+/**
+ * The client's Content-Type is a hint; a declared type whose kind has a signature (images, audio, video, PDF, ZIP)
+ * must be what the bytes are. Generic declarations (application/octet-stream, text/*, none) are not checked.
+ */
+export function checkDeclaredType(declared: string | undefined, actual: string): void {
+  if (!declared) return;
+  const base = declared.split(";")[0]!.trim().toLowerCase();
+  const normalized = ALIASES[base] ?? base;
+  const checkable =
+    normalized.startsWith("image/") ||
+    normalized.startsWith("audio/") ||
+    normalized.startsWith("video/") ||
+    normalized === "application/pdf" ||
+    normalized === "application/zip";
+  if (!checkable || normalized === actual) return;
+  throw new AppError("content_type_mismatch", `The upload was declared as ${normalized} but its bytes are ${actual}`, {
+    declared: normalized,
+    actual,
+  });
+}
+
+const MAX_NAME_BYTES = 255;
+
+/**
+ * File names are metadata only (blobs are stored by hash), but they end up in Content-Disposition headers and on
+ * users' disks: refuse anything that is not a plain base name rather than guessing what was meant.
+ */
+export function checkFileName(raw: string | undefined): string {
+  if (raw === undefined || raw.trim() === "") {
+    throw new AppError("invalid_file_name", "Give the file name in the `name` query parameter", { field: "name" });
+  }
+  const name = raw.normalize("NFC").trim();
+  if (Buffer.byteLength(name, "utf8") > MAX_NAME_BYTES) {
+    throw new AppError("invalid_file_name", `The file name exceeds ${MAX_NAME_BYTES} bytes`, { field: "name" });
+  }
+  // C0, DEL, C1 controls and the Unicode line/paragraph separators and bidi overrides that disguise extensions.
+  if (hasControlCharacter(name)) {
+    throw new AppError("invalid_file_name", "The file name contains control characters", { field: "name" });
+  }
+  if (/[/\\]/.test(name) || name === "." || name === ".." || /^[A-Za-z]:/.test(name)) {
+    throw new AppError("invalid_file_name", "The file name must be a plain name, without directories", { field: "name" });
+  }
+  return name;
+}
+
+function hasControlCharacter(name: string): boolean {
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
+    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
+  }
+  return false;
+}
+
+/** `attachment; filename="…"; filename*=UTF-8''…` (or `inline`), safe for any name checkFileName accepted. */
+export function contentDisposition(kind: "inline" | "attachment", name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,105 @@
+// The HTTP endpoints of media: streamed uploads (`POST /v1/uploads`) and signed downloads (`GET /v1/files/:id`).
+
+import type { Readable } from "node:stream";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AppError } from "../domain/app-error.js";
+import type { Services } from "../services/index.js";
+import type { Download } from "../services/media-service.js";
+
+export const UPLOADS_PATH = "/v1/uploads";
+
+/**
+ * Registered in an encapsulated scope so that its "any content type, leave the body as a stream" parser does not
+ * change how the JSON API parses bodies.
+ */
+export async function registerMediaRoutes(app: FastifyInstance, services: Services): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+
+    scope.post(UPLOADS_PATH, async (request, reply) => {
+      const principal = await services.auth.authenticate(bearer(request));
+      const limited = services.limits.request(principal.userId, "uploads");
+      if (limited) await limited;
+      const query = request.query as Record<string, unknown>;
+      const headerName = request.headers["x-file-name"];
+      let name = typeof query["name"] === "string" ? query["name"] : undefined;
+      if (name === undefined && typeof headerName === "string") {
+        try {
+          name = decodeURIComponent(headerName);
+        } catch {
+          throw new AppError("invalid_file_name", "X-File-Name must be percent-encoded UTF-8", { field: "name" });
+        }
+      }
+      const declared = request.headers["content-length"];
+      if (declared !== undefined && Number(declared) > services.media.maxUploadBytes) {
+        // Refused before reading a byte; the connection closes so the client stops sending.
+        reply.header("connection", "close");
+        throw new AppError("upload_too_large", `The upload exceeds ${services.media.maxUploadBytes} bytes`, {
+          limit: services.media.maxUploadBytes,
+        });
+      }
+      const body = request.body as NodeJS.ReadableStream | undefined;
+      const stream = body && typeof (body as { pipe?: unknown }).pipe === "function" ? body : request.raw;
+      try {
+        const result = await services.media.upload(principal.userId, {
+          body: stream as Readable,
+          name,
+          declaredType: request.headers["content-type"],
+        });
+        return reply.code(201).send(result);
+      } catch (error) {
+        // The rest of a refused body is not read: close the connection instead of draining it.
+        if (!request.raw.readableEnded) reply.header("connection", "close");
+        throw error;
+      }
+    });
+
+    scope.get<{ Params: { id: string } }>("/v1/files/:id", async (request, reply) => {
+      let download: Download;
+      try {
+        download = await services.media.download(
+          request.params.id,
+          request.query as Record<string, unknown>,
+          request.headers.range,
+        );
+      } catch (error) {
+        if (error instanceof AppError && error.code === "range_not_satisfiable") {
+          reply.header("content-range", `bytes */${error.details?.["size"]}`);
+        }
+        throw error;
+      }
+      reply.header("x-content-type-options", "nosniff");
+      if (download.kind === "redirect") {
+        return reply.header("cache-control", "no-store").redirect(download.location, 302);
+      }
+      reply
+        .header("content-type", download.contentType)
+        .header("content-disposition", download.disposition)
+        .header("accept-ranges", "bytes")
+        .header("etag", download.etag)
+        // Private: the URL is a capability; immutable bytes, but only for as long as the signature is valid.
+        .header("cache-control", "private, max-age=300");
+      if (request.headers["if-none-match"] === download.etag && !download.range) {
+        download.body.destroy();
+        return reply.code(304).send();
+      }
+      if (download.range) {
+        const { start, end } = download.range;
+        reply
+          .code(206)
+          .header("content-range", `bytes ${start}-${end}/${download.size}`)
+          .header("content-length", end - start + 1);
+      } else {
+        reply.header("content-length", download.size);
+      }
+      return reply.send(download.body);
+    });
+  });
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header?.startsWith("Bearer ")) return undefined;
+  return header.slice("Bearer ".length).trim();
+}

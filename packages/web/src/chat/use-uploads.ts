@@ -1,0 +1,94 @@
+// Files being attached to the next message: each uploads at once (progress, errors), and is sent when the user sends.
+
+import type { Attachment } from "@parley/client";
+import { useCallback, useEffect, useRef, useState } from "react";
+import { useChat, useStore } from "../state/store-context.js";
+
+export interface UploadItem {
+  key: string;
+  name: string;
+  size: number;
+  sent: number;
+  /** Set once the server has stored it. */
+  attachment?: Attachment;
+  error?: string;
+}
+
+export interface Uploads {
+  items: readonly UploadItem[];
+  add(files: readonly File[]): void;
+  remove(key: string): void;
+  /** Forgets every item (after sending); uploads still running are cancelled. */
+  clear(): void;
+  /** Stored uploads, in the order they were added. */
+  ready: Attachment[];
+  busy: boolean;
+}
+
+let counter = 0;
+
+export function useUploads(conversationId: string): Uploads {
+  const store = useStore();
+  const maxBytes = useChat((s) => s.maxUploadBytes);
+  const maxFiles = useChat((s) => s.maxAttachments);
+  const [items, setItems] = useState<UploadItem[]>([]);
+  const aborts = useRef(new Map<string, AbortController>());
+
+  const patch = useCallback((key: string, change: Partial<UploadItem>) => {
+    setItems((list) => list.map((i) => (i.key === key ? { ...i, ...change } : i)));
+  }, []);
+
+  const clear = useCallback(() => {
+    for (const controller of aborts.current.values()) controller.abort();
+    aborts.current.clear();
+    setItems([]);
+  }, []);
+
+  // A draft's files belong to its conversation.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: cleared whenever the conversation changes
+  useEffect(() => clear, [conversationId, clear]);
+
+  const add = useCallback(
+    (files: readonly File[]) => {
+      setItems((list) => {
+        const room = Math.max(0, maxFiles - list.length);
+        const added: UploadItem[] = files.map((file, i) => {
+          const key = `up-${++counter}`;
+          const item: UploadItem = { key, name: file.name, size: file.size, sent: 0 };
+          if (i >= room) return { ...item, error: `At most ${maxFiles} files per message` };
+          if (file.size > maxBytes) return { ...item, error: "Too large" };
+          if (file.size === 0) return { ...item, error: "Empty file" };
+          const controller = new AbortController();
+          aborts.current.set(key, controller);
+          store.client
+            .upload(file, {
+              name: file.name,
+              type: file.type,
+              signal: controller.signal,
+              onProgress: (sent) => patch(key, { sent }),
+            })
+            .then(
+              (attachment) => patch(key, { attachment, sent: file.size }),
+              (error: unknown) => {
+                if (!controller.signal.aborted) patch(key, { error: error instanceof Error ? error.message : String(error) });
+              },
+            )
+            .finally(() => aborts.current.delete(key));
+          return item;
+        });
+        return [...list, ...added];
+      });
+    },
+    [store, patch, maxBytes, maxFiles],
+  );
+
+  const remove = useCallback((key: string) => {
+    aborts.current.get(key)?.abort();
+    aborts.current.delete(key);
+    setItems((list) => list.filter((i) => i.key !== key));
+  }, []);
+
+  const ready = items.flatMap((i) => (i.attachment ? [i.attachment] : []));
+  const busy = items.some((i) => !i.attachment && !i.error);
+  return { items, add, remove, clear, ready, busy };
+}
