@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { Attachment, Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
