@@ -4,4 +4,5 @@ export * from "./errors.js";
 export * from "./frames.js";
 export * from "./model.js";
 export * from "./operations.js";
+export * from "./search.js";
 export * from "./version.js";

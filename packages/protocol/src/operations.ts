@@ -2,6 +2,7 @@
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type { Conversation, ConversationSummary, Limits, Member, Message, Presence, ReceiptState, Role, User } from "./model.js";
+import type { SearchResult } from "./search.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
@@ -84,6 +85,18 @@ export const schemas = {
   "presence.query": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.subscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
   "presence.unsubscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+  "messages.search": Type.Object(
+    {
+      query: Type.String({ minLength: 1, maxLength: 256 }),
+      conversationId: Type.Optional(Id),
+      senderId: Type.Optional(Id),
+      after: Type.Optional(Type.Integer({ minimum: 0 })),
+      before: Type.Optional(Type.Integer({ minimum: 0 })),
+      cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    },
+    { additionalProperties: false },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -157,6 +170,7 @@ export interface OpResults {
   "presence.query": { presence: Presence[] };
   "presence.subscribe": { presence: Presence[] };
   "presence.unsubscribe": Record<string, never>;
+  "messages.search": SearchResult;
 }
 
 export type OpResult<K extends OpName> = OpResults[K];
@@ -241,6 +255,7 @@ export const operations: Record<OpName, OpSpec> = {
   "presence.query": { auth: "user", transports: both, http: { method: "POST", path: "/v1/presence/query" } },
   "presence.subscribe": { auth: "user", transports: ["ws"] },
   "presence.unsubscribe": { auth: "user", transports: ["ws"] },
+  "messages.search": { auth: "user", transports: both, http: { method: "GET", path: "/v1/search/messages" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];

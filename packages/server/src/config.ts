@@ -66,6 +66,8 @@ export interface Config {
   nodeId: string | undefined;
   /** A device whose node stopped refreshing it for this long no longer counts as online (cluster mode). */
   presenceTtlMs: number;
+  /** `messages.search` per user, on top of `rateRequests`: a search costs far more than other reads. */
+  rateSearch: RateRule | null;
 }
 
 export class ConfigError extends Error {
@@ -453,6 +455,12 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     description:
       "Cluster mode: a node refreshes its devices' presence every third of this; the devices of a node that stops doing so (crash) count as offline after it.",
     parse: int(300, 600_000),
+  },
+  rateSearch: {
+    env: "PARLEY_RATE_SEARCH",
+    default: { capacity: 30, windowMs: 10_000 },
+    description: "`messages.search` per user (each search also counts as a request).",
+    parse: rate,
   },
 };
 

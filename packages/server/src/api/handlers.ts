@@ -84,6 +84,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
       requireConnection(ctx).unwatchPresence(a.userIds);
       return {};
     },
+    "messages.search": (ctx, a) => s.search.search(ctx.userId, a),
   };
 }
 

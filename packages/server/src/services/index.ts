@@ -15,6 +15,7 @@ import { MessageService } from "./message-service.js";
 import { PresenceService } from "./presence-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
+import { SearchService } from "./search-service.js";
 import { TypingService } from "./typing-service.js";
 
 export interface Services {
@@ -29,6 +30,7 @@ export interface Services {
   delivery: Delivery;
   limits: RateLimits;
   metrics: Metrics;
+  search: SearchService;
 }
 
 /**
@@ -56,5 +58,6 @@ export function createServices(
     delivery,
     limits,
     metrics,
+    search: new SearchService(store),
   };
 }

@@ -96,6 +96,8 @@ const CASES: Record<OpName, Case> = {
   "presence.query": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.subscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "presence.unsubscribe": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id] }) },
+  // Matches the messages sent before and after the removal: the removed member may find only the first.
+  "messages.search": { scope: "own", args: () => ({ query: "removal" }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);

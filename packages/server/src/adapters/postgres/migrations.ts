@@ -107,6 +107,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
     `,
   },
+  // Version 5 (numbers 2–4 belong to other features; migrate() skips the gaps).
+  {
+    version: 5,
+    name: "full-text search over text messages",
+    // A generated column follows every write of body (send, edit, delete to NULL) with no code in those paths.
+    // 'simple': lower case, no stemming, no stop words, accents kept; see docs/architecture.md for why. Adding a
+    // stored column rewrites the table once: on a large existing history, run this migration in a maintenance window.
+    sql: `
+      ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        CASE WHEN kind = 'text' AND body IS NOT NULL THEN to_tsvector('simple'::regconfig, body) END
+      ) STORED;
+      CREATE INDEX messages_search ON messages USING gin (search_vector);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

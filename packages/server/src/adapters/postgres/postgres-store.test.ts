@@ -6,8 +6,9 @@ import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
+import { runSearchContract } from "../../ports/search.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
-import type { AppendOutcome, MessageDraft } from "../../ports/store.js";
+import type { AppendOutcome, MessageDraft, Store } from "../../ports/store.js";
 import { requireService } from "../../test/services.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { PostgresStore } from "./postgres-store.js";
@@ -69,6 +70,25 @@ async function seqsOf(store: PostgresStore, conversationId: string): Promise<num
 }
 
 describe("PostgresStore", { skip }, () => {
+  {
+    let schema = "";
+    runSearchContract(
+      "PostgresStore",
+      async () => {
+        schema = newSchema();
+        return PostgresStore.connect(DATABASE_URL, { schema, poolSize: 5 });
+      },
+      // Raw SQL, as an edit or a delete for everyone will write it: the generated column must follow.
+      (_store: Store, conversationId, seq, body) =>
+        withAdmin(async (c) => {
+          await c.query("UPDATE messages SET body = $1 WHERE conversation_id = $2 AND seq = $3", [body, conversationId, seq]);
+        }, schema),
+      async (store) => {
+        await store.close();
+        await dropSchema(schema);
+      },
+    );
+  }
   {
     let schema = "";
     runStoreContract(

@@ -17,7 +17,9 @@ import {
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
+  type MessageSearch,
   type ReceiptUpdate,
+  type SearchMatch,
   type SessionRecord,
   type Store,
   StoreError,
@@ -25,6 +27,7 @@ import {
 } from "../../ports/store.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { assertSchemaName, migrate } from "./migrations.js";
+import { type SearchRow, searchStatement } from "./postgres-search.js";
 
 export interface PostgresOptions {
   /** Schema holding every table, created if missing; default: the server's search_path. Tests isolate runs with it. */
@@ -520,6 +523,13 @@ export class PostgresStore implements Store {
     const statement = query.direction === "asc" ? HISTORY_ASC : HISTORY_DESC;
     const { rows } = await this.pool.query<Message>({ ...statement, values: [query.conversationId, from, to, query.limit] });
     return query.direction === "asc" ? rows : rows.reverse();
+  }
+
+  async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+    if (search.terms.length === 0 || search.limit <= 0) return [];
+    const { text, values } = searchStatement(userId, search);
+    const rows = await this.rows<SearchRow>(text, values);
+    return rows.map(({ score, ...row }) => ({ message: { ...row, kind: "text", event: null }, score }));
   }
 
   async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {

@@ -85,6 +85,62 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL;
     `,
   },
+  // Version 5 (numbers 2–4 belong to other features; migrate() skips the gaps).
+  {
+    version: 5,
+    name: "full-text search over text messages",
+    sql: `
+      -- messages is WITHOUT ROWID, and an FTS5 row needs an integer id: this table gives each searchable message one.
+      CREATE TABLE message_search_rows (
+        id INTEGER PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX message_search_rows_key ON message_search_rows (conversation_id, seq);
+
+      -- Contentless (the text lives only in messages) with deletes, so an edit or a delete removes the old words.
+      -- detail=full (the default) keeps positions: phrases need them. unicode61 with remove_diacritics 2 folds case and
+      -- accents, like domain/search-query.ts does for the query.
+      CREATE VIRTUAL TABLE message_search USING fts5(
+        body,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+
+      -- The index follows the table: whoever writes messages (send, edit, delete) keeps search current.
+      CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+      WHEN new.kind = 'text' AND new.body IS NOT NULL
+      BEGIN
+        INSERT INTO message_search_rows (conversation_id, seq) VALUES (new.conversation_id, new.seq);
+        INSERT INTO message_search (rowid, body) VALUES (last_insert_rowid(), new.body);
+      END;
+
+      CREATE TRIGGER messages_search_update AFTER UPDATE OF body ON messages
+      WHEN new.kind = 'text' AND new.body IS NOT old.body
+      BEGIN
+        INSERT OR IGNORE INTO message_search_rows (conversation_id, seq) VALUES (new.conversation_id, new.seq);
+        DELETE FROM message_search WHERE rowid =
+          (SELECT id FROM message_search_rows WHERE conversation_id = new.conversation_id AND seq = new.seq);
+        INSERT INTO message_search (rowid, body)
+          SELECT id, new.body FROM message_search_rows
+          WHERE conversation_id = new.conversation_id AND seq = new.seq AND new.body IS NOT NULL;
+      END;
+
+      CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+      WHEN old.kind = 'text'
+      BEGIN
+        DELETE FROM message_search WHERE rowid =
+          (SELECT id FROM message_search_rows WHERE conversation_id = old.conversation_id AND seq = old.seq);
+        DELETE FROM message_search_rows WHERE conversation_id = old.conversation_id AND seq = old.seq;
+      END;
+
+      INSERT INTO message_search_rows (conversation_id, seq)
+        SELECT conversation_id, seq FROM messages WHERE kind = 'text' AND body IS NOT NULL;
+      INSERT INTO message_search (rowid, body)
+        SELECT r.id, m.body FROM message_search_rows r JOIN messages m USING (conversation_id, seq);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -6,8 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { parseSearchQuery } from "../../domain/search-query.js";
+import { runSearchContract } from "../../ports/search.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
-import type { MessageDraft } from "../../ports/store.js";
+import type { MessageDraft, Store } from "../../ports/store.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
 
@@ -177,3 +179,46 @@ describe("SqliteStore on disk", () => {
     await a.close();
   });
 });
+
+{
+  const setBody = async (store: Store, conversationId: string, seq: number, body: string | null) => {
+    (store as SqliteStore).db
+      .prepare("UPDATE messages SET body = ? WHERE conversation_id = ? AND seq = ?")
+      .run(body, conversationId, seq);
+  };
+  runSearchContract("SqliteStore", async () => SqliteStore.open(":memory:"), setBody);
+
+  describe("SqliteStore search", () => {
+    it("folds accents like the query parser (unicode61 remove_diacritics 2)", async () => {
+      const store = SqliteStore.open(":memory:");
+      try {
+        await store.createUser({ id: "u1", username: "u1", displayName: "U", passwordHash: "h", createdAt: 1 });
+        await store.createGroup({ id: "g1", title: "G", ownerId: "u1", memberIds: [], createdAt: 1, messageId: "s1" });
+        await store.appendMessages([
+          { id: "m1", conversationId: "g1", senderId: "u1", clientId: "c1", body: "Crème brûlée at the Café", createdAt: 2 },
+        ]);
+        for (const query of ["creme brulee", "CAFÉ", "café", "cafe"]) {
+          const hits = await store.searchMessages("u1", { terms: parseSearchQuery(query), limit: 10 });
+          assert.equal(hits.length, 1, query);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("indexes the text messages that existed before the migration, and only those", () => {
+      const db = new Database(":memory:");
+      migrate(db, MIGRATIONS.slice(0, 1));
+      db.exec(`INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
+               VALUES ('g', 1, 'a', 'u', NULL, 'system', NULL, '{}', 1), ('g', 2, 'b', 'u', 'c', 'text', 'old words', NULL, 2)`);
+      migrate(db);
+      const rows = db
+        .prepare(
+          "SELECT r.seq FROM message_search JOIN message_search_rows r ON r.id = message_search.rowid WHERE message_search MATCH 'old'",
+        )
+        .all();
+      assert.deepEqual(rows, [{ seq: 2 }]);
+      db.close();
+    });
+  });
+}
