@@ -90,19 +90,26 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     name: "full-text search over text messages",
     sql: `
-      -- messages is WITHOUT ROWID, and an FTS5 row needs an integer id: this table gives each searchable message one.
-      CREATE TABLE message_search_rows (
-        id INTEGER PRIMARY KEY,
-        conversation_id TEXT NOT NULL,
-        seq INTEGER NOT NULL
-      ) STRICT;
-      CREATE UNIQUE INDEX message_search_rows_key ON message_search_rows (conversation_id, seq);
+      -- An FTS5 row needs an integer id and messages is WITHOUT ROWID: a message's search row id is
+      -- (conversation search_key << 32) | seq, so it needs no table of its own, and a conversation's messages are one
+      -- contiguous rowid range. search_key is stored (a rowid may change on VACUUM) and never reused.
+      ALTER TABLE conversations ADD COLUMN search_key INTEGER;
+      UPDATE conversations SET search_key = rowid;
+      CREATE UNIQUE INDEX conversations_search_key ON conversations (search_key);
+      CREATE TRIGGER conversations_search_key AFTER INSERT ON conversations
+      WHEN new.search_key IS NULL
+      BEGIN
+        UPDATE conversations SET search_key = (SELECT coalesce(max(search_key), 0) + 1 FROM conversations)
+        WHERE id = new.id;
+      END;
 
-      -- Contentless (the text lives only in messages) with deletes, so an edit or a delete removes the old words.
-      -- detail=full (the default) keeps positions: phrases need them. unicode61 with remove_diacritics 2 folds case and
-      -- accents, like domain/search-query.ts does for the query.
+      -- Contentless (the text lives only in messages) with deletes, so an edit or a delete drops the old words.
+      -- body: the words, tokenized like domain/search-query.ts folds them (unicode61, case and accents folded);
+      -- detail=full (the default) keeps positions, which phrases need. conv: one token 'k<search_key>' per row, so a
+      -- search can be limited to the caller's conversations inside the index, before any row is ranked or joined.
       CREATE VIRTUAL TABLE message_search USING fts5(
         body,
+        conv,
         content = '',
         contentless_delete = 1,
         tokenize = 'unicode61 remove_diacritics 2'
@@ -112,33 +119,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
       WHEN new.kind = 'text' AND new.body IS NOT NULL
       BEGIN
-        INSERT INTO message_search_rows (conversation_id, seq) VALUES (new.conversation_id, new.seq);
-        INSERT INTO message_search (rowid, body) VALUES (last_insert_rowid(), new.body);
+        INSERT INTO message_search (rowid, body, conv)
+          SELECT (search_key << 32) | new.seq, new.body, 'k' || search_key FROM conversations WHERE id = new.conversation_id;
       END;
 
       CREATE TRIGGER messages_search_update AFTER UPDATE OF body ON messages
       WHEN new.kind = 'text' AND new.body IS NOT old.body
       BEGIN
-        INSERT OR IGNORE INTO message_search_rows (conversation_id, seq) VALUES (new.conversation_id, new.seq);
         DELETE FROM message_search WHERE rowid =
-          (SELECT id FROM message_search_rows WHERE conversation_id = new.conversation_id AND seq = new.seq);
-        INSERT INTO message_search (rowid, body)
-          SELECT id, new.body FROM message_search_rows
-          WHERE conversation_id = new.conversation_id AND seq = new.seq AND new.body IS NOT NULL;
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
+        INSERT INTO message_search (rowid, body, conv)
+          SELECT (search_key << 32) | new.seq, new.body, 'k' || search_key FROM conversations
+          WHERE id = new.conversation_id AND new.body IS NOT NULL;
       END;
 
       CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
       WHEN old.kind = 'text'
       BEGIN
         DELETE FROM message_search WHERE rowid =
-          (SELECT id FROM message_search_rows WHERE conversation_id = old.conversation_id AND seq = old.seq);
-        DELETE FROM message_search_rows WHERE conversation_id = old.conversation_id AND seq = old.seq;
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
       END;
 
-      INSERT INTO message_search_rows (conversation_id, seq)
-        SELECT conversation_id, seq FROM messages WHERE kind = 'text' AND body IS NOT NULL;
-      INSERT INTO message_search (rowid, body)
-        SELECT r.id, m.body FROM message_search_rows r JOIN messages m USING (conversation_id, seq);
+      INSERT INTO message_search (rowid, body, conv)
+        SELECT (c.search_key << 32) | m.seq, m.body, 'k' || c.search_key
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.kind = 'text' AND m.body IS NOT NULL;
     `,
   },
 ];

@@ -209,15 +209,19 @@ describe("SqliteStore on disk", () => {
     it("indexes the text messages that existed before the migration, and only those", () => {
       const db = new Database(":memory:");
       migrate(db, MIGRATIONS.slice(0, 1));
-      db.exec(`INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
+      db.exec(`INSERT INTO conversations (id, kind, title, created_at, last_seq) VALUES ('g', 'group', 't', 1, 2);
+               INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
                VALUES ('g', 1, 'a', 'u', NULL, 'system', NULL, '{}', 1), ('g', 2, 'b', 'u', 'c', 'text', 'old words', NULL, 2)`);
       migrate(db);
       const rows = db
-        .prepare(
-          "SELECT r.seq FROM message_search JOIN message_search_rows r ON r.id = message_search.rowid WHERE message_search MATCH 'old'",
-        )
+        .prepare("SELECT rowid & 4294967295 AS seq, rowid >> 32 AS k FROM message_search WHERE message_search MATCH 'old'")
         .all();
-      assert.deepEqual(rows, [{ seq: 2 }]);
+      assert.deepEqual(rows, [{ seq: 2, k: 1 }]);
+      db.prepare("INSERT INTO conversations (id, kind, title, created_at) VALUES ('h', 'group', 't', 3)").run();
+      assert.deepEqual(db.prepare("SELECT id, search_key FROM conversations ORDER BY id").all(), [
+        { id: "g", search_key: 1 },
+        { id: "h", search_key: 2 },
+      ]);
       db.close();
     });
   });
