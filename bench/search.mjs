@@ -224,10 +224,10 @@ async function seedPostgres(url) {
     done += rows.length;
     if (done % 200_000 === 0) log(`postgres: ${done} messages (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
-  await pool.query("UPDATE conversations c SET last_seq = x.s FROM unnest($1::text[], $2::bigint[]) AS x(id, s) WHERE c.id = x.id", [
-    conversations.map((c) => c.id),
-    conversations.map((c) => c.lastSeq),
-  ]);
+  await pool.query(
+    "UPDATE conversations c SET last_seq = x.s FROM unnest($1::text[], $2::bigint[]) AS x(id, s) WHERE c.id = x.id",
+    [conversations.map((c) => c.id), conversations.map((c) => c.lastSeq)],
+  );
   const seedSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
   await pool.query("SET maintenance_work_mem = '256MB'");
@@ -340,7 +340,9 @@ async function writeCost() {
     for (const triggers of [false, true, false, true]) {
       const store = SqliteStore.open(join(dir, `w${rows.length}.db`), { synchronous: "normal" });
       if (!triggers)
-        store.db.exec("DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_update; DROP TRIGGER messages_search_delete");
+        store.db.exec(
+          "DROP TRIGGER messages_search_insert; DROP TRIGGER messages_search_update; DROP TRIGGER messages_search_delete",
+        );
       await store.createUser({ id: "a", username: "a", displayName: "A", passwordHash: "x", createdAt: 0 });
       for (let g = 0; g < 50; g++)
         await store.createGroup({ id: `g${g}`, title: "g", ownerId: "a", memberIds: [], createdAt: 0, messageId: `s${g}` });
@@ -351,7 +353,14 @@ async function writeCost() {
         while (n < total) {
           const drafts = [];
           for (let i = 0; i < batch; i++, n++)
-            drafts.push({ id: `m${batch}-${n}`, conversationId: `g${n % 50}`, senderId: "a", clientId: `c${batch}-${n}`, body: body(), createdAt: n });
+            drafts.push({
+              id: `m${batch}-${n}`,
+              conversationId: `g${n % 50}`,
+              senderId: "a",
+              clientId: `c${batch}-${n}`,
+              body: body(),
+              createdAt: n,
+            });
           await store.appendMessages(drafts);
         }
         const us = ((performance.now() - t) * 1000) / total;
@@ -372,7 +381,9 @@ for (const engine of ENGINES) {
   results.push(...rows);
   sizes.push(size);
 }
-console.log(`\nmessages.search latency (SearchService over the store; ${RUNS} queries per row, limit 20, user in ${MY_CONVERSATIONS} of ${CONVERSATIONS} conversations)\n`);
+console.log(
+  `\nmessages.search latency (SearchService over the store; ${RUNS} queries per row, limit 20, user in ${MY_CONVERSATIONS} of ${CONVERSATIONS} conversations)\n`,
+);
 console.log(table(results));
 console.log("\nSize\n");
 console.log(table(sizes));
