@@ -14,6 +14,9 @@ export type {
   MessageAck,
   Presence,
   ReceiptState,
+  SearchHighlight,
+  SearchHit,
+  SearchResult,
   SystemEvent,
   User,
   Welcome,
@@ -39,6 +42,7 @@ export { MemoryOutboxStore, Outbox, type OutboxEntry, type OutboxStore } from ".
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";
 export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";
+export { type SearchFilters, type SearchPage, type SnippetSegment, searchPage, snippetSegments } from "./search.js";
 export { SyncEngine } from "./sync.js";
 export { systemTimers, type Timers } from "./timers.js";
 export {

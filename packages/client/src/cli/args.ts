@@ -30,7 +30,8 @@ Commands:
   group create <title> <username...>          create a group
   group add <conversationId> <username>       add a member to a group
   group remove <conversationId> <username>    remove a member from a group
-  chat <conversationId>                       chat in a conversation (/quit to leave)
+  chat <conversationId>                       chat in a conversation (/quit to leave, /search <words> to search it)
+  search <words...>                           search your conversations ("a phrase", prefix*)
 
 Options:
   --server URL        server URL (default: $PARLEY_URL, the saved session's server, or http://localhost:8080)

@@ -4,7 +4,7 @@
 import type { Message, SystemEvent } from "@parley/protocol";
 import type { ParleyClient } from "../client.js";
 import { newClientId } from "../ids.js";
-import { conversationName, formatMessage, formatTicks } from "./format.js";
+import { ansi, conversationName, formatMessage, formatSearchHit, formatTicks, markAnsi, markPlain } from "./format.js";
 import { Names } from "./names.js";
 import type { LineHandle, Terminal } from "./terminal.js";
 
@@ -60,6 +60,28 @@ export async function runChat(options: ChatOptions): Promise<void> {
   const ticksOf = (seq: number) => formatTicks(client.messageStatus(conversationId, seq));
   const render = (m: Message, ticks?: string) =>
     formatMessage(m, { me, nameOf: names.nameOf, style, ...(ticks ? { ticks } : {}) });
+
+  /** `/search <words>`: this conversation's matches, best first, printed above the prompt. */
+  const searchHere = async (query: string): Promise<void> => {
+    if (!query) {
+      term.print(style.dim("* usage: /search <words>"));
+      return;
+    }
+    try {
+      const page = await client.search(query, { conversationId, limit: 10 });
+      await names.ensure(page.results.map((h) => h.message.senderId));
+      term.print(
+        style.dim(
+          `* ${page.results.length === 0 ? "no" : page.results.length}${page.hasMore ? "+" : ""} match(es) for "${query}"`,
+        ),
+      );
+      const mark = style === ansi ? markAnsi : markPlain;
+      for (const hit of page.results)
+        term.print(formatSearchHit(hit, { me, nameOf: names.nameOf, style, mark, where: `#${hit.seq}` }));
+    } catch (error) {
+      term.print(style.dim(`* search failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  };
 
   const show = (m: Message): void => {
     printing = printing.then(async () => {
@@ -144,7 +166,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
     await names.ensure(conversation.members.map((m) => m.userId));
     const title = conversationName(conversation, me, names.nameOf);
     const who = conversation.kind === "group" ? `group, ${conversation.members.length} members` : "direct";
-    term.print(style.bold(`── ${title} (${who}) ──  /quit to leave`));
+    term.print(style.bold(`── ${title} (${who}) ──  /quit to leave, /search <words> to search it`));
     if (conversation.membership === "left") term.print(style.dim("* you are no longer a member: history only"));
 
     // Everything up to the cursor is history; later entries arrive as events (possibly already, in `early`).
@@ -167,6 +189,11 @@ export async function runChat(options: ChatOptions): Promise<void> {
       const text = line.trim();
       if (text === "/quit" || text === "/exit") break;
       if (text === "") continue;
+      if (text === "/search" || text.startsWith("/search ")) {
+        if (term.interactive) term.eraseSubmitted(line, typingPrompt());
+        await searchHere(text.slice("/search".length).trim());
+        continue;
+      }
       const clientId = newClientId();
       if (term.interactive) {
         term.eraseSubmitted(line, typingPrompt());
