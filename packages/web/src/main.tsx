@@ -18,6 +18,7 @@ import "./styles/auth.css";
 import "./styles/conversations.css";
 import "./styles/chat.css";
 import "./styles/dialogs.css";
+import "./styles/search.css";
 
 function browserStorage(): KeyValueStorage {
   try {

@@ -1,6 +1,7 @@
 // The left column: who is signed in, actions to start chats and groups or sign out, and the conversation list.
 
 import { useState } from "react";
+import { SearchPanel } from "../search/SearchPanel.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -12,6 +13,7 @@ import { NewGroupDialog } from "./NewGroupDialog.js";
 export function Sidebar() {
   const store = useStore();
   const me = useChat((s) => s.me);
+  const searchOpen = useChat((s) => s.searchOpen);
   const [dialog, setDialog] = useState<"chat" | "group" | null>(null);
   if (!me) return null;
   const name = displayName(me);
@@ -24,6 +26,16 @@ export function Sidebar() {
           <span className="me-username">@{me.username}</span>
         </div>
         <div className="header-actions">
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => (searchOpen ? store.closeSearch() : store.openSearch())}
+            aria-label="Search messages"
+            aria-pressed={searchOpen}
+            title="Search messages"
+          >
+            <Icon name="search" />
+          </button>
           <button type="button" className="icon-button" onClick={() => setDialog("chat")} aria-label="New chat" title="New chat">
             <Icon name="chat" />
           </button>
@@ -47,7 +59,7 @@ export function Sidebar() {
           </button>
         </div>
       </header>
-      <ConversationList />
+      {searchOpen ? <SearchPanel key={store.getState().searchScope ?? ""} /> : <ConversationList />}
       {dialog === "chat" ? <NewChatDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "group" ? <NewGroupDialog onClose={() => setDialog(null)} /> : null}
     </aside>

@@ -19,6 +19,7 @@ const paths = {
   plus: "M12 5v14M5 12h14",
   attach: "m20 11.5-8 8a5 5 0 0 1-7-7l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7L9.7 17.2a1.7 1.7 0 0 1-2.4-2.4l7.7-7.7",
   edit: "M4 20h4L19 9l-4-4L4 16v4Zm9-13 4 4",
+  search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 4.5 4.5",
 } as const;
 
 export type IconName = keyof typeof paths;
