@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { PostgresStore } from "../packages/server/dist/adapters/postgres/postgres-store.js";
 import { SqliteStore } from "../packages/server/dist/adapters/sqlite/sqlite-store.js";
 import { SearchService } from "../packages/server/dist/services/search-service.js";
@@ -142,6 +143,10 @@ async function seedSqlite(dir) {
       for (const m of c.members) member.run(c.id, m);
     }
   })();
+  // Bulk load as an import would: the message triggers are dropped, the index is built in one pass afterwards (the
+  // migration's own backfill statement), then the triggers are put back. Same index, far fewer segment merges.
+  const triggers = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND tbl_name = 'messages'").all();
+  for (const t of triggers) db.exec(`DROP TRIGGER ${t.name}`);
   const insert = db.prepare(
     "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?, 'text', ?, ?)",
   );
@@ -160,7 +165,11 @@ async function seedSqlite(dir) {
   })();
   const seedSeconds = (performance.now() - t0) / 1000;
   const t1 = performance.now();
-  // What an operator's nightly maintenance would do; queries work without it, on more segments.
+  db.exec(`INSERT INTO message_search (rowid, body, conv)
+           SELECT (c.search_key << 32) | m.seq, m.body, 'k' || c.search_key
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.kind = 'text' AND m.body IS NOT NULL`);
+  for (const t of triggers) db.exec(t.sql);
+  // What an operator's maintenance would do after an import; queries work without it, on more segments.
   db.exec("INSERT INTO message_search (message_search) VALUES ('optimize')");
   const optimizeSeconds = (performance.now() - t1) / 1000;
   db.pragma("wal_checkpoint(TRUNCATE)");
@@ -179,7 +188,9 @@ async function seedSqlite(dir) {
 async function seedPostgres(url) {
   const schema = `parley_bench_search_${process.pid}`;
   const store = await PostgresStore.connect(url, { schema, poolSize: 4 });
-  const pool = store.pool;
+  // Bulk statements run on a connection of their own, without the store's statement timeout.
+  const pool = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await pool.connect();
   const conversations = dataset();
   const t0 = performance.now();
   // Bulk load without the GIN index (built once at the end, as one would for an import); the generated column is
@@ -247,8 +258,9 @@ async function seedPostgres(url) {
     optimizeSeconds,
     sizes,
     close: async () => {
-      await pool.query(`DROP SCHEMA ${schema} CASCADE`);
       await store.close();
+      await pool.query(`DROP SCHEMA ${schema} CASCADE`);
+      await pool.end();
     },
   };
 }
@@ -298,7 +310,7 @@ async function benchEngine(engine) {
     const seeded = engine === "sqlite" ? await seedSqlite(dir) : await seedPostgres(values["database-url"]);
     log(
       `${engine}: seeded in ${seeded.seedSeconds.toFixed(1)} s (${Math.round(MESSAGES / seeded.seedSeconds)} msg/s), ` +
-        `${engine === "sqlite" ? "optimize" : "GIN build + vacuum"} ${seeded.optimizeSeconds.toFixed(1)} s`,
+        `${engine === "sqlite" ? "FTS build + optimize" : "GIN build + vacuum"} ${seeded.optimizeSeconds.toFixed(1)} s`,
     );
     const service = new SearchService(seeded.store);
     const rows = [];
@@ -320,7 +332,8 @@ async function benchEngine(engine) {
     const size = {
       engine,
       messages: MESSAGES,
-      "seed s": Number(seeded.seedSeconds.toFixed(1)),
+      "load s": Number(seeded.seedSeconds.toFixed(1)),
+      "index build s": Number(seeded.optimizeSeconds.toFixed(1)),
       "messages MB": mb(seeded.sizes.messages ?? 0),
       "search index MB": mb(seeded.sizes.search ?? 0),
       "file MB": seeded.sizes.file ? mb(seeded.sizes.file) : "—",
@@ -374,19 +387,15 @@ async function writeCost() {
   return rows;
 }
 
-const results = [];
-const sizes = [];
 for (const engine of ENGINES) {
   const { rows, size } = await benchEngine(engine);
-  results.push(...rows);
-  sizes.push(size);
+  console.log(
+    `\nmessages.search latency, ${engine} (SearchService over the store; ${RUNS} queries per row, limit 20, user in ${MY_CONVERSATIONS} of ${CONVERSATIONS} conversations)\n`,
+  );
+  console.log(table(rows));
+  console.log("\nSize\n");
+  console.log(table([size]));
 }
-console.log(
-  `\nmessages.search latency (SearchService over the store; ${RUNS} queries per row, limit 20, user in ${MY_CONVERSATIONS} of ${CONVERSATIONS} conversations)\n`,
-);
-console.log(table(results));
-console.log("\nSize\n");
-console.log(table(sizes));
 if (!values["no-write-cost"]) {
   console.log("\nSQLite appendMessages cost with and without the FTS5 triggers (synchronous=NORMAL, 50 groups; two rounds)\n");
   console.log(table(await writeCost()));
