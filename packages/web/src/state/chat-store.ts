@@ -645,6 +645,10 @@ export class ChatStore {
         return;
       }
     }
+    const reached = (this.#state.conversations[conversationId]?.messages[0]?.seq ?? Number.POSITIVE_INFINITY) <= seq;
+    if (!reached && this.#state.focus?.token === focus.token) {
+      this.#set((s) => ({ ...s, focus: null, notice: "That message is too far back to open here: scroll up to reach it." }));
+    }
   }
 
   /** The message list has shown the focused message. */
