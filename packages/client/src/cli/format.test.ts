@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
-import { conversationName, describeEvent, formatMessage, formatTicks, formatTime, table, visibleWidth } from "./format.js";
+import {
+  conversationName,
+  describeEvent,
+  formatMessage,
+  formatSearchHit,
+  formatTicks,
+  formatTime,
+  table,
+  visibleWidth,
+} from "./format.js";
 
 const names: Record<string, string> = { a: "Alice", b: "Bob", c: "Carol" };
 const nameOf = (id: string) => names[id] ?? id;
@@ -54,6 +63,24 @@ describe("CLI formatting", () => {
     ];
     assert.equal(conversationName({ kind: "direct", title: null, members }, "a", nameOf), "Bob");
     assert.equal(conversationName({ kind: "group", title: "Team", members }, "a", nameOf), "Team");
+  });
+
+  it("prints a search hit with its highlights marked and control characters neutralized", () => {
+    const at = new Date(2026, 0, 5, 9, 30).getTime();
+    const message: Message = {
+      id: "m",
+      conversationId: "c",
+      seq: 7,
+      senderId: "b",
+      clientId: "k",
+      kind: "text",
+      body: "deploy \x1b[2Jnow",
+      event: null,
+      createdAt: at,
+    };
+    const hit = { conversationId: "c", seq: 7, message, snippet: "deploy \x1b[2Jnow", highlights: [{ start: 0, end: 6 }] };
+    assert.equal(formatSearchHit(hit, { me: "a", nameOf, where: "Team #7", now: at }), "[09:30] Team #7 Bob: *deploy*  [2Jnow");
+    assert.equal(formatSearchHit(hit, { me: "b", nameOf, now: at, mark: (t) => `<${t}>` }), "[09:30] you: <deploy>  [2Jnow");
   });
 
   it("aligns tables and measures text without escapes", () => {
