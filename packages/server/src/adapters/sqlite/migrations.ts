@@ -123,14 +123,15 @@ export const MIGRATIONS: readonly Migration[] = [
           SELECT (search_key << 32) | new.seq, new.body, 'k' || search_key FROM conversations WHERE id = new.conversation_id;
       END;
 
-      CREATE TRIGGER messages_search_update AFTER UPDATE OF body ON messages
-      WHEN new.kind = 'text' AND new.body IS NOT old.body
+      -- Any change of body or kind re-indexes: the old words go, the new ones come if it is still a text with a body.
+      CREATE TRIGGER messages_search_update AFTER UPDATE OF body, kind ON messages
+      WHEN (old.kind = 'text' OR new.kind = 'text') AND (new.body IS NOT old.body OR new.kind IS NOT old.kind)
       BEGIN
         DELETE FROM message_search WHERE rowid =
           (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
         INSERT INTO message_search (rowid, body, conv)
           SELECT (search_key << 32) | new.seq, new.body, 'k' || search_key FROM conversations
-          WHERE id = new.conversation_id AND new.body IS NOT NULL;
+          WHERE id = new.conversation_id AND new.kind = 'text' AND new.body IS NOT NULL;
       END;
 
       CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
@@ -149,7 +150,7 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 /** The schema version this build writes. */
-export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+export const SCHEMA_VERSION = Math.max(0, ...MIGRATIONS.map((m) => m.version));
 
 /**
  * Brings the database up to SCHEMA_VERSION, each migration in its own transaction together with the version bump,
@@ -157,13 +158,15 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
  */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma("user_version", { simple: true }) as number;
-  const latest = migrations.at(-1)?.version ?? 0;
+  // Features get version numbers as they are planned, so numbers can have gaps and the list may not be in order.
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const latest = ordered.at(-1)?.version ?? 0;
   if (current > latest) {
     // An older build must not write to a schema it does not understand.
     throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
   }
   let applied = 0;
-  for (const migration of migrations) {
+  for (const migration of ordered) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);

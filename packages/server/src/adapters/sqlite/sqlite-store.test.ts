@@ -131,6 +131,17 @@ describe("SqliteStore on disk", () => {
     db.close();
   });
 
+  it("applies migrations in version order, whatever their order in the list, and tolerates gaps", () => {
+    const db = new Database(":memory:");
+    const [first, ...rest] = MIGRATIONS;
+    const a = { version: SCHEMA_VERSION + 3, name: "a", sql: "CREATE TABLE a (x INTEGER) STRICT;" };
+    const b = { version: SCHEMA_VERSION + 7, name: "b", sql: "ALTER TABLE a ADD COLUMN y INTEGER;" };
+    assert.equal(migrate(db, [b, ...rest, a, first!]), MIGRATIONS.length + 2);
+    assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION + 7);
+    assert.equal(migrate(db, [first!, ...rest, a, b]), 0);
+    db.close();
+  });
+
   it("leaves the seq cache consistent when a batch rolls back", async () => {
     const store = SqliteStore.open(":memory:");
     await seed(store);
