@@ -49,7 +49,7 @@ describe("buildSnippet", () => {
     const { snippet, highlights } = buildSnippet(body, parseSearchQuery("needle"));
     assert.ok(snippet.startsWith("…") && snippet.endsWith("…"), snippet);
     assert.ok(snippet.length <= SNIPPET_LENGTH + 2);
-    assert.ok(!/^…\S*a\b/.test(snippet) || snippet.startsWith("…alpha"), "starts on a whole word");
+    assert.match(snippet, /^…alpha /, "the cut falls between words");
     assert.deepEqual(
       highlights.map((h) => snippet.slice(h.start, h.end)),
       ["needle", "needle"],

@@ -17,7 +17,9 @@ describe("search filters", () => {
 
   it("leaves out empty and malformed fields", () => {
     assert.deepEqual(toFilters({ conversationId: null, senderId: "", from: "", to: "03/04/2026" }), { limit: 20 });
-    assert.equal(startOfDay("2026-13-99") === undefined || Number.isFinite(startOfDay("2026-13-99")), true);
+    assert.equal(startOfDay("2026-13-01"), undefined);
+    assert.equal(startOfDay("2026-02-30"), undefined);
     assert.equal(startOfDay("nope"), undefined);
+    assert.equal(startOfDay("2024-02-29"), new Date(2024, 1, 29).getTime());
   });
 });

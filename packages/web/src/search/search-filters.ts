@@ -16,8 +16,11 @@ const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function startOfDay(day: string): number | undefined {
   const m = DAY.exec(day);
   if (!m) return undefined;
-  const at = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime();
-  return Number.isNaN(at) ? undefined : at;
+  const [year, month, date] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const at = new Date(year, month - 1, date);
+  // Date rolls 2026-13-99 over into 2027: only a day that exists is a day.
+  if (at.getFullYear() !== year || at.getMonth() !== month - 1 || at.getDate() !== date) return undefined;
+  return at.getTime();
 }
 
 export function toFilters(form: SearchForm, limit = 20): SearchFilters {
