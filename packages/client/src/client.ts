@@ -30,6 +30,7 @@ import { PushApi } from "./push.js";
 import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 import { ReceiptReporter } from "./receipt-reporter.js";
 import { ReorderBuffer } from "./reorder-buffer.js";
+import { type SearchFilters, type SearchPage, searchPage } from "./search.js";
 import { SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 import { type TransportMode, type TransportName, TransportSelector } from "./transport-selector.js";
@@ -470,6 +471,15 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** A page of older (or newer) entries; not part of the `message` stream. */
   history(conversationId: string, options: HistoryOptions = {}): Promise<{ messages: Message[]; hasMore: boolean }> {
     return this.call("messages.history", { conversationId, ...options });
+  }
+
+  /**
+   * Full-text search over the messages of the user's conversations (docs/protocol.md §6.10): the first page of hits,
+   * best first; `page.next()` fetches the following one. Render `hit.snippet` as text, emphasis from
+   * `snippetSegments(hit.snippet, hit.highlights)`.
+   */
+  search(query: string, filters: SearchFilters = {}): Promise<SearchPage> {
+    return searchPage((args) => this.call("messages.search", args), query, filters);
   }
 
   /** Marks the conversation read up to `seq` (default: everything delivered so far); reported in the background. */

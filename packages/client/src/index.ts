@@ -24,6 +24,9 @@ export type {
   Reaction,
   ReceiptState,
   ReplyRef,
+  SearchHighlight,
+  SearchHit,
+  SearchResult,
   SignedFile,
   SystemEvent,
   User,
@@ -52,6 +55,7 @@ export { PushApi, type PushSubscriptionJSON } from "./push.js";
 export { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 export { ReceiptReporter } from "./receipt-reporter.js";
 export { type GapRepair, ReorderBuffer } from "./reorder-buffer.js";
+export { type SearchFilters, type SearchPage, type SnippetSegment, searchPage, snippetSegments } from "./search.js";
 export { SyncEngine } from "./sync.js";
 export { systemTimers, type Timers } from "./timers.js";
 export {

@@ -5,4 +5,5 @@ export * from "./frames.js";
 export * from "./model.js";
 export * from "./operations.js";
 export * from "./push.js";
+export * from "./search.js";
 export * from "./version.js";

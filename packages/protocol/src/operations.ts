@@ -15,6 +15,7 @@ import type {
   User,
 } from "./model.js";
 import type { ConversationMute, MuteUntil, NotificationSettings, PushConfig } from "./push.js";
+import type { SearchResult } from "./search.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
@@ -166,6 +167,18 @@ export const schemas = {
     { uploadToken: Type.String({ minLength: 1, maxLength: 4096 }) },
     { additionalProperties: false },
   ),
+  "messages.search": Type.Object(
+    {
+      query: Type.String({ minLength: 1, maxLength: 256 }),
+      conversationId: Type.Optional(Id),
+      senderId: Type.Optional(Id),
+      after: Type.Optional(Type.Integer({ minimum: 0 })),
+      before: Type.Optional(Type.Integer({ minimum: 0 })),
+      cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    },
+    { additionalProperties: false },
+  ),
 } satisfies Record<string, TSchema>;
 
 export type OpName = keyof typeof schemas;
@@ -256,6 +269,7 @@ export interface OpResults {
   "files.sign": { files: SignedFile[] };
   "uploads.presign": PresignedUpload;
   "uploads.complete": Attachment;
+  "messages.search": SearchResult;
 }
 
 /** Where to PUT a file directly to the object store, and the token that turns it into an upload afterwards. */
@@ -403,6 +417,7 @@ export const operations: Record<OpName, OpSpec> = {
   "files.sign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/files/sign" } },
   "uploads.presign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/presign" } },
   "uploads.complete": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/complete" } },
+  "messages.search": { auth: "user", transports: both, http: { method: "GET", path: "/v1/search/messages" } },
 };
 
 export const OP_NAMES = Object.keys(schemas) as OpName[];

@@ -108,6 +108,8 @@ export interface Config {
   s3ForcePathStyle: boolean;
   s3AccessKeyId: string | undefined;
   s3SecretAccessKey: string | undefined;
+  /** `messages.search` per user, on top of `rateRequests`: a search costs far more than other reads. */
+  rateSearch: RateRule | null;
 }
 
 export class ConfigError extends Error {
@@ -651,6 +653,12 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     default: undefined,
     description: "S3 secret key (with `PARLEY_S3_ACCESS_KEY_ID`).",
     parse: nonEmpty,
+  },
+  rateSearch: {
+    env: "PARLEY_RATE_SEARCH",
+    default: { capacity: 30, windowMs: 10_000 },
+    description: "`messages.search` per user (each search also counts as a request).",
+    parse: rate,
   },
 };
 

@@ -22,6 +22,7 @@ import "./styles/conversations.css";
 import "./styles/chat.css";
 import "./styles/dialogs.css";
 import "./styles/message-actions.css";
+import "./styles/search.css";
 
 function browserStorage(): KeyValueStorage {
   try {

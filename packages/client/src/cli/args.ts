@@ -30,8 +30,9 @@ Commands:
   group create <title> <username...>          create a group
   group add <conversationId> <username>       add a member to a group
   group remove <conversationId> <username>    remove a member from a group
-  chat <conversationId>                       chat in a conversation (/quit to leave, /file <path> to send a file)
+  chat <conversationId>                       chat in a conversation (/quit to leave, /help for commands)
   send-file <conversationId> <path> [caption] upload a file and send it
+  search <words...>                           search your conversations ("a phrase", prefix*)
 
 Options:
   --server URL        server URL (default: $PARLEY_URL, the saved session's server, or http://localhost:8080)

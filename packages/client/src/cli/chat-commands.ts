@@ -13,6 +13,7 @@ export const CHAT_HELP = [
   "/delete <#> [--me]  delete message # for everyone (or only for you with --me)",
   "/react <#> <emoji>  react to message # (/unreact <#> <emoji> takes it back)",
   "/file <path>        send a file (image, PDF…)",
+  "/search <words>     search this conversation",
   "/quit               leave",
 ].join("\n");
 

@@ -7,7 +7,7 @@ import { newClientId } from "../ids.js";
 import { hiddenForMe, quoteOf } from "../message-state.js";
 import { CHAT_HELP, parseChatCommand } from "./chat-commands.js";
 import { attachmentLinks, uploadPath } from "./files.js";
-import { conversationName, formatMessage, formatTicks } from "./format.js";
+import { ansi, conversationName, formatMessage, formatSearchHit, formatTicks, markAnsi, markPlain } from "./format.js";
 import { Names } from "./names.js";
 import type { LineHandle, Terminal } from "./terminal.js";
 
@@ -68,6 +68,28 @@ export async function runChat(options: ChatOptions): Promise<void> {
   const ticksOf = (seq: number) => formatTicks(client.messageStatus(conversationId, seq));
   const render = (m: Message, ticks?: string) =>
     formatMessage(m, { me, nameOf: names.nameOf, style, showSeq: true, ...(ticks ? { ticks } : {}) });
+
+  /** `/search <words>`: this conversation's matches, best first, printed above the prompt. */
+  const searchHere = async (query: string): Promise<void> => {
+    if (!query) {
+      term.print(style.dim("* usage: /search <words>"));
+      return;
+    }
+    try {
+      const page = await client.search(query, { conversationId, limit: 10 });
+      await names.ensure(page.results.map((h) => h.message.senderId));
+      term.print(
+        style.dim(
+          `* ${page.results.length === 0 ? "no" : page.results.length}${page.hasMore ? "+" : ""} match(es) for "${query}"`,
+        ),
+      );
+      const mark = style === ansi ? markAnsi : markPlain;
+      for (const hit of page.results)
+        term.print(formatSearchHit(hit, { me, nameOf: names.nameOf, style, mark, where: `#${hit.seq}` }));
+    } catch (error) {
+      term.print(style.dim(`* search failed: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  };
 
   const show = (m: Message): void => {
     printing = printing.then(async () => {
@@ -269,6 +291,11 @@ export async function runChat(options: ChatOptions): Promise<void> {
       const text = line.trim();
       if (text === "/quit" || text === "/exit") break;
       if (text === "") continue;
+      if (text === "/search" || text.startsWith("/search ")) {
+        if (term.interactive) term.eraseSubmitted(line, typingPrompt());
+        await searchHere(text.slice("/search".length).trim());
+        continue;
+      }
       if (text === "/file" || text.startsWith("/file ")) {
         if (term.interactive) term.eraseSubmitted(line, typingPrompt());
         await sendFile(text.slice("/file".length).trim());

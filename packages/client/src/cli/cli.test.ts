@@ -217,6 +217,22 @@ describe("parley CLI", () => {
     assert.equal(removed.code, 0, removed.output);
   });
 
+  it("search: prints the user's matches with highlights, and /search inside a chat", async () => {
+    const found = await run(bob, ["search", "scripted"]);
+    assert.equal(found.code, 0, found.output);
+    assert.match(found.output, /\[[^\]]+\] Alice #\d+ Alice: \*scripted\* two/);
+    assert.match(found.output, /2 match\(es\)\./);
+    const none = await run(bob, ["search", "zzzunknownword"]);
+    assert.match(none.output, /No messages match "zzzunknownword"\./);
+    const outsider = `dave_${suffix}`;
+    assert.equal((await run(outsider, ["register", outsider])).code, 0);
+    assert.match((await run(outsider, ["search", "scripted"])).output, /No messages match/);
+    const inChat = await run(bob, ["dm", alice], "/search scripted one\n/quit\n");
+    assert.equal(inChat.code, 0, inChat.output);
+    assert.match(inChat.output, /\* 1 match\(es\) for "scripted one"/);
+    assert.match(inChat.output, /#\d+ Alice: \*scripted\* \*one\*/);
+  });
+
   it("fails clearly: unknown command, not logged in, wrong password; logout forgets the session", async () => {
     const unknown = await run(alice, ["frobnicate"]);
     assert.equal(unknown.code, 2);

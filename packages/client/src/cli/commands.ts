@@ -9,7 +9,7 @@ import { UsageError } from "./args.js";
 import { runChat } from "./chat.js";
 import { CliError } from "./errors.js";
 import { attachmentLinks, uploadPath } from "./files.js";
-import { conversationName, formatAttachment, formatMessage, formatTime, table, userLabel } from "./format.js";
+import { conversationName, formatAttachment, formatMessage, formatSearchHit, formatTime, table, userLabel } from "./format.js";
 import { Names } from "./names.js";
 import { deleteSession, loadSession, type SavedSession, saveSession } from "./session-file.js";
 import type { Terminal } from "./terminal.js";
@@ -197,6 +197,28 @@ export async function group(ctx: Context): Promise<void> {
   throw new UsageError(`Unknown group command "${sub}": use create, add or remove.`);
 }
 
+export async function search(ctx: Context): Promise<void> {
+  const query = ctx.args.positionals.slice(1).join(" ").trim();
+  if (!query) throw new UsageError("Give the words to search for: search <words...>");
+  const { client } = signedIn(ctx);
+  const me = client.user?.id;
+  const page = await client.search(query, { limit: 20 });
+  if (page.results.length === 0) {
+    print(ctx, `No messages match "${query}".`);
+    return;
+  }
+  const names = new Names(client);
+  const list = await client.conversations();
+  const byId = new Map(list.map((c) => [c.id, c]));
+  await names.ensure([...page.results.map((h) => h.message.senderId), ...list.flatMap((c) => c.members.map((m) => m.userId))]);
+  for (const hit of page.results) {
+    const c = byId.get(hit.conversationId);
+    const where = c ? conversationName(c, me, names.nameOf) : hit.conversationId;
+    print(ctx, formatSearchHit(hit, { me, nameOf: names.nameOf, where: `${where} #${hit.seq}` }));
+  }
+  print(ctx, page.hasMore ? "More matches exist: add words to narrow the search." : `${page.results.length} match(es).`);
+}
+
 export const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   register,
   login,
@@ -207,4 +229,5 @@ export const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   chat,
   group,
   "send-file": sendFile,
+  search,
 };

@@ -7,6 +7,7 @@ import {
   describeEvent,
   formatBody,
   formatMessage,
+  formatSearchHit,
   formatTicks,
   formatTime,
   table,
@@ -108,6 +109,25 @@ describe("CLI formatting", () => {
     ];
     assert.equal(conversationName({ kind: "direct", title: null, members }, "a", nameOf), "Bob");
     assert.equal(conversationName({ kind: "group", title: "Team", members }, "a", nameOf), "Team");
+  });
+
+  it("prints a search hit with its highlights marked and control characters neutralized", () => {
+    const at = new Date(2026, 0, 5, 9, 30).getTime();
+    const message: Message = {
+      id: "m",
+      conversationId: "c",
+      seq: 7,
+      senderId: "b",
+      clientId: "k",
+      kind: "text",
+      body: "deploy \x1b[2Jnow",
+      event: null,
+      createdAt: at,
+      attachments: [],
+    };
+    const hit = { conversationId: "c", seq: 7, message, snippet: "deploy \x1b[2Jnow", highlights: [{ start: 0, end: 6 }] };
+    assert.equal(formatSearchHit(hit, { me: "a", nameOf, where: "Team #7", now: at }), "[09:30] Team #7 Bob: *deploy*  [2Jnow");
+    assert.equal(formatSearchHit(hit, { me: "b", nameOf, now: at, mark: (t) => `<${t}>` }), "[09:30] you: <deploy>  [2Jnow");
   });
 
   it("aligns tables and measures text without escapes", () => {

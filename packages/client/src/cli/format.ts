@@ -1,7 +1,8 @@
 // Pure text formatting for the terminal client: times, names, system events, receipt ticks, conversation rows.
 
-import type { Attachment, Conversation, Message, SystemEvent, User } from "@parley/protocol";
+import type { Attachment, Conversation, Message, SearchHit, SystemEvent, User } from "@parley/protocol";
 import type { MessageReceiptStatus } from "../receipt-book.js";
+import { snippetSegments } from "../search.js";
 
 export type NameOf = (userId: string) => string;
 
@@ -172,4 +173,27 @@ export function table(rows: readonly (readonly string[])[]): string {
 export function visibleWidth(text: string): number {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes needs the ESC character
   return [...text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "")].length;
+}
+
+/** Search highlights: reverse video on a terminal, `*word*` in plain output. */
+export const markAnsi = (t: string) => `\x1b[7m${t}\x1b[27m`;
+export const markPlain = (t: string) => `*${t}*`;
+
+/** One search hit: time, where (when `where` is given), sender and the snippet with its highlights marked. */
+export function formatSearchHit(
+  hit: SearchHit,
+  options: { me: string | undefined; nameOf: NameOf; where?: string; now?: number; style?: Style; mark?: (t: string) => string },
+): string {
+  const style = options.style ?? plain;
+  const mark = options.mark ?? markPlain;
+  const time = style.dim(`[${formatTime(hit.message.createdAt, options.now)}]`);
+  const who = hit.message.senderId === options.me ? "you" : options.nameOf(hit.message.senderId);
+  // Control characters would let a message body drive the terminal: shown as spaces.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters needs them in the class
+  const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
+  const text = snippetSegments(hit.snippet, hit.highlights)
+    .map((s) => (s.highlighted ? mark(clean(s.text)) : clean(s.text)))
+    .join("");
+  const where = options.where ? `${style.accent(options.where)} ` : "";
+  return `${time} ${where}${style.bold(who)}: ${text}`;
 }

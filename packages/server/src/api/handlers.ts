@@ -103,6 +103,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
     "files.sign": async (ctx, a) => ({ files: await s.media.sign(ctx.userId, a.uploadIds) }),
     "uploads.presign": (ctx, a) => s.media.presignUpload(ctx.userId, a),
     "uploads.complete": (ctx, a) => s.media.completeUpload(ctx.userId, a.uploadToken),
+    "messages.search": (ctx, a) => s.search.search(ctx.userId, a),
   };
 }
 

@@ -12,6 +12,7 @@ import type {
   SystemEvent,
   User,
 } from "@parley/protocol";
+import type { SearchTerm } from "../domain/search-query.js";
 
 /** A store precondition failed; services map `code` to a protocol error. */
 export class StoreError extends Error {
@@ -255,7 +256,45 @@ export interface ReceiptStore {
   updateReceipts(updates: readonly ReceiptUpdate[]): Promise<{ conversationId: string; state: ReceiptState; changed: boolean }[]>;
 }
 
-export interface Store extends AccountStore, ConversationStore, MessageStore, ReceiptStore {
+/** Where the previous page ended, in the order of `searchMessages`: the last hit's score and key. */
+export interface SearchPosition {
+  score: number;
+  createdAt: number;
+  conversationId: string;
+  seq: number;
+}
+
+export interface MessageSearch {
+  /** Every term must match (see domain/search-query.ts); never empty. */
+  terms: readonly SearchTerm[];
+  conversationId?: string;
+  senderId?: string;
+  /** Only messages with createdAt > after (ms). */
+  after?: number;
+  /** Only messages with createdAt < before (ms). */
+  before?: number;
+  /** Only hits ordered after this one. */
+  from?: SearchPosition;
+  limit: number;
+}
+
+export interface SearchMatch {
+  message: Message;
+  /** The engine's relevance, normalized so that lower is better (SQLite: bm25; PostgreSQL: -ts_rank_cd). */
+  score: number;
+}
+
+export interface MessageSearchStore {
+  /**
+   * Full-text search over the text messages `userId` may read: conversations where they are a member, from their
+   * joinedSeq up to their leftSeq for a past membership (the history window). System events and tombstones (body
+   * null) never match; an edited body matches by its current text. Ordered by score, then newest first, then by
+   * (conversationId, seq); `from` continues after a previous page's last hit.
+   */
+  searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]>;
+}
+
+export interface Store extends AccountStore, ConversationStore, MessageStore, ReceiptStore, MessageSearchStore {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

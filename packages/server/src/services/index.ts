@@ -24,6 +24,7 @@ import { PushNotifier } from "./push/push-notifier.js";
 import { PushService } from "./push/push-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
+import { SearchService } from "./search-service.js";
 import { TypingService } from "./typing-service.js";
 
 export interface Services {
@@ -42,6 +43,7 @@ export interface Services {
   /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
   notifier: PushNotifier | undefined;
   media: MediaService;
+  search: SearchService;
 }
 
 /**
@@ -123,5 +125,6 @@ export function createServices(
     push,
     notifier,
     media,
+    search: new SearchService(store),
   };
 }

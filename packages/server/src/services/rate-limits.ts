@@ -7,7 +7,16 @@ import type { Metrics } from "../observability/metrics.js";
 import type { LockoutPolicy, RateDecision, RateLimiter, RateRule } from "../ports/rate-limiter.js";
 
 /** Every limit by name; the names appear in `details.limit` of `rate_limited` errors and in metrics. */
-export type LimitName = "requests" | "messages" | "typing" | "receipts" | "auth_ip" | "register_ip" | "connect_ip" | "login";
+export type LimitName =
+  | "requests"
+  | "messages"
+  | "typing"
+  | "receipts"
+  | "auth_ip"
+  | "register_ip"
+  | "connect_ip"
+  | "login"
+  | "search";
 
 export type RateLimitConfig = Pick<
   Config,
@@ -21,6 +30,7 @@ export type RateLimitConfig = Pick<
   | "loginLockoutThreshold"
   | "loginLockoutMs"
   | "loginLockoutMaxMs"
+  | "rateSearch"
 >;
 
 type BucketName = Exclude<LimitName, "login">;
@@ -34,6 +44,7 @@ const OP_LIMITS: Partial<Record<OpName, BucketName>> = {
   "messages.edit": "messages",
   "messages.delete": "messages",
   "messages.react": "messages",
+  "messages.search": "search",
 };
 
 /** Answer to a second login for a username whose first is still being verified (an argon2 check takes ~50 ms). */
@@ -50,6 +61,7 @@ const WHAT: Record<LimitName, string> = {
   register_ip: "registrations from this address",
   connect_ip: "connections from this address",
   login: "failed logins for this username",
+  search: "searches",
 };
 
 /** What `AuthService` needs to stop password guessing. */
@@ -87,6 +99,7 @@ export class RateLimits implements LoginGuard {
       auth_ip: config.rateAuthIp,
       register_ip: config.rateRegisterIp,
       connect_ip: config.rateConnectIp,
+      search: config.rateSearch,
     };
     this.lockout =
       config.loginLockoutThreshold > 0

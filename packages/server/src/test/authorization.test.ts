@@ -129,6 +129,8 @@ const CASES: Record<OpName, Case> = {
   "files.sign": { scope: "conversation-read", args: (fx) => ({ uploadIds: [fx.upload] }) },
   "uploads.presign": { scope: "own", args: () => ({ name: "direct.pdf", size: 10 }) },
   "uploads.complete": { scope: "own", args: () => ({ uploadToken: "not.a-token" }) },
+  // Matches the messages sent before and after the removal: the removed member may find only the first.
+  "messages.search": { scope: "own", args: () => ({ query: "removal" }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);

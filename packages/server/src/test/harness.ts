@@ -37,6 +37,7 @@ export const RATE_LIMITS_OFF: Partial<Config> = {
   rateAuthIp: null,
   rateRegisterIp: null,
   rateConnectIp: null,
+  rateSearch: null,
 };
 
 export async function startTestServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {

@@ -9,6 +9,8 @@ import { ConnectionBanner } from "./ConnectionBanner.js";
 
 export function ChatLayout() {
   const activeId = useChat((s) => s.activeId);
+  // On a phone the search panel (in the sidebar) replaces the chat until a result is picked.
+  const searching = useChat((s) => s.searchOpen && s.searchInFront);
   const unread = useChat((s) => Object.values(s.conversations).reduce((n, c) => n + c.unread, 0));
 
   // The tab shows the unread count, like most chat apps.
@@ -22,7 +24,7 @@ export function ChatLayout() {
   return (
     <div className="app-shell">
       <ConnectionBanner />
-      <div className="layout" data-view={activeId ? "chat" : "list"}>
+      <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
         <Sidebar />
         <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
       </div>

@@ -54,9 +54,18 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
           {subtitle}
         </p>
       </div>
-      {/* Room for later actions (search, calls): they go here, before the info button. */}
+      {/* Room for later actions (calls): they go here, before the info button. */}
       <div className="header-actions">
         {c.membership === "member" ? <MuteButton conversationId={c.id} /> : null}
+        <button
+          type="button"
+          className="icon-button"
+          onClick={() => store.openSearch(c.id)}
+          aria-label="Search in this conversation"
+          title="Search in this conversation"
+        >
+          <Icon name="search" />
+        </button>
         {c.kind === "group" ? (
           <button type="button" className="icon-button" onClick={onShowInfo} aria-label="Group info" title="Group info">
             <Icon name="info" />

@@ -18,6 +18,8 @@ import { buildTimeline } from "./timeline.js";
 const BOTTOM_SLACK_PX = 48;
 /** Older messages are fetched when the reader gets this close to the top. */
 const LOAD_OLDER_PX = 600;
+/** How long a message picked from search stays highlighted. */
+const FOCUS_HIGHLIGHT_MS = 4000;
 
 export function MessageList({ conversation }: { conversation: ConversationState }) {
   const store = useStore();
@@ -88,6 +90,25 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     // The ref, not `atBottom`: the layout effect of this very commit may just have positioned away from the end.
     if (atBottom && stick.current && visible && positioned.current) store.markRead(id);
   }, [atBottom, visible, conversation.loaded, conversation.lastSeq, conversation.unread, store, id]);
+
+  // A message picked from search: once it is rendered, centre it and highlight it for a moment. Declared after the
+  // positioning effect so that it wins over "open at the end" in the same commit.
+  const focus = useChat((s) => (s.focus?.conversationId === id ? s.focus : null));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: re-checked whenever a page of history went in
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!focus || !el) return;
+    const target = el.querySelector<HTMLElement>(`[data-seq="${focus.seq}"]`);
+    if (!target) return;
+    positioned.current = true;
+    stick.current = false;
+    const offset = target.getBoundingClientRect().top - el.getBoundingClientRect().top;
+    el.scrollTop = Math.max(0, el.scrollTop + offset - el.clientHeight / 2 + target.offsetHeight / 2);
+    target.setAttribute("data-focused", "true");
+    setTimeout(() => target.removeAttribute("data-focused"), FOCUS_HIGHLIGHT_MS);
+    previous.current = { ...previous.current, height: el.scrollHeight };
+    store.focusShown(focus.token);
+  }, [focus, conversation.messages, store]);
 
   const onScroll = (event: UIEvent<HTMLDivElement>) => {
     const el = event.currentTarget;

@@ -2,6 +2,7 @@
 
 import { useState } from "react";
 import { NotificationsDialog } from "../push/NotificationsDialog.js";
+import { SearchPanel } from "../search/SearchPanel.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -13,6 +14,7 @@ import { NewGroupDialog } from "./NewGroupDialog.js";
 export function Sidebar() {
   const store = useStore();
   const me = useChat((s) => s.me);
+  const searchOpen = useChat((s) => s.searchOpen);
   const [dialog, setDialog] = useState<"chat" | "group" | "notifications" | null>(null);
   if (!me) return null;
   const name = displayName(me);
@@ -25,6 +27,16 @@ export function Sidebar() {
           <span className="me-username">@{me.username}</span>
         </div>
         <div className="header-actions">
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => (searchOpen ? store.closeSearch() : store.openSearch())}
+            aria-label="Search messages"
+            aria-pressed={searchOpen}
+            title="Search messages"
+          >
+            <Icon name="search" />
+          </button>
           <button type="button" className="icon-button" onClick={() => setDialog("chat")} aria-label="New chat" title="New chat">
             <Icon name="chat" />
           </button>
@@ -57,7 +69,7 @@ export function Sidebar() {
           </button>
         </div>
       </header>
-      <ConversationList />
+      {searchOpen ? <SearchPanel key={store.getState().searchScope ?? ""} /> : <ConversationList />}
       {dialog === "chat" ? <NewChatDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "group" ? <NewGroupDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "notifications" ? <NotificationsDialog onClose={() => setDialog(null)} /> : null}

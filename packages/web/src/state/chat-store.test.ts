@@ -206,6 +206,42 @@ describe("ChatStore", () => {
     assert.equal(s.users["bob"]?.displayName, "Bob Stone", "members' names are fetched");
   });
 
+  it("jumps to a search result: opens the conversation, fills the history back to it without a hole, focuses it", async () => {
+    const { client, store } = await setup([summary("C", { lastSeq: 300 })]);
+    const calls: { before?: number; limit?: number }[] = [];
+    Object.assign(client, {
+      history: async (_id: string, options: { before?: number; limit?: number } = {}) => {
+        calls.push(options);
+        const before = options.before ?? 301;
+        const limit = options.limit ?? 50;
+        const from = Math.max(1, before - limit);
+        const messages = Array.from({ length: before - from }, (_, i) => text("C", from + i, "bob"));
+        return { messages, hasMore: from > 1 };
+      },
+    });
+    store.openSearch("C");
+    assert.equal(store.getState().searchInFront, true);
+    await store.jumpTo("C", 20);
+    const s = store.getState();
+    assert.equal(s.activeId, "C");
+    assert.equal(s.searchInFront, false, "on a phone the chat comes to the front");
+    assert.equal(s.searchOpen, true, "the results stay available");
+    const seqs = s.conversations["C"]!.messages.map((m) => m.seq);
+    assert.ok(seqs[0]! <= 20, `loaded back to ${seqs[0]}`);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 301 - seqs[0]! }, (_, i) => seqs[0]! + i),
+      "no hole",
+    );
+    assert.ok(calls.length >= 2);
+    const focus = s.focus;
+    assert.deepEqual(focus && { conversationId: focus.conversationId, seq: focus.seq }, { conversationId: "C", seq: 20 });
+    store.focusShown(focus!.token);
+    assert.equal(store.getState().focus, null);
+    store.closeSearch();
+    assert.equal(store.getState().searchOpen, false);
+  });
+
   it("counts new messages from others as unread, not own ones or ones the server already counted", async () => {
     const { client, store } = await setup([summary("C", { lastSeq: 3, unread: 1, members: [member("ann", 2), member("bob")] })]);
     client.emit("message", text("C", 3, "bob"));

@@ -15,6 +15,8 @@ import {
   type Message,
   newClientId,
   type ParleyClient,
+  type SearchFilters,
+  type SearchPage,
   type User,
 } from "@parley/client";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
@@ -23,6 +25,8 @@ import type { ChatState, ConversationState, PendingMessage } from "./types.js";
 
 /** Entries per history page. */
 const PAGE_SIZE = 50;
+/** A jump to a search result fills the history back to it, at most this many pages; older ones open at the top. */
+const MAX_JUMP_PAGES = 25;
 const DEFAULT_MAX_MESSAGE_BYTES = 16_384;
 
 /** What the store needs from the browser window; tests and non-browser hosts leave it out. */
@@ -61,6 +65,10 @@ function initialState(online: boolean): ChatState {
     composing: {},
     maxUploadBytes: 26_214_400,
     maxAttachments: 10,
+    searchOpen: false,
+    searchScope: null,
+    searchInFront: false,
+    focus: null,
   };
 }
 
@@ -103,6 +111,7 @@ export class ChatStore {
   /** Entries that arrived for a conversation not fetched yet. */
   readonly #early = new Map<string, Message[]>();
   readonly #loadingLatest = new Set<string>();
+  #focusTokens = 0;
 
   constructor(options: ChatStoreOptions) {
     this.client = options.client;
@@ -302,7 +311,7 @@ export class ChatStore {
   /** Shows a conversation (null: the list only) and loads its newest messages. */
   open(conversationId: string | null): void {
     if (this.#state.activeId === conversationId) return;
-    this.#set((s) => ({ ...s, activeId: conversationId }));
+    this.#set((s) => ({ ...s, activeId: conversationId, searchInFront: false }));
     if (conversationId) void this.loadLatest(conversationId);
   }
 
@@ -683,6 +692,66 @@ export class ChatStore {
 
   setTyping(conversationId: string, typing: boolean): void {
     this.client.setTyping(conversationId, typing);
+  }
+
+  // ── search ─────────────────────────────────────────────────────────────────
+
+  /** Shows the search panel, limited to `scope` (a conversation id) when given. */
+  openSearch(scope: string | null = null): void {
+    this.#set((s) => ({ ...s, searchOpen: true, searchScope: scope, searchInFront: true }));
+  }
+
+  closeSearch(): void {
+    this.#set((s) => (s.searchOpen ? { ...s, searchOpen: false, searchScope: null, searchInFront: false } : s));
+  }
+
+  /** One page of search hits; the senders' names are fetched along. */
+  async search(query: string, filters: SearchFilters): Promise<SearchPage> {
+    const page = await this.client.search(query, filters);
+    this.#ensureUsers(page.results.map((h) => h.message.senderId));
+    return page;
+  }
+
+  /** The page after `page`, names fetched along. */
+  async searchMore(page: SearchPage): Promise<SearchPage> {
+    const next = await page.next();
+    this.#ensureUsers(next.results.map((h) => h.message.senderId));
+    return next;
+  }
+
+  /**
+   * Opens the conversation at message `seq`: the history is filled back to it (contiguously, so the timeline has no
+   * hole), then the message list scrolls to it and highlights it (`focus`).
+   */
+  async jumpTo(conversationId: string, seq: number): Promise<void> {
+    const focus = { conversationId, seq, token: ++this.#focusTokens };
+    this.#set((s) => ({ ...s, focus, activeId: conversationId, searchInFront: false }));
+    if (!this.#state.conversations[conversationId]) await this.#fetchConversation(conversationId);
+    await this.loadLatest(conversationId);
+    const pageSize = this.client.limits?.historyPageMax ?? 200;
+    for (let i = 0; i < MAX_JUMP_PAGES; i++) {
+      const c = this.#state.conversations[conversationId];
+      const first = c?.messages[0]?.seq;
+      if (!c?.loaded || !c.hasOlder || first === undefined || first <= seq || this.#state.focus?.token !== focus.token) return;
+      this.#patchConversation(conversationId, (x) => ({ ...x, loadingOlder: true }));
+      try {
+        const page = await this.client.history(conversationId, { before: first, limit: pageSize });
+        this.#applyHistory(conversationId, page.messages, page.hasMore);
+      } catch (error) {
+        this.#patchConversation(conversationId, (x) => ({ ...x, loadingOlder: false }));
+        this.#notify(error);
+        return;
+      }
+    }
+    const reached = (this.#state.conversations[conversationId]?.messages[0]?.seq ?? Number.POSITIVE_INFINITY) <= seq;
+    if (!reached && this.#state.focus?.token === focus.token) {
+      this.#set((s) => ({ ...s, focus: null, notice: "That message is too far back to open here: scroll up to reach it." }));
+    }
+  }
+
+  /** The message list has shown the focused message. */
+  focusShown(token: number): void {
+    this.#set((s) => (s.focus?.token === token ? { ...s, focus: null } : s));
   }
 
   // ── users and presence ─────────────────────────────────────────────────────

@@ -75,4 +75,19 @@ export interface ChatState {
   /** Largest upload and most files per message, from the server's welcome. */
   maxUploadBytes: number;
   maxAttachments: number;
+  /** The message search panel (in the sidebar) is shown. */
+  searchOpen: boolean;
+  /** The conversation the search panel starts limited to (opened from a chat's header), or null. */
+  searchScope: string | null;
+  /** On a phone (one pane at a time) the search panel is in front of the open chat until a result is picked. */
+  searchInFront: boolean;
+  /** A message to scroll to and highlight when its conversation shows it (a search result was picked). */
+  focus: MessageFocus | null;
+}
+
+export interface MessageFocus {
+  conversationId: string;
+  seq: number;
+  /** Distinguishes two picks of the same message. */
+  token: number;
 }

@@ -23,6 +23,7 @@ const paths = {
   bellOff: "M3 3l18 18M8.3 4.9A6 6 0 0 1 18 11v3.5M17 18H4l2-2v-5c0-1 .2-1.9.6-2.7M10 20a2 2 0 0 0 4 0",
   file: "M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8l-5-5Zm0 0v5h5M9 13h6m-6 4h6",
   download: "M12 4v11m-5-5 5 5 5-5M5 20h14",
+  search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14Zm5-2 4.5 4.5",
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -223,10 +223,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: "full-text search over text messages",
+    // A generated column follows every write of body (send, edit, delete to NULL) with no code in those paths.
+    // 'simple': lower case, no stemming, no stop words, accents kept; see docs/architecture.md for why. Adding a
+    // stored column rewrites the table once: on a large existing history, run this migration in a maintenance window.
+    sql: `
+      ALTER TABLE messages ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+        CASE WHEN kind = 'text' AND body IS NOT NULL THEN to_tsvector('simple'::regconfig, body) END
+      ) STORED;
+      CREATE INDEX messages_search ON messages USING gin (search_vector);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */
-export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+export const SCHEMA_VERSION = Math.max(0, ...MIGRATIONS.map((m) => m.version));
 
 /** Plain lower-case identifiers only: the name is spliced into DDL and the `search_path` option, so nothing needs escaping. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -264,16 +277,20 @@ export async function migrate(
          applied_at timestamptz NOT NULL DEFAULT now()
        )`,
     );
-    const { rows } = await client.query<{ current: number | null }>("SELECT max(version) AS current FROM parley_migrations");
-    const current = rows[0]?.current ?? 0;
-    const latest = migrations.at(-1)?.version ?? 0;
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM parley_migrations");
+    const done = new Set(rows.map((r) => r.version));
+    const current = Math.max(0, ...done);
+    // Features get version numbers as they are planned: numbers can have gaps, and a number below the newest applied
+    // one can still be missing (it is applied then), so the applied set decides, in version order.
+    const ordered = [...migrations].sort((a, b) => a.version - b.version);
+    const latest = ordered.at(-1)?.version ?? 0;
     if (current > latest) {
       // An older build must not write to a schema it does not understand.
       throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
     }
     let applied = 0;
-    for (const migration of migrations) {
-      if (migration.version <= current) continue;
+    for (const migration of ordered) {
+      if (done.has(migration.version)) continue;
       await client.query("BEGIN");
       try {
         await client.query(migration.sql);

@@ -18,8 +18,10 @@ import {
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
+  type MessageSearch,
   type ReactionRecord,
   type ReceiptUpdate,
+  type SearchMatch,
   type SessionRecord,
   type Store,
   StoreError,
@@ -29,6 +31,7 @@ import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
 import { assertSchemaName, migrate } from "./migrations.js";
+import { type SearchRow, searchStatement } from "./postgres-search.js";
 
 export interface PostgresOptions {
   /** Schema holding every table, created if missing; default: the server's search_path. Tests isolate runs with it. */
@@ -557,6 +560,22 @@ export class PostgresStore implements Store {
       values: [query.conversationId, from, to, query.limit],
     });
     return (query.direction === "asc" ? rows : rows.reverse()).map(toMessage);
+  }
+
+  async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+    if (search.terms.length === 0 || search.limit <= 0) return [];
+    const { text, values } = searchStatement(userId, search);
+    const rows = await this.rows<SearchRow>(text, values);
+    return rows.map(({ score, attachments, editedAt, ...row }) => ({
+      message: {
+        ...row,
+        kind: "text",
+        event: null,
+        attachments: attachments ?? [],
+        ...(editedAt === null ? {} : { editedAt }),
+      },
+      score,
+    }));
   }
 
   async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {

@@ -194,10 +194,71 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    name: "full-text search over text messages",
+    sql: `
+      -- An FTS5 row needs an integer id and messages is WITHOUT ROWID: a message's search row id is
+      -- (conversation search_key << 32) | seq, so it needs no table of its own, and a conversation's messages are one
+      -- contiguous rowid range. search_key is stored (a rowid may change on VACUUM) and never reused.
+      ALTER TABLE conversations ADD COLUMN search_key INTEGER;
+      UPDATE conversations SET search_key = rowid;
+      CREATE UNIQUE INDEX conversations_search_key ON conversations (search_key);
+      CREATE TRIGGER conversations_search_key AFTER INSERT ON conversations
+      WHEN new.search_key IS NULL
+      BEGIN
+        UPDATE conversations SET search_key = (SELECT coalesce(max(search_key), 0) + 1 FROM conversations)
+        WHERE id = new.id;
+      END;
+
+      -- Contentless (the text lives only in messages) with deletes, so an edit or a delete drops the old words.
+      -- body: the words, tokenized like domain/search-query.ts folds them (unicode61, case and accents folded);
+      -- detail=full (the default) keeps positions, which phrases need. conv: one token 'k<search_key>' per row, so a
+      -- search can be limited to the caller's conversations inside the index, before any row is ranked or joined.
+      CREATE VIRTUAL TABLE message_search USING fts5(
+        body,
+        conv,
+        content = '',
+        contentless_delete = 1,
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+
+      -- The index follows the table: whoever writes messages (send, edit, delete) keeps search current.
+      CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+      WHEN new.kind = 'text' AND new.body IS NOT NULL
+      BEGIN
+        INSERT INTO message_search (rowid, body, conv)
+          SELECT (search_key << 32) | new.seq, new.body, 'k' || search_key FROM conversations WHERE id = new.conversation_id;
+      END;
+
+      -- Any change of body or kind re-indexes: the old words go, the new ones come if it is still a text with a body.
+      CREATE TRIGGER messages_search_update AFTER UPDATE OF body, kind ON messages
+      WHEN (old.kind = 'text' OR new.kind = 'text') AND (new.body IS NOT old.body OR new.kind IS NOT old.kind)
+      BEGIN
+        DELETE FROM message_search WHERE rowid =
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
+        INSERT INTO message_search (rowid, body, conv)
+          SELECT (search_key << 32) | new.seq, new.body, 'k' || search_key FROM conversations
+          WHERE id = new.conversation_id AND new.kind = 'text' AND new.body IS NOT NULL;
+      END;
+
+      CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+      WHEN old.kind = 'text'
+      BEGIN
+        DELETE FROM message_search WHERE rowid =
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
+      END;
+
+      INSERT INTO message_search (rowid, body, conv)
+        SELECT (c.search_key << 32) | m.seq, m.body, 'k' || c.search_key
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.kind = 'text' AND m.body IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */
-export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+export const SCHEMA_VERSION = Math.max(0, ...MIGRATIONS.map((m) => m.version));
 
 /**
  * Brings the database up to SCHEMA_VERSION, each migration in its own transaction together with the version bump,
@@ -205,13 +266,15 @@ export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
  */
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number {
   const current = db.pragma("user_version", { simple: true }) as number;
-  const latest = migrations.at(-1)?.version ?? 0;
+  // Features get version numbers as they are planned, so numbers can have gaps and the list may not be in order.
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const latest = ordered.at(-1)?.version ?? 0;
   if (current > latest) {
     // An older build must not write to a schema it does not understand.
     throw new Error(`database schema version ${current} is newer than this build supports (${latest})`);
   }
   let applied = 0;
-  for (const migration of migrations) {
+  for (const migration of ordered) {
     if (migration.version <= current) continue;
     db.transaction(() => {
       db.exec(migration.sql);

@@ -6,9 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
+import { runSearchContract } from "../../ports/search.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
-import type { MessageDraft } from "../../ports/store.js";
+import type { MessageDraft, Store } from "../../ports/store.js";
 import { runUploadStoreContract } from "../../ports/upload-store.contract.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { SqliteStore } from "./sqlite-store.js";
@@ -138,6 +140,17 @@ describe("SqliteStore on disk", () => {
     db.close();
   });
 
+  it("applies migrations in version order, whatever their order in the list, and tolerates gaps", () => {
+    const db = new Database(":memory:");
+    const [first, ...rest] = MIGRATIONS;
+    const a = { version: SCHEMA_VERSION + 3, name: "a", sql: "CREATE TABLE a (x INTEGER) STRICT;" };
+    const b = { version: SCHEMA_VERSION + 7, name: "b", sql: "ALTER TABLE a ADD COLUMN y INTEGER;" };
+    assert.equal(migrate(db, [b, ...rest, a, first!]), MIGRATIONS.length + 2);
+    assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION + 7);
+    assert.equal(migrate(db, [first!, ...rest, a, b]), 0);
+    db.close();
+  });
+
   it("leaves the seq cache consistent when a batch rolls back", async () => {
     const store = SqliteStore.open(":memory:");
     await seed(store);
@@ -186,3 +199,50 @@ describe("SqliteStore on disk", () => {
     await a.close();
   });
 });
+
+{
+  const setBody = async (store: Store, conversationId: string, seq: number, body: string | null) => {
+    (store as SqliteStore).db
+      .prepare("UPDATE messages SET body = ? WHERE conversation_id = ? AND seq = ?")
+      .run(body, conversationId, seq);
+  };
+  runSearchContract("SqliteStore", async () => SqliteStore.open(":memory:"), setBody);
+
+  describe("SqliteStore search", () => {
+    it("folds accents like the query parser (unicode61 remove_diacritics 2)", async () => {
+      const store = SqliteStore.open(":memory:");
+      try {
+        await store.createUser({ id: "u1", username: "u1", displayName: "U", passwordHash: "h", createdAt: 1 });
+        await store.createGroup({ id: "g1", title: "G", ownerId: "u1", memberIds: [], createdAt: 1, messageId: "s1" });
+        await store.appendMessages([
+          { id: "m1", conversationId: "g1", senderId: "u1", clientId: "c1", body: "Crème brûlée at the Café", createdAt: 2 },
+        ]);
+        for (const query of ["creme brulee", "CAFÉ", "café", "cafe"]) {
+          const hits = await store.searchMessages("u1", { terms: parseSearchQuery(query), limit: 10 });
+          assert.equal(hits.length, 1, query);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+
+    it("indexes the text messages that existed before the migration, and only those", () => {
+      const db = new Database(":memory:");
+      migrate(db, MIGRATIONS.slice(0, 1));
+      db.exec(`INSERT INTO conversations (id, kind, title, created_at, last_seq) VALUES ('g', 'group', 't', 1, 2);
+               INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
+               VALUES ('g', 1, 'a', 'u', NULL, 'system', NULL, '{}', 1), ('g', 2, 'b', 'u', 'c', 'text', 'old words', NULL, 2)`);
+      migrate(db);
+      const rows = db
+        .prepare("SELECT rowid & 4294967295 AS seq, rowid >> 32 AS k FROM message_search WHERE message_search MATCH 'old'")
+        .all();
+      assert.deepEqual(rows, [{ seq: 2, k: 1 }]);
+      db.prepare("INSERT INTO conversations (id, kind, title, created_at) VALUES ('h', 'group', 't', 3)").run();
+      assert.deepEqual(db.prepare("SELECT id, search_key FROM conversations ORDER BY id").all(), [
+        { id: "g", search_key: 1 },
+        { id: "h", search_key: 2 },
+      ]);
+      db.close();
+    });
+  });
+}

@@ -11,8 +11,10 @@ import {
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
+  type MessageSearch,
   type ReactionRecord,
   type ReceiptUpdate,
+  type SearchMatch,
   type SessionRecord,
   type Store,
   StoreError,
@@ -22,6 +24,7 @@ import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetR
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessageColumns, toMessage as toStoredMessage } from "../message-row.js";
 import { migrate } from "./migrations.js";
+import { SqliteMessageSearch } from "./sqlite-search.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -319,6 +322,7 @@ export class SqliteStore implements Store {
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
+  private readonly searcher: SqliteMessageSearch;
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
@@ -342,6 +346,7 @@ export class SqliteStore implements Store {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
     this.q = prepareStatements(db);
+    this.searcher = new SqliteMessageSearch(db);
     this.appendTx = db.transaction((drafts, seqs) => this.appendInTx(drafts, seqs));
     this.membershipTx = db.transaction((input, seqs) => this.membershipInTx(input, seqs));
     this.openDirectTx = db.transaction((input) => this.openDirectInTx(input));
@@ -526,6 +531,11 @@ export class SqliteStore implements Store {
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
     if (afterSeq >= maxSeq) return 0;
     return this.q.countUnread.get(conversationId, afterSeq, maxSeq, userId) ?? 0;
+  }
+
+  async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+    if (search.terms.length === 0 || search.limit <= 0) return [];
+    return this.searcher.search(userId, search);
   }
 
   // ── receipts ────────────────────────────────────────────────────────────────────────────────────────────────
