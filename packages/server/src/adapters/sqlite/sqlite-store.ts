@@ -17,6 +17,7 @@ import {
   type UserRecord,
 } from "../../ports/store.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
@@ -160,7 +161,8 @@ function prepareStatements(db: Database.Database) {
     ),
     insertText: db.prepare<[string, number, string, string, string, string, number]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
-        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?)",
+        "VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?) " +
+        "ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
     ),
     insertSystem: db.prepare<[string, number, string, string, string, number]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
@@ -211,6 +213,11 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 export interface SqliteOptions {
   /** `full` (default): fsync per commit; `normal`: durable against process crashes, not power loss. */
   synchronous?: "full" | "normal";
+  /**
+   * WAL checkpoints in a worker thread instead of inside commits on the event loop (checkpointer.ts). On by default
+   * for file databases opened with `SqliteStore.open`; ignored for in-memory ones.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -231,11 +238,12 @@ export class SqliteStore implements Store {
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
+  private readonly checkpointer: Checkpointer | undefined;
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new SqliteStore(new Database(path), options);
+    return new SqliteStore(new Database(path), { backgroundCheckpoints: true, ...options });
   }
 
   /**
@@ -259,6 +267,7 @@ export class SqliteStore implements Store {
     this.openDirectTx = db.transaction((input) => this.openDirectInTx(input));
     this.createGroupTx = db.transaction((input) => this.createGroupInTx(input));
     this.receiptsTx = db.transaction((updates) => this.receiptsInTx(updates));
+    if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
   }
 
   async ping(): Promise<void> {
@@ -267,6 +276,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    await this.checkpointer?.close();
     // Folding the WAL back leaves a single self-contained file behind (backups, copies).
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();
@@ -454,26 +464,37 @@ export class SqliteStore implements Store {
     const outcomes: AppendOutcome[] = new Array(drafts.length);
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
-      // Also catches a duplicate earlier in this batch: its row is already visible inside the transaction.
-      const original = q.messageByClientId.get(d.senderId, d.clientId);
-      if (original !== undefined) {
-        outcomes[i] = { ok: true, message: toMessage(original), duplicate: true };
-        continue;
-      }
       const lastSeq = this.currentSeq(d.conversationId, seqs);
-      if (lastSeq === undefined) {
-        outcomes[i] = { ok: false, code: "not_found", message: "Conversation not found" };
-        continue;
-      }
       // Never cached: a removal must take effect on the very next send.
-      if (q.isCurrentMember.get(d.conversationId, d.senderId) === undefined) {
-        outcomes[i] = { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+      const refused =
+        lastSeq === undefined
+          ? "not_found"
+          : q.isCurrentMember.get(d.conversationId, d.senderId) === undefined
+            ? "not_member"
+            : "";
+      if (refused !== "") {
+        // A repeat of a send that was stored is answered with the original even after the sender left.
+        const original = q.messageByClientId.get(d.senderId, d.clientId);
+        outcomes[i] =
+          original !== undefined
+            ? { ok: true, message: toMessage(original), duplicate: true }
+            : refused === "not_found"
+              ? { ok: false, code: "not_found", message: "Conversation not found" }
+              : { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
         continue;
       }
-      const seq = lastSeq + 1;
+      const seq = lastSeq! + 1;
+      const hadPending = seqs.has(d.conversationId);
       // Recorded before the insert so that a failing insert (a stale cache) still gets its cache entry dropped.
       seqs.set(d.conversationId, seq);
-      q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt);
+      // The unique (sender, client id) index is the idempotency check: one probe, done by the insert itself. A
+      // repeat (also one earlier in this batch: its row is visible inside the transaction) inserts nothing.
+      if (q.insertText.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.body, d.createdAt).changes === 0) {
+        if (hadPending) seqs.set(d.conversationId, lastSeq!);
+        else seqs.delete(d.conversationId);
+        outcomes[i] = { ok: true, message: toMessage(q.messageByClientId.get(d.senderId, d.clientId)!), duplicate: true };
+        continue;
+      }
       outcomes[i] = {
         ok: true,
         message: {

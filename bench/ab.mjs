@@ -1,0 +1,82 @@
+// A/B of two server builds at fixed 1:1 load: server CPU per message, alternating A and B so machine load hits both.
+//   node bench/ab.mjs --a <dir with index.js> --b <dir> [--rate 6000] [--seconds 5] [--rounds 3] [--receipts]
+// Prints per run: server CPU (share of a core), CPU µs per message, ack/deliver p50/p99, other processes' CPU.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { measured } from "./lib/cpu.mjs";
+import { killAll, startGenerator, startParley } from "./lib/procs.mjs";
+import { seedUserPool } from "./lib/users.mjs";
+
+const { values } = parseArgs({
+  options: {
+    a: { type: "string" },
+    b: { type: "string" },
+    rate: { type: "string", default: "6000" },
+    seconds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
+    pairs: { type: "string", default: "50" },
+    receipts: { type: "boolean", default: false },
+    env: { type: "string", multiple: true, default: [] },
+  },
+});
+const rate = Number(values.rate);
+const pairs = Number(values.pairs);
+const builds = { A: values.a, B: values.b };
+const env = Object.fromEntries(values.env.map((kv) => kv.split("=")));
+const log = (m) => console.log(m);
+const pool = await seedUserPool(pairs * 2, () => {});
+const rows = [];
+try {
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const key of round % 2 === 0 ? ["A", "B"] : ["B", "A"]) {
+      const dir = builds[key];
+      const server = await startParley({
+        pool,
+        env: { ...env, PARLEY_BENCH_SERVER: pathToFileURL(resolve(dir, "index.js")).href },
+      });
+      const gen = await startGenerator();
+      try {
+        await gen.call(
+          "lib/pair-load.mjs",
+          "setup",
+          { kind: "parley", url: server.url, pairs, users: pool.users, receipts: values.receipts },
+          120_000,
+        );
+        await gen.call("lib/pair-load.mjs", "step", { rate: Math.min(rate, 2000), seconds: 2, drainMs: 1000 });
+        const r = await measured(
+          [server],
+          () => gen.call("lib/pair-load.mjs", "step", { rate, seconds: Number(values.seconds), drainMs: 3000 }, 120_000),
+          gen,
+        );
+        const row = {
+          build: key,
+          cpu: r.serverCpu,
+          usPerMsg: (r.serverCpu * 1e6) / rate,
+          ack: `${r.ack.p50.toFixed(2)}/${r.ack.p99.toFixed(1)}`,
+          deliver: `${r.deliver.p50.toFixed(2)}/${r.deliver.p99.toFixed(1)}`,
+          lost: r.lost,
+          other: r.otherCpu,
+        };
+        rows.push(row);
+        log(
+          `${key} @${rate}/s: server CPU ${(row.cpu * 100).toFixed(0)}% = ${row.usPerMsg.toFixed(1)} µs/msg, ack p50/p99 ${row.ack}, deliver p50/p99 ${row.deliver} ms, lost ${row.lost}, other ${(row.other * 100).toFixed(0)}%`,
+        );
+      } finally {
+        await gen.call("lib/pair-load.mjs", "close", {}, 10_000).catch(() => {});
+        await gen.kill();
+        await server.stop();
+      }
+    }
+  }
+  for (const key of ["A", "B"]) {
+    const us = rows
+      .filter((r) => r.build === key)
+      .map((r) => r.usPerMsg)
+      .sort((x, y) => x - y);
+    log(`${key}: µs/msg median ${us[Math.floor(us.length / 2)].toFixed(1)} (all ${us.map((u) => u.toFixed(1)).join(", ")})`);
+  }
+} finally {
+  killAll();
+}
+process.exit(0);
