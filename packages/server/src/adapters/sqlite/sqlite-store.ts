@@ -19,6 +19,7 @@ import {
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
+import { WalSync } from "./wal-sync.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -218,6 +219,12 @@ export interface SqliteOptions {
    * for file databases opened with `SqliteStore.open`; ignored for in-memory ones.
    */
   backgroundCheckpoints?: boolean;
+  /**
+   * With `synchronous: "full"`: message and receipt batches commit without the in-commit fsync and are answered
+   * after an fsync of the WAL on libuv's thread pool (wal-sync.ts), so the event loop never waits for the disk. Same
+   * durability. On by default for file databases opened with `SqliteStore.open`.
+   */
+  asyncFsync?: boolean;
 }
 
 /**
@@ -239,11 +246,15 @@ export class SqliteStore implements Store {
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
   private readonly checkpointer: Checkpointer | undefined;
+  private readonly walSync: WalSync | undefined;
+  /** `PRAGMA synchronous` switches around hot-path commits (only with walSync, whose mode is FULL otherwise). */
+  private readonly syncOff: Database.Statement | undefined;
+  private readonly syncFull: Database.Statement | undefined;
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new SqliteStore(new Database(path), { backgroundCheckpoints: true, ...options });
+    return new SqliteStore(new Database(path), { backgroundCheckpoints: true, asyncFsync: true, ...options });
   }
 
   /**
@@ -268,6 +279,35 @@ export class SqliteStore implements Store {
     this.createGroupTx = db.transaction((input) => this.createGroupInTx(input));
     this.receiptsTx = db.transaction((updates) => this.receiptsInTx(updates));
     if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
+    if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
+    if (this.walSync) {
+      // SQLite applies this pragma when the statement is prepared, too: FULL is prepared last on purpose.
+      this.syncOff = db.prepare("PRAGMA synchronous = OFF");
+      this.syncFull = db.prepare("PRAGMA synchronous = FULL");
+    }
+  }
+
+  /**
+   * Runs a hot-path write transaction. With async fsync, it commits without syncing and resolves after the WAL's
+   * fsync (shared by the commits made meanwhile); otherwise it commits the usual way, fsync included.
+   */
+  private async durably<T>(write: () => T): Promise<T> {
+    const sync = this.walSync;
+    if (!sync || !this.syncOff || !this.syncFull) return write();
+    this.syncOff.run();
+    let result: T;
+    try {
+      result = write();
+    } finally {
+      this.syncFull.run();
+    }
+    await sync.afterCommit();
+    return result;
+  }
+
+  /** Reads that return messages, seqs or watermarks wait until what was committed before them is durable. */
+  private settled(): Promise<void> | undefined {
+    return this.walSync?.pending ? this.walSync.settled() : undefined;
   }
 
   async ping(): Promise<void> {
@@ -276,6 +316,8 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    await this.walSync?.settled();
+    this.walSync?.close();
     await this.checkpointer?.close();
     // Folding the WAL back leaves a single self-contained file behind (backups, copies).
     this.db.pragma("wal_checkpoint(TRUNCATE)");
@@ -377,18 +419,22 @@ export class SqliteStore implements Store {
   }
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    await this.settled();
     return this.q.conversationById.get(id);
   }
 
   async getMembers(conversationId: string): Promise<MemberRecord[]> {
+    await this.settled();
     return this.q.currentMembers.all(conversationId);
   }
 
   async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
+    await this.settled();
     return this.q.membership.get(conversationId, userId);
   }
 
   async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+    await this.settled();
     return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
   }
 
@@ -400,10 +446,11 @@ export class SqliteStore implements Store {
 
   async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    return this.withSeqs((seqs) => this.appendTx(drafts, seqs));
+    return this.durably(() => this.withSeqs((seqs) => this.appendTx(drafts, seqs)));
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
+    await this.settled();
     const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
     const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
     if (from > to || query.limit <= 0) return [];
@@ -412,11 +459,13 @@ export class SqliteStore implements Store {
   }
 
   async getLastMessage(conversationId: string, maxSeq: number): Promise<Message | null> {
+    await this.settled();
     const row = this.q.lastMessage.get(conversationId, maxSeq);
     return row === undefined ? null : toMessage(row);
   }
 
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
+    await this.settled();
     if (afterSeq >= maxSeq) return 0;
     return this.q.countUnread.get(conversationId, afterSeq, maxSeq, userId) ?? 0;
   }
@@ -425,7 +474,7 @@ export class SqliteStore implements Store {
 
   async updateReceipts(updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]> {
     if (updates.length === 0) return [];
-    return this.receiptsTx(updates);
+    return this.durably(() => this.receiptsTx(updates));
   }
 
   // ── transaction bodies (run inside better-sqlite3 transactions; a throw rolls everything back) ──────────────
