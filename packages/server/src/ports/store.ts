@@ -163,6 +163,12 @@ export interface MessageStore {
    * draft order. Drafts of one conversation get increasing seqs in draft order.
    */
   appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]>;
+  /**
+   * True when appendMessages assigns seqs and writes synchronously, in call order, and only waits afterwards (for
+   * durability): then a caller may start the next append before the previous one resolved (pipelined group commit)
+   * and seq order still follows call order. Absent or false: calls must not overlap.
+   */
+  readonly pipelinedAppends?: boolean;
   /** Messages in the window, ascending by seq. */
   getHistory(query: HistoryQuery): Promise<Message[]>;
   /** Newest message with seq ≤ maxSeq, or null. */

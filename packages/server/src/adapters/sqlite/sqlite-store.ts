@@ -237,6 +237,8 @@ export interface SqliteOptions {
  * services; the store only enforces the integrity rules of the port.
  */
 export class SqliteStore implements Store {
+  /** Appends write synchronously in call order; only their fsync is awaited (wal-sync.ts). */
+  readonly pipelinedAppends = true;
   private readonly q: Statements;
   /** conversation id → committed last_seq; saves a SELECT per appended message. */
   private readonly lastSeqCache = new Map<string, number>();
