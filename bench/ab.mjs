@@ -73,7 +73,7 @@ try {
         };
         rows.push(row);
         log(
-          `${key} @${rate}/s: server CPU ${(row.cpu * 100).toFixed(0)}% = ${row.usPerMsg.toFixed(1)} µs/msg, ack p50/p99 ${row.ack}, deliver p50/p99 ${row.deliver} ms, lost ${row.lost}, other ${(row.other * 100).toFixed(0)}%`,
+          `${key} @${rate}/s: server CPU ${(row.cpu * 100).toFixed(0)}% = ${row.usPerMsg.toFixed(1)} µs/msg, ack p50/p99 ${row.ack}, deliver p50/p99 ${row.deliver} ms, lost ${row.lost}, unacked ${r.unacked}, errors ${r.errors} ${JSON.stringify(r.errorCodes ?? {})}, closed ${r.closed}, generator ${Math.round(r.genRate)}/s, other ${(row.other * 100).toFixed(0)}%`,
         );
       } finally {
         await gen.call("lib/pair-load.mjs", "close", {}, 10_000).catch(() => {});

@@ -18,9 +18,9 @@ export interface CheckpointerOptions {
   busyTimeoutMs?: number;
 }
 
-const DEFAULT_INTERVAL_MS = 250;
-/** 16,384 pages of 4 KiB: a 64 MiB WAL. */
-const DEFAULT_MAX_WAL_FRAMES = 16_384;
+const DEFAULT_INTERVAL_MS = 100;
+/** 4,096 pages of 4 KiB: a 16 MiB WAL. */
+const DEFAULT_MAX_WAL_FRAMES = 4096;
 
 export class Checkpointer {
   private readonly worker: Worker;
