@@ -31,6 +31,8 @@ export class HistogramSeries {
 interface MetricValue {
   value: number;
   labels: Record<string, string | number>;
+  /** Rendered after `labels`, as prom-client does for its histograms (`le` first). */
+  sharedLabels: Readonly<Record<string, string>>;
   metricName: string;
 }
 
@@ -93,11 +95,12 @@ export class FastHistogram<L extends string = string> {
       let acc = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         acc += s.counts[i]!;
-        values.push({ value: acc, labels: { ...s.labels, le: this.bounds[i]! }, metricName: `${this.name}_bucket` });
+        const le = this.bounds[i]!;
+        values.push({ value: acc, labels: { le }, sharedLabels: s.labels, metricName: `${this.name}_bucket` });
       }
-      values.push({ value: s.count, labels: { ...s.labels, le: "+Inf" }, metricName: `${this.name}_bucket` });
-      values.push({ value: s.sum, labels: { ...s.labels }, metricName: `${this.name}_sum` });
-      values.push({ value: s.count, labels: { ...s.labels }, metricName: `${this.name}_count` });
+      values.push({ value: s.count, labels: { le: "+Inf" }, sharedLabels: s.labels, metricName: `${this.name}_bucket` });
+      values.push({ value: s.sum, labels: {}, sharedLabels: s.labels, metricName: `${this.name}_sum` });
+      values.push({ value: s.count, labels: {}, sharedLabels: s.labels, metricName: `${this.name}_count` });
     }
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
