@@ -5,7 +5,7 @@
 // --profile runs the server with --cpu-prof and prints the top functions by self time during the measured step.
 // Build dirs are copies of packages/server/dist placed inside the repository (e.g. bench/results/ab-base) so that
 // their imports resolve; bench/parley-node.mjs loads them through PARLEY_BENCH_SERVER.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -72,6 +72,13 @@ try {
           other: r.otherCpu,
         };
         rows.push(row);
+        if (r.errors > 0) {
+          const failed = server
+            .output()
+            .split("\n")
+            .filter((l) => l.includes('"level":50') || l.includes("error"));
+          log(`server errors (last 3):\n${failed.slice(-3).join("\n")}`);
+        }
         log(
           `${key} @${rate}/s: server CPU ${(row.cpu * 100).toFixed(0)}% = ${row.usPerMsg.toFixed(1)} µs/msg, ack p50/p99 ${row.ack}, deliver p50/p99 ${row.deliver} ms, lost ${row.lost}, unacked ${r.unacked}, errors ${r.errors} ${JSON.stringify(r.errorCodes ?? {})}, closed ${r.closed}, generator ${Math.round(r.genRate)}/s, other ${(row.other * 100).toFixed(0)}%`,
         );

@@ -14,7 +14,7 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** WAL size (frames, one page each) above which a TRUNCATE checkpoint resets the file. */
   maxWalFrames?: number;
-  /** How long the worker's TRUNCATE waits for the writer lock. */
+  /** How long the worker's TRUNCATE waits for the writer lock and readers before trying again next round. */
   busyTimeoutMs?: number;
 }
 
@@ -36,7 +36,7 @@ export class Checkpointer {
     // When a checkpoint has caught up and the WAL restarts, a WAL file larger than this is truncated back to it.
     db.pragma(`journal_size_limit = ${this.maxWalFrames * 4096}`);
     this.worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), {
-      workerData: { path: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 5000 },
+      workerData: { path: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 200 },
     });
     this.worker.unref();
     this.worker.on("error", () => {});

@@ -275,11 +275,18 @@ export class SqliteStore implements Store {
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
     this.q = prepareStatements(db);
-    this.appendTx = db.transaction((drafts, seqs) => this.appendInTx(drafts, seqs));
-    this.membershipTx = db.transaction((input, seqs) => this.membershipInTx(input, seqs));
-    this.openDirectTx = db.transaction((input) => this.openDirectInTx(input));
-    this.createGroupTx = db.transaction((input) => this.createGroupInTx(input));
-    this.receiptsTx = db.transaction((updates) => this.receiptsInTx(updates));
+    // IMMEDIATE: the write lock is taken at BEGIN, before the transaction's first read. A deferred transaction that
+    // read first and then must upgrade deadlocks against the checkpointer's TRUNCATE (which holds the write lock and
+    // waits for readers) until one side's busy timeout gives up.
+    this.appendTx = db.transaction((drafts: readonly MessageDraft[], seqs: Map<string, number>) =>
+      this.appendInTx(drafts, seqs),
+    ).immediate;
+    this.membershipTx = db.transaction((input: MembershipInput, seqs: Map<string, number>) =>
+      this.membershipInTx(input, seqs),
+    ).immediate;
+    this.openDirectTx = db.transaction((input: OpenDirectInput) => this.openDirectInTx(input)).immediate;
+    this.createGroupTx = db.transaction((input: CreateGroupInput) => this.createGroupInTx(input)).immediate;
+    this.receiptsTx = db.transaction((updates: readonly ReceiptUpdate[]) => this.receiptsInTx(updates)).immediate;
     if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
     if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
     if (this.walSync) {
