@@ -220,7 +220,7 @@ export interface SqliteOptions {
    */
   backgroundCheckpoints?: boolean;
   /**
-   * With `synchronous: "full"`: message and receipt batches commit without the in-commit fsync and are answered
+   * With `synchronous: "full"`: message batches commit without the in-commit fsync and are answered
    * after an fsync of the WAL on libuv's thread pool (wal-sync.ts), so the event loop never waits for the disk. Same
    * durability. On by default for file databases opened with `SqliteStore.open`.
    */
@@ -483,7 +483,9 @@ export class SqliteStore implements Store {
 
   async updateReceipts(updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]> {
     if (updates.length === 0) return [];
-    return this.durably(() => this.receiptsTx(updates));
+    // Committed with the fsync inside (one flush per PARLEY_RECEIPT_FLUSH_MS): reads of watermarks then never wait
+    // for a pending fsync, which under continuous receipts (a reconnect storm) would delay every sync.
+    return this.receiptsTx(updates);
   }
 
   // ── transaction bodies (run inside better-sqlite3 transactions; a throw rolls everything back) ──────────────
