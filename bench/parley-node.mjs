@@ -1,8 +1,10 @@
 // Starts one Parley node from the built server for benchmarks and reports its port to the parent process.
 // Also answers the orchestrator's statistics requests (memory, CPU, open files) over IPC; SIGTERM closes gracefully
 // (which also lets --cpu-prof write its profile).
-import { startParley } from "../packages/server/dist/index.js";
 import { serveStats } from "./lib/child.mjs";
+
+// PARLEY_BENCH_SERVER: another build of the server's index.js (bench/ab.mjs compares two builds side by side).
+const { startParley } = await import(process.env.PARLEY_BENCH_SERVER ?? "../packages/server/dist/index.js");
 
 const server = await startParley();
 serveStats();

@@ -131,8 +131,9 @@ export class Child {
    * Starts `node <script>` (pinned to `cpu` when given and possible, open-file limit raised through a shell
    * wrapper) and waits for its first IPC message ({port} from servers, {ready} from generators).
    */
-  static async start(name, script, { args = [], env = {}, cpu, execArgv = [], readyTimeoutMs = 60_000 } = {}) {
-    let cmd = [process.execPath, ...execArgv, script, ...args];
+  static async start(name, script, { args = [], env = {}, cpu, execArgv = [], wrapper = [], readyTimeoutMs = 60_000 } = {}) {
+    // wrapper: a command the node process runs under (a profiler, valgrind).
+    let cmd = [...wrapper, process.execPath, ...execArgv, script, ...args];
     if (cpu !== undefined && pinningInfo().applied) cmd = ["taskset", "-c", cpu, ...cmd];
     // `ulimit -n` above the hard limit needs privileges; without them the child keeps the inherited limit (reported).
     cmd = ["/bin/sh", "-c", `ulimit -n ${NOFILE} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"`, "sh", ...cmd];
@@ -226,7 +227,7 @@ export class Child {
 }
 
 /** A Parley node from packages/server/dist in its own data directory (a copy of the seeded user pool, if given). */
-export async function startParley({ pool, env = {}, cpu = SERVER_CPU, execArgv = [], name = "parley" } = {}) {
+export async function startParley({ pool, env = {}, cpu = SERVER_CPU, execArgv = [], wrapper = [], name = "parley" } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-bench-"));
   dataDirs.add(dataDir);
   if (pool) copyFileSync(pool.dbFile, join(dataDir, "parley.db"));
@@ -235,6 +236,8 @@ export async function startParley({ pool, env = {}, cpu = SERVER_CPU, execArgv =
     server = await Child.start(name, join(BENCH_DIR, "parley-node.mjs"), {
       cpu,
       execArgv: ["--expose-gc", ...execArgv],
+      wrapper,
+      readyTimeoutMs: wrapper.length > 0 ? 300_000 : 60_000,
       env: {
         PARLEY_HOST: "127.0.0.1",
         PARLEY_PORT: "0",

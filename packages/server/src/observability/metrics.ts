@@ -2,6 +2,7 @@
 
 import { performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { FastHistogram } from "./fast-histogram.js";
 
 /** Request and delivery latencies, seconds: fine at the low end where a healthy node lives. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -26,9 +27,17 @@ function processMetrics(): Registry {
   return processRegistry;
 }
 
+/** Hot counters are plain numbers, added to their prom-client counters when metrics are collected. */
 interface OpChildren {
-  ok: { inc(): void };
+  ok: number;
+  okCounter: { inc(n: number): void };
   seconds: { observe(value: number): void };
+  ack: { observe(value: number): void } | undefined;
+}
+
+interface FrameCounts {
+  in: number;
+  out: number;
 }
 
 export class Metrics {
@@ -41,17 +50,19 @@ export class Metrics {
     labelNames: ["transport"] as const,
     registers: [this.registry],
   });
-  readonly framesIn = new Counter({
+  readonly framesIn: Counter<"transport"> = new Counter({
     name: "parley_frames_received_total",
     help: "Frames received from clients, by transport (including those refused).",
     labelNames: ["transport"] as const,
     registers: [this.registry],
+    collect: () => this.collectHotCounters(),
   });
-  readonly framesOut = new Counter({
+  readonly framesOut: Counter<"transport"> = new Counter({
     name: "parley_frames_sent_total",
     help: "Frames written to client connections (results, errors, events), by transport.",
     labelNames: ["transport"] as const,
     registers: [this.registry],
+    collect: () => this.collectHotCounters(),
   });
   readonly disconnects = new Counter({
     name: "parley_disconnects_total",
@@ -59,13 +70,14 @@ export class Metrics {
     labelNames: ["code"] as const,
     registers: [this.registry],
   });
-  readonly requests = new Counter({
+  readonly requests: Counter<"transport" | "op" | "result"> = new Counter({
     name: "parley_requests_total",
     help: "Requests by transport, operation and result (`ok` or the error code).",
     labelNames: ["transport", "op", "result"] as const,
     registers: [this.registry],
+    collect: () => this.collectHotCounters(),
   });
-  readonly requestSeconds = new Histogram({
+  readonly requestSeconds = new FastHistogram({
     name: "parley_request_duration_seconds",
     help: "Time from receiving a request to writing its answer, by transport and operation.",
     labelNames: ["transport", "op"] as const,
@@ -77,14 +89,14 @@ export class Metrics {
     help: "Text messages committed to the store (idempotent repeats not counted).",
     registers: [this.registry],
   });
-  readonly sendAckSeconds = new Histogram({
+  readonly sendAckSeconds = new FastHistogram({
     name: "parley_send_ack_seconds",
     help: "messages.send: from receiving the request to writing the ack (includes the durable commit).",
     labelNames: ["transport"] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  readonly sendDeliverSeconds = new Histogram({
+  readonly sendDeliverSeconds = new FastHistogram({
     name: "parley_send_deliver_seconds",
     help: "From receiving a send to writing its message event to each recipient connection (one sample per connection).",
     buckets: LATENCY_BUCKETS,
@@ -162,14 +174,14 @@ export class Metrics {
     labelNames: ["kind"] as const,
     registers: [this.registry],
   });
-  readonly storeSeconds = new Histogram({
+  readonly storeSeconds = new FastHistogram({
     name: "parley_store_duration_seconds",
     help: "Store calls by method (failed calls included).",
     labelNames: ["method"] as const,
     buckets: BACKEND_BUCKETS,
     registers: [this.registry],
   });
-  readonly busSeconds = new Histogram({
+  readonly busSeconds = new FastHistogram({
     name: "parley_bus_duration_seconds",
     help: "Bus calls by method (publish, subscribe, unsubscribe).",
     labelNames: ["method"] as const,
@@ -177,29 +189,43 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Children bound once per (transport, op): the per-request cost is then two increments, no label hashing. */
+  /** Children bound once per (transport, op): the per-request cost is then an addition and a bucket search. */
   private readonly opChildren = new Map<string, OpChildren>();
-  private readonly frameChildren = new Map<string, { in: { inc(): void }; out: { inc(): void } }>();
+  private readonly frameCounts = new Map<TransportLabel, FrameCounts>();
 
   constructor(private readonly includeProcessMetrics = true) {}
 
   /** Counts a frame received from a client. */
   frameIn(transport: TransportLabel): void {
-    this.frames(transport).in.inc();
+    this.frames(transport).in++;
   }
 
   /** Counts a frame handed to a client connection. */
   frameOut(transport: TransportLabel): void {
-    this.frames(transport).out.inc();
+    this.frames(transport).out++;
   }
 
-  private frames(transport: TransportLabel) {
-    let children = this.frameChildren.get(transport);
-    if (!children) {
-      children = { in: this.framesIn.labels(transport), out: this.framesOut.labels(transport) };
-      this.frameChildren.set(transport, children);
+  private frames(transport: TransportLabel): FrameCounts {
+    let counts = this.frameCounts.get(transport);
+    if (!counts) {
+      counts = { in: 0, out: 0 };
+      this.frameCounts.set(transport, counts);
     }
-    return children;
+    return counts;
+  }
+
+  /** Moves the hot counters' pending counts into their prom-client counters (on every collection). */
+  private collectHotCounters(): void {
+    for (const [transport, counts] of this.frameCounts) {
+      if (counts.in > 0) this.framesIn.labels(transport).inc(counts.in);
+      if (counts.out > 0) this.framesOut.labels(transport).inc(counts.out);
+      counts.in = 0;
+      counts.out = 0;
+    }
+    for (const children of this.opChildren.values()) {
+      if (children.ok > 0) children.okCounter.inc(children.ok);
+      children.ok = 0;
+    }
   }
 
   /** Counts one answered request (`result`: "ok" or the error code) and the seconds it took. */
@@ -208,15 +234,18 @@ export class Metrics {
     let children = this.opChildren.get(key);
     if (!children) {
       children = {
-        ok: this.requests.labels(transport, op, "ok"),
+        ok: 0,
+        okCounter: this.requests.labels(transport, op, "ok"),
         seconds: this.requestSeconds.labels(transport, op),
+        ack: op === "messages.send" ? this.sendAckSeconds.labels(transport) : undefined,
       };
       this.opChildren.set(key, children);
     }
     children.seconds.observe(seconds);
-    if (result === "ok") children.ok.inc();
-    else this.requests.labels(transport, op, result).inc();
-    if (op === "messages.send" && result === "ok") this.sendAckSeconds.labels(transport).observe(seconds);
+    if (result === "ok") {
+      children.ok++;
+      children.ack?.observe(seconds);
+    } else this.requests.labels(transport, op, result).inc();
   }
 
   /** The text exposition of this server's metrics and the process metrics. */
@@ -230,7 +259,7 @@ export class Metrics {
  * Wraps an adapter so every asynchronous method call is timed into `histogram` under the method's name. Methods are
  * called on the adapter itself (not the proxy), so private fields keep working.
  */
-export function instrument<T extends object>(target: T, histogram: Histogram<"method">, skip: readonly string[] = []): T {
+export function instrument<T extends object>(target: T, histogram: FastHistogram<"method">, skip: readonly string[] = []): T {
   const cache = new Map<PropertyKey, unknown>();
   return new Proxy(target, {
     get(obj, prop) {

@@ -212,6 +212,12 @@ export interface MessageStore {
    */
   appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]>;
   /**
+   * True when appendMessages assigns seqs and writes synchronously, in call order, and only waits afterwards (for
+   * durability): then a caller may start the next append before the previous one resolved (pipelined group commit)
+   * and seq order still follows call order. Absent or false: calls must not overlap.
+   */
+  readonly pipelinedAppends?: boolean;
+  /**
    * Messages in the window, ascending by seq. Entries come as stored: text messages with `replyTo` resolved,
    * `editedAt`/`deletedAt` when set; action entries with `action`. Reactions, `hidden` and `updated` are not filled.
    */

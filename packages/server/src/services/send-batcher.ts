@@ -46,14 +46,21 @@ export class SendBatcher {
       this.scheduled = true;
       setImmediate(() => this.flush());
     }
-    // Batches are chained so that seq order and event order agree even with an asynchronous store.
-    this.inFlight = this.inFlight.then(() => this.commit(batch));
+    // Batches are chained so that seq order and event order agree even with an asynchronous store. A store that
+    // writes synchronously (pipelinedAppends) gets the next batch while the previous one waits for its fsync; only
+    // the fan-out and the answers stay chained.
+    if (this.store.pipelinedAppends) {
+      const stored = this.store.appendMessages(batch.map((p) => p.draft));
+      // Handled in commit(), in order; this only keeps an early failure from counting as unhandled meanwhile.
+      stored.catch(() => {});
+      this.inFlight = this.inFlight.then(() => this.commit(batch, stored));
+    } else this.inFlight = this.inFlight.then(() => this.commit(batch));
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  private async commit(batch: Pending[], stored?: Promise<AppendOutcome[]>): Promise<void> {
     let outcomes: AppendOutcome[];
     try {
-      outcomes = await this.store.appendMessages(batch.map((p) => p.draft));
+      outcomes = await (stored ?? this.store.appendMessages(batch.map((p) => p.draft)));
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;

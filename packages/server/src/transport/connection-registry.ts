@@ -10,6 +10,7 @@ export class ConnectionRegistry {
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly bySession = new Map<string, Set<Connection>>();
   private readonly watchers = new Map<string, Set<Connection>>();
+  private readonly encodings = new WeakMap<object, Buffer>();
 
   constructor(
     private readonly broker: Broker,
@@ -75,9 +76,22 @@ export class ConnectionRegistry {
     if (!targets || message.type !== "frame") return;
     for (const c of targets) {
       if (c.id === message.exceptConnection) continue;
-      c.send(message.frame);
+      c.send(message.frame, this.encoded(message));
       this.onDelivered?.(c, message);
     }
+  }
+
+  /**
+   * The frame's UTF-8 bytes, encoded once per bus message and shared by every local recipient (a fan-out to 500
+   * members encodes once, not 500 times). The bus hands the same message object to every topic it was published to.
+   */
+  private encoded(message: Extract<BusMessage, { type: "frame" }>): Buffer {
+    let bytes = this.encodings.get(message);
+    if (!bytes) {
+      bytes = Buffer.from(message.frame);
+      this.encodings.set(message, bytes);
+    }
+    return bytes;
   }
 }
 

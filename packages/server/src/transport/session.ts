@@ -24,9 +24,10 @@ export interface ClientSession extends ConnectionHooks {
   readonly closed: boolean;
   /**
    * Queues one serialized server frame. Bounded: a client that does not take its frames fast enough is closed with
-   * `slow_consumer` instead of growing server memory.
+   * `slow_consumer` instead of growing server memory. `encoded`: the same frame as UTF-8 bytes, when the caller
+   * already has them (shared by every recipient of a fan-out); a transport may use them instead of `frame`.
    */
-  send(frame: string): void;
+  send(frame: string, encoded?: Buffer): void;
   /** Closes with a registry close reason; the transport reports the reason's code to the client. */
   close(reason: CloseReason): void;
 }

@@ -23,8 +23,10 @@ import {
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessageColumns, toMessage as toStoredMessage } from "../message-row.js";
+import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
 import { SqliteMessageSearch } from "./sqlite-search.js";
+import { WalSync } from "./wal-sync.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
@@ -174,7 +176,8 @@ function prepareStatements(db: Database.Database) {
     ),
     insertText: db.prepare<[string, number, string, string, string, string, number, number | null, string | null]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, reply_to, " +
-        "attachments_json) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?)",
+        "attachments_json) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?) " +
+        "ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
     ),
     linkAttachment: db.prepare<[string, string, number, number]>(
       "INSERT INTO message_attachments (upload_id, conversation_id, seq, position) VALUES (?, ?, ?, ?)",
@@ -302,6 +305,17 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 export interface SqliteOptions {
   /** `full` (default): fsync per commit; `normal`: durable against process crashes, not power loss. */
   synchronous?: "full" | "normal";
+  /**
+   * WAL checkpoints in a worker thread instead of inside commits on the event loop (checkpointer.ts). On by default
+   * for file databases opened with `SqliteStore.open`; ignored for in-memory ones.
+   */
+  backgroundCheckpoints?: boolean;
+  /**
+   * With `synchronous: "full"`: message batches commit without the in-commit fsync and are answered
+   * after an fsync of the WAL on libuv's thread pool (wal-sync.ts), so the event loop never waits for the disk. Same
+   * durability. On by default for file databases opened with `SqliteStore.open`.
+   */
+  asyncFsync?: boolean;
 }
 
 /**
@@ -314,6 +328,8 @@ export interface SqliteOptions {
  * services; the store only enforces the integrity rules of the port.
  */
 export class SqliteStore implements Store {
+  /** Appends write synchronously in call order; only their fsync is awaited (wal-sync.ts). */
+  readonly pipelinedAppends = true;
   private readonly q: Statements;
   /** conversation id → committed last_seq; saves a SELECT per appended message. */
   private readonly lastSeqCache = new Map<string, number>();
@@ -323,11 +339,16 @@ export class SqliteStore implements Store {
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
   private readonly searcher: SqliteMessageSearch;
+  private readonly checkpointer: Checkpointer | undefined;
+  private readonly walSync: WalSync | undefined;
+  /** `PRAGMA synchronous` switches around hot-path commits (only with walSync, whose mode is FULL otherwise). */
+  private readonly syncOff: Database.Statement | undefined;
+  private readonly syncFull: Database.Statement | undefined;
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new SqliteStore(new Database(path), options);
+    return new SqliteStore(new Database(path), { backgroundCheckpoints: true, asyncFsync: true, ...options });
   }
 
   /**
@@ -347,11 +368,48 @@ export class SqliteStore implements Store {
     migrate(db);
     this.q = prepareStatements(db);
     this.searcher = new SqliteMessageSearch(db);
-    this.appendTx = db.transaction((drafts, seqs) => this.appendInTx(drafts, seqs));
-    this.membershipTx = db.transaction((input, seqs) => this.membershipInTx(input, seqs));
-    this.openDirectTx = db.transaction((input) => this.openDirectInTx(input));
-    this.createGroupTx = db.transaction((input) => this.createGroupInTx(input));
-    this.receiptsTx = db.transaction((updates) => this.receiptsInTx(updates));
+    // IMMEDIATE: the write lock is taken at BEGIN, before the transaction's first read. A deferred transaction that
+    // read first and then must upgrade deadlocks against the checkpointer's TRUNCATE (which holds the write lock and
+    // waits for readers) until one side's busy timeout gives up.
+    this.appendTx = db.transaction((drafts: readonly MessageDraft[], seqs: Map<string, number>) =>
+      this.appendInTx(drafts, seqs),
+    ).immediate;
+    this.membershipTx = db.transaction((input: MembershipInput, seqs: Map<string, number>) =>
+      this.membershipInTx(input, seqs),
+    ).immediate;
+    this.openDirectTx = db.transaction((input: OpenDirectInput) => this.openDirectInTx(input)).immediate;
+    this.createGroupTx = db.transaction((input: CreateGroupInput) => this.createGroupInTx(input)).immediate;
+    this.receiptsTx = db.transaction((updates: readonly ReceiptUpdate[]) => this.receiptsInTx(updates)).immediate;
+    if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
+    if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
+    if (this.walSync) {
+      // SQLite applies this pragma when the statement is prepared, too: FULL is prepared last on purpose.
+      this.syncOff = db.prepare("PRAGMA synchronous = OFF");
+      this.syncFull = db.prepare("PRAGMA synchronous = FULL");
+    }
+  }
+
+  /**
+   * Runs a hot-path write transaction. With async fsync, it commits without syncing and resolves after the WAL's
+   * fsync (shared by the commits made meanwhile); otherwise it commits the usual way, fsync included.
+   */
+  private async durably<T>(write: () => T): Promise<T> {
+    const sync = this.walSync;
+    if (!sync || !this.syncOff || !this.syncFull) return write();
+    this.syncOff.run();
+    let result: T;
+    try {
+      result = write();
+    } finally {
+      this.syncFull.run();
+    }
+    await sync.afterCommit();
+    return result;
+  }
+
+  /** Reads that return messages, seqs or watermarks wait until what was committed before them is durable. */
+  private settled(): Promise<void> | undefined {
+    return this.walSync?.pending ? this.walSync.settled() : undefined;
   }
 
   async ping(): Promise<void> {
@@ -360,6 +418,9 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (!this.db.open) return;
+    await this.walSync?.settled();
+    this.walSync?.close();
+    await this.checkpointer?.close();
     // Folding the WAL back leaves a single self-contained file behind (backups, copies).
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();
@@ -460,18 +521,22 @@ export class SqliteStore implements Store {
   }
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    await this.settled();
     return this.q.conversationById.get(id);
   }
 
   async getMembers(conversationId: string): Promise<MemberRecord[]> {
+    await this.settled();
     return this.q.currentMembers.all(conversationId);
   }
 
   async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
+    await this.settled();
     return this.q.membership.get(conversationId, userId);
   }
 
   async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+    await this.settled();
     return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
   }
 
@@ -483,10 +548,11 @@ export class SqliteStore implements Store {
 
   async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    return this.withSeqs((seqs) => this.appendTx(drafts, seqs));
+    return this.durably(() => this.withSeqs((seqs) => this.appendTx(drafts, seqs)));
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
+    await this.settled();
     const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
     const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
     if (from > to || query.limit <= 0) return [];
@@ -495,16 +561,19 @@ export class SqliteStore implements Store {
   }
 
   async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {
+    await this.settled();
     const row = this.q.lastMessage.get({ conversationId, maxSeq, viewer: viewerId ?? null });
     return row === undefined ? null : toMessage(row);
   }
 
   async getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]> {
+    await this.settled();
     if (seqs.length === 0) return [];
     return this.q.messagesBySeq.all(conversationId, JSON.stringify(seqs)).map(toMessage);
   }
 
   async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
+    await this.settled();
     if (seqs.length === 0) return [];
     const range = denseRange(seqs);
     if (range === undefined) return this.q.reactionsOf.all(conversationId, JSON.stringify(seqs));
@@ -529,11 +598,13 @@ export class SqliteStore implements Store {
   }
 
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
+    await this.settled();
     if (afterSeq >= maxSeq) return 0;
     return this.q.countUnread.get(conversationId, afterSeq, maxSeq, userId) ?? 0;
   }
 
   async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+    await this.settled();
     if (search.terms.length === 0 || search.limit <= 0) return [];
     return this.searcher.search(userId, search);
   }
@@ -542,6 +613,8 @@ export class SqliteStore implements Store {
 
   async updateReceipts(updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]> {
     if (updates.length === 0) return [];
+    // Committed with the fsync inside (one flush per PARLEY_RECEIPT_FLUSH_MS): reads of watermarks then never wait
+    // for a pending fsync, which under continuous receipts (a reconnect storm) would delay every sync.
     return this.receiptsTx(updates);
   }
 
@@ -581,35 +654,47 @@ export class SqliteStore implements Store {
     const outcomes: AppendOutcome[] = new Array(drafts.length);
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
-      // Also catches a duplicate earlier in this batch: its row is already visible inside the transaction.
-      const original = q.messageByClientId.get(d.senderId, d.clientId);
-      if (original !== undefined) {
-        outcomes[i] = { ok: true, message: toMessage(original), duplicate: true };
-        continue;
-      }
       const lastSeq = this.currentSeq(d.conversationId, seqs);
-      if (lastSeq === undefined) {
-        outcomes[i] = { ok: false, code: "not_found", message: "Conversation not found" };
-        continue;
-      }
       // Never cached: a removal must take effect on the very next send.
-      if (q.isCurrentMember.get(d.conversationId, d.senderId) === undefined) {
-        outcomes[i] = { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+      const refused =
+        lastSeq === undefined
+          ? "not_found"
+          : q.isCurrentMember.get(d.conversationId, d.senderId) === undefined
+            ? "not_member"
+            : "";
+      if (refused !== "") {
+        // A repeat of a send that was stored is answered with the original even after the sender left.
+        const original = q.messageByClientId.get(d.senderId, d.clientId);
+        outcomes[i] =
+          original !== undefined
+            ? { ok: true, message: toMessage(original), duplicate: true }
+            : refused === "not_found"
+              ? { ok: false, code: "not_found", message: "Conversation not found" }
+              : { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
         continue;
       }
       if (d.action !== undefined || d.replyTo !== undefined) {
+        // A repeat is answered with the original before any rule is checked: the target may have changed since.
+        const original = q.messageByClientId.get(d.senderId, d.clientId);
+        if (original !== undefined) {
+          outcomes[i] = { ok: true, message: toMessage(original), duplicate: true };
+          continue;
+        }
         const refusal = this.checkTarget(d);
         if (refusal !== null) {
           outcomes[i] = { ok: false, code: refusal, message: refusalMessage(refusal) };
           continue;
         }
       }
-      const seq = lastSeq + 1;
+      const seq = lastSeq! + 1;
+      const hadPending = seqs.has(d.conversationId);
       // Recorded before the insert so that a failing insert (a stale cache) still gets its cache entry dropped.
       seqs.set(d.conversationId, seq);
       if (d.action === undefined) {
         const attachments = d.attachments ?? [];
-        q.insertText.run(
+        // The unique (sender, client id) index is the idempotency check of plain sends: one probe, done by the insert
+        // itself. A repeat (also one earlier in this batch: its row is visible inside the transaction) inserts nothing.
+        const inserted = q.insertText.run(
           d.conversationId,
           seq,
           d.id,
@@ -620,6 +705,12 @@ export class SqliteStore implements Store {
           d.replyTo ?? null,
           attachments.length === 0 ? null : JSON.stringify(attachments),
         );
+        if (inserted.changes === 0) {
+          if (hadPending) seqs.set(d.conversationId, lastSeq!);
+          else seqs.delete(d.conversationId);
+          outcomes[i] = { ok: true, message: toMessage(q.messageByClientId.get(d.senderId, d.clientId)!), duplicate: true };
+          continue;
+        }
         for (let p = 0; p < attachments.length; p++) q.linkAttachment.run(attachments[p]!.id, d.conversationId, seq, p);
         outcomes[i] = { ok: true, message: this.textMessage(d, seq), duplicate: false };
         continue;
