@@ -77,7 +77,7 @@ describe("SQLite durability off the event loop", () => {
   });
 
   it("the store keeps synchronous = FULL outside its batches and answers pipelined appends in seq order", async () => {
-    const store = SqliteStore.open(join(dir, "pipelined.db"));
+    const store = SqliteStore.open(join(dir, "pipelined.db"), { asyncFsync: true, backgroundCheckpoints: true });
     assert.equal(store.pipelinedAppends, true);
     for (const id of ["a", "b"]) await store.createUser({ id, username: id, displayName: id, passwordHash: "x", createdAt: 1 });
     const { conversation } = await store.openDirect({ id: "c1", userA: "a", userB: "b", messageId: "m0", createdAt: 1 });

@@ -306,14 +306,15 @@ export interface SqliteOptions {
   /** `full` (default): fsync per commit; `normal`: durable against process crashes, not power loss. */
   synchronous?: "full" | "normal";
   /**
-   * WAL checkpoints in a worker thread instead of inside commits on the event loop (checkpointer.ts). On by default
-   * for file databases opened with `SqliteStore.open`; ignored for in-memory ones.
+   * WAL checkpoints in a worker thread instead of inside commits on the event loop (checkpointer.ts); ignored for
+   * in-memory databases. Off by default: on this project's 2-core benchmark machine it cost more CPU per commit than
+   * it saved (docs/performance.md, "Off-loop fsync and checkpoints: off by default").
    */
   backgroundCheckpoints?: boolean;
   /**
    * With `synchronous: "full"`: message batches commit without the in-commit fsync and are answered
    * after an fsync of the WAL on libuv's thread pool (wal-sync.ts), so the event loop never waits for the disk. Same
-   * durability. On by default for file databases opened with `SqliteStore.open`.
+   * durability. Off by default for the same reason as `backgroundCheckpoints` (about 70 µs more CPU per commit).
    */
   asyncFsync?: boolean;
 }
@@ -348,7 +349,7 @@ export class SqliteStore implements Store {
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new SqliteStore(new Database(path), { backgroundCheckpoints: true, asyncFsync: true, ...options });
+    return new SqliteStore(new Database(path), options);
   }
 
   /**
