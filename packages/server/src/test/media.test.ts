@@ -428,6 +428,31 @@ describe("media: authorization by membership and signature expiry", () => {
     assert.equal((await sign(server, bob.accessToken, [early.id, late.id])).status, 404, "a batch is all or nothing");
   });
 
+  it("stops sharing a file when its message is deleted for everyone: the tombstone keeps no attachments", async () => {
+    const group = (await a.request("conversations.createGroup", { title: "D", memberIds: [bob.user.id] })).id;
+    const file = await uploadFile(server, alice.accessToken, "gone.pdf", pdf("gone"));
+    const ack = await a.request("messages.send", {
+      conversationId: group,
+      clientId: "del-1",
+      body: "see",
+      attachments: [file.id],
+    });
+    assert.equal((await sign(server, bob.accessToken, [file.id])).status, 200, "shared with the member");
+    const result = await a.request("messages.delete", {
+      conversationId: group,
+      seq: ack.seq,
+      clientId: "del-2",
+      scope: "everyone",
+    });
+    assert.deepEqual(result.message.attachments, []);
+    assert.equal((await sign(server, bob.accessToken, [file.id])).body.error.code, "not_found", "no longer shared");
+    assert.equal((await sign(server, alice.accessToken, [file.id])).status, 200, "the uploader still may");
+    const { messages } = await a.request("messages.history", { conversationId: group });
+    const tombstone = messages.find((m) => m.seq === ack.seq);
+    assert.ok(tombstone?.deletedAt !== undefined);
+    assert.deepEqual(tombstone?.attachments, []);
+  });
+
   it("refuses a download URL after its expiry with signature_expired", async () => {
     const file = await uploadFile(server, alice.accessToken, "soon.pdf", pdf("soon"));
     const { files } = (await sign(server, alice.accessToken, [file.id])).body as { files: SignedFile[] };
