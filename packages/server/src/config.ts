@@ -202,7 +202,8 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
   dataDir: {
     env: "PARLEY_DATA_DIR",
     default: "./data",
-    description: "Directory for the SQLite database, generated secrets (token secret, VAPID keys) and uploaded files (`media/`, unless `PARLEY_S3_BUCKET` is set).",
+    description:
+      "Directory for the SQLite database, generated secrets (token secret, VAPID keys) and uploaded files (`media/`, unless `PARLEY_S3_BUCKET` is set).",
     parse: nonEmpty,
   },
   logLevel: {
