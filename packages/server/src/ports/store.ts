@@ -253,13 +253,45 @@ export interface ReceiptUpdate {
   at: number;
 }
 
+export interface ReceiptResult {
+  conversationId: string;
+  /** The member's watermarks after the update. */
+  state: ReceiptState;
+  /**
+   * The watermarks just before the update (after the earlier updates of the same batch): `previous < seq ≤ state`
+   * is what the update newly covers, which tells the service whose messages' ticks moved.
+   */
+  previous: { deliveredSeq: number; readSeq: number };
+  changed: boolean;
+}
+
+/** Entries with afterSeq < seq ≤ maxSeq of one conversation. */
+export interface SeqRange {
+  conversationId: string;
+  afterSeq: number;
+  maxSeq: number;
+}
+
+/** Who sent the text message at (conversationId, seq). */
+export interface EntryAuthor {
+  conversationId: string;
+  seq: number;
+  senderId: string;
+}
+
 export interface ReceiptStore {
   /**
    * Applies the updates in one transaction. Watermarks only move forward; read implies delivered
-   * (deliveredSeq ≥ readSeq always). Returns, per update, the resulting state and whether it changed.
-   * Updates for users who are not current members are ignored (changed: false, state zeros).
+   * (deliveredSeq ≥ readSeq always). Returns, per update, the resulting state, the state before it and whether it
+   * changed. Updates for users who are not current members are ignored (changed: false, state and previous zeros).
    */
-  updateReceipts(updates: readonly ReceiptUpdate[]): Promise<{ conversationId: string; state: ReceiptState; changed: boolean }[]>;
+  updateReceipts(updates: readonly ReceiptUpdate[]): Promise<ReceiptResult[]>;
+  /**
+   * The authors of the text messages (not deleted for everyone; no system or action entries) inside the ranges,
+   * ascending by seq within each conversation. Used to route `receipts` events to the senders whose ticks moved; an entry
+   * inside two ranges is listed twice, so callers pass disjoint ranges.
+   */
+  getEntryAuthors(ranges: readonly SeqRange[]): Promise<EntryAuthor[]>;
 }
 
 /** Where the previous page ended, in the order of `searchMessages`: the last hit's score and key. */

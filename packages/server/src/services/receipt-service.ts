@@ -1,10 +1,30 @@
-// Delivered/read watermarks: coalesced per member, written in batches, announced once per conversation per batch.
+// Delivered/read watermarks: coalesced per member, written in batches, announced once per conversation per batch to
+// the devices that need them (direct: both members; group: see receipt-audience.ts).
 
-import type { ReceiptState } from "@parley/protocol";
+import type { ConversationKind, ReceiptState } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
-import type { ReceiptStore, ReceiptUpdate } from "../ports/store.js";
+import type { ConversationStore, ReceiptResult, ReceiptStore, ReceiptUpdate, SeqRange } from "../ports/store.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
+import {
+  AuthorIndex,
+  coveredLength,
+  coveredRanges,
+  groupAudience,
+  mergeRanges,
+  type Range,
+  type ReceiptChange,
+} from "./receipt-audience.js";
+
+/**
+ * A change covering more seqs than this is sent to every member instead of looking up its authors: it is rare (a
+ * device catching up after a long time away), one extra state per event costs every member little, and the lookup
+ * then stays bounded (at most this many rows per change) whatever the history length.
+ */
+export const MAX_AUTHOR_LOOKUP = 1000;
+
+/** Conversation kinds remembered (a kind never changes, so entries never go stale). */
+const KIND_CACHE_SIZE = 50_000;
 
 interface Waiter {
   resolve: (state: ReceiptState) => void;
@@ -16,11 +36,14 @@ export class ReceiptService {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
+  private readonly kinds = new Map<string, ConversationKind>();
+
   constructor(
-    private readonly store: ReceiptStore,
+    private readonly store: ReceiptStore & Pick<ConversationStore, "getConversation">,
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly flushMs: number,
+    private readonly maxAuthorLookup = MAX_AUTHOR_LOOKUP,
   ) {}
 
   /** Proposes new watermarks for the caller; resolves with the stored state once the batch is written. */
@@ -68,27 +91,106 @@ export class ReceiptService {
 
   private async write(batch: { update: ReceiptUpdate; waiters: Waiter[] }[]): Promise<void> {
     const now = Date.now();
-    let results: Awaited<ReturnType<ReceiptStore["updateReceipts"]>>;
+    let results: ReceiptResult[];
     try {
       results = await this.store.updateReceipts(batch.map((b) => ({ ...b.update, at: now })));
     } catch (error) {
       for (const b of batch) for (const w of b.waiters) w.reject(error);
       return;
     }
-    const changed = new Map<string, ReceiptState[]>();
+    const changed = new Map<string, ReceiptChange[]>();
     results.forEach((r, i) => {
       for (const w of batch[i]!.waiters) w.resolve(r.state);
       if (!r.changed) return;
       const list = changed.get(r.conversationId);
-      if (list) list.push(r.state);
-      else changed.set(r.conversationId, [r.state]);
+      const change = { state: r.state, previous: r.previous };
+      if (list) list.push(change);
+      else changed.set(r.conversationId, [change]);
     });
-    for (const [conversationId, receipts] of changed) {
+    if (changed.size > 0) await this.announce(changed);
+  }
+
+  /** Sends each conversation's changes: one `receipts` event per recipient and conversation. */
+  private async announce(changed: Map<string, ReceiptChange[]>): Promise<void> {
+    const groups: { conversationId: string; changes: ReceiptChange[]; toEveryone: Set<number> }[] = [];
+    const ranges: SeqRange[] = [];
+    for (const [conversationId, changes] of changed) {
+      const kind = await this.kindOf(conversationId).catch(() => undefined);
+      if (kind !== "group") {
+        // Direct conversations (and, should the kind be unknown, any conversation): every member gets every change.
+        await this.send(
+          conversationId,
+          () => this.members.get(conversationId),
+          changes.map((c) => c.state),
+        );
+        continue;
+      }
+      const toEveryone = new Set<number>();
+      const lookup: Range[] = [];
+      changes.forEach((change, i) => {
+        const covered = coveredRanges(change);
+        if (coveredLength(covered) > this.maxAuthorLookup) toEveryone.add(i);
+        else lookup.push(...covered);
+      });
+      for (const [afterSeq, maxSeq] of mergeRanges(lookup)) ranges.push({ conversationId, afterSeq, maxSeq });
+      groups.push({ conversationId, changes, toEveryone });
+    }
+    if (groups.length === 0) return;
+
+    // One store call for every group of the flush: in a cluster the messages may have been sent through any node, so
+    // only the store knows every author (a node-local index of recent sends would miss the other nodes' messages).
+    let authors: Map<string, AuthorIndex> | undefined;
+    try {
+      authors = new Map();
+      for (const row of ranges.length > 0 ? await this.store.getEntryAuthors(ranges) : []) {
+        let index = authors.get(row.conversationId);
+        if (index === undefined) {
+          index = new AuthorIndex();
+          authors.set(row.conversationId, index);
+        }
+        index.add(row.seq, row.senderId);
+      }
+    } catch {
+      authors = undefined; // Every member then gets every change, as they would have before this lookup existed.
+    }
+    for (const { conversationId, changes, toEveryone } of groups) {
+      let members: readonly string[];
       try {
-        await this.delivery.toUsers(await this.members.get(conversationId), "receipts", { conversationId, receipts });
+        members = await this.members.get(conversationId);
       } catch {
-        // Watermarks are stored; clients also receive them in sync.
+        continue; // Watermarks are stored; clients also receive them in sync.
+      }
+      const index = authors === undefined ? undefined : (authors.get(conversationId) ?? new AuthorIndex());
+      for (const dispatch of groupAudience(changes, members, index, toEveryone)) {
+        await this.send(conversationId, () => dispatch.userIds, dispatch.receipts);
       }
     }
+  }
+
+  /** Publishes one `receipts` event; a failure only costs the live update (watermarks are stored, `sync` has them). */
+  private async send(
+    conversationId: string,
+    recipients: () => readonly string[] | Promise<readonly string[]>,
+    receipts: ReceiptState[],
+  ): Promise<void> {
+    try {
+      await this.delivery.toUsers(await recipients(), "receipts", { conversationId, receipts });
+    } catch {
+      // Watermarks are stored; clients also receive them in sync.
+    }
+  }
+
+  /** A conversation's kind, from a node-local cache: it never changes, so the cache is never invalidated. */
+  private async kindOf(conversationId: string): Promise<ConversationKind | undefined> {
+    const known = this.kinds.get(conversationId);
+    if (known !== undefined) return known;
+    const conversation = await this.store.getConversation(conversationId);
+    if (conversation === undefined) return undefined;
+    if (this.kinds.size >= KIND_CACHE_SIZE) {
+      const oldest = this.kinds.keys().next().value;
+      if (oldest !== undefined) this.kinds.delete(oldest);
+    }
+    this.kinds.set(conversationId, conversation.kind);
+    return conversation.kind;
   }
 }

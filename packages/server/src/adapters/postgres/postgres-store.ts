@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -15,13 +15,16 @@ import {
   type ActionRefusal,
   type AppendOutcome,
   type ConversationRecord,
+  type EntryAuthor,
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
   type MessageSearch,
   type ReactionRecord,
+  type ReceiptResult,
   type ReceiptUpdate,
   type SearchMatch,
+  type SeqRange,
   type SessionRecord,
   type Store,
   StoreError,
@@ -192,7 +195,6 @@ interface ReceiptRow {
 type OpenDirectInput = Parameters<Store["openDirect"]>[0];
 type CreateGroupInput = Parameters<Store["createGroup"]>[0];
 type MembershipInput = Parameters<Store["applyMembershipChange"]>[0];
-type ReceiptResult = { conversationId: string; state: ReceiptState; changed: boolean };
 
 function directKey(a: string, b: string): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
@@ -651,6 +653,20 @@ export class PostgresStore implements Store {
     return this.transaction((client) => this.receiptsInTx(client, updates));
   }
 
+  async getEntryAuthors(ranges: readonly SeqRange[]): Promise<EntryAuthor[]> {
+    const live = ranges.filter((r) => r.afterSeq < r.maxSeq);
+    if (live.length === 0) return [];
+    // One round trip for every range of a receipt flush; each range is a primary-key range scan.
+    return this.rows<EntryAuthor>(
+      `SELECT m.conversation_id AS "conversationId", m.seq, m.sender_id AS "senderId"
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r (conversation_id, after_seq, max_seq)
+       JOIN messages AS m ON m.conversation_id = r.conversation_id AND m.seq > r.after_seq AND m.seq <= r.max_seq
+       WHERE m.kind = 'text' AND m.deleted_at IS NULL
+       ORDER BY m.conversation_id, m.seq`,
+      [live.map((r) => r.conversationId), live.map((r) => r.afterSeq), live.map((r) => r.maxSeq)],
+    );
+  }
+
   // ── transaction bodies ──────────────────────────────────────────────────────────────────────────────────────
 
   private async appendInTx(client: PoolClient, drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
@@ -991,15 +1007,17 @@ export class PostgresStore implements Store {
         results.push({
           conversationId: u.conversationId,
           state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
+          previous: { deliveredSeq: 0, readSeq: 0 },
           changed: false,
         });
         continue;
       }
+      const previous = { deliveredSeq: row.deliveredSeq, readSeq: row.readSeq };
       const readSeq = Math.max(row.readSeq, Math.min(u.readSeq, row.lastSeq));
       const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, row.lastSeq), readSeq);
       const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
       if (changed) Object.assign(row, { readSeq, deliveredSeq, at: u.at, changed: true });
-      results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq, readSeq }, changed });
+      results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq, readSeq }, previous, changed });
     }
     const dirty = [...current.values()].filter((r) => r.changed);
     if (dirty.length > 0) {

@@ -2,19 +2,22 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Attachment, ConversationKind, Message, MessageAction, ReceiptState, Role, SystemEvent } from "@parley/protocol";
+import type { Attachment, ConversationKind, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
 import {
   type ActionRefusal,
   type AppendOutcome,
   type ConversationRecord,
+  type EntryAuthor,
   type HistoryQuery,
   type MemberRecord,
   type MessageDraft,
   type MessageSearch,
   type ReactionRecord,
+  type ReceiptResult,
   type ReceiptUpdate,
   type SearchMatch,
+  type SeqRange,
   type SessionRecord,
   type Store,
   StoreError,
@@ -265,6 +268,11 @@ function prepareStatements(db: Database.Database) {
           "AND deleted_at IS NULL",
       )
       .pluck(),
+    // Walks the primary key (conversation_id, seq) over the range: cost proportional to the entries covered.
+    textAuthors: db.prepare<[string, number, number], { seq: number; senderId: string }>(
+      "SELECT seq, sender_id AS senderId FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND kind = 'text' " +
+        "AND deleted_at IS NULL ORDER BY seq",
+    ),
   };
 }
 
@@ -619,6 +627,19 @@ export class SqliteStore implements Store {
     return this.receiptsTx(updates);
   }
 
+  async getEntryAuthors(ranges: readonly SeqRange[]): Promise<EntryAuthor[]> {
+    // No settled(): this only routes receipt events (nothing is shown to anyone), and the watermarks that produced the
+    // ranges were committed without waiting for the fsync either.
+    const out: EntryAuthor[] = [];
+    for (const r of ranges) {
+      if (r.afterSeq >= r.maxSeq) continue;
+      for (const row of this.q.textAuthors.iterate(r.conversationId, r.afterSeq, r.maxSeq)) {
+        out.push({ conversationId: r.conversationId, seq: row.seq, senderId: row.senderId });
+      }
+    }
+    return out;
+  }
+
   // ── transaction bodies (run inside better-sqlite3 transactions; a throw rolls everything back) ──────────────
 
   /**
@@ -948,6 +969,7 @@ export class SqliteStore implements Store {
         results.push({
           conversationId: u.conversationId,
           state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
+          previous: { deliveredSeq: 0, readSeq: 0 },
           changed: false,
         });
         continue;
@@ -957,7 +979,12 @@ export class SqliteStore implements Store {
       const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, lastSeq), readSeq);
       const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
       if (changed) q.setReceipts.run(deliveredSeq, readSeq, u.at, u.conversationId, u.userId);
-      results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq, readSeq }, changed });
+      results.push({
+        conversationId: u.conversationId,
+        state: { userId: u.userId, deliveredSeq, readSeq },
+        previous: { deliveredSeq: row.deliveredSeq, readSeq: row.readSeq },
+        changed,
+      });
     }
     return results;
   }
@@ -966,4 +993,3 @@ export class SqliteStore implements Store {
 type OpenDirectInput = Parameters<Store["openDirect"]>[0];
 type CreateGroupInput = Parameters<Store["createGroup"]>[0];
 type MembershipInput = Parameters<Store["applyMembershipChange"]>[0];
-type ReceiptResult = { conversationId: string; state: ReceiptState; changed: boolean };
