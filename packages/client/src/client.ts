@@ -508,12 +508,18 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return this.#buffer.cursors();
   }
 
-  /** Members' watermarks as last seen. */
+  /**
+   * Members' watermarks as last seen. In a group, live events keep only the user's own watermarks and the states
+   * that moved past the user's own messages current; `conversation(id)` loads everyone's current watermarks.
+   */
   receipts(conversationId: string): ReceiptState[] {
     return this.#book.get(conversationId);
   }
 
-  /** How many other members received and read `seq` (sent by `senderId`, default: the signed-in user). */
+  /**
+   * How many other members received and read `seq` (sent by `senderId`, default: the signed-in user). Live for the
+   * user's own messages; for someone else's message in a group, call `conversation(id)` first for a current count.
+   */
   messageStatus(conversationId: string, seq: number, senderId = this.user?.id ?? ""): MessageReceiptStatus {
     return this.#book.status(conversationId, seq, senderId);
   }

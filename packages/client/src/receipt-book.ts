@@ -1,4 +1,7 @@
 // Incoming receipts: every member's delivered/read watermarks per conversation, and the per-message state they imply.
+// In a group, live `receipts` events carry only the states that concern this user (protocol §10.5): the statuses of
+// their own messages and their own watermarks stay current; other members' watermarks are as of the last member list
+// (sync, conversations(), conversation()).
 
 import type { Member, ReceiptState } from "@parley/protocol";
 

@@ -232,6 +232,10 @@ for (const transport of ["websocket", "long-poll"] as const)
       m1.markRead(group.id, ack.seq);
       await waitFor("read by 1 of 2", () => owner.messageStatus(group.id, ack.seq).read === 1);
       assert.deepEqual(owner.messageStatus(group.id, ack.seq, ownerUser.id), { delivered: 2, read: 1, total: 2 });
+      // m2 did not write it, so live events need not tell m2 that m1 read it; conversation() loads everyone's state
+      // (a "message info" view).
+      await m2.conversation(group.id);
+      assert.deepEqual(m2.messageStatus(group.id, ack.seq, ownerUser.id), { delivered: 2, read: 1, total: 2 });
 
       await owner.addMembers(group.id, [lateUser.id]);
       await owner.send(group.id, "welcome late");
