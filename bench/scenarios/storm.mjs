@@ -21,7 +21,6 @@ export function usersNeeded(ctx) {
 /** Connects the clients to `server`, drops them, sends the missed messages, measures the reconnect. */
 async function execute(ctx, server, { users, devicesPerUser, groupSize, perConversation }) {
   const gen = await ctx.startGenerator();
-  const addresses = Array.from({ length: 4 }, (_, i) => `127.0.20.${i + 1}`);
   try {
     const setup = await gen.call(
       "lib/storm-load.mjs",
@@ -33,7 +32,6 @@ async function execute(ctx, server, { users, devicesPerUser, groupSize, perConve
         writer: ctx.pool.users[users],
         devicesPerUser,
         groupSize,
-        addresses,
       },
       600_000,
     );
@@ -115,6 +113,15 @@ export async function run(ctx) {
             "(/proc/net/netstat ListenOverflows over the reconnect); each costs the client a SYN retransmit (1 s, then 2 s, 4 s …).",
           note ?? "",
         ].filter(Boolean),
+      },
+      {
+        heading: "Reconnect storm: phases of the clients that synced",
+        rows: r.phases,
+        notes: [
+          "start: the attempt began (after its random delay); open: TCP connected and the WebSocket upgrade answered; " +
+            "welcome: the answer to hello arrived; firstPage / lastPage: the first and the last page of the sync loop " +
+            `(${r.pages} pages in all). "ended" is seconds since the reconnect started; "took" the time since the previous phase.`,
+        ],
       },
       ...(profile ? [profileSection("CPU profile: Parley during the reconnect (top 10 functions by self time)", profile)] : []),
     ],
