@@ -148,6 +148,17 @@ export function runStoreContract(
         await store.setLastSeen(id, at);
         assert.equal((await store.getUserById(id))?.lastSeenAt, at);
       });
+
+      it("sets one last-seen time for many users in one call, ignoring unknown ids", async () => {
+        const [a, b, untouched] = [await user(), await user(), await user()];
+        const at = now() + 1234;
+        await store.setLastSeenMany([a, newId("nobody"), b], at);
+        assert.equal((await store.getUserById(a))?.lastSeenAt, at);
+        assert.equal((await store.getUserById(b))?.lastSeenAt, at);
+        assert.equal((await store.getUserById(untouched))?.lastSeenAt, null);
+        await store.setLastSeenMany([], at + 1);
+        assert.equal((await store.getUserById(a))?.lastSeenAt, at, "an empty list writes nothing");
+      });
     });
 
     describe("sessions", () => {

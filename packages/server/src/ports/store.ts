@@ -58,6 +58,12 @@ export interface AccountStore {
   getUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined>;
   setLastSeen(userId: string, at: number): Promise<void>;
+  /**
+   * The same last-seen time for many users in one write (one commit): users go offline in bursts (a node restart,
+   * a network failure), and one fsync'd transaction per user stalled a SQLite node for each of them. Unknown ids are
+   * ignored; an empty list writes nothing.
+   */
+  setLastSeenMany(userIds: readonly string[], at: number): Promise<void>;
 
   createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;

@@ -374,6 +374,11 @@ export class PostgresStore implements Store {
     await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = $2", [at, userId]);
   }
 
+  async setLastSeenMany(userIds: readonly string[], at: number): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = ANY($2::text[])", [at, [...userIds]]);
+  }
+
   async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {
     await this.pool.query(
       "INSERT INTO sessions (id, user_id, device_name, refresh_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",

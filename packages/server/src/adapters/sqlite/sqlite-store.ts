@@ -339,6 +339,7 @@ export class SqliteStore implements Store {
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
+  private readonly lastSeenTx: (userIds: readonly string[], at: number) => void;
   private readonly searcher: SqliteMessageSearch;
   private readonly checkpointer: Checkpointer | undefined;
   private readonly walSync: WalSync | undefined;
@@ -381,6 +382,9 @@ export class SqliteStore implements Store {
     this.openDirectTx = db.transaction((input: OpenDirectInput) => this.openDirectInTx(input)).immediate;
     this.createGroupTx = db.transaction((input: CreateGroupInput) => this.createGroupInTx(input)).immediate;
     this.receiptsTx = db.transaction((updates: readonly ReceiptUpdate[]) => this.receiptsInTx(updates)).immediate;
+    this.lastSeenTx = db.transaction((userIds: readonly string[], at: number) => {
+      for (const id of userIds) this.q.setLastSeen.run(at, id);
+    }).immediate;
     if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
     if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
     if (this.walSync) {
@@ -465,6 +469,10 @@ export class SqliteStore implements Store {
 
   async setLastSeen(userId: string, at: number): Promise<void> {
     this.q.setLastSeen.run(at, userId);
+  }
+
+  async setLastSeenMany(userIds: readonly string[], at: number): Promise<void> {
+    if (userIds.length > 0) this.lastSeenTx(userIds, at);
   }
 
   async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {
