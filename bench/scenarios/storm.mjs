@@ -109,6 +109,7 @@ export async function run(ctx) {
             "says hello and runs the sync loop from its cursor; a failed attempt backs off like the SDK (full jitter, doubling). " +
             "Times are from the start of the reconnect; CPU columns are shares of one core over that window.",
           r.failureReasons.length > 0 ? `Failed attempts: ${r.failureReasons.map(([w, n]) => `${n}× ${w}`).join("; ")}.` : "",
+          "Clients connect from 127.0.0.1 without binding a source port (the kernel picks it at connect time; see bench/lib/storm-load.mjs).",
           "listen overflows: connection attempts the kernel dropped because the server's accept queue was full " +
             "(/proc/net/netstat ListenOverflows over the reconnect); each costs the client a SYN retransmit (1 s, then 2 s, 4 s …).",
           note ?? "",
