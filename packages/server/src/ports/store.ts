@@ -131,6 +131,12 @@ export interface ConversationStore {
   /** Every membership row of the user (current and past), with its conversation. */
   listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]>;
   /**
+   * The ids among `conversationIds` in which some current member's watermarks changed after `since`
+   * (`receiptAt > since`). One read for all of a user's conversations, so that `sync` reads the members only of
+   * the conversations it reports instead of every conversation's member list each time. Unknown ids are ignored.
+   */
+  conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>>;
+  /**
    * Applies the change and appends its system message in one transaction; `actorId` must be a current member.
    * Throws StoreError: not_found (conversation), not_member (actor or target not a current member), conflict
    * (every user to add is already a member), group_full (would exceed maxMembers).

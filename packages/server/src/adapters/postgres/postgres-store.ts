@@ -523,6 +523,16 @@ export class PostgresStore implements Store {
     );
   }
 
+  async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    const rows = await this.rows<{ id: string }>(
+      `SELECT DISTINCT conversation_id AS id FROM members
+       WHERE conversation_id = ANY($1::text[]) AND left_seq IS NULL AND receipt_at > $2`,
+      [[...conversationIds], since],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
     return (
       await this.rows<MemberRecord>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [

@@ -143,6 +143,13 @@ function prepareStatements(db: Database.Database) {
     currentMembers: db.prepare<[string], MemberRecord>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND left_seq IS NULL ORDER BY joined_seq, user_id`,
     ),
+    // A JSON array parameter again: one statement for any number of conversations.
+    receiptsMovedIn: db
+      .prepare<[string, number], string>(
+        `SELECT DISTINCT conversation_id FROM members
+         WHERE conversation_id IN (SELECT value FROM json_each(?)) AND left_seq IS NULL AND receipt_at > ?`,
+      )
+      .pluck(),
     countCurrentMembers: db
       .prepare<[string], number>("SELECT count(*) FROM members WHERE conversation_id = ? AND left_seq IS NULL")
       .pluck(),
@@ -547,6 +554,12 @@ export class SqliteStore implements Store {
   async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
     await this.settled();
     return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
+  }
+
+  async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    await this.settled();
+    return new Set(this.q.receiptsMovedIn.all(JSON.stringify(conversationIds), since));
   }
 
   async applyMembershipChange(input: MembershipInput): Promise<Message> {
