@@ -6,8 +6,8 @@
 // Sockets are not bound to a source address: the kernel then picks each source port at connect() time, per
 // destination and in amortized O(1). Binding one (`localAddress`, port 0) makes it search a free port at bind() time
 // across every port in use on the machine (TIME_WAIT included); with 10,000 connections open, 10,000 just dropped and
-// other benchmarks sharing the loopback that search cost this process 6–9 s of kernel CPU per storm and delayed the
-// clients' connects by up to 15 s: the generator, not the server, was the bottleneck. One source address has room
+// other benchmarks sharing the loopback that search cost this process 6–16 s of kernel CPU per storm and delayed the
+// clients' connects by up to 17 s: the generator, not the server, was the bottleneck. One source address has room
 // for the 20,000 sockets (28k ephemeral ports; loopback reuses TIME_WAIT ports).
 import { percentiles } from "../stats.mjs";
 import { sleep } from "./load.mjs";
