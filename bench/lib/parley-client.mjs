@@ -37,6 +37,9 @@ export class ParleyConnection {
     /** Error frames by code (and "close <code>" for closes after the welcome), for reports. */
     this.errorCodes = {};
     this.lastError = undefined;
+    /** performance.now() when the WebSocket opened (TCP + upgrade done) and when the welcome arrived. */
+    this.openedAt = undefined;
+    this.welcomedAt = undefined;
     this.receiptEvents = 0;
     this.receiptBytes = 0;
     /** (event, data) for every event not skipped. */
@@ -84,7 +87,10 @@ export class ParleyConnection {
         conn.onClose?.(code);
         fail(new Error(`closed during hello (${code})`));
       });
-      ws.on("open", () => ws.send(JSON.stringify({ rid: HELLO_RID, op: "hello", args: { versions: [1], token } })));
+      ws.on("open", () => {
+        conn.openedAt = performance.now();
+        ws.send(JSON.stringify({ rid: HELLO_RID, op: "hello", args: { versions: [1], token } }));
+      });
       ws.on("message", (data) => {
         if (settled) {
           conn.#frame(data);
@@ -95,6 +101,7 @@ export class ParleyConnection {
         if (f.type === "error") return fail(new Error(`hello refused: ${f.error.code} ${f.error.message}`));
         settled = true;
         clearTimeout(timer);
+        conn.welcomedAt = performance.now();
         conn.welcome = f.result;
         resolve(conn);
       });

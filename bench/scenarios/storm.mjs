@@ -21,7 +21,6 @@ export function usersNeeded(ctx) {
 /** Connects the clients to `server`, drops them, sends the missed messages, measures the reconnect. */
 async function execute(ctx, server, { users, devicesPerUser, groupSize, perConversation }) {
   const gen = await ctx.startGenerator();
-  const addresses = Array.from({ length: 4 }, (_, i) => `127.0.20.${i + 1}`);
   try {
     const setup = await gen.call(
       "lib/storm-load.mjs",
@@ -33,7 +32,6 @@ async function execute(ctx, server, { users, devicesPerUser, groupSize, perConve
         writer: ctx.pool.users[users],
         devicesPerUser,
         groupSize,
-        addresses,
       },
       600_000,
     );
@@ -111,10 +109,20 @@ export async function run(ctx) {
             "says hello and runs the sync loop from its cursor; a failed attempt backs off like the SDK (full jitter, doubling). " +
             "Times are from the start of the reconnect; CPU columns are shares of one core over that window.",
           r.failureReasons.length > 0 ? `Failed attempts: ${r.failureReasons.map(([w, n]) => `${n}× ${w}`).join("; ")}.` : "",
+          "Clients connect from 127.0.0.1 without binding a source port (the kernel picks it at connect time; see bench/lib/storm-load.mjs).",
           "listen overflows: connection attempts the kernel dropped because the server's accept queue was full " +
             "(/proc/net/netstat ListenOverflows over the reconnect); each costs the client a SYN retransmit (1 s, then 2 s, 4 s …).",
           note ?? "",
         ].filter(Boolean),
+      },
+      {
+        heading: "Reconnect storm: phases of the clients that synced",
+        rows: r.phases,
+        notes: [
+          "start: the attempt began (after its random delay); open: TCP connected and the WebSocket upgrade answered; " +
+            "welcome: the answer to hello arrived; firstPage / lastPage: the first and the last page of the sync loop " +
+            `(${r.pages} pages in all). "ended" is seconds since the reconnect started; "took" the time since the previous phase.`,
+        ],
       },
       ...(profile ? [profileSection("CPU profile: Parley during the reconnect (top 10 functions by self time)", profile)] : []),
     ],

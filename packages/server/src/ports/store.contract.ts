@@ -148,6 +148,17 @@ export function runStoreContract(
         await store.setLastSeen(id, at);
         assert.equal((await store.getUserById(id))?.lastSeenAt, at);
       });
+
+      it("sets one last-seen time for many users in one call, ignoring unknown ids", async () => {
+        const [a, b, untouched] = [await user(), await user(), await user()];
+        const at = now() + 1234;
+        await store.setLastSeenMany([a, newId("nobody"), b], at);
+        assert.equal((await store.getUserById(a))?.lastSeenAt, at);
+        assert.equal((await store.getUserById(b))?.lastSeenAt, at);
+        assert.equal((await store.getUserById(untouched))?.lastSeenAt, null);
+        await store.setLastSeenMany([], at + 1);
+        assert.equal((await store.getUserById(a))?.lastSeenAt, at, "an empty list writes nothing");
+      });
     });
 
     describe("sessions", () => {
@@ -824,6 +835,26 @@ export function runStoreContract(
     });
 
     describe("receipts", () => {
+      it("names the conversations where a current member's watermarks moved after a time, all in one call", async () => {
+        const [owner, a, b] = await users(3);
+        const quiet = await group(owner!, [a!]);
+        const busy = await group(owner!, [a!, b!]);
+        const gone = await group(owner!, [a!, b!]);
+        await send(busy, owner!);
+        await send(gone, owner!);
+        const since = now();
+        const ids = [quiet, busy, gone, newId("g")];
+        assert.deepEqual(await store.conversationsWithReceiptsAfter(ids, since), new Set());
+        await store.updateReceipts([{ conversationId: busy, userId: b!, deliveredSeq: 2, readSeq: 1, at: now() }]);
+        await store.updateReceipts([{ conversationId: gone, userId: b!, deliveredSeq: 2, readSeq: 2, at: now() }]);
+        await change(gone, b!, { type: "leave" }); // b's watermarks moved, but b is no longer a member
+        assert.deepEqual(await store.conversationsWithReceiptsAfter(ids, since), new Set([busy]));
+        const [moved] = await store.getMembers(busy).then((ms) => ms.filter((m) => m.userId === b));
+        assert.deepEqual(await store.conversationsWithReceiptsAfter(ids, moved!.receiptAt), new Set(), "strictly after");
+        assert.deepEqual(await store.conversationsWithReceiptsAfter(ids, 0), new Set([quiet, busy, gone]));
+        assert.deepEqual(await store.conversationsWithReceiptsAfter([], 0), new Set());
+      });
+
       it("moves watermarks forward only, clamped to lastSeq, read lifting delivered", async () => {
         const [owner, a] = await users(2);
         const id = await group(owner!, [a!]);

@@ -58,6 +58,12 @@ export interface AccountStore {
   getUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined>;
   setLastSeen(userId: string, at: number): Promise<void>;
+  /**
+   * The same last-seen time for many users in one write (one commit): users go offline in bursts (a node restart,
+   * a network failure), and one fsync'd transaction per user stalled a SQLite node for each of them. Unknown ids are
+   * ignored; an empty list writes nothing.
+   */
+  setLastSeenMany(userIds: readonly string[], at: number): Promise<void>;
 
   createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;
@@ -124,6 +130,12 @@ export interface ConversationStore {
   getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined>;
   /** Every membership row of the user (current and past), with its conversation. */
   listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]>;
+  /**
+   * The ids among `conversationIds` in which some current member's watermarks changed after `since`
+   * (`receiptAt > since`). One read for all of a user's conversations, so that `sync` reads the members only of
+   * the conversations it reports instead of every conversation's member list each time. Unknown ids are ignored.
+   */
+  conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>>;
   /**
    * Applies the change and appends its system message in one transaction; `actorId` must be a current member.
    * Throws StoreError: not_found (conversation), not_member (actor or target not a current member), conflict

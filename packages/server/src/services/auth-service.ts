@@ -1,6 +1,6 @@
 // Accounts and device sessions: argon2id password hashes, short-lived JWT access tokens, rotating refresh tokens.
 
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual, webcrypto } from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
 import type { AuthResult, User } from "@parley/protocol";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
@@ -8,6 +8,7 @@ import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import { type AccountStore, StoreError, type UserRecord } from "../ports/store.js";
 import type { LoginGuard } from "./rate-limits.js";
+import { VerifiedTokens } from "./verified-tokens.js";
 
 export interface AuthConfig {
   jwtSecret: string;
@@ -24,6 +25,8 @@ export interface Principal {
 const ISSUER = "parley";
 const MIN_PASSWORD = 8;
 const MAX_PASSWORD = 256;
+/** Verified access tokens remembered (≈ 350 bytes each): one per device that connected recently is enough. */
+const VERIFIED_TOKENS = 10_000;
 
 export function toUser(record: UserRecord): User {
   return { id: record.id, username: record.username, displayName: record.displayName, createdAt: record.createdAt };
@@ -34,7 +37,13 @@ function sha256(value: string): string {
 }
 
 export class AuthService {
-  private readonly key: Uint8Array;
+  /**
+   * The HMAC key, imported into WebCrypto once: jose would import a raw Uint8Array again on every sign and verify
+   * (about half of a verification's CPU).
+   */
+  private readonly key: Promise<webcrypto.CryptoKey>;
+  /** Tokens verified before (a reconnecting device presents the same one again); sessions are still checked. */
+  private readonly verified: VerifiedTokens;
   /** Verified against when the username is unknown, so both failures cost the same time. */
   private dummyHash: Promise<string> | undefined;
 
@@ -45,7 +54,16 @@ export class AuthService {
     /** Locks a username out after repeated wrong passwords (checked before the password, so guesses stop counting). */
     private readonly guard?: LoginGuard,
   ) {
-    this.key = new TextEncoder().encode(config.jwtSecret);
+    this.key = webcrypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(config.jwtSecret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign", "verify"],
+    );
+    // Cannot fail for a secret of ≥ 32 characters; should it, every sign and verify reports it, not the process.
+    this.key.catch(() => {});
+    this.verified = new VerifiedTokens(VERIFIED_TOKENS);
   }
 
   async register(input: { username: string; password: string; displayName?: string; deviceName?: string }): Promise<AuthResult> {
@@ -114,22 +132,33 @@ export class AuthService {
   /** Verifies an access token and that its device session is still open. */
   async authenticate(token: string | undefined): Promise<Principal> {
     if (!token) throw new AppError("unauthorized", "An access token is required");
+    const { userId, sessionId } = this.verified.get(token, Date.now()) ?? (await this.verify(token));
+    const session = await this.store.getSession(sessionId);
+    if (!session || session.revokedAt !== null || session.userId !== userId) {
+      throw new AppError("unauthorized", "The session of this token was logged out or revoked", { reason: "session_revoked" });
+    }
+    return { userId, sessionId };
+  }
+
+  /** Checks the token's signature and claims (jose) and remembers it as verified until it expires. */
+  private async verify(token: string): Promise<{ userId: string; sessionId: string }> {
     let sub: string | undefined;
     let sid: unknown;
+    let exp: number | undefined;
+    const key = await this.key;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: ISSUER });
+      const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], issuer: ISSUER });
       sub = payload.sub;
       sid = payload["sid"];
+      exp = payload.exp;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new AppError("token_expired", "The access token has expired");
       throw new AppError("unauthorized", "The access token is not valid");
     }
     if (!sub || typeof sid !== "string") throw new AppError("unauthorized", "The access token is not valid");
-    const session = await this.store.getSession(sid);
-    if (!session || session.revokedAt !== null || session.userId !== sub) {
-      throw new AppError("unauthorized", "The session of this token was logged out or revoked", { reason: "session_revoked" });
-    }
-    return { userId: sub, sessionId: sid };
+    const claims = { userId: sub, sessionId: sid };
+    if (typeof exp === "number") this.verified.put(token, claims, exp * 1000);
+    return claims;
   }
 
   private async revoke(sessionId: string): Promise<void> {
@@ -159,7 +188,7 @@ export class AuthService {
       .setIssuer(ISSUER)
       .setIssuedAt()
       .setExpirationTime(`${this.config.accessTokenTtlSeconds}s`)
-      .sign(this.key);
+      .sign(await this.key);
     return {
       user: toUser(user),
       sessionId,

@@ -251,15 +251,25 @@ export class MessageService {
       if (seqs === undefined) hiddenBy.set(h.conversationId, [h.seq]);
       else seqs.push(h.seq);
     }
-    for (const { membership, conversation } of await this.store.listMemberships(userId)) {
+    const memberships = await this.store.listMemberships(userId);
+    // Where watermarks moved, for all conversations in one read: a reconnecting client of a user in many (large)
+    // groups would otherwise read every member list just to find that nothing changed.
+    const receiptsMovedIn =
+      since === undefined
+        ? undefined
+        : await this.store.conversationsWithReceiptsAfter(
+            memberships.map((m) => m.conversation.id),
+            since,
+          );
+    for (const { membership, conversation } of memberships) {
       const maxSeq = membership.leftSeq ?? conversation.lastSeq;
       const known = Object.hasOwn(input.cursors, conversation.id);
       const cursor = Math.max(known ? input.cursors[conversation.id]! : 0, membership.joinedSeq - 1);
       const missing = cursor < maxSeq;
-      let members = await this.store.getMembers(conversation.id);
-      const receiptsMoved = since === undefined ? missing || !known : members.some((m) => m.receiptAt > since);
+      const receiptsMoved = receiptsMovedIn === undefined ? missing || !known : receiptsMovedIn.has(conversation.id);
       const hidden = hiddenBy.get(conversation.id);
       if (!missing && known && !receiptsMoved && hidden === undefined) continue;
+      let members = await this.store.getMembers(conversation.id);
       let messages: Message[] = [];
       if (missing && budget > 0) {
         messages = await this.store.getHistory({

@@ -7,6 +7,11 @@ import { type Delivery, encodeEvent } from "./delivery.js";
 
 /** Users claimed per sweep of expired devices (the sweep repeats on the next tick if more are waiting). */
 const EXPIRED_BATCH = 200;
+/**
+ * Users whose grace period runs out within this window of the first go offline together. Small against the grace
+ * period (the announcement is this much later at most), long enough to gather a burst of disconnects.
+ */
+const OFFLINE_BATCH_MS = 100;
 
 export class PresenceService {
   /** Users whose last device left less than `graceMs` ago: still reported online, so a quick reconnect does not flap. */
@@ -15,6 +20,13 @@ export class PresenceService {
   private readonly local = new Map<string, string>();
   private ticker: NodeJS.Timeout | undefined;
   private ticking = false;
+  /**
+   * Users whose grace period ran out in the last OFFLINE_BATCH_MS. Grace timers of a burst of disconnects (a network
+   * failure, a restarting proxy: the start of a reconnect storm) run out together; they go offline in one batch, with
+   * one presence lookup and one last-seen write for all, instead of one fsync'd write per user blocking the loop.
+   */
+  private readonly expiring = new Set<string>();
+  private expiringFlush: Promise<void> | undefined;
 
   constructor(
     private readonly presence: PresenceStore,
@@ -41,7 +53,7 @@ export class PresenceService {
     if (!last || this.leaving.has(userId)) return;
     const timer = setTimeout(() => {
       this.leaving.delete(userId);
-      void this.wentOffline(userId).catch(() => {});
+      this.expire(userId);
     }, this.graceMs);
     timer.unref();
     this.leaving.set(userId, timer);
@@ -89,10 +101,8 @@ export class PresenceService {
     const revived = await this.presence.heartbeat(devices);
     const now = Date.now();
     for (const userId of revived) await this.announce({ userId, online: true, lastSeenAt: now });
-    for (const userId of await this.presence.expired(EXPIRED_BATCH)) {
-      if (this.leaving.has(userId)) continue;
-      await this.wentOffline(userId);
-    }
+    const expired = await this.presence.expired(EXPIRED_BATCH);
+    await this.wentOffline(expired.filter((userId) => !this.leaving.has(userId)));
   }
 
   close(): void {
@@ -100,14 +110,32 @@ export class PresenceService {
     this.ticker = undefined;
     for (const t of this.leaving.values()) clearTimeout(t);
     this.leaving.clear();
+    this.expiring.clear();
   }
 
-  private async wentOffline(userId: string): Promise<void> {
-    // Another node may have connected a device during the grace period.
-    if ((await this.presence.online([userId])).has(userId)) return;
+  /** Queues a user whose grace period ran out; the users queued within OFFLINE_BATCH_MS go offline together. */
+  private expire(userId: string): void {
+    this.expiring.add(userId);
+    this.expiringFlush ??= new Promise<void>((resolve) => setTimeout(resolve, OFFLINE_BATCH_MS).unref())
+      .then(() => {
+        const batch = [...this.expiring];
+        this.expiring.clear();
+        this.expiringFlush = undefined;
+        return this.wentOffline(batch);
+      })
+      .catch(() => {});
+  }
+
+  /** Records the last-seen time of those of `userIds` still offline (one write) and announces them offline. */
+  private async wentOffline(userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    // Another node (or this one, since the timer ran out) may have connected a device meanwhile.
+    const online = await this.presence.online(userIds);
+    const gone = userIds.filter((userId) => !online.has(userId));
+    if (gone.length === 0) return;
     const at = Date.now();
-    await this.accounts.setLastSeen(userId, at);
-    await this.announce({ userId, online: false, lastSeenAt: at });
+    await this.accounts.setLastSeenMany(gone, at);
+    await Promise.all(gone.map((userId) => this.announce({ userId, online: false, lastSeenAt: at })));
   }
 
   private announce(presence: Presence): Promise<void> {

@@ -116,6 +116,21 @@ describe("accounts and sessions", () => {
     await otherWs.close();
   });
 
+  it("refuses a token it verified before once its session is revoked (the verified-token cache keeps no session)", async () => {
+    const user = await register(server, "cached");
+    const first = await RawClient.connect(server, user.accessToken);
+    const second = await RawClient.connect(server, user.accessToken); // the same token again: served from the cache
+    assert.equal((await http(server, "GET", "/v1/me", undefined, user.accessToken)).status, 200);
+    assert.equal((await http(server, "POST", "/v1/auth/logout", {}, user.accessToken)).status, 200);
+    assert.equal(await first.closed, 4102);
+    assert.equal(await second.closed, 4102);
+    const me = await http(server, "GET", "/v1/me", undefined, user.accessToken);
+    assert.deepEqual([me.status, me.body.error.code, me.body.error.details?.reason], [401, "unauthorized", "session_revoked"]);
+    const again = await RawClient.open(server);
+    await assert.rejects(again.request("hello", { versions: [1], token: user.accessToken }));
+    assert.equal(await again.closed, 4102);
+  });
+
   it("refuses expired and forged tokens over HTTP and WebSocket", async () => {
     const user = await register(server, "tokens");
     const secret = new TextEncoder().encode(readFileSync(join(server.dataDir, "jwt-secret"), "utf8").trim());

@@ -376,6 +376,11 @@ export class PostgresStore implements Store {
     await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = $2", [at, userId]);
   }
 
+  async setLastSeenMany(userIds: readonly string[], at: number): Promise<void> {
+    if (userIds.length === 0) return;
+    await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = ANY($2::text[])", [at, [...userIds]]);
+  }
+
   async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {
     await this.pool.query(
       "INSERT INTO sessions (id, user_id, device_name, refresh_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -518,6 +523,16 @@ export class PostgresStore implements Store {
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id`,
       [conversationId],
     );
+  }
+
+  async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    const rows = await this.rows<{ id: string }>(
+      `SELECT DISTINCT conversation_id AS id FROM members
+       WHERE conversation_id = ANY($1::text[]) AND left_seq IS NULL AND receipt_at > $2`,
+      [[...conversationIds], since],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {

@@ -146,6 +146,13 @@ function prepareStatements(db: Database.Database) {
     currentMembers: db.prepare<[string], MemberRecord>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND left_seq IS NULL ORDER BY joined_seq, user_id`,
     ),
+    // A JSON array parameter again: one statement for any number of conversations.
+    receiptsMovedIn: db
+      .prepare<[string, number], string>(
+        `SELECT DISTINCT conversation_id FROM members
+         WHERE conversation_id IN (SELECT value FROM json_each(?)) AND left_seq IS NULL AND receipt_at > ?`,
+      )
+      .pluck(),
     countCurrentMembers: db
       .prepare<[string], number>("SELECT count(*) FROM members WHERE conversation_id = ? AND left_seq IS NULL")
       .pluck(),
@@ -347,6 +354,7 @@ export class SqliteStore implements Store {
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
+  private readonly lastSeenTx: (userIds: readonly string[], at: number) => void;
   private readonly searcher: SqliteMessageSearch;
   private readonly checkpointer: Checkpointer | undefined;
   private readonly walSync: WalSync | undefined;
@@ -389,6 +397,9 @@ export class SqliteStore implements Store {
     this.openDirectTx = db.transaction((input: OpenDirectInput) => this.openDirectInTx(input)).immediate;
     this.createGroupTx = db.transaction((input: CreateGroupInput) => this.createGroupInTx(input)).immediate;
     this.receiptsTx = db.transaction((updates: readonly ReceiptUpdate[]) => this.receiptsInTx(updates)).immediate;
+    this.lastSeenTx = db.transaction((userIds: readonly string[], at: number) => {
+      for (const id of userIds) this.q.setLastSeen.run(at, id);
+    }).immediate;
     if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
     if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
     if (this.walSync) {
@@ -475,6 +486,10 @@ export class SqliteStore implements Store {
     this.q.setLastSeen.run(at, userId);
   }
 
+  async setLastSeenMany(userIds: readonly string[], at: number): Promise<void> {
+    if (userIds.length > 0) this.lastSeenTx(userIds, at);
+  }
+
   async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {
     this.q.insertSession.run(
       session.id,
@@ -547,6 +562,12 @@ export class SqliteStore implements Store {
   async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
     await this.settled();
     return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
+  }
+
+  async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    await this.settled();
+    return new Set(this.q.receiptsMovedIn.all(JSON.stringify(conversationIds), since));
   }
 
   async applyMembershipChange(input: MembershipInput): Promise<Message> {
