@@ -30,6 +30,7 @@ import {
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
+import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 import { type SearchRow, searchStatement } from "./postgres-search.js";
 
@@ -85,13 +86,6 @@ const CONVERSATION_COLUMNS = 'id, kind, title, created_at AS "createdAt", last_s
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
-// Entries are read as `m`, joined with the message they quote (`r`) for the reply preview.
-const MESSAGE_COLUMNS =
-  'm.id, m.conversation_id AS "conversationId", m.seq, m.sender_id AS "senderId", m.client_id AS "clientId", m.kind, ' +
-  'm.body, m.event, m.created_at AS "createdAt", m.reply_to AS "replyTo", r.sender_id AS "replySenderId", ' +
-  `left(r.body, ${REPLY_PREVIEW_CHARS}) AS "replyPreview", r.deleted_at AS "replyDeletedAt", m.edited_at AS "editedAt", ` +
-  'm.deleted_at AS "deletedAt", m.action, m.attachments';
-const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 // ── the append path ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -566,16 +560,7 @@ export class PostgresStore implements Store {
     if (search.terms.length === 0 || search.limit <= 0) return [];
     const { text, values } = searchStatement(userId, search);
     const rows = await this.rows<SearchRow>(text, values);
-    return rows.map(({ score, attachments, editedAt, ...row }) => ({
-      message: {
-        ...row,
-        kind: "text",
-        event: null,
-        attachments: attachments ?? [],
-        ...(editedAt === null ? {} : { editedAt }),
-      },
-      score,
-    }));
+    return rows.map((row) => ({ message: toMessage(row), score: row.score }));
   }
 
   async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {
