@@ -2,7 +2,6 @@
 // PARLEY_S3_*: uploads land in the bucket, signed URLs redirect to presigned GETs that serve the bytes and ranges.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,17 +11,18 @@ import type { AuthResult, SignedFile } from "@parley/protocol";
 import S3rver from "s3rver";
 import sharp from "sharp";
 import { S3BlobStore } from "../adapters/s3/s3-blob-store.js";
-import type { Config } from "../config.js";
+import { probeClusterServices } from "./cluster-harness.js";
 import {
-  deletePrefix,
-  dropSchema,
-  probePostgres,
-  probeRedis,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-  uniqueName,
-} from "./cluster-harness.js";
-import { connectVia, http, type ProtocolClient, register, startTestServer, type TestServer, uploadFile } from "./harness.js";
+  connectVia,
+  http,
+  type ProtocolClient,
+  register,
+  startTestCluster,
+  startTestServer,
+  type TestCluster,
+  type TestServer,
+  uploadFile,
+} from "./harness.js";
 import { requireService } from "./services.js";
 
 interface S3rverInstance {
@@ -144,17 +144,12 @@ describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not s
 });
 
 const clusterReady =
-  available &&
-  (await requireService("media cluster test (PostgreSQL, Redis)", async () => {
-    await probePostgres();
-    await probeRedis();
-  }));
+  available && (await requireService("media cluster test (PostgreSQL, Redis)", () => probeClusterServices({ haproxy: false })));
 
 describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
   skip: clusterReady ? false : "services unavailable",
 }, () => {
-  const schema = uniqueName("parley_media");
-  const prefix = uniqueName("media");
+  let cluster: TestCluster;
   let n1: TestServer;
   let n2: TestServer;
   let alice: AuthResult;
@@ -172,29 +167,25 @@ describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
         createBucket: true,
       })
     ).close();
-    const common: Partial<Config> = {
-      databaseUrl: TEST_DATABASE_URL,
-      databaseSchema: schema,
-      redisUrl: TEST_REDIS_URL,
-      clusterPrefix: prefix,
-      jwtSecret: randomBytes(32).toString("base64url"),
-      s3Bucket: "parley-cluster",
-      s3Endpoint: `http://127.0.0.1:${port}`,
-      s3ForcePathStyle: true,
-      s3AccessKeyId: "S3RVER",
-      s3SecretAccessKey: "S3RVER",
-      uploadTtlMs: 1000,
-      uploadSweepIntervalMs: 0,
-    };
-    n1 = await startTestServer({ ...common, nodeId: "n1" });
-    n2 = await startTestServer({ ...common, nodeId: "n2" });
+    cluster = await startTestCluster({
+      label: "media",
+      nodeIds: ["n1", "n2"],
+      config: {
+        s3Bucket: "parley-cluster",
+        s3Endpoint: `http://127.0.0.1:${port}`,
+        s3ForcePathStyle: true,
+        s3AccessKeyId: "S3RVER",
+        s3SecretAccessKey: "S3RVER",
+        uploadTtlMs: 1000,
+        uploadSweepIntervalMs: 0,
+      },
+    });
+    [n1, n2] = cluster.nodes as [TestServer, TestServer];
     [alice, bob] = await Promise.all([register(n1), register(n2)]);
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([n1?.close(), n2?.close()]);
-    await dropSchema(schema).catch(() => {});
-    await deletePrefix(prefix).catch(() => {});
+    await cluster?.close();
   });
 
   it("a file uploaded through one node is delivered, signed and downloaded through the other", async () => {
