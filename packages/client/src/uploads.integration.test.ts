@@ -2,11 +2,11 @@
 // send with attachments, receive them, and signed URLs that download and are cached until shortly before expiry.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
+import { TestS3 } from "@parley/server/testing";
 import { type ParleyClient, ParleyError } from "./node.js";
 import { SdkTestServer, signUp } from "./testing/real-server.js";
 
@@ -96,50 +96,21 @@ describe("SDK: files", () => {
   });
 });
 
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-
 describe("SDK: direct uploads to an S3-compatible store (s3rver)", () => {
   let server: SdkTestServer;
-  let s3Dir: string;
-  let s3: S3rverInstance;
+  let s3: TestS3;
   let client: ParleyClient;
 
   before(async () => {
-    s3Dir = mkdtempSync(join(tmpdir(), "parley-sdk-s3rver-"));
-    // @ts-expect-error s3rver ships no type declarations.
-    const { default: S3rver } = await import("s3rver");
-    s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: s3Dir, silent: true }) as S3rverInstance;
-    const { port } = await s3.run();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
-    const admin = new S3Client({
-      endpoint,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
-    await admin.send(new CreateBucketCommand({ Bucket: "parley-direct" }));
-    admin.destroy();
-    server = await SdkTestServer.start({
-      label: "direct",
-      config: {
-        s3Bucket: "parley-direct",
-        s3Endpoint: endpoint,
-        s3ForcePathStyle: true,
-        s3AccessKeyId: "S3RVER",
-        s3SecretAccessKey: "S3RVER",
-      },
-    });
+    s3 = await TestS3.start();
+    await s3.createBucket("parley-direct");
+    server = await SdkTestServer.start({ label: "direct", config: s3.serverConfig("parley-direct") });
     client = server.client();
     await client.register(`direct_${process.pid % 10_000}`, "correct horse battery");
   });
   after(async () => {
     await server?.close();
     await s3?.close();
-    rmSync(s3Dir, { recursive: true, force: true });
   });
 
   it("puts the bytes straight into the bucket and completes the upload, reporting progress", async () => {

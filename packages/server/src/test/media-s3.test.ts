@@ -2,15 +2,11 @@
 // PARLEY_S3_*: uploads land in the bucket, signed URLs redirect to presigned GETs that serve the bytes and ranges.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, SignedFile } from "@parley/protocol";
-// @ts-expect-error s3rver ships no type declarations.
-import S3rver from "s3rver";
 import sharp from "sharp";
-import { S3BlobStore } from "../adapters/s3/s3-blob-store.js";
 import { probeClusterServices } from "./cluster-harness.js";
 import {
   connectVia,
@@ -23,43 +19,25 @@ import {
   type TestServer,
   uploadFile,
 } from "./harness.js";
+import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
 
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-
-const dir = mkdtempSync(join(tmpdir(), "parley-s3rver-"));
-const s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: dir, silent: true }) as S3rverInstance;
-let port = 0;
+let s3: TestS3 | undefined;
 const available = await requireService("s3rver (S3-compatible server)", async () => {
-  port = (await s3.run()).port;
+  s3 = await TestS3.start();
 });
+const port = s3?.port ?? 0;
 
 describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not start" }, () => {
   let server: TestServer;
   let alice: AuthResult;
   let bob: AuthResult;
   let a: ProtocolClient;
-  const s3Config = {
-    bucket: "parley-media",
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  };
 
   before(async () => {
     // The bucket is the operator's to create; the test does it like an operator would.
-    await (await S3BlobStore.connect({ ...s3Config, createBucket: true })).close();
-    server = await startTestServer({
-      s3Bucket: s3Config.bucket,
-      s3Endpoint: s3Config.endpoint,
-      s3ForcePathStyle: true,
-      s3AccessKeyId: "S3RVER",
-      s3SecretAccessKey: "S3RVER",
-    });
+    await s3!.createBucket("parley-media");
+    server = await startTestServer(s3!.serverConfig("parley-media"));
     [alice, bob] = await Promise.all([register(server), register(server)]);
     a = await connectVia("ws", server, alice.accessToken);
   });
@@ -157,25 +135,12 @@ describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
   const clients: ProtocolClient[] = [];
 
   before(async () => {
-    await (
-      await S3BlobStore.connect({
-        bucket: "parley-cluster",
-        endpoint: `http://127.0.0.1:${port}`,
-        region: "us-east-1",
-        forcePathStyle: true,
-        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-        createBucket: true,
-      })
-    ).close();
+    await s3!.createBucket("parley-cluster");
     cluster = await startTestCluster({
       label: "media",
       nodeIds: ["n1", "n2"],
       config: {
-        s3Bucket: "parley-cluster",
-        s3Endpoint: `http://127.0.0.1:${port}`,
-        s3ForcePathStyle: true,
-        s3AccessKeyId: "S3RVER",
-        s3SecretAccessKey: "S3RVER",
+        ...s3!.serverConfig("parley-cluster"),
         uploadTtlMs: 1000,
         uploadSweepIntervalMs: 0,
       },
@@ -240,6 +205,5 @@ describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
 });
 
 after(async () => {
-  if (available) await s3.close();
-  rmSync(dir, { recursive: true, force: true });
+  await s3?.close();
 });
