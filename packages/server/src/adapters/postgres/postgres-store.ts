@@ -29,7 +29,7 @@ import {
 } from "../../ports/store.js";
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
-import { REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
+import { REPLY_PREVIEW_CHARS, type StoredMessage, systemMessage, storedToMessage as toMessage } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 import { type SearchRow, searchStatement } from "./postgres-search.js";
@@ -483,18 +483,14 @@ export class PostgresStore implements Store {
        VALUES ($1, 1, $5, $6, NULL, 'system', NULL, $7::json, $3)`,
       [input.id, input.title, input.createdAt, userIds, input.messageId, input.ownerId, JSON.stringify(event)],
     );
-    const message: Message = {
+    const message = systemMessage({
       id: input.messageId,
       conversationId: input.id,
       seq: 1,
       senderId: input.ownerId,
-      clientId: null,
-      kind: "system",
-      body: null,
       event,
       createdAt: input.createdAt,
-      attachments: [],
-    };
+    });
     return {
       conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
       message,
@@ -917,18 +913,7 @@ export class PostgresStore implements Store {
        UPDATE conversations SET last_seq = $2 WHERE id = $1`,
       [conversationId, seq, input.messageId, actorId, JSON.stringify(event), input.createdAt],
     );
-    return {
-      id: input.messageId,
-      conversationId,
-      seq,
-      senderId: actorId,
-      clientId: null,
-      kind: "system",
-      body: null,
-      event,
-      createdAt: input.createdAt,
-      attachments: [],
-    };
+    return systemMessage({ id: input.messageId, conversationId, seq, senderId: actorId, event, createdAt: input.createdAt });
   }
 
   /** Ends a membership at `seq`; a group never stays without an owner while it has members. */
