@@ -59,6 +59,16 @@ describe("web app in Chromium", { skip: !run && "chromium not found", timeout: 1
     await row.locator(".unread-badge").waitFor({ state: "detached" });
   });
 
+  it("explains in the dialog why a chat cannot start, and keeps it open", async () => {
+    await ann.page.getByRole("button", { name: "New chat" }).click();
+    const dialog = ann.page.getByRole("dialog", { name: "New chat" });
+    await dialog.getByLabel("Username").fill("ann");
+    await dialog.getByRole("button", { name: "Start chat" }).click();
+    await dialog.getByRole("alert").filter({ hasText: "That is you: pick someone else." }).waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
+  });
+
   it("shows who is typing and presence in the header", async () => {
     await eventually("Bob shown online", async () => (await ann.page.locator(".chat-subtitle").textContent()) === "online");
     await bob.composer().fill("Yes");
