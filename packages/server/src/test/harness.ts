@@ -2,7 +2,7 @@
 // and speaks the raw protocol to it over either live transport (WebSocket or long polling).
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type {
@@ -16,6 +16,7 @@ import type {
   ServerFrame,
   Welcome,
 } from "@parley/protocol";
+import { SignJWT } from "jose";
 import WebSocket from "ws";
 import { type ParleyServer, type StartOptions, startParley } from "../app.js";
 import type { Config } from "../config.js";
@@ -116,6 +117,18 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
     throw error;
   }
   return { nodes, schema, prefix, close };
+}
+
+/** An access token of `user`'s session, signed with the server's own secret (its data directory), expired a minute ago. */
+export async function expiredAccessToken(server: TestServer, user: AuthResult): Promise<string> {
+  const secret = new TextEncoder().encode(readFileSync(join(server.dataDir, "jwt-secret"), "utf8").trim());
+  return new SignJWT({ sid: user.sessionId })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(user.user.id)
+    .setIssuer("parley")
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(secret);
 }
 
 export class HttpError extends Error {
