@@ -8,6 +8,8 @@ import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { Cluster, probeClusterServices } from "../packages/server/dist/testing.js";
+import { api } from "./lib/parley-client.mjs";
+import { RATE_LIMITS_OFF } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";
 
 const { values } = parseArgs({
@@ -25,10 +27,6 @@ const SECONDS = Number(values.seconds);
 /** Seconds of load before measuring (JIT, connection pools, prepared statements). */
 const WARMUP = Number(values.warmup);
 
-const OFF = Object.fromEntries(
-  ["REQUESTS", "MESSAGES", "TYPING", "RECEIPTS", "AUTH_IP", "REGISTER_IP", "CONNECT_IP"].map((k) => [`PARLEY_RATE_${k}`, "off"]),
-);
-
 const open = (url) =>
   new Promise((resolve, reject) => {
     const ws = new WebSocket(url, ["parley.v1"], { perMessageDeflate: false });
@@ -36,15 +34,7 @@ const open = (url) =>
     ws.once("error", reject);
   });
 
-async function post(base, path, body, token) {
-  const res = await fetch(base + path, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const post = (base, path, body, token) => api(base, "POST", path, body, token);
 
 /** PAIRS sender/receiver pairs; pair i's sender talks to nodes[i % n], its receiver to the next node (if any). */
 async function connectPairs(nodes, onDeliver, onAck) {
@@ -194,7 +184,7 @@ for (const nodeCount of [1, 3]) {
     const cluster = await Cluster.start({
       nodes: nodeCount,
       haproxy: false,
-      env: { ...OFF, PARLEY_LOG_LEVEL: "error" },
+      env: { ...RATE_LIMITS_OFF, PARLEY_LOG_LEVEL: "error" },
       nodeArgs,
     });
     try {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
 import { LongPollSocket } from "../packages/client/dist/index.js";
+import { api } from "./lib/parley-client.mjs";
 import { RATE_LIMITS_OFF } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";
 
@@ -54,15 +55,7 @@ async function startParley() {
   };
 }
 
-async function post(base, path, body, token) {
-  const res = await fetch(base + path, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const post = (base, path, body, token) => api(base, "POST", path, body, token);
 
 /** A socket of either transport, welcomed: `send(frame)` and an `onFrame` callback. */
 function connect(transport, base, token) {

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
+import { api } from "./lib/parley-client.mjs";
 import { RATE_LIMITS_OFF } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";
 
@@ -53,15 +54,7 @@ const open = (url, protocols) =>
     ws.once("error", reject);
   });
 
-async function post(base, path, body, token) {
-  const res = await fetch(base + path, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return res.json();
-}
+const post = (base, path, body, token) => api(base, "POST", path, body, token);
 
 /** Connects PAIRS sender/receiver pairs to Parley; returns send(pairIndex, payload) and hooks. */
 async function parleyClients(port, onDeliver, onAck) {

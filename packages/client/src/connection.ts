@@ -201,13 +201,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     try {
       token = await this.#options.getToken();
     } catch (caught) {
-      if (generation !== this.#generation || this.#stopped) return;
-      const error = toParleyError(caught);
-      if (error.retryable) this.#afterFailure(error);
-      else this.#halt(error);
+      this.#stepFailed(generation, caught);
       return;
     }
-    if (generation !== this.#generation || this.#stopped) return;
+    if (this.#superseded(generation)) return;
     if (token === undefined) {
       this.#halt(new ParleyError("not_authenticated", "Cannot connect: not signed in"));
       return;
@@ -375,14 +372,24 @@ export class Connection extends Emitter<ConnectionEvents> {
     try {
       await this.#options.reauthenticate(rejected);
     } catch (caught) {
-      if (generation !== this.#generation || this.#stopped) return;
-      const error = toParleyError(caught);
-      if (error.retryable) this.#afterFailure(error);
-      else this.#halt(error);
+      this.#stepFailed(generation, caught);
       return;
     }
-    if (generation !== this.#generation || this.#stopped) return;
+    if (this.#superseded(generation)) return;
     this.#scheduleReconnect();
+  }
+
+  /** Whether an awaited step of connection attempt `generation` came back too late to act on. */
+  #superseded(generation: number): boolean {
+    return generation !== this.#generation || this.#stopped;
+  }
+
+  /** A step of attempt `generation` (token, re-authentication) failed: retry later when the error allows, else stop. */
+  #stepFailed(generation: number, caught: unknown): void {
+    if (this.#superseded(generation)) return;
+    const error = toParleyError(caught);
+    if (error.retryable) this.#afterFailure(error);
+    else this.#halt(error);
   }
 
   #afterFailure(error: ParleyError): void {

@@ -2,25 +2,13 @@
 // with the SDK's helpers and must converge on the server's final state, including a device that was offline.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isDeepStrictEqual } from "node:util";
 import type { Message } from "@parley/protocol";
-import { startParley } from "@parley/server";
 import { applyHidden, applyUpdate, isShown } from "./message-state.js";
-import { ParleyClient } from "./node.js";
-
-type Server = Awaited<ReturnType<typeof startParley>>;
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import type { ParleyClient } from "./node.js";
+import { waitUntil as waitFor } from "./testing/client-events.js";
+import { directChat, SdkTestServer } from "./testing/real-server.js";
 
 /** What a UI keeps: shown entries in order, updated in place by `updated` and `hidden` events. */
 function timeline(client: ParleyClient, conversationId: string): { list: readonly Message[] } {
@@ -39,44 +27,22 @@ function timeline(client: ParleyClient, conversationId: string): { list: readonl
 
 for (const transport of ["websocket", "long-poll"] as const)
   describe(`SDK message actions over ${transport}`, () => {
-    let server: Server;
-    let dataDir: string;
-    const clients: ParleyClient[] = [];
-    const password = "correct horse battery";
+    let server: SdkTestServer;
     const suffix = `${process.pid % 10_000}${transport === "websocket" ? "w" : "l"}`;
 
-    function newClient(credentials?: ParleyClient["credentials"]): ParleyClient {
-      const client = new ParleyClient({ server: server.url, transport, gapWaitMs: 100, ...(credentials ? { credentials } : {}) });
-      client.on("error", () => {});
-      clients.push(client);
-      return client;
-    }
+    const newClient = () => server.client({ gapWaitMs: 100 });
 
     before(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-actions-"));
-      server = await startParley({
-        port: 0,
-        host: "127.0.0.1",
-        dataDir,
-        logLevel: "silent",
-        rateAuthIp: null,
-        rateRegisterIp: null,
-        rateConnectIp: null,
-      });
+      server = await SdkTestServer.start({ label: "actions", client: { transport } });
     });
     after(async () => {
-      for (const c of clients) await c.close().catch(() => {});
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("reply, edit, react, delete and delete-for-me reach every device and converge after an offline gap", async () => {
       const alice = newClient();
       const bob = newClient();
-      await alice.register(`acta_${suffix}`, password);
-      const bobUser = await bob.register(`actb_${suffix}`, password);
-      await Promise.all([alice.connect(), bob.connect()]);
-      const { id } = await alice.openDirect(bobUser.id);
+      const { id } = await directChat([alice, `acta_${suffix}`], [bob, `actb_${suffix}`]);
       const a = timeline(alice, id);
       const b = timeline(bob, id);
 
@@ -88,9 +54,7 @@ for (const transport of ["websocket", "long-poll"] as const)
       assert.equal(b.list.find((m) => m.seq === reply.seq)?.replyTo?.seq, first.seq, "own sends carry the quote too");
 
       // A second device of bob's goes offline before the changes, holding the conversation as it was then.
-      const offline = new ParleyClient({ server: server.url, transport, credentials: bob.credentials! });
-      offline.on("error", () => {});
-      clients.push(offline);
+      const offline = server.client({ credentials: bob.credentials! });
       await offline.connect();
       const cursors = offline.cursors();
       const heldThen = (await offline.history(id, { limit: 100 })).messages.filter(isShown);
@@ -130,9 +94,7 @@ for (const transport of ["websocket", "long-poll"] as const)
       assert.equal(b.list.find((m) => m.seq === first.seq)?.hidden, true);
 
       // The offline device comes back from its old cursors and ends in the same state as the server.
-      const resumed = new ParleyClient({ server: server.url, transport, credentials: bob.credentials!, cursors });
-      resumed.on("error", () => {});
-      clients.push(resumed);
+      const resumed = server.client({ credentials: bob.credentials!, cursors });
       const r = timeline(resumed, id);
       r.list = heldThen;
       await resumed.connect();
@@ -146,10 +108,7 @@ for (const transport of ["websocket", "long-poll"] as const)
     it("queues actions offline and sends them once with their clientId", async () => {
       const alice = newClient();
       const bob = newClient();
-      await alice.register(`actq_${suffix}`, password);
-      const bobUser = await bob.register(`actr_${suffix}`, password);
-      await Promise.all([alice.connect(), bob.connect()]);
-      const { id } = await alice.openDirect(bobUser.id);
+      const { id } = await directChat([alice, `actq_${suffix}`], [bob, `actr_${suffix}`]);
       const b = timeline(bob, id);
       const m = await alice.send(id, "offline edit target");
       await alice.close();

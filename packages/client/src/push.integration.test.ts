@@ -1,47 +1,32 @@
 // The SDK's push API against the real server and a local Web Push service that decrypts what it receives.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startParley } from "@parley/server";
 import { TestPushService } from "@parley/server/testing";
-import { ParleyClient } from "./node.js";
+import type { ParleyClient } from "./node.js";
+import { PASSWORD, SdkTestServer } from "./testing/real-server.js";
 
 describe("SDK push API", () => {
-  let server: Awaited<ReturnType<typeof startParley>>;
+  let server: SdkTestServer;
   let pushService: TestPushService;
-  let dataDir: string;
   let ann: ParleyClient;
   let ben: ParleyClient;
   const suffix = `${process.pid % 10_000}`;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-push-"));
     pushService = await TestPushService.start();
-    server = await startParley({
-      host: "127.0.0.1",
-      port: 0,
-      dataDir,
-      logLevel: "silent",
-      presenceGraceMs: 100,
-      pushCoalesceMs: 200,
-      pushAllowPrivateEndpoints: true,
-      rateAuthIp: null,
-      rateRegisterIp: null,
+    server = await SdkTestServer.start({
+      label: "push",
+      config: { presenceGraceMs: 100, pushCoalesceMs: 200, pushAllowPrivateEndpoints: true },
     });
-    ann = new ParleyClient({ server: server.url });
-    ben = new ParleyClient({ server: server.url });
-    await ann.register(`ann_push_${suffix}`, "correct horse battery", { displayName: "Ann" });
-    await ben.register(`ben_push_${suffix}`, "correct horse battery", { displayName: "Ben" });
+    [ann, ben] = [server.client(), server.client()];
+    await ann.register(`ann_push_${suffix}`, PASSWORD, { displayName: "Ann" });
+    await ben.register(`ben_push_${suffix}`, PASSWORD, { displayName: "Ben" });
     await ann.connect();
   });
   after(async () => {
-    await Promise.all([ann.close(), ben.close()]);
     await server.close();
     await pushService.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("config, subscribe, a decrypted notification for an offline user, mute, settings, unsubscribe", async () => {

@@ -1,54 +1,11 @@
 // Integration: two users drive the SDK against a real server (temp data dir, random port).
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
-import { startParley } from "@parley/server";
-import { type ClientEvents, ParleyClient } from "./node.js";
-
-type Server = Awaited<ReturnType<typeof startParley>>;
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-function nextEvent<K extends keyof ClientEvents>(
-  client: ParleyClient,
-  event: K,
-  match: (payload: ClientEvents[K]) => boolean = () => true,
-  timeoutMs = 5000,
-): Promise<ClientEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${String(event)}`));
-    }, timeoutMs);
-    const off = client.on(event, (payload) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
-}
-
-/** A client that records every delivered message per conversation. */
-function recorder(client: ParleyClient): Map<string, Message[]> {
-  const seen = new Map<string, Message[]>();
-  client.on("message", (m) => {
-    const list = seen.get(m.conversationId) ?? [];
-    list.push(m);
-    seen.set(m.conversationId, list);
-  });
-  return seen;
-}
+import type { ParleyClient } from "./node.js";
+import { nextEvent, recorder, waitUntil as waitFor } from "./testing/client-events.js";
+import { directChat, PASSWORD as password, SdkTestServer } from "./testing/real-server.js";
 
 function assertExactlyOnceInOrder(messages: readonly Message[]): void {
   for (let i = 1; i < messages.length; i++) {
@@ -58,45 +15,19 @@ function assertExactlyOnceInOrder(messages: readonly Message[]): void {
 
 for (const transport of ["websocket", "long-poll"] as const)
   describe(`SDK against the real server over ${transport}`, () => {
-    let server: Server;
-    let dataDir: string;
-    const clients: ParleyClient[] = [];
-    const password = "correct horse battery";
+    let server: SdkTestServer;
     const suffix = `${process.pid % 10_000}${transport === "websocket" ? "w" : "l"}`;
 
     function newClient(credentials?: ParleyClient["credentials"]): ParleyClient {
-      const client = new ParleyClient({
-        server: server.url,
-        transport,
-        gapWaitMs: 100,
-        receiptDelayMs: 20,
-        ...(credentials ? { credentials } : {}),
-      });
-      client.on("error", () => {
-        // Background errors are asserted on where they matter; keep the runner quiet otherwise.
-      });
-      clients.push(client);
-      return client;
+      return server.client({ gapWaitMs: 100, receiptDelayMs: 20, ...(credentials ? { credentials } : {}) });
     }
 
     before(async () => {
-      dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-it-"));
-      // One address registers every user of both runs: the per-address limits are not what this suite tests.
-      server = await startParley({
-        port: 0,
-        host: "127.0.0.1",
-        dataDir,
-        logLevel: "silent",
-        rateAuthIp: null,
-        rateRegisterIp: null,
-        rateConnectIp: null,
-      });
+      server = await SdkTestServer.start({ label: "it", client: { transport } });
     });
 
     after(async () => {
-      for (const c of clients) await c.close().catch(() => {});
       await server.close();
-      rmSync(dataDir, { recursive: true, force: true });
     });
 
     it("two users chat: messages, receipts, typing, offline catch-up and offline sends, each exactly once in order", async () => {
@@ -193,11 +124,10 @@ for (const transport of ["websocket", "long-poll"] as const)
     it("a new client with saved credentials and cursors resumes exactly where the old one stopped", async () => {
       const carol = newClient();
       const dave = newClient();
-      const carolUser = await carol.register(`carol_${suffix}`, password);
-      const daveUser = await dave.register(`dave_${suffix}`, password);
-      await carol.connect();
-      await dave.connect();
-      const { id: cid } = await carol.openDirect(daveUser.id);
+      const {
+        id: cid,
+        users: [carolUser, daveUser],
+      } = await directChat([carol, `carol_${suffix}`], [dave, `dave_${suffix}`]);
       await carol.send(cid, "one");
       await waitFor("dave to see 'one'", () => (dave.cursor(cid) ?? 0) >= 2);
       const saved = { credentials: dave.credentials!, cursors: dave.cursors() };
@@ -205,8 +135,7 @@ for (const transport of ["websocket", "long-poll"] as const)
 
       await carol.send(cid, "two");
       await carol.send(cid, "three");
-      const resumed = new ParleyClient({ server: server.url, transport, credentials: saved.credentials, cursors: saved.cursors });
-      clients.push(resumed);
+      const resumed = server.client({ credentials: saved.credentials, cursors: saved.cursors });
       const seen = recorder(resumed);
       await resumed.connect();
       await waitFor("catch-up", () => (seen.get(cid)?.length ?? 0) >= 2);

@@ -1,13 +1,9 @@
 // The SDK's search: paging through a real server's results, and highlight segments that never produce markup.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startParley } from "@parley/server";
-import { ParleyClient } from "./node.js";
 import { snippetSegments } from "./search.js";
+import { SdkTestServer, signUp } from "./testing/real-server.js";
 
 describe("snippetSegments", () => {
   it("splits a snippet into plain and highlighted runs that join back to the snippet", () => {
@@ -44,41 +40,19 @@ describe("snippetSegments", () => {
 });
 
 describe("ParleyClient.search against the real server", () => {
-  let server: Awaited<ReturnType<typeof startParley>>;
-  let dataDir: string;
-  const clients: ParleyClient[] = [];
+  let server: SdkTestServer;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-search-"));
-    server = await startParley({
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      logLevel: "silent",
-      rateAuthIp: null,
-      rateRegisterIp: null,
-    });
+    server = await SdkTestServer.start({ label: "search" });
   });
   after(async () => {
-    for (const c of clients) await c.close().catch(() => {});
     await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  function client(): ParleyClient {
-    const c = new ParleyClient({ server: server.url });
-    c.on("error", () => {});
-    clients.push(c);
-    return c;
-  }
-
   it("finds messages of the user's conversations only, with typed hits and paging by next()", async () => {
-    const [alice, bob, eve] = [client(), client(), client()];
+    const [alice, bob, eve] = [server.client(), server.client(), server.client()];
     const suffix = process.pid % 10_000;
-    await alice.register(`alice_s${suffix}`, "correct horse battery");
-    const bobUser = await bob.register(`bob_s${suffix}`, "correct horse battery");
-    await eve.register(`eve_s${suffix}`, "correct horse battery");
-    await Promise.all([alice.connect(), bob.connect(), eve.connect()]);
+    const [, bobUser] = await signUp([alice, `alice_s${suffix}`], [bob, `bob_s${suffix}`], [eve, `eve_s${suffix}`]);
     const { id } = await alice.openDirect(bobUser.id);
     for (let i = 0; i < 5; i++) await alice.send(id, `the comet ${i} is visible tonight`);
     await bob.send(id, "no comet here, clouds");

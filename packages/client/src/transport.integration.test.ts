@@ -2,25 +2,16 @@
 // connect, chatting that way, and moving back to a WebSocket once one works, each message once and in order.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
-import { startParley } from "@parley/server";
 import type { WebSocketConstructor } from "./connection.js";
-import { NodeWebSocket, ParleyClient, type ParleyClientOptions } from "./node.js";
+import { NodeWebSocket, type ParleyClientOptions } from "./node.js";
+import { waitUntil } from "./testing/client-events.js";
+import { directChat, SdkTestServer } from "./testing/real-server.js";
 
-type Server = Awaited<ReturnType<typeof startParley>>;
-
-async function waitFor(what: string, predicate: () => boolean, timeoutMs = 8000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** A transport switch takes a few probes: every wait here gets 8 s. */
+const waitFor = (what: string, predicate: () => boolean) => waitUntil(what, predicate, 8000);
 
 /** A port nothing listens on: WebSocket attempts to it are refused at once. */
 async function closedPort(): Promise<number> {
@@ -36,59 +27,33 @@ function bodies(seen: Message[], prefix: string): string[] {
 }
 
 describe("SDK transport choice", () => {
-  let server: Server;
-  let dataDir: string;
+  let server: SdkTestServer;
   let deadUrl: string;
-  const clients: ParleyClient[] = [];
   let n = 0;
-
-  function client(options: Partial<ParleyClientOptions> = {}): ParleyClient {
-    const c = new ParleyClient({
-      server: server.url,
-      gapWaitMs: 100,
-      receiptDelayMs: 20,
-      reconnectBackoff: { initialMs: 50, maxMs: 200 },
-      ...options,
-    });
-    c.on("error", () => {});
-    clients.push(c);
-    return c;
-  }
 
   /** Registers a user with `options` and a partner on plain WebSockets, both connected, and their conversation. */
   async function pair(options: Partial<ParleyClientOptions>) {
-    const me = client(options);
-    const other = client({ transport: "websocket" });
+    const me = server.client(options);
+    const other = server.client({ transport: "websocket" });
     n++;
-    await me.register(`tme${n}_${process.pid % 1000}`, "correct horse battery");
-    const otherUser = await other.register(`tother${n}_${process.pid % 1000}`, "correct horse battery");
     const mine: Message[] = [];
     const theirs: Message[] = [];
     me.on("message", (m) => mine.push(m));
     other.on("message", (m) => theirs.push(m));
-    await Promise.all([me.connect(), other.connect()]);
-    const { id } = await me.openDirect(otherUser.id);
+    const { id } = await directChat([me, `tme${n}_${process.pid % 1000}`], [other, `tother${n}_${process.pid % 1000}`]);
     return { me, other, id, mine, theirs };
   }
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-transport-"));
-    server = await startParley({
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      logLevel: "silent",
-      rateAuthIp: null,
-      rateRegisterIp: null,
-      rateConnectIp: null,
+    server = await SdkTestServer.start({
+      label: "transport",
+      client: { gapWaitMs: 100, receiptDelayMs: 20, reconnectBackoff: { initialMs: 50, maxMs: 200 } },
     });
     deadUrl = `ws://127.0.0.1:${await closedPort()}/v1/ws`;
   });
 
   after(async () => {
-    for (const c of clients) await c.close().catch(() => {});
     await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("falls back to long polling when WebSockets cannot connect, and chats the same way", async () => {
@@ -135,7 +100,7 @@ describe("SDK transport choice", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     assert.equal(me.transport, "long-poll");
     assert.equal(constructed, 0);
-    const stubborn = client({ transport: "websocket", wsUrl: deadUrl });
+    const stubborn = server.client({ transport: "websocket", wsUrl: deadUrl });
     await stubborn.register(`stubborn_${process.pid % 1000}`, "correct horse battery");
     void stubborn.connect().catch(() => {});
     await new Promise((resolve) => setTimeout(resolve, 500));

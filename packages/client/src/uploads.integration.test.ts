@@ -2,15 +2,13 @@
 // send with attachments, receive them, and signed URLs that download and are cached until shortly before expiry.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
-import { startParley } from "@parley/server";
-import { ParleyClient, ParleyError } from "./node.js";
-
-type Server = Awaited<ReturnType<typeof startParley>>;
+import { TestS3 } from "@parley/server/testing";
+import { type ParleyClient, ParleyError } from "./node.js";
+import { SdkTestServer, signUp } from "./testing/real-server.js";
 
 const PNG_1x1 = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
@@ -18,35 +16,18 @@ const PNG_1x1 = Buffer.from(
 );
 
 describe("SDK: files", () => {
-  let server: Server;
-  let dataDir: string;
+  let server: SdkTestServer;
   let alice: ParleyClient;
   let bob: ParleyClient;
   const suffix = `${process.pid % 10_000}f`;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-files-"));
-    server = await startParley({
-      port: 0,
-      host: "127.0.0.1",
-      dataDir,
-      logLevel: "silent",
-      rateAuthIp: null,
-      rateRegisterIp: null,
-      rateConnectIp: null,
-      maxUploadBytes: 300_000,
-    });
-    alice = new ParleyClient({ server: server.url });
-    bob = new ParleyClient({ server: server.url });
-    for (const c of [alice, bob]) c.on("error", () => {});
-    await alice.register(`alice_${suffix}`, "correct horse battery");
-    await bob.register(`bob_${suffix}`, "correct horse battery");
-    await Promise.all([alice.connect(), bob.connect()]);
+    server = await SdkTestServer.start({ label: "files", config: { maxUploadBytes: 300_000 } });
+    [alice, bob] = [server.client(), server.client()];
+    await signUp([alice, `alice_${suffix}`], [bob, `bob_${suffix}`]);
   });
   after(async () => {
-    await Promise.all([alice.close(), bob.close()]);
     await server.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("uploads with progress, sends attachments and the other side receives their metadata and bytes", async () => {
@@ -64,7 +45,7 @@ describe("SDK: files", () => {
     assert.ok(progress.length > 1, "several progress reports");
     assert.deepEqual(progress.at(-1), [bytes.length, bytes.length]);
 
-    const path = join(dataDir, "pixel.png");
+    const path = join(server.dataDir, "pixel.png");
     writeFileSync(path, PNG_1x1);
     const image = await alice.uploadFile(path);
     assert.deepEqual(
@@ -115,55 +96,21 @@ describe("SDK: files", () => {
   });
 });
 
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-
 describe("SDK: direct uploads to an S3-compatible store (s3rver)", () => {
-  let server: Server;
-  let dataDir: string;
-  let s3: S3rverInstance;
+  let server: SdkTestServer;
+  let s3: TestS3;
   let client: ParleyClient;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), "parley-sdk-direct-"));
-    // @ts-expect-error s3rver ships no type declarations.
-    const { default: S3rver } = await import("s3rver");
-    s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: join(dataDir, "s3"), silent: true }) as S3rverInstance;
-    const { port } = await s3.run();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const { S3Client, CreateBucketCommand } = await import("@aws-sdk/client-s3");
-    const admin = new S3Client({
-      endpoint,
-      region: "us-east-1",
-      forcePathStyle: true,
-      credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-    });
-    await admin.send(new CreateBucketCommand({ Bucket: "parley-direct" }));
-    admin.destroy();
-    server = await startParley({
-      port: 0,
-      host: "127.0.0.1",
-      dataDir: join(dataDir, "data"),
-      logLevel: "silent",
-      rateAuthIp: null,
-      rateRegisterIp: null,
-      s3Bucket: "parley-direct",
-      s3Endpoint: endpoint,
-      s3ForcePathStyle: true,
-      s3AccessKeyId: "S3RVER",
-      s3SecretAccessKey: "S3RVER",
-    });
-    client = new ParleyClient({ server: server.url });
-    client.on("error", () => {});
+    s3 = await TestS3.start();
+    await s3.createBucket("parley-direct");
+    server = await SdkTestServer.start({ label: "direct", config: s3.serverConfig("parley-direct") });
+    client = server.client();
     await client.register(`direct_${process.pid % 10_000}`, "correct horse battery");
   });
   after(async () => {
-    await client?.close();
     await server?.close();
     await s3?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("puts the bytes straight into the bucket and completes the upload, reporting progress", async () => {

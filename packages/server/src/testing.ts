@@ -1,5 +1,5 @@
-// Test utilities for other packages' tests and for benchmarks (`@parley/server/testing`): service gates and
-// cluster deployments in child processes. Not part of the server's runtime surface.
+// Test utilities for other packages' tests and for benchmarks (`@parley/server/testing`): service gates, cluster
+// deployments in child processes, a push service and an S3 server (s3rver). Not part of the server's runtime surface.
 
 export {
   Cluster,
@@ -23,5 +23,6 @@ export {
   waitUntil,
 } from "./test/cluster-harness.js";
 export { type ReceivedPush, TestPushService, type TestSubscription } from "./test/push-endpoint.js";
+export { TestS3 } from "./test/s3rver.js";
 export { requireService } from "./test/services.js";
 export { TcpProxy } from "./test/tcp-proxy.js";

@@ -1,6 +1,7 @@
 // Helpers for the browser tests: find and launch Debian's Chromium through playwright-core, start a real Parley
 // server that serves the built app, and drive the app as a user would.
 
+import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,38 @@ export async function startServer(overrides = {}) {
   };
 }
 
+/**
+ * What every browser suite starts with: a server (`server`: config overrides), Chromium, and the app open for each
+ * person (`{ username, displayName, setup? }`, `setup(context, serverUrl)` runs before the page loads) in a context of
+ * their own; with `register`, each signs up. `close()` closes it all, then fails if any page threw an uncaught error.
+ */
+export async function startBrowserSession(people, { server: overrides = {}, register = false } = {}) {
+  const server = await startServer(overrides);
+  let browser;
+  let users = [];
+  const close = async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await server.close();
+    }
+    for (const user of users) assert.deepEqual(user.errors, [], `uncaught errors in ${user.username}'s page`);
+  };
+  try {
+    browser = await launchChromium();
+    users = await Promise.all(
+      people.map(({ username, displayName, setup }) =>
+        User.open(browser, server.url, username, displayName, undefined, setup && ((context) => setup(context, server.url))),
+      ),
+    );
+    if (register) await Promise.all(users.map((user) => user.register()));
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+  return { server, browser, users, close };
+}
+
 /** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes (throws with `what`). */
 export async function eventually(what, check, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
@@ -82,11 +115,12 @@ export async function eventually(what, check, timeoutMs = 10_000) {
 
 /** One person using the app in their own browser context (own storage, own network switch). */
 export class User {
-  constructor(context, page, username, displayName) {
+  constructor(context, page, username, displayName, baseUrl) {
     this.context = context;
     this.page = page;
     this.username = username;
     this.displayName = displayName;
+    this.baseUrl = baseUrl;
   }
 
   /** `setup(context)` runs before the first page loads (permissions, init scripts). */
@@ -98,7 +132,7 @@ export class User {
     const errors = [];
     page.on("pageerror", (error) => errors.push(error));
     await page.goto("/");
-    const user = new User(context, page, username, displayName);
+    const user = new User(context, page, username, displayName, baseUrl);
     user.errors = errors;
     return user;
   }
@@ -164,6 +198,24 @@ export class User {
   /** The tick state of one's own message (`pending`, `sent`, `delivered`, `read`). */
   async tickState(text) {
     return this.messages(text).last().locator(".ticks").getAttribute("data-state");
+  }
+
+  /** The Authorization header of the session the app stored (read through a new page if the tab was closed). */
+  async bearer() {
+    const page = this.page.isClosed() ? await this.context.newPage() : this.page;
+    const session = JSON.parse(await page.evaluate(() => localStorage.getItem("parley.session")));
+    return { authorization: `Bearer ${session.accessToken}` };
+  }
+
+  /** Calls the server's HTTP API as this user, asserting success; returns the JSON answer. */
+  async api(method, path, body) {
+    const res = await fetch(this.baseUrl + path, {
+      method,
+      headers: { ...(await this.bearer()), ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    assert.ok(res.ok, `${method} ${path}: ${res.status}`);
+    return res.json();
   }
 
   async close() {

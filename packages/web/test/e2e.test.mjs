@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "../../..");
 const SCREENSHOT = join(REPO, "docs", "screenshot.png");
@@ -14,26 +14,22 @@ const SCREENSHOT = join(REPO, "docs", "screenshot.png");
 const run = browserAvailable();
 
 describe("web app in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
-  let server;
-  let browser;
+  let session;
   let ann;
   let bob;
   let cat;
 
   before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-    [ann, bob, cat] = await Promise.all([
-      User.open(browser, server.url, "ann", "Ann Lee"),
-      User.open(browser, server.url, "bob", "Bob Stone"),
-      User.open(browser, server.url, "cat", "Cat Rivera"),
+    session = await startBrowserSession([
+      { username: "ann", displayName: "Ann Lee" },
+      { username: "bob", displayName: "Bob Stone" },
+      { username: "cat", displayName: "Cat Rivera" },
     ]);
+    [ann, bob, cat] = session.users;
   });
 
   after(async () => {
-    for (const user of [ann, bob, cat]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   it("registers users, who stay signed in across a reload", async () => {
@@ -61,6 +57,16 @@ describe("web app in Chromium", { skip: !run && "chromium not found", timeout: 1
     await bob.waitForMessage("Hi Bob! Are you around?");
     await eventually("read ticks", async () => (await ann.tickState("Hi Bob! Are you around?")) === "read");
     await row.locator(".unread-badge").waitFor({ state: "detached" });
+  });
+
+  it("explains in the dialog why a chat cannot start, and keeps it open", async () => {
+    await ann.page.getByRole("button", { name: "New chat" }).click();
+    const dialog = ann.page.getByRole("dialog", { name: "New chat" });
+    await dialog.getByLabel("Username").fill("ann");
+    await dialog.getByRole("button", { name: "Start chat" }).click();
+    await dialog.getByRole("alert").filter({ hasText: "That is you: pick someone else." }).waitFor();
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
   });
 
   it("shows who is typing and presence in the header", async () => {
@@ -183,7 +189,8 @@ describe("web app in Chromium", { skip: !run && "chromium not found", timeout: 1
     await ann.page.mouse.move(0, 0);
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     // Regenerated on request only, so that every test run does not rewrite a tracked file.
-    const path = process.env.PARLEY_UPDATE_SCREENSHOT === "1" ? SCREENSHOT : join(server.server.config.dataDir, "screenshot.png");
+    const path =
+      process.env.PARLEY_UPDATE_SCREENSHOT === "1" ? SCREENSHOT : join(session.server.server.config.dataDir, "screenshot.png");
     const png = await ann.page.screenshot({ path, animations: "disabled" });
     assert.ok(png.length > 10_000);
     await bob.composer().fill("");
@@ -213,20 +220,10 @@ describe("web app in Chromium", { skip: !run && "chromium not found", timeout: 1
   });
 
   it("opens at the unread marker, jumps to the latest message and scrolls back through history", async () => {
-    const api = async (method, path, body, user = bob) => {
-      const { accessToken } = JSON.parse(await user.page.evaluate(() => localStorage.getItem("parley.session")));
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { authorization: `Bearer ${accessToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-        ...(body ? { body: JSON.stringify(body) } : {}),
-      });
-      assert.ok(res.ok, `${method} ${path}: ${res.status}`);
-      return res.json();
-    };
-    const catUser = await api("GET", "/v1/users/by-username/cat");
-    const direct = await api("POST", "/v1/conversations/direct", { userId: catUser.id });
+    const catUser = await bob.api("GET", "/v1/users/by-username/cat");
+    const direct = await bob.api("POST", "/v1/conversations/direct", { userId: catUser.id });
     for (let i = 1; i <= 120; i++) {
-      await api("POST", `/v1/conversations/${direct.id}/messages`, { clientId: `history-${i}`, body: `History ${i}` });
+      await bob.api("POST", `/v1/conversations/${direct.id}/messages`, { clientId: `history-${i}`, body: `History ${i}` });
     }
     const row = cat.conversation("Bob Stone");
     await row.locator(".unread-badge", { hasText: "99+" }).waitFor();
@@ -244,7 +241,7 @@ describe("web app in Chromium", { skip: !run && "chromium not found", timeout: 1
     // A reload reopens the chat from the URL with the newest page; scrolling up loads older pages in place.
     await eventually(
       "the read receipt stored",
-      async () => (await api("GET", `/v1/conversations/${direct.id}`, undefined, cat)).unread === 0,
+      async () => (await cat.api("GET", `/v1/conversations/${direct.id}`)).unread === 0,
     );
     await cat.page.reload();
     await cat.waitForMessage("History 120");

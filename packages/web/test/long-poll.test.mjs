@@ -3,24 +3,22 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 
 describe("web app with WebSockets blocked", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
-  let server;
-  let browser;
+  let session;
   let ann;
   let bob;
   const longPolls = { ann: 0, bob: 0 };
 
   before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-    [ann, bob] = await Promise.all([
-      User.open(browser, server.url, "ann", "Ann Lee"),
-      User.open(browser, server.url, "bob", "Bob Stone"),
+    session = await startBrowserSession([
+      { username: "ann", displayName: "Ann Lee" },
+      { username: "bob", displayName: "Bob Stone" },
     ]);
+    [ann, bob] = session.users;
     // Ann is behind a proxy that accepts WebSocket upgrades and closes them at once; Bob's browser forbids WebSockets.
     await ann.context.routeWebSocket(/.*/, (ws) => ws.close());
     await bob.context.addInitScript(() => {
@@ -40,9 +38,7 @@ describe("web app with WebSockets blocked", { skip: !run && "chromium not found"
   });
 
   after(async () => {
-    for (const user of [ann, bob]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   it("falls back to long polling, and two users chat with delivered and read ticks and typing", async () => {

@@ -5,15 +5,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
-import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\n% the plan\ntrailer<</Root 1 0 R>>\n%%EOF\n");
 
 describe("web app: sharing files in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
-  let server;
-  let browser;
+  let session;
   let ann;
   let bob;
   let photo;
@@ -22,20 +21,19 @@ describe("web app: sharing files in Chromium", { skip: !run && "chromium not fou
     photo = await sharp({ create: { width: 640, height: 400, channels: 3, background: { r: 30, g: 120, b: 200 } } })
       .png()
       .toBuffer();
-    server = await startServer({ maxUploadBytes: 1_000_000 });
-    browser = await launchChromium();
-    [ann, bob] = await Promise.all([
-      User.open(browser, server.url, "ann", "Ann Lee"),
-      User.open(browser, server.url, "bob", "Bob Stone"),
-    ]);
-    await Promise.all([ann.register(), bob.register()]);
+    session = await startBrowserSession(
+      [
+        { username: "ann", displayName: "Ann Lee" },
+        { username: "bob", displayName: "Bob Stone" },
+      ],
+      { server: { maxUploadBytes: 1_000_000 }, register: true },
+    );
+    [ann, bob] = session.users;
     await ann.startChat("bob", "Bob Stone");
   });
 
   after(async () => {
-    for (const user of [ann, bob]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   it("sends a photo with the attach button, showing upload progress, and the other side sees it render", async () => {

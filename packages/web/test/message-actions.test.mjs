@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 
@@ -16,19 +16,19 @@ async function act(user, text, item) {
 }
 
 describe("message actions in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
-  let server;
-  let browser;
+  let session;
   let ann;
   let bob;
 
   before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-    [ann, bob] = await Promise.all([
-      User.open(browser, server.url, "ann", "Ann Lee"),
-      User.open(browser, server.url, "bob", "Bob Stone"),
-    ]);
-    await Promise.all([ann.register(), bob.register()]);
+    session = await startBrowserSession(
+      [
+        { username: "ann", displayName: "Ann Lee" },
+        { username: "bob", displayName: "Bob Stone" },
+      ],
+      { register: true },
+    );
+    [ann, bob] = session.users;
     await ann.startChat("bob", "Bob Stone");
     await ann.send("Lunch at noon?");
     await bob.openConversation("Ann Lee");
@@ -36,9 +36,7 @@ describe("message actions in Chromium", { skip: !run && "chromium not found", ti
   });
 
   after(async () => {
-    for (const user of [ann, bob]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
 
   it("replies with a quote that jumps to the quoted message", async () => {

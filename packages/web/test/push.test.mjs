@@ -8,15 +8,15 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { TestPushService } from "@parley/server/testing";
-import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 const GRACE_MS = 300;
 const COALESCE_MS = 300;
 
 describe("web push in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
+  let session;
   let server;
-  let browser;
   let pushService;
   let subscription;
   let ann;
@@ -25,44 +25,47 @@ describe("web push in Chromium", { skip: !run && "chromium not found", timeout: 
   before(async () => {
     pushService = await TestPushService.start();
     subscription = pushService.subscription();
-    server = await startServer({
-      presenceGraceMs: GRACE_MS,
-      pushCoalesceMs: COALESCE_MS,
-      pushAllowPrivateEndpoints: true,
-    });
-    browser = await launchChromium();
-    ann = await User.open(browser, server.url, "ann_p", "Ann Lee");
-    bob = await User.open(browser, server.url, "bob_p", "Bob Stone", undefined, async (context) => {
-      await context.grantPermissions(["notifications"], { origin: server.url });
-      await context.addInitScript((sub) => {
-        let current = null;
-        PushManager.prototype.getSubscription = async () => current;
-        PushManager.prototype.subscribe = async (options) => {
-          const key = new Uint8Array(options.applicationServerKey);
-          window.__applicationServerKey = btoa(String.fromCharCode(...key))
-            .replace(/\+/g, "-")
-            .replace(/\//g, "_")
-            .replace(/=+$/, "");
-          current = {
-            endpoint: sub.endpoint,
-            expirationTime: null,
-            options: { applicationServerKey: options.applicationServerKey, userVisibleOnly: options.userVisibleOnly },
-            toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
-            unsubscribe: async () => {
-              current = null;
-              return true;
-            },
-          };
-          return current;
-        };
-      }, subscription);
-    });
+    session = await startBrowserSession(
+      [
+        { username: "ann_p", displayName: "Ann Lee" },
+        {
+          username: "bob_p",
+          displayName: "Bob Stone",
+          setup: async (context, url) => {
+            await context.grantPermissions(["notifications"], { origin: url });
+            await context.addInitScript((sub) => {
+              let current = null;
+              PushManager.prototype.getSubscription = async () => current;
+              PushManager.prototype.subscribe = async (options) => {
+                const key = new Uint8Array(options.applicationServerKey);
+                window.__applicationServerKey = btoa(String.fromCharCode(...key))
+                  .replace(/\+/g, "-")
+                  .replace(/\//g, "_")
+                  .replace(/=+$/, "");
+                current = {
+                  endpoint: sub.endpoint,
+                  expirationTime: null,
+                  options: { applicationServerKey: options.applicationServerKey, userVisibleOnly: options.userVisibleOnly },
+                  toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
+                  unsubscribe: async () => {
+                    current = null;
+                    return true;
+                  },
+                };
+                return current;
+              };
+            }, subscription);
+          },
+        },
+      ],
+      { server: { presenceGraceMs: GRACE_MS, pushCoalesceMs: COALESCE_MS, pushAllowPrivateEndpoints: true } },
+    );
+    server = session.server;
+    [ann, bob] = session.users;
   });
 
   after(async () => {
-    for (const user of [ann, bob]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
-    await browser?.close();
-    await server?.close();
+    await session?.close();
     await pushService?.close();
   });
 
@@ -87,7 +90,7 @@ describe("web push in Chromium", { skip: !run && "chromium not found", timeout: 
     await settings.getByRole("button", { name: "Enable notifications" }).click();
     await settings.getByRole("button", { name: "Turn off on this device" }).waitFor();
     await settings.getByRole("button", { name: "Done" }).click();
-    const vapidKey = (await (await fetch(`${server.url}/v1/push/config`, { headers: await bearer(bob) })).json()).vapidPublicKey;
+    const vapidKey = (await (await fetch(`${server.url}/v1/push/config`, { headers: await bob.bearer() })).json()).vapidPublicKey;
     assert.equal(await bob.page.evaluate(() => window.__applicationServerKey), vapidKey, "subscribed with the server's key");
     assert.equal(
       await bob.page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL),
@@ -130,10 +133,3 @@ describe("web push in Chromium", { skip: !run && "chromium not found", timeout: 
     await eventually("the message", () => page.locator(".bubble-text", { hasText: "Are you there?" }).count());
   });
 });
-
-/** The Authorization header of the user's stored session. */
-async function bearer(user) {
-  const page = user.page.isClosed() ? await user.context.newPage() : user.page;
-  const session = JSON.parse(await page.evaluate(() => localStorage.getItem("parley.session")));
-  return { authorization: `Bearer ${session.accessToken}` };
-}

@@ -4,45 +4,32 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { browserAvailable, eventually, launchChromium, startServer, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 const TARGET = "The <b>rendezvous</b> is at the old mill & nowhere else";
 
 describe("message search in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
-  let server;
-  let browser;
+  let session;
   let sue;
   let tom;
   let eve;
 
   before(async () => {
-    server = await startServer();
-    browser = await launchChromium();
-    [sue, tom, eve] = await Promise.all([
-      User.open(browser, server.url, "sue", "Sue Park"),
-      User.open(browser, server.url, "tom", "Tom Berg"),
-      User.open(browser, server.url, "eve", "Eve Stone"),
-    ]);
-    await Promise.all([sue.register(), tom.register(), eve.register()]);
+    session = await startBrowserSession(
+      [
+        { username: "sue", displayName: "Sue Park" },
+        { username: "tom", displayName: "Tom Berg" },
+        { username: "eve", displayName: "Eve Stone" },
+      ],
+      { register: true },
+    );
+    [sue, tom, eve] = session.users;
   });
 
   after(async () => {
-    for (const user of [sue, tom, eve]) assert.deepEqual(user?.errors ?? [], [], `uncaught errors in ${user?.username}'s page`);
-    await browser?.close();
-    await server?.close();
+    await session?.close();
   });
-
-  async function api(user, method, path, body) {
-    const { accessToken } = JSON.parse(await user.page.evaluate(() => localStorage.getItem("parley.session")));
-    const res = await fetch(server.url + path, {
-      method,
-      headers: { authorization: `Bearer ${accessToken}`, ...(body ? { "content-type": "application/json" } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    assert.ok(res.ok, `${method} ${path}: ${res.status}`);
-    return res.json();
-  }
 
   async function search(user, query) {
     const { page } = user;
@@ -59,10 +46,10 @@ describe("message search in Chromium", { skip: !run && "chromium not found", tim
     await sue.send(TARGET);
     await sue.waitForMessage(TARGET);
     // Enough later messages that the target is no longer in the page the chat opens with.
-    const sueUser = await api(tom, "GET", "/v1/users/by-username/sue");
-    const direct = await api(tom, "POST", "/v1/conversations/direct", { userId: sueUser.id });
+    const sueUser = await tom.api("GET", "/v1/users/by-username/sue");
+    const direct = await tom.api("POST", "/v1/conversations/direct", { userId: sueUser.id });
     for (let i = 1; i <= 90; i++) {
-      await api(tom, "POST", `/v1/conversations/${direct.id}/messages`, { clientId: `filler-${i}`, body: `Filler ${i}` });
+      await tom.api("POST", `/v1/conversations/${direct.id}/messages`, { clientId: `filler-${i}`, body: `Filler ${i}` });
     }
     await sue.page.reload();
     await sue.waitForMessage("Filler 90");

@@ -3,45 +3,15 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Message, MessageAck, Presence } from "@parley/protocol";
+import type { MessageAck, Presence } from "@parley/protocol";
 import { Cluster, probeClusterServices, requireService, sleep, waitUntil } from "@parley/server/testing";
-import { type ClientEvents, ParleyClient } from "../node.js";
+import { ParleyClient } from "../node.js";
+import { nextEvent, recorder } from "../testing/client-events.js";
 
 const available = await requireService("cluster tests (PostgreSQL, Redis, haproxy)", () => probeClusterServices());
 
 const PASSWORD = "correct horse battery";
 const PRESENCE_TTL_MS = 1500;
-
-/** Every delivered entry per conversation, in delivery order. */
-function recorder(client: ParleyClient): Map<string, Message[]> {
-  const seen = new Map<string, Message[]>();
-  client.on("message", (m) => {
-    const list = seen.get(m.conversationId) ?? [];
-    list.push(m);
-    seen.set(m.conversationId, list);
-  });
-  return seen;
-}
-
-function nextEvent<K extends keyof ClientEvents>(
-  client: ParleyClient,
-  event: K,
-  match: (payload: ClientEvents[K]) => boolean,
-  timeoutMs = 8000,
-): Promise<ClientEvents[K]> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`timed out waiting for ${String(event)}`));
-    }, timeoutMs);
-    const off = client.on(event, (payload) => {
-      if (!match(payload)) return;
-      clearTimeout(timer);
-      off();
-      resolve(payload);
-    });
-  });
-}
 
 describe("cluster: three nodes on PostgreSQL and Redis behind haproxy", { skip: !available && "services unavailable" }, () => {
   let cluster: Cluster;
@@ -123,7 +93,7 @@ describe("cluster: three nodes on PostgreSQL and Redis behind haproxy", { skip: 
     const [initial] = await alice.client.subscribePresence([dave.userId]);
     assert.equal(initial?.online, true, "dave's device on node 2 is visible from node 1");
 
-    const typing = nextEvent(dave.client, "typing", (e) => e.userId === alice.userId && e.typing);
+    const typing = nextEvent(dave.client, "typing", (e) => e.userId === alice.userId && e.typing, 8000);
     alice.client.setTyping(direct.id, true);
     await typing;
     // The typing timer runs on alice's node; its expiry reaches dave on the other node.

@@ -68,3 +68,26 @@ export function toMessage(
 export function storedToMessage(row: StoredMessage): Message {
   return toMessage(row, row.event, row.action, row.attachments);
 }
+
+/** A system event entry as an adapter just stored it (no client id, no body, no files); fields in toMessage's order. */
+export function systemMessage(entry: {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  event: SystemEvent;
+  createdAt: number;
+}): Message {
+  return {
+    id: entry.id,
+    conversationId: entry.conversationId,
+    seq: entry.seq,
+    senderId: entry.senderId,
+    clientId: null,
+    kind: "system",
+    body: null,
+    event: entry.event,
+    createdAt: entry.createdAt,
+    attachments: [],
+  };
+}

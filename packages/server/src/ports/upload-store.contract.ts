@@ -58,6 +58,28 @@ export function runUploadStoreContract(
       return r;
     }
 
+    /** A direct conversation of `a` and `b`. */
+    async function direct(a: string, b: string): Promise<string> {
+      const { conversation } = await f.store.openDirect({ id: id("c"), userA: a, userB: b, createdAt: T0, messageId: id("m") });
+      return conversation.id;
+    }
+
+    /** Sends a message with `uploads` attached (and no text); resolves with its append outcome. */
+    async function share(conversationId: string, senderId: string, uploads: UploadRecord[]) {
+      const [outcome] = await f.store.appendMessages([
+        {
+          id: id("m"),
+          conversationId,
+          senderId,
+          clientId: id("k"),
+          body: "",
+          createdAt: T0,
+          attachments: uploads.map((u) => toAttachment(u)),
+        },
+      ]);
+      return outcome;
+    }
+
     it("stores and reads upload records", async () => {
       const owner = await user();
       const image = await create(record(owner, { mimeType: "image/png", width: 640, height: 480, thumbSha256: hash() }));
@@ -76,29 +98,13 @@ export function runUploadStoreContract(
       const other = await user();
       const up1 = await create(record(owner, { mimeType: "image/webp", width: 10, height: 20, thumbSha256: hash() }));
       const up2 = await create(record(owner));
-      const { conversation } = await f.store.openDirect({
-        id: id("c"),
-        userA: owner,
-        userB: other,
-        createdAt: T0,
-        messageId: id("m"),
-      });
+      const conversationId = await direct(owner, other);
       const attachments = [toAttachment(up1), toAttachment(up2)];
-      const [outcome] = await f.store.appendMessages([
-        {
-          id: id("m"),
-          conversationId: conversation.id,
-          senderId: owner,
-          clientId: id("k"),
-          body: "",
-          createdAt: T0,
-          attachments,
-        },
-      ]);
+      const outcome = await share(conversationId, owner, [up1, up2]);
       assert.ok(outcome?.ok);
       assert.deepEqual(outcome.message.attachments, attachments);
       const history = await f.store.getHistory({
-        conversationId: conversation.id,
+        conversationId,
         minSeq: 1,
         maxSeq: 10,
         limit: 10,
@@ -108,7 +114,7 @@ export function runUploadStoreContract(
         history.map((m) => m.attachments),
         [[], attachments],
       );
-      assert.deepEqual((await f.store.getLastMessage(conversation.id, 10))?.attachments, attachments);
+      assert.deepEqual((await f.store.getLastMessage(conversationId, 10))?.attachments, attachments);
       const [dup] = await f.store.appendMessages([
         {
           id: outcome.message.id,
@@ -137,17 +143,7 @@ export function runUploadStoreContract(
       });
       const shared = await create(record(owner));
       const unshared = await create(record(owner));
-      await f.store.appendMessages([
-        {
-          id: id("m"),
-          conversationId: conversation.id,
-          senderId: owner,
-          clientId: id("k"),
-          body: "",
-          createdAt: T0,
-          attachments: [toAttachment(shared)],
-        },
-      ]);
+      await share(conversation.id, owner, [shared]);
       await f.store.applyMembershipChange({
         conversationId: conversation.id,
         actorId: owner,
@@ -178,24 +174,7 @@ export function runUploadStoreContract(
       const goneTwin = await create(record(owner, { sha256: twin, createdAt: T0 - 10_000 }), T0 - 10_000);
       const keptTwin = await create(record(owner, { sha256: twin, createdAt: T0 - 10_000 }), T0 - 10_000);
       const young = await create(record(owner, { createdAt: T0 }), T0);
-      const { conversation } = await f.store.openDirect({
-        id: id("c"),
-        userA: owner,
-        userB: other,
-        createdAt: T0,
-        messageId: id("m"),
-      });
-      await f.store.appendMessages([
-        {
-          id: id("m"),
-          conversationId: conversation.id,
-          senderId: owner,
-          clientId: id("k"),
-          body: "",
-          createdAt: T0,
-          attachments: [toAttachment(keptTwin)],
-        },
-      ]);
+      await share(await direct(owner, other), owner, [keptTwin]);
       let deleted = 0;
       for (;;) {
         const n = await f.uploads.deleteExpiredUploads(T0 - 1000, 1000);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { SignJWT } from "jose";
 import WebSocket from "ws";
-import { http, RawClient, register, startTestServer, type TestServer } from "./harness.js";
+import { expiredAccessToken, http, RawClient, register, startTestServer, type TestServer } from "./harness.js";
 
 describe("accounts and sessions", () => {
   let server: TestServer;
@@ -133,14 +133,7 @@ describe("accounts and sessions", () => {
 
   it("refuses expired and forged tokens over HTTP and WebSocket", async () => {
     const user = await register(server, "tokens");
-    const secret = new TextEncoder().encode(readFileSync(join(server.dataDir, "jwt-secret"), "utf8").trim());
-    const expired = await new SignJWT({ sid: user.sessionId })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(user.user.id)
-      .setIssuer("parley")
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-      .sign(secret);
+    const expired = await expiredAccessToken(server, user);
     const forged = await new SignJWT({ sid: user.sessionId })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(user.user.id)

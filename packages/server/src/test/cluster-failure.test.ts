@@ -2,20 +2,19 @@
 // PostgreSQL (behind a TCP proxy that the test cuts) or Redis (a private redis-server that it kills) goes away.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, EventFrame } from "@parley/protocol";
-import type { Config } from "../config.js";
+import { PrivateRedis, probeBinary, probePostgres, TEST_DATABASE_URL, waitUntil } from "./cluster-harness.js";
 import {
-  dropSchema,
-  PrivateRedis,
-  probeBinary,
-  probePostgres,
-  TEST_DATABASE_URL,
-  uniqueName,
-  waitUntil,
-} from "./cluster-harness.js";
-import { http, ProtocolError, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
+  http,
+  ProtocolError,
+  RawClient,
+  register,
+  sleep,
+  startTestCluster,
+  type TestCluster,
+  type TestServer,
+} from "./harness.js";
 import { requireService } from "./services.js";
 import { TcpProxy } from "./tcp-proxy.js";
 
@@ -35,7 +34,7 @@ const isPresence = (userId: string, online: boolean) => (e: EventFrame) =>
 describe("cluster mode: two nodes, and PostgreSQL or Redis going away", { skip: !available && "services unavailable" }, () => {
   let redis: PrivateRedis;
   let proxy: TcpProxy;
-  const schema = uniqueName("parley_failure");
+  let cluster: TestCluster;
   let a: TestServer;
   let b: TestServer;
   let alice: AuthResult;
@@ -54,27 +53,21 @@ describe("cluster mode: two nodes, and PostgreSQL or Redis going away", { skip: 
     const target = new URL(TEST_DATABASE_URL);
     proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) });
     target.host = `127.0.0.1:${proxy.port}`;
-    const common: Partial<Config> = {
-      databaseUrl: target.toString(),
-      databaseSchema: schema,
-      redisUrl: redis.url,
-      clusterPrefix: uniqueName("failure"),
-      jwtSecret: randomBytes(32).toString("base64url"),
-      presenceTtlMs: 900,
-      presenceGraceMs: 200,
-    };
-    a = await startTestServer({ ...common, nodeId: "a" });
-    b = await startTestServer({ ...common, nodeId: "b" });
+    cluster = await startTestCluster({
+      label: "failure",
+      nodeIds: ["a", "b"],
+      config: { databaseUrl: target.toString(), redisUrl: redis.url, presenceTtlMs: 900, presenceGraceMs: 200 },
+    });
+    [a, b] = cluster.nodes as [TestServer, TestServer];
     [alice, bob] = await Promise.all([register(a), register(b)]);
     direct = (await http(a, "POST", "/v1/conversations/direct", { userId: bob.user.id }, alice.accessToken)).body.id;
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([a?.close(), b?.close()]);
+    await cluster?.close();
     await redis?.kill();
     await proxy?.close();
-    await dropSchema(schema).catch(() => {});
   });
 
   it("reports ready with every check, and delivers from one node to the other", async () => {

@@ -1,7 +1,8 @@
-// Test harness: starts a server on a free port with a temporary data dir, and speaks the raw protocol to it over
-// either live transport (WebSocket or long polling).
+// Test harness: starts a server on a free port with a temporary data dir (or the nodes of a cluster in this process),
+// and speaks the raw protocol to it over either live transport (WebSocket or long polling).
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type {
@@ -15,10 +16,12 @@ import type {
   ServerFrame,
   Welcome,
 } from "@parley/protocol";
+import { SignJWT } from "jose";
 import WebSocket from "ws";
 import { type ParleyServer, type StartOptions, startParley } from "../app.js";
 import type { Config } from "../config.js";
 import { POLL_SECRET_HEADER } from "../transport/long-poll.js";
+import { deletePrefix, dropSchema, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from "./cluster-harness.js";
 
 export interface TestServer extends ParleyServer {
   dataDir: string;
@@ -55,6 +58,77 @@ export async function startTestServer(overrides: Partial<Config> = {}, options: 
       rmSync(dataDir, { recursive: true, force: true });
     },
   });
+}
+
+/** Nodes of one cluster in this process: test servers sharing a fresh PostgreSQL schema and Redis prefix. */
+export interface TestCluster {
+  /** One per `nodeIds` entry, in that order. */
+  readonly nodes: TestServer[];
+  readonly schema: string;
+  readonly prefix: string;
+  /** Closes the nodes, then drops the schema and deletes the prefix's Redis keys (both best effort). */
+  close(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  /** Names the schema (`parley_<label>_…`) and the prefix (`<label>_…`), so leftovers tell which suite left them. */
+  label: string;
+  /** The nodes' ids (`PARLEY_NODE_ID`). */
+  nodeIds: readonly string[];
+  /**
+   * Configuration every node shares, over the cluster settings (which it may replace: a databaseUrl through a proxy
+   * to the test database, a private Redis). The schema is dropped through TEST_DATABASE_URL in any case.
+   */
+  config?: Partial<Config>;
+  /** Start the nodes at once, racing through start-up (migration lock, VAPID keys), instead of one after another. */
+  together?: boolean;
+}
+
+/** Starts in-process cluster nodes (the cluster tests that need no node process, no load balancer). */
+export async function startTestCluster(options: TestClusterOptions): Promise<TestCluster> {
+  const schema = uniqueName(`parley_${options.label}`);
+  const prefix = uniqueName(options.label);
+  const common: Partial<Config> = {
+    databaseUrl: TEST_DATABASE_URL,
+    databaseSchema: schema,
+    redisUrl: TEST_REDIS_URL,
+    clusterPrefix: prefix,
+    // One token secret for all nodes, as a deployment has: a token from one node is good on every other.
+    jwtSecret: randomBytes(32).toString("base64url"),
+    ...options.config,
+  };
+  const nodes: TestServer[] = [];
+  const close = async () => {
+    await Promise.all(nodes.map((node) => node.close()));
+    await dropSchema(schema).catch(() => {});
+    await deletePrefix(prefix, common.redisUrl ?? TEST_REDIS_URL).catch(() => {});
+  };
+  try {
+    if (options.together) {
+      const started = await Promise.allSettled(options.nodeIds.map((nodeId) => startTestServer({ ...common, nodeId })));
+      for (const outcome of started) if (outcome.status === "fulfilled") nodes.push(outcome.value);
+      const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+      if (failed) throw failed.reason;
+    } else {
+      for (const nodeId of options.nodeIds) nodes.push(await startTestServer({ ...common, nodeId }));
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { nodes, schema, prefix, close };
+}
+
+/** An access token of `user`'s session, signed with the server's own secret (its data directory), expired a minute ago. */
+export async function expiredAccessToken(server: TestServer, user: AuthResult): Promise<string> {
+  const secret = new TextEncoder().encode(readFileSync(join(server.dataDir, "jwt-secret"), "utf8").trim());
+  return new SignJWT({ sid: user.sessionId })
+    .setProtectedHeader({ alg: "HS256" })
+    .setSubject(user.user.id)
+    .setIssuer("parley")
+    .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(secret);
 }
 
 export class HttpError extends Error {

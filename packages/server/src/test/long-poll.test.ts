@@ -2,13 +2,19 @@
 // replaced polls, expiry, revocation, shutdown, and mixing transports (the shared suites run over both transports).
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, Message, ServerFrame } from "@parley/protocol";
-import { SignJWT } from "jose";
 import { POLL_SECRET_HEADER } from "../transport/long-poll.js";
-import { http, LongPollClient, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
+import {
+  expiredAccessToken,
+  http,
+  LongPollClient,
+  RawClient,
+  register,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "./harness.js";
 
 interface PollAnswer {
   last: number;
@@ -107,14 +113,7 @@ describe("long polling", () => {
 
   it("refuses opens with the error and close code a WebSocket hello would get", async () => {
     const user = await register(server);
-    const key = new TextEncoder().encode(readFileSync(join(server.dataDir, "jwt-secret"), "utf8").trim());
-    const expired = await new SignJWT({ sid: user.sessionId })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(user.user.id)
-      .setIssuer("parley")
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
-      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
-      .sign(key);
+    const expired = await expiredAccessToken(server, user);
     const cases: [string, unknown, number, string, number][] = [
       ["no token", { versions: [1] }, 401, "unauthorized", 4100],
       ["forged token", { versions: [1], token: "x.y.z" }, 401, "unauthorized", 4100],

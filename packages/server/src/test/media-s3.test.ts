@@ -2,64 +2,42 @@
 // PARLEY_S3_*: uploads land in the bucket, signed URLs redirect to presigned GETs that serve the bytes and ranges.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, SignedFile } from "@parley/protocol";
-// @ts-expect-error s3rver ships no type declarations.
-import S3rver from "s3rver";
 import sharp from "sharp";
-import { S3BlobStore } from "../adapters/s3/s3-blob-store.js";
-import type { Config } from "../config.js";
+import { probeClusterServices } from "./cluster-harness.js";
 import {
-  deletePrefix,
-  dropSchema,
-  probePostgres,
-  probeRedis,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-  uniqueName,
-} from "./cluster-harness.js";
-import { connectVia, http, type ProtocolClient, register, startTestServer, type TestServer, uploadFile } from "./harness.js";
+  connectVia,
+  http,
+  type ProtocolClient,
+  register,
+  startTestCluster,
+  startTestServer,
+  type TestCluster,
+  type TestServer,
+  uploadFile,
+} from "./harness.js";
+import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
 
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-
-const dir = mkdtempSync(join(tmpdir(), "parley-s3rver-"));
-const s3 = new S3rver({ port: 0, address: "127.0.0.1", directory: dir, silent: true }) as S3rverInstance;
-let port = 0;
+let s3: TestS3 | undefined;
 const available = await requireService("s3rver (S3-compatible server)", async () => {
-  port = (await s3.run()).port;
+  s3 = await TestS3.start();
 });
+const port = s3?.port ?? 0;
 
 describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not start" }, () => {
   let server: TestServer;
   let alice: AuthResult;
   let bob: AuthResult;
   let a: ProtocolClient;
-  const s3Config = {
-    bucket: "parley-media",
-    endpoint: `http://127.0.0.1:${port}`,
-    region: "us-east-1",
-    forcePathStyle: true,
-    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-  };
 
   before(async () => {
     // The bucket is the operator's to create; the test does it like an operator would.
-    await (await S3BlobStore.connect({ ...s3Config, createBucket: true })).close();
-    server = await startTestServer({
-      s3Bucket: s3Config.bucket,
-      s3Endpoint: s3Config.endpoint,
-      s3ForcePathStyle: true,
-      s3AccessKeyId: "S3RVER",
-      s3SecretAccessKey: "S3RVER",
-    });
+    await s3!.createBucket("parley-media");
+    server = await startTestServer(s3!.serverConfig("parley-media"));
     [alice, bob] = await Promise.all([register(server), register(server)]);
     a = await connectVia("ws", server, alice.accessToken);
   });
@@ -144,17 +122,12 @@ describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not s
 });
 
 const clusterReady =
-  available &&
-  (await requireService("media cluster test (PostgreSQL, Redis)", async () => {
-    await probePostgres();
-    await probeRedis();
-  }));
+  available && (await requireService("media cluster test (PostgreSQL, Redis)", () => probeClusterServices({ haproxy: false })));
 
 describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
   skip: clusterReady ? false : "services unavailable",
 }, () => {
-  const schema = uniqueName("parley_media");
-  const prefix = uniqueName("media");
+  let cluster: TestCluster;
   let n1: TestServer;
   let n2: TestServer;
   let alice: AuthResult;
@@ -162,39 +135,22 @@ describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
   const clients: ProtocolClient[] = [];
 
   before(async () => {
-    await (
-      await S3BlobStore.connect({
-        bucket: "parley-cluster",
-        endpoint: `http://127.0.0.1:${port}`,
-        region: "us-east-1",
-        forcePathStyle: true,
-        credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
-        createBucket: true,
-      })
-    ).close();
-    const common: Partial<Config> = {
-      databaseUrl: TEST_DATABASE_URL,
-      databaseSchema: schema,
-      redisUrl: TEST_REDIS_URL,
-      clusterPrefix: prefix,
-      jwtSecret: randomBytes(32).toString("base64url"),
-      s3Bucket: "parley-cluster",
-      s3Endpoint: `http://127.0.0.1:${port}`,
-      s3ForcePathStyle: true,
-      s3AccessKeyId: "S3RVER",
-      s3SecretAccessKey: "S3RVER",
-      uploadTtlMs: 1000,
-      uploadSweepIntervalMs: 0,
-    };
-    n1 = await startTestServer({ ...common, nodeId: "n1" });
-    n2 = await startTestServer({ ...common, nodeId: "n2" });
+    await s3!.createBucket("parley-cluster");
+    cluster = await startTestCluster({
+      label: "media",
+      nodeIds: ["n1", "n2"],
+      config: {
+        ...s3!.serverConfig("parley-cluster"),
+        uploadTtlMs: 1000,
+        uploadSweepIntervalMs: 0,
+      },
+    });
+    [n1, n2] = cluster.nodes as [TestServer, TestServer];
     [alice, bob] = await Promise.all([register(n1), register(n2)]);
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([n1?.close(), n2?.close()]);
-    await dropSchema(schema).catch(() => {});
-    await deletePrefix(prefix).catch(() => {});
+    await cluster?.close();
   });
 
   it("a file uploaded through one node is delivered, signed and downloaded through the other", async () => {
@@ -249,6 +205,5 @@ describe("media in a cluster: two nodes on PostgreSQL, Redis and one bucket", {
 });
 
 after(async () => {
-  if (available) await s3.close();
-  rmSync(dir, { recursive: true, force: true });
+  await s3?.close();
 });

@@ -6,28 +6,18 @@ import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, EventFrame } from "@parley/protocol";
 import pg from "pg";
-import {
-  deletePrefix,
-  dropSchema,
-  probePostgres,
-  probeRedis,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-  uniqueName,
-} from "./cluster-harness.js";
-import { RawClient, register, startTestServer, type TestServer } from "./harness.js";
+import { probeClusterServices, TEST_DATABASE_URL } from "./cluster-harness.js";
+import { RawClient, register, startTestCluster, type TestCluster, type TestServer } from "./harness.js";
 import { requireService } from "./services.js";
 
-const available = await requireService("cluster message-action tests (PostgreSQL, Redis)", async () => {
-  await probePostgres();
-  await probeRedis();
-});
+const available = await requireService("cluster message-action tests (PostgreSQL, Redis)", () =>
+  probeClusterServices({ haproxy: false }),
+);
 
 const entry = (seq: number) => (e: EventFrame) => e.event === "message" && e.data.seq === seq;
 
 describe("message actions across cluster nodes", { skip: !available && "services unavailable" }, () => {
-  const schema = uniqueName("parley_actions");
-  const prefix = uniqueName("actions");
+  let cluster: TestCluster;
   let a: TestServer;
   let b: TestServer;
   let alice: AuthResult;
@@ -35,23 +25,14 @@ describe("message actions across cluster nodes", { skip: !available && "services
   const clients: RawClient[] = [];
 
   before(async () => {
-    const common = {
-      databaseUrl: TEST_DATABASE_URL,
-      databaseSchema: schema,
-      redisUrl: TEST_REDIS_URL,
-      clusterPrefix: prefix,
-      jwtSecret: randomBytes(32).toString("base64url"),
-    };
-    a = await startTestServer({ ...common, nodeId: "a" });
-    b = await startTestServer({ ...common, nodeId: "b" });
+    cluster = await startTestCluster({ label: "actions", nodeIds: ["a", "b"] });
+    [a, b] = cluster.nodes as [TestServer, TestServer];
     [alice, bob] = await Promise.all([register(a), register(b)]);
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([a?.close(), b?.close()]);
-    await dropSchema(schema).catch(() => {});
-    await deletePrefix(prefix).catch(() => {});
+    await cluster?.close();
   });
 
   it("reply, edit, react, delete for everyone and for me reach the other node; the body leaves PostgreSQL", async () => {
@@ -83,7 +64,7 @@ describe("message actions across cluster nodes", { skip: !available && "services
     const db = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await db.connect();
     try {
-      await db.query(`SET search_path TO ${schema}`);
+      await db.query(`SET search_path TO ${cluster.schema}`);
       const row = await db.query("SELECT body, deleted_at FROM messages WHERE conversation_id = $1 AND seq = $2", [id, m.seq]);
       assert.equal(row.rows[0].body, null);
       const anywhere = await db.query("SELECT count(*)::int AS n FROM messages WHERE body LIKE $1 OR action::text LIKE $1", [

@@ -3,35 +3,21 @@
 // message pushes it (one notification, not one per node).
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
-import type { Config } from "../config.js";
-import {
-  deletePrefix,
-  dropSchema,
-  probePostgres,
-  probeRedis,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-  uniqueName,
-} from "./cluster-harness.js";
-import { http, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
+import { probeClusterServices } from "./cluster-harness.js";
+import { http, RawClient, register, sleep, startTestCluster, type TestCluster, type TestServer } from "./harness.js";
 import { TestPushService, type TestSubscription } from "./push-endpoint.js";
 import { requireService } from "./services.js";
 
-const available = await requireService("push cluster tests (PostgreSQL, Redis)", async () => {
-  await probePostgres();
-  await probeRedis();
-});
+const available = await requireService("push cluster tests (PostgreSQL, Redis)", () => probeClusterServices({ haproxy: false }));
 
 const GRACE_MS = 300;
 const COALESCE_MS = 300;
 const QUIET_MS = GRACE_MS + COALESCE_MS + 800;
 
 describe("push notifications in cluster mode", { skip: !available && "services unavailable" }, () => {
-  const schema = uniqueName("parley_push");
-  const prefix = uniqueName("push");
+  let cluster: TestCluster;
   let a: TestServer;
   let b: TestServer;
   let pushService: TestPushService;
@@ -56,18 +42,14 @@ describe("push notifications in cluster mode", { skip: !available && "services u
   before(async () => {
     pushService = await TestPushService.start();
     sub = pushService.subscription();
-    const common: Partial<Config> = {
-      databaseUrl: TEST_DATABASE_URL,
-      databaseSchema: schema,
-      redisUrl: TEST_REDIS_URL,
-      clusterPrefix: prefix,
-      jwtSecret: randomBytes(32).toString("base64url"),
-      presenceGraceMs: GRACE_MS,
-      pushCoalesceMs: COALESCE_MS,
-      pushAllowPrivateEndpoints: true,
-    };
     // Started together: both race to generate and store the VAPID keys (the schema is migrated under a lock first).
-    [a, b] = await Promise.all([startTestServer({ ...common, nodeId: "a" }), startTestServer({ ...common, nodeId: "b" })]);
+    cluster = await startTestCluster({
+      label: "push",
+      nodeIds: ["a", "b"],
+      together: true,
+      config: { presenceGraceMs: GRACE_MS, pushCoalesceMs: COALESCE_MS, pushAllowPrivateEndpoints: true },
+    });
+    [a, b] = cluster.nodes as [TestServer, TestServer];
     [alice, bob] = await Promise.all([register(a), register(b)]);
     direct = (await http(a, "POST", "/v1/conversations/direct", { userId: bob.user.id }, alice.accessToken)).body.id;
     const res = await http(b, "POST", "/v1/push/subscriptions", sub, bob.accessToken);
@@ -75,10 +57,8 @@ describe("push notifications in cluster mode", { skip: !available && "services u
   });
 
   after(async () => {
-    await Promise.all([a?.close(), b?.close()]);
+    await cluster?.close();
     await pushService?.close();
-    await dropSchema(schema).catch(() => {});
-    await deletePrefix(prefix).catch(() => {});
   });
 
   it("every node serves the same VAPID public key, generated once and kept in PostgreSQL", async () => {

@@ -3,6 +3,7 @@
 import { isParleyError } from "@parley/client";
 import { type FormEvent, useState } from "react";
 import { useStore } from "../state/store-context.js";
+import { FormError } from "../ui/FormError.js";
 import { Icon } from "../ui/Icon.js";
 
 type Mode = "login" | "register";
@@ -104,11 +105,7 @@ export function AuthScreen() {
               onChange={(e) => setPassword(e.target.value)}
             />
           </label>
-          {error ? (
-            <p className="form-error" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <FormError error={error} />
           <button type="submit" className="button button-primary" disabled={busy}>
             {busy ? "Please wait…" : mode === "login" ? "Sign in" : "Create account"}
           </button>

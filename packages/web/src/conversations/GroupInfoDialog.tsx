@@ -9,6 +9,7 @@ import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
+import { FormError } from "../ui/FormError.js";
 import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 const ROLE_ORDER: Record<Member["role"], number> = { owner: 0, admin: 1, member: 2 };
@@ -159,11 +160,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
         </form>
       ) : null}
 
-      {error ? (
-        <p className="form-error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <FormError error={error} />
 
       {conversation.membership === "member" ? (
         <div className="dialog-actions dialog-actions-split">

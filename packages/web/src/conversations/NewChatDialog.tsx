@@ -3,6 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
+import { FormError } from "../ui/FormError.js";
 
 export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const store = useStore();
@@ -40,11 +41,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
             autoFocus
           />
         </label>
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
             Cancel

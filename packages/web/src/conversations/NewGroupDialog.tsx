@@ -3,6 +3,7 @@
 import { type FormEvent, useState } from "react";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
+import { FormError } from "../ui/FormError.js";
 import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 export function NewGroupDialog({ onClose }: { onClose: () => void }) {
@@ -49,11 +50,7 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
           onDraft={setDraft}
           placeholder="Usernames, separated by commas"
         />
-        {error ? (
-          <p className="form-error" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
             Cancel

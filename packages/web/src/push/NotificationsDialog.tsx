@@ -2,6 +2,7 @@
 
 import type { MuteUntil } from "@parley/client";
 import { Dialog } from "../ui/Dialog.js";
+import { FormError } from "../ui/FormError.js";
 import { useNotificationStore, useNotifications } from "./notifications-context.js";
 
 const HOUR = 3_600_000;
@@ -69,11 +70,7 @@ export function NotificationsDialog({ onClose }: { onClose: () => void }) {
           />
           <span>Show message text in notifications</span>
         </label>
-        {state.error ? (
-          <p className="form-error" role="alert">
-            {state.error}
-          </p>
-        ) : null}
+        <FormError error={state.error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
             Done

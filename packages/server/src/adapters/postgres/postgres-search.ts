@@ -1,8 +1,9 @@
 // Message search on PostgreSQL full-text search (schema in migrations.ts, version 5): the tsquery and the ranked query.
 
-import type { Attachment, Message } from "@parley/protocol";
 import type { SearchTerm } from "../../domain/search-query.js";
 import type { MessageSearch } from "../../ports/store.js";
+import type { StoredMessage } from "../message-row.js";
+import { MESSAGE_COLUMNS, REPLY_JOIN } from "./message-select.js";
 
 /** The text search configuration of the index and of every query: no stemming, no stop words (see architecture.md). */
 export const TEXT_SEARCH_CONFIG = "simple";
@@ -59,29 +60,34 @@ export function searchStatement(userId: string, search: MessageSearch): { text: 
   // Candidates are the rows both indexes agree on: the GIN index (the words) and the primary key (the caller's
   // conversations, an init plan), combined by a BitmapAnd, so a common word costs the caller's matches, not the whole
   // table's (measured: 132 ms → 17 ms at 300k messages). The membership row is then the authorization, with the
-  // history window: a member from joined_seq on, a former member up to left_seq.
+  // history window: a member from joined_seq on, a former member up to left_seq. Candidates carry only their sort
+  // key; the page's rows alone are then read whole, with the same columns (and quoted message) as every other read.
   const text = `
-    SELECT * FROM (
-      SELECT m.id, m.conversation_id AS "conversationId", m.seq, m.sender_id AS "senderId", m.client_id AS "clientId",
-             m.body, m.created_at AS "createdAt", m.edited_at AS "editedAt", m.attachments, (-ts_rank_cd(m.search_vector, q.q))::float8 AS score
-      FROM (SELECT ${tsquery} AS q) q
-      JOIN messages m ON m.search_vector @@ q.q
-      JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = $1
-      WHERE m.conversation_id = ANY (ARRAY(SELECT conversation_id FROM members WHERE user_id = $1))
-        AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)
-        AND m.kind = 'text' AND m.body IS NOT NULL
-        AND NOT EXISTS (SELECT 1 FROM hidden_messages hm
-                        WHERE hm.user_id = $1 AND hm.conversation_id = m.conversation_id AND hm.seq = m.seq)
-        ${where.map((w) => `AND ${w}`).join("\n        ")}
-    ) h
-    ${outer.join(" ")}
-    ORDER BY h.score, h."createdAt" DESC, h."conversationId", h.seq
-    LIMIT ${limit}`;
+    WITH page AS (
+      SELECT * FROM (
+        SELECT m.conversation_id AS "conversationId", m.seq, m.created_at AS "createdAt",
+               (-ts_rank_cd(m.search_vector, q.q))::float8 AS score
+        FROM (SELECT ${tsquery} AS q) q
+        JOIN messages m ON m.search_vector @@ q.q
+        JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = $1
+        WHERE m.conversation_id = ANY (ARRAY(SELECT conversation_id FROM members WHERE user_id = $1))
+          AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)
+          AND m.kind = 'text' AND m.body IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM hidden_messages hm
+                          WHERE hm.user_id = $1 AND hm.conversation_id = m.conversation_id AND hm.seq = m.seq)
+          ${where.map((w) => `AND ${w}`).join("\n          ")}
+      ) h
+      ${outer.join(" ")}
+      ORDER BY h.score, h."createdAt" DESC, h."conversationId", h.seq
+      LIMIT ${limit}
+    )
+    SELECT ${MESSAGE_COLUMNS}, page.score
+    FROM page JOIN messages AS m ON m.conversation_id = page."conversationId" AND m.seq = page.seq ${REPLY_JOIN}
+    ORDER BY page.score, page."createdAt" DESC, page."conversationId", page.seq`;
   return { text, values };
 }
 
-export interface SearchRow extends Omit<Message, "kind" | "event" | "attachments" | "editedAt"> {
-  editedAt: number | null;
-  attachments: Attachment[] | null;
+/** A hit: a whole stored entry (mapped by message-row.ts's `toMessage`, like every other read) and its score. */
+export interface SearchRow extends StoredMessage {
   score: number;
 }

@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import net from "node:net";
 import { after, before, describe, it } from "node:test";
+import type { Message } from "@parley/protocol";
 import pg from "pg";
+import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runSearchContract } from "../../ports/search.contract.js";
 import { runStoreContract } from "../../ports/store.contract.js";
@@ -136,6 +138,37 @@ describe("PostgresStore", { skip }, () => {
       },
     );
   }
+
+  describe("search hits", () => {
+    const schema = newSchema();
+    let store: PostgresStore;
+
+    before(async () => {
+      store = await PostgresStore.connect(DATABASE_URL, { schema, poolSize: 2 });
+    });
+    after(async () => {
+      await store?.close();
+      await dropSchema(schema);
+    });
+
+    it("are whole messages, as every other read returns them: a reply carries replyTo", async () => {
+      for (const id of ["sa", "sb"])
+        await store.createUser({ id, username: id, displayName: id, passwordHash: "h", createdAt: 1 });
+      await store.createGroup({ id: "sg", title: "sg", ownerId: "sa", memberIds: ["sb"], createdAt: 2, messageId: "sm1" });
+      const quoted = ok((await store.appendMessages([{ ...draft("sg", "sa"), body: "the needle in the haystack" }]))[0]);
+      const reply = ok(
+        (await store.appendMessages([{ ...draft("sg", "sb"), body: "found the needle", replyTo: quoted.message.seq }]))[0],
+      );
+      const hits = await store.searchMessages("sb", { terms: parseSearchQuery("needle"), limit: 10 });
+      const bySeq = (a: Message, b: Message) => a.seq - b.seq;
+      assert.deepEqual(
+        hits.map((h) => h.message).sort(bySeq),
+        await store.getMessagesBySeq("sg", [quoted.message.seq, reply.message.seq]),
+      );
+      const hit = hits.find((h) => h.message.seq === reply.message.seq);
+      assert.deepEqual(hit?.message.replyTo, { seq: quoted.message.seq, senderId: "sa", preview: "the needle in the haystack" });
+    });
+  });
 
   describe("several nodes on one database", () => {
     const schema = newSchema();

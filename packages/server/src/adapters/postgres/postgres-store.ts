@@ -32,7 +32,8 @@ import {
 } from "../../ports/store.js";
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
-import { REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
+import { REPLY_PREVIEW_CHARS, type StoredMessage, systemMessage, storedToMessage as toMessage } from "../message-row.js";
+import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 import { type SearchRow, searchStatement } from "./postgres-search.js";
 
@@ -88,13 +89,6 @@ const CONVERSATION_COLUMNS = 'id, kind, title, created_at AS "createdAt", last_s
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
-// Entries are read as `m`, joined with the message they quote (`r`) for the reply preview.
-const MESSAGE_COLUMNS =
-  'm.id, m.conversation_id AS "conversationId", m.seq, m.sender_id AS "senderId", m.client_id AS "clientId", m.kind, ' +
-  'm.body, m.event, m.created_at AS "createdAt", m.reply_to AS "replyTo", r.sender_id AS "replySenderId", ' +
-  `left(r.body, ${REPLY_PREVIEW_CHARS}) AS "replyPreview", r.deleted_at AS "replyDeletedAt", m.edited_at AS "editedAt", ` +
-  'm.deleted_at AS "deletedAt", m.action, m.attachments';
-const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 // ── the append path ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -496,18 +490,14 @@ export class PostgresStore implements Store {
        VALUES ($1, 1, $5, $6, NULL, 'system', NULL, $7::json, $3)`,
       [input.id, input.title, input.createdAt, userIds, input.messageId, input.ownerId, JSON.stringify(event)],
     );
-    const message: Message = {
+    const message = systemMessage({
       id: input.messageId,
       conversationId: input.id,
       seq: 1,
       senderId: input.ownerId,
-      clientId: null,
-      kind: "system",
-      body: null,
       event,
       createdAt: input.createdAt,
-      attachments: [],
-    };
+    });
     return {
       conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
       message,
@@ -583,16 +573,7 @@ export class PostgresStore implements Store {
     if (search.terms.length === 0 || search.limit <= 0) return [];
     const { text, values } = searchStatement(userId, search);
     const rows = await this.rows<SearchRow>(text, values);
-    return rows.map(({ score, attachments, editedAt, ...row }) => ({
-      message: {
-        ...row,
-        kind: "text",
-        event: null,
-        attachments: attachments ?? [],
-        ...(editedAt === null ? {} : { editedAt }),
-      },
-      score,
-    }));
+    return rows.map((row) => ({ message: toMessage(row), score: row.score }));
   }
 
   async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {
@@ -963,18 +944,7 @@ export class PostgresStore implements Store {
        UPDATE conversations SET last_seq = $2 WHERE id = $1`,
       [conversationId, seq, input.messageId, actorId, JSON.stringify(event), input.createdAt],
     );
-    return {
-      id: input.messageId,
-      conversationId,
-      seq,
-      senderId: actorId,
-      clientId: null,
-      kind: "system",
-      body: null,
-      event,
-      createdAt: input.createdAt,
-      attachments: [],
-    };
+    return systemMessage({ id: input.messageId, conversationId, seq, senderId: actorId, event, createdAt: input.createdAt });
   }
 
   /** Ends a membership at `seq`; a group never stays without an owner while it has members. */
