@@ -6,13 +6,14 @@
 // checkpoints in a worker, alternating runs.
 //   node bench/store-commit.mjs [--seconds 10] [--batch 20] [--rounds 2]
 //
-// --cpu: CPU time (user + system of the whole process, thread pool included) per appended message, default options,
-// one conversation, `--messages` messages per run at each batch size of `--batch` (a list), alternating with a
-// variant whose search triggers are dropped (the floor: no search bookkeeping at all). When the build indexes search
-// in the background (SqliteStore.searchIndexer), appends are measured with the timer held off and the indexer's own
-// cost is measured afterwards, in its background batch size: "append" is the send path, "index" what the background
-// adds per message, "total" both.
-//   node bench/store-commit.mjs --cpu [--messages 4000] [--batch 1,16] [--rounds 2] [--dist <server dist of another build>]
+// --cpu: CPU time (user + system of the whole process, thread pool included) per appended message, default store
+// options, one direct conversation, at each batch size of `--batch` (a list). The variants run in one process on their
+// own database files and take turns in chunks of `--chunk` messages, so machine noise hits them alike: "index on"
+// (this build as it ships), "index off" (its search triggers dropped: the floor, no search bookkeeping at all) and,
+// with `--dist <dir>`, "<dir>" (another build's server dist, e.g. a copy made before a change). A build with a
+// background indexer (SqliteStore.searchIndexer) runs with its timer held off; its indexing is measured afterwards,
+// in its background batch size: "append" is the send path, "index" what the background adds per message.
+//   node bench/store-commit.mjs --cpu [--messages 8000] [--chunk 250] [--batch 1,16] [--dist <server dist>]
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,16 +26,12 @@ const { values } = parseArgs({
     batch: { type: "string" },
     rounds: { type: "string", default: "2" },
     cpu: { type: "boolean", default: false },
-    messages: { type: "string", default: "4000" },
-    // Another build's server dist (e.g. a copy made before a change), to compare builds run by run.
+    messages: { type: "string", default: "8000" },
+    chunk: { type: "string", default: "250" },
     dist: { type: "string" },
   },
 });
-const { SqliteStore } = await import(
-  values.dist === undefined
-    ? "../packages/server/dist/adapters/sqlite/sqlite-store.js"
-    : pathToFileURL(join(values.dist, "adapters/sqlite/sqlite-store.js")).href
-);
+const { SqliteStore } = await import("../packages/server/dist/adapters/sqlite/sqlite-store.js");
 const batchOption = values.batch ?? (values.cpu ? "1,16" : "20");
 const q = (a, f) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * f))];
 
@@ -86,11 +83,12 @@ function cpuSince(start) {
   return d.user + d.system;
 }
 
-async function cpuRun(batch, withIndex) {
+/** One store under test: its own file, conversation and message counter. */
+async function cpuVariant(label, Store, dropTriggers) {
   const dir = mkdtempSync(join(tmpdir(), "parley-commit-"));
   // The longest interval the store accepts: the timer stays off while the appends are measured.
-  const store = SqliteStore.open(join(dir, "p.db"), { searchIndexIntervalMs: 60_000 });
-  if (!withIndex) {
+  const store = Store.open(join(dir, "p.db"), { searchIndexIntervalMs: 60_000 });
+  if (dropTriggers) {
     for (const { name } of store.db
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'messages_search%'")
       .all())
@@ -99,61 +97,77 @@ async function cpuRun(batch, withIndex) {
   for (const id of ["a", "b"]) await store.createUser({ id, username: id, displayName: id, passwordHash: "x", createdAt: 1 });
   const { conversation } = await store.openDirect({ id: "c1", userA: "a", userB: "b", messageId: "m0", createdAt: 1 });
   let n = 0;
-  const append = async (count) => {
-    for (let done = 0; done < count; done += batch) {
-      const drafts = Array.from({ length: batch }, () => {
-        n++;
-        return {
-          id: `m${String(n).padStart(9, "0")}`,
-          conversationId: conversation.id,
-          senderId: n % 2 ? "a" : "b",
-          clientId: `c${n}`,
-          body: `hello there ${n} `.repeat(6),
-          createdAt: 2,
-        };
-      });
-      await store.appendMessages(drafts);
-      // A macrotask between sends, as on a server (and so that a background timer could run).
-      await new Promise((r) => setImmediate(r));
-    }
+  return {
+    label,
+    store,
+    dir,
+    appendCpu: 0,
+    appended: 0,
+    async append(count, batch) {
+      for (let done = 0; done < count; done += batch) {
+        const drafts = Array.from({ length: batch }, () => {
+          n++;
+          return {
+            id: `m${String(n).padStart(9, "0")}`,
+            conversationId: conversation.id,
+            senderId: n % 2 ? "a" : "b",
+            clientId: `c${n}`,
+            body: `hello there ${n} `.repeat(6),
+            createdAt: 2,
+          };
+        });
+        await store.appendMessages(drafts);
+        // A macrotask between sends, as on a server.
+        await new Promise((r) => setImmediate(r));
+      }
+    },
   };
-  await append(Math.max(200, batch * 10)); // warm-up: statements, page cache
-  store.searchIndexer?.indexAll();
-  const messages = Number(values.messages);
-  const t = process.cpuUsage();
-  await append(messages);
-  const appendUs = cpuSince(t) / messages;
-  let indexUs = 0;
-  if (store.searchIndexer && withIndex) {
-    const t2 = process.cpuUsage();
-    let indexed = 0;
-    let taken = store.searchIndexer.indexBatch();
-    while (taken > 0) {
-      indexed += taken;
-      taken = store.searchIndexer.indexBatch();
-    }
-    indexUs = cpuSince(t2) / messages;
-    if (indexed !== messages) throw new Error(`indexed ${indexed} of ${messages}`);
+}
+
+async function cpuRound(batch) {
+  const variants = [await cpuVariant("index on", SqliteStore, false), await cpuVariant("index off", SqliteStore, true)];
+  if (values.dist !== undefined) {
+    const other = await import(pathToFileURL(join(values.dist, "adapters/sqlite/sqlite-store.js")).href);
+    variants.push(await cpuVariant(values.dist, other.SqliteStore, false));
   }
-  await store.close();
-  rmSync(dir, { recursive: true, force: true });
-  return { appendUs, indexUs };
+  for (const v of variants) {
+    await v.append(Math.max(200, batch * 10), batch); // warm-up: statements, page cache
+    v.store.searchIndexer?.indexAll();
+  }
+  const chunk = Math.max(batch, Math.round(Number(values.chunk) / batch) * batch);
+  for (let done = 0; done < Number(values.messages); done += chunk) {
+    for (const v of variants) {
+      const t = process.cpuUsage();
+      await v.append(chunk, batch);
+      v.appendCpu += cpuSince(t);
+      v.appended += chunk;
+    }
+  }
+  const f = (x) => x.toFixed(1).padStart(6);
+  for (const v of variants) {
+    let indexCpu = 0;
+    const indexer = v.store.searchIndexer;
+    if (indexer !== undefined && v.label !== "index off") {
+      const t = process.cpuUsage();
+      let indexed = 0;
+      for (let taken = indexer.indexBatch(); taken > 0; taken = indexer.indexBatch()) indexed += taken;
+      indexCpu = cpuSince(t);
+      if (indexed !== v.appended) throw new Error(`${v.label}: indexed ${indexed} of ${v.appended}`);
+    }
+    await v.store.close();
+    rmSync(v.dir, { recursive: true, force: true });
+    const append = v.appendCpu / v.appended;
+    const index = indexCpu / v.appended;
+    console.log(`| ${String(batch).padStart(5)} | ${v.label} | ${f(append)} | ${f(index)} | ${f(append + index)} |`);
+  }
 }
 
 if (values.cpu) {
-  const batches = batchOption.split(",").map(Number);
-  console.log("CPU µs per message (process user + system), default options, file database");
-  console.log("round | batch | search bookkeeping | append | index (background) | total");
-  for (let round = 1; round <= Number(values.rounds); round++) {
-    for (const batch of batches) {
-      for (const withIndex of [true, false]) {
-        const { appendUs, indexUs } = await cpuRun(batch, withIndex);
-        const f = (x) => x.toFixed(1).padStart(6);
-        console.log(
-          `${round} | ${String(batch).padStart(3)} | ${withIndex ? "on " : "off"} | ${f(appendUs)} | ${f(indexUs)} | ${f(appendUs + indexUs)}`,
-        );
-      }
-    }
+  console.log(`CPU µs per message (process user + system), ${values.messages} messages per variant, file databases\n`);
+  console.log("| batch | variant | append | index (background) | total |");
+  console.log("| ----: | ------- | -----: | -----------------: | ----: |");
+  for (let round = 0; round < Number(values.rounds); round++) {
+    for (const batch of batchOption.split(",").map(Number)) await cpuRound(batch);
   }
 } else {
   for (let i = 0; i < Number(values.rounds); i++) {
