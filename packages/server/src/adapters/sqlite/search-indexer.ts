@@ -16,7 +16,10 @@ export interface SearchIndexerOptions {
   intervalMs?: number;
   /** Most rows indexed per background transaction (1…100000; default 500): bounds how long one batch blocks the loop. */
   batchSize?: number;
-  /** Called when a background batch fails (the rows stay pending and are retried one interval later). */
+  /**
+   * Called when indexing fails: the batch rolls back whole, its rows stay pending and are retried after a pause that
+   * doubles with each consecutive failure (up to a minute), so a lasting fault is not reported five times a second.
+   */
   onError?: (error: unknown) => void;
 }
 
@@ -46,6 +49,8 @@ export class SearchIndexer {
   private readonly restoreSync: Database.Statement | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Background batches failed in a row (0 after a success). */
+  private failures = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -91,9 +96,7 @@ export class SearchIndexer {
   /** Starts the background timer unless it runs already; called after every write that may have left rows pending. */
   schedule(): void {
     if (this.timer !== undefined || this.closed) return;
-    this.timer = setTimeout(this.tick, this.intervalMs);
-    // Never what keeps the process alive: close() indexes what is left, and so does the next open.
-    this.timer.unref();
+    this.startTimer(Math.min(MAX_INTERVAL_MS, this.intervalMs * 2 ** Math.min(this.failures, 16)));
   }
 
   /** Whether any message waits to be indexed. */
@@ -113,9 +116,21 @@ export class SearchIndexer {
     }
   }
 
-  /** Indexes the whole backlog in one transaction (searches call this first: read-your-writes). */
+  /** Indexes the whole backlog in one transaction. */
   indexAll(): number {
     return this.indexBatch(ALL);
+  }
+
+  /**
+   * What a search runs first (read-your-writes): indexAll(), except that a failure is reported to onError instead of
+   * failing the search, which then runs on what is indexed (everything but the pending rows).
+   */
+  catchUp(): void {
+    try {
+      this.indexAll();
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   /**
@@ -127,12 +142,13 @@ export class SearchIndexer {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.db.open) return;
-    try {
-      this.indexAll();
-    } catch (error) {
-      this.onError(error);
-    }
+    if (this.db.open) this.catchUp();
+  }
+
+  private startTimer(ms: number): void {
+    this.timer = setTimeout(this.tick, ms);
+    // Never what keeps the process alive: close() indexes what is left, and so does the next open.
+    this.timer.unref();
   }
 
   private readonly tick = (): void => {
@@ -142,14 +158,13 @@ export class SearchIndexer {
     try {
       taken = this.indexBatch();
     } catch (error) {
+      this.failures++;
       this.onError(error);
       this.schedule();
       return;
     }
-    if (taken === this.batchSize && !this.closed) {
-      // Probably more waiting: next batch on the next turn, after the I/O that queued up meanwhile.
-      this.timer = setTimeout(this.tick, 0);
-      this.timer.unref();
-    }
+    this.failures = 0;
+    // Probably more waiting: next batch on the next turn, after the I/O that queued up meanwhile.
+    if (taken === this.batchSize) this.startTimer(0);
   };
 }

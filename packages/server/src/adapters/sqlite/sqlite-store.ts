@@ -303,7 +303,10 @@ export interface SqliteOptions {
   searchIndexIntervalMs?: number;
   /** Most messages one background indexing transaction takes (default 500). */
   searchIndexBatchSize?: number;
-  /** Told when a background indexing batch fails (its messages stay pending and are retried); default: a warning. */
+  /**
+   * Told when indexing fails, in the background or before a search (the messages stay pending and are retried; the
+   * search answers from what is indexed); default: a process warning.
+   */
   onSearchIndexError?: (error: unknown) => void;
 }
 
@@ -618,7 +621,7 @@ export class SqliteStore implements Store {
     if (this.unsettled) await this.settled();
     if (search.terms.length === 0 || search.limit <= 0) return [];
     // Read-your-writes: a message sent before the search is found even when its background batch has not run yet.
-    this.searchIndexer.indexAll();
+    this.searchIndexer.catchUp();
     return this.searcher.search(userId, search);
   }
 
