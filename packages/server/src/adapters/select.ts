@@ -93,7 +93,12 @@ export async function selectAdapters(config: Config, options: { dataDir: string;
   try {
     const store: Store =
       config.databaseUrl === undefined
-        ? await open(SqliteStore.open(join(options.dataDir, "parley.db"), { synchronous: config.sqliteSynchronous }))
+        ? await open(
+            SqliteStore.open(join(options.dataDir, "parley.db"), {
+              synchronous: config.sqliteSynchronous,
+              onSearchIndexError: (err) => log.warn({ err }, "search indexing failed; the messages stay pending and are retried"),
+            }),
+          )
         : await open(
             PostgresStore.connect(config.databaseUrl, {
               poolSize: config.databasePoolSize,

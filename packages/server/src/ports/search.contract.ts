@@ -73,6 +73,31 @@ export function runSearchContract(
       assert.deepEqual(await search(b, w("gamma")), []);
     });
 
+    // Expected on every adapter: hits are read with the same row mapping as history. (PostgresStore.searchMessages
+    // gets that mapping in a change made in parallel with this case; both are meant to be merged together.)
+    it("returns a hit exactly as history reads it: a reply carries what it quotes", async () => {
+      const [a, b] = [await user(), await user()];
+      const g = await group(a, [b]);
+      const quoted = await send(g, a, `Where is the ${w("question")}?`);
+      const [outcome] = await store.appendMessages([
+        {
+          id: newId("m"),
+          conversationId: g,
+          senderId: b,
+          clientId: newId("c"),
+          body: `Here is the ${w("answer")}`,
+          createdAt: now(),
+          replyTo: quoted.seq,
+        },
+      ]);
+      if (!outcome?.ok) assert.fail(`append failed: ${JSON.stringify(outcome)}`);
+      assert.deepEqual(outcome.message.replyTo, { seq: quoted.seq, senderId: a, preview: quoted.body });
+      const [hit] = await search(a, w("answer"));
+      assert.deepEqual(hit?.message, outcome.message);
+      const [stored] = await store.getMessagesBySeq(g, [outcome.message.seq]);
+      assert.deepEqual(hit?.message, stored, "the same fields as a history read");
+    });
+
     it("ranks denser matches first and breaks ties by recency", async () => {
       const a = await user();
       const g = await group(a, []);

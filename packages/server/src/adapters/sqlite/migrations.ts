@@ -255,6 +255,52 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE m.kind = 'text' AND m.body IS NOT NULL;
     `,
   },
+  {
+    version: 6,
+    name: "search indexing off the send path",
+    sql: `
+      -- Indexing a message in the send's transaction cost more than the rest of the insert: FTS5 tokenizes the body
+      -- and writes a new index segment at every commit. Now a write only records which search rows are due (the
+      -- search row id, as in migration 5) and the store's background indexer (search-indexer.ts) indexes them in
+      -- batches, one transaction per batch, reading each body as it is at that moment; a search first indexes whatever
+      -- is still pending, so it sees every committed write. Invariant: a key is pending or indexed, never both.
+      CREATE TABLE search_pending (
+        key INTEGER PRIMARY KEY
+      ) STRICT;
+
+      DROP TRIGGER messages_search_insert;
+      CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
+      WHEN new.kind = 'text' AND new.body IS NOT NULL
+      BEGIN
+        INSERT OR IGNORE INTO search_pending (key)
+          SELECT (search_key << 32) | new.seq FROM conversations WHERE id = new.conversation_id;
+      END;
+
+      -- The old words leave the index at once (a no-op for a row still pending: a contentless_delete table ignores an
+      -- unknown rowid), the row becomes pending again if it is still a text with a body, and the indexer then reads
+      -- the new body. An edit of a pending row thus never indexes twice.
+      DROP TRIGGER messages_search_update;
+      CREATE TRIGGER messages_search_update AFTER UPDATE OF body, kind ON messages
+      WHEN (old.kind = 'text' OR new.kind = 'text') AND (new.body IS NOT old.body OR new.kind IS NOT old.kind)
+      BEGIN
+        DELETE FROM message_search WHERE rowid =
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
+        INSERT OR IGNORE INTO search_pending (key)
+          SELECT (search_key << 32) | new.seq FROM conversations
+          WHERE id = new.conversation_id AND new.kind = 'text' AND new.body IS NOT NULL;
+      END;
+
+      DROP TRIGGER messages_search_delete;
+      CREATE TRIGGER messages_search_delete AFTER DELETE ON messages
+      WHEN old.kind = 'text'
+      BEGIN
+        DELETE FROM message_search WHERE rowid =
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
+        DELETE FROM search_pending WHERE key =
+          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
+      END;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,20 +1,12 @@
-// Message search on SQLite FTS5 (schema in migrations.ts, version 5): builds the MATCH expression and the ranked query.
+// Message search on SQLite FTS5 (schema in migrations.ts, versions 5 and 6): builds the MATCH expression and the ranked query.
 
-import type { Attachment } from "@parley/protocol";
 import type { Database, Statement } from "better-sqlite3";
 import type { SearchTerm } from "../../domain/search-query.js";
 import type { MessageSearch, SearchMatch } from "../../ports/store.js";
+import { MESSAGE_COLUMNS, type MessageRow, REPLY_JOIN, toMessage } from "./message-columns.js";
 
-interface HitRow {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  clientId: string | null;
-  body: string;
-  createdAt: number;
-  editedAt: number | null;
-  attachmentsJson: string | null;
+/** A hit: the message's columns exactly as history reads them (so it carries its reply, edit and files), and its rank. */
+interface HitRow extends MessageRow {
   score: number;
 }
 
@@ -109,22 +101,7 @@ export class SqliteMessageSearch {
       });
     }
     const rows = this.statement(where).all(params) as HitRow[];
-    return rows.map((row) => ({
-      message: {
-        id: row.id,
-        conversationId: row.conversationId,
-        seq: row.seq,
-        senderId: row.senderId,
-        clientId: row.clientId,
-        kind: "text",
-        body: row.body,
-        event: null,
-        createdAt: row.createdAt,
-        attachments: row.attachmentsJson === null ? [] : (JSON.parse(row.attachmentsJson) as Attachment[]),
-        ...(row.editedAt === null ? {} : { editedAt: row.editedAt }),
-      },
-      score: row.score,
-    }));
+    return rows.map((row) => ({ message: toMessage(row), score: row.score }));
   }
 
   private statement(where: readonly string[]): Statement {
@@ -133,22 +110,26 @@ export class SqliteMessageSearch {
     if (statement === undefined) {
       // The FTS match drives the query: only rows of the caller's conversations come out of the index, each is then
       // ranked (bm25 on the body column only) and checked against the history window, which is the authorization:
-      // a member from joined_seq on, a former member up to left_seq.
+      // a member from joined_seq on, a former member up to left_seq. Only the page's hits are then read in full, with
+      // the columns and reply join of every other message read, so a broad match pays no reply probe per candidate.
       statement = this.db.prepare(
-        `SELECT m.id, c.id AS conversationId, m.seq, m.sender_id AS senderId, m.client_id AS clientId,
-                m.body, m.created_at AS createdAt, m.edited_at AS editedAt, m.attachments_json AS attachmentsJson, f.score
-         FROM (SELECT rowid AS rid, bm25(message_search, 1.0, 0.0) AS score FROM message_search
-               WHERE message_search MATCH @match) f
-         JOIN conversations c ON c.search_key = f.rid >> 32
-         JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = @userId
-         JOIN messages m ON m.conversation_id = c.id AND m.seq = f.rid & ${SEQ_MASK}
-         WHERE m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)
-           AND m.kind = 'text' AND m.body IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM hidden_messages h
-                           WHERE h.user_id = @userId AND h.conversation_id = c.id AND h.seq = m.seq)
-           ${where.map((w) => `AND ${w}`).join("\n           ")}
-         ORDER BY f.score, m.created_at DESC, c.id, m.seq
-         LIMIT @limit`,
+        `SELECT ${MESSAGE_COLUMNS}, hit.score
+         FROM (SELECT c.id AS conversationId, m.seq, m.created_at AS createdAt, f.score
+               FROM (SELECT rowid AS rid, bm25(message_search, 1.0, 0.0) AS score FROM message_search
+                     WHERE message_search MATCH @match) f
+               JOIN conversations c ON c.search_key = f.rid >> 32
+               JOIN members mb ON mb.conversation_id = c.id AND mb.user_id = @userId
+               JOIN messages m ON m.conversation_id = c.id AND m.seq = f.rid & ${SEQ_MASK}
+               WHERE m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)
+                 AND m.kind = 'text' AND m.body IS NOT NULL
+                 AND NOT EXISTS (SELECT 1 FROM hidden_messages h
+                                 WHERE h.user_id = @userId AND h.conversation_id = c.id AND h.seq = m.seq)
+                 ${where.map((w) => `AND ${w}`).join("\n                 ")}
+               ORDER BY f.score, m.created_at DESC, c.id, m.seq
+               LIMIT @limit) AS hit
+         JOIN messages AS m ON m.conversation_id = hit.conversationId AND m.seq = hit.seq
+         ${REPLY_JOIN}
+         ORDER BY hit.score, hit.createdAt DESC, hit.conversationId, hit.seq`,
       );
       this.statements.set(key, statement);
     }

@@ -2,7 +2,7 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Attachment, ConversationKind, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
+import type { ConversationKind, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
 import {
   type ActionRefusal,
@@ -25,20 +25,16 @@ import {
 } from "../../ports/store.js";
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
-import { REPLY_PREVIEW_CHARS, type StoredMessageColumns, toMessage as toStoredMessage } from "../message-row.js";
+import { REPLY_PREVIEW_CHARS } from "../message-row.js";
 import { Checkpointer } from "./checkpointer.js";
+import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
 import { migrate } from "./migrations.js";
+import { SearchIndexer } from "./search-indexer.js";
 import { SqliteMessageSearch } from "./sqlite-search.js";
 import { WalSync } from "./wal-sync.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
-
-interface MessageRow extends StoredMessageColumns {
-  eventJson: string | null;
-  actionJson: string | null;
-  attachmentsJson: string | null;
-}
 
 /** A possible target of a reply or action, with the actor's membership (absent when not a member). */
 interface TargetCheckRow {
@@ -59,13 +55,6 @@ const CONVERSATION_COLUMNS = "id, kind, title, created_at AS createdAt, last_seq
 const MEMBER_COLUMNS =
   "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
-// Entries are read as `m`, joined with the message they quote (`r`) for the reply preview.
-const MESSAGE_COLUMNS =
-  "m.id, m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, " +
-  "m.event_json AS eventJson, m.created_at AS createdAt, m.reply_to AS replyTo, r.sender_id AS replySenderId, " +
-  `substr(r.body, 1, ${REPLY_PREVIEW_CHARS}) AS replyPreview, r.deleted_at AS replyDeletedAt, m.edited_at AS editedAt, ` +
-  "m.deleted_at AS deletedAt, m.action_json AS actionJson, m.attachments_json AS attachmentsJson";
-const MESSAGE_FROM = "messages AS m LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -285,16 +274,6 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-function toMessage(row: MessageRow): Message {
-  // Only system and action entries and messages with files carry JSON, so plain text never pays for a parse.
-  return toStoredMessage(
-    row,
-    row.eventJson === null ? null : (JSON.parse(row.eventJson) as SystemEvent),
-    row.actionJson === null ? null : (JSON.parse(row.actionJson) as MessageAction),
-    row.attachmentsJson === null ? null : (JSON.parse(row.attachmentsJson) as Attachment[]),
-  );
-}
-
 /**
  * The span of `seqs` when they are dense enough (a history page, give or take an action target) for one range scan
  * of the primary key to beat a JSON list; undefined otherwise.
@@ -332,6 +311,18 @@ export interface SqliteOptions {
    * durability. Off by default for the same reason as `backgroundCheckpoints` (about 70 µs more CPU per commit).
    */
   asyncFsync?: boolean;
+  /**
+   * Full-text indexing runs in the background (search-indexer.ts): how long after a send its batch is indexed, ms
+   * (default 200; searches never wait for it, they index what is pending first).
+   */
+  searchIndexIntervalMs?: number;
+  /** Most messages one background indexing transaction takes (default 500). */
+  searchIndexBatchSize?: number;
+  /**
+   * Told when indexing fails, in the background or before a search (the messages stay pending and are retried; the
+   * search answers from what is indexed); default: a process warning.
+   */
+  onSearchIndexError?: (error: unknown) => void;
 }
 
 /**
@@ -356,6 +347,8 @@ export class SqliteStore implements Store {
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
   private readonly lastSeenTx: (userIds: readonly string[], at: number) => void;
   private readonly searcher: SqliteMessageSearch;
+  /** Moves sent messages into the search index in the background (migration 6); searches flush it first. */
+  readonly searchIndexer: SearchIndexer;
   private readonly checkpointer: Checkpointer | undefined;
   private readonly walSync: WalSync | undefined;
   /** `PRAGMA synchronous` switches around hot-path commits (only with walSync, whose mode is FULL otherwise). */
@@ -385,6 +378,13 @@ export class SqliteStore implements Store {
     migrate(db);
     this.q = prepareStatements(db);
     this.searcher = new SqliteMessageSearch(db);
+    this.searchIndexer = new SearchIndexer(db, {
+      ...(options.searchIndexIntervalMs === undefined ? {} : { intervalMs: options.searchIndexIntervalMs }),
+      ...(options.searchIndexBatchSize === undefined ? {} : { batchSize: options.searchIndexBatchSize }),
+      ...(options.onSearchIndexError === undefined ? {} : { onError: options.onSearchIndexError }),
+    });
+    // Left by a crash (or by writes of another process): indexed shortly after start, not at the first search.
+    if (this.searchIndexer.hasPending()) this.searchIndexer.schedule();
     // IMMEDIATE: the write lock is taken at BEGIN, before the transaction's first read. A deferred transaction that
     // read first and then must upgrade deadlocks against the checkpointer's TRUNCATE (which holds the write lock and
     // waits for readers) until one side's busy timeout gives up.
@@ -427,9 +427,17 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  /** Reads that return messages, seqs or watermarks wait until what was committed before them is durable. */
+  /**
+   * Reads that return messages, seqs or watermarks wait until what was committed before them is durable. They call
+   * `if (this.unsettled) await this.settled()`: an `await` of nothing still costs a microtask turn per read, and
+   * without async fsync (the default) nothing is ever pending.
+   */
+  private get unsettled(): boolean {
+    return this.walSync?.pending === true;
+  }
+
   private settled(): Promise<void> | undefined {
-    return this.walSync?.pending ? this.walSync.settled() : undefined;
+    return this.walSync?.settled();
   }
 
   async ping(): Promise<void> {
@@ -441,6 +449,8 @@ export class SqliteStore implements Store {
     await this.walSync?.settled();
     this.walSync?.close();
     await this.checkpointer?.close();
+    // What is still pending is indexed now: a cleanly closed file needs no indexing at its next open.
+    this.searchIndexer.close();
     // Folding the WAL back leaves a single self-contained file behind (backups, copies).
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.close();
@@ -545,22 +555,22 @@ export class SqliteStore implements Store {
   }
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     return this.q.conversationById.get(id);
   }
 
   async getMembers(conversationId: string): Promise<MemberRecord[]> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     return this.q.currentMembers.all(conversationId);
   }
 
   async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     return this.q.membership.get(conversationId, userId);
   }
 
   async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
   }
 
@@ -578,11 +588,14 @@ export class SqliteStore implements Store {
 
   async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    return this.durably(() => this.withSeqs((seqs) => this.appendTx(drafts, seqs)));
+    // The write is done when durably() returns its promise: the triggers have recorded what search must index.
+    const written = this.durably(() => this.withSeqs((seqs) => this.appendTx(drafts, seqs)));
+    this.searchIndexer.schedule();
+    return written;
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
     const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
     if (from > to || query.limit <= 0) return [];
@@ -591,19 +604,19 @@ export class SqliteStore implements Store {
   }
 
   async getLastMessage(conversationId: string, maxSeq: number, viewerId?: string): Promise<Message | null> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     const row = this.q.lastMessage.get({ conversationId, maxSeq, viewer: viewerId ?? null });
     return row === undefined ? null : toMessage(row);
   }
 
   async getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     if (seqs.length === 0) return [];
     return this.q.messagesBySeq.all(conversationId, JSON.stringify(seqs)).map(toMessage);
   }
 
   async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     if (seqs.length === 0) return [];
     const range = denseRange(seqs);
     if (range === undefined) return this.q.reactionsOf.all(conversationId, JSON.stringify(seqs));
@@ -628,14 +641,16 @@ export class SqliteStore implements Store {
   }
 
   async countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     if (afterSeq >= maxSeq) return 0;
     return this.q.countUnread.get(conversationId, afterSeq, maxSeq, userId) ?? 0;
   }
 
   async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
-    await this.settled();
+    if (this.unsettled) await this.settled();
     if (search.terms.length === 0 || search.limit <= 0) return [];
+    // Read-your-writes: a message sent before the search is found even when its background batch has not run yet.
+    this.searchIndexer.catchUp();
     return this.searcher.search(userId, search);
   }
 
