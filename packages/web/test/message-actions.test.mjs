@@ -55,7 +55,8 @@ describe("message actions in Chromium", { skip: !run && "chromium not found", ti
 
   it("edits: the other side sees the new text marked edited, quotes included", async () => {
     await act(ann, "Lunch at noon?", "Edit");
-    assert.equal(await ann.composer().inputValue(), "Lunch at noon?", "editing starts from the text");
+    // The composer takes the message's text in an effect after the menu's click has been handled: wait for it.
+    await eventually("editing starts from the text", async () => (await ann.composer().inputValue()) === "Lunch at noon?");
     await ann.composer().fill("Lunch at 1pm?");
     await ann.composer().press("Enter");
     await bob.waitForMessage("Lunch at 1pm?");
