@@ -2,19 +2,10 @@
 // that received it; the authors it concerns are found in PostgreSQL and reached on whichever node they are connected.
 
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, EventFrame, ReceiptState } from "@parley/protocol";
-import {
-  deletePrefix,
-  dropSchema,
-  probePostgres,
-  probeRedis,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-  uniqueName,
-} from "./cluster-harness.js";
-import { RawClient, register, startTestServer, type TestServer } from "./harness.js";
+import { probePostgres, probeRedis } from "./cluster-harness.js";
+import { RawClient, register, startTestCluster, type TestCluster, type TestServer } from "./harness.js";
 import { requireService } from "./services.js";
 
 const available = await requireService("cluster receipt tests (PostgreSQL, Redis)", async () => {
@@ -41,8 +32,7 @@ function statesSeen(client: RawClient, conversationId: string, from: number): Re
 }
 
 describe("receipt events across cluster nodes", { skip: !available && "services unavailable" }, () => {
-  const schema = uniqueName("parley_receipts");
-  const prefix = uniqueName("receipts");
+  let cluster: TestCluster | undefined;
   let na: TestServer;
   let nb: TestServer;
   let alice: AuthResult;
@@ -52,24 +42,14 @@ describe("receipt events across cluster nodes", { skip: !available && "services 
   const clients: RawClient[] = [];
 
   before(async () => {
-    const common = {
-      databaseUrl: TEST_DATABASE_URL,
-      databaseSchema: schema,
-      redisUrl: TEST_REDIS_URL,
-      clusterPrefix: prefix,
-      jwtSecret: randomBytes(32).toString("base64url"),
-      receiptFlushMs: 10,
-    };
-    na = await startTestServer({ ...common, nodeId: "a" });
-    nb = await startTestServer({ ...common, nodeId: "b" });
+    cluster = await startTestCluster({ label: "receipts", nodeIds: ["a", "b"], config: { receiptFlushMs: 10 } });
+    [na, nb] = cluster.nodes as [TestServer, TestServer];
     [alice, bob, carol, dave] = await Promise.all([register(na), register(nb), register(na), register(nb)]);
   });
 
   after(async () => {
     await Promise.all(clients.map((c) => c.close()));
-    await Promise.all([na?.close(), nb?.close()]);
-    await dropSchema(schema).catch(() => {});
-    await deletePrefix(prefix).catch(() => {});
+    await cluster?.close();
   });
 
   it("a mark flushed on one node reaches the author on the other node, and not the other members", async () => {
