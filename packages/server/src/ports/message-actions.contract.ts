@@ -216,6 +216,33 @@ export function runMessageActionsContract(
       assert.equal(code(await react(m1, "👍")), "message_deleted");
     });
 
+    it("lists reactions in the order the conversation assigned them, even within one millisecond", async () => {
+      const g = await setup(3);
+      const t = await seqOf(text(g.id, g.owner, "react"));
+      const at = now();
+      // Users whose ids sort against the order they react in, all at the same instant.
+      const [first, second, third] = [...g.members].sort().reverse() as [string, string, string];
+      const react = (sender: string, emoji: string) => ({
+        ...act(g.id, sender, { type: "reaction", target: t, emoji, remove: false, maxKinds: 5 }),
+        createdAt: at,
+      });
+      for (const [sender, emoji] of [
+        [first, "❤️"],
+        [second, "👍"],
+        [third, "❤️"],
+      ] as const) {
+        assert.equal(code(await one(react(sender, emoji))), "ok");
+      }
+      assert.deepEqual(
+        (await store.getReactions(g.id, [t])).map((r) => [r.emoji, r.userId]),
+        [
+          ["❤️", first],
+          ["👍", second],
+          ["❤️", third],
+        ],
+      );
+    });
+
     it("hides messages per user and lists what was hidden since a time", async () => {
       const g = await setup();
       const [m1, m2] = g.members as [string, string];

@@ -236,6 +236,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_search ON messages USING gin (search_vector);
     `,
   },
+  {
+    version: 7,
+    name: "reactions ordered by the entry that added them",
+    sql: `
+      -- Reactions were listed in created_at order, a millisecond clock: two reactions in the same millisecond fell
+      -- back to user id order, not the order the conversation assigned them. entry_seq is the seq of the action entry
+      -- that added the reaction, the one order every member sees. Rows from before this migration keep 0 and sort
+      -- first (they are older than any new one), among themselves by created_at as before.
+      ALTER TABLE reactions ADD COLUMN entry_seq bigint NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -602,7 +602,7 @@ export class PostgresStore implements Store {
     if (seqs.length === 0) return [];
     return this.rows<ReactionRecord>(
       `SELECT target_seq AS seq, emoji, user_id AS "userId" FROM reactions
-       WHERE conversation_id = $1 AND target_seq = ANY($2::bigint[]) ORDER BY created_at, user_id, emoji`,
+       WHERE conversation_id = $1 AND target_seq = ANY($2::bigint[]) ORDER BY entry_seq, created_at, user_id, emoji`,
       [conversationId, seqs],
     );
   }
@@ -722,7 +722,7 @@ export class PostgresStore implements Store {
       }
       const seq = lastSeq + 1;
       nextSeqs.set(d.conversationId, seq);
-      const action = d.action === undefined ? null : await this.applyAction(client, d);
+      const action = d.action === undefined ? null : await this.applyAction(client, d, seq);
       const message: Message = {
         id: d.id,
         conversationId: d.conversationId,
@@ -799,7 +799,7 @@ export class PostgresStore implements Store {
   }
 
   /** Changes the target in place; returns the payload of the action entry. */
-  private async applyAction(client: PoolClient, d: MessageDraft): Promise<MessageAction> {
+  private async applyAction(client: PoolClient, d: MessageDraft, seq: number): Promise<MessageAction> {
     const a = d.action!;
     switch (a.type) {
       case "edit":
@@ -828,9 +828,9 @@ export class PostgresStore implements Store {
           );
         } else {
           await client.query(
-            `INSERT INTO reactions (conversation_id, target_seq, user_id, emoji, created_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT DO NOTHING`,
-            [d.conversationId, a.target, d.senderId, a.emoji, d.createdAt],
+            `INSERT INTO reactions (conversation_id, target_seq, user_id, emoji, created_at, entry_seq)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+            [d.conversationId, a.target, d.senderId, a.emoji, d.createdAt, seq],
           );
         }
         return { type: "reaction", target: a.target, emoji: a.emoji, remove: a.remove };

@@ -204,8 +204,8 @@ function prepareStatements(db: Database.Database) {
     reactionEmojis: db
       .prepare<[string, number], string>("SELECT DISTINCT emoji FROM reactions WHERE conversation_id = ? AND target_seq = ?")
       .pluck(),
-    addReaction: db.prepare<[string, number, string, string, number]>(
-      "INSERT INTO reactions (conversation_id, target_seq, user_id, emoji, created_at) VALUES (?, ?, ?, ?, ?) " +
+    addReaction: db.prepare<[string, number, string, string, number, number]>(
+      "INSERT INTO reactions (conversation_id, target_seq, user_id, emoji, created_at, entry_seq) VALUES (?, ?, ?, ?, ?, ?) " +
         "ON CONFLICT DO NOTHING",
     ),
     removeReaction: db.prepare<[string, number, string, string]>(
@@ -213,7 +213,7 @@ function prepareStatements(db: Database.Database) {
     ),
     reactionsInRange: db.prepare<[string, number, number], { seq: number; emoji: string; userId: string }>(
       `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
-       WHERE conversation_id = ? AND target_seq BETWEEN ? AND ? ORDER BY created_at, user_id, emoji`,
+       WHERE conversation_id = ? AND target_seq BETWEEN ? AND ? ORDER BY entry_seq, created_at, user_id, emoji`,
     ),
     hiddenInRange: db
       .prepare<[string, string, number, number], number>(
@@ -222,7 +222,7 @@ function prepareStatements(db: Database.Database) {
       .pluck(),
     reactionsOf: db.prepare<[string, string], { seq: number; emoji: string; userId: string }>(
       `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
-       WHERE conversation_id = ? AND target_seq IN (SELECT value FROM json_each(?)) ORDER BY created_at, user_id, emoji`,
+       WHERE conversation_id = ? AND target_seq IN (SELECT value FROM json_each(?)) ORDER BY entry_seq, created_at, user_id, emoji`,
     ),
     messagesBySeq: db.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
@@ -773,7 +773,7 @@ export class SqliteStore implements Store {
         outcomes[i] = { ok: true, message: this.textMessage(d, seq), duplicate: false };
         continue;
       }
-      const action = this.applyAction(d);
+      const action = this.applyAction(d, seq);
       q.insertAction.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.createdAt, JSON.stringify(action));
       outcomes[i] = {
         ok: true,
@@ -845,7 +845,7 @@ export class SqliteStore implements Store {
   }
 
   /** Changes the target in place; returns the payload of the action entry. */
-  private applyAction(d: MessageDraft): MessageAction {
+  private applyAction(d: MessageDraft, seq: number): MessageAction {
     const q = this.q;
     const a = d.action!;
     switch (a.type) {
@@ -859,7 +859,7 @@ export class SqliteStore implements Store {
         return { type: "delete", target: a.target };
       case "reaction":
         if (a.remove) q.removeReaction.run(d.conversationId, a.target, d.senderId, a.emoji);
-        else q.addReaction.run(d.conversationId, a.target, d.senderId, a.emoji, d.createdAt);
+        else q.addReaction.run(d.conversationId, a.target, d.senderId, a.emoji, d.createdAt, seq);
         return { type: "reaction", target: a.target, emoji: a.emoji, remove: a.remove };
     }
   }
