@@ -1,10 +1,11 @@
 // `messages.search`: parses the query, asks the store for one ranked page, and cuts snippets with highlight ranges.
 
-import type { OpArgs, SearchResult } from "@parley/protocol";
+import type { Message, OpArgs, SearchResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { parseSearchQuery } from "../domain/search-query.js";
 import { buildSnippet } from "../domain/search-snippet.js";
-import type { MessageSearchStore, SearchPosition } from "../ports/store.js";
+import type { MessageSearchStore, MessageStore, SearchPosition } from "../ports/store.js";
+import { MessageView } from "./message-view.js";
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 const CURSOR_VERSION = 1;
@@ -35,7 +36,11 @@ export function decodeSearchCursor(cursor: string): SearchPosition | undefined {
 }
 
 export class SearchService {
-  constructor(private readonly store: MessageSearchStore) {}
+  private readonly view: MessageView;
+
+  constructor(private readonly store: MessageSearchStore & MessageStore) {
+    this.view = new MessageView(store);
+  }
 
   async search(userId: string, input: OpArgs<"messages.search">): Promise<SearchResult> {
     const terms = parseSearchQuery(input.query);
@@ -70,14 +75,42 @@ export class SearchService {
             seq: last.message.seq,
           })
         : null;
+    const shown = await this.present(
+      userId,
+      page.map((hit) => hit.message),
+    );
     return {
-      results: page.map(({ message }) => ({
+      results: page.map(({ message }, i) => ({
         conversationId: message.conversationId,
         seq: message.seq,
-        message,
+        message: shown[i]!,
         ...buildSnippet(message.body ?? "", terms),
       })),
       nextCursor,
     };
+  }
+
+  /** The hits as `messages.history` shows them to this reader (reactions), one view query per conversation. */
+  private async present(userId: string, messages: readonly Message[]): Promise<Message[]> {
+    const byConversation = new Map<string, number[]>();
+    messages.forEach((m, i) => {
+      const list = byConversation.get(m.conversationId);
+      if (list === undefined) byConversation.set(m.conversationId, [i]);
+      else list.push(i);
+    });
+    const out = [...messages];
+    await Promise.all(
+      [...byConversation].map(async ([conversationId, indexes]) => {
+        const shown = await this.view.present(
+          conversationId,
+          indexes.map((i) => messages[i]!),
+          userId,
+        );
+        indexes.forEach((i, k) => {
+          out[i] = shown[k]!;
+        });
+      }),
+    );
+    return out;
   }
 }

@@ -164,6 +164,30 @@ for (const transport of ["http", ...TRANSPORTS] as const)
       assert.deepEqual((await search(bob, { query: "dirigible" })).results, []);
     });
 
+    it("shows each hit as history does, with its reactions", async () => {
+      const ack = await send(alice, group, "reaction magnet quokka");
+      for (const [who, emoji] of [
+        [bob, "👍"],
+        [alice, "👍"],
+        [bob, "🎉"],
+      ] as const) {
+        await (await client(who)).request("messages.react", {
+          conversationId: group,
+          seq: ack.seq,
+          clientId: `r${Math.random()}`,
+          emoji,
+        });
+      }
+      const [hit] = (await search(bob, { query: "quokka" })).results as [SearchHit];
+      const history = await (await client(bob)).request("messages.history", { conversationId: group });
+      const shown = history.messages.find((m) => m.seq === ack.seq);
+      assert.deepEqual(hit.message.reactions, [
+        { emoji: "👍", count: 2, userIds: [bob.user.id, alice.user.id] },
+        { emoji: "🎉", count: 1, userIds: [bob.user.id] },
+      ]);
+      assert.deepEqual(hit.message, shown);
+    });
+
     it("cuts long bodies to a snippet around the match, highlights relative to the snippet", async () => {
       const long = `${"filler ".repeat(60)}the needle sits here ${"padding ".repeat(60)}`;
       await send(alice, group, long);

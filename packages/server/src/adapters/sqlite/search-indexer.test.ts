@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import type { ActionDraft, MessageDraft } from "../../ports/store.js";
-import { MIGRATIONS, migrate } from "./migrations.js";
+import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { SearchIndexer } from "./search-indexer.js";
 import { type SqliteOptions, SqliteStore } from "./sqlite-store.js";
 
@@ -287,7 +287,7 @@ describe("SqliteStore deferred search indexing", () => {
     v5.close();
     const store = await open(path);
     try {
-      assert.equal(store.db.pragma("user_version", { simple: true }), 6);
+      assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
       assert.equal(pending(store), 0, "what version 5 indexed is not indexed again");
       assert.deepEqual((await found(store, "legacyword")).sort(), ["legacyword one", "legacyword two"]);
       await send(store, act({ type: "edit", target: 2, body: "renewedword one", notBefore: null }));
