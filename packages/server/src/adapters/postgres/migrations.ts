@@ -240,10 +240,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: "reactions ordered by the entry that added them",
     sql: `
-      -- Reactions were listed in created_at order, a millisecond clock: two reactions in the same millisecond fell
-      -- back to user id order, not the order the conversation assigned them. entry_seq is the seq of the action entry
-      -- that added the reaction, the one order every member sees. Rows from before this migration keep 0 and sort
-      -- first (they are older than any new one), among themselves by created_at as before.
+      -- entry_seq: the seq of the action entry that added the reaction, the order reactions are listed in (as in
+      -- SQLite's migration 7, which explains why); older rows keep 0 and sort first, by created_at among themselves.
       ALTER TABLE reactions ADD COLUMN entry_seq bigint NOT NULL DEFAULT 0;
     `,
   },
