@@ -1,5 +1,6 @@
 // Node-local cache of each conversation's current member ids, so fan-out costs no store round trip per message.
 
+import { setNewest } from "../domain/bounded-map.js";
 import type { ConversationStore } from "../ports/store.js";
 
 interface Entry {
@@ -68,11 +69,6 @@ export class MemberCache {
   }
 
   private put(conversationId: string, ids: readonly string[]): void {
-    this.entries.delete(conversationId);
-    this.entries.set(conversationId, { ids, loadedAt: Date.now() });
-    if (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
+    setNewest(this.entries, conversationId, { ids, loadedAt: Date.now() }, this.capacity);
   }
 }

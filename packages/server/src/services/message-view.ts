@@ -46,6 +46,32 @@ export class MessageView {
       return target === undefined ? m : { ...m, updated: shape(target) };
     });
   }
+
+  /**
+   * `present` for entries of several conversations (search hits), in their order: one view query per conversation.
+   */
+  async presentAcross(messages: readonly Message[], viewerId: string): Promise<Message[]> {
+    const byConversation = new Map<string, number[]>();
+    messages.forEach((m, i) => {
+      const indexes = byConversation.get(m.conversationId);
+      if (indexes === undefined) byConversation.set(m.conversationId, [i]);
+      else indexes.push(i);
+    });
+    const out = [...messages];
+    await Promise.all(
+      [...byConversation].map(async ([conversationId, indexes]) => {
+        const shown = await this.present(
+          conversationId,
+          indexes.map((i) => messages[i]!),
+          viewerId,
+        );
+        indexes.forEach((i, k) => {
+          out[i] = shown[k]!;
+        });
+      }),
+    );
+    return out;
+  }
 }
 
 /** A message the reader deleted for themself: its place in the order, nothing of its content. */

@@ -3,6 +3,7 @@
 
 import type { ConversationKind, ReceiptState } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
+import { setNewest } from "../domain/bounded-map.js";
 import type { ConversationStore, ReceiptResult, ReceiptStore, ReceiptUpdate, SeqRange } from "../ports/store.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
@@ -186,11 +187,7 @@ export class ReceiptService {
     if (known !== undefined) return known;
     const conversation = await this.store.getConversation(conversationId);
     if (conversation === undefined) return undefined;
-    if (this.kinds.size >= KIND_CACHE_SIZE) {
-      const oldest = this.kinds.keys().next().value;
-      if (oldest !== undefined) this.kinds.delete(oldest);
-    }
-    this.kinds.set(conversationId, conversation.kind);
+    setNewest(this.kinds, conversationId, conversation.kind, KIND_CACHE_SIZE);
     return conversation.kind;
   }
 }

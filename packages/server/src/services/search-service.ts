@@ -1,6 +1,6 @@
 // `messages.search`: parses the query, asks the store for one ranked page, and cuts snippets with highlight ranges.
 
-import type { Message, OpArgs, SearchResult } from "@parley/protocol";
+import type { OpArgs, SearchResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { parseSearchQuery } from "../domain/search-query.js";
 import { buildSnippet } from "../domain/search-snippet.js";
@@ -75,9 +75,10 @@ export class SearchService {
             seq: last.message.seq,
           })
         : null;
-    const shown = await this.present(
-      userId,
+    // As `messages.history` shows them to this reader (reactions).
+    const shown = await this.view.presentAcross(
       page.map((hit) => hit.message),
+      userId,
     );
     return {
       results: page.map(({ message }, i) => ({
@@ -88,29 +89,5 @@ export class SearchService {
       })),
       nextCursor,
     };
-  }
-
-  /** The hits as `messages.history` shows them to this reader (reactions), one view query per conversation. */
-  private async present(userId: string, messages: readonly Message[]): Promise<Message[]> {
-    const byConversation = new Map<string, number[]>();
-    messages.forEach((m, i) => {
-      const list = byConversation.get(m.conversationId);
-      if (list === undefined) byConversation.set(m.conversationId, [i]);
-      else list.push(i);
-    });
-    const out = [...messages];
-    await Promise.all(
-      [...byConversation].map(async ([conversationId, indexes]) => {
-        const shown = await this.view.present(
-          conversationId,
-          indexes.map((i) => messages[i]!),
-          userId,
-        );
-        indexes.forEach((i, k) => {
-          out[i] = shown[k]!;
-        });
-      }),
-    );
-    return out;
   }
 }

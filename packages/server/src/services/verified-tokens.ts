@@ -2,6 +2,8 @@
 // reconnects (or several connections sharing one token) skips the HMAC verification. A reconnect storm sends every
 // token again within seconds; WebCrypto verification costs ≈ 25–50 µs of CPU and a thread-pool round trip each.
 
+import { setNewest } from "../domain/bounded-map.js";
+
 /** What a verified access token says; the session behind it is still checked on every use (revocation). */
 export interface VerifiedClaims {
   userId: string;
@@ -43,12 +45,7 @@ export class VerifiedTokens {
 
   /** Remembers a token that just passed verification; `expiresAt` in epoch ms. Tokens without expiry are not kept. */
   put(token: string, claims: VerifiedClaims, expiresAt: number): void {
-    if (this.capacity === 0 || !Number.isFinite(expiresAt)) return;
-    this.entries.delete(token);
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(token, { userId: claims.userId, sessionId: claims.sessionId, expiresAt });
+    if (!Number.isFinite(expiresAt)) return;
+    setNewest(this.entries, token, { userId: claims.userId, sessionId: claims.sessionId, expiresAt }, this.capacity);
   }
 }

@@ -1,5 +1,6 @@
 // In-process rate limiter: token buckets and lockouts in bounded maps, answered synchronously.
 
+import { setNewest } from "../../domain/bounded-map.js";
 import { type LockoutPolicy, lockoutMs, type RateDecision, type RateLimiter, type RateRule } from "../../ports/rate-limiter.js";
 
 interface Bucket {
@@ -33,15 +34,13 @@ export class MemoryRateLimiter implements RateLimiter {
     const rate = rule.capacity / rule.windowMs;
     let bucket = this.buckets.get(key);
     if (bucket) {
-      this.buckets.delete(key);
       bucket.tokens = Math.min(rule.capacity, bucket.tokens + (now - bucket.at) * rate);
       bucket.at = now;
     } else {
       bucket = { tokens: rule.capacity, at: now };
     }
     // Re-inserted on every use: Map order is then least recently used first.
-    this.buckets.set(key, bucket);
-    this.evict(this.buckets);
+    setNewest(this.buckets, key, bucket, this.maxKeys);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
       return OK;
@@ -53,13 +52,11 @@ export class MemoryRateLimiter implements RateLimiter {
     const now = this.now();
     let entry = this.failures.get(key);
     if (!entry || entry.forgetAt <= now) entry = { count: 0, lockedUntil: 0, forgetAt: 0 };
-    this.failures.delete(key);
     entry.count += 1;
     const lock = lockoutMs(entry.count, policy);
     if (lock > 0) entry.lockedUntil = now + lock;
     entry.forgetAt = now + Math.max(policy.memoryMs, lock);
-    this.failures.set(key, entry);
-    this.evict(this.failures);
+    setNewest(this.failures, key, entry, this.maxKeys);
     return lock;
   }
 
@@ -76,11 +73,5 @@ export class MemoryRateLimiter implements RateLimiter {
   async close(): Promise<void> {
     this.buckets.clear();
     this.failures.clear();
-  }
-
-  private evict(map: Map<string, unknown>): void {
-    if (map.size <= this.maxKeys) return;
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
   }
 }

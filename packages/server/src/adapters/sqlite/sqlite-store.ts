@@ -576,7 +576,7 @@ export class SqliteStore implements Store {
 
   async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
     if (conversationIds.length === 0) return new Set();
-    await this.settled();
+    if (this.unsettled) await this.settled();
     return new Set(this.q.receiptsMovedIn.all(JSON.stringify(conversationIds), since));
   }
 
