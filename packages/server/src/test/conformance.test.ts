@@ -5,7 +5,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type CaseResult, runConformance } from "@parley/conformance";
 import type { Config } from "../config.js";
+import { probePostgres, probeRedis } from "./cluster-harness.js";
 import { startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { requireService } from "./services.js";
+
+const clusterAvailable = await requireService("conformance suite on a cluster node (PostgreSQL, Redis)", async () => {
+  await probePostgres();
+  await probeRedis();
+});
 
 /** Timers short enough for the suite's timed cases (token expiry, heartbeats, hello timeout, long-poll expiry). */
 const SHORT_TIMERS: Partial<Config> = {
@@ -49,7 +56,7 @@ describe("conformance suite", { timeout: 120_000 }, () => {
     assertConforms(await conformance(server, () => server.close()));
   });
 
-  it("passes against a cluster node (PostgreSQL + Redis)", async () => {
+  it("passes against a cluster node (PostgreSQL + Redis)", { skip: !clusterAvailable && "services unavailable" }, async () => {
     // Push off here (on in the embedded server): push_disabled is checked on one engine, push.subscribe on the other.
     const config = { ...SHORT_TIMERS, pushEnabled: false };
     const cluster = await startTestCluster({ label: "conformance", nodeIds: ["n1"], config });
