@@ -81,6 +81,21 @@ export const longPollCases: Case[] = [
     },
   },
   {
+    id: "long polling: a line over limits.maxFrameBytes closes the session with the notice 1009",
+    covers: { closes: ["frame_too_large"] },
+    async run(ctx) {
+      const lp = new LongPollSession(ctx.base);
+      check((await lp.open({ versions: [1], token: await ctx.alice.token() })).status === 200, "open refused");
+      const line = JSON.stringify({ rid: "big", op: "ping", args: {}, pad: "x".repeat(ctx.limits.maxFrameBytes) });
+      const sent = await lp.send([line]);
+      const notice = sent.body?.close ?? (await lp.poll()).body?.close;
+      check(
+        notice?.code === 1009 && notice.reason === "frame_too_large",
+        `expected the close notice 1009 frame_too_large, got ${JSON.stringify(notice)} (send answered ${sent.status} ${sent.text.slice(0, 200)})`,
+      );
+    },
+  },
+  {
     id: "long polling: a token in the URL is refused (validation_failed)",
     covers: { errors: ["validation_failed"] },
     async run(ctx) {

@@ -7,6 +7,7 @@ import { type CaseResult, runConformance } from "@parley/conformance";
 import type { Config } from "../config.js";
 import { probePostgres, probeRedis } from "./cluster-harness.js";
 import { startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
 
 const clusterAvailable = await requireService("conformance suite on a cluster node (PostgreSQL, Redis)", async () => {
@@ -57,11 +58,19 @@ describe("conformance suite", { timeout: 120_000 }, () => {
   });
 
   it("passes against a cluster node (PostgreSQL + Redis)", { skip: !clusterAvailable && "services unavailable" }, async () => {
-    // Push off here (on in the embedded server): push_disabled is checked on one engine, push.subscribe on the other.
-    const config = { ...SHORT_TIMERS, pushEnabled: false };
-    const cluster = await startTestCluster({ label: "conformance", nodeIds: ["n1"], config });
-    const [node] = cluster.nodes;
-    assert.ok(node);
-    assertConforms(await conformance(node, () => cluster.close()));
+    // The features the embedded server lacks or has, the other way round, so that each engine checks one side:
+    // push off here (push_disabled; on there: push.subscribe), files on S3 here (uploads.presign and
+    // uploads.complete succeed; local files there: not_supported).
+    const s3 = await TestS3.start();
+    try {
+      await s3.createBucket("conformance");
+      const config = { ...SHORT_TIMERS, ...s3.serverConfig("conformance"), pushEnabled: false };
+      const cluster = await startTestCluster({ label: "conformance", nodeIds: ["n1"], config });
+      const [node] = cluster.nodes;
+      assert.ok(node);
+      assertConforms(await conformance(node, () => cluster.close()));
+    } finally {
+      await s3.close();
+    }
   });
 });
