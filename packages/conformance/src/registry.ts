@@ -5,10 +5,11 @@ import { CLOSE_CODES, type CloseReason, ERROR_CODES, type ErrorCode, OP_NAMES, t
 import type { Case } from "./case.js";
 import { closeCases } from "./cases/closes.js";
 import { errorCases } from "./cases/errors.js";
+import { httpCases } from "./cases/http.js";
 import { longPollCases } from "./cases/long-poll.js";
 import { operationCases } from "./cases/operations.js";
 
-export const CASES: readonly Case[] = [...operationCases, ...errorCases, ...longPollCases, ...closeCases];
+export const CASES: readonly Case[] = [...operationCases, ...errorCases, ...httpCases, ...longPollCases, ...closeCases];
 
 /** Error codes no client can provoke from outside: the server's own failures. Keep this list short and reasoned. */
 export const NOT_PROVOKABLE_ERRORS: Partial<Record<ErrorCode, string>> = {

@@ -5,12 +5,12 @@ import type { OpName } from "@parley/protocol";
 import { type Case, perTransport } from "../case.js";
 import type { Actor, Ctx, OpTransport } from "../context.js";
 import { asOutcome, check, expectError, expectOk, Skip } from "../expect.js";
-import { httpJson, httpRaw, type Json } from "../wire.js";
+import { httpJson, httpRaw, type Json, WsConn } from "../wire.js";
 
-/** A success case of `op`: `call` makes the call (after any setup) and returns its result for `verify`. */
-function success(op: OpName, title: string, call: (ctx: Ctx, t: OpTransport) => Promise<Json>): Case[] {
+/** The success cases of `op`, one per transport it lists: `run` sets up, calls and checks the result. */
+function success(op: OpName, title: string, run: (ctx: Ctx, t: OpTransport) => Promise<unknown>): Case[] {
   return perTransport(op, `${op}: ${title}`, { ops: [op] }, async (ctx, t) => {
-    await call(ctx, t);
+    await run(ctx, t);
   });
 }
 
@@ -42,7 +42,7 @@ export async function pushEnabled(ctx: Ctx): Promise<boolean> {
 
 export const operationCases: Case[] = [
   ...success("hello", "the welcome", async (ctx) => {
-    const conn = await (await import("../wire.js")).WsConn.open(ctx.wsUrl);
+    const conn = await WsConn.open(ctx.wsUrl);
     try {
       const frame = await conn.request("hello", { versions: [1], token: await ctx.alice.token() });
       check(frame.type === "result", `hello: expected a result, got ${JSON.stringify(frame)}`);
