@@ -1,0 +1,253 @@
+// Success cases: every operation of §6.1 over each transport it lists, answered with its documented result shape.
+
+import { createECDH, randomBytes } from "node:crypto";
+import type { OpName } from "@parley/protocol";
+import { type Case, perTransport } from "../case.js";
+import type { Actor, Ctx, OpTransport } from "../context.js";
+import { asOutcome, check, expectError, expectOk, Skip } from "../expect.js";
+import { httpJson, httpRaw, type Json, WsConn } from "../wire.js";
+
+/** The success cases of `op`, one per transport it lists: `run` sets up, calls and checks the result. */
+function success(op: OpName, title: string, run: (ctx: Ctx, t: OpTransport) => Promise<unknown>): Case[] {
+  return perTransport(op, `${op}: ${title}`, { ops: [op] }, async (ctx, t) => {
+    await run(ctx, t);
+  });
+}
+
+/** Calls `op` as `as` and checks the result's documented shape. */
+async function ok(ctx: Ctx, as: Actor | undefined, op: OpName, args: Record<string, unknown>, t: OpTransport): Promise<Json> {
+  return expectOk(await ctx.call(as, op, args, t));
+}
+
+/** Uploads a small text file as `as` (§17.2) and returns its Attachment. */
+export async function upload(ctx: Ctx, as: Actor, bytes = "conformance\n", name = "note.txt"): Promise<Json> {
+  const answer = await httpRaw(ctx.base, "POST", `/v1/uploads?name=${encodeURIComponent(name)}`, {
+    headers: { authorization: `Bearer ${await as.token()}`, "content-type": "text/plain" },
+    body: bytes,
+  });
+  check(answer.status === 201, `POST /v1/uploads: expected 201, got ${answer.status} ${answer.text}`);
+  return answer.body;
+}
+
+/** A P-256 public key and auth secret as a browser's PushSubscription carries them. */
+export function pushKeys(): { p256dh: string; auth: string } {
+  const ecdh = createECDH("prime256v1");
+  ecdh.generateKeys();
+  return { p256dh: ecdh.getPublicKey().toString("base64url"), auth: randomBytes(16).toString("base64url") };
+}
+
+export async function pushEnabled(ctx: Ctx): Promise<boolean> {
+  return expectOk(await ctx.call(ctx.alice, "push.config", {}, "ws")).enabled;
+}
+
+export const operationCases: Case[] = [
+  ...success("hello", "the welcome", async (ctx) => {
+    const conn = await WsConn.open(ctx.wsUrl);
+    try {
+      const frame = await conn.request("hello", { versions: [1], token: await ctx.alice.token() });
+      check(frame.type === "result", `hello: expected a result, got ${JSON.stringify(frame)}`);
+      expectOk({ op: "hello", transport: "ws", result: frame.result });
+      check(frame.result.version === 1, "welcome.version is not 1");
+      check(frame.result.user.id === ctx.alice.id, "welcome.user is not the token's user");
+    } finally {
+      conn.close();
+    }
+  }),
+  ...success("ping", "server time", (ctx, t) => ok(ctx, ctx.alice, "ping", {}, t)),
+  ...success("auth.register", "201 and an AuthResult", async (ctx, t) => {
+    const username = ctx.unique("cfr").slice(0, 32);
+    const result = await ok(ctx, undefined, "auth.register", { username, password: "conformance-pass", displayName: "R" }, t);
+    check(result.user.username === username, "the registered user has another username");
+  }),
+  ...success("auth.login", "a new device session", async (ctx, _t) => {
+    const answer = await ctx.login(ctx.bob);
+    const result = expectOk(asOutcome("auth.login", answer));
+    check(result.sessionId !== ctx.bob.auth.sessionId, "login returned an existing session");
+  }),
+  ...success("auth.refresh", "rotates the refresh token", async (ctx, t) => {
+    const session = (await ctx.login(ctx.bob)).body;
+    const result = await ok(ctx, undefined, "auth.refresh", { refreshToken: session.refreshToken }, t);
+    check(result.sessionId === session.sessionId, "refresh changed the session id");
+    check(result.refreshToken !== session.refreshToken, "refresh did not rotate the refresh token");
+  }),
+  ...success("auth.logout", "revokes the session", async (ctx, _t) => {
+    const session = (await ctx.login(ctx.bob)).body;
+    const answer = await httpJson(ctx.base, "POST", "/v1/auth/logout", {}, session.accessToken);
+    expectOk(asOutcome("auth.logout", answer));
+    const after = await httpJson(ctx.base, "GET", "/v1/me", undefined, session.accessToken);
+    check(after.status === 401, `a logged-out session's token still works (HTTP ${after.status})`);
+  }),
+  ...success("me.get", "the caller", async (ctx, t) => {
+    check((await ok(ctx, ctx.alice, "me.get", {}, t)).id === ctx.alice.id, "me.get is not the caller");
+  }),
+  ...success("me.update", "display name", async (ctx, t) => {
+    check((await ok(ctx, ctx.carol, "me.update", { displayName: " Carol " }, t)).displayName === "Carol", "not trimmed");
+  }),
+  ...success("users.get", "by username", async (ctx, t) => {
+    check((await ok(ctx, ctx.alice, "users.get", { username: ctx.bob.username }, t)).id === ctx.bob.id, "another user");
+  }),
+  ...success("users.getMany", "known ids only", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "users.getMany", { userIds: [ctx.bob.id, "nobody_here"] }, t);
+    check(result.users.length === 1 && result.users[0].id === ctx.bob.id, "unknown ids not left out");
+  }),
+  ...success("contacts.list", "a list", (ctx, t) => ok(ctx, ctx.bob, "contacts.list", {}, t)),
+  ...success("contacts.add", "the full list", async (ctx, t) => {
+    const result = await ok(ctx, ctx.bob, "contacts.add", { userId: ctx.alice.id }, t);
+    check(
+      result.contacts.some((u: Json) => u.id === ctx.alice.id),
+      "the added contact is missing",
+    );
+  }),
+  ...success("contacts.remove", "idempotent", (ctx, t) => ok(ctx, ctx.bob, "contacts.remove", { userId: ctx.carol.id }, t)),
+  ...success("conversations.list", "summaries", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "conversations.list", {}, t);
+    check(
+      result.conversations.some((c: Json) => c.id === ctx.direct.id),
+      "the direct conversation is missing",
+    );
+  }),
+  ...success("conversations.get", "a summary", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "conversations.get", { conversationId: ctx.direct.id }, t);
+    check(result.membership === "member" && result.kind === "direct", "wrong membership or kind");
+  }),
+  ...success("conversations.openDirect", "one per pair", async (ctx, t) => {
+    const result = await ok(ctx, ctx.bob, "conversations.openDirect", { userId: ctx.alice.id }, t);
+    check(result.id === ctx.direct.id, "opening the pair's direct conversation again gave another one");
+  }),
+  ...success("conversations.createGroup", "seq 1 is conversation.created", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "conversations.createGroup", { title: "Team", memberIds: [ctx.bob.id] }, t);
+    check(result.kind === "group" && result.lastSeq === 1 && result.members.length === 2, "not a two-member group at seq 1");
+  }),
+  ...success("conversations.rename", "a conversation.renamed entry", async (ctx, t) => {
+    const group = await ctx.group([]);
+    const result = await ok(ctx, ctx.alice, "conversations.rename", { conversationId: group.id, title: "Renamed" }, t);
+    check(result.message.event?.type === "conversation.renamed", "not a conversation.renamed entry");
+  }),
+  ...success("conversations.leave", "a member.left entry", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const result = await ok(ctx, ctx.bob, "conversations.leave", { conversationId: group.id }, t);
+    check(result.message.event?.type === "member.left", "not a member.left entry");
+  }),
+  ...success("members.add", "a member.added entry", async (ctx, t) => {
+    const group = await ctx.group([]);
+    const result = await ok(ctx, ctx.alice, "members.add", { conversationId: group.id, userIds: [ctx.bob.id] }, t);
+    check(result.message.event?.type === "member.added", "not a member.added entry");
+  }),
+  ...success("members.remove", "a member.removed entry", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const result = await ok(ctx, ctx.alice, "members.remove", { conversationId: group.id, userId: ctx.bob.id }, t);
+    check(result.message.event?.type === "member.removed", "not a member.removed entry");
+  }),
+  ...success("members.setRole", "a member.role entry", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const result = await ok(
+      ctx,
+      ctx.alice,
+      "members.setRole",
+      { conversationId: group.id, userId: ctx.bob.id, role: "admin" },
+      t,
+    );
+    check(result.message.event?.type === "member.role", "not a member.role entry");
+  }),
+  ...success("messages.send", "ack, then the same ack as a duplicate", async (ctx, t) => {
+    const clientId = ctx.unique("send");
+    const args = { conversationId: ctx.direct.id, clientId, body: "conformance" };
+    const first = await ok(ctx, ctx.alice, "messages.send", args, t);
+    check(first.duplicate === false && first.clientId === clientId, "first ack is a duplicate or has another clientId");
+    const again = await ok(ctx, ctx.alice, "messages.send", { ...args, body: "ignored" }, t);
+    check(again.duplicate === true && again.seq === first.seq, "a repeated clientId did not answer the original ack");
+  }),
+  ...success("messages.history", "ascending entries", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "messages.history", { conversationId: ctx.direct.id, limit: 2, after: 0 }, t);
+    check(result.messages[0]?.seq === 1 && result.messages[0].kind === "system", "seq 1 is not the conversation.created entry");
+  }),
+  ...success("sync", "from cursor 0", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "sync", { cursors: { [ctx.direct.id]: 0 } }, t);
+    const conv = result.conversations.find((c: Json) => c.conversationId === ctx.direct.id);
+    check(conv?.messages[0]?.seq === 1, "sync from 0 does not start at seq 1");
+  }),
+  ...success("receipts.mark", "the caller's watermarks", async (ctx, t) => {
+    const result = await ok(ctx, ctx.bob, "receipts.mark", { conversationId: ctx.direct.id, delivered: 2, read: 1 }, t);
+    check(result.userId === ctx.bob.id && result.deliveredSeq >= 2 && result.readSeq >= 1, "watermarks did not move");
+  }),
+  ...success("typing", "{}", (ctx, t) => ok(ctx, ctx.alice, "typing", { conversationId: ctx.direct.id, typing: false }, t)),
+  ...success("presence.query", "presence entries", (ctx, t) =>
+    ok(ctx, ctx.alice, "presence.query", { userIds: [ctx.bob.id] }, t),
+  ),
+  ...success("presence.subscribe", "presence entries", (ctx, t) =>
+    ok(ctx, ctx.alice, "presence.subscribe", { userIds: [ctx.bob.id] }, t),
+  ),
+  ...success("presence.unsubscribe", "{}", (ctx, t) => ok(ctx, ctx.alice, "presence.unsubscribe", { userIds: [ctx.bob.id] }, t)),
+  ...success("messages.edit", "an edit entry and the edited message", async (ctx, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "before");
+    const args = { conversationId: ctx.direct.id, seq: sent.seq, clientId: ctx.unique("e"), body: "after" };
+    const result = await ok(ctx, ctx.alice, "messages.edit", args, t);
+    check(result.message.body === "after" && typeof result.message.editedAt === "number", "the message was not edited");
+    check(result.ack?.duplicate === false, "the edit's ack is missing or a duplicate");
+  }),
+  ...success("messages.delete", "a tombstone", async (ctx, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "to delete");
+    const args = { conversationId: ctx.direct.id, seq: sent.seq, clientId: ctx.unique("d"), scope: "everyone" };
+    const result = await ok(ctx, ctx.alice, "messages.delete", args, t);
+    check(result.message.body === null && typeof result.message.deletedAt === "number", "not a tombstone");
+  }),
+  ...success("messages.react", "the reaction is listed", async (ctx, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "react to me");
+    const args = { conversationId: ctx.direct.id, seq: sent.seq, clientId: ctx.unique("r"), emoji: "👍" };
+    const result = await ok(ctx, ctx.bob, "messages.react", args, t);
+    check(result.message.reactions?.[0]?.emoji === "👍", "the reaction is missing");
+  }),
+  ...success("push.config", "enabled and key", (ctx, t) => ok(ctx, ctx.alice, "push.config", {}, t)),
+  ...success("push.subscribe", "the endpoint", async (ctx, t) => {
+    if (!(await pushEnabled(ctx))) throw new Skip("push is disabled on this server (push_disabled is checked instead)");
+    const endpoint = `https://push.example.com/conformance/${ctx.unique("ep")}`;
+    const result = await ok(ctx, ctx.carol, "push.subscribe", { endpoint, keys: pushKeys() }, t);
+    check(result.endpoint === endpoint, "another endpoint");
+    await ok(ctx, ctx.carol, "push.unsubscribe", { endpoint }, t);
+  }),
+  ...success("push.unsubscribe", "unknown endpoint is no error", (ctx, t) =>
+    ok(ctx, ctx.carol, "push.unsubscribe", { endpoint: "https://push.example.com/none" }, t),
+  ),
+  ...success("conversations.mute", "muted for ever", async (ctx, t) => {
+    const result = await ok(ctx, ctx.bob, "conversations.mute", { conversationId: ctx.direct.id, until: "forever" }, t);
+    check(result.mutedUntil === "forever", "not muted");
+    await ok(ctx, ctx.bob, "conversations.mute", { conversationId: ctx.direct.id, until: null }, t);
+  }),
+  ...success("settings.get", "settings", (ctx, t) => ok(ctx, ctx.alice, "settings.get", {}, t)),
+  ...success("settings.update", "previews", async (ctx, t) => {
+    check((await ok(ctx, ctx.carol, "settings.update", { previews: true }, t)).previews === true, "previews not set");
+  }),
+  ...success("files.sign", "a working download URL", async (ctx, t) => {
+    const file = await upload(ctx, ctx.alice);
+    const result = await ok(ctx, ctx.alice, "files.sign", { uploadIds: [file.id] }, t);
+    const download = await httpRaw(ctx.base, "GET", result.files[0].url, { redirect: "follow" });
+    check(download.status === 200 && download.text === "conformance\n", `the signed URL answered ${download.status}`);
+  }),
+  ...success("uploads.presign", "or not_supported", async (ctx, t) => {
+    const outcome = await ctx.call(ctx.alice, "uploads.presign", { name: "a.txt", size: 5 }, t);
+    if (outcome.error?.code === "not_supported") {
+      expectError(outcome, "not_supported");
+      throw new Skip("the server keeps files locally (not_supported, as documented); the presigned shape is not checked");
+    }
+    expectOk(outcome);
+  }),
+  ...success("uploads.complete", "after a PUT, or not_supported", async (ctx, t) => {
+    const presign = await ctx.call(ctx.alice, "uploads.presign", { name: "a.txt", size: 5 }, t);
+    if (presign.error?.code === "not_supported") {
+      expectError(await ctx.call(ctx.alice, "uploads.complete", { uploadToken: "x" }, t), "not_supported");
+      throw new Skip("the server keeps files locally (not_supported, as documented); the completed shape is not checked");
+    }
+    const target = expectOk(presign);
+    const put = await fetch(target.url, { method: "PUT", headers: target.headers, body: "hello" });
+    check(put.ok, `the presigned PUT failed: ${put.status}`);
+    const result = await ok(ctx, ctx.alice, "uploads.complete", { uploadToken: target.uploadToken }, t);
+    check(result.size === 5, "the completed upload has another size");
+  }),
+  ...success("messages.search", "finds a sent word", async (ctx, t) => {
+    const word = `w${ctx.run}x${t}`;
+    const group = await ctx.group([]);
+    await ctx.send(ctx.alice, group.id, `the ${word} is here`);
+    const result = await ok(ctx, ctx.alice, "messages.search", { query: word, conversationId: group.id }, t);
+    check(result.results.length === 1 && result.results[0].message.body.includes(word), "the message was not found");
+  }),
+];

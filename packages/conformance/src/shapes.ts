@@ -1,0 +1,258 @@
+// The documented shape of every result and entity (docs/protocol.md §4.2, §5, §6, §7, §17), as runtime checks.
+
+import { CLOSE_CODES, ERRORS, type ErrorCode, type OpName } from "@parley/protocol";
+
+/** Throws a message naming the path of the first member that breaks the shape. */
+export type Check = (value: unknown, path: string) => void;
+
+export class ShapeError extends Error {}
+
+const fail = (path: string, expected: string, value: unknown): never => {
+  const shown = JSON.stringify(value);
+  throw new ShapeError(
+    `${path || "result"}: expected ${expected}, got ${shown === undefined ? "undefined" : shown.slice(0, 120)}`,
+  );
+};
+
+export const str: Check = (v, p) => {
+  if (typeof v !== "string") fail(p, "a string", v);
+};
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** §1: every id the server issues matches `^[A-Za-z0-9_-]{1,64}$`. */
+export const id: Check = (v, p) => {
+  if (typeof v !== "string" || !ID_PATTERN.test(v)) fail(p, "an id (^[A-Za-z0-9_-]{1,64}$)", v);
+};
+export const int: Check = (v, p) => {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < 0) fail(p, "an integer ≥ 0", v);
+};
+export const bool: Check = (v, p) => {
+  if (typeof v !== "boolean") fail(p, "a boolean", v);
+};
+export const literal =
+  (...values: unknown[]): Check =>
+  (v, p) => {
+    if (!values.includes(v)) fail(p, values.map((x) => JSON.stringify(x)).join(" | "), v);
+  };
+export const nullable =
+  (check: Check): Check =>
+  (v, p) => {
+    if (v !== null) check(v, p);
+  };
+/** A member that may be absent (but, when present, is not null unless `check` allows it). */
+export const optional =
+  (check: Check): Check =>
+  (v, p) => {
+    if (v !== undefined) check(v, p);
+  };
+export const arrayOf =
+  (check: Check): Check =>
+  (v, p) => {
+    if (!Array.isArray(v)) fail(p, "an array", v);
+    (v as unknown[]).forEach((item, i) => {
+      check(item, `${p}.${i}`);
+    });
+  };
+export const recordOf =
+  (check: Check): Check =>
+  (v, p) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) fail(p, "an object", v);
+    for (const [k, item] of Object.entries(v as object)) check(item, `${p}.${k}`);
+  };
+/** An object with at least these members (clients MUST ignore unknown members, so extra ones are allowed). */
+export const object =
+  (members: Record<string, Check>): Check =>
+  (v, p) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) fail(p, "an object", v);
+    for (const [k, check] of Object.entries(members)) check((v as Record<string, unknown>)[k], p ? `${p}.${k}` : k);
+  };
+export const empty: Check = object({});
+/** Any of several shapes (the first message is reported when none fits). */
+export const oneOf =
+  (...checks: Check[]): Check =>
+  (v, p) => {
+    let first: unknown;
+    for (const check of checks) {
+      try {
+        check(v, p);
+        return;
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    throw first;
+  };
+
+export const User = object({ id, username: str, displayName: str, createdAt: int });
+export const Role = literal("owner", "admin", "member");
+export const Member = object({ userId: id, role: Role, joinedSeq: int, deliveredSeq: int, readSeq: int });
+export const Conversation = object({
+  id,
+  kind: literal("direct", "group"),
+  title: nullable(str),
+  createdAt: int,
+  lastSeq: int,
+  members: arrayOf(Member),
+});
+export const Attachment = object({
+  id,
+  name: str,
+  size: int,
+  mimeType: str,
+  width: nullable(int),
+  height: nullable(int),
+  hasThumbnail: bool,
+});
+const ReplyRef = object({ seq: int, senderId: id, preview: nullable(str), deleted: optional(literal(true)) });
+const Reaction = object({ emoji: str, count: int, userIds: arrayOf(id) });
+const MessageAction = object({ type: literal("edit", "delete", "reaction"), target: int });
+export const Message: Check = (v, p) =>
+  object({
+    id,
+    conversationId: id,
+    seq: int,
+    senderId: id,
+    clientId: nullable(str),
+    kind: literal("text", "system", "action"),
+    body: nullable(str),
+    event: nullable(object({ type: str, actorId: id })),
+    createdAt: int,
+    replyTo: optional(ReplyRef),
+    editedAt: optional(int),
+    deletedAt: optional(int),
+    reactions: optional(arrayOf(Reaction)),
+    hidden: optional(literal(true)),
+    action: optional(MessageAction),
+    updated: optional(Message),
+    attachments: arrayOf(Attachment),
+  })(v, p);
+export const ConversationSummary: Check = (v, p) => {
+  Conversation(v, p);
+  object({ lastMessage: nullable(Message), unread: int, membership: literal("member", "left") })(v, p);
+};
+export const MessageAck = object({
+  id,
+  conversationId: id,
+  seq: int,
+  clientId: str,
+  createdAt: int,
+  duplicate: bool,
+  replyTo: optional(ReplyRef),
+});
+export const ActionResult = object({ ack: nullable(MessageAck), message: Message });
+export const Presence = object({ userId: id, online: bool, lastSeenAt: nullable(int) });
+export const ReceiptState = object({ userId: id, deliveredSeq: int, readSeq: int });
+export const Limits = object({
+  maxMessageBytes: int,
+  maxFrameBytes: int,
+  maxBufferedBytes: int,
+  maxGroupMembers: int,
+  historyPageMax: int,
+  syncPageMax: int,
+  heartbeatIntervalMs: int,
+  typingTimeoutMs: int,
+  presenceGraceMs: int,
+  maxUploadBytes: int,
+  maxAttachments: int,
+});
+export const Welcome = object({ version: int, user: User, sessionId: id, connectionId: id, serverTime: int, limits: Limits });
+export const AuthResult = object({ user: User, sessionId: id, accessToken: str, expiresIn: int, refreshToken: str });
+const MuteUntil = oneOf(int, literal("forever", null));
+export const ConversationMute = object({ conversationId: id, mutedUntil: MuteUntil });
+export const NotificationSettings = object({ dnd: MuteUntil, previews: bool, mutes: arrayOf(ConversationMute) });
+export const SyncResult = object({
+  conversations: arrayOf(
+    object({
+      conversationId: id,
+      membership: literal("member", "left"),
+      lastSeq: int,
+      messages: arrayOf(Message),
+      members: arrayOf(Member),
+      hidden: optional(arrayOf(int)),
+    }),
+  ),
+  hasMore: bool,
+  serverTime: int,
+});
+export const SignedFile = object({ id, url: str, thumbnailUrl: nullable(str), expiresAt: int });
+export const PresignedUpload = object({
+  url: str,
+  method: literal("PUT"),
+  headers: recordOf(str),
+  uploadToken: str,
+  expiresAt: int,
+});
+export const SearchResult = object({
+  results: arrayOf(
+    object({
+      conversationId: id,
+      seq: int,
+      message: Message,
+      snippet: str,
+      highlights: arrayOf(object({ start: int, end: int })),
+    }),
+  ),
+  nextCursor: nullable(str),
+});
+
+/** The documented result of every operation (§6.1 "Result" column); a new operation fails to compile until added. */
+export const RESULT_SHAPES: Record<OpName, Check> = {
+  hello: Welcome,
+  ping: object({ serverTime: int }),
+  "auth.register": AuthResult,
+  "auth.login": AuthResult,
+  "auth.refresh": AuthResult,
+  "auth.logout": empty,
+  "me.get": User,
+  "me.update": User,
+  "users.get": User,
+  "users.getMany": object({ users: arrayOf(User) }),
+  "contacts.list": object({ contacts: arrayOf(User) }),
+  "contacts.add": object({ contacts: arrayOf(User) }),
+  "contacts.remove": object({ contacts: arrayOf(User) }),
+  "conversations.list": object({ conversations: arrayOf(ConversationSummary) }),
+  "conversations.get": ConversationSummary,
+  "conversations.openDirect": Conversation,
+  "conversations.createGroup": Conversation,
+  "conversations.rename": object({ message: Message }),
+  "conversations.leave": object({ message: Message }),
+  "members.add": object({ message: Message }),
+  "members.remove": object({ message: Message }),
+  "members.setRole": object({ message: Message }),
+  "messages.send": MessageAck,
+  "messages.history": object({ messages: arrayOf(Message), hasMore: bool }),
+  sync: SyncResult,
+  "receipts.mark": ReceiptState,
+  typing: empty,
+  "presence.query": object({ presence: arrayOf(Presence) }),
+  "presence.subscribe": object({ presence: arrayOf(Presence) }),
+  "presence.unsubscribe": empty,
+  "messages.edit": ActionResult,
+  "messages.delete": ActionResult,
+  "messages.react": ActionResult,
+  "push.config": object({ enabled: bool, vapidPublicKey: nullable(str) }),
+  "push.subscribe": object({ endpoint: str }),
+  "push.unsubscribe": empty,
+  "conversations.mute": ConversationMute,
+  "settings.get": NotificationSettings,
+  "settings.update": NotificationSettings,
+  "files.sign": object({ files: arrayOf(SignedFile) }),
+  "uploads.presign": PresignedUpload,
+  "uploads.complete": Attachment,
+  "messages.search": SearchResult,
+};
+
+/** §3.1 ErrorBody, with `retryable` equal to the registry's value for a known code. */
+export const ErrorBody: Check = (v, p) => {
+  object({ code: str, message: str, retryable: bool, retryAfterMs: optional(int), details: optional(object({})) })(v, p);
+  const body = v as { code: string; retryable: boolean };
+  const spec = (ERRORS as Record<string, { retryable: boolean }>)[body.code];
+  if (spec && spec.retryable !== body.retryable)
+    fail(`${p}.retryable`, `${spec.retryable} (the registry value for ${body.code})`, body.retryable);
+};
+
+/** The HTTP status §14.1 assigns to an error code. */
+export const statusOf = (code: ErrorCode): number => ERRORS[code].status;
+
+/** §14.3: the name a close code is sent with. */
+export const closeName = (code: number): string | undefined =>
+  Object.entries(CLOSE_CODES).find(([, spec]) => spec.code === code)?.[0];
