@@ -93,7 +93,7 @@ export function withheldQuote(ref: ReplyRef): ReplyRef {
 
 /** One frame's worth of a live fan-out: the recipients and the entry as all of them may see it. */
 export interface Audience {
-  userIds: string[];
+  userIds: readonly string[];
   entry: Message;
 }
 
@@ -104,7 +104,7 @@ export interface Audience {
  */
 export function audiencesOf(entry: Message, recipients: readonly string[], joinedSeq: ReadonlyMap<string, number>): Audience[] {
   const refs = referencedSeqs(entry);
-  if (refs.length === 0) return [{ userIds: [...recipients], entry }];
+  if (refs.length === 0) return [{ userIds: recipients, entry }];
   const groups = new Map<string, { joinedSeq: number; userIds: string[] }>();
   for (const userId of recipients) {
     const joined = joinedSeq.get(userId) ?? Number.POSITIVE_INFINITY;
