@@ -188,6 +188,8 @@ export class MessageService {
       this.store.getMessagesBySeq(input.conversationId, [action.target]),
       this.store.getMembership(input.conversationId, userId),
     ]);
+    // The caller was a member when the action was stored, so the row exists; without it there is no window to apply.
+    if (membership === undefined) throw new AppError("not_found", "Conversation not found");
     const [message] = await this.view.present(input.conversationId, [target!], membership);
     return { ack: toAck(outcome), message: message! };
   }
