@@ -74,6 +74,11 @@ export interface ReplyRef {
   preview: string | null;
   /** Present (true) when the quoted message was deleted for everyone: clients show "deleted message". */
   deleted?: true;
+  /**
+   * Present (true) when the reader may not see the quoted message (from before they joined, or changed after they
+   * left): senderId is "" and preview null; clients show "message not available".
+   */
+  withheld?: true;
 }
 
 /** One emoji's reactions on a message: who reacted, oldest first. */
@@ -110,9 +115,17 @@ export interface Message {
   reactions?: Reaction[];
   /** `text`: true when the reader deleted it for themself ("delete for me"): body, reply and reactions are withheld. */
   hidden?: true;
+  /**
+   * `text`: true when the reader, a former member, may not see what the message says now because it was edited or
+   * deleted after they left: body null, no files, reply, reactions, editedAt or deletedAt.
+   */
+  withheld?: true;
   /** `action`: what was done. */
   action?: MessageAction;
-  /** `action`: the target message in its current state (as of reading, not of the action), as the reader may see it. */
+  /**
+   * `action`: the target message in its current state (as of reading, not of the action), as the reader may see it;
+   * absent when the target lies outside the reader's membership window (before they joined).
+   */
   updated?: Message;
   /** Files shared with the message, in the order the sender gave them (empty for none and for system events). */
   attachments: Attachment[];

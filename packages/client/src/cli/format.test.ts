@@ -80,6 +80,12 @@ describe("CLI formatting", () => {
     );
     assert.equal(formatBody({ ...base, body: null, deletedAt: at }, nameOf), "(this message was deleted)");
     assert.equal(formatBody({ ...base, body: null, hidden: true }, nameOf), "(you deleted this message)");
+    // security review #3: what the reader's membership window withholds.
+    assert.equal(
+      formatBody({ ...base, replyTo: { seq: 5, senderId: "", preview: null, withheld: true } }, nameOf),
+      "(re #5 message not available) ok",
+    );
+    assert.equal(formatBody({ ...base, body: null, withheld: true }, nameOf), "(changed after you left: not available)");
     const action: Message = {
       ...base,
       kind: "action",

@@ -96,11 +96,13 @@ export function formatMessage(
 export function formatBody(m: Message, nameOf: NameOf, style: Style = plain): string {
   if (m.hidden) return style.dim("(you deleted this message)");
   if (m.deletedAt !== undefined) return style.dim("(this message was deleted)");
+  if (m.withheld) return style.dim("(changed after you left: not available)");
   let text = m.body ?? "";
   if (m.replyTo) {
     const q = m.replyTo;
-    const quoted =
-      q.preview === null
+    const quoted = q.withheld
+      ? "message not available"
+      : q.preview === null
         ? "deleted message"
         : `${nameOf(q.senderId)}: "${q.preview.length > QUOTE_CHARS ? `${q.preview.slice(0, QUOTE_CHARS - 1)}…` : q.preview}"`;
     text = `${style.dim(`(re #${q.seq} ${quoted})`)} ${text}`;

@@ -17,7 +17,8 @@ export class Names {
 
   /** Fetches the names not known yet; failures leave ids showing rather than failing the command. */
   async ensure(userIds: Iterable<string>): Promise<void> {
-    const missing = [...new Set(userIds)].filter((id) => !this.#known.has(id));
+    // "" stands for a sender the reader may not know (a withheld quote): never looked up, it would fail the batch.
+    const missing = [...new Set(userIds)].filter((id) => id !== "" && !this.#known.has(id));
     if (missing.length === 0) return;
     try {
       for (const u of await this.#client.getUsers(missing)) this.#known.set(u.id, u.displayName || u.username);

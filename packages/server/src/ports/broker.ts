@@ -15,6 +15,11 @@ export type BusMessage =
     }
   /** A conversation's member list changed: drop cached copies. */
   | { type: "members-changed"; conversationId: string }
+  /**
+   * Presence visibility between some of these users may have ended (a removal or leave, a contact removed): re-check
+   * the presence watches among them and end those no longer allowed.
+   */
+  | { type: "presence-narrowed"; userIds: string[] }
   /** A device session was revoked: close its connections. */
   | { type: "session-revoked"; sessionId: string };
 

@@ -199,6 +199,8 @@ export interface ReactionRecord {
   seq: number;
   emoji: string;
   userId: string;
+  /** The seq of the action entry that added it (0 for reactions stored before entries were recorded). */
+  entrySeq: number;
 }
 
 export interface HistoryQuery {

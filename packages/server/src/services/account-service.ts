@@ -4,9 +4,13 @@ import type { User } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import type { AccountStore } from "../ports/store.js";
 import { toUser } from "./auth-service.js";
+import type { Delivery } from "./delivery.js";
 
 export class AccountService {
-  constructor(private readonly store: AccountStore) {}
+  constructor(
+    private readonly store: AccountStore,
+    private readonly delivery: Pick<Delivery, "presenceNarrowed">,
+  ) {}
 
   async me(userId: string): Promise<User> {
     const user = await this.store.getUserById(userId);
@@ -46,6 +50,8 @@ export class AccountService {
 
   async removeContact(ownerId: string, contactId: string): Promise<User[]> {
     await this.store.removeContact(ownerId, contactId);
+    // The removed contact may have watched the owner's presence by being listed: that watch ends (if nothing else allows it).
+    await this.delivery.presenceNarrowed([ownerId, contactId]);
     return this.contacts(ownerId);
   }
 }

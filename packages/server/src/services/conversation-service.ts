@@ -3,6 +3,7 @@
 import type { Conversation, ConversationSummary, Member, Message, Role } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
+import { limitToWindow } from "../domain/membership-window.js";
 import {
   type AccountStore,
   type ConversationRecord,
@@ -160,6 +161,8 @@ export class ConversationService {
     this.members.invalidate(conversationId);
     await afterCommit(async () => {
       await this.delivery.membersChanged(conversationId);
+      // Who left no longer shares this conversation with those who stay: watches granted by it end.
+      if (change.type === "remove" || change.type === "leave") await this.delivery.presenceNarrowed(before);
       // Everyone who was or now is a member sees the event: the removed see their removal, the added their addition.
       const after = await this.members.get(conversationId);
       this.committed?.([{ message, memberIds: after }]);
@@ -219,7 +222,12 @@ export class ConversationService {
       createdAt: conversation.createdAt,
       lastSeq: maxSeq,
       members: members.map(toMember),
-      lastMessage: lastMessage && lastMessage.seq >= me.joinedSeq ? lastMessage : null,
+      // Its quote is shown as history shows it (no leave time or quoted rows here: a former member's last entry is
+      // their leave event, and anything else of theirs counts as changed, withheld rather than shown).
+      lastMessage:
+        lastMessage && lastMessage.seq >= me.joinedSeq
+          ? limitToWindow(lastMessage, { joinedSeq: me.joinedSeq, leftSeq: me.leftSeq, leftAt: null }, new Map())
+          : null,
       unread,
       membership: me.leftSeq === null ? "member" : "left",
     };

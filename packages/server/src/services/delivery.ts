@@ -35,6 +35,12 @@ export class Delivery {
     return this.broker.publish([topics.system], { type: "members-changed", conversationId });
   }
 
+  /** Every node re-checks the presence watches among `userIds` (their visibility to each other may have ended). */
+  presenceNarrowed(userIds: readonly string[]): Promise<void> {
+    if (userIds.length < 2) return Promise.resolve();
+    return this.broker.publish([topics.system], { type: "presence-narrowed", userIds: [...userIds] });
+  }
+
   sessionRevoked(sessionId: string): Promise<void> {
     return this.broker.publish([topics.system], { type: "session-revoked", sessionId });
   }

@@ -112,7 +112,7 @@ export function createServices(
   };
   return {
     auth: new AuthService(store, config, sessionRevoked, limits),
-    accounts: new AccountService(store),
+    accounts: new AccountService(store, delivery),
     conversations,
     messages,
     receipts: new ReceiptService(store, members, delivery, config.receiptFlushMs),

@@ -1,16 +1,22 @@
-// Node-local cache of each conversation's current member ids, so fan-out costs no store round trip per message.
+// Node-local cache of each conversation's current member ids (and where each one's history window starts), so fan-out
+// costs no store round trip per message.
 
 import { setNewest } from "../domain/bounded-map.js";
 import type { ConversationStore } from "../ports/store.js";
 
-interface Entry {
+/** The current members: their ids, and each one's joinedSeq. */
+export interface Members {
   ids: readonly string[];
+  joinedSeq: ReadonlyMap<string, number>;
+}
+
+interface Entry extends Members {
   loadedAt: number;
 }
 
 export class MemberCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<readonly string[]>>();
+  private readonly loading = new Map<string, Promise<Members>>();
   /** Bumped on invalidation so that a load that raced with a change is not cached. */
   private readonly versions = new Map<string, number>();
 
@@ -26,22 +32,31 @@ export class MemberCache {
 
   /** Current member ids; undefined in the cache is loaded once even under concurrent callers. */
   get(conversationId: string): readonly string[] | Promise<readonly string[]> {
+    const members = this.current(conversationId);
+    return "ids" in members ? members.ids : members.then((m) => m.ids);
+  }
+
+  /** The current members with each one's joinedSeq (where their history window starts), cached as `get`. */
+  current(conversationId: string): Members | Promise<Members> {
     const hit = this.entries.get(conversationId);
     if (hit && Date.now() - hit.loadedAt < this.maxAgeMs) {
       // Refresh recency: Map iteration order is insertion order, the oldest is evicted first.
       this.entries.delete(conversationId);
       this.entries.set(conversationId, hit);
-      return hit.ids;
+      return hit;
     }
     let pending = this.loading.get(conversationId);
     if (!pending) {
       const version = this.versions.get(conversationId) ?? 0;
       pending = this.store.getMembers(conversationId).then(
-        (members) => {
-          const ids = members.map((m) => m.userId);
+        (rows) => {
+          const members: Members = {
+            ids: rows.map((m) => m.userId),
+            joinedSeq: new Map(rows.map((m) => [m.userId, m.joinedSeq])),
+          };
           this.loading.delete(conversationId);
-          if ((this.versions.get(conversationId) ?? 0) === version) this.put(conversationId, ids);
-          return ids;
+          if ((this.versions.get(conversationId) ?? 0) === version) this.put(conversationId, members);
+          return members;
         },
         (error: unknown) => {
           this.loading.delete(conversationId);
@@ -68,7 +83,7 @@ export class MemberCache {
     for (const id of new Set([...this.entries.keys(), ...this.loading.keys()])) this.invalidate(id);
   }
 
-  private put(conversationId: string, ids: readonly string[]): void {
-    setNewest(this.entries, conversationId, { ids, loadedAt: Date.now() }, this.capacity);
+  private put(conversationId: string, members: Members): void {
+    setNewest(this.entries, conversationId, { ...members, loadedAt: Date.now() }, this.capacity);
   }
 }

@@ -4,12 +4,13 @@ import type { ActionResult, Message, MessageAck, SyncConversation, SyncResult } 
 import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
 import { newId } from "../domain/ids.js";
+import { audiencesOf } from "../domain/membership-window.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { ActionDraft, AppendOutcome, ConversationStore, MessageDraft, MessageStore } from "../ports/store.js";
+import type { ActionDraft, AppendOutcome, ConversationStore, MemberRecord, MessageDraft, MessageStore } from "../ports/store.js";
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MediaService } from "./media-service.js";
-import type { MemberCache } from "./member-cache.js";
+import type { MemberCache, Members } from "./member-cache.js";
 import { MessageView } from "./message-view.js";
 import type { CommittedMessage } from "./push/push-notifier.js";
 import { SendBatcher } from "./send-batcher.js";
@@ -129,7 +130,7 @@ export class MessageService {
     input: { conversationId: string; seq: number },
     connectionId?: string,
   ): Promise<ActionResult> {
-    const { minSeq, maxSeq } = await this.window(userId, input.conversationId);
+    const { minSeq, maxSeq, reader } = await this.window(userId, input.conversationId);
     const [target] =
       input.seq >= minSeq && input.seq <= maxSeq ? await this.store.getMessagesBySeq(input.conversationId, [input.seq]) : [];
     if (target === undefined) throw new AppError("message_not_found", "No such message in this conversation");
@@ -140,7 +141,7 @@ export class MessageService {
         .toUsers([userId], "message.hidden", { conversationId: input.conversationId, seq: input.seq }, connectionId)
         .catch(() => {});
     }
-    const [message] = await this.view.present(input.conversationId, [target], userId);
+    const [message] = await this.view.present(input.conversationId, [target], reader);
     return { ack: null, message: message! };
   }
 
@@ -183,8 +184,13 @@ export class MessageService {
     );
     const stored = outcome.message.action;
     if (stored === undefined || stored.type !== action.type || stored.target !== action.target) throw clientIdReused();
-    const [target] = await this.store.getMessagesBySeq(input.conversationId, [action.target]);
-    const [message] = await this.view.present(input.conversationId, [target!], userId);
+    const [[target], membership] = await Promise.all([
+      this.store.getMessagesBySeq(input.conversationId, [action.target]),
+      this.store.getMembership(input.conversationId, userId),
+    ]);
+    // The caller was a member when the action was stored, so the row exists; without it there is no window to apply.
+    if (membership === undefined) throw new AppError("not_found", "Conversation not found");
+    const [message] = await this.view.present(input.conversationId, [target!], membership);
     return { ack: toAck(outcome), message: message! };
   }
 
@@ -218,7 +224,7 @@ export class MessageService {
     userId: string,
     input: { conversationId: string; before?: number; after?: number; limit?: number },
   ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    const { minSeq, maxSeq } = await this.window(userId, input.conversationId);
+    const { minSeq, maxSeq, reader } = await this.window(userId, input.conversationId);
     const limit = Math.min(input.limit ?? 50, this.limits.historyPageMax);
     const direction = input.after !== undefined && input.before === undefined ? "asc" : "desc";
     const query = { conversationId: input.conversationId, minSeq, maxSeq, limit: limit + 1, direction } as const;
@@ -229,7 +235,7 @@ export class MessageService {
     });
     const hasMore = rows.length > limit;
     const page = hasMore ? (direction === "asc" ? rows.slice(0, limit) : rows.slice(rows.length - limit)) : rows;
-    return { messages: await this.view.present(input.conversationId, page, userId), hasMore };
+    return { messages: await this.view.present(input.conversationId, page, reader), hasMore };
   }
 
   /**
@@ -281,7 +287,7 @@ export class MessageService {
           direction: "asc",
         });
         budget -= messages.length;
-        messages = await this.view.present(conversation.id, messages, userId);
+        messages = await this.view.present(conversation.id, messages, membership);
       }
       if (cursor + messages.length < maxSeq) hasMore = true;
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
@@ -308,13 +314,16 @@ export class MessageService {
     return this.batcher.drain();
   }
 
-  private async window(userId: string, conversationId: string): Promise<{ minSeq: number; maxSeq: number }> {
+  private async window(
+    userId: string,
+    conversationId: string,
+  ): Promise<{ minSeq: number; maxSeq: number; reader: MemberRecord }> {
     const membership = await this.store.getMembership(conversationId, userId);
     if (!membership) {
       throw new AppError("not_found", "Conversation not found");
     }
     const maxSeq = membership.leftSeq ?? (await this.store.getConversation(conversationId))?.lastSeq ?? 0;
-    return { minSeq: membership.joinedSeq, maxSeq };
+    return { minSeq: membership.joinedSeq, maxSeq, reader: membership };
   }
 
   private async fanOut(outcomes: readonly AppendOutcome[]): Promise<void> {
@@ -329,20 +338,22 @@ export class MessageService {
       entries.set(o.message.id, shown!);
     }
     // Resolve member lists first so that publishing below happens in seq order without interleaved awaits.
-    const lists = new Map<string, readonly string[]>();
+    const lists = new Map<string, Members>();
     for (const o of fresh) {
       const id = o.message.conversationId;
-      if (!lists.has(id)) lists.set(id, await this.members.get(id));
+      if (!lists.has(id)) lists.set(id, await this.members.current(id));
     }
     const published: Promise<void>[] = [];
     for (const o of fresh) {
-      const frame = encodeEvent("message", entries.get(o.message.id) ?? o.message);
+      const members = lists.get(o.message.conversationId)!;
       const from = this.origin.get(o.message.id);
-      published.push(
-        this.delivery.framesToUsers(lists.get(o.message.conversationId)!, frame, from?.connectionId, from?.receivedAt),
-      );
+      // Members who joined after an action's target or a reply's quote get a frame without it (one per audience).
+      for (const audience of audiencesOf(entries.get(o.message.id) ?? o.message, members.ids, members.joinedSeq)) {
+        const frame = encodeEvent("message", audience.entry);
+        published.push(this.delivery.framesToUsers(audience.userIds, frame, from?.connectionId, from?.receivedAt));
+      }
     }
-    this.committed?.(fresh.map((o) => ({ message: o.message, memberIds: lists.get(o.message.conversationId)! })));
+    this.committed?.(fresh.map((o) => ({ message: o.message, memberIds: lists.get(o.message.conversationId)!.ids })));
     await Promise.all(published);
   }
 }

@@ -4,8 +4,8 @@ import type { OpArgs, SearchResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { parseSearchQuery } from "../domain/search-query.js";
 import { buildSnippet } from "../domain/search-snippet.js";
-import type { MessageSearchStore, MessageStore, SearchPosition } from "../ports/store.js";
-import { MessageView } from "./message-view.js";
+import type { ConversationStore, MessageSearchStore, MessageStore, SearchPosition } from "../ports/store.js";
+import { MessageView, type Reader } from "./message-view.js";
 
 export const DEFAULT_SEARCH_LIMIT = 20;
 const CURSOR_VERSION = 1;
@@ -38,7 +38,7 @@ export function decodeSearchCursor(cursor: string): SearchPosition | undefined {
 export class SearchService {
   private readonly view: MessageView;
 
-  constructor(private readonly store: MessageSearchStore & MessageStore) {
+  constructor(private readonly store: MessageSearchStore & MessageStore & Pick<ConversationStore, "getMembership">) {
     this.view = new MessageView(store);
   }
 
@@ -75,19 +75,28 @@ export class SearchService {
             seq: last.message.seq,
           })
         : null;
-    // As `messages.history` shows them to this reader (reactions).
+    // As `messages.history` shows them to this reader (reactions, their membership window).
+    const readers = new Map<string, Reader>();
+    for (const id of new Set(page.map((hit) => hit.message.conversationId))) {
+      const membership = await this.store.getMembership(id, userId);
+      if (membership !== undefined) readers.set(id, membership);
+    }
+    const visible = page.filter((hit) => readers.has(hit.message.conversationId));
     const shown = await this.view.presentAcross(
-      page.map((hit) => hit.message),
-      userId,
+      visible.map((hit) => hit.message),
+      readers,
     );
-    return {
-      results: page.map(({ message }, i) => ({
+    const results: SearchResult["results"] = [];
+    visible.forEach(({ message }, i) => {
+      // A hit a former member may not read (edited after they left) matched words they must not learn: no result.
+      if (shown[i]!.withheld) return;
+      results.push({
         conversationId: message.conversationId,
         seq: message.seq,
         message: shown[i]!,
         ...buildSnippet(message.body ?? "", terms),
-      })),
-      nextCursor,
-    };
+      });
+    });
+    return { results, nextCursor };
   }
 }

@@ -72,6 +72,29 @@ export class ConnectionRegistry {
     }
   }
 
+  /**
+   * The presence watches among `userIds`: per watching user with a local session, the users of the set they watch and
+   * the sessions watching them.
+   */
+  watchesAmong(userIds: readonly string[]): Map<string, { targets: Set<string>; sessions: Connection[] }> {
+    const among = new Set(userIds);
+    const found = new Map<string, { targets: Set<string>; sessions: Connection[] }>();
+    for (const viewerId of among) {
+      for (const c of this.byUser.get(viewerId) ?? []) {
+        const targets = [...c.watching].filter((id) => among.has(id));
+        if (targets.length === 0) continue;
+        let entry = found.get(viewerId);
+        if (entry === undefined) {
+          entry = { targets: new Set(), sessions: [] };
+          found.set(viewerId, entry);
+        }
+        for (const t of targets) entry.targets.add(t);
+        entry.sessions.push(c);
+      }
+    }
+    return found;
+  }
+
   private deliver(targets: Set<Connection> | undefined, message: BusMessage): void {
     if (!targets || message.type !== "frame") return;
     for (const c of targets) {

@@ -101,6 +101,7 @@ export class SessionDispatcher {
       broker,
       (message) => {
         if (message.type === "members-changed") services.members.invalidate(message.conversationId);
+        else if (message.type === "presence-narrowed") void this.endHiddenWatches(message.userIds);
       },
       (session, message) => {
         this.countOut(session);
@@ -260,6 +261,22 @@ export class SessionDispatcher {
     }
     this.countOut(session);
     this.services.metrics.request(session.transport, opLabel, outcome, (preciseNow() - receivedAt) / 1000);
+  }
+
+  /**
+   * Ends the presence watches among `userIds` that visibility no longer allows (subscribe checked it only once): one
+   * visibility query per watching user with a session on this node.
+   */
+  private async endHiddenWatches(userIds: readonly string[]): Promise<void> {
+    for (const [viewerId, { targets, sessions }] of this.registry.watchesAmong(userIds)) {
+      try {
+        const visible = new Set(await this.services.presence.visible(viewerId, [...targets]));
+        const ended = [...targets].filter((id) => !visible.has(id));
+        if (ended.length > 0) for (const session of sessions) this.registry.unwatch(session, ended);
+      } catch (err) {
+        this.log.warn({ err, user: viewerId }, "presence watches not re-checked");
+      }
+    }
   }
 
   /** The same cleanup for every transport once a session is gone: registry, typing, presence. Idempotent. */

@@ -39,7 +39,9 @@ export function MessageBubble({
   const state = entry.status === "stored" ? receipt?.state : entry.status;
   const label = entry.status === "pending" ? "Waiting to send" : entry.status === "failed" ? "Not sent" : (receiptText ?? "");
   const message = entry.message;
-  const deleted = message?.deletedAt !== undefined;
+  // Withheld from a former member (changed after they left): shown as a tombstone with its own text.
+  const withheld = message?.withheld === true;
+  const deleted = message?.deletedAt !== undefined || withheld;
   const hidden = message?.hidden === true;
   const pendingQuoted = entry.replyTo === undefined ? undefined : conversation.messages.find((m) => m.seq === entry.replyTo);
   const quote = message?.replyTo ?? (pendingQuoted ? quoteOf(pendingQuoted) : undefined);
@@ -55,7 +57,13 @@ export function MessageBubble({
         {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
         {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
         {deleted || hidden ? (
-          <span className="bubble-text bubble-tombstone">{hidden ? "You deleted this message" : "This message was deleted"}</span>
+          <span className="bubble-text bubble-tombstone">
+            {hidden
+              ? "You deleted this message"
+              : withheld
+                ? "Changed after you left: not available"
+                : "This message was deleted"}
+          </span>
         ) : (
           <span className="bubble-text">
             {linkify(entry.body).map((part, i) =>

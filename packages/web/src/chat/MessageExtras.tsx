@@ -20,7 +20,8 @@ export function jumpToMessage(seq: number): boolean {
 export function QuoteBlock({ quote }: { quote: ReplyRef }) {
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me?.id);
-  const who = quote.senderId === me ? "You" : displayName(users[quote.senderId], "Someone");
+  // A withheld quote (security review #3) names no one: the reader may not see the quoted message.
+  const who = quote.withheld ? "" : quote.senderId === me ? "You" : displayName(users[quote.senderId], "Someone");
   return (
     <button
       type="button"
@@ -30,7 +31,7 @@ export function QuoteBlock({ quote }: { quote: ReplyRef }) {
       title="Show the quoted message"
     >
       <span className="quote-author">{who}</span>
-      <span className="quote-text">{quote.preview ?? "Deleted message"}</span>
+      <span className="quote-text">{quote.withheld ? "Message not available" : (quote.preview ?? "Deleted message")}</span>
     </button>
   );
 }

@@ -136,7 +136,10 @@ class FakeClient extends Emitter<ClientEvents> {
     this.reads.push([conversationId, seq]);
   }
   setTyping() {}
+  /** Every id list `getUsers` was asked for. */
+  userLookups: string[][] = [];
   async getUsers(ids: readonly string[]) {
+    this.userLookups.push([...ids]);
     return [ann, bob].filter((u) => ids.includes(u.id));
   }
   async subscribePresence() {
@@ -438,5 +441,23 @@ describe("ChatStore", () => {
     browser.fire("online");
     assert.equal(store.getState().online, true);
     assert.equal(reconnects, 1);
+  });
+});
+
+describe("security review #3: withheld quotes", () => {
+  it("a reply whose quote is withheld shows it without looking up its empty sender", async () => {
+    const { client, store } = await setup([summary("C", { lastSeq: 1 })]);
+    client.emit("message", { ...text("C", 2, "bob"), replyTo: { seq: 1, senderId: "", preview: null, withheld: true } });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(store.getState().conversations["C"]!.messages[0]!.replyTo, {
+      seq: 1,
+      senderId: "",
+      preview: null,
+      withheld: true,
+    });
+    assert.ok(
+      client.userLookups.every((ids) => !ids.includes("")),
+      "an empty id would fail the whole lookup (validation_failed)",
+    );
   });
 });

@@ -77,7 +77,8 @@ function userIdsIn(messages: readonly Message[]): string[] {
   const ids = new Set<string>();
   for (const m of messages) {
     ids.add(m.senderId);
-    if (m.replyTo) ids.add(m.replyTo.senderId);
+    // A withheld quote names no one (senderId ""): nothing to look up.
+    if (m.replyTo && !m.replyTo.withheld) ids.add(m.replyTo.senderId);
     for (const r of m.reactions ?? []) for (const id of r.userIds) ids.add(id);
     const e = m.event;
     if (!e) continue;

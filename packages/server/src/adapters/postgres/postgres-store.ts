@@ -601,7 +601,7 @@ export class PostgresStore implements Store {
   async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
     if (seqs.length === 0) return [];
     return this.rows<ReactionRecord>(
-      `SELECT target_seq AS seq, emoji, user_id AS "userId" FROM reactions
+      `SELECT target_seq AS seq, emoji, user_id AS "userId", entry_seq AS "entrySeq" FROM reactions
        WHERE conversation_id = $1 AND target_seq = ANY($2::bigint[]) ORDER BY entry_seq, created_at, user_id, emoji`,
       [conversationId, seqs],
     );

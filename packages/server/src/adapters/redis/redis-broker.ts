@@ -14,7 +14,8 @@ const ORIGIN_LENGTH = 8;
 
 /**
  * Wire format, one string per message: a type letter, the publishing broker's 8-character origin tag, then the body.
- * `F<origin><exceptConnection>\n<frame>` · `M<origin><conversationId>` · `S<origin><sessionId>`.
+ * `F<origin><exceptConnection>\n<frame>` · `M<origin><conversationId>` · `S<origin><sessionId>` ·
+ * `P<origin><userId>,<userId>,…` (ids never contain a comma).
  * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
  */
 export function encodeBusMessage(message: BusMessage, origin: string): string {
@@ -25,6 +26,8 @@ export function encodeBusMessage(message: BusMessage, origin: string): string {
       return `M${origin}${message.conversationId}`;
     case "session-revoked":
       return `S${origin}${message.sessionId}`;
+    case "presence-narrowed":
+      return `P${origin}${message.userIds.join(",")}`;
   }
 }
 
@@ -46,6 +49,8 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
       return { origin, message: { type: "members-changed", conversationId: body } };
     case "S":
       return { origin, message: { type: "session-revoked", sessionId: body } };
+    case "P":
+      return { origin, message: { type: "presence-narrowed", userIds: body === "" ? [] : body.split(",") } };
     default:
       return undefined;
   }

@@ -211,8 +211,8 @@ function prepareStatements(db: Database.Database) {
     removeReaction: db.prepare<[string, number, string, string]>(
       "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ? AND user_id = ? AND emoji = ?",
     ),
-    reactionsInRange: db.prepare<[string, number, number], { seq: number; emoji: string; userId: string }>(
-      `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
+    reactionsInRange: db.prepare<[string, number, number], ReactionRecord>(
+      `SELECT target_seq AS seq, emoji, user_id AS userId, entry_seq AS entrySeq FROM reactions
        WHERE conversation_id = ? AND target_seq BETWEEN ? AND ? ORDER BY entry_seq, created_at, user_id, emoji`,
     ),
     hiddenInRange: db
@@ -220,8 +220,8 @@ function prepareStatements(db: Database.Database) {
         "SELECT seq FROM hidden_messages WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?",
       )
       .pluck(),
-    reactionsOf: db.prepare<[string, string], { seq: number; emoji: string; userId: string }>(
-      `SELECT target_seq AS seq, emoji, user_id AS userId FROM reactions
+    reactionsOf: db.prepare<[string, string], ReactionRecord>(
+      `SELECT target_seq AS seq, emoji, user_id AS userId, entry_seq AS entrySeq FROM reactions
        WHERE conversation_id = ? AND target_seq IN (SELECT value FROM json_each(?)) ORDER BY entry_seq, created_at, user_id, emoji`,
     ),
     messagesBySeq: db.prepare<[string, string], MessageRow>(
