@@ -13,7 +13,7 @@ export function sgr(code: number): string {
 }
 
 /** Lines after the first of one printed entry start with this, so a message cannot forge a line of its own. */
-export const CONTINUATION = "    ";
+const CONTINUATION = "    ";
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/;
