@@ -1,10 +1,13 @@
 // Security review #9: push.subscribe refuses endpoints whose address is not global unicast, IPv6 forms that embed an
-// IPv4 address included, over both transports and HTTP.
+// IPv4 address included, over both transports and HTTP; delivery refuses a name that resolves to such an address.
 
 import assert from "node:assert/strict";
 import { createECDH, randomBytes } from "node:crypto";
+import dns from "node:dns";
+import { syncBuiltinESMExports } from "node:module";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
+import { generateVapidKeys, WebPushProvider } from "../../adapters/webpush/web-push-provider.js";
 import { connectVia, http, ProtocolError, register, startTestServer, type TestServer, TRANSPORTS } from "../harness.js";
 
 const keys = () => ({
@@ -63,4 +66,37 @@ describe("security review #9: push endpoints must be global unicast", () => {
         await client.close();
       }
     });
+});
+
+describe("security review #9: at delivery, resolved addresses must be global unicast", () => {
+  const realLookup = dns.lookup;
+  after(() => {
+    dns.lookup = realLookup;
+    syncBuiltinESMExports();
+  });
+
+  it("refuses a public-looking name that resolves to a NAT64 or 6to4 address of a private one", async () => {
+    const resolved: Record<string, string> = {
+      "nat64.push.example": "64:ff9b::a9fe:a9fe",
+      "sixtofour.push.example": "2002:a00:1::1",
+      "teredo.push.example": "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+    };
+    // The resolver answers for the test's names (a DNS server an attacker controls would answer the same).
+    dns.lookup = ((hostname: string, options: unknown, callback: (...args: unknown[]) => void) => {
+      const address = resolved[hostname];
+      if (!address) return (realLookup as (...args: unknown[]) => void)(hostname, options, callback);
+      callback(null, [{ address, family: 6 }]);
+    }) as typeof dns.lookup;
+    syncBuiltinESMExports();
+    const provider = new WebPushProvider({ vapid: generateVapidKeys(), subject: "mailto:ops@example.com", allowPrivate: false });
+    const options = { ttlSeconds: 60, urgency: "normal" as const };
+    for (const host of Object.keys(resolved)) {
+      const outcome = await provider.deliver(
+        { kind: "webpush", endpoint: `https://${host}/push/1`, keys: keys() },
+        "{}",
+        options,
+      );
+      assert.deepEqual(outcome, { status: "failed", reason: `${host} resolves to a private address` }, host);
+    }
+  });
 });
