@@ -14,16 +14,17 @@ import type {
   Role,
   User,
 } from "./model.js";
+import { VisibleName } from "./names.js";
 import type { ConversationMute, MuteUntil, NotificationSettings, PushConfig } from "./push.js";
 import type { SearchResult } from "./search.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
 const Seq = Type.Integer({ minimum: 0 });
 const Username = Type.String({ minLength: 3, maxLength: 32, pattern: "^[a-z0-9_]+$" });
-const DisplayName = Type.String({ minLength: 1, maxLength: 64 });
+const DisplayName = VisibleName(64);
 const Password = Type.String();
 const DeviceName = Type.String({ maxLength: 64 });
-const Title = Type.String({ minLength: 1, maxLength: 128 });
+const Title = VisibleName(128);
 const RoleSchema = Type.Union([Type.Literal("admin"), Type.Literal("member")]);
 const UserIds = Type.Array(Id, { minItems: 1, maxItems: 500, uniqueItems: true });
 const TargetSeq = Type.Integer({ minimum: 1 });

@@ -166,7 +166,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
             : client.react(conversationId, command.seq, command.emoji),
         );
       case "help":
-        term.print(CHAT_HELP);
+        for (const line of CHAT_HELP.split("\n")) term.print(line);
     }
   };
 

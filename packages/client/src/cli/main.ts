@@ -6,6 +6,7 @@ import { parseCli, USAGE, UsageError } from "./args.js";
 import { CliError, COMMANDS, type Context } from "./commands.js";
 import { parleyHome } from "./session-file.js";
 import { Terminal } from "./terminal.js";
+import { terminalText } from "./terminal-text.js";
 
 async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let term: Terminal | undefined;
@@ -24,11 +25,11 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.en
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`parley: ${error.message}\n\n${USAGE}\n`);
+      process.stderr.write(`parley: ${terminalText(error.message)}\n\n${USAGE}\n`);
       return 2;
     }
     if (error instanceof CliError) {
-      process.stderr.write(`parley: ${error.message}\n`);
+      process.stderr.write(`parley: ${terminalText(error.message)}\n`);
       return 1;
     }
     if (isParleyError(error)) {
@@ -38,10 +39,11 @@ async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.en
           : error.code === "not_authenticated" || error.code === "invalid_refresh_token"
             ? " (log in again with `parley login <username>`)"
             : "";
-      process.stderr.write(`parley: ${error.message} [${error.code}]${hint}\n`);
+      // The message may come from the server, and may quote what someone else typed.
+      process.stderr.write(`parley: ${terminalText(error.message)} [${error.code}]${hint}\n`);
       return 1;
     }
-    process.stderr.write(`parley: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`parley: ${terminalText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return 1;
   } finally {
     term?.close();

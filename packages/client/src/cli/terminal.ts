@@ -1,9 +1,11 @@
 // Terminal I/O for the CLI: one line reader over stdin, silent password entry, and output that neither clobbers what
-// the user is typing nor loses track of recent lines (so their receipt ticks can be updated in place).
+// the user is typing nor loses track of recent lines (so their receipt ticks can be updated in place). Everything it
+// writes goes through terminalText, so no text from elsewhere can drive the terminal.
 
 import { clearLine, clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from "node:readline";
 import { Writable } from "node:stream";
 import { ansi, plain, type Style, visibleWidth } from "./format.js";
+import { terminalText } from "./terminal-text.js";
 
 export interface LineHandle {
   readonly id: number;
@@ -70,7 +72,7 @@ export class Terminal {
 
   /** Asks a question; with `silent`, typed characters are not shown (on a terminal). */
   async question(prompt: string, options: { silent?: boolean } = {}): Promise<string | undefined> {
-    if (this.interactive) this.#output.write(prompt);
+    if (this.interactive) this.#output.write(terminalText(prompt));
     this.#muted = Boolean(options.silent && this.interactive);
     try {
       return await this.nextLine();
@@ -84,13 +86,13 @@ export class Terminal {
   startPrompt(prompt: string): void {
     if (!this.interactive) return;
     this.#promptActive = true;
-    this.#rl.setPrompt(prompt);
+    this.#rl.setPrompt(terminalText(prompt));
     this.#prompt();
   }
 
   setPrompt(prompt: string): void {
     if (!this.interactive) return;
-    this.#rl.setPrompt(prompt);
+    this.#rl.setPrompt(terminalText(prompt));
     if (this.#promptActive) this.#redrawPrompt();
   }
 
@@ -100,9 +102,13 @@ export class Terminal {
     this.#input.on("keypress", () => queueMicrotask(() => listener(this.#rl.line)));
   }
 
-  /** Prints a line above the prompt; the handle allows an in-place update later. */
-  print(text: string): LineHandle {
+  /**
+   * Prints one entry above the prompt (lines after its first are indented); the handle allows an in-place update
+   * later.
+   */
+  print(entry: string): LineHandle {
     const id = this.#nextId++;
+    const text = terminalText(entry);
     if (!this.interactive) {
       this.#output.write(`${text}\n`);
       return { id };
@@ -124,8 +130,9 @@ export class Terminal {
    * Rewrites a printed line in place when it is still on screen and keeps its height; false when it cannot (not a
    * terminal, scrolled away, wrapped differently) and the caller should print an update line instead.
    */
-  update(handle: LineHandle, text: string): boolean {
+  update(handle: LineHandle, entry: string): boolean {
     if (!this.interactive) return false;
+    const text = terminalText(entry);
     const index = this.#printed.findIndex((p) => p.id === handle.id);
     if (index < 0) return false;
     const target = this.#printed[index]!;
@@ -138,7 +145,8 @@ export class Terminal {
     moveCursor(out, 0, -(cursor.rows + up));
     cursorTo(out, 0);
     clearLine(out, 0);
-    out.write(text);
+    // Each row of the entry is cleared to its end: the old text may have been longer.
+    out.write(`${text.split("\n").join("\x1b[K\n")}\x1b[K`);
     moveCursor(out, 0, up - (target.rows - 1) + cursor.rows);
     cursorTo(out, cursor.cols);
     return true;
@@ -147,7 +155,7 @@ export class Terminal {
   /** Removes the echo of a line the user just submitted, so it can be printed formatted instead (terminal only). */
   eraseSubmitted(line: string, prompt: string): void {
     if (!this.interactive) return;
-    moveCursor(this.#output, 0, -this.#rowsOf(prompt + line));
+    moveCursor(this.#output, 0, -this.#rowsOf(terminalText(prompt) + line));
     cursorTo(this.#output, 0);
     clearScreenDown(this.#output);
   }
@@ -171,9 +179,12 @@ export class Terminal {
     this.#rl.prompt(true);
   }
 
+  /** Screen rows taken by text as written (after terminalText). */
   #rowsOf(text: string): number {
     const columns = this.#output.columns || 80;
-    return Math.max(1, Math.ceil(visibleWidth(text) / columns));
+    let rows = 0;
+    for (const line of text.split("\n")) rows += Math.max(1, Math.ceil(visibleWidth(line) / columns));
+    return rows;
   }
 
   #push(line: string): void {

@@ -3,8 +3,12 @@
 import { createECDH } from "node:crypto";
 import { BlockList, isIP } from "node:net";
 
-/** Loopback, private, link-local, CGNAT, unique-local, multicast and reserved ranges: never a public push service. */
-const PRIVATE = new BlockList();
+/**
+ * IPv4 ranges that are not globally reachable unicast (RFC 6890 and its updates): "this network", private, CGNAT,
+ * loopback, link-local, IETF protocol assignments, the three documentation nets, the 6to4 relay anycast, benchmarking,
+ * multicast, reserved and broadcast.
+ */
+const NOT_GLOBAL_V4 = new BlockList();
 for (const [net, prefix] of [
   ["0.0.0.0", 8],
   ["10.0.0.0", 8],
@@ -13,30 +17,49 @@ for (const [net, prefix] of [
   ["169.254.0.0", 16],
   ["172.16.0.0", 12],
   ["192.0.0.0", 24],
+  ["192.0.2.0", 24],
+  ["192.88.99.0", 24],
   ["192.168.0.0", 16],
   ["198.18.0.0", 15],
+  ["198.51.100.0", 24],
+  ["203.0.113.0", 24],
   ["224.0.0.0", 3],
 ] as const)
-  PRIVATE.addSubnet(net, prefix, "ipv4");
-for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const)
-  PRIVATE.addSubnet(net, prefix, "ipv6");
+  NOT_GLOBAL_V4.addSubnet(net, prefix, "ipv4");
 
+/** The only IPv6 space handed out as global unicast. Everything outside it (::/96, 64:ff9b::/96, fc00::/7, fec0::/10…) is refused. */
+const GLOBAL_V6 = new BlockList();
+GLOBAL_V6.addSubnet("2000::", 3, "ipv6");
+
+/**
+ * Special-purpose blocks inside 2000::/3: IETF protocol assignments (Teredo, benchmarking, ORCHID…), documentation,
+ * and 6to4, whose embedded IPv4 address may be private.
+ */
+const SPECIAL_V6 = new BlockList();
+for (const [net, prefix] of [
+  ["2001::", 23],
+  ["2001:db8::", 32],
+  ["2002::", 16],
+  ["3fff::", 20],
+] as const)
+  SPECIAL_V6.addSubnet(net, prefix, "ipv6");
+
+/** IPv4-mapped addresses (::ffff:a.b.c.d) stand for the IPv4 address they carry. */
+const MAPPED_V4 = new BlockList();
+MAPPED_V4.addSubnet("::ffff:0:0", 96, "ipv6");
+
+/**
+ * True for an IP address that is not global unicast (IPv4 by the list above; IPv6 only inside 2000::/3 minus its
+ * special blocks; IPv4-mapped judged as the IPv4 address). Host names are not addresses: false (their resolved
+ * addresses are checked at delivery).
+ */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  if (family === 6) {
-    // IPv4-mapped (::ffff:10.0.0.1) is checked as the IPv4 address it stands for.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return PRIVATE.check(mapped[1]!, "ipv4");
-    return PRIVATE.check(address, "ipv6");
-  }
-  return PRIVATE.check(address, "ipv4");
+  if (family === 4) return NOT_GLOBAL_V4.check(address, "ipv4");
+  // BlockList matches an IPv4-mapped address against IPv4 rules, in both its dotted and its hex form.
+  if (MAPPED_V4.check(address, "ipv6")) return NOT_GLOBAL_V4.check(address, "ipv6");
+  return !GLOBAL_V6.check(address, "ipv6") || SPECIAL_V6.check(address, "ipv6");
 }
 
 /**

@@ -18,10 +18,9 @@ export class AccountService {
     return toUser(user);
   }
 
+  /** `displayName` has passed the protocol's visible-name rule (normalised, trimmed, something visible). */
   async updateProfile(userId: string, displayName: string): Promise<User> {
-    const trimmed = displayName.trim();
-    if (trimmed === "") throw new AppError("validation_failed", "displayName must not be blank", { field: "displayName" });
-    const user = await this.store.updateDisplayName(userId, trimmed);
+    const user = await this.store.updateDisplayName(userId, displayName);
     if (!user) throw new AppError("not_found", "User not found");
     return toUser(user);
   }

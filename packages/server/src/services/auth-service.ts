@@ -73,7 +73,7 @@ export class AuthService {
       const user = await this.store.createUser({
         id: newId(),
         username: input.username,
-        displayName: input.displayName?.trim() || input.username,
+        displayName: input.displayName ?? input.username,
         passwordHash,
         createdAt: Date.now(),
       });

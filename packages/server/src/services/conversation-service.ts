@@ -35,10 +35,6 @@ export function fromStoreError(error: unknown): never {
   throw error;
 }
 
-function requireTitle(title: string): void {
-  if (title.trim() === "") throw new AppError("validation_failed", "The title must not be blank", { field: "title" });
-}
-
 export class ConversationService {
   constructor(
     private readonly store: AccountStore & ConversationStore & MessageStore,
@@ -66,7 +62,6 @@ export class ConversationService {
   }
 
   async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
-    requireTitle(title);
     const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
     if (others.length + 1 > this.maxGroupMembers) {
       throw new AppError("group_full", `A group has at most ${this.maxGroupMembers} members`, { field: "memberIds" });
@@ -81,7 +76,7 @@ export class ConversationService {
     }
     const { conversation } = await this.store.createGroup({
       id: newId(),
-      title: title.trim(),
+      title,
       ownerId,
       memberIds: others,
       createdAt: Date.now(),
@@ -106,9 +101,8 @@ export class ConversationService {
   }
 
   async rename(actorId: string, conversationId: string, title: string): Promise<Message> {
-    requireTitle(title);
     await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
-    return this.change(actorId, conversationId, { type: "rename", title: title.trim() });
+    return this.change(actorId, conversationId, { type: "rename", title });
   }
 
   async addMembers(actorId: string, conversationId: string, userIds: readonly string[]): Promise<Message> {

@@ -1,5 +1,6 @@
 // What Parley accepts as an upload: the sniffing policy, file names and the "lying content type" rule.
 
+import { nameProblem } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 
 /** Images Parley decodes (dimensions, thumbnail) and shows inline. */
@@ -71,23 +72,20 @@ export function checkFileName(raw: string | undefined): string {
   if (Buffer.byteLength(name, "utf8") > MAX_NAME_BYTES) {
     throw new AppError("invalid_file_name", `The file name exceeds ${MAX_NAME_BYTES} bytes`, { field: "name" });
   }
-  // C0, DEL, C1 controls and the Unicode line/paragraph separators and bidi overrides that disguise extensions.
-  if (hasControlCharacter(name)) {
-    throw new AppError("invalid_file_name", "The file name contains control characters", { field: "name" });
+  // The rule for every user-visible name: no controls or bidi overrides that disguise extensions, something visible.
+  const problem = nameProblem(name);
+  if (problem === "forbidden_character") {
+    throw new AppError("invalid_file_name", "The file name contains control or bidirectional-control characters", {
+      field: "name",
+    });
+  }
+  if (problem === "invisible") {
+    throw new AppError("invalid_file_name", "The file name shows no visible character", { field: "name" });
   }
   if (/[/\\]/.test(name) || name === "." || name === ".." || /^[A-Za-z]:/.test(name)) {
     throw new AppError("invalid_file_name", "The file name must be a plain name, without directories", { field: "name" });
   }
   return name;
-}
-
-function hasControlCharacter(name: string): boolean {
-  for (const ch of name) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029) return true;
-    if ((c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) return true;
-  }
-  return false;
 }
 
 /** `attachment; filename="…"; filename*=UTF-8''…` (or `inline`), safe for any name checkFileName accepted. */

@@ -1,4 +1,4 @@
-// A run of messages by one sender: in groups, others' runs carry the sender's name and avatar once.
+// A run of messages by one sender: in groups, others' runs carry the sender's name, @username and avatar once.
 
 import type { User } from "@parley/client";
 import type { CSSProperties } from "react";
@@ -31,7 +31,9 @@ export function MessageGroup({ group, conversation, sender, newestOwnSeq }: Mess
       <div className="message-group-body">
         {showSender ? (
           <div className="sender-name" style={{ "--avatar-hue": avatarHue(group.senderId) } as CSSProperties}>
-            {name}
+            {/* Display names are free text: isolated so a stored bidi override cannot reorder what follows, and
+                followed by the unique @username so that two people with one display name cannot pass as each other. */}
+            <bdi>{name}</bdi> {sender ? <span className="sender-username">@{sender.username}</span> : null}
           </div>
         ) : null}
         {group.entries.map((entry, i) => {
