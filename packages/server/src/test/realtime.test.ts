@@ -75,15 +75,15 @@ for (const transport of TRANSPORTS)
       assert.equal(row.lastMessage?.body, "mine");
     });
 
-    it("a non-member cannot mark receipts or type", async () => {
+    it("a user who was never a member cannot mark receipts or type: not_found, as for no such conversation", async () => {
       const c = await connectVia(transport, server, carol.accessToken);
       await assert.rejects(
         c.request("receipts.mark", { conversationId: direct, read: 1 }),
-        (e: ProtocolError) => e.error.code === "not_member",
+        (e: ProtocolError) => e.error.code === "not_found",
       );
       await assert.rejects(
         c.request("typing", { conversationId: direct, typing: true }),
-        (e: ProtocolError) => e.error.code === "not_member",
+        (e: ProtocolError) => e.error.code === "not_found",
       );
       await c.close();
     });
