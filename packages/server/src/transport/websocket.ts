@@ -15,7 +15,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
-import { Connection, closeSocket } from "./connection.js";
+import { Connection, closeCodeOf, closeSocket } from "./connection.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import { decodeFrame, errorFrame, type SessionDispatcher } from "./dispatch.js";
 import { addressKey, clientAddress, upgradeOriginAllowed } from "./security.js";
@@ -109,7 +109,8 @@ export class WebSocketGateway {
     ws.on("pong", () => {
       if (connection) connection.alive = true;
     });
-    ws.on("close", (code: number) => {
+    ws.on("close", (reported: number) => {
+      const code = closeCodeOf(ws, reported);
       clearTimeout(helloTimer);
       this.pendingHello.delete(ws);
       this.dispatcher.disconnected(code);
