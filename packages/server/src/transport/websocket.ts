@@ -128,11 +128,17 @@ export class WebSocketGateway {
       }
       const frame = decodeFrame(text);
       if ("error" in frame) return sendError(ws, frame.rid, frame.error);
-      if (helloSeen && early.length < MAX_EARLY_FRAMES) {
-        early.push(frame);
-        return;
+      if (helloSeen) {
+        // Only frames that arrive while the hello's checks are in flight get here: in practice those in the same TCP
+        // read as the hello, or all of them while a cluster node waits for the database (§4.4).
+        if (early.length < MAX_EARLY_FRAMES) {
+          early.push(frame);
+          return;
+        }
+        const message = `At most ${MAX_EARLY_FRAMES} requests may wait for the welcome`;
+        return closeWithError(ws, frame.rid, "protocol_violation", "unauthorized", message, { limit: MAX_EARLY_FRAMES });
       }
-      if (frame.op !== "hello" || helloSeen) {
+      if (frame.op !== "hello") {
         return closeWithError(ws, frame.rid, "protocol_violation", "unauthorized", "The first frame must be `hello`");
       }
       helloSeen = true;
