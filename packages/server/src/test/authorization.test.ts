@@ -326,6 +326,8 @@ describe("authorization matrix", () => {
         "messages.search",
         (_f, id) => ({ query: "removal", conversationId: id }),
       ]);
+      // A file shared in the conversation, against an upload id that does not exist.
+      probes.push(["files.sign", "files.sign", (f, id) => ({ uploadIds: [id === f.group ? f.upload : madeUp] })]);
       assert.ok(probes.length >= 14, `${probes.length} conversation-scoped operations probed`);
       let compared = 0;
       for (const [label, op, args] of probes) {
