@@ -149,14 +149,18 @@ export function runStoreContract(
         assert.equal((await store.getUserById(id))?.lastSeenAt, at);
       });
 
-      it("sets one last-seen time for many users in one call, ignoring unknown ids", async () => {
+      it("sets the last-seen times of many users, each their own, in one call, ignoring unknown ids", async () => {
         const [a, b, untouched] = [await user(), await user(), await user()];
         const at = now() + 1234;
-        await store.setLastSeenMany([a, newId("nobody"), b], at);
+        await store.setLastSeenMany([
+          { userId: a, at },
+          { userId: newId("nobody"), at },
+          { userId: b, at: at + 7 },
+        ]);
         assert.equal((await store.getUserById(a))?.lastSeenAt, at);
-        assert.equal((await store.getUserById(b))?.lastSeenAt, at);
+        assert.equal((await store.getUserById(b))?.lastSeenAt, at + 7);
         assert.equal((await store.getUserById(untouched))?.lastSeenAt, null);
-        await store.setLastSeenMany([], at + 1);
+        await store.setLastSeenMany([]);
         assert.equal((await store.getUserById(a))?.lastSeenAt, at, "an empty list writes nothing");
       });
     });

@@ -43,6 +43,12 @@ export interface SessionRecord {
   revokedAt: number | null;
 }
 
+/** When a user was last online (ms): the time their last device disconnected. */
+export interface LastSeen {
+  userId: string;
+  at: number;
+}
+
 export interface AccountStore {
   /** Throws StoreError("username_taken") when the username exists. */
   createUser(user: {
@@ -59,11 +65,11 @@ export interface AccountStore {
   updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined>;
   setLastSeen(userId: string, at: number): Promise<void>;
   /**
-   * The same last-seen time for many users in one write (one commit): users go offline in bursts (a node restart,
-   * a network failure), and one fsync'd transaction per user stalled a SQLite node for each of them. Unknown ids are
-   * ignored; an empty list writes nothing.
+   * Last-seen times of many users (each their own) in one write (one commit): users go offline in bursts (a node
+   * restart, a network failure), and one fsync'd transaction per user stalled a SQLite node for each of them. Unknown
+   * ids are ignored; an empty list writes nothing.
    */
-  setLastSeenMany(userIds: readonly string[], at: number): Promise<void>;
+  setLastSeenMany(seen: readonly LastSeen[]): Promise<void>;
 
   createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void>;
   getSession(id: string): Promise<SessionRecord | undefined>;

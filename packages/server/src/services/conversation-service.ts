@@ -13,6 +13,7 @@ import {
   type MessageStore,
   StoreError,
 } from "../ports/store.js";
+import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 import type { CommittedMessage } from "./push/push-notifier.js";
@@ -87,9 +88,9 @@ export class ConversationService {
   }
 
   async get(userId: string, conversationId: string): Promise<ConversationSummary> {
-    const membership = await this.store.getMembership(conversationId, userId);
-    const conversation = membership && (await this.store.getConversation(conversationId));
-    if (!membership || !conversation) throw new AppError("not_found", "Conversation not found");
+    const membership = requireReader(await this.store.getMembership(conversationId, userId));
+    const conversation = await this.store.getConversation(conversationId);
+    if (!conversation) throw noSuchConversation();
     return this.summary(conversation, membership);
   }
 
@@ -175,10 +176,9 @@ export class ConversationService {
   }
 
   private async requireMember(userId: string, conversationId: string) {
+    const membership = requireCurrentMember(await this.store.getMembership(conversationId, userId));
     const conversation = await this.store.getConversation(conversationId);
-    const membership = conversation && (await this.store.getMembership(conversationId, userId));
-    if (!conversation || !membership) throw new AppError("not_found", "Conversation not found");
-    if (membership.leftSeq !== null) throw new AppError("not_member", "You are no longer a member of this conversation");
+    if (!conversation) throw noSuchConversation();
     return { conversation, membership };
   }
 

@@ -3,6 +3,7 @@
 
 import { setNewest } from "../domain/bounded-map.js";
 import type { ConversationStore } from "../ports/store.js";
+import { requireCurrentMember } from "./conversation-access.js";
 
 /** The current members: their ids, and each one's joinedSeq. */
 export interface Members {
@@ -70,6 +71,15 @@ export class MemberCache {
 
   async isMember(conversationId: string, userId: string): Promise<boolean> {
     return (await this.get(conversationId)).includes(userId);
+  }
+
+  /**
+   * Passes for a current member, from the cache; anyone else is refused by the access rule (conversation-access.ts),
+   * which needs the store to tell a former member from an outsider. Only refusals pay that read.
+   */
+  async requireMember(conversationId: string, userId: string): Promise<void> {
+    if (await this.isMember(conversationId, userId)) return;
+    requireCurrentMember(await this.store.getMembership(conversationId, userId));
   }
 
   invalidate(conversationId: string): void {

@@ -7,6 +7,7 @@ import { newId } from "../domain/ids.js";
 import { audiencesOf } from "../domain/membership-window.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ActionDraft, AppendOutcome, ConversationStore, MemberRecord, MessageDraft, MessageStore } from "../ports/store.js";
+import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MediaService } from "./media-service.js";
@@ -204,13 +205,13 @@ export class MessageService {
       this.origin.delete(draft.id);
     }
     if (!outcome.ok) {
-      const message =
-        outcome.code === "not_found"
-          ? "Conversation not found"
-          : outcome.code === "not_member"
-            ? "You are not a member of this conversation"
-            : outcome.message;
-      throw new AppError(outcome.code, message, refusalDetails(outcome.code, draft, this.limits));
+      if (outcome.code === "not_found") throw noSuchConversation();
+      if (outcome.code === "not_member") {
+        // The store refuses outsiders and former members alike; which of the two decides the answer (§6.1).
+        requireCurrentMember(await this.store.getMembership(draft.conversationId, draft.senderId));
+        throw new AppError("not_member", "You are not a member of this conversation");
+      }
+      throw new AppError(outcome.code, outcome.message, refusalDetails(outcome.code, draft, this.limits));
     }
     if (outcome.duplicate && outcome.message.conversationId !== draft.conversationId) {
       throw new AppError("conflict", "This clientId was already used for a message in another conversation", {
@@ -318,10 +319,7 @@ export class MessageService {
     userId: string,
     conversationId: string,
   ): Promise<{ minSeq: number; maxSeq: number; reader: MemberRecord }> {
-    const membership = await this.store.getMembership(conversationId, userId);
-    if (!membership) {
-      throw new AppError("not_found", "Conversation not found");
-    }
+    const membership = requireReader(await this.store.getMembership(conversationId, userId));
     const maxSeq = membership.leftSeq ?? (await this.store.getConversation(conversationId))?.lastSeq ?? 0;
     return { minSeq: membership.joinedSeq, maxSeq, reader: membership };
   }

@@ -10,11 +10,11 @@ import { PresenceService } from "./presence-service.js";
 
 /** The presence service over in-memory ports, recording last-seen writes and the presence events published. */
 async function harness(graceMs: number, userIds: readonly string[]) {
-  const writes: { userIds: string[]; at: number }[] = [];
+  const writes: { userIds: string[]; at: number[] }[] = [];
   const accounts = {
     setLastSeen: async () => assert.fail("last-seen is written in batches"),
-    setLastSeenMany: async (ids: readonly string[], at: number) => {
-      writes.push({ userIds: [...ids], at });
+    setLastSeenMany: async (seen: readonly { userId: string; at: number }[]) => {
+      writes.push({ userIds: seen.map((s) => s.userId), at: seen.map((s) => s.at) });
     },
   } as unknown as AccountStore;
   const broker = new MemoryBroker();
@@ -40,7 +40,8 @@ describe("PresenceService going offline", () => {
     assert.equal(writes.length, 1, "one write for the burst");
     assert.deepEqual([...writes[0]!.userIds].sort(), [...users].sort());
     assert.equal(events.length, 50);
-    for (const e of events) assert.deepEqual([e.online, e.lastSeenAt], [false, writes[0]!.at]);
+    const written = new Map(writes[0]!.userIds.map((u, i) => [u, writes[0]!.at[i]]));
+    for (const e of events) assert.deepEqual([e.online, e.lastSeenAt], [false, written.get(e.userId)]);
     service.close();
   });
 

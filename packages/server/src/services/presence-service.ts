@@ -2,7 +2,7 @@
 
 import type { Presence } from "@parley/protocol";
 import type { PresenceStore } from "../ports/presence-store.js";
-import type { AccountStore } from "../ports/store.js";
+import type { AccountStore, LastSeen } from "../ports/store.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 
 /** Users claimed per sweep of expired devices (the sweep repeats on the next tick if more are waiting). */
@@ -14,8 +14,11 @@ const EXPIRED_BATCH = 200;
 const OFFLINE_BATCH_MS = 100;
 
 export class PresenceService {
-  /** Users whose last device left less than `graceMs` ago: still reported online, so a quick reconnect does not flap. */
-  private readonly leaving = new Map<string, NodeJS.Timeout>();
+  /**
+   * Users whose last device left less than `graceMs` ago: still reported online, so a quick reconnect does not flap.
+   * `since` is when that device left: the last-seen time recorded if the grace runs out (§7.6: when they went offline).
+   */
+  private readonly leaving = new Map<string, { timer: NodeJS.Timeout; since: number }>();
   /** This node's connected devices (connectionId → userId), refreshed in the presence store by `tick`. */
   private readonly local = new Map<string, string>();
   private ticker: NodeJS.Timeout | undefined;
@@ -25,7 +28,7 @@ export class PresenceService {
    * failure, a restarting proxy: the start of a reconnect storm) run out together; they go offline in one batch, with
    * one presence lookup and one last-seen write for all, instead of one fsync'd write per user blocking the loop.
    */
-  private readonly expiring = new Set<string>();
+  private readonly expiring = new Map<string, number>();
   private expiringFlush: Promise<void> | undefined;
 
   constructor(
@@ -40,7 +43,7 @@ export class PresenceService {
     const first = await this.presence.connect(userId, connectionId);
     const pending = this.leaving.get(userId);
     if (pending) {
-      clearTimeout(pending);
+      clearTimeout(pending.timer);
       this.leaving.delete(userId);
       return;
     }
@@ -51,12 +54,13 @@ export class PresenceService {
     this.local.delete(connectionId);
     const last = await this.presence.disconnect(userId, connectionId);
     if (!last || this.leaving.has(userId)) return;
+    const since = Date.now();
     const timer = setTimeout(() => {
       this.leaving.delete(userId);
-      this.expire(userId);
+      this.expire(userId, since);
     }, this.graceMs);
     timer.unref();
-    this.leaving.set(userId, timer);
+    this.leaving.set(userId, { timer, since });
   }
 
   /** Presence of the users among `userIds` that `viewerId` may see (sharing a conversation, or listed as their contact). */
@@ -101,24 +105,25 @@ export class PresenceService {
     const revived = await this.presence.heartbeat(devices);
     const now = Date.now();
     for (const userId of revived) await this.announce({ userId, online: true, lastSeenAt: now });
+    // Their node died without saying when they left: the time this node noticed is the best known.
     const expired = await this.presence.expired(EXPIRED_BATCH);
-    await this.wentOffline(expired.filter((userId) => !this.leaving.has(userId)));
+    await this.wentOffline(expired.filter((userId) => !this.leaving.has(userId)).map((userId) => ({ userId, at: now })));
   }
 
   close(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = undefined;
-    for (const t of this.leaving.values()) clearTimeout(t);
+    for (const { timer } of this.leaving.values()) clearTimeout(timer);
     this.leaving.clear();
     this.expiring.clear();
   }
 
   /** Queues a user whose grace period ran out; the users queued within OFFLINE_BATCH_MS go offline together. */
-  private expire(userId: string): void {
-    this.expiring.add(userId);
+  private expire(userId: string, since: number): void {
+    this.expiring.set(userId, since);
     this.expiringFlush ??= new Promise<void>((resolve) => setTimeout(resolve, OFFLINE_BATCH_MS).unref())
       .then(() => {
-        const batch = [...this.expiring];
+        const batch = [...this.expiring].map(([id, at]) => ({ userId: id, at }));
         this.expiring.clear();
         this.expiringFlush = undefined;
         return this.wentOffline(batch);
@@ -126,16 +131,18 @@ export class PresenceService {
       .catch(() => {});
   }
 
-  /** Records the last-seen time of those of `userIds` still offline (one write) and announces them offline. */
-  private async wentOffline(userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
+  /**
+   * Records the last-seen time of those still offline (one write) and announces them offline with it: the time they
+   * went offline, not the end of the grace period.
+   */
+  private async wentOffline(seen: readonly LastSeen[]): Promise<void> {
+    if (seen.length === 0) return;
     // Another node (or this one, since the timer ran out) may have connected a device meanwhile.
-    const online = await this.presence.online(userIds);
-    const gone = userIds.filter((userId) => !online.has(userId));
+    const online = await this.presence.online(seen.map((s) => s.userId));
+    const gone = seen.filter((s) => !online.has(s.userId));
     if (gone.length === 0) return;
-    const at = Date.now();
-    await this.accounts.setLastSeenMany(gone, at);
-    await Promise.all(gone.map((userId) => this.announce({ userId, online: false, lastSeenAt: at })));
+    await this.accounts.setLastSeenMany(gone);
+    await Promise.all(gone.map(({ userId, at }) => this.announce({ userId, online: false, lastSeenAt: at })));
   }
 
   private announce(presence: Presence): Promise<void> {

@@ -47,7 +47,10 @@ function fixture(kind: ConversationKind, options: { maxAuthorLookup?: number; fa
       return { id, kind } as ConversationRecord;
     },
   };
-  const memberCache = { get: () => members, isMember: async (_c: string, u: string) => members.includes(u) };
+  const memberCache = {
+    get: () => members,
+    requireMember: async (_c: string, u: string) => assert.ok(members.includes(u)),
+  };
   const received = new Map<string, ReceiptState[]>();
   const delivery = {
     async toUsers(userIds: Iterable<string>, _event: string, data: { receipts: ReceiptState[] }) {

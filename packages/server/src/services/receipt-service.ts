@@ -52,9 +52,7 @@ export class ReceiptService {
     if (input.delivered === undefined && input.read === undefined) {
       throw new AppError("validation_failed", "Give `delivered`, `read` or both", { field: "delivered" });
     }
-    if (!(await this.members.isMember(input.conversationId, userId))) {
-      throw new AppError("not_member", "You are not a member of this conversation");
-    }
+    await this.members.requireMember(input.conversationId, userId);
     const read = input.read ?? 0;
     const delivered = Math.max(input.delivered ?? 0, read);
     const key = `${input.conversationId}\u0000${userId}`;

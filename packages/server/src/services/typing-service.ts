@@ -1,6 +1,5 @@
 // Typing indicators: forwarded to the other online members, throttled, and stopped by a timer when not refreshed.
 
-import { AppError } from "../domain/app-error.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 
@@ -22,9 +21,7 @@ export class TypingService {
   ) {}
 
   async set(userId: string, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
-    if (!(await this.members.isMember(conversationId, userId))) {
-      throw new AppError("not_member", "You are not a member of this conversation");
-    }
+    await this.members.requireMember(conversationId, userId);
     const key = `${conversationId}\u0000${userId}`;
     const current = this.active.get(key);
     if (!typing) {

@@ -312,6 +312,46 @@ describe("authorization matrix", () => {
     }
   }
 
+  // Issue 23 item 1: §6.1 promises that a conversation the caller was never in is indistinguishable from none at all.
+  for (const transport of ["http", ...TRANSPORTS] as const) {
+    it(`answers a user who was never a member exactly as for a made-up conversation id over ${transport}`, async () => {
+      const madeUp = `C_madeup${randomBytes(6).toString("hex")}`;
+      const probes: [string, OpName, (fx: Fixture, id: string) => Record<string, unknown>][] = [];
+      for (const op of OP_NAMES) {
+        if (!("conversationId" in CASES[op].args(fx))) continue;
+        probes.push([op, op, (f, id) => ({ ...CASES[op].args(f), conversationId: id })]);
+      }
+      probes.push([
+        "messages.search in one conversation",
+        "messages.search",
+        (_f, id) => ({ query: "removal", conversationId: id }),
+      ]);
+      // A file shared in the conversation, against an upload id that does not exist.
+      probes.push(["files.sign", "files.sign", (f, id) => ({ uploadIds: [id === f.group ? f.upload : madeUp] })]);
+      assert.ok(probes.length >= 14, `${probes.length} conversation-scoped operations probed`);
+      let compared = 0;
+      for (const [label, op, args] of probes) {
+        if (!operations[op].transports.includes(transport === "http" ? "http" : "ws")) continue;
+        const ask = (id: string) =>
+          transport === "http"
+            ? overHttp(server, op, args(fx, id), fx.outsider.accessToken)
+            : overLive(sockets.outsider[transport], op, args(fx, id));
+        const [existing, unknown] = [await ask(fx.group), await ask(madeUp)];
+        const summary = (a: Answer) => (a.ok ? { ok: true } : { ok: false, code: a.code, status: a.status });
+        assert.deepEqual(summary(existing), summary(unknown), `${label} over ${transport}: an existing id must not show`);
+        if (op !== "messages.search")
+          assert.deepEqual(
+            summary(existing),
+            summary({ ok: false, code: "not_found", status: transport === "http" ? 404 : undefined, body: null }),
+            `${label} over ${transport}`,
+          );
+        else assert.deepEqual(existing, unknown, `${label} over ${transport}: the same (empty) results`);
+        compared++;
+      }
+      assert.ok(compared >= (transport === "http" ? 12 : 14), `${compared} operations compared over ${transport}`);
+    });
+  }
+
   it("shows a removed member the conversation as it was when they left: no later entries, no member list", async () => {
     const client = sockets.removed.ws;
     const summary = (await client.request("conversations.get", { conversationId: fx.group })) as {

@@ -51,6 +51,54 @@ describe("connection lifecycle", () => {
     }
   });
 
+  // Issue 23 item 9: the early-frame limit applies to requests that arrive before the hello's checks complete. Token
+  // checks take a few microtasks on the embedded store, so that means the same TCP read as the hello (or, in a
+  // cluster, while the session lookup waits for the database): one corked write makes it certain.
+  for (const [count, refused] of [
+    [64, false],
+    [65, true],
+  ] as const)
+    it(`${refused ? "closes with 4201 when" : "answers every request when"} ${count} requests arrive with the hello in one TCP write`, async () => {
+      const server = await startTestServer();
+      try {
+        const user = await register(server);
+        const c = await RawClient.open(server);
+        const tcp = (c.ws as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+        tcp.cork();
+        c.sendRaw(JSON.stringify({ rid: "hello", op: "hello", args: { versions: [1], token: user.accessToken } }));
+        for (let i = 1; i <= count; i++) c.sendRaw(JSON.stringify({ rid: `early-${i}`, op: "ping", args: {} }));
+        tcp.uncork();
+        if (refused) {
+          assert.equal(await c.closed, 4201);
+          const errors = c.frames.filter((f) => f.type === "error");
+          assert.deepEqual(
+            errors.map((f) => f.type === "error" && [f.rid, f.error.code]),
+            [[`early-${count}`, "unauthorized"]],
+            "the request over the limit is answered, then the connection closes",
+          );
+          const over = errors[0]!;
+          assert.ok(over.type === "error");
+          assert.deepEqual(
+            [over.error.message, over.error.details],
+            ["At most 64 requests may wait for the welcome", { limit: 64 }],
+          );
+          assert.equal(
+            c.frames.filter((f) => f.type === "result").length,
+            0,
+            "no welcome, and the queued requests are discarded unanswered",
+          );
+        } else {
+          await c.waitFor(() => (c.frames.filter((f) => f.type === "result").length > count ? true : undefined));
+          const rids = c.frames.filter((f) => f.type === "result").map((f) => f.type === "result" && f.rid);
+          assert.deepEqual(rids, ["hello", ...Array.from({ length: count }, (_, i) => `early-${i + 1}`)], "in order");
+          assert.equal(c.closeCode, undefined);
+          await c.close();
+        }
+      } finally {
+        await server.close();
+      }
+    });
+
   it("negotiates permessage-deflate when enabled", async () => {
     const server = await startTestServer({ wsCompression: true });
     try {

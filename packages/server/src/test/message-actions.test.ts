@@ -232,11 +232,11 @@ for (const transport of TRANSPORTS)
 
       const o = await connectVia(transport, server, outsider.accessToken);
       try {
-        assert.equal(await refusal(edit(o)), "not_member");
-        assert.equal(await refusal(del(o)), "not_member");
+        assert.equal(await refusal(edit(o)), "not_found");
+        assert.equal(await refusal(del(o)), "not_found");
         assert.equal(
           await refusal(o.request("messages.react", { conversationId: group, seq: m.seq, clientId: cid("r"), emoji: "👍" })),
-          "not_member",
+          "not_found",
         );
         assert.equal(
           await refusal(o.request("messages.delete", { conversationId: group, seq: m.seq, clientId: cid("d"), scope: "me" })),

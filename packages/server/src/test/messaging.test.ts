@@ -199,7 +199,7 @@ for (const transport of TRANSPORTS)
       await assert.rejects(
         c.request("messages.send", { conversationId: direct, clientId: "x", body: "intrude" }),
         (e: ProtocolError) => {
-          assert.equal(e.error.code, "not_member");
+          assert.equal(e.error.code, "not_found", "never a member: as if the conversation did not exist (§6.1)");
           return true;
         },
       );

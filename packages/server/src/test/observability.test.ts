@@ -6,7 +6,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
-import { http, type ProtocolError, RawClient, register, sleep, startTestServer, type TestServer } from "./harness.js";
+import {
+  http,
+  LongPollClient,
+  type ProtocolError,
+  RawClient,
+  register,
+  sleep,
+  startTestServer,
+  type TestServer,
+} from "./harness.js";
 
 /** Parses the text exposition format into `name{labels}` → value. */
 function parseMetrics(text: string): Map<string, number> {
@@ -125,6 +134,106 @@ describe("metrics", () => {
       assert.ok(!(await res.text()).includes("parley_"));
     } finally {
       await off.close();
+    }
+  });
+});
+
+/**
+ * Issue 23 item 5: `parley_disconnects_total{code}` counts why the server closed a connection. A peer that stopped
+ * reading never completes the close handshake, which `ws` reports as 1006; only a peer that vanished by itself is 1006.
+ */
+describe("disconnect codes in metrics", () => {
+  /** Waits until `parley_disconnects_total` has counted `n` closes in all, then returns the counts by code. */
+  async function disconnects(server: TestServer, n: number): Promise<Record<string, number>> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const counts: Record<string, number> = {};
+      for (const [key, value] of await scrape(server)) {
+        const code = /^parley_disconnects_total\{code="([^"]+)"\}$/.exec(key)?.[1];
+        if (code !== undefined && value > 0) counts[code] = value;
+      }
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      if (total >= n || Date.now() > deadline) return counts;
+      await sleep(50);
+    }
+  }
+
+  /** Stops reading from the socket: no pongs, no close frame answered, the server's send buffer fills. */
+  function stopReading(client: RawClient): void {
+    (client.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  }
+
+  it("counts a WebSocket client that stopped reading as 4000 (slow consumer), not 1006", async () => {
+    const server = await startTestServer({ maxBufferedBytes: 16 * 1024 });
+    try {
+      const [a, b] = (await Promise.all([register(server), register(server)])) as [AuthResult, AuthResult];
+      const sender = await RawClient.connect(server, a.accessToken);
+      const slow = await RawClient.connect(server, b.accessToken);
+      const { id } = await sender.request("conversations.openDirect", { userId: b.user.id });
+      stopReading(slow);
+      let i = 0;
+      while (server.connections() >= 2 && i < 20_000) {
+        await Promise.all(
+          Array.from({ length: 50 }, () =>
+            sender.request("messages.send", { conversationId: id, clientId: `flood-${i++}`, body: "y".repeat(3000) }),
+          ),
+        );
+      }
+      assert.equal(server.connections(), 1, "the slow consumer was dropped");
+      assert.deepEqual(await disconnects(server, 1), { "4000": 1 });
+      await sender.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("counts a WebSocket client that stopped answering pings as 4001 (heartbeat), not 1006", async () => {
+    const server = await startTestServer({ heartbeatIntervalMs: 100 });
+    try {
+      const user = await register(server);
+      const silent = await RawClient.connect(server, user.accessToken);
+      stopReading(silent);
+      assert.deepEqual(await disconnects(server, 1), { "4001": 1 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("counts a peer that vanished without the server deciding anything as 1006", async () => {
+    const server = await startTestServer();
+    try {
+      const user = await register(server);
+      const gone = await RawClient.connect(server, user.accessToken);
+      (gone.ws as unknown as { _socket: { destroy(): void } })._socket.destroy();
+      assert.deepEqual(await disconnects(server, 1), { "1006": 1 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("counts long-poll sessions closed by the server by the server's code: 4000 (slow consumer), 4001 (expiry)", async () => {
+    const server = await startTestServer({ maxBufferedBytes: 16 * 1024, longPollExpiryMs: 300, longPollHoldMs: 100 });
+    try {
+      const [a, b, c] = (await Promise.all([register(server), register(server), register(server)])) as AuthResult[];
+      const sender = await RawClient.connect(server, a!.accessToken);
+      const slow = await LongPollClient.connect(server, b!.accessToken);
+      const { id } = await sender.request("conversations.openDirect", { userId: b!.user.id });
+      slow.pausePolling();
+      let i = 0;
+      while (server.connections() >= 2 && i < 20_000) {
+        await Promise.all(
+          Array.from({ length: 50 }, () =>
+            sender.request("messages.send", { conversationId: id, clientId: `lp-flood-${i++}`, body: "y".repeat(3000) }),
+          ),
+        );
+      }
+      assert.deepEqual(await disconnects(server, 1), { "4000": 1 });
+      const expiring = await LongPollClient.connect(server, c!.accessToken);
+      expiring.pausePolling();
+      assert.deepEqual(await disconnects(server, 2), { "4000": 1, "4001": 1 });
+      await sender.close();
+    } finally {
+      await server.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import type { AuthResult } from "@parley/protocol";
 import WebSocket from "ws";
 import { CONFIG_VARS, type Config } from "../config.js";
 import {
+  connectVia,
   http,
   type ProtocolError,
   RATE_LIMITS_OFF,
@@ -14,6 +15,7 @@ import {
   sleep,
   startTestServer,
   type TestServer,
+  TRANSPORTS,
 } from "./harness.js";
 
 const rule = (capacity: number, windowMs: number) => ({ capacity, windowMs });
@@ -132,6 +134,35 @@ describe("rate limits", () => {
       await c.close();
     });
   });
+
+  // Issue 23 item 8: a frame over the limit is refused before anything is looked at, decodable or not (§15.1).
+  for (const transport of TRANSPORTS)
+    it(`answers undecodable frames over the limit with rate_limited, like every frame, over ${transport}`, async () => {
+      await withServer({ rateRequests: rule(4, 60_000) }, async (server) => {
+        const a = await register(server);
+        const c = await connectVia(transport, server, a.accessToken);
+        try {
+          await c.request("ping", {});
+          for (let i = 0; i < 6; i++) c.sendRaw(i % 2 ? "[1]" : "{garbage");
+          const answers = () => c.frames.filter((f) => f.type === "error" && f.rid === null);
+          await c.waitFor(() => (answers().length >= 6 ? true : undefined));
+          assert.deepEqual(
+            answers().map((f) => f.type === "error" && f.error.code),
+            ["invalid_json", "invalid_frame", "invalid_json", "rate_limited", "rate_limited", "rate_limited"],
+            "within the budget the decoding error, over it rate_limited",
+          );
+          const over = answers()[3]!;
+          assert.ok(over.type === "error");
+          assert.equal(over.error.details?.["limit"], "requests");
+          assert.ok((over.error.retryAfterMs ?? 0) > 0, "with retryAfterMs, as for any refused request");
+          assert.equal(over.error.retryable, true);
+          await assert.rejects(c.request("ping", {}), isRateLimited("requests"));
+          assert.equal(c.closeCode, undefined, "the connection stays open");
+        } finally {
+          await c.close();
+        }
+      });
+    });
 
   it("limits typing and receipts.mark by their own buckets", async () => {
     await withServer({ rateTyping: rule(2, 60_000), rateReceipts: rule(2, 60_000) }, async (server) => {

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import type { AuthResult, EventFrame } from "@parley/protocol";
 import {
   connectVia,
+  http,
   type ProtocolClient,
   type ProtocolError,
   register,
@@ -75,15 +76,15 @@ for (const transport of TRANSPORTS)
       assert.equal(row.lastMessage?.body, "mine");
     });
 
-    it("a non-member cannot mark receipts or type", async () => {
+    it("a user who was never a member cannot mark receipts or type: not_found, as for no such conversation", async () => {
       const c = await connectVia(transport, server, carol.accessToken);
       await assert.rejects(
         c.request("receipts.mark", { conversationId: direct, read: 1 }),
-        (e: ProtocolError) => e.error.code === "not_member",
+        (e: ProtocolError) => e.error.code === "not_found",
       );
       await assert.rejects(
         c.request("typing", { conversationId: direct, typing: true }),
-        (e: ProtocolError) => e.error.code === "not_member",
+        (e: ProtocolError) => e.error.code === "not_found",
       );
       await c.close();
     });
@@ -162,3 +163,56 @@ for (const transport of TRANSPORTS)
       await s.close();
     });
   });
+
+// Issue 23 items 6 and 7: what `online` and `lastSeenAt` mean (docs/protocol.md §11.2, the one statement of both).
+describe("presence: who is online and when they were last seen", () => {
+  const GRACE_MS = 1500;
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ presenceGraceMs: GRACE_MS });
+  });
+  after(() => server.close());
+
+  for (const transport of TRANSPORTS)
+    it(`records the time the last ${transport} session closed as lastSeenAt, announced after the grace period`, async () => {
+      const [watcherUser, user] = await Promise.all([register(server), register(server)]);
+      const watcher = await connectVia("ws", server, watcherUser.accessToken);
+      await watcher.request("conversations.openDirect", { userId: user.user.id });
+      const session = await connectVia(transport, server, user.accessToken);
+      await watcher.request("presence.subscribe", { userIds: [user.user.id] });
+      const closing = Date.now();
+      await session.close();
+      const closed = Date.now();
+      const offline = await watcher.waitForEvent(
+        (e) => e.event === "presence" && e.data.userId === user.user.id && !e.data.online,
+        GRACE_MS + 5000,
+      );
+      const announced = Date.now();
+      assert.ok(offline.event === "presence");
+      const lastSeenAt = offline.data.lastSeenAt!;
+      assert.ok(announced - closing >= GRACE_MS - 50, `the offline announcement waits for the grace (${announced - closing} ms)`);
+      assert.ok(
+        lastSeenAt >= closing - 5 && lastSeenAt <= closed + 250,
+        `lastSeenAt is when the session closed (${lastSeenAt - closing} ms after closing it), not the end of the grace`,
+      );
+      const [queried] = (await watcher.request("presence.query", { userIds: [user.user.id] })).presence;
+      assert.deepEqual([queried?.online, queried?.lastSeenAt], [false, lastSeenAt], "the recorded time is the one announced");
+      await watcher.close();
+    });
+
+  it("counts a long-poll session as online, and plain HTTP requests not at all", async () => {
+    const [watcherUser, user] = await Promise.all([register(server), register(server)]);
+    const watcher = await connectVia("ws", server, watcherUser.accessToken);
+    await watcher.request("conversations.openDirect", { userId: user.user.id });
+    const me = await http(server, "GET", "/v1/me", undefined, user.accessToken);
+    assert.equal(me.status, 200);
+    const [before] = (await watcher.request("presence.subscribe", { userIds: [user.user.id] })).presence;
+    assert.equal(before?.online, false, "an HTTP request does not make its user online");
+    const session = await connectVia("long-poll", server, user.accessToken);
+    await watcher.waitForEvent((e) => e.event === "presence" && e.data.userId === user.user.id && e.data.online);
+    const [during] = (await watcher.request("presence.query", { userIds: [user.user.id] })).presence;
+    assert.equal(during?.online, true, "a long-poll session makes its user online");
+    await session.close();
+    await watcher.close();
+  });
+});

@@ -110,7 +110,20 @@ export class Connection implements ClientSession {
 /** Buffers are sent as text frames too: they hold a JSON frame's UTF-8 bytes. */
 const TEXT = { binary: false } as const;
 
+/**
+ * The close code of each socket the server decided to close. A peer that stops reading never answers the close frame,
+ * so `ws` reports 1006 when the grace runs out; metrics and logs must show why the server closed it (4000, 4001, …).
+ */
+const decided = new WeakMap<WebSocket, number>();
+
+/** What a closed socket is counted and logged as: the server's own code when it closed it, else what the peer's close reported. */
+export function closeCodeOf(socket: WebSocket, reported: number): number {
+  return decided.get(socket) ?? reported;
+}
+
 export function closeSocket(socket: WebSocket, reason: CloseReason): void {
+  // The first decision is the reason: a later one (shutdown while a close is under way) changes nothing on the wire.
+  if (!decided.has(socket) && socket.readyState === socket.OPEN) decided.set(socket, CLOSE_CODES[reason].code);
   try {
     socket.close(CLOSE_CODES[reason].code, reason);
   } catch {

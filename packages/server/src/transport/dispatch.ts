@@ -216,15 +216,26 @@ export class SessionDispatcher {
     const receivedAt = preciseNow();
     this.countIn(session.transport);
     const frame = decodeFrame(text);
-    if ("error" in frame) {
-      // Undecodable frames draw from the request budget too, so garbage cannot be sent faster than requests; over
-      // the limit, the frame's own error is answer enough.
-      try {
-        this.services.limits.request(session.userId, "")?.catch(() => {});
-      } catch {}
-      this.countOut(session);
-      session.send(errorFrame(frame.rid, frame.error));
-    } else void this.request(session, frame.rid, frame.op, frame.args, receivedAt);
+    if ("error" in frame) void this.undecodable(session, frame.rid, frame.error);
+    else void this.request(session, frame.rid, frame.op, frame.args, receivedAt);
+  }
+
+  /**
+   * Answers a frame that failed decoding. It draws from the request budget like any frame, so garbage cannot be sent
+   * faster than requests, and is answered like any frame over the limit: `rate_limited` before anything is looked at
+   * (§15.1), else its decoding error. Synchronous with the in-process limiter, so answers keep the frames' order.
+   */
+  private async undecodable(session: ClientSession, rid: string | null, error: ErrorBody): Promise<void> {
+    let answer = error;
+    try {
+      const limited = this.services.limits.request(session.userId, "");
+      if (limited) await limited;
+    } catch (refusal) {
+      answer = toErrorBody(refusal);
+      if (!(refusal instanceof AppError)) this.log.error({ err: refusal, conn: session.id }, "rate limiter failed");
+    }
+    this.countOut(session);
+    session.send(errorFrame(rid, answer));
   }
 
   /** Runs one decoded request of an admitted session (rules 9–12) and sends its answer on the session. */

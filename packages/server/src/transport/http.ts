@@ -69,6 +69,9 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
   const users = userHandlers(services) as unknown as Record<string, AnyUserHandler>;
   const publics = publicHandlers(services) as unknown as Record<string, AnyPublicHandler>;
 
+  // Operation bodies are JSON only (§2.2): Fastify's default text/plain parser would hand a string to the handler,
+  // answered `invalid_frame`; without it, every other type is refused as FST_ERR_CTP_INVALID_MEDIA_TYPE below.
+  app.removeContentTypeParser("text/plain");
   // An empty JSON body means "no arguments" (POST /v1/auth/logout); anything else must parse.
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {

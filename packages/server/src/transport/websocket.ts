@@ -15,7 +15,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
-import { Connection, closeSocket } from "./connection.js";
+import { Connection, closeCodeOf, closeSocket } from "./connection.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import { decodeFrame, errorFrame, type SessionDispatcher } from "./dispatch.js";
 import { addressKey, clientAddress, upgradeOriginAllowed } from "./security.js";
@@ -109,7 +109,8 @@ export class WebSocketGateway {
     ws.on("pong", () => {
       if (connection) connection.alive = true;
     });
-    ws.on("close", (code: number) => {
+    ws.on("close", (reported: number) => {
+      const code = closeCodeOf(ws, reported);
       clearTimeout(helloTimer);
       this.pendingHello.delete(ws);
       this.dispatcher.disconnected(code);
@@ -127,11 +128,17 @@ export class WebSocketGateway {
       }
       const frame = decodeFrame(text);
       if ("error" in frame) return sendError(ws, frame.rid, frame.error);
-      if (helloSeen && early.length < MAX_EARLY_FRAMES) {
-        early.push(frame);
-        return;
+      if (helloSeen) {
+        // Only frames that arrive while the hello's checks are in flight get here: in practice those in the same TCP
+        // read as the hello, or all of them while a cluster node waits for the database (§4.4).
+        if (early.length < MAX_EARLY_FRAMES) {
+          early.push(frame);
+          return;
+        }
+        const message = `At most ${MAX_EARLY_FRAMES} requests may wait for the welcome`;
+        return closeWithError(ws, frame.rid, "protocol_violation", "unauthorized", message, { limit: MAX_EARLY_FRAMES });
       }
-      if (frame.op !== "hello" || helloSeen) {
+      if (frame.op !== "hello") {
         return closeWithError(ws, frame.rid, "protocol_violation", "unauthorized", "The first frame must be `hello`");
       }
       helloSeen = true;

@@ -17,6 +17,7 @@ import {
   type ConversationRecord,
   type EntryAuthor,
   type HistoryQuery,
+  type LastSeen,
   type MemberRecord,
   type MessageDraft,
   type MessageSearch,
@@ -370,9 +371,12 @@ export class PostgresStore implements Store {
     await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = $2", [at, userId]);
   }
 
-  async setLastSeenMany(userIds: readonly string[], at: number): Promise<void> {
-    if (userIds.length === 0) return;
-    await this.pool.query("UPDATE users SET last_seen_at = $1 WHERE id = ANY($2::text[])", [at, [...userIds]]);
+  async setLastSeenMany(seen: readonly LastSeen[]): Promise<void> {
+    if (seen.length === 0) return;
+    await this.pool.query(
+      "UPDATE users SET last_seen_at = s.at FROM unnest($1::text[], $2::bigint[]) AS s(id, at) WHERE users.id = s.id",
+      [seen.map((s) => s.userId), seen.map((s) => s.at)],
+    );
   }
 
   async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {

@@ -10,6 +10,7 @@ import {
   type ConversationRecord,
   type EntryAuthor,
   type HistoryQuery,
+  type LastSeen,
   type MemberRecord,
   type MessageDraft,
   type MessageSearch,
@@ -345,7 +346,7 @@ export class SqliteStore implements Store {
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
-  private readonly lastSeenTx: (userIds: readonly string[], at: number) => void;
+  private readonly lastSeenTx: (seen: readonly LastSeen[]) => void;
   private readonly searcher: SqliteMessageSearch;
   /** Moves sent messages into the search index in the background (migration 6); searches flush it first. */
   readonly searchIndexer: SearchIndexer;
@@ -397,8 +398,8 @@ export class SqliteStore implements Store {
     this.openDirectTx = db.transaction((input: OpenDirectInput) => this.openDirectInTx(input)).immediate;
     this.createGroupTx = db.transaction((input: CreateGroupInput) => this.createGroupInTx(input)).immediate;
     this.receiptsTx = db.transaction((updates: readonly ReceiptUpdate[]) => this.receiptsInTx(updates)).immediate;
-    this.lastSeenTx = db.transaction((userIds: readonly string[], at: number) => {
-      for (const id of userIds) this.q.setLastSeen.run(at, id);
+    this.lastSeenTx = db.transaction((seen: readonly LastSeen[]) => {
+      for (const { userId, at } of seen) this.q.setLastSeen.run(at, userId);
     }).immediate;
     if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
     if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
@@ -496,8 +497,8 @@ export class SqliteStore implements Store {
     this.q.setLastSeen.run(at, userId);
   }
 
-  async setLastSeenMany(userIds: readonly string[], at: number): Promise<void> {
-    if (userIds.length > 0) this.lastSeenTx(userIds, at);
+  async setLastSeenMany(seen: readonly LastSeen[]): Promise<void> {
+    if (seen.length > 0) this.lastSeenTx(seen);
   }
 
   async createSession(session: Omit<SessionRecord, "previousRefreshHash" | "revokedAt">): Promise<void> {

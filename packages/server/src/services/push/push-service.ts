@@ -5,6 +5,7 @@ import { AppError } from "../../domain/app-error.js";
 import { endpointProblem, keysProblem } from "../../domain/push-endpoint.js";
 import { FOREVER, type NotificationSettingsRecord, type PushStore } from "../../ports/push-store.js";
 import type { ConversationStore } from "../../ports/store.js";
+import { requireCurrentMember } from "../conversation-access.js";
 
 /** Devices per user that receive notifications; registering one more drops the oldest. */
 export const MAX_SUBSCRIPTIONS_PER_USER = 20;
@@ -63,8 +64,7 @@ export class PushService {
   }
 
   async mute(userId: string, conversationId: string, until: MuteUntil): Promise<ConversationMute> {
-    const membership = await this.conversations.getMembership(conversationId, userId);
-    if (!membership || membership.leftSeq !== null) throw new AppError("not_found", "Conversation not found");
+    requireCurrentMember(await this.conversations.getMembership(conversationId, userId));
     const stored = toStored(until, "until");
     await this.push.setMute(userId, conversationId, stored);
     return { conversationId, mutedUntil: fromStored(stored) };
