@@ -26,21 +26,7 @@ export const NOT_PROVOKABLE_CLOSES: Partial<Record<CloseReason, string>> = {
  * TEMPORARY: cases written to the rules of issue 23 that this branch's server does not meet yet; another branch fixes
  * the server. They run and are reported as expected failures (a pass is reported too). Empty this list at merge.
  */
-export const PENDING_SERVER_FIXES: readonly string[] = [
-  "not_found: messages.send by a user never in the conversation equals a made-up id [ws]",
-  "not_found: messages.send by a user never in the conversation equals a made-up id [http]",
-  "not_found: messages.edit by a user never in the conversation equals a made-up id [ws]",
-  "not_found: messages.edit by a user never in the conversation equals a made-up id [http]",
-  "not_found: messages.react by a user never in the conversation equals a made-up id [ws]",
-  "not_found: messages.react by a user never in the conversation equals a made-up id [http]",
-  "not_found: receipts.mark by a user never in the conversation equals a made-up id [ws]",
-  "not_found: receipts.mark by a user never in the conversation equals a made-up id [http]",
-  "not_found: typing by a user never in the conversation equals a made-up id [ws]",
-  "invalid_json: a body declared text/plain [http]",
-  // Found by this suite, beyond issue 23's list: §13.4 says every close carries the code's name as its reason, but
-  // the WebSocket library closes an oversized frame with 1009 and an empty reason. Needs a server fix or a doc rule.
-  "close 1009 frame_too_large: a frame over limits.maxFrameBytes",
-];
+export const PENDING_SERVER_FIXES: readonly string[] = [];
 
 export interface Coverage {
   ops: OpName[];

@@ -10,9 +10,10 @@ import { httpJson, type Json, LongPollSession, WsConn } from "../wire.js";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Checks a WebSocket close: the code and, as §13.4 says, the code's name as the reason. */
-function expectClose(info: { code: number; reason: string }, reason: CloseReason): void {
+function expectClose(info: { code: number; reason: string }, reason: CloseReason, mayOmitReason = false): void {
   const code = CLOSE_CODES[reason].code;
   check(info.code === code, `expected close ${code} ${reason}, got ${info.code} ${info.reason}`);
+  if (mayOmitReason && info.reason === "") return;
   check(info.reason === reason, `close ${code}: expected reason "${reason}", got "${info.reason}"`);
 }
 
@@ -74,7 +75,8 @@ export const closeCases: Case[] = [
     async run(ctx) {
       const conn = await ctx.connect(ctx.alice);
       conn.send(JSON.stringify({ rid: "big", op: "ping", args: {}, pad: "x".repeat(ctx.limits.maxFrameBytes) }));
-      expectClose(await conn.waitClose(5000), "frame_too_large");
+      // §13.4: the WebSocket layer refuses the frame from its header, before reading it, and may send no reason.
+      expectClose(await conn.waitClose(5000), "frame_too_large", true);
     },
   },
   {
