@@ -48,7 +48,7 @@ function setup(pages: SyncResult[], listed: { id: string; lastSeq: number }[] = 
 describe("SyncEngine", () => {
   it("starts from conversations.list when there is no local state (history stays on demand)", async () => {
     const { engine, requests, buffer, delivered } = setup(
-      [{ conversations: [], hasMore: false, serverTime: 100 }],
+      [{ conversations: [], hasMore: false, next: null, serverTime: 100 }],
       [{ id: "a", lastSeq: 7 }],
     );
     await engine.run();
@@ -62,26 +62,32 @@ describe("SyncEngine", () => {
     assert.equal(engine.receiptsSince, 100);
   });
 
-  it("pages while hasMore with advancing cursors, then passes receiptsSince next time", async () => {
+  it("pages while hasMore with advancing cursors, then passes the first page's serverTime as receiptsSince", async () => {
     const { engine, requests, buffer, delivered } = setup([
-      { conversations: [conv("a", 5, [msg("a", 3), msg("a", 4)])], hasMore: true, serverTime: 10 },
-      { conversations: [conv("a", 5, [msg("a", 5)])], hasMore: false, serverTime: 11 },
-      { conversations: [], hasMore: false, serverTime: 20 },
+      { conversations: [conv("a", 5, [msg("a", 3), msg("a", 4)])], hasMore: true, next: null, serverTime: 10 },
+      { conversations: [conv("a", 5, [msg("a", 5)])], hasMore: false, next: null, serverTime: 11 },
+      { conversations: [], hasMore: false, next: null, serverTime: 20 },
     ]);
     buffer.advance("a", 2);
     await engine.run();
     assert.deepEqual(delivered, ["a:3", "a:4", "a:5"]);
     assert.deepEqual(
       requests.map((r) => r.args),
-      [{ cursors: { a: 2 } }, { cursors: { a: 4 }, receiptsSince: 10 }],
+      [{ cursors: { a: 2 } }, { cursors: { a: 4 } }],
     );
+    // Receipts are asked for since the pass's first page: a page of a pass must not skip changes other pages did not see.
     await engine.run();
-    assert.deepEqual(requests[2]!.args, { cursors: { a: 5 }, receiptsSince: 11 });
+    assert.deepEqual(requests[2]!.args, { cursors: { a: 5 }, receiptsSince: 10 });
   });
 
   it("delivers conversations joined while away from their first visible seq", async () => {
     const { engine, buffer, delivered } = setup([
-      { conversations: [conv("new", 42, [msg("new", 40), msg("new", 41), msg("new", 42)])], hasMore: false, serverTime: 1 },
+      {
+        conversations: [conv("new", 42, [msg("new", 40), msg("new", 41), msg("new", 42)])],
+        hasMore: false,
+        next: null,
+        serverTime: 1,
+      },
     ]);
     buffer.advance("a", 1);
     await engine.run();
@@ -91,8 +97,8 @@ describe("SyncEngine", () => {
 
   it("runs once more when asked during a run, not once per call", async () => {
     const { engine, buffer, requests } = setup([
-      { conversations: [], hasMore: false, serverTime: 1 },
-      { conversations: [], hasMore: false, serverTime: 2 },
+      { conversations: [], hasMore: false, next: null, serverTime: 1 },
+      { conversations: [], hasMore: false, next: null, serverTime: 2 },
     ]);
     buffer.advance("a", 1);
     const runs = [engine.run(), engine.run(), engine.run()];
