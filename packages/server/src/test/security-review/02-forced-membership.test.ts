@@ -5,16 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, Message, SyncResult } from "@parley/protocol";
-import {
-  connectVia,
-  http,
-  type ProtocolClient,
-  ProtocolError,
-  register,
-  startTestServer,
-  type TestServer,
-  TRANSPORTS,
-} from "../harness.js";
+import { connectVia, http, type ProtocolClient, register, startTestServer, type TestServer, TRANSPORTS } from "../harness.js";
 
 const group = (server: TestServer, by: AuthResult, memberIds: string[], title = "Forced") =>
   http(server, "POST", "/v1/conversations/group", { title, memberIds }, by.accessToken);
@@ -287,6 +278,20 @@ for (const transport of TRANSPORTS)
       assert.equal(small.flatMap((p) => p.conversations).length, GROUPS);
     });
 
+    it("a client that does not page gets a bounded first page, not an unbounded answer", async () => {
+      const client = await connectVia(transport, server, victim.accessToken);
+      try {
+        const first = await client.request("sync", { cursors: {} });
+        assert.ok(first.conversations.length <= PAGE, `${first.conversations.length} conversations in one answer`);
+        assert.equal(first.next, first.conversations.at(-1)!.conversationId);
+        const list = await client.request("conversations.list", {});
+        assert.equal(list.conversations.length, PAGE);
+        assert.notEqual(list.next, null);
+      } finally {
+        await client.close();
+      }
+    });
+
     it("a fresh device and a device holding cursors for every conversation both sync everything, no frame over the limit", async () => {
       const client = await connectVia(transport, server, victim.accessToken);
       try {
@@ -312,19 +317,6 @@ for (const transport of TRANSPORTS)
         const got = [...again.seen.entries()].filter(([, ms]) => ms.length > 0).map(([id]) => id);
         assert.deepEqual(got.sort(), [3, 17, 42, 59].map((i) => groups[i]!).sort());
         for (const size of [...fresh.frames, ...again.frames]) assert.ok(size < FRAME_LIMIT, `request frame of ${size} bytes`);
-        assert.equal(client.closeCode, undefined);
-      } finally {
-        await client.close();
-      }
-    });
-
-    it("a refused page argument is a validation error, not a dropped connection", async () => {
-      const client = await connectVia(transport, server, victim.accessToken);
-      try {
-        await assert.rejects(client.requestRaw("sync", { cursors: {}, after: "" }), (e: unknown) => {
-          assert.ok(e instanceof ProtocolError);
-          return true;
-        });
         assert.equal(client.closeCode, undefined);
       } finally {
         await client.close();
