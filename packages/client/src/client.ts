@@ -581,6 +581,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return (await this.call("contacts.remove", { userId })).contacts;
   }
 
+  /** The users this user blocked. */
+  async blocked(): Promise<User[]> {
+    return (await this.call("blocks.list", {})).blocked;
+  }
+
+  /** Blocks a user: they can no longer add this user to groups, open a direct chat with them or write in it. */
+  async block(userId: string): Promise<User[]> {
+    return (await this.call("blocks.add", { userId })).blocked;
+  }
+
+  async unblock(userId: string): Promise<User[]> {
+    return (await this.call("blocks.remove", { userId })).blocked;
+  }
+
   /** Every conversation of the user (all pages of `conversations.list`), each page by latest activity first. */
   async conversations(): Promise<ConversationSummary[]> {
     const conversations = await listAllConversations((op, args) => this.call(op, args));

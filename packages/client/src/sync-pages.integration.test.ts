@@ -1,8 +1,9 @@
 // Integration (security review #2): a user in more conversations than one frame's worth of cursors still connects and
-// catches up, because the SDK walks sync and conversations.list page by page.
+// catches up, because the SDK walks sync and conversations.list page by page; and the consent controls through the SDK.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { isParleyError } from "./errors.js";
 import { recorder, waitUntil } from "./testing/client-events.js";
 import { PASSWORD, SdkTestServer } from "./testing/real-server.js";
 
@@ -69,3 +70,34 @@ for (const transport of ["websocket", "long-poll"] as const)
       assert.deepEqual(Object.keys(again.cursors()).sort(), [...groups].sort());
     });
   });
+
+describe("security review #02: consent to group adds through the SDK", () => {
+  let server: SdkTestServer;
+  before(async () => {
+    server = await SdkTestServer.start({ label: "consent" });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("groupAdds and the block list refuse a stranger with not_allowed", async () => {
+    const victim = server.client();
+    const stranger = server.client();
+    const me = await victim.register(`victim_c${process.pid % 10_000}`, PASSWORD);
+    const them = await stranger.register(`stranger_c${process.pid % 10_000}`, PASSWORD);
+    await Promise.all([victim.connect(), stranger.connect()]);
+    assert.equal((await victim.push.settings()).groupAdds, "everyone");
+    assert.equal((await victim.push.updateSettings({ groupAdds: "nobody" })).groupAdds, "nobody");
+    await assert.rejects(stranger.createGroup("nope", [me.id]), (e) => isParleyError(e, "not_allowed"));
+    await victim.push.updateSettings({ groupAdds: "everyone" });
+    assert.deepEqual(
+      (await victim.block(them.id)).map((u) => u.id),
+      [them.id],
+    );
+    await assert.rejects(stranger.createGroup("nope", [me.id]), (e) => isParleyError(e, "not_allowed"));
+    await assert.rejects(stranger.openDirect(me.id), (e) => isParleyError(e, "not_allowed"));
+    assert.deepEqual(await victim.unblock(them.id), []);
+    assert.equal((await victim.blocked()).length, 0);
+    await stranger.createGroup("fine", [me.id]);
+  });
+});
