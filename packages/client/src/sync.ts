@@ -14,7 +14,10 @@ export interface SyncEngineOptions {
   onList?: (conversations: readonly ConversationSummary[]) => void;
   /** Messages per sync page (the server caps it at `syncPageMax`). */
   pageLimit?: number;
-  /** Conversations per sync page: the server's `limits.conversationPageMax` once welcomed. */
+  /**
+   * Conversations per sync page: the server's `limits.conversationPageMax` once welcomed. Undefined (a server from
+   * before pages): every cursor in one request.
+   */
   conversationPageSize?: () => number | undefined;
   /** Safety stop for a server that keeps saying `hasMore` without making progress. */
   maxPages?: number;
@@ -92,8 +95,9 @@ export class SyncEngine {
       const ids = Object.keys(all)
         .filter((id) => after === undefined || id > after)
         .sort(compareIds);
-      const size = Math.max(1, this.#options.conversationPageSize?.() ?? DEFAULT_CONVERSATION_PAGE);
-      const chunk = ids.slice(0, size);
+      // A server that announces no page size (from before pages) takes every cursor at once and knows no `after`.
+      const size = this.#options.conversationPageSize?.();
+      const chunk = size === undefined ? ids : ids.slice(0, Math.max(1, size));
       const cursors: Record<string, number> = {};
       for (const id of chunk) cursors[id] = all[id]!;
       const args: OpArgs<"sync"> = { cursors };
@@ -130,9 +134,6 @@ export class SyncEngine {
     if (passStart !== undefined) this.#receiptsSince = passStart;
   }
 }
-
-/** Conversations per sync page when the server does not say (`limits.conversationPageMax`). */
-const DEFAULT_CONVERSATION_PAGE = 200;
 
 /** Conversation ids in the server's page order: by UTF-16 code unit, which for ids (`A-Za-z0-9_-`) is byte order. */
 function compareIds(a: string, b: string): number {

@@ -262,6 +262,9 @@ export class MessageService {
     input: { cursors: Record<string, number>; receiptsSince?: number; limit?: number; after?: string; through?: string },
   ): Promise<SyncResult> {
     const serverTime = Date.now();
+    if (input.after !== undefined && input.through !== undefined && input.through <= input.after) {
+      throw new AppError("validation_failed", "through must come after after", { field: "through" });
+    }
     const pageMax = this.limits.conversationPageMax;
     const range = {
       ...(input.after === undefined ? {} : { after: input.after }),
