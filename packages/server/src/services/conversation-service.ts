@@ -46,8 +46,8 @@ export interface ConversationLimits {
 const DAY_MS = 86_400_000;
 
 /** The one answer to every consent refusal: it does not say whether a block or a setting refused, nor whose. */
-function notAllowed(field: string): AppError {
-  return new AppError("not_allowed", "A user does not accept this from you", { field });
+export function notAllowed(field?: string): AppError {
+  return new AppError("not_allowed", "A user does not accept this from you", field === undefined ? undefined : { field });
 }
 
 function requireTitle(title: string): void {

@@ -6,7 +6,7 @@ import { isSingleEmoji } from "../domain/emoji.js";
 import { newId } from "../domain/ids.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { AccountStore, ActionDraft, AppendOutcome, ConversationStore, MessageDraft, MessageStore } from "../ports/store.js";
-import { toMember } from "./conversation-service.js";
+import { notAllowed, toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MediaService } from "./media-service.js";
 import type { MemberCache } from "./member-cache.js";
@@ -172,7 +172,7 @@ export class MessageService {
     const other = members[0] === userId ? members[1]! : members[0]!;
     if ((await this.store.blockedBy(userId, [other])).length === 0) return;
     if ((await this.store.getConversation(conversationId))?.kind !== "direct") return;
-    throw new AppError("not_allowed", "A user does not accept this from you");
+    throw notAllowed();
   }
 
   /** Earliest creation time a target may have under a window (null: no limit). */
