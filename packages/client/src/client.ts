@@ -31,7 +31,7 @@ import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 import { ReceiptReporter } from "./receipt-reporter.js";
 import { ReorderBuffer } from "./reorder-buffer.js";
 import { type SearchFilters, type SearchPage, searchPage } from "./search.js";
-import { SyncEngine } from "./sync.js";
+import { listAllConversations, SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 import { type TransportMode, type TransportName, TransportSelector } from "./transport-selector.js";
 import { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
@@ -215,6 +215,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#sync = new SyncEngine({
       call: (op, args) => this.connection.request(op, args),
       buffer: this.#buffer,
+      conversationPageSize: () => this.connection.welcome?.limits.conversationPageMax,
       onList: (conversations) => {
         for (const c of conversations) this.#updateMembers(c.id, c.members);
       },
@@ -580,8 +581,23 @@ export class ParleyClient extends Emitter<ClientEvents> {
     return (await this.call("contacts.remove", { userId })).contacts;
   }
 
+  /** The users this user blocked. */
+  async blocked(): Promise<User[]> {
+    return (await this.call("blocks.list", {})).blocked;
+  }
+
+  /** Blocks a user: they can no longer add this user to groups, open a direct chat with them or write in it. */
+  async block(userId: string): Promise<User[]> {
+    return (await this.call("blocks.add", { userId })).blocked;
+  }
+
+  async unblock(userId: string): Promise<User[]> {
+    return (await this.call("blocks.remove", { userId })).blocked;
+  }
+
+  /** Every conversation of the user (all pages of `conversations.list`), each page by latest activity first. */
   async conversations(): Promise<ConversationSummary[]> {
-    const { conversations } = await this.call("conversations.list", {});
+    const conversations = await listAllConversations((op, args) => this.call(op, args));
     for (const c of conversations) if (c.membership === "member") this.#updateMembers(c.id, c.members);
     return conversations;
   }

@@ -58,7 +58,7 @@ describe("SDK push API", () => {
 
     await ben.push.unmute(conversation.id);
     const settings = await ben.push.updateSettings({ previews: true });
-    assert.deepEqual(settings, { dnd: null, previews: true, mutes: [] });
+    assert.deepEqual(settings, { dnd: null, previews: true, mutes: [], groupAdds: "everyone" });
     await ann.send(conversation.id, "with preview");
     await pushService.waitFor(() => pushService.delivered(sub.endpoint).length === 2);
     const second = pushService.delivered(sub.endpoint)[1]!.payload;

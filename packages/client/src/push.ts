@@ -1,6 +1,6 @@
 // Push notifications through the SDK: the server's Web Push key, this device's subscription, mutes and settings.
 
-import type { ConversationMute, MuteUntil, NotificationSettings, OpArgs, OpName, OpResult, PushConfig } from "@parley/protocol";
+import type { ConversationMute, GroupAdds, MuteUntil, OpArgs, OpName, OpResult, PushConfig, Settings } from "@parley/protocol";
 
 type Call = <K extends OpName>(op: K, args: OpArgs<K>) => Promise<OpResult<K>>;
 
@@ -46,12 +46,16 @@ export class PushApi {
     return this.#call("conversations.mute", { conversationId, until: null });
   }
 
-  settings(): Promise<NotificationSettings> {
+  /** The notification settings, and who may add the user to groups (`groupAdds`). */
+  settings(): Promise<Settings> {
     return this.#call("settings.get", {});
   }
 
-  /** `dnd`: do not disturb until a time, for ever, or off (null); `previews`: allow message text in notifications. */
-  updateSettings(patch: { dnd?: MuteUntil; previews?: boolean }): Promise<NotificationSettings> {
+  /**
+   * `dnd`: do not disturb until a time, for ever, or off (null); `previews`: allow message text in notifications;
+   * `groupAdds`: who may add the user to groups (everyone, only the user's contacts, nobody).
+   */
+  updateSettings(patch: { dnd?: MuteUntil; previews?: boolean; groupAdds?: GroupAdds }): Promise<Settings> {
     return this.#call("settings.update", patch);
   }
 }

@@ -14,6 +14,11 @@ export interface SyncEngineOptions {
   onList?: (conversations: readonly ConversationSummary[]) => void;
   /** Messages per sync page (the server caps it at `syncPageMax`). */
   pageLimit?: number;
+  /**
+   * Conversations per sync page: the server's `limits.conversationPageMax` once welcomed. Undefined (a server from
+   * before pages): every cursor in one request.
+   */
+  conversationPageSize?: () => number | undefined;
   /** Safety stop for a server that keeps saying `hasMore` without making progress. */
   maxPages?: number;
 }
@@ -73,17 +78,37 @@ export class SyncEngine {
     const { call, buffer } = this.#options;
     if (buffer.size === 0) {
       // No local state: what exists now is history (fetched on demand); live delivery starts after it.
-      const { conversations } = await call("conversations.list", {});
+      const conversations = await listAllConversations(call, this.#options.maxPages ?? 1000);
       for (const c of conversations) buffer.advance(c.id, c.lastSeq);
       this.#options.onList?.(conversations);
     }
+    // One pass walks the conversations page by page (by id, as the server orders them), sending only the cursors of
+    // the page: neither the request nor the answer grows with the number of conversations. Every page of the pass
+    // asks for receipts since the same time, and the next pass starts from the first page's serverTime, so that no
+    // receipt change made during the pass is missed.
+    const receiptsSince = this.#receiptsSince;
+    let passStart: number | undefined;
+    let after: string | undefined;
     const maxPages = this.#options.maxPages ?? 1000;
     for (let page = 0; page < maxPages; page++) {
-      const cursors = buffer.cursors();
+      const all = buffer.cursors();
+      const ids = Object.keys(all)
+        .filter((id) => after === undefined || id > after)
+        .sort(compareIds);
+      // A server that announces no page size (from before pages) takes every cursor at once and knows no `after`.
+      const size = this.#options.conversationPageSize?.();
+      const chunk = size === undefined ? ids : ids.slice(0, Math.max(1, size));
+      const cursors: Record<string, number> = {};
+      for (const id of chunk) cursors[id] = all[id]!;
       const args: OpArgs<"sync"> = { cursors };
-      if (this.#receiptsSince !== undefined) args.receiptsSince = this.#receiptsSince;
+      if (after !== undefined) args.after = after;
+      // The cursors stop short of what we know: the server's page must stop there too, or it would take a conversation
+      // missing from `cursors` for a new one.
+      if (ids.length > chunk.length) args.through = chunk[chunk.length - 1]!;
+      if (receiptsSince !== undefined) args.receiptsSince = receiptsSince;
       if (this.#options.pageLimit !== undefined) args.limit = this.#options.pageLimit;
       const result = await call("sync", args);
+      passStart ??= result.serverTime;
       let progressed = false;
       for (const conversation of result.conversations) {
         const sent = cursors[conversation.conversationId] ?? 0;
@@ -97,8 +122,34 @@ export class SyncEngine {
         buffer.pushMany(conversation.messages);
         this.#options.onConversation?.(conversation);
       }
-      this.#receiptsSince = result.serverTime;
-      if (!result.hasMore || !progressed) return;
+      if (result.hasMore) {
+        // The same page again with the advanced cursors; a server that makes no progress is not asked forever.
+        if (!progressed) break;
+        continue;
+      }
+      // `next` is absent from servers that do not page: the one answer covered everything.
+      if (result.next === null || result.next === undefined) break;
+      after = result.next;
     }
+    if (passStart !== undefined) this.#receiptsSince = passStart;
   }
+}
+
+/** Conversation ids in the server's page order: by UTF-16 code unit, which for ids (`A-Za-z0-9_-`) is byte order. */
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Every page of `conversations.list`, merged and ordered by latest activity first (as each page is). */
+export async function listAllConversations(call: SyncCall, maxPages = 1000): Promise<ConversationSummary[]> {
+  const all: ConversationSummary[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const result = await call("conversations.list", after === undefined ? {} : { after });
+    all.push(...result.conversations);
+    if (result.next === null || result.next === undefined) break;
+    after = result.next;
+  }
+  const activity = (c: ConversationSummary) => c.lastMessage?.createdAt ?? c.createdAt;
+  return all.sort((a, b) => activity(b) - activity(a));
 }

@@ -153,12 +153,20 @@ export const Limits = object({
   presenceGraceMs: int,
   maxUploadBytes: int,
   maxAttachments: int,
+  maxConversationsPerUser: int,
+  maxGroupsPerDay: int,
+  conversationPageMax: int,
 });
 export const Welcome = object({ version: int, user: User, sessionId: id, connectionId: id, serverTime: int, limits: Limits });
 export const AuthResult = object({ user: User, sessionId: id, accessToken: str, expiresIn: int, refreshToken: str });
 const MuteUntil = oneOf(int, literal("forever", null));
 export const ConversationMute = object({ conversationId: id, mutedUntil: MuteUntil });
-export const NotificationSettings = object({ dnd: MuteUntil, previews: bool, mutes: arrayOf(ConversationMute) });
+export const NotificationSettings = object({
+  dnd: MuteUntil,
+  previews: bool,
+  mutes: arrayOf(ConversationMute),
+  groupAdds: literal("everyone", "contacts", "nobody"),
+});
 export const SyncResult = object({
   conversations: arrayOf(
     object({
@@ -171,6 +179,7 @@ export const SyncResult = object({
     }),
   ),
   hasMore: bool,
+  next: nullable(str),
   serverTime: int,
 });
 export const SignedFile = object({ id, url: str, thumbnailUrl: nullable(str), expiresAt: int });
@@ -209,7 +218,10 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "contacts.list": object({ contacts: arrayOf(User) }),
   "contacts.add": object({ contacts: arrayOf(User) }),
   "contacts.remove": object({ contacts: arrayOf(User) }),
-  "conversations.list": object({ conversations: arrayOf(ConversationSummary) }),
+  "blocks.list": object({ blocked: arrayOf(User) }),
+  "blocks.add": object({ blocked: arrayOf(User) }),
+  "blocks.remove": object({ blocked: arrayOf(User) }),
+  "conversations.list": object({ conversations: arrayOf(ConversationSummary), next: nullable(str) }),
   "conversations.get": ConversationSummary,
   "conversations.openDirect": Conversation,
   "conversations.createGroup": Conversation,

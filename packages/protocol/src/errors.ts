@@ -54,6 +54,18 @@ export const ERRORS = {
     description: "The request conflicts with the current state (for example: already a member).",
   },
   group_full: { status: 409, retryable: false, description: "Adding these members would exceed the group size limit." },
+  not_allowed: {
+    status: 403,
+    retryable: false,
+    description:
+      "The other user does not accept this from the caller (their group-add setting or their block list; which one is not said).",
+  },
+  conversation_limit: {
+    status: 409,
+    retryable: false,
+    description:
+      "A user would be in more than `limits.maxConversationsPerUser` conversations (`details.userId`, `details.limit`).",
+  },
   already_authenticated: { status: 409, retryable: false, description: "`hello` was sent twice on one connection." },
   rate_limited: { status: 429, retryable: true, description: "Too many requests; wait `retryAfterMs` before retrying." },
   internal: {

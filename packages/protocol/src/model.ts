@@ -179,4 +179,10 @@ export interface Limits {
   maxUploadBytes: number;
   /** Most attachments on one message. */
   maxAttachments: number;
+  /** Most conversations one user can be a current member of. */
+  maxConversationsPerUser: number;
+  /** Most groups one user can create in 24 hours. */
+  maxGroupsPerDay: number;
+  /** Most conversations in one `conversations.list` page and one `sync` page. */
+  conversationPageMax: number;
 }

@@ -15,7 +15,7 @@ import type {
   User,
 } from "./model.js";
 import { VisibleName } from "./names.js";
-import type { ConversationMute, MuteUntil, NotificationSettings, PushConfig } from "./push.js";
+import type { ConversationMute, MuteUntil, PushConfig, Settings } from "./push.js";
 import type { SearchResult } from "./search.js";
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9_-]+$" });
@@ -35,6 +35,9 @@ const PushEndpoint = Type.String({ minLength: 8, maxLength: 2048 });
 const Base64Url = (minLength: number, maxLength: number) =>
   Type.String({ minLength, maxLength, pattern: "^[A-Za-z0-9_-]+={0,2}$" });
 /** A time (ms since the epoch), `"forever"`, or null for off. */
+const GroupAddsSchema = Type.Union([Type.Literal("everyone"), Type.Literal("contacts"), Type.Literal("nobody")]);
+/** A page position: the id of the last conversation of the previous page. */
+const After = Type.Optional(Id);
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 /** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
 export const MAX_ATTACHMENTS = 10;
@@ -69,7 +72,13 @@ export const schemas = {
   "contacts.list": Type.Object({}, { additionalProperties: false }),
   "contacts.add": Type.Object({ userId: Id }, { additionalProperties: false }),
   "contacts.remove": Type.Object({ userId: Id }, { additionalProperties: false }),
-  "conversations.list": Type.Object({}, { additionalProperties: false }),
+  "blocks.list": Type.Object({}, { additionalProperties: false }),
+  "blocks.add": Type.Object({ userId: Id }, { additionalProperties: false }),
+  "blocks.remove": Type.Object({ userId: Id }, { additionalProperties: false }),
+  "conversations.list": Type.Object(
+    { after: After, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+    { additionalProperties: false },
+  ),
   "conversations.get": Type.Object({ conversationId: Id }, { additionalProperties: false }),
   "conversations.openDirect": Type.Object({ userId: Id }, { additionalProperties: false }),
   "conversations.createGroup": Type.Object(
@@ -106,6 +115,8 @@ export const schemas = {
       cursors: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Seq, { maxProperties: 10_000 }),
       receiptsSince: Type.Optional(Type.Integer({ minimum: 0 })),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+      after: After,
+      through: Type.Optional(Id),
     },
     { additionalProperties: false },
   ),
@@ -149,7 +160,7 @@ export const schemas = {
   "conversations.mute": Type.Object({ conversationId: Id, until: MuteUntilSchema }, { additionalProperties: false }),
   "settings.get": Type.Object({}, { additionalProperties: false }),
   "settings.update": Type.Object(
-    { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()) },
+    { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()), groupAdds: Type.Optional(GroupAddsSchema) },
     { additionalProperties: false, minProperties: 1 },
   ),
   "files.sign": Type.Object(
@@ -212,8 +223,13 @@ export interface SyncConversation {
 
 export interface SyncResult {
   conversations: SyncConversation[];
-  /** True when some conversation was cut short by `limit`: call again with the advanced cursors. */
+  /** True when some conversation was cut short by `limit`: call again with the advanced cursors (and the same `after`). */
   hasMore: boolean;
+  /**
+   * More of the caller's conversations follow this page (by conversation id): once `hasMore` is false, call again
+   * with `after: next`. Null on the last page.
+   */
+  next: string | null;
   /** Pass as `receiptsSince` on the next sync to receive receipt changes made after this response. */
   serverTime: number;
 }
@@ -241,7 +257,11 @@ export interface OpResults {
   "contacts.list": { contacts: User[] };
   "contacts.add": { contacts: User[] };
   "contacts.remove": { contacts: User[] };
-  "conversations.list": { conversations: ConversationSummary[] };
+  "blocks.list": { blocked: User[] };
+  "blocks.add": { blocked: User[] };
+  "blocks.remove": { blocked: User[] };
+  /** `next`: pass as `after` for the next page; null on the last page. */
+  "conversations.list": { conversations: ConversationSummary[]; next: string | null };
   "conversations.get": ConversationSummary;
   "conversations.openDirect": Conversation;
   "conversations.createGroup": Conversation;
@@ -265,8 +285,8 @@ export interface OpResults {
   "push.subscribe": { endpoint: string };
   "push.unsubscribe": Record<string, never>;
   "conversations.mute": ConversationMute;
-  "settings.get": NotificationSettings;
-  "settings.update": NotificationSettings;
+  "settings.get": Settings;
+  "settings.update": Settings;
   "files.sign": { files: SignedFile[] };
   "uploads.presign": PresignedUpload;
   "uploads.complete": Attachment;
@@ -345,6 +365,9 @@ export const operations: Record<OpName, OpSpec> = {
   "contacts.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/contacts" } },
   "contacts.add": { auth: "user", transports: both, http: { method: "PUT", path: "/v1/contacts/:userId" } },
   "contacts.remove": { auth: "user", transports: both, http: { method: "DELETE", path: "/v1/contacts/:userId" } },
+  "blocks.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/blocks" } },
+  "blocks.add": { auth: "user", transports: both, http: { method: "PUT", path: "/v1/blocks/:userId" } },
+  "blocks.remove": { auth: "user", transports: both, http: { method: "DELETE", path: "/v1/blocks/:userId" } },
   "conversations.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/conversations" } },
   "conversations.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/conversations/:conversationId" } },
   "conversations.openDirect": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/direct" } },

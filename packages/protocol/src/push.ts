@@ -25,6 +25,14 @@ export interface NotificationSettings {
   mutes: ConversationMute[];
 }
 
+/** Who may add the user to groups: anyone, only users in the user's own contacts, or nobody. */
+export type GroupAdds = "everyone" | "contacts" | "nobody";
+
+/** `settings.get`/`settings.update`: the notification settings and the privacy setting for group adds. */
+export interface Settings extends NotificationSettings {
+  groupAdds: GroupAdds;
+}
+
 /** The JSON a Web Push notification carries (encrypted for the subscription, RFC 8291). */
 export interface PushPayload {
   /** "message": new messages; "added": the user was added to the group (and no message followed yet). */

@@ -17,6 +17,14 @@ export interface Config {
   maxGroupMembers: number;
   historyPageMax: number;
   syncPageMax: number;
+  /** Most conversations a user can be a current member of (security review #2: forced membership). */
+  maxConversationsPerUser: number;
+  /** Most groups one user can create in 24 hours. */
+  maxGroupsPerDay: number;
+  /** Most conversations in one `conversations.list` page and one `sync` page. */
+  conversationPageMax: number;
+  /** Who may add a user to groups while the user has not chosen (`settings.groupAdds`). */
+  groupAddsDefault: "everyone" | "contacts" | "nobody";
   heartbeatIntervalMs: number;
   helloTimeoutMs: number;
   typingTimeoutMs: number;
@@ -262,6 +270,35 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     default: 1000,
     description: "Most messages in one sync answer.",
     parse: int(1, 5000),
+  },
+  maxConversationsPerUser: {
+    env: "PARLEY_MAX_CONVERSATIONS_PER_USER",
+    default: 1000,
+    description:
+      "Most conversations a user can be a current member of; adding (or opening a chat with) a user at the limit fails.",
+    parse: int(1, 1_000_000),
+  },
+  maxGroupsPerDay: {
+    env: "PARLEY_MAX_GROUPS_PER_DAY",
+    default: 100,
+    description: "Most groups one user can create in any 24 hours.",
+    parse: int(1, 1_000_000),
+  },
+  conversationPageMax: {
+    env: "PARLEY_CONVERSATION_PAGE_MAX",
+    default: 200,
+    description: "Most conversations in one `conversations.list` page and one `sync` page.",
+    parse: int(1, 1000),
+  },
+  groupAddsDefault: {
+    env: "PARLEY_GROUP_ADDS_DEFAULT",
+    default: "everyone",
+    description: "Who may add a user to groups until the user chooses (`everyone`, `contacts` or `nobody`).",
+    parse: (raw, env) => {
+      const v = raw.trim().toLowerCase();
+      if (v === "everyone" || v === "contacts" || v === "nobody") return v;
+      throw new ConfigError(env, `must be everyone, contacts or nobody, got "${raw}"`);
+    },
   },
   heartbeatIntervalMs: {
     env: "PARLEY_HEARTBEAT_INTERVAL_MS",

@@ -15,6 +15,9 @@ export const TEST_LIMITS: Limits = {
   presenceGraceMs: 1000,
   maxUploadBytes: 1 << 20,
   maxAttachments: 10,
+  maxConversationsPerUser: 1000,
+  maxGroupsPerDay: 100,
+  conversationPageMax: 200,
 };
 
 export type Handler = (frame: SentFrame, socket: FakeWebSocket) => unknown;
@@ -113,6 +116,7 @@ export class FakeServer {
             unread: 0,
             membership: "member",
           })),
+          next: null,
         };
       case "sync": {
         const cursors = args.cursors as Record<string, number>;
@@ -128,7 +132,7 @@ export class FakeServer {
             members: this.members.get(id)!,
           });
         }
-        return { conversations, hasMore: false, serverTime: 2 };
+        return { conversations, hasMore: false, next: null, serverTime: 2 };
       }
       case "messages.history": {
         const log = this.logs.get(args.conversationId as string) ?? [];

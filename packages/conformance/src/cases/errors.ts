@@ -303,6 +303,43 @@ export const errorCases: Case[] = [
       });
     },
   ),
+  ...perTransport(
+    "conversations.openDirect",
+    "not_allowed: opening a direct chat with a user who blocked the caller",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const [owner, blocked] = await Promise.all([ctx.register("nb"), ctx.register("nc")]);
+      expectOk(await ctx.call(owner, "blocks.add", { userId: blocked.id }, t));
+      expectError(await ctx.call(blocked, "conversations.openDirect", { userId: owner.id }, t), "not_allowed");
+    },
+  ),
+  ...perTransport(
+    "conversations.createGroup",
+    "not_allowed: adding a user whose settings.groupAdds is nobody",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const [owner, stranger] = await Promise.all([ctx.register("na"), ctx.register("ns")]);
+      expectOk(await ctx.call(owner, "settings.update", { groupAdds: "nobody" }, t));
+      const answer = await ctx.call(stranger, "conversations.createGroup", { title: "x", memberIds: [owner.id] }, t);
+      expectError(answer, "not_allowed");
+    },
+  ),
+  {
+    id: "conversation_limit: adding a user who is in limits.maxConversationsPerUser conversations [ws]",
+    covers: { errors: ["conversation_limit"] },
+    async run(ctx) {
+      const max = ctx.limits.maxConversationsPerUser;
+      if (max > ctx.limits.maxGroupsPerDay || max > 200) {
+        throw new Skip(`maxConversationsPerUser is ${max}: filling it takes over 200 groups (or more than one day's)`);
+      }
+      const [full, other] = await Promise.all([ctx.register("cl"), ctx.register("co")]);
+      for (let i = 0; i < max; i++) {
+        expectOk(await ctx.call(full, "conversations.createGroup", { title: `g${i}`, memberIds: [] }, "ws"));
+      }
+      const answer = await ctx.call(other, "conversations.createGroup", { title: "one more", memberIds: [full.id] }, "ws");
+      expectError(answer, "conversation_limit");
+    },
+  },
   {
     id: "already_authenticated: a second hello",
     covers: { errors: ["already_authenticated"] },

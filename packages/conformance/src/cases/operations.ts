@@ -99,6 +99,20 @@ export const operationCases: Case[] = [
     );
   }),
   ...success("contacts.remove", "idempotent", (ctx, t) => ok(ctx, ctx.bob, "contacts.remove", { userId: ctx.carol.id }, t)),
+  ...success("blocks.list", "a list", (ctx, t) => ok(ctx, ctx.carol, "blocks.list", {}, t)),
+  ...success("blocks.add", "the full list", async (ctx, t) => {
+    const [owner, other] = await Promise.all([ctx.register("bo"), ctx.register("bt")]);
+    const result = await ok(ctx, owner, "blocks.add", { userId: other.id }, t);
+    check(
+      result.blocked.some((u: Json) => u.id === other.id),
+      "the blocked user is missing",
+    );
+  }),
+  ...success("blocks.remove", "the full list", async (ctx, t) => {
+    const [owner, other] = await Promise.all([ctx.register("bo"), ctx.register("bt")]);
+    await ok(ctx, owner, "blocks.add", { userId: other.id }, t);
+    check((await ok(ctx, owner, "blocks.remove", { userId: other.id }, t)).blocked.length === 0, "still blocked");
+  }),
   ...success("conversations.list", "summaries", async (ctx, t) => {
     const result = await ok(ctx, ctx.alice, "conversations.list", {}, t);
     check(

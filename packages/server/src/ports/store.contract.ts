@@ -242,6 +242,103 @@ export function runStoreContract(
       });
     });
 
+    describe("blocks and consent to group adds", () => {
+      it("blocks one way, idempotently, listed by username", async () => {
+        const [a, b, c] = await users(3);
+        await store.addBlock(a!, b!, now());
+        await store.addBlock(a!, b!, now());
+        await store.addBlock(a!, c!, now());
+        assert.deepEqual(sorted((await store.listBlocked(a!)).map((u) => u.id)), sorted([b!, c!]));
+        assert.deepEqual(await store.listBlocked(b!), []);
+        assert.deepEqual(sorted(await store.blockedBy(b!, [a!, c!, newId("nobody")])), [a!]);
+        assert.deepEqual(await store.blockedBy(a!, [b!]), []);
+        assert.deepEqual(await store.blockedBy(b!, []), []);
+        await store.removeBlock(a!, b!);
+        await store.removeBlock(a!, b!);
+        assert.deepEqual(
+          (await store.listBlocked(a!)).map((u) => u.id),
+          [c!],
+        );
+        assert.deepEqual(await store.blockedBy(b!, [a!]), []);
+      });
+
+      it("refuses group adds by block, by setting (stored or default) and by the target's own contacts", async () => {
+        const [actor, open, closed, picky, pickyFriend, blocker, undecided] = await users(7);
+        assert.equal(await store.getGroupAdds(open!), null);
+        await store.setGroupAdds(open!, "everyone");
+        await store.setGroupAdds(closed!, "nobody");
+        await store.setGroupAdds(picky!, "contacts");
+        await store.setGroupAdds(pickyFriend!, "contacts");
+        await store.addContact(pickyFriend!, actor!, now());
+        // The actor listing picky as a contact does not count: the target's list decides.
+        await store.addContact(actor!, picky!, now());
+        await store.addBlock(blocker!, actor!, now());
+        assert.equal(await store.getGroupAdds(closed!), "nobody");
+        const targets = [open!, closed!, picky!, pickyFriend!, blocker!, undecided!];
+        assert.deepEqual(sorted(await store.refusingGroupAdd(actor!, targets, "everyone")), sorted([closed!, picky!, blocker!]));
+        assert.deepEqual(
+          sorted(await store.refusingGroupAdd(actor!, targets, "nobody")),
+          sorted([closed!, picky!, blocker!, undecided!]),
+        );
+        await store.setGroupAdds(closed!, null);
+        assert.equal(await store.getGroupAdds(closed!), null);
+        assert.deepEqual(await store.refusingGroupAdd(actor!, [closed!], "everyone"), []);
+        assert.deepEqual(await store.refusingGroupAdd(actor!, [], "nobody"), []);
+      });
+    });
+
+    describe("membership pages and counts", () => {
+      it("pages a user's memberships in byte order of conversation ids, current and past", async () => {
+        const [me, other] = await users(2);
+        // Ids that a locale collation would order differently (case, '-' and '_').
+        const ids = ["Zeta", "alpha", "Beta", "-dash", "_under", "a-b", "a_b", "aB"].map((x) => `${x}${run}`);
+        for (const id of ids) {
+          await store.createGroup({ id, title: "t", ownerId: other!, memberIds: [me!], createdAt: now(), messageId: newId("m") });
+        }
+        await change(ids[0]!, me!, { type: "leave" });
+        const expected = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const all = await store.listMemberships(me!);
+        assert.deepEqual(
+          all.map((r) => r.conversation.id),
+          expected,
+        );
+        const walked: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.listMemberships(me!, { ...(after ? { after } : {}), limit: 3 });
+          walked.push(...page.map((r) => r.conversation.id));
+          if (page.length < 3) break;
+          after = page.at(-1)!.conversation.id;
+        }
+        assert.deepEqual(walked, expected);
+        const bounded = await store.listMemberships(me!, { after: expected[1]!, through: expected[4]!, limit: 10 });
+        assert.deepEqual(
+          bounded.map((r) => r.conversation.id),
+          expected.slice(2, 5),
+        );
+        assert.equal(all.find((r) => r.conversation.id === ids[0])!.membership.leftSeq, 2);
+        // Counts are of current memberships only.
+        const counts = await store.countMemberships([me!, other!, newId("nobody")]);
+        assert.equal(counts.get(me!), ids.length - 1);
+        assert.equal(counts.get(other!), ids.length);
+        assert.equal([...counts.values()].at(-1), 0);
+      });
+
+      it("counts the groups a user created since a time, whoever owns them now", async () => {
+        const [creator, heir, bystander] = await users(3);
+        const before = now();
+        const g1 = await group(creator!, [heir!]);
+        await group(creator!, []);
+        const since = now();
+        await group(creator!, [bystander!]);
+        await store.openDirect({ id: newId("d"), userA: creator!, userB: heir!, createdAt: now(), messageId: newId("m") });
+        await change(g1, creator!, { type: "leave" });
+        assert.deepEqual(await store.groupsCreatedSince(creator!, before), { count: 3, oldest: before + 1 });
+        assert.equal((await store.groupsCreatedSince(creator!, since)).count, 1);
+        assert.deepEqual(await store.groupsCreatedSince(heir!, before), { count: 0, oldest: null });
+      });
+    });
+
     describe("presence visibility", () => {
       it("shows the viewer, co-members and users who have the viewer as a contact", async () => {
         const [viewer, coMember, hasViewer, viewerHas, stranger, removed, viewerLeft] = await users(7);

@@ -5,6 +5,7 @@ import type {
   Attachment,
   Conversation,
   ConversationKind,
+  GroupAdds,
   Member,
   Message,
   ReceiptState,
@@ -82,6 +83,25 @@ export interface AccountStore {
   /** Idempotent. */
   removeContact(ownerId: string, contactId: string): Promise<void>;
   listContacts(ownerId: string): Promise<UserRecord[]>;
+
+  /** The user's own choice of who may add them to groups; null while they have not chosen (the server default). */
+  getGroupAdds(userId: string): Promise<GroupAdds | null>;
+  /** Stores the choice; null returns the user to the server default. */
+  setGroupAdds(userId: string, value: GroupAdds | null): Promise<void>;
+  /** Idempotent. */
+  addBlock(ownerId: string, blockedId: string, at: number): Promise<void>;
+  /** Idempotent. */
+  removeBlock(ownerId: string, blockedId: string): Promise<void>;
+  /** The users `ownerId` blocked, ordered by username. */
+  listBlocked(ownerId: string): Promise<UserRecord[]>;
+  /** The subset of `ownerIds` (any order) who blocked `userId`. */
+  blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]>;
+  /**
+   * The subset of `userIds` (any order) who do not let `actorId` add them to groups: they blocked the actor, or their
+   * group-add setting (`defaultPolicy` when never chosen) is "nobody", or "contacts" and the actor is not in their
+   * contacts.
+   */
+  refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]>;
   /**
    * The subset of `targetIds` whose presence `viewerId` may see: users who currently share a conversation with the
    * viewer, or who have the viewer in their contacts. The viewer always sees themself.
@@ -114,6 +134,13 @@ export type MembershipChange =
   | { type: "role"; userId: string; role: Role }
   | { type: "rename"; title: string };
 
+/** A range of a user's memberships in conversation id order (see listMemberships). */
+export interface MembershipPage {
+  after?: string;
+  through?: string;
+  limit: number;
+}
+
 export interface ConversationStore {
   /** Exactly one direct conversation per pair: returns the existing one (created: false) when there is one. */
   openDirect(input: { id: string; userA: string; userB: string; createdAt: number; messageId: string }): Promise<{
@@ -134,8 +161,18 @@ export interface ConversationStore {
   getMembers(conversationId: string): Promise<MemberRecord[]>;
   /** The user's membership row, including a past one (leftSeq set); undefined if never a member. */
   getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined>;
-  /** Every membership row of the user (current and past), with its conversation. */
-  listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]>;
+  /**
+   * The user's membership rows (current and past) with their conversations, ordered by conversation id. With `page`:
+   * only conversation ids > `after` and ≤ `through` (each when given), at most `limit` rows (one index range read).
+   */
+  listMemberships(
+    userId: string,
+    page?: MembershipPage,
+  ): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]>;
+  /** Per user among `userIds`, the number of conversations they are a current member of (0 for none). */
+  countMemberships(userIds: readonly string[]): Promise<Map<string, number>>;
+  /** The groups `ownerId` created at or after `since`: how many, and when the oldest of them was created. */
+  groupsCreatedSince(ownerId: string, since: number): Promise<{ count: number; oldest: number | null }>;
   /**
    * The ids among `conversationIds` in which some current member's watermarks changed after `since`
    * (`receiptAt > since`). One read for all of a user's conversations, so that `sync` reads the members only of

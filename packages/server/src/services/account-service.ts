@@ -1,6 +1,6 @@
-// Profiles, user lookup and contacts.
+// Profiles, user lookup, contacts, blocks and who may add the user to groups.
 
-import type { User } from "@parley/protocol";
+import type { GroupAdds, User } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import type { AccountStore } from "../ports/store.js";
 import { toUser } from "./auth-service.js";
@@ -10,6 +10,8 @@ export class AccountService {
   constructor(
     private readonly store: AccountStore,
     private readonly delivery: Pick<Delivery, "presenceNarrowed">,
+    /** Who may add a user to groups while the user has not chosen. */
+    private readonly groupAddsDefault: GroupAdds = "everyone",
   ) {}
 
   async me(userId: string): Promise<User> {
@@ -52,5 +54,31 @@ export class AccountService {
     // The removed contact may have watched the owner's presence by being listed: that watch ends (if nothing else allows it).
     await this.delivery.presenceNarrowed([ownerId, contactId]);
     return this.contacts(ownerId);
+  }
+
+  async blocked(ownerId: string): Promise<User[]> {
+    return (await this.store.listBlocked(ownerId)).map(toUser);
+  }
+
+  /** Blocking is private like contacts: the blocked user is not told (refusals answer `not_allowed`). */
+  async block(ownerId: string, blockedId: string): Promise<User[]> {
+    if (blockedId === ownerId) throw new AppError("validation_failed", "You cannot block yourself", { field: "userId" });
+    if (!(await this.store.getUserById(blockedId))) throw new AppError("not_found", "User not found", { field: "userId" });
+    await this.store.addBlock(ownerId, blockedId, Date.now());
+    return this.blocked(ownerId);
+  }
+
+  async unblock(ownerId: string, blockedId: string): Promise<User[]> {
+    await this.store.removeBlock(ownerId, blockedId);
+    return this.blocked(ownerId);
+  }
+
+  async groupAdds(userId: string): Promise<GroupAdds> {
+    return (await this.store.getGroupAdds(userId)) ?? this.groupAddsDefault;
+  }
+
+  async setGroupAdds(userId: string, value: GroupAdds): Promise<GroupAdds> {
+    await this.store.setGroupAdds(userId, value);
+    return value;
   }
 }

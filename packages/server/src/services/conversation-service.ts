@@ -1,6 +1,6 @@
 // Direct and group conversations: creation, membership rules (roles, limits) and the caller's view of each one.
 
-import type { Conversation, ConversationSummary, Member, Message, Role } from "@parley/protocol";
+import type { Conversation, ConversationSummary, GroupAdds, Member, Message, Role } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import { limitToWindow } from "../domain/membership-window.js";
@@ -36,16 +36,34 @@ export function fromStoreError(error: unknown): never {
   throw error;
 }
 
+/** The limits on membership this service enforces (docs/protocol.md §15). */
+export interface ConversationLimits {
+  maxGroupMembers: number;
+  maxConversationsPerUser: number;
+  maxGroupsPerDay: number;
+  conversationPageMax: number;
+  groupAddsDefault: GroupAdds;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The one answer to every consent refusal: it does not say whether a block or a setting refused, nor whose. */
+export function notAllowed(field?: string): AppError {
+  return new AppError("not_allowed", "A user does not accept this from you", field === undefined ? undefined : { field });
+}
+
 export class ConversationService {
   constructor(
     private readonly store: AccountStore & ConversationStore & MessageStore,
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
-    private readonly maxGroupMembers: number,
+    private readonly limits: ConversationLimits,
   ) {}
 
   async openDirect(userId: string, otherId: string): Promise<Conversation> {
     if (!(await this.store.getUserById(otherId))) throw new AppError("not_found", "User not found", { field: "userId" });
+    if ((await this.store.blockedBy(userId, [otherId])).length > 0) throw notAllowed("userId");
+    await this.requireRoom([...new Set([userId, otherId])], "userId");
     const { conversation, created } = await this.store.openDirect({
       id: newId(),
       userA: userId,
@@ -64,8 +82,8 @@ export class ConversationService {
 
   async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
     const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
-    if (others.length + 1 > this.maxGroupMembers) {
-      throw new AppError("group_full", `A group has at most ${this.maxGroupMembers} members`, { field: "memberIds" });
+    if (others.length + 1 > this.limits.maxGroupMembers) {
+      throw new AppError("group_full", `A group has at most ${this.limits.maxGroupMembers} members`, { field: "memberIds" });
     }
     const found = await this.store.getUsersByIds(others);
     if (found.length !== others.length) {
@@ -75,6 +93,9 @@ export class ConversationService {
         userId: others.find((id) => !known.has(id)),
       });
     }
+    await this.requireDailyGroupQuota(ownerId);
+    await this.requireConsent(ownerId, others, "memberIds");
+    await this.requireRoom([ownerId, ...others], "memberIds");
     const { conversation } = await this.store.createGroup({
       id: newId(),
       title,
@@ -94,11 +115,28 @@ export class ConversationService {
     return this.summary(conversation, membership);
   }
 
-  async list(userId: string): Promise<ConversationSummary[]> {
-    const rows = await this.store.listMemberships(userId);
-    const summaries = await Promise.all(rows.map((r) => this.summary(r.conversation, r.membership)));
+  /**
+   * One page of the caller's conversations: the next `limit` (at most conversationPageMax) by conversation id after
+   * `after`, so that a page costs the same however many conversations the caller has. Within the page, latest activity
+   * first (what clients that never page received before paging existed).
+   */
+  async list(
+    userId: string,
+    page: { after?: string; limit?: number } = {},
+  ): Promise<{ conversations: ConversationSummary[]; next: string | null }> {
+    const limit = Math.min(page.limit ?? this.limits.conversationPageMax, this.limits.conversationPageMax);
+    const rows = await this.store.listMemberships(userId, {
+      ...(page.after === undefined ? {} : { after: page.after }),
+      limit: limit + 1,
+    });
+    const more = rows.length > limit;
+    const shown = more ? rows.slice(0, limit) : rows;
+    const summaries = await Promise.all(shown.map((r) => this.summary(r.conversation, r.membership)));
     const activity = (s: ConversationSummary) => s.lastMessage?.createdAt ?? s.createdAt;
-    return summaries.sort((a, b) => activity(b) - activity(a));
+    return {
+      conversations: summaries.sort((a, b) => activity(b) - activity(a)),
+      next: more ? shown[shown.length - 1]!.conversation.id : null,
+    };
   }
 
   async rename(actorId: string, conversationId: string, title: string): Promise<Message> {
@@ -110,7 +148,12 @@ export class ConversationService {
     await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
     const found = await this.store.getUsersByIds(userIds);
     if (found.length !== new Set(userIds).size) throw new AppError("not_found", "Unknown user in userIds", { field: "userIds" });
-    return this.change(actorId, conversationId, { type: "add", userIds: [...userIds], maxMembers: this.maxGroupMembers });
+    // Current members are skipped by the store: neither their consent nor their room matters.
+    const current = new Set(await this.members.get(conversationId));
+    const joining = [...new Set(userIds)].filter((id) => !current.has(id));
+    await this.requireConsent(actorId, joining, "userIds");
+    await this.requireRoom(joining, "userIds");
+    return this.change(actorId, conversationId, { type: "add", userIds: [...userIds], maxMembers: this.limits.maxGroupMembers });
   }
 
   async removeMember(actorId: string, conversationId: string, userId: string): Promise<Message> {
@@ -134,6 +177,39 @@ export class ConversationService {
     const { conversation } = await this.requireMember(actorId, conversationId);
     if (conversation.kind === "direct") throw new AppError("forbidden", "You cannot leave a direct conversation");
     return this.change(actorId, conversationId, { type: "leave" });
+  }
+
+  /** Every user in `userIds` (other than the actor) lets `actorId` add them to groups; else not_allowed. */
+  private async requireConsent(actorId: string, userIds: readonly string[], field: string): Promise<void> {
+    const others = userIds.filter((id) => id !== actorId);
+    if ((await this.store.refusingGroupAdd(actorId, others, this.limits.groupAddsDefault)).length > 0) throw notAllowed(field);
+  }
+
+  /**
+   * Every user in `userIds` has room for one more conversation. Checked before the change, not in its transaction:
+   * concurrent requests can overshoot the limit by their number, which keeps it a bound on what an attacker can force.
+   */
+  private async requireRoom(userIds: readonly string[], field: string): Promise<void> {
+    const max = this.limits.maxConversationsPerUser;
+    for (const [userId, count] of await this.store.countMemberships(userIds)) {
+      if (count >= max) {
+        throw new AppError("conversation_limit", `A user can be in at most ${max} conversations`, { field, userId, limit: max });
+      }
+    }
+  }
+
+  /** The owner created fewer than maxGroupsPerDay groups in the last 24 hours; else rate_limited until one ages out. */
+  private async requireDailyGroupQuota(ownerId: string): Promise<void> {
+    const now = Date.now();
+    const { count, oldest } = await this.store.groupsCreatedSince(ownerId, now - DAY_MS);
+    if (count < this.limits.maxGroupsPerDay) return;
+    const retryAfterMs = Math.max(1, (oldest ?? now) + DAY_MS - now);
+    throw new AppError(
+      "rate_limited",
+      `You can create at most ${this.limits.maxGroupsPerDay} groups a day`,
+      { limit: "groups_per_day" },
+      retryAfterMs,
+    );
   }
 
   /** Told of committed membership entries with the members after them (push notifications); must not block. */

@@ -25,6 +25,7 @@ import { PushService } from "./push/push-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
 import { SearchService } from "./search-service.js";
+import { SettingsService } from "./settings-service.js";
 import { TypingService } from "./typing-service.js";
 
 export interface Services {
@@ -40,6 +41,7 @@ export interface Services {
   limits: RateLimits;
   metrics: Metrics;
   push: PushService;
+  settings: SettingsService;
   /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
   notifier: PushNotifier | undefined;
   media: MediaService;
@@ -100,8 +102,9 @@ export function createServices(
         },
       )
     : undefined;
+  const accounts = new AccountService(store, delivery, config.groupAddsDefault);
   const messages = new MessageService(store, members, delivery, config, metrics, media);
-  const conversations = new ConversationService(store, members, delivery, config.maxGroupMembers);
+  const conversations = new ConversationService(store, members, delivery, config);
   if (notifier) {
     messages.committed = (batch) => notifier.committed(batch);
     conversations.committed = (batch) => notifier.committed(batch);
@@ -112,7 +115,7 @@ export function createServices(
   };
   return {
     auth: new AuthService(store, config, sessionRevoked, limits),
-    accounts: new AccountService(store, delivery),
+    accounts,
     conversations,
     messages,
     receipts: new ReceiptService(store, members, delivery, config.receiptFlushMs),
@@ -123,6 +126,7 @@ export function createServices(
     limits,
     metrics,
     push,
+    settings: new SettingsService(push, accounts),
     notifier,
     media,
     search: new SearchService(store),

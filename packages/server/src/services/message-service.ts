@@ -6,9 +6,17 @@ import { isSingleEmoji } from "../domain/emoji.js";
 import { newId } from "../domain/ids.js";
 import { audiencesOf } from "../domain/membership-window.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { ActionDraft, AppendOutcome, ConversationStore, MemberRecord, MessageDraft, MessageStore } from "../ports/store.js";
+import type {
+  AccountStore,
+  ActionDraft,
+  AppendOutcome,
+  ConversationStore,
+  MemberRecord,
+  MessageDraft,
+  MessageStore,
+} from "../ports/store.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
-import { toMember } from "./conversation-service.js";
+import { notAllowed, toMember } from "./conversation-service.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MediaService } from "./media-service.js";
 import type { MemberCache, Members } from "./member-cache.js";
@@ -20,6 +28,8 @@ export interface MessageLimits {
   maxMessageBytes: number;
   historyPageMax: number;
   syncPageMax: number;
+  /** Most conversations one sync answer covers. */
+  conversationPageMax: number;
   /** 0 = no limit. */
   editWindowMs: number;
   /** 0 = no limit. */
@@ -44,7 +54,7 @@ export class MessageService {
   committed: ((batch: readonly CommittedMessage[]) => void) | undefined;
 
   constructor(
-    private readonly store: ConversationStore & MessageStore,
+    private readonly store: ConversationStore & MessageStore & Pick<AccountStore, "blockedBy">,
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
@@ -63,6 +73,7 @@ export class MessageService {
   ): Promise<MessageAck> {
     const attachmentIds = input.attachments ?? [];
     this.checkBody(input.body, attachmentIds.length > 0);
+    await this.requireNotBlocked(userId, input.conversationId);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
     const outcome = await this.append(
       {
@@ -104,7 +115,7 @@ export class MessageService {
   }
 
   /** Adds (or removes) the caller's reaction (a `reaction` entry). */
-  react(
+  async react(
     userId: string,
     input: { conversationId: string; seq: number; clientId: string; emoji: string; remove?: boolean },
     connectionId?: string,
@@ -112,6 +123,7 @@ export class MessageService {
     if (!isSingleEmoji(input.emoji)) {
       throw new AppError("invalid_emoji", "A reaction must be a single emoji", { field: "emoji" });
     }
+    await this.requireNotBlocked(userId, input.conversationId);
     const action: ActionDraft = {
       type: "reaction",
       target: input.seq,
@@ -157,6 +169,20 @@ export class MessageService {
     if (body.trim() === "" && !hasAttachments) {
       throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
     }
+  }
+
+  /**
+   * In a direct conversation the other member has not blocked the sender (sends and reactions; a blocked user may
+   * still edit or delete their own messages). The member list comes from the cache, so only two-member
+   * conversations cost a store read, and the conversation's kind is read only when a block exists.
+   */
+  private async requireNotBlocked(userId: string, conversationId: string): Promise<void> {
+    const members = await this.members.get(conversationId);
+    if (members.length !== 2 || !members.includes(userId)) return;
+    const other = members[0] === userId ? members[1]! : members[0]!;
+    if ((await this.store.blockedBy(userId, [other])).length === 0) return;
+    if ((await this.store.getConversation(conversationId))?.kind !== "direct") return;
+    throw notAllowed();
   }
 
   /** Earliest creation time a target may have under a window (null: no limit). */
@@ -242,12 +268,32 @@ export class MessageService {
   /**
    * Everything the caller missed: per conversation, the entries after its cursor (from joinedSeq when the conversation
    * is not in `cursors`), in seq order, cut at `limit` entries in total; and the members' watermarks where they changed.
+   * One answer covers one page of the caller's conversations in id order (after `after`, up to `through`, at most
+   * conversationPageMax), so that neither the request (its cursors) nor the work and answer grow with how many
+   * conversations the caller is in; `next` says where the following page starts.
    */
   async sync(
     userId: string,
-    input: { cursors: Record<string, number>; receiptsSince?: number; limit?: number },
+    input: { cursors: Record<string, number>; receiptsSince?: number; limit?: number; after?: string; through?: string },
   ): Promise<SyncResult> {
     const serverTime = Date.now();
+    if (input.after !== undefined && input.through !== undefined && input.through <= input.after) {
+      throw new AppError("validation_failed", "through must come after after", { field: "through" });
+    }
+    const pageMax = this.limits.conversationPageMax;
+    const range = {
+      ...(input.after === undefined ? {} : { after: input.after }),
+      ...(input.through === undefined ? {} : { through: input.through }),
+    };
+    const rows = await this.store.listMemberships(userId, { ...range, limit: pageMax + 1 });
+    const memberships = rows.length > pageMax ? rows.slice(0, pageMax) : rows;
+    let next: string | null = null;
+    if (rows.length > pageMax) next = memberships[memberships.length - 1]!.conversation.id;
+    else if (input.through !== undefined) {
+      // The client's cursors stopped at `through`: whether anything follows is one more index probe.
+      const beyond = await this.store.listMemberships(userId, { after: input.through, limit: 1 });
+      if (beyond.length > 0) next = input.through;
+    }
     let budget = Math.min(input.limit ?? this.limits.syncPageMax, this.limits.syncPageMax);
     const since = input.receiptsSince === undefined ? undefined : input.receiptsSince - RECEIPT_CLOCK_SLACK_MS;
     const result: SyncConversation[] = [];
@@ -258,7 +304,6 @@ export class MessageService {
       if (seqs === undefined) hiddenBy.set(h.conversationId, [h.seq]);
       else seqs.push(h.seq);
     }
-    const memberships = await this.store.listMemberships(userId);
     // Where watermarks moved, for all conversations in one read: a reconnecting client of a user in many (large)
     // groups would otherwise read every member list just to find that nothing changed.
     const receiptsMovedIn =
@@ -307,7 +352,7 @@ export class MessageService {
       this.metrics.syncConversations.observe(result.length);
       this.metrics.syncMessages.observe(result.reduce((n, c) => n + c.messages.length, 0));
     }
-    return { conversations: result, hasMore, serverTime };
+    return { conversations: result, hasMore, next, serverTime };
   }
 
   /** Waits until every accepted send is stored and fanned out (used by graceful shutdown). */

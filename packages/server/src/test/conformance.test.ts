@@ -15,8 +15,13 @@ const clusterAvailable = await requireService("conformance suite on a cluster no
   await probeRedis();
 });
 
-/** Timers short enough for the suite's timed cases (token expiry, heartbeats, hello timeout, long-poll expiry). */
+/**
+ * Timers short enough for the suite's timed cases (token expiry, heartbeats, hello timeout, long-poll expiry), and a
+ * conversation cap low enough for the `conversation_limit` case to fill it.
+ */
 const SHORT_TIMERS: Partial<Config> = {
+  maxConversationsPerUser: 120,
+  maxGroupsPerDay: 200,
   accessTokenTtlSeconds: 10,
   heartbeatIntervalMs: 1000,
   helloTimeoutMs: 1000,

@@ -245,6 +245,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reactions ADD COLUMN entry_seq bigint NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    name: "consent to group adds and blocking",
+    // As SQLite's migration 8 (which explains group_adds, blocks and created_by).
+    sql: `
+      ALTER TABLE users ADD COLUMN group_adds text CHECK (group_adds IN ('everyone', 'contacts', 'nobody'));
+      CREATE TABLE blocks (
+        owner_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        blocked_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (owner_id, blocked_id)
+      );
+      CREATE INDEX blocks_blocked ON blocks (blocked_id, owner_id);
+      ALTER TABLE conversations ADD COLUMN created_by text;
+      UPDATE conversations SET created_by =
+        (SELECT sender_id FROM messages WHERE conversation_id = conversations.id AND seq = 1)
+      WHERE kind = 'group';
+      CREATE INDEX conversations_creator ON conversations (created_by, created_at) WHERE created_by IS NOT NULL;
+      -- Pages of a user's conversations compare ids byte by byte (COLLATE "C"), as clients do, whatever the database
+      -- collation; this index serves those range reads.
+      CREATE INDEX members_user_c ON members (user_id, conversation_id COLLATE "C");
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

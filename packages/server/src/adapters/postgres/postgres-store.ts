@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
+import type { GroupAdds, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -19,6 +19,7 @@ import {
   type HistoryQuery,
   type LastSeen,
   type MemberRecord,
+  type MembershipPage,
   type MessageDraft,
   type MessageSearch,
   type ReactionRecord,
@@ -424,6 +425,59 @@ export class PostgresStore implements Store {
     );
   }
 
+  async getGroupAdds(userId: string): Promise<GroupAdds | null> {
+    return (
+      (await this.rows<{ groupAdds: GroupAdds | null }>('SELECT group_adds AS "groupAdds" FROM users WHERE id = $1', [userId]))[0]
+        ?.groupAdds ?? null
+    );
+  }
+
+  async setGroupAdds(userId: string, value: GroupAdds | null): Promise<void> {
+    await this.pool.query("UPDATE users SET group_adds = $1 WHERE id = $2", [value, userId]);
+  }
+
+  async addBlock(ownerId: string, blockedId: string, at: number): Promise<void> {
+    await this.pool.query("INSERT INTO blocks (owner_id, blocked_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
+      ownerId,
+      blockedId,
+      at,
+    ]);
+  }
+
+  async removeBlock(ownerId: string, blockedId: string): Promise<void> {
+    await this.pool.query("DELETE FROM blocks WHERE owner_id = $1 AND blocked_id = $2", [ownerId, blockedId]);
+  }
+
+  async listBlocked(ownerId: string): Promise<UserRecord[]> {
+    return this.rows<UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT blocked_id FROM blocks WHERE owner_id = $1) ORDER BY username`,
+      [ownerId],
+    );
+  }
+
+  async blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]> {
+    if (ownerIds.length === 0) return [];
+    const rows = await this.rows<{ id: string }>(
+      "SELECT owner_id AS id FROM blocks WHERE blocked_id = $1 AND owner_id = ANY($2::text[])",
+      [userId, [...ownerIds]],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.rows<{ id: string }>(
+      `SELECT u.id FROM users AS u
+       WHERE u.id = ANY($2::text[])
+         AND (EXISTS (SELECT 1 FROM blocks WHERE owner_id = u.id AND blocked_id = $1)
+              OR COALESCE(u.group_adds, $3) = 'nobody'
+              OR (COALESCE(u.group_adds, $3) = 'contacts'
+                  AND NOT EXISTS (SELECT 1 FROM contacts WHERE owner_id = u.id AND contact_id = $1)))`,
+      [actorId, [...userIds], defaultPolicy],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]> {
     if (targetIds.length === 0) return [];
     const rows = await this.rows<{ id: string }>(
@@ -484,7 +538,8 @@ export class PostgresStore implements Store {
     // One statement: the conversation, its members and the creation event commit together or not at all.
     await this.pool.query(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES ($1, 'group', $2, NULL, $3, 1)
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $6)
        ), member AS (
          INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
          SELECT $1, u.id, CASE WHEN u.ord = 1 THEN 'owner' ELSE 'member' END, 1, 0, 0, $3
@@ -538,16 +593,43 @@ export class PostgresStore implements Store {
     )[0];
   }
 
-  async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+  async listMemberships(
+    userId: string,
+    page?: MembershipPage,
+  ): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+    // NULL bounds are open; without a page there is no LIMIT (LIMIT NULL).
     const rows = await this.rows<MembershipRow>(
       `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", m.role, m.joined_seq AS "joinedSeq",
               m.left_seq AS "leftSeq", m.delivered_seq AS "deliveredSeq", m.read_seq AS "readSeq",
               m.receipt_at AS "receiptAt", c.kind, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq"
        FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
-       WHERE m.user_id = $1 ORDER BY m.conversation_id`,
-      [userId],
+       WHERE m.user_id = $1 AND ($2::text IS NULL OR m.conversation_id COLLATE "C" > $2)
+         AND ($3::text IS NULL OR m.conversation_id COLLATE "C" <= $3)
+       ORDER BY m.conversation_id COLLATE "C" LIMIT $4`,
+      [userId, page?.after ?? null, page?.through ?? null, page?.limit ?? null],
     );
     return rows.map(splitMembershipRow);
+  }
+
+  async countMemberships(userIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(userIds.map((id) => [id, 0]));
+    if (userIds.length === 0) return counts;
+    const rows = await this.rows<{ userId: string; n: string }>(
+      `SELECT user_id AS "userId", count(*) AS n FROM members
+       WHERE user_id = ANY($1::text[]) AND left_seq IS NULL GROUP BY user_id`,
+      [[...userIds]],
+    );
+    for (const row of rows) counts.set(row.userId, Number(row.n));
+    return counts;
+  }
+
+  async groupsCreatedSince(ownerId: string, since: number): Promise<{ count: number; oldest: number | null }> {
+    const rows = await this.rows<{ count: string; oldest: string | number | null }>(
+      "SELECT count(*) AS count, min(created_at) AS oldest FROM conversations WHERE created_by = $1 AND created_at >= $2",
+      [ownerId, since],
+    );
+    const row = rows[0];
+    return { count: Number(row?.count ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) };
   }
 
   async applyMembershipChange(input: MembershipInput): Promise<Message> {

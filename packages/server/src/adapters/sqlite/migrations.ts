@@ -312,6 +312,33 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE reactions ADD COLUMN entry_seq INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 8,
+    name: "consent to group adds and blocking",
+    sql: `
+      -- Who may add the user to groups ('everyone', 'contacts', 'nobody'); NULL: the server's default
+      -- (PARLEY_GROUP_ADDS_DEFAULT), so that an operator's change of default reaches everyone who never chose.
+      ALTER TABLE users ADD COLUMN group_adds TEXT CHECK (group_adds IN ('everyone', 'contacts', 'nobody'));
+
+      -- owner_id blocked blocked_id: blocked_id cannot add owner_id to groups nor open or write a direct chat with them.
+      CREATE TABLE blocks (
+        owner_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        blocked_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (owner_id, blocked_id)
+      ) STRICT, WITHOUT ROWID;
+      -- blockedBy and refusingGroupAdd look blocks up from the blocked user's side.
+      CREATE INDEX blocks_blocked ON blocks (blocked_id, owner_id);
+
+      -- Who created a group, for the daily creation limit (the owner role can pass to someone else). Existing groups
+      -- take the author of their creation entry (seq 1); direct conversations keep NULL and stay out of the index.
+      ALTER TABLE conversations ADD COLUMN created_by TEXT;
+      UPDATE conversations SET created_by =
+        (SELECT sender_id FROM messages WHERE conversation_id = conversations.id AND seq = 1)
+      WHERE kind = 'group';
+      CREATE INDEX conversations_creator ON conversations (created_by, created_at) WHERE created_by IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -226,6 +226,24 @@ describe("SqliteStore on disk", () => {
       }
     });
 
+    it("migration 8 records the creator of existing groups from their creation entry, not of direct chats", () => {
+      const db = new Database(":memory:");
+      migrate(
+        db,
+        MIGRATIONS.filter((m) => m.version < 8),
+      );
+      db.exec(`INSERT INTO conversations (id, kind, title, created_at, last_seq) VALUES ('g', 'group', 't', 1, 1);
+               INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES ('d', 'direct', NULL, 'a:b', 1, 1);
+               INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
+               VALUES ('g', 1, 'a', 'creator', NULL, 'system', NULL, '{}', 1), ('d', 1, 'b', 'a', NULL, 'system', NULL, '{}', 1)`);
+      migrate(db);
+      assert.deepEqual(db.prepare("SELECT id, created_by AS createdBy FROM conversations ORDER BY id").all(), [
+        { id: "d", createdBy: null },
+        { id: "g", createdBy: "creator" },
+      ]);
+      db.close();
+    });
+
     it("indexes the text messages that existed before the migration, and only those", () => {
       const db = new Database(":memory:");
       migrate(db, MIGRATIONS.slice(0, 1));

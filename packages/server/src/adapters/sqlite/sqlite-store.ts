@@ -2,7 +2,7 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { ConversationKind, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
+import type { ConversationKind, GroupAdds, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
 import {
   type ActionRefusal,
@@ -12,6 +12,7 @@ import {
   type HistoryQuery,
   type LastSeen,
   type MemberRecord,
+  type MembershipPage,
   type MessageDraft,
   type MessageSearch,
   type ReactionRecord,
@@ -93,6 +94,30 @@ function prepareStatements(db: Database.Database) {
     listContacts: db.prepare<[string], UserRecord>(
       `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT contact_id FROM contacts WHERE owner_id = ?) ORDER BY username`,
     ),
+    groupAdds: db.prepare<[string], GroupAdds | null>("SELECT group_adds FROM users WHERE id = ?").pluck(),
+    setGroupAdds: db.prepare<[GroupAdds | null, string]>("UPDATE users SET group_adds = ? WHERE id = ?"),
+    addBlock: db.prepare<[string, string, number]>(
+      "INSERT INTO blocks (owner_id, blocked_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    removeBlock: db.prepare<[string, string]>("DELETE FROM blocks WHERE owner_id = ? AND blocked_id = ?"),
+    listBlocked: db.prepare<[string], UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT blocked_id FROM blocks WHERE owner_id = ?) ORDER BY username`,
+    ),
+    blockedBy: db
+      .prepare<[string, string], string>(
+        "SELECT owner_id FROM blocks WHERE blocked_id = ? AND owner_id IN (SELECT value FROM json_each(?))",
+      )
+      .pluck(),
+    refusingGroupAdd: db
+      .prepare<{ actor: string; users: string; fallback: GroupAdds }, string>(
+        `SELECT u.id FROM users AS u
+         WHERE u.id IN (SELECT value FROM json_each(@users))
+           AND (EXISTS (SELECT 1 FROM blocks WHERE owner_id = u.id AND blocked_id = @actor)
+                OR COALESCE(u.group_adds, @fallback) = 'nobody'
+                OR (COALESCE(u.group_adds, @fallback) = 'contacts'
+                    AND NOT EXISTS (SELECT 1 FROM contacts WHERE owner_id = u.id AND contact_id = @actor)))`,
+      )
+      .pluck(),
     presenceVisible: db
       .prepare<{ viewer: string; targets: string }, string>(
         `SELECT t.value FROM json_each(@targets) AS t
@@ -153,6 +178,24 @@ function prepareStatements(db: Database.Database) {
        FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
        WHERE m.user_id = ? ORDER BY m.conversation_id`,
     ),
+    // The same rows, one page: NULL bounds are open.
+    membershipsPage: db.prepare<{ user: string; after: string | null; through: string | null; limit: number }, MembershipRow>(
+      `SELECT m.conversation_id AS conversationId, m.user_id AS userId, m.role, m.joined_seq AS joinedSeq,
+              m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq, m.receipt_at AS receiptAt,
+              c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq
+       FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
+       WHERE m.user_id = @user AND (@after IS NULL OR m.conversation_id > @after)
+         AND (@through IS NULL OR m.conversation_id <= @through)
+       ORDER BY m.conversation_id LIMIT @limit`,
+    ),
+    membershipCounts: db.prepare<[string], { userId: string; n: number }>(
+      `SELECT user_id AS userId, count(*) AS n FROM members
+       WHERE user_id IN (SELECT value FROM json_each(?)) AND left_seq IS NULL GROUP BY user_id`,
+    ),
+    groupsCreatedSince: db.prepare<[string, number], { count: number; oldest: number | null }>(
+      "SELECT count(*) AS count, min(created_at) AS oldest FROM conversations WHERE created_by = ? AND created_at >= ?",
+    ),
+    setCreator: db.prepare<[string, string]>("UPDATE conversations SET created_by = ? WHERE id = ?"),
     setLeft: db.prepare<[number, string, string]>("UPDATE members SET left_seq = ? WHERE conversation_id = ? AND user_id = ?"),
     setRole: db.prepare<[Role, string, string]>("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?"),
     hasCurrentOwner: db
@@ -536,6 +579,36 @@ export class SqliteStore implements Store {
     return this.q.listContacts.all(ownerId);
   }
 
+  async getGroupAdds(userId: string): Promise<GroupAdds | null> {
+    return this.q.groupAdds.get(userId) ?? null;
+  }
+
+  async setGroupAdds(userId: string, value: GroupAdds | null): Promise<void> {
+    this.q.setGroupAdds.run(value, userId);
+  }
+
+  async addBlock(ownerId: string, blockedId: string, at: number): Promise<void> {
+    this.q.addBlock.run(ownerId, blockedId, at);
+  }
+
+  async removeBlock(ownerId: string, blockedId: string): Promise<void> {
+    this.q.removeBlock.run(ownerId, blockedId);
+  }
+
+  async listBlocked(ownerId: string): Promise<UserRecord[]> {
+    return this.q.listBlocked.all(ownerId);
+  }
+
+  async blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]> {
+    if (ownerIds.length === 0) return [];
+    return this.q.blockedBy.all(userId, JSON.stringify(ownerIds));
+  }
+
+  async refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    return this.q.refusingGroupAdd.all({ actor: actorId, users: JSON.stringify(userIds), fallback: defaultPolicy });
+  }
+
   async filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]> {
     if (targetIds.length === 0) return [];
     return this.q.presenceVisible.all({ viewer: viewerId, targets: JSON.stringify([...new Set(targetIds)]) });
@@ -570,9 +643,34 @@ export class SqliteStore implements Store {
     return this.q.membership.get(conversationId, userId);
   }
 
-  async listMemberships(userId: string): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+  async listMemberships(
+    userId: string,
+    page?: MembershipPage,
+  ): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
     if (this.unsettled) await this.settled();
-    return this.q.membershipsOfUser.all(userId).map(splitMembershipRow);
+    const rows =
+      page === undefined
+        ? this.q.membershipsOfUser.all(userId)
+        : this.q.membershipsPage.all({
+            user: userId,
+            after: page.after ?? null,
+            through: page.through ?? null,
+            limit: page.limit,
+          });
+    return rows.map(splitMembershipRow);
+  }
+
+  async countMemberships(userIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(userIds.map((id) => [id, 0]));
+    if (userIds.length === 0) return counts;
+    if (this.unsettled) await this.settled();
+    for (const row of this.q.membershipCounts.all(JSON.stringify(userIds))) counts.set(row.userId, row.n);
+    return counts;
+  }
+
+  async groupsCreatedSince(ownerId: string, since: number): Promise<{ count: number; oldest: number | null }> {
+    if (this.unsettled) await this.settled();
+    return this.q.groupsCreatedSince.get(ownerId, since) ?? { count: 0, oldest: null };
   }
 
   async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
@@ -907,6 +1005,7 @@ export class SqliteStore implements Store {
   private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
     const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
     this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
+    this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
     const event: SystemEvent = {
