@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { prepareDataDir } from "./adapters/local/data-dir.js";
 import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
 import { selectAdapters } from "./adapters/select.js";
 import { resolveVapidKeys } from "./adapters/webpush/vapid-keys.js";
@@ -69,7 +70,15 @@ export async function startParley(
   const log = createLogger(config, options.logDestination);
   const metrics = new Metrics();
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  const dataDirMode = prepareDataDir(dataDir);
+  if (dataDirMode.kind === "tightened") {
+    log.warn({ dataDir, from: octal(dataDirMode.from), to: "700" }, "data directory was open to other users: made private");
+  } else if (dataDirMode.kind === "open") {
+    log.warn(
+      { dataDir, mode: octal(dataDirMode.mode), reason: dataDirMode.reason },
+      "data directory is open to other users and could not be made private (chmod 700 it)",
+    );
+  }
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
   // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
   const selected = await selectAdapters(config, { dataDir, log });
@@ -233,6 +242,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function octal(mode: number): string {
+  return mode.toString(8).padStart(3, "0");
 }
 
 function loadOrCreateSecret(path: string): string {
