@@ -58,6 +58,8 @@ export interface Adapters {
 export interface StartOptions {
   /** Where JSON log lines go (default: stdout). */
   logDestination?: DestinationStream;
+  /** Directory of the built web app served at `/` (default: packages/web/dist). */
+  webRoot?: string;
 }
 
 /** Starts a node. `overrides` win over environment variables (tests pass port 0 and a temporary data dir). */
@@ -164,7 +166,7 @@ export async function startParley(
   });
   longPoll.register(http);
   await registerMediaRoutes(http, services);
-  mountWebApp(http, log);
+  mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   await dispatcher.start();
   // Refreshes this node's devices in the presence store and announces the users of nodes that died.

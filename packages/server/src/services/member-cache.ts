@@ -10,9 +10,11 @@ interface Entry {
 
 export class MemberCache {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Loads in flight, one per conversation. An invalidation removes the conversation's load, so a load that raced
+   * with a change finds itself replaced and is not cached; nothing is kept per conversation once its load is done.
+   */
   private readonly loading = new Map<string, Promise<readonly string[]>>();
-  /** Bumped on invalidation so that a load that raced with a change is not cached. */
-  private readonly versions = new Map<string, number>();
 
   constructor(
     private readonly store: ConversationStore,
@@ -35,20 +37,22 @@ export class MemberCache {
     }
     let pending = this.loading.get(conversationId);
     if (!pending) {
-      const version = this.versions.get(conversationId) ?? 0;
-      pending = this.store.getMembers(conversationId).then(
+      const load: Promise<readonly string[]> = this.store.getMembers(conversationId).then(
         (members) => {
           const ids = members.map((m) => m.userId);
-          this.loading.delete(conversationId);
-          if ((this.versions.get(conversationId) ?? 0) === version) this.put(conversationId, ids);
+          if (this.loading.get(conversationId) === load) {
+            this.loading.delete(conversationId);
+            this.put(conversationId, ids);
+          }
           return ids;
         },
         (error: unknown) => {
-          this.loading.delete(conversationId);
+          if (this.loading.get(conversationId) === load) this.loading.delete(conversationId);
           throw error;
         },
       );
-      this.loading.set(conversationId, pending);
+      pending = load;
+      this.loading.set(conversationId, load);
     }
     return pending;
   }
@@ -60,7 +64,11 @@ export class MemberCache {
   invalidate(conversationId: string): void {
     this.entries.delete(conversationId);
     this.loading.delete(conversationId);
-    this.versions.set(conversationId, (this.versions.get(conversationId) ?? 0) + 1);
+  }
+
+  /** Conversations the cache holds anything for (loaded lists and loads in flight); tests check the bound. */
+  get size(): number {
+    return this.entries.size + this.loading.size;
   }
 
   /** Drops everything (the bus reconnected: invalidations may have been missed). */

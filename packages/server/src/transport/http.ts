@@ -107,6 +107,7 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
     return reply.code(result.ok ? 200 : 503).send({ status: result.ok ? "ready" : "not ready", checks: result.checks });
   });
   if (config.metricsEnabled) {
+    if (!config.metricsToken) log.warn("/metrics is served to anyone who can reach this port: set PARLEY_METRICS_TOKEN");
     const expected = config.metricsToken ? Buffer.from(config.metricsToken) : undefined;
     app.get("/metrics", async (request, reply) => {
       if (expected) {
