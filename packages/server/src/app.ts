@@ -21,6 +21,7 @@ import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
+import { AddressSlots } from "./transport/address-slots.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
 import { createHttpApi } from "./transport/http.js";
 import { LongPollGateway } from "./transport/long-poll.js";
@@ -143,27 +144,35 @@ export async function startParley(
   const gateway = new WebSocketGateway(config, dispatcher, log);
   const longPoll = new LongPollGateway(config, dispatcher, log);
   let closing: Promise<void> | undefined;
-  const http = createHttpApi(config, services, log, {
-    async ready() {
-      // Out of rotation as soon as shutdown starts, before its sockets are closed and clients come back looking.
-      if (closing) return { ok: false, checks: { shutdown: "in progress" } };
-      const checks: Record<string, string> = {};
-      const probe = async (name: string, fn: () => Promise<void>) => {
-        try {
-          await fn();
-          checks[name] = "ok";
-        } catch (error) {
-          checks[name] = (error as Error).message;
-        }
-      };
-      await Promise.all([
-        probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
-        probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
-        probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
-      ]);
-      return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+  // One count per client address for HTTP requests and WebSockets alike.
+  const slots = new AddressSlots(config.maxConnectionsPerAddress);
+  const http = createHttpApi(
+    config,
+    services,
+    log,
+    {
+      async ready() {
+        // Out of rotation as soon as shutdown starts, before its sockets are closed and clients come back looking.
+        if (closing) return { ok: false, checks: { shutdown: "in progress" } };
+        const checks: Record<string, string> = {};
+        const probe = async (name: string, fn: () => Promise<void>) => {
+          try {
+            await fn();
+            checks[name] = "ok";
+          } catch (error) {
+            checks[name] = (error as Error).message;
+          }
+        };
+        await Promise.all([
+          probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
+          probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
+          probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
+        ]);
+        return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+      },
     },
-  });
+    slots,
+  );
   longPoll.register(http);
   await registerMediaRoutes(http, services);
   mountWebApp(http, log, { root: options.webRoot });
@@ -180,7 +189,7 @@ export async function startParley(
     services.members.clear();
     for (const session of [...dispatcher.registry.all()]) session.close("going_away");
   });
-  await gateway.attach(http.server);
+  await gateway.attach(http.server, slots);
   try {
     // A reconnect storm opens thousands of sockets at once; Node's default backlog (511) drops SYNs and costs clients
     // seconds of retransmit back-off.

@@ -26,6 +26,14 @@ export interface Config {
   sqliteSynchronous: "full" | "normal";
   /** Upper bound on HTTP request bodies. */
   maxBodyBytes: number;
+  /** HTTP: time a client has to send a request's headers. */
+  httpHeadersTimeoutMs: number;
+  /** HTTP: time a client has to send a whole request, body included (uploads too); 0 = no limit. */
+  httpRequestTimeoutMs: number;
+  /** HTTP: a connection with no bytes either way for this long is closed (at least the long-poll hold + 1 s); 0 = never. */
+  httpIdleTimeoutMs: number;
+  /** Open HTTP requests plus WebSockets one client address may hold at once; 0 = no cap. */
+  maxConnectionsPerAddress: number;
   /** Long polling: how long a poll with nothing to deliver is held open before it is answered empty. */
   longPollHoldMs: number;
   /** Long polling: a session with no poll for this long is closed like a WebSocket that missed its heartbeats. */
@@ -315,6 +323,33 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     default: 1_048_576,
     description: "Largest HTTP request body.",
     parse: int(1024, 1_073_741_824),
+  },
+  httpHeadersTimeoutMs: {
+    env: "PARLEY_HTTP_HEADERS_TIMEOUT_MS",
+    default: 20_000,
+    description: "Time a client has to send the headers of an HTTP request; then it is answered 408 and disconnected.",
+    parse: int(100, 600_000),
+  },
+  httpRequestTimeoutMs: {
+    env: "PARLEY_HTTP_REQUEST_TIMEOUT_MS",
+    default: 300_000,
+    description:
+      "Time a client has to send a whole HTTP request, body included (uploads too: raise it for large uploads over slow links); then 408 and disconnected. `0` = no limit. Not the time to answer: held long polls and WebSockets are not affected.",
+    parse: (raw, env) => (raw.trim() === "0" ? 0 : int(100, 86_400_000)(raw, env)),
+  },
+  httpIdleTimeoutMs: {
+    env: "PARLEY_HTTP_IDLE_TIMEOUT_MS",
+    default: 60_000,
+    description:
+      "An HTTP connection with no bytes sent either way for this long is closed (a stalled body, an unread answer); never less than `PARLEY_LONG_POLL_HOLD_MS` + 1 s, so that held polls are not cut. WebSockets have heartbeats instead. `0` = never.",
+    parse: (raw, env) => (raw.trim() === "0" ? 0 : int(1000, 3_600_000)(raw, env)),
+  },
+  maxConnectionsPerAddress: {
+    env: "PARLEY_MAX_CONNECTIONS_PER_ADDRESS",
+    default: 100,
+    description:
+      "HTTP requests in progress plus open WebSockets one client address (IPv6: its /64; behind proxies: the address `PARLEY_TRUST_PROXY` yields) may hold at once; more are refused with 429 `rate_limited`. Raise it when many users share one address (NAT). `0` = no cap.",
+    parse: int(0, 1_000_000),
   },
   longPollHoldMs: {
     env: "PARLEY_LONG_POLL_HOLD_MS",
@@ -682,6 +717,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       result.tlsCert === undefined ? "PARLEY_TLS_CERT" : "PARLEY_TLS_KEY",
       "set both PARLEY_TLS_CERT and PARLEY_TLS_KEY",
     );
+  }
+  if (result.httpRequestTimeoutMs > 0 && result.httpHeadersTimeoutMs > result.httpRequestTimeoutMs) {
+    throw new ConfigError("PARLEY_HTTP_HEADERS_TIMEOUT_MS", "must not exceed PARLEY_HTTP_REQUEST_TIMEOUT_MS");
   }
   if ((result.vapidPublicKey === undefined) !== (result.vapidPrivateKey === undefined)) {
     throw new ConfigError(
