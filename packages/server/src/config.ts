@@ -101,6 +101,12 @@ export interface Config {
   maxUploadBytes: number;
   /** Media: images with more pixels than this are refused (decompression bombs). */
   maxImagePixels: number;
+  /** Media: image decodes (thumbnails, metadata removal) running at once on a node; others wait. */
+  imageDecodeConcurrency: number;
+  /** Media: keep EXIF/XMP/IPTC metadata (GPS position included) in stored image originals. */
+  keepImageMetadata: boolean;
+  /** `POST /v1/uploads` and `uploads.complete` per user, on top of `rateRequests`. */
+  rateUploads: RateRule | null;
   /** Media: lifetime of signed download URLs. */
   fileUrlTtlSeconds: number;
   /** Media: HMAC secret of download URLs; derived from the token secret when unset. */
@@ -622,9 +628,24 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
   },
   maxImagePixels: {
     env: "PARLEY_MAX_IMAGE_PIXELS",
-    default: 40_000_000,
-    description: "Images with more pixels (width × height) than this are refused (decompression bombs).",
+    default: 25_000_000,
+    description:
+      "Images with more pixels (width × height) than this are refused (decompression bombs); the default takes 24-MP photos and 5K screenshots. Images over 4 MP must also bring at least one byte per 400 pixels (`suspicious_image`).",
     parse: int(1, 1_000_000_000),
+  },
+  imageDecodeConcurrency: {
+    env: "PARLEY_IMAGE_DECODE_CONCURRENCY",
+    default: 2,
+    description:
+      "Image decodes (thumbnail, metadata removal) running at once on a node; further uploads wait their turn, so images never take all of the thread pool that password hashing shares.",
+    parse: int(1, 64),
+  },
+  keepImageMetadata: {
+    env: "PARLEY_KEEP_IMAGE_METADATA",
+    default: false,
+    description:
+      "Keep EXIF, XMP and IPTC metadata (GPS position, camera serial numbers) in stored JPEG, PNG and WebP originals. Off: removed at upload, the orientation kept.",
+    parse: bool,
   },
   fileUrlTtlSeconds: {
     env: "PARLEY_FILE_URL_TTL_SECONDS",
@@ -689,6 +710,12 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     default: undefined,
     description: "S3 secret key (with `PARLEY_S3_ACCESS_KEY_ID`).",
     parse: nonEmpty,
+  },
+  rateUploads: {
+    env: "PARLEY_RATE_UPLOADS",
+    default: { capacity: 30, windowMs: 60_000 },
+    description: "`POST /v1/uploads` and `uploads.complete` per user (each also counts as a request).",
+    parse: rate,
   },
   rateSearch: {
     env: "PARLEY_RATE_SEARCH",
