@@ -2,10 +2,11 @@
 // re-encoding a pixel; the EXIF orientation survives as a minimal EXIF block so that photos stay upright.
 
 /**
- * The image's bytes without metadata, or undefined when there is nothing to remove (or the format is not one this
- * module edits: GIF carries no EXIF). `orientation` is the EXIF orientation read from the header (1–8).
+ * The image's bytes without metadata; `undefined` when there is nothing to remove (GIF carries no EXIF), `null` when
+ * the container could not be walked (truncated, malformed) and the caller must remove metadata another way.
+ * `orientation` is the EXIF orientation read from the header (1–8).
  */
-export function stripImageMetadata(bytes: Buffer, mimeType: string, orientation: number): Buffer | undefined {
+export function stripImageMetadata(bytes: Buffer, mimeType: string, orientation: number): Buffer | undefined | null {
   const keep = orientation >= 2 && orientation <= 8 ? orientation : 1;
   if (mimeType === "image/jpeg") return stripJpeg(bytes, keep);
   if (mimeType === "image/png") return stripPng(bytes, keep);
@@ -36,14 +37,14 @@ const ICC_HEADER = Buffer.from("ICC_PROFILE\0", "latin1");
  * decoding needs; comments go too, and whatever follows the end of the image (the extra images of MPF files, with
  * their own EXIF).
  */
-function stripJpeg(b: Buffer, orientation: number): Buffer | undefined {
-  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return undefined;
+function stripJpeg(b: Buffer, orientation: number): Buffer | undefined | null {
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
   const parts: Buffer[] = [b.subarray(0, 2)];
   let changed = false;
   let i = 2;
   let ended = false;
   while (i + 1 < b.length && !ended) {
-    if (b[i] !== 0xff) return undefined;
+    if (b[i] !== 0xff) return null;
     const marker = b[i + 1]!;
     if (marker === 0xff) {
       i++;
@@ -60,9 +61,9 @@ function stripJpeg(b: Buffer, orientation: number): Buffer | undefined {
       i += 2;
       continue;
     }
-    if (i + 4 > b.length) return undefined;
+    if (i + 4 > b.length) return null;
     const end = i + 2 + b.readUInt16BE(i + 2);
-    if (end > b.length) return undefined;
+    if (end > b.length) return null;
     const payload = b.subarray(i + 4, end);
     const app = marker >= 0xe0 && marker <= 0xef;
     const kept =
@@ -81,7 +82,7 @@ function stripJpeg(b: Buffer, orientation: number): Buffer | undefined {
       i = j;
     }
   }
-  if (!ended) return undefined;
+  if (!ended) return null;
   if (i < b.length) changed = true;
   if (!changed) return undefined;
   if (orientation !== 1) {
@@ -100,15 +101,15 @@ const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0
 /** Text, time and EXIF chunks; colour chunks (iCCP, sRGB, gAMA…) stay. */
 const PNG_METADATA = new Set(["eXIf", "tEXt", "zTXt", "iTXt", "tIME"]);
 
-function stripPng(b: Buffer, orientation: number): Buffer | undefined {
-  if (b.length < 8 || !b.subarray(0, 8).equals(PNG_SIGNATURE)) return undefined;
+function stripPng(b: Buffer, orientation: number): Buffer | undefined | null {
+  if (b.length < 8 || !b.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
   const parts: Buffer[] = [b.subarray(0, 8)];
   let changed = false;
   let orientationWritten = orientation === 1;
   for (let i = 8; i < b.length; ) {
-    if (i + 12 > b.length) return undefined;
+    if (i + 12 > b.length) return null;
     const end = i + 12 + b.readUInt32BE(i);
-    if (end > b.length) return undefined;
+    if (end > b.length) return null;
     const type = b.toString("latin1", i + 4, i + 8);
     if (!orientationWritten && (type === "IDAT" || type === "IEND")) {
       parts.push(pngChunk("eXIf", orientationTiff(orientation)));
@@ -143,16 +144,16 @@ function crc32(data: Buffer): number {
 }
 
 /** WebP: the EXIF and XMP chunks go and the extended header's flags for them are cleared. */
-function stripWebp(b: Buffer, orientation: number): Buffer | undefined {
-  if (b.length < 12 || b.toString("latin1", 0, 4) !== "RIFF" || b.toString("latin1", 8, 12) !== "WEBP") return undefined;
+function stripWebp(b: Buffer, orientation: number): Buffer | undefined | null {
+  if (b.length < 12 || b.toString("latin1", 0, 4) !== "RIFF" || b.toString("latin1", 8, 12) !== "WEBP") return null;
   const chunks: Buffer[] = [];
   let changed = false;
   let extended: Buffer | undefined;
   for (let i = 12; i < b.length; ) {
-    if (i + 8 > b.length) return undefined;
+    if (i + 8 > b.length) return null;
     const size = b.readUInt32LE(i + 4);
     const end = i + 8 + size + (size % 2);
-    if (end > b.length) return undefined;
+    if (end > b.length) return null;
     const type = b.toString("latin1", i, i + 4);
     if (type === "EXIF" || type === "XMP ") {
       changed = true;

@@ -36,6 +36,17 @@ export interface ImageInfo {
   rewritten: boolean;
 }
 
+async function reencode(path: string, mimeType: string, maxPixels: number): Promise<Buffer> {
+  const image = sharp(path, { limitInputPixels: maxPixels }).rotate();
+  try {
+    if (mimeType === "image/png") return await image.png().toBuffer();
+    if (mimeType === "image/webp") return await image.webp({ quality: 90 }).toBuffer();
+    return await image.jpeg({ quality: 92 }).toBuffer();
+  } catch {
+    throw new AppError("unsupported_media_type", "The image could not be decoded");
+  }
+}
+
 export class ImageProcessor {
   private readonly decodes: Semaphore;
 
@@ -89,8 +100,10 @@ export class ImageProcessor {
       }
       if (this.limits.keepImageMetadata) return false;
       const stripped = stripImageMetadata(await readFile(path), mimeType, orientation);
-      if (!stripped) return false;
-      await writeFile(path, stripped);
+      if (stripped === undefined) return false;
+      // A container too damaged to walk (yet decodable) is re-encoded instead: sharp writes no metadata, and the
+      // orientation is applied to the pixels, so the image stays upright without it.
+      await writeFile(path, stripped ?? (await reencode(path, mimeType, maxPixels)));
       return true;
     });
     return { width: rotated ? rawHeight : rawWidth, height: rotated ? rawWidth : rawHeight, thumbnailPath, rewritten };
