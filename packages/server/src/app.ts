@@ -145,7 +145,7 @@ export async function startParley(
   const longPoll = new LongPollGateway(config, dispatcher, log);
   let closing: Promise<void> | undefined;
   // One count per client address for HTTP requests and WebSockets alike.
-  const slots = new AddressSlots(config.maxConnectionsPerAddress);
+  const slots = new AddressSlots(config.maxConnectionsPerAddress, () => metrics.rateLimited.labels("connections").inc());
   const http = createHttpApi(
     config,
     services,

@@ -13,8 +13,11 @@ export class AddressSlots {
   /** Address key → slots held; an address holding none is not kept. */
   private readonly held = new Map<string, number>();
 
-  /** `max` 0 = no cap (nothing is counted). */
-  constructor(private readonly max: number) {}
+  /** `max` 0 = no cap (nothing is counted); `onRefused` counts refusals (metrics). */
+  constructor(
+    private readonly max: number,
+    private readonly onRefused: () => void = () => {},
+  ) {}
 
   /**
    * Takes a slot for `key`, the addressKey of the client address rate limits use (the socket's peer, or the one the
@@ -24,7 +27,10 @@ export class AddressSlots {
   take(key: string): (() => void) | undefined {
     if (this.max <= 0) return () => {};
     const count = this.held.get(key) ?? 0;
-    if (count >= this.max) return undefined;
+    if (count >= this.max) {
+      this.onRefused();
+      return undefined;
+    }
     this.held.set(key, count + 1);
     let released = false;
     return () => {

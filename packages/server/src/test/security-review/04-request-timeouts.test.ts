@@ -97,6 +97,8 @@ describe("security review #4: request timeouts and a per-address connection cap"
     ws.terminate();
     assert.equal(status, 429, "a WebSocket upgrade counts too");
     assert.equal((await healthz(server, "203.0.113.8")).status, 200, "another address is served");
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    assert.match(metrics, /parley_rate_limited_total\{limit="connections"\} [1-9]/, "refusals are counted");
     // The stalled requests are cut by the request timeout, and their slots come back.
     await within(Promise.all(held.map((h) => h.closed)), REQUEST_TIMEOUT_MS + 3000, "stalled requests");
     assert.equal((await healthz(server, attacker)).status, 200);
