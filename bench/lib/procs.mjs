@@ -16,9 +16,16 @@ export const GENERATOR_CPU = "1";
 export const NOFILE = 200_000;
 
 /** Every per-user and per-address rate limit off: the benchmark sends far more per user than the defaults allow. */
-export const RATE_LIMITS_OFF = Object.fromEntries(
-  ["REQUESTS", "MESSAGES", "TYPING", "RECEIPTS", "AUTH_IP", "REGISTER_IP", "CONNECT_IP"].map((k) => [`PARLEY_RATE_${k}`, "off"]),
-);
+export const RATE_LIMITS_OFF = {
+  ...Object.fromEntries(
+    ["REQUESTS", "MESSAGES", "TYPING", "RECEIPTS", "AUTH_IP", "REGISTER_IP", "CONNECT_IP", "UPLOADS"].map((k) => [
+      `PARLEY_RATE_${k}`,
+      "off",
+    ]),
+  ),
+  // Every simulated client connects from 127.0.0.1: the per-address connection cap would refuse all but 100.
+  PARLEY_MAX_CONNECTIONS_PER_ADDRESS: "0",
+};
 
 const live = new Set();
 /** Data directories of servers still running; removed on exit whatever happens. */

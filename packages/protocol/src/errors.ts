@@ -121,6 +121,12 @@ export const ERRORS = {
     retryable: false,
     description: "The upload exceeds `limits.maxUploadBytes`, or an image exceeds the pixel limit; nothing was stored.",
   },
+  suspicious_image: {
+    status: 422,
+    retryable: false,
+    description:
+      "The image declares far more pixels than its byte size can plausibly hold (over 4 MP with less than one byte per 400 pixels: a decompression bomb); nothing was stored.",
+  },
   empty_upload: { status: 400, retryable: false, description: "The upload has no bytes; nothing was stored." },
   unsupported_media_type: {
     status: 415,

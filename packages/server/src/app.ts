@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import { prepareDataDir } from "./adapters/local/data-dir.js";
 import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
 import { selectAdapters } from "./adapters/select.js";
 import { resolveVapidKeys } from "./adapters/webpush/vapid-keys.js";
@@ -20,6 +21,7 @@ import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
+import { AddressSlots } from "./transport/address-slots.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
 import { createHttpApi } from "./transport/http.js";
 import { LongPollGateway } from "./transport/long-poll.js";
@@ -57,6 +59,8 @@ export interface Adapters {
 export interface StartOptions {
   /** Where JSON log lines go (default: stdout). */
   logDestination?: DestinationStream;
+  /** Directory of the built web app served at `/` (default: packages/web/dist). */
+  webRoot?: string;
 }
 
 /** Starts a node. `overrides` win over environment variables (tests pass port 0 and a temporary data dir). */
@@ -69,7 +73,15 @@ export async function startParley(
   const log = createLogger(config, options.logDestination);
   const metrics = new Metrics();
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  const dataDirMode = prepareDataDir(dataDir);
+  if (dataDirMode.kind === "tightened") {
+    log.warn({ dataDir, from: octal(dataDirMode.from), to: "700" }, "data directory was open to other users: made private");
+  } else if (dataDirMode.kind === "open") {
+    log.warn(
+      { dataDir, mode: octal(dataDirMode.mode), reason: dataDirMode.reason },
+      "data directory is open to other users and could not be made private (chmod 700 it)",
+    );
+  }
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
   // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
   const selected = await selectAdapters(config, { dataDir, log });
@@ -132,30 +144,38 @@ export async function startParley(
   const gateway = new WebSocketGateway(config, dispatcher, log);
   const longPoll = new LongPollGateway(config, dispatcher, log);
   let closing: Promise<void> | undefined;
-  const http = createHttpApi(config, services, log, {
-    async ready() {
-      // Out of rotation as soon as shutdown starts, before its sockets are closed and clients come back looking.
-      if (closing) return { ok: false, checks: { shutdown: "in progress" } };
-      const checks: Record<string, string> = {};
-      const probe = async (name: string, fn: () => Promise<void>) => {
-        try {
-          await fn();
-          checks[name] = "ok";
-        } catch (error) {
-          checks[name] = (error as Error).message;
-        }
-      };
-      await Promise.all([
-        probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
-        probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
-        probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
-      ]);
-      return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+  // One count per client address for HTTP requests and WebSockets alike.
+  const slots = new AddressSlots(config.maxConnectionsPerAddress, () => metrics.rateLimited.labels("connections").inc());
+  const http = createHttpApi(
+    config,
+    services,
+    log,
+    {
+      async ready() {
+        // Out of rotation as soon as shutdown starts, before its sockets are closed and clients come back looking.
+        if (closing) return { ok: false, checks: { shutdown: "in progress" } };
+        const checks: Record<string, string> = {};
+        const probe = async (name: string, fn: () => Promise<void>) => {
+          try {
+            await fn();
+            checks[name] = "ok";
+          } catch (error) {
+            checks[name] = (error as Error).message;
+          }
+        };
+        await Promise.all([
+          probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
+          probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
+          probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
+        ]);
+        return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+      },
     },
-  });
+    slots,
+  );
   longPoll.register(http);
   await registerMediaRoutes(http, services);
-  mountWebApp(http, log);
+  mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   await dispatcher.start();
   // Refreshes this node's devices in the presence store and announces the users of nodes that died.
@@ -169,7 +189,7 @@ export async function startParley(
     services.members.clear();
     for (const session of [...dispatcher.registry.all()]) session.close("going_away");
   });
-  await gateway.attach(http.server);
+  await gateway.attach(http.server, slots);
   try {
     // A reconnect storm opens thousands of sockets at once; Node's default backlog (511) drops SYNs and costs clients
     // seconds of retransmit back-off.
@@ -233,6 +253,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function octal(mode: number): string {
+  return mode.toString(8).padStart(3, "0");
 }
 
 function loadOrCreateSecret(path: string): string {

@@ -34,6 +34,14 @@ export interface Config {
   sqliteSynchronous: "full" | "normal";
   /** Upper bound on HTTP request bodies. */
   maxBodyBytes: number;
+  /** HTTP: time a client has to send a request's headers. */
+  httpHeadersTimeoutMs: number;
+  /** HTTP: time a client has to send a whole request, body included (uploads too); 0 = no limit. */
+  httpRequestTimeoutMs: number;
+  /** HTTP: a connection with no bytes either way for this long is closed (at least the long-poll hold + 1 s); 0 = never. */
+  httpIdleTimeoutMs: number;
+  /** Open HTTP requests plus WebSockets one client address may hold at once; 0 = no cap. */
+  maxConnectionsPerAddress: number;
   /** Long polling: how long a poll with nothing to deliver is held open before it is answered empty. */
   longPollHoldMs: number;
   /** Long polling: a session with no poll for this long is closed like a WebSocket that missed its heartbeats. */
@@ -101,6 +109,12 @@ export interface Config {
   maxUploadBytes: number;
   /** Media: images with more pixels than this are refused (decompression bombs). */
   maxImagePixels: number;
+  /** Media: image decodes (thumbnails, metadata removal) running at once on a node; others wait. */
+  imageDecodeConcurrency: number;
+  /** Media: keep EXIF/XMP/IPTC metadata (GPS position included) in stored image originals. */
+  keepImageMetadata: boolean;
+  /** `POST /v1/uploads` and `uploads.complete` per user, on top of `rateRequests`. */
+  rateUploads: RateRule | null;
   /** Media: lifetime of signed download URLs. */
   fileUrlTtlSeconds: number;
   /** Media: HMAC secret of download URLs; derived from the token secret when unset. */
@@ -352,6 +366,33 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     default: 1_048_576,
     description: "Largest HTTP request body.",
     parse: int(1024, 1_073_741_824),
+  },
+  httpHeadersTimeoutMs: {
+    env: "PARLEY_HTTP_HEADERS_TIMEOUT_MS",
+    default: 20_000,
+    description: "Time a client has to send the headers of an HTTP request; then it is answered 408 and disconnected.",
+    parse: int(100, 600_000),
+  },
+  httpRequestTimeoutMs: {
+    env: "PARLEY_HTTP_REQUEST_TIMEOUT_MS",
+    default: 300_000,
+    description:
+      "Time a client has to send a whole HTTP request, body included (uploads too: raise it for large uploads over slow links); then 408 and disconnected. `0` = no limit. Not the time to answer: held long polls and WebSockets are not affected.",
+    parse: (raw, env) => (raw.trim() === "0" ? 0 : int(100, 86_400_000)(raw, env)),
+  },
+  httpIdleTimeoutMs: {
+    env: "PARLEY_HTTP_IDLE_TIMEOUT_MS",
+    default: 60_000,
+    description:
+      "An HTTP connection with no bytes sent either way for this long is closed (a stalled body, an unread answer); never less than `PARLEY_LONG_POLL_HOLD_MS` + 1 s, so that held polls are not cut. WebSockets have heartbeats instead. `0` = never.",
+    parse: (raw, env) => (raw.trim() === "0" ? 0 : int(1000, 3_600_000)(raw, env)),
+  },
+  maxConnectionsPerAddress: {
+    env: "PARLEY_MAX_CONNECTIONS_PER_ADDRESS",
+    default: 100,
+    description:
+      "HTTP requests in progress plus open WebSockets one client address (IPv6: its /64; behind proxies: the address `PARLEY_TRUST_PROXY` yields) may hold at once; more are refused with 429 `rate_limited`. Raise it when many users share one address (NAT). `0` = no cap.",
+    parse: int(0, 1_000_000),
   },
   longPollHoldMs: {
     env: "PARLEY_LONG_POLL_HOLD_MS",
@@ -624,9 +665,24 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
   },
   maxImagePixels: {
     env: "PARLEY_MAX_IMAGE_PIXELS",
-    default: 40_000_000,
-    description: "Images with more pixels (width × height) than this are refused (decompression bombs).",
+    default: 25_000_000,
+    description:
+      "Images with more pixels (width × height) than this are refused (decompression bombs); the default takes 24-MP photos and 5K screenshots. Images over 4 MP must also bring at least one byte per 400 pixels (`suspicious_image`).",
     parse: int(1, 1_000_000_000),
+  },
+  imageDecodeConcurrency: {
+    env: "PARLEY_IMAGE_DECODE_CONCURRENCY",
+    default: 2,
+    description:
+      "Image decodes (thumbnail, metadata removal) running at once on a node; further uploads wait their turn, so images never take all of the thread pool that password hashing shares.",
+    parse: int(1, 64),
+  },
+  keepImageMetadata: {
+    env: "PARLEY_KEEP_IMAGE_METADATA",
+    default: false,
+    description:
+      "Keep EXIF, XMP and IPTC metadata (GPS position, camera serial numbers) in stored JPEG, PNG and WebP originals. Off: removed at upload, the orientation kept.",
+    parse: bool,
   },
   fileUrlTtlSeconds: {
     env: "PARLEY_FILE_URL_TTL_SECONDS",
@@ -692,6 +748,12 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
     description: "S3 secret key (with `PARLEY_S3_ACCESS_KEY_ID`).",
     parse: nonEmpty,
   },
+  rateUploads: {
+    env: "PARLEY_RATE_UPLOADS",
+    default: { capacity: 30, windowMs: 60_000 },
+    description: "`POST /v1/uploads` and `uploads.complete` per user (each also counts as a request).",
+    parse: rate,
+  },
   rateSearch: {
     env: "PARLEY_RATE_SEARCH",
     default: { capacity: 30, windowMs: 10_000 },
@@ -719,6 +781,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       result.tlsCert === undefined ? "PARLEY_TLS_CERT" : "PARLEY_TLS_KEY",
       "set both PARLEY_TLS_CERT and PARLEY_TLS_KEY",
     );
+  }
+  if (result.httpRequestTimeoutMs > 0 && result.httpHeadersTimeoutMs > result.httpRequestTimeoutMs) {
+    throw new ConfigError("PARLEY_HTTP_HEADERS_TIMEOUT_MS", "must not exceed PARLEY_HTTP_REQUEST_TIMEOUT_MS");
   }
   if ((result.vapidPublicKey === undefined) !== (result.vapidPrivateKey === undefined)) {
     throw new ConfigError(

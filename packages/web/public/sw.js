@@ -4,9 +4,19 @@
 
 const APP_NAME = "Parley";
 
-/** Only paths of this origin: a payload must not send the user elsewhere. */
+/**
+ * Only paths of this origin: a payload must not send the user elsewhere. The path is resolved as the browser would
+ * resolve it (`/\evil.com` and `/\t/evil.com` are other hosts to a URL parser) and kept only if it stays here.
+ */
 function safePath(url) {
-  return typeof url === "string" && url.startsWith("/") && !url.startsWith("//") ? url : "/";
+  if (typeof url !== "string" || !url.startsWith("/")) return "/";
+  let resolved;
+  try {
+    resolved = new URL(url, self.location.origin);
+  } catch {
+    return "/";
+  }
+  return resolved.origin === self.location.origin ? resolved.pathname + resolved.search + resolved.hash : "/";
 }
 
 /** What to show for a push payload (see docs/protocol.md §6.8); unknown or unreadable payloads get a generic notice. */

@@ -105,3 +105,22 @@ describe("service worker", () => {
     assert.deepEqual(sw.opened, [`${ORIGIN}/c/C9`]);
   });
 });
+
+describe("security review #12: service worker paths stay on this origin", () => {
+  it("turns paths a URL parser reads as another host into / (pushed and clicked)", async () => {
+    const hostile = ["/\\evil.example", "/\\\\evil.example/x", "/\t/evil.example", "/\n/evil.example", "//evil.example"];
+    for (const url of hostile) {
+      const sw = loadWorker([]);
+      await sw.dispatch("push", pushEvent({ type: "message", conversationId: "C1", title: "x", body: "y", url }));
+      assert.equal(sw.shown[0].options.data.url, "/", `pushed ${JSON.stringify(url)}`);
+      await sw.dispatch("notificationclick", { notification: { data: { url }, close: () => {} } });
+      assert.deepEqual(sw.opened, [`${ORIGIN}/`], `clicked ${JSON.stringify(url)}`);
+    }
+  });
+
+  it("keeps this origin's paths, with their query and fragment", async () => {
+    const sw = loadWorker([]);
+    await sw.dispatch("notificationclick", { notification: { data: { url: "/c/C1?seq=4#m4" }, close: () => {} } });
+    assert.deepEqual(sw.opened, [`${ORIGIN}/c/C1?seq=4#m4`]);
+  });
+});

@@ -13,12 +13,11 @@ import type { BlobStore, ByteRange } from "../ports/blob-store.js";
 import { type BlobClaim, toAttachment, type UploadRecord, type UploadStore } from "../ports/upload-store.js";
 import type { FileUrlSigner, FileVariant } from "./file-urls.js";
 import { checkDeclaredType, checkFileName, classify, contentDisposition, IMAGE_TYPES } from "./media-types.js";
-import { describeImage } from "./thumbnails.js";
+import { type ImageLimits, ImageProcessor } from "./thumbnails.js";
 import { spool } from "./upload-spool.js";
 
-export interface MediaLimits {
+export interface MediaLimits extends ImageLimits {
   maxUploadBytes: number;
-  maxImagePixels: number;
   fileUrlTtlSeconds: number;
   uploadTtlMs: number;
 }
@@ -39,6 +38,14 @@ const DIRECT_UPLOAD_TTL_S = 900;
 const CLAIM_RETRIES = 50;
 const CLAIM_RETRY_MS = 100;
 
+export interface UploadInput {
+  body: Readable;
+  name: string | undefined;
+  declaredType: string | undefined;
+  /** Direct uploads: the size announced when the upload was presigned; other sizes are refused. */
+  expectedSize?: number;
+}
+
 export type Download =
   | { kind: "redirect"; location: string }
   | {
@@ -52,6 +59,8 @@ export type Download =
     };
 
 export class MediaService {
+  private readonly images: ImageProcessor;
+
   constructor(
     private readonly uploads: UploadStore,
     private readonly blobs: BlobStore,
@@ -61,7 +70,9 @@ export class MediaService {
     private readonly metrics?: Metrics,
     // Read through Date.now on every call, so tests can move the clock.
     private readonly now: () => number = () => Date.now(),
-  ) {}
+  ) {
+    this.images = new ImageProcessor(limits);
+  }
 
   get maxUploadBytes(): number {
     return this.limits.maxUploadBytes;
@@ -74,11 +85,7 @@ export class MediaService {
     }
   }
 
-  async upload(
-    userId: string,
-    input: { body: Readable; name: string | undefined; declaredType: string | undefined },
-    maxBytes = this.limits.maxUploadBytes,
-  ) {
+  async upload(userId: string, input: UploadInput, maxBytes = this.limits.maxUploadBytes) {
     try {
       return await this.store(userId, input, Math.min(maxBytes, this.limits.maxUploadBytes));
     } catch (error) {
@@ -87,11 +94,7 @@ export class MediaService {
     }
   }
 
-  private async store(
-    userId: string,
-    input: { body: Readable; name: string | undefined; declaredType: string | undefined },
-    maxBytes: number,
-  ): Promise<Attachment> {
+  private async store(userId: string, input: UploadInput, maxBytes: number): Promise<Attachment> {
     const name = checkFileName(input.name);
     if (input.declaredType?.toLowerCase().startsWith("multipart/")) {
       // A browser form post would store the form's framing as the file.
@@ -103,24 +106,29 @@ export class MediaService {
     let thumbnailPath: string | undefined;
     try {
       if (file.size === 0) throw new AppError("empty_upload", "The upload has no bytes");
+      if (input.expectedSize !== undefined && file.size !== input.expectedSize) {
+        throw new AppError("validation_failed", "The uploaded size differs from the announced one", { field: "size" });
+      }
       const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text);
       checkDeclaredType(input.declaredType, mimeType);
       const image = IMAGE_TYPES.has(mimeType)
-        ? await describeImage(file.path, this.tmpDir, this.limits.maxImagePixels)
+        ? await this.images.process(file.path, file.size, mimeType, this.tmpDir)
         : undefined;
-      const claims: BlobClaim[] = [{ sha256: file.sha256, size: file.size }];
+      // An original whose metadata was removed is stored (and deduplicated) as the bytes it now has.
+      const { sha256, size } = image?.rewritten ? await digestFile(file.path) : file;
+      const claims: BlobClaim[] = [{ sha256, size }];
       let thumbSha256: string | null = null;
       if (image) {
         thumbnailPath = image.thumbnailPath;
         const thumb = await readFile(thumbnailPath);
         thumbSha256 = createHash("sha256").update(thumb).digest("hex");
-        if (thumbSha256 !== file.sha256) claims.push({ sha256: thumbSha256, size: thumb.length });
+        if (thumbSha256 !== sha256) claims.push({ sha256: thumbSha256, size: thumb.length });
       }
       const record: UploadRecord = {
         id: newId(),
         uploaderId: userId,
-        sha256: file.sha256,
-        size: file.size,
+        sha256,
+        size,
         mimeType,
         name,
         width: image?.width ?? null,
@@ -130,10 +138,10 @@ export class MediaService {
       };
       await this.claim(record, claims);
       // The rows come first: from now on the blobs are referenced, so no sweeper deletes them while they are put.
-      await this.blobs.putFile(file.sha256, file.path, mimeType);
+      await this.blobs.putFile(sha256, file.path, mimeType);
       if (image && thumbSha256) await this.blobs.putFile(thumbSha256, image.thumbnailPath, "image/webp");
       this.metrics?.uploadsStored.inc({ kind: image ? "image" : "file" });
-      this.metrics?.uploadBytes.inc(file.size);
+      this.metrics?.uploadBytes.inc(size);
       return toAttachment(record);
     } finally {
       await rm(file.path, { force: true });
@@ -194,11 +202,11 @@ export class MediaService {
     const staged = await this.blobs.getStaged(claim.id);
     if (!staged) throw new AppError("not_found", "Nothing was uploaded for this token (or it was completed already)");
     try {
-      const attachment = await this.upload(userId, { body: staged, name: claim.name, declaredType: claim.type }, claim.size);
-      if (attachment.size !== claim.size) {
-        throw new AppError("validation_failed", "The uploaded size differs from the announced one", { field: "size" });
-      }
-      return attachment;
+      return await this.upload(
+        userId,
+        { body: staged, name: claim.name, declaredType: claim.type, expectedSize: claim.size },
+        claim.size,
+      );
     } finally {
       staged.destroy();
       await this.blobs.deleteStaged(claim.id).catch(() => {});
@@ -317,6 +325,11 @@ export class MediaService {
   async temporaryFiles(): Promise<string[]> {
     return readdir(this.tmpDir).catch(() => []);
   }
+}
+
+async function digestFile(path: string): Promise<{ sha256: string; size: number }> {
+  const bytes = await readFile(path);
+  return { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
 }
 
 /**

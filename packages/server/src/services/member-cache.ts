@@ -17,9 +17,11 @@ interface Entry extends Members {
 
 export class MemberCache {
   private readonly entries = new Map<string, Entry>();
+  /**
+   * Loads in flight, one per conversation. An invalidation removes the conversation's load, so a load that raced
+   * with a change finds itself replaced and is not cached; nothing is kept per conversation once its load is done.
+   */
   private readonly loading = new Map<string, Promise<Members>>();
-  /** Bumped on invalidation so that a load that raced with a change is not cached. */
-  private readonly versions = new Map<string, number>();
 
   constructor(
     private readonly store: ConversationStore,
@@ -48,23 +50,25 @@ export class MemberCache {
     }
     let pending = this.loading.get(conversationId);
     if (!pending) {
-      const version = this.versions.get(conversationId) ?? 0;
-      pending = this.store.getMembers(conversationId).then(
+      const load: Promise<Members> = this.store.getMembers(conversationId).then(
         (rows) => {
           const members: Members = {
             ids: rows.map((m) => m.userId),
             joinedSeq: new Map(rows.map((m) => [m.userId, m.joinedSeq])),
           };
-          this.loading.delete(conversationId);
-          if ((this.versions.get(conversationId) ?? 0) === version) this.put(conversationId, members);
+          if (this.loading.get(conversationId) === load) {
+            this.loading.delete(conversationId);
+            this.put(conversationId, members);
+          }
           return members;
         },
         (error: unknown) => {
-          this.loading.delete(conversationId);
+          if (this.loading.get(conversationId) === load) this.loading.delete(conversationId);
           throw error;
         },
       );
-      this.loading.set(conversationId, pending);
+      pending = load;
+      this.loading.set(conversationId, load);
     }
     return pending;
   }
@@ -85,7 +89,11 @@ export class MemberCache {
   invalidate(conversationId: string): void {
     this.entries.delete(conversationId);
     this.loading.delete(conversationId);
-    this.versions.set(conversationId, (this.versions.get(conversationId) ?? 0) + 1);
+  }
+
+  /** Conversations the cache holds anything for (loaded lists and loads in flight); tests check the bound. */
+  get size(): number {
+    return this.entries.size + this.loading.size;
   }
 
   /** Drops everything (the bus reconnected: invalidations may have been missed). */

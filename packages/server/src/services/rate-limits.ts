@@ -16,7 +16,8 @@ export type LimitName =
   | "register_ip"
   | "connect_ip"
   | "login"
-  | "search";
+  | "search"
+  | "uploads";
 
 export type RateLimitConfig = Pick<
   Config,
@@ -31,12 +32,13 @@ export type RateLimitConfig = Pick<
   | "loginLockoutMs"
   | "loginLockoutMaxMs"
   | "rateSearch"
+  | "rateUploads"
 >;
 
 type BucketName = Exclude<LimitName, "login">;
 
-/** Operations with a bucket of their own, drawn from in addition to `requests`. */
-const OP_LIMITS: Partial<Record<OpName, BucketName>> = {
+/** Operations (and `uploads`, the upload endpoint) with a bucket of their own, drawn from in addition to `requests`. */
+const OP_LIMITS: Partial<Record<OpName | "uploads", BucketName>> = {
   "messages.send": "messages",
   typing: "typing",
   "receipts.mark": "receipts",
@@ -45,6 +47,9 @@ const OP_LIMITS: Partial<Record<OpName, BucketName>> = {
   "messages.delete": "messages",
   "messages.react": "messages",
   "messages.search": "search",
+  // Uploads decode images: a budget of their own, whichever way the bytes arrive.
+  uploads: "uploads",
+  "uploads.complete": "uploads",
 };
 
 /** Answer to a second login for a username whose first is still being verified (an argon2 check takes ~50 ms). */
@@ -62,6 +67,7 @@ const WHAT: Record<LimitName, string> = {
   connect_ip: "connections from this address",
   login: "failed logins for this username",
   search: "searches",
+  uploads: "uploads",
 };
 
 /** What `AuthService` needs to stop password guessing. */
@@ -100,6 +106,7 @@ export class RateLimits implements LoginGuard {
       register_ip: config.rateRegisterIp,
       connect_ip: config.rateConnectIp,
       search: config.rateSearch,
+      uploads: config.rateUploads,
     };
     this.lockout =
       config.loginLockoutThreshold > 0
@@ -117,7 +124,7 @@ export class RateLimits implements LoginGuard {
    * bucket. Synchronous (returns undefined) with an in-process node limiter; throws `rate_limited`.
    */
   request(userId: string, op: string): void | Promise<void> {
-    const own = OP_LIMITS[op as OpName];
+    const own = OP_LIMITS[op as OpName | "uploads"];
     const general = this.check(this.node, "requests", userId);
     if (!own) return general;
     if (general) return general.then(() => this.check(this.node, own, userId));

@@ -1,51 +1,111 @@
-// Image decoding with sharp: displayed dimensions, the pixel limit against decompression bombs, and WebP thumbnails.
+// Image decoding with sharp: displayed dimensions, the limits against decompression bombs (pixel count, pixels per
+// byte, decodes at once), metadata removal from originals, and WebP thumbnails.
 
 import { randomBytes } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp, { type Metadata } from "sharp";
 import { AppError } from "../domain/app-error.js";
+import { Semaphore } from "../domain/semaphore.js";
+import { stripImageMetadata } from "./image-metadata.js";
 
 /** Longer side of a thumbnail in pixels. */
 export const THUMBNAIL_SIZE = 320;
+/** Images up to this many pixels are decoded whatever their byte size (a decode costs a few tens of ms). */
+export const DENSITY_FREE_PIXELS = 4_000_000;
+/**
+ * Larger images must bring at least one byte per this many pixels. Photos bring about one per 3–10, screenshots one
+ * per 10–100, even a single-colour 12-MP JPEG one per 170; a bomb (a 27 KB 6300×6300 GIF) one per 1,400.
+ */
+export const MAX_PIXELS_PER_BYTE = 400;
+
+export interface ImageLimits {
+  maxImagePixels: number;
+  /** Decodes (thumbnail, metadata removal) running at once on this node; the rest wait their turn. */
+  imageDecodeConcurrency: number;
+  /** Keep EXIF/XMP/IPTC (GPS position included) in stored originals. */
+  keepImageMetadata: boolean;
+}
 
 export interface ImageInfo {
   width: number;
   height: number;
   /** The WebP thumbnail written next to the upload's temporary file. */
   thumbnailPath: string;
+  /** True when the file at the given path was rewritten (its metadata removed): its hash and size changed. */
+  rewritten: boolean;
 }
 
-/**
- * Reads the header first (cheap) and refuses images over `maxPixels` before decoding a single pixel; sharp's own
- * `limitInputPixels` guards the decode too. Width and height are as displayed: EXIF orientations 5–8 swap them.
- */
-export async function describeImage(path: string, dir: string, maxPixels: number): Promise<ImageInfo> {
-  let meta: Metadata;
+async function reencode(path: string, mimeType: string, maxPixels: number): Promise<Buffer> {
+  const image = sharp(path, { limitInputPixels: maxPixels }).rotate();
   try {
-    meta = await sharp(path, { limitInputPixels: false }).metadata();
+    if (mimeType === "image/png") return await image.png().toBuffer();
+    if (mimeType === "image/webp") return await image.webp({ quality: 90 }).toBuffer();
+    return await image.jpeg({ quality: 92 }).toBuffer();
   } catch {
     throw new AppError("unsupported_media_type", "The image could not be decoded");
   }
-  const rawWidth = meta.width ?? 0;
-  const rawHeight = meta.pageHeight ?? meta.height ?? 0;
-  if (rawWidth <= 0 || rawHeight <= 0) throw new AppError("unsupported_media_type", "The image has no dimensions");
-  if (rawWidth * rawHeight > maxPixels) {
-    throw new AppError("upload_too_large", `The image has more than ${maxPixels} pixels`, {
-      limit: maxPixels,
-      width: rawWidth,
-      height: rawHeight,
+}
+
+export class ImageProcessor {
+  private readonly decodes: Semaphore;
+
+  constructor(private readonly limits: ImageLimits) {
+    this.decodes = new Semaphore(Math.max(1, limits.imageDecodeConcurrency));
+  }
+
+  /**
+   * Reads the header first (cheap) and refuses images over the pixel limit, or implausibly small for their pixel
+   * count, before decoding a single pixel; sharp's own `limitInputPixels` guards the decode too. Width and height are
+   * as displayed: EXIF orientations 5–8 swap them. Unless metadata is kept, the file at `path` is rewritten without it.
+   */
+  async process(path: string, size: number, mimeType: string, dir: string): Promise<ImageInfo> {
+    const maxPixels = this.limits.maxImagePixels;
+    let meta: Metadata;
+    try {
+      meta = await sharp(path, { limitInputPixels: false }).metadata();
+    } catch {
+      throw new AppError("unsupported_media_type", "The image could not be decoded");
+    }
+    const rawWidth = meta.width ?? 0;
+    const rawHeight = meta.pageHeight ?? meta.height ?? 0;
+    if (rawWidth <= 0 || rawHeight <= 0) throw new AppError("unsupported_media_type", "The image has no dimensions");
+    const pixels = rawWidth * rawHeight;
+    if (pixels > maxPixels) {
+      throw new AppError("upload_too_large", `The image has more than ${maxPixels} pixels`, {
+        limit: maxPixels,
+        width: rawWidth,
+        height: rawHeight,
+      });
+    }
+    if (pixels > DENSITY_FREE_PIXELS && pixels > size * MAX_PIXELS_PER_BYTE) {
+      throw new AppError(
+        "suspicious_image",
+        `An image of ${rawWidth}×${rawHeight} pixels cannot plausibly fit in ${size} bytes (a decompression bomb?)`,
+        { width: rawWidth, height: rawHeight, size, maxPixelsPerByte: MAX_PIXELS_PER_BYTE },
+      );
+    }
+    const orientation = meta.orientation ?? 1;
+    const rotated = orientation >= 5;
+    const thumbnailPath = join(dir, `thumb-${randomBytes(8).toString("hex")}.webp`);
+    const rewritten = await this.decodes.run(async () => {
+      try {
+        await sharp(path, { limitInputPixels: maxPixels })
+          .rotate()
+          .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
+          .webp({ quality: 70 })
+          .toFile(thumbnailPath);
+      } catch {
+        throw new AppError("unsupported_media_type", "The image could not be decoded");
+      }
+      if (this.limits.keepImageMetadata) return false;
+      const stripped = stripImageMetadata(await readFile(path), mimeType, orientation);
+      if (stripped === undefined) return false;
+      // A container too damaged to walk (yet decodable) is re-encoded instead: sharp writes no metadata, and the
+      // orientation is applied to the pixels, so the image stays upright without it.
+      await writeFile(path, stripped ?? (await reencode(path, mimeType, maxPixels)));
+      return true;
     });
+    return { width: rotated ? rawHeight : rawWidth, height: rotated ? rawWidth : rawHeight, thumbnailPath, rewritten };
   }
-  const rotated = (meta.orientation ?? 1) >= 5;
-  const thumbnailPath = join(dir, `thumb-${randomBytes(8).toString("hex")}.webp`);
-  try {
-    await sharp(path, { limitInputPixels: maxPixels })
-      .rotate()
-      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
-      .webp({ quality: 70 })
-      .toFile(thumbnailPath);
-  } catch {
-    throw new AppError("unsupported_media_type", "The image could not be decoded");
-  }
-  return { width: rotated ? rawHeight : rawWidth, height: rotated ? rawWidth : rawHeight, thumbnailPath };
 }

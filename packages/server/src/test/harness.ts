@@ -41,6 +41,7 @@ export const RATE_LIMITS_OFF: Partial<Config> = {
   rateRegisterIp: null,
   rateConnectIp: null,
   rateSearch: null,
+  rateUploads: null,
 };
 
 export async function startTestServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {

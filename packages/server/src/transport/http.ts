@@ -20,6 +20,7 @@ import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
 import { preciseNow } from "../observability/metrics.js";
 import type { Services } from "../services/index.js";
+import { type AddressSlots, capRequestsPerAddress } from "./address-slots.js";
 import { addressKey, clientAddress, registerEdgeSecurity } from "./security.js";
 
 type AnyUserHandler = (ctx: RequestContext, args: unknown) => Promise<unknown>;
@@ -29,12 +30,22 @@ export interface HealthProbe {
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
 }
 
-export function createHttpApi(config: Config, services: Services, log: Logger, health: HealthProbe): FastifyInstance {
+export function createHttpApi(
+  config: Config,
+  services: Services,
+  log: Logger,
+  health: HealthProbe,
+  slots: AddressSlots,
+): FastifyInstance {
+  const timeouts = httpTimeouts(config);
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.maxBodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    requestTimeout: config.httpRequestTimeoutMs,
+    connectionTimeout: idleTimeoutMs(config),
+    http: timeouts,
     genReqId: () => newId(),
     // A malformed URL (bad percent-encoding, a path parameter longer than any id) matches no route: answer like any
     // unknown route, with an ErrorBody.
@@ -47,11 +58,12 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
       return sendError(reply, error);
     },
     ...(config.tlsCert && config.tlsKey
-      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) } }
+      ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), ...timeouts } }
       : {}),
   }) as unknown as FastifyInstance;
   const { metrics, limits } = services;
   registerEdgeSecurity(app, config);
+  capRequestsPerAddress(app, config, slots);
   // One line per answered request: route pattern (never the query or body), status and time, with the request id.
   app.addHook("onResponse", (request, reply, done) => {
     const route = request.routeOptions.url;
@@ -110,6 +122,7 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
     return reply.code(result.ok ? 200 : 503).send({ status: result.ok ? "ready" : "not ready", checks: result.checks });
   });
   if (config.metricsEnabled) {
+    if (!config.metricsToken) log.warn("/metrics is served to anyone who can reach this port: set PARLEY_METRICS_TOKEN");
     const expected = config.metricsToken ? Buffer.from(config.metricsToken) : undefined;
     app.get("/metrics", async (request, reply) => {
       if (expected) {
@@ -146,6 +159,28 @@ export function createHttpApi(config: Config, services: Services, log: Logger, h
     });
   }
   return app;
+}
+
+/**
+ * Node's own guards against clients that send slowly (Fastify turns them off by default): headers and the whole
+ * request must arrive in time, else 408 and the socket is closed. They are checked every `connectionsCheckingInterval`,
+ * at most a second late (and finer when the timeouts are short, as in tests).
+ */
+function httpTimeouts(config: Config) {
+  const shortest = Math.min(config.httpHeadersTimeoutMs, config.httpRequestTimeoutMs || Number.POSITIVE_INFINITY);
+  return {
+    headersTimeout: config.httpHeadersTimeoutMs,
+    requestTimeout: config.httpRequestTimeoutMs,
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(shortest / 4))),
+  };
+}
+
+/** A held long poll sends no byte until it is answered: the idle timeout never cuts it first. */
+const LONG_POLL_IDLE_MARGIN_MS = 1000;
+
+function idleTimeoutMs(config: Config): number {
+  if (config.httpIdleTimeoutMs === 0) return 0;
+  return Math.max(config.httpIdleTimeoutMs, config.longPollHoldMs + LONG_POLL_IDLE_MARGIN_MS);
 }
 
 function collectArgs(op: OpName, request: FastifyRequest): unknown {

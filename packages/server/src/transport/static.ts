@@ -36,6 +36,22 @@ function pathOf(request: FastifyRequest): string {
   return q === -1 ? request.url : request.url.slice(0, q);
 }
 
+/**
+ * Whether a path may name a file of the app: no segment, once percent-decoded, is empty-dotted (`.`, `..`, dotfiles)
+ * or holds a backslash or NUL, and the decoding is valid. Anything else is a probe (`/assets/../../package.json`) and
+ * answers a plain 404: letting the file sender refuse it would log an error with a stack trace per request.
+ */
+export function isServablePath(path: string): boolean {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return false;
+  }
+  if (/[\\\0]/.test(decoded)) return false;
+  return decoded.split("/").every((segment) => !segment.startsWith("."));
+}
+
 /** Registers the web app's routes on the HTTP API's Fastify instance (before it is ready). */
 export function mountWebApp(app: FastifyInstance, log: Logger, options: WebAppOptions = {}): void {
   const root = options.root ?? DEFAULT_WEB_ROOT;
@@ -52,7 +68,7 @@ export function mountWebApp(app: FastifyInstance, log: Logger, options: WebAppOp
   void app.register(fastifyStatic, { root, serve: false, dotfiles: "deny" });
   app.get("/*", (request: FastifyRequest, reply: FastifyReply) => {
     const path = pathOf(request);
-    if (API_PATH.test(path)) return reply.callNotFound();
+    if (API_PATH.test(path) || !isServablePath(path)) return reply.callNotFound();
     if (path.startsWith(ASSETS_PREFIX)) return reply.sendFile(path.slice(1), { maxAge: "365d", immutable: true });
     const last = path.slice(path.lastIndexOf("/") + 1);
     // A file name (favicon.svg, robots.txt…) is a file or a 404, never the app.

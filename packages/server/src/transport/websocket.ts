@@ -15,6 +15,7 @@ import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
+import { type AddressSlots, slotsRefusal } from "./address-slots.js";
 import { Connection, closeCodeOf, closeSocket } from "./connection.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import { decodeFrame, errorFrame, type SessionDispatcher } from "./dispatch.js";
@@ -54,7 +55,7 @@ export class WebSocketGateway {
   }
 
   /** Serves upgrades on `server`; the dispatcher must have been started (its registry subscribed to the bus). */
-  async attach(server: Server | HttpsServer): Promise<void> {
+  async attach(server: Server | HttpsServer, slots: AddressSlots): Promise<void> {
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       const path = (req.url ?? "").split("?")[0];
       if (path !== WS_PATH) {
@@ -68,6 +69,17 @@ export class WebSocketGateway {
         socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         return;
       }
+      // The socket holds a slot of its address from the upgrade request until it closes, however it ends.
+      const release = slots.take(addressKey(ip));
+      if (!release) {
+        this.log.info({ ip, limit: "connections" }, "websocket refused: too many connections from this address");
+        const refusal = slotsRefusal(this.config.maxConnectionsPerAddress);
+        socket.end(
+          `HTTP/1.1 429 Too Many Requests\r\nRetry-After: ${Math.ceil((refusal.retryAfterMs ?? 1000) / 1000)}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+        );
+        return;
+      }
+      socket.once("close", release);
       const proceed = (decision: { ok: boolean; retryAfterMs: number }) => {
         if (decision.ok) return this.wss.handleUpgrade(req, socket, head, (ws) => this.opened(ws, req, ip));
         this.log.info({ ip, limit: "connect_ip" }, "websocket refused: rate limited");

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ConversationKind, GroupAdds, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
 import Database from "better-sqlite3";
+import { setNewest } from "../../domain/bounded-map.js";
 import {
   type ActionRefusal,
   type AppendOutcome,
@@ -37,6 +38,7 @@ import { WalSync } from "./wal-sync.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
 const BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_SEQ_CACHE_SIZE = 50_000;
 
 /** A possible target of a reply or action, with the actor's membership (absent when not a member). */
 interface TargetCheckRow {
@@ -349,6 +351,8 @@ export interface SqliteOptions {
    * it saved (docs/performance.md, "Off-loop fsync and checkpoints: off by default").
    */
   backgroundCheckpoints?: boolean;
+  /** Most conversations whose last seq is cached (default 50,000). */
+  seqCacheSize?: number;
   /**
    * With `synchronous: "full"`: message batches commit without the in-commit fsync and are answered
    * after an fsync of the WAL on libuv's thread pool (wal-sync.ts), so the event loop never waits for the disk. Same
@@ -382,8 +386,12 @@ export class SqliteStore implements Store {
   /** Appends write synchronously in call order; only their fsync is awaited (wal-sync.ts). */
   readonly pipelinedAppends = true;
   private readonly q: Statements;
-  /** conversation id → committed last_seq; saves a SELECT per appended message. */
+  /**
+   * conversation id → committed last_seq; saves a SELECT per appended message. Bounded (least recently written
+   * out first): a miss only costs that SELECT, and a server that touched every conversation must not keep them all.
+   */
   private readonly lastSeqCache = new Map<string, number>();
+  private readonly seqCacheSize: number;
   private readonly appendTx: (drafts: readonly MessageDraft[], seqs: Map<string, number>) => AppendOutcome[];
   private readonly membershipTx: (input: MembershipInput, seqs: Map<string, number>) => Message;
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
@@ -420,6 +428,7 @@ export class SqliteStore implements Store {
     db.pragma("foreign_keys = ON");
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
+    this.seqCacheSize = options.seqCacheSize ?? DEFAULT_SEQ_CACHE_SIZE;
     this.q = prepareStatements(db);
     this.searcher = new SqliteMessageSearch(db);
     this.searchIndexer = new SearchIndexer(db, {
@@ -618,13 +627,13 @@ export class SqliteStore implements Store {
 
   async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
     const result = this.openDirectTx(input);
-    if (result.created) this.lastSeqCache.set(result.conversation.id, result.conversation.lastSeq);
+    if (result.created) this.cacheSeq(result.conversation.id, result.conversation.lastSeq);
     return result;
   }
 
   async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
     const result = this.createGroupTx(input);
-    this.lastSeqCache.set(result.conversation.id, result.conversation.lastSeq);
+    this.cacheSeq(result.conversation.id, result.conversation.lastSeq);
     return result;
   }
 
@@ -790,7 +799,7 @@ export class SqliteStore implements Store {
       for (const id of seqs.keys()) this.lastSeqCache.delete(id);
       throw error;
     }
-    for (const [id, seq] of seqs) this.lastSeqCache.set(id, seq);
+    for (const [id, seq] of seqs) this.cacheSeq(id, seq);
     return result;
   }
 
@@ -802,8 +811,17 @@ export class SqliteStore implements Store {
     if (cached !== undefined) return cached;
     const stored = this.q.lastSeq.get(conversationId);
     // Only committed values go into the cache: this read happens before the transaction writes the conversation.
-    if (stored !== undefined) this.lastSeqCache.set(conversationId, stored);
+    if (stored !== undefined) this.cacheSeq(conversationId, stored);
     return stored;
+  }
+
+  private cacheSeq(conversationId: string, seq: number): void {
+    setNewest(this.lastSeqCache, conversationId, seq, this.seqCacheSize);
+  }
+
+  /** How many conversations' last seqs are cached (tests check the bound). */
+  get cachedSeqCount(): number {
+    return this.lastSeqCache.size;
   }
 
   private appendInTx(drafts: readonly MessageDraft[], seqs: Map<string, number>): AppendOutcome[] {
