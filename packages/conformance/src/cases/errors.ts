@@ -495,6 +495,40 @@ export const errorCases: Case[] = [
     }),
   ),
   {
+    id: "suspicious_image: a 4800×4800 GIF of a few dozen bytes [http]",
+    covers: { errors: ["suspicious_image"] },
+    async run(ctx) {
+      // A well-formed GIF header and image descriptor announcing 23 million pixels, with almost no image data (§17.2).
+      const size = [0xc0, 0x12, 0xc0, 0x12];
+      const gif = Buffer.from([
+        ...Buffer.from("GIF89a"),
+        ...size,
+        0x80,
+        0,
+        0,
+        ...[0, 0, 0, 255, 255, 255],
+        0x2c,
+        0,
+        0,
+        0,
+        0,
+        ...size,
+        0,
+        2,
+        2,
+        0x4c,
+        0x01,
+        0,
+        0x3b,
+      ]);
+      const answer = await httpRaw(ctx.base, "POST", "/v1/uploads?name=sparse.gif", {
+        headers: { authorization: `Bearer ${await ctx.alice.token()}`, "content-type": "image/gif" },
+        body: gif,
+      });
+      expectError(asOutcome("uploads.complete", answer), "suspicious_image");
+    },
+  },
+  {
     id: "invalid_signature: an altered download URL [http]",
     covers: { errors: ["invalid_signature"] },
     async run(ctx) {
