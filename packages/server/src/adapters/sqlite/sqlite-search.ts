@@ -107,7 +107,7 @@ export class SqliteMessageSearch {
   private readonly candidates: Statement;
   private readonly hitRow: Statement<[string, number]>;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     const window =
       `SELECT c.id AS conversationId, c.search_key AS key, mb.joined_seq AS "from", ` +
       `coalesce(mb.left_seq, ${MAX_SEQ}) AS "to" FROM members mb JOIN conversations c ON c.id = mb.conversation_id`;
