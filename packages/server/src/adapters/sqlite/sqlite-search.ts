@@ -7,20 +7,20 @@ import { scoreMessage } from "../../domain/search-rank.js";
 import type { MessageSearch, SearchMatch, SearchPosition } from "../../ports/store.js";
 import { MESSAGE_COLUMNS, type MessageRow, REPLY_JOIN, toMessage } from "./message-columns.js";
 
+/** Whether the index alone decides `term`: every term but a prefix longer than the prefixes the index keeps. */
+function indexDecides(term: SearchTerm): boolean {
+  return !term.prefix || prefixLength(term) <= MIN_PREFIX_LENGTH;
+}
+
 /**
  * The index keeps prefixes of MIN_PREFIX_LENGTH characters (migration 8), so a prefix term is one index lookup when it
  * is cut to that length; FTS5 would otherwise merge the word lists of every matching word in the whole index first.
- * A longer prefix is checked on the candidates (scoreMessage).
+ * A longer prefix is then checked on the candidates (scoreMessage).
  */
 function indexedPrefix(term: SearchTerm): SearchTerm {
-  if (!term.prefix || prefixLength(term) <= MIN_PREFIX_LENGTH) return term;
+  if (indexDecides(term)) return term;
   const last = [...(term.words.at(-1) ?? "")].slice(0, MIN_PREFIX_LENGTH).join("");
   return { ...term, words: [...term.words.slice(0, -1), last] };
-}
-
-/** Whether the index alone decides `term` (every term but a prefix longer than the indexed length). */
-function indexDecides(term: SearchTerm): boolean {
-  return !term.prefix || prefixLength(term) <= MIN_PREFIX_LENGTH;
 }
 
 /**
@@ -42,7 +42,10 @@ function inConversations(words: string, windows: readonly Window[]): string {
   return `${words} AND conv : (${windows.map((w) => `k${w.key}`).join(" OR ")})`;
 }
 
-/** Most index hits read per slice: bounds one synchronous step (128 cost about a millisecond, measured). */
+/**
+ * Most index hits read per slice: bounds one synchronous step (reading, filtering and scoring 128 hits took at most
+ * ~20 ms on a heavily loaded two-core machine, docs/performance.md "Search cost").
+ */
 export const SEARCH_SLICE_ROWS = 128;
 /** Windows searched by one query: fewer queries for a caller in many conversations, each OR still short. */
 export const WINDOWS_PER_QUERY = 32;
@@ -158,7 +161,7 @@ export class SqliteMessageSearch {
       const byKey = new Map(group.map((w) => [w.key, w]));
       const match = inConversations(words, group);
       const to = rowid(group.at(-1)!.key, group.at(-1)!.to);
-      let after = rowid(group[0]!.key, group[0]!.from - 1);
+      let after = rowid(group[0]!.key, Math.max(0, group[0]!.from - 1));
       for (;;) {
         if (performance.now() - turnStart >= SEARCH_TURN_MS) {
           await yieldToLoop();
