@@ -8,7 +8,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
 import Database from "better-sqlite3";
+import pg from "pg";
+import { PostgresStore } from "../../adapters/postgres/postgres-store.js";
+import { SearchService } from "../../services/search-service.js";
+import { dropSchema, probePostgres, TEST_DATABASE_URL, uniqueName } from "../cluster-harness.js";
 import { connectVia, http, type ProtocolClient, register, startTestServer, type TestServer } from "../harness.js";
+import { requireService } from "../services.js";
 
 /** Messages in other people's conversations: enough that whole-index work dwarfs a normal search. */
 const CORPUS_MESSAGES = 120_000;
@@ -211,5 +216,75 @@ describe("security review #1: search cost is bounded by the caller's own convers
         `${who === outsider ? "outsider" : "attacker"}: "${FREQUENT}" (${FREQUENT_HITS} hits elsewhere): ${frequent!.toFixed(2)} ms vs absent: ${absent!.toFixed(2)} ms`,
       );
     }
+  });
+});
+
+describe("security review #1: PostgreSQL search cost follows the caller's history, not the table", async () => {
+  if (!(await requireService("PostgreSQL", () => probePostgres()))) return;
+  const schema = uniqueName("search_dos");
+  let store: PostgresStore;
+  let search: SearchService;
+  /** Conversations (of CORPUS_CONVERSATIONS) the searching user is a member of. */
+  const MINE = 300;
+
+  before(async () => {
+    store = await PostgresStore.connect(TEST_DATABASE_URL, { schema, poolSize: 2 });
+    search = new SearchService(store);
+    const next = random(24);
+    const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+    const word = () => pick(SYLLABLES) + pick(SYLLABLES) + pick(SYLLABLES);
+    const frequentEvery = Math.floor(CORPUS_MESSAGES / FREQUENT_HITS);
+    const per = CORPUS_MESSAGES / CORPUS_CONVERSATIONS;
+    const bodies = Array.from({ length: CORPUS_MESSAGES }, (_, n) => {
+      const words = Array.from({ length: 8 + Math.floor(next() * 5) }, word);
+      // Frequent in the conversations the searching user is not in only: their own hits would cost them, rightly.
+      if (n % frequentEvery === 0 && n >= MINE * per) words.push(FREQUENT);
+      return words.join(" ");
+    });
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
+    await client.connect();
+    try {
+      await client.query(`INSERT INTO users (id, username, display_name, password_hash, created_at)
+                          VALUES ('U_me', 'me', 'Me', 'x', 1), ('U_other', 'other', 'Other', 'x', 1)`);
+      await client.query(`INSERT INTO conversations (id, kind, title, created_at, last_seq)
+                          SELECT 'C' || g, 'group', 'g', 1, ${per} FROM generate_series(0, ${CORPUS_CONVERSATIONS - 1}) g`);
+      await client.query(`INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
+                          SELECT 'C' || g, 'U_me', 'member', 1, 0, 0, 1 FROM generate_series(0, ${MINE - 1}) g`);
+      await client.query(
+        `INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at)
+         SELECT 'C' || ((i - 1) / ${per}), ((i - 1) % ${per}) + 1, 'M' || i, 'U_other', 'c' || i, 'text', b, i
+         FROM unnest($1::text[]) WITH ORDINALITY AS t(b, i)`,
+        [bodies],
+      );
+      await client.query("ANALYZE");
+    } finally {
+      await client.end();
+    }
+  });
+
+  after(async () => {
+    await store?.close();
+    await dropSchema(schema);
+  });
+
+  /** The fastest of `runs` searches of each query (interleaved; outside load only adds time). */
+  async function fastest(queries: readonly string[], runs: number): Promise<number[]> {
+    const times = queries.map((): number[] => []);
+    for (let r = 0; r < runs; r++) {
+      for (const [i, query] of queries.entries()) {
+        const start = performance.now();
+        await search.search("U_me", { query });
+        times[i]!.push(performance.now() - start);
+      }
+    }
+    return times.map((list) => Math.min(...list));
+  }
+
+  it("costs a member of many conversations about the same for any query, however frequent its words elsewhere", async (t) => {
+    await fastest([ABSENT, FREQUENT, WORST_ALLOWED], 1);
+    const [absent, frequent, worst] = await fastest([ABSENT, FREQUENT, WORST_ALLOWED], 7);
+    t.diagnostic(`fastest ms: absent ${absent}, frequent ${frequent}, 8 three-letter prefixes ${worst}`);
+    assert.ok(worst! / absent! < 2.5, `8 three-letter prefixes: ${worst!.toFixed(1)} ms vs ${absent!.toFixed(1)} ms`);
+    assert.ok(frequent! / absent! < 2, `"${FREQUENT}": ${frequent!.toFixed(1)} ms vs absent: ${absent!.toFixed(1)} ms`);
   });
 });
