@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { MAX_SEARCH_TERMS, parseSearchQuery, searchWords } from "./search-query.js";
+import { MAX_SEARCH_TERMS, MIN_PREFIX_LENGTH, parseSearchQuery, searchQueryProblem, searchWords } from "./search-query.js";
+import { scoreMessage } from "./search-rank.js";
 import { buildSnippet, SNIPPET_LENGTH } from "./search-snippet.js";
 
 describe("parseSearchQuery", () => {
@@ -12,21 +13,46 @@ describe("parseSearchQuery", () => {
     ]);
   });
 
-  it("makes `word*` a prefix (two characters at least) and keeps punctuation out of words", () => {
+  it("makes `word*` a prefix and keeps punctuation out of words", () => {
     assert.deepEqual(parseSearchQuery("deplo* a* state-of-the-art"), [
       { text: "deplo", words: ["deplo"], prefix: true },
-      { text: "a", words: ["a"], prefix: false },
+      { text: "a", words: ["a"], prefix: true },
       { text: "state-of-the-art", words: ["state", "of", "the", "art"], prefix: false },
     ]);
   });
 
-  it("drops terms without words, runs an unclosed quote to the end and keeps at most MAX_SEARCH_TERMS", () => {
+  it("drops terms without words and runs an unclosed quote to the end", () => {
     assert.deepEqual(parseSearchQuery(`* - ( " `), []);
     assert.deepEqual(
       parseSearchQuery('a "b c').map((t) => t.words),
       [["a"], ["b", "c"]],
     );
-    assert.equal(parseSearchQuery(Array.from({ length: 40 }, (_, i) => `w${i}`).join(" ")).length, MAX_SEARCH_TERMS);
+  });
+
+  it("refuses more than MAX_SEARCH_TERMS terms and prefixes shorter than MIN_PREFIX_LENGTH, never cutting silently", () => {
+    const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(" ");
+    assert.equal(searchQueryProblem(parseSearchQuery(words(MAX_SEARCH_TERMS))), undefined);
+    assert.match(searchQueryProblem(parseSearchQuery(words(MAX_SEARCH_TERMS + 1))) ?? "", /at most 8/);
+    assert.equal(searchQueryProblem(parseSearchQuery("dep* 日本語* x")), undefined);
+    for (const query of ["de*", "x a*", "launch-de*", "日本*"]) {
+      assert.match(searchQueryProblem(parseSearchQuery(query)) ?? "", new RegExp(`at least ${MIN_PREFIX_LENGTH}`), query);
+    }
+  });
+});
+
+describe("scoreMessage", () => {
+  it("requires every term, phrases in a row and prefixes as typed, from the message alone", () => {
+    const score = (body: string, query: string) => scoreMessage(body, parseSearchQuery(query));
+    assert.equal(score("deploy the rocket", "deplo* rocket"), score("deployment the rocket", "deplo* rocket"));
+    assert.equal(score("depot and rocket", "deplo* rocket"), undefined);
+    assert.equal(score("launch the plan", '"launch plan"'), undefined);
+    assert.notEqual(score("the launch plan", '"launch plan"'), undefined);
+  });
+
+  it("ranks more occurrences in fewer words first (lower is better)", () => {
+    const score = (body: string) => scoreMessage(body, parseSearchQuery("alpha"))!;
+    assert.ok(score("alpha alpha beta") < score("alpha beta gamma"));
+    assert.ok(score("alpha beta") < score("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu"));
   });
 
   it("reads letters and digits of any script", () => {

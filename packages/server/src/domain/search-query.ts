@@ -10,10 +10,13 @@ export interface SearchTerm {
   readonly prefix: boolean;
 }
 
-/** At most this many terms are kept (the rest of a 256-character query is ignored): bounds the engine's work. */
-export const MAX_SEARCH_TERMS = 16;
-/** A prefix shorter than this would expand to a large part of the vocabulary; it matches as a whole word instead. */
-export const MIN_PREFIX_LENGTH = 2;
+/** A query may have at most this many terms (security.md, "Search cost"): each one is a seek per history window. */
+export const MAX_SEARCH_TERMS = 8;
+/**
+ * A prefix needs at least this many characters: a shorter one matches a large part of the vocabulary. The SQLite
+ * index keeps prefixes of exactly this length (migration 9), so every prefix term is one index lookup.
+ */
+export const MIN_PREFIX_LENGTH = 3;
 
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 const MARKS = /\p{M}+/gu;
@@ -25,17 +28,15 @@ export function foldWord(word: string): string {
 
 /** The searchable words of `text`, folded; punctuation and symbols separate words and are never searchable. */
 export function searchWords(text: string): string[] {
-  const words: string[] = [];
-  for (const match of text.matchAll(WORD)) {
-    const word = foldWord(match[0]);
-    if (word !== "") words.push(word);
-  }
-  return words;
+  // Folding the whole text at once is the same as folding word by word (marks only ever join words) and half the cost:
+  // search ranks every candidate by its words.
+  return foldWord(text).match(WORD) ?? [];
 }
 
 /**
  * Splits `input` into terms. Double quotes delimit a phrase (an unclosed quote runs to the end); everything else is
- * split on whitespace into words. A word (not a phrase) ending in `*` is a prefix. Every other character is data: the
+ * split on whitespace into words. A word (not a phrase) ending in `*` is a prefix (searchQueryProblem checks the
+ * limits on terms and prefixes). Every other character is data: the
  * adapters quote each term for their engine, so `NEAR(`, `OR`, `-`, `:` or `^` are never operators. Terms without a
  * searchable word are dropped.
  */
@@ -51,13 +52,32 @@ export function parseSearchQuery(input: string): SearchTerm[] {
     const words = searchWords(text);
     if (words.length === 0) return;
     // A prefix applies to one word; `foo-bar*` becomes the phrase "foo bar" with a prefix on "bar".
-    const last = words.at(-1) ?? "";
-    terms.push({ text, words, prefix: prefix && last.length >= MIN_PREFIX_LENGTH });
+    terms.push({ text, words, prefix });
   };
   const parts = input.split('"');
   parts.forEach((part, i) => {
     if (i % 2 === 1) add(part, true);
     else for (const word of part.split(/\s+/)) if (word !== "") add(word, false);
   });
-  return terms.slice(0, MAX_SEARCH_TERMS);
+  return terms;
+}
+
+/** Characters (code points, as SQLite counts them in a prefix index) of the word a prefix term ends with. */
+export function prefixLength(term: SearchTerm): number {
+  return [...(term.words.at(-1) ?? "")].length;
+}
+
+/**
+ * Why `terms` may not be searched (too many terms, a prefix too short), as a message for the caller; undefined when
+ * they may. The limits bound what one search costs, so they are refused, never silently cut.
+ */
+export function searchQueryProblem(terms: readonly SearchTerm[]): string | undefined {
+  if (terms.length > MAX_SEARCH_TERMS) {
+    return `The query has ${terms.length} terms; at most ${MAX_SEARCH_TERMS} are allowed`;
+  }
+  const short = terms.find((t) => t.prefix && prefixLength(t) < MIN_PREFIX_LENGTH);
+  if (short !== undefined) {
+    return `A prefix needs at least ${MIN_PREFIX_LENGTH} characters before the *, got "${short.words.at(-1)}*"`;
+  }
+  return undefined;
 }

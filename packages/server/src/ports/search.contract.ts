@@ -224,6 +224,12 @@ export function runSearchContract(
       assert.equal((await search(a, `${quick} ${fox}`)).length, 2);
       assert.equal((await search(a, `${w("deploy")}*`)).length, 2);
       assert.equal((await search(a, w("deploy"))).length, 0, "without `*` a word matches whole words only");
+      // A prefix longer than an index keeps (SQLite keeps 3 characters) still matches exactly what it says.
+      await send(g, a, `${w("depart")}ure gate`);
+      assert.equal((await search(a, `${w("depart")}*`)).length, 1);
+      assert.equal((await search(a, `${w("dep")}*`)).length, 0, "the first three characters alone are not the prefix");
+      assert.equal((await search(a, `"${w("deploy")}ment fin"*`)).length, 0, "a phrase is never a prefix");
+      assert.equal((await search(a, `${w("deploy")}ment-fin*`)).length, 1, "a hyphenated prefix is a phrase with a prefix");
     });
 
     it("treats operator characters and keywords as plain words, never as engine syntax", async () => {

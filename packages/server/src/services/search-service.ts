@@ -2,7 +2,7 @@
 
 import type { OpArgs, SearchResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
-import { parseSearchQuery } from "../domain/search-query.js";
+import { parseSearchQuery, searchQueryProblem } from "../domain/search-query.js";
 import { buildSnippet } from "../domain/search-snippet.js";
 import type { ConversationStore, MessageSearchStore, MessageStore, SearchPosition } from "../ports/store.js";
 import { MessageView, type Reader } from "./message-view.js";
@@ -47,6 +47,8 @@ export class SearchService {
     if (terms.length === 0) {
       throw new AppError("validation_failed", "The query contains no words to search for", { field: "query" });
     }
+    const problem = searchQueryProblem(terms);
+    if (problem !== undefined) throw new AppError("validation_failed", problem, { field: "query" });
     let from: SearchPosition | undefined;
     if (input.cursor !== undefined) {
       from = decodeSearchCursor(input.cursor);

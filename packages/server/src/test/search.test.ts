@@ -214,6 +214,8 @@ for (const transport of ["http", ...TRANSPORTS] as const)
         [{ query: "" }, "query"],
         [{ query: "x".repeat(257) }, "query"],
         [{ query: "!!! ***" }, "query"],
+        [{ query: "la*" }, "query"],
+        [{ query: "a b c d e f g h i" }, "query"],
         [{ query: "launch", limit: 51 }, "limit"],
         [{ query: "launch", limit: 0 }, "limit"],
         [{ query: "launch", cursor: "not-a-cursor" }, "cursor"],

@@ -8,6 +8,13 @@ import { MESSAGE_COLUMNS, REPLY_JOIN } from "./message-select.js";
 /** The text search configuration of the index and of every query: no stemming, no stop words (see architecture.md). */
 export const TEXT_SEARCH_CONFIG = "simple";
 
+/**
+ * Longest a search may run on the database, ms (`SET LOCAL statement_timeout`): a caller with a very large history
+ * gets `unavailable` instead of holding a connection of the shared pool, and a database core, for the store's general
+ * statement timeout.
+ */
+export const SEARCH_TIMEOUT_MS = 5_000;
+
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
 
 function lexeme(word: string): string {
@@ -41,7 +48,6 @@ export function searchStatement(userId: string, search: MessageSearch): { text: 
     values.push(value);
     return `$${values.length}`;
   };
-  if (search.conversationId !== undefined) where.push(`m.conversation_id = ${bind(search.conversationId)}`);
   if (search.senderId !== undefined) where.push(`m.sender_id = ${bind(search.senderId)}`);
   if (search.after !== undefined) where.push(`m.created_at > ${bind(search.after)}`);
   if (search.before !== undefined) where.push(`m.created_at < ${bind(search.before)}`);
@@ -57,22 +63,29 @@ export function searchStatement(userId: string, search: MessageSearch): { text: 
     );
   }
   const limit = bind(search.limit);
-  // Candidates are the rows both indexes agree on: the GIN index (the words) and the primary key (the caller's
-  // conversations, an init plan), combined by a BitmapAnd, so a common word costs the caller's matches, not the whole
-  // table's (measured: 132 ms → 17 ms at 300k messages). The membership row is then the authorization, with the
-  // history window: a member from joined_seq on, a former member up to left_seq. Candidates carry only their sort
-  // key; the page's rows alone are then read whole, with the same columns (and quoted message) as every other read.
+  const only = search.conversationId === undefined ? "" : `AND mb.conversation_id = ${bind(search.conversationId)}`;
+  // Membership first: the caller's history windows are read by primary key (conversation_id, seq), one membership
+  // at a time, and every row there is tested against the query. OFFSET 0 keeps the planner from merging the window
+  // into the outer query, where it could answer the words from the GIN index instead: that reads each word's posting
+  // list over the whole table, so a search by someone in no busy conversation cost (and its timing told) how often a
+  // word occurs in other people's (security.md, "Search cost"). The membership row is the authorization: a member
+  // from joined_seq on, a former member up to left_seq. Candidates carry only their sort key; the page's rows alone are
+  // then read whole, with the same columns (and quoted message) as every other read.
   const text = `
     WITH page AS (
       SELECT * FROM (
         SELECT m.conversation_id AS "conversationId", m.seq, m.created_at AS "createdAt",
                (-ts_rank_cd(m.search_vector, q.q))::float8 AS score
         FROM (SELECT ${tsquery} AS q) q
-        JOIN messages m ON m.search_vector @@ q.q
-        JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = $1
-        WHERE m.conversation_id = ANY (ARRAY(SELECT conversation_id FROM members WHERE user_id = $1))
-          AND m.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR m.seq <= mb.left_seq)
-          AND m.kind = 'text' AND m.body IS NOT NULL
+        CROSS JOIN members mb
+        CROSS JOIN LATERAL (
+          SELECT * FROM messages w
+          WHERE w.conversation_id = mb.conversation_id
+            AND w.seq >= mb.joined_seq AND (mb.left_seq IS NULL OR w.seq <= mb.left_seq)
+          OFFSET 0
+        ) m
+        WHERE mb.user_id = $1 ${only}
+          AND m.kind = 'text' AND m.body IS NOT NULL AND m.search_vector @@ q.q
           AND NOT EXISTS (SELECT 1 FROM hidden_messages hm
                           WHERE hm.user_id = $1 AND hm.conversation_id = m.conversation_id AND hm.seq = m.seq)
           ${where.map((w) => `AND ${w}`).join("\n          ")}

@@ -11,6 +11,7 @@ import {
   type QueryResultRow,
   types,
 } from "pg";
+import { BackendUnavailableError } from "../../ports/errors.js";
 import {
   type ActionRefusal,
   type AppendOutcome,
@@ -37,7 +38,7 @@ import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessage, systemMessage, storedToMessage as toMessage } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import { assertSchemaName, migrate } from "./migrations.js";
-import { type SearchRow, searchStatement } from "./postgres-search.js";
+import { SEARCH_TIMEOUT_MS, type SearchRow, searchStatement } from "./postgres-search.js";
 
 export interface PostgresOptions {
   /** Schema holding every table, created if missing; default: the server's search_path. Tests isolate runs with it. */
@@ -658,7 +659,19 @@ export class PostgresStore implements Store {
   async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
     if (search.terms.length === 0 || search.limit <= 0) return [];
     const { text, values } = searchStatement(userId, search);
-    const rows = await this.rows<SearchRow>(text, values);
+    let rows: SearchRow[];
+    try {
+      rows = await this.transaction(async (client) => {
+        await client.query(`SET LOCAL statement_timeout = ${SEARCH_TIMEOUT_MS}`);
+        return (await client.query<SearchRow>(text, values)).rows;
+      });
+    } catch (error) {
+      // 57014: canceled by the statement timeout. Nothing was written; the caller may narrow the query and retry.
+      if (error instanceof DatabaseError && error.code === "57014") {
+        throw new BackendUnavailableError("store", `search exceeded its ${SEARCH_TIMEOUT_MS} ms budget`, { cause: error });
+      }
+      throw error;
+    }
     return rows.map((row) => ({ message: toMessage(row), score: row.score }));
   }
 

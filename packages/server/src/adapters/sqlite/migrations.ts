@@ -339,6 +339,33 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_creator ON conversations (created_by, created_at) WHERE created_by IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: "search index with a prefix index",
+    sql: `
+      -- A prefix query ("dep*") without a prefix index makes FTS5 merge the word lists of every word starting with
+      -- it, over the whole index, before anything else: one account could hold the server for a second per search
+      -- (security.md, "Search cost"). prefix = '3' also indexes every word's first three characters
+      -- (MIN_PREFIX_LENGTH in domain/search-query.ts), so a prefix term is one lookup. The rest is as in migration 5;
+      -- the conv column now bounds each search to one conversation at a time (sqlite-search.ts). The index is
+      -- contentless, so it is rebuilt from messages here, once, at the upgrade; rows still pending stay pending.
+      DROP TABLE message_search;
+      CREATE VIRTUAL TABLE message_search USING fts5(
+        body,
+        conv,
+        content = '',
+        contentless_delete = 1,
+        prefix = '3',
+        tokenize = 'unicode61 remove_diacritics 2'
+      );
+      INSERT INTO message_search (rowid, body, conv)
+        SELECT (c.search_key << 32) | m.seq, m.body, 'k' || c.search_key
+        FROM messages m JOIN conversations c ON c.id = m.conversation_id
+        WHERE m.kind = 'text' AND m.body IS NOT NULL
+          AND ((c.search_key << 32) | m.seq) NOT IN (SELECT key FROM search_pending)
+        ORDER BY 1;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -302,4 +302,44 @@ describe("SqliteStore deferred search indexing", () => {
       await store.close();
     }
   });
+
+  it("upgrades a version-8 database: migration 9 rebuilds the index with a prefix index, pending rows stay pending", async () => {
+    const path = newPath();
+    const v8 = new Database(path);
+    migrate(
+      v8,
+      MIGRATIONS.filter((m) => m.version <= 8),
+    );
+    v8.exec(`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ('u', 'u', 'U', 'h', 1);
+             INSERT INTO conversations (id, kind, title, created_at, last_seq) VALUES ('g', 'group', 'G', 1, 3);
+             INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
+             VALUES ('g', 'u', 'owner', 1, 0, 0, 1);
+             INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
+             VALUES ('g', 1, 'a', 'u', NULL, 'system', NULL, '{}', 1),
+                    ('g', 2, 'b', 'u', 'c-b', 'text', 'deployment one', NULL, 2),
+                    ('g', 3, 'c', 'u', 'c-c', 'text', 'deployed two', NULL, 3)`);
+    // Version 8 indexed seq 2 at once (a background batch); seq 3 was still pending when it stopped.
+    v8.exec(`INSERT INTO message_search (rowid, body, conv)
+               SELECT key, 'deployment one', 'k1' FROM search_pending WHERE key & 4294967295 = 2;
+             DELETE FROM search_pending WHERE key & 4294967295 = 2;`);
+    assert.equal(v8.prepare("SELECT count(*) FROM search_pending").pluck().get(), 1);
+    v8.close();
+    const store = await open(path);
+    try {
+      assert.equal(store.db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
+      assert.match(
+        store.db.prepare("SELECT sql FROM sqlite_master WHERE name = 'message_search'").pluck().get() as string,
+        /prefix = '3'/,
+      );
+      assert.equal(indexed(store, "deployment"), 1, "the indexed row is in the rebuilt index");
+      assert.equal(pending(store), 1, "the pending row is still pending, not indexed twice");
+      assert.deepEqual((await found(store, "dep*")).sort(), ["deployed two", "deployment one"]);
+      assert.deepEqual(await found(store, "deploym*"), ["deployment one"]);
+      assert.equal(pending(store), 0);
+      await send(store, text("deploying three"));
+      assert.deepEqual((await found(store, "deplo*")).length, 3);
+    } finally {
+      await store.close();
+    }
+  });
 });
