@@ -54,9 +54,30 @@ export interface Adapters {
   blobs: BlobStore;
 }
 
+/** The steps of a start, in order ("push" only when push is enabled); see `StartOptions.beforeStep`. */
+export const START_STEPS = [
+  "adapters",
+  "push",
+  "services",
+  "media",
+  "transports",
+  "routes",
+  "dispatcher",
+  "presence",
+  "attach",
+  "listen",
+  "listening",
+] as const;
+export type StartStep = (typeof START_STEPS)[number];
+
 export interface StartOptions {
   /** Where JSON log lines go (default: stdout). */
   logDestination?: DestinationStream;
+  /**
+   * Test seam, not a setting: called before each start-up step. A throw fails the start at that step as the step's own
+   * failure would, so tests can check that a failed start leaves no socket, connection or timer open.
+   */
+  beforeStep?: (step: StartStep) => void | Promise<void>;
 }
 
 /** Starts a node. `overrides` win over environment variables (tests pass port 0 and a temporary data dir). */
@@ -65,6 +86,7 @@ export async function startParley(
   env: NodeJS.ProcessEnv = process.env,
   options: StartOptions = {},
 ): Promise<ParleyServer> {
+  const step = options.beforeStep ?? (() => {});
   const config = loadConfig(env, overrides);
   const log = createLogger(config, options.logDestination);
   const metrics = new Metrics();
@@ -72,6 +94,7 @@ export async function startParley(
   mkdirSync(dataDir, { recursive: true });
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
   // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
+  await step("adapters");
   const selected = await selectAdapters(config, { dataDir, log });
   const adapters: Adapters = {
     store: selected.store,
@@ -87,6 +110,7 @@ export async function startParley(
   let vapidPublicKey: string | undefined;
   if (config.pushEnabled) {
     try {
+      await step("push");
       const vapid = await resolveVapidKeys(
         { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey },
         dataDir,
@@ -122,12 +146,15 @@ export async function startParley(
   // Uploads are spooled next to the local blobs (same file system: the final move is a rename).
   const mediaTmpDir = join(dataDir, "media", "tmp");
   mkdirSync(mediaTmpDir, { recursive: true });
+  await step("services");
   const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, metrics, (err, context) =>
     log.warn({ err }, context),
   );
+  await step("media");
   await services.media.clearTemporaryFiles();
   const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs, (err) => log.warn({ err }, "media sweep failed"));
   // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
+  await step("transports");
   const dispatcher = new SessionDispatcher(config, services, adapters.broker, log);
   const gateway = new WebSocketGateway(config, dispatcher, log);
   const longPoll = new LongPollGateway(config, dispatcher, log);
@@ -153,12 +180,15 @@ export async function startParley(
       return { ok: Object.values(checks).every((v) => v === "ok"), checks };
     },
   });
+  await step("routes");
   longPoll.register(http);
   await registerMediaRoutes(http, services);
   mountWebApp(http, log);
   await http.ready();
+  await step("dispatcher");
   await dispatcher.start();
   // Refreshes this node's devices in the presence store and announces the users of nodes that died.
+  await step("presence");
   services.presence.start(Math.max(100, Math.floor(config.presenceTtlMs / 3)), (err) =>
     log.warn({ err }, "presence heartbeat failed"),
   );
@@ -169,10 +199,12 @@ export async function startParley(
     services.members.clear();
     for (const session of [...dispatcher.registry.all()]) session.close("going_away");
   });
+  await step("attach");
   await gateway.attach(http.server);
   try {
     // A reconnect storm opens thousands of sockets at once; Node's default backlog (511) drops SYNs and costs clients
     // seconds of retransmit back-off.
+    await step("listen");
     await http.listen({ host: config.host, port: config.port, backlog: 8192 });
   } catch (error) {
     // Port taken, say: let go of the engines too, or their connections would keep the process alive.
@@ -185,6 +217,7 @@ export async function startParley(
     );
     throw error;
   }
+  await step("listening");
   const address = http.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
