@@ -23,7 +23,7 @@ import {
   uniqueName,
   waitUntil,
 } from "./cluster-harness.js";
-import { RATE_LIMITS_OFF } from "./harness.js";
+import { RATE_LIMITS_OFF, RawClient, register } from "./harness.js";
 
 /** What keeps this process alive (sockets, listeners, referenced timers), as a list of kinds. */
 const liveResources = () => process.getActiveResourcesInfo();
@@ -138,22 +138,33 @@ interface FailingStart {
 /** Starts a node that must fail as `expected`, then checks that everything it opened was closed again. */
 async function startMustFail(deployment: Deployment, start: FailingStart): Promise<void> {
   const baseline = liveResources();
+  const errors: string[] = [];
   await assert.rejects(
     startParley(
       {
         host: "127.0.0.1",
         port: start.port,
-        logLevel: "silent",
+        logLevel: "error",
         ...RATE_LIMITS_OFF,
         ...deployment.overrides,
         ...start.overrides,
       },
       {},
-      start.beforeStep ? { beforeStep: start.beforeStep } : {},
+      {
+        logDestination: { write: (line: string) => void errors.push(line) },
+        ...(start.beforeStep ? { beforeStep: start.beforeStep } : {}),
+      },
     ),
     (error) => start.expected(error),
   );
-  if (!start.portTaken) assert.ok(await portIsFree(start.port), `port ${start.port} is still listened on`);
+  // Every closer had what it needed: none failed on a half-started node (a failure would be logged as an error).
+  assert.deepEqual(errors, []);
+  await assertNothingLeft(deployment, baseline, start.portTaken ? undefined : start.port);
+}
+
+/** No listener on `port`, nothing open on the deployment's backends, no handle beyond `baseline`. */
+async function assertNothingLeft(deployment: Deployment, baseline: string[], port: number | undefined): Promise<void> {
+  if (port !== undefined) assert.ok(await portIsFree(port), `port ${port} is still listened on`);
   // A closed connection leaves the backend's list a moment after the client let go of it.
   const connections = () => deployment.backendConnections();
   await waitUntil("the backends to see no connection of this node", async () => (await connections()) === 0, 5000).catch(
@@ -210,6 +221,26 @@ for (const [mode, deploy] of [
       } finally {
         await new Promise((resolve) => taken.close(resolve));
       }
+    });
+
+    it("and close() of a node that started closes the same, once however often it is called", async () => {
+      const baseline = liveResources();
+      const port = await freePort();
+      const errors: string[] = [];
+      const server = await startParley(
+        { host: "127.0.0.1", port, logLevel: "error", ...RATE_LIMITS_OFF, ...deployment.overrides },
+        {},
+        { logDestination: { write: (line: string) => void errors.push(line) } },
+      );
+      const user = await register(server);
+      const client = await RawClient.connect(server, user.accessToken);
+      const closing = server.close();
+      assert.equal(server.close(), closing);
+      await closing;
+      assert.equal(await client.closed, 1001);
+      await server.close();
+      assert.deepEqual(errors, []);
+      await assertNothingLeft(deployment, baseline, port);
     });
 
     if (mode === "cluster") {
