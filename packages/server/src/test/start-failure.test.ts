@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterEach, before, beforeEach, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { START_STEPS, type StartStep, startParley } from "../app.js";
@@ -180,15 +180,18 @@ for (const [mode, deploy] of [
   ["cluster", cluster],
 ] as const) {
   describe(`a failed start (${mode}) closes everything it opened`, () => {
+    // A deployment of its own per test: what one start leaves behind cannot be blamed on the next.
     let deployment: Deployment;
     before(async () => {
       if (mode === "cluster") {
         await probePostgres();
         await probeRedis();
       }
+    });
+    beforeEach(() => {
       deployment = deploy();
     });
-    after(async () => deployment.cleanup());
+    afterEach(async () => deployment.cleanup());
 
     for (const failing of START_STEPS) {
       it(`when step "${failing}" fails`, async () => {
