@@ -10,6 +10,7 @@ import { selectAdapters } from "./adapters/select.js";
 import { resolveVapidKeys } from "./adapters/webpush/vapid-keys.js";
 import { WebPushProvider } from "./adapters/webpush/web-push-provider.js";
 import { type Config, loadConfig } from "./config.js";
+import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { instrument, Metrics } from "./observability/metrics.js";
 import type { BlobStore } from "./ports/blob-store.js";
@@ -41,7 +42,10 @@ export interface ParleyServer {
   metrics: Metrics;
   /** Open client sessions on this node (WebSocket and long polling). */
   connections(): number;
-  /** Stops accepting, closes sockets with 1001, drains pending writes, closes the store. */
+  /**
+   * Stops accepting, closes sockets with 1001, drains pending writes, closes the store: everything the start opened,
+   * last opened first (lifecycle.ts). Every closer runs; rejects afterwards if any failed (each is logged).
+   */
   close(): Promise<void>;
 }
 
@@ -56,11 +60,32 @@ export interface Adapters {
   blobs: BlobStore;
 }
 
+/** The steps of a start, in order ("push" only when push is enabled); see `StartOptions.beforeStep`. */
+export const START_STEPS = [
+  "adapters",
+  "push",
+  "services",
+  "media",
+  "transports",
+  "routes",
+  "dispatcher",
+  "presence",
+  "attach",
+  "listen",
+  "listening",
+] as const;
+export type StartStep = (typeof START_STEPS)[number];
+
 export interface StartOptions {
   /** Where JSON log lines go (default: stdout). */
   logDestination?: DestinationStream;
   /** Directory of the built web app served at `/` (default: packages/web/dist). */
   webRoot?: string;
+  /**
+   * Test seam, not a setting: called before each start-up step. A throw fails the start at that step as the step's own
+   * failure would, so tests can check that a failed start leaves no socket, connection or timer open.
+   */
+  beforeStep?: (step: StartStep) => void | Promise<void>;
 }
 
 /** Starts a node. `overrides` win over environment variables (tests pass port 0 and a temporary data dir). */
@@ -71,6 +96,18 @@ export async function startParley(
 ): Promise<ParleyServer> {
   const config = loadConfig(env, overrides);
   const log = createLogger(config, options.logDestination);
+  // Whatever the start opens registers its closer here; a failed start and close() unwind the same stack.
+  const lifecycle = new Lifecycle(log);
+  try {
+    return await openNode(config, log, lifecycle, options);
+  } catch (error) {
+    await lifecycle.unwind();
+    throw error;
+  }
+}
+
+async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, options: StartOptions): Promise<ParleyServer> {
+  const step = options.beforeStep ?? (() => {});
   const metrics = new Metrics();
   const dataDir = resolve(config.dataDir);
   const dataDirMode = prepareDataDir(dataDir);
@@ -84,7 +121,8 @@ export async function startParley(
   }
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
   // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
-  const selected = await selectAdapters(config, { dataDir, log });
+  await step("adapters");
+  const selected = await selectAdapters(config, { dataDir, log, closers: lifecycle });
   const adapters: Adapters = {
     store: selected.store,
     uploads: selected.uploads,
@@ -98,30 +136,25 @@ export async function startParley(
   const pushProviders: PushProvider[] = [];
   let vapidPublicKey: string | undefined;
   if (config.pushEnabled) {
-    try {
-      const vapid = await resolveVapidKeys(
-        { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey },
-        dataDir,
-        adapters.push,
-      );
-      vapidPublicKey = vapid.keys.publicKey;
-      log.info({ source: vapid.source }, "web push enabled");
-      pushProviders.push(
-        new WebPushProvider({
-          vapid: vapid.keys,
-          subject: config.vapidSubject,
-          allowPrivate: config.pushAllowPrivateEndpoints,
-        }),
-      );
-    } catch (error) {
-      await Promise.all(
-        [selected.broker, selected.presence, selected.rateLimiter, selected.store].map((a) => a.close().catch(() => {})),
-      );
-      throw error;
-    }
+    await step("push");
+    const vapid = await resolveVapidKeys(
+      { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey },
+      dataDir,
+      adapters.push,
+    );
+    vapidPublicKey = vapid.keys.publicKey;
+    log.info({ source: vapid.source }, "web push enabled");
+    pushProviders.push(
+      new WebPushProvider({
+        vapid: vapid.keys,
+        subject: config.vapidSubject,
+        allowPrivate: config.pushAllowPrivateEndpoints,
+      }),
+    );
   }
   // Store and bus calls are timed for the metrics; the per-node rate limits never leave the process.
   const nodeRateLimiter = new MemoryRateLimiter();
+  lifecycle.defer("node rate limiter", () => nodeRateLimiter.close());
   const ports = {
     ...adapters,
     store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
@@ -134,15 +167,17 @@ export async function startParley(
   // Uploads are spooled next to the local blobs (same file system: the final move is a rename).
   const mediaTmpDir = join(dataDir, "media", "tmp");
   mkdirSync(mediaTmpDir, { recursive: true });
-  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, metrics, (err, context) =>
+  await step("services");
+  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, metrics, (err, context) =>
     log.warn({ err }, context),
   );
+  await step("media");
   await services.media.clearTemporaryFiles();
   const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs, (err) => log.warn({ err }, "media sweep failed"));
+  lifecycle.defer("media sweeper", stopSweeper);
   // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
+  await step("transports");
   const dispatcher = new SessionDispatcher(config, services, adapters.broker, log);
-  const gateway = new WebSocketGateway(config, dispatcher, log);
-  const longPoll = new LongPollGateway(config, dispatcher, log);
   let closing: Promise<void> | undefined;
   // One count per client address for HTTP requests and WebSockets alike.
   const slots = new AddressSlots(config.maxConnectionsPerAddress, () => metrics.rateLimited.labels("connections").inc());
@@ -173,12 +208,23 @@ export async function startParley(
     },
     slots,
   );
+  // Stops listening and waits for the requests in flight, after both live transports told their sessions to go away.
+  lifecycle.defer("http", () => http.close());
+  const longPoll = new LongPollGateway(config, dispatcher, log);
+  lifecycle.defer("long polling", () => longPoll.close());
+  const gateway = new WebSocketGateway(config, dispatcher, log);
+  lifecycle.defer("websocket", () => gateway.close());
+  await step("routes");
   longPoll.register(http);
   await registerMediaRoutes(http, services);
   mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
+  // Its subscriptions end with the bus, which closes after everything that publishes on it.
+  await step("dispatcher");
   await dispatcher.start();
-  // Refreshes this node's devices in the presence store and announces the users of nodes that died.
+  // Refreshes this node's devices in the presence store and announces the users of nodes that died; stopped by the
+  // presence service's closer (registered with the service).
+  await step("presence");
   services.presence.start(Math.max(100, Math.floor(config.presenceTtlMs / 3)), (err) =>
     log.warn({ err }, "presence heartbeat failed"),
   );
@@ -189,22 +235,13 @@ export async function startParley(
     services.members.clear();
     for (const session of [...dispatcher.registry.all()]) session.close("going_away");
   });
+  await step("attach");
   await gateway.attach(http.server, slots);
-  try {
-    // A reconnect storm opens thousands of sockets at once; Node's default backlog (511) drops SYNs and costs clients
-    // seconds of retransmit back-off.
-    await http.listen({ host: config.host, port: config.port, backlog: 8192 });
-  } catch (error) {
-    // Port taken, say: let go of the engines too, or their connections would keep the process alive.
-    services.presence.close();
-    stopSweeper();
-    await Promise.all(
-      [adapters.broker, adapters.presence, adapters.rateLimiter, adapters.blobs, adapters.store].map((a) =>
-        a.close().catch(() => {}),
-      ),
-    );
-    throw error;
-  }
+  await step("listen");
+  // A reconnect storm opens thousands of sockets at once; Node's default backlog (511) drops SYNs and costs clients
+  // seconds of retransmit back-off.
+  await http.listen({ host: config.host, port: config.port, backlog: 8192 });
+  await step("listening");
   const address = http.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   const shown = host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host;
@@ -221,24 +258,10 @@ export async function startParley(
     metrics,
     connections: () => dispatcher.registry.size,
     close() {
-      closing ??= (async () => {
-        await gateway.close();
-        await longPoll.close();
-        await http.close();
-        await services.messages.drain();
-        await services.notifier?.close();
-        await services.receipts.drain();
-        services.typing.close();
-        services.presence.close();
-        stopSweeper();
-        await adapters.broker.close();
-        await adapters.presence.close();
-        await adapters.rateLimiter.close();
-        await nodeRateLimiter.close();
-        await adapters.blobs.close();
-        await adapters.store.close();
+      closing ??= lifecycle.unwind().then((failures) => {
+        if (failures.length > 0) throw new AggregateError(failures, `${failures.length} resources failed to close`);
         log.info("parley stopped");
-      })();
+      });
       return closing;
     },
   };

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Config, ConfigError } from "../config.js";
+import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
@@ -79,79 +80,78 @@ export function randomNodeId(): string {
   return `${host || "node"}-${randomBytes(4).toString("hex")}`;
 }
 
-/** Opens the adapters; on failure closes whatever was already opened. */
-export async function selectAdapters(config: Config, options: { dataDir: string; log: Logger }): Promise<SelectedAdapters> {
+/**
+ * Opens the adapters, each registering its closer on `closers` as soon as it is open (a later failure closes it).
+ * Opened in reverse of the order a shutdown closes them: the store first and last, the bus last and first.
+ */
+export async function selectAdapters(
+  config: Config,
+  options: { dataDir: string; log: Logger; closers: Closers },
+): Promise<SelectedAdapters> {
   validateDeployment(config);
-  const { log } = options;
+  const { log, closers } = options;
   const nodeId = config.nodeId ?? randomNodeId();
-  const opened: { close(): Promise<void> }[] = [];
-  const open = async <T extends { close(): Promise<void> }>(adapter: Promise<T> | T): Promise<T> => {
+  const open = async <T extends { close(): Promise<void> }>(name: string, adapter: Promise<T> | T): Promise<T> => {
     const a = await adapter;
-    opened.push(a);
+    closers.defer(name, () => a.close());
     return a;
   };
-  try {
-    const store: Store =
-      config.databaseUrl === undefined
-        ? await open(
-            SqliteStore.open(join(options.dataDir, "parley.db"), {
-              synchronous: config.sqliteSynchronous,
-              onSearchIndexError: (err) => log.warn({ err }, "search indexing failed; the messages stay pending and are retried"),
-            }),
-          )
-        : await open(
-            PostgresStore.connect(config.databaseUrl, {
-              poolSize: config.databasePoolSize,
-              ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
-              onError: (err) => log.warn({ err }, "postgres connection lost"),
-            }).catch((error: unknown) => {
-              if (!isBackendUnavailable(error)) throw error;
-              const url = redactUrl(config.databaseUrl!);
-              throw new BackendUnavailableError("store", `cannot reach PostgreSQL at ${url}: ${(error as Error).message}`, {
-                cause: error,
-              });
-            }),
-          );
-    const push: PushStore =
-      store instanceof SqliteStore ? new SqlitePushStore(store.db) : new PostgresPushStore((store as PostgresStore).pool);
-    const uploads: UploadStore =
-      store instanceof SqliteStore ? new SqliteUploadStore(store.db) : new PostgresUploadStore((store as PostgresStore).pool);
-    const blobs: BlobStore = await open<BlobStore>(
-      config.s3Bucket === undefined
-        ? LocalBlobStore.open(join(options.dataDir, "media"))
-        : S3BlobStore.connect({
-            bucket: config.s3Bucket,
-            region: config.s3Region,
-            forcePathStyle: config.s3ForcePathStyle,
-            ...(config.s3Endpoint === undefined ? {} : { endpoint: config.s3Endpoint }),
-            ...(config.s3AccessKeyId && config.s3SecretAccessKey
-              ? { credentials: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } }
-              : {}),
+  const store: Store =
+    config.databaseUrl === undefined
+      ? await open(
+          "store",
+          SqliteStore.open(join(options.dataDir, "parley.db"), {
+            synchronous: config.sqliteSynchronous,
+            onSearchIndexError: (err) => log.warn({ err }, "search indexing failed; the messages stay pending and are retried"),
           }),
-    );
-    if (config.redisUrl !== undefined && config.s3Bucket === undefined) {
-      log.warn("cluster mode without PARLEY_S3_BUCKET: each node keeps media in its own directory; set a bucket");
-    }
-    if (config.redisUrl === undefined) {
-      return {
-        store,
-        push,
-        uploads,
-        blobs,
-        broker: new MemoryBroker(),
-        presence: new MemoryPresenceStore(),
-        rateLimiter: new MemoryRateLimiter(),
-        mode: "embedded",
-        nodeId,
-      };
-    }
-    const redis = { prefix: config.clusterPrefix, log };
-    const broker = await open(RedisBroker.connect(config.redisUrl, redis));
-    const presence = await open(RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }));
-    const rateLimiter = await open(RedisRateLimiter.connect(config.redisUrl, redis));
-    return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "cluster", nodeId };
-  } catch (error) {
-    for (const a of opened.reverse()) await a.close().catch(() => {});
-    throw error;
+        )
+      : await open(
+          "store",
+          PostgresStore.connect(config.databaseUrl, {
+            poolSize: config.databasePoolSize,
+            ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
+            onError: (err) => log.warn({ err }, "postgres connection lost"),
+          }).catch((error: unknown) => {
+            if (!isBackendUnavailable(error)) throw error;
+            const url = redactUrl(config.databaseUrl!);
+            throw new BackendUnavailableError("store", `cannot reach PostgreSQL at ${url}: ${(error as Error).message}`, {
+              cause: error,
+            });
+          }),
+        );
+  const push: PushStore =
+    store instanceof SqliteStore ? new SqlitePushStore(store.db) : new PostgresPushStore((store as PostgresStore).pool);
+  const uploads: UploadStore =
+    store instanceof SqliteStore ? new SqliteUploadStore(store.db) : new PostgresUploadStore((store as PostgresStore).pool);
+  const blobs: BlobStore = await open<BlobStore>(
+    "blobs",
+    config.s3Bucket === undefined
+      ? LocalBlobStore.open(join(options.dataDir, "media"))
+      : S3BlobStore.connect({
+          bucket: config.s3Bucket,
+          region: config.s3Region,
+          forcePathStyle: config.s3ForcePathStyle,
+          ...(config.s3Endpoint === undefined ? {} : { endpoint: config.s3Endpoint }),
+          ...(config.s3AccessKeyId && config.s3SecretAccessKey
+            ? { credentials: { accessKeyId: config.s3AccessKeyId, secretAccessKey: config.s3SecretAccessKey } }
+            : {}),
+        }),
+  );
+  if (config.redisUrl !== undefined && config.s3Bucket === undefined) {
+    log.warn("cluster mode without PARLEY_S3_BUCKET: each node keeps media in its own directory; set a bucket");
   }
+  if (config.redisUrl === undefined) {
+    const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
+    const presence = await open("presence", new MemoryPresenceStore());
+    const broker = await open("bus", new MemoryBroker());
+    return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "embedded", nodeId };
+  }
+  const redis = { prefix: config.clusterPrefix, log };
+  const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
+  const presence = await open(
+    "presence",
+    RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
+  );
+  const broker = await open("bus", RedisBroker.connect(config.redisUrl, redis));
+  return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "cluster", nodeId };
 }

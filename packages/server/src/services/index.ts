@@ -2,6 +2,7 @@
 
 import { createHmac } from "node:crypto";
 import type { Config } from "../config.js";
+import type { Closers } from "../lifecycle.js";
 import { Metrics } from "../observability/metrics.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
@@ -50,7 +51,9 @@ export interface Services {
 
 /**
  * `rateLimiter` holds the limits that must agree across nodes (sign-in, registration, login lockout);
- * `nodeRateLimiter` the per-node ones on the request hot path (see RateLimits).
+ * `nodeRateLimiter` the per-node ones on the request hot path (see RateLimits). Services that hold timers or pending
+ * writes register their closers on `closers` as they are built: those built later close first, so sends drain before
+ * the notifier they hand commits to, and receipts, typing and presence stop after them.
  */
 export function createServices(
   config: Config & { jwtSecret: string; mediaTmpDir: string },
@@ -67,6 +70,7 @@ export function createServices(
     uploads: UploadStore;
     blobs: BlobStore;
   },
+  closers: Closers,
   metrics: Metrics = new Metrics(false),
   onError: (error: unknown, context: string) => void = () => {},
 ): Services {
@@ -84,6 +88,12 @@ export function createServices(
     config,
     metrics,
   );
+  const presence = new PresenceService(ports.presence, store, delivery, config.presenceGraceMs);
+  closers.defer("presence service", () => presence.close());
+  const typing = new TypingService(members, delivery, config.typingTimeoutMs);
+  closers.defer("typing", () => typing.close());
+  const receipts = new ReceiptService(store, members, delivery, config.receiptFlushMs);
+  closers.defer("receipts", () => receipts.drain());
   const pushEnabled = config.pushEnabled && ports.pushProviders.length > 0;
   const push = new PushService(ports.push, store, {
     enabled: pushEnabled,
@@ -102,8 +112,10 @@ export function createServices(
         },
       )
     : undefined;
+  if (notifier) closers.defer("push notifier", () => notifier.close());
   const accounts = new AccountService(store, delivery, config.groupAddsDefault);
   const messages = new MessageService(store, members, delivery, config, metrics, media);
+  closers.defer("messages", () => messages.drain());
   const conversations = new ConversationService(store, members, delivery, config);
   if (notifier) {
     messages.committed = (batch) => notifier.committed(batch);
@@ -118,9 +130,9 @@ export function createServices(
     accounts,
     conversations,
     messages,
-    receipts: new ReceiptService(store, members, delivery, config.receiptFlushMs),
-    typing: new TypingService(members, delivery, config.typingTimeoutMs),
-    presence: new PresenceService(ports.presence, store, delivery, config.presenceGraceMs),
+    receipts,
+    typing,
+    presence,
     members,
     delivery,
     limits,
