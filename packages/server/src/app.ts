@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
 import { prepareDataDir } from "./adapters/local/data-dir.js";
 import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
 import { selectAdapters } from "./adapters/select.js";
@@ -25,6 +26,7 @@ import { createServices, type Services } from "./services/index.js";
 import { AddressSlots } from "./transport/address-slots.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
 import { createHttpApi } from "./transport/http.js";
+import { HttpConnections } from "./transport/http-connections.js";
 import { LongPollGateway } from "./transport/long-poll.js";
 import { registerMediaRoutes } from "./transport/media-routes.js";
 import { mountWebApp } from "./transport/static.js";
@@ -209,7 +211,8 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     slots,
   );
   // Stops listening and waits for the requests in flight, after both live transports told their sessions to go away.
-  lifecycle.defer("http", () => http.close());
+  const connections = new HttpConnections(http.server);
+  lifecycle.defer("http", () => closeHttp(http, connections));
   const longPoll = new LongPollGateway(config, dispatcher, log);
   lifecycle.defer("long polling", () => longPoll.close());
   const gateway = new WebSocketGateway(config, dispatcher, log);
@@ -266,6 +269,19 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     },
   };
 }
+
+/** Answers the requests in flight; connections with none are closed as they become free, not at their idle timeout. */
+async function closeHttp(http: FastifyInstance, connections: HttpConnections): Promise<void> {
+  const sweep = setInterval(() => connections.closeUnused(), UNUSED_SWEEP_MS);
+  connections.closeUnused();
+  try {
+    await http.close();
+  } finally {
+    clearInterval(sweep);
+  }
+}
+
+const UNUSED_SWEEP_MS = 50;
 
 /** A readiness probe that hangs counts as failed rather than stalling the load balancer's health check. */
 const READY_PROBE_TIMEOUT_MS = 2000;

@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import WebSocket from "ws";
@@ -133,6 +135,25 @@ describe("connection lifecycle", () => {
 });
 
 describe("process lifecycle", () => {
+  it("shutdown does not wait for connections without a request in flight (spare keep-alive sockets, used ones)", async () => {
+    const idleTimeoutMs = 30_000;
+    const server = await startTestServer({ httpIdleTimeoutMs: idleTimeoutMs, httpHeadersTimeoutMs: idleTimeoutMs });
+    const { port } = new URL(server.url);
+    // One socket that never sends a request, one whose request was answered and which stays open (keep-alive).
+    const spare = connect(Number(port), "127.0.0.1");
+    const used = connect(Number(port), "127.0.0.1");
+    await Promise.all([once(spare, "connect"), once(used, "connect")]);
+    used.write("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n");
+    await once(used, "data");
+    const started = Date.now();
+    await server.close();
+    const took = Date.now() - started;
+    // Before, both held the shutdown until the idle timeout; now it waits for nothing but the engines.
+    assert.ok(took < idleTimeoutMs / 10, `close() took ${took} ms`);
+    spare.destroy();
+    used.destroy();
+  });
+
   it("graceful shutdown closes sockets with 1001, keeps every acknowledged message, and a restart continues the sequence", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "parley-restart-"));
     try {
