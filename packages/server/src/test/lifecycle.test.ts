@@ -1,10 +1,10 @@
 // Connection and process lifecycle: heartbeats, pipelining behind hello, compression, graceful shutdown, restart.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import WebSocket from "ws";
