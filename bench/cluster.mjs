@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { Cluster, probeClusterServices } from "../packages/server/dist/testing.js";
+import { Cluster, probeClusterServices } from "../packages/server/dist-test/testing.js";
 import { api } from "./lib/parley-client.mjs";
 import { RATE_LIMITS_OFF } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";

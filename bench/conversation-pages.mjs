@@ -2,7 +2,7 @@
 // Security review #2: what one `conversations.list` page and one `sync` page cost a user in 250 groups and in 5,000
 // (time over HTTP, median of 10, and answer bytes): with pages, both should stay about the same.
 // Usage: npx tsc -b && node bench/conversation-pages.mjs
-import { http, register, startTestServer } from "../packages/server/dist/test/harness.js";
+import { http, register, startTestServer } from "../packages/server/dist-test/test/harness.js";
 
 const server = await startTestServer({ sqliteSynchronous: "normal", maxGroupsPerDay: 100000, maxConversationsPerUser: 100000 });
 const [victim, attacker] = await Promise.all([register(server), register(server)]);

@@ -31,7 +31,8 @@ async function unavailable() {
   if (CONFIG_VARS?.databaseUrl?.env !== "PARLEY_DATABASE_URL" || CONFIG_VARS?.redisUrl?.env !== "PARLEY_REDIS_URL") {
     return "cluster mode not available";
   }
-  const testing = await import(join(dist, "testing.js")).catch(() => undefined);
+  // The harness is test code: it lives in the test build (dist-test/), never in the shipped dist/.
+  const testing = await import(join(ROOT, "packages/server/dist-test/testing.js")).catch(() => undefined);
   if (!testing?.Cluster) return "cluster mode not available (no @parley/server/testing Cluster harness)";
   try {
     await testing.probeClusterServices({ haproxy: false });
@@ -67,7 +68,7 @@ export async function run(ctx) {
     console.log(line);
     return { sections: [{ heading: "Cluster", rows: [{ cluster: line }] }], targets: [], data: { skipped: why } };
   }
-  const { Cluster } = await import(join(ROOT, "packages/server/dist/testing.js"));
+  const { Cluster } = await import(join(ROOT, "packages/server/dist-test/testing.js"));
   const { members, rate } = fanoutSizes(ctx);
   ctx.log(`cluster: starting ${NODES} nodes`);
   const cluster = await Cluster.start({

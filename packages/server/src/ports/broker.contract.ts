@@ -2,9 +2,11 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { sleep, waitUntil } from "../test/wait.js";
 import type { Broker, BusMessage } from "./broker.js";
 
-const settle = (ms = 50) => new Promise((r) => setTimeout(r, ms));
+/** How long a test that checks a delivery does NOT happen gives it to happen (no event marks "not delivered"). */
+const QUIET_MS = 50;
 
 /** Runs the contract. `makePair` returns two brokers on the same bus (two "nodes"; in-process adapters may share one). */
 export function runBrokerContract(name: string, makePair: () => Promise<[Broker, Broker]>): void {
@@ -23,7 +25,7 @@ export function runBrokerContract(name: string, makePair: () => Promise<[Broker,
       const got: BusMessage[] = [];
       await b.subscribe("user:t1", (m) => got.push(m));
       await a.publish(["user:t1"], { type: "frame", frame: '{"x":1}', exceptConnection: "c1" });
-      await settle();
+      await waitUntil("the delivery", () => got.length > 0, 5000, 5);
       assert.deepEqual(got, [{ type: "frame", frame: '{"x":1}', exceptConnection: "c1" }]);
     });
 
@@ -32,7 +34,7 @@ export function runBrokerContract(name: string, makePair: () => Promise<[Broker,
       await b.subscribe("user:t2", () => got.push("t2"));
       await b.subscribe("user:t3", () => got.push("t3"));
       await a.publish(["user:t2", "user:none", "user:t3"], { type: "members-changed", conversationId: "c" });
-      await settle();
+      await waitUntil("both deliveries", () => got.length >= 2, 5000, 5);
       assert.deepEqual(got.sort(), ["t2", "t3"]);
     });
 
@@ -41,7 +43,8 @@ export function runBrokerContract(name: string, makePair: () => Promise<[Broker,
       await b.subscribe("user:t4", (m) => got.push(m));
       await b.unsubscribe("user:t4");
       await a.publish(["user:t4"], { type: "session-revoked", sessionId: "s" });
-      await settle();
+      await sleep(QUIET_MS); // checks that nothing arrives: a delivery would have shown up within this time
+
       assert.equal(got.length, 0);
     });
 
@@ -49,16 +52,19 @@ export function runBrokerContract(name: string, makePair: () => Promise<[Broker,
       const got: string[] = [];
       await b.subscribe("user:t5", () => got.push("first"));
       await b.subscribe("user:t5", () => got.push("second"));
+      // Two messages in order on one topic: once the first handler has the second, a second handler would have had the
+      // first (no fixed wait needed to see that it got nothing).
       await a.publish(["user:t5"], { type: "members-changed", conversationId: "c" });
-      await settle();
-      assert.deepEqual(got, ["first"]);
+      await a.publish(["user:t5"], { type: "members-changed", conversationId: "c" });
+      await waitUntil("both deliveries to the first handler", () => got.filter((h) => h === "first").length >= 2, 5000, 5);
+      assert.deepEqual(got, ["first", "first"]);
     });
 
     it("preserves publish order on one topic", async () => {
       const got: string[] = [];
       await b.subscribe("user:t6", (m) => m.type === "frame" && got.push(m.frame));
       for (let i = 0; i < 100; i++) await a.publish(["user:t6"], { type: "frame", frame: String(i) });
-      await settle(100);
+      await waitUntil("100 deliveries", () => got.length >= 100, 5000, 5);
       assert.deepEqual(
         got,
         Array.from({ length: 100 }, (_, i) => String(i)),

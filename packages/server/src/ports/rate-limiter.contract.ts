@@ -3,9 +3,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { sleep } from "../test/wait.js";
 import type { LockoutPolicy, RateLimiter } from "./rate-limiter.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `make` returns two limiters standing for two nodes of one deployment (the same object for in-process adapters). */
 export function runRateLimiterContract(name: string, make: () => Promise<[RateLimiter, RateLimiter]>): void {
@@ -38,7 +37,7 @@ export function runRateLimiterContract(name: string, make: () => Promise<[RateLi
       await a.take(k, rule);
       await a.take(k, rule);
       assert.equal((await a.take(k, rule)).ok, false);
-      await sleep(150);
+      await sleep(150); // the time under test: one token per 100 ms, so one is back after 150 ms (before the 200 ms window)
       assert.equal((await a.take(k, rule)).ok, true, "a token came back after 100 ms");
     });
 
@@ -71,7 +70,7 @@ export function runRateLimiterContract(name: string, make: () => Promise<[RateLi
       assert.equal(await a.fail(k, policy), 100);
       const locked = await a.lockedFor(k);
       assert.ok(locked > 50 && locked <= 100, `locked for ${locked}`);
-      await sleep(120);
+      await sleep(120); // the time under test: the 100 ms lockout is over 120 ms later
       assert.equal(await a.lockedFor(k), 0, "the lockout ends by itself");
       assert.equal(await a.fail(k, policy), 200, "doubled");
       assert.equal(await a.fail(k, policy), 250, "capped");
@@ -86,7 +85,7 @@ export function runRateLimiterContract(name: string, make: () => Promise<[RateLi
       await a.reset(k);
       assert.equal(await a.lockedFor(k), 0);
       assert.equal(await a.fail(k, policy), 0, "counting starts again");
-      await sleep(150);
+      await sleep(150); // the time under test: past the 100 ms memory period
       assert.equal(await a.fail(k, policy), 0, "the earlier failure was forgotten");
     });
   });

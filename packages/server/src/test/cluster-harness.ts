@@ -11,13 +11,15 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import pg from "pg";
+import { sleep, waitUntil } from "./wait.js";
+
+export { sleep, waitUntil };
 
 export const TEST_DATABASE_URL = process.env["PARLEY_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
 export const TEST_REDIS_URL = process.env["PARLEY_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 
 const MAIN = fileURLToPath(new URL("../main.js", import.meta.url));
 const run = promisify(execFile);
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Children to kill if the test process exits without cleaning up (a crash, a timeout of the runner). */
 const children = new Set<ChildProcess>();
@@ -36,19 +38,6 @@ function track(child: ChildProcess): ChildProcess {
   children.add(child);
   child.once("exit", () => children.delete(child));
   return child;
-}
-
-export async function waitUntil(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
-  everyMs = 25,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(everyMs);
-  }
 }
 
 export function freePort(): Promise<number> {

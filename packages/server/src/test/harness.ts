@@ -22,6 +22,9 @@ import { type ParleyServer, type StartOptions, startParley } from "../app.js";
 import type { Config } from "../config.js";
 import { POLL_SECRET_HEADER } from "../transport/long-poll.js";
 import { deletePrefix, dropSchema, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from "./cluster-harness.js";
+import { sleep } from "./wait.js";
+
+export { sleep };
 
 export interface TestServer extends ParleyServer {
   dataDir: string;
@@ -545,5 +548,3 @@ export function openVia(transport: TransportName, server: ParleyServer): Promise
 export function connectVia(transport: TransportName, server: ParleyServer, token: string): Promise<ProtocolClient> {
   return transport === "ws" ? RawClient.connect(server, token) : LongPollClient.connect(server, token);
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
