@@ -20,12 +20,8 @@ export function textDraft(
   attachments: readonly Attachment[],
 ): MessageDraft {
   return {
-    id: newId(),
-    conversationId: input.conversationId,
-    senderId,
-    clientId: input.clientId,
+    ...newEntry(senderId, input),
     body: input.body,
-    createdAt: Date.now(),
     ...(attachments.length > 0 ? { attachments } : {}),
     ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
   };
@@ -37,15 +33,12 @@ export function actionDraft(
   input: { conversationId: string; clientId: string },
   action: ActionDraft,
 ): MessageDraft {
-  return {
-    id: newId(),
-    conversationId: input.conversationId,
-    senderId,
-    clientId: input.clientId,
-    body: "",
-    createdAt: Date.now(),
-    action,
-  };
+  return { ...newEntry(senderId, input), body: "", action };
+}
+
+/** What every message draft has: a fresh id, its author's idempotency key, and the time it was made. */
+function newEntry(senderId: string, input: { conversationId: string; clientId: string }) {
+  return { id: newId(), conversationId: input.conversationId, senderId, clientId: input.clientId, createdAt: Date.now() };
 }
 
 /** A membership change (add, remove, leave, role, rename) by `actorId`, recorded as a system entry. */
