@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { applyChange } from "./store.contract.js";
 import type { ActionDraft, AppendOutcome, MessageDraft, Store } from "./store.js";
 
 export function runMessageActionsContract(
@@ -58,7 +59,7 @@ export function runMessageActionsContract(
     }
 
     async function one(draft: MessageDraft): Promise<AppendOutcome> {
-      const [outcome] = await store.appendMessages([draft]);
+      const [outcome] = await store.append([draft]);
       return outcome!;
     }
 
@@ -169,7 +170,7 @@ export function runMessageActionsContract(
       const g = await setup(1);
       const early = await seqOf(text(g.id, g.owner, "before you came"));
       const late = await user();
-      await store.applyMembershipChange({
+      await applyChange(store, {
         conversationId: g.id,
         actorId: g.owner,
         change: { type: "add", userIds: [late], maxMembers: 10 },
@@ -271,7 +272,7 @@ export function runMessageActionsContract(
       const g = await setup();
       const author = g.members[0]!;
       const t = await seqOf(text(g.id, author, "batch"));
-      const outcomes = await store.appendMessages([
+      const outcomes = await store.append([
         act(g.id, author, { type: "edit", target: t, body: "batch 2", notBefore: null }),
         act(g.id, author, { type: "delete", target: t, notBefore: null }),
         act(g.id, author, { type: "edit", target: t, body: "too late", notBefore: null }),

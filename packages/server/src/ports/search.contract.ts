@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { parseSearchQuery } from "../domain/search-query.js";
+import { applyChange } from "./store.contract.js";
 import type { MessageSearch, SearchMatch, Store } from "./store.js";
 
 /** Replaces a stored message's body as an edit does (null: deleted for everyone), bypassing the services. */
@@ -46,7 +47,7 @@ export function runSearchContract(
     }
 
     async function send(conversationId: string, senderId: string, body: string) {
-      const [outcome] = await store.appendMessages([
+      const [outcome] = await store.append([
         { id: newId("m"), conversationId, senderId, clientId: newId("c"), body, createdAt: now() },
       ]);
       if (!outcome?.ok) assert.fail(`append failed: ${JSON.stringify(outcome)}`);
@@ -79,7 +80,7 @@ export function runSearchContract(
       const [a, b] = [await user(), await user()];
       const g = await group(a, [b]);
       const quoted = await send(g, a, `Where is the ${w("question")}?`);
-      const [outcome] = await store.appendMessages([
+      const [outcome] = await store.append([
         {
           id: newId("m"),
           conversationId: g,
@@ -170,7 +171,7 @@ export function runSearchContract(
       const g = await group(owner, [member]);
       const word = w("secret");
       await send(g, owner, `${word} before`);
-      await store.applyMembershipChange({
+      await applyChange(store, {
         conversationId: g,
         actorId: owner,
         change: { type: "add", userIds: [late], maxMembers: 100 },
@@ -178,7 +179,7 @@ export function runSearchContract(
         messageId: newId("m"),
       });
       await send(g, owner, `${word} middle`);
-      await store.applyMembershipChange({
+      await applyChange(store, {
         conversationId: g,
         actorId: owner,
         change: { type: "remove", userId: member },

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import type { StoreFixture } from "./store.contract.js";
+import { applyChange, type StoreFixture } from "./store.contract.js";
 import type { Store } from "./store.js";
 
 /** Registers the cases inside the `Store contract` suite, on its store and helpers. */
@@ -244,7 +244,7 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
       await send(id, a!);
       const createdAt = now();
       const messageId = newId("m");
-      const message = await store.applyMembershipChange({
+      const message = await applyChange(store, {
         conversationId: id,
         actorId: owner!,
         change: { type: "add", userIds: [a!, b!, c!], maxMembers: 10 },
@@ -336,7 +336,7 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
       assert.ok((membership?.deliveredSeq ?? -1) >= 3, "deliveredSeq went backwards");
       assert.ok((membership?.deliveredSeq ?? 0) >= (membership?.readSeq ?? 0));
       assert.equal((await store.getMembers(id)).length, 2);
-      assert.equal(ok((await store.appendMessages([draft(id, a!)]))[0]).seq, 8);
+      assert.equal(ok((await store.append([draft(id, a!)]))[0]).seq, 8);
     });
 
     it("changes roles and renames, each with its event", async () => {

@@ -153,13 +153,11 @@ export function runReceiptStoreContract(fixture: StoreFixture): void {
       const m3 = await send(g1, owner!);
       await change(g1, owner!, { type: "add", userIds: [b!], maxMembers: 10 }); // seq 4: system entry
       const m5 = await send(g1, b!);
-      const [edit] = await store.appendMessages([
+      const [edit] = await store.append([
         { ...draft(g1, a!), action: { type: "edit", target: m2.seq, body: "edited", notBefore: null } },
       ]); // seq 6: action entry
       const m7 = await send(g1, a!);
-      const [del] = await store.appendMessages([
-        { ...draft(g1, a!), action: { type: "delete", target: m7.seq, notBefore: null } },
-      ]); // seq 8: action entry; seq 7 becomes a tombstone
+      const [del] = await store.append([{ ...draft(g1, a!), action: { type: "delete", target: m7.seq, notBefore: null } }]); // seq 8: action entry; seq 7 becomes a tombstone
       const n2 = await send(g2, b!);
       assert.deepEqual([ok(edit).seq, ok(del).seq], [6, 8]);
 

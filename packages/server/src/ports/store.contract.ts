@@ -6,10 +6,34 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Message, SystemEvent } from "@parley/protocol";
-import { type AppendOutcome, type MessageDraft, type Store, StoreError } from "./store.js";
+import { type AppendOutcome, type MembershipChange, type MessageDraft, type Store, StoreError } from "./store.js";
 import { runAccountStoreContract } from "./store-accounts.contract.js";
 import { runConversationStoreContract } from "./store-conversations.contract.js";
 import { runReceiptStoreContract } from "./store-receipts.contract.js";
+
+/**
+ * A membership change through the store's one `append`, alone in its batch as a service submits it: the new system
+ * entry, or the refusal thrown as a StoreError of the same code (tests assert refusals with `assert.rejects`).
+ */
+export async function applyChange(
+  store: Pick<Store, "append">,
+  input: { conversationId: string; actorId: string; change: MembershipChange; createdAt: number; messageId: string },
+): Promise<Message> {
+  const [outcome] = await store.append([
+    {
+      id: input.messageId,
+      conversationId: input.conversationId,
+      senderId: input.actorId,
+      createdAt: input.createdAt,
+      change: input.change,
+    },
+  ]);
+  assert.ok(outcome, "missing outcome");
+  if (outcome.ok) return outcome.message;
+  const code = outcome.code;
+  assert.ok(code === "not_found" || code === "not_member" || code === "conflict" || code === "group_full", code);
+  throw new StoreError(code, outcome.message);
+}
 
 /** What the role files of the contract share: the store under test (set once the suite starts) and the helpers. */
 export interface StoreFixture {
@@ -24,11 +48,7 @@ export interface StoreFixture {
   draft(conversationId: string, senderId: string, clientId?: string, body?: string): MessageDraft;
   ok(outcome: AppendOutcome | undefined): Message;
   send(conversationId: string, senderId: string): Promise<Message>;
-  change(
-    conversationId: string,
-    actorId: string,
-    c: Parameters<Store["applyMembershipChange"]>[0]["change"],
-  ): ReturnType<Store["applyMembershipChange"]>;
+  change(conversationId: string, actorId: string, c: MembershipChange): Promise<Message>;
   rejectsWith(promise: Promise<unknown>, code: StoreError["code"]): Promise<void>;
   lastSeq(conversationId: string): Promise<number>;
   allSeqs(conversationId: string): Promise<number[]>;
@@ -95,14 +115,14 @@ export function runStoreContract(
     }
 
     async function send(conversationId: string, senderId: string): Promise<Message> {
-      const [outcome] = await store.appendMessages([draft(conversationId, senderId)]);
+      const [outcome] = await store.append([draft(conversationId, senderId)]);
       const message = ok(outcome);
       assert.equal(outcome?.ok && outcome.duplicate, false);
       return message;
     }
 
-    function change(conversationId: string, actorId: string, c: Parameters<Store["applyMembershipChange"]>[0]["change"]) {
-      return store.applyMembershipChange({ conversationId, actorId, change: c, createdAt: now(), messageId: newId("m") });
+    function change(conversationId: string, actorId: string, c: MembershipChange) {
+      return applyChange(store, { conversationId, actorId, change: c, createdAt: now(), messageId: newId("m") });
     }
 
     async function rejectsWith(promise: Promise<unknown>, code: StoreError["code"]): Promise<void> {
@@ -161,7 +181,7 @@ export function runStoreContract(
         const [owner, a] = await users(2);
         const id = await group(owner!, [a!]);
         const drafts = [draft(id, owner!), draft(id, a!), draft(id, owner!)];
-        const outcomes = await store.appendMessages(drafts);
+        const outcomes = await store.append(drafts);
         assert.deepEqual(
           outcomes,
           drafts.map((d, i) => ({
@@ -187,14 +207,14 @@ export function runStoreContract(
           history,
           outcomes.map((o) => ok(o)),
         );
-        assert.deepEqual(await store.appendMessages([]), []);
+        assert.deepEqual(await store.append([]), []);
       });
 
       it("keeps each conversation's seqs gap-free in a batch that mixes conversations and failures", async () => {
         const [owner, outsider] = await users(2);
         const g1 = await group(owner!, []);
         const g2 = await group(owner!, []);
-        const outcomes = await store.appendMessages([
+        const outcomes = await store.append([
           draft(g1, owner!),
           draft(g2, owner!),
           draft(newId("g"), owner!),
@@ -212,6 +232,53 @@ export function runStoreContract(
         assert.deepEqual(await allSeqs(g1), [1, 2, 3]);
       });
 
+      it("takes membership changes and messages in one batch, each draft seeing the ones before it", async () => {
+        const [owner, a, b] = await users(3);
+        const id = await group(owner!, [a!]);
+        const membership = (actorId: string, c: MembershipChange) => ({
+          id: newId("m"),
+          conversationId: id,
+          senderId: actorId,
+          createdAt: now(),
+          change: c,
+        });
+        const outcomes = await store.append([
+          draft(id, a!),
+          membership(owner!, { type: "remove", userId: a! }),
+          draft(id, a!),
+          membership(owner!, { type: "remove", userId: a! }),
+          membership(owner!, { type: "add", userIds: [b!], maxMembers: 10 }),
+          draft(id, b!),
+          membership(owner!, { type: "add", userIds: [a!], maxMembers: 2 }),
+          membership(owner!, { type: "add", userIds: [a!], maxMembers: 10 }),
+          draft(id, a!),
+        ]);
+        assert.deepEqual(
+          outcomes.map((o) =>
+            o.ok ? (o.message.kind === "system" ? `${o.message.event?.type}:${o.message.seq}` : `text:${o.message.seq}`) : o.code,
+          ),
+          [
+            "text:2",
+            "member.removed:3",
+            "not_member",
+            "not_member",
+            "member.added:4",
+            "text:5",
+            "group_full",
+            "member.added:6",
+            "text:7",
+          ],
+        );
+        assert.deepEqual(await allSeqs(id), range(1, 7));
+        assert.equal(await lastSeq(id), 7);
+        // Re-admitted at the event's seq, watermarks lifted to just before it.
+        const readmitted = await store.getMembership(id, a!);
+        assert.equal(readmitted?.joinedSeq, 6);
+        assert.equal(readmitted?.leftSeq, null);
+        assert.equal(readmitted?.readSeq, 5);
+        assert.equal((await store.getMembership(id, b!))?.joinedSeq, 4);
+      });
+
       it("interleaves text messages and system events in one gap-free sequence", async () => {
         const [owner, a, b] = await users(3);
         const id = await group(owner!, [a!]);
@@ -220,7 +287,7 @@ export function runStoreContract(
         await change(id, owner!, { type: "rename", title: "T2" });
         await send(id, a!);
         await change(id, owner!, { type: "add", userIds: [b!], maxMembers: 10 });
-        await store.appendMessages([draft(id, b!), draft(id, owner!)]);
+        await store.append([draft(id, b!), draft(id, owner!)]);
         await change(id, owner!, { type: "remove", userId: a! });
         await send(id, b!);
         const history = await store.getHistory({ conversationId: id, minSeq: 1, maxSeq: 100, limit: 100, direction: "asc" });
@@ -260,9 +327,9 @@ export function runStoreContract(
         const [owner] = await users(1);
         const id = await group(owner!, []);
         const clientId = newId("c");
-        const [first] = await store.appendMessages([draft(id, owner!, clientId, "hello")]);
+        const [first] = await store.append([draft(id, owner!, clientId, "hello")]);
         const original = ok(first);
-        const [resent] = await store.appendMessages([draft(id, owner!, clientId, "different body")]);
+        const [resent] = await store.append([draft(id, owner!, clientId, "different body")]);
         assert.deepEqual(resent, { ok: true, duplicate: true, message: original });
         assert.equal(await lastSeq(id), original.seq);
         assert.deepEqual(await allSeqs(id), [1, original.seq]);
@@ -272,7 +339,7 @@ export function runStoreContract(
         const [owner] = await users(1);
         const id = await group(owner!, []);
         const clientId = newId("c");
-        const outcomes = await store.appendMessages([
+        const outcomes = await store.append([
           draft(id, owner!, clientId, "one"),
           draft(id, owner!),
           draft(id, owner!, clientId, "two"),
@@ -288,7 +355,7 @@ export function runStoreContract(
         const [owner, a] = await users(2);
         const id = await group(owner!, [a!]);
         const clientId = newId("c");
-        const outcomes = await store.appendMessages([draft(id, owner!, clientId), draft(id, a!, clientId)]);
+        const outcomes = await store.append([draft(id, owner!, clientId), draft(id, a!, clientId)]);
         assert.deepEqual(
           outcomes.map((o) => ok(o).seq),
           [2, 3],
@@ -303,18 +370,18 @@ export function runStoreContract(
         const [owner, a, outsider] = await users(3);
         const id = await group(owner!, [a!]);
         const clientId = newId("c");
-        const before = ok((await store.appendMessages([draft(id, a!, clientId)]))[0]);
+        const before = ok((await store.append([draft(id, a!, clientId)]))[0]);
         await change(id, owner!, { type: "remove", userId: a! });
-        const [afterRemoval] = await store.appendMessages([draft(id, a!)]);
+        const [afterRemoval] = await store.append([draft(id, a!)]);
         assert.equal(afterRemoval?.ok, false);
         assert.equal(!afterRemoval?.ok && afterRemoval?.code, "not_member");
-        const [stranger] = await store.appendMessages([draft(id, outsider!)]);
+        const [stranger] = await store.append([draft(id, outsider!)]);
         assert.equal(!stranger?.ok && stranger?.code, "not_member");
-        const [missing] = await store.appendMessages([draft(newId("g"), owner!)]);
+        const [missing] = await store.append([draft(newId("g"), owner!)]);
         assert.equal(!missing?.ok && missing?.code, "not_found");
         assert.equal(await lastSeq(id), 3);
         // A retransmission of what was stored before the removal still gets its original ack.
-        const [resent] = await store.appendMessages([draft(id, a!, clientId)]);
+        const [resent] = await store.append([draft(id, a!, clientId)]);
         assert.deepEqual(resent, { ok: true, duplicate: true, message: before });
       });
     });
@@ -331,7 +398,7 @@ export function runStoreContract(
         all.push(...(await store.getHistory({ conversationId: id, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" })));
         // seq 2..20: the reader writes every fourth message.
         const drafts = range(2, 20).map((seq) => draft(id, seq % 4 === 0 ? reader : owner));
-        all.push(...(await store.appendMessages(drafts)).map((o) => ok(o)));
+        all.push(...(await store.append(drafts)).map((o) => ok(o)));
         assert.equal(all.length, 20);
       });
 
@@ -415,7 +482,7 @@ export function runStoreContract(
         // A batch spanning every conversation exercises per-conversation ordering inside one call.
         batches.push(conversations.flatMap(({ id, senders }) => [draft(id, senders[0]!), draft(id, senders[1]!)]));
 
-        const results = await Promise.all(batches.map((b) => store.appendMessages(b)));
+        const results = await Promise.all(batches.map((b) => store.append(b)));
         const seqs = new Map<string, number[]>(conversations.map((c) => [c.id, []]));
         results.forEach((outcomes, i) => {
           const lastInCall = new Map<string, number>();
@@ -437,7 +504,7 @@ export function runStoreContract(
         }
 
         // Resending everything concurrently stores nothing and returns the original seqs.
-        const resent = await Promise.all(batches.map((b) => store.appendMessages(b)));
+        const resent = await Promise.all(batches.map((b) => store.append(b)));
         for (const [i, outcomes] of resent.entries()) {
           for (const [j, outcome] of outcomes.entries()) {
             assert.equal(outcome.ok && outcome.duplicate, true);

@@ -126,7 +126,7 @@ export interface MemberRecord extends Member {
   receiptAt: number;
 }
 
-/** A membership change, applied atomically together with the system message that records it. */
+/** A membership change, applied atomically together with the system entry that records it (see MembershipDraft). */
 export type MembershipChange =
   | { type: "add"; userIds: string[]; maxMembers: number }
   | { type: "remove"; userId: string }
@@ -179,19 +179,6 @@ export interface ConversationStore {
    * the conversations it reports instead of every conversation's member list each time. Unknown ids are ignored.
    */
   conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>>;
-  /**
-   * Applies the change and appends its system message in one transaction; `actorId` must be a current member.
-   * Throws StoreError: not_found (conversation), not_member (actor or target not a current member), conflict
-   * (every user to add is already a member), group_full (would exceed maxMembers).
-   * `add` skips users that are already members and re-admits past members with a new joinedSeq.
-   */
-  applyMembershipChange(input: {
-    conversationId: string;
-    actorId: string;
-    change: MembershipChange;
-    createdAt: number;
-    messageId: string;
-  }): Promise<Message>;
 }
 
 export interface MessageDraft {
@@ -211,6 +198,27 @@ export interface MessageDraft {
    * as sent, and linked (upload ↔ conversation, seq) in the same transaction for download authorization and cleanup.
    */
   attachments?: readonly Attachment[];
+}
+
+/**
+ * A membership change by `senderId` (the actor, a current member), recorded as a system entry with id `id`. Refusals
+ * come back as outcomes: not_found (conversation), not_member (actor or target not a current member), conflict (every
+ * user to add is already a member), group_full (would exceed maxMembers). `add` skips users that are already members
+ * and re-admits past members with a new joinedSeq, their watermarks lifted to just before it.
+ */
+export interface MembershipDraft {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  createdAt: number;
+  change: MembershipChange;
+}
+
+/** Everything appended to a conversation's sequence after its creation goes through `MessageStore.append`. */
+export type EntryDraft = MessageDraft | MembershipDraft;
+
+export function isMembershipDraft(draft: EntryDraft): draft is MembershipDraft {
+  return "change" in draft;
 }
 
 /**
@@ -235,7 +243,10 @@ export type ActionRefusal =
 
 export type AppendOutcome =
   | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; code: "not_member" | "not_found" | ActionRefusal; message: string };
+  | { ok: false; code: AppendRefusal; message: string };
+
+/** Why a draft was refused: the conversation or the sender's membership, an action rule, or a membership rule. */
+export type AppendRefusal = "not_member" | "not_found" | ActionRefusal | "conflict" | "group_full";
 
 /** One user's reaction on a message, as stored. */
 export interface ReactionRecord {
@@ -262,14 +273,17 @@ export interface HistoryQuery {
 
 export interface MessageStore {
   /**
-   * Appends text messages, many at once (group commit): each gets the next seq of its conversation in the same
-   * transaction that stores it. A draft whose (senderId, clientId) was stored before yields the original message
-   * with duplicate: true and stores nothing. A sender that is not a current member gets not_member. Outcomes are in
-   * draft order. Drafts of one conversation get increasing seqs in draft order.
+   * The one writer of a conversation's sequence after its creation: appends entries of every kind (text messages,
+   * actions, membership changes), many at once (group commit), in one transaction. Each stored entry gets the next
+   * seq of its conversation; drafts of one conversation get increasing seqs in draft order, and a draft sees the
+   * effects of the drafts before it (a member removed by one is refused for the next). A message draft whose
+   * (senderId, clientId) was stored before yields the original message with duplicate: true and stores nothing. A
+   * sender that is not a current member gets not_member. Outcomes are in draft order; a refused draft stores nothing
+   * and consumes no seq.
    */
-  appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]>;
+  append(drafts: readonly EntryDraft[]): Promise<AppendOutcome[]>;
   /**
-   * True when appendMessages assigns seqs and writes synchronously, in call order, and only waits afterwards (for
+   * True when append assigns seqs and writes synchronously, in call order, and only waits afterwards (for
    * durability): then a caller may start the next append before the previous one resolved (pipelined group commit)
    * and seq order still follows call order. Absent or false: calls must not overlap.
    */

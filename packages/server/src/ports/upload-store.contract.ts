@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { applyChange } from "./store.contract.js";
 import type { Store } from "./store.js";
 import { toAttachment, type UploadRecord, type UploadStore } from "./upload-store.js";
 
@@ -66,7 +67,7 @@ export function runUploadStoreContract(
 
     /** Sends a message with `uploads` attached (and no text); resolves with its append outcome. */
     async function share(conversationId: string, senderId: string, uploads: UploadRecord[]) {
-      const [outcome] = await f.store.appendMessages([
+      const [outcome] = await f.store.append([
         {
           id: id("m"),
           conversationId,
@@ -115,7 +116,7 @@ export function runUploadStoreContract(
         [[], attachments],
       );
       assert.deepEqual((await f.store.getLastMessage(conversationId, 10))?.attachments, attachments);
-      const [dup] = await f.store.appendMessages([
+      const [dup] = await f.store.append([
         {
           id: outcome.message.id,
           conversationId: outcome.message.conversationId,
@@ -144,14 +145,14 @@ export function runUploadStoreContract(
       const shared = await create(record(owner));
       const unshared = await create(record(owner));
       await share(conversation.id, owner, [shared]);
-      await f.store.applyMembershipChange({
+      await applyChange(f.store, {
         conversationId: conversation.id,
         actorId: owner,
         change: { type: "remove", userId: member },
         createdAt: T0,
         messageId: id("m"),
       });
-      await f.store.applyMembershipChange({
+      await applyChange(f.store, {
         conversationId: conversation.id,
         actorId: owner,
         change: { type: "add", userIds: [late], maxMembers: 10 },

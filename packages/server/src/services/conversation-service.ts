@@ -4,36 +4,31 @@ import type { Conversation, ConversationSummary, GroupAdds, Member, Message, Rol
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import { limitToWindow } from "../domain/membership-window.js";
-import {
-  type AccountStore,
-  type ConversationRecord,
-  type ConversationStore,
-  type MemberRecord,
-  type MembershipChange,
-  type MessageStore,
-  StoreError,
+import type {
+  AccountStore,
+  AppendOutcome,
+  ConversationRecord,
+  ConversationStore,
+  MemberRecord,
+  MembershipChange,
+  MessageStore,
 } from "../ports/store.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
-import type { Delivery } from "./delivery.js";
+import type { ConversationLog } from "./log/conversation-log.js";
+import { membershipDraft } from "./log/entry-drafts.js";
 import type { MemberCache } from "./member-cache.js";
-import type { CommittedMessage } from "./push/push-notifier.js";
 
 export function toMember(m: MemberRecord): Member {
   return { userId: m.userId, role: m.role, joinedSeq: m.joinedSeq, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq };
 }
 
-export function fromStoreError(error: unknown): never {
-  if (error instanceof StoreError) {
-    const messages: Record<StoreError["code"], string> = {
-      username_taken: "This username is already taken",
-      not_found: "Conversation not found",
-      not_member: "Not a member of this conversation",
-      conflict: error.message,
-      group_full: error.message,
-    };
-    throw new AppError(error.code, messages[error.code]);
-  }
-  throw error;
+/** A membership change the log refused, as the protocol error of the same code. */
+function membershipRefusal(outcome: Extract<AppendOutcome, { ok: false }>): AppError {
+  const messages: Partial<Record<typeof outcome.code, string>> = {
+    not_found: "Conversation not found",
+    not_member: "Not a member of this conversation",
+  };
+  return new AppError(outcome.code, messages[outcome.code] ?? outcome.message);
 }
 
 /** The limits on membership this service enforces (docs/protocol.md §15). */
@@ -56,7 +51,7 @@ export class ConversationService {
   constructor(
     private readonly store: AccountStore & ConversationStore & MessageStore,
     private readonly members: MemberCache,
-    private readonly delivery: Delivery,
+    private readonly log: ConversationLog,
     private readonly limits: ConversationLimits,
   ) {}
 
@@ -64,20 +59,14 @@ export class ConversationService {
     if (!(await this.store.getUserById(otherId))) throw new AppError("not_found", "User not found", { field: "userId" });
     if ((await this.store.blockedBy(userId, [otherId])).length > 0) throw notAllowed("userId");
     await this.requireRoom([...new Set([userId, otherId])], "userId");
-    const { conversation, created } = await this.store.openDirect({
+    const { conversation } = await this.log.openDirect({
       id: newId(),
       userA: userId,
       userB: otherId,
       createdAt: Date.now(),
       messageId: newId(),
     });
-    const view = await this.view(conversation);
-    if (created)
-      await this.announceFirst(
-        conversation.id,
-        view.members.map((m) => m.userId),
-      );
-    return view;
+    return this.view(conversation);
   }
 
   async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
@@ -96,7 +85,7 @@ export class ConversationService {
     await this.requireDailyGroupQuota(ownerId);
     await this.requireConsent(ownerId, others, "memberIds");
     await this.requireRoom([ownerId, ...others], "memberIds");
-    const { conversation } = await this.store.createGroup({
+    const { conversation } = await this.log.createGroup({
       id: newId(),
       title,
       ownerId,
@@ -104,7 +93,6 @@ export class ConversationService {
       createdAt: Date.now(),
       messageId: newId(),
     });
-    await this.announceFirst(conversation.id, [ownerId, ...others]);
     return this.view(conversation);
   }
 
@@ -212,43 +200,11 @@ export class ConversationService {
     );
   }
 
-  /** Told of committed membership entries with the members after them (push notifications); must not block. */
-  committed: ((batch: readonly CommittedMessage[]) => void) | undefined;
-
+  /** The change and its system entry go through the conversation log, which announces them once committed. */
   private async change(actorId: string, conversationId: string, change: MembershipChange): Promise<Message> {
-    const before = await this.members.get(conversationId);
-    let message: Message;
-    try {
-      message = await this.store.applyMembershipChange({
-        conversationId,
-        actorId,
-        change,
-        createdAt: Date.now(),
-        messageId: newId(),
-      });
-    } catch (error) {
-      fromStoreError(error);
-    }
-    this.members.invalidate(conversationId);
-    await afterCommit(async () => {
-      await this.delivery.membersChanged(conversationId);
-      // Who left no longer shares this conversation with those who stay: watches granted by it end.
-      if (change.type === "remove" || change.type === "leave") await this.delivery.presenceNarrowed(before);
-      // Everyone who was or now is a member sees the event: the removed see their removal, the added their addition.
-      const after = await this.members.get(conversationId);
-      this.committed?.([{ message, memberIds: after }]);
-      await this.delivery.toUsers(new Set([...before, ...after]), "message", message);
-    });
-    return message;
-  }
-
-  private announceFirst(conversationId: string, userIds: readonly string[]): Promise<void> {
-    return afterCommit(async () => {
-      const [first] = await this.store.getHistory({ conversationId, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
-      if (!first) return;
-      this.committed?.([{ message: first, memberIds: userIds }]);
-      await this.delivery.toUsers(userIds, "message", first);
-    });
+    const outcome = await this.log.submit(membershipDraft(actorId, conversationId, change));
+    if (!outcome.ok) throw membershipRefusal(outcome);
+    return outcome.message;
   }
 
   private async requireMember(userId: string, conversationId: string) {
@@ -301,17 +257,5 @@ export class ConversationService {
       unread,
       membership: me.leftSeq === null ? "member" : "left",
     };
-  }
-}
-
-/**
- * Announcing a committed change is best effort: failing the request now (say, the bus is down) would make the client
- * repeat a change that already happened. Members get the entry by sync; other nodes' member caches expire.
- */
-async function afterCommit(announce: () => Promise<void>): Promise<void> {
-  try {
-    await announce();
-  } catch {
-    // See above: the change is stored.
   }
 }

@@ -17,9 +17,13 @@ import { AuthService } from "./auth-service.js";
 import { ConversationService } from "./conversation-service.js";
 import { Delivery } from "./delivery.js";
 import { FileUrlSigner } from "./file-urls.js";
+import { ConversationLog } from "./log/conversation-log.js";
+import { FanOut } from "./log/fan-out.js";
+import { forgetChangedMembers, notifyPush } from "./log/subscribers.js";
 import { MediaService } from "./media-service.js";
 import { MemberCache } from "./member-cache.js";
 import { MessageService } from "./message-service.js";
+import { MessageView } from "./message-view.js";
 import { PresenceService } from "./presence-service.js";
 import { PushNotifier } from "./push/push-notifier.js";
 import { PushService } from "./push/push-service.js";
@@ -52,8 +56,8 @@ export interface Services {
 /**
  * `rateLimiter` holds the limits that must agree across nodes (sign-in, registration, login lockout);
  * `nodeRateLimiter` the per-node ones on the request hot path (see RateLimits). Services that hold timers or pending
- * writes register their closers on `closers` as they are built: those built later close first, so sends drain before
- * the notifier they hand commits to, and receipts, typing and presence stop after them.
+ * writes register their closers on `closers` as they are built: those built later close first, so the conversation log
+ * drains before the notifier it hands commits to, and receipts, typing and presence stop after them.
  */
 export function createServices(
   config: Config & { jwtSecret: string; mediaTmpDir: string },
@@ -114,13 +118,19 @@ export function createServices(
     : undefined;
   if (notifier) closers.defer("push notifier", () => notifier.close());
   const accounts = new AccountService(store, delivery, config.groupAddsDefault);
-  const messages = new MessageService(store, members, delivery, config, metrics, media);
-  closers.defer("messages", () => messages.drain());
-  const conversations = new ConversationService(store, members, delivery, config);
-  if (notifier) {
-    messages.committed = (batch) => notifier.committed(batch);
-    conversations.committed = (batch) => notifier.committed(batch);
-  }
+  // In this order: fan-out reads the member lists the first one dropped, push reuses what fan-out loaded.
+  const log = new ConversationLog(
+    store,
+    [
+      forgetChangedMembers(members),
+      new FanOut(members, delivery, new MessageView(store)).committed,
+      ...(notifier ? [notifyPush(notifier, members)] : []),
+    ],
+    metrics,
+  );
+  closers.defer("conversation log", () => log.drain());
+  const messages = new MessageService(store, members, log, delivery, config, metrics, media);
+  const conversations = new ConversationService(store, members, log, config);
   const sessionRevoked = (sessionId: string) => {
     void delivery.sessionRevoked(sessionId).catch(() => {});
     void push.sessionEnded(sessionId).catch((error) => onError(error, "push: remove the session's subscriptions"));

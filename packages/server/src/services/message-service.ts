@@ -1,10 +1,8 @@
-// Sending (idempotent, group-committed, fanned out), history pages and the cursor-based sync of missed entries.
+// Sends and message actions (checked here, written by the conversation log), history pages and the sync of missed entries.
 
 import type { ActionResult, Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
-import { newId } from "../domain/ids.js";
-import { audiencesOf } from "../domain/membership-window.js";
 import type { Metrics } from "../observability/metrics.js";
 import type {
   AccountStore,
@@ -17,12 +15,12 @@ import type {
 } from "../ports/store.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { notAllowed, toMember } from "./conversation-service.js";
-import { type Delivery, encodeEvent } from "./delivery.js";
+import type { Delivery } from "./delivery.js";
+import type { ConversationLog } from "./log/conversation-log.js";
+import { actionDraft, type Origin, textDraft } from "./log/entry-drafts.js";
 import type { MediaService } from "./media-service.js";
-import type { MemberCache, Members } from "./member-cache.js";
+import type { MemberCache } from "./member-cache.js";
 import { MessageView } from "./message-view.js";
-import type { CommittedMessage } from "./push/push-notifier.js";
-import { SendBatcher } from "./send-batcher.js";
 
 export interface MessageLimits {
   maxMessageBytes: number;
@@ -43,25 +41,17 @@ type Appended = Extract<AppendOutcome, { ok: true }>;
 const RECEIPT_CLOCK_SLACK_MS = 5000;
 
 export class MessageService {
-  private readonly batcher: SendBatcher;
-  /**
-   * Where each in-flight draft came from: the connection, so fan-out skips it (it gets the ack instead), and when the
-   * request arrived (`preciseNow()`), carried with the event so recipients' nodes can measure send→deliver latency.
-   */
-  private readonly origin = new Map<string, { connectionId: string | undefined; receivedAt: number | undefined }>();
   private readonly view: MessageView;
-  /** Told of every batch of new messages after its fan-out started (push notifications); must not block. */
-  committed: ((batch: readonly CommittedMessage[]) => void) | undefined;
 
   constructor(
     private readonly store: ConversationStore & MessageStore & Pick<AccountStore, "blockedBy">,
     private readonly members: MemberCache,
+    private readonly log: ConversationLog,
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
     private readonly metrics?: Metrics,
     private readonly media?: Pick<MediaService, "attachmentsFor">,
   ) {
-    this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
     this.view = new MessageView(store);
   }
 
@@ -75,20 +65,10 @@ export class MessageService {
     this.checkBody(input.body, attachmentIds.length > 0);
     await this.requireNotBlocked(userId, input.conversationId);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
-    const outcome = await this.append(
-      {
-        id: newId(),
-        conversationId: input.conversationId,
-        senderId: userId,
-        clientId: input.clientId,
-        body: input.body,
-        createdAt: Date.now(),
-        ...(attachments.length > 0 ? { attachments } : {}),
-        ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
-      },
-      connectionId,
-      receivedAt,
-    );
+    const outcome = await this.append(textDraft(userId, input, attachments), {
+      ...(connectionId === undefined ? {} : { connectionId }),
+      ...(receivedAt === undefined ? {} : { receivedAt }),
+    });
     if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
     return toAck(outcome);
   }
@@ -196,19 +176,7 @@ export class MessageService {
     action: ActionDraft,
     connectionId: string | undefined,
   ): Promise<ActionResult> {
-    const outcome = await this.append(
-      {
-        id: newId(),
-        conversationId: input.conversationId,
-        senderId: userId,
-        clientId: input.clientId,
-        body: "",
-        createdAt: Date.now(),
-        action,
-      },
-      connectionId,
-      undefined,
-    );
+    const outcome = await this.append(actionDraft(userId, input, action), connectionId === undefined ? {} : { connectionId });
     const stored = outcome.message.action;
     if (stored === undefined || stored.type !== action.type || stored.target !== action.target) throw clientIdReused();
     const [[target], membership] = await Promise.all([
@@ -221,15 +189,9 @@ export class MessageService {
     return { ack: toAck(outcome), message: message! };
   }
 
-  /** Stores the draft through the group-commit batcher; refusals become protocol errors. */
-  private async append(draft: MessageDraft, connectionId: string | undefined, receivedAt: number | undefined): Promise<Appended> {
-    if (connectionId || receivedAt) this.origin.set(draft.id, { connectionId, receivedAt });
-    let outcome: AppendOutcome;
-    try {
-      outcome = await this.batcher.append(draft);
-    } finally {
-      this.origin.delete(draft.id);
-    }
+  /** Stores the draft through the conversation log; refusals become protocol errors. */
+  private async append(draft: MessageDraft, origin: Origin): Promise<Appended> {
+    const outcome = await this.log.submit(draft, origin);
     if (!outcome.ok) {
       if (outcome.code === "not_found") throw noSuchConversation();
       if (outcome.code === "not_member") {
@@ -355,11 +317,6 @@ export class MessageService {
     return { conversations: result, hasMore, next, serverTime };
   }
 
-  /** Waits until every accepted send is stored and fanned out (used by graceful shutdown). */
-  drain(): Promise<void> {
-    return this.batcher.drain();
-  }
-
   private async window(
     userId: string,
     conversationId: string,
@@ -367,37 +324,6 @@ export class MessageService {
     const membership = requireReader(await this.store.getMembership(conversationId, userId));
     const maxSeq = membership.leftSeq ?? (await this.store.getConversation(conversationId))?.lastSeq ?? 0;
     return { minSeq: membership.joinedSeq, maxSeq, reader: membership };
-  }
-
-  private async fanOut(outcomes: readonly AppendOutcome[]): Promise<void> {
-    const fresh = outcomes.filter((o): o is Appended => o.ok && !o.duplicate);
-    if (fresh.length === 0) return;
-    this.metrics?.messagesStored.inc(fresh.length);
-    // Action entries go out with their target's new state (reactions included); plain messages need nothing more.
-    const entries = new Map<string, Message>();
-    for (const o of fresh) {
-      if (o.message.action === undefined) continue;
-      const [shown] = await this.view.present(o.message.conversationId, [o.message]);
-      entries.set(o.message.id, shown!);
-    }
-    // Resolve member lists first so that publishing below happens in seq order without interleaved awaits.
-    const lists = new Map<string, Members>();
-    for (const o of fresh) {
-      const id = o.message.conversationId;
-      if (!lists.has(id)) lists.set(id, await this.members.current(id));
-    }
-    const published: Promise<void>[] = [];
-    for (const o of fresh) {
-      const members = lists.get(o.message.conversationId)!;
-      const from = this.origin.get(o.message.id);
-      // Members who joined after an action's target or a reply's quote get a frame without it (one per audience).
-      for (const audience of audiencesOf(entries.get(o.message.id) ?? o.message, members.ids, members.joinedSeq)) {
-        const frame = encodeEvent("message", audience.entry);
-        published.push(this.delivery.framesToUsers(audience.userIds, frame, from?.connectionId, from?.receivedAt));
-      }
-    }
-    this.committed?.(fresh.map((o) => ({ message: o.message, memberIds: lists.get(o.message.conversationId)!.ids })));
-    await Promise.all(published);
   }
 }
 

@@ -91,7 +91,7 @@ describe("metrics", () => {
     assert.ok((m.get('parley_frames_sent_total{transport="ws"}') ?? 0) >= 18);
     assert.equal(m.get("parley_push_sent_total"), 0);
     assert.equal(m.get("parley_push_failed_total"), 0);
-    assert.ok((m.get('parley_store_duration_seconds_count{method="appendMessages"}') ?? 0) >= 1);
+    assert.ok((m.get('parley_store_duration_seconds_count{method="append"}') ?? 0) >= 1);
     assert.ok((m.get('parley_bus_duration_seconds_count{method="publish"}') ?? 0) >= 1);
     assert.ok(m.has("nodejs_eventloop_lag_seconds"), "process metrics: event-loop lag");
     assert.ok(m.has("process_resident_memory_bytes") || m.has("nodejs_heap_size_used_bytes"));

@@ -10,7 +10,7 @@ import pg from "pg";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runSearchContract } from "../../ports/search.contract.js";
-import { runStoreContract } from "../../ports/store.contract.js";
+import { applyChange, runStoreContract } from "../../ports/store.contract.js";
 import type { AppendOutcome, MessageDraft, Store } from "../../ports/store.js";
 import { runUploadStoreContract } from "../../ports/upload-store.contract.js";
 import { requireService } from "../../test/services.js";
@@ -155,9 +155,9 @@ describe("PostgresStore", { skip }, () => {
       for (const id of ["sa", "sb"])
         await store.createUser({ id, username: id, displayName: id, passwordHash: "h", createdAt: 1 });
       await store.createGroup({ id: "sg", title: "sg", ownerId: "sa", memberIds: ["sb"], createdAt: 2, messageId: "sm1" });
-      const quoted = ok((await store.appendMessages([{ ...draft("sg", "sa"), body: "the needle in the haystack" }]))[0]);
+      const quoted = ok((await store.append([{ ...draft("sg", "sa"), body: "the needle in the haystack" }]))[0]);
       const reply = ok(
-        (await store.appendMessages([{ ...draft("sg", "sb"), body: "found the needle", replyTo: quoted.message.seq }]))[0],
+        (await store.append([{ ...draft("sg", "sb"), body: "found the needle", replyTo: quoted.message.seq }]))[0],
       );
       const hits = await store.searchMessages("sb", { terms: parseSearchQuery("needle"), limit: 10 });
       const bySeq = (a: Message, b: Message) => a.seq - b.seq;
@@ -225,7 +225,7 @@ describe("PostgresStore", { skip }, () => {
       const renames = conversations.flatMap(({ id, senders }) =>
         range(1, 5).map(
           (k) => () =>
-            node(k).applyMembershipChange({
+            applyChange(node(k), {
               conversationId: id,
               actorId: senders[0]!,
               change: { type: "rename", title: `t${k}` },
@@ -235,7 +235,7 @@ describe("PostgresStore", { skip }, () => {
         ),
       );
       const [results, events] = await Promise.all([
-        Promise.all(calls.map(({ nodeIndex, drafts }) => node(nodeIndex).appendMessages(drafts))),
+        Promise.all(calls.map(({ nodeIndex, drafts }) => node(nodeIndex).append(drafts))),
         Promise.all(renames.map((rename) => rename())),
       ]);
 
@@ -268,7 +268,7 @@ describe("PostgresStore", { skip }, () => {
         return [draft(g, sender!, clientId), { ...draft(g, sender!, clientId), body: `resent ${k}` }] as const;
       });
       const results = await Promise.all(
-        pairs.map(([first, second], k) => Promise.all([node(k).appendMessages([first]), node(k + 1).appendMessages([second])])),
+        pairs.map(([first, second], k) => Promise.all([node(k).append([first]), node(k + 1).append([second])])),
       );
       for (const [[a], [b]] of results) {
         const x = ok(a);
@@ -306,8 +306,8 @@ describe("PostgresStore", { skip }, () => {
             range(1, 5).map((k) => {
               const clientId = `race${++n}`;
               return Promise.all([
-                node(k).appendMessages([draft(g1, other!), draft(g1, sender!, clientId)]),
-                node(k + 1).appendMessages([draft(g2, sender!, clientId), draft(g2, other!)]),
+                node(k).append([draft(g1, other!), draft(g1, sender!, clientId)]),
+                node(k + 1).append([draft(g2, sender!, clientId), draft(g2, other!)]),
               ]);
             }),
           ),
@@ -332,9 +332,9 @@ describe("PostgresStore", { skip }, () => {
       const g = await group([owner!, leaver!]);
       // Sends queued before and after the removal: those after must re-check membership once they hold the lock.
       const [before, removal, afterwards] = await releasedTogether([g], async () => {
-        const early = range(1, 10).map((k) => node(1 + (k % 2)).appendMessages([draft(g, leaver!)]));
+        const early = range(1, 10).map((k) => node(1 + (k % 2)).append([draft(g, leaver!)]));
         await sleep(50);
-        const removed = node(0).applyMembershipChange({
+        const removed = applyChange(node(0), {
           conversationId: g,
           actorId: owner!,
           change: { type: "remove", userId: leaver! },
@@ -342,7 +342,7 @@ describe("PostgresStore", { skip }, () => {
           messageId: `m${++n}`,
         });
         await sleep(50);
-        const late = range(1, 10).map((k) => node(1 + (k % 2)).appendMessages([draft(g, leaver!)]));
+        const late = range(1, 10).map((k) => node(1 + (k % 2)).append([draft(g, leaver!)]));
         return Promise.all([Promise.all(early), removed, Promise.all(late)]);
       });
       const outcomes = [...before, ...afterwards].flat();
@@ -392,7 +392,7 @@ describe("PostgresStore", { skip }, () => {
     it("moves receipts forward only under concurrent updates from every node", async () => {
       const members = await users(5);
       const g = await group(members);
-      await node(0).appendMessages(range(1, 20).map(() => draft(g, members[0]!)));
+      await node(0).append(range(1, 20).map(() => draft(g, members[0]!)));
       const proposals = range(1, 60).map((k) => ({
         userId: members[1 + (k % 4)]!,
         deliveredSeq: (k * 7) % 25,
@@ -422,11 +422,11 @@ describe("PostgresStore", { skip }, () => {
         await c.query("CREATE TRIGGER boom BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION boom()");
       }, schema);
       await assert.rejects(
-        node(0).appendMessages([draft(g, sender!), draft(g, sender!), { ...draft(g, sender!), body: "boom" }]),
+        node(0).append([draft(g, sender!), draft(g, sender!), { ...draft(g, sender!), body: "boom" }]),
         /boom/,
       );
       assert.equal((await node(1).getConversation(g))?.lastSeq, 1);
-      assert.equal(ok((await node(2).appendMessages([draft(g, sender!)]))[0]).message.seq, 2);
+      assert.equal(ok((await node(2).append([draft(g, sender!)]))[0]).message.seq, 2);
       await withAdmin((c) => c.query("DROP TRIGGER boom ON messages"), schema);
     });
   });
@@ -612,17 +612,17 @@ describe("PostgresStore", { skip }, () => {
         await relay.stop();
         await new Promise((resolve) => setTimeout(resolve, 50));
         await rejectsWithin(store.ping(), 2000);
-        await rejectsWithin(store.appendMessages([draft("g", "a")]), 2000);
+        await rejectsWithin(store.append([draft("g", "a")]), 2000);
         await rejectsWithin(store.getHistory({ conversationId: "g", minSeq: 0, maxSeq: 10, limit: 10, direction: "asc" }), 2000);
         assert.ok(errors.length > 0, "the idle connection's error reached onError");
 
         await relay.start(relay.port);
         await store.ping();
-        assert.equal(ok((await store.appendMessages([draft("g", "a")]))[0]).message.seq, 2);
+        assert.equal(ok((await store.append([draft("g", "a")]))[0]).message.seq, 2);
 
         // A server that stops answering mid-call (network cut, no reset): the read timeout rejects the call.
         relay.mode = "frozen";
-        await rejectsWithin(store.appendMessages([draft("g", "a")]), 3000);
+        await rejectsWithin(store.append([draft("g", "a")]), 3000);
         await rejectsWithin(store.ping(), 3000);
         relay.mode = "relay";
         await relay.stop();

@@ -17,9 +17,12 @@ import {
   type AppendOutcome,
   type ConversationRecord,
   type EntryAuthor,
+  type EntryDraft,
   type HistoryQuery,
+  isMembershipDraft,
   type LastSeen,
   type MemberRecord,
+  type MembershipDraft,
   type MembershipPage,
   type MessageDraft,
   type MessageSearch,
@@ -191,7 +194,6 @@ interface ReceiptRow {
 
 type OpenDirectInput = Parameters<Store["openDirect"]>[0];
 type CreateGroupInput = Parameters<Store["createGroup"]>[0];
-type MembershipInput = Parameters<Store["applyMembershipChange"]>[0];
 
 function directKey(a: string, b: string): string {
   return a < b ? `${a}:${b}` : `${b}:${a}`;
@@ -633,13 +635,9 @@ export class PostgresStore implements Store {
     return { count: Number(row?.count ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) };
   }
 
-  async applyMembershipChange(input: MembershipInput): Promise<Message> {
-    return this.transaction((client) => this.membershipInTx(client, input));
-  }
-
   // ── messages ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
+  async append(drafts: readonly EntryDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
     return this.transaction((client) => this.appendInTx(client, drafts));
   }
@@ -764,11 +762,36 @@ export class PostgresStore implements Store {
 
   // ── transaction bodies ──────────────────────────────────────────────────────────────────────────────────────
 
-  private async appendInTx(client: PoolClient, drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
+  /**
+   * The one transaction body of every entry after a conversation's creation (the port's `append`). The locks of all
+   * the batch's conversations are taken first, in id order; then runs of message drafts are written with one
+   * statement each, and a membership change between two runs sees the first and is seen by the second.
+   */
+  private async appendInTx(client: PoolClient, drafts: readonly EntryDraft[]): Promise<AppendOutcome[]> {
     const conversationIds = [...new Set(drafts.map((d) => d.conversationId))];
     const locked = await client.query<{ id: string; lastSeq: number }>({ ...APPEND_LOCK, values: [conversationIds] });
     const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.lastSeq]));
+    const outcomes: AppendOutcome[] = [];
+    let run: MessageDraft[] = [];
+    for (const d of drafts) {
+      if (!isMembershipDraft(d)) {
+        run.push(d);
+        continue;
+      }
+      if (run.length > 0) outcomes.push(...(await this.messagesInTx(client, run, lastSeqs)));
+      run = [];
+      outcomes.push(await this.membershipInTx(client, d, lastSeqs));
+    }
+    if (run.length > 0) outcomes.push(...(await this.messagesInTx(client, run, lastSeqs)));
+    return outcomes;
+  }
 
+  /** Message drafts (texts and actions) under the locks; `lastSeqs` learns the seqs they take. */
+  private async messagesInTx(
+    client: PoolClient,
+    drafts: readonly MessageDraft[],
+    lastSeqs: Map<string, number>,
+  ): Promise<AppendOutcome[]> {
     const checked = await client.query<CheckRow>({
       ...APPEND_CHECK,
       values: [drafts.map((d) => d.senderId), drafts.map((d) => d.clientId), drafts.map((d) => d.conversationId)],
@@ -879,6 +902,7 @@ export class PostgresStore implements Store {
         await client.query({ ...APPEND_LINK, values: [links.uploadId, links.conversationId, links.seq, links.position] });
       }
     }
+    for (const [conversationId, seq] of nextSeqs) lastSeqs.set(conversationId, seq);
     return outcomes;
   }
 
@@ -936,15 +960,17 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async membershipInTx(client: PoolClient, input: MembershipInput): Promise<Message> {
-    const { conversationId, actorId, change } = input;
+  /** A membership change and its system entry under the locks; refusals are checked before anything is written. */
+  private async membershipInTx(
+    client: PoolClient,
+    input: MembershipDraft,
+    lastSeqs: Map<string, number>,
+  ): Promise<AppendOutcome> {
+    const { conversationId, senderId: actorId, change } = input;
     const q = async <R extends QueryResultRow>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows;
-    // The same lock appends take: the event's seq and the member rows it changes are serialized with every send.
-    const [conversation] = await q<{ lastSeq: number }>(
-      'SELECT last_seq AS "lastSeq" FROM conversations WHERE id = $1 FOR NO KEY UPDATE',
-      [conversationId],
-    );
-    if (conversation === undefined) throw new StoreError("not_found", "Conversation not found");
+    // Under the lock every append takes: the event's seq and the member rows it changes are serialized with every send.
+    const lastSeq = lastSeqs.get(conversationId);
+    if (lastSeq === undefined) return { ok: false, code: "not_found", message: "Conversation not found" };
     const membership = async (userId: string) =>
       (
         await q<MemberRecord>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [
@@ -954,10 +980,10 @@ export class PostgresStore implements Store {
       )[0];
     const actor = await membership(actorId);
     if (actor === undefined || actor.leftSeq !== null) {
-      throw new StoreError("not_member", "Actor is not a member of the conversation");
+      return { ok: false, code: "not_member", message: "Actor is not a member of the conversation" };
     }
     // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
-    const seq = conversation.lastSeq + 1;
+    const seq = lastSeq + 1;
     let event: SystemEvent;
     switch (change.type) {
       case "add": {
@@ -971,13 +997,13 @@ export class PostgresStore implements Store {
           ).map((r) => [r.userId, r.leftSeq]),
         );
         const toAdd = candidates.filter((userId) => !existing.has(userId) || existing.get(userId) !== null);
-        if (toAdd.length === 0) throw new StoreError("conflict", "Every user is already a member");
+        if (toAdd.length === 0) return { ok: false, code: "conflict", message: "Every user is already a member" };
         const [count] = await q<{ count: number }>(
           "SELECT count(*) AS count FROM members WHERE conversation_id = $1 AND left_seq IS NULL",
           [conversationId],
         );
         if ((count?.count ?? 0) + toAdd.length > change.maxMembers) {
-          throw new StoreError("group_full", `A conversation holds at most ${change.maxMembers} members`);
+          return { ok: false, code: "group_full", message: `A conversation holds at most ${change.maxMembers} members` };
         }
         const past = toAdd.filter((userId) => existing.has(userId));
         const fresh = toAdd.filter((userId) => !existing.has(userId));
@@ -1005,7 +1031,7 @@ export class PostgresStore implements Store {
       case "remove": {
         const target = await membership(change.userId);
         if (target === undefined || target.leftSeq !== null) {
-          throw new StoreError("not_member", "User is not a member of the conversation");
+          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
         }
         await this.endMembership(client, conversationId, change.userId, seq, target.role === "owner");
         event = { type: "member.removed", actorId, userId: change.userId };
@@ -1019,7 +1045,7 @@ export class PostgresStore implements Store {
       case "role": {
         const target = await membership(change.userId);
         if (target === undefined || target.leftSeq !== null) {
-          throw new StoreError("not_member", "User is not a member of the conversation");
+          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
         }
         await q("UPDATE members SET role = $1 WHERE conversation_id = $2 AND user_id = $3", [
           change.role,
@@ -1041,9 +1067,11 @@ export class PostgresStore implements Store {
          VALUES ($1, $2, $3, $4, NULL, 'system', NULL, $5::json, $6)
        )
        UPDATE conversations SET last_seq = $2 WHERE id = $1`,
-      [conversationId, seq, input.messageId, actorId, JSON.stringify(event), input.createdAt],
+      [conversationId, seq, input.id, actorId, JSON.stringify(event), input.createdAt],
     );
-    return systemMessage({ id: input.messageId, conversationId, seq, senderId: actorId, event, createdAt: input.createdAt });
+    lastSeqs.set(conversationId, seq);
+    const message = systemMessage({ id: input.id, conversationId, seq, senderId: actorId, event, createdAt: input.createdAt });
+    return { ok: true, message, duplicate: false };
   }
 
   /** Ends a membership at `seq`; a group never stays without an owner while it has members. */

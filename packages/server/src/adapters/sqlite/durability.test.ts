@@ -88,7 +88,7 @@ describe("SQLite durability off the event loop", () => {
         return { id: `m${n}`, conversationId: conversation.id, senderId: "a", clientId: `c${n}`, body: `hi ${n}`, createdAt: 2 };
       });
     // Five batches started in one turn, as the send batcher does while earlier fsyncs are in flight.
-    const results = await Promise.all([batch(), batch(), batch(), batch(), batch()].map((b) => store.appendMessages(b)));
+    const results = await Promise.all([batch(), batch(), batch(), batch(), batch()].map((b) => store.append(b)));
     const seqs = results.flat().map((o) => (o.ok ? o.message.seq : -1));
     assert.deepEqual(
       seqs,
@@ -96,11 +96,11 @@ describe("SQLite durability off the event loop", () => {
     );
     assert.equal(store.db.pragma("synchronous", { simple: true }), 2);
     // A repeat (same sender and client id) is answered with the original and stores nothing.
-    const [again] = await store.appendMessages([
+    const [again] = await store.append([
       { id: "other", conversationId: conversation.id, senderId: "a", clientId: "c7", body: "again", createdAt: 3 },
     ]);
     assert.ok(again?.ok && again.duplicate && again.message.id === "m7" && again.message.seq === 8);
-    const next = await store.appendMessages(batch());
+    const next = await store.append(batch());
     assert.equal(next[0]?.ok && next[0].message.seq, 52, "a duplicate does not use up a seq");
     const history = await store.getHistory({
       conversationId: conversation.id,

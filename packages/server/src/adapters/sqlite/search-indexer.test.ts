@@ -10,6 +10,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import Database from "better-sqlite3";
 import { parseSearchQuery } from "../../domain/search-query.js";
+import { applyChange } from "../../ports/store.contract.js";
 import type { ActionDraft, MessageDraft } from "../../ports/store.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
 import { SearchIndexer } from "./search-indexer.js";
@@ -38,7 +39,7 @@ async function open(path = ":memory:", options: SqliteOptions = {}): Promise<Sql
 }
 
 async function send(store: SqliteStore, draft: MessageDraft): Promise<number> {
-  const [outcome] = await store.appendMessages([draft]);
+  const [outcome] = await store.append([draft]);
   if (!outcome?.ok) assert.fail(`append failed: ${JSON.stringify(outcome)}`);
   return outcome.message.seq;
 }
@@ -77,7 +78,7 @@ describe("SqliteStore deferred search indexing", () => {
     const store = await open();
     try {
       await send(store, text("pendingword here"));
-      await store.applyMembershipChange({
+      await applyChange(store, {
         conversationId: "g",
         actorId: "u",
         change: { type: "rename", title: "pendingword title" },
@@ -97,7 +98,7 @@ describe("SqliteStore deferred search indexing", () => {
   it("indexes in the background shortly after a send, in bounded batches", async () => {
     const store = await open(":memory:", { searchIndexIntervalMs: 20, searchIndexBatchSize: 3 });
     try {
-      await store.appendMessages(Array.from({ length: 7 }, (_, i) => text(`batchword number${i}`)));
+      await store.append(Array.from({ length: 7 }, (_, i) => text(`batchword number${i}`)));
       assert.equal(indexed(store, "batchword"), 0);
       for (let waited = 0; pending(store) > 0 && waited < 5000; waited += 10) await sleep(10);
       assert.equal(pending(store), 0, "drained in batches of 3");
@@ -110,7 +111,7 @@ describe("SqliteStore deferred search indexing", () => {
   it("takes at most the batch size per transaction, lowest keys first", async () => {
     const store = await open(":memory:", { searchIndexBatchSize: 3 });
     try {
-      await store.appendMessages(Array.from({ length: 7 }, (_, i) => text(`sized number${i}`)));
+      await store.append(Array.from({ length: 7 }, (_, i) => text(`sized number${i}`)));
       assert.deepEqual(
         [1, 2, 3, 4].map(() => store.searchIndexer.indexBatch()),
         [3, 3, 1, 0],
@@ -260,7 +261,7 @@ describe("SqliteStore deferred search indexing", () => {
       const store = SqliteStore.open(${JSON.stringify(newPath())});
       await store.createUser({ id: "u", username: "u", displayName: "U", passwordHash: "h", createdAt: 1 });
       await store.createGroup({ id: "g", title: "G", ownerId: "u", memberIds: [], createdAt: 1, messageId: "s1" });
-      await store.appendMessages([{ id: "m", conversationId: "g", senderId: "u", clientId: "c", body: "x", createdAt: 2 }]);
+      await store.append([{ id: "m", conversationId: "g", senderId: "u", clientId: "c", body: "x", createdAt: 2 }]);
       console.log("sent");`;
     const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { timeout: 20_000, encoding: "utf8" });
     assert.equal(child.error, undefined, "exited on its own before the timeout");

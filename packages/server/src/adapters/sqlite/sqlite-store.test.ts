@@ -9,7 +9,7 @@ import Database from "better-sqlite3";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runSearchContract } from "../../ports/search.contract.js";
-import { runStoreContract } from "../../ports/store.contract.js";
+import { applyChange, runStoreContract } from "../../ports/store.contract.js";
 import type { MessageDraft, Store } from "../../ports/store.js";
 import { runUploadStoreContract } from "../../ports/upload-store.contract.js";
 import { MIGRATIONS, migrate, SCHEMA_VERSION } from "./migrations.js";
@@ -73,7 +73,7 @@ describe("SqliteStore on disk", () => {
     const path = join(dir, "nested", "deeper", "parley.db");
     const first = SqliteStore.open(path);
     await seed(first);
-    const appended = await first.appendMessages([draft("g", "alice"), draft("g", "bob"), draft("g", "alice")]);
+    const appended = await first.append([draft("g", "alice"), draft("g", "bob"), draft("g", "alice")]);
     assert.deepEqual(
       appended.map((o) => o.ok && o.message.seq),
       [2, 3, 4],
@@ -85,11 +85,11 @@ describe("SqliteStore on disk", () => {
     const second = SqliteStore.open(path);
     assert.equal((await second.getConversation("g"))?.lastSeq, 4);
     assert.equal((await second.getUserByUsername("bob"))?.id, "bob");
-    const [next] = await second.appendMessages([draft("g", "bob")]);
+    const [next] = await second.append([draft("g", "bob")]);
     assert.equal(next?.ok && next.message.seq, 5);
     // The idempotency key survives the restart too.
     const resend = { ...draft("g", "alice"), clientId: "c1" };
-    const [dup] = await second.appendMessages([resend]);
+    const [dup] = await second.append([resend]);
     assert.equal(dup?.ok && dup.duplicate, true);
     assert.equal(dup?.ok && dup.message.seq, 2);
     const history = await second.getHistory({ conversationId: "g", minSeq: 1, maxSeq: 100, limit: 100, direction: "asc" });
@@ -157,11 +157,11 @@ describe("SqliteStore on disk", () => {
     // A trigger makes the third insert of the batch fail after two have been assigned seqs.
     store.db.exec("CREATE TRIGGER boom BEFORE INSERT ON messages WHEN NEW.body = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END");
     await assert.rejects(
-      store.appendMessages([draft("g", "alice"), draft("g", "bob"), { ...draft("g", "alice"), body: "boom" }]),
+      store.append([draft("g", "alice"), draft("g", "bob"), { ...draft("g", "alice"), body: "boom" }]),
       /boom/,
     );
     assert.equal((await store.getConversation("g"))?.lastSeq, 1);
-    const [next] = await store.appendMessages([draft("g", "alice")]);
+    const [next] = await store.append([draft("g", "alice")]);
     assert.equal(next?.ok && next.message.seq, 2);
 
     // The same for a membership change whose system message cannot be stored.
@@ -169,7 +169,7 @@ describe("SqliteStore on disk", () => {
       "CREATE TRIGGER boom2 BEFORE INSERT ON messages WHEN NEW.kind = 'system' BEGIN SELECT RAISE(ABORT, 'boom2'); END",
     );
     await assert.rejects(
-      store.applyMembershipChange({
+      applyChange(store, {
         conversationId: "g",
         actorId: "alice",
         change: { type: "rename", title: "X" },
@@ -179,7 +179,7 @@ describe("SqliteStore on disk", () => {
       /boom2/,
     );
     assert.equal((await store.getConversation("g"))?.title, "G");
-    const [later] = await store.appendMessages([draft("g", "bob")]);
+    const [later] = await store.append([draft("g", "bob")]);
     assert.equal(later?.ok && later.message.seq, 3);
     await store.close();
   });
@@ -188,12 +188,12 @@ describe("SqliteStore on disk", () => {
     const path = join(dir, "two-writers.db");
     const a = SqliteStore.open(path);
     await seed(a);
-    await a.appendMessages([draft("g", "alice")]);
+    await a.append([draft("g", "alice")]);
     const b = SqliteStore.open(path);
-    await b.appendMessages([draft("g", "bob")]);
+    await b.append([draft("g", "bob")]);
     // a's cache still says 2: the colliding insert must fail, and the retry must see the committed 3.
-    await assert.rejects(a.appendMessages([draft("g", "alice")]), /UNIQUE|PRIMARY/);
-    const [retry] = await a.appendMessages([draft("g", "alice")]);
+    await assert.rejects(a.append([draft("g", "alice")]), /UNIQUE|PRIMARY/);
+    const [retry] = await a.append([draft("g", "alice")]);
     assert.equal(retry?.ok && retry.message.seq, 4);
     await b.close();
     await a.close();
@@ -214,7 +214,7 @@ describe("SqliteStore on disk", () => {
       try {
         await store.createUser({ id: "u1", username: "u1", displayName: "U", passwordHash: "h", createdAt: 1 });
         await store.createGroup({ id: "g1", title: "G", ownerId: "u1", memberIds: [], createdAt: 1, messageId: "s1" });
-        await store.appendMessages([
+        await store.append([
           { id: "m1", conversationId: "g1", senderId: "u1", clientId: "c1", body: "Crème brûlée at the Café", createdAt: 2 },
         ]);
         for (const query of ["creme brulee", "CAFÉ", "café", "cafe"]) {

@@ -10,9 +10,12 @@ import {
   type AppendOutcome,
   type ConversationRecord,
   type EntryAuthor,
+  type EntryDraft,
   type HistoryQuery,
+  isMembershipDraft,
   type LastSeen,
   type MemberRecord,
+  type MembershipDraft,
   type MembershipPage,
   type MessageDraft,
   type MessageSearch,
@@ -392,8 +395,7 @@ export class SqliteStore implements Store {
    */
   private readonly lastSeqCache = new Map<string, number>();
   private readonly seqCacheSize: number;
-  private readonly appendTx: (drafts: readonly MessageDraft[], seqs: Map<string, number>) => AppendOutcome[];
-  private readonly membershipTx: (input: MembershipInput, seqs: Map<string, number>) => Message;
+  private readonly appendTx: (drafts: readonly EntryDraft[], seqs: Map<string, number>) => AppendOutcome[];
   private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
   private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
   private readonly receiptsTx: (updates: readonly ReceiptUpdate[]) => ReceiptResult[];
@@ -441,11 +443,8 @@ export class SqliteStore implements Store {
     // IMMEDIATE: the write lock is taken at BEGIN, before the transaction's first read. A deferred transaction that
     // read first and then must upgrade deadlocks against the checkpointer's TRUNCATE (which holds the write lock and
     // waits for readers) until one side's busy timeout gives up.
-    this.appendTx = db.transaction((drafts: readonly MessageDraft[], seqs: Map<string, number>) =>
+    this.appendTx = db.transaction((drafts: readonly EntryDraft[], seqs: Map<string, number>) =>
       this.appendInTx(drafts, seqs),
-    ).immediate;
-    this.membershipTx = db.transaction((input: MembershipInput, seqs: Map<string, number>) =>
-      this.membershipInTx(input, seqs),
     ).immediate;
     this.openDirectTx = db.transaction((input: OpenDirectInput) => this.openDirectInTx(input)).immediate;
     this.createGroupTx = db.transaction((input: CreateGroupInput) => this.createGroupInTx(input)).immediate;
@@ -688,13 +687,9 @@ export class SqliteStore implements Store {
     return new Set(this.q.receiptsMovedIn.all(JSON.stringify(conversationIds), since));
   }
 
-  async applyMembershipChange(input: MembershipInput): Promise<Message> {
-    return this.withSeqs((seqs) => this.membershipTx(input, seqs));
-  }
-
   // ── messages ────────────────────────────────────────────────────────────────────────────────────────────────
 
-  async appendMessages(drafts: readonly MessageDraft[]): Promise<AppendOutcome[]> {
+  async append(drafts: readonly EntryDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
     // The write is done when durably() returns its promise: the triggers have recorded what search must index.
     const written = this.durably(() => this.withSeqs((seqs) => this.appendTx(drafts, seqs)));
@@ -824,11 +819,16 @@ export class SqliteStore implements Store {
     return this.lastSeqCache.size;
   }
 
-  private appendInTx(drafts: readonly MessageDraft[], seqs: Map<string, number>): AppendOutcome[] {
+  /** The one transaction body of every entry after a conversation's creation (the port's `append`). */
+  private appendInTx(drafts: readonly EntryDraft[], seqs: Map<string, number>): AppendOutcome[] {
     const q = this.q;
     const outcomes: AppendOutcome[] = new Array(drafts.length);
     for (let i = 0; i < drafts.length; i++) {
       const d = drafts[i]!;
+      if (isMembershipDraft(d)) {
+        outcomes[i] = this.membershipEntry(d, seqs);
+        continue;
+      }
       const lastSeq = this.currentSeq(d.conversationId, seqs);
       // Never cached: a removal must take effect on the very next send.
       const refused =
@@ -1039,13 +1039,14 @@ export class SqliteStore implements Store {
     };
   }
 
-  private membershipInTx(input: MembershipInput, seqs: Map<string, number>): Message {
+  /** A membership change and its system entry; refusals are checked before anything is written. */
+  private membershipEntry(input: MembershipDraft, seqs: Map<string, number>): AppendOutcome {
     const q = this.q;
-    const { conversationId, actorId, change } = input;
+    const { conversationId, senderId: actorId, change } = input;
     const lastSeq = this.currentSeq(conversationId, seqs);
-    if (lastSeq === undefined) throw new StoreError("not_found", "Conversation not found");
+    if (lastSeq === undefined) return { ok: false, code: "not_found", message: "Conversation not found" };
     if (q.isCurrentMember.get(conversationId, actorId) === undefined) {
-      throw new StoreError("not_member", "Actor is not a member of the conversation");
+      return { ok: false, code: "not_member", message: "Actor is not a member of the conversation" };
     }
     // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
     const seq = lastSeq + 1;
@@ -1057,10 +1058,10 @@ export class SqliteStore implements Store {
           const row = q.membership.get(conversationId, userId);
           if (row === undefined || row.leftSeq !== null) toAdd.push({ userId, past: row !== undefined });
         }
-        if (toAdd.length === 0) throw new StoreError("conflict", "Every user is already a member");
+        if (toAdd.length === 0) return { ok: false, code: "conflict", message: "Every user is already a member" };
         const count = q.countCurrentMembers.get(conversationId) ?? 0;
         if (count + toAdd.length > change.maxMembers) {
-          throw new StoreError("group_full", `A conversation holds at most ${change.maxMembers} members`);
+          return { ok: false, code: "group_full", message: `A conversation holds at most ${change.maxMembers} members` };
         }
         for (const { userId, past } of toAdd) {
           if (past) q.readmitMember.run({ conversationId, userId, seq, at: input.createdAt });
@@ -1072,7 +1073,7 @@ export class SqliteStore implements Store {
       case "remove": {
         const target = q.membership.get(conversationId, change.userId);
         if (target === undefined || target.leftSeq !== null) {
-          throw new StoreError("not_member", "User is not a member of the conversation");
+          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
         }
         q.setLeft.run(seq, conversationId, change.userId);
         if (target.role === "owner") this.handOverOwnership(conversationId);
@@ -1088,7 +1089,7 @@ export class SqliteStore implements Store {
       }
       case "role": {
         if (q.isCurrentMember.get(conversationId, change.userId) === undefined) {
-          throw new StoreError("not_member", "User is not a member of the conversation");
+          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
         }
         q.setRole.run(change.role, conversationId, change.userId);
         event = { type: "member.role", actorId, userId: change.userId, role: change.role };
@@ -1101,9 +1102,8 @@ export class SqliteStore implements Store {
       }
     }
     seqs.set(conversationId, seq);
-    const message = this.insertSystemMessage(conversationId, seq, input.messageId, actorId, event, input.createdAt);
-    q.setLastSeq.run(seq, conversationId);
-    return message;
+    const message = this.insertSystemMessage(conversationId, seq, input.id, actorId, event, input.createdAt);
+    return { ok: true, message, duplicate: false };
   }
 
   /** A group never stays without an owner while it has members. */
@@ -1146,4 +1146,3 @@ export class SqliteStore implements Store {
 
 type OpenDirectInput = Parameters<Store["openDirect"]>[0];
 type CreateGroupInput = Parameters<Store["createGroup"]>[0];
-type MembershipInput = Parameters<Store["applyMembershipChange"]>[0];

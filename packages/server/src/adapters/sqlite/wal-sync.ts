@@ -1,6 +1,6 @@
 // Durable group commit without blocking the event loop. With `synchronous = FULL`, SQLite fsyncs the WAL inside every
 // COMMIT, and better-sqlite3 commits on the event loop: every batch of messages stalls every socket for the length of
-// an fsync (milliseconds, tens of them on a busy disk). The hot write path (appendMessages) instead
+// an fsync (milliseconds, tens of them on a busy disk). The hot write path (append) instead
 // commit with `synchronous = OFF` (the frames reach the OS, unsynced) and then fsync the WAL file on libuv's thread
 // pool; their callers (acks, fan-out, receipt events) are answered only once that fsync has returned. The guarantee
 // is the same as FULL's, an acknowledged write survives power loss, but the event loop keeps serving meanwhile, and

@@ -126,7 +126,7 @@ describe("security review #12: static files, metrics, caches", () => {
       }
       for (const round of [1, 2]) {
         for (const conversationId of groups) {
-          const [outcome] = await store.appendMessages([
+          const [outcome] = await store.append([
             { id: newId(), conversationId, senderId: owner, clientId: newId(), body: "x", createdAt: Date.now() },
           ]);
           assert.equal((outcome as { message: { seq: number } }).message.seq, 1 + round);

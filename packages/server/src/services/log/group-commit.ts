@@ -1,33 +1,43 @@
-// Group commit: sends that arrive in the same event-loop turn are stored in one store call (one transaction).
+// Group commit: drafts that arrive in the same event-loop turn are stored in one store call (one transaction).
 
-import type { AppendOutcome, MessageDraft, MessageStore } from "../ports/store.js";
+import type { AppendOutcome, EntryDraft, MessageStore } from "../../ports/store.js";
+import type { CommittedEntry } from "./committed-entry.js";
+import type { Origin } from "./entry-drafts.js";
 
 interface Pending {
-  draft: MessageDraft;
+  draft: EntryDraft;
+  origin: Origin;
   resolve: (outcome: AppendOutcome) => void;
   reject: (error: unknown) => void;
 }
 
-export class SendBatcher {
+export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly store: MessageStore,
-    /** Called with every stored batch, in commit order, before the callers' promises resolve. */
-    private readonly onCommitted: (outcomes: readonly AppendOutcome[]) => Promise<void>,
+    private readonly store: Pick<MessageStore, "append" | "pipelinedAppends">,
+    /** Called with the new entries of every stored batch, in commit order, before the callers' promises resolve. */
+    private readonly onCommitted: (entries: readonly CommittedEntry[]) => Promise<void>,
     private readonly maxBatch = 512,
   ) {}
 
-  append(draft: MessageDraft): Promise<AppendOutcome> {
+  append(draft: EntryDraft, origin: Origin): Promise<AppendOutcome> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ draft, resolve, reject });
+      this.queue.push({ draft, origin, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /** Runs `work` after the batches committed so far were handed on: entries written elsewhere keep commit order. */
+  after(work: () => Promise<void>): Promise<void> {
+    const done = this.inFlight.then(work);
+    this.inFlight = done;
+    return done;
   }
 
   /** Resolves once everything queued so far is stored. */
@@ -50,7 +60,7 @@ export class SendBatcher {
     // writes synchronously (pipelinedAppends) gets the next batch while the previous one waits for its fsync; only
     // the fan-out and the answers stay chained.
     if (this.store.pipelinedAppends) {
-      const stored = this.store.appendMessages(batch.map((p) => p.draft));
+      const stored = this.store.append(batch.map((p) => p.draft));
       // Handled in commit(), in order; this only keeps an early failure from counting as unhandled meanwhile.
       stored.catch(() => {});
       this.inFlight = this.inFlight.then(() => this.commit(batch, stored));
@@ -60,16 +70,16 @@ export class SendBatcher {
   private async commit(batch: Pending[], stored?: Promise<AppendOutcome[]>): Promise<void> {
     let outcomes: AppendOutcome[];
     try {
-      outcomes = await (stored ?? this.store.appendMessages(batch.map((p) => p.draft)));
+      outcomes = await (stored ?? this.store.append(batch.map((p) => p.draft)));
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
     }
-    try {
-      await this.onCommitted(outcomes);
-    } catch {
-      // Fan-out is best effort: the messages are durable and clients repair gaps by sync.
-    }
+    const entries: CommittedEntry[] = [];
+    outcomes.forEach((o, i) => {
+      if (o.ok && !o.duplicate) entries.push({ message: o.message, origin: batch[i]!.origin });
+    });
+    if (entries.length > 0) await this.onCommitted(entries);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
   }
 }

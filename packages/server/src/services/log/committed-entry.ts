@@ -1,0 +1,25 @@
+// What the conversation log emits: each entry as committed with its seq, and the origin of the draft it came from.
+
+import type { Message } from "@parley/protocol";
+import type { Origin } from "./entry-drafts.js";
+
+export interface CommittedEntry {
+  /** The entry as stored: text, action, or system (conversation created, membership changes, rename). */
+  message: Message;
+  origin: Origin;
+}
+
+/**
+ * Told of every batch of newly committed entries, in commit order (per conversation: seq order), before the writers'
+ * calls resolve. Subscribers run one after the other in the order the log was given them; a failing one does not stop
+ * the others (the entries are durable, and clients repair missed events by sync).
+ */
+export type LogSubscriber = (entries: readonly CommittedEntry[]) => void | Promise<void>;
+
+/** The users a system entry ends the membership of: they still receive it (their left_seq is its seq). */
+export function departedBy(message: Message): string[] {
+  const event = message.event;
+  if (event?.type === "member.removed") return [event.userId];
+  if (event?.type === "member.left") return [event.actorId];
+  return [];
+}

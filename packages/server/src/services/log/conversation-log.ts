@@ -1,0 +1,73 @@
+// The only writer of conversation sequences: stores entry drafts (group-committed through the store's one append) and
+// conversation creations, and hands every committed entry, in commit order, to the subscribers it was built with.
+
+import type { Message } from "@parley/protocol";
+import type { Metrics } from "../../observability/metrics.js";
+import type { AppendOutcome, ConversationRecord, ConversationStore, EntryDraft, MessageStore } from "../../ports/store.js";
+import type { CommittedEntry, LogSubscriber } from "./committed-entry.js";
+import type { Origin } from "./entry-drafts.js";
+import { GroupCommit } from "./group-commit.js";
+
+type OpenDirectInput = Parameters<ConversationStore["openDirect"]>[0];
+type CreateGroupInput = Parameters<ConversationStore["createGroup"]>[0];
+
+export class ConversationLog {
+  private readonly commits: GroupCommit;
+
+  constructor(
+    private readonly store: Pick<MessageStore, "append" | "pipelinedAppends" | "getHistory"> &
+      Pick<ConversationStore, "openDirect" | "createGroup">,
+    private readonly subscribers: readonly LogSubscriber[],
+    private readonly metrics?: Metrics,
+  ) {
+    this.commits = new GroupCommit(store, (entries) => this.publish(entries));
+  }
+
+  /**
+   * Appends one entry; resolves with its outcome (refusals and duplicates included) once the batch it was committed
+   * in has been handed to every subscriber.
+   */
+  submit(draft: EntryDraft, origin: Origin = {}): Promise<AppendOutcome> {
+    return this.commits.append(draft, origin);
+  }
+
+  /** Opens the pair's direct conversation; a new one's first entry (seq 1) is published like any other. */
+  async openDirect(input: OpenDirectInput, origin: Origin = {}): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const result = await this.store.openDirect(input);
+    if (result.created) {
+      const id = result.conversation.id;
+      const [first] = await this.store.getHistory({ conversationId: id, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
+      if (first) await this.created(first, origin);
+    }
+    return result;
+  }
+
+  /** Creates a group; its first entry (`conversation.created`, seq 1) is published like any other. */
+  async createGroup(input: CreateGroupInput, origin: Origin = {}): Promise<{ conversation: ConversationRecord }> {
+    const result = await this.store.createGroup(input);
+    await this.created(result.message, origin);
+    return result;
+  }
+
+  /** Waits until every accepted draft is stored and handed on (graceful shutdown). */
+  drain(): Promise<void> {
+    return this.commits.drain();
+  }
+
+  /** A new conversation has no other writer yet: its first entry only needs its place in the stream's order. */
+  private created(message: Message, origin: Origin): Promise<void> {
+    return this.commits.after(() => this.publish([{ message, origin }]));
+  }
+
+  private async publish(entries: readonly CommittedEntry[]): Promise<void> {
+    const messages = entries.filter((e) => e.message.kind !== "system").length;
+    if (messages > 0) this.metrics?.messagesStored.inc(messages);
+    for (const subscriber of this.subscribers) {
+      try {
+        await subscriber(entries);
+      } catch {
+        // Announcing is best effort: the entries are durable and clients repair missed events by sync.
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// Delivery of committed entries to the devices of the users who may see them, in commit order.
+
+import type { Message } from "@parley/protocol";
+import { audiencesOf } from "../../domain/membership-window.js";
+import { type Delivery, encodeEvent } from "../delivery.js";
+import type { MemberCache, Members } from "../member-cache.js";
+import type { MessageView } from "../message-view.js";
+import { type CommittedEntry, departedBy } from "./committed-entry.js";
+
+export class FanOut {
+  constructor(
+    private readonly members: MemberCache,
+    private readonly delivery: Delivery,
+    private readonly view: MessageView,
+  ) {}
+
+  /** The log's subscriber (runs after the member cache forgot the conversations whose members changed). */
+  readonly committed = async (entries: readonly CommittedEntry[]): Promise<void> => {
+    // Action entries go out with their target's new state (reactions included); plain messages need nothing more.
+    const shown = new Map<string, Message>();
+    for (const { message } of entries) {
+      if (message.action === undefined) continue;
+      const [entry] = await this.view.present(message.conversationId, [message]);
+      shown.set(message.id, entry!);
+    }
+    // Resolve member lists first so that publishing below happens in seq order without interleaved awaits.
+    const lists = new Map<string, Members>();
+    for (const { message } of entries) {
+      const id = message.conversationId;
+      if (!lists.has(id)) lists.set(id, await this.members.current(id));
+    }
+    const changes = membershipChanges(entries);
+    const published: Promise<void>[] = [];
+    for (const { message, origin } of entries) {
+      const members = lists.get(message.conversationId)!;
+      const recipients = coveredBy(message, members, changes.get(message.conversationId));
+      if (message.kind === "system") {
+        this.announce(message, recipients, published);
+        continue;
+      }
+      // Members who joined after an action's target or a reply's quote get a frame without it (one per audience).
+      for (const audience of audiencesOf(shown.get(message.id) ?? message, recipients, members.joinedSeq)) {
+        const frame = encodeEvent("message", audience.entry);
+        published.push(this.delivery.framesToUsers(audience.userIds, frame, origin.connectionId, origin.receivedAt));
+      }
+    }
+    await Promise.all(published);
+  };
+
+  /**
+   * A system entry goes to everyone who was or now is a member: the removed see their removal, the added their
+   * addition. Other nodes drop their member lists first (the bus keeps publish order), and who left no longer shares
+   * the conversation with those who stay, so presence watches granted by it end.
+   */
+  private announce(message: Message, recipients: readonly string[], published: Promise<void>[]): void {
+    if (message.event?.type !== "conversation.created") published.push(this.delivery.membersChanged(message.conversationId));
+    if (departedBy(message).length > 0) published.push(this.delivery.presenceNarrowed(recipients));
+    published.push(this.delivery.toUsers(recipients, "message", message));
+  }
+}
+
+/** Per user, where a batch's system entries of one conversation ended their membership, and where they began it. */
+interface BatchChanges {
+  leftAt: Map<string, number>;
+  joinedAt: Map<string, number>;
+}
+
+function membershipChanges(entries: readonly CommittedEntry[]): Map<string, BatchChanges> {
+  const changes = new Map<string, BatchChanges>();
+  for (const { message } of entries) {
+    const event = message.event;
+    if (event === null || event === undefined) continue;
+    const added = event.type === "member.added" ? event.userIds : [];
+    const departed = departedBy(message);
+    if (added.length === 0 && departed.length === 0) continue;
+    const c = changes.get(message.conversationId) ?? { leftAt: new Map(), joinedAt: new Map() };
+    changes.set(message.conversationId, c);
+    for (const userId of added) if (!c.joinedAt.has(userId)) c.joinedAt.set(userId, message.seq);
+    for (const userId of departed) c.leftAt.set(userId, message.seq);
+  }
+  return changes;
+}
+
+/**
+ * Who may receive `message`: the members whose window covers its seq. The member lists are read after the whole batch
+ * committed, so a member added later in the batch is left out (their window starts after the entry), and one removed
+ * later in the batch is put back in (theirs ended after it).
+ */
+function coveredBy(message: Message, members: Members, changes: BatchChanges | undefined): string[] {
+  const seq = message.seq;
+  const recipients = members.ids.filter((id) => (members.joinedSeq.get(id) ?? 0) <= seq);
+  if (changes === undefined) return recipients;
+  for (const [userId, leftSeq] of changes.leftAt) {
+    const joined = changes.joinedAt.get(userId);
+    if (leftSeq >= seq && (joined === undefined || joined <= seq) && !recipients.includes(userId)) recipients.push(userId);
+  }
+  return recipients;
+}
