@@ -4,6 +4,7 @@ import type { Conversation, ConversationSummary, GroupAdds, Member, Message, Rol
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import { limitToWindow } from "../domain/membership-window.js";
+import type { BestEffort } from "../observability/best-effort.js";
 import {
   type AccountStore,
   type ConversationRecord,
@@ -58,6 +59,7 @@ export class ConversationService {
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly limits: ConversationLimits,
+    private readonly failures: BestEffort,
   ) {}
 
   async openDirect(userId: string, otherId: string): Promise<Conversation> {
@@ -230,7 +232,7 @@ export class ConversationService {
       fromStoreError(error);
     }
     this.members.invalidate(conversationId);
-    await afterCommit(async () => {
+    await this.afterCommit(async () => {
       await this.delivery.membersChanged(conversationId);
       // Who left no longer shares this conversation with those who stay: watches granted by it end.
       if (change.type === "remove" || change.type === "leave") await this.delivery.presenceNarrowed(before);
@@ -242,8 +244,16 @@ export class ConversationService {
     return message;
   }
 
+  /**
+   * Announcing a committed change is best effort: failing the request now (say, the bus is down) would make the client
+   * repeat a change that already happened. Members get the entry by sync; other nodes' member caches expire.
+   */
+  private async afterCommit(announce: () => Promise<void>): Promise<void> {
+    await this.failures.attempt("conversation.announce", announce());
+  }
+
   private announceFirst(conversationId: string, userIds: readonly string[]): Promise<void> {
-    return afterCommit(async () => {
+    return this.afterCommit(async () => {
       const [first] = await this.store.getHistory({ conversationId, minSeq: 1, maxSeq: 1, limit: 1, direction: "asc" });
       if (!first) return;
       this.committed?.([{ message: first, memberIds: userIds }]);
@@ -301,17 +311,5 @@ export class ConversationService {
       unread,
       membership: me.leftSeq === null ? "member" : "left",
     };
-  }
-}
-
-/**
- * Announcing a committed change is best effort: failing the request now (say, the bus is down) would make the client
- * repeat a change that already happened. Members get the entry by sync; other nodes' member caches expire.
- */
-async function afterCommit(announce: () => Promise<void>): Promise<void> {
-  try {
-    await announce();
-  } catch {
-    // See above: the change is stored.
   }
 }

@@ -5,6 +5,7 @@ import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
 import { newId } from "../domain/ids.js";
 import { audiencesOf } from "../domain/membership-window.js";
+import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
 import type {
   AccountStore,
@@ -58,10 +59,11 @@ export class MessageService {
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
+    private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     private readonly media?: Pick<MediaService, "attachmentsFor">,
   ) {
-    this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes));
+    this.batcher = new SendBatcher(store, (outcomes) => this.fanOut(outcomes), failures);
     this.view = new MessageView(store);
   }
 
@@ -150,9 +152,10 @@ export class MessageService {
     if (target.kind !== "text") throw new AppError("invalid_target", "Only text messages can be deleted");
     const fresh = await this.store.hideMessage(userId, input.conversationId, input.seq, Date.now());
     if (fresh) {
-      await this.delivery
-        .toUsers([userId], "message.hidden", { conversationId: input.conversationId, seq: input.seq }, connectionId)
-        .catch(() => {});
+      await this.failures.attempt(
+        "message.hidden",
+        this.delivery.toUsers([userId], "message.hidden", { conversationId: input.conversationId, seq: input.seq }, connectionId),
+      );
     }
     const [message] = await this.view.present(input.conversationId, [target], reader);
     return { ack: null, message: message! };

@@ -1,6 +1,10 @@
 // Group commit: sends that arrive in the same event-loop turn are stored in one store call (one transaction).
 
+import type { BestEffort } from "../observability/best-effort.js";
 import type { AppendOutcome, MessageDraft, MessageStore } from "../ports/store.js";
+
+/** A store call's answer as a value, so that it can wait for its turn without counting as an unhandled rejection. */
+type Stored = { ok: true; outcomes: AppendOutcome[] } | { ok: false; error: unknown };
 
 interface Pending {
   draft: MessageDraft;
@@ -17,6 +21,7 @@ export class SendBatcher {
     private readonly store: MessageStore,
     /** Called with every stored batch, in commit order, before the callers' promises resolve. */
     private readonly onCommitted: (outcomes: readonly AppendOutcome[]) => Promise<void>,
+    private readonly failures: BestEffort,
     private readonly maxBatch = 512,
   ) {}
 
@@ -50,26 +55,27 @@ export class SendBatcher {
     // writes synchronously (pipelinedAppends) gets the next batch while the previous one waits for its fsync; only
     // the fan-out and the answers stay chained.
     if (this.store.pipelinedAppends) {
-      const stored = this.store.appendMessages(batch.map((p) => p.draft));
-      // Handled in commit(), in order; this only keeps an early failure from counting as unhandled meanwhile.
-      stored.catch(() => {});
+      const stored = this.write(batch);
       this.inFlight = this.inFlight.then(() => this.commit(batch, stored));
     } else this.inFlight = this.inFlight.then(() => this.commit(batch));
   }
 
-  private async commit(batch: Pending[], stored?: Promise<AppendOutcome[]>): Promise<void> {
-    let outcomes: AppendOutcome[];
-    try {
-      outcomes = await (stored ?? this.store.appendMessages(batch.map((p) => p.draft)));
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+  private write(batch: readonly Pending[]): Promise<Stored> {
+    return this.store.appendMessages(batch.map((p) => p.draft)).then(
+      (outcomes) => ({ ok: true, outcomes }),
+      (error: unknown) => ({ ok: false, error }),
+    );
+  }
+
+  private async commit(batch: Pending[], stored = this.write(batch)): Promise<void> {
+    const answer = await stored;
+    if (!answer.ok) {
+      for (const p of batch) p.reject(answer.error);
       return;
     }
-    try {
-      await this.onCommitted(outcomes);
-    } catch {
-      // Fan-out is best effort: the messages are durable and clients repair gaps by sync.
-    }
+    const { outcomes } = answer;
+    // Fan-out is best effort: the messages are durable and clients repair gaps by sync.
+    await this.failures.attempt("message.fanout", this.onCommitted(outcomes));
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(outcomes[i]!);
   }
 }
