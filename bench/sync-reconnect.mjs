@@ -38,6 +38,8 @@ async function measure(root) {
   const { MemberCache } = await dist("services/member-cache.js");
   const { Delivery } = await dist("services/delivery.js");
   const { MemoryBroker } = await dist("adapters/memory/memory-broker.js");
+  // Builds with the conversation log (issue 15) take it and a best-effort sink; older ones do not.
+  const { ConversationLog } = await dist("services/log/conversation-log.js").catch(() => ({}));
   const dir = mkdtempSync(join(tmpdir(), "parley-sync-"));
   const store = SqliteStore.open(join(dir, "p.db"));
   try {
@@ -67,7 +69,17 @@ async function measure(root) {
       deleteWindowMs: 0,
       maxReactionsPerMessage: 20,
     };
-    const service = new MessageService(store, new MemberCache(store), new Delivery(new MemoryBroker()), limits);
+    const delivery = new Delivery(new MemoryBroker());
+    const service = ConversationLog
+      ? await (async () => {
+          const { BestEffort } = await dist("observability/best-effort.js");
+          const { createLogger } = await dist("logger.js");
+          const { Metrics } = await dist("observability/metrics.js");
+          const failures = new BestEffort(createLogger({ logLevel: "silent" }), new Metrics(false));
+          const log = new ConversationLog(store, [], failures);
+          return new MessageService(store, new MemberCache(store), log, delivery, limits, failures);
+        })()
+      : new MessageService(store, new MemberCache(store), delivery, limits);
     const args = { cursors, receiptsSince: Date.now() + 60_000 };
     const first = await service.sync(users[1], args);
     if (first.conversations.length !== 0) throw new Error(`${root}: sync reported ${first.conversations.length} conversations`);

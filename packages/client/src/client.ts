@@ -233,9 +233,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#typingOut = new TypingNotifier({
       send: (conversationId, typing) => {
         if (this.connection.state !== "connected") return;
-        this.connection.request("typing", { conversationId, typing }).catch(() => {
-          // Typing is ephemeral: a lost indicator is not worth a retry or an error.
-        });
+        // Typing is ephemeral: a lost indicator is not retried, only reported.
+        this.connection.request("typing", { conversationId, typing }).catch((error: unknown) => this.#reportBackground(error));
       },
       timers,
     });
@@ -244,6 +243,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#loaded = this.#outbox.load().catch((error) => this.emit("error", toParleyError(error)));
     this.#outbox.on("ack", ({ entry, ack }) => this.#onAck(entry, ack));
     this.#outbox.on("failed", (failure) => this.emit("send-failed", failure));
+    this.#outbox.on("error", (error) => this.emit("error", error));
     this.auth.on("change", (credentials) => this.emit("credentials", credentials));
     this.auth.on("lost", (error) => {
       this.connection.stop("session lost");
@@ -330,8 +330,10 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (this.auth.credentials) {
       try {
         await this.http.call("auth.logout", {});
-      } catch {
-        // The session may already be gone server-side; signing out locally is what matters to the user.
+      } catch (error) {
+        // Signing out locally is what matters to the user and goes ahead. Unless the session is already gone, it stays
+        // valid on the server until it expires: the application hears of it.
+        if (!isAuthLoss(error)) this.emit("error", toParleyError(error));
       }
     }
     await this.close();
@@ -361,7 +363,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Reports pending receipts if possible, then closes the connection. Unsent messages stay in the outbox. */
   async close(): Promise<void> {
-    if (this.connection.state === "connected") await this.#reporter.flush().catch(() => {});
+    if (this.connection.state === "connected")
+      await this.#reporter.flush().catch((error: unknown) => this.#reportBackground(error));
     this.connection.stop();
     this.#transports.dispose();
     this.#stopBackground();
@@ -716,9 +719,17 @@ export class ParleyClient extends Emitter<ClientEvents> {
         for (const p of presence) this.emit("presence", p);
       }
     } catch (error) {
-      const e = toParleyError(error);
-      if (e.code !== "connection_closed" && e.code !== "not_connected") this.emit("error", e);
+      this.#reportBackground(error);
     }
+  }
+
+  /**
+   * A background task failed: reported as `error`, unless the connection went away under it (then the next welcome
+   * redoes the work, and `state` already told the application).
+   */
+  #reportBackground(caught: unknown): void {
+    const error = toParleyError(caught);
+    if (error.code !== "connection_closed" && error.code !== "not_connected") this.emit("error", error);
   }
 
   #deliver(messages: readonly Message[]): void {

@@ -30,6 +30,20 @@ export interface WebSocketLike {
   close(code?: number, reason?: string): void;
 }
 
+/**
+ * Closes a socket the SDK is done with (its handlers already detached). An implementation that refuses the close (a
+ * reason too long in UTF-8 bytes, say) gets the socket killed instead where it can (`ws`), as `kill` asks anyway.
+ */
+export function discardSocket(socket: WebSocketLike, code: number, reason: string, kill = false): void {
+  try {
+    socket.close(code, reason);
+  } catch {
+    kill = true;
+  }
+  // `ws` would wait up to 30 s for the close frame of a peer that is gone.
+  if (kill) (socket as { terminate?: () => void }).terminate?.();
+}
+
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "disconnected";
@@ -317,11 +331,12 @@ export class Connection extends Emitter<ConnectionEvents> {
       }
       if (quiet >= interval && !this.#pinging) {
         this.#pinging = true;
-        this.#request("ping", {}, 2 * interval)
-          .catch(noop)
-          .finally(() => {
-            this.#pinging = false;
-          });
+        // The ping only provokes a frame: liveness is judged by inbound frames, so its answer and its failure (a
+        // timeout on a dead connection, which the next tick abandons) both just end the ping.
+        const ended = () => {
+          this.#pinging = false;
+        };
+        this.#request("ping", {}, 2 * interval).then(ended, ended);
       }
       this.#armHeartbeat(quiet >= interval ? 2 * interval - quiet : interval - quiet);
     }, delay);
@@ -433,14 +448,9 @@ export class Connection extends Emitter<ConnectionEvents> {
     socket.onerror = noop;
     if (this.#socket === socket) this.#socket = undefined;
     if (mode === "none") return;
-    try {
-      // Browsers only allow 1000 and 3000–4999 from a client.
-      socket.close(code === 1000 || (code >= 3000 && code < 5000) ? code : 1000, reason.slice(0, 120));
-    } catch {
-      // Closing a socket that is already closing is not an error worth reporting.
-    }
-    // `ws` would wait up to 30 s for the close frame of a peer that is gone.
-    if (mode === "kill") (socket as { terminate?: () => void }).terminate?.();
+    // Browsers only allow 1000 and 3000–4999 from a client.
+    const allowed = code === 1000 || (code >= 3000 && code < 5000) ? code : 1000;
+    discardSocket(socket, allowed, reason.slice(0, 120), mode === "kill");
   }
 
   #clear(name: TimerName): void {

@@ -128,11 +128,19 @@ export class LongPollSocket implements WebSocketLike {
     if (this.#readyState === CLOSED) return;
     const id = this.#connectionId;
     this.#stop();
-    if (id !== undefined) {
-      this.#request("POST", `close?connection=${encodeURIComponent(id)}`, undefined).catch(() => {});
-    }
+    if (id !== undefined) this.#endOnServer(id);
     const onclose = this.onclose;
     if (onclose) this.#timers.setTimeout(() => onclose({ code, reason }), 0);
+  }
+
+  /**
+   * Tells the server the session is over, without waiting. A failure is reported to `onerror` like any transport
+   * error; the server then ends the session itself when it expires.
+   */
+  #endOnServer(connectionId: string): void {
+    this.#request("POST", `close?connection=${encodeURIComponent(connectionId)}`, undefined).catch((error: unknown) =>
+      this.onerror?.(error),
+    );
   }
 
   async #open(rid: string, args: unknown): Promise<void> {
@@ -149,7 +157,7 @@ export class LongPollSocket implements WebSocketLike {
       // Abandoned while opening (hello timeout): end the session the server just opened instead of letting it expire.
       if (welcome && typeof secret === "string") {
         this.#secret = secret;
-        this.#request("POST", `close?connection=${encodeURIComponent(welcome.connectionId)}`, undefined).catch(() => {});
+        this.#endOnServer(welcome.connectionId);
       }
       return;
     }

@@ -60,6 +60,11 @@ export interface OutboxEvents {
   ack: { entry: OutboxEntry; ack: MessageAck };
   /** The server refused the entry for good (not a member, too large…); it was dropped. */
   failed: { entry: OutboxEntry; error: ParleyError };
+  /**
+   * The store could not remove a settled entry. Nothing is lost: a leftover entry is resent after a restart and
+   * answered as a duplicate; but a store that keeps failing is worth knowing about.
+   */
+  error: ParleyError;
 }
 
 export interface OutboxOptions {
@@ -169,7 +174,7 @@ export class Outbox extends Emitter<OutboxEvents> {
   /** Drops every entry (signing out): their promises reject with `error`. */
   clear(error: ParleyError): void {
     for (const entry of [...this.#entries.values()]) {
-      void this.#store.remove(entry.clientId).catch(() => {});
+      this.#forget(entry.clientId);
       this.#settle(entry.clientId, error);
     }
     this.#entries.clear();
@@ -227,17 +232,20 @@ export class Outbox extends Emitter<OutboxEvents> {
     if (!this.#entries.has(entry.clientId)) return; // already acked by an earlier, overlapping attempt
     this.#entries.delete(entry.clientId);
     this.#retryBackoff.reset();
-    void this.#store.remove(entry.clientId).catch(() => {
-      // A leftover entry is resent after a restart and answered as a duplicate: harmless.
-    });
+    this.#forget(entry.clientId);
     this.emit("ack", { entry, ack });
     this.#settle(entry.clientId, ack);
     this.#checkIdle();
   }
 
+  /** Removes a settled entry from the store without waiting; a failure is reported as `error`. */
+  #forget(clientId: string): void {
+    this.#store.remove(clientId).catch((error: unknown) => this.emit("error", toParleyError(error)));
+  }
+
   #drop(entry: OutboxEntry, error: ParleyError): void {
     this.#entries.delete(entry.clientId);
-    void this.#store.remove(entry.clientId).catch(() => {});
+    this.#forget(entry.clientId);
     this.emit("failed", { entry, error });
     this.#settle(entry.clientId, error);
     this.#checkIdle();

@@ -66,7 +66,8 @@ export class SyncEngine {
 
   /** Resolves when no sync is running (whatever its outcome). */
   async idle(): Promise<void> {
-    while (this.#running) await this.#running.catch(() => {});
+    // A failed sync was reported to whoever started it; here only its end matters.
+    while (this.#running) await Promise.allSettled([this.#running]);
   }
 
   /** Forgets the receipts position (logout). */

@@ -2,7 +2,7 @@
 // failures, and back to WebSocket once a background probe shows it works again.
 
 import { PROTOCOL_VERSION, SUBPROTOCOL_PREFIX } from "@parley/protocol";
-import type { WebSocketConstructor, WebSocketLike } from "./connection.js";
+import { discardSocket, type WebSocketConstructor, type WebSocketLike } from "./connection.js";
 import type { FetchLike } from "./http-api.js";
 import { LongPollSocket } from "./long-poll-socket.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
@@ -193,11 +193,7 @@ export class TransportSelector {
       probe.onmessage = null;
       probe.onclose = null;
       probe.onerror = noop;
-      try {
-        probe.close(1000, "probe");
-      } catch {
-        // already closed
-      }
+      discardSocket(probe, 1000, "probe");
       done(works);
     };
     const timer = this.#timers.setTimeout(() => finish(false), this.#probeTimeoutMs);
@@ -229,11 +225,7 @@ export class TransportSelector {
       this.#probe = undefined;
       probe.onclose = null;
       probe.onmessage = null;
-      try {
-        probe.close(1000, "probe");
-      } catch {
-        // already closed
-      }
+      discardSocket(probe, 1000, "probe");
     }
   }
 }

@@ -102,8 +102,10 @@ export class Actor {
   }
 
   async closeShared(): Promise<void> {
-    const conn = await this.shared?.catch(() => undefined);
-    conn?.close(1000);
+    if (this.shared === undefined) return;
+    // A shared connection that never opened has nothing to close: its failure already failed the case that opened it.
+    const [opened] = await Promise.allSettled([this.shared]);
+    if (opened.status === "fulfilled") opened.value.close(1000);
   }
 }
 

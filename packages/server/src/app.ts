@@ -13,6 +13,7 @@ import { WebPushProvider } from "./adapters/webpush/web-push-provider.js";
 import { type Config, loadConfig } from "./config.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
+import { BestEffort } from "./observability/best-effort.js";
 import { instrument, Metrics } from "./observability/metrics.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
@@ -111,6 +112,7 @@ export async function startParley(
 async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, options: StartOptions): Promise<ParleyServer> {
   const step = options.beforeStep ?? (() => {});
   const metrics = new Metrics();
+  const failures = new BestEffort(log, metrics);
   const dataDir = resolve(config.dataDir);
   const dataDirMode = prepareDataDir(dataDir);
   if (dataDirMode.kind === "tightened") {
@@ -124,7 +126,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   const jwtSecret = config.jwtSecret ?? loadOrCreateSecret(join(dataDir, "jwt-secret"));
   // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
   await step("adapters");
-  const selected = await selectAdapters(config, { dataDir, log, closers: lifecycle });
+  const selected = await selectAdapters(config, { dataDir, log, closers: lifecycle, failures });
   const adapters: Adapters = {
     store: selected.store,
     uploads: selected.uploads,
@@ -170,12 +172,10 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   const mediaTmpDir = join(dataDir, "media", "tmp");
   mkdirSync(mediaTmpDir, { recursive: true });
   await step("services");
-  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, metrics, (err, context) =>
-    log.warn({ err }, context),
-  );
+  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, { metrics, failures });
   await step("media");
   await services.media.clearTemporaryFiles();
-  const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs, (err) => log.warn({ err }, "media sweep failed"));
+  const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs);
   lifecycle.defer("media sweeper", stopSweeper);
   // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
   await step("transports");
@@ -228,9 +228,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   // Refreshes this node's devices in the presence store and announces the users of nodes that died; stopped by the
   // presence service's closer (registered with the service).
   await step("presence");
-  services.presence.start(Math.max(100, Math.floor(config.presenceTtlMs / 3)), (err) =>
-    log.warn({ err }, "presence heartbeat failed"),
-  );
+  services.presence.start(Math.max(100, Math.floor(config.presenceTtlMs / 3)));
   // After a bus outage this node missed events and invalidations: forget cached member lists, and close every session
   // with 1001 so that clients reconnect and sync (their token and session are checked again on the way).
   adapters.broker.onReconnect(() => {

@@ -3,6 +3,7 @@
 
 import type { Message, SystemEvent } from "@parley/protocol";
 import type { ParleyClient } from "../client.js";
+import { ParleyError } from "../errors.js";
 import { newClientId } from "../ids.js";
 import { hiddenForMe, quoteOf } from "../message-state.js";
 import { CHAT_HELP, parseChatCommand } from "./chat-commands.js";
@@ -42,7 +43,7 @@ function eventUserIds(event: SystemEvent | null): string[] {
 export async function runChat(options: ChatOptions): Promise<void> {
   const { client, term, conversationId } = options;
   const me = client.user?.id;
-  const names = new Names(client);
+  const names = new Names(client, term);
   const style = term.style;
   const own = new Map<number, OwnLine>();
   /** Every shown text line by seq, to redraw on edits, deletes and reactions. */
@@ -142,10 +143,22 @@ export async function runChat(options: ChatOptions): Promise<void> {
     });
   };
 
+  /** Refusals already printed by the `send-failed` handler, so a send's rejection does not print them twice. */
+  const printedRefusals = new WeakSet<object>();
+  /**
+   * Lets a queued send or action settle on its own. A refusal is printed by `send-failed`; one still pending when the
+   * chat ends (`stopped`) is counted at the end; anything else (the outbox store failed) is printed here.
+   */
+  const queued = (p: Promise<unknown>): void => {
+    p.catch((error: unknown) => {
+      if (printedRefusals.has(error as object) || (error instanceof ParleyError && error.code === "stopped")) return;
+      term.print(`! not sent: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+
   /** Runs a slash command. Queued actions report refusals through `send-failed`, like sends. */
   const runCommand = async (text: string): Promise<void> => {
     const command = parseChatCommand(text);
-    const queued = (p: Promise<unknown>) => void p.catch(() => {});
     switch (command.type) {
       case "reply":
         return queued(client.send(conversationId, command.text, { replyTo: command.seq }));
@@ -234,6 +247,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
       }
     }),
     client.on("send-failed", ({ entry, error }) => {
+      printedRefusals.add(error);
       if (entry.action) term.print(`! ${entry.action.type} of #${entry.action.seq} refused: ${error.message}`);
       else term.print(`! not sent: "${entry.body || entry.attachments?.map((a) => a.name).join(", ")}" (${error.message})`);
     }),
@@ -253,9 +267,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
         if (!line) line = term.print(style.dim(text));
       });
       if (line) term.update(line, style.dim(`uploaded ${attachment.name}`));
-      client.send(conversationId, "", { attachments: [attachment] }).catch(() => {
-        // Reported through the send-failed event.
-      });
+      queued(client.send(conversationId, "", { attachments: [attachment] }));
     } catch (error) {
       term.print(`! file not sent: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -323,9 +335,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
         };
         pending.set(clientId, term.print(render(draft, "…")));
       }
-      client.send(conversationId, text, { clientId }).catch(() => {
-        // Reported through the send-failed event.
-      });
+      queued(client.send(conversationId, text, { clientId }));
     }
     await printing;
     if (stopReason) term.print(stopReason);

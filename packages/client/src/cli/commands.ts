@@ -119,7 +119,7 @@ export async function conversations(ctx: Context): Promise<void> {
     print(ctx, "No conversations yet. Start one with `parley dm <username>`.");
     return;
   }
-  const names = new Names(client);
+  const names = new Names(client, ctx.term);
   await names.ensure(
     list.flatMap((c) => [...c.members.map((m) => m.userId), ...(c.lastMessage ? [c.lastMessage.senderId] : [])]),
   );
@@ -207,7 +207,7 @@ export async function search(ctx: Context): Promise<void> {
     print(ctx, `No messages match "${query}".`);
     return;
   }
-  const names = new Names(client);
+  const names = new Names(client, ctx.term);
   const list = await client.conversations();
   const byId = new Map(list.map((c) => [c.id, c]));
   await names.ensure([...page.results.map((h) => h.message.senderId), ...list.flatMap((c) => c.members.map((m) => m.userId))]);

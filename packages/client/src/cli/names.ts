@@ -1,13 +1,16 @@
 // Display names for user ids, fetched in batches on first sight and cached for the life of the command.
 
 import type { ParleyClient } from "../client.js";
+import type { Terminal } from "./terminal.js";
 
 export class Names {
   readonly #client: ParleyClient;
+  readonly #term: Terminal;
   readonly #known = new Map<string, string>();
 
-  constructor(client: ParleyClient) {
+  constructor(client: ParleyClient, term: Terminal) {
     this.#client = client;
+    this.#term = term;
     const me = client.user;
     if (me) this.#known.set(me.id, me.displayName || me.username);
   }
@@ -22,8 +25,10 @@ export class Names {
     if (missing.length === 0) return;
     try {
       for (const u of await this.#client.getUsers(missing)) this.#known.set(u.id, u.displayName || u.username);
-    } catch {
-      // Showing an id is better than not showing the message.
+    } catch (error) {
+      // Showing an id is better than not showing the message; the reason is printed, dimmed.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#term.print(this.#term.style.dim(`* names not loaded, ids shown instead: ${reason}`));
     }
   }
 }

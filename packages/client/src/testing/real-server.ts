@@ -70,9 +70,12 @@ export class SdkTestServer {
 
   /** Closes every client made by client(), then the server, and removes the data directory. */
   async close(): Promise<void> {
-    for (const client of this.#clients) await client.close().catch(() => {});
+    // Everything is closed whatever fails; then the first failure is the teardown's.
+    const closed = await Promise.allSettled(this.#clients.map((client) => client.close()));
     await this.server.close();
     rmSync(this.dataDir, { recursive: true, force: true });
+    const failed = closed.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+    if (failed) throw failed.reason;
   }
 }
 

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { type Config, ConfigError } from "../config.js";
 import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
+import type { BestEffort } from "../observability/best-effort.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
@@ -86,7 +87,7 @@ export function randomNodeId(): string {
  */
 export async function selectAdapters(
   config: Config,
-  options: { dataDir: string; log: Logger; closers: Closers },
+  options: { dataDir: string; log: Logger; closers: Closers; failures: BestEffort },
 ): Promise<SelectedAdapters> {
   validateDeployment(config);
   const { log, closers } = options;
@@ -152,6 +153,6 @@ export async function selectAdapters(
     "presence",
     RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
   );
-  const broker = await open("bus", RedisBroker.connect(config.redisUrl, redis));
+  const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
   return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "cluster", nodeId };
 }

@@ -67,7 +67,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
     }),
     "messages.send": async (ctx, a) => {
       const ack = await s.messages.send(ctx.userId, a, ctx.connection?.id, ctx.receivedAt);
-      void s.typing.messageSent(ctx.userId, a.conversationId).catch(() => {});
+      s.failures.detach("typing.stop", s.typing.messageSent(ctx.userId, a.conversationId));
       return ack;
     },
     "messages.history": (ctx, a) => s.messages.history(ctx.userId, a),

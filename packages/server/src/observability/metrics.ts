@@ -2,6 +2,7 @@
 
 import { performance } from "node:perf_hooks";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { BEST_EFFORT_SITES } from "./best-effort.js";
 import { FastHistogram } from "./fast-histogram.js";
 
 /** Request and delivery latencies, seconds: fine at the low end where a healthy node lives. */
@@ -188,12 +189,21 @@ export class Metrics {
     buckets: BACKEND_BUCKETS,
     registers: [this.registry],
   });
+  readonly bestEffortFailures = new Counter({
+    name: "parley_best_effort_failures_total",
+    help: "Best-effort work that failed (fan-out, presence, cleanup; each also logged at warn), by where it failed.",
+    labelNames: ["where"] as const,
+    registers: [this.registry],
+  });
 
   /** Children bound once per (transport, op): the per-request cost is then an addition and a bucket search. */
   private readonly opChildren = new Map<string, OpChildren>();
   private readonly frameCounts = new Map<TransportLabel, FrameCounts>();
 
-  constructor(private readonly includeProcessMetrics = true) {}
+  constructor(private readonly includeProcessMetrics = true) {
+    // Every site starts at 0, so a first failure shows as an increase rather than as a new series.
+    for (const where of BEST_EFFORT_SITES) this.bestEffortFailures.labels(where).inc(0);
+  }
 
   /** Counts a frame received from a client. */
   frameIn(transport: TransportLabel): void {

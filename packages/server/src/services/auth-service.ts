@@ -41,7 +41,7 @@ export class AuthService {
    * The HMAC key, imported into WebCrypto once: jose would import a raw Uint8Array again on every sign and verify
    * (about half of a verification's CPU).
    */
-  private readonly key: Promise<webcrypto.CryptoKey>;
+  private imported: Promise<webcrypto.CryptoKey> | undefined;
   /** Tokens verified before (a reconnecting device presents the same one again); sessions are still checked. */
   private readonly verified: VerifiedTokens;
   /** Verified against when the username is unknown, so both failures cost the same time. */
@@ -54,16 +54,22 @@ export class AuthService {
     /** Locks a username out after repeated wrong passwords (checked before the password, so guesses stop counting). */
     private readonly guard?: LoginGuard,
   ) {
-    this.key = webcrypto.subtle.importKey(
+    this.verified = new VerifiedTokens(VERIFIED_TOKENS);
+  }
+
+  /**
+   * Imported on first use, so that a failure (none is expected for a secret of ≥ 32 characters) always has a sign or
+   * verify waiting to report it; it stays cached, and every later call reports it too.
+   */
+  private key(): Promise<webcrypto.CryptoKey> {
+    this.imported ??= webcrypto.subtle.importKey(
       "raw",
-      new TextEncoder().encode(config.jwtSecret),
+      new TextEncoder().encode(this.config.jwtSecret),
       { name: "HMAC", hash: "SHA-256" },
       false,
       ["sign", "verify"],
     );
-    // Cannot fail for a secret of ≥ 32 characters; should it, every sign and verify reports it, not the process.
-    this.key.catch(() => {});
-    this.verified = new VerifiedTokens(VERIFIED_TOKENS);
+    return this.imported;
   }
 
   async register(input: { username: string; password: string; displayName?: string; deviceName?: string }): Promise<AuthResult> {
@@ -145,7 +151,7 @@ export class AuthService {
     let sub: string | undefined;
     let sid: unknown;
     let exp: number | undefined;
-    const key = await this.key;
+    const key = await this.key();
     try {
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"], issuer: ISSUER });
       sub = payload.sub;
@@ -188,7 +194,7 @@ export class AuthService {
       .setIssuer(ISSUER)
       .setIssuedAt()
       .setExpirationTime(`${this.config.accessTokenTtlSeconds}s`)
-      .sign(await this.key);
+      .sign(await this.key());
     return {
       user: toUser(user),
       sessionId,

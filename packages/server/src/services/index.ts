@@ -3,7 +3,8 @@
 import { createHmac } from "node:crypto";
 import type { Config } from "../config.js";
 import type { Closers } from "../lifecycle.js";
-import { Metrics } from "../observability/metrics.js";
+import type { BestEffort } from "../observability/best-effort.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import type { PresenceStore } from "../ports/presence-store.js";
@@ -45,6 +46,8 @@ export interface Services {
   delivery: Delivery;
   limits: RateLimits;
   metrics: Metrics;
+  /** Where best-effort work (fan-out, presence, cleanup) records its failures. */
+  failures: BestEffort;
   push: PushService;
   settings: SettingsService;
   /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
@@ -75,9 +78,9 @@ export function createServices(
     blobs: BlobStore;
   },
   closers: Closers,
-  metrics: Metrics = new Metrics(false),
-  onError: (error: unknown, context: string) => void = () => {},
+  observability: { metrics: Metrics; failures: BestEffort },
 ): Services {
+  const { metrics, failures } = observability;
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
@@ -90,13 +93,14 @@ export function createServices(
     new FileUrlSigner(fileSecret, config.fileUrlTtlSeconds),
     config.mediaTmpDir,
     config,
+    failures,
     metrics,
   );
-  const presence = new PresenceService(ports.presence, store, delivery, config.presenceGraceMs);
+  const presence = new PresenceService(ports.presence, store, delivery, config.presenceGraceMs, failures);
   closers.defer("presence service", () => presence.close());
-  const typing = new TypingService(members, delivery, config.typingTimeoutMs);
+  const typing = new TypingService(members, delivery, config.typingTimeoutMs, failures);
   closers.defer("typing", () => typing.close());
-  const receipts = new ReceiptService(store, members, delivery, config.receiptFlushMs);
+  const receipts = new ReceiptService(store, members, delivery, failures, config.receiptFlushMs);
   closers.defer("receipts", () => receipts.drain());
   const pushEnabled = config.pushEnabled && ports.pushProviders.length > 0;
   const push = new PushService(ports.push, store, {
@@ -106,7 +110,7 @@ export function createServices(
   });
   const notifier = pushEnabled
     ? new PushNotifier(
-        { presence: ports.presence, store, push: ports.push, providers: ports.pushProviders, metrics, onError },
+        { presence: ports.presence, store, push: ports.push, providers: ports.pushProviders, metrics, failures },
         {
           graceMs: config.presenceGraceMs,
           coalesceMs: config.pushCoalesceMs,
@@ -123,17 +127,20 @@ export function createServices(
     store,
     [
       forgetChangedMembers(members),
-      new FanOut(members, delivery, new MessageView(store)).committed,
+      new FanOut(members, delivery, new MessageView(store)),
       ...(notifier ? [notifyPush(notifier, members)] : []),
     ],
+    failures,
     metrics,
   );
   closers.defer("conversation log", () => log.drain());
-  const messages = new MessageService(store, members, log, delivery, config, metrics, media);
+  const messages = new MessageService(store, members, log, delivery, config, failures, metrics, media);
   const conversations = new ConversationService(store, members, log, config);
   const sessionRevoked = (sessionId: string) => {
-    void delivery.sessionRevoked(sessionId).catch(() => {});
-    void push.sessionEnded(sessionId).catch((error) => onError(error, "push: remove the session's subscriptions"));
+    // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
+    // only follow it.
+    failures.detach("session.revoke", delivery.sessionRevoked(sessionId));
+    failures.detach("push.session-ended", push.sessionEnded(sessionId));
   };
   return {
     auth: new AuthService(store, config, sessionRevoked, limits),
@@ -147,6 +154,7 @@ export function createServices(
     delivery,
     limits,
     metrics,
+    failures,
     push,
     settings: new SettingsService(push, accounts),
     notifier,

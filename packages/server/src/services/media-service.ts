@@ -8,6 +8,7 @@ import type { Attachment, PresignedUpload, SignedFile } from "@parley/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
+import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { BlobStore, ByteRange } from "../ports/blob-store.js";
 import { type BlobClaim, toAttachment, type UploadRecord, type UploadStore } from "../ports/upload-store.js";
@@ -67,6 +68,7 @@ export class MediaService {
     private readonly signer: FileUrlSigner,
     private readonly tmpDir: string,
     private readonly limits: MediaLimits,
+    private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     // Read through Date.now on every call, so tests can move the clock.
     private readonly now: () => number = () => Date.now(),
@@ -209,7 +211,7 @@ export class MediaService {
       );
     } finally {
       staged.destroy();
-      await this.blobs.deleteStaged(claim.id).catch(() => {});
+      await this.failures.attempt("media.staged", this.blobs.deleteStaged(claim.id));
     }
   }
 
@@ -305,17 +307,15 @@ export class MediaService {
   }
 
   /** Runs `sweep` every `intervalMs` (first run after one interval); returns the stop function. */
-  startSweeper(intervalMs: number, onError: (error: unknown) => void): () => void {
+  startSweeper(intervalMs: number): () => void {
     if (intervalMs <= 0) return () => {};
     let running = false;
     const timer = setInterval(() => {
       if (running) return;
       running = true;
-      this.sweep()
-        .catch(onError)
-        .finally(() => {
-          running = false;
-        });
+      this.failures.attempt("media.sweep", this.sweep()).finally(() => {
+        running = false;
+      });
     }, intervalMs);
     timer.unref();
     return () => clearInterval(timer);

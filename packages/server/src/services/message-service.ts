@@ -3,6 +3,7 @@
 import type { ActionResult, Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
+import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
 import type {
   AccountStore,
@@ -49,6 +50,7 @@ export class MessageService {
     private readonly log: ConversationLog,
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
+    private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     private readonly media?: Pick<MediaService, "attachmentsFor">,
   ) {
@@ -130,9 +132,10 @@ export class MessageService {
     if (target.kind !== "text") throw new AppError("invalid_target", "Only text messages can be deleted");
     const fresh = await this.store.hideMessage(userId, input.conversationId, input.seq, Date.now());
     if (fresh) {
-      await this.delivery
-        .toUsers([userId], "message.hidden", { conversationId: input.conversationId, seq: input.seq }, connectionId)
-        .catch(() => {});
+      await this.failures.attempt(
+        "message.hidden",
+        this.delivery.toUsers([userId], "message.hidden", { conversationId: input.conversationId, seq: input.seq }, connectionId),
+      );
     }
     const [message] = await this.view.present(input.conversationId, [target], reader);
     return { ack: null, message: message! };

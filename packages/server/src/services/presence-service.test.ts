@@ -3,6 +3,9 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { MemoryBroker } from "../adapters/memory/memory-broker.js";
 import { MemoryPresenceStore } from "../adapters/memory/memory-presence-store.js";
+import { createLogger } from "../logger.js";
+import { BestEffort } from "../observability/best-effort.js";
+import { Metrics } from "../observability/metrics.js";
 import { topics } from "../ports/broker.js";
 import type { AccountStore } from "../ports/store.js";
 import { Delivery } from "./delivery.js";
@@ -24,7 +27,8 @@ async function harness(graceMs: number, userIds: readonly string[]) {
       if (m.type === "frame") events.push(JSON.parse(m.frame).data);
     });
   }
-  const service = new PresenceService(new MemoryPresenceStore(), accounts, new Delivery(broker), graceMs);
+  const failures = new BestEffort(createLogger({ logLevel: "silent" }), new Metrics(false));
+  const service = new PresenceService(new MemoryPresenceStore(), accounts, new Delivery(broker), graceMs, failures);
   return { service, writes, events };
 }
 

@@ -1,6 +1,7 @@
 // Online/offline presence with last seen: devices counted in the presence store, offline announced after a grace period.
 
 import type { Presence } from "@parley/protocol";
+import type { BestEffort } from "../observability/best-effort.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { AccountStore, LastSeen } from "../ports/store.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
@@ -36,6 +37,7 @@ export class PresenceService {
     private readonly accounts: AccountStore,
     private readonly delivery: Delivery,
     private readonly graceMs: number,
+    private readonly failures: BestEffort,
   ) {}
 
   async connected(userId: string, connectionId: string): Promise<void> {
@@ -85,16 +87,14 @@ export class PresenceService {
    * node lives), announces users whose devices the store had lost, and announces offline the users whose devices
    * expired because their node died (each such user is claimed by one node only).
    */
-  start(intervalMs: number, onError: (error: unknown) => void = () => {}): void {
+  start(intervalMs: number): void {
     if (this.ticker) return;
     this.ticker = setInterval(() => {
       if (this.ticking) return;
       this.ticking = true;
-      this.tick()
-        .catch(onError)
-        .finally(() => {
-          this.ticking = false;
-        });
+      this.failures.attempt("presence.heartbeat", this.tick()).finally(() => {
+        this.ticking = false;
+      });
     }, intervalMs);
     this.ticker.unref();
   }
@@ -128,7 +128,7 @@ export class PresenceService {
         this.expiringFlush = undefined;
         return this.wentOffline(batch);
       })
-      .catch(() => {});
+      .catch((error: unknown) => this.failures.failed("presence.offline", error));
   }
 
   /**

@@ -3,6 +3,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ConversationKind, ReceiptState } from "@parley/protocol";
+import { createLogger } from "../logger.js";
+import { BestEffort } from "../observability/best-effort.js";
+import { Metrics } from "../observability/metrics.js";
 import type { ConversationRecord, EntryAuthor, ReceiptResult, ReceiptUpdate, SeqRange } from "../ports/store.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
@@ -13,6 +16,7 @@ interface Fixture {
   /** Recipient → states received, in order. */
   received: Map<string, ReceiptState[]>;
   lookups: SeqRange[][];
+  metrics: Metrics;
 }
 
 /**
@@ -20,6 +24,7 @@ interface Fixture {
  * and by c when odd. Every member starts at watermarks (0, 0).
  */
 function fixture(kind: ConversationKind, options: { maxAuthorLookup?: number; failLookup?: boolean } = {}): Fixture {
+  const metrics = new Metrics(false);
   const members = ["a", "b", "c", "d"];
   const watermarks = new Map(members.map((m) => [m, { deliveredSeq: 0, readSeq: 0 }]));
   const lookups: SeqRange[][] = [];
@@ -61,10 +66,11 @@ function fixture(kind: ConversationKind, options: { maxAuthorLookup?: number; fa
     store,
     memberCache as unknown as MemberCache,
     delivery as unknown as Delivery,
+    new BestEffort(createLogger({ logLevel: "silent" }), metrics),
     1,
     options.maxAuthorLookup,
   );
-  return { service, received, lookups };
+  return { service, received, lookups, metrics };
 }
 
 const who = (f: Fixture) => Object.fromEntries([...f.received].map(([u, states]) => [u, states.map((s) => s.userId).sort()]));
@@ -113,5 +119,7 @@ describe("ReceiptService routing", () => {
     assert.deepEqual(state, { userId: "b", deliveredSeq: 2, readSeq: 0 });
     await f.service.drain();
     assert.deepEqual(who(f), { a: ["b"], b: ["b"], c: ["b"], d: ["b"] });
+    const failed = (await f.metrics.bestEffortFailures.get()).values.find((v) => v.labels.where === "receipts.audience");
+    assert.equal(failed?.value, 1, "the failed lookup is counted");
   });
 });

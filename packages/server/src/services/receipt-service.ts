@@ -4,6 +4,7 @@
 import type { ConversationKind, ReceiptState } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { setNewest } from "../domain/bounded-map.js";
+import type { BestEffort } from "../observability/best-effort.js";
 import type { ConversationStore, ReceiptResult, ReceiptStore, ReceiptUpdate, SeqRange } from "../ports/store.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
@@ -43,6 +44,7 @@ export class ReceiptService {
     private readonly store: ReceiptStore & Pick<ConversationStore, "getConversation">,
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
+    private readonly failures: BestEffort,
     private readonly flushMs: number,
     private readonly maxAuthorLookup = MAX_AUTHOR_LOOKUP,
   ) {}
@@ -114,7 +116,7 @@ export class ReceiptService {
     const groups: { conversationId: string; changes: ReceiptChange[]; toEveryone: Set<number> }[] = [];
     const ranges: SeqRange[] = [];
     for (const [conversationId, changes] of changed) {
-      const kind = await this.kindOf(conversationId).catch(() => undefined);
+      const kind = await this.failures.attempt("receipts.audience", this.kindOf(conversationId));
       if (kind !== "group") {
         // Direct conversations (and, should the kind be unknown, any conversation): every member gets every change.
         await this.send(
@@ -149,14 +151,16 @@ export class ReceiptService {
         }
         index.add(row.seq, row.senderId);
       }
-    } catch {
+    } catch (error) {
+      this.failures.failed("receipts.audience", error);
       authors = undefined; // Every member then gets every change, as they would have before this lookup existed.
     }
     for (const { conversationId, changes, toEveryone } of groups) {
       let members: readonly string[];
       try {
         members = await this.members.get(conversationId);
-      } catch {
+      } catch (error) {
+        this.failures.failed("receipts.fanout", error);
         continue; // Watermarks are stored; clients also receive them in sync.
       }
       const index = authors === undefined ? undefined : (authors.get(conversationId) ?? new AuthorIndex());
@@ -172,11 +176,11 @@ export class ReceiptService {
     recipients: () => readonly string[] | Promise<readonly string[]>,
     receipts: ReceiptState[],
   ): Promise<void> {
-    try {
-      await this.delivery.toUsers(await recipients(), "receipts", { conversationId, receipts });
-    } catch {
-      // Watermarks are stored; clients also receive them in sync.
-    }
+    // Watermarks are stored; clients also receive them in sync.
+    await this.failures.attempt(
+      "receipts.fanout",
+      (async () => this.delivery.toUsers(await recipients(), "receipts", { conversationId, receipts }))(),
+    );
   }
 
   /** A conversation's kind, from a node-local cache: it never changes, so the cache is never invalidated. */

@@ -1,5 +1,6 @@
 // Typing indicators: forwarded to the other online members, throttled, and stopped by a timer when not refreshed.
 
+import type { BestEffort } from "../observability/best-effort.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 
@@ -16,6 +17,7 @@ export class TypingService {
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly timeoutMs: number,
+    private readonly failures: BestEffort,
     /** Repeated `typing: true` within this interval only extends the timer; nothing is forwarded. */
     private readonly throttleMs = Math.floor(timeoutMs / 2),
   ) {}
@@ -35,7 +37,10 @@ export class TypingService {
       if (now - current.lastForwardAt < this.throttleMs) return;
       current.lastForwardAt = now;
     } else {
-      const expiry = setTimeout(() => void this.stop(key, conversationId, userId).catch(() => {}), this.timeoutMs);
+      const expiry = setTimeout(
+        () => this.failures.detach("typing.expire", this.stop(key, conversationId, userId)),
+        this.timeoutMs,
+      );
       expiry.unref();
       this.active.set(key, { connectionId, lastForwardAt: now, expiry });
     }

@@ -86,6 +86,8 @@ export interface TestClusterOptions {
   config?: Partial<Config>;
   /** Start the nodes at once, racing through start-up (migration lock, VAPID keys), instead of one after another. */
   together?: boolean;
+  /** Start options every node gets (a log destination). */
+  start?: StartOptions;
 }
 
 /** Starts in-process cluster nodes (the cluster tests that need no node process, no load balancer). */
@@ -109,12 +111,14 @@ export async function startTestCluster(options: TestClusterOptions): Promise<Tes
   };
   try {
     if (options.together) {
-      const started = await Promise.allSettled(options.nodeIds.map((nodeId) => startTestServer({ ...common, nodeId })));
+      const started = await Promise.allSettled(
+        options.nodeIds.map((nodeId) => startTestServer({ ...common, nodeId }, options.start)),
+      );
       for (const outcome of started) if (outcome.status === "fulfilled") nodes.push(outcome.value);
       const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
       if (failed) throw failed.reason;
     } else {
-      for (const nodeId of options.nodeIds) nodes.push(await startTestServer({ ...common, nodeId }));
+      for (const nodeId of options.nodeIds) nodes.push(await startTestServer({ ...common, nodeId }, options.start));
     }
   } catch (error) {
     await close();

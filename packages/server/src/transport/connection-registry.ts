@@ -1,6 +1,7 @@
 // The node's local client sessions (every transport) by user, device session and watched presence, subscribed to the
 // bus topics that feed them.
 
+import type { BestEffort } from "../observability/best-effort.js";
 import { type Broker, type BusMessage, topics } from "../ports/broker.js";
 import type { ClientSession } from "./session.js";
 
@@ -14,6 +15,7 @@ export class ConnectionRegistry {
 
   constructor(
     private readonly broker: Broker,
+    private readonly failures: BestEffort,
     private readonly onSystem: (message: BusMessage) => void,
     /** Told of every frame handed to a session (metrics: frames out, send→deliver latency). */
     private readonly onDelivered?: (session: Connection, message: Extract<BusMessage, { type: "frame" }>) => void,
@@ -58,9 +60,10 @@ export class ConnectionRegistry {
       if (connection.watching.has(id)) continue;
       connection.watching.add(id);
       if (addTo(this.watchers, id, connection)) {
-        void this.broker
-          .subscribe(topics.presence(id), (message) => this.deliver(this.watchers.get(id), message))
-          .catch(() => {});
+        this.failures.detach(
+          "presence.watch",
+          this.broker.subscribe(topics.presence(id), (message) => this.deliver(this.watchers.get(id), message)),
+        );
       }
     }
   }
@@ -68,7 +71,8 @@ export class ConnectionRegistry {
   unwatch(connection: Connection, userIds: readonly string[]): void {
     for (const id of userIds) {
       if (!connection.watching.delete(id)) continue;
-      if (removeFrom(this.watchers, id, connection)) void this.broker.unsubscribe(topics.presence(id)).catch(() => {});
+      if (removeFrom(this.watchers, id, connection))
+        this.failures.detach("presence.unwatch", this.broker.unsubscribe(topics.presence(id)));
     }
   }
 

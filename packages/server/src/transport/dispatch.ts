@@ -99,6 +99,7 @@ export class SessionDispatcher {
     const { metrics } = services;
     this.registry = new ConnectionRegistry(
       broker,
+      services.failures,
       (message) => {
         if (message.type === "members-changed") services.members.invalidate(message.conversationId);
         else if (message.type === "presence-narrowed") void this.endHiddenWatches(message.userIds);
@@ -206,9 +207,7 @@ export class SessionDispatcher {
         maxAttachments: MAX_ATTACHMENTS,
       },
     });
-    await this.services.presence
-      .connected(session.userId, session.id)
-      .catch((err: unknown) => this.log.warn({ err }, "presence"));
+    await this.services.failures.attempt("presence.connect", this.services.presence.connected(session.userId, session.id));
   }
 
   /**
@@ -288,7 +287,7 @@ export class SessionDispatcher {
         const ended = [...targets].filter((id) => !visible.has(id));
         if (ended.length > 0) for (const session of sessions) this.registry.unwatch(session, ended);
       } catch (err) {
-        this.log.warn({ err, user: viewerId }, "presence watches not re-checked");
+        this.services.failures.failed("presence.recheck", err, { user: viewerId });
       }
     }
   }
@@ -303,7 +302,7 @@ export class SessionDispatcher {
       await this.services.typing.connectionClosed(session.id);
       await this.services.presence.disconnected(session.userId, session.id);
     } catch (err) {
-      this.log.warn({ err }, "cleanup after close failed");
+      this.services.failures.failed("session.cleanup", err, { conn: session.id });
     }
   }
 }

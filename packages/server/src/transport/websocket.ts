@@ -156,6 +156,8 @@ export class WebSocketGateway {
       helloSeen = true;
       void this.hello(ws, id, frame.rid, frame.args, tokenFromHeader).then(
         (c) => {
+          // Refused (already answered and closed) or closed while in flight: nothing more to do.
+          if (c === undefined) return;
           log.debug({ userId: c.userId }, "websocket authenticated");
           clearTimeout(helloTimer);
           this.pendingHello.delete(ws);
@@ -167,7 +169,8 @@ export class WebSocketGateway {
           }
           for (const f of early.splice(0)) void this.dispatcher.request(c, f.rid, f.op, f.args);
         },
-        () => {},
+        // Admitting failed (the bus refused the user's subscription): the hello timeout closes the socket.
+        (err: unknown) => log.error({ err }, "hello failed"),
       );
     });
   }
@@ -178,16 +181,16 @@ export class WebSocketGateway {
     rid: string,
     rawArgs: unknown,
     tokenFromHeader: string | undefined,
-  ): Promise<Connection> {
+  ): Promise<Connection | undefined> {
     const outcome = await this.dispatcher.hello(rawArgs, tokenFromHeader);
     if (!outcome.ok) {
       sendError(ws, rid, outcome.error);
       closeSocket(ws, outcome.close);
-      throw new Error(`hello refused: ${outcome.close}`);
+      return undefined;
     }
     const { principal } = outcome;
     const connection = new Connection(id, principal.userId, principal.sessionId, ws, this.config.maxBufferedBytes, this.registry);
-    if (ws.readyState !== ws.OPEN) throw new Error("closed during hello");
+    if (ws.readyState !== ws.OPEN) return undefined;
     await this.dispatcher.admit(connection, outcome.version, outcome.user, (welcome) =>
       connection.send(JSON.stringify({ type: "result", rid, result: welcome })),
     );
@@ -207,11 +210,9 @@ export class WebSocketGateway {
         continue;
       }
       c.alive = false;
-      try {
-        c.socket.ping();
-      } catch {
-        // the close event cleans up
-      }
+      // ws throws on ping only before the socket opens, which one handed over by the upgrade never is; a closing one is
+      // not pinged: its close event cleans it up.
+      if (c.socket.readyState === c.socket.OPEN) c.socket.ping();
     }
   }
 }

@@ -38,8 +38,8 @@ export function parseCredentials(raw: string | null): Credentials | undefined {
     ) {
       return c as Credentials;
     }
+    return undefined;
   } catch {
-    // Unreadable: treated as signed out.
+    return undefined; // Unreadable: treated as signed out.
   }
-  return undefined;
 }

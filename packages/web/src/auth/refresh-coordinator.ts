@@ -57,8 +57,14 @@ export function coordinateRefresh(options: RefreshCoordinatorOptions): FetchLike
         // Stored before the lock is released, so the next tab sees the rotated token.
         try {
           options.credentials.save(credentialsFromAuth(JSON.parse(text), now()));
-        } catch {
-          // An unreadable answer is the SDK's to report.
+        } catch (error) {
+          // An unreadable answer is the SDK's to report (it reads the same text). Anything else (storage refused)
+          // must not fail the refresh: reported the way the platform reports an uncaught error, after this step.
+          if (!(error instanceof SyntaxError)) {
+            queueMicrotask(() => {
+              throw error;
+            });
+          }
         }
       }
       return textResponse(response.status, text);

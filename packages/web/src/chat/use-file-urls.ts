@@ -17,7 +17,8 @@ export function useFileUrls(ids: readonly string[]): Map<string, SignedFile> {
         if (live) setUrls(found);
       })
       .catch(() => {
-        // Not signable (no longer visible, offline): the cards show without links.
+        // Not signable (no longer visible, offline): the cards show without links, not with another set's.
+        if (live) setUrls(new Map());
       });
     return () => {
       live = false;

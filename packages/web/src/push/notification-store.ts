@@ -29,6 +29,8 @@ export class NotificationStore {
   readonly #client: ParleyClient;
   readonly #platform: PushPlatform;
   readonly #optIns: OptInStorage;
+  /** Opt-in choices the storage refused, by key: they hold for the life of the page. */
+  readonly #unsaved = new Map<string, boolean>();
   readonly #listeners = new Set<() => void>();
   readonly #now: () => number;
   #state: NotificationState;
@@ -149,7 +151,8 @@ export class NotificationStore {
 
   #optedIn(): boolean {
     const key = this.#optInKey();
-    return key !== null && this.#optIns.getItem(key) === "1";
+    if (key === null) return false;
+    return this.#unsaved.get(key) ?? this.#optIns.getItem(key) === "1";
   }
 
   #setOptIn(on: boolean): void {
@@ -158,8 +161,10 @@ export class NotificationStore {
     try {
       if (on) this.#optIns.setItem(key, "1");
       else this.#optIns.removeItem(key);
+      this.#unsaved.delete(key);
     } catch {
-      // Storage refused (private mode): notifications still work until sign-out.
+      // Storage refused (private mode): the choice holds in memory, and notifications still work, until the page closes.
+      this.#unsaved.set(key, on);
     }
   }
 

@@ -108,6 +108,8 @@ export class ChatStore {
   readonly #requestedUsers = new Set<string>();
   #userBatch: Set<string> | undefined;
   readonly #presenceFollowed = new Set<string>();
+  /** Refusals already shown by the `send-failed` handler, so a send's rejection does not show them twice. */
+  readonly #shownRefusals = new WeakSet<object>();
   readonly #fetchingConversations = new Map<string, Promise<void>>();
   /** Entries that arrived for a conversation not fetched yet. */
   readonly #early = new Map<string, Message[]>();
@@ -185,6 +187,7 @@ export class ChatStore {
     // The ack stands for the message (the SDK delivers it as a `message` right after, in order).
     c.on("ack", (ack) => this.#dropPending([ack.clientId]));
     c.on("send-failed", ({ entry, error }) => {
+      this.#shownRefusals.add(error);
       if (entry.action) {
         this.#notify(error);
         return;
@@ -225,8 +228,10 @@ export class ChatStore {
   async #resume(): Promise<void> {
     try {
       await this.client.auth.refresh(undefined);
-    } catch {
-      // Session loss arrives as `auth-lost`; a network failure is retried by the connection.
+    } catch (error) {
+      // Session loss arrives as `auth-lost`; a failure that may pass (network, server busy) is retried by the
+      // connection. Anything else is shown.
+      if (!isAuthLoss(error) && !(isParleyError(error) && error.retryable)) this.#notify(error);
     }
     if (this.#state.session === "signed-in") this.#connect();
   }
@@ -307,6 +312,21 @@ export class ChatStore {
     this.#set((s) => ({ ...s, notice: message }));
   }
 
+  /** Background work that failed: shown, unless the connection went away under it (the reconnect redoes it). */
+  #notifyUnlessDisconnected(error: unknown): void {
+    if (!isParleyError(error, "not_connected") && !isParleyError(error, "connection_closed")) this.#notify(error);
+  }
+
+  /**
+   * Lets a send or action settle on its own: a refusal arrives as `send-failed` (and is shown there), one still queued
+   * when the client stops stays for the next start; anything else (the outbox store failed) is shown here.
+   */
+  #settles(sent: Promise<unknown>): void {
+    sent.catch((error: unknown) => {
+      if (!this.#shownRefusals.has(error as object) && !isParleyError(error, "stopped")) this.#notify(error);
+    });
+  }
+
   // ── conversations ──────────────────────────────────────────────────────────
 
   /** Shows a conversation (null: the list only) and loads its newest messages. */
@@ -321,7 +341,7 @@ export class ChatStore {
     try {
       list = await this.client.conversations();
     } catch (error) {
-      if (!isParleyError(error, "not_connected") && !isParleyError(error, "connection_closed")) this.#notify(error);
+      this.#notifyUnlessDisconnected(error);
       return;
     }
     for (const summary of list) this.#upsert(summary);
@@ -605,7 +625,7 @@ export class ChatStore {
     if (compose?.mode === "edit") {
       if (body.trim() === "") return;
       // A refusal arrives as `send-failed` (shown as a notice); the new text arrives as an `updated` event.
-      this.client.edit(conversationId, compose.seq, body).catch(() => {});
+      this.#settles(this.client.edit(conversationId, compose.seq, body));
       return;
     }
     const clientId = newClientId();
@@ -620,7 +640,7 @@ export class ChatStore {
     this.#set((s) => ({ ...s, pending: [...s.pending, pending] }));
     // A refusal arrives as `send-failed` and marks the entry; the promise adds nothing.
     const options = compose?.mode === "reply" ? { clientId, attachments, replyTo: compose.seq } : { clientId, attachments };
-    this.client.send(conversationId, body, options).catch(() => {});
+    this.#settles(this.client.send(conversationId, body, options));
   }
 
   /** The composer answers message `seq` (or, with "edit", changes it). */
@@ -651,7 +671,7 @@ export class ChatStore {
     const message = this.#state.conversations[conversationId]?.messages.find((m) => m.seq === seq);
     const remove = message !== undefined && hasReacted(message, emoji, me);
     const sent = remove ? this.client.unreact(conversationId, seq, emoji) : this.client.react(conversationId, seq, emoji);
-    sent.catch(() => {});
+    this.#settles(sent);
   }
 
   /** Sends a refused message again as a new message. */
@@ -799,9 +819,8 @@ export class ChatStore {
           for (const p of list) presence[p.userId] = p;
           return { ...s, presence };
         }),
-      () => {
-        // The SDK subscribes again after reconnecting; a failed query only delays the first dot.
-      },
+      // The SDK subscribes again after reconnecting; a query lost to the disconnection only delays the first dot.
+      (error: unknown) => this.#notifyUnlessDisconnected(error),
     );
   }
 }

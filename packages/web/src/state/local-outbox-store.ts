@@ -57,10 +57,10 @@ function parseEntry(raw: string | null): OutboxEntry | undefined {
     ) {
       return { clientId: value.clientId, conversationId: value.conversationId, body: value.body, createdAt: value.createdAt };
     }
+    return undefined;
   } catch {
-    // A corrupt entry is skipped rather than blocking every other send.
+    return undefined; // A corrupt entry is skipped rather than blocking every other send.
   }
-  return undefined;
 }
 
 /** An in-memory KeyValueStorage (tests, and browsers where localStorage is unavailable). */

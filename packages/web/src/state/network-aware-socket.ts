@@ -70,7 +70,8 @@ export function networkAwareSockets(
         try {
           native.close(1000, reason);
         } catch {
-          // Already closing.
+          // A browser refuses a reason over 123 UTF-8 bytes: the socket is closed without one rather than left open.
+          native.close(1000);
         }
       }
       defer(() => this.#finish(ABNORMAL, reason));

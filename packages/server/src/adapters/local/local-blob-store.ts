@@ -88,12 +88,16 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+const DIR_SYNC_REFUSED = new Set(["EINVAL", "EPERM", "EISDIR", "ENOTSUP", "EBADF"]);
+
 async function syncDir(path: string): Promise<void> {
   const handle = await open(path, "r");
   try {
     await handle.sync();
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic there.
+  } catch (error) {
+    // Some file systems refuse fsync on directories (EINVAL, EPERM, EISDIR); the rename is still atomic there. Any
+    // other failure (EIO) means the new entry may not be durable: the caller hears of it.
+    if (!DIR_SYNC_REFUSED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
   } finally {
     await handle.close();
   }

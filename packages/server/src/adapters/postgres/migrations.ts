@@ -15,7 +15,7 @@
 // re-attaching; past one machine, the same layout distributes by conversation_id (Citus) with `conversations`,
 // `members` and `messages` co-located, so one conversation's append stays on one shard.
 
-import type { ClientBase } from "pg";
+import type { Client } from "pg";
 
 export interface Migration {
   /** 1, 2, 3…: the row this migration adds to `parley_migrations`. */
@@ -284,10 +284,11 @@ export function assertSchemaName(schema: string): void {
  * Brings the schema up to the newest migration, each migration in its own transaction together with its row in
  * `parley_migrations`, so a crash mid-way leaves a database that the next start resumes. Holds a session advisory
  * lock for the whole run: nodes starting at once queue behind the first, then find nothing left to do. `client` must
- * already have the schema on its search_path when `schema` is given. Returns how many migrations ran.
+ * already have the schema on its search_path when `schema` is given; a connection that breaks is ended here. Returns how
+ * many migrations ran.
  */
 export async function migrate(
-  client: ClientBase,
+  client: Client,
   options: { schema?: string; migrations?: readonly Migration[] } = {},
 ): Promise<number> {
   const migrations = options.migrations ?? MIGRATIONS;
@@ -329,16 +330,18 @@ export async function migrate(
         await client.query("INSERT INTO parley_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
         await client.query("COMMIT");
       } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
+        // A connection that cannot roll back is broken: ended now (which also drops the lock), the migration's error is
+        // the one reported.
+        await client.query("ROLLBACK").catch(() => client.end());
         throw error;
       }
       applied++;
     }
     return applied;
   } finally {
-    // A broken connection drops the lock with the session; the caller then discards the client.
+    // The lock lives as long as the session: should the unlock fail, ending the session releases it.
     await client
       .query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [`parley.migrate:${schema ?? ""}`])
-      .catch(() => undefined);
+      .catch(() => client.end());
   }
 }

@@ -261,7 +261,8 @@ export class PostgresStore implements Store {
       await client.connect();
       await migrate(client, { schema: options.schema });
     } finally {
-      await client.end().catch(() => undefined);
+      // Never rejects (pg destroys a dead socket instead): the migration's own error, if any, is the one thrown.
+      await client.end();
     }
     return new PostgresStore(url, options);
   }

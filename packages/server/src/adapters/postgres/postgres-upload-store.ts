@@ -17,6 +17,7 @@ export class PostgresUploadStore implements UploadStore {
 
   async createUpload(upload: UploadRecord, blobs: readonly BlobClaim[], at: number): Promise<boolean> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query("BEGIN");
       // Sorted, so two uploads claiming the same pair of blobs cannot deadlock.
@@ -50,10 +51,14 @@ export class PostgresUploadStore implements UploadStore {
       await client.query("COMMIT");
       return true;
     } catch (error) {
-      await client.query("ROLLBACK").catch(() => undefined);
+      // A connection that cannot roll back is broken: released with the error, the pool destroys it instead of lending
+      // it out again inside the failed transaction.
+      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+      });
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { createLogger } from "../../logger.js";
+import { BestEffort } from "../../observability/best-effort.js";
+import { Metrics } from "../../observability/metrics.js";
 import { runBrokerContract } from "../../ports/broker.contract.js";
 import type { BusMessage } from "../../ports/broker.js";
 import { BackendUnavailableError } from "../../ports/errors.js";
@@ -25,6 +28,7 @@ const newPrefix = (label: string) => {
   return prefix;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const failures = new BestEffort(createLogger({ logLevel: "silent" }), new Metrics(false));
 
 const available = await requireService(`Redis at ${REDIS_URL}`, () => probeRedis(REDIS_URL));
 
@@ -58,7 +62,10 @@ if (available) {
 
   runBrokerContract("RedisBroker (two nodes)", async () => {
     const prefix = newPrefix("broker");
-    return [await RedisBroker.connect(REDIS_URL, { prefix }), await RedisBroker.connect(REDIS_URL, { prefix })];
+    return [
+      await RedisBroker.connect(REDIS_URL, { failures, prefix }),
+      await RedisBroker.connect(REDIS_URL, { failures, prefix }),
+    ];
   });
 
   runPresenceStoreContract("RedisPresenceStore", async () =>
@@ -67,7 +74,7 @@ if (available) {
 
   describe("RedisBroker (Redis-specific)", () => {
     it("serves local subscribers in-process and does not deliver the Redis echo twice", async () => {
-      const broker = await RedisBroker.connect(REDIS_URL, { prefix: newPrefix("local") });
+      const broker = await RedisBroker.connect(REDIS_URL, { failures, prefix: newPrefix("local") });
       try {
         const got: BusMessage[] = [];
         await broker.subscribe("user:me", (m) => got.push(m));
@@ -82,8 +89,8 @@ if (available) {
 
     it("keeps one node's publish order across topics, single or fanned out (an invalidation precedes what follows it)", async () => {
       const prefix = newPrefix("order");
-      const a = await RedisBroker.connect(REDIS_URL, { prefix });
-      const b = await RedisBroker.connect(REDIS_URL, { prefix });
+      const a = await RedisBroker.connect(REDIS_URL, { failures, prefix });
+      const b = await RedisBroker.connect(REDIS_URL, { failures, prefix });
       try {
         const got: string[] = [];
         const record = (m: BusMessage) => got.push(m.type === "frame" ? m.frame : m.type);
@@ -104,8 +111,8 @@ if (available) {
 
     it("keeps deployments apart by prefix", async () => {
       const [a, b] = [
-        await RedisBroker.connect(REDIS_URL, { prefix: newPrefix("one") }),
-        await RedisBroker.connect(REDIS_URL, { prefix: newPrefix("two") }),
+        await RedisBroker.connect(REDIS_URL, { failures, prefix: newPrefix("one") }),
+        await RedisBroker.connect(REDIS_URL, { failures, prefix: newPrefix("two") }),
       ];
       try {
         const got: BusMessage[] = [];
@@ -120,8 +127,8 @@ if (available) {
 
     it("resubscribes after its subscriber connection is killed and reports the gap", async () => {
       const prefix = newPrefix("kill");
-      const a = await RedisBroker.connect(REDIS_URL, { prefix });
-      const b = await RedisBroker.connect(REDIS_URL, { prefix });
+      const a = await RedisBroker.connect(REDIS_URL, { failures, prefix });
+      const b = await RedisBroker.connect(REDIS_URL, { failures, prefix });
       try {
         const got: string[] = [];
         let gaps = 0;
@@ -197,8 +204,8 @@ if (available) {
       if (!hasBinary) return t.skip("redis-server not installed");
       server = await PrivateRedis.start();
       const prefix = newPrefix("outage");
-      const a = await RedisBroker.connect(server.url, { prefix, commandTimeoutMs: 500 });
-      const b = await RedisBroker.connect(server.url, { prefix, commandTimeoutMs: 500 });
+      const a = await RedisBroker.connect(server.url, { failures, prefix, commandTimeoutMs: 500 });
+      const b = await RedisBroker.connect(server.url, { failures, prefix, commandTimeoutMs: 500 });
       const presence = await RedisPresenceStore.connect(server.url, {
         prefix,
         nodeId: "n",
@@ -247,7 +254,7 @@ if (available) {
 
     it("refuses to start when Redis cannot be reached, naming the URL without its password", async () => {
       const url = `redis://:secret@127.0.0.1:${await freePort()}`;
-      await assert.rejects(RedisBroker.connect(url, { prefix: "none", connectTimeoutMs: 300 }), (error: Error) => {
+      await assert.rejects(RedisBroker.connect(url, { failures, prefix: "none", connectTimeoutMs: 300 }), (error: Error) => {
         assert.ok(error instanceof BackendUnavailableError);
         assert.match(error.message, /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1/);
         assert.doesNotMatch(error.message, /secret/);

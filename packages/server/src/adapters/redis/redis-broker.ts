@@ -4,6 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { BestEffort } from "../../observability/best-effort.js";
 import type { Broker, BusHandler, BusMessage } from "../../ports/broker.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../../ports/errors.js";
 import { closeRedis, keyspace, openRedis, type RedisConnectOptions } from "./redis-connection.js";
@@ -68,6 +69,7 @@ export class RedisBroker implements Broker {
     private readonly pub: Redis,
     private readonly sub: Redis,
     prefix: string,
+    private readonly failures: BestEffort,
   ) {
     this.channelPrefix = `${keyspace(prefix)}bus:`;
     sub.on("message", (channel: string, payload: string) => this.received(channel, payload));
@@ -75,13 +77,14 @@ export class RedisBroker implements Broker {
     sub.on("ready", () => void this.resubscribe());
   }
 
-  static async connect(url: string, options: RedisConnectOptions): Promise<RedisBroker> {
+  static async connect(url: string, options: RedisConnectOptions & { failures: BestEffort }): Promise<RedisBroker> {
     const [pub, sub] = await Promise.allSettled([
       openRedis(url, "bus publisher", options),
       // Subscriptions are restored by `resubscribe`, which also tells the node that it missed messages.
       openRedis(url, "bus subscriber", options, { autoResubscribe: false }),
     ]);
-    if (pub.status === "fulfilled" && sub.status === "fulfilled") return new RedisBroker(pub.value, sub.value, options.prefix);
+    if (pub.status === "fulfilled" && sub.status === "fulfilled")
+      return new RedisBroker(pub.value, sub.value, options.prefix, options.failures);
     for (const r of [pub, sub]) if (r.status === "fulfilled") await closeRedis(r.value);
     throw pub.status === "rejected" ? pub.reason : (sub as PromiseRejectedResult).reason;
   }
@@ -90,7 +93,7 @@ export class RedisBroker implements Broker {
     // Local subscribers are served in-process, in publish order, without a round trip through Redis.
     for (const topic of topics) {
       const handler = this.handlers.get(topic);
-      if (handler) safely(handler, message);
+      if (handler) this.safely(handler, message);
     }
     if (this.closed || topics.length === 0) return;
     const payload = encodeBusMessage(message, this.origin);
@@ -122,7 +125,7 @@ export class RedisBroker implements Broker {
   async unsubscribe(topic: string): Promise<void> {
     if (!this.handlers.delete(topic) || this.sub.status !== "ready") return;
     // A failure leaves a stale channel at worst: its messages find no handler and are dropped.
-    await this.sub.unsubscribe(this.channelPrefix + topic).catch(() => {});
+    await this.failures.attempt("bus.unsubscribe", this.sub.unsubscribe(this.channelPrefix + topic));
   }
 
   onReconnect(listener: () => void): void {
@@ -151,7 +154,7 @@ export class RedisBroker implements Broker {
     if (!handler) return;
     const decoded = decodeBusMessage(payload);
     if (!decoded || decoded.origin === this.origin) return;
-    safely(handler, decoded.message);
+    this.safely(handler, decoded.message);
   }
 
   private async resubscribe(): Promise<void> {
@@ -161,23 +164,25 @@ export class RedisBroker implements Broker {
       for (let i = 0; i < channels.length; i += RESUBSCRIBE_CHUNK) {
         await this.sub.subscribe(...channels.slice(i, i + RESUBSCRIBE_CHUNK));
       }
-    } catch {
+    } catch (error) {
       // Dropped again: the next `ready` starts over.
+      this.failures.failed("bus.resubscribe", error);
       return;
     }
-    for (const listener of this.reconnectListeners) safely(listener, undefined);
+    for (const listener of this.reconnectListeners) this.safely(listener, undefined);
+  }
+
+  /** A failing handler must not stop delivery to the others or kill the subscriber connection. */
+  private safely<T>(fn: (arg: T) => void, arg: T): void {
+    try {
+      fn(arg);
+    } catch (error) {
+      this.failures.failed("bus.handler", error);
+    }
   }
 }
 
 /** Connection failures become BackendUnavailableError; anything else stays what it is. */
 function unavailable(error: unknown): unknown {
   return isBackendUnavailable(error) ? new BackendUnavailableError("bus", (error as Error).message, { cause: error }) : error;
-}
-
-function safely<T>(fn: (arg: T) => void, arg: T): void {
-  try {
-    fn(arg);
-  } catch {
-    // A failing handler must not stop delivery to the others or kill the subscriber connection.
-  }
 }

@@ -46,7 +46,8 @@ export class WalSync {
    * Waits for one fsync at most, however many commits follow, so readers are never starved by a stream of writes.
    */
   async settled(): Promise<void> {
-    await (this.queued ?? this.running)?.catch(() => {});
+    // A failed fsync was reported to the commits that waited for it; here only the waiting matters.
+    await Promise.allSettled([this.queued ?? this.running]);
   }
 
   /** True while a commit waits for its fsync. */

@@ -1,6 +1,7 @@
 // What the conversation log emits: each entry as committed with its seq, and the origin of the draft it came from.
 
 import type { Message } from "@parley/protocol";
+import type { BestEffortSite } from "../../observability/best-effort.js";
 import type { Origin } from "./entry-drafts.js";
 
 export interface CommittedEntry {
@@ -14,7 +15,11 @@ export interface CommittedEntry {
  * calls resolve. Subscribers run one after the other in the order the log was given them; a failing one does not stop
  * the others (the entries are durable, and clients repair missed events by sync).
  */
-export type LogSubscriber = (entries: readonly CommittedEntry[]) => void | Promise<void>;
+export interface LogSubscriber {
+  /** Where a failure of this subscriber is recorded (observability/best-effort.ts). */
+  readonly where: BestEffortSite;
+  committed(entries: readonly CommittedEntry[]): void | Promise<void>;
+}
 
 /** The users a system entry ends the membership of: they still receive it (their left_seq is its seq). */
 export function departedBy(message: Message): string[] {

@@ -2,6 +2,7 @@
 // conversation creations, and hands every committed entry, in commit order, to the subscribers it was built with.
 
 import type { Message } from "@parley/protocol";
+import type { BestEffort } from "../../observability/best-effort.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { AppendOutcome, ConversationRecord, ConversationStore, EntryDraft, MessageStore } from "../../ports/store.js";
 import type { CommittedEntry, LogSubscriber } from "./committed-entry.js";
@@ -18,6 +19,7 @@ export class ConversationLog {
     private readonly store: Pick<MessageStore, "append" | "pipelinedAppends" | "getHistory"> &
       Pick<ConversationStore, "openDirect" | "createGroup">,
     private readonly subscribers: readonly LogSubscriber[],
+    private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
   ) {
     this.commits = new GroupCommit(store, (entries) => this.publish(entries));
@@ -62,12 +64,13 @@ export class ConversationLog {
   private async publish(entries: readonly CommittedEntry[]): Promise<void> {
     const messages = entries.filter((e) => e.message.kind !== "system").length;
     if (messages > 0) this.metrics?.messagesStored.inc(messages);
+    // Announcing is best effort: the entries are durable and clients repair missed events by sync. A subscriber that
+    // fails is recorded and the next one still runs.
     for (const subscriber of this.subscribers) {
-      try {
-        await subscriber(entries);
-      } catch {
-        // Announcing is best effort: the entries are durable and clients repair missed events by sync.
-      }
+      await this.failures.attempt(
+        subscriber.where,
+        Promise.resolve().then(() => subscriber.committed(entries)),
+      );
     }
   }
 }

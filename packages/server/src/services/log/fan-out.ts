@@ -5,9 +5,11 @@ import { audiencesOf } from "../../domain/membership-window.js";
 import { type Delivery, encodeEvent } from "../delivery.js";
 import type { MemberCache, Members } from "../member-cache.js";
 import type { MessageView } from "../message-view.js";
-import { type CommittedEntry, departedBy } from "./committed-entry.js";
+import { type CommittedEntry, departedBy, type LogSubscriber } from "./committed-entry.js";
 
-export class FanOut {
+export class FanOut implements LogSubscriber {
+  readonly where = "message.fanout";
+
   constructor(
     private readonly members: MemberCache,
     private readonly delivery: Delivery,

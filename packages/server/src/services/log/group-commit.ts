@@ -4,6 +4,9 @@ import type { AppendOutcome, EntryDraft, MessageStore } from "../../ports/store.
 import type { CommittedEntry } from "./committed-entry.js";
 import type { Origin } from "./entry-drafts.js";
 
+/** A batch's store call, settled: held as a value so that a pipelined write failing early is not "unhandled". */
+type Stored = { ok: true; outcomes: AppendOutcome[] } | { ok: false; error: unknown };
+
 interface Pending {
   draft: EntryDraft;
   origin: Origin;
@@ -60,21 +63,25 @@ export class GroupCommit {
     // writes synchronously (pipelinedAppends) gets the next batch while the previous one waits for its fsync; only
     // the fan-out and the answers stay chained.
     if (this.store.pipelinedAppends) {
-      const stored = this.store.append(batch.map((p) => p.draft));
-      // Handled in commit(), in order; this only keeps an early failure from counting as unhandled meanwhile.
-      stored.catch(() => {});
+      const stored = this.write(batch);
       this.inFlight = this.inFlight.then(() => this.commit(batch, stored));
     } else this.inFlight = this.inFlight.then(() => this.commit(batch));
   }
 
-  private async commit(batch: Pending[], stored?: Promise<AppendOutcome[]>): Promise<void> {
-    let outcomes: AppendOutcome[];
-    try {
-      outcomes = await (stored ?? this.store.append(batch.map((p) => p.draft)));
-    } catch (error) {
-      for (const p of batch) p.reject(error);
+  private write(batch: readonly Pending[]): Promise<Stored> {
+    return this.store.append(batch.map((p) => p.draft)).then(
+      (outcomes) => ({ ok: true, outcomes }),
+      (error: unknown) => ({ ok: false, error }),
+    );
+  }
+
+  private async commit(batch: Pending[], stored = this.write(batch)): Promise<void> {
+    const answer = await stored;
+    if (!answer.ok) {
+      for (const p of batch) p.reject(answer.error);
       return;
     }
+    const { outcomes } = answer;
     const entries: CommittedEntry[] = [];
     outcomes.forEach((o, i) => {
       if (o.ok && !o.duplicate) entries.push({ message: o.message, origin: batch[i]!.origin });

@@ -6,19 +6,25 @@ import type { LogSubscriber } from "./committed-entry.js";
 
 /** Forgets the member lists of conversations with a new system entry (creation or membership change). */
 export function forgetChangedMembers(members: MemberCache): LogSubscriber {
-  return (entries) => {
-    for (const { message } of entries) if (message.kind === "system") members.invalidate(message.conversationId);
+  return {
+    where: "members.invalidate",
+    committed(entries) {
+      for (const { message } of entries) if (message.kind === "system") members.invalidate(message.conversationId);
+    },
   };
 }
 
 /** Hands each batch, with the conversations' current members (cached by the fan-out just before), to the notifier. */
 export function notifyPush(notifier: Pick<PushNotifier, "committed">, members: MemberCache): LogSubscriber {
-  return async (entries) => {
-    const lists = new Map<string, readonly string[]>();
-    for (const { message } of entries) {
-      const id = message.conversationId;
-      if (!lists.has(id)) lists.set(id, await members.get(id));
-    }
-    notifier.committed(entries.map(({ message }) => ({ message, memberIds: lists.get(message.conversationId)! })));
+  return {
+    where: "push.notify",
+    async committed(entries) {
+      const lists = new Map<string, readonly string[]>();
+      for (const { message } of entries) {
+        const id = message.conversationId;
+        if (!lists.has(id)) lists.set(id, await members.get(id));
+      }
+      notifier.committed(entries.map(({ message }) => ({ message, memberIds: lists.get(message.conversationId)! })));
+    },
   };
 }

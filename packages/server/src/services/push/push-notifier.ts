@@ -1,6 +1,7 @@
 // Decides who gets a push notification for committed messages, coalesces bursts and delivers with retries.
 
 import type { Message } from "@parley/protocol";
+import type { BestEffort } from "../../observability/best-effort.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { PresenceStore } from "../../ports/presence-store.js";
 import type { PushOptions, PushOutcome, PushProvider } from "../../ports/push-provider.js";
@@ -76,7 +77,7 @@ export class PushNotifier {
       push: PushStore;
       providers: readonly PushProvider[];
       metrics: Metrics;
-      onError: (error: unknown, context: string) => void;
+      failures: BestEffort;
     },
     private readonly config: NotifierConfig,
   ) {}
@@ -86,7 +87,7 @@ export class PushNotifier {
     if (this.closed) return;
     const relevant = batch.filter((c) => c.message.kind === "text" || addedUserIds(c.message) !== undefined);
     if (relevant.length === 0) return;
-    this.track(this.consider(relevant).catch((error) => this.deps.onError(error, "push: presence check")));
+    this.track(this.deps.failures.attempt("push.presence-check", this.consider(relevant)));
   }
 
   /** Cancels pending notifications and retries, and waits for deliveries under way. */
@@ -204,7 +205,7 @@ export class PushNotifier {
       if (this.lastFired.get(conversationId) === at) this.lastFired.delete(conversationId);
     }, this.config.coalesceMs);
     forget.unref();
-    this.track(this.notifyWindow(w).catch((error) => this.deps.onError(error, "push: notify")));
+    this.track(this.deps.failures.attempt("push.notify", this.notifyWindow(w)));
   }
 
   private async notifyWindow(w: Window): Promise<void> {
