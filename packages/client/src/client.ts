@@ -646,7 +646,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Any operation: over the live connection when it is up and carries the op, otherwise over HTTP. */
   async call<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
     const spec = operations[op];
-    if (this.connection.state === "connected" && spec.transports.includes("ws")) {
+    if (this.connection.state === "connected" && spec.transports.includes("live")) {
       try {
         return await this.connection.request(op, args);
       } catch (error) {

@@ -18,9 +18,9 @@ export interface Case {
   last?: boolean;
 }
 
-/** The transports §6.1 lists for `op`, excluding the ones given (long polling is covered by its own cases). */
+/** The transports §6.1 lists for `op`: a live-session operation runs over a WebSocket (long polling has its own cases). */
 export function transportsOf(op: OpName): OpTransport[] {
-  return operations[op].transports.filter((t): t is OpTransport => t === "ws" || t === "http");
+  return operations[op].transports.map((t): OpTransport => (t === "live" ? "ws" : "http"));
 }
 
 /** One case per transport of `op` (as the operation definitions list them), ids `<title> [<transport>]`. */

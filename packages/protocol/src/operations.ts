@@ -1,4 +1,4 @@
-// Every request a client can make: its name, argument schema, result type, transport(s) and HTTP route.
+// Every request a client can make, one definition record per operation: arguments, result, auth, transports, HTTP route.
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import type {
@@ -42,159 +42,496 @@ const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("
 /** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
 export const MAX_ATTACHMENTS = 10;
 
-export const schemas = {
-  hello: Type.Object(
-    {
-      versions: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16 }),
-      token: Type.Optional(Type.String({ maxLength: 4096 })),
-    },
-    { additionalProperties: false },
-  ),
-  ping: Type.Object({}, { additionalProperties: false }),
-  "auth.register": Type.Object(
-    { username: Username, password: Password, displayName: Type.Optional(DisplayName), deviceName: Type.Optional(DeviceName) },
-    { additionalProperties: false },
-  ),
-  "auth.login": Type.Object(
-    {
-      username: Type.String({ maxLength: 64 }),
-      password: Type.String({ maxLength: 1024 }),
-      deviceName: Type.Optional(DeviceName),
-    },
-    { additionalProperties: false },
-  ),
-  "auth.refresh": Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
-  "auth.logout": Type.Object({}, { additionalProperties: false }),
-  "me.get": Type.Object({}, { additionalProperties: false }),
-  "me.update": Type.Object({ displayName: DisplayName }, { additionalProperties: false }),
-  "users.get": Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-  "users.getMany": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
-  "contacts.list": Type.Object({}, { additionalProperties: false }),
-  "contacts.add": Type.Object({ userId: Id }, { additionalProperties: false }),
-  "contacts.remove": Type.Object({ userId: Id }, { additionalProperties: false }),
-  "blocks.list": Type.Object({}, { additionalProperties: false }),
-  "blocks.add": Type.Object({ userId: Id }, { additionalProperties: false }),
-  "blocks.remove": Type.Object({ userId: Id }, { additionalProperties: false }),
-  "conversations.list": Type.Object(
-    { after: After, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
-    { additionalProperties: false },
-  ),
-  "conversations.get": Type.Object({ conversationId: Id }, { additionalProperties: false }),
-  "conversations.openDirect": Type.Object({ userId: Id }, { additionalProperties: false }),
-  "conversations.createGroup": Type.Object(
-    { title: Title, memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }) },
-    { additionalProperties: false },
-  ),
-  "conversations.rename": Type.Object({ conversationId: Id, title: Title }, { additionalProperties: false }),
-  "conversations.leave": Type.Object({ conversationId: Id }, { additionalProperties: false }),
-  "members.add": Type.Object({ conversationId: Id, userIds: UserIds }, { additionalProperties: false }),
-  "members.remove": Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
-  "members.setRole": Type.Object({ conversationId: Id, userId: Id, role: RoleSchema }, { additionalProperties: false }),
-  "messages.send": Type.Object(
-    {
-      conversationId: Id,
-      clientId: Type.String({ minLength: 1, maxLength: 64 }),
-      // May be empty when the message carries attachments.
-      body: Type.String(),
-      replyTo: Type.Optional(Type.Integer({ minimum: 1 })),
-      attachments: Type.Optional(Type.Array(Id, { maxItems: MAX_ATTACHMENTS, uniqueItems: true })),
-    },
-    { additionalProperties: false },
-  ),
-  "messages.history": Type.Object(
-    {
-      conversationId: Id,
-      before: Type.Optional(Seq),
-      after: Type.Optional(Seq),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-    },
-    { additionalProperties: false },
-  ),
-  sync: Type.Object(
-    {
-      cursors: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Seq, { maxProperties: 10_000 }),
-      receiptsSince: Type.Optional(Type.Integer({ minimum: 0 })),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
-      after: After,
-      through: Type.Optional(Id),
-    },
-    { additionalProperties: false },
-  ),
-  "receipts.mark": Type.Object(
-    { conversationId: Id, delivered: Type.Optional(Seq), read: Type.Optional(Seq) },
-    { additionalProperties: false },
-  ),
-  typing: Type.Object({ conversationId: Id, typing: Type.Boolean() }, { additionalProperties: false }),
-  "presence.query": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
-  "presence.subscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
-  "presence.unsubscribe": Type.Object({ userIds: UserIds }, { additionalProperties: false }),
-  "messages.edit": Type.Object(
-    { conversationId: Id, seq: TargetSeq, clientId: ClientId, body: Type.String({ minLength: 1 }) },
-    { additionalProperties: false },
-  ),
-  "messages.delete": Type.Object(
-    { conversationId: Id, seq: TargetSeq, clientId: ClientId, scope: Type.Union([Type.Literal("everyone"), Type.Literal("me")]) },
-    { additionalProperties: false },
-  ),
-  "messages.react": Type.Object(
-    {
-      conversationId: Id,
-      seq: TargetSeq,
-      clientId: ClientId,
-      emoji: Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH }),
-      remove: Type.Optional(Type.Boolean()),
-    },
-    { additionalProperties: false },
-  ),
-  // Push notifications (docs/protocol.md §6.9).
-  "push.config": Type.Object({}, { additionalProperties: false }),
-  "push.subscribe": Type.Object(
-    {
-      endpoint: PushEndpoint,
-      keys: Type.Object({ p256dh: Base64Url(80, 100), auth: Base64Url(16, 32) }, { additionalProperties: false }),
-      expirationTime: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
-    },
-    { additionalProperties: false },
-  ),
-  "push.unsubscribe": Type.Object({ endpoint: PushEndpoint }, { additionalProperties: false }),
-  "conversations.mute": Type.Object({ conversationId: Id, until: MuteUntilSchema }, { additionalProperties: false }),
-  "settings.get": Type.Object({}, { additionalProperties: false }),
-  "settings.update": Type.Object(
-    { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()), groupAdds: Type.Optional(GroupAddsSchema) },
-    { additionalProperties: false, minProperties: 1 },
-  ),
-  "files.sign": Type.Object(
-    { uploadIds: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
-    { additionalProperties: false },
-  ),
-  "uploads.presign": Type.Object(
-    {
-      name: Type.String({ minLength: 1, maxLength: 1024 }),
-      size: Type.Integer({ minimum: 0 }),
-      mimeType: Type.Optional(Type.String({ maxLength: 255 })),
-    },
-    { additionalProperties: false },
-  ),
-  "uploads.complete": Type.Object(
-    { uploadToken: Type.String({ minLength: 1, maxLength: 4096 }) },
-    { additionalProperties: false },
-  ),
-  "messages.search": Type.Object(
-    {
-      query: Type.String({ minLength: 1, maxLength: 256 }),
-      conversationId: Type.Optional(Id),
-      senderId: Type.Optional(Id),
-      after: Type.Optional(Type.Integer({ minimum: 0 })),
-      before: Type.Optional(Type.Integer({ minimum: 0 })),
-      cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
-      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
-    },
-    { additionalProperties: false },
-  ),
-} satisfies Record<string, TSchema>;
+/**
+ * Where an operation can be called: `live` is a live session (a WebSocket or long polling, which carry the same
+ * frames), `http` the stateless JSON API.
+ */
+export type Transport = "live" | "http";
 
-export type OpName = keyof typeof schemas;
-export type OpArgs<K extends OpName> = Static<(typeof schemas)[K]>;
+export interface HttpBinding {
+  method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE";
+  path: string;
+}
+
+declare const resultBrand: unique symbol;
+/** The type of an operation's result, carried by its definition for the type checker only (nothing at run time). */
+export interface ResultType<R> {
+  readonly [resultBrand]?: R;
+}
+
+/** Declares an operation's result type in its definition record. */
+function returns<R>(): ResultType<R> {
+  return {};
+}
+
+/** One operation, completely: adding an operation means writing one of these (and its server handler). */
+export interface OpDefinition<R = unknown> {
+  /** The arguments' schema: what the server validates and the clients' argument type. */
+  args: TSchema;
+  result: ResultType<R>;
+  /** `public` operations need no token; `hello` is the live session's handshake itself. */
+  auth: "public" | "user";
+  transports: readonly Transport[];
+  /** The operation's HTTP route, when `transports` lists `http`. */
+  http?: HttpBinding;
+}
+
+const LIVE = ["live"] as const satisfies readonly Transport[];
+const HTTP = ["http"] as const satisfies readonly Transport[];
+const BOTH = ["live", "http"] as const satisfies readonly Transport[];
+
+const definitions = {
+  hello: {
+    args: Type.Object(
+      {
+        versions: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 16 }),
+        token: Type.Optional(Type.String({ maxLength: 4096 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<Welcome>(),
+    auth: "public",
+    transports: LIVE,
+  },
+  ping: {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ serverTime: number }>(),
+    auth: "user",
+    transports: LIVE,
+  },
+  "auth.register": {
+    args: Type.Object(
+      { username: Username, password: Password, displayName: Type.Optional(DisplayName), deviceName: Type.Optional(DeviceName) },
+      { additionalProperties: false },
+    ),
+    result: returns<AuthResult>(),
+    auth: "public",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/auth/register" },
+  },
+  "auth.login": {
+    args: Type.Object(
+      {
+        username: Type.String({ maxLength: 64 }),
+        password: Type.String({ maxLength: 1024 }),
+        deviceName: Type.Optional(DeviceName),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<AuthResult>(),
+    auth: "public",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/auth/login" },
+  },
+  "auth.refresh": {
+    args: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
+    result: returns<AuthResult>(),
+    auth: "public",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/auth/refresh" },
+  },
+  "auth.logout": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<Record<string, never>>(),
+    auth: "user",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/auth/logout" },
+  },
+  "me.get": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<User>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/me" },
+  },
+  "me.update": {
+    args: Type.Object({ displayName: DisplayName }, { additionalProperties: false }),
+    result: returns<User>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PATCH", path: "/v1/me" },
+  },
+  "users.get": {
+    args: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
+    result: returns<User>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/users/by-username/:username" },
+  },
+  "users.getMany": {
+    args: Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+    result: returns<{ users: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/users/lookup" },
+  },
+  "contacts.list": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ contacts: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/contacts" },
+  },
+  "contacts.add": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<{ contacts: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/contacts/:userId" },
+  },
+  "contacts.remove": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<{ contacts: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/contacts/:userId" },
+  },
+  "blocks.list": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ blocked: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/blocks" },
+  },
+  "blocks.add": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<{ blocked: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/blocks/:userId" },
+  },
+  "blocks.remove": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<{ blocked: User[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/blocks/:userId" },
+  },
+  /** `next`: pass as `after` for the next page; null on the last page. */
+  "conversations.list": {
+    args: Type.Object(
+      { after: After, limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ conversations: ConversationSummary[]; next: string | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations" },
+  },
+  "conversations.get": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<ConversationSummary>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId" },
+  },
+  "conversations.openDirect": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<Conversation>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/direct" },
+  },
+  "conversations.createGroup": {
+    args: Type.Object(
+      { title: Title, memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }) },
+      { additionalProperties: false },
+    ),
+    result: returns<Conversation>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/group" },
+  },
+  "conversations.rename": {
+    args: Type.Object({ conversationId: Id, title: Title }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PATCH", path: "/v1/conversations/:conversationId" },
+  },
+  "conversations.leave": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/leave" },
+  },
+  "members.add": {
+    args: Type.Object({ conversationId: Id, userIds: UserIds }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/members" },
+  },
+  "members.remove": {
+    args: Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/conversations/:conversationId/members/:userId" },
+  },
+  "members.setRole": {
+    args: Type.Object({ conversationId: Id, userId: Id, role: RoleSchema }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PATCH", path: "/v1/conversations/:conversationId/members/:userId" },
+  },
+  // May be empty when the message carries attachments.
+  "messages.send": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        clientId: Type.String({ minLength: 1, maxLength: 64 }),
+        body: Type.String(),
+        replyTo: Type.Optional(Type.Integer({ minimum: 1 })),
+        attachments: Type.Optional(Type.Array(Id, { maxItems: MAX_ATTACHMENTS, uniqueItems: true })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<MessageAck>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages" },
+  },
+  "messages.history": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        before: Type.Optional(Seq),
+        after: Type.Optional(Seq),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ messages: Message[]; hasMore: boolean }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/messages" },
+  },
+  sync: {
+    args: Type.Object(
+      {
+        cursors: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Seq, { maxProperties: 10_000 }),
+        receiptsSince: Type.Optional(Type.Integer({ minimum: 0 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+        after: After,
+        through: Type.Optional(Id),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<SyncResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/sync" },
+  },
+  "receipts.mark": {
+    args: Type.Object(
+      { conversationId: Id, delivered: Type.Optional(Seq), read: Type.Optional(Seq) },
+      { additionalProperties: false },
+    ),
+    result: returns<ReceiptState>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/receipts" },
+  },
+  typing: {
+    args: Type.Object({ conversationId: Id, typing: Type.Boolean() }, { additionalProperties: false }),
+    result: returns<Record<string, never>>(),
+    auth: "user",
+    transports: LIVE,
+  },
+  "presence.query": {
+    args: Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+    result: returns<{ presence: Presence[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/presence/query" },
+  },
+  "presence.subscribe": {
+    args: Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+    result: returns<{ presence: Presence[] }>(),
+    auth: "user",
+    transports: LIVE,
+  },
+  "presence.unsubscribe": {
+    args: Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+    result: returns<Record<string, never>>(),
+    auth: "user",
+    transports: LIVE,
+  },
+  "messages.edit": {
+    args: Type.Object(
+      { conversationId: Id, seq: TargetSeq, clientId: ClientId, body: Type.String({ minLength: 1 }) },
+      { additionalProperties: false },
+    ),
+    result: returns<ActionResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PATCH", path: "/v1/conversations/:conversationId/messages/:seq" },
+  },
+  "messages.delete": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        seq: TargetSeq,
+        clientId: ClientId,
+        scope: Type.Union([Type.Literal("everyone"), Type.Literal("me")]),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<ActionResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/delete" },
+  },
+  "messages.react": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        seq: TargetSeq,
+        clientId: ClientId,
+        emoji: Type.String({ minLength: 1, maxLength: MAX_EMOJI_LENGTH }),
+        remove: Type.Optional(Type.Boolean()),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<ActionResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/reactions" },
+  },
+  // Push notifications (docs/protocol.md §6.9).
+  "push.config": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<PushConfig>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/push/config" },
+  },
+  "push.subscribe": {
+    args: Type.Object(
+      {
+        endpoint: PushEndpoint,
+        keys: Type.Object({ p256dh: Base64Url(80, 100), auth: Base64Url(16, 32) }, { additionalProperties: false }),
+        expirationTime: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ endpoint: string }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/push/subscriptions" },
+  },
+  "push.unsubscribe": {
+    args: Type.Object({ endpoint: PushEndpoint }, { additionalProperties: false }),
+    result: returns<Record<string, never>>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/push/unsubscribe" },
+  },
+  "conversations.mute": {
+    args: Type.Object({ conversationId: Id, until: MuteUntilSchema }, { additionalProperties: false }),
+    result: returns<ConversationMute>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/conversations/:conversationId/mute" },
+  },
+  "settings.get": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<Settings>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/settings" },
+  },
+  "settings.update": {
+    args: Type.Object(
+      { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()), groupAdds: Type.Optional(GroupAddsSchema) },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+    result: returns<Settings>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PATCH", path: "/v1/settings" },
+  },
+  "files.sign": {
+    args: Type.Object(
+      { uploadIds: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ files: SignedFile[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/files/sign" },
+  },
+  "uploads.presign": {
+    args: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 1024 }),
+        size: Type.Integer({ minimum: 0 }),
+        mimeType: Type.Optional(Type.String({ maxLength: 255 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<PresignedUpload>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/uploads/presign" },
+  },
+  "uploads.complete": {
+    args: Type.Object({ uploadToken: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false }),
+    result: returns<Attachment>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/uploads/complete" },
+  },
+  "messages.search": {
+    args: Type.Object(
+      {
+        query: Type.String({ minLength: 1, maxLength: 256 }),
+        conversationId: Type.Optional(Id),
+        senderId: Type.Optional(Id),
+        after: Type.Optional(Type.Integer({ minimum: 0 })),
+        before: Type.Optional(Type.Integer({ minimum: 0 })),
+        cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<SearchResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/search/messages" },
+  },
+} satisfies Record<string, OpDefinition>;
+
+type Definitions = typeof definitions;
+export type OpName = keyof Definitions;
+export type OpArgs<K extends OpName> = Static<Definitions[K]["args"]>;
+export type OpResult<K extends OpName> = Definitions[K]["result"] extends ResultType<infer R> ? R : never;
+
+/**
+ * Every operation's definition by name: its arguments' schema and auth exactly as written, its transports and HTTP
+ * binding as the general types (so `operations[op].http` and `.transports.includes(...)` work for any `op`).
+ */
+export const operations: {
+  readonly [K in OpName]: Omit<OpDefinition<OpResult<K>>, "args" | "auth"> & Pick<Definitions[K], "args" | "auth">;
+} = definitions;
+/** Every operation's result type by name. */
+export type OpResults = { [K in OpName]: OpResult<K> };
+/** The operations that need no token. */
+export type PublicOp = { [K in OpName]: Definitions[K]["auth"] extends "public" ? K : never }[OpName];
+
+export const OP_NAMES = Object.keys(operations) as OpName[];
+
+/** Every operation's argument schema by name (the `args` of its definition). */
+export const schemas = Object.fromEntries(OP_NAMES.map((op) => [op, operations[op].args])) as {
+  readonly [K in OpName]: Definitions[K]["args"];
+};
+
+export function isOpName(value: unknown): value is OpName {
+  return typeof value === "string" && Object.hasOwn(operations, value);
+}
 
 export interface AuthResult {
   user: User;
@@ -243,56 +580,6 @@ export interface Welcome {
   limits: Limits;
 }
 
-export interface OpResults {
-  hello: Welcome;
-  ping: { serverTime: number };
-  "auth.register": AuthResult;
-  "auth.login": AuthResult;
-  "auth.refresh": AuthResult;
-  "auth.logout": Record<string, never>;
-  "me.get": User;
-  "me.update": User;
-  "users.get": User;
-  "users.getMany": { users: User[] };
-  "contacts.list": { contacts: User[] };
-  "contacts.add": { contacts: User[] };
-  "contacts.remove": { contacts: User[] };
-  "blocks.list": { blocked: User[] };
-  "blocks.add": { blocked: User[] };
-  "blocks.remove": { blocked: User[] };
-  /** `next`: pass as `after` for the next page; null on the last page. */
-  "conversations.list": { conversations: ConversationSummary[]; next: string | null };
-  "conversations.get": ConversationSummary;
-  "conversations.openDirect": Conversation;
-  "conversations.createGroup": Conversation;
-  "conversations.rename": { message: Message };
-  "conversations.leave": { message: Message };
-  "members.add": { message: Message };
-  "members.remove": { message: Message };
-  "members.setRole": { message: Message };
-  "messages.send": MessageAck;
-  "messages.history": { messages: Message[]; hasMore: boolean };
-  sync: SyncResult;
-  "receipts.mark": ReceiptState;
-  typing: Record<string, never>;
-  "presence.query": { presence: Presence[] };
-  "presence.subscribe": { presence: Presence[] };
-  "presence.unsubscribe": Record<string, never>;
-  "messages.edit": ActionResult;
-  "messages.delete": ActionResult;
-  "messages.react": ActionResult;
-  "push.config": PushConfig;
-  "push.subscribe": { endpoint: string };
-  "push.unsubscribe": Record<string, never>;
-  "conversations.mute": ConversationMute;
-  "settings.get": Settings;
-  "settings.update": Settings;
-  "files.sign": { files: SignedFile[] };
-  "uploads.presign": PresignedUpload;
-  "uploads.complete": Attachment;
-  "messages.search": SearchResult;
-}
-
 /** Where to PUT a file directly to the object store, and the token that turns it into an upload afterwards. */
 export interface PresignedUpload {
   /** Absolute URL of the object store; PUT exactly `size` bytes there before `expiresAt`. */
@@ -318,8 +605,6 @@ export interface SignedFile {
 /** The answer of `POST /v1/uploads`: the stored file's metadata, to pass its `id` in `messages.send`'s `attachments`. */
 export type UploadResult = Attachment;
 
-export type OpResult<K extends OpName> = OpResults[K];
-
 export interface MessageAck {
   id: string;
   conversationId: string;
@@ -338,116 +623,6 @@ export interface ActionResult {
   ack: MessageAck | null;
   /** The target message in its state after the action, as the caller sees it. */
   message: Message;
-}
-
-export type Transport = "ws" | "http";
-
-export interface OpSpec {
-  /** `public` operations need no token; `hello` is the WebSocket handshake itself. */
-  auth: "public" | "user";
-  transports: readonly Transport[];
-  http?: { method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE"; path: string };
-}
-
-const both: readonly Transport[] = ["ws", "http"];
-
-export const operations: Record<OpName, OpSpec> = {
-  hello: { auth: "public", transports: ["ws"] },
-  ping: { auth: "user", transports: ["ws"] },
-  "auth.register": { auth: "public", transports: ["http"], http: { method: "POST", path: "/v1/auth/register" } },
-  "auth.login": { auth: "public", transports: ["http"], http: { method: "POST", path: "/v1/auth/login" } },
-  "auth.refresh": { auth: "public", transports: ["http"], http: { method: "POST", path: "/v1/auth/refresh" } },
-  "auth.logout": { auth: "user", transports: ["http"], http: { method: "POST", path: "/v1/auth/logout" } },
-  "me.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/me" } },
-  "me.update": { auth: "user", transports: both, http: { method: "PATCH", path: "/v1/me" } },
-  "users.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/users/by-username/:username" } },
-  "users.getMany": { auth: "user", transports: both, http: { method: "POST", path: "/v1/users/lookup" } },
-  "contacts.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/contacts" } },
-  "contacts.add": { auth: "user", transports: both, http: { method: "PUT", path: "/v1/contacts/:userId" } },
-  "contacts.remove": { auth: "user", transports: both, http: { method: "DELETE", path: "/v1/contacts/:userId" } },
-  "blocks.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/blocks" } },
-  "blocks.add": { auth: "user", transports: both, http: { method: "PUT", path: "/v1/blocks/:userId" } },
-  "blocks.remove": { auth: "user", transports: both, http: { method: "DELETE", path: "/v1/blocks/:userId" } },
-  "conversations.list": { auth: "user", transports: both, http: { method: "GET", path: "/v1/conversations" } },
-  "conversations.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/conversations/:conversationId" } },
-  "conversations.openDirect": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/direct" } },
-  "conversations.createGroup": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/group" } },
-  "conversations.rename": {
-    auth: "user",
-    transports: both,
-    http: { method: "PATCH", path: "/v1/conversations/:conversationId" },
-  },
-  "conversations.leave": {
-    auth: "user",
-    transports: both,
-    http: { method: "POST", path: "/v1/conversations/:conversationId/leave" },
-  },
-  "members.add": { auth: "user", transports: both, http: { method: "POST", path: "/v1/conversations/:conversationId/members" } },
-  "members.remove": {
-    auth: "user",
-    transports: both,
-    http: { method: "DELETE", path: "/v1/conversations/:conversationId/members/:userId" },
-  },
-  "members.setRole": {
-    auth: "user",
-    transports: both,
-    http: { method: "PATCH", path: "/v1/conversations/:conversationId/members/:userId" },
-  },
-  "messages.send": {
-    auth: "user",
-    transports: both,
-    http: { method: "POST", path: "/v1/conversations/:conversationId/messages" },
-  },
-  "messages.history": {
-    auth: "user",
-    transports: both,
-    http: { method: "GET", path: "/v1/conversations/:conversationId/messages" },
-  },
-  sync: { auth: "user", transports: both, http: { method: "POST", path: "/v1/sync" } },
-  "receipts.mark": {
-    auth: "user",
-    transports: both,
-    http: { method: "POST", path: "/v1/conversations/:conversationId/receipts" },
-  },
-  typing: { auth: "user", transports: ["ws"] },
-  "presence.query": { auth: "user", transports: both, http: { method: "POST", path: "/v1/presence/query" } },
-  "presence.subscribe": { auth: "user", transports: ["ws"] },
-  "presence.unsubscribe": { auth: "user", transports: ["ws"] },
-  "messages.edit": {
-    auth: "user",
-    transports: both,
-    http: { method: "PATCH", path: "/v1/conversations/:conversationId/messages/:seq" },
-  },
-  "messages.delete": {
-    auth: "user",
-    transports: both,
-    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/delete" },
-  },
-  "messages.react": {
-    auth: "user",
-    transports: both,
-    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/reactions" },
-  },
-  "push.config": { auth: "user", transports: both, http: { method: "GET", path: "/v1/push/config" } },
-  "push.subscribe": { auth: "user", transports: both, http: { method: "POST", path: "/v1/push/subscriptions" } },
-  "push.unsubscribe": { auth: "user", transports: both, http: { method: "POST", path: "/v1/push/unsubscribe" } },
-  "conversations.mute": {
-    auth: "user",
-    transports: both,
-    http: { method: "PUT", path: "/v1/conversations/:conversationId/mute" },
-  },
-  "settings.get": { auth: "user", transports: both, http: { method: "GET", path: "/v1/settings" } },
-  "settings.update": { auth: "user", transports: both, http: { method: "PATCH", path: "/v1/settings" } },
-  "files.sign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/files/sign" } },
-  "uploads.presign": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/presign" } },
-  "uploads.complete": { auth: "user", transports: both, http: { method: "POST", path: "/v1/uploads/complete" } },
-  "messages.search": { auth: "user", transports: both, http: { method: "GET", path: "/v1/search/messages" } },
-};
-
-export const OP_NAMES = Object.keys(schemas) as OpName[];
-
-export function isOpName(value: unknown): value is OpName {
-  return typeof value === "string" && Object.hasOwn(schemas, value);
 }
 
 export type { MuteUntil, Role };

@@ -1,18 +1,26 @@
-// Maps every protocol operation to the service call that performs it; transports only decode, authorize and encode.
+// Maps every protocol operation to the service call that performs it, typed by operation; pipeline.ts calls them.
 
-import type { OpArgs, OpName, OpResult } from "@parley/protocol";
+import type { OpArgs, OpName, OpResult, PublicOp } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
+import type { TransportLabel } from "../observability/metrics.js";
 import type { Services } from "../services/index.js";
 
-export interface RequestContext {
+/** The transport a request came on, as the metrics label it: a live session's (`ws`, `longpoll`) or `http`. */
+export type RequestTransport = TransportLabel;
+
+/** What every handler knows about its request. */
+export interface PublicContext {
+  transport: RequestTransport;
+  /** When the request arrived (`preciseNow()`), for latency metrics. */
+  receivedAt: number;
+}
+
+/** A request of an authenticated user. */
+export interface UserContext extends PublicContext {
   userId: string;
   sessionId: string;
-  /** `ws` and `longpoll` carry a live session (see transport/session.ts); `http` is the stateless JSON API. */
-  transport: "ws" | "longpoll" | "http";
   /** The live session the request came on (absent over HTTP). */
   connection?: ConnectionHooks;
-  /** When the request arrived (`preciseNow()`), for latency metrics. */
-  receivedAt?: number;
 }
 
 /** What connection-scoped operations need from the transport. */
@@ -22,21 +30,24 @@ export interface ConnectionHooks {
   unwatchPresence(userIds: readonly string[]): void;
 }
 
-export type PublicOp = "auth.register" | "auth.login" | "auth.refresh";
-type UserOp = Exclude<OpName, PublicOp | "hello">;
+/** Operations that run as requests: `hello` is the live session's handshake (transport/dispatch.ts), not one. */
+export type RequestOp = Exclude<OpName, "hello">;
+export type PublicRequestOp = Exclude<PublicOp, "hello">;
+export type UserOp = Exclude<RequestOp, PublicOp>;
 
-type Handler<K extends OpName> = (ctx: RequestContext, args: OpArgs<K>) => Promise<OpResult<K>>;
-type PublicHandler<K extends PublicOp> = (args: OpArgs<K>) => Promise<OpResult<K>>;
+type Handler<K extends OpName, C> = (ctx: C, args: OpArgs<K>) => Promise<OpResult<K>>;
+export type PublicHandlers = { [K in PublicRequestOp]: Handler<K, PublicContext> };
+export type UserHandlers = { [K in UserOp]: Handler<K, UserContext> };
 
-export function publicHandlers(s: Services): { [K in PublicOp]: PublicHandler<K> } {
+export function publicHandlers(s: Services): PublicHandlers {
   return {
-    "auth.register": (a) => s.auth.register(a),
-    "auth.login": (a) => s.auth.login(a),
-    "auth.refresh": (a) => s.auth.refresh(a.refreshToken),
+    "auth.register": (_ctx, a) => s.auth.register(a),
+    "auth.login": (_ctx, a) => s.auth.login(a),
+    "auth.refresh": (_ctx, a) => s.auth.refresh(a.refreshToken),
   };
 }
 
-export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
+export function userHandlers(s: Services): UserHandlers {
   return {
     ping: async () => ({ serverTime: Date.now() }),
     "auth.logout": async (ctx) => {
@@ -110,7 +121,7 @@ export function userHandlers(s: Services): { [K in UserOp]: Handler<K> } {
   };
 }
 
-function requireConnection(ctx: RequestContext): ConnectionHooks {
+function requireConnection(ctx: UserContext): ConnectionHooks {
   if (!ctx.connection)
     throw new AppError("unknown_op", "This operation is only available on a live connection (WebSocket or long polling)");
   return ctx.connection;

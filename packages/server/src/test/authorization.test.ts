@@ -172,7 +172,7 @@ async function overHttp(
   return { ok: false, code: res.body.error.code, status: res.status, body: res.body };
 }
 
-/** Over a live transport (WebSocket or long polling): both carry the operations listed for "ws". */
+/** Over a live transport (WebSocket or long polling): both carry the operations listed for "live". */
 async function overLive(client: ProtocolClient, op: OpName, args: Record<string, unknown>): Promise<Answer> {
   try {
     return { ok: true, result: await client.requestRaw(op, args) };
@@ -288,7 +288,7 @@ describe("authorization matrix", () => {
         let covered = 0;
         for (const op of OP_NAMES) {
           const { scope, args } = CASES[op];
-          if (scope === "public" || !operations[op].transports.includes(transport === "http" ? "http" : "ws")) continue;
+          if (scope === "public" || !operations[op].transports.includes(transport === "http" ? "http" : "live")) continue;
           covered++;
           const answer =
             transport === "http"
@@ -334,7 +334,7 @@ describe("authorization matrix", () => {
       assert.ok(probes.length >= 14, `${probes.length} conversation-scoped operations probed`);
       let compared = 0;
       for (const [label, op, args] of probes) {
-        if (!operations[op].transports.includes(transport === "http" ? "http" : "ws")) continue;
+        if (!operations[op].transports.includes(transport === "http" ? "http" : "live")) continue;
         const ask = (id: string) =>
           transport === "http"
             ? overHttp(server, op, args(fx, id), fx.outsider.accessToken)
@@ -417,7 +417,7 @@ describe("authorization matrix", () => {
       ["logged-out session's token", revoked.accessToken, [4102]],
       ...Object.entries(forgedTokens).map(([name, t]): [string, string, number[]] => [`forged token (${name})`, t, [4100, 4102]]),
     ];
-    const wsOps = OP_NAMES.filter((op) => op !== "hello" && operations[op].transports.includes("ws"));
+    const wsOps = OP_NAMES.filter((op) => op !== "hello" && operations[op].transports.includes("live"));
     for (const [name, token, closeCodes] of cases) {
       const client = await RawClient.open(server);
       client.ws.send(

@@ -9,15 +9,14 @@ import {
   isOpName,
   MAX_ATTACHMENTS,
   negotiateVersion,
-  operations,
   SUPPORTED_VERSIONS,
   type User,
   type Welcome,
 } from "@parley/protocol";
-import { type RequestContext, userHandlers } from "../api/handlers.js";
+import { RequestPipeline } from "../api/pipeline.js";
 import { validateArgs } from "../api/validation.js";
 import type { Config } from "../config.js";
-import { AppError, toErrorBody } from "../domain/app-error.js";
+import { toErrorBody } from "../domain/app-error.js";
 import type { Logger } from "../logger.js";
 import { preciseNow } from "../observability/metrics.js";
 import type { Broker } from "../ports/broker.js";
@@ -38,9 +37,6 @@ const KNOWN_CLOSE_CODES = new Set<number>([
   1011,
   ...Object.values(CLOSE_CODES).map((c) => c.code),
 ]);
-
-type Handlers = ReturnType<typeof userHandlers>;
-type AnyHandler = (ctx: RequestContext, args: unknown) => Promise<unknown>;
 
 /** A frame that passed decoding rules 3–7 of docs/protocol.md §3.2, or the error answering it. */
 export type Decoded = { rid: string; op: string; args: unknown } | { rid: string | null; error: ErrorBody };
@@ -80,12 +76,12 @@ export type HelloOutcome =
   | { ok: false; error: ErrorBody; close: CloseReason };
 
 /**
- * Owns the node's session registry and everything a transport must not do differently: the handshake's checks and
- * close reasons, request validation and handler calls, answer encoding, and the cleanup after a session ends.
+ * Owns the node's session registry and everything a live transport must not do differently: the handshake's checks and
+ * close reasons, handing requests to the request pipeline, answer encoding, and the cleanup after a session ends.
  */
 export class SessionDispatcher {
   readonly registry: ConnectionRegistry;
-  private readonly handlers: Handlers;
+  private readonly pipeline: RequestPipeline;
   private readonly cleanedUp = new WeakSet<ClientSession>();
   private readonly admitted = new WeakSet<ClientSession>();
 
@@ -95,7 +91,7 @@ export class SessionDispatcher {
     broker: Broker,
     private readonly log: Logger,
   ) {
-    this.handlers = userHandlers(services);
+    this.pipeline = new RequestPipeline(services);
     const { metrics } = services;
     this.registry = new ConnectionRegistry(
       broker,
@@ -222,58 +218,38 @@ export class SessionDispatcher {
     else void this.request(session, frame.rid, frame.op, frame.args, receivedAt);
   }
 
-  /**
-   * Answers a frame that failed decoding. It draws from the request budget like any frame, so garbage cannot be sent
-   * faster than requests, and is answered like any frame over the limit: `rate_limited` before anything is looked at
-   * (§15.1), else its decoding error. Synchronous with the in-process limiter, so answers keep the frames' order.
-   */
+  /** Answers a frame that failed decoding, after it drew from the request budget like any frame (pipeline.ts). */
   private async undecodable(session: ClientSession, rid: string | null, error: ErrorBody): Promise<void> {
-    let answer = error;
-    try {
-      const limited = this.services.limits.request(session.userId, "");
-      if (limited) await limited;
-    } catch (refusal) {
-      answer = toErrorBody(refusal);
-      if (!(refusal instanceof AppError)) this.log.error({ err: refusal, conn: session.id }, "rate limiter failed");
-    }
+    const outcome = await this.pipeline.invoke({
+      ...this.call(session, preciseNow()),
+      op: "",
+      args: () => ({}),
+      undecodable: error,
+    });
     this.countOut(session);
-    session.send(errorFrame(rid, answer));
+    if (!outcome.ok) session.send(errorFrame(rid, outcome.error));
   }
 
-  /** Runs one decoded request of an admitted session (rules 9–12) and sends its answer on the session. */
+  /** Runs one decoded request of an admitted session through the request pipeline and sends its answer. */
   async request(session: ClientSession, rid: string, op: string, rawArgs: unknown, receivedAt = preciseNow()): Promise<void> {
+    const outcome = await this.pipeline.invoke({ ...this.call(session, receivedAt), op, args: () => rawArgs });
+    if (outcome.ok) session.send(`{"type":"result","rid":${JSON.stringify(rid)},"result":${JSON.stringify(outcome.result)}}`);
+    else session.send(errorFrame(rid, outcome.error));
+    this.countOut(session);
     // Client-chosen op strings never become metric labels: unknown ones are counted together.
     const opLabel = isOpName(op) ? op : "unknown";
-    let outcome = "ok";
-    try {
-      const limited = this.services.limits.request(session.userId, op);
-      if (limited) await limited;
-      if (op === "hello") throw new AppError("already_authenticated", "This connection is already authenticated");
-      if (!isOpName(op) || !operations[op].transports.includes("ws")) {
-        throw new AppError("unknown_op", `Unknown operation "${op}" on a live connection`, { field: "op" });
-      }
-      const args = validateArgs(op, rawArgs);
-      const ctx: RequestContext = {
-        userId: session.userId,
-        sessionId: session.sessionId,
-        transport: session.transport,
-        connection: session,
-        receivedAt,
-      };
-      const result = await (this.handlers[op as keyof Handlers] as AnyHandler)(ctx, args);
-      session.send(`{"type":"result","rid":${JSON.stringify(rid)},"result":${JSON.stringify(result)}}`);
-    } catch (error) {
-      const body = toErrorBody(error);
-      outcome = body.code;
-      // Logged by connection id and operation; never the arguments (message bodies) or the frame.
-      if (!(error instanceof AppError)) this.log.error({ err: error, conn: session.id, op: opLabel }, "request failed");
-      else if (body.code === "rate_limited") {
-        this.log.info({ conn: session.id, op: opLabel, limit: body.details?.["limit"] }, "rate limited");
-      }
-      session.send(errorFrame(rid, body));
-    }
-    this.countOut(session);
-    this.services.metrics.request(session.transport, opLabel, outcome, (preciseNow() - receivedAt) / 1000);
+    const result = outcome.ok ? "ok" : outcome.error.code;
+    this.services.metrics.request(session.transport, opLabel, result, (preciseNow() - receivedAt) / 1000);
+  }
+
+  private call(session: ClientSession, receivedAt: number) {
+    return {
+      caller: { session },
+      transport: session.transport,
+      receivedAt,
+      log: this.log,
+      logContext: { conn: session.id },
+    } as const;
   }
 
   /**

@@ -2,8 +2,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ERRORS, isErrorCode, OP_NAMES, type OpName, operations, schemas } from "@parley/protocol";
-import type { TSchema } from "@sinclair/typebox";
+import { ERRORS, type ErrorBody, isErrorCode, OP_NAMES, type OpDefinition, type OpName, operations } from "@parley/protocol";
 import { Value } from "@sinclair/typebox/value";
 import Fastify, {
   type FastifyBaseLogger,
@@ -12,8 +11,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from "fastify";
-import { type PublicOp, publicHandlers, type RequestContext, userHandlers } from "../api/handlers.js";
-import { validateArgs } from "../api/validation.js";
+import { RequestPipeline } from "../api/pipeline.js";
 import type { Config } from "../config.js";
 import { AppError, toErrorBody } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
@@ -21,10 +19,7 @@ import type { Logger } from "../logger.js";
 import { preciseNow } from "../observability/metrics.js";
 import type { Services } from "../services/index.js";
 import { type AddressSlots, capRequestsPerAddress } from "./address-slots.js";
-import { addressKey, clientAddress, registerEdgeSecurity } from "./security.js";
-
-type AnyUserHandler = (ctx: RequestContext, args: unknown) => Promise<unknown>;
-type AnyPublicHandler = (args: unknown) => Promise<unknown>;
+import { addressKey, bearer, clientAddress, registerEdgeSecurity } from "./security.js";
 
 export interface HealthProbe {
   ready(): Promise<{ ok: boolean; checks: Record<string, string> }>;
@@ -61,7 +56,7 @@ export function createHttpApi(
       ? { https: { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), ...timeouts } }
       : {}),
   }) as unknown as FastifyInstance;
-  const { metrics, limits } = services;
+  const { metrics } = services;
   registerEdgeSecurity(app, config);
   capRequestsPerAddress(app, config, slots);
   // One line per answered request: route pattern (never the query or body), status and time, with the request id.
@@ -78,8 +73,7 @@ export function createHttpApi(
     );
     done();
   });
-  const users = userHandlers(services) as unknown as Record<string, AnyUserHandler>;
-  const publics = publicHandlers(services) as unknown as Record<string, AnyPublicHandler>;
+  const pipeline = new RequestPipeline(services);
 
   // Operation bodies are JSON only (§2.2): Fastify's default text/plain parser would hand a string to the handler,
   // answered `invalid_frame`; without it, every other type is refused as FST_ERR_CTP_INVALID_MEDIA_TYPE below.
@@ -126,7 +120,7 @@ export function createHttpApi(
     const expected = config.metricsToken ? Buffer.from(config.metricsToken) : undefined;
     app.get("/metrics", async (request, reply) => {
       if (expected) {
-        const given = Buffer.from(bearer(request) ?? "");
+        const given = Buffer.from(bearer(request.raw) ?? "");
         if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
           return sendError(reply, new AppError("unauthorized", "The metrics token is required"));
         }
@@ -136,25 +130,23 @@ export function createHttpApi(
   }
 
   for (const op of OP_NAMES) {
-    const spec = operations[op];
+    const spec: OpDefinition = operations[op];
     if (!spec.http || !spec.transports.includes("http")) continue;
     app.route({
       method: spec.http.method,
       url: spec.http.path,
       config: { op },
       handler: async (request, reply) => {
-        const receivedAt = preciseNow() - reply.elapsedTime;
-        if (spec.auth === "public") {
-          await limits.auth(op, addressKey(clientAddress(request.raw, config.trustProxy)));
-          const result = await publics[op as PublicOp]!(validateArgs(op, collectArgs(op, request)));
-          return reply.code(op === "auth.register" ? 201 : 200).send(result);
-        }
-        const principal = await services.auth.authenticate(bearer(request));
-        const limited = limits.request(principal.userId, op);
-        if (limited) await limited;
-        const args = collectArgs(op, request);
-        const ctx: RequestContext = { userId: principal.userId, sessionId: principal.sessionId, transport: "http", receivedAt };
-        return reply.send(await users[op]!(ctx, validateArgs(op, args)));
+        const outcome = await pipeline.invoke({
+          op,
+          caller: { token: bearer(request.raw), address: addressKey(clientAddress(request.raw, config.trustProxy)) },
+          transport: "http",
+          args: () => collectArgs(op, request),
+          receivedAt: preciseNow() - reply.elapsedTime,
+          log: request.log,
+        });
+        if (!outcome.ok) return sendErrorBody(reply, outcome.error);
+        return reply.code(op === "auth.register" ? 201 : 200).send(outcome.result);
       },
     });
   }
@@ -188,26 +180,23 @@ function collectArgs(op: OpName, request: FastifyRequest): unknown {
   if (request.method === "GET" || request.method === "DELETE") {
     const query = { ...(request.query as Record<string, unknown>), ...params };
     // Query strings carry text; convert "10" to 10 where the schema wants a number.
-    return Value.Convert(schemas[op] as TSchema, query);
+    return Value.Convert(operations[op].args, query);
   }
   const body = request.body ?? {};
   if (typeof body !== "object" || Array.isArray(body)) throw new AppError("invalid_frame", "The body must be a JSON object");
   // Path parameters are text too (`:seq`); only they are converted, the JSON body keeps its types.
-  const converted = Object.keys(params).length === 0 ? params : Value.Convert(schemas[op] as TSchema, params);
+  const converted = Object.keys(params).length === 0 ? params : Value.Convert(operations[op].args, params);
   return { ...(body as Record<string, unknown>), ...(converted as Record<string, unknown>) };
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header?.startsWith("Bearer ")) return undefined;
-  return header.slice("Bearer ".length).trim();
 }
 
 /** The error code each failed request was answered with, for the request metrics. */
 const errorCodes = new WeakMap<FastifyRequest, string>();
 
 function sendError(reply: FastifyReply, error: unknown): FastifyReply {
-  const body = toErrorBody(error);
+  return sendErrorBody(reply, toErrorBody(error));
+}
+
+function sendErrorBody(reply: FastifyReply, body: ErrorBody): FastifyReply {
   errorCodes.set(reply.request, body.code);
   const status = isErrorCode(body.code) ? ERRORS[body.code].status : 500;
   if (body.retryAfterMs !== undefined) reply.header("retry-after", Math.ceil(body.retryAfterMs / 1000));

@@ -9,7 +9,7 @@ import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import { errorBody, type SessionDispatcher } from "./dispatch.js";
-import { addressKey, clientAddress, upgradeOriginAllowed } from "./security.js";
+import { addressKey, bearer, clientAddress, upgradeOriginAllowed } from "./security.js";
 import type { ClientSession } from "./session.js";
 
 export const LONG_POLL_PATH = "/v1/lp";
@@ -208,11 +208,6 @@ function count(value: string | undefined, field: string, min: number): number | 
   return Number(value);
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
-}
-
 /**
  * The long-poll gateway: `open` (the hello), `send` (a batch of request frames), `poll` (frames out, acknowledged by
  * sequence number) and `close`, all feeding the shared dispatcher exactly as the WebSocket gateway does.
@@ -280,7 +275,7 @@ export class LongPollGateway {
       );
     }
     const body = request.body ?? {};
-    const outcome = await this.dispatcher.hello(body, bearer(request));
+    const outcome = await this.dispatcher.hello(body, bearer(request.raw));
     if (!outcome.ok) return this.refuse(reply, outcome.error, outcome.close);
     const secret = randomBytes(32).toString("base64url");
     const session = new LongPollSession(

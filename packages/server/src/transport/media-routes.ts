@@ -1,10 +1,11 @@
 // The HTTP endpoints of media: streamed uploads (`POST /v1/uploads`) and signed downloads (`GET /v1/files/:id`).
 
 import type { Readable } from "node:stream";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { AppError } from "../domain/app-error.js";
 import type { Services } from "../services/index.js";
 import type { Download } from "../services/media-service.js";
+import { bearer } from "./security.js";
 
 export const UPLOADS_PATH = "/v1/uploads";
 
@@ -18,7 +19,7 @@ export async function registerMediaRoutes(app: FastifyInstance, services: Servic
     scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
 
     scope.post(UPLOADS_PATH, async (request, reply) => {
-      const principal = await services.auth.authenticate(bearer(request));
+      const principal = await services.auth.authenticate(bearer(request.raw));
       const limited = services.limits.request(principal.userId, "uploads");
       if (limited) await limited;
       const query = request.query as Record<string, unknown>;
@@ -96,10 +97,4 @@ export async function registerMediaRoutes(app: FastifyInstance, services: Servic
       return reply.send(download.body);
     });
   });
-}
-
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header?.startsWith("Bearer ")) return undefined;
-  return header.slice("Bearer ".length).trim();
 }

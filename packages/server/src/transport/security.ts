@@ -1,4 +1,4 @@
-// Edge security for HTTP and WebSocket: client addresses behind proxies, Origin rules, CORS and security headers.
+// Edge security for HTTP and WebSocket: client addresses behind proxies, bearer tokens, Origin rules, CORS, headers.
 
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
@@ -7,6 +7,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Config } from "../config.js";
 
 export type EdgeConfig = Pick<Config, "trustProxy" | "allowedOrigins" | "contentSecurityPolicy" | "hstsMaxAgeSeconds">;
+
+/** The token of an `Authorization: Bearer …` header, the one place an HTTP request carries an access token. */
+export function bearer(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  return header?.startsWith("Bearer ") ? header.slice("Bearer ".length).trim() : undefined;
+}
 
 /**
  * The client's address: the socket's peer, or with `trustProxy` the address the trusted proxies report in
