@@ -312,7 +312,10 @@ const definitions = {
   sync: {
     args: Type.Object(
       {
-        cursors: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Seq, { maxProperties: 10_000 }),
+        cursors: Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }), Seq, {
+          maxProperties: 10_000,
+          additionalProperties: false,
+        }),
         receiptsSince: Type.Optional(Type.Integer({ minimum: 0 })),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
         after: After,

@@ -118,6 +118,7 @@ describe("operation schemas refuse the documented error cases", () => {
       { userIds: Array.from({ length: 501 }, (_, i) => `U_${i}`) },
       "/userIds",
     ],
+    ["a sync cursor keyed by something that is not an id (§6.6)", "sync", { cursors: { "C ab": 1 } }, "/cursors"],
     ["a negative seq", "receipts.mark", { conversationId: "C_ab", read: -1 }, "/read"],
     ["a fractional seq", "receipts.mark", { conversationId: "C_ab", read: 1.5 }, "/read"],
     [
