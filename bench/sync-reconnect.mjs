@@ -68,6 +68,7 @@ async function measure(root) {
       editWindowMs: 0,
       deleteWindowMs: 0,
       maxReactionsPerMessage: 20,
+      conversationPageMax: 200,
     };
     const delivery = new Delivery(new MemoryBroker());
     const service = ConversationLog
