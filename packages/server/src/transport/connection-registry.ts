@@ -3,14 +3,12 @@
 
 import type { BestEffort } from "../observability/best-effort.js";
 import { type Broker, type BusMessage, topics } from "../ports/broker.js";
-import type { ClientSession } from "./session.js";
-
-type Connection = ClientSession;
+import type { Session } from "./session.js";
 
 export class ConnectionRegistry {
-  private readonly byUser = new Map<string, Set<Connection>>();
-  private readonly bySession = new Map<string, Set<Connection>>();
-  private readonly watchers = new Map<string, Set<Connection>>();
+  private readonly byUser = new Map<string, Set<Session>>();
+  private readonly bySession = new Map<string, Set<Session>>();
+  private readonly watchers = new Map<string, Set<Session>>();
   private readonly encodings = new WeakMap<object, Buffer>();
 
   constructor(
@@ -18,7 +16,7 @@ export class ConnectionRegistry {
     private readonly failures: BestEffort,
     private readonly onSystem: (message: BusMessage) => void,
     /** Told of every frame handed to a session (metrics: frames out, send→deliver latency). */
-    private readonly onDelivered?: (session: Connection, message: Extract<BusMessage, { type: "frame" }>) => void,
+    private readonly onDelivered?: (session: Session, message: Extract<BusMessage, { type: "frame" }>) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -37,11 +35,11 @@ export class ConnectionRegistry {
     return n;
   }
 
-  *all(): Iterable<Connection> {
+  *all(): Iterable<Session> {
     for (const set of this.byUser.values()) yield* set;
   }
 
-  async add(connection: Connection): Promise<void> {
+  async add(connection: Session): Promise<void> {
     addTo(this.bySession, connection.sessionId, connection);
     if (addTo(this.byUser, connection.userId, connection)) {
       const userId = connection.userId;
@@ -49,13 +47,13 @@ export class ConnectionRegistry {
     }
   }
 
-  async remove(connection: Connection): Promise<void> {
+  async remove(connection: Session): Promise<void> {
     removeFrom(this.bySession, connection.sessionId, connection);
     this.unwatch(connection, [...connection.watching]);
     if (removeFrom(this.byUser, connection.userId, connection)) await this.broker.unsubscribe(topics.user(connection.userId));
   }
 
-  watch(connection: Connection, userIds: readonly string[]): void {
+  watch(connection: Session, userIds: readonly string[]): void {
     for (const id of userIds) {
       if (connection.watching.has(id)) continue;
       connection.watching.add(id);
@@ -68,7 +66,7 @@ export class ConnectionRegistry {
     }
   }
 
-  unwatch(connection: Connection, userIds: readonly string[]): void {
+  unwatch(connection: Session, userIds: readonly string[]): void {
     for (const id of userIds) {
       if (!connection.watching.delete(id)) continue;
       if (removeFrom(this.watchers, id, connection))
@@ -80,9 +78,9 @@ export class ConnectionRegistry {
    * The presence watches among `userIds`: per watching user with a local session, the users of the set they watch and
    * the sessions watching them.
    */
-  watchesAmong(userIds: readonly string[]): Map<string, { targets: Set<string>; sessions: Connection[] }> {
+  watchesAmong(userIds: readonly string[]): Map<string, { targets: Set<string>; sessions: Session[] }> {
     const among = new Set(userIds);
-    const found = new Map<string, { targets: Set<string>; sessions: Connection[] }>();
+    const found = new Map<string, { targets: Set<string>; sessions: Session[] }>();
     for (const viewerId of among) {
       for (const c of this.byUser.get(viewerId) ?? []) {
         const targets = [...c.watching].filter((id) => among.has(id));
@@ -99,7 +97,7 @@ export class ConnectionRegistry {
     return found;
   }
 
-  private deliver(targets: Set<Connection> | undefined, message: BusMessage): void {
+  private deliver(targets: Set<Session> | undefined, message: BusMessage): void {
     if (!targets || message.type !== "frame") return;
     for (const c of targets) {
       if (c.id === message.exceptConnection) continue;
@@ -123,7 +121,7 @@ export class ConnectionRegistry {
 }
 
 /** Adds; true when the key's set was created (first member). */
-function addTo(map: Map<string, Set<Connection>>, key: string, c: Connection): boolean {
+function addTo(map: Map<string, Set<Session>>, key: string, c: Session): boolean {
   const set = map.get(key);
   if (set) {
     set.add(c);
@@ -134,7 +132,7 @@ function addTo(map: Map<string, Set<Connection>>, key: string, c: Connection): b
 }
 
 /** Removes; true when the key's set became empty and was dropped. */
-function removeFrom(map: Map<string, Set<Connection>>, key: string, c: Connection): boolean {
+function removeFrom(map: Map<string, Set<Session>>, key: string, c: Session): boolean {
   const set = map.get(key);
   if (!set?.delete(c) || set.size > 0) return false;
   map.delete(key);

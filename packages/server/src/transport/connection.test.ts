@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { WebSocket } from "ws";
-import { Connection } from "./connection.js";
+import { WebSocketCarrier } from "./connection.js";
+import { Session } from "./session.js";
 
 class FakeSocket {
   readonly OPEN = 1;
@@ -31,11 +32,11 @@ const turn = () => new Promise((r) => setImmediate(r));
 
 function open(maxBufferedBytes = 1_000_000) {
   const socket = new FakeSocket();
-  const c = new Connection("c1", "u1", "s1", socket as unknown as WebSocket, maxBufferedBytes, registry);
+  const c = new Session("c1", "u1", "s1", new WebSocketCarrier(socket as unknown as WebSocket), maxBufferedBytes, registry);
   return { socket, c };
 }
 
-describe("Connection outbox", () => {
+describe("WebSocket session outbox", () => {
   it("writes the frames of one turn corked, in order, as separate messages; a lone frame needs no cork", async () => {
     const { socket, c } = open();
     c.send('{"n":1}');

@@ -1,82 +1,27 @@
-// One authenticated WebSocket: the ClientSession of the WebSocket transport, with bounded sending (slow consumers are cut off).
+// The WebSocket carrier of a session (session.ts): corked frame writes, heartbeat liveness, close codes and their grace.
 
 import { CLOSE_CODES, type CloseReason } from "@parley/protocol";
 import type { WebSocket } from "ws";
-import type { ClientSession } from "./session.js";
+import type { Carrier } from "./session.js";
 
 /** After a close frame, a peer that does not finish the closing handshake within this time is dropped. */
 const CLOSE_GRACE_MS = 2000;
 
-/**
- * Connections with frames queued in this event-loop turn. Frames are written once per turn, corked, so that
- * everything a connection gets in one turn (a send's ack, events of the same group commit, receipts) leaves in one
- * `writev` instead of one syscall per frame. Each frame is still its own WebSocket message.
- */
-const dirty: Connection[] = [];
-let flushScheduled = false;
-
-function flushAll(): void {
-  flushScheduled = false;
-  // Connections marked during the flush (none write synchronously from here, but be safe) wait for the next turn.
-  const list = dirty.splice(0);
-  for (const c of list) c.flush();
-}
-
-export class Connection implements ClientSession {
-  readonly transport = "ws";
+/** The WebSocket carrier of a session: frames written corked, heartbeat liveness, close codes. */
+export class WebSocketCarrier implements Carrier {
+  readonly kind = "ws";
   /** Cleared by each heartbeat round, set again by any pong or frame from the client. */
   alive = true;
-  closed = false;
-  /** Users whose presence this connection receives. */
-  readonly watching = new Set<string>();
-  /** Frames queued in this turn (strings, or one Buffer shared by every recipient of a fan-out), and their size. */
-  private outbox: (string | Buffer)[] | undefined;
-  private outboxBytes = 0;
 
-  constructor(
-    readonly id: string,
-    readonly userId: string,
-    readonly sessionId: string,
-    readonly socket: WebSocket,
-    private readonly maxBufferedBytes: number,
-    private readonly registry: {
-      watch(c: ClientSession, ids: readonly string[]): void;
-      unwatch(c: ClientSession, ids: readonly string[]): void;
-    },
-  ) {}
+  constructor(readonly socket: WebSocket) {}
 
-  /**
-   * Queues a serialized frame; closes the connection instead when the client is not reading fast enough. The check
-   * is on what is already queued (in the socket and in this turn's outbox, strings counted by length), so one large
-   * answer (a sync page) is never refused by itself: the buffer is bounded by the limit plus one frame.
-   * `encoded`: the frame's UTF-8 bytes when the caller shares them between many recipients (fan-out).
-   */
-  send(frame: string, encoded?: Buffer): void {
-    if (this.closed) return;
-    if (this.socket.bufferedAmount + this.outboxBytes > this.maxBufferedBytes) {
-      this.close("slow_consumer");
-      return;
-    }
-    const data = encoded ?? frame;
-    this.outboxBytes += encoded ? encoded.length : frame.length;
-    if (this.outbox) {
-      this.outbox.push(data);
-      return;
-    }
-    this.outbox = [data];
-    dirty.push(this);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flushAll);
-    }
+  /** What ws has not handed to the kernel yet, in bytes (ws encodes text frames as UTF-8). */
+  get bufferedBytes(): number {
+    return this.socket.bufferedAmount;
   }
 
-  /** Writes the frames queued in this turn, corked into one socket write. */
-  flush(): void {
-    const frames = this.outbox;
-    if (!frames) return;
-    this.outbox = undefined;
-    this.outboxBytes = 0;
+  /** Writes one turn's frames, corked into one socket write; each frame is still its own WebSocket message. */
+  write(frames: readonly Buffer[]): void {
     const ws = this.socket;
     if (ws.readyState !== ws.OPEN) return;
     if (frames.length === 1) {
@@ -91,19 +36,7 @@ export class Connection implements ClientSession {
   }
 
   close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
-    // Frames queued before the close (an error answer, the last events) still go out ahead of the close frame.
-    this.flush();
     closeSocket(this.socket, reason);
-  }
-
-  watchPresence(userIds: readonly string[]): void {
-    this.registry.watch(this, userIds);
-  }
-
-  unwatchPresence(userIds: readonly string[]): void {
-    this.registry.unwatch(this, userIds);
   }
 }
 

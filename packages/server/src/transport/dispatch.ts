@@ -24,7 +24,7 @@ import type { RateDecision } from "../ports/rate-limiter.js";
 import type { Principal } from "../services/auth-service.js";
 import type { Services } from "../services/index.js";
 import { ConnectionRegistry } from "./connection-registry.js";
-import type { ClientSession } from "./session.js";
+import type { Session } from "./session.js";
 
 const KNOWN_CLOSE_CODES = new Set<number>([
   1000,
@@ -82,8 +82,8 @@ export type HelloOutcome =
 export class SessionDispatcher {
   readonly registry: ConnectionRegistry;
   private readonly pipeline: RequestPipeline;
-  private readonly cleanedUp = new WeakSet<ClientSession>();
-  private readonly admitted = new WeakSet<ClientSession>();
+  private readonly cleanedUp = new WeakSet<Session>();
+  private readonly admitted = new WeakSet<Session>();
 
   constructor(
     private readonly config: Config,
@@ -108,11 +108,11 @@ export class SessionDispatcher {
   }
 
   /** Counts a frame received on `transport` before its session exists (the handshake). */
-  countIn(transport: ClientSession["transport"]): void {
+  countIn(transport: Session["transport"]): void {
     this.services.metrics.frameIn(transport);
   }
 
-  private countOut(session: ClientSession): void {
+  private countOut(session: Session): void {
     this.services.metrics.frameOut(session.transport);
   }
 
@@ -175,7 +175,7 @@ export class SessionDispatcher {
    * Registers an accepted session, hands its welcome to `deliver` (the transport decides how it travels), then
    * announces the user online.
    */
-  async admit(session: ClientSession, version: number, user: User, deliver: (welcome: Welcome) => void): Promise<void> {
+  async admit(session: Session, version: number, user: User, deliver: (welcome: Welcome) => void): Promise<void> {
     await this.registry.add(session);
     this.admitted.add(session);
     this.services.metrics.connections.labels(session.transport).inc();
@@ -210,7 +210,7 @@ export class SessionDispatcher {
    * One frame from an admitted session, as its transport received it: decoded (rules 3–7), then run. Both transports
    * enter here, so per-frame policy (limits, counting) belongs here and cannot differ between them.
    */
-  frame(session: ClientSession, text: string): void {
+  frame(session: Session, text: string): void {
     const receivedAt = preciseNow();
     this.countIn(session.transport);
     const frame = decodeFrame(text);
@@ -219,7 +219,7 @@ export class SessionDispatcher {
   }
 
   /** Answers a frame that failed decoding, after it drew from the request budget like any frame (pipeline.ts). */
-  private async undecodable(session: ClientSession, rid: string | null, error: ErrorBody): Promise<void> {
+  private async undecodable(session: Session, rid: string | null, error: ErrorBody): Promise<void> {
     const outcome = await this.pipeline.invoke({
       ...this.call(session, preciseNow()),
       op: "",
@@ -231,7 +231,7 @@ export class SessionDispatcher {
   }
 
   /** Runs one decoded request of an admitted session through the request pipeline and sends its answer. */
-  async request(session: ClientSession, rid: string, op: string, rawArgs: unknown, receivedAt = preciseNow()): Promise<void> {
+  async request(session: Session, rid: string, op: string, rawArgs: unknown, receivedAt = preciseNow()): Promise<void> {
     const outcome = await this.pipeline.invoke({ ...this.call(session, receivedAt), op, args: () => rawArgs });
     if (outcome.ok) session.send(`{"type":"result","rid":${JSON.stringify(rid)},"result":${JSON.stringify(outcome.result)}}`);
     else session.send(errorFrame(rid, outcome.error));
@@ -242,7 +242,7 @@ export class SessionDispatcher {
     this.services.metrics.request(session.transport, opLabel, result, (preciseNow() - receivedAt) / 1000);
   }
 
-  private call(session: ClientSession, receivedAt: number) {
+  private call(session: Session, receivedAt: number) {
     return {
       caller: { session },
       transport: session.transport,
@@ -269,7 +269,7 @@ export class SessionDispatcher {
   }
 
   /** The same cleanup for every transport once a session is gone: registry, typing, presence. Idempotent. */
-  async closed(session: ClientSession): Promise<void> {
+  async closed(session: Session): Promise<void> {
     if (this.cleanedUp.has(session)) return;
     this.cleanedUp.add(session);
     if (this.admitted.delete(session)) this.services.metrics.connections.labels(session.transport).dec();

@@ -7,10 +7,11 @@ import type { Config } from "../config.js";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
-import type { ConnectionRegistry } from "./connection-registry.js";
 import { errorBody, type SessionDispatcher } from "./dispatch.js";
 import { addressKey, bearer, clientAddress, upgradeOriginAllowed } from "./security.js";
-import type { ClientSession } from "./session.js";
+import { type Carrier, Session } from "./session.js";
+
+type LongPollSession = Session<LongPollCarrier>;
 
 export const LONG_POLL_PATH = "/v1/lp";
 /** The header that carries the session secret on every request after `open` (never the URL). */
@@ -26,7 +27,7 @@ interface HeldPoll {
 }
 
 /** Sends a body that is already JSON text (frames are serialized once, when they are queued). */
-function json(reply: FastifyReply, status: number, body: string): FastifyReply {
+function json(reply: FastifyReply, status: number, body: string | Buffer): FastifyReply {
   return reply.code(status).header("content-type", "application/json; charset=utf-8").send(body);
 }
 
@@ -39,35 +40,36 @@ function closeNotice(reason: CloseReason): string {
 }
 
 /**
- * One long-poll session: the ClientSession of this transport. Every outgoing frame gets the next sequence number of
- * the session and stays in `queue` until a poll acknowledges it, so a poll answer lost on the way is simply sent
- * again by the next poll: nothing is lost, and clients drop what they already have by sequence number.
+ * The long-poll carrier of a session. Every outgoing frame gets the next sequence number of the session and stays in
+ * `queue` until a poll acknowledges it, so a poll answer lost on the way is simply sent again by the next poll: nothing
+ * is lost, and clients drop what they already have by sequence number.
  */
-export class LongPollSession implements ClientSession {
-  readonly transport = "longpoll";
-  readonly watching = new Set<string>();
-  closed = false;
-  closeReason: CloseReason | undefined;
+export class LongPollCarrier implements Carrier {
+  readonly kind = "longpoll";
   /** Highest send batch processed; a batch number not above it is a retry and is ignored. */
   lastBatch = 0;
-  /** Unacknowledged frames; `queue[0]` has sequence number `firstSeq`. */
-  private queue: string[] = [];
+  /** Unacknowledged frames (UTF-8 bytes of JSON frames); `queue[0]` has sequence number `firstSeq`. */
+  private queue: Buffer[] = [];
   private firstSeq = 1;
   private queuedBytes = 0;
   private held: HeldPoll | undefined;
-  private flushScheduled = false;
+  private answerScheduled = false;
   private expiry: NodeJS.Timeout | undefined;
+  private closeReason: CloseReason | undefined;
 
   constructor(
-    readonly id: string,
-    readonly userId: string,
-    readonly sessionId: string,
     private readonly secretHash: Buffer,
     private readonly config: LongPollConfig,
-    private readonly registry: Pick<ConnectionRegistry, "watch" | "unwatch">,
-    private readonly onClosed: (session: LongPollSession) => void,
+    /** A client that stopped polling for the expiry period: the session closes with this reason. */
+    private readonly onExpired: (reason: CloseReason) => void,
+    private readonly onClosed: (reason: CloseReason) => void,
   ) {
     this.armExpiry();
+  }
+
+  /** Unacknowledged bytes: what the client has not taken yet. */
+  get bufferedBytes(): number {
+    return this.queuedBytes;
   }
 
   /** Sequence number of the newest frame queued so far (0 before the first). */
@@ -75,50 +77,44 @@ export class LongPollSession implements ClientSession {
     return this.firstSeq + this.queue.length - 1;
   }
 
+  get closed(): boolean {
+    return this.closeReason !== undefined;
+  }
+
   authorize(secret: string | undefined): boolean {
     if (secret === undefined) return false;
     return timingSafeEqual(hashSecret(secret), this.secretHash);
   }
 
-  /**
-   * Same rule as a WebSocket's send buffer: the check is on what is already queued, so one large answer (a sync page)
-   * is never refused by itself, and memory is bounded by the limit plus one frame.
-   */
-  send(frame: string): void {
-    if (this.closed) return;
-    if (this.queuedBytes > this.config.maxBufferedBytes) {
-      this.close("slow_consumer");
-      return;
+  write(frames: readonly Buffer[]): void {
+    for (const f of frames) {
+      this.queue.push(f);
+      this.queuedBytes += f.length;
     }
-    this.queue.push(frame);
-    this.queuedBytes += Buffer.byteLength(frame);
-    // Frames produced in the same turn (an answer and the events it caused) leave in one poll answer.
-    if (this.held && !this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
+    // Answered after the current call stack, so that a close right behind these frames (Session.close flushes first)
+    // travels in the same answer as they do.
+    if (this.held && !this.answerScheduled) {
+      this.answerScheduled = true;
+      queueMicrotask(() => {
+        this.answerScheduled = false;
         if (this.held && this.queue.length > 0) this.answer(this.held.reply, true);
       });
     }
   }
 
   close(reason: CloseReason): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.closeReason) return;
     this.closeReason = reason;
     clearTimeout(this.expiry);
     // A slow consumer's backlog is what the limit protects against; the client syncs after reconnecting.
     if (reason === "slow_consumer") this.dropThrough(this.lastSeq);
     if (this.held) this.answer(this.held.reply, true);
-    this.onClosed(this);
+    this.onClosed(reason);
   }
 
-  watchPresence(userIds: readonly string[]): void {
-    this.registry.watch(this, userIds);
-  }
-
-  unwatchPresence(userIds: readonly string[]): void {
-    this.registry.unwatch(this, userIds);
+  /** The close notice of a closed carrier. */
+  notice(): string {
+    return closeNotice(this.closeReason ?? "normal");
   }
 
   /**
@@ -147,7 +143,7 @@ export class LongPollSession implements ClientSession {
     });
   }
 
-  /** Stops the session's timers without answering (the server is going away and answers elsewhere). */
+  /** Stops the carrier's timers without answering (the server is going away and answers elsewhere). */
   dispose(): void {
     clearTimeout(this.expiry);
     if (this.held) clearTimeout(this.held.timer);
@@ -164,26 +160,33 @@ export class LongPollSession implements ClientSession {
     }
     const frames = withFrames ? this.queue : [];
     const last = withFrames ? this.lastSeq : this.firstSeq - 1;
-    const close = this.closed && this.closeReason ? `,"close":${closeNotice(this.closeReason)}` : "";
-    const body = `{"last":${last},"frames":[${frames.join(",")}]${close}}`;
-    if (!reply.sent) json(reply, 200, body);
+    const close = this.closeReason ? `,"close":${closeNotice(this.closeReason)}` : "";
+    const parts: Buffer[] = [Buffer.from(`{"last":${last},"frames":[`)];
+    frames.forEach((f, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(f);
+    });
+    parts.push(Buffer.from(`]${close}}`));
+    if (!reply.sent) json(reply, 200, Buffer.concat(parts));
     if (!this.closed) this.armExpiry();
   }
 
   private dropThrough(seq: number): void {
     const n = Math.min(this.queue.length, seq - this.firstSeq + 1);
     if (n <= 0) return;
-    for (let i = 0; i < n; i++) this.queuedBytes -= Buffer.byteLength(this.queue[i]!);
+    for (let i = 0; i < n; i++) this.queuedBytes -= this.queue[i]!.length;
     this.queue = this.queue.slice(n);
     this.firstSeq += n;
   }
 
   private armExpiry(): void {
     clearTimeout(this.expiry);
-    this.expiry = setTimeout(() => this.close("heartbeat_timeout"), this.config.longPollExpiryMs);
+    this.expiry = setTimeout(() => this.onExpired("heartbeat_timeout"), this.config.longPollExpiryMs);
     this.expiry.unref();
   }
 }
+
+const COMMA = Buffer.from(",");
 
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const COUNT_PATTERN = /^\d{1,15}$/;
@@ -251,7 +254,7 @@ export class LongPollGateway {
     this.closing = true;
     for (const session of [...this.sessions.values()]) {
       session.close("going_away");
-      session.dispose();
+      session.carrier.dispose();
     }
     for (const timer of this.tombstones.values()) clearTimeout(timer);
   }
@@ -278,14 +281,19 @@ export class LongPollGateway {
     const outcome = await this.dispatcher.hello(body, bearer(request.raw));
     if (!outcome.ok) return this.refuse(reply, outcome.error, outcome.close);
     const secret = randomBytes(32).toString("base64url");
-    const session = new LongPollSession(
+    const carrier = new LongPollCarrier(
+      hashSecret(secret),
+      this.config,
+      (reason) => session.close(reason),
+      () => this.closed(session),
+    );
+    const session: LongPollSession = new Session(
       newId(),
       outcome.principal.userId,
       outcome.principal.sessionId,
-      hashSecret(secret),
-      this.config,
+      carrier,
+      this.config.maxBufferedBytes,
       this.dispatcher.registry,
-      (s) => this.closed(s),
     );
     this.sessions.set(session.id, session);
     try {
@@ -314,8 +322,8 @@ export class LongPollGateway {
     }
     if (session.closed) return this.notice(reply, session);
     if (batch !== undefined) {
-      if (batch <= session.lastBatch) return reply.code(200).send({});
-      session.lastBatch = batch;
+      if (batch <= session.carrier.lastBatch) return reply.code(200).send({});
+      session.carrier.lastBatch = batch;
     }
     for (const raw of request.body.split("\n")) {
       const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
@@ -333,7 +341,7 @@ export class LongPollGateway {
     const q = query(request, ["connection", "ack"]);
     const session = this.session(request, q["connection"]);
     if (!session) return this.unknown(reply);
-    session.poll(count(q["ack"], "ack", 0) ?? 0, reply);
+    session.carrier.poll(count(q["ack"], "ack", 0) ?? 0, reply);
     return reply;
   }
 
@@ -354,7 +362,7 @@ export class LongPollGateway {
     }
     const session = this.sessions.get(id);
     const header = request.headers[POLL_SECRET_HEADER];
-    return session?.authorize(typeof header === "string" ? header : undefined) ? session : undefined;
+    return session?.carrier.authorize(typeof header === "string" ? header : undefined) ? session : undefined;
   }
 
   private closed(session: LongPollSession): void {
@@ -371,7 +379,7 @@ export class LongPollGateway {
   }
 
   private notice(reply: FastifyReply, session: LongPollSession): FastifyReply {
-    return json(reply, 200, `{"close":${closeNotice(session.closeReason ?? "normal")}}`);
+    return json(reply, 200, `{"close":${session.carrier.notice()}}`);
   }
 
   private unknown(reply: FastifyReply): FastifyReply {

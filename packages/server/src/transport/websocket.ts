@@ -16,10 +16,13 @@ import type { Config } from "../config.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
 import { type AddressSlots, slotsRefusal } from "./address-slots.js";
-import { Connection, closeCodeOf, closeSocket } from "./connection.js";
+import { closeCodeOf, closeSocket, WebSocketCarrier } from "./connection.js";
 import type { ConnectionRegistry } from "./connection-registry.js";
 import { decodeFrame, errorFrame, type SessionDispatcher } from "./dispatch.js";
 import { addressKey, clientAddress, upgradeOriginAllowed } from "./security.js";
+import { Session } from "./session.js";
+
+type WsSession = Session<WebSocketCarrier>;
 
 export const WS_PATH = "/v1/ws";
 const MAX_EARLY_FRAMES = 64;
@@ -29,6 +32,8 @@ export class WebSocketGateway {
   private readonly wss: WebSocketServer;
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly pendingHello = new Set<WebSocket>();
+  /** This gateway's admitted sessions: the heartbeat and shutdown walk them. */
+  private readonly sessions = new Set<WsSession>();
 
   constructor(
     private readonly config: Config,
@@ -98,7 +103,7 @@ export class WebSocketGateway {
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const ws of this.pendingHello) closeSocket(ws, "going_away");
-    for (const c of [...this.registry.all()]) if (c instanceof Connection) c.close("going_away");
+    for (const s of [...this.sessions]) s.close("going_away");
     this.wss.close();
   }
 
@@ -109,7 +114,7 @@ export class WebSocketGateway {
     // Every line about this socket carries its id; never frames or arguments (they hold message bodies and tokens).
     const log = this.log.child({ conn: id });
     log.debug({ ip }, "websocket opened");
-    let connection: Connection | undefined;
+    let connection: WsSession | undefined;
     let helloSeen = false;
     /** Requests pipelined behind `hello` wait for its answer instead of being refused. */
     const early: { rid: string; op: string; args: unknown }[] = [];
@@ -119,7 +124,7 @@ export class WebSocketGateway {
 
     ws.on("error", (error) => log.debug({ err: error }, "websocket error"));
     ws.on("pong", () => {
-      if (connection) connection.alive = true;
+      if (connection) connection.carrier.alive = true;
     });
     ws.on("close", (reported: number) => {
       const code = closeCodeOf(ws, reported);
@@ -134,7 +139,7 @@ export class WebSocketGateway {
       if (isBinary) return closeSocket(ws, "binary_not_supported");
       const text = typeof data === "string" ? data : data.toString();
       if (connection) {
-        connection.alive = true;
+        connection.carrier.alive = true;
         this.dispatcher.frame(connection, text);
         return;
       }
@@ -181,7 +186,7 @@ export class WebSocketGateway {
     rid: string,
     rawArgs: unknown,
     tokenFromHeader: string | undefined,
-  ): Promise<Connection | undefined> {
+  ): Promise<WsSession | undefined> {
     const outcome = await this.dispatcher.hello(rawArgs, tokenFromHeader);
     if (!outcome.ok) {
       sendError(ws, rid, outcome.error);
@@ -189,24 +194,33 @@ export class WebSocketGateway {
       return undefined;
     }
     const { principal } = outcome;
-    const connection = new Connection(id, principal.userId, principal.sessionId, ws, this.config.maxBufferedBytes, this.registry);
+    const connection = new Session(
+      id,
+      principal.userId,
+      principal.sessionId,
+      new WebSocketCarrier(ws),
+      this.config.maxBufferedBytes,
+      this.registry,
+    );
     if (ws.readyState !== ws.OPEN) return undefined;
     await this.dispatcher.admit(connection, outcome.version, outcome.user, (welcome) =>
       connection.send(JSON.stringify({ type: "result", rid, result: welcome })),
     );
+    this.sessions.add(connection);
     return connection;
   }
 
-  private closed(connection: Connection): void {
-    connection.closed = true;
+  private closed(connection: WsSession): void {
+    connection.ended();
+    this.sessions.delete(connection);
     void this.dispatcher.closed(connection);
   }
 
   private beat(): void {
-    for (const c of this.registry.all()) {
-      if (!(c instanceof Connection)) continue;
+    for (const s of this.sessions) {
+      const c = s.carrier;
       if (!c.alive) {
-        c.close("heartbeat_timeout");
+        s.close("heartbeat_timeout");
         continue;
       }
       c.alive = false;
