@@ -31,7 +31,17 @@ import {
 } from "../../ports/store.js";
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import {
+  admissions,
+  directKey,
+  exceedsMembers,
+  membershipEvent,
+  membershipRefusal,
+  OWNER_SUCCESSION_ORDER,
+  readmittedWatermark,
+} from "../membership-rules.js";
 import { REPLY_PREVIEW_CHARS } from "../message-row.js";
+import { notMemberReceipt, receiptResult } from "../receipt-rules.js";
 import { Checkpointer } from "./checkpointer.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
 import { migrate } from "./migrations.js";
@@ -151,10 +161,10 @@ function prepareStatements(db: Database.Database) {
     ),
     // Watermarks only move forward, so a returning member's are lifted to just before the re-join, never lowered:
     // what happened while they were away is invisible to them and must not count as unread.
-    readmitMember: db.prepare<{ conversationId: string; userId: string; seq: number; at: number }>(
+    readmitMember: db.prepare<{ conversationId: string; userId: string; seq: number; floor: number; at: number }>(
       `UPDATE members SET role = 'member', joined_seq = @seq, left_seq = NULL,
-         delivered_seq = max(delivered_seq, @seq - 1), read_seq = max(read_seq, @seq - 1),
-         receipt_at = CASE WHEN delivered_seq < @seq - 1 OR read_seq < @seq - 1 THEN @at ELSE receipt_at END
+         delivered_seq = max(delivered_seq, @floor), read_seq = max(read_seq, @floor),
+         receipt_at = CASE WHEN delivered_seq < @floor OR read_seq < @floor THEN @at ELSE receipt_at END
        WHERE conversation_id = @conversationId AND user_id = @userId`,
     ),
     isCurrentMember: db
@@ -212,7 +222,7 @@ function prepareStatements(db: Database.Database) {
     ownerSuccessor: db
       .prepare<[string], string>(
         `SELECT user_id FROM members WHERE conversation_id = ? AND left_seq IS NULL
-         ORDER BY role = 'admin' DESC, joined_seq, user_id LIMIT 1`,
+         ORDER BY ${OWNER_SUCCESSION_ORDER} LIMIT 1`,
       )
       .pluck(),
     setReceipts: db.prepare<[number, number, number, string, string]>(
@@ -335,10 +345,6 @@ function denseRange(seqs: readonly number[]): { from: number; to: number } | und
     else if (seq > to) to = seq;
   }
   return to - from <= 2 * seqs.length + 64 ? { from, to } : undefined;
-}
-
-function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {
@@ -1044,64 +1050,52 @@ export class SqliteStore implements Store {
     const q = this.q;
     const { conversationId, senderId: actorId, change } = input;
     const lastSeq = this.currentSeq(conversationId, seqs);
-    if (lastSeq === undefined) return { ok: false, code: "not_found", message: "Conversation not found" };
-    if (q.isCurrentMember.get(conversationId, actorId) === undefined) {
-      return { ok: false, code: "not_member", message: "Actor is not a member of the conversation" };
-    }
+    if (lastSeq === undefined) return membershipRefusal.conversationNotFound;
+    if (q.isCurrentMember.get(conversationId, actorId) === undefined) return membershipRefusal.actorNotMember;
     // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
     const seq = lastSeq + 1;
-    let event: SystemEvent;
+    let admitted: string[] = [];
     switch (change.type) {
       case "add": {
-        const toAdd: { userId: string; past: boolean }[] = [];
-        for (const userId of new Set(change.userIds)) {
-          const row = q.membership.get(conversationId, userId);
-          if (row === undefined || row.leftSeq !== null) toAdd.push({ userId, past: row !== undefined });
+        const admission = admissions(change.userIds, (userId) => q.membership.get(conversationId, userId)?.leftSeq);
+        admitted = admission.admitted;
+        if (admitted.length === 0) return membershipRefusal.allMembers;
+        if (exceedsMembers(q.countCurrentMembers.get(conversationId) ?? 0, admitted.length, change.maxMembers)) {
+          return membershipRefusal.groupFull(change.maxMembers);
         }
-        if (toAdd.length === 0) return { ok: false, code: "conflict", message: "Every user is already a member" };
-        const count = q.countCurrentMembers.get(conversationId) ?? 0;
-        if (count + toAdd.length > change.maxMembers) {
-          return { ok: false, code: "group_full", message: `A conversation holds at most ${change.maxMembers} members` };
+        const floor = readmittedWatermark(seq);
+        const past = new Set(admission.past);
+        for (const userId of admitted) {
+          if (past.has(userId)) q.readmitMember.run({ conversationId, userId, seq, floor, at: input.createdAt });
+          else q.insertMember.run(conversationId, userId, "member", seq, floor, floor, input.createdAt);
         }
-        for (const { userId, past } of toAdd) {
-          if (past) q.readmitMember.run({ conversationId, userId, seq, at: input.createdAt });
-          else q.insertMember.run(conversationId, userId, "member", seq, seq - 1, seq - 1, input.createdAt);
-        }
-        event = { type: "member.added", actorId, userIds: toAdd.map((a) => a.userId) };
         break;
       }
       case "remove": {
         const target = q.membership.get(conversationId, change.userId);
-        if (target === undefined || target.leftSeq !== null) {
-          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
-        }
+        if (target === undefined || target.leftSeq !== null) return membershipRefusal.userNotMember;
         q.setLeft.run(seq, conversationId, change.userId);
         if (target.role === "owner") this.handOverOwnership(conversationId);
-        event = { type: "member.removed", actorId, userId: change.userId };
         break;
       }
       case "leave": {
         const wasOwner = q.membership.get(conversationId, actorId)?.role === "owner";
         q.setLeft.run(seq, conversationId, actorId);
         if (wasOwner) this.handOverOwnership(conversationId);
-        event = { type: "member.left", actorId };
         break;
       }
       case "role": {
-        if (q.isCurrentMember.get(conversationId, change.userId) === undefined) {
-          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
-        }
+        if (q.isCurrentMember.get(conversationId, change.userId) === undefined) return membershipRefusal.userNotMember;
         q.setRole.run(change.role, conversationId, change.userId);
-        event = { type: "member.role", actorId, userId: change.userId, role: change.role };
         break;
       }
       case "rename": {
         q.setTitle.run(change.title, conversationId);
-        event = { type: "conversation.renamed", actorId, title: change.title };
         break;
       }
     }
     seqs.set(conversationId, seq);
+    const event = membershipEvent(change, actorId, admitted);
     const message = this.insertSystemMessage(conversationId, seq, input.id, actorId, event, input.createdAt);
     return { ok: true, message, duplicate: false };
   }
@@ -1120,25 +1114,13 @@ export class SqliteStore implements Store {
     for (const u of updates) {
       const row = q.membership.get(u.conversationId, u.userId);
       if (row === undefined || row.leftSeq !== null) {
-        results.push({
-          conversationId: u.conversationId,
-          state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
-          previous: { deliveredSeq: 0, readSeq: 0 },
-          changed: false,
-        });
+        results.push(notMemberReceipt(u));
         continue;
       }
-      const lastSeq = this.currentSeq(u.conversationId, noSeqs) ?? 0;
-      const readSeq = Math.max(row.readSeq, Math.min(u.readSeq, lastSeq));
-      const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, lastSeq), readSeq);
-      const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
-      if (changed) q.setReceipts.run(deliveredSeq, readSeq, u.at, u.conversationId, u.userId);
-      results.push({
-        conversationId: u.conversationId,
-        state: { userId: u.userId, deliveredSeq, readSeq },
-        previous: { deliveredSeq: row.deliveredSeq, readSeq: row.readSeq },
-        changed,
-      });
+      const result = receiptResult(u, row, this.currentSeq(u.conversationId, noSeqs) ?? 0);
+      const { deliveredSeq, readSeq } = result.state;
+      if (result.changed) q.setReceipts.run(deliveredSeq, readSeq, u.at, u.conversationId, u.userId);
+      results.push(result);
     }
     return results;
   }
