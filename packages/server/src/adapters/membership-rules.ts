@@ -1,13 +1,8 @@
 // The membership rules shared by the SQL adapters: who a change admits, the refusals and the system event of each
-// change, the order of owner succession and the key of a direct conversation. Adapters read and write the rows.
+// change, the watermark floor of re-admission and the order of owner succession. Adapters read and write the rows.
 
 import type { SystemEvent } from "@parley/protocol";
 import type { AppendOutcome, MembershipChange } from "../ports/store.js";
-
-/** The one key of a direct conversation between two users, whichever of them opens it. */
-export function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
-}
 
 type Refusal = Extract<AppendOutcome, { ok: false }>;
 

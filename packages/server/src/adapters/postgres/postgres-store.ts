@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { GroupAdds, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
+import type { GroupAdds, Message, MessageAction, Role } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -37,10 +37,11 @@ import {
   type UserRecord,
 } from "../../ports/store.js";
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
+import { directCreation, groupCreation } from "../conversation-rules.js";
+import { historyBounds } from "../history-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import {
   admissions,
-  directKey,
   exceedsMembers,
   membershipEvent,
   membershipRefusal,
@@ -506,10 +507,7 @@ export class PostgresStore implements Store {
   // ── conversations ───────────────────────────────────────────────────────────────────────────────────────────
 
   async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const key = directKey(input.userA, input.userB);
-    // userA === userB is allowed on purpose: a one-member "note to self" conversation, with the same one-per-user rule.
-    const userIds = input.userA === input.userB ? [input.userA] : [input.userA, input.userB];
-    const event: SystemEvent = { type: "conversation.created", actorId: input.userA, title: null, userIds };
+    const { key, userIds, event } = directCreation(input.userA, input.userB);
     // One statement, so atomic without a transaction. When another node created the pair first, ON CONFLICT waits
     // for its commit and inserts nothing, the dependent inserts see no row, and the next statement reads the winner.
     const created = await this.rows(
@@ -542,9 +540,7 @@ export class PostgresStore implements Store {
   }
 
   async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
-    const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
-    const userIds = [input.ownerId, ...others];
-    const event: SystemEvent = { type: "conversation.created", actorId: input.ownerId, title: input.title, userIds };
+    const { userIds, event } = groupCreation(input.ownerId, input.memberIds, input.title);
     // One statement: the conversation, its members and the creation event commit together or not at all.
     await this.pool.query(
       `WITH conversation AS (
@@ -650,9 +646,9 @@ export class PostgresStore implements Store {
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
-    const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
-    const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
-    if (from > to || query.limit <= 0) return [];
+    const bounds = historyBounds(query);
+    if (bounds === undefined) return [];
+    const { from, to } = bounds;
     const statement = query.direction === "asc" ? HISTORY_ASC : HISTORY_DESC;
     const { rows } = await this.pool.query<StoredMessage>({
       ...statement,

@@ -30,10 +30,11 @@ import {
   type UserRecord,
 } from "../../ports/store.js";
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
+import { directCreation, groupCreation } from "../conversation-rules.js";
+import { historyBounds } from "../history-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import {
   admissions,
-  directKey,
   exceedsMembers,
   membershipEvent,
   membershipRefusal,
@@ -705,9 +706,9 @@ export class SqliteStore implements Store {
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
     if (this.unsettled) await this.settled();
-    const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
-    const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
-    if (from > to || query.limit <= 0) return [];
+    const bounds = historyBounds(query);
+    if (bounds === undefined) return [];
+    const { from, to } = bounds;
     if (query.direction === "asc") return this.q.historyAsc.all(query.conversationId, from, to, query.limit).map(toMessage);
     return this.q.historyDesc.all(query.conversationId, from, to, query.limit).reverse().map(toMessage);
   }
@@ -1011,14 +1012,11 @@ export class SqliteStore implements Store {
   }
 
   private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
-    const key = directKey(input.userA, input.userB);
+    const { key, userIds, event } = directCreation(input.userA, input.userB);
     const existing = this.q.conversationByDirectKey.get(key);
     if (existing !== undefined) return { conversation: existing, created: false };
-    // userA === userB is allowed on purpose: a one-member "note to self" conversation, with the same one-per-user rule.
-    const userIds = input.userA === input.userB ? [input.userA] : [input.userA, input.userB];
     this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1);
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
-    const event: SystemEvent = { type: "conversation.created", actorId: input.userA, title: null, userIds };
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
       conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
@@ -1027,17 +1025,11 @@ export class SqliteStore implements Store {
   }
 
   private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
-    const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
+    const { others, event } = groupCreation(input.ownerId, input.memberIds, input.title);
     this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
     this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
-    const event: SystemEvent = {
-      type: "conversation.created",
-      actorId: input.ownerId,
-      title: input.title,
-      userIds: [input.ownerId, ...others],
-    };
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
     return {
       conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
