@@ -47,10 +47,25 @@ export function exceedsMembers(current: number, admitting: number, maxMembers: n
 
 /**
  * The watermark floor of a member admitted by the entry at `seq`: everything before their (re-)join is invisible to
- * them and must not count as unread. A returning member's watermarks are lifted to it, never lowered.
+ * them and must not count as unread.
  */
 export function readmittedWatermark(seq: number): number {
   return seq - 1;
+}
+
+/** A returning member's watermarks: lifted to the floor, never lowered; `receiptAt` moves only when they moved. */
+export function readmission(
+  stored: { deliveredSeq: number; readSeq: number; receiptAt: number },
+  seq: number,
+  at: number,
+): { deliveredSeq: number; readSeq: number; receiptAt: number } {
+  const floor = readmittedWatermark(seq);
+  const lifted = stored.deliveredSeq < floor || stored.readSeq < floor;
+  return {
+    deliveredSeq: Math.max(stored.deliveredSeq, floor),
+    readSeq: Math.max(stored.readSeq, floor),
+    receiptAt: lifted ? at : stored.receiptAt,
+  };
 }
 
 /** The system entry that records a change; `admitted` are the users an `add` admitted. */

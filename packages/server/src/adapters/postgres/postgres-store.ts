@@ -46,6 +46,7 @@ import {
   membershipEvent,
   membershipRefusal,
   OWNER_SUCCESSION_ORDER,
+  readmission,
   readmittedWatermark,
 } from "../membership-rules.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessage, systemMessage, storedToMessage as toMessage } from "../message-row.js";
@@ -991,13 +992,13 @@ export class PostgresStore implements Store {
         const candidates = [...new Set(change.userIds)];
         const existing = new Map(
           (
-            await q<{ userId: string; leftSeq: number | null }>(
-              'SELECT user_id AS "userId", left_seq AS "leftSeq" FROM members WHERE conversation_id = $1 AND user_id = ANY($2::text[])',
+            await q<MemberRecord>(
+              `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
               [conversationId, candidates],
             )
-          ).map((r) => [r.userId, r.leftSeq]),
+          ).map((r) => [r.userId, r]),
         );
-        const { fresh, past, ...admission } = admissions(candidates, (userId) => existing.get(userId));
+        const { fresh, past, ...admission } = admissions(candidates, (userId) => existing.get(userId)?.leftSeq);
         admitted = admission.admitted;
         if (admitted.length === 0) return membershipRefusal.allMembers;
         const [count] = await q<{ count: number }>(
@@ -1009,12 +1010,21 @@ export class PostgresStore implements Store {
         }
         const floor = readmittedWatermark(seq);
         if (past.length > 0) {
+          const lifted = past.map((userId) => readmission(existing.get(userId)!, seq, input.createdAt));
           await q(
-            `UPDATE members SET role = 'member', joined_seq = $3, left_seq = NULL,
-               delivered_seq = GREATEST(delivered_seq, $4), read_seq = GREATEST(read_seq, $4),
-               receipt_at = CASE WHEN delivered_seq < $4 OR read_seq < $4 THEN $5 ELSE receipt_at END
-             WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
-            [conversationId, past, seq, floor, input.createdAt],
+            `UPDATE members AS m SET role = 'member', joined_seq = $2, left_seq = NULL,
+               delivered_seq = u.delivered_seq, read_seq = u.read_seq, receipt_at = u.receipt_at
+             FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+               AS u (user_id, delivered_seq, read_seq, receipt_at)
+             WHERE m.conversation_id = $1 AND m.user_id = u.user_id`,
+            [
+              conversationId,
+              seq,
+              past,
+              lifted.map((w) => w.deliveredSeq),
+              lifted.map((w) => w.readSeq),
+              lifted.map((w) => w.receiptAt),
+            ],
           );
         }
         if (fresh.length > 0) {

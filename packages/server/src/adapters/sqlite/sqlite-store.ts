@@ -39,6 +39,7 @@ import {
   membershipEvent,
   membershipRefusal,
   OWNER_SUCCESSION_ORDER,
+  readmission,
   readmittedWatermark,
 } from "../membership-rules.js";
 import { REPLY_PREVIEW_CHARS } from "../message-row.js";
@@ -162,10 +163,16 @@ function prepareStatements(db: Database.Database) {
     ),
     // Watermarks only move forward, so a returning member's are lifted to just before the re-join, never lowered:
     // what happened while they were away is invisible to them and must not count as unread.
-    readmitMember: db.prepare<{ conversationId: string; userId: string; seq: number; floor: number; at: number }>(
+    readmitMember: db.prepare<{
+      conversationId: string;
+      userId: string;
+      seq: number;
+      deliveredSeq: number;
+      readSeq: number;
+      receiptAt: number;
+    }>(
       `UPDATE members SET role = 'member', joined_seq = @seq, left_seq = NULL,
-         delivered_seq = max(delivered_seq, @floor), read_seq = max(read_seq, @floor),
-         receipt_at = CASE WHEN delivered_seq < @floor OR read_seq < @floor THEN @at ELSE receipt_at END
+         delivered_seq = @deliveredSeq, read_seq = @readSeq, receipt_at = @receiptAt
        WHERE conversation_id = @conversationId AND user_id = @userId`,
     ),
     isCurrentMember: db
@@ -1049,18 +1056,20 @@ export class SqliteStore implements Store {
     let admitted: string[] = [];
     switch (change.type) {
       case "add": {
-        const admission = admissions(change.userIds, (userId) => q.membership.get(conversationId, userId)?.leftSeq);
+        const rows = new Map(change.userIds.map((userId) => [userId, q.membership.get(conversationId, userId)]));
+        const admission = admissions(change.userIds, (userId) => rows.get(userId)?.leftSeq);
         admitted = admission.admitted;
         if (admitted.length === 0) return membershipRefusal.allMembers;
         if (exceedsMembers(q.countCurrentMembers.get(conversationId) ?? 0, admitted.length, change.maxMembers)) {
           return membershipRefusal.groupFull(change.maxMembers);
         }
-        const floor = readmittedWatermark(seq);
-        const past = new Set(admission.past);
-        for (const userId of admitted) {
-          if (past.has(userId)) q.readmitMember.run({ conversationId, userId, seq, floor, at: input.createdAt });
-          else q.insertMember.run(conversationId, userId, "member", seq, floor, floor, input.createdAt);
+        for (const userId of admission.past) {
+          const lifted = readmission(rows.get(userId)!, seq, input.createdAt);
+          q.readmitMember.run({ conversationId, userId, seq, ...lifted });
         }
+        const floor = readmittedWatermark(seq);
+        for (const userId of admission.fresh)
+          q.insertMember.run(conversationId, userId, "member", seq, floor, floor, input.createdAt);
         break;
       }
       case "remove": {
