@@ -1,6 +1,6 @@
 // The cluster Store: the Store port on PostgreSQL (node-postgres pool), correct with several server nodes writing at once.
 
-import type { GroupAdds, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
+import type { GroupAdds, Message, MessageAction, Role } from "@parley/protocol";
 import {
   Client,
   type ClientConfig,
@@ -37,8 +37,20 @@ import {
   type UserRecord,
 } from "../../ports/store.js";
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
+import { directCreation, groupCreation } from "../conversation-rules.js";
+import { historyBounds } from "../history-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import {
+  admissions,
+  exceedsMembers,
+  membershipEvent,
+  membershipRefusal,
+  OWNER_SUCCESSION_ORDER,
+  readmission,
+  readmittedWatermark,
+} from "../membership-rules.js";
 import { REPLY_PREVIEW_CHARS, type StoredMessage, systemMessage, storedToMessage as toMessage } from "../message-row.js";
+import { notMemberReceipt, receiptResult } from "../receipt-rules.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import { assertSchemaName, migrate } from "./migrations.js";
 import { SEARCH_TIMEOUT_MS, type SearchRow, searchStatement } from "./postgres-search.js";
@@ -194,10 +206,6 @@ interface ReceiptRow {
 
 type OpenDirectInput = Parameters<Store["openDirect"]>[0];
 type CreateGroupInput = Parameters<Store["createGroup"]>[0];
-
-function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
-}
 
 /** Map key of a pair of ids; NUL cannot occur in PostgreSQL text. */
 function pair(a: string, b: string): string {
@@ -500,10 +508,7 @@ export class PostgresStore implements Store {
   // ── conversations ───────────────────────────────────────────────────────────────────────────────────────────
 
   async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const key = directKey(input.userA, input.userB);
-    // userA === userB is allowed on purpose: a one-member "note to self" conversation, with the same one-per-user rule.
-    const userIds = input.userA === input.userB ? [input.userA] : [input.userA, input.userB];
-    const event: SystemEvent = { type: "conversation.created", actorId: input.userA, title: null, userIds };
+    const { key, userIds, event } = directCreation(input.userA, input.userB);
     // One statement, so atomic without a transaction. When another node created the pair first, ON CONFLICT waits
     // for its commit and inserts nothing, the dependent inserts see no row, and the next statement reads the winner.
     const created = await this.rows(
@@ -536,9 +541,7 @@ export class PostgresStore implements Store {
   }
 
   async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
-    const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
-    const userIds = [input.ownerId, ...others];
-    const event: SystemEvent = { type: "conversation.created", actorId: input.ownerId, title: input.title, userIds };
+    const { userIds, event } = groupCreation(input.ownerId, input.memberIds, input.title);
     // One statement: the conversation, its members and the creation event commit together or not at all.
     await this.pool.query(
       `WITH conversation AS (
@@ -644,9 +647,9 @@ export class PostgresStore implements Store {
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
-    const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
-    const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
-    if (from > to || query.limit <= 0) return [];
+    const bounds = historyBounds(query);
+    if (bounds === undefined) return [];
+    const { from, to } = bounds;
     const statement = query.direction === "asc" ? HISTORY_ASC : HISTORY_DESC;
     const { rows } = await this.pool.query<StoredMessage>({
       ...statement,
@@ -971,7 +974,7 @@ export class PostgresStore implements Store {
     const q = async <R extends QueryResultRow>(text: string, values: unknown[]) => (await client.query<R>(text, values)).rows;
     // Under the lock every append takes: the event's seq and the member rows it changes are serialized with every send.
     const lastSeq = lastSeqs.get(conversationId);
-    if (lastSeq === undefined) return { ok: false, code: "not_found", message: "Conversation not found" };
+    if (lastSeq === undefined) return membershipRefusal.conversationNotFound;
     const membership = async (userId: string) =>
       (
         await q<MemberRecord>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [
@@ -980,88 +983,85 @@ export class PostgresStore implements Store {
         ])
       )[0];
     const actor = await membership(actorId);
-    if (actor === undefined || actor.leftSeq !== null) {
-      return { ok: false, code: "not_member", message: "Actor is not a member of the conversation" };
-    }
+    if (actor === undefined || actor.leftSeq !== null) return membershipRefusal.actorNotMember;
     // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
     const seq = lastSeq + 1;
-    let event: SystemEvent;
+    let admitted: string[] = [];
     switch (change.type) {
       case "add": {
         const candidates = [...new Set(change.userIds)];
         const existing = new Map(
           (
-            await q<{ userId: string; leftSeq: number | null }>(
-              'SELECT user_id AS "userId", left_seq AS "leftSeq" FROM members WHERE conversation_id = $1 AND user_id = ANY($2::text[])',
+            await q<MemberRecord>(
+              `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
               [conversationId, candidates],
             )
-          ).map((r) => [r.userId, r.leftSeq]),
+          ).map((r) => [r.userId, r]),
         );
-        const toAdd = candidates.filter((userId) => !existing.has(userId) || existing.get(userId) !== null);
-        if (toAdd.length === 0) return { ok: false, code: "conflict", message: "Every user is already a member" };
+        const { fresh, past, ...admission } = admissions(candidates, (userId) => existing.get(userId)?.leftSeq);
+        admitted = admission.admitted;
+        if (admitted.length === 0) return membershipRefusal.allMembers;
         const [count] = await q<{ count: number }>(
           "SELECT count(*) AS count FROM members WHERE conversation_id = $1 AND left_seq IS NULL",
           [conversationId],
         );
-        if ((count?.count ?? 0) + toAdd.length > change.maxMembers) {
-          return { ok: false, code: "group_full", message: `A conversation holds at most ${change.maxMembers} members` };
+        if (exceedsMembers(count?.count ?? 0, admitted.length, change.maxMembers)) {
+          return membershipRefusal.groupFull(change.maxMembers);
         }
-        const past = toAdd.filter((userId) => existing.has(userId));
-        const fresh = toAdd.filter((userId) => !existing.has(userId));
+        const floor = readmittedWatermark(seq);
         if (past.length > 0) {
-          // Watermarks only move forward, so a returning member's are lifted to just before the re-join, never
-          // lowered: what happened while they were away is invisible to them and must not count as unread.
+          const lifted = past.map((userId) => readmission(existing.get(userId)!, seq, input.createdAt));
           await q(
-            `UPDATE members SET role = 'member', joined_seq = $3, left_seq = NULL,
-               delivered_seq = GREATEST(delivered_seq, $4), read_seq = GREATEST(read_seq, $4),
-               receipt_at = CASE WHEN delivered_seq < $4 OR read_seq < $4 THEN $5 ELSE receipt_at END
-             WHERE conversation_id = $1 AND user_id = ANY($2::text[])`,
-            [conversationId, past, seq, seq - 1, input.createdAt],
+            `UPDATE members AS m SET role = 'member', joined_seq = $2, left_seq = NULL,
+               delivered_seq = u.delivered_seq, read_seq = u.read_seq, receipt_at = u.receipt_at
+             FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
+               AS u (user_id, delivered_seq, read_seq, receipt_at)
+             WHERE m.conversation_id = $1 AND m.user_id = u.user_id`,
+            [
+              conversationId,
+              seq,
+              past,
+              lifted.map((w) => w.deliveredSeq),
+              lifted.map((w) => w.readSeq),
+              lifted.map((w) => w.receiptAt),
+            ],
           );
         }
         if (fresh.length > 0) {
           await q(
             `INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
              SELECT $1, u.id, 'member', $3, $4, $4, $5 FROM unnest($2::text[]) AS u (id)`,
-            [conversationId, fresh, seq, seq - 1, input.createdAt],
+            [conversationId, fresh, seq, floor, input.createdAt],
           );
         }
-        event = { type: "member.added", actorId, userIds: toAdd };
         break;
       }
       case "remove": {
         const target = await membership(change.userId);
-        if (target === undefined || target.leftSeq !== null) {
-          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
-        }
+        if (target === undefined || target.leftSeq !== null) return membershipRefusal.userNotMember;
         await this.endMembership(client, conversationId, change.userId, seq, target.role === "owner");
-        event = { type: "member.removed", actorId, userId: change.userId };
         break;
       }
       case "leave": {
         await this.endMembership(client, conversationId, actorId, seq, actor.role === "owner");
-        event = { type: "member.left", actorId };
         break;
       }
       case "role": {
         const target = await membership(change.userId);
-        if (target === undefined || target.leftSeq !== null) {
-          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
-        }
+        if (target === undefined || target.leftSeq !== null) return membershipRefusal.userNotMember;
         await q("UPDATE members SET role = $1 WHERE conversation_id = $2 AND user_id = $3", [
           change.role,
           conversationId,
           change.userId,
         ]);
-        event = { type: "member.role", actorId, userId: change.userId, role: change.role };
         break;
       }
       case "rename": {
         await q("UPDATE conversations SET title = $1 WHERE id = $2", [change.title, conversationId]);
-        event = { type: "conversation.renamed", actorId, title: change.title };
         break;
       }
     }
+    const event = membershipEvent(change, actorId, admitted);
     await q(
       `WITH message AS (
          INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
@@ -1089,12 +1089,12 @@ export class PostgresStore implements Store {
       userId,
     ]);
     if (!wasOwner) return;
-    // Successor: the longest-standing admin, else the longest-standing member; none if another owner remains.
+    // The successor (membership-rules.ts); none if another owner remains.
     await client.query(
       `UPDATE members SET role = 'owner'
        WHERE conversation_id = $1
          AND user_id = (SELECT user_id FROM members WHERE conversation_id = $1 AND left_seq IS NULL
-                        ORDER BY role = 'admin' DESC, joined_seq, user_id LIMIT 1)
+                        ORDER BY ${OWNER_SUCCESSION_ORDER} LIMIT 1)
          AND NOT EXISTS (SELECT 1 FROM members WHERE conversation_id = $1 AND left_seq IS NULL AND role = 'owner')`,
       [conversationId],
     );
@@ -1117,20 +1117,13 @@ export class PostgresStore implements Store {
     for (const u of updates) {
       const row = current.get(pair(u.conversationId, u.userId));
       if (row === undefined) {
-        results.push({
-          conversationId: u.conversationId,
-          state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
-          previous: { deliveredSeq: 0, readSeq: 0 },
-          changed: false,
-        });
+        results.push(notMemberReceipt(u));
         continue;
       }
-      const previous = { deliveredSeq: row.deliveredSeq, readSeq: row.readSeq };
-      const readSeq = Math.max(row.readSeq, Math.min(u.readSeq, row.lastSeq));
-      const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, row.lastSeq), readSeq);
-      const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
-      if (changed) Object.assign(row, { readSeq, deliveredSeq, at: u.at, changed: true });
-      results.push({ conversationId: u.conversationId, state: { userId: u.userId, deliveredSeq, readSeq }, previous, changed });
+      const result = receiptResult(u, row, row.lastSeq);
+      const { deliveredSeq, readSeq } = result.state;
+      if (result.changed) Object.assign(row, { readSeq, deliveredSeq, at: u.at, changed: true });
+      results.push(result);
     }
     const dirty = [...current.values()].filter((r) => r.changed);
     if (dirty.length > 0) {

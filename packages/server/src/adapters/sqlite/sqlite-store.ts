@@ -30,8 +30,20 @@ import {
   type UserRecord,
 } from "../../ports/store.js";
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
+import { directCreation, groupCreation } from "../conversation-rules.js";
+import { historyBounds } from "../history-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import {
+  admissions,
+  exceedsMembers,
+  membershipEvent,
+  membershipRefusal,
+  OWNER_SUCCESSION_ORDER,
+  readmission,
+  readmittedWatermark,
+} from "../membership-rules.js";
 import { REPLY_PREVIEW_CHARS } from "../message-row.js";
+import { notMemberReceipt, receiptResult } from "../receipt-rules.js";
 import { Checkpointer } from "./checkpointer.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
 import { migrate } from "./migrations.js";
@@ -151,10 +163,16 @@ function prepareStatements(db: Database.Database) {
     ),
     // Watermarks only move forward, so a returning member's are lifted to just before the re-join, never lowered:
     // what happened while they were away is invisible to them and must not count as unread.
-    readmitMember: db.prepare<{ conversationId: string; userId: string; seq: number; at: number }>(
+    readmitMember: db.prepare<{
+      conversationId: string;
+      userId: string;
+      seq: number;
+      deliveredSeq: number;
+      readSeq: number;
+      receiptAt: number;
+    }>(
       `UPDATE members SET role = 'member', joined_seq = @seq, left_seq = NULL,
-         delivered_seq = max(delivered_seq, @seq - 1), read_seq = max(read_seq, @seq - 1),
-         receipt_at = CASE WHEN delivered_seq < @seq - 1 OR read_seq < @seq - 1 THEN @at ELSE receipt_at END
+         delivered_seq = @deliveredSeq, read_seq = @readSeq, receipt_at = @receiptAt
        WHERE conversation_id = @conversationId AND user_id = @userId`,
     ),
     isCurrentMember: db
@@ -212,7 +230,7 @@ function prepareStatements(db: Database.Database) {
     ownerSuccessor: db
       .prepare<[string], string>(
         `SELECT user_id FROM members WHERE conversation_id = ? AND left_seq IS NULL
-         ORDER BY role = 'admin' DESC, joined_seq, user_id LIMIT 1`,
+         ORDER BY ${OWNER_SUCCESSION_ORDER} LIMIT 1`,
       )
       .pluck(),
     setReceipts: db.prepare<[number, number, number, string, string]>(
@@ -335,10 +353,6 @@ function denseRange(seqs: readonly number[]): { from: number; to: number } | und
     else if (seq > to) to = seq;
   }
   return to - from <= 2 * seqs.length + 64 ? { from, to } : undefined;
-}
-
-function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
 }
 
 function isUniqueViolation(error: unknown, column: string): boolean {
@@ -699,9 +713,9 @@ export class SqliteStore implements Store {
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
     if (this.unsettled) await this.settled();
-    const from = query.afterSeq === undefined ? query.minSeq : Math.max(query.minSeq, query.afterSeq + 1);
-    const to = query.beforeSeq === undefined ? query.maxSeq : Math.min(query.maxSeq, query.beforeSeq - 1);
-    if (from > to || query.limit <= 0) return [];
+    const bounds = historyBounds(query);
+    if (bounds === undefined) return [];
+    const { from, to } = bounds;
     if (query.direction === "asc") return this.q.historyAsc.all(query.conversationId, from, to, query.limit).map(toMessage);
     return this.q.historyDesc.all(query.conversationId, from, to, query.limit).reverse().map(toMessage);
   }
@@ -1005,14 +1019,11 @@ export class SqliteStore implements Store {
   }
 
   private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
-    const key = directKey(input.userA, input.userB);
+    const { key, userIds, event } = directCreation(input.userA, input.userB);
     const existing = this.q.conversationByDirectKey.get(key);
     if (existing !== undefined) return { conversation: existing, created: false };
-    // userA === userB is allowed on purpose: a one-member "note to self" conversation, with the same one-per-user rule.
-    const userIds = input.userA === input.userB ? [input.userA] : [input.userA, input.userB];
     this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1);
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
-    const event: SystemEvent = { type: "conversation.created", actorId: input.userA, title: null, userIds };
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
       conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
@@ -1021,17 +1032,11 @@ export class SqliteStore implements Store {
   }
 
   private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
-    const others = [...new Set(input.memberIds)].filter((id) => id !== input.ownerId);
+    const { others, event } = groupCreation(input.ownerId, input.memberIds, input.title);
     this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
     this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
-    const event: SystemEvent = {
-      type: "conversation.created",
-      actorId: input.ownerId,
-      title: input.title,
-      userIds: [input.ownerId, ...others],
-    };
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
     return {
       conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
@@ -1044,64 +1049,54 @@ export class SqliteStore implements Store {
     const q = this.q;
     const { conversationId, senderId: actorId, change } = input;
     const lastSeq = this.currentSeq(conversationId, seqs);
-    if (lastSeq === undefined) return { ok: false, code: "not_found", message: "Conversation not found" };
-    if (q.isCurrentMember.get(conversationId, actorId) === undefined) {
-      return { ok: false, code: "not_member", message: "Actor is not a member of the conversation" };
-    }
+    if (lastSeq === undefined) return membershipRefusal.conversationNotFound;
+    if (q.isCurrentMember.get(conversationId, actorId) === undefined) return membershipRefusal.actorNotMember;
     // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
     const seq = lastSeq + 1;
-    let event: SystemEvent;
+    let admitted: string[] = [];
     switch (change.type) {
       case "add": {
-        const toAdd: { userId: string; past: boolean }[] = [];
-        for (const userId of new Set(change.userIds)) {
-          const row = q.membership.get(conversationId, userId);
-          if (row === undefined || row.leftSeq !== null) toAdd.push({ userId, past: row !== undefined });
+        const rows = new Map(change.userIds.map((userId) => [userId, q.membership.get(conversationId, userId)]));
+        const admission = admissions(change.userIds, (userId) => rows.get(userId)?.leftSeq);
+        admitted = admission.admitted;
+        if (admitted.length === 0) return membershipRefusal.allMembers;
+        if (exceedsMembers(q.countCurrentMembers.get(conversationId) ?? 0, admitted.length, change.maxMembers)) {
+          return membershipRefusal.groupFull(change.maxMembers);
         }
-        if (toAdd.length === 0) return { ok: false, code: "conflict", message: "Every user is already a member" };
-        const count = q.countCurrentMembers.get(conversationId) ?? 0;
-        if (count + toAdd.length > change.maxMembers) {
-          return { ok: false, code: "group_full", message: `A conversation holds at most ${change.maxMembers} members` };
+        for (const userId of admission.past) {
+          const lifted = readmission(rows.get(userId)!, seq, input.createdAt);
+          q.readmitMember.run({ conversationId, userId, seq, ...lifted });
         }
-        for (const { userId, past } of toAdd) {
-          if (past) q.readmitMember.run({ conversationId, userId, seq, at: input.createdAt });
-          else q.insertMember.run(conversationId, userId, "member", seq, seq - 1, seq - 1, input.createdAt);
-        }
-        event = { type: "member.added", actorId, userIds: toAdd.map((a) => a.userId) };
+        const floor = readmittedWatermark(seq);
+        for (const userId of admission.fresh)
+          q.insertMember.run(conversationId, userId, "member", seq, floor, floor, input.createdAt);
         break;
       }
       case "remove": {
         const target = q.membership.get(conversationId, change.userId);
-        if (target === undefined || target.leftSeq !== null) {
-          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
-        }
+        if (target === undefined || target.leftSeq !== null) return membershipRefusal.userNotMember;
         q.setLeft.run(seq, conversationId, change.userId);
         if (target.role === "owner") this.handOverOwnership(conversationId);
-        event = { type: "member.removed", actorId, userId: change.userId };
         break;
       }
       case "leave": {
         const wasOwner = q.membership.get(conversationId, actorId)?.role === "owner";
         q.setLeft.run(seq, conversationId, actorId);
         if (wasOwner) this.handOverOwnership(conversationId);
-        event = { type: "member.left", actorId };
         break;
       }
       case "role": {
-        if (q.isCurrentMember.get(conversationId, change.userId) === undefined) {
-          return { ok: false, code: "not_member", message: "User is not a member of the conversation" };
-        }
+        if (q.isCurrentMember.get(conversationId, change.userId) === undefined) return membershipRefusal.userNotMember;
         q.setRole.run(change.role, conversationId, change.userId);
-        event = { type: "member.role", actorId, userId: change.userId, role: change.role };
         break;
       }
       case "rename": {
         q.setTitle.run(change.title, conversationId);
-        event = { type: "conversation.renamed", actorId, title: change.title };
         break;
       }
     }
     seqs.set(conversationId, seq);
+    const event = membershipEvent(change, actorId, admitted);
     const message = this.insertSystemMessage(conversationId, seq, input.id, actorId, event, input.createdAt);
     return { ok: true, message, duplicate: false };
   }
@@ -1120,25 +1115,13 @@ export class SqliteStore implements Store {
     for (const u of updates) {
       const row = q.membership.get(u.conversationId, u.userId);
       if (row === undefined || row.leftSeq !== null) {
-        results.push({
-          conversationId: u.conversationId,
-          state: { userId: u.userId, deliveredSeq: 0, readSeq: 0 },
-          previous: { deliveredSeq: 0, readSeq: 0 },
-          changed: false,
-        });
+        results.push(notMemberReceipt(u));
         continue;
       }
-      const lastSeq = this.currentSeq(u.conversationId, noSeqs) ?? 0;
-      const readSeq = Math.max(row.readSeq, Math.min(u.readSeq, lastSeq));
-      const deliveredSeq = Math.max(row.deliveredSeq, Math.min(u.deliveredSeq, lastSeq), readSeq);
-      const changed = readSeq !== row.readSeq || deliveredSeq !== row.deliveredSeq;
-      if (changed) q.setReceipts.run(deliveredSeq, readSeq, u.at, u.conversationId, u.userId);
-      results.push({
-        conversationId: u.conversationId,
-        state: { userId: u.userId, deliveredSeq, readSeq },
-        previous: { deliveredSeq: row.deliveredSeq, readSeq: row.readSeq },
-        changed,
-      });
+      const result = receiptResult(u, row, this.currentSeq(u.conversationId, noSeqs) ?? 0);
+      const { deliveredSeq, readSeq } = result.state;
+      if (result.changed) q.setReceipts.run(deliveredSeq, readSeq, u.at, u.conversationId, u.userId);
+      results.push(result);
     }
     return results;
   }

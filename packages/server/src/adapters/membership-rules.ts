@@ -1,0 +1,91 @@
+// The membership rules shared by the SQL adapters: who a change admits, the refusals and the system event of each
+// change, the watermark floor of re-admission and the order of owner succession. Adapters read and write the rows.
+
+import type { SystemEvent } from "@parley/protocol";
+import type { AppendOutcome, MembershipChange } from "../ports/store.js";
+
+type Refusal = Extract<AppendOutcome, { ok: false }>;
+
+/** The refusals of a membership change, checked before anything is written. */
+export const membershipRefusal = {
+  conversationNotFound: { ok: false, code: "not_found", message: "Conversation not found" },
+  actorNotMember: { ok: false, code: "not_member", message: "Actor is not a member of the conversation" },
+  userNotMember: { ok: false, code: "not_member", message: "User is not a member of the conversation" },
+  allMembers: { ok: false, code: "conflict", message: "Every user is already a member" },
+  groupFull: (maxMembers: number): Refusal => ({
+    ok: false,
+    code: "group_full",
+    message: `A conversation holds at most ${maxMembers} members`,
+  }),
+} as const satisfies Record<string, Refusal | ((maxMembers: number) => Refusal)>;
+
+/**
+ * Who an `add` admits, in request order without repeats: users never in the conversation (`fresh`) and users who
+ * left (`past`, re-admitted with their watermarks lifted by `readmittedWatermark`); current members are skipped.
+ * `leftSeqOf` answers a user's stored left_seq, null for a current member, undefined when there is no row.
+ */
+export function admissions(
+  userIds: readonly string[],
+  leftSeqOf: (userId: string) => number | null | undefined,
+): { fresh: string[]; past: string[]; admitted: string[] } {
+  const fresh: string[] = [];
+  const past: string[] = [];
+  const admitted: string[] = [];
+  for (const userId of new Set(userIds)) {
+    const leftSeq = leftSeqOf(userId);
+    if (leftSeq === null) continue;
+    (leftSeq === undefined ? fresh : past).push(userId);
+    admitted.push(userId);
+  }
+  return { fresh, past, admitted };
+}
+
+/** Whether admitting `admitting` more users to `current` members exceeds the limit. */
+export function exceedsMembers(current: number, admitting: number, maxMembers: number): boolean {
+  return current + admitting > maxMembers;
+}
+
+/**
+ * The watermark floor of a member admitted by the entry at `seq`: everything before their (re-)join is invisible to
+ * them and must not count as unread.
+ */
+export function readmittedWatermark(seq: number): number {
+  return seq - 1;
+}
+
+/** A returning member's watermarks: lifted to the floor, never lowered; `receiptAt` moves only when they moved. */
+export function readmission(
+  stored: { deliveredSeq: number; readSeq: number; receiptAt: number },
+  seq: number,
+  at: number,
+): { deliveredSeq: number; readSeq: number; receiptAt: number } {
+  const floor = readmittedWatermark(seq);
+  const lifted = stored.deliveredSeq < floor || stored.readSeq < floor;
+  return {
+    deliveredSeq: Math.max(stored.deliveredSeq, floor),
+    readSeq: Math.max(stored.readSeq, floor),
+    receiptAt: lifted ? at : stored.receiptAt,
+  };
+}
+
+/** The system entry that records a change; `admitted` are the users an `add` admitted. */
+export function membershipEvent(change: MembershipChange, actorId: string, admitted: readonly string[]): SystemEvent {
+  switch (change.type) {
+    case "add":
+      return { type: "member.added", actorId, userIds: [...admitted] };
+    case "remove":
+      return { type: "member.removed", actorId, userId: change.userId };
+    case "leave":
+      return { type: "member.left", actorId };
+    case "role":
+      return { type: "member.role", actorId, userId: change.userId, role: change.role };
+    case "rename":
+      return { type: "conversation.renamed", actorId, title: change.title };
+  }
+}
+
+/**
+ * Owner succession, as an ORDER BY over current member rows valid on both engines: when the last owner goes, the
+ * longest-standing admin, else the longest-standing member, becomes owner (ties by user id).
+ */
+export const OWNER_SUCCESSION_ORDER = "role = 'admin' DESC, joined_seq, user_id";
