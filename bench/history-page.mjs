@@ -6,6 +6,7 @@
 import { parseArgs } from "node:util";
 import { SqliteStore } from "../packages/server/dist/adapters/sqlite/sqlite-store.js";
 import { MessageView } from "../packages/server/dist/services/message-view.js";
+import { appendTo } from "./lib/store-append.mjs";
 
 const { values } = parseArgs({
   options: { reactions: { type: "boolean", default: false }, iterations: { type: "string", default: "3000" } },
@@ -24,7 +25,7 @@ for (let batch = 0, n = 0; batch < 100; batch++) {
     // Every tenth message replies to the one before it.
     drafts.push({ ...draft, createdAt: at + n, ...(n % 10 === 5 ? { replyTo: n + 1 } : {}) });
   }
-  await store.appendMessages(drafts);
+  await appendTo(store, drafts);
 }
 if (values.reactions) {
   const drafts = [];
@@ -32,7 +33,7 @@ if (values.reactions) {
     const action = { type: "reaction", target: seq, emoji: "👍", remove: false, maxKinds: 20 };
     drafts.push({ id: `r${seq}`, conversationId: "g", senderId: "b", clientId: `r${seq}`, body: "", createdAt: at, action });
   }
-  await store.appendMessages(drafts);
+  await appendTo(store, drafts);
 }
 const view = new MessageView(store);
 const lastSeq = (await store.getConversation("g")).lastSeq;

@@ -13,6 +13,7 @@ import pg from "pg";
 import { PostgresStore } from "../packages/server/dist/adapters/postgres/postgres-store.js";
 import { SqliteStore } from "../packages/server/dist/adapters/sqlite/sqlite-store.js";
 import { SearchService } from "../packages/server/dist/services/search-service.js";
+import { appendTo } from "./lib/store-append.mjs";
 import { percentiles, table } from "./stats.mjs";
 
 const { values } = parseArgs({
@@ -378,7 +379,7 @@ async function writeCost() {
               body: body(),
               createdAt: n,
             });
-          await store.appendMessages(drafts);
+          await appendTo(store, drafts);
         }
         const us = ((performance.now() - t) * 1000) / total;
         rows.push({ "search index": triggers ? "on" : "off", "batch size": batch, messages: total, "µs/message": us });

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { appendTo } from "./lib/store-append.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +60,7 @@ async function run(offLoop) {
       };
     });
     const a = performance.now();
-    const stored = store.appendMessages(drafts);
+    const stored = appendTo(store, drafts);
     const b = performance.now();
     await stored;
     blocked.push(b - a);
@@ -116,7 +117,7 @@ async function cpuVariant(label, Store, dropTriggers) {
             createdAt: 2,
           };
         });
-        await store.appendMessages(drafts);
+        await appendTo(store, drafts);
         // A macrotask between sends, as on a server.
         await new Promise((r) => setImmediate(r));
       }
