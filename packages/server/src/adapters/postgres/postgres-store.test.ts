@@ -327,13 +327,43 @@ describe("PostgresStore", { skip }, () => {
       assert.equal(s1.length + s2.length, 2 + 40 + 20);
     });
 
+    /**
+     * Waits until at least `atLeast` sessions queue on the row locks this admin transaction holds and no more join for
+     * a while; returns how many wait. The first waiter waits on this transaction's id, the rest on the tuple lock.
+     */
+    async function settledLockQueue(c: pg.Client, atLeast: number): Promise<number> {
+      const count = async () =>
+        (
+          await c.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND (
+               (locktype = 'transactionid' AND transactionid::text = pg_current_xact_id()::text)
+               OR (locktype = 'tuple' AND relation = 'conversations'::regclass))`,
+          )
+        ).rows[0]!.n;
+      const deadline = Date.now() + 10_000;
+      let seen = await count();
+      let stableSince = Date.now();
+      while (seen < atLeast || Date.now() - stableSince < 150) {
+        assert.ok(Date.now() < deadline, `lock queue stuck at ${seen}, expected at least ${atLeast}`);
+        await sleep(10);
+        const now = await count();
+        if (now !== seen) stableSince = Date.now();
+        seen = now;
+      }
+      return seen;
+    }
+
     it("never stores a message from a member after their removal, whichever node sends it", async () => {
       const [owner, leaver] = await users(2);
       const g = await group([owner!, leaver!]);
-      // Sends queued before and after the removal: those after must re-check membership once they hold the lock.
-      const [before, removal, afterwards] = await releasedTogether([g], async () => {
-        const early = range(1, 10).map((k) => node(1 + (k % 2)).append([draft(g, leaver!)]));
-        await sleep(50);
+      const before = await Promise.all(range(1, 10).map((k) => node(1 + (k % 2)).append([draft(g, leaver!)])));
+      // Sends queued behind the removal must re-check membership once they hold the lock. The removal is made the
+      // first in the lock queue by watching the queue, not by sleeping: it waits on this transaction's id while the
+      // later sends wait on the tuple lock it holds, so it commits first. (Among the later waiters PostgreSQL keeps
+      // no order once the row has a newer version, so the test orders only what PostgreSQL guarantees.)
+      const [removal, afterwards] = await withAdmin(async (c) => {
+        await c.query("BEGIN");
+        await c.query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", [g]);
         const removed = applyChange(node(0), {
           conversationId: g,
           actorId: owner!,
@@ -341,23 +371,19 @@ describe("PostgresStore", { skip }, () => {
           createdAt: 4,
           messageId: `m${++n}`,
         });
-        await sleep(50);
+        await settledLockQueue(c, 1);
         const late = range(1, 10).map((k) => node(1 + (k % 2)).append([draft(g, leaver!)]));
-        return Promise.all([Promise.all(early), removed, Promise.all(late)]);
-      });
-      const outcomes = [...before, ...afterwards].flat();
-      for (const outcome of outcomes) {
-        if (outcome.ok) assert.ok(outcome.message.seq < removal.seq, "a message was stored after its sender's removal");
-        else assert.equal(outcome.code, "not_member");
+        await settledLockQueue(c, 2);
+        const all = Promise.all([removed, Promise.all(late)]);
+        all.catch(() => {});
+        await c.query("COMMIT");
+        return all;
+      }, schema);
+      for (const outcome of before.flat()) assert.ok(ok(outcome).message.seq < removal.seq);
+      for (const outcome of afterwards.flat()) {
+        assert.equal(outcome.ok, false, "a send queued behind the removal was stored");
+        if (!outcome.ok) assert.equal(outcome.code, "not_member");
       }
-      assert.ok(
-        outcomes.some((o) => o.ok),
-        "no send got in before the removal",
-      );
-      assert.ok(
-        afterwards.flat().some((o) => !o.ok),
-        "no send came after the removal",
-      );
       const history = await node(1).getHistory({ conversationId: g, minSeq: 0, maxSeq: 1e9, limit: 1e6, direction: "asc" });
       assert.deepEqual(
         history.map((m) => m.seq),
