@@ -78,7 +78,14 @@ async function measure(root) {
           const { Metrics } = await dist("observability/metrics.js");
           const failures = new BestEffort(createLogger({ logLevel: "silent" }), new Metrics(false));
           const log = new ConversationLog(store, [], failures);
-          return new MessageService(store, new MemberCache(store), log, delivery, limits, failures);
+          // Builds since the block cache take it after the member cache.
+          const blocks = await dist("services/block-cache.js").then(
+            ({ BlockCache }) => new BlockCache(store),
+            () => undefined,
+          );
+          return blocks
+            ? new MessageService(store, new MemberCache(store), blocks, log, delivery, limits, failures)
+            : new MessageService(store, new MemberCache(store), log, delivery, limits, failures);
         })()
       : new MessageService(store, new MemberCache(store), delivery, limits);
     const args = { cursors, receiptsSince: Date.now() + 60_000 };

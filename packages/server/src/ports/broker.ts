@@ -15,6 +15,8 @@ export type BusMessage =
     }
   /** A conversation's member list changed: drop cached copies. */
   | { type: "members-changed"; conversationId: string }
+  /** `ownerId` blocked or unblocked `userId`: drop cached block decisions for the pair. */
+  | { type: "blocks-changed"; ownerId: string; userId: string }
   /**
    * Presence visibility between some of these users may have ended (a removal or leave, a contact removed): re-check
    * the presence watches among them and end those no longer allowed.

@@ -4,12 +4,14 @@ import type { GroupAdds, User } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import type { AccountStore } from "../ports/store.js";
 import { toUser } from "./auth-service.js";
+import type { BlockCache } from "./block-cache.js";
 import type { Delivery } from "./delivery.js";
 
 export class AccountService {
   constructor(
     private readonly store: AccountStore,
-    private readonly delivery: Pick<Delivery, "presenceNarrowed">,
+    private readonly delivery: Pick<Delivery, "presenceNarrowed" | "blocksChanged">,
+    private readonly blocks: Pick<BlockCache, "invalidate">,
     /** Who may add a user to groups while the user has not chosen. */
     private readonly groupAddsDefault: GroupAdds = "everyone",
   ) {}
@@ -65,12 +67,20 @@ export class AccountService {
     if (blockedId === ownerId) throw new AppError("validation_failed", "You cannot block yourself", { field: "userId" });
     if (!(await this.store.getUserById(blockedId))) throw new AppError("not_found", "User not found", { field: "userId" });
     await this.store.addBlock(ownerId, blockedId, Date.now());
+    await this.blocksChanged(ownerId, blockedId);
     return this.blocked(ownerId);
   }
 
   async unblock(ownerId: string, blockedId: string): Promise<User[]> {
     await this.store.removeBlock(ownerId, blockedId);
+    await this.blocksChanged(ownerId, blockedId);
     return this.blocked(ownerId);
+  }
+
+  /** This node forgets the pair at once (even if the bus is down); the other nodes when the bus tells them. */
+  private blocksChanged(ownerId: string, blockedId: string): Promise<void> {
+    this.blocks.invalidate(ownerId, blockedId);
+    return this.delivery.blocksChanged(ownerId, blockedId);
   }
 
   async groupAdds(userId: string): Promise<GroupAdds> {

@@ -35,6 +35,11 @@ export class Delivery {
     return this.broker.publish([topics.system], { type: "members-changed", conversationId });
   }
 
+  /** Every node drops what it cached about whether `ownerId` blocks `userId`. */
+  blocksChanged(ownerId: string, userId: string): Promise<void> {
+    return this.broker.publish([topics.system], { type: "blocks-changed", ownerId, userId });
+  }
+
   /** Every node re-checks the presence watches among `userIds` (their visibility to each other may have ended). */
   presenceNarrowed(userIds: readonly string[]): Promise<void> {
     if (userIds.length < 2) return Promise.resolve();

@@ -15,6 +15,7 @@ import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
 import { AuthService } from "./auth-service.js";
+import { BlockCache } from "./block-cache.js";
 import { ConversationService } from "./conversation-service.js";
 import { Delivery } from "./delivery.js";
 import { FileUrlSigner } from "./file-urls.js";
@@ -43,6 +44,8 @@ export interface Services {
   typing: TypingService;
   presence: PresenceService;
   members: MemberCache;
+  /** Who blocks whom, cached for the send path; dropped per pair by `blocks-changed` on the bus. */
+  blocks: BlockCache;
   delivery: Delivery;
   limits: RateLimits;
   metrics: Metrics;
@@ -84,6 +87,7 @@ export function createServices(
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
+  const blocks = new BlockCache(store);
   const limits = new RateLimits(config, ports.rateLimiter, ports.nodeRateLimiter, metrics);
   // Download URLs stay valid across nodes and restarts: the secret is configured or derived from the token secret.
   const fileSecret = config.fileUrlSecret ?? createHmac("sha256", config.jwtSecret).update("parley file urls").digest("hex");
@@ -121,7 +125,7 @@ export function createServices(
       )
     : undefined;
   if (notifier) closers.defer("push notifier", () => notifier.close());
-  const accounts = new AccountService(store, delivery, config.groupAddsDefault);
+  const accounts = new AccountService(store, delivery, blocks, config.groupAddsDefault);
   // In this order: fan-out reads the member lists the first one dropped, push reuses what fan-out loaded.
   const log = new ConversationLog(
     store,
@@ -134,7 +138,7 @@ export function createServices(
     metrics,
   );
   closers.defer("conversation log", () => log.drain());
-  const messages = new MessageService(store, members, log, delivery, config, failures, metrics, media);
+  const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media);
   const conversations = new ConversationService(store, members, log, config);
   const sessionRevoked = (sessionId: string) => {
     // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
@@ -151,6 +155,7 @@ export function createServices(
     typing,
     presence,
     members,
+    blocks,
     delivery,
     limits,
     metrics,

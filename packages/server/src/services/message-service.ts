@@ -14,6 +14,7 @@ import type {
   MessageDraft,
   MessageStore,
 } from "../ports/store.js";
+import type { BlockCache } from "./block-cache.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { notAllowed, toMember } from "./conversation-service.js";
 import type { Delivery } from "./delivery.js";
@@ -45,8 +46,9 @@ export class MessageService {
   private readonly view: MessageView;
 
   constructor(
-    private readonly store: ConversationStore & MessageStore & Pick<AccountStore, "blockedBy">,
+    private readonly store: ConversationStore & MessageStore,
     private readonly members: MemberCache,
+    private readonly blocks: Pick<BlockCache, "blocks">,
     private readonly log: ConversationLog,
     private readonly delivery: Delivery,
     private readonly limits: MessageLimits,
@@ -157,13 +159,16 @@ export class MessageService {
   /**
    * In a direct conversation the other member has not blocked the sender (sends and reactions; a blocked user may
    * still edit or delete their own messages). The member list comes from the cache, so only two-member
-   * conversations cost a store read, and the conversation's kind is read only when a block exists.
+   * conversations look the block up (cached as well: no store read per send), and the conversation's kind is read only
+   * when a block exists.
    */
   private async requireNotBlocked(userId: string, conversationId: string): Promise<void> {
-    const members = await this.members.get(conversationId);
+    const cached = this.members.get(conversationId);
+    const members = cached instanceof Promise ? await cached : cached;
     if (members.length !== 2 || !members.includes(userId)) return;
     const other = members[0] === userId ? members[1]! : members[0]!;
-    if ((await this.store.blockedBy(userId, [other])).length === 0) return;
+    const blocks = this.blocks.blocks(other, userId);
+    if (!(blocks instanceof Promise ? await blocks : blocks)) return;
     if ((await this.store.getConversation(conversationId))?.kind !== "direct") return;
     throw notAllowed();
   }

@@ -98,6 +98,7 @@ export class SessionDispatcher {
       services.failures,
       (message) => {
         if (message.type === "members-changed") services.members.invalidate(message.conversationId);
+        else if (message.type === "blocks-changed") services.blocks.invalidate(message.ownerId, message.userId);
         else if (message.type === "presence-narrowed") void this.endHiddenWatches(message.userIds);
       },
       (session, message) => {

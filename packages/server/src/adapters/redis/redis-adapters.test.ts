@@ -40,6 +40,7 @@ describe("bus wire encoding", () => {
       { type: "members-changed", conversationId: "C_1" },
       { type: "session-revoked", sessionId: "S_1" },
       { type: "presence-narrowed", userIds: ["U_1", "U-2", "u3"] },
+      { type: "blocks-changed", ownerId: "U_1", userId: "u-2" },
     ];
     for (const m of messages) {
       const wire = encodeBusMessage(m, "origin01");
