@@ -4,7 +4,7 @@
 // (and, after a full run, the results block of docs/performance.md). Bounded in count and time: every step has a
 // timeout, the whole run has a deadline, and every child is killed when it ends, however it ends.
 //
-// Usage: node bench/run.mjs [--quick] [--only throughput,latency,fanout,memory,storm,cluster] [--seconds N]
+// Usage: node bench/run.mjs [--quick] [--only shapes,throughput,latency,fanout,memory,storm,cluster] [--seconds N]
 //                           [--no-profile] [--docs | --no-docs]
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import {
   killAll,
   pinningInfo,
   ROOT,
+  startDurableRef,
   startGenerator,
   startParley,
   startSocketIoRelay,
@@ -26,7 +27,7 @@ import { seedUserPool } from "./lib/users.mjs";
 // The storm runs before the memory scenario: memory binds its clients to several source addresses (to get past one
 // address's port range), and the tens of thousands of bound sockets it leaves in TIME_WAIT for 60 s slow every
 // connect() of a storm that follows (docs/performance.md, "Reconnect storm: what made it slow").
-const SCENARIOS = ["throughput", "latency", "fanout", "storm", "memory", "cluster"];
+const SCENARIOS = ["shapes", "throughput", "latency", "fanout", "storm", "memory", "cluster"];
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +76,7 @@ mkdirSync(resultsDir, { recursive: true });
 const log = (msg) => console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 
 // Hard limits: a run that overstays is stopped, its children killed, and what was measured so far is written.
-const DEADLINE_MS = (quick ? 6 : 30) * 60_000;
+const DEADLINE_MS = (quick ? 10 : 60) * 60_000;
 const results = [];
 let finished = false;
 /** Total time the run may spend waiting for a quiet machine. */
@@ -127,6 +128,7 @@ const ctx = {
   startParley: (opts = {}) => startParley({ pool: ctx.pool, ...opts }),
   startWsRelay,
   startSocketIoRelay,
+  startDurableRef,
   startGenerator,
 };
 

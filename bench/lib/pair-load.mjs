@@ -44,6 +44,37 @@ function onAck(id) {
   s.ack.push(performance.now() - s.sentAt[k]);
 }
 
+/**
+ * Which pair sends message n: round robin, or with `zipf` = s > 0 pair i is chosen with probability ∝ 1/(i+1)^s (a
+ * few busy conversations and a long quiet tail, as on real servers), from a seeded generator so runs compare.
+ */
+function picker(count, zipf) {
+  if (!(zipf > 0)) return (n) => n % count;
+  const cdf = new Float64Array(count);
+  let sum = 0;
+  for (let i = 0; i < count; i++) cdf[i] = sum += 1 / (i + 1) ** zipf;
+  let seed = 0x2545f491;
+  return () => {
+    // xorshift32: cheap and deterministic.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    const x = ((seed >>> 0) / 2 ** 32) * sum;
+    let lo = 0;
+    let hi = count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
+
+/**
+ * `receipts`: false (none), true or "delivered" (the receiver reports delivered, coalesced every 100 ms), "read"
+ * (delivered and read together, coalesced every 150 ms like the SDK's receipt reporter).
+ */
 async function setupParley({ url, pairs, users, receipts, nodes }) {
   // nodes: optional list of {url, wsUrl} (cluster); the receiver of pair i connects to the node after its sender's.
   const list = nodes ?? [{ url, wsUrl: url.replace(/^http/, "ws") + "/v1/ws" }];
@@ -76,7 +107,11 @@ async function setupParley({ url, pairs, users, receipts, nodes }) {
     sender.onResult = (rid) => onAck(Number(rid));
     receiver.skipReceipts = true;
     sender.skipReceipts = true;
-    const tracker = receipts ? new DeliveryTracker(receiver, 100) : undefined;
+    const tracker = !receipts
+      ? undefined
+      : receipts === "read"
+        ? new DeliveryTracker(receiver, 150, { read: true })
+        : new DeliveryTracker(receiver, 100);
     tracker?.track(conversationId, convs[i].lastSeq);
     receiver.onEvent = (event, data) => {
       if (event !== "message" || data.kind !== "text") return;
@@ -149,7 +184,7 @@ export const generator = {
         : args.kind === "ws"
           ? await setupWsRelay(args)
           : await setupSocketIo(args);
-    state = { pairs, nextId: 1, step: undefined };
+    state = { pairs, pick: picker(pairs.length, args.zipf), nextId: 1, step: undefined };
     return { connections: pairs.length * 2, setupSeconds: (performance.now() - started) / 1000 };
   },
 
@@ -172,13 +207,13 @@ export const generator = {
     };
     state.nextId += total;
     state.step = s;
-    const P = state.pairs.length;
+    const { pick } = state;
     const load = await openLoop({
       rate,
       seconds,
       fire: (n) => {
         s.sentAt[n] = performance.now();
-        state.pairs[n % P].send(s.base + n);
+        state.pairs[pick(n)].send(s.base + n);
       },
     });
     await waitFor(() => s.deliveredCount >= load.sent && s.ackedCount >= load.sent, drainMs);

@@ -203,9 +203,11 @@ export class DeliveryTracker {
   #timer = undefined;
   #rid = 0;
 
-  constructor(conn, intervalMs = 100) {
+  /** `read`: report each watermark as read as well (a user looking at the conversation), as the SDK does. */
+  constructor(conn, intervalMs = 100, { read = false } = {}) {
     this.conn = conn;
     this.intervalMs = intervalMs;
+    this.read = read;
     this.marks = 0;
   }
 
@@ -234,7 +236,11 @@ export class DeliveryTracker {
       if (c.applied <= c.marked) continue;
       c.marked = c.applied;
       this.marks++;
-      this.conn.fire(`r${++this.#rid}`, "receipts.mark", { conversationId, delivered: c.applied });
+      this.conn.fire(
+        `r${++this.#rid}`,
+        "receipts.mark",
+        this.read ? { conversationId, delivered: c.applied, read: c.applied } : { conversationId, delivered: c.applied },
+      );
     }
   }
 

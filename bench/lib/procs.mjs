@@ -295,6 +295,18 @@ export async function startSocketIoRelay({ cpu = SERVER_CPU, synchronous = "full
   return server;
 }
 
+/** The plain durable reference (bench/durable-ref.mjs): `ws` + SQLite group commit, FULL or NORMAL. */
+export async function startDurableRef({ cpu = SERVER_CPU, synchronous = "full" } = {}) {
+  const server = await Child.start(`durable-ref-${synchronous}`, join(BENCH_DIR, "durable-ref.mjs"), {
+    cpu,
+    execArgv: ["--expose-gc"],
+    env: { PORT: "0", SQLITE_SYNCHRONOUS: synchronous },
+  });
+  server.url = `http://127.0.0.1:${server.port}`;
+  server.wsUrl = `ws://127.0.0.1:${server.port}`;
+  return server;
+}
+
 /** A load-generator process (bench/lib/generator.mjs) pinned to the generator core. */
 export function startGenerator({ cpu = GENERATOR_CPU, name = "generator" } = {}) {
   return Child.start(name, join(BENCH_DIR, "lib", "generator.mjs"), { cpu, execArgv: ["--max-old-space-size=8192"] });

@@ -3,7 +3,10 @@
 import { io } from "socket.io-client";
 import WebSocket from "ws";
 
-/** The bare `ws` relay (bench/ws-relay.mjs): {hello: name} → {ok}; {id, to, data} → recipient {from, data}, sender {ack}. */
+/**
+ * The bare `ws` relay (bench/ws-relay.mjs) and the durable reference (bench/durable-ref.mjs): {hello: name} → {ok};
+ * {id, to, data} → recipient {from, data}, sender {ack} (the reference: after its commit, or {ack, error}).
+ */
 export function connectWsRelay(url, name, { localAddress, timeoutMs = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, {
@@ -35,8 +38,11 @@ export function connectWsRelay(url, name, { localAddress, timeoutMs = 20_000 } =
         resolve(conn);
         return;
       }
-      if (f.ack !== undefined) conn.onAck?.(f.ack);
-      else conn.onData?.(f.data);
+      if (f.ack !== undefined) {
+        // The durable reference answers a failed commit with {ack, error}.
+        if (f.error !== undefined) conn.errors = (conn.errors ?? 0) + 1;
+        else conn.onAck?.(f.ack);
+      } else conn.onData?.(f.data);
     });
     conn.send = (id, to, body) => ws.send(JSON.stringify({ id, to, data: { id, body } }));
     conn.close = () => ws.close();
