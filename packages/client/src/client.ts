@@ -272,6 +272,13 @@ export class ParleyClient extends Emitter<ClientEvents> {
         case "message.hidden":
           this.#markHidden(frame.data.conversationId, frame.data.seq);
           break;
+        case "resync":
+          // Events may have been lost while the connection stayed open: catch up and re-subscribe, as after a reconnect;
+          // a lost "stopped typing" would leave an indicator on until it expires.
+          this.#typingIn.reset();
+          void this.#resubscribePresence();
+          void this.#syncNow();
+          break;
       }
     });
     this.connection.on("stopped", (error) => {

@@ -36,6 +36,11 @@ export interface EventMap {
   presence: Presence;
   /** The recipient deleted this message for themself on another device ("delete for me"). */
   "message.hidden": { conversationId: string; seq: number };
+  /**
+   * Events for this connection may have been lost (cluster: the node's event bus was interrupted): catch up with
+   * `sync` from the client's cursors and subscribe to presence again. The connection itself stays open.
+   */
+  resync: { reason: "events_lost" };
 }
 
 export type EventName = keyof EventMap;

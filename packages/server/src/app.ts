@@ -229,13 +229,13 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   // presence service's closer (registered with the service).
   await step("presence");
   services.presence.start(Math.max(100, Math.floor(config.presenceTtlMs / 3)));
-  // After a bus outage this node missed events and invalidations: forget cached member lists and blocks, and close every session
-  // with 1001 so that clients reconnect and sync (their token and session are checked again on the way).
+  // After a bus outage this node missed events and invalidations: forget cached member lists and blocks, and tell
+  // every session to catch up (`resync`): connections stay open, clients sync from their cursors and re-subscribe.
   adapters.broker.onReconnect(() => {
     log.warn({ sessions: dispatcher.registry.size }, "bus reconnected: events may have been missed; asking clients to resync");
     services.members.clear();
     services.blocks.clear();
-    for (const session of [...dispatcher.registry.all()]) session.close("going_away");
+    dispatcher.resync();
   });
   await step("attach");
   await gateway.attach(http.server, slots);

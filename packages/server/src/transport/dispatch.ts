@@ -22,6 +22,7 @@ import { preciseNow } from "../observability/metrics.js";
 import type { Broker } from "../ports/broker.js";
 import type { RateDecision } from "../ports/rate-limiter.js";
 import type { Principal } from "../services/auth-service.js";
+import { encodeEvent } from "../services/delivery.js";
 import type { Services } from "../services/index.js";
 import { ConnectionRegistry } from "./connection-registry.js";
 import type { Session } from "./session.js";
@@ -132,6 +133,16 @@ export class SessionDispatcher {
 
   start(): Promise<void> {
     return this.registry.start();
+  }
+
+  /** Tells every session of this node that events may have been lost (`resync`), one frame encoded for all. */
+  resync(): void {
+    const frame = encodeEvent("resync", { reason: "events_lost" });
+    const bytes = Buffer.from(frame);
+    for (const session of [...this.registry.all()]) {
+      session.send(frame, bytes);
+      this.countOut(session);
+    }
   }
 
   /** Checks `hello` arguments (the token argument wins over one the transport carried beside them). */
