@@ -12,16 +12,12 @@ const SESSION_COLUMNS =
   'id, user_id AS "userId", device_name AS "deviceName", refresh_hash AS "refreshHash", ' +
   'previous_refresh_hash AS "previousRefreshHash", created_at AS "createdAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"';
 
+type NewUser = Parameters<AccountStore["createUser"]>[0];
+
 export class PostgresAccounts implements AccountStore {
   constructor(private readonly db: PostgresHandle) {}
 
-  async createUser(user: {
-    id: string;
-    username: string;
-    displayName: string;
-    passwordHash: string;
-    createdAt: number;
-  }): Promise<UserRecord> {
+  async createUser(user: NewUser): Promise<UserRecord> {
     try {
       await this.db.write(
         "INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",

@@ -15,7 +15,7 @@ import {
 } from "../../ports/store.js";
 import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
-import { REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
+import { draftMessage, REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import type { PostgresConversations } from "./postgres-conversations.js";
 import { type PostgresHandle, pair } from "./postgres-handle.js";
@@ -286,20 +286,8 @@ export class PostgresLog implements MessageStore {
       const seq = lastSeq + 1;
       nextSeqs.set(d.conversationId, seq);
       const action = d.action === undefined ? null : await this.applyAction(client, d, seq);
-      const message: Message = {
-        id: d.id,
-        conversationId: d.conversationId,
-        seq,
-        senderId: d.senderId,
-        clientId: d.clientId,
-        kind: action === null ? "text" : "action",
-        body: action === null ? d.body : null,
-        event: null,
-        createdAt: d.createdAt,
-        attachments: [...(d.attachments ?? [])],
-      };
-      if (action !== null) message.action = action;
-      else if (d.replyTo !== undefined && quoted !== undefined) {
+      const message = draftMessage(d, seq, action);
+      if (action === null && d.replyTo !== undefined && quoted !== undefined) {
         message.replyTo = { seq: d.replyTo, senderId: quoted.senderId ?? "", preview: quoted.preview };
       }
       byClientId.set(key, message);

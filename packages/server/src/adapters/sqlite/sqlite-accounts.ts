@@ -74,6 +74,8 @@ function prepareStatements(h: SqliteHandle) {
   };
 }
 
+type NewUser = Parameters<AccountStore["createUser"]>[0];
+
 export class SqliteAccounts implements AccountStore {
   private readonly q: ReturnType<typeof prepareStatements>;
   private readonly lastSeenTx: (seen: readonly LastSeen[]) => void;
@@ -86,13 +88,7 @@ export class SqliteAccounts implements AccountStore {
     });
   }
 
-  async createUser(user: {
-    id: string;
-    username: string;
-    displayName: string;
-    passwordHash: string;
-    createdAt: number;
-  }): Promise<UserRecord> {
+  async createUser(user: NewUser): Promise<UserRecord> {
     try {
       this.q.insertUser.run(user.id, user.username, user.displayName, user.passwordHash, user.createdAt);
     } catch (error) {

@@ -14,7 +14,7 @@ import type {
 import { isMembershipDraft } from "../../ports/store.js";
 import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
-import { REPLY_PREVIEW_CHARS } from "../message-row.js";
+import { draftMessage, REPLY_PREVIEW_CHARS } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
 import type { SearchIndexer } from "./search-indexer.js";
 import { memberReads, type SqliteConversations } from "./sqlite-conversations.js";
@@ -290,23 +290,7 @@ export class SqliteLog implements MessageStore {
       }
       const action = this.applyAction(d, seq);
       q.insertAction.run(d.conversationId, seq, d.id, d.senderId, d.clientId, d.createdAt, JSON.stringify(action));
-      outcomes[i] = {
-        ok: true,
-        message: {
-          id: d.id,
-          conversationId: d.conversationId,
-          seq,
-          senderId: d.senderId,
-          clientId: d.clientId,
-          kind: "action",
-          body: null,
-          event: null,
-          createdAt: d.createdAt,
-          action,
-          attachments: [],
-        },
-        duplicate: false,
-      };
+      outcomes[i] = { ok: true, message: draftMessage(d, seq, action), duplicate: false };
     }
     // One conversation update per conversation per batch, not per message.
     for (const [conversationId, seq] of seqs) q.setLastSeq.run(seq, conversationId);
@@ -314,18 +298,7 @@ export class SqliteLog implements MessageStore {
   }
 
   private textMessage(d: MessageDraft, seq: number): Message {
-    const message: Message = {
-      id: d.id,
-      conversationId: d.conversationId,
-      seq,
-      senderId: d.senderId,
-      clientId: d.clientId,
-      kind: "text",
-      body: d.body,
-      event: null,
-      createdAt: d.createdAt,
-      attachments: d.attachments === undefined ? [] : [...d.attachments],
-    };
+    const message = draftMessage(d, seq, null);
     if (d.replyTo !== undefined) {
       // Checked just before: the quoted message exists and is a live text message.
       const quoted = this.q.messagesBySeq.get(d.conversationId, JSON.stringify([d.replyTo]));
