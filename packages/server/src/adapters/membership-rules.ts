@@ -1,7 +1,7 @@
 // The membership rules shared by the SQL adapters: who a change admits, the refusals and the system event of each
-// change, the watermark floor of re-admission and the order of owner succession. Adapters read and write the rows.
+// change, the watermark floor of re-admission and owner succession. Adapters read and write the rows.
 
-import type { SystemEvent } from "@parley/protocol";
+import type { Role, SystemEvent } from "@parley/protocol";
 import type { AppendOutcome, MembershipChange } from "../ports/store.js";
 
 type Refusal = Extract<AppendOutcome, { ok: false }>;
@@ -84,8 +84,30 @@ export function membershipEvent(change: MembershipChange, actorId: string, admit
   }
 }
 
+/** What owner succession reads of a current member. */
+export interface SuccessionCandidate {
+  userId: string;
+  role: Role;
+  joinedSeq: number;
+}
+
 /**
- * Owner succession, as an ORDER BY over current member rows valid on both engines: when the last owner goes, the
- * longest-standing admin, else the longest-standing member, becomes owner (ties by user id).
+ * A group never stays without an owner while it has members: given the current members after an owner left or was
+ * removed, the one to make owner, or undefined when an owner remains (or nobody does). The longest-standing admin,
+ * else the longest-standing member (ties by user id, in code unit order) succeeds.
  */
-export const OWNER_SUCCESSION_ORDER = "role = 'admin' DESC, joined_seq, user_id";
+export function ownerSuccessor(members: readonly SuccessionCandidate[]): string | undefined {
+  let best: SuccessionCandidate | undefined;
+  for (const m of members) {
+    if (m.role === "owner") return undefined;
+    if (best === undefined || precedes(m, best)) best = m;
+  }
+  return best?.userId;
+}
+
+function precedes(a: SuccessionCandidate, b: SuccessionCandidate): boolean {
+  const aAdmin = a.role === "admin";
+  if (aAdmin !== (b.role === "admin")) return aAdmin;
+  if (a.joinedSeq !== b.joinedSeq) return a.joinedSeq < b.joinedSeq;
+  return a.userId < b.userId;
+}

@@ -1,6 +1,7 @@
 // The stored shape of a sequence entry both SQL adapters read (JSON payloads already parsed), and its protocol form.
 
 import type { Attachment, Message, MessageAction, SystemEvent } from "@parley/protocol";
+import type { MessageDraft } from "../ports/store.js";
 
 /** Longest quote preview carried in `replyTo.preview`, in characters. */
 export const REPLY_PREVIEW_CHARS = 200;
@@ -90,4 +91,25 @@ export function systemMessage(entry: {
     createdAt: entry.createdAt,
     attachments: [],
   };
+}
+
+/**
+ * A text or action draft as an adapter just stored it at `seq` (`action`: the action entry's payload, null for a
+ * text); fields in toMessage's order. An action carries no files; a reply's `replyTo` is the adapter's to add.
+ */
+export function draftMessage(d: MessageDraft, seq: number, action: MessageAction | null): Message {
+  const message: Message = {
+    id: d.id,
+    conversationId: d.conversationId,
+    seq,
+    senderId: d.senderId,
+    clientId: d.clientId,
+    kind: action === null ? "text" : "action",
+    body: action === null ? d.body : null,
+    event: null,
+    createdAt: d.createdAt,
+    attachments: action === null && d.attachments !== undefined ? [...d.attachments] : [],
+  };
+  if (action !== null) message.action = action;
+  return message;
 }

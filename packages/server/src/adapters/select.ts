@@ -120,10 +120,11 @@ export async function selectAdapters(
             });
           }),
         );
+  // Roles over the store's own handle: one connection (SQLite) or pool (PostgreSQL) for the whole database.
   const push: PushStore =
-    store instanceof SqliteStore ? new SqlitePushStore(store.db) : new PostgresPushStore((store as PostgresStore).pool);
+    store instanceof SqliteStore ? new SqlitePushStore(store.handle) : new PostgresPushStore((store as PostgresStore).handle);
   const uploads: UploadStore =
-    store instanceof SqliteStore ? new SqliteUploadStore(store.db) : new PostgresUploadStore((store as PostgresStore).pool);
+    store instanceof SqliteStore ? new SqliteUploadStore(store.handle) : new PostgresUploadStore((store as PostgresStore).handle);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined

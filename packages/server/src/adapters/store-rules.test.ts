@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { directCreation, directKey, groupCreation } from "./conversation-rules.js";
 import { historyBounds } from "./history-rules.js";
-import { admissions, membershipEvent, readmission } from "./membership-rules.js";
+import { admissions, membershipEvent, ownerSuccessor, readmission } from "./membership-rules.js";
 import { advanceReceipt } from "./receipt-rules.js";
 
 describe("store rules", () => {
@@ -46,6 +46,14 @@ describe("store rules", () => {
       readSeq: 11,
       receiptAt: 7,
     });
+  });
+
+  it("hands ownership to the longest-standing admin, else member, only when no owner remains", () => {
+    const member = (userId: string, role: "owner" | "admin" | "member", joinedSeq: number) => ({ userId, role, joinedSeq });
+    assert.equal(ownerSuccessor([member("m1", "member", 1), member("a2", "admin", 5), member("a1", "admin", 5)]), "a1");
+    assert.equal(ownerSuccessor([member("m2", "member", 4), member("m1", "member", 2)]), "m1");
+    assert.equal(ownerSuccessor([member("m1", "member", 1), member("o", "owner", 9)]), undefined);
+    assert.equal(ownerSuccessor([]), undefined);
   });
 
   it("keys a direct pair the same way from both sides; a note to self has one member", () => {

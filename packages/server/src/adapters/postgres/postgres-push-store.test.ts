@@ -26,7 +26,7 @@ if (await requireService("postgres push store tests", () => admin((c) => c.query
     "PostgresPushStore",
     async () => {
       const store = await PostgresStore.connect(DATABASE_URL, { schema, poolSize: 4 });
-      return { store, push: new PostgresPushStore(store.pool) };
+      return { store, push: new PostgresPushStore(store.handle) };
     },
     async ({ store }) => {
       await store.close();

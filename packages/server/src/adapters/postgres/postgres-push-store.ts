@@ -8,14 +8,19 @@ import {
   type PushSubscriptionRecord,
   type VapidKeys,
 } from "../../ports/push-store.js";
+import type { PostgresHandle } from "./postgres-handle.js";
 
 const SUBSCRIPTION_COLUMNS =
   'endpoint, kind, user_id AS "userId", session_id AS "sessionId", p256dh, auth, created_at AS "createdAt", ' +
   'last_success_at AS "lastSuccessAt", last_failure_at AS "lastFailureAt", failures';
 
-/** Shares the PostgresStore's pool (`PostgresStore.pool`: its bigint parsing, timeouts and schema). */
+/** A role over the PostgresStore's handle (`PostgresStore.handle`: its pool, bigint parsing, timeouts and schema). */
 export class PostgresPushStore implements PushStore {
-  constructor(private readonly pool: Pool) {}
+  private readonly pool: Pool;
+
+  constructor(handle: PostgresHandle) {
+    this.pool = handle.pool;
+  }
 
   async saveSubscription(
     s: Omit<PushSubscriptionRecord, "lastSuccessAt" | "lastFailureAt" | "failures">,

@@ -1,9 +1,13 @@
-// Message search on PostgreSQL full-text search (schema in migrations.ts, version 5): the tsquery and the ranked query.
+// The cluster search role (MessageSearchStore) on PostgreSQL full-text search (schema in migrations.ts, version 5):
+// the tsquery and the ranked query.
 
+import { DatabaseError } from "pg";
 import type { SearchTerm } from "../../domain/search-query.js";
-import type { MessageSearch } from "../../ports/store.js";
-import type { StoredMessage } from "../message-row.js";
+import { BackendUnavailableError } from "../../ports/errors.js";
+import type { MessageSearch, MessageSearchStore, SearchMatch } from "../../ports/store.js";
+import { type StoredMessage, storedToMessage } from "../message-row.js";
 import { MESSAGE_COLUMNS, REPLY_JOIN } from "./message-select.js";
+import type { PostgresHandle } from "./postgres-handle.js";
 
 /** The text search configuration of the index and of every query: no stemming, no stop words (see architecture.md). */
 export const TEXT_SEARCH_CONFIG = "simple";
@@ -103,4 +107,27 @@ export function searchStatement(userId: string, search: MessageSearch): { text: 
 /** A hit: a whole stored entry (mapped by message-row.ts's `toMessage`, like every other read) and its score. */
 export interface SearchRow extends StoredMessage {
   score: number;
+}
+
+export class PostgresMessageSearch implements MessageSearchStore {
+  constructor(private readonly db: PostgresHandle) {}
+
+  async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+    if (search.terms.length === 0 || search.limit <= 0) return [];
+    const { text, values } = searchStatement(userId, search);
+    let rows: SearchRow[];
+    try {
+      rows = await this.db.transaction(async (client) => {
+        await client.query(`SET LOCAL statement_timeout = ${SEARCH_TIMEOUT_MS}`);
+        return (await client.query<SearchRow>(text, values)).rows;
+      });
+    } catch (error) {
+      // 57014: canceled by the statement timeout. Nothing was written; the caller may narrow the query and retry.
+      if (error instanceof DatabaseError && error.code === "57014") {
+        throw new BackendUnavailableError("store", `search exceeded its ${SEARCH_TIMEOUT_MS} ms budget`, { cause: error });
+      }
+      throw error;
+    }
+    return rows.map((row) => ({ message: storedToMessage(row), score: row.score }));
+  }
 }

@@ -130,7 +130,7 @@ describe("PostgresStore", { skip }, () => {
       async () => {
         schema = newSchema();
         const store = await PostgresStore.connect(DATABASE_URL, { schema, poolSize: 5 });
-        return { store, uploads: new PostgresUploadStore(store.pool) };
+        return { store, uploads: new PostgresUploadStore(store.handle) };
       },
       async ({ store }) => {
         await store.close();

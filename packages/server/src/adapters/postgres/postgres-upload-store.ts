@@ -1,25 +1,27 @@
-// The cluster UploadStore: upload metadata, message links and blob references in the PostgresStore's database.
+// The cluster uploads role (UploadStore): upload metadata, message links and blob references in the store's database.
 
 import type { Pool } from "pg";
 import type { BlobClaim, UploadRecord, UploadStore } from "../../ports/upload-store.js";
+import { type PostgresHandle, Rollback } from "./postgres-handle.js";
 
 const UPLOAD_COLUMNS =
   'id, uploader_id AS "uploaderId", sha256, size, mime_type AS "mimeType", name, width, height, ' +
   'thumb_sha256 AS "thumbSha256", created_at AS "createdAt"';
 
 /**
- * Shares the PostgresStore's pool. Races between nodes are settled by row locks on `blobs`: a claim (upsert) and a
- * sweeper's mark (UPDATE … WHERE touched_at < cutoff) serialize on the row, and whichever comes second sees the
- * other's effect (a fresh touched_at stops the mark; a set deleting_at stops the claim).
+ * A role over the PostgresStore's handle (`PostgresStore.handle`). Races between nodes are settled by row locks on
+ * `blobs`: a claim (upsert) and a sweeper's mark (UPDATE … WHERE touched_at < cutoff) serialize on the row, and
+ * whichever comes second sees the other's effect (a fresh touched_at stops the mark; a set deleting_at stops the claim).
  */
 export class PostgresUploadStore implements UploadStore {
-  constructor(private readonly pool: Pool) {}
+  private readonly pool: Pool;
+
+  constructor(private readonly db: PostgresHandle) {
+    this.pool = db.pool;
+  }
 
   async createUpload(upload: UploadRecord, blobs: readonly BlobClaim[], at: number): Promise<boolean> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
+    return this.db.transaction(async (client) => {
       // Sorted, so two uploads claiming the same pair of blobs cannot deadlock.
       for (const blob of [...blobs].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1))) {
         const claimed = await client.query(
@@ -27,10 +29,8 @@ export class PostgresUploadStore implements UploadStore {
            ON CONFLICT (sha256) DO UPDATE SET touched_at = excluded.touched_at WHERE blobs.deleting_at IS NULL`,
           [blob.sha256, blob.size, at],
         );
-        if (claimed.rowCount === 0) {
-          await client.query("ROLLBACK");
-          return false;
-        }
+        // A row being deleted does not take the claim: the caller retries once the sweeper is done with it.
+        if (claimed.rowCount === 0) throw new Rollback(false);
       }
       await client.query(
         `INSERT INTO uploads (id, uploader_id, sha256, size, mime_type, name, width, height, thumb_sha256, created_at)
@@ -48,18 +48,8 @@ export class PostgresUploadStore implements UploadStore {
           upload.createdAt,
         ],
       );
-      await client.query("COMMIT");
       return true;
-    } catch (error) {
-      // A connection that cannot roll back is broken: released with the error, the pool destroys it instead of lending
-      // it out again inside the failed transaction.
-      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
   }
 
   async getUpload(id: string): Promise<UploadRecord | undefined> {

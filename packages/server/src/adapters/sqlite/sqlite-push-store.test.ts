@@ -13,7 +13,7 @@ runPushStoreContract(
   async () => {
     dir = mkdtempSync(join(tmpdir(), "parley-push-"));
     const store = SqliteStore.open(join(dir, "store.db"));
-    return { store, push: new SqlitePushStore(store.db) };
+    return { store, push: new SqlitePushStore(store.handle) };
   },
   async ({ store }) => {
     await store.close();

@@ -1,68 +1,68 @@
 // Push subscriptions, notification settings and mutes in the embedded SQLite database (the tables of migration 4).
 
-import type Database from "better-sqlite3";
 import {
   DEFAULT_NOTIFICATION_SETTINGS,
   type NotificationSettingsRecord,
   type PushStore,
   type PushSubscriptionRecord,
 } from "../../ports/push-store.js";
+import type { SqliteHandle } from "./sqlite-handle.js";
 
 const SUBSCRIPTION_COLUMNS =
   "endpoint, kind, user_id AS userId, session_id AS sessionId, p256dh, auth, created_at AS createdAt, " +
   "last_success_at AS lastSuccessAt, last_failure_at AS lastFailureAt, failures";
 
-/** Shares the SqliteStore's connection (`SqliteStore.db`), which has already migrated the schema. */
+/** A role over the SqliteStore's handle (`SqliteStore.handle`), which has already migrated the schema. */
 export class SqlitePushStore implements PushStore {
   private readonly q;
   private readonly saveTx: (s: Omit<PushSubscriptionRecord, "lastSuccessAt" | "lastFailureAt" | "failures">, max: number) => void;
 
-  constructor(db: Database.Database) {
+  constructor(handle: SqliteHandle) {
     this.q = {
-      upsert: db.prepare<[string, string, string, string, string, string, number]>(
+      upsert: handle.prepare<[string, string, string, string, string, string, number]>(
         "INSERT INTO push_subscriptions (endpoint, kind, user_id, session_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
           "ON CONFLICT (endpoint) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, session_id = excluded.session_id, " +
           "p256dh = excluded.p256dh, auth = excluded.auth, created_at = excluded.created_at, last_success_at = NULL, " +
           "last_failure_at = NULL, failures = 0",
       ),
-      trim: db.prepare<[string, string, number]>(
+      trim: handle.prepare<[string, string, number]>(
         "DELETE FROM push_subscriptions WHERE user_id = ? AND endpoint IN " +
           "(SELECT endpoint FROM push_subscriptions WHERE user_id = ? ORDER BY created_at DESC, endpoint LIMIT -1 OFFSET ?)",
       ),
-      delete: db.prepare<[string]>("DELETE FROM push_subscriptions WHERE endpoint = ?"),
-      deleteOwned: db.prepare<[string, string]>("DELETE FROM push_subscriptions WHERE endpoint = ? AND user_id = ?"),
-      deleteSession: db.prepare<[string]>("DELETE FROM push_subscriptions WHERE session_id = ?"),
+      delete: handle.prepare<[string]>("DELETE FROM push_subscriptions WHERE endpoint = ?"),
+      deleteOwned: handle.prepare<[string, string]>("DELETE FROM push_subscriptions WHERE endpoint = ? AND user_id = ?"),
+      deleteSession: handle.prepare<[string]>("DELETE FROM push_subscriptions WHERE session_id = ?"),
       // A JSON array parameter gives a variable-length IN list without preparing a statement per length.
-      list: db.prepare<[string], PushSubscriptionRecord>(
+      list: handle.prepare<[string], PushSubscriptionRecord>(
         `SELECT ${SUBSCRIPTION_COLUMNS} FROM push_subscriptions WHERE user_id IN (SELECT value FROM json_each(?)) ` +
           "ORDER BY user_id, created_at, endpoint",
       ),
-      success: db.prepare<[number, string]>("UPDATE push_subscriptions SET last_success_at = ?, failures = 0 WHERE endpoint = ?"),
-      failure: db.prepare<[number, string]>(
+      success: handle.prepare<[number, string]>(
+        "UPDATE push_subscriptions SET last_success_at = ?, failures = 0 WHERE endpoint = ?",
+      ),
+      failure: handle.prepare<[number, string]>(
         "UPDATE push_subscriptions SET last_failure_at = ?, failures = failures + 1 WHERE endpoint = ?",
       ),
-      settings: db.prepare<[string], { dndUntil: number | null; previews: number }>(
+      settings: handle.prepare<[string], { dndUntil: number | null; previews: number }>(
         "SELECT dnd_until AS dndUntil, previews FROM notification_settings WHERE user_id = ?",
       ),
-      saveSettings: db.prepare<[string, number | null, number]>(
+      saveSettings: handle.prepare<[string, number | null, number]>(
         "INSERT INTO notification_settings (user_id, dnd_until, previews) VALUES (?, ?, ?) " +
           "ON CONFLICT (user_id) DO UPDATE SET dnd_until = excluded.dnd_until, previews = excluded.previews",
       ),
-      mute: db.prepare<[string, string, number]>(
+      mute: handle.prepare<[string, string, number]>(
         "INSERT INTO conversation_mutes (user_id, conversation_id, until) VALUES (?, ?, ?) " +
           "ON CONFLICT (user_id, conversation_id) DO UPDATE SET until = excluded.until",
       ),
-      unmute: db.prepare<[string, string]>("DELETE FROM conversation_mutes WHERE user_id = ? AND conversation_id = ?"),
-      mutes: db.prepare<[string, number], { conversationId: string; until: number }>(
+      unmute: handle.prepare<[string, string]>("DELETE FROM conversation_mutes WHERE user_id = ? AND conversation_id = ?"),
+      mutes: handle.prepare<[string, number], { conversationId: string; until: number }>(
         "SELECT conversation_id AS conversationId, until FROM conversation_mutes WHERE user_id = ? AND until > ? ORDER BY conversation_id",
       ),
-      muteOf: db
-        .prepare<[string, string, number], number>(
-          "SELECT until FROM conversation_mutes WHERE user_id = ? AND conversation_id = ? AND until > ?",
-        )
-        .pluck(),
+      muteOf: handle.pluck<[string, string, number], number>(
+        "SELECT until FROM conversation_mutes WHERE user_id = ? AND conversation_id = ? AND until > ?",
+      ),
     };
-    this.saveTx = db.transaction((s, max) => {
+    this.saveTx = handle.transaction((s, max) => {
       this.q.upsert.run(s.endpoint, s.kind, s.userId, s.sessionId, s.p256dh, s.auth, s.createdAt);
       this.q.trim.run(s.userId, s.userId, max);
     });

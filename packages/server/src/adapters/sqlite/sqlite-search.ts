@@ -1,11 +1,13 @@
-// Message search on SQLite FTS5 (schema in migrations.ts, versions 5, 6 and 8): walks the caller's history windows
-// through the index in short slices and ranks the hits from their own text.
+// The embedded search role (MessageSearchStore) on SQLite FTS5 (schema in migrations.ts, versions 5, 6 and 8): walks
+// the caller's history windows through the index in short slices and ranks the hits from their own text.
 
-import type { Database, Statement } from "better-sqlite3";
+import type { Statement } from "better-sqlite3";
 import { MIN_PREFIX_LENGTH, prefixLength, type SearchTerm } from "../../domain/search-query.js";
 import { scoreMessage } from "../../domain/search-rank.js";
-import type { MessageSearch, SearchMatch, SearchPosition } from "../../ports/store.js";
+import type { MessageSearch, MessageSearchStore, SearchMatch, SearchPosition } from "../../ports/store.js";
 import { MESSAGE_COLUMNS, type MessageRow, REPLY_JOIN, toMessage } from "./message-columns.js";
+import type { SearchIndexer } from "./search-indexer.js";
+import type { SqliteHandle } from "./sqlite-handle.js";
 
 /** Whether the index alone decides `term`: every term but a prefix longer than the prefixes the index keeps. */
 function indexDecides(term: SearchTerm): boolean {
@@ -103,27 +105,31 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  * counted or ranked over the whole index, and the walk goes slice by slice, yielding the event loop every
  * SEARCH_TURN_MS, so no search holds the process for long however many messages match (architecture.md, "Search").
  */
-export class SqliteMessageSearch {
+export class SqliteMessageSearch implements MessageSearchStore {
   private readonly windowsOfUser: Statement<[string]>;
   private readonly windowOfMembership: Statement<[string, string]>;
   private readonly slice: Statement<{ match: string; after: bigint; to: bigint; rows: number }>;
   private readonly candidates: Statement;
   private readonly hitRow: Statement<[string, number]>;
 
-  constructor(db: Database) {
+  /** `indexer` moves sent messages into the index in the background; a search has it catch up first. */
+  constructor(
+    private readonly handle: SqliteHandle,
+    private readonly indexer: SearchIndexer,
+  ) {
     const window =
       `SELECT c.id AS conversationId, c.search_key AS key, mb.joined_seq AS "from", ` +
       `coalesce(mb.left_seq, ${MAX_SEQ}) AS "to" FROM members mb JOIN conversations c ON c.id = mb.conversation_id`;
-    this.windowsOfUser = db.prepare(`${window} WHERE mb.user_id = ? ORDER BY c.search_key`);
-    this.windowOfMembership = db.prepare(`${window} WHERE mb.user_id = ? AND mb.conversation_id = ?`);
+    this.windowsOfUser = handle.prepare<[string]>(`${window} WHERE mb.user_id = ? ORDER BY c.search_key`);
+    this.windowOfMembership = handle.prepare<[string, string]>(`${window} WHERE mb.user_id = ? AND mb.conversation_id = ?`);
     // The rowid bounds reach FTS5 as constraints (bound values: FTS5 ignored computed ones when measured): it seeks
     // every term's list to the slice's first rowid.
-    this.slice = db.prepare<{ match: string; after: bigint; to: bigint; rows: number }>(
+    this.slice = handle.prepare<{ match: string; after: bigint; to: bigint; rows: number }>(
       `SELECT rowid >> 32 AS key, rowid & ${MAX_SEQ} AS seq FROM message_search
          WHERE message_search MATCH @match AND rowid > @after AND rowid <= @to
          ORDER BY rowid LIMIT @rows`,
     );
-    this.candidates = db.prepare(
+    this.candidates = handle.prepare(
       `SELECT m.seq, m.created_at AS createdAt, m.body
        FROM json_each(@seqs) AS j JOIN messages AS m ON m.conversation_id = @conversationId AND m.seq = j.value
        WHERE m.kind = 'text' AND m.body IS NOT NULL
@@ -133,12 +139,16 @@ export class SqliteMessageSearch {
          AND NOT EXISTS (SELECT 1 FROM hidden_messages h
                          WHERE h.user_id = @userId AND h.conversation_id = m.conversation_id AND h.seq = m.seq)`,
     );
-    this.hitRow = db.prepare(
+    this.hitRow = handle.prepare(
       `SELECT ${MESSAGE_COLUMNS} FROM messages AS m ${REPLY_JOIN} WHERE m.conversation_id = ? AND m.seq = ?`,
     );
   }
 
-  async search(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+  async searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]> {
+    if (this.handle.unsettled) await this.handle.settled();
+    if (search.terms.length === 0 || search.limit <= 0) return [];
+    // Read-your-writes: a message sent before the search is found even when its background batch has not run yet.
+    this.indexer.catchUp();
     const windows = (
       search.conversationId === undefined
         ? this.windowsOfUser.all(userId)

@@ -40,7 +40,7 @@ runMessageActionsContract("SqliteStore (:memory:)", async () => SqliteStore.open
 
 runUploadStoreContract("SqliteUploadStore", async () => {
   const store = SqliteStore.open(":memory:");
-  return { store, uploads: new SqliteUploadStore(store.db) };
+  return { store, uploads: new SqliteUploadStore(store.handle) };
 });
 
 describe("SqliteStore on disk", () => {

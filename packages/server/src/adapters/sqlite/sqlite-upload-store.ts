@@ -1,7 +1,7 @@
-// The embedded UploadStore: upload metadata, message links and blob references in the SqliteStore's database.
+// The embedded uploads role (UploadStore): upload metadata, message links and blob references in the store's database.
 
-import type Database from "better-sqlite3";
 import type { BlobClaim, UploadRecord, UploadStore } from "../../ports/upload-store.js";
+import type { SqliteHandle } from "./sqlite-handle.js";
 
 const UPLOAD_COLUMNS =
   "id, uploader_id AS uploaderId, sha256, size, mime_type AS mimeType, name, width, height, " +
@@ -10,55 +10,51 @@ const UPLOAD_COLUMNS =
 const UNREFERENCED = `NOT EXISTS (SELECT 1 FROM uploads AS u WHERE u.sha256 = b.sha256)
   AND NOT EXISTS (SELECT 1 FROM uploads AS u WHERE u.thumb_sha256 = b.sha256)`;
 
-/** Shares the SqliteStore's connection (its `db`), so it must be opened after the store has migrated. */
+/** A role over the SqliteStore's handle (`SqliteStore.handle`), which has already migrated the schema. */
 export class SqliteUploadStore implements UploadStore {
   private readonly q;
   private readonly createTx: (upload: UploadRecord, blobs: readonly BlobClaim[], at: number) => boolean;
   private readonly markTx: (touchedBefore: number, staleBefore: number, at: number, limit: number) => string[];
 
-  constructor(db: Database.Database) {
+  constructor(handle: SqliteHandle) {
     this.q = {
-      claim: db.prepare<{ sha256: string; size: number; at: number }>(
+      claim: handle.prepare<{ sha256: string; size: number; at: number }>(
         `INSERT INTO blobs (sha256, size, touched_at) VALUES (@sha256, @size, @at)
          ON CONFLICT (sha256) DO UPDATE SET touched_at = excluded.touched_at WHERE blobs.deleting_at IS NULL`,
       ),
-      insert: db.prepare<UploadRecord>(
+      insert: handle.prepare<UploadRecord>(
         `INSERT INTO uploads (id, uploader_id, sha256, size, mime_type, name, width, height, thumb_sha256, created_at)
          VALUES (@id, @uploaderId, @sha256, @size, @mimeType, @name, @width, @height, @thumbSha256, @createdAt)`,
       ),
-      byId: db.prepare<[string], UploadRecord>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`),
-      byIds: db.prepare<[string], UploadRecord>(
+      byId: handle.prepare<[string], UploadRecord>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`),
+      byIds: handle.prepare<[string], UploadRecord>(
         `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id IN (SELECT value FROM json_each(?))`,
       ),
-      access: db
-        .prepare<{ uploadId: string; userId: string }, number>(
-          `SELECT 1 FROM uploads WHERE id = @uploadId AND uploader_id = @userId
+      access: handle.pluck<{ uploadId: string; userId: string }, number>(
+        `SELECT 1 FROM uploads WHERE id = @uploadId AND uploader_id = @userId
            UNION ALL
            SELECT 1 FROM message_attachments AS a
              JOIN members AS m ON m.conversation_id = a.conversation_id AND m.user_id = @userId
            WHERE a.upload_id = @uploadId AND a.seq >= m.joined_seq AND (m.left_seq IS NULL OR a.seq <= m.left_seq)
            LIMIT 1`,
-        )
-        .pluck(),
-      deleteExpired: db.prepare<[number, number]>(
+      ),
+      deleteExpired: handle.prepare<[number, number]>(
         `DELETE FROM uploads WHERE id IN (
            SELECT id FROM uploads AS u WHERE u.created_at < ?
              AND NOT EXISTS (SELECT 1 FROM message_attachments AS a WHERE a.upload_id = u.id)
            LIMIT ?)`,
       ),
-      mark: db
-        .prepare<{ touchedBefore: number; staleBefore: number; at: number; limit: number }, string>(
-          `UPDATE blobs SET deleting_at = @at WHERE sha256 IN (
+      mark: handle.pluck<{ touchedBefore: number; staleBefore: number; at: number; limit: number }, string>(
+        `UPDATE blobs SET deleting_at = @at WHERE sha256 IN (
              SELECT sha256 FROM blobs AS b
              WHERE (b.deleting_at IS NULL AND b.touched_at < @touchedBefore AND ${UNREFERENCED})
                 OR b.deleting_at < @staleBefore
              LIMIT @limit)
            RETURNING sha256`,
-        )
-        .pluck(),
-      forget: db.prepare<[string]>("DELETE FROM blobs WHERE sha256 = ? AND deleting_at IS NOT NULL"),
+      ),
+      forget: handle.prepare<[string]>("DELETE FROM blobs WHERE sha256 = ? AND deleting_at IS NOT NULL"),
     };
-    this.createTx = db.transaction((upload, blobs, at) => {
+    this.createTx = handle.transaction((upload, blobs, at) => {
       for (const blob of blobs) {
         // A row being deleted does not take the claim: the caller retries once the sweeper is done with it.
         if (this.q.claim.run({ sha256: blob.sha256, size: blob.size, at }).changes === 0) throw new BlobBusy();
@@ -66,7 +62,7 @@ export class SqliteUploadStore implements UploadStore {
       this.q.insert.run(upload);
       return true;
     });
-    this.markTx = db.transaction((touchedBefore, staleBefore, at, limit) =>
+    this.markTx = handle.transaction((touchedBefore, staleBefore, at, limit) =>
       this.q.mark.all({ touchedBefore, staleBefore, at, limit }),
     );
   }

@@ -1,0 +1,311 @@
+// The embedded conversations role: creating conversations, reading them and their members (ConversationStore), and
+// the membership changes the log appends (`membershipEntry`, inside the log's transaction).
+
+import type { ConversationKind, Message, Role, SystemEvent } from "@parley/protocol";
+import type {
+  AppendOutcome,
+  ConversationRecord,
+  ConversationStore,
+  MemberRecord,
+  MembershipDraft,
+  MembershipPage,
+} from "../../ports/store.js";
+import { directCreation, groupCreation } from "../conversation-rules.js";
+import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import {
+  admissions,
+  exceedsMembers,
+  membershipEvent,
+  membershipRefusal,
+  ownerSuccessor,
+  readmission,
+  readmittedWatermark,
+} from "../membership-rules.js";
+import type { Prepared, SqliteHandle } from "./sqlite-handle.js";
+
+const CONVERSATION_COLUMNS = "id, kind, title, created_at AS createdAt, last_seq AS lastSeq";
+const MEMBER_COLUMNS =
+  "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
+  "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
+const MEMBERSHIPS_OF_USER = `SELECT m.conversation_id AS conversationId, m.user_id AS userId, m.role,
+    m.joined_seq AS joinedSeq, m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq,
+    m.receipt_at AS receiptAt, c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq
+  FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id`;
+
+/** The reads of one membership row that the log and receipts make inside their transactions too. */
+export function memberReads(h: SqliteHandle): {
+  isCurrentMember: Prepared<[string, string], number>;
+  membership: Prepared<[string, string], MemberRecord>;
+} {
+  return {
+    isCurrentMember: h.pluck<[string, string], number>(
+      "SELECT 1 FROM members WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL",
+    ),
+    membership: h.prepare<[string, string], MemberRecord>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND user_id = ?`,
+    ),
+  };
+}
+
+function prepareStatements(h: SqliteHandle) {
+  return {
+    ...memberReads(h),
+    insertConversation: h.prepare<[string, ConversationKind, string | null, string | null, number, number]>(
+      "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)",
+    ),
+    conversationById: h.prepare<[string], ConversationRecord>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`),
+    conversationByDirectKey: h.prepare<[string], ConversationRecord>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = ?`,
+    ),
+    setTitle: h.prepare<[string, string]>("UPDATE conversations SET title = ? WHERE id = ?"),
+    setCreator: h.prepare<[string, string]>("UPDATE conversations SET created_by = ? WHERE id = ?"),
+    insertMember: h.prepare<[string, string, Role, number, number, number, number]>(
+      "INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    // The watermarks come from readmission() (membership-rules.ts): lifted to just before the re-join, never lowered.
+    readmitMember: h.prepare<{
+      conversationId: string;
+      userId: string;
+      seq: number;
+      deliveredSeq: number;
+      readSeq: number;
+      receiptAt: number;
+    }>(
+      `UPDATE members SET role = 'member', joined_seq = @seq, left_seq = NULL,
+         delivered_seq = @deliveredSeq, read_seq = @readSeq, receipt_at = @receiptAt
+       WHERE conversation_id = @conversationId AND user_id = @userId`,
+    ),
+    currentMembers: h.prepare<[string], MemberRecord>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND left_seq IS NULL ORDER BY joined_seq, user_id`,
+    ),
+    countCurrentMembers: h.pluck<[string], number>("SELECT count(*) FROM members WHERE conversation_id = ? AND left_seq IS NULL"),
+    setLeft: h.prepare<[number, string, string]>("UPDATE members SET left_seq = ? WHERE conversation_id = ? AND user_id = ?"),
+    setRole: h.prepare<[Role, string, string]>("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?"),
+    // A JSON array parameter: one statement for any number of conversations.
+    receiptsMovedIn: h.pluck<[string, number], string>(
+      `SELECT DISTINCT conversation_id FROM members
+       WHERE conversation_id IN (SELECT value FROM json_each(?)) AND left_seq IS NULL AND receipt_at > ?`,
+    ),
+    membershipsOfUser: h.prepare<[string], MembershipRow>(
+      `${MEMBERSHIPS_OF_USER} WHERE m.user_id = ? ORDER BY m.conversation_id`,
+    ),
+    // The same rows, one page: NULL bounds are open.
+    membershipsPage: h.prepare<{ user: string; after: string | null; through: string | null; limit: number }, MembershipRow>(
+      `${MEMBERSHIPS_OF_USER}
+       WHERE m.user_id = @user AND (@after IS NULL OR m.conversation_id > @after)
+         AND (@through IS NULL OR m.conversation_id <= @through)
+       ORDER BY m.conversation_id LIMIT @limit`,
+    ),
+    membershipCounts: h.prepare<[string], { userId: string; n: number }>(
+      `SELECT user_id AS userId, count(*) AS n FROM members
+       WHERE user_id IN (SELECT value FROM json_each(?)) AND left_seq IS NULL GROUP BY user_id`,
+    ),
+    groupsCreatedSince: h.prepare<[string, number], { count: number; oldest: number | null }>(
+      "SELECT count(*) AS count, min(created_at) AS oldest FROM conversations WHERE created_by = ? AND created_at >= ?",
+    ),
+    insertSystem: h.prepare<[string, number, string, string, string, number]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at) " +
+        "VALUES (?, ?, ?, ?, NULL, 'system', NULL, ?, ?)",
+    ),
+  };
+}
+
+type OpenDirectInput = Parameters<ConversationStore["openDirect"]>[0];
+type CreateGroupInput = Parameters<ConversationStore["createGroup"]>[0];
+
+/**
+ * Permission and kind rules (who may add or rename, no member changes in direct conversations) belong to the
+ * services; the store only enforces the integrity rules of the port.
+ */
+export class SqliteConversations implements ConversationStore {
+  private readonly q: ReturnType<typeof prepareStatements>;
+  private readonly openDirectTx: (input: OpenDirectInput) => { conversation: ConversationRecord; created: boolean };
+  private readonly createGroupTx: (input: CreateGroupInput) => { conversation: ConversationRecord; message: Message };
+
+  constructor(private readonly handle: SqliteHandle) {
+    this.q = prepareStatements(handle);
+    this.openDirectTx = handle.transaction((input: OpenDirectInput) => this.openDirectInTx(input));
+    this.createGroupTx = handle.transaction((input: CreateGroupInput) => this.createGroupInTx(input));
+  }
+
+  async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
+    const result = this.openDirectTx(input);
+    if (result.created) this.handle.cacheSeq(result.conversation.id, result.conversation.lastSeq);
+    return result;
+  }
+
+  async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
+    const result = this.createGroupTx(input);
+    this.handle.cacheSeq(result.conversation.id, result.conversation.lastSeq);
+    return result;
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | undefined> {
+    if (this.handle.unsettled) await this.handle.settled();
+    return this.q.conversationById.get(id);
+  }
+
+  async getMembers(conversationId: string): Promise<MemberRecord[]> {
+    if (this.handle.unsettled) await this.handle.settled();
+    return this.q.currentMembers.all(conversationId);
+  }
+
+  async getMembership(conversationId: string, userId: string): Promise<MemberRecord | undefined> {
+    if (this.handle.unsettled) await this.handle.settled();
+    return this.q.membership.get(conversationId, userId);
+  }
+
+  async listMemberships(
+    userId: string,
+    page?: MembershipPage,
+  ): Promise<{ membership: MemberRecord; conversation: ConversationRecord }[]> {
+    if (this.handle.unsettled) await this.handle.settled();
+    const rows =
+      page === undefined
+        ? this.q.membershipsOfUser.all(userId)
+        : this.q.membershipsPage.all({
+            user: userId,
+            after: page.after ?? null,
+            through: page.through ?? null,
+            limit: page.limit,
+          });
+    return rows.map(splitMembershipRow);
+  }
+
+  async countMemberships(userIds: readonly string[]): Promise<Map<string, number>> {
+    const counts = new Map(userIds.map((id) => [id, 0]));
+    if (userIds.length === 0) return counts;
+    if (this.handle.unsettled) await this.handle.settled();
+    for (const row of this.q.membershipCounts.all(JSON.stringify(userIds))) counts.set(row.userId, row.n);
+    return counts;
+  }
+
+  async groupsCreatedSince(ownerId: string, since: number): Promise<{ count: number; oldest: number | null }> {
+    if (this.handle.unsettled) await this.handle.settled();
+    return this.q.groupsCreatedSince.get(ownerId, since) ?? { count: 0, oldest: null };
+  }
+
+  async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
+    if (conversationIds.length === 0) return new Set();
+    if (this.handle.unsettled) await this.handle.settled();
+    return new Set(this.q.receiptsMovedIn.all(JSON.stringify(conversationIds), since));
+  }
+
+  // ── transaction bodies (a throw rolls everything back) ──────────────────────────────────────────────────────
+
+  /**
+   * A membership change and its system entry, inside the log's append transaction; refusals are checked before
+   * anything is written. `seqs` is the transaction's scratch map of assigned seqs (SqliteHandle.withSeqs).
+   */
+  membershipEntry(input: MembershipDraft, seqs: Map<string, number>): AppendOutcome {
+    const q = this.q;
+    const { conversationId, senderId: actorId, change } = input;
+    const lastSeq = this.handle.currentSeq(conversationId, seqs);
+    if (lastSeq === undefined) return membershipRefusal.conversationNotFound;
+    if (q.isCurrentMember.get(conversationId, actorId) === undefined) return membershipRefusal.actorNotMember;
+    // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
+    const seq = lastSeq + 1;
+    let admitted: string[] = [];
+    switch (change.type) {
+      case "add": {
+        const rows = new Map(change.userIds.map((userId) => [userId, q.membership.get(conversationId, userId)]));
+        const admission = admissions(change.userIds, (userId) => rows.get(userId)?.leftSeq);
+        admitted = admission.admitted;
+        if (admitted.length === 0) return membershipRefusal.allMembers;
+        if (exceedsMembers(q.countCurrentMembers.get(conversationId) ?? 0, admitted.length, change.maxMembers)) {
+          return membershipRefusal.groupFull(change.maxMembers);
+        }
+        for (const userId of admission.past) {
+          const lifted = readmission(rows.get(userId)!, seq, input.createdAt);
+          q.readmitMember.run({ conversationId, userId, seq, ...lifted });
+        }
+        const floor = readmittedWatermark(seq);
+        for (const userId of admission.fresh)
+          q.insertMember.run(conversationId, userId, "member", seq, floor, floor, input.createdAt);
+        break;
+      }
+      case "remove": {
+        const target = q.membership.get(conversationId, change.userId);
+        if (target === undefined || target.leftSeq !== null) return membershipRefusal.userNotMember;
+        this.endMembership(conversationId, change.userId, seq, target.role === "owner");
+        break;
+      }
+      case "leave": {
+        const wasOwner = q.membership.get(conversationId, actorId)?.role === "owner";
+        this.endMembership(conversationId, actorId, seq, wasOwner);
+        break;
+      }
+      case "role": {
+        if (q.isCurrentMember.get(conversationId, change.userId) === undefined) return membershipRefusal.userNotMember;
+        q.setRole.run(change.role, conversationId, change.userId);
+        break;
+      }
+      case "rename": {
+        q.setTitle.run(change.title, conversationId);
+        break;
+      }
+    }
+    seqs.set(conversationId, seq);
+    const event = membershipEvent(change, actorId, admitted);
+    const message = this.insertSystemMessage(conversationId, seq, input.id, actorId, event, input.createdAt);
+    return { ok: true, message, duplicate: false };
+  }
+
+  /** Ends a membership at `seq`; when an owner goes, the successor (membership-rules.ts) becomes owner. */
+  private endMembership(conversationId: string, userId: string, seq: number, wasOwner: boolean): void {
+    this.q.setLeft.run(seq, conversationId, userId);
+    if (!wasOwner) return;
+    const successor = ownerSuccessor(this.q.currentMembers.all(conversationId));
+    if (successor !== undefined) this.q.setRole.run("owner", conversationId, successor);
+  }
+
+  private insertSystemMessage(
+    conversationId: string,
+    seq: number,
+    id: string,
+    actorId: string,
+    event: SystemEvent,
+    at: number,
+  ): Message {
+    this.q.insertSystem.run(conversationId, seq, id, actorId, JSON.stringify(event), at);
+    return {
+      id,
+      conversationId,
+      seq,
+      senderId: actorId,
+      clientId: null,
+      kind: "system",
+      body: null,
+      event,
+      createdAt: at,
+      attachments: [],
+    };
+  }
+
+  private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
+    const { key, userIds, event } = directCreation(input.userA, input.userB);
+    const existing = this.q.conversationByDirectKey.get(key);
+    if (existing !== undefined) return { conversation: existing, created: false };
+    this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1);
+    for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
+    this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
+    return {
+      conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
+      created: true,
+    };
+  }
+
+  private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
+    const { others, event } = groupCreation(input.ownerId, input.memberIds, input.title);
+    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
+    this.q.setCreator.run(input.ownerId, input.id);
+    this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
+    for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
+    const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
+    return {
+      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
+      message,
+    };
+  }
+}
