@@ -1,10 +1,11 @@
-// Rate limits: one token-bucket rule per budget (see services/rate-limits.ts for which requests draw from which).
+// Rate limits: one token-bucket rule per budget, `null` = off (services/rate-limits.ts says which requests draw from
+// which).
 
 import type { RateRule } from "../ports/rate-limiter.js";
 import { type ConfigVars, rate } from "./parse.js";
 
 export interface RateConfig {
-  /** Rate limits (token buckets, `null` = off); see services/rate-limits.ts for which requests draw from which. */
+  /** Every request of a user, on every transport. */
   rateRequests: RateRule | null;
   rateMessages: RateRule | null;
   rateTyping: RateRule | null;
