@@ -27,7 +27,7 @@ export class OwnEntries {
   fromAck(entry: OutboxEntry, ack: MessageAck, senderId: string | undefined): Message | undefined {
     const updated = this.#actionResults.get(entry.clientId);
     this.#actionResults.delete(entry.clientId);
-    return senderId === undefined ? undefined : entryFromAck(entry, ack, senderId, updated);
+    return senderId ? entryFromAck(entry, ack, senderId, updated) : undefined;
   }
 
   clear(): void {
