@@ -1,129 +1,38 @@
 // The ParleyClient facade: sign-in, the live connection, sending through the outbox, in-order delivery, typed events.
+// It wires the parts: calls (client-calls.ts), what arrives (inbound.ts), catching up (catch-up.ts), followed presence
+// (presence-follow.ts) and this device's own entries (own-entries.ts).
 
-import {
-  type Attachment,
-  type Conversation,
-  type ConversationSummary,
-  type Limits,
-  type Message,
-  type MessageAck,
-  type OpArgs,
-  type OpName,
-  type OpResult,
-  operations,
-  type Presence,
-  type ReceiptState,
-  type SignedFile,
-  type User,
-  type Welcome,
-} from "@parley/protocol";
+import type { Attachment, Limits, MessageAck, Presence, ReceiptState, SignedFile, User, Welcome } from "@parley/protocol";
 import { AuthSession, type Credentials } from "./auth.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
-import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
-import { isAuthLoss, ParleyError, toParleyError } from "./errors.js";
-import { Emitter } from "./events.js";
-import { type FetchLike, HttpApi } from "./http-api.js";
+import { CatchUp } from "./catch-up.js";
+import { ClientCalls } from "./client-calls.js";
+import { carriersFor, type ParleyClientOptions } from "./client-options.js";
+import type { Connection, ConnectionState } from "./connection.js";
+import { isAuthLoss, isDisconnection, ParleyError, toParleyError } from "./errors.js";
+import type { HttpApi } from "./http-api.js";
 import { newClientId } from "./ids.js";
-import { hiddenForMe } from "./message-state.js";
-import { Outbox, type OutboxAction, type OutboxEntry, type OutboxStore } from "./outbox.js";
+import { Inbound } from "./inbound.js";
+import { Outbox, type OutboxAction, type OutboxEntry } from "./outbox.js";
+import { OwnEntries } from "./own-entries.js";
+import { PresenceFollow } from "./presence-follow.js";
 import { PushApi } from "./push.js";
 import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
 import { ReceiptReporter } from "./receipt-reporter.js";
-import { ReorderBuffer } from "./reorder-buffer.js";
-import { type SearchFilters, type SearchPage, searchPage } from "./search.js";
-import { listAllConversations, SyncEngine } from "./sync.js";
+import type { ReorderBuffer } from "./reorder-buffer.js";
+import { SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
-import { type TransportMode, type TransportName, TransportSelector } from "./transport-selector.js";
-import { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
+import type { TransportName, TransportSelector } from "./transport-selector.js";
+import { TypingNotifier, TypingTracker } from "./typing.js";
 import { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";
 
-export interface ParleyClientOptions {
-  /** HTTP(S) base URL of the server, e.g. `https://chat.example.com`. */
-  server: string;
-  /** WebSocket URL; defaults to the server URL with ws(s): and `/v1/ws`. */
-  wsUrl?: string;
-  /** WebSocket implementation; defaults to `globalThis.WebSocket` (use `@parley/client/node` on Node 20). */
-  WebSocket?: WebSocketConstructor;
-  /**
-   * `auto` (default): a WebSocket, falling back to long polling over fetch when WebSockets cannot connect, and back
-   * to a WebSocket once one works again; `websocket` or `long-poll`: that transport only. The API is the same.
-   */
-  transport?: TransportMode;
-  /** `auto` tuning: failed WebSocket attempts before long polling (2), and how often to retry WebSockets meanwhile. */
-  longPoll?: { fallbackAfter?: number; retryWebSocketMs?: number };
-  /** fetch implementation; defaults to `globalThis.fetch`. */
-  fetch?: FetchLike;
-  /** Saved credentials to resume a session (see the `credentials` event). */
-  credentials?: Credentials;
-  /** Device name recorded with new sessions. */
-  deviceName?: string;
-  /** Where unacknowledged sends are kept; defaults to memory. */
-  outboxStore?: OutboxStore;
-  /** Saved cursors (see `cursors()`): delivery resumes after them instead of at the present. */
-  cursors?: Record<string, number>;
-  requestTimeoutMs?: number;
-  /** How long an out-of-order message waits for the missing ones before they are fetched. */
-  gapWaitMs?: number;
-  /** Coalescing window of delivered/read reports. */
-  receiptDelayMs?: number;
-  reconnectBackoff?: BackoffOptions;
-  timers?: Timers;
-}
-
-export interface ClientEvents {
-  /** A conversation entry, each (conversationId, seq) once and in seq order per conversation — including this
-   * device's own sends (built from their acks) so that one stream renders the whole conversation. Action entries
-   * (`kind: "action"`: edits, deletes, reactions) come here too, each followed by an `updated` event. */
-  message: Message;
-  /** An earlier message changed (edited, deleted for everyone, reactions): replace your copy of `seq` with it. */
-  updated: Message;
-  /** The signed-in user deleted this message for themself (here or on another device): show it as hidden. */
-  hidden: { conversationId: string; seq: number };
-  /** Members' watermarks that moved (compute per-message state with `messageStatus`). */
-  receipts: { conversationId: string; receipts: ReceiptState[] };
-  /** Someone started or stopped typing (expiry of stale indicators is handled for you). */
-  typing: TypingEvent;
-  /** A subscribed user went online or offline. */
-  presence: Presence;
-  state: ConnectionState;
-  /** The server stored one of this device's sends. */
-  ack: MessageAck;
-  /** The server refused a send for good; it will not be retried. */
-  "send-failed": { entry: OutboxEntry; error: ParleyError };
-  /** A failure the client recovers from (or a background task failed); informational. */
-  error: ParleyError;
-  /** The session cannot be refreshed: log in again. */
-  "auth-lost": ParleyError;
-  /** The credentials changed (login, token refresh, logout): persist them to resume later. */
-  credentials: Credentials | undefined;
-}
-
-export interface HistoryOptions {
-  /** Only entries with seq < before (the newest page when neither bound is given). */
-  before?: number;
-  /** Only entries with seq > after. */
-  after?: number;
-  limit?: number;
-}
+export { type ClientEvents, defaultWsUrl, type HistoryOptions, type ParleyClientOptions } from "./client-options.js";
 
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
 }
 
-/** Presence ids per request; the protocol caps lists at 500. */
-const ID_CHUNK = 500;
-
-export function defaultWsUrl(server: string): string {
-  const url = new URL(server);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/v1/ws`;
-  url.search = "";
-  url.hash = "";
-  return url.toString();
-}
-
-export class ParleyClient extends Emitter<ClientEvents> {
+export class ParleyClient extends ClientCalls {
   readonly http: HttpApi;
   readonly auth: AuthSession;
   readonly connection: Connection;
@@ -135,23 +44,20 @@ export class ParleyClient extends Emitter<ClientEvents> {
   readonly #buffer: ReorderBuffer;
   readonly #outbox: Outbox;
   readonly #sync: SyncEngine;
+  readonly #catchUp: CatchUp;
   readonly #reporter: ReceiptReporter;
   readonly #book = new ReceiptBook();
   readonly #typingOut: TypingNotifier;
   readonly #typingIn: TypingTracker;
-  readonly #presence = new Set<string>();
-  /** (conversation, seq) pairs the user deleted for themself: later updates of them stay hidden. */
-  readonly #hidden = new Set<string>();
-  /** The target's new state from an action's result, until its entry is delivered (by clientId). */
-  readonly #actionResults = new Map<string, Message>();
+  readonly #presence: PresenceFollow;
+  readonly #inbound: Inbound;
+  readonly #own = new OwnEntries((op, args) => this.connection.request(op, args));
   readonly #uploader: Uploader;
   readonly #fileUrls: FileUrlCache;
-  readonly #syncBackoff = new Backoff({ initialMs: 1000, maxMs: 60_000 });
   readonly #loaded: Promise<void>;
   #connectWaiters: Waiter<Welcome>[] = [];
   /** True once the sync that follows the current welcome has run. */
   #ready = false;
-  #syncRetry: TimerHandle | undefined;
 
   constructor(options: ParleyClientOptions) {
     super();
@@ -163,13 +69,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       ...(options.credentials ? { credentials: options.credentials } : {}),
       now: () => timers.now(),
     });
-    this.http = new HttpApi({
-      baseUrl: options.server,
-      tokens: this.auth,
-      timers,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}),
-    });
+    ({ http: this.http, transports: this.#transports, connection: this.connection } = carriersFor(options, this.auth, timers));
     this.push = new PushApi((op, args) => this.call(op, args));
     this.#uploader = new Uploader(options.server, this.auth, {
       presign: (args) => this.call("uploads.presign", args),
@@ -180,50 +80,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
       async (uploadIds) => (await this.call("files.sign", { uploadIds })).files,
       () => timers.now(),
     );
-    this.#transports = new TransportSelector({
-      mode: options.transport ?? "auto",
-      WebSocket: options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket,
-      baseUrl: options.server,
-      timers,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.longPoll?.fallbackAfter !== undefined ? { fallbackAfter: options.longPoll.fallbackAfter } : {}),
-      ...(options.longPoll?.retryWebSocketMs !== undefined ? { retryWebSocketMs: options.longPoll.retryWebSocketMs } : {}),
-    });
-    this.connection = new Connection({
-      url: options.wsUrl ?? defaultWsUrl(options.server),
-      WebSocket: this.#transports.WebSocket,
-      getToken: () => this.auth.accessToken(),
-      reauthenticate: async (rejected) => {
-        await this.auth.refresh(rejected);
-      },
-      backoff: new Backoff(options.reconnectBackoff),
-      timers,
-      ...(options.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
-    });
-    this.#buffer = new ReorderBuffer({
-      deliver: (messages) => this.#deliver(messages),
-      repair: (conversationId, after, until) => this.#repairGap(conversationId, after, until),
-      timers,
-      ...(options.gapWaitMs !== undefined ? { gapWaitMs: options.gapWaitMs } : {}),
-    });
-    for (const [conversationId, seq] of Object.entries(options.cursors ?? {})) this.#buffer.advance(conversationId, seq);
-    this.#outbox = new Outbox({
-      transport: (entry) => this.#transmit(entry),
-      timers,
-      ...(options.outboxStore ? { store: options.outboxStore } : {}),
-    });
-    this.#sync = new SyncEngine({
-      call: (op, args) => this.connection.request(op, args),
-      buffer: this.#buffer,
-      conversationPageSize: () => this.connection.welcome?.limits.conversationPageMax,
-      onList: (conversations) => {
-        for (const c of conversations) this.#updateMembers(c.id, c.members);
-      },
-      onConversation: (c) => {
-        this.#updateMembers(c.conversationId, c.members);
-        for (const seq of c.hidden ?? []) this.#markHidden(c.conversationId, seq);
-      },
-    });
     this.#reporter = new ReceiptReporter({
       send: (args) => this.connection.request("receipts.mark", args),
       timers,
@@ -239,9 +95,63 @@ export class ParleyClient extends Emitter<ClientEvents> {
       timers,
     });
     this.#typingIn = new TypingTracker({ onChange: (event) => this.emit("typing", event), timers });
+    this.#inbound = new Inbound({
+      emit: (event, payload) => this.emit(event, payload),
+      me: () => this.user?.id,
+      book: this.#book,
+      typing: this.#typingIn,
+      reporter: this.#reporter,
+      repair: (conversationId, after, until) => this.#catchUp.repairGap(conversationId, after, until),
+      resync: () => {
+        void this.#presence.resubscribe();
+        void this.#catchUp.run();
+      },
+      timers,
+      ...(options.gapWaitMs !== undefined ? { gapWaitMs: options.gapWaitMs } : {}),
+    });
+    this.#buffer = this.#inbound.buffer;
+    for (const [conversationId, seq] of Object.entries(options.cursors ?? {})) this.#buffer.advance(conversationId, seq);
+    this.#outbox = new Outbox({
+      transport: (entry) => this.#own.transmit(entry),
+      timers,
+      ...(options.outboxStore ? { store: options.outboxStore } : {}),
+    });
+    this.#sync = new SyncEngine({
+      call: (op, args) => this.connection.request(op, args),
+      buffer: this.#buffer,
+      conversationPageSize: () => this.connection.welcome?.limits.conversationPageMax,
+      onList: (conversations) => {
+        for (const c of conversations) this.membersSeen(c.id, c.members);
+      },
+      onConversation: (c) => {
+        this.membersSeen(c.conversationId, c.members);
+        for (const seq of c.hidden ?? []) this.#inbound.markHidden(c.conversationId, seq);
+      },
+    });
+    this.#catchUp = new CatchUp({
+      sync: this.#sync,
+      buffer: this.#buffer,
+      call: (op, args) => this.call(op, args),
+      connected: () => this.connection.state === "connected",
+      historyPageMax: () => this.limits?.historyPageMax,
+      timers,
+      onError: (error) => this.emit("error", error),
+    });
+    this.#presence = new PresenceFollow({
+      request: (op, args) => this.connection.request(op, args),
+      call: (op, args) => this.call(op, args),
+      connected: () => this.connection.state === "connected",
+      onPresence: (presence) => this.emit("presence", presence),
+      onError: (error) => this.#reportBackground(error),
+    });
 
     this.#loaded = this.#outbox.load().catch((error) => this.emit("error", toParleyError(error)));
-    this.#outbox.on("ack", ({ entry, ack }) => this.#onAck(entry, ack));
+    this.#outbox.on("ack", ({ entry, ack }) => {
+      this.emit("ack", ack);
+      // The live `message` event never echoes a send to its own connection: the ack stands in for it.
+      const message = this.#own.fromAck(entry, ack, this.user?.id);
+      if (message) this.#buffer.push(message);
+    });
     this.#outbox.on("failed", (failure) => this.emit("send-failed", failure));
     this.#outbox.on("error", (error) => this.emit("error", error));
     this.auth.on("change", (credentials) => this.emit("credentials", credentials));
@@ -253,34 +163,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     });
     this.connection.on("state", (state) => this.#onState(state));
     this.connection.on("welcome", (welcome) => void this.#onWelcome(welcome));
-    this.connection.on("event", (frame) => {
-      switch (frame.event) {
-        case "message":
-          this.#buffer.push(frame.data);
-          break;
-        case "receipts": {
-          const changed = this.#book.apply(frame.data.conversationId, frame.data.receipts);
-          if (changed.length > 0) this.emit("receipts", { conversationId: frame.data.conversationId, receipts: changed });
-          break;
-        }
-        case "typing":
-          this.#typingIn.apply(frame.data);
-          break;
-        case "presence":
-          this.emit("presence", frame.data);
-          break;
-        case "message.hidden":
-          this.#markHidden(frame.data.conversationId, frame.data.seq);
-          break;
-        case "resync":
-          // Events may have been lost while the connection stayed open: catch up and re-subscribe, as after a reconnect;
-          // a lost "stopped typing" would leave an indicator on until it expires.
-          this.#typingIn.reset();
-          void this.#resubscribePresence();
-          void this.#syncNow();
-          break;
-      }
-    });
+    this.connection.on("event", (frame) => this.#inbound.event(frame));
     this.connection.on("stopped", (error) => {
       this.#rejectConnect(error);
       if (!isAuthLoss(error)) this.emit("error", error);
@@ -439,7 +322,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
   ): Promise<MessageAck | null> {
     if (options.scope === "me") {
       await this.call("messages.delete", { conversationId, seq, clientId: options.clientId ?? newClientId(), scope: "me" });
-      this.#markHidden(conversationId, seq);
+      this.#inbound.markHidden(conversationId, seq);
       return null;
     }
     return this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId);
@@ -457,7 +340,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
 
   /** Whether the user deleted this message for themself (as far as this client has learned). */
   isHidden(conversationId: string, seq: number): boolean {
-    return this.#hidden.has(hiddenKey(conversationId, seq));
+    return this.#inbound.isHidden(conversationId, seq);
   }
 
   /**
@@ -477,20 +360,6 @@ export class ParleyClient extends Emitter<ClientEvents> {
   /** Sends not yet acknowledged, oldest first. */
   pendingSends(): readonly OutboxEntry[] {
     return this.#outbox.entries;
-  }
-
-  /** A page of older (or newer) entries; not part of the `message` stream. */
-  history(conversationId: string, options: HistoryOptions = {}): Promise<{ messages: Message[]; hasMore: boolean }> {
-    return this.call("messages.history", { conversationId, ...options });
-  }
-
-  /**
-   * Full-text search over the messages of the user's conversations (docs/protocol.md §6.10): the first page of hits,
-   * best first; `page.next()` fetches the following one. Render `hit.snippet` as text, emphasis from
-   * `snippetSegments(hit.snippet, hit.highlights)`.
-   */
-  search(query: string, filters: SearchFilters = {}): Promise<SearchPage> {
-    return searchPage((args) => this.call("messages.search", args), query, filters);
   }
 
   /** Marks the conversation read up to `seq` (default: everything delivered so far); reported in the background. */
@@ -538,131 +407,16 @@ export class ParleyClient extends Emitter<ClientEvents> {
   // ── presence ───────────────────────────────────────────────────────────────
 
   /** Follows the users' presence (kept across reconnects); resolves with their current state. */
-  async subscribePresence(userIds: readonly string[]): Promise<Presence[]> {
-    for (const id of userIds) this.#presence.add(id);
-    if (this.connection.state !== "connected") return this.queryPresence(userIds);
-    const out: Presence[] = [];
-    for (const chunk of chunks(userIds))
-      out.push(...(await this.connection.request("presence.subscribe", { userIds: chunk })).presence);
-    return out;
+  subscribePresence(userIds: readonly string[]): Promise<Presence[]> {
+    return this.#presence.subscribe(userIds);
   }
 
-  async unsubscribePresence(userIds: readonly string[]): Promise<void> {
-    for (const id of userIds) this.#presence.delete(id);
-    if (this.connection.state !== "connected") return;
-    for (const chunk of chunks(userIds)) await this.connection.request("presence.unsubscribe", { userIds: chunk });
+  unsubscribePresence(userIds: readonly string[]): Promise<void> {
+    return this.#presence.unsubscribe(userIds);
   }
 
-  async queryPresence(userIds: readonly string[]): Promise<Presence[]> {
-    const out: Presence[] = [];
-    for (const chunk of chunks(userIds)) out.push(...(await this.call("presence.query", { userIds: chunk })).presence);
-    return out;
-  }
-
-  // ── users, contacts, conversations ─────────────────────────────────────────
-
-  me(): Promise<User> {
-    return this.call("me.get", {});
-  }
-
-  updateProfile(displayName: string): Promise<User> {
-    return this.call("me.update", { displayName });
-  }
-
-  getUser(username: string): Promise<User> {
-    return this.call("users.get", { username });
-  }
-
-  async getUsers(userIds: readonly string[]): Promise<User[]> {
-    const out: User[] = [];
-    for (const chunk of chunks(userIds)) out.push(...(await this.call("users.getMany", { userIds: chunk })).users);
-    return out;
-  }
-
-  async contacts(): Promise<User[]> {
-    return (await this.call("contacts.list", {})).contacts;
-  }
-
-  async addContact(userId: string): Promise<User[]> {
-    return (await this.call("contacts.add", { userId })).contacts;
-  }
-
-  async removeContact(userId: string): Promise<User[]> {
-    return (await this.call("contacts.remove", { userId })).contacts;
-  }
-
-  /** The users this user blocked. */
-  async blocked(): Promise<User[]> {
-    return (await this.call("blocks.list", {})).blocked;
-  }
-
-  /** Blocks a user: they can no longer add this user to groups, open a direct chat with them or write in it. */
-  async block(userId: string): Promise<User[]> {
-    return (await this.call("blocks.add", { userId })).blocked;
-  }
-
-  async unblock(userId: string): Promise<User[]> {
-    return (await this.call("blocks.remove", { userId })).blocked;
-  }
-
-  /** Every conversation of the user (all pages of `conversations.list`), each page by latest activity first. */
-  async conversations(): Promise<ConversationSummary[]> {
-    const conversations = await listAllConversations((op, args) => this.call(op, args));
-    for (const c of conversations) if (c.membership === "member") this.#updateMembers(c.id, c.members);
-    return conversations;
-  }
-
-  async conversation(conversationId: string): Promise<ConversationSummary> {
-    const c = await this.call("conversations.get", { conversationId });
-    if (c.membership === "member") this.#updateMembers(c.id, c.members);
-    return c;
-  }
-
-  async openDirect(userId: string): Promise<Conversation> {
-    const c = await this.call("conversations.openDirect", { userId });
-    this.#updateMembers(c.id, c.members);
-    return c;
-  }
-
-  async createGroup(title: string, memberIds: readonly string[]): Promise<Conversation> {
-    const c = await this.call("conversations.createGroup", { title, memberIds: [...memberIds] });
-    this.#updateMembers(c.id, c.members);
-    return c;
-  }
-
-  async renameConversation(conversationId: string, title: string): Promise<Message> {
-    return (await this.call("conversations.rename", { conversationId, title })).message;
-  }
-
-  async leaveConversation(conversationId: string): Promise<Message> {
-    return (await this.call("conversations.leave", { conversationId })).message;
-  }
-
-  async addMembers(conversationId: string, userIds: readonly string[]): Promise<Message> {
-    return (await this.call("members.add", { conversationId, userIds: [...userIds] })).message;
-  }
-
-  async removeMember(conversationId: string, userId: string): Promise<Message> {
-    return (await this.call("members.remove", { conversationId, userId })).message;
-  }
-
-  async setRole(conversationId: string, userId: string, role: "admin" | "member"): Promise<Message> {
-    return (await this.call("members.setRole", { conversationId, userId, role })).message;
-  }
-
-  /** Any operation: over the live connection when it is up and carries the op, otherwise over HTTP. */
-  async call<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
-    const spec = operations[op];
-    if (this.connection.state === "connected" && spec.transports.includes("live")) {
-      try {
-        return await this.connection.request(op, args);
-      } catch (error) {
-        // Only a request that was never sent may take the other road: a resent mutation could apply twice.
-        if (!(error instanceof ParleyError && error.code === "not_connected" && spec.http)) throw error;
-      }
-    }
-    if (!spec.http) throw new ParleyError("not_connected", `${op} needs the live connection`);
-    return this.http.call(op, args);
+  queryPresence(userIds: readonly string[]): Promise<Presence[]> {
+    return this.#presence.query(userIds);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────
@@ -675,7 +429,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
       this.#typingOut.reset();
       // Nobody will tell us when remote indicators stop while we are away.
       this.#typingIn.reset();
-      this.#clearSyncRetry();
+      this.#catchUp.cancelRetry();
     }
     this.emit("state", state);
   }
@@ -685,8 +439,8 @@ export class ParleyClient extends Emitter<ClientEvents> {
     if (typingTimeout > 0) this.#typingOut.intervalMs = Math.max(250, Math.min(3000, Math.floor(typingTimeout / 2)));
     this.#buffer.resumeTimers();
     this.#reporter.setOnline(true);
-    void this.#resubscribePresence();
-    await this.#syncNow();
+    void this.#presence.resubscribe();
+    await this.#catchUp.run();
     if (this.connection.state !== "connected" || this.connection.welcome !== welcome) return;
     // Sends go out after the catch-up, so their acks land beyond the cursors it established and show up in the
     // `message` stream (a first connect with no local state would otherwise count them as history).
@@ -697,167 +451,19 @@ export class ParleyClient extends Emitter<ClientEvents> {
     for (const w of waiters) w.resolve(welcome);
   }
 
-  async #syncNow(): Promise<void> {
-    try {
-      await this.#sync.run();
-      this.#syncBackoff.reset();
-    } catch (caught) {
-      const error = toParleyError(caught);
-      if (error.code === "connection_closed" || error.code === "not_connected" || error.code === "stopped") return;
-      this.emit("error", error);
-      // A failed catch-up while still connected would leave quiet conversations behind until the next reconnect.
-      if (this.connection.state === "connected" && this.#syncRetry === undefined) {
-        this.#syncRetry = this.#timers.setTimeout(
-          () => {
-            this.#syncRetry = undefined;
-            void this.#syncNow();
-          },
-          Math.max(this.#syncBackoff.next(), error.retryAfterMs ?? 0),
-        );
-      }
-    }
-  }
-
-  async #resubscribePresence(): Promise<void> {
-    const ids = [...this.#presence];
-    try {
-      for (const chunk of chunks(ids)) {
-        const { presence } = await this.connection.request("presence.subscribe", { userIds: chunk });
-        for (const p of presence) this.emit("presence", p);
-      }
-    } catch (error) {
-      this.#reportBackground(error);
-    }
-  }
-
   /**
    * A background task failed: reported as `error`, unless the connection went away under it (then the next welcome
    * redoes the work, and `state` already told the application).
    */
   #reportBackground(caught: unknown): void {
-    const error = toParleyError(caught);
-    if (error.code !== "connection_closed" && error.code !== "not_connected") this.emit("error", error);
-  }
-
-  #deliver(messages: readonly Message[]): void {
-    const me = this.user?.id;
-    let fromOthers = false;
-    for (const m of messages) {
-      // Edits, deletes and reactions are not news: they neither stop typing nor count as received from others.
-      if (m.kind === "action") {
-        this.emit("message", m);
-        if (m.updated) {
-          const updated = this.isHidden(m.conversationId, m.updated.seq) ? hiddenForMe(m.updated) : m.updated;
-          this.emit("updated", updated);
-        }
-        continue;
-      }
-      if (m.hidden) this.#hidden.add(hiddenKey(m.conversationId, m.seq));
-      if (m.senderId !== me) fromOthers = true;
-      this.#typingIn.stop(m.conversationId, m.senderId);
-      this.emit("message", m);
-    }
-    const last = messages[messages.length - 1];
-    if (last && fromOthers) this.#reporter.delivered(last.conversationId, last.seq);
-  }
-
-  /** The live `message` event never echoes a send to its own connection: the ack stands in for it. */
-  #onAck(entry: OutboxEntry, ack: MessageAck): void {
-    this.emit("ack", ack);
-    const senderId = this.user?.id;
-    const updated = this.#actionResults.get(entry.clientId);
-    this.#actionResults.delete(entry.clientId);
-    if (!senderId) return;
-    const base = {
-      id: ack.id,
-      conversationId: ack.conversationId,
-      seq: ack.seq,
-      senderId,
-      clientId: ack.clientId,
-      event: null,
-      createdAt: ack.createdAt,
-      attachments: [] as Attachment[],
-    };
-    if (entry.action) {
-      const a = entry.action;
-      const message: Message = {
-        ...base,
-        kind: "action",
-        body: null,
-        action:
-          a.type === "reaction"
-            ? { type: "reaction", target: a.seq, emoji: a.emoji, remove: a.remove }
-            : { type: a.type, target: a.seq },
-      };
-      if (updated) message.updated = updated;
-      this.#buffer.push(message);
-      return;
-    }
-    const message: Message = { ...base, kind: "text", body: entry.body, attachments: entry.attachments ?? [] };
-    if (ack.replyTo) message.replyTo = ack.replyTo;
-    this.#buffer.push(message);
-  }
-
-  /** Sends one outbox entry with the operation it stands for. */
-  async #transmit(entry: OutboxEntry): Promise<MessageAck> {
-    const { conversationId, clientId } = entry;
-    const a = entry.action;
-    if (!a) {
-      return this.connection.request("messages.send", {
-        conversationId,
-        clientId,
-        body: entry.body,
-        ...(entry.replyTo === undefined ? {} : { replyTo: entry.replyTo }),
-        ...(entry.attachments?.length ? { attachments: entry.attachments.map((a) => a.id) } : {}),
-      });
-    }
-    const result =
-      a.type === "edit"
-        ? await this.connection.request("messages.edit", { conversationId, seq: a.seq, clientId, body: entry.body })
-        : a.type === "delete"
-          ? await this.connection.request("messages.delete", { conversationId, seq: a.seq, clientId, scope: "everyone" })
-          : await this.connection.request("messages.react", {
-              conversationId,
-              seq: a.seq,
-              clientId,
-              emoji: a.emoji,
-              remove: a.remove,
-            });
-    if (!result.ack) throw new ParleyError("bad_response", "The server answered an action without its entry");
-    this.#actionResults.set(clientId, result.message);
-    return result.ack;
+    if (!isDisconnection(caught)) this.emit("error", toParleyError(caught));
   }
 
   #enqueueAction(conversationId: string, action: OutboxAction, body: string, clientId?: string): Promise<MessageAck> {
     return this.#outbox.enqueue(conversationId, body, clientId, { action });
   }
 
-  #markHidden(conversationId: string, seq: number): void {
-    const key = hiddenKey(conversationId, seq);
-    if (this.#hidden.has(key)) return;
-    this.#hidden.add(key);
-    this.emit("hidden", { conversationId, seq });
-  }
-
-  async #repairGap(conversationId: string, after: number, until: number): Promise<void> {
-    // A sync in flight may already bring the missing entries.
-    await this.#sync.idle();
-    let from = Math.max(after, this.#buffer.cursor(conversationId) ?? after);
-    const pageMax = this.limits?.historyPageMax ?? 100;
-    while (from < until) {
-      const page = await this.call("messages.history", {
-        conversationId,
-        after: from,
-        limit: Math.max(1, Math.min(until - from, pageMax)),
-      });
-      this.#buffer.pushMany(page.messages);
-      const last = page.messages[page.messages.length - 1];
-      if (!page.hasMore || !last) return;
-      from = last.seq;
-    }
-  }
-
-  #updateMembers(conversationId: string, members: readonly ReceiptState[]): void {
+  protected membersSeen(conversationId: string, members: readonly ReceiptState[]): void {
     const changed = this.#book.setMembers(conversationId, members);
     if (changed.length > 0) this.emit("receipts", { conversationId, receipts: changed });
   }
@@ -869,13 +475,12 @@ export class ParleyClient extends Emitter<ClientEvents> {
   }
 
   #resetLocalState(): void {
-    this.#buffer.clear();
+    this.#inbound.clear();
     this.#book.clear();
     this.#reporter.clear();
     this.#sync.reset();
     this.#presence.clear();
-    this.#hidden.clear();
-    this.#actionResults.clear();
+    this.#own.clear();
     this.#outbox.clear(new ParleyError("not_authenticated", "Signed out before the message was sent"));
   }
 
@@ -885,13 +490,7 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#typingOut.reset();
     this.#typingIn.reset();
     this.#buffer.pauseTimers();
-    this.#clearSyncRetry();
-  }
-
-  #clearSyncRetry(): void {
-    if (this.#syncRetry === undefined) return;
-    this.#timers.clearTimeout(this.#syncRetry);
-    this.#syncRetry = undefined;
+    this.#catchUp.cancelRetry();
   }
 
   #rejectConnect(error: unknown): void {
@@ -899,14 +498,4 @@ export class ParleyClient extends Emitter<ClientEvents> {
     this.#connectWaiters = [];
     for (const w of waiters) w.reject(error);
   }
-}
-
-function hiddenKey(conversationId: string, seq: number): string {
-  return `${conversationId}\u0000${seq}`;
-}
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += ID_CHUNK) out.push(items.slice(i, i + ID_CHUNK));
-  return out;
 }

@@ -86,3 +86,8 @@ export function isAuthLoss(error: unknown): boolean {
     (error.code === "invalid_refresh_token" || error.code === "unauthorized" || error.code === "not_authenticated")
   );
 }
+
+/** The connection went away under a request (or there was none): the next welcome redoes the work, and `state` says so. */
+export function isDisconnection(error: unknown): boolean {
+  return isParleyError(error) && (error.code === "connection_closed" || error.code === "not_connected");
+}

@@ -2,7 +2,7 @@
 
 import type { Attachment, MessageAck } from "@parley/protocol";
 import { Backoff } from "./backoff.js";
-import { ParleyError, toParleyError } from "./errors.js";
+import { isDisconnection, ParleyError, toParleyError } from "./errors.js";
 import { Emitter } from "./events.js";
 import { newClientId } from "./ids.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
@@ -221,7 +221,7 @@ export class Outbox extends Emitter<OutboxEvents> {
         }
         // Connection-level failures are retried by the flush that follows the next welcome; refusals that may pass
         // later (rate limit, server error) are retried on a timer while the connection stays up.
-        if (this.#online && error.code !== "connection_closed" && error.code !== "not_connected") {
+        if (this.#online && !isDisconnection(error)) {
           this.#scheduleRetry(error.retryAfterMs);
         }
       },

@@ -1,8 +1,7 @@
 // Push notifications through the SDK: the server's Web Push key, this device's subscription, mutes and settings.
 
-import type { ConversationMute, GroupAdds, MuteUntil, OpArgs, OpName, OpResult, PushConfig, Settings } from "@parley/protocol";
-
-type Call = <K extends OpName>(op: K, args: OpArgs<K>) => Promise<OpResult<K>>;
+import type { ConversationMute, GroupAdds, MuteUntil, PushConfig, Settings } from "@parley/protocol";
+import type { OpCall } from "./calls.js";
 
 /** `PushSubscription.toJSON()` of a browser, or the same fields from elsewhere. */
 export interface PushSubscriptionJSON {
@@ -12,9 +11,9 @@ export interface PushSubscriptionJSON {
 }
 
 export class PushApi {
-  readonly #call: Call;
+  readonly #call: OpCall;
 
-  constructor(call: Call) {
+  constructor(call: OpCall) {
     this.#call = call;
   }
 

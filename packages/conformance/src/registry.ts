@@ -4,7 +4,7 @@
 import { CLOSE_CODES, type CloseReason, ERROR_CODES, type ErrorCode, OP_NAMES, type OpName } from "@parley/protocol";
 import type { Case } from "./case.js";
 import { closeCases } from "./cases/closes.js";
-import { errorCases } from "./cases/errors.js";
+import { errorCases } from "./cases/errors/index.js";
 import { httpCases } from "./cases/http.js";
 import { longPollCases } from "./cases/long-poll.js";
 import { operationCases } from "./cases/operations.js";

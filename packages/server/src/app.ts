@@ -10,7 +10,7 @@ import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
 import { selectAdapters } from "./adapters/select.js";
 import { resolveVapidKeys } from "./adapters/webpush/vapid-keys.js";
 import { WebPushProvider } from "./adapters/webpush/web-push-provider.js";
-import { type Config, loadConfig } from "./config.js";
+import { type Config, loadConfig } from "./config/index.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { BestEffort } from "./observability/best-effort.js";

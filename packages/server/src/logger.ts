@@ -1,7 +1,7 @@
 // Structured JSON logging (pino); message bodies, passwords and tokens are never logged.
 
 import { type DestinationStream, type Logger, pino } from "pino";
-import type { Config } from "./config.js";
+import type { Config } from "./config/index.js";
 
 export type { DestinationStream, Logger };
 

@@ -2,7 +2,7 @@
 // Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
 
 import { startParley } from "./app.js";
-import { ConfigError } from "./config.js";
+import { ConfigError } from "./config/index.js";
 import { isBackendUnavailable } from "./ports/errors.js";
 
 try {

@@ -1,13 +1,12 @@
 // Close-code cases: every close code of §14.3 a client can provoke, with the handshake failures of §4.3, over the
 // WebSocket and, where §2.3 gives long polling the same rule, as a long-poll close notice.
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { CLOSE_CODES, type CloseReason } from "@parley/protocol";
 import type { Case } from "../case.js";
 import type { Ctx } from "../context.js";
 import { asOutcome, check, expectError, expectErrorBody, expectOk, Skip } from "../expect.js";
 import { httpJson, type Json, LongPollSession, WsConn } from "../wire.js";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Checks a WebSocket close: the code and, as §13.4 says, the code's name as the reason. */
 function expectClose(info: { code: number; reason: string }, reason: CloseReason, mayOmitReason = false): void {

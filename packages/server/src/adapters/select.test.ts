@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { startParley } from "../app.js";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadConfig } from "../config/index.js";
 import { randomNodeId, validateDeployment } from "./select.js";
 
 const SECRET = "x".repeat(40);

@@ -1,60 +1,18 @@
 // The one behavioural contract every Store adapter must pass (SQLite and PostgreSQL), run from each adapter's test: the
-// shared fixture (one store, unique ids, helpers) and the log's own cases (appending, history, concurrency); the other
-// roles' cases live beside it, one file per port (store-accounts, store-conversations, store-receipts .contract.ts).
+// log's own cases (appending, history, concurrency) over the shared fixture (store-fixture.contract.ts: one store,
+// unique ids, helpers); the other roles' cases live beside it, one file per port (store-accounts,
+// store-conversations, store-receipts .contract.ts).
 
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import type { Message, SystemEvent } from "@parley/protocol";
-import { type AppendOutcome, type MembershipChange, type MessageDraft, type Store, StoreError } from "./store.js";
+import type { MembershipChange, MessageDraft, Store } from "./store.js";
 import { runAccountStoreContract } from "./store-accounts.contract.js";
 import { runConversationStoreContract } from "./store-conversations.contract.js";
+import { storeFixture } from "./store-fixture.contract.js";
 import { runReceiptStoreContract } from "./store-receipts.contract.js";
 
-/**
- * A membership change through the store's one `append`, alone in its batch as a service submits it: the new system
- * entry, or the refusal thrown as a StoreError of the same code (tests assert refusals with `assert.rejects`).
- */
-export async function applyChange(
-  store: Pick<Store, "append">,
-  input: { conversationId: string; actorId: string; change: MembershipChange; createdAt: number; messageId: string },
-): Promise<Message> {
-  const [outcome] = await store.append([
-    {
-      id: input.messageId,
-      conversationId: input.conversationId,
-      senderId: input.actorId,
-      createdAt: input.createdAt,
-      change: input.change,
-    },
-  ]);
-  assert.ok(outcome, "missing outcome");
-  if (outcome.ok) return outcome.message;
-  const code = outcome.code;
-  assert.ok(code === "not_found" || code === "not_member" || code === "conflict" || code === "group_full", code);
-  throw new StoreError(code, outcome.message);
-}
-
-/** What the role files of the contract share: the store under test (set once the suite starts) and the helpers. */
-export interface StoreFixture {
-  readonly store: Store;
-  /** This run's tag in every id and username. */
-  readonly run: string;
-  newId(prefix: string): string;
-  now(): number;
-  user(label?: string): Promise<string>;
-  users(count: number): Promise<string[]>;
-  group(ownerId: string, memberIds: string[], title?: string): Promise<string>;
-  draft(conversationId: string, senderId: string, clientId?: string, body?: string): MessageDraft;
-  ok(outcome: AppendOutcome | undefined): Message;
-  send(conversationId: string, senderId: string): Promise<Message>;
-  change(conversationId: string, actorId: string, c: MembershipChange): Promise<Message>;
-  rejectsWith(promise: Promise<unknown>, code: StoreError["code"]): Promise<void>;
-  lastSeq(conversationId: string): Promise<number>;
-  allSeqs(conversationId: string): Promise<number[]>;
-  range(from: number, to: number): number[];
-  sorted(ids: readonly string[]): string[];
-}
+export { applyChange, type StoreFixture } from "./store-fixture.contract.js";
 
 /**
  * Registers the contract suite. Every id is unique per run, so an adapter may share one database between runs.
@@ -67,11 +25,8 @@ export function runStoreContract(
 ): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
-    const run = randomUUID().replaceAll("-", "").slice(0, 8);
-    let counter = 0;
-    const newId = (prefix: string) => `${prefix}_${run}_${++counter}`;
-    let clock = 1_700_000_000_000;
-    const now = () => ++clock;
+    const fixture = storeFixture(() => store);
+    const { newId, now, users, group, draft, ok, send, change, lastSeq, allSeqs, range } = fixture;
 
     before(async () => {
       store = await makeStore();
@@ -79,94 +34,6 @@ export function runStoreContract(
     after(async () => {
       await cleanup(store);
     });
-
-    async function user(label = "u"): Promise<string> {
-      const id = newId(label);
-      await store.createUser({
-        id,
-        username: `${label}${run}${counter}`.toLowerCase(),
-        displayName: `User ${id}`,
-        passwordHash: `hash-${id}`,
-        createdAt: now(),
-      });
-      return id;
-    }
-
-    async function users(count: number): Promise<string[]> {
-      const ids: string[] = [];
-      for (let i = 0; i < count; i++) ids.push(await user());
-      return ids;
-    }
-
-    async function group(ownerId: string, memberIds: string[], title = "Group"): Promise<string> {
-      const id = newId("g");
-      await store.createGroup({ id, title, ownerId, memberIds, createdAt: now(), messageId: newId("m") });
-      return id;
-    }
-
-    function draft(conversationId: string, senderId: string, clientId = newId("c"), body = `body ${clientId}`): MessageDraft {
-      return { id: newId("m"), conversationId, senderId, clientId, body, createdAt: now() };
-    }
-
-    function ok(outcome: AppendOutcome | undefined): Message {
-      assert.ok(outcome, "missing outcome");
-      if (!outcome.ok) assert.fail(`append failed: ${outcome.code} ${outcome.message}`);
-      return outcome.message;
-    }
-
-    async function send(conversationId: string, senderId: string): Promise<Message> {
-      const [outcome] = await store.append([draft(conversationId, senderId)]);
-      const message = ok(outcome);
-      assert.equal(outcome?.ok && outcome.duplicate, false);
-      return message;
-    }
-
-    function change(conversationId: string, actorId: string, c: MembershipChange) {
-      return applyChange(store, { conversationId, actorId, change: c, createdAt: now(), messageId: newId("m") });
-    }
-
-    async function rejectsWith(promise: Promise<unknown>, code: StoreError["code"]): Promise<void> {
-      await assert.rejects(promise, (error: unknown) => {
-        assert.ok(error instanceof StoreError, `expected StoreError, got ${String(error)}`);
-        assert.equal(error.code, code);
-        return true;
-      });
-    }
-
-    async function lastSeq(conversationId: string): Promise<number> {
-      const conversation = await store.getConversation(conversationId);
-      assert.ok(conversation, `conversation ${conversationId} missing`);
-      return conversation.lastSeq;
-    }
-
-    async function allSeqs(conversationId: string): Promise<number[]> {
-      const history = await store.getHistory({ conversationId, minSeq: 0, maxSeq: 1e9, limit: 1e6, direction: "asc" });
-      return history.map((m) => m.seq);
-    }
-
-    const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
-    const sorted = (ids: readonly string[]) => [...ids].sort();
-
-    const fixture: StoreFixture = {
-      get store() {
-        return store;
-      },
-      run,
-      newId,
-      now,
-      user,
-      users,
-      group,
-      draft,
-      ok,
-      send,
-      change,
-      rejectsWith,
-      lastSeq,
-      allSeqs,
-      range,
-      sorted,
-    };
 
     it("answers ping", async () => {
       await store.ping();

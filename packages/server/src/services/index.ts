@@ -1,7 +1,7 @@
 // Wires the domain services over the ports; the composition root hands in the adapters.
 
 import { createHmac } from "node:crypto";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { Closers } from "../lifecycle.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";

@@ -1,7 +1,7 @@
 // Named rate limits and the login lockout: which bucket each request draws from, and the `rate_limited` answer.
 
 import type { OpName } from "@parley/protocol";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { AppError } from "../domain/app-error.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { LockoutPolicy, RateDecision, RateLimiter, RateRule } from "../ports/rate-limiter.js";

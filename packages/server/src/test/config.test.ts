@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type ConfigError, loadConfig } from "../config.js";
+import { type ConfigError, loadConfig } from "../config/index.js";
 
 describe("config", () => {
   it("has the documented defaults", () => {

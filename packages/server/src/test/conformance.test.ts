@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type CaseResult, runConformance } from "@parley/conformance";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { probePostgres, probeRedis } from "./cluster-harness.js";
 import { startTestCluster, startTestServer, type TestServer } from "./harness.js";
 import { TestS3 } from "./s3rver.js";

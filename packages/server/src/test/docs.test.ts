@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { CLOSE_CODES, ERROR_CODES, OP_NAMES } from "@parley/protocol";
-import { CONFIG_VARS } from "../config.js";
+import { CONFIG_VARS } from "../config/index.js";
 import { startTestServer } from "./harness.js";
 
 const root = new URL("../../../../", import.meta.url);

@@ -19,7 +19,7 @@ import type {
 import { SignJWT } from "jose";
 import WebSocket from "ws";
 import { type ParleyServer, type StartOptions, startParley } from "../app.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { POLL_SECRET_HEADER } from "../transport/long-poll.js";
 import { deletePrefix, dropSchema, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from "./cluster-harness.js";
 import { sleep } from "./wait.js";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
 import WebSocket from "ws";
-import { CONFIG_VARS, type Config } from "../config.js";
+import { CONFIG_VARS, type Config } from "../config/index.js";
 import {
   connectVia,
   http,

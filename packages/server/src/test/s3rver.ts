@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3BlobStoreOptions } from "../adapters/s3/s3-blob-store.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 
 interface S3rverInstance {
   run(): Promise<{ port: number }>;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { OP_NAMES, operations } from "@parley/protocol";
 import WebSocket from "ws";
-import { type ConfigError, DEFAULT_CSP, loadConfig } from "../config.js";
+import { type ConfigError, DEFAULT_CSP, loadConfig } from "../config/index.js";
 import { LONG_POLL_PATH } from "../transport/long-poll.js";
 import { http, RawClient, register, startTestServer, type TestServer } from "./harness.js";
 

@@ -11,7 +11,7 @@ import { afterEach, before, beforeEach, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { START_STEPS, type StartStep, startParley } from "../app.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import {
   deletePrefix,
   dropSchema,

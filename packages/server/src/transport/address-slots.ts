@@ -2,7 +2,7 @@
 // that send slowly or never finish cannot take all of the server's sockets and file descriptors.
 
 import type { FastifyInstance } from "fastify";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { AppError } from "../domain/app-error.js";
 import { addressKey, clientAddress } from "./security.js";
 

@@ -15,7 +15,7 @@ import {
 } from "@parley/protocol";
 import { RequestPipeline } from "../api/pipeline.js";
 import { validateArgs } from "../api/validation.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { toErrorBody } from "../domain/app-error.js";
 import type { Logger } from "../logger.js";
 import { preciseNow } from "../observability/metrics.js";

@@ -12,7 +12,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import { RequestPipeline } from "../api/pipeline.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { AppError, toErrorBody } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";

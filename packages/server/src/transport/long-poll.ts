@@ -3,7 +3,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { CLOSE_CODES, type CloseReason, ERRORS, type ErrorBody } from "@parley/protocol";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";

@@ -4,7 +4,7 @@ import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
 import type { TLSSocket } from "node:tls";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 
 export type EdgeConfig = Pick<Config, "trustProxy" | "allowedOrigins" | "contentSecurityPolicy" | "hstsMaxAgeSeconds">;
 

@@ -12,7 +12,7 @@ import {
   TOKEN_SUBPROTOCOL_PREFIX,
 } from "@parley/protocol";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { newId } from "../domain/ids.js";
 import type { Logger } from "../logger.js";
 import { type AddressSlots, slotsRefusal } from "./address-slots.js";

@@ -2,7 +2,7 @@
 
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../../config.js";
+import { ConfigError } from "../../config/index.js";
 import type { PushStore, VapidKeys } from "../../ports/push-store.js";
 import { generateVapidKeys } from "./web-push-provider.js";
 

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
 import sharp from "sharp";
-import { loadConfig } from "../../config.js";
+import { loadConfig } from "../../config/index.js";
 import { ImageProcessor } from "../../services/thumbnails.js";
 import { register, startTestServer, type TestServer, uploadFile, uploadRaw } from "../harness.js";
 

@@ -1,0 +1,149 @@
+// How ParleyClient calls the server: any operation over the carrier that can take it, and the calls that are one
+// operation each (the account, users, contacts, blocks, conversations, members, history, search). ParleyClient adds
+// the live state; these only hand the members they learn to its receipt book.
+
+import {
+  type Conversation,
+  type ConversationSummary,
+  type Message,
+  type OpArgs,
+  type OpName,
+  type OpResult,
+  operations,
+  type ReceiptState,
+  type User,
+} from "@parley/protocol";
+import { inChunks } from "./calls.js";
+import type { ClientEvents, HistoryOptions } from "./client-options.js";
+import type { Connection } from "./connection.js";
+import { ParleyError } from "./errors.js";
+import { Emitter } from "./events.js";
+import type { HttpApi } from "./http-api.js";
+import { type SearchFilters, type SearchPage, searchPage } from "./search.js";
+import { listAllConversations } from "./sync.js";
+
+export abstract class ClientCalls extends Emitter<ClientEvents> {
+  abstract readonly http: HttpApi;
+  abstract readonly connection: Connection;
+
+  /** Any operation: over the live connection when it is up and carries the op, otherwise over HTTP. */
+  async call<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
+    const spec = operations[op];
+    if (this.connection.state === "connected" && spec.transports.includes("live")) {
+      try {
+        return await this.connection.request(op, args);
+      } catch (error) {
+        // Only a request that was never sent may take the other road: a resent mutation could apply twice.
+        if (!(error instanceof ParleyError && error.code === "not_connected" && spec.http)) throw error;
+      }
+    }
+    if (!spec.http) throw new ParleyError("not_connected", `${op} needs the live connection`);
+    return this.http.call(op, args);
+  }
+
+  /** A conversation's current members (with their watermarks), as an answer of the server showed them. */
+  protected abstract membersSeen(conversationId: string, members: readonly ReceiptState[]): void;
+
+  me(): Promise<User> {
+    return this.call("me.get", {});
+  }
+
+  updateProfile(displayName: string): Promise<User> {
+    return this.call("me.update", { displayName });
+  }
+
+  getUser(username: string): Promise<User> {
+    return this.call("users.get", { username });
+  }
+
+  async getUsers(userIds: readonly string[]): Promise<User[]> {
+    const out: User[] = [];
+    for (const chunk of inChunks(userIds)) out.push(...(await this.call("users.getMany", { userIds: chunk })).users);
+    return out;
+  }
+
+  async contacts(): Promise<User[]> {
+    return (await this.call("contacts.list", {})).contacts;
+  }
+
+  async addContact(userId: string): Promise<User[]> {
+    return (await this.call("contacts.add", { userId })).contacts;
+  }
+
+  async removeContact(userId: string): Promise<User[]> {
+    return (await this.call("contacts.remove", { userId })).contacts;
+  }
+
+  /** The users this user blocked. */
+  async blocked(): Promise<User[]> {
+    return (await this.call("blocks.list", {})).blocked;
+  }
+
+  /** Blocks a user: they can no longer add this user to groups, open a direct chat with them or write in it. */
+  async block(userId: string): Promise<User[]> {
+    return (await this.call("blocks.add", { userId })).blocked;
+  }
+
+  async unblock(userId: string): Promise<User[]> {
+    return (await this.call("blocks.remove", { userId })).blocked;
+  }
+
+  /** Every conversation of the user (all pages of `conversations.list`), each page by latest activity first. */
+  async conversations(): Promise<ConversationSummary[]> {
+    const conversations = await listAllConversations((op, args) => this.call(op, args));
+    for (const c of conversations) if (c.membership === "member") this.membersSeen(c.id, c.members);
+    return conversations;
+  }
+
+  async conversation(conversationId: string): Promise<ConversationSummary> {
+    const c = await this.call("conversations.get", { conversationId });
+    if (c.membership === "member") this.membersSeen(c.id, c.members);
+    return c;
+  }
+
+  async openDirect(userId: string): Promise<Conversation> {
+    const c = await this.call("conversations.openDirect", { userId });
+    this.membersSeen(c.id, c.members);
+    return c;
+  }
+
+  async createGroup(title: string, memberIds: readonly string[]): Promise<Conversation> {
+    const c = await this.call("conversations.createGroup", { title, memberIds: [...memberIds] });
+    this.membersSeen(c.id, c.members);
+    return c;
+  }
+
+  async renameConversation(conversationId: string, title: string): Promise<Message> {
+    return (await this.call("conversations.rename", { conversationId, title })).message;
+  }
+
+  async leaveConversation(conversationId: string): Promise<Message> {
+    return (await this.call("conversations.leave", { conversationId })).message;
+  }
+
+  async addMembers(conversationId: string, userIds: readonly string[]): Promise<Message> {
+    return (await this.call("members.add", { conversationId, userIds: [...userIds] })).message;
+  }
+
+  async removeMember(conversationId: string, userId: string): Promise<Message> {
+    return (await this.call("members.remove", { conversationId, userId })).message;
+  }
+
+  async setRole(conversationId: string, userId: string, role: "admin" | "member"): Promise<Message> {
+    return (await this.call("members.setRole", { conversationId, userId, role })).message;
+  }
+
+  /** A page of older (or newer) entries; not part of the `message` stream. */
+  history(conversationId: string, options: HistoryOptions = {}): Promise<{ messages: Message[]; hasMore: boolean }> {
+    return this.call("messages.history", { conversationId, ...options });
+  }
+
+  /**
+   * Full-text search over the messages of the user's conversations (docs/protocol.md §6.10): the first page of hits,
+   * best first; `page.next()` fetches the following one. Render `hit.snippet` as text, emphasis from
+   * `snippetSegments(hit.snippet, hit.highlights)`.
+   */
+  search(query: string, filters: SearchFilters = {}): Promise<SearchPage> {
+    return searchPage((args) => this.call("messages.search", args), query, filters);
+  }
+}

@@ -1,0 +1,161 @@
+// Error cases of conversations and members: access (never a member answers as a made-up id), conflicts, group
+// limits and the consent to be added.
+
+import { OP_NAMES, type OpName, schemas } from "@parley/protocol";
+import { type Case, perTransport } from "../../case.js";
+import type { Ctx } from "../../context.js";
+import { asOutcome, expectError, expectOk, Skip } from "../../expect.js";
+import { httpJson } from "../../wire.js";
+
+/** A made-up conversation id: well-formed, never issued. */
+const MADE_UP = "Cnotaconversation0000000000000";
+
+/**
+ * The operations scoped to one conversation (their schema requires `conversationId`), derived from the operation
+ * definitions so that a new one is covered by the never-a-member rule without being listed here.
+ */
+export const CONVERSATION_SCOPED: OpName[] = OP_NAMES.filter((op) =>
+  ((schemas[op] as { required?: string[] }).required ?? []).includes("conversationId"),
+);
+
+/** Valid arguments of a conversation-scoped operation apart from the conversation (the target exists for alice). */
+function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string, unknown> {
+  const rest: Partial<Record<OpName, Record<string, unknown>>> = {
+    "conversations.rename": { title: "x" },
+    "members.add": { userIds: [ctx.bob.id] },
+    "members.remove": { userId: ctx.bob.id },
+    "members.setRole": { userId: ctx.bob.id, role: "admin" },
+    "messages.send": { clientId: ctx.unique("p"), body: "probe" },
+    "messages.history": {},
+    "receipts.mark": { read: 1 },
+    typing: { typing: true },
+    "messages.edit": { seq: 2, clientId: ctx.unique("p"), body: "probe" },
+    "messages.delete": { seq: 2, clientId: ctx.unique("p"), scope: "me" },
+    "messages.react": { seq: 2, clientId: ctx.unique("p"), emoji: "👍" },
+    "conversations.mute": { until: "forever" },
+  };
+  const own = rest[op];
+  if (own) return { conversationId, ...own };
+  // A new scoped operation whose other arguments are all optional needs no entry; any other fails here until given.
+  const required = ((schemas[op] as { required?: string[] }).required ?? []).filter((k) => k !== "conversationId");
+  if (required.length > 0) throw new Error(`the suite has no sample arguments for ${op} (${required.join(", ")}): add them`);
+  return { conversationId };
+}
+
+const neverMemberCases: Case[] = CONVERSATION_SCOPED.flatMap((op) =>
+  perTransport(
+    op,
+    `not_found: ${op} by a user never in the conversation equals a made-up id`,
+    { ops: [op], errors: ["not_found"] },
+    async (ctx, t) => {
+      const existing = await ctx.call(ctx.carol, op, scopedArgs(ctx, op, ctx.direct.id), t);
+      const madeUp = await ctx.call(ctx.carol, op, scopedArgs(ctx, op, MADE_UP), t);
+      expectError(madeUp, "not_found");
+      expectError(existing, "not_found");
+    },
+  ),
+);
+
+export const conversationErrorCases: Case[] = [
+  ...perTransport(
+    "conversations.rename",
+    "forbidden: renaming a direct conversation",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      expectError(
+        await ctx.call(ctx.alice, "conversations.rename", { conversationId: ctx.direct.id, title: "x" }, t),
+        "forbidden",
+      );
+    },
+  ),
+  ...perTransport("messages.send", "not_member: a past member sends", { errors: ["not_member"] }, async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    expectOk(await ctx.call(ctx.bob, "conversations.leave", { conversationId: group.id }, "ws"));
+    const outcome = await ctx.call(
+      ctx.bob,
+      "messages.send",
+      { conversationId: group.id, clientId: ctx.unique("nm"), body: "x" },
+      t,
+    );
+    expectError(outcome, "not_member");
+  }),
+  ...perTransport("users.get", "not_found: an unknown username", { errors: ["not_found"] }, async (ctx, t) => {
+    expectError(await ctx.call(ctx.alice, "users.get", { username: ctx.unique("nobody") }, t), "not_found", {
+      field: "username",
+    });
+  }),
+  {
+    id: "not_found: an unknown route [http]",
+    covers: { errors: ["not_found"] },
+    async run(ctx) {
+      const answer = await httpJson(ctx.base, "GET", "/v1/no/such/route", undefined, await ctx.alice.token());
+      expectError(asOutcome("me.get", answer), "not_found");
+    },
+  },
+  ...neverMemberCases,
+  ...perTransport("members.add", "conflict: every user is already a member", { errors: ["conflict"] }, async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    expectError(await ctx.call(ctx.alice, "members.add", { conversationId: group.id, userIds: [ctx.bob.id] }, t), "conflict");
+  }),
+  ...perTransport(
+    "messages.send",
+    "conflict: a clientId reused in another conversation",
+    { errors: ["conflict"] },
+    async (ctx, t) => {
+      const clientId = ctx.unique("reuse");
+      const group = await ctx.group([]);
+      expectOk(await ctx.call(ctx.alice, "messages.send", { conversationId: ctx.direct.id, clientId, body: "one" }, t));
+      expectError(await ctx.call(ctx.alice, "messages.send", { conversationId: group.id, clientId, body: "two" }, t), "conflict");
+    },
+  ),
+  ...perTransport(
+    "conversations.createGroup",
+    "group_full: more members than limits.maxGroupMembers",
+    { errors: ["group_full"] },
+    async (ctx, t) => {
+      const max = ctx.limits.maxGroupMembers;
+      if (max > 500) throw new Skip(`maxGroupMembers is ${max}: a createGroup (at most 500 ids) cannot exceed it`);
+      const memberIds = Array.from({ length: max }, (_, i) => `Ufull${i}`);
+      expectError(await ctx.call(ctx.alice, "conversations.createGroup", { title: "full", memberIds }, t), "group_full", {
+        field: "memberIds",
+      });
+    },
+  ),
+  ...perTransport(
+    "conversations.openDirect",
+    "not_allowed: opening a direct chat with a user who blocked the caller",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const [owner, blocked] = await Promise.all([ctx.register("nb"), ctx.register("nc")]);
+      expectOk(await ctx.call(owner, "blocks.add", { userId: blocked.id }, t));
+      expectError(await ctx.call(blocked, "conversations.openDirect", { userId: owner.id }, t), "not_allowed");
+    },
+  ),
+  ...perTransport(
+    "conversations.createGroup",
+    "not_allowed: adding a user whose settings.groupAdds is nobody",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const [owner, stranger] = await Promise.all([ctx.register("na"), ctx.register("ns")]);
+      expectOk(await ctx.call(owner, "settings.update", { groupAdds: "nobody" }, t));
+      const answer = await ctx.call(stranger, "conversations.createGroup", { title: "x", memberIds: [owner.id] }, t);
+      expectError(answer, "not_allowed");
+    },
+  ),
+  {
+    id: "conversation_limit: adding a user who is in limits.maxConversationsPerUser conversations [ws]",
+    covers: { errors: ["conversation_limit"] },
+    async run(ctx) {
+      const max = ctx.limits.maxConversationsPerUser;
+      if (max > ctx.limits.maxGroupsPerDay || max > 200) {
+        throw new Skip(`maxConversationsPerUser is ${max}: filling it takes over 200 groups (or more than one day's)`);
+      }
+      const [full, other] = await Promise.all([ctx.register("cl"), ctx.register("co")]);
+      for (let i = 0; i < max; i++) {
+        expectOk(await ctx.call(full, "conversations.createGroup", { title: `g${i}`, memberIds: [] }, "ws"));
+      }
+      const answer = await ctx.call(other, "conversations.createGroup", { title: "one more", memberIds: [full.id] }, "ws");
+      expectError(answer, "conversation_limit");
+    },
+  },
+];

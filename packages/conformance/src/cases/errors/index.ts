@@ -1,0 +1,19 @@
+// Error cases: every error code of §14.1 a client can provoke, over each transport that can carry it, one module
+// per area.
+
+import type { Case } from "../../case.js";
+import { authErrorCases } from "./auth.js";
+import { conversationErrorCases } from "./conversations.js";
+import { mediaErrorCases } from "./media.js";
+import { messageActionErrorCases } from "./message-actions.js";
+import { pushErrorCases } from "./push.js";
+import { requestErrorCases } from "./requests.js";
+
+export const errorCases: Case[] = [
+  ...requestErrorCases,
+  ...authErrorCases,
+  ...conversationErrorCases,
+  ...messageActionErrorCases,
+  ...pushErrorCases,
+  ...mediaErrorCases,
+];

@@ -1,0 +1,96 @@
+// Error cases of edits, deletes and reactions: the rules of the target, the author, the windows and the reaction cap.
+
+import { setTimeout as sleep } from "node:timers/promises";
+import { type Case, perTransport } from "../../case.js";
+import type { Ctx } from "../../context.js";
+import { expectError, expectOk, Skip } from "../../expect.js";
+
+/** A message in a fresh group of alice's (with bob), for the action rules. */
+async function target(ctx: Ctx, body = "target"): Promise<{ conversationId: string; seq: number }> {
+  const group = await ctx.group([ctx.bob]);
+  const ack = await ctx.send(ctx.alice, group.id, body);
+  return { conversationId: group.id, seq: ack.seq };
+}
+
+export const messageActionErrorCases: Case[] = [
+  ...perTransport("messages.send", "conflict: a clientId already used for an edit", { errors: ["conflict"] }, async (ctx, t) => {
+    const { conversationId, seq } = await target(ctx);
+    const clientId = ctx.unique("e");
+    expectOk(await ctx.call(ctx.alice, "messages.edit", { conversationId, seq, clientId, body: "edited" }, t));
+    expectError(await ctx.call(ctx.alice, "messages.send", { conversationId, clientId, body: "again" }, t), "conflict");
+  }),
+  ...perTransport("messages.edit", "message_not_found: no such seq", { errors: ["message_not_found"] }, async (ctx, t) => {
+    const args = { conversationId: ctx.direct.id, seq: 1_000_000, clientId: ctx.unique("e"), body: "x" };
+    expectError(await ctx.call(ctx.alice, "messages.edit", args, t), "message_not_found");
+  }),
+  ...perTransport(
+    "messages.react",
+    "invalid_target: reacting to a system entry",
+    { errors: ["invalid_target"] },
+    async (ctx, t) => {
+      const args = { conversationId: ctx.direct.id, seq: 1, clientId: ctx.unique("r"), emoji: "👍" };
+      expectError(await ctx.call(ctx.alice, "messages.react", args, t), "invalid_target");
+    },
+  ),
+  ...perTransport("messages.edit", "message_deleted: editing a tombstone", { errors: ["message_deleted"] }, async (ctx, t) => {
+    const { conversationId, seq } = await target(ctx);
+    expectOk(
+      await ctx.call(ctx.alice, "messages.delete", { conversationId, seq, clientId: ctx.unique("d"), scope: "everyone" }, "ws"),
+    );
+    expectError(
+      await ctx.call(ctx.alice, "messages.edit", { conversationId, seq, clientId: ctx.unique("e"), body: "x" }, t),
+      "message_deleted",
+    );
+  }),
+  ...perTransport("messages.edit", "not_author: editing another's message", { errors: ["not_author"] }, async (ctx, t) => {
+    const { conversationId, seq } = await target(ctx);
+    expectError(
+      await ctx.call(ctx.bob, "messages.edit", { conversationId, seq, clientId: ctx.unique("e"), body: "x" }, t),
+      "not_author",
+    );
+  }),
+  {
+    id: "window_expired: editing after the edit window",
+    covers: { errors: ["window_expired"] },
+    async run(ctx) {
+      const windowMs = ctx.options.editWindowMs;
+      if (windowMs === undefined || windowMs === 0 || windowMs + 1000 > ctx.maxWaitMs)
+        throw new Skip("needs --edit-window-ms: the server's PARLEY_EDIT_WINDOW_MS (not announced) short enough to wait for");
+      const { conversationId, seq } = await target(ctx);
+      await sleep(windowMs + 500);
+      const outcome = await ctx.call(
+        ctx.alice,
+        "messages.edit",
+        { conversationId, seq, clientId: ctx.unique("e"), body: "late" },
+        "ws",
+      );
+      expectError(outcome, "window_expired", { windowMs });
+    },
+  },
+  ...perTransport("messages.react", "invalid_emoji: text instead of an emoji", { errors: ["invalid_emoji"] }, async (ctx, t) => {
+    const args = { conversationId: ctx.direct.id, seq: 2, clientId: ctx.unique("r"), emoji: "ab" };
+    expectError(await ctx.call(ctx.alice, "messages.react", args, t), "invalid_emoji");
+  }),
+  {
+    id: "too_many_reactions: one distinct emoji too many",
+    covers: { errors: ["too_many_reactions"] },
+    async run(ctx) {
+      const { conversationId, seq } = await target(ctx);
+      const emojis = [
+        ..."😀😃😄😁😆😅😂🤣😊😇🙂🙃😉😌😍🥰😘😗😙😚😋😛😝😜🤪🤨🧐🤓😎🥸🤩🥳😏😒😞😔😟😕🙁😣😖😫😩🥺😢😭😤😠😡🤬🤯😳🥵🥶😱😨😰😥😓🤗🤔",
+      ];
+      for (const [i, emoji] of emojis.entries()) {
+        const outcome = await ctx.call(
+          ctx.alice,
+          "messages.react",
+          { conversationId, seq, clientId: ctx.unique("r"), emoji },
+          "ws",
+        );
+        if (outcome.error === undefined) continue;
+        expectError(outcome, "too_many_reactions", { limit: i });
+        return;
+      }
+      throw new Skip(`${emojis.length} distinct emojis were accepted: the server's reaction limit is higher`);
+    },
+  },
+];

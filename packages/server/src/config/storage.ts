@@ -1,0 +1,76 @@
+// The engines: SQLite durability, or PostgreSQL and Redis for a cluster, and how nodes of a cluster name themselves.
+
+import { type ConfigVars, identifier, int, matching, oneOf } from "./parse.js";
+
+export interface StorageConfig {
+  sqliteSynchronous: "full" | "normal";
+  /** PostgreSQL connection URL; when set, the PostgreSQL store replaces SQLite (cluster mode). */
+  databaseUrl: string | undefined;
+  /** PostgreSQL schema holding Parley's tables (created and migrated on start); undefined: the search_path. */
+  databaseSchema: string | undefined;
+  databasePoolSize: number;
+  /** Redis URL; when set, the Redis bus and presence replace the in-process ones (cluster mode). */
+  redisUrl: string | undefined;
+  /** Names this deployment's Redis keys and channels (`parley:<prefix>:…`), so deployments can share a Redis. */
+  clusterPrefix: string;
+  /** This node's name in presence entries and logs; random when unset. */
+  nodeId: string | undefined;
+  /** A device whose node stopped refreshing it for this long no longer counts as online (cluster mode). */
+  presenceTtlMs: number;
+}
+
+export const STORAGE_VARS: ConfigVars<StorageConfig> = {
+  sqliteSynchronous: {
+    env: "PARLEY_SQLITE_SYNCHRONOUS",
+    default: "full",
+    description:
+      "`full`: every acknowledged message is fsynced (survives power loss); `normal`: survives crashes of Parley, not of the machine.",
+    parse: oneOf(["full", "normal"], { caseInsensitive: true }),
+  },
+  databaseUrl: {
+    env: "PARLEY_DATABASE_URL",
+    default: undefined,
+    description:
+      "PostgreSQL URL (`postgres://user:pass@host:5432/db`); when set, PostgreSQL is the store instead of SQLite. Required with `PARLEY_REDIS_URL`.",
+    parse: matching(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL"),
+  },
+  databaseSchema: {
+    env: "PARLEY_DATABASE_SCHEMA",
+    default: undefined,
+    description:
+      "PostgreSQL schema for Parley's tables, created and migrated at start-up (`[a-z_][a-z0-9_]*`); unset: the connection's search_path (usually `public`).",
+    parse: matching(/^[a-z_][a-z0-9_]{0,62}$/, (raw) => `use lower-case letters, digits and "_" (not first), got "${raw}"`),
+  },
+  databasePoolSize: {
+    env: "PARLEY_DATABASE_POOL_SIZE",
+    default: 10,
+    description: "PostgreSQL connections per node.",
+    parse: int(1, 1000),
+  },
+  redisUrl: {
+    env: "PARLEY_REDIS_URL",
+    default: undefined,
+    description:
+      "Redis URL (`redis://[:password@]host:6379[/db]`); when set, Redis carries the bus and presence between nodes (cluster mode).",
+    parse: matching(/^rediss?:\/\//, "expected a redis:// or rediss:// URL"),
+  },
+  clusterPrefix: {
+    env: "PARLEY_CLUSTER_PREFIX",
+    default: "main",
+    description: "Deployment name in Redis keys and channels (`parley:<prefix>:…`); nodes of one deployment share it.",
+    parse: identifier(64),
+  },
+  nodeId: {
+    env: "PARLEY_NODE_ID",
+    default: undefined,
+    description: "This node's name in presence entries and logs (letters, digits, `_`, `-`, `.`); random when unset.",
+    parse: identifier(64),
+  },
+  presenceTtlMs: {
+    env: "PARLEY_PRESENCE_TTL_MS",
+    default: 30_000,
+    description:
+      "Cluster mode: a node refreshes its devices' presence every third of this; the devices of a node that stops doing so (crash) count as offline after it.",
+    parse: int(300, 600_000),
+  },
+};
