@@ -3,3 +3,4 @@ export type { Case, Covers } from "./case.js";
 export type { CaseResult, CaseStatus, ConformanceOptions } from "./context.js";
 export { CASES, NOT_PROVOKABLE_CLOSES, NOT_PROVOKABLE_ERRORS, PENDING_SERVER_FIXES, uncovered } from "./registry.js";
 export { type ConformanceReport, runConformance } from "./runner.js";
+export { EICAR_TEST_FILE } from "./eicar.js";
