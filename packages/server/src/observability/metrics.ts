@@ -195,6 +195,7 @@ export class Metrics {
   readonly scannerUp = new Gauge({
     name: "parley_scanner_up",
     help: "1 when the malware scanner answered the last scan or readiness check, 0 when it did not (absent: scanning off).",
+    labelNames: ["scanner"] as const,
     registers: [this.registry],
   });
   readonly mediaSwept = new Counter({

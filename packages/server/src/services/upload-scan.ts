@@ -19,8 +19,10 @@ export class UploadScanning {
     private readonly onFailure: ScanFailurePolicy,
     private readonly log: Pick<Logger, "warn">,
     private readonly metrics?: Metrics,
-  ) {
-    if (scanner) metrics?.scannerUp.set(1);
+  ) {}
+
+  private up(value: 0 | 1): void {
+    if (this.scanner) this.metrics?.scannerUp.labels(this.scanner.name).set(value);
   }
 
   get enabled(): boolean {
@@ -37,7 +39,7 @@ export class UploadScanning {
     const started = performance.now();
     try {
       const verdict = await this.scanner.scan(() => createReadStream(path));
-      this.metrics?.scannerUp.set(1);
+      this.up(1);
       this.metrics?.uploadScanSeconds.observe((performance.now() - started) / 1000);
       this.metrics?.uploadScans.inc({ result: verdict.infected ? "infected" : "clean" });
       if (verdict.infected) {
@@ -55,8 +57,8 @@ export class UploadScanning {
   private noVerdict(error: ScanError): ScanStatus {
     this.metrics?.uploadScans.inc({ result: "error" });
     this.metrics?.uploadScanErrors.inc({ reason: error.reason });
-    // A file over the scanner's size limit says nothing about the scanner's health.
-    if (error.reason !== "too_large") this.metrics?.scannerUp.set(0);
+    // Over the size limit or with an error of its own, the scanner did answer.
+    this.up(error.reason === "unavailable" ? 0 : 1);
     this.log.warn(
       { err: error, reason: error.reason, policy: this.onFailure },
       this.onFailure === "flag" ? "upload not scanned: accepted and marked unscanned" : "upload not scanned: refused",
@@ -83,10 +85,10 @@ export class UploadScanning {
     if (!this.scanner) return undefined;
     try {
       await withTimeout(this.scanner.ping(), timeoutMs);
-      this.metrics?.scannerUp.set(1);
+      this.up(1);
       return "ok";
     } catch (error) {
-      this.metrics?.scannerUp.set(0);
+      this.up(0);
       const effect = this.onFailure === "flag" ? "uploads accepted unscanned" : "uploads refused";
       return `${(error as Error).message} (${effect})`;
     }
