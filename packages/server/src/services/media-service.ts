@@ -15,8 +15,8 @@ import { type BlobClaim, toAttachment, type UploadRecord, type UploadStore } fro
 import type { FileUrlSigner, FileVariant } from "./file-urls.js";
 import { checkDeclaredType, checkFileName, classify, contentDisposition, IMAGE_TYPES } from "./media-types.js";
 import { type ImageLimits, ImageProcessor } from "./thumbnails.js";
-import { spool } from "./upload-spool.js";
 import type { UploadScanning } from "./upload-scan.js";
+import { spool } from "./upload-spool.js";
 
 export interface MediaLimits extends ImageLimits {
   maxUploadBytes: number;

@@ -11,16 +11,7 @@ import type { AuthResult, Message } from "@parley/protocol";
 import type { Config } from "../config.js";
 import { EICAR_SIGNATURE, TEST_MARKER, TEST_MARKER_SIGNATURE, TestClamd } from "./clamd.js";
 import { dropSchema, probePostgres, TEST_DATABASE_URL, uniqueName } from "./cluster-harness.js";
-import {
-  connectVia,
-  http,
-  register,
-  scrapeMetrics,
-  startTestServer,
-  type TestServer,
-  uploadFile,
-  uploadRaw,
-} from "./harness.js";
+import { connectVia, http, register, scrapeMetrics, startTestServer, type TestServer, uploadFile, uploadRaw } from "./harness.js";
 import { requireService } from "./services.js";
 
 const clamdAvailable = await requireService("clamd (apt-get install clamav-daemon)", async () => {
@@ -97,7 +88,10 @@ for (const engine of ENGINES) {
       assert.equal(file.unscanned, undefined);
       assert.equal(file.mimeType, "application/pdf");
       const after = await scrapeMetrics(server);
-      assert.equal(metric(after, 'parley_upload_scans_total{result="clean"}') - metric(before, 'parley_upload_scans_total{result="clean"}'), 1);
+      assert.equal(
+        metric(after, 'parley_upload_scans_total{result="clean"}') - metric(before, 'parley_upload_scans_total{result="clean"}'),
+        1,
+      );
       assert.equal(metric(after, 'parley_scanner_up{scanner="clamd"}'), 1);
       assert.equal(metric(after, "parley_upload_scan_seconds_count") - metric(before, "parley_upload_scan_seconds_count"), 1);
 
@@ -202,7 +196,10 @@ for (const engine of ENGINES) {
           await c.request("messages.send", { conversationId: direct, clientId: "u1", body: "", attachments: [file.id] });
           const { messages } = (await d.request("messages.history", { conversationId: direct })) as { messages: Message[] };
           const shared = messages.find((m) => m.attachments.length > 0);
-          assert.deepEqual(shared?.attachments.map((a) => [a.id, a.unscanned]), [[file.id, true]]);
+          assert.deepEqual(
+            shared?.attachments.map((a) => [a.id, a.unscanned]),
+            [[file.id, true]],
+          );
         } finally {
           await c.close();
           await d.close();

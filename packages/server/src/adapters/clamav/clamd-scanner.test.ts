@@ -9,8 +9,8 @@ import { Readable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { runScannerContract } from "../../ports/scanner.contract.js";
 import { ScanError } from "../../ports/scanner.js";
-import { freePort } from "../../test/cluster-harness.js";
 import { TEST_MARKER, TEST_MARKER_SIGNATURE, TestClamd } from "../../test/clamd.js";
+import { freePort } from "../../test/cluster-harness.js";
 import { requireService } from "../../test/services.js";
 import { ClamdScanner } from "./clamd-scanner.js";
 
@@ -53,7 +53,9 @@ describe("ClamdScanner against a clamd that never answers", () => {
     socket.resume();
   });
   before(async () => {
-    port = await new Promise((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as { port: number }).port)));
+    port = await new Promise((resolve) =>
+      silent.listen(0, "127.0.0.1", () => resolve((silent.address() as { port: number }).port)),
+    );
   });
   after(async () => {
     for (const socket of sockets) socket.destroy();
