@@ -3,15 +3,18 @@
 // (refuse, or accept and flag), clamd's size limit; and what readiness and metrics say about it.
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { EICAR_TEST_FILE } from "@parley/conformance";
 import type { AuthResult, Message } from "@parley/protocol";
+import { S3BlobStore } from "../adapters/s3/s3-blob-store.js";
 import type { Config } from "../config.js";
 import { EICAR_SIGNATURE, TEST_MARKER, TEST_MARKER_SIGNATURE, TestClamd } from "./clamd.js";
 import { dropSchema, probePostgres, TEST_DATABASE_URL, uniqueName } from "./cluster-harness.js";
 import { connectVia, http, register, scrapeMetrics, startTestServer, type TestServer, uploadFile, uploadRaw } from "./harness.js";
+import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
 
 const clamdAvailable = await requireService("clamd (apt-get install clamav-daemon)", async () => {
@@ -256,6 +259,61 @@ describe("upload scanning: files over clamd's StreamMaxLength", { skip: clamdAva
       }
     });
   }
+});
+
+describe("upload scanning: direct uploads (S3) are scanned when completed", {
+  skip: clamdAvailable ? false : "clamd unavailable",
+}, () => {
+  it("refuses an infected staged file with upload_infected, deletes the staged copy and stores no blob", async () => {
+    const clamd = await TestClamd.start();
+    const s3 = await TestS3.start();
+    let server: TestServer | undefined;
+    try {
+      await s3.createBucket("scanned");
+      server = await startTestServer({ ...s3.serverConfig("scanned"), ...clamd.serverConfig() });
+      const user = await register(server);
+      const direct = async (bytes: Buffer) => {
+        const presigned = await http(
+          server!,
+          "POST",
+          "/v1/uploads/presign",
+          { name: "d.txt", size: bytes.length },
+          user.accessToken,
+        );
+        const put = await fetch(presigned.body.url, { method: "PUT", headers: presigned.body.headers, body: bytes });
+        assert.equal(put.status, 200);
+        return presigned.body.uploadToken as string;
+      };
+      const clean = await http(
+        server,
+        "POST",
+        "/v1/uploads/complete",
+        { uploadToken: await direct(Buffer.from("fine\n")) },
+        user.accessToken,
+      );
+      assert.equal(clean.status, 200);
+      assert.equal(clean.body.unscanned, undefined);
+
+      const bytes = infected();
+      const token = await direct(bytes);
+      const refused = await http(server, "POST", "/v1/uploads/complete", { uploadToken: token }, user.accessToken);
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, "upload_infected");
+      assert.equal(refused.body.error.details.signature, TEST_MARKER_SIGNATURE);
+      const again = await http(server, "POST", "/v1/uploads/complete", { uploadToken: token }, user.accessToken);
+      assert.equal(again.body.error.code, "not_found", "the staged copy was deleted");
+      const blobs = await S3BlobStore.connect(s3.storeOptions("scanned"));
+      try {
+        assert.equal(await blobs.stat(createHash("sha256").update(bytes).digest("hex")), undefined, "no blob stored");
+      } finally {
+        await blobs.close();
+      }
+    } finally {
+      await server?.close();
+      await s3.close();
+      await clamd.stop();
+    }
+  });
 });
 
 describe("upload scanning off (no PARLEY_CLAMD_ADDRESS)", () => {
