@@ -25,10 +25,6 @@ export class UploadScanning {
     if (this.scanner) this.metrics?.scannerUp.labels(this.scanner.name).set(value);
   }
 
-  get enabled(): boolean {
-    return this.scanner !== undefined;
-  }
-
   /**
    * Scans the file at `path` and returns the status to record with it. Throws `upload_infected` when the scanner
    * finds something; without a verdict, `unavailable` (or `upload_too_large` for the scanner's size limit) when the
