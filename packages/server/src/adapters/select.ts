@@ -147,6 +147,7 @@ export async function selectAdapters(
     config.clamdAddress === undefined
       ? undefined
       : await open("scanner", new ClamdScanner(config.clamdAddress, { timeoutMs: config.scanTimeoutMs }));
+  if (scanner) log.info({ clamd: config.clamdAddress, onFailure: config.scanOnFailure }, "uploads are scanned for malware");
   if (config.redisUrl !== undefined && config.s3Bucket === undefined) {
     log.warn("cluster mode without PARLEY_S3_BUCKET: each node keeps media in its own directory; set a bucket");
   }
