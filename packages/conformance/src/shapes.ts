@@ -101,6 +101,7 @@ export const Attachment = object({
   width: nullable(int),
   height: nullable(int),
   hasThumbnail: bool,
+  unscanned: optional(literal(true)),
 });
 const ReplyRef = object({ seq: int, senderId: id, preview: nullable(str), deleted: optional(literal(true)) });
 const Reaction = object({ emoji: str, count: int, userIds: arrayOf(id) });

@@ -76,7 +76,8 @@ export const ERRORS = {
   unavailable: {
     status: 503,
     retryable: true,
-    description: "A backing service (store or bus) is unavailable; nothing was committed; retry with backoff.",
+    description:
+      "A backing service (store, bus, or the upload malware scanner: `details.service` is `scanner`) is unavailable; nothing was committed; retry with backoff.",
   },
   message_not_found: {
     status: 404,
@@ -126,6 +127,12 @@ export const ERRORS = {
     retryable: false,
     description:
       "The image declares far more pixels than its byte size can plausibly hold (over 4 MP with less than one byte per 400 pixels: a decompression bomb); nothing was stored.",
+  },
+  upload_infected: {
+    status: 422,
+    retryable: false,
+    description:
+      "The server's malware scanner found a signature in the upload (`details.signature` names it); nothing was stored.",
   },
   empty_upload: { status: 400, retryable: false, description: "The upload has no bytes; nothing was stored." },
   unsupported_media_type: {

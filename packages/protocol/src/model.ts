@@ -149,6 +149,12 @@ export interface Attachment {
   height: number | null;
   /** True when a thumbnail (WebP, at most 320 px on its longer side) can be fetched. */
   hasThumbnail: boolean;
+  /**
+   * Present (true) when the server scans uploads for malware but its scanner gave no verdict on this file, and the
+   * operator's policy accepted it anyway: clients should say so before it is opened. Absent for scanned files and on
+   * servers that do not scan.
+   */
+  unscanned?: true;
 }
 
 export interface Presence {

@@ -11,6 +11,7 @@ import { selectAdapters } from "./adapters/select.js";
 import { resolveVapidKeys } from "./adapters/webpush/vapid-keys.js";
 import { WebPushProvider } from "./adapters/webpush/web-push-provider.js";
 import { type Config, loadConfig } from "./config/index.js";
+import { withTimeout } from "./domain/with-timeout.js";
 import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { BestEffort } from "./observability/best-effort.js";
@@ -21,6 +22,7 @@ import type { PresenceStore } from "./ports/presence-store.js";
 import type { PushProvider } from "./ports/push-provider.js";
 import type { PushStore } from "./ports/push-store.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
+import type { Scanner } from "./ports/scanner.js";
 import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
@@ -61,6 +63,8 @@ export interface Adapters {
   push: PushStore;
   uploads: UploadStore;
   blobs: BlobStore;
+  /** Undefined: uploads are not scanned. */
+  scanner: Scanner | undefined;
 }
 
 /** The steps of a start, in order ("push" only when push is enabled); see `StartOptions.beforeStep`. */
@@ -131,6 +135,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: selected.store,
     uploads: selected.uploads,
     blobs: selected.blobs,
+    scanner: selected.scanner,
     broker: selected.broker,
     presence: selected.presence,
     rateLimiter: selected.rateLimiter,
@@ -172,7 +177,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   const mediaTmpDir = join(dataDir, "media", "tmp");
   mkdirSync(mediaTmpDir, { recursive: true });
   await step("services");
-  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, { metrics, failures });
+  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, { metrics, failures, log });
   await step("media");
   await services.media.clearTemporaryFiles();
   const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs);
@@ -200,12 +205,18 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
             checks[name] = (error as Error).message;
           }
         };
-        await Promise.all([
-          probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
-          probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
-          probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
+        const [, scanner] = await Promise.all([
+          Promise.all([
+            probe("store", () => withTimeout(adapters.store.ping(), READY_PROBE_TIMEOUT_MS)),
+            probe("bus", () => withTimeout(adapters.broker.ping(), READY_PROBE_TIMEOUT_MS)),
+            probe("presence", () => withTimeout(adapters.presence.ping(), READY_PROBE_TIMEOUT_MS)),
+          ]),
+          services.scanning.readiness(READY_PROBE_TIMEOUT_MS),
         ]);
-        return { ok: Object.values(checks).every((v) => v === "ok"), checks };
+        const ok = Object.values(checks).every((v) => v === "ok");
+        // Reported, but not a reason to leave rotation: without the scanner only uploads are affected, as configured.
+        if (scanner !== undefined) checks["scanner"] = scanner;
+        return { ok, checks };
       },
     },
     slots,
@@ -284,14 +295,6 @@ const UNUSED_SWEEP_MS = 50;
 
 /** A readiness probe that hangs counts as failed rather than stalling the load balancer's health check. */
 const READY_PROBE_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function octal(mode: number): string {
   return mode.toString(8).padStart(3, "0");

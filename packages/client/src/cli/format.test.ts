@@ -217,6 +217,11 @@ describe("security review #6: server text cannot drive the terminal", () => {
       terminalText(formatMessage(withFile, { me: "a", nameOf, now: at })),
       "[09:30] Bob: notes\n    📎 plan.pdf (2.0 KB, application/pdf)",
     );
+    const unscanned = { ...withFile, attachments: [{ ...withFile.attachments[0]!, unscanned: true as const }] };
+    assert.equal(
+      terminalText(formatMessage(unscanned, { me: "a", nameOf, now: at })),
+      "[09:30] Bob: notes\n    📎 plan.pdf (2.0 KB, application/pdf) ⚠ not scanned for malware",
+    );
   });
 
   it("names, titles and events from the server are neutralised like bodies", () => {

@@ -130,10 +130,14 @@ export function describeAction(m: Message, nameOf: NameOf): string {
   }
 }
 
-/** `📎 plan.pdf (48.2 KB, application/pdf)`, with the pixel size of images. */
+/**
+ * `📎 plan.pdf (48.2 KB, application/pdf)`, with the pixel size of images, and a warning when the server's malware
+ * scanner gave no verdict on the file (protocol §17.2).
+ */
 export function formatAttachment(a: Attachment): string {
   const size = a.width !== null && a.height !== null ? `, ${a.width}×${a.height}` : "";
-  return `📎 ${a.name} (${formatSize(a.size)}, ${a.mimeType.split(";")[0]}${size})`;
+  const unscanned = a.unscanned ? " ⚠ not scanned for malware" : "";
+  return `📎 ${a.name} (${formatSize(a.size)}, ${a.mimeType.split(";")[0]}${size})${unscanned}`;
 }
 
 export function formatSize(bytes: number): string {

@@ -14,8 +14,10 @@ import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.j
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
+import type { Scanner } from "../ports/scanner.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
+import { ClamdScanner } from "./clamav/clamd-scanner.js";
 import { LocalBlobStore } from "./local/local-blob-store.js";
 import { MemoryBroker } from "./memory/memory-broker.js";
 import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
@@ -44,6 +46,8 @@ export interface SelectedAdapters {
   uploads: UploadStore;
   /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
   blobs: BlobStore;
+  /** Malware scanning of uploads: clamd when PARLEY_CLAMD_ADDRESS is set, otherwise none. */
+  scanner: Scanner | undefined;
   /** "embedded": one node, nothing shared; "cluster": shared store and bus, any number of nodes. */
   mode: "embedded" | "cluster";
   nodeId: string;
@@ -139,6 +143,12 @@ export async function selectAdapters(
             : {}),
         }),
   );
+  // Not probed here: a scanner that is down at start is reported by readiness and handled by PARLEY_SCAN_ON_FAILURE.
+  const scanner =
+    config.clamdAddress === undefined
+      ? undefined
+      : await open("scanner", new ClamdScanner(config.clamdAddress, { timeoutMs: config.scanTimeoutMs }));
+  if (scanner) log.info({ clamd: config.clamdAddress, onFailure: config.scanOnFailure }, "uploads are scanned for malware");
   if (config.redisUrl !== undefined && config.s3Bucket === undefined) {
     log.warn("cluster mode without PARLEY_S3_BUCKET: each node keeps media in its own directory; set a bucket");
   }
@@ -146,7 +156,7 @@ export async function selectAdapters(
     const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
     const presence = await open("presence", new MemoryPresenceStore());
     const broker = await open("bus", new MemoryBroker());
-    return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "embedded", nodeId };
+    return { store, push, uploads, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
   }
   const redis = { prefix: config.clusterPrefix, log };
   const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
@@ -155,5 +165,5 @@ export async function selectAdapters(
     RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
   );
   const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
-  return { store, push, uploads, blobs, broker, presence, rateLimiter, mode: "cluster", nodeId };
+  return { store, push, uploads, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
 }

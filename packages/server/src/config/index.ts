@@ -10,6 +10,7 @@ import { NODE_VARS, type NodeConfig } from "./node.js";
 import type { ConfigVars, VarSpec } from "./parse.js";
 import { checkPush, PUSH_VARS, type PushConfig } from "./push.js";
 import { RATE_VARS, type RateConfig } from "./rates.js";
+import { SCANNING_VARS, type ScanningConfig } from "./scanning.js";
 import { STORAGE_VARS, type StorageConfig } from "./storage.js";
 
 export { DEFAULT_CSP } from "./http.js";
@@ -24,7 +25,8 @@ export interface Config
     RateConfig,
     StorageConfig,
     PushConfig,
-    MediaConfig {}
+    MediaConfig,
+    ScanningConfig {}
 
 /** Every variable, its default and meaning; the README's configuration table documents each (test/docs.test.ts). */
 export const CONFIG_VARS: ConfigVars<Config> = {
@@ -37,6 +39,7 @@ export const CONFIG_VARS: ConfigVars<Config> = {
   ...STORAGE_VARS,
   ...PUSH_VARS,
   ...MEDIA_VARS,
+  ...SCANNING_VARS,
 };
 
 /** The rules between settings, checked once every variable has been read and the overrides applied. */

@@ -169,6 +169,35 @@ export class Metrics {
     labelNames: ["code"] as const,
     registers: [this.registry],
   });
+  readonly uploadScans = new Counter({
+    name: "parley_upload_scans_total",
+    help: "Malware scans of uploads, by result (`clean`, `infected`, `error`: no verdict).",
+    labelNames: ["result"] as const,
+    registers: [this.registry],
+  });
+  readonly uploadScanErrors = new Counter({
+    name: "parley_upload_scan_errors_total",
+    help: "Scans without a verdict, by reason (`unavailable`, `too_large`: over clamd's StreamMaxLength, `failed`).",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
+  readonly uploadsUnscanned = new Counter({
+    name: "parley_uploads_unscanned_total",
+    help: "Uploads accepted without a verdict and marked unscanned (PARLEY_SCAN_ON_FAILURE=flag).",
+    registers: [this.registry],
+  });
+  readonly uploadScanSeconds = new Histogram({
+    name: "parley_upload_scan_seconds",
+    help: "Time of the malware scans that gave a verdict (streaming the file included).",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+  readonly scannerUp = new Gauge({
+    name: "parley_scanner_up",
+    help: "1 when the malware scanner answered the last scan or readiness check, 0 when it did not (absent: scanning off).",
+    labelNames: ["scanner"] as const,
+    registers: [this.registry],
+  });
   readonly mediaSwept = new Counter({
     name: "parley_media_swept_total",
     help: "Deleted by the media sweeper: expired unreferenced `upload` rows and unused `blob`s.",

@@ -49,6 +49,7 @@ export function runUploadStoreContract(
         height: null,
         thumbSha256: null,
         createdAt: T0,
+        scanStatus: "clean",
         ...over,
       };
     }
@@ -80,6 +81,21 @@ export function runUploadStoreContract(
       ]);
       return outcome;
     }
+
+    it("keeps each upload's malware scan status, and flags unscanned ones in their attachments", async () => {
+      const owner = await user();
+      const statuses = ["clean", "unscanned", "off"] as const;
+      const made = await Promise.all(statuses.map((scanStatus) => create(record(owner, { scanStatus }))));
+      const read = await f.uploads.getUploads(made.map((r) => r.id));
+      assert.deepEqual(
+        statuses.map((_, i) => read.find((r) => r.id === made[i]!.id)?.scanStatus),
+        [...statuses],
+      );
+      assert.deepEqual(
+        made.map((r) => toAttachment(r).unscanned),
+        [undefined, true, undefined],
+      );
+    });
 
     it("stores and reads upload records", async () => {
       const owner = await user();

@@ -15,7 +15,15 @@ export interface UploadRecord {
   /** Blob key of the WebP thumbnail (images only). */
   thumbSha256: string | null;
   createdAt: number;
+  scanStatus: ScanStatus;
 }
+
+/**
+ * What the malware scan said about an upload: `clean` (scanned, nothing found), `unscanned` (the scanner gave no
+ * verdict and the operator's policy accepted the file anyway), `off` (no scanner configured when it was uploaded).
+ * Infected files are never recorded.
+ */
+export type ScanStatus = "clean" | "unscanned" | "off";
 
 export interface BlobClaim {
   sha256: string;
@@ -58,5 +66,6 @@ export function toAttachment(u: UploadRecord): Attachment {
     width: u.width,
     height: u.height,
     hasThumbnail: u.thumbSha256 !== null,
+    ...(u.scanStatus === "unscanned" ? { unscanned: true as const } : {}),
   };
 }

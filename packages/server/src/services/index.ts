@@ -3,6 +3,7 @@
 import { createHmac } from "node:crypto";
 import type { Config } from "../config/index.js";
 import type { Closers } from "../lifecycle.js";
+import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { BlobStore } from "../ports/blob-store.js";
@@ -11,6 +12,7 @@ import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushProvider } from "../ports/push-provider.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
+import type { Scanner } from "../ports/scanner.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
@@ -34,6 +36,7 @@ import { ReceiptService } from "./receipt-service.js";
 import { SearchService } from "./search-service.js";
 import { SettingsService } from "./settings-service.js";
 import { TypingService } from "./typing-service.js";
+import { UploadScanning } from "./upload-scan.js";
 
 export interface Services {
   auth: AuthService;
@@ -56,6 +59,8 @@ export interface Services {
   /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
   notifier: PushNotifier | undefined;
   media: MediaService;
+  /** Malware scanning of uploads (also asked by readiness). */
+  scanning: UploadScanning;
   search: SearchService;
 }
 
@@ -79,9 +84,11 @@ export function createServices(
     vapidPublicKey: string | undefined;
     uploads: UploadStore;
     blobs: BlobStore;
+    /** Undefined: uploads are not scanned. */
+    scanner: Scanner | undefined;
   },
   closers: Closers,
-  observability: { metrics: Metrics; failures: BestEffort },
+  observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn"> },
 ): Services {
   const { metrics, failures } = observability;
   const { store, broker } = ports;
@@ -91,12 +98,14 @@ export function createServices(
   const limits = new RateLimits(config, ports.rateLimiter, ports.nodeRateLimiter, metrics);
   // Download URLs stay valid across nodes and restarts: the secret is configured or derived from the token secret.
   const fileSecret = config.fileUrlSecret ?? createHmac("sha256", config.jwtSecret).update("parley file urls").digest("hex");
+  const scanning = new UploadScanning(ports.scanner, config.scanOnFailure, observability.log, metrics);
   const media = new MediaService(
     ports.uploads,
     ports.blobs,
     new FileUrlSigner(fileSecret, config.fileUrlTtlSeconds),
     config.mediaTmpDir,
     config,
+    scanning,
     failures,
     metrics,
   );
@@ -164,6 +173,7 @@ export function createServices(
     settings: new SettingsService(push, accounts),
     notifier,
     media,
+    scanning,
     search: new SearchService(store),
   };
 }

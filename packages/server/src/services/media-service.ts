@@ -15,6 +15,7 @@ import { type BlobClaim, toAttachment, type UploadRecord, type UploadStore } fro
 import type { FileUrlSigner, FileVariant } from "./file-urls.js";
 import { checkDeclaredType, checkFileName, classify, contentDisposition, IMAGE_TYPES } from "./media-types.js";
 import { type ImageLimits, ImageProcessor } from "./thumbnails.js";
+import type { UploadScanning } from "./upload-scan.js";
 import { spool } from "./upload-spool.js";
 
 export interface MediaLimits extends ImageLimits {
@@ -68,6 +69,7 @@ export class MediaService {
     private readonly signer: FileUrlSigner,
     private readonly tmpDir: string,
     private readonly limits: MediaLimits,
+    private readonly scanning: UploadScanning,
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     // Read through Date.now on every call, so tests can move the clock.
@@ -111,6 +113,8 @@ export class MediaService {
       if (input.expectedSize !== undefined && file.size !== input.expectedSize) {
         throw new AppError("validation_failed", "The uploaded size differs from the announced one", { field: "size" });
       }
+      // The bytes as received, before any decoder (sniffing, thumbnails) reads them; an infected file is never stored.
+      const scanStatus = await this.scanning.check(file.path);
       const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text);
       checkDeclaredType(input.declaredType, mimeType);
       const image = IMAGE_TYPES.has(mimeType)
@@ -137,6 +141,7 @@ export class MediaService {
         height: image?.height ?? null,
         thumbSha256,
         createdAt: this.now(),
+        scanStatus,
       };
       await this.claim(record, claims);
       // The rows come first: from now on the blobs are referenced, so no sweeper deletes them while they are put.

@@ -40,4 +40,30 @@ describe("config", () => {
       (e: ConfigError) => e.variable === "PARLEY_WS_COMPRESSION",
     );
   });
+
+  it("reads clamd's address as a socket path or host:port, and the scan failure policy", () => {
+    const off = loadConfig({});
+    assert.deepEqual([off.clamdAddress, off.scanOnFailure, off.scanTimeoutMs], [undefined, "refuse", 60_000]);
+    const parse = (raw: string) => loadConfig({ PARLEY_CLAMD_ADDRESS: raw }).clamdAddress;
+    assert.deepEqual(parse("/run/clamav/clamd.ctl"), { path: "/run/clamav/clamd.ctl" });
+    assert.deepEqual(parse("unix:/tmp/c.sock"), { path: "/tmp/c.sock" });
+    assert.deepEqual(parse("clamav.internal:3310"), { host: "clamav.internal", port: 3310 });
+    assert.deepEqual(parse("tcp://127.0.0.1:3310"), { host: "127.0.0.1", port: 3310 });
+    assert.deepEqual(parse("[::1]:3310"), { host: "::1", port: 3310 });
+    assert.equal(loadConfig({ PARLEY_SCAN_ON_FAILURE: "FLAG" }).scanOnFailure, "flag");
+    for (const [variable, raw] of [
+      ["PARLEY_CLAMD_ADDRESS", "clamd.ctl"],
+      ["PARLEY_CLAMD_ADDRESS", "localhost"],
+      ["PARLEY_CLAMD_ADDRESS", "localhost:0"],
+      ["PARLEY_CLAMD_ADDRESS", "localhost:70000"],
+      ["PARLEY_SCAN_ON_FAILURE", "ignore"],
+      ["PARLEY_SCAN_TIMEOUT_MS", "10"],
+    ]) {
+      assert.throws(
+        () => loadConfig({ [variable!]: raw }),
+        (e: ConfigError) => e.variable === variable,
+        `${variable}=${raw}`,
+      );
+    }
+  });
 });

@@ -5,10 +5,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type CaseResult, runConformance } from "@parley/conformance";
 import type { Config } from "../config/index.js";
+import { TestClamd } from "./clamd.js";
 import { probePostgres, probeRedis } from "./cluster-harness.js";
 import { startTestCluster, startTestServer, type TestServer } from "./harness.js";
 import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
+
+const clamdAvailable = await requireService("conformance suite with upload scanning (clamd)", async () => {
+  await (await TestClamd.start()).stop();
+});
 
 const clusterAvailable = await requireService("conformance suite on a cluster node (PostgreSQL, Redis)", async () => {
   await probePostgres();
@@ -58,8 +63,14 @@ function assertConforms(results: CaseResult[]): void {
 
 describe("conformance suite", { timeout: 120_000 }, () => {
   it("passes against an embedded server (SQLite)", async () => {
-    const server = await startTestServer(SHORT_TIMERS);
-    assertConforms(await conformance(server, () => server.close()));
+    // Uploads scanned by clamd here (upload_infected), not on the cluster node.
+    const clamd = clamdAvailable ? await TestClamd.start() : undefined;
+    try {
+      const server = await startTestServer({ ...SHORT_TIMERS, ...clamd?.serverConfig() });
+      assertConforms(await conformance(server, () => server.close()));
+    } finally {
+      await clamd?.stop();
+    }
   });
 
   it("passes against a cluster node (PostgreSQL + Redis)", { skip: !clusterAvailable && "services unavailable" }, async () => {

@@ -1,6 +1,7 @@
 // Test harness: starts a server on a free port with a temporary data dir (or the nodes of a cluster in this process),
 // and speaks the raw protocol to it over either live transport (WebSocket or long polling).
 
+import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -214,6 +215,20 @@ export async function uploadRaw(
   } as RequestInit);
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** `GET /metrics`, parsed from the text exposition format into `name{labels}` → value. */
+export async function scrapeMetrics(server: ParleyServer, token?: string): Promise<Map<string, number>> {
+  const res = await fetch(`${server.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
+  const values = new Map<string, number>();
+  for (const line of (await res.text()).split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const i = line.lastIndexOf(" ");
+    values.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return values;
 }
 
 export class ProtocolError extends Error {

@@ -12,28 +12,11 @@ import {
   type ProtocolError,
   RawClient,
   register,
+  scrapeMetrics as scrape,
   sleep,
   startTestServer,
   type TestServer,
 } from "./harness.js";
-
-/** Parses the text exposition format into `name{labels}` → value. */
-function parseMetrics(text: string): Map<string, number> {
-  const values = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    if (line === "" || line.startsWith("#")) continue;
-    const i = line.lastIndexOf(" ");
-    values.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return values;
-}
-
-async function scrape(server: TestServer, token?: string): Promise<Map<string, number>> {
-  const res = await fetch(`${server.url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get("content-type") ?? "", /^text\/plain/);
-  return parseMetrics(await res.text());
-}
 
 describe("metrics", () => {
   let server: TestServer;

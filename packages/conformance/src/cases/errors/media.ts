@@ -3,6 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Case, perTransport } from "../../case.js";
 import type { Ctx } from "../../context.js";
+import { EICAR_TEST_FILE } from "../../eicar.js";
 import { asOutcome, check, expectError, expectOk, Skip } from "../../expect.js";
 import { httpHeadersOnly, httpRaw, type Json } from "../../wire.js";
 import { upload } from "../operations.js";
@@ -79,6 +80,19 @@ export const mediaErrorCases: Case[] = [
         body: gif,
       });
       expectError(asOutcome("uploads.complete", answer), "suspicious_image");
+    },
+  },
+  {
+    id: "upload_infected: the EICAR anti-virus test file [http]",
+    covers: { errors: ["upload_infected"] },
+    async run(ctx) {
+      const answer = await httpRaw(ctx.base, "POST", "/v1/uploads?name=eicar.com.txt", {
+        headers: { authorization: `Bearer ${await ctx.alice.token()}`, "content-type": "text/plain" },
+        body: EICAR_TEST_FILE,
+      });
+      if (answer.status === 201) throw new Skip("the server does not scan uploads for malware (PARLEY_CLAMD_ADDRESS)");
+      expectError(asOutcome("uploads.complete", answer), "upload_infected");
+      check(typeof answer.body?.error?.details?.signature === "string", "upload_infected without details.signature");
     },
   },
   {

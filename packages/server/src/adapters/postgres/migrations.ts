@@ -268,6 +268,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX members_user_c ON members (user_id, conversation_id COLLATE "C");
     `,
   },
+  {
+    version: 12,
+    name: "malware scan status of uploads",
+    // As SQLite's migration 12 (which explains the values).
+    sql: `
+      ALTER TABLE uploads ADD COLUMN scan_status text NOT NULL DEFAULT 'off'
+        CHECK (scan_status IN ('clean', 'unscanned', 'off'));
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -6,7 +6,7 @@ import { type PostgresHandle, Rollback } from "./postgres-handle.js";
 
 const UPLOAD_COLUMNS =
   'id, uploader_id AS "uploaderId", sha256, size, mime_type AS "mimeType", name, width, height, ' +
-  'thumb_sha256 AS "thumbSha256", created_at AS "createdAt"';
+  'thumb_sha256 AS "thumbSha256", created_at AS "createdAt", scan_status AS "scanStatus"';
 
 /**
  * A role over the PostgresStore's handle (`PostgresStore.handle`). Races between nodes are settled by row locks on
@@ -33,8 +33,9 @@ export class PostgresUploadStore implements UploadStore {
         if (claimed.rowCount === 0) throw new Rollback(false);
       }
       await client.query(
-        `INSERT INTO uploads (id, uploader_id, sha256, size, mime_type, name, width, height, thumb_sha256, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        `INSERT INTO uploads (id, uploader_id, sha256, size, mime_type, name, width, height, thumb_sha256, created_at,
+           scan_status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
         [
           upload.id,
           upload.uploaderId,
@@ -46,6 +47,7 @@ export class PostgresUploadStore implements UploadStore {
           upload.height,
           upload.thumbSha256,
           upload.createdAt,
+          upload.scanStatus,
         ],
       );
       return true;

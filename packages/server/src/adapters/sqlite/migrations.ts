@@ -366,6 +366,17 @@ export const MIGRATIONS: readonly Migration[] = [
         ORDER BY 1;
     `,
   },
+  {
+    version: 12,
+    name: "malware scan status of uploads",
+    sql: `
+      -- 'clean': scanned, nothing found; 'unscanned': the scanner gave no verdict and PARLEY_SCAN_ON_FAILURE=flag let
+      -- the file in; 'off': no scanner was configured (every upload before this migration). Infected files are never
+      -- recorded.
+      ALTER TABLE uploads ADD COLUMN scan_status TEXT NOT NULL DEFAULT 'off'
+        CHECK (scan_status IN ('clean', 'unscanned', 'off'));
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

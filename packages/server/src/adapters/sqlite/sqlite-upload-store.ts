@@ -5,7 +5,7 @@ import type { SqliteHandle } from "./sqlite-handle.js";
 
 const UPLOAD_COLUMNS =
   "id, uploader_id AS uploaderId, sha256, size, mime_type AS mimeType, name, width, height, " +
-  "thumb_sha256 AS thumbSha256, created_at AS createdAt";
+  "thumb_sha256 AS thumbSha256, created_at AS createdAt, scan_status AS scanStatus";
 
 const UNREFERENCED = `NOT EXISTS (SELECT 1 FROM uploads AS u WHERE u.sha256 = b.sha256)
   AND NOT EXISTS (SELECT 1 FROM uploads AS u WHERE u.thumb_sha256 = b.sha256)`;
@@ -23,8 +23,10 @@ export class SqliteUploadStore implements UploadStore {
          ON CONFLICT (sha256) DO UPDATE SET touched_at = excluded.touched_at WHERE blobs.deleting_at IS NULL`,
       ),
       insert: handle.prepare<UploadRecord>(
-        `INSERT INTO uploads (id, uploader_id, sha256, size, mime_type, name, width, height, thumb_sha256, created_at)
-         VALUES (@id, @uploaderId, @sha256, @size, @mimeType, @name, @width, @height, @thumbSha256, @createdAt)`,
+        `INSERT INTO uploads (id, uploader_id, sha256, size, mime_type, name, width, height, thumb_sha256, created_at,
+           scan_status)
+         VALUES (@id, @uploaderId, @sha256, @size, @mimeType, @name, @width, @height, @thumbSha256, @createdAt,
+           @scanStatus)`,
       ),
       byId: handle.prepare<[string], UploadRecord>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`),
       byIds: handle.prepare<[string], UploadRecord>(
