@@ -1,5 +1,6 @@
 // Reads and validates configuration from environment variables; a bad value stops start-up naming the variable.
 
+import type { RegistrationMode } from "@parley/protocol";
 import { parseRateRule, type RateRule } from "./ports/rate-limiter.js";
 
 export interface Config {
@@ -25,6 +26,10 @@ export interface Config {
   conversationPageMax: number;
   /** Who may add a user to groups while the user has not chosen (`settings.groupAdds`). */
   groupAddsDefault: "everyone" | "contacts" | "nobody";
+  /** Who may register until an administrator chooses (`admin.settings.update`, which is persisted and wins). */
+  registrationDefault: RegistrationMode;
+  /** How long an administrator's password-reset link stays usable. */
+  passwordResetTtlSeconds: number;
   heartbeatIntervalMs: number;
   helloTimeoutMs: number;
   typingTimeoutMs: number;
@@ -313,6 +318,23 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
       if (v === "everyone" || v === "contacts" || v === "nobody") return v;
       throw new ConfigError(env, `must be everyone, contacts or nobody, got "${raw}"`);
     },
+  },
+  registrationDefault: {
+    env: "PARLEY_REGISTRATION",
+    default: "open",
+    description:
+      "Who may create an account until an administrator sets the registration mode in the admin area (`open`, `invite_only` or `closed`).",
+    parse: (raw, env) => {
+      const v = raw.trim().toLowerCase();
+      if (v === "open" || v === "invite_only" || v === "closed") return v;
+      throw new ConfigError(env, `must be open, invite_only or closed, got "${raw}"`);
+    },
+  },
+  passwordResetTtlSeconds: {
+    env: "PARLEY_PASSWORD_RESET_TTL",
+    default: 86_400,
+    description: "How long a password-reset link made by an administrator stays usable, in seconds.",
+    parse: int(60, 30 * 86_400),
   },
   heartbeatIntervalMs: {
     env: "PARLEY_HEARTBEAT_INTERVAL_MS",

@@ -1,9 +1,25 @@
 #!/usr/bin/env node
 // Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
 
+import { runAdminCommand } from "./admin-cli.js";
 import { startParley } from "./app.js";
 import { ConfigError } from "./config.js";
 import { isBackendUnavailable } from "./ports/errors.js";
+
+if (process.argv[2] === "admin") {
+  // `parley-server admin grant|revoke <username>`: a console command, not a server start.
+  try {
+    process.exit(
+      await runAdminCommand(process.argv.slice(3), process.env, {
+        out: (line) => console.log(line),
+        err: (line) => console.error(line),
+      }),
+    );
+  } catch (error) {
+    console.error(`parley-server: ${error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error)}`);
+    process.exit(1);
+  }
+}
 
 try {
   const server = await startParley();

@@ -5,6 +5,7 @@ import type { Config } from "../config.js";
 import type { Closers } from "../lifecycle.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import type { PresenceStore } from "../ports/presence-store.js";
@@ -14,6 +15,7 @@ import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
+import { AdminService } from "./admin-service.js";
 import { AuthService } from "./auth-service.js";
 import { ConversationService } from "./conversation-service.js";
 import { Delivery } from "./delivery.js";
@@ -30,6 +32,7 @@ import { PushNotifier } from "./push/push-notifier.js";
 import { PushService } from "./push/push-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
+import { RegistrationPolicy } from "./registration-policy.js";
 import { SearchService } from "./search-service.js";
 import { SettingsService } from "./settings-service.js";
 import { TypingService } from "./typing-service.js";
@@ -54,6 +57,7 @@ export interface Services {
   notifier: PushNotifier | undefined;
   media: MediaService;
   search: SearchService;
+  admin: AdminService;
 }
 
 /**
@@ -76,6 +80,8 @@ export function createServices(
     vapidPublicKey: string | undefined;
     uploads: UploadStore;
     blobs: BlobStore;
+    /** Administration: roles, settings, invitations, resets, audit (in the store's database). */
+    admin: AdminStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort },
@@ -142,8 +148,20 @@ export function createServices(
     failures.detach("session.revoke", delivery.sessionRevoked(sessionId));
     failures.detach("push.session-ended", push.sessionEnded(sessionId));
   };
+  const registration = new RegistrationPolicy(ports.admin, config.registrationDefault);
+  const auth = new AuthService(store, ports.admin, registration, config, sessionRevoked, limits);
+  const admin = new AdminService(
+    store,
+    ports.admin,
+    auth,
+    registration,
+    delivery,
+    (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
+    config,
+  );
   return {
-    auth: new AuthService(store, config, sessionRevoked, limits),
+    auth,
+    admin,
     accounts,
     conversations,
     messages,

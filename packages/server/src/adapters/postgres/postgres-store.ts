@@ -97,10 +97,10 @@ const TYPE_PARSERS: CustomTypesConfig = {
 };
 
 // Columns are aliased to the records' camelCase names so rows need no mapping; the json `event` arrives parsed.
-const USER_COLUMNS =
+export const USER_COLUMNS =
   'id, username, display_name AS "displayName", password_hash AS "passwordHash", created_at AS "createdAt", ' +
-  'last_seen_at AS "lastSeenAt"';
-const SESSION_COLUMNS =
+  'last_seen_at AS "lastSeenAt", server_role AS "serverRole", deactivated_at AS "deactivatedAt"';
+export const SESSION_COLUMNS =
   'id, user_id AS "userId", device_name AS "deviceName", refresh_hash AS "refreshHash", ' +
   'previous_refresh_hash AS "previousRefreshHash", created_at AS "createdAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"';
 const CONVERSATION_COLUMNS = 'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq"';
@@ -358,7 +358,7 @@ export class PostgresStore implements Store {
       if (isUniqueViolation(error, "users_username_key")) throw new StoreError("username_taken", "username is taken");
       throw error;
     }
-    return { ...user, lastSeenAt: null };
+    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null };
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {

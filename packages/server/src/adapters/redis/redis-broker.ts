@@ -16,7 +16,7 @@ const ORIGIN_LENGTH = 8;
 /**
  * Wire format, one string per message: a type letter, the publishing broker's 8-character origin tag, then the body.
  * `F<origin><exceptConnection>\n<frame>` · `M<origin><conversationId>` · `S<origin><sessionId>` ·
- * `P<origin><userId>,<userId>,…` (ids never contain a comma).
+ * `P<origin><userId>,<userId>,…` (ids never contain a comma) · `D<origin><userId>` (a user deactivated).
  * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
  */
 export function encodeBusMessage(message: BusMessage, origin: string): string {
@@ -29,6 +29,8 @@ export function encodeBusMessage(message: BusMessage, origin: string): string {
       return `S${origin}${message.sessionId}`;
     case "presence-narrowed":
       return `P${origin}${message.userIds.join(",")}`;
+    case "user-deactivated":
+      return `D${origin}${message.userId}`;
   }
 }
 
@@ -52,6 +54,8 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
       return { origin, message: { type: "session-revoked", sessionId: body } };
     case "P":
       return { origin, message: { type: "presence-narrowed", userIds: body === "" ? [] : body.split(",") } };
+    case "D":
+      return { origin, message: { type: "user-deactivated", userId: body } };
     default:
       return undefined;
   }
