@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 // Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
 
-import { runAdminCommand } from "./admin-cli.js";
-import { startParley } from "./app.js";
 import { ConfigError } from "./config.js";
 import { isBackendUnavailable } from "./ports/errors.js";
 
 if (process.argv[2] === "admin") {
-  // `parley-server admin grant|revoke <username>`: a console command, not a server start.
+  // `parley-server admin grant|revoke <username>`: a console command, not a server start (nor its imports).
   try {
+    const { runAdminCommand } = await import("./admin-cli.js");
     process.exit(
       await runAdminCommand(process.argv.slice(3), process.env, {
         out: (line) => console.log(line),
@@ -22,6 +21,7 @@ if (process.argv[2] === "admin") {
 }
 
 try {
+  const { startParley } = await import("./app.js");
   const server = await startParley();
   let stopping = false;
   const stop = (signal: string) => {
