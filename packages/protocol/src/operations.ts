@@ -76,7 +76,7 @@ export interface OpDefinition<R = unknown> {
   result: ResultType<R>;
   /**
    * `public` operations need no token; `hello` is the live session's handshake itself. `admin` operations need a user
-   * who is an administrator of the server, checked on every call (§6.12).
+   * who is an administrator of the server, checked on every call (§6.11).
    */
   auth: "public" | "user" | "admin";
   transports: readonly Transport[];
@@ -551,7 +551,7 @@ const definitions = {
     transports: BOTH,
     http: { method: "GET", path: "/v1/search/messages" },
   },
-  // Administration (docs/protocol.md §6.12): every call checks that the caller is an administrator.
+  // Administration (docs/protocol.md §6.11): every call checks that the caller is an administrator.
   "admin.users.list": {
     args: Type.Object(
       {

@@ -1,4 +1,4 @@
-// What administrators do (docs/protocol.md §6.12): the role check of every admin operation, the user directory,
+// What administrators do (docs/protocol.md §6.11): the role check of every admin operation, the user directory,
 // accounts, deactivation, password-reset links, server settings, invitations and the audit log.
 
 import type { AdminUser, AuditEntry, Invite, PasswordResetLink, ServerSettings } from "@parley/protocol";
