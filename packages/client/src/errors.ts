@@ -83,7 +83,11 @@ export function toParleyError(error: unknown, fallback: ClientErrorCode = "netwo
 export function isAuthLoss(error: unknown): boolean {
   return (
     error instanceof ParleyError &&
-    (error.code === "invalid_refresh_token" || error.code === "unauthorized" || error.code === "not_authenticated")
+    (error.code === "invalid_refresh_token" ||
+      error.code === "unauthorized" ||
+      error.code === "not_authenticated" ||
+      // An administrator deactivated the account (close 4103, then a refused refresh): signing in again cannot help.
+      error.code === "account_deactivated")
   );
 }
 

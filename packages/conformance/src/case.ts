@@ -16,6 +16,11 @@ export interface Case {
   run(ctx: Ctx): Promise<void>;
   /** Runs after every other case (it may end the server's life: close 1001). */
   last?: boolean;
+  /**
+   * Runs alone, after the concurrent cases: it changes server-wide state other cases depend on (the registration mode)
+   * and puts it back.
+   */
+  exclusive?: boolean;
 }
 
 /** The transports §6.1 lists for `op`: a live-session operation runs over a WebSocket (long polling has its own cases). */

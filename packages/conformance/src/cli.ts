@@ -10,6 +10,8 @@ const USAGE = `Usage: npm run conformance -- --url <http(s)://host[:port]> [opti
   --max-wait-ms <ms>        longest wait for a server timer in one case (default 15000); longer ones are skipped
   --hello-timeout-ms <ms>   the server's PARLEY_HELLO_TIMEOUT_MS (default 10000)
   --edit-window-ms <ms>     the server's PARLEY_EDIT_WINDOW_MS, to check window_expired (skipped without it)
+  --admin-user <username>   an administrator of the server, for the admin cases (password in PARLEY_ADMIN_PASSWORD;
+                            skipped without it); the registration mode is changed and put back
   --concurrency <n>         cases run at once (default 6)
   --filter <text>           only cases whose id contains the text (repeatable)
   --json                    print the report as JSON
@@ -21,6 +23,7 @@ const { values } = parseArgs({
     "max-wait-ms": { type: "string" },
     "hello-timeout-ms": { type: "string" },
     "edit-window-ms": { type: "string" },
+    "admin-user": { type: "string" },
     concurrency: { type: "string" },
     filter: { type: "string", multiple: true },
     json: { type: "boolean" },
@@ -51,6 +54,9 @@ const report = await runConformance({
   editWindowMs: number("edit-window-ms", values["edit-window-ms"]),
   concurrency: number("concurrency", values.concurrency),
   filter: values.filter,
+  ...(values["admin-user"]
+    ? { admin: { username: values["admin-user"], password: process.env["PARLEY_ADMIN_PASSWORD"] ?? "" } }
+    : {}),
   onResult: values.json
     ? undefined
     : (r) => process.stdout.write(`${MARK[r.status]} ${r.id}${r.detail ? `\n       ${r.detail}` : ""}\n`),

@@ -27,6 +27,11 @@ export interface ConformanceOptions {
    * program embedding the suite can offer it (the CI test does).
    */
   shutdown?: () => Promise<void>;
+  /**
+   * An administrator of the server (docs/protocol.md §6.11), for the `admin.*` cases and the registration modes;
+   * without it those cases are skipped. The suite puts every setting it changes back.
+   */
+  admin?: { username: string; password: string };
   /** Only cases whose id contains one of these strings. */
   filter?: string[];
   /** Called with each result as it is known (the CLI prints progress). */
@@ -121,6 +126,8 @@ export class Ctx {
   carol!: Actor;
   /** A direct conversation of alice and bob, with alice's text message at seq 2. */
   direct!: Json;
+  /** The server's administrator, when `options.admin` names one. */
+  admin: Actor | undefined;
   private counter = 0;
 
   constructor(readonly options: ConformanceOptions) {
@@ -141,6 +148,12 @@ export class Ctx {
 
   async setup(): Promise<void> {
     [this.alice, this.bob, this.carol] = await Promise.all([this.register("a"), this.register("b"), this.register("c")]);
+    if (this.options.admin) {
+      const { username, password } = this.options.admin;
+      const answer = await httpJson(this.base, "POST", "/v1/auth/login", { username, password });
+      if (answer.status !== 200) throw new Error(`signing in the administrator failed: ${answer.status} ${answer.text}`);
+      this.admin = new Actor(this, answer.body, password);
+    }
     await this.alice.ws();
     const opened = await this.call(this.alice, "conversations.openDirect", { userId: this.bob.id }, "ws");
     this.direct = expectOk(opened);
@@ -155,7 +168,7 @@ export class Ctx {
   }
 
   async teardown(): Promise<void> {
-    await Promise.all([this.alice, this.bob, this.carol].filter(Boolean).map((a) => a.closeShared()));
+    await Promise.all([this.alice, this.bob, this.carol, this.admin].filter((a) => a !== undefined).map((a) => a.closeShared()));
   }
 
   /** Registers a fresh user over HTTP (201 and an AuthResult, or the case fails). */

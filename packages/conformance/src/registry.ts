@@ -3,13 +3,21 @@
 
 import { CLOSE_CODES, type CloseReason, ERROR_CODES, type ErrorCode, OP_NAMES, type OpName } from "@parley/protocol";
 import type { Case } from "./case.js";
+import { adminCases } from "./cases/admin.js";
 import { closeCases } from "./cases/closes.js";
 import { errorCases } from "./cases/errors/index.js";
 import { httpCases } from "./cases/http.js";
 import { longPollCases } from "./cases/long-poll.js";
 import { operationCases } from "./cases/operations.js";
 
-export const CASES: readonly Case[] = [...operationCases, ...errorCases, ...httpCases, ...longPollCases, ...closeCases];
+export const CASES: readonly Case[] = [
+  ...operationCases,
+  ...adminCases,
+  ...errorCases,
+  ...httpCases,
+  ...longPollCases,
+  ...closeCases,
+];
 
 /** Error codes no client can provoke from outside: the server's own failures. Keep this list short and reasoned. */
 export const NOT_PROVOKABLE_ERRORS: Partial<Record<ErrorCode, string>> = {

@@ -44,11 +44,12 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
     });
     return { url: options.url, results, failed: results };
   }
-  const queue = selected.filter((c) => !c.last);
+  const queue = selected.filter((c) => !c.last && !c.exclusive);
   const workers = Array.from({ length: options.concurrency ?? 6 }, async () => {
     for (let c = queue.shift(); c; c = queue.shift()) record(await runCase(ctx, c));
   });
   await Promise.all(workers);
+  for (const c of selected.filter((x) => x.exclusive && !x.last)) record(await runCase(ctx, c));
   await ctx.teardown();
   for (const c of selected.filter((x) => x.last)) record(await runCase(ctx, c));
   return { url: options.url, results, failed: results.filter((r) => r.status === "fail") };

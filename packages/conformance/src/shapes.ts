@@ -82,7 +82,14 @@ export const oneOf =
     throw first;
   };
 
-export const User = object({ id, username: str, displayName: str, createdAt: int });
+export const User = object({
+  id,
+  username: str,
+  displayName: str,
+  createdAt: int,
+  admin: optional(literal(true)),
+  deactivated: optional(literal(true)),
+});
 export const Role = literal("owner", "admin", "member");
 export const Member = object({ userId: id, role: Role, joinedSeq: int, deliveredSeq: int, readSeq: int });
 export const Conversation = object({
@@ -203,6 +210,42 @@ export const SearchResult = object({
   ),
   nextCursor: nullable(str),
 });
+export const DeviceSession = object({ id, deviceName: str, createdAt: int, expiresAt: int, current: bool });
+export const AdminUser: Check = (v, p) => {
+  User(v, p);
+  object({ deactivatedAt: nullable(int), lastSeenAt: nullable(int) })(v, p);
+};
+export const PasswordResetLink = object({ userId: id, token: str, expiresAt: int });
+export const ServerSettings = object({ registration: literal("open", "invite_only", "closed") });
+export const Invite = object({
+  id,
+  token: optional(str),
+  note: nullable(str),
+  createdBy: id,
+  createdAt: int,
+  expiresAt: int,
+  maxUses: nullable(int),
+  uses: int,
+  revokedAt: nullable(int),
+});
+export const AuditEntry = object({
+  id: int,
+  at: int,
+  actorId: nullable(id),
+  action: literal(
+    "admin.granted",
+    "admin.revoked",
+    "user.created",
+    "user.deactivated",
+    "user.reactivated",
+    "user.reset_link",
+    "settings.updated",
+    "invite.created",
+    "invite.revoked",
+  ),
+  target: nullable(str),
+  details: object({}),
+});
 
 /** The documented result of every operation (§6.1 "Result" column); a new operation fails to compile until added. */
 export const RESULT_SHAPES: Record<OpName, Check> = {
@@ -211,9 +254,13 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "auth.register": AuthResult,
   "auth.login": AuthResult,
   "auth.refresh": AuthResult,
+  "auth.resetPassword": AuthResult,
   "auth.logout": empty,
   "me.get": User,
   "me.update": User,
+  "me.changePassword": empty,
+  "sessions.list": object({ sessions: arrayOf(DeviceSession) }),
+  "sessions.revoke": object({ sessions: arrayOf(DeviceSession) }),
   "users.get": User,
   "users.getMany": object({ users: arrayOf(User) }),
   "contacts.list": object({ contacts: arrayOf(User) }),
@@ -252,6 +299,17 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "uploads.presign": PresignedUpload,
   "uploads.complete": Attachment,
   "messages.search": SearchResult,
+  "admin.users.list": object({ users: arrayOf(AdminUser), next: nullable(str) }),
+  "admin.users.create": object({ user: AdminUser, reset: nullable(PasswordResetLink) }),
+  "admin.users.deactivate": AdminUser,
+  "admin.users.reactivate": AdminUser,
+  "admin.users.resetLink": PasswordResetLink,
+  "admin.settings.get": ServerSettings,
+  "admin.settings.update": ServerSettings,
+  "admin.invites.create": Invite,
+  "admin.invites.list": object({ invites: arrayOf(Invite), next: nullable(str) }),
+  "admin.invites.revoke": Invite,
+  "admin.audit.list": object({ entries: arrayOf(AuditEntry), next: nullable(int) }),
 };
 
 /** §3.1 ErrorBody, with `retryable` equal to the registry's value for a known code. */

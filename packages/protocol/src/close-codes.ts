@@ -60,6 +60,12 @@ export const CLOSE_CODES = {
     action: "reauthenticate",
     description: "The device session was logged out or revoked; log in again.",
   },
+  account_deactivated: {
+    code: 4103,
+    action: "reauthenticate",
+    description:
+      "An administrator deactivated the account: every session was revoked (refreshing answers `account_deactivated`; show it and sign out).",
+  },
   unsupported_version: {
     code: 4200,
     action: "stop",

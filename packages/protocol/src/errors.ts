@@ -165,6 +165,37 @@ export const ERRORS = {
     retryable: false,
     description: "The Range header of a download lies outside the file.",
   },
+  registration_closed: {
+    status: 403,
+    retryable: false,
+    description: "Registration is closed on this server: only administrators create accounts.",
+  },
+  invite_required: {
+    status: 403,
+    retryable: false,
+    description: "Registration needs an invitation on this server: pass the invitation's token as `invite`.",
+  },
+  invalid_invite: {
+    status: 403,
+    retryable: false,
+    description:
+      "The invitation is unknown, expired, revoked or used up (`details.reason`: `unknown`, `expired`, `revoked`, `used_up`); nothing was created.",
+  },
+  invalid_reset_token: {
+    status: 400,
+    retryable: false,
+    description: "The password-reset link is unknown, expired or already used; the password is unchanged.",
+  },
+  account_deactivated: {
+    status: 403,
+    retryable: false,
+    description: "An administrator deactivated this account: it cannot sign in, refresh or use its old tokens.",
+  },
+  wrong_password: {
+    status: 403,
+    retryable: false,
+    description: "The current password given to `me.changePassword` is not the account's; nothing changed.",
+  },
   not_supported: {
     status: 501,
     retryable: false,

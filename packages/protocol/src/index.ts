@@ -1,4 +1,5 @@
 // Public surface of @parley/protocol.
+export * from "./admin.js";
 export * from "./close-codes.js";
 export * from "./errors.js";
 export * from "./frames.js";

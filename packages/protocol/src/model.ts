@@ -8,6 +8,11 @@ export interface User {
   username: string;
   displayName: string;
   createdAt: Timestamp;
+  // Present only when true (absent means false), so ordinary users cost no extra bytes.
+  /** The user is an administrator of the server (§6.11). */
+  admin?: true;
+  /** An administrator deactivated the account: it cannot sign in; its messages stay (clients show "deactivated"). */
+  deactivated?: true;
 }
 
 export type ConversationKind = "direct" | "group";

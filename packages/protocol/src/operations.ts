@@ -1,6 +1,7 @@
 // Every request a client can make, one definition record per operation: arguments, result, auth, transports, HTTP route.
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
+import type { AdminUser, AuditEntry, DeviceSession, Invite, PasswordResetLink, ServerSettings } from "./admin.js";
 import type {
   Attachment,
   Conversation,
@@ -38,6 +39,10 @@ const Base64Url = (minLength: number, maxLength: number) =>
 const GroupAddsSchema = Type.Union([Type.Literal("everyone"), Type.Literal("contacts"), Type.Literal("nobody")]);
 /** A page position: the id of the last conversation of the previous page. */
 const After = Type.Optional(Id);
+/** A one-time secret handed out by the server (invitation, password-reset link): `<id>.<secret>`. */
+const SecretToken = Type.String({ minLength: 1, maxLength: 256 });
+const RegistrationModeSchema = Type.Union([Type.Literal("open"), Type.Literal("invite_only"), Type.Literal("closed")]);
+const AdminPageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200 }));
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 /** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
 export const MAX_ATTACHMENTS = 10;
@@ -69,8 +74,11 @@ export interface OpDefinition<R = unknown> {
   /** The arguments' schema: what the server validates and the clients' argument type. */
   args: TSchema;
   result: ResultType<R>;
-  /** `public` operations need no token; `hello` is the live session's handshake itself. */
-  auth: "public" | "user";
+  /**
+   * `public` operations need no token; `hello` is the live session's handshake itself. `admin` operations need a user
+   * who is an administrator of the server, checked on every call (§6.11).
+   */
+  auth: "public" | "user" | "admin";
   transports: readonly Transport[];
   /** The operation's HTTP route, when `transports` lists `http`. */
   http?: HttpBinding;
@@ -101,13 +109,29 @@ const definitions = {
   },
   "auth.register": {
     args: Type.Object(
-      { username: Username, password: Password, displayName: Type.Optional(DisplayName), deviceName: Type.Optional(DeviceName) },
+      {
+        username: Username,
+        password: Password,
+        displayName: Type.Optional(DisplayName),
+        deviceName: Type.Optional(DeviceName),
+        invite: Type.Optional(SecretToken),
+      },
       { additionalProperties: false },
     ),
     result: returns<AuthResult>(),
     auth: "public",
     transports: HTTP,
     http: { method: "POST", path: "/v1/auth/register" },
+  },
+  "auth.resetPassword": {
+    args: Type.Object(
+      { token: SecretToken, password: Password, deviceName: Type.Optional(DeviceName) },
+      { additionalProperties: false },
+    ),
+    result: returns<AuthResult>(),
+    auth: "public",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/auth/reset-password" },
   },
   "auth.login": {
     args: Type.Object(
@@ -150,6 +174,27 @@ const definitions = {
     auth: "user",
     transports: BOTH,
     http: { method: "PATCH", path: "/v1/me" },
+  },
+  "me.changePassword": {
+    args: Type.Object({ oldPassword: Type.String({ maxLength: 1024 }), newPassword: Password }, { additionalProperties: false }),
+    result: returns<Record<string, never>>(),
+    auth: "user",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/me/password" },
+  },
+  "sessions.list": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ sessions: DeviceSession[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/me/sessions" },
+  },
+  "sessions.revoke": {
+    args: Type.Object({ sessionId: Id }, { additionalProperties: false }),
+    result: returns<{ sessions: DeviceSession[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/me/sessions/:sessionId" },
   },
   "users.get": {
     args: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
@@ -506,6 +551,104 @@ const definitions = {
     transports: BOTH,
     http: { method: "GET", path: "/v1/search/messages" },
   },
+  // Administration (docs/protocol.md §6.11): every call checks that the caller is an administrator.
+  "admin.users.list": {
+    args: Type.Object(
+      {
+        query: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        after: Type.Optional(Username),
+        limit: AdminPageLimit,
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ users: AdminUser[]; next: string | null }>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/admin/users" },
+  },
+  "admin.users.create": {
+    args: Type.Object(
+      { username: Username, displayName: Type.Optional(DisplayName), password: Type.Optional(Password) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ user: AdminUser; reset: PasswordResetLink | null }>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/users" },
+  },
+  "admin.users.deactivate": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<AdminUser>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/users/:userId/deactivate" },
+  },
+  "admin.users.reactivate": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<AdminUser>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/users/:userId/reactivate" },
+  },
+  "admin.users.resetLink": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<PasswordResetLink>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/users/:userId/reset-link" },
+  },
+  "admin.settings.get": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<ServerSettings>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/admin/settings" },
+  },
+  "admin.settings.update": {
+    args: Type.Object({ registration: Type.Optional(RegistrationModeSchema) }, { additionalProperties: false, minProperties: 1 }),
+    result: returns<ServerSettings>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "PATCH", path: "/v1/admin/settings" },
+  },
+  "admin.invites.create": {
+    args: Type.Object(
+      {
+        maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+        expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 24 * 3600 })),
+        note: Type.Optional(Type.String({ maxLength: 200 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<Invite>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/invites" },
+  },
+  "admin.invites.list": {
+    args: Type.Object({ after: After, limit: AdminPageLimit }, { additionalProperties: false }),
+    result: returns<{ invites: Invite[]; next: string | null }>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/admin/invites" },
+  },
+  "admin.invites.revoke": {
+    args: Type.Object({ inviteId: Id }, { additionalProperties: false }),
+    result: returns<Invite>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/admin/invites/:inviteId" },
+  },
+  "admin.audit.list": {
+    args: Type.Object(
+      { before: Type.Optional(Type.Integer({ minimum: 1 })), limit: AdminPageLimit },
+      { additionalProperties: false },
+    ),
+    result: returns<{ entries: AuditEntry[]; next: number | null }>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/admin/audit" },
+  },
 } satisfies Record<string, OpDefinition>;
 
 type Definitions = typeof definitions;
@@ -524,6 +667,8 @@ export const operations: {
 export type OpResults = { [K in OpName]: OpResult<K> };
 /** The operations that need no token. */
 export type PublicOp = { [K in OpName]: Definitions[K]["auth"] extends "public" ? K : never }[OpName];
+/** The operations only administrators may call. */
+export type AdminOp = { [K in OpName]: Definitions[K]["auth"] extends "admin" ? K : never }[OpName];
 
 export const OP_NAMES = Object.keys(operations) as OpName[];
 

@@ -16,6 +16,7 @@ import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { BestEffort } from "./observability/best-effort.js";
 import { instrument, Metrics } from "./observability/metrics.js";
+import type { AdminStore } from "./ports/admin-store.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
 import type { PresenceStore } from "./ports/presence-store.js";
@@ -27,6 +28,7 @@ import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
 import { AddressSlots } from "./transport/address-slots.js";
+import { registerAdminRoutes } from "./transport/admin-routes.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
 import { createHttpApi } from "./transport/http.js";
 import { HttpConnections } from "./transport/http-connections.js";
@@ -62,6 +64,7 @@ export interface Adapters {
   rateLimiter: RateLimiter;
   push: PushStore;
   uploads: UploadStore;
+  admin: AdminStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -134,6 +137,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   const adapters: Adapters = {
     store: selected.store,
     uploads: selected.uploads,
+    admin: selected.admin,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -168,6 +172,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     ...adapters,
     store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
     push: instrument(adapters.push, metrics.storeSeconds, []),
+    admin: instrument(adapters.admin, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),
@@ -231,6 +236,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   await step("routes");
   longPoll.register(http);
   await registerMediaRoutes(http, services);
+  registerAdminRoutes(http, services);
   mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   // Its subscriptions end with the bus, which closes after everything that publishes on it.

@@ -1,11 +1,27 @@
 #!/usr/bin/env node
 // Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
 
-import { startParley } from "./app.js";
 import { ConfigError } from "./config/index.js";
 import { isBackendUnavailable } from "./ports/errors.js";
 
+if (process.argv[2] === "admin") {
+  // `parley-server admin grant|revoke <username>`: a console command, not a server start (nor its imports).
+  try {
+    const { runAdminCommand } = await import("./admin-cli.js");
+    process.exit(
+      await runAdminCommand(process.argv.slice(3), process.env, {
+        out: (line) => console.log(line),
+        err: (line) => console.error(line),
+      }),
+    );
+  } catch (error) {
+    console.error(`parley-server: ${error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error)}`);
+    process.exit(1);
+  }
+}
+
 try {
+  const { startParley } = await import("./app.js");
   const server = await startParley();
   let stopping = false;
   const stop = (signal: string) => {

@@ -9,7 +9,7 @@ import { asOutcome, check, expectError, expectErrorBody, expectOk, Skip } from "
 import { httpJson, type Json, LongPollSession, WsConn } from "../wire.js";
 
 /** Checks a WebSocket close: the code and, as §13.4 says, the code's name as the reason. */
-function expectClose(info: { code: number; reason: string }, reason: CloseReason, mayOmitReason = false): void {
+export function expectClose(info: { code: number; reason: string }, reason: CloseReason, mayOmitReason = false): void {
   const code = CLOSE_CODES[reason].code;
   check(info.code === code, `expected close ${code} ${reason}, got ${info.code} ${info.reason}`);
   if (mayOmitReason && info.reason === "") return;
@@ -26,7 +26,7 @@ function expectNotice(notice: Json, reason: CloseReason): void {
 }
 
 /** A hello that fails: the error answers the hello's rid, then the connection closes with `reason`. */
-async function refusedHello(
+export async function refusedHello(
   ctx: Ctx,
   args: unknown,
   code: Parameters<typeof expectErrorBody>[1],

@@ -8,6 +8,7 @@ import { type Config, ConfigError } from "../config/index.js";
 import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
+import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
@@ -22,6 +23,7 @@ import { LocalBlobStore } from "./local/local-blob-store.js";
 import { MemoryBroker } from "./memory/memory-broker.js";
 import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
+import { PostgresAdminStore } from "./postgres/postgres-admin-store.js";
 import { PostgresPushStore } from "./postgres/postgres-push-store.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
 import { PostgresUploadStore } from "./postgres/postgres-upload-store.js";
@@ -30,6 +32,7 @@ import { redactUrl } from "./redis/redis-connection.js";
 import { RedisPresenceStore } from "./redis/redis-presence-store.js";
 import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
 import { S3BlobStore } from "./s3/s3-blob-store.js";
+import { SqliteAdminStore } from "./sqlite/sqlite-admin-store.js";
 import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import { SqliteUploadStore } from "./sqlite/sqlite-upload-store.js";
@@ -44,6 +47,8 @@ export interface SelectedAdapters {
   push: PushStore;
   /** Upload metadata, in the store's database. */
   uploads: UploadStore;
+  /** Administration (roles, settings, invitations, resets, audit log): in the store's database. */
+  admin: AdminStore;
   /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
   blobs: BlobStore;
   /** Malware scanning of uploads: clamd when PARLEY_CLAMD_ADDRESS is set, otherwise none. */
@@ -129,6 +134,8 @@ export async function selectAdapters(
     store instanceof SqliteStore ? new SqlitePushStore(store.handle) : new PostgresPushStore((store as PostgresStore).handle);
   const uploads: UploadStore =
     store instanceof SqliteStore ? new SqliteUploadStore(store.handle) : new PostgresUploadStore((store as PostgresStore).handle);
+  const admin: AdminStore =
+    store instanceof SqliteStore ? new SqliteAdminStore(store.handle) : new PostgresAdminStore((store as PostgresStore).handle);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
@@ -156,7 +163,7 @@ export async function selectAdapters(
     const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
     const presence = await open("presence", new MemoryPresenceStore());
     const broker = await open("bus", new MemoryBroker());
-    return { store, push, uploads, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
+    return { store, push, uploads, admin, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
   }
   const redis = { prefix: config.clusterPrefix, log };
   const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
@@ -165,5 +172,5 @@ export async function selectAdapters(
     RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
   );
   const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
-  return { store, push, uploads, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
+  return { store, push, uploads, admin, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
 }

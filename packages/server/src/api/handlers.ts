@@ -1,6 +1,6 @@
 // Maps every protocol operation to the service call that performs it, typed by operation; pipeline.ts calls them.
 
-import type { OpArgs, OpName, OpResult, PublicOp } from "@parley/protocol";
+import type { AdminOp, OpArgs, OpName, OpResult, PublicOp } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import type { TransportLabel } from "../observability/metrics.js";
 import type { Services } from "../services/index.js";
@@ -33,17 +33,21 @@ export interface ConnectionHooks {
 /** Operations that run as requests: `hello` is the live session's handshake (transport/dispatch.ts), not one. */
 export type RequestOp = Exclude<OpName, "hello">;
 export type PublicRequestOp = Exclude<PublicOp, "hello">;
-export type UserOp = Exclude<RequestOp, PublicOp>;
+/** Operations of administrators: the pipeline checks the role before their handler runs. */
+export type AdminRequestOp = AdminOp;
+export type UserOp = Exclude<RequestOp, PublicOp | AdminOp>;
 
 type Handler<K extends OpName, C> = (ctx: C, args: OpArgs<K>) => Promise<OpResult<K>>;
 export type PublicHandlers = { [K in PublicRequestOp]: Handler<K, PublicContext> };
 export type UserHandlers = { [K in UserOp]: Handler<K, UserContext> };
+export type AdminHandlers = { [K in AdminRequestOp]: Handler<K, UserContext> };
 
 export function publicHandlers(s: Services): PublicHandlers {
   return {
     "auth.register": (_ctx, a) => s.auth.register(a),
     "auth.login": (_ctx, a) => s.auth.login(a),
     "auth.refresh": (_ctx, a) => s.auth.refresh(a.refreshToken),
+    "auth.resetPassword": (_ctx, a) => s.auth.resetPassword(a),
   };
 }
 
@@ -57,6 +61,14 @@ export function userHandlers(s: Services): UserHandlers {
     },
     "me.get": (ctx) => s.accounts.me(ctx.userId),
     "me.update": (ctx, a) => s.accounts.updateProfile(ctx.userId, a.displayName),
+    "me.changePassword": async (ctx, a) => {
+      await s.auth.changePassword(ctx.userId, ctx.sessionId, a.oldPassword, a.newPassword);
+      return {};
+    },
+    "sessions.list": async (ctx) => ({ sessions: await s.auth.sessions(ctx.userId, ctx.sessionId) }),
+    "sessions.revoke": async (ctx, a) => ({
+      sessions: await s.auth.revokeOwnSession(ctx.userId, ctx.sessionId, a.sessionId),
+    }),
     "users.get": (_ctx, a) => s.accounts.byUsername(a.username),
     "users.getMany": async (_ctx, a) => ({ users: await s.accounts.byIds(a.userIds) }),
     "contacts.list": async (ctx) => ({ contacts: await s.accounts.contacts(ctx.userId) }),
@@ -118,6 +130,22 @@ export function userHandlers(s: Services): UserHandlers {
     "uploads.presign": (ctx, a) => s.media.presignUpload(ctx.userId, a),
     "uploads.complete": (ctx, a) => s.media.completeUpload(ctx.userId, a.uploadToken),
     "messages.search": (ctx, a) => s.search.search(ctx.userId, a),
+  };
+}
+
+export function adminHandlers(s: Services): AdminHandlers {
+  return {
+    "admin.users.list": (_ctx, a) => s.admin.listUsers(a),
+    "admin.users.create": (ctx, a) => s.admin.createUser(ctx.userId, a),
+    "admin.users.deactivate": (ctx, a) => s.admin.deactivate(ctx.userId, a.userId),
+    "admin.users.reactivate": (ctx, a) => s.admin.reactivate(ctx.userId, a.userId),
+    "admin.users.resetLink": (ctx, a) => s.admin.resetLink(ctx.userId, a.userId),
+    "admin.settings.get": () => s.admin.settings(),
+    "admin.settings.update": (ctx, a) => s.admin.updateSettings(ctx.userId, a),
+    "admin.invites.create": (ctx, a) => s.admin.createInvite(ctx.userId, a),
+    "admin.invites.list": (_ctx, a) => s.admin.listInvites(a),
+    "admin.invites.revoke": (ctx, a) => s.admin.revokeInvite(ctx.userId, a.inviteId),
+    "admin.audit.list": (_ctx, a) => s.admin.audit(a),
   };
 }
 

@@ -5,6 +5,9 @@ import { AppError, toErrorBody } from "../domain/app-error.js";
 import type { Logger } from "../logger.js";
 import type { Services } from "../services/index.js";
 import {
+  type AdminHandlers,
+  type AdminRequestOp,
+  adminHandlers,
   type ConnectionHooks,
   type PublicContext,
   type PublicHandlers,
@@ -59,17 +62,20 @@ export type Outcome = { ok: true; result: unknown } | { ok: false; error: ErrorB
  *    bearer token (the budget below is the user's, so it needs the user);
  * 2. the rate limit: the user's request budget, or for a `public` operation the client address's `auth` budget;
  * 3. the operation: known and offered on this transport (`hello` again on a live session is `already_authenticated`);
- * 4. validation of the arguments against the operation's schema;
+ * 4. validation of the arguments against the operation's schema (for an `admin` operation, after the caller's role was
+ *    read and found to be administrator: others are answered `forbidden` whatever they sent);
  * 5. the operation's handler;
  * 6. error mapping: anything thrown becomes an ErrorBody; unexpected errors are logged, never shown.
  */
 export class RequestPipeline {
   private readonly publics: PublicHandlers;
   private readonly users: UserHandlers;
+  private readonly admins: AdminHandlers;
 
   constructor(private readonly services: Services) {
     this.publics = publicHandlers(services);
     this.users = userHandlers(services);
+    this.admins = adminHandlers(services);
   }
 
   /**
@@ -115,6 +121,9 @@ export class RequestPipeline {
     }
     // Step 1 authenticated every caller of a user operation; this only tells the type checker so.
     if (!user) throw new AppError("unauthorized", "A token is required");
+    if (isAdminRequestOp(op)) {
+      return this.services.admin.requireAdmin(user.userId).then(() => this.runAdmin(op, user, validateArgs(op, call.args())));
+    }
     return this.runUser(op, user, validateArgs(op, call.args()));
   }
 
@@ -153,6 +162,10 @@ export class RequestPipeline {
     return this.users[op](ctx, args);
   }
 
+  private runAdmin<K extends AdminRequestOp>(op: K, ctx: UserContext, args: OpArgs<K>): Promise<OpResult<K>> {
+    return this.admins[op](ctx, args);
+  }
+
   /** Step 6. */
   private failed(call: Call, error: unknown): Outcome {
     const body = toErrorBody(error);
@@ -178,4 +191,8 @@ function resolve(op: string, transport: Transport): RequestOp {
 
 function isPublicRequestOp(op: RequestOp): op is PublicRequestOp {
   return operations[op].auth === "public";
+}
+
+function isAdminRequestOp(op: RequestOp): op is AdminRequestOp {
+  return operations[op].auth === "admin";
 }

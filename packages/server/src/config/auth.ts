@@ -1,8 +1,13 @@
-// Accounts and sessions: the token secret, token lifetimes and the login lockout.
+// Accounts and sessions: who may register, the token secret, token lifetimes, reset links and the login lockout.
 
-import { ConfigError, type ConfigVars, int } from "./parse.js";
+import type { RegistrationMode } from "@parley/protocol";
+import { ConfigError, type ConfigVars, int, oneOf } from "./parse.js";
 
 export interface AuthConfig {
+  /** Who may register until an administrator chooses (`admin.settings.update`, which is persisted and wins). */
+  registrationDefault: RegistrationMode;
+  /** How long an administrator's password-reset link stays usable. */
+  passwordResetTtlSeconds: number;
   /** HMAC secret for access tokens; generated into `<dataDir>/jwt-secret` on first start when not given. */
   jwtSecret: string | undefined;
   accessTokenTtlSeconds: number;
@@ -13,6 +18,19 @@ export interface AuthConfig {
 }
 
 export const AUTH_VARS: ConfigVars<AuthConfig> = {
+  registrationDefault: {
+    env: "PARLEY_REGISTRATION",
+    default: "open",
+    description:
+      "Who may create an account until an administrator sets the registration mode in the admin area (`open`, `invite_only` or `closed`).",
+    parse: oneOf(["open", "invite_only", "closed"], { caseInsensitive: true }),
+  },
+  passwordResetTtlSeconds: {
+    env: "PARLEY_PASSWORD_RESET_TTL",
+    default: 86_400,
+    description: "How long a password-reset link made by an administrator stays usable, in seconds.",
+    parse: int(60, 30 * 86_400),
+  },
   jwtSecret: {
     env: "PARLEY_JWT_SECRET",
     default: undefined,

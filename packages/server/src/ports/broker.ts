@@ -23,7 +23,9 @@ export type BusMessage =
    */
   | { type: "presence-narrowed"; userIds: string[] }
   /** A device session was revoked: close its connections. */
-  | { type: "session-revoked"; sessionId: string };
+  | { type: "session-revoked"; sessionId: string }
+  /** An administrator deactivated the user (every session is revoked already): close all of their connections. */
+  | { type: "user-deactivated"; userId: string };
 
 export type BusHandler = (message: BusMessage) => void;
 

@@ -19,7 +19,7 @@ export function runAccountStoreContract(fixture: StoreFixture): void {
       const id = newId("u");
       const input = { id, username: `alice${run}`, displayName: "Alice", passwordHash: "h", createdAt: now() };
       const created = await store.createUser(input);
-      assert.deepEqual(created, { ...input, lastSeenAt: null });
+      assert.deepEqual(created, { ...input, lastSeenAt: null, serverRole: null, deactivatedAt: null });
       assert.deepEqual(await store.getUserById(id), created);
       assert.deepEqual(await store.getUserByUsername(input.username), created);
       assert.equal(await store.getUserById(newId("nobody")), undefined);

@@ -26,9 +26,13 @@ export class StoreError extends Error {
   }
 }
 
-export interface UserRecord extends User {
+export interface UserRecord extends Omit<User, "admin" | "deactivated"> {
   passwordHash: string;
   lastSeenAt: number | null;
+  /** `admin` for the server's administrators (ports/admin-store.ts), null for everyone else. */
+  serverRole: "admin" | null;
+  /** When an administrator deactivated the account; null while it is active. */
+  deactivatedAt: number | null;
 }
 
 export interface SessionRecord {

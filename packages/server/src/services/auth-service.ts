@@ -1,13 +1,16 @@
 // Accounts and device sessions: argon2id password hashes, short-lived JWT access tokens, rotating refresh tokens.
 
-import { createHash, randomBytes, timingSafeEqual, webcrypto } from "node:crypto";
+import { randomBytes, webcrypto } from "node:crypto";
 import { hash as argonHash, verify as argonVerify } from "@node-rs/argon2";
-import type { AuthResult, User } from "@parley/protocol";
+import type { AuthResult, DeviceSession, User } from "@parley/protocol";
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
+import { parseSecretToken, sameHex, sha256 } from "../domain/secret-token.js";
+import type { CredentialStore, ServerRoleStore } from "../ports/admin-store.js";
 import { type AccountStore, StoreError, type UserRecord } from "../ports/store.js";
 import type { LoginGuard } from "./rate-limits.js";
+import type { RegistrationPolicy } from "./registration-policy.js";
 import { VerifiedTokens } from "./verified-tokens.js";
 
 export interface AuthConfig {
@@ -29,12 +32,19 @@ const MAX_PASSWORD = 256;
 const VERIFIED_TOKENS = 10_000;
 
 export function toUser(record: UserRecord): User {
-  return { id: record.id, username: record.username, displayName: record.displayName, createdAt: record.createdAt };
+  const user: User = { id: record.id, username: record.username, displayName: record.displayName, createdAt: record.createdAt };
+  if (record.serverRole === "admin") user.admin = true;
+  if (record.deactivatedAt !== null) user.deactivated = true;
+  return user;
 }
 
-function sha256(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+export function hashPassword(password: string): Promise<string> {
+  checkPassword(password);
+  return argonHash(password);
 }
+
+const deactivated = () =>
+  new AppError("account_deactivated", "An administrator deactivated this account", { reason: "account_deactivated" });
 
 export class AuthService {
   /**
@@ -49,6 +59,8 @@ export class AuthService {
 
   constructor(
     private readonly store: AccountStore,
+    private readonly credentials: CredentialStore & ServerRoleStore,
+    private readonly registration: RegistrationPolicy,
     private readonly config: AuthConfig,
     private readonly onSessionRevoked: (sessionId: string) => void,
     /** Locks a username out after repeated wrong passwords (checked before the password, so guesses stop counting). */
@@ -72,18 +84,43 @@ export class AuthService {
     return this.imported;
   }
 
-  async register(input: { username: string; password: string; displayName?: string; deviceName?: string }): Promise<AuthResult> {
+  /**
+   * The registration mode and invitation decide first (nothing is written when they refuse); the first account of a
+   * fresh server becomes its administrator.
+   */
+  async register(input: {
+    username: string;
+    password: string;
+    displayName?: string;
+    deviceName?: string;
+    invite?: string;
+  }): Promise<AuthResult> {
     checkPassword(input.password);
-    const passwordHash = await argonHash(input.password);
+    const now = Date.now();
+    const inviteId = await this.registration.admit(input.invite, now);
+    let user: UserRecord;
     try {
-      const user = await this.store.createUser({
+      const passwordHash = await argonHash(input.password);
+      user = await this.createUser({ username: input.username, displayName: input.displayName, passwordHash }, now);
+    } catch (error) {
+      if (inviteId !== undefined) await this.registration.release(inviteId);
+      throw error;
+    }
+    const details = inviteId === undefined ? {} : { invite: inviteId };
+    if (await this.credentials.claimFirstAdmin(user.id, { at: now, actorId: null, details })) user.serverRole = "admin";
+    return this.openSession(user, input.deviceName);
+  }
+
+  /** Creates an account (registration, or an administrator's `admin.users.create`); `username_taken` when it exists. */
+  async createUser(input: { username: string; displayName?: string | undefined; passwordHash: string }, now: number) {
+    try {
+      return await this.store.createUser({
         id: newId(),
         username: input.username,
         displayName: input.displayName ?? input.username,
-        passwordHash,
-        createdAt: Date.now(),
+        passwordHash: input.passwordHash,
+        createdAt: now,
       });
-      return await this.openSession(user, input.deviceName);
     } catch (error) {
       if (error instanceof StoreError && error.code === "username_taken") {
         throw new AppError("username_taken", "This username is already taken", { field: "username" });
@@ -106,7 +143,58 @@ export class AuthService {
     // Unknown usernames are locked out like known ones, so a lockout reveals nothing about which accounts exist.
     const user = this.guard ? await this.guard.attempt(username, verify) : await verify();
     if (!user) throw new AppError("invalid_credentials", "Unknown username or wrong password");
+    // Said only to whoever knows the password.
+    if (user.deactivatedAt !== null) throw deactivated();
     return this.openSession(user, input.deviceName);
+  }
+
+  /** Uses an administrator's one-time reset link: sets the password, ends every session, and signs in anew. */
+  async resetPassword(input: { token: string; password: string; deviceName?: string }): Promise<AuthResult> {
+    const invalid = () => new AppError("invalid_reset_token", "The password-reset link is not valid", { field: "token" });
+    const presented = parseSecretToken(input.token);
+    const reset = presented && (await this.credentials.getPasswordReset(presented.id));
+    if (!presented || !reset || !sameHex(reset.secretHash, presented.hash)) throw invalid();
+    const passwordHash = await hashPassword(input.password);
+    const now = Date.now();
+    const user = await this.store.getUserById(reset.userId);
+    if (!user) throw invalid();
+    if (user.deactivatedAt !== null) throw deactivated();
+    if (!(await this.credentials.usePasswordReset(reset.id, now))) throw invalid();
+    for (const sessionId of await this.credentials.setPassword(user.id, passwordHash, null, now))
+      this.onSessionRevoked(sessionId);
+    return this.openSession(user, input.deviceName);
+  }
+
+  /** Needs the current password; every other session of the user is revoked, this one stays signed in. */
+  async changePassword(userId: string, sessionId: string, oldPassword: string, newPassword: string): Promise<void> {
+    const user = await this.store.getUserById(userId);
+    if (!user) throw new AppError("not_found", "User not found");
+    const passwordHash = await hashPassword(newPassword);
+    if (!(await argonVerify(user.passwordHash, oldPassword).catch(() => false))) {
+      throw new AppError("wrong_password", "The current password is not correct", { field: "oldPassword" });
+    }
+    const revoked = await this.credentials.setPassword(userId, passwordHash, sessionId, Date.now());
+    for (const id of revoked) this.onSessionRevoked(id);
+  }
+
+  async sessions(userId: string, currentSessionId: string): Promise<DeviceSession[]> {
+    return (await this.credentials.listSessions(userId, Date.now())).map((s) => ({
+      id: s.id,
+      deviceName: s.deviceName,
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt,
+      current: s.id === currentSessionId,
+    }));
+  }
+
+  /** Signs one of the caller's devices out (the current one too); another user's session id is `not_found`. */
+  async revokeOwnSession(userId: string, currentSessionId: string, sessionId: string): Promise<DeviceSession[]> {
+    const session = await this.store.getSession(sessionId);
+    if (!session || session.userId !== userId || session.revokedAt !== null) {
+      throw new AppError("not_found", "No such signed-in device", { field: "sessionId" });
+    }
+    await this.revoke(sessionId);
+    return this.sessions(userId, currentSessionId);
   }
 
   /** Rotates the refresh token. Presenting an already-rotated token revokes the session: it was copied. */
@@ -118,6 +206,7 @@ export class AuthService {
     const presented = sha256(refreshToken.slice(dot + 1));
     const session = await this.store.getSession(sessionId);
     const now = Date.now();
+    if (session?.revokedAt != null) await this.refuseIfDeactivated(session.userId);
     if (!session || session.revokedAt !== null || session.expiresAt <= now) throw invalid();
     if (!sameHex(session.refreshHash, presented)) {
       if (session.previousRefreshHash && sameHex(session.previousRefreshHash, presented)) await this.revoke(session.id);
@@ -125,6 +214,7 @@ export class AuthService {
     }
     const user = await this.store.getUserById(session.userId);
     if (!user) throw invalid();
+    if (user.deactivatedAt !== null) throw deactivated();
     const secret = randomBytes(32).toString("base64url");
     const expiresAt = now + this.config.refreshTokenTtlSeconds * 1000;
     if (!(await this.store.rotateRefresh(session.id, session.refreshHash, sha256(secret), expiresAt))) throw invalid();
@@ -141,6 +231,8 @@ export class AuthService {
     const { userId, sessionId } = this.verified.get(token, Date.now()) ?? (await this.verify(token));
     const session = await this.store.getSession(sessionId);
     if (!session || session.revokedAt !== null || session.userId !== userId) {
+      // Only a refused token pays for this read: a deactivated account's tokens say why they stopped working.
+      if (session?.userId === userId) await this.refuseIfDeactivated(userId);
       throw new AppError("unauthorized", "The session of this token was logged out or revoked", { reason: "session_revoked" });
     }
     return { userId, sessionId };
@@ -165,6 +257,10 @@ export class AuthService {
     const claims = { userId: sub, sessionId: sid };
     if (typeof exp === "number") this.verified.put(token, claims, exp * 1000);
     return claims;
+  }
+
+  private async refuseIfDeactivated(userId: string): Promise<void> {
+    if ((await this.store.getUserById(userId))?.deactivatedAt != null) throw deactivated();
   }
 
   private async revoke(sessionId: string): Promise<void> {
@@ -212,8 +308,4 @@ function checkPassword(password: string): void {
       field: "password",
     });
   }
-}
-
-function sameHex(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }

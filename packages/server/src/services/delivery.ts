@@ -49,4 +49,9 @@ export class Delivery {
   sessionRevoked(sessionId: string): Promise<void> {
     return this.broker.publish([topics.system], { type: "session-revoked", sessionId });
   }
+
+  /** Every node closes the user's connections (close 4103). */
+  userDeactivated(userId: string): Promise<void> {
+    return this.broker.publish([topics.system], { type: "user-deactivated", userId });
+  }
 }

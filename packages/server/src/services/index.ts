@@ -6,6 +6,7 @@ import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import type { PresenceStore } from "../ports/presence-store.js";
@@ -16,6 +17,7 @@ import type { Scanner } from "../ports/scanner.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
+import { AdminService } from "./admin-service.js";
 import { AuthService } from "./auth-service.js";
 import { BlockCache } from "./block-cache.js";
 import { ConversationService } from "./conversation-service.js";
@@ -33,6 +35,7 @@ import { PushNotifier } from "./push/push-notifier.js";
 import { PushService } from "./push/push-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
+import { RegistrationPolicy } from "./registration-policy.js";
 import { SearchService } from "./search-service.js";
 import { SettingsService } from "./settings-service.js";
 import { TypingService } from "./typing-service.js";
@@ -62,6 +65,7 @@ export interface Services {
   /** Malware scanning of uploads (also asked by readiness). */
   scanning: UploadScanning;
   search: SearchService;
+  admin: AdminService;
 }
 
 /**
@@ -86,6 +90,8 @@ export function createServices(
     blobs: BlobStore;
     /** Undefined: uploads are not scanned. */
     scanner: Scanner | undefined;
+    /** Administration: roles, settings, invitations, resets, audit (in the store's database). */
+    admin: AdminStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn"> },
@@ -155,8 +161,20 @@ export function createServices(
     failures.detach("session.revoke", delivery.sessionRevoked(sessionId));
     failures.detach("push.session-ended", push.sessionEnded(sessionId));
   };
+  const registration = new RegistrationPolicy(ports.admin, config.registrationDefault);
+  const auth = new AuthService(store, ports.admin, registration, config, sessionRevoked, limits);
+  const admin = new AdminService(
+    store,
+    ports.admin,
+    auth,
+    registration,
+    delivery,
+    (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
+    config,
+  );
   return {
-    auth: new AuthService(store, config, sessionRevoked, limits),
+    auth,
+    admin,
     accounts,
     conversations,
     messages,

@@ -37,6 +37,9 @@ interface Fixture {
   groupLastSeq: number;
   /** A file the owner shared in the group before the removal. */
   upload: string;
+  /** The server's administrator (its first account) and an invitation they made. */
+  admin: AuthResult;
+  invite: string;
 }
 
 type Scope =
@@ -47,7 +50,9 @@ type Scope =
   /** Acts on the caller's own data (profile, contacts, list, sync, presence): allowed, but must reveal nothing. */
   | "own"
   /** No caller identity: the handshake and sign-in operations, checked separately. */
-  | "public";
+  | "public"
+  /** Administrators only: everyone else gets `forbidden`, whatever the arguments, and nothing changes. */
+  | "admin";
 
 interface Case {
   scope: Scope;
@@ -70,9 +75,15 @@ const CASES: Record<OpName, Case> = {
   "auth.register": { scope: "public", args: () => ({}) },
   "auth.login": { scope: "public", args: () => ({}) },
   "auth.refresh": { scope: "public", args: () => ({}) },
+  "auth.resetPassword": { scope: "public", args: () => ({}) },
   "auth.logout": { scope: "public", args: () => ({}) },
   "me.get": { scope: "own", args: () => ({}) },
   "me.update": { scope: "own", args: () => ({ displayName: "Curious" }) },
+  // A wrong current password: refused (wrong_password), and the caller's sessions stay.
+  "me.changePassword": { scope: "own", args: () => ({ oldPassword: "not the password", newPassword: "new password 1" }) },
+  "sessions.list": { scope: "own", args: () => ({}) },
+  // Another user's session: not_found, and it stays signed in.
+  "sessions.revoke": { scope: "own", args: (fx) => ({ sessionId: fx.owner.sessionId }) },
   "users.get": { scope: "own", args: (fx) => ({ username: fx.owner.user.username }) },
   "users.getMany": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
   "contacts.list": { scope: "own", args: () => ({}) },
@@ -134,6 +145,17 @@ const CASES: Record<OpName, Case> = {
   "uploads.complete": { scope: "own", args: () => ({ uploadToken: "not.a-token" }) },
   // Matches the messages sent before and after the removal: the removed member may find only the first.
   "messages.search": { scope: "own", args: () => ({ query: "removal" }) },
+  "admin.users.list": { scope: "admin", args: () => ({ query: "user" }) },
+  "admin.users.create": { scope: "admin", args: () => ({ username: `authz_${++clientIds}`, password: "long enough pw" }) },
+  "admin.users.deactivate": { scope: "admin", args: (fx) => ({ userId: fx.owner.user.id }) },
+  "admin.users.reactivate": { scope: "admin", args: (fx) => ({ userId: fx.owner.user.id }) },
+  "admin.users.resetLink": { scope: "admin", args: (fx) => ({ userId: fx.owner.user.id }) },
+  "admin.settings.get": { scope: "admin", args: () => ({}) },
+  "admin.settings.update": { scope: "admin", args: () => ({ registration: "closed" }) },
+  "admin.invites.create": { scope: "admin", args: () => ({ maxUses: 5 }) },
+  "admin.invites.list": { scope: "admin", args: () => ({}) },
+  "admin.invites.revoke": { scope: "admin", args: (fx) => ({ inviteId: fx.invite }) },
+  "admin.audit.list": { scope: "admin", args: () => ({}) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);
@@ -202,6 +224,9 @@ describe("authorization matrix", () => {
 
   before(async () => {
     server = await startTestServer();
+    // The first account of the server: its administrator, and nobody else is.
+    const admin = await register(server);
+    const invite = (await http(server, "POST", "/v1/admin/invites", { maxUses: 1 }, admin.accessToken)).body.id as string;
     const [owner, member, removed, outsider, lateMember, bystander] = (await Promise.all(
       Array.from({ length: 6 }, () => register(server)),
     )) as [AuthResult, AuthResult, AuthResult, AuthResult, AuthResult, AuthResult];
@@ -239,6 +264,8 @@ describe("authorization matrix", () => {
       direct: direct.id,
       groupLastSeq: lastSeq,
       upload: upload.id,
+      admin,
+      invite,
     };
     sockets = { outsider: outsiderLive, removed: removedLive, owner: o };
     outsiderSecrets = [SECRET_BEFORE, SECRET_AFTER, SECRET_DIRECT, TITLE, RENAMED, group.id, direct.id];
@@ -299,6 +326,14 @@ describe("authorization matrix", () => {
           if (scope === "conversation" || (scope === "conversation-read" && who === "outsider")) {
             assert.equal(answer.ok, false, `${label} must be refused`);
             if (!answer.ok) assert.ok(REFUSALS.has(answer.code), `${label}: refused with ${answer.code}`);
+          }
+          if (scope === "admin") {
+            assert.equal(answer.ok, false, `${label} must be refused`);
+            if (!answer.ok) assert.equal(answer.code, "forbidden", `${label}: refused with ${answer.code}`);
+          }
+          if (op === "me.changePassword" || op === "sessions.revoke") {
+            assert.equal(answer.ok, false, `${label} must be refused`);
+            if (!answer.ok) assert.ok(["wrong_password", "not_found"].includes(answer.code), `${label}: ${answer.code}`);
           }
           if (scope === "conversation-read" && who === "removed") {
             // Readable up to the removal, nothing after it: no later messages, no current members.
@@ -393,7 +428,7 @@ describe("authorization matrix", () => {
     ];
     let checked = 0;
     for (const op of OP_NAMES) {
-      if (!operations[op].transports.includes("http") || operations[op].auth !== "user") continue;
+      if (!operations[op].transports.includes("http") || operations[op].auth === "public") continue;
       for (const [name, token, code] of tokens) {
         const res = await overHttp(server, op, CASES[op].args(fx), token);
         assert.equal(res.ok, false, `${op} with ${name} must be refused`);
@@ -476,5 +511,34 @@ describe("authorization matrix", () => {
       [fx.owner.user.id, fx.member.user.id, fx.lateMember.user.id].sort(),
     );
     assert.ok(view.members.every((m) => m.role !== "admin"));
+  });
+
+  it("left the server as it was: no account deactivated, no setting or invitation changed, the admin's audit log alone", async () => {
+    const token = fx.admin.accessToken;
+    const users = (await http(server, "GET", "/v1/admin/users?limit=200", undefined, token)).body.users as {
+      deactivated?: true;
+      admin?: true;
+      username: string;
+    }[];
+    assert.ok(users.length >= 7);
+    assert.deepEqual(
+      users.filter((u) => u.deactivated),
+      [],
+    );
+    assert.deepEqual(
+      users.filter((u) => u.admin).map((u) => u.username),
+      [fx.admin.user.username],
+    );
+    assert.ok(!users.some((u) => u.username.startsWith("authz_")), "no account was created");
+    assert.equal((await http(server, "GET", "/v1/admin/settings", undefined, token)).body.registration, "open");
+    const [invite] = (await http(server, "GET", "/v1/admin/invites", undefined, token)).body.invites;
+    assert.equal(invite.revokedAt, null);
+    const { entries } = (await http(server, "GET", "/v1/admin/audit", undefined, token)).body;
+    assert.deepEqual(entries.map((e: { action: string; actorId: string | null }) => e.action).sort(), [
+      "admin.granted",
+      "invite.created",
+    ]);
+    // The owner's session, which others tried to revoke, still works.
+    assert.equal((await http(server, "GET", "/v1/me", undefined, fx.owner.accessToken)).status, 200);
   });
 });

@@ -7,7 +7,7 @@ import { type CaseResult, runConformance } from "@parley/conformance";
 import type { Config } from "../config/index.js";
 import { TestClamd } from "./clamd.js";
 import { probePostgres, probeRedis } from "./cluster-harness.js";
-import { startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { register, startTestCluster, startTestServer, type TestServer } from "./harness.js";
 import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
 
@@ -37,8 +37,12 @@ const SHORT_TIMERS: Partial<Config> = {
 
 async function conformance(server: TestServer, close: () => Promise<void>): Promise<CaseResult[]> {
   let closed = false;
+  // The first account of the fresh server is its administrator: the suite's admin cases run as it.
+  const admin = { username: "cfadmin", password: "conformance-admin" };
+  assert.equal((await register(server, admin.username, admin.password)).user.admin, true);
   const report = await runConformance({
     url: server.url,
+    admin,
     maxWaitMs: 15_000,
     helloTimeoutMs: SHORT_TIMERS.helloTimeoutMs,
     editWindowMs: SHORT_TIMERS.editWindowMs,

@@ -168,9 +168,9 @@ export async function http(
 
 let userCounter = 0;
 
-export async function register(server: ParleyServer, name?: string): Promise<AuthResult> {
+export async function register(server: ParleyServer, name?: string, password = "correct horse battery"): Promise<AuthResult> {
   const username = name ?? `user${process.pid % 1000}_${++userCounter}`;
-  const res = await http(server, "POST", "/v1/auth/register", { username, password: "correct horse battery" });
+  const res = await http(server, "POST", "/v1/auth/register", { username, password });
   if (res.status !== 201) throw new HttpError(res.status, res.body);
   return res.body as AuthResult;
 }

@@ -23,6 +23,8 @@ export class ConnectionRegistry {
     await this.broker.subscribe(topics.system, (message) => {
       if (message.type === "session-revoked") {
         for (const c of this.bySession.get(message.sessionId) ?? []) c.close("session_revoked");
+      } else if (message.type === "user-deactivated") {
+        for (const c of this.byUser.get(message.userId) ?? []) c.close("account_deactivated");
       }
       this.onSystem(message);
     });

@@ -173,11 +173,13 @@ export class SessionDispatcher {
       const close: CloseReason =
         body.code === "token_expired"
           ? "token_expired"
-          : body.details?.["reason"] === "session_revoked"
-            ? "session_revoked"
-            : body.code === "unauthorized"
-              ? "unauthorized"
-              : "internal_error";
+          : body.code === "account_deactivated"
+            ? "account_deactivated"
+            : body.details?.["reason"] === "session_revoked"
+              ? "session_revoked"
+              : body.code === "unauthorized"
+                ? "unauthorized"
+                : "internal_error";
       if (close === "internal_error") this.log.error({ err: error }, "hello failed");
       return { ok: false, error: body, close };
     }

@@ -269,9 +269,57 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 12,
+    version: 10,
+    name: "administration: server role, deactivation, settings, invitations, password resets, audit log",
+    // As SQLite's migration 10 (which explains each table).
+    sql: `
+      ALTER TABLE users ADD COLUMN server_role text CHECK (server_role IN ('admin'));
+      ALTER TABLE users ADD COLUMN deactivated_at bigint;
+      CREATE TABLE server_settings (
+        key text COLLATE "C" PRIMARY KEY,
+        value text NOT NULL
+      );
+      CREATE TABLE invites (
+        id text COLLATE "C" PRIMARY KEY,
+        secret_hash text NOT NULL,
+        note text,
+        created_by text COLLATE "C" NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        max_uses integer,
+        uses integer NOT NULL DEFAULT 0,
+        revoked_at bigint
+      );
+      CREATE TABLE password_resets (
+        id text COLLATE "C" PRIMARY KEY,
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash text NOT NULL,
+        created_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        used_at bigint
+      );
+      CREATE INDEX password_resets_user ON password_resets (user_id) WHERE used_at IS NULL;
+      CREATE TABLE audit_log (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at bigint NOT NULL,
+        actor_id text COLLATE "C",
+        action text NOT NULL,
+        target text,
+        details jsonb NOT NULL
+      );
+      CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END
+      $$;
+      CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+      CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+      `,
+  },
+  {
+    version: 11,
     name: "malware scan status of uploads",
-    // As SQLite's migration 12 (which explains the values).
+    // As SQLite's migration 11 (which explains the values).
     sql: `
       ALTER TABLE uploads ADD COLUMN scan_status text NOT NULL DEFAULT 'off'
         CHECK (scan_status IN ('clean', 'unscanned', 'off'));

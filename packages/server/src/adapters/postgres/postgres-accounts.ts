@@ -5,10 +5,10 @@ import { type AccountStore, type LastSeen, type SessionRecord, StoreError, type 
 import { isUniqueViolation, type PostgresHandle } from "./postgres-handle.js";
 
 // Columns are aliased to the records' camelCase names so rows need no mapping.
-const USER_COLUMNS =
+export const USER_COLUMNS =
   'id, username, display_name AS "displayName", password_hash AS "passwordHash", created_at AS "createdAt", ' +
-  'last_seen_at AS "lastSeenAt"';
-const SESSION_COLUMNS =
+  'last_seen_at AS "lastSeenAt", server_role AS "serverRole", deactivated_at AS "deactivatedAt"';
+export const SESSION_COLUMNS =
   'id, user_id AS "userId", device_name AS "deviceName", refresh_hash AS "refreshHash", ' +
   'previous_refresh_hash AS "previousRefreshHash", created_at AS "createdAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"';
 
@@ -27,7 +27,7 @@ export class PostgresAccounts implements AccountStore {
       if (isUniqueViolation(error, "users_username_key")) throw new StoreError("username_taken", "username is taken");
       throw error;
     }
-    return { ...user, lastSeenAt: null };
+    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null };
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {

@@ -39,6 +39,7 @@ describe("bus wire encoding", () => {
       { type: "frame", frame: "{}", exceptConnection: "conn_123" },
       { type: "members-changed", conversationId: "C_1" },
       { type: "session-revoked", sessionId: "S_1" },
+      { type: "user-deactivated", userId: "U_1" },
       { type: "presence-narrowed", userIds: ["U_1", "U-2", "u3"] },
       { type: "blocks-changed", ownerId: "U_1", userId: "u-2" },
     ];

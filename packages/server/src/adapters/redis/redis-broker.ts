@@ -16,7 +16,8 @@ const ORIGIN_LENGTH = 8;
 /**
  * Wire format, one string per message: a type letter, the publishing broker's 8-character origin tag, then the body.
  * `F<origin><exceptConnection>\n<frame>` · `M<origin><conversationId>` · `S<origin><sessionId>` ·
- * `P<origin><userId>,<userId>,…` · `B<origin><ownerId>,<userId>` (ids never contain a comma).
+ * `P<origin><userId>,<userId>,…` · `B<origin><ownerId>,<userId>` (ids never contain a comma) · `D<origin><userId>` (a user
+ * deactivated).
  * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
  */
 export function encodeBusMessage(message: BusMessage, origin: string): string {
@@ -31,6 +32,8 @@ export function encodeBusMessage(message: BusMessage, origin: string): string {
       return `P${origin}${message.userIds.join(",")}`;
     case "blocks-changed":
       return `B${origin}${message.ownerId},${message.userId}`;
+    case "user-deactivated":
+      return `D${origin}${message.userId}`;
   }
 }
 
@@ -59,6 +62,8 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
       if (!ownerId || !userId || rest.length > 0) return undefined;
       return { origin, message: { type: "blocks-changed", ownerId, userId } };
     }
+    case "D":
+      return { origin, message: { type: "user-deactivated", userId: body } };
     default:
       return undefined;
   }

@@ -367,7 +367,63 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 12,
+    version: 10,
+    name: "administration: server role, deactivation, settings, invitations, password resets, audit log",
+    sql: `
+      -- 'admin' for the server's administrators (not a conversation role); NULL for everyone else.
+      ALTER TABLE users ADD COLUMN server_role TEXT CHECK (server_role IN ('admin'));
+      -- Set while an administrator has the account deactivated: sign-in refused, sessions revoked, messages kept.
+      ALTER TABLE users ADD COLUMN deactivated_at INTEGER;
+
+      -- Server-wide settings administrators change at run time (registration mode; later retention and the like).
+      -- The key 'first_admin' records who became administrator as the server's first account (claimed once).
+      CREATE TABLE server_settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- Invitations: only a hash of the secret is kept, as for refresh tokens.
+      CREATE TABLE invites (
+        id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,
+        note TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        max_uses INTEGER,
+        uses INTEGER NOT NULL DEFAULT 0,
+        revoked_at INTEGER
+      ) STRICT;
+
+      -- One-time password-reset links; issuing a new one spends the user's older ones.
+      CREATE TABLE password_resets (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      ) STRICT;
+      CREATE INDEX password_resets_user ON password_resets (user_id) WHERE used_at IS NULL;
+
+      -- What administrators did. Append-only, enforced here: no statement may change or remove an entry. The actor
+      -- and target are plain ids (no foreign keys), so an entry outlives what it names.
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor_id TEXT,
+        action TEXT NOT NULL,
+        target TEXT,
+        details TEXT NOT NULL
+      ) STRICT;
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+      `,
+  },
+  {
+    version: 11,
     name: "malware scan status of uploads",
     sql: `
       -- 'clean': scanned, nothing found; 'unscanned': the scanner gave no verdict and PARLEY_SCAN_ON_FAILURE=flag let

@@ -5,9 +5,10 @@ import { type AccountStore, type LastSeen, type SessionRecord, StoreError, type 
 import { isUniqueViolation, type SqliteHandle } from "./sqlite-handle.js";
 
 // Columns are aliased to the records' camelCase names so rows need no mapping.
-const USER_COLUMNS =
-  "id, username, display_name AS displayName, password_hash AS passwordHash, created_at AS createdAt, last_seen_at AS lastSeenAt";
-const SESSION_COLUMNS =
+export const USER_COLUMNS =
+  "id, username, display_name AS displayName, password_hash AS passwordHash, created_at AS createdAt, last_seen_at AS lastSeenAt, " +
+  "server_role AS serverRole, deactivated_at AS deactivatedAt";
+export const SESSION_COLUMNS =
   "id, user_id AS userId, device_name AS deviceName, refresh_hash AS refreshHash, " +
   "previous_refresh_hash AS previousRefreshHash, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt";
 
@@ -95,7 +96,7 @@ export class SqliteAccounts implements AccountStore {
       if (isUniqueViolation(error, "users.username")) throw new StoreError("username_taken", "username is taken");
       throw error;
     }
-    return { ...user, lastSeenAt: null };
+    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null };
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {

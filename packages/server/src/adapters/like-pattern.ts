@@ -1,0 +1,6 @@
+// A user's search text as a SQL LIKE pattern (both engines, `ESCAPE '\'`): a substring match, any case.
+
+/** `%`, `_` and `\` in the search are literal characters. */
+export function likePattern(query: string): string {
+  return `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
