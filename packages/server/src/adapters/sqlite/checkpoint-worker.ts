@@ -2,7 +2,7 @@
 // request so that copying WAL pages into the database file and its fsync never run on the server's event loop.
 
 import { parentPort, workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 
 export interface CheckpointRequest {
   mode: "PASSIVE" | "TRUNCATE";

@@ -6,7 +6,7 @@
 // from resetting), so the file stays bounded.
 
 import { Worker } from "node:worker_threads";
-import type Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import type { CheckpointReply, CheckpointRequest } from "./checkpoint-worker.js";
 
 export interface CheckpointerOptions {

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import type { MessageDraft } from "../../ports/store.js";
 import { Checkpointer } from "./checkpointer.js";
 import { SqliteStore } from "./sqlite-store.js";

@@ -1,6 +1,6 @@
 // Push subscriptions, notification settings and mutes in the embedded SQLite database (the tables of migration 4).
 
-import type Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import {
   DEFAULT_NOTIFICATION_SETTINGS,
   type NotificationSettingsRecord,

@@ -3,7 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ConversationKind, GroupAdds, Message, MessageAction, Role, SystemEvent } from "@parley/protocol";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import { setNewest } from "../../domain/bounded-map.js";
 import {
   type ActionRefusal,

@@ -1,6 +1,6 @@
 // The embedded UploadStore: upload metadata, message links and blob references in the SqliteStore's database.
 
-import type Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import type { BlobClaim, UploadRecord, UploadStore } from "../../ports/upload-store.js";
 
 const UPLOAD_COLUMNS =
