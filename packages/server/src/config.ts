@@ -32,6 +32,10 @@ export interface Config {
   receiptFlushMs: number;
   wsCompression: boolean;
   sqliteSynchronous: "full" | "normal";
+  /** Encryption at rest of the embedded store and media (32-byte key, hex or base64); unset with its file: off. */
+  encryptionKey: string | undefined;
+  /** Path of a file holding that key (the same formats); the usual way to give it. */
+  encryptionKeyFile: string | undefined;
   /** Upper bound on HTTP request bodies. */
   maxBodyBytes: number;
   /** HTTP: time a client has to send a request's headers. */
@@ -360,6 +364,20 @@ export const CONFIG_VARS: { [K in keyof Config]: VarSpec<Config[K]> } = {
       if (v !== "full" && v !== "normal") throw new ConfigError(env, `must be full or normal, got "${raw}"`);
       return v;
     },
+  },
+  encryptionKey: {
+    env: "PARLEY_ENCRYPTION_KEY",
+    default: undefined,
+    description:
+      "Turns on encryption at rest (embedded mode): the SQLite database and `media/` are encrypted with this 32-byte key, as 64 hex digits or base64 (`openssl rand -hex 32`). Prefer `PARLEY_ENCRYPTION_KEY_FILE`; see docs/security.md §3.10.",
+    parse: nonEmpty,
+  },
+  encryptionKeyFile: {
+    env: "PARLEY_ENCRYPTION_KEY_FILE",
+    default: undefined,
+    description:
+      "Path of a file holding the encryption-at-rest key (same format); turns encryption on like `PARLEY_ENCRYPTION_KEY`, not both.",
+    parse: nonEmpty,
   },
   maxBodyBytes: {
     env: "PARLEY_MAX_BODY_BYTES",

@@ -47,6 +47,7 @@ import { notMemberReceipt, receiptResult } from "../receipt-rules.js";
 import { Checkpointer } from "./checkpointer.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
 import { migrate } from "./migrations.js";
+import { openDatabase } from "./open-database.js";
 import { SearchIndexer } from "./search-indexer.js";
 import { SqliteMessageSearch } from "./sqlite-search.js";
 import { WalSync } from "./wal-sync.js";
@@ -360,6 +361,8 @@ function isUniqueViolation(error: unknown, column: string): boolean {
 }
 
 export interface SqliteOptions {
+  /** The at-rest SQLite key (AtRestKey.sqliteKey): the file is opened, and created, encrypted (open-database.ts). */
+  encryptionKey?: Buffer;
   /** `full` (default): fsync per commit; `normal`: durable against process crashes, not power loss. */
   synchronous?: "full" | "normal";
   /**
@@ -426,7 +429,7 @@ export class SqliteStore implements Store {
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new SqliteStore(new Database(path), options);
+    return new SqliteStore(openDatabase(path, options.encryptionKey), options);
   }
 
   /**
@@ -466,7 +469,9 @@ export class SqliteStore implements Store {
     this.lastSeenTx = db.transaction((seen: readonly LastSeen[]) => {
       for (const { userId, at } of seen) this.q.setLastSeen.run(at, userId);
     }).immediate;
-    if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
+    if (options.backgroundCheckpoints && !db.memory) {
+      this.checkpointer = new Checkpointer(db, options.encryptionKey ? { key: options.encryptionKey } : {});
+    }
     if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
     if (this.walSync) {
       // SQLite applies this pragma when the statement is prepared, too: FULL is prepared last on purpose.
