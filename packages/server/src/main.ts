@@ -1,9 +1,16 @@
 #!/usr/bin/env node
-// Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
+// Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM, or run an
+// operator command (`main.js encryption …`, admin/encryption-command.ts) and exit.
 
-import { startParley } from "./app.js";
 import { ConfigError } from "./config.js";
 import { isBackendUnavailable } from "./ports/errors.js";
+
+// Commands load only what they use, not the whole server.
+if (process.argv[2] === "encryption") {
+  const { runEncryptionCommand } = await import("./admin/encryption-command.js");
+  process.exit(await runEncryptionCommand(process.argv.slice(3)));
+}
+const { startParley } = await import("./app.js");
 
 try {
   const server = await startParley();

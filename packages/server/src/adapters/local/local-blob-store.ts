@@ -121,7 +121,8 @@ async function exists(path: string): Promise<boolean> {
 
 const DIR_SYNC_REFUSED = new Set(["EINVAL", "EPERM", "EISDIR", "ENOTSUP", "EBADF"]);
 
-async function syncDir(path: string): Promise<void> {
+/** Makes the entries of directory `path` (a rename into it) durable, where the file system lets a directory be synced. */
+export async function syncDir(path: string): Promise<void> {
   const handle = await open(path, "r");
   try {
     await handle.sync();
