@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import type { Message } from "@parley/protocol";
 import { AtRestKey } from "../adapters/at-rest/at-rest-key.js";
 import { validateDeployment } from "../adapters/select.js";
+import { runEncryptionCommand } from "../admin/encryption-command.js";
 import { type ParleyServer, startParley } from "../app.js";
 import { type Config, loadConfig } from "../config.js";
 import { connectVia, http, login, RATE_LIMITS_OFF, register, uploadFile } from "./harness.js";
@@ -177,6 +178,13 @@ describe("encryption at rest (embedded mode)", () => {
     const newKey = keyFile(keys);
     const server = await start(dataDir, { encryptionKeyFile: oldKey });
     const fixture = await populate(server);
+    const lines: string[] = [];
+    const env = { PARLEY_DATA_DIR: dataDir, PARLEY_ENCRYPTION_KEY_FILE: oldKey };
+    const output = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+    const busy = await runEncryptionCommand(["rotate", "--new-key-file", newKey], env, output);
+    assert.equal(busy, 1);
+    assert.match(lines.join("\n"), /parley\.db is in use: stop the server/);
+    assert.ok(!existsSync(join(dataDir, "encryption-in-progress")), "a refused run marks nothing");
     await server.close();
 
     const rotate = await runMain(["encryption", "rotate", "--new-key-file", newKey], {

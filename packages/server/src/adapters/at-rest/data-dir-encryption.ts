@@ -51,24 +51,27 @@ export function checkNotInterrupted(dataDir: string): void {
 }
 
 /** Encrypts a plaintext data directory with `key`; an interrupted run is finished by running it again. */
-export function migrateDataDir(dataDir: string, key: AtRestKey): Promise<EncryptionReport> {
-  return withMarker(dataDir, "migrate", async () => {
-    const database = await rekeyDatabase(join(dataDir, DATABASE_FILE), undefined, key);
-    return { database, ...(await convertBlobs(dataDir, undefined, key)) };
-  });
+export async function migrateDataDir(dataDir: string, key: AtRestKey): Promise<EncryptionReport> {
+  const path = join(dataDir, DATABASE_FILE);
+  const database = takeDatabase(path, undefined, key);
+  return withMarker(dataDir, "migrate", async () => ({
+    database: database === "todo" ? await rekeyDatabase(path, undefined, key) : database,
+    ...(await convertBlobs(dataDir, undefined, key)),
+  }));
 }
 
 /** Moves an encrypted data directory from `from` to `to`; an interrupted run is finished by running it again. */
-export function rotateDataDir(dataDir: string, from: AtRestKey, to: AtRestKey): Promise<EncryptionReport> {
+export async function rotateDataDir(dataDir: string, from: AtRestKey, to: AtRestKey): Promise<EncryptionReport> {
   if (from.id.equals(to.id)) throw new AtRestError("the new key is the current key");
-  return withMarker(dataDir, "rotate", async () => {
-    const database = await rekeyDatabase(join(dataDir, DATABASE_FILE), from, to);
-    return { database, ...(await convertBlobs(dataDir, from, to)) };
-  });
+  const path = join(dataDir, DATABASE_FILE);
+  const database = takeDatabase(path, from, to);
+  return withMarker(dataDir, "rotate", async () => ({
+    database: database === "todo" ? await rekeyDatabase(path, from, to) : database,
+    ...(await convertBlobs(dataDir, from, to)),
+  }));
 }
 
 async function withMarker(dataDir: string, operation: string, run: () => Promise<EncryptionReport>): Promise<EncryptionReport> {
-  if (!existsSync(dataDir)) throw new AtRestError(`no data directory at ${dataDir}`);
   const marker = join(dataDir, MARKER_FILE);
   writeFileSync(marker, JSON.stringify({ operation, startedAt: new Date().toISOString() }), { mode: 0o600 });
   syncFile(marker);
@@ -89,32 +92,44 @@ function syncFile(path: string): void {
 }
 
 /**
- * Re-keys the database at `path` from `from` (undefined: plaintext) to `to`, on a copy that replaces the original only
- * once it is re-keyed, synced and checked: a crash at any point leaves either the old file or the new one.
+ * Checks, before anything is changed, that the database at `path` can go from `from` (undefined: plaintext) to `to`
+ * and that no server has it open; answers whether it still has to be re-keyed. Switching the database from WAL back
+ * to a rollback journal is the test (it needs the only connection) and also folds the WAL into the file, so that the
+ * file alone is the whole database; the server switches it back to WAL at its next start.
  */
-async function rekeyDatabase(path: string, from: AtRestKey | undefined, to: AtRestKey): Promise<EncryptionReport["database"]> {
-  const copy = `${path}.rekey`;
-  for (const leftover of [copy, `${copy}-journal`]) rmSync(leftover, { force: true });
+function takeDatabase(path: string, from: AtRestKey | undefined, to: AtRestKey): "none" | "already" | "todo" {
   const state = fileState(path);
-  if (state === "missing") return "none";
-  if (state === "encrypted" && opens(path, to.sqliteKey)) return "already";
+  if (state === "missing") {
+    if (!existsSync(dirname(path))) throw new AtRestError(`no data directory at ${dirname(path)}`);
+    return "none";
+  }
   if (state === "plain" && from) throw new AtRestError(`${path} is not encrypted: use \`${COMMAND} migrate\``);
-  if (state === "encrypted" && !from) {
+  const already = state === "encrypted" && opens(path, to.sqliteKey);
+  if (state === "encrypted" && !already && !from) {
     throw new AtRestError(`${path} is already encrypted, with another key: use \`${COMMAND} rotate\``);
   }
-  // Back from WAL to a rollback journal: folds the WAL into the file (so one file is the whole database) and needs
-  // the only connection, so a running server makes this fail instead of being copied under its feet.
-  const db = openDatabase(path, from?.sqliteKey, { timeout: 0 });
+  const db = openDatabase(path, already ? to.sqliteKey : from?.sqliteKey, { timeout: 0 });
   try {
     db.pragma("journal_mode = DELETE");
   } catch (error) {
     if ((error as { code?: string }).code === "SQLITE_BUSY") {
-      throw new AtRestError(`${path} is in use: stop the server before running \`${COMMAND}\``);
+      throw new Error(`${path} is in use: stop the server before running \`${COMMAND}\``);
     }
     throw error;
   } finally {
     db.close();
   }
+  return already ? "already" : "todo";
+}
+
+/**
+ * Re-keys the database at `path` (taken by `takeDatabase`) from `from` (undefined: plaintext) to `to`, on a copy that
+ * replaces the original only once it is re-keyed, synced and checked: a crash at any point leaves either the old file
+ * or the new one.
+ */
+async function rekeyDatabase(path: string, from: AtRestKey | undefined, to: AtRestKey): Promise<"encrypted" | "rekeyed"> {
+  const copy = `${path}.rekey`;
+  for (const leftover of [copy, `${copy}-journal`]) rmSync(leftover, { force: true });
   copyFileSync(path, copy);
   const target = new Database(copy);
   try {
