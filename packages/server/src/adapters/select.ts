@@ -2,6 +2,7 @@
 // Redis URLs are given; refuses combinations that would split a deployment's data or tokens.
 
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Config, ConfigError } from "../config.js";
@@ -112,6 +113,9 @@ export async function selectAdapters(
     checkNotInterrupted(options.dataDir);
     atRest = loadKey({ key: config.encryptionKey, keyFile: config.encryptionKeyFile });
     if (atRest) log.info({ key: atRest.label }, "encryption at rest on");
+    if (config.encryptionKeyFile !== undefined && (statSync(config.encryptionKeyFile).mode & 0o077) !== 0) {
+      log.warn({ file: config.encryptionKeyFile }, "the encryption key file is readable by other users: chmod 600 it");
+    }
   }
   const open = async <T extends { close(): Promise<void> }>(name: string, adapter: Promise<T> | T): Promise<T> => {
     const a = await adapter;
