@@ -39,7 +39,7 @@ describe("sealed blobs", () => {
     readAll((await SealedFile.open(path, with_, name)).stream(range));
 
   it("round-trips every size around the chunk boundaries, and any range of them", async () => {
-    for (const size of [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 777]) {
+    for (const size of [0, 1, CHUNK_BYTES - 1, CHUNK_BYTES, CHUNK_BYTES + 1, 3 * CHUNK_BYTES + 777, 33 * CHUNK_BYTES + 5]) {
       const bytes = randomBytes(size);
       const path = await seal(bytes);
       const sealed = await SealedFile.open(path, key, NAME);
