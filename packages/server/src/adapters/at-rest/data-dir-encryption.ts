@@ -44,7 +44,8 @@ export interface EncryptionReport {
 export function checkNotInterrupted(dataDir: string): void {
   const marker = join(dataDir, MARKER_FILE);
   if (!existsSync(marker)) return;
-  const { operation } = JSON.parse(readFileSync(marker, "utf8")) as { operation: string };
+  // Read with a pattern, not JSON.parse: a marker cut short by a crash must still give this message.
+  const operation = /"operation":"(migrate|rotate)"/.exec(readFileSync(marker, "utf8"))?.[1] ?? "migrate` or `rotate";
   throw new AtRestError(
     `\`encryption ${operation}\` was interrupted in ${dataDir}: run \`${COMMAND} ${operation}\` again with the same keys to finish it`,
   );
@@ -193,12 +194,13 @@ async function convertBlobs(dataDir: string, from: AtRestKey | undefined, to: At
       continue;
     }
     const temp = join(tmp, `${name}.${randomBytes(6).toString("hex")}`);
+    // Migrating, anything the key does not open is plaintext, even a file that happens to start like a sealed one.
+    const state = from ? await sealState(path, from, name) : "plain";
     try {
-      if (from && (await sealState(path, from, name)) === "this_key") {
+      if (state === "this_key" && from) {
         await rewrapFile(path, temp, from, to, name);
         counts.rewrapped++;
-      } else if (!from || (await sealState(path, from, name)) === "plain") {
-        // Migrating: anything the key does not open is plaintext, even a file that happens to start like a sealed one.
+      } else if (state === "plain" || !from) {
         await sealFile(path, temp, to, name);
         counts.sealed++;
       } else {
