@@ -15,7 +15,7 @@ import { serveStats } from "./lib/child.mjs";
 
 // better-sqlite3 is a dependency of the server package; resolve it from there.
 const require = createRequire(new URL("../packages/server/package.json", import.meta.url));
-const Database = require("better-sqlite3");
+const Database = require("better-sqlite3-multiple-ciphers");
 
 const synchronous = (process.env.SQLITE_SYNCHRONOUS ?? "full").toUpperCase() === "NORMAL" ? "NORMAL" : "FULL";
 const dir = process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "durable-ref-"));

@@ -1,5 +1,5 @@
 // Baseline: what users would build instead of Parley. A Socket.IO relay with the same storage as Parley: SQLite
-// (better-sqlite3, WAL, the same `synchronous` setting as Parley's default), a per-conversation seq, a UNIQUE
+// (Parley's driver, unkeyed; WAL, the same `synchronous` setting as Parley's default), a per-conversation seq, a UNIQUE
 // (sender, client id) index for idempotent sends, and one committed transaction per message before the ack.
 // Clients connect with `auth: { name }`, emit `send` {to, conversationId, clientId, body} with an ack callback and
 // receive `message` events. No authentication, no receipts, no group commit.
@@ -12,9 +12,9 @@ import { join } from "node:path";
 import { Server } from "socket.io";
 import { serveStats } from "./lib/child.mjs";
 
-// better-sqlite3 is a dependency of the server package; resolve it from there.
+// The SQLite driver is a dependency of the server package; resolve it from there.
 const require = createRequire(new URL("../packages/server/package.json", import.meta.url));
-const Database = require("better-sqlite3");
+const Database = require("better-sqlite3-multiple-ciphers");
 
 const synchronous = (process.env.SQLITE_SYNCHRONOUS ?? "full").toUpperCase() === "NORMAL" ? "NORMAL" : "FULL";
 const dir = process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "sio-relay-"));

@@ -9,7 +9,8 @@
 // --cpu: CPU time (user + system of the whole process, thread pool included) per appended message, default store
 // options, one direct conversation, at each batch size of `--batch` (a list). The variants run in one process on their
 // own database files and take turns in chunks of `--chunk` messages, so machine noise hits them alike: "index on"
-// (this build as it ships), "index off" (its search triggers dropped: the floor, no search bookkeeping at all) and,
+// (this build as it ships), "encrypted" (the same, encrypted at rest: ChaCha20-Poly1305 pages), "index off" (its
+// search triggers dropped: the floor, no search bookkeeping at all) and,
 // with `--dist <dir>`, "<dir>" (another build's server dist, e.g. a copy made before a change). A build with a
 // background indexer (SqliteStore.searchIndexer) runs with its timer held off; its indexing is measured afterwards,
 // in its background batch size: "append" is the send path, "index" what the background adds per message.
@@ -33,6 +34,7 @@ const { values } = parseArgs({
   },
 });
 const { SqliteStore } = await import("../packages/server/dist/adapters/sqlite/sqlite-store.js");
+const { AtRestKey } = await import("../packages/server/dist/adapters/at-rest/at-rest-key.js");
 const batchOption = values.batch ?? (values.cpu ? "1,16" : "20");
 const q = (a, f) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(a.length * f))];
 
@@ -85,10 +87,10 @@ function cpuSince(start) {
 }
 
 /** One store under test: its own file, conversation and message counter. */
-async function cpuVariant(label, Store, dropTriggers) {
+async function cpuVariant(label, Store, dropTriggers, options = {}) {
   const dir = mkdtempSync(join(tmpdir(), "parley-commit-"));
   // The longest interval the store accepts: the timer stays off while the appends are measured.
-  const store = Store.open(join(dir, "p.db"), { searchIndexIntervalMs: 60_000 });
+  const store = Store.open(join(dir, "p.db"), { searchIndexIntervalMs: 60_000, ...options });
   if (dropTriggers) {
     for (const { name } of store.db
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE 'messages_search%'")
@@ -126,7 +128,12 @@ async function cpuVariant(label, Store, dropTriggers) {
 }
 
 async function cpuRound(batch) {
-  const variants = [await cpuVariant("index on", SqliteStore, false), await cpuVariant("index off", SqliteStore, true)];
+  const encryptionKey = new AtRestKey(Buffer.from(AtRestKey.generate(), "hex")).sqliteKey;
+  const variants = [
+    await cpuVariant("index on", SqliteStore, false),
+    await cpuVariant("encrypted", SqliteStore, false, { encryptionKey }),
+    await cpuVariant("index off", SqliteStore, true),
+  ];
   if (values.dist !== undefined) {
     const other = await import(pathToFileURL(join(values.dist, "adapters/sqlite/sqlite-store.js")).href);
     variants.push(await cpuVariant(values.dist, other.SqliteStore, false));

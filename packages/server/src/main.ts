@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM.
+// Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM, or run an
+// operator command (`main.js admin …`, admin-cli.ts; `main.js encryption …`, admin/encryption-command.ts) and exit.
 
 import { ConfigError } from "./config/index.js";
 import { isBackendUnavailable } from "./ports/errors.js";
@@ -18,6 +19,12 @@ if (process.argv[2] === "admin") {
     console.error(`parley-server: ${error instanceof ConfigError ? `invalid configuration: ${error.message}` : String(error)}`);
     process.exit(1);
   }
+}
+
+// Commands load only what they use, not the whole server.
+if (process.argv[2] === "encryption") {
+  const { runEncryptionCommand } = await import("./admin/encryption-command.js");
+  process.exit(await runEncryptionCommand(process.argv.slice(3)));
 }
 
 try {

@@ -2,6 +2,7 @@
 // Redis URLs are given; refuses combinations that would split a deployment's data or tokens.
 
 import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { type Config, ConfigError } from "../config/index.js";
@@ -18,6 +19,8 @@ import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Scanner } from "../ports/scanner.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
+import { type AtRestKey, loadKey } from "./at-rest/at-rest-key.js";
+import { checkNotInterrupted, DATABASE_FILE, MEDIA_DIR } from "./at-rest/data-dir-encryption.js";
 import { ClamdScanner } from "./clamav/clamd-scanner.js";
 import { LocalBlobStore } from "./local/local-blob-store.js";
 import { MemoryBroker } from "./memory/memory-broker.js";
@@ -64,9 +67,21 @@ export interface SelectedAdapters {
  *   whichever node took the request. Cluster mode needs one shared store.
  * - Redis without PARLEY_JWT_SECRET: each node would generate its own signing secret into its data directory, and a
  *   client reconnecting through the load balancer would be refused by every other node.
+ * - An at-rest key with PostgreSQL or S3: it encrypts the embedded store and media directory only, and would give a
+ *   false sense of protection there (those services have their own encryption at rest).
  * PostgreSQL without Redis is allowed: one node on a shared database (no second node would receive live events).
  */
 export function validateDeployment(config: Config): void {
+  if (config.encryptionKey !== undefined || config.encryptionKeyFile !== undefined) {
+    const external =
+      config.databaseUrl !== undefined ? "PARLEY_DATABASE_URL" : config.s3Bucket !== undefined ? "PARLEY_S3_BUCKET" : "";
+    if (external) {
+      throw new ConfigError(
+        config.encryptionKey !== undefined ? "PARLEY_ENCRYPTION_KEY" : "PARLEY_ENCRYPTION_KEY_FILE",
+        `encryption at rest covers the embedded store and media directory only; with ${external} use the encryption at rest of PostgreSQL or the object store instead`,
+      );
+    }
+  }
   if (config.redisUrl === undefined) return;
   if (config.databaseUrl === undefined) {
     throw new ConfigError(
@@ -101,6 +116,16 @@ export async function selectAdapters(
   validateDeployment(config);
   const { log, closers } = options;
   const nodeId = config.nodeId ?? randomNodeId();
+  // Read (and checked) before anything is opened: a bad key file fails the start with nothing to unwind.
+  let atRest: AtRestKey | undefined;
+  if (config.databaseUrl === undefined) {
+    checkNotInterrupted(options.dataDir);
+    atRest = loadKey({ key: config.encryptionKey, keyFile: config.encryptionKeyFile });
+    if (atRest) log.info({ key: atRest.label }, "encryption at rest on");
+    if (config.encryptionKeyFile !== undefined && (statSync(config.encryptionKeyFile).mode & 0o077) !== 0) {
+      log.warn({ file: config.encryptionKeyFile }, "the encryption key file is readable by other users: chmod 600 it");
+    }
+  }
   const open = async <T extends { close(): Promise<void> }>(name: string, adapter: Promise<T> | T): Promise<T> => {
     const a = await adapter;
     closers.defer(name, () => a.close());
@@ -110,8 +135,9 @@ export async function selectAdapters(
     config.databaseUrl === undefined
       ? await open(
           "store",
-          SqliteStore.open(join(options.dataDir, "parley.db"), {
+          SqliteStore.open(join(options.dataDir, DATABASE_FILE), {
             synchronous: config.sqliteSynchronous,
+            ...(atRest ? { encryptionKey: atRest.sqliteKey } : {}),
             onSearchIndexError: (err) => log.warn({ err }, "search indexing failed; the messages stay pending and are retried"),
           }),
         )
@@ -139,7 +165,7 @@ export async function selectAdapters(
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
-      ? LocalBlobStore.open(join(options.dataDir, "media"))
+      ? LocalBlobStore.open(join(options.dataDir, MEDIA_DIR), atRest ? { key: atRest } : {})
       : S3BlobStore.connect({
           bucket: config.s3Bucket,
           region: config.s3Region,

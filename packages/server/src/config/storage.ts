@@ -1,9 +1,14 @@
-// The engines: SQLite durability, or PostgreSQL and Redis for a cluster, and how nodes of a cluster name themselves.
+// The engines: SQLite durability and encryption at rest, or PostgreSQL and Redis for a cluster, and how nodes of a
+// cluster name themselves.
 
-import { type ConfigVars, identifier, int, matching, oneOf } from "./parse.js";
+import { type ConfigVars, identifier, int, matching, nonEmpty, oneOf } from "./parse.js";
 
 export interface StorageConfig {
   sqliteSynchronous: "full" | "normal";
+  /** Encryption at rest of the embedded store and media (32-byte key, hex or base64); unset with its file: off. */
+  encryptionKey: string | undefined;
+  /** Path of a file holding that key (the same formats); the usual way to give it. */
+  encryptionKeyFile: string | undefined;
   /** PostgreSQL connection URL; when set, the PostgreSQL store replaces SQLite (cluster mode). */
   databaseUrl: string | undefined;
   /** PostgreSQL schema holding Parley's tables (created and migrated on start); undefined: the search_path. */
@@ -20,6 +25,20 @@ export interface StorageConfig {
 }
 
 export const STORAGE_VARS: ConfigVars<StorageConfig> = {
+  encryptionKey: {
+    env: "PARLEY_ENCRYPTION_KEY",
+    default: undefined,
+    description:
+      "Turns on encryption at rest (embedded mode): the SQLite database and `media/` are encrypted with this 32-byte key, as 64 hex digits or base64 (`openssl rand -hex 32`). Prefer `PARLEY_ENCRYPTION_KEY_FILE`; see docs/security.md §3.10.",
+    parse: nonEmpty,
+  },
+  encryptionKeyFile: {
+    env: "PARLEY_ENCRYPTION_KEY_FILE",
+    default: undefined,
+    description:
+      "Path of a file holding the encryption-at-rest key (same format); turns encryption on like `PARLEY_ENCRYPTION_KEY`, not both.",
+    parse: nonEmpty,
+  },
   sqliteSynchronous: {
     env: "PARLEY_SQLITE_SYNCHRONOUS",
     default: "full",

@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { AuthResult } from "@parley/protocol";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import pg from "pg";
 import { probePostgres, probeRedis, TEST_DATABASE_URL } from "./cluster-harness.js";
 import { connectVia, http, login, register, startTestCluster, startTestServer, type TestServer, TRANSPORTS } from "./harness.js";

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult, EventFrame, Message } from "@parley/protocol";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import {
   connectVia,
   http,

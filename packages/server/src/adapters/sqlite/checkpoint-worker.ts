@@ -2,7 +2,7 @@
 // request so that copying WAL pages into the database file and its fsync never run on the server's event loop.
 
 import { parentPort, workerData } from "node:worker_threads";
-import Database from "better-sqlite3";
+import { openDatabase } from "./open-database.js";
 
 export interface CheckpointRequest {
   mode: "PASSIVE" | "TRUNCATE";
@@ -17,8 +17,9 @@ export interface CheckpointReply {
   error?: string;
 }
 
-const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
-const db = new Database(path);
+const { path, busyTimeoutMs, key } = workerData as { path: string; busyTimeoutMs: number; key?: Uint8Array };
+// A Buffer arrives as a plain Uint8Array (structured clone).
+const db = openDatabase(path, key ? Buffer.from(key) : undefined);
 // A TRUNCATE checkpoint waits (here, off the event loop) for the writer lock instead of failing at once.
 db.pragma(`busy_timeout = ${busyTimeoutMs}`);
 db.pragma("wal_autocheckpoint = 0");

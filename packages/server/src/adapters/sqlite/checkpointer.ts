@@ -6,7 +6,7 @@
 // from resetting), so the file stays bounded.
 
 import { Worker } from "node:worker_threads";
-import type Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import type { CheckpointReply, CheckpointRequest } from "./checkpoint-worker.js";
 
 export interface CheckpointerOptions {
@@ -16,6 +16,8 @@ export interface CheckpointerOptions {
   maxWalFrames?: number;
   /** How long the worker's TRUNCATE waits for the writer lock and readers before trying again next round. */
   busyTimeoutMs?: number;
+  /** The database's at-rest key, when it is encrypted: the worker's connection needs it too. */
+  key?: Buffer;
 }
 
 const DEFAULT_INTERVAL_MS = 100;
@@ -36,7 +38,7 @@ export class Checkpointer {
     // When a checkpoint has caught up and the WAL restarts, a WAL file larger than this is truncated back to it.
     db.pragma(`journal_size_limit = ${this.maxWalFrames * 4096}`);
     this.worker = new Worker(new URL("./checkpoint-worker.js", import.meta.url), {
-      workerData: { path: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 200 },
+      workerData: { path: db.name, busyTimeoutMs: options.busyTimeoutMs ?? 200, key: options.key },
     });
     this.worker.unref();
     this.worker.on("error", () => {});

@@ -1,12 +1,15 @@
-// WAL checkpoints in a worker thread and commits whose fsync runs off the event loop (checkpointer.ts, wal-sync.ts).
+// WAL checkpoints in a worker thread and commits whose fsync runs off the event loop (checkpointer.ts, wal-sync.ts),
+// plaintext and encrypted at rest, up to a kill -9.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import type { MessageDraft } from "../../ports/store.js";
+import { AtRestKey, parseKey } from "../at-rest/at-rest-key.js";
 import { Checkpointer } from "./checkpointer.js";
 import { SqliteStore } from "./sqlite-store.js";
 import { WalSync } from "./wal-sync.js";
@@ -111,5 +114,51 @@ describe("SQLite durability off the event loop", () => {
     });
     assert.equal(history.length, 61);
     await store.close();
+  });
+
+  it("encrypted: every message acknowledged before a kill -9 is there after it, and nothing is in plaintext", async () => {
+    const path = join(dir, "killed.db");
+    const hex = AtRestKey.generate();
+    const writer = new URL("../../test/encrypted-writer.js", import.meta.url);
+    const child = spawn(process.execPath, [writer.pathname, path, hex], { stdio: ["ignore", "pipe", "pipe"] });
+    let acked = 0;
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const started = Date.now();
+    await new Promise<void>((resolve, reject) => {
+      let rest = "";
+      child.stdout.on("data", (chunk: Buffer) => {
+        const lines = (rest + chunk.toString()).split("\n");
+        rest = lines.pop() ?? "";
+        for (const line of lines) acked = Math.max(acked, Number(line));
+        // Long enough for the worker to have checkpointed into the file several times (every 100 ms).
+        if (acked >= 2000 && Date.now() - started > 1500) {
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+      child.once("exit", (code, signal) => {
+        if (signal !== "SIGKILL") reject(new Error(`the writer exited (${code}): ${stderr}`));
+      });
+    });
+    await exited;
+    // The checkpoint worker opened the encrypted file with the key: WAL pages reached the database file.
+    assert.ok(statSync(path).size > 256 * 1024, `database file of ${statSync(path).size} bytes: no checkpoint ran`);
+    for (const file of [path, `${path}-wal`]) {
+      assert.ok(!readFileSync(file).includes(Buffer.from("durable canary")), `${file} holds plaintext`);
+    }
+    const key = new AtRestKey(parseKey(hex, "key"));
+    const store = SqliteStore.open(path, { encryptionKey: key.sqliteKey });
+    try {
+      const history = await store.getHistory({ conversationId: "c1", minSeq: 1, maxSeq: acked, limit: acked, direction: "asc" });
+      assert.deepEqual(
+        history.map((m) => m.seq),
+        Array.from({ length: acked }, (_, i) => i + 1),
+        `all ${acked} acknowledged seqs`,
+      );
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 // The SQLite schema as an ordered list of migrations, applied at startup and tracked in `PRAGMA user_version`.
 
-import type { Database } from "better-sqlite3";
+import type { Database } from "better-sqlite3-multiple-ciphers";
 
 export interface Migration {
   /** 1, 2, 3…: the `user_version` the database has once this migration is applied. */

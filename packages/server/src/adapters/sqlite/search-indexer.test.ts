@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import { applyChange } from "../../ports/store.contract.js";
 import type { ActionDraft, MessageDraft } from "../../ports/store.js";

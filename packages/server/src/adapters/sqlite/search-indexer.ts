@@ -9,7 +9,7 @@
 // Searches call `indexAll()` first: a search sees every committed write. Pending rows survive a crash (they are
 // committed with the message) and are indexed after the next open.
 
-import type Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 
 export interface SearchIndexerOptions {
   /** Delay between a write and the background batch that indexes it, ms (1…60000; default 200). */

@@ -3,10 +3,11 @@
 
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import { setNewest } from "../../domain/bounded-map.js";
 import { Checkpointer } from "./checkpointer.js";
 import { migrate } from "./migrations.js";
+import { openDatabase } from "./open-database.js";
 import { WalSync } from "./wal-sync.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
@@ -42,6 +43,8 @@ export interface SqliteOptions {
    * search answers from what is indexed); default: a process warning.
    */
   onSearchIndexError?: (error: unknown) => void;
+  /** The at-rest SQLite key (AtRestKey.sqliteKey): the file is opened, and created, encrypted (open-database.ts). */
+  encryptionKey?: Buffer;
 }
 
 /** A prepared statement with named (`P` an object) or positional (`P` a tuple) parameters and rows of type `R`. */
@@ -79,9 +82,9 @@ export class SqliteHandle {
   private readonly closers: (() => void)[] = [];
 
   /** Opens (creating if needed, with its parent directory) the database at `path`; ":memory:" works. */
-  static openDatabase(path: string): Database.Database {
+  static openDatabase(path: string, encryptionKey?: Buffer): Database.Database {
     if (path !== ":memory:" && path !== "" && !path.startsWith("file:")) mkdirSync(dirname(resolve(path)), { recursive: true });
-    return new Database(path);
+    return openDatabase(path, encryptionKey);
   }
 
   /** Takes ownership of `db`: sets the pragmas and migrates. */
@@ -99,7 +102,9 @@ export class SqliteHandle {
     this.seqCacheSize = options.seqCacheSize ?? DEFAULT_SEQ_CACHE_SIZE;
     this.lastSeq = this.pluck<[string], number>("SELECT last_seq FROM conversations WHERE id = ?");
     this.ping1 = this.pluck<[], number>("SELECT 1");
-    if (options.backgroundCheckpoints && !db.memory) this.checkpointer = new Checkpointer(db);
+    if (options.backgroundCheckpoints && !db.memory) {
+      this.checkpointer = new Checkpointer(db, options.encryptionKey ? { key: options.encryptionKey } : {});
+    }
     if (options.asyncFsync && options.synchronous !== "normal" && !db.memory) this.walSync = WalSync.open(db.name);
     if (this.walSync) {
       // SQLite applies this pragma when the statement is prepared, too: FULL is prepared last on purpose.

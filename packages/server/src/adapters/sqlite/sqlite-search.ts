@@ -1,7 +1,7 @@
 // The embedded search role (MessageSearchStore) on SQLite FTS5 (schema in migrations.ts, versions 5, 6 and 8): walks
 // the caller's history windows through the index in short slices and ranks the hits from their own text.
 
-import type { Statement } from "better-sqlite3";
+import type { Statement } from "better-sqlite3-multiple-ciphers";
 import { MIN_PREFIX_LENGTH, prefixLength, type SearchTerm } from "../../domain/search-query.js";
 import { scoreMessage } from "../../domain/search-rank.js";
 import type { MessageSearch, MessageSearchStore, SearchMatch, SearchPosition } from "../../ports/store.js";

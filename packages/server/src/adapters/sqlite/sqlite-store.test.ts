@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
 import { runSearchContract } from "../../ports/search.contract.js";

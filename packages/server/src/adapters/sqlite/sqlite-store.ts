@@ -1,7 +1,7 @@
 // The embedded Store: accounts, conversations, messages and receipts in one SQLite file (better-sqlite3, WAL). Each
 // role is its own adapter over one shared SqliteHandle; this file only builds them and puts them together.
 
-import type Database from "better-sqlite3";
+import type Database from "better-sqlite3-multiple-ciphers";
 import { ComposedStore } from "../store-composition.js";
 import { SearchIndexer } from "./search-indexer.js";
 import { SqliteAccounts } from "./sqlite-accounts.js";
@@ -44,7 +44,7 @@ export class SqliteStore extends ComposedStore {
 
   /** Opens (creating if needed, with its parent directory) and migrates the database at `path`; ":memory:" works. */
   static open(path: string, options: SqliteOptions = {}): SqliteStore {
-    return new SqliteStore(SqliteHandle.openDatabase(path), options);
+    return new SqliteStore(SqliteHandle.openDatabase(path, options.encryptionKey), options);
   }
 
   /**

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
-import Database from "better-sqlite3";
+import Database from "better-sqlite3-multiple-ciphers";
 import pg from "pg";
 import { PostgresStore } from "../../adapters/postgres/postgres-store.js";
 import { SearchService } from "../../services/search-service.js";

@@ -114,7 +114,9 @@ describe("security review #12: static files, metrics, caches", () => {
   });
 
   it("keeps the SQLite last-seq cache bounded, and appends stay correct after eviction", async () => {
-    const store = new SqliteStore(new (await import("better-sqlite3")).default(":memory:"), { seqCacheSize: 20 });
+    const store = new SqliteStore(new (await import("better-sqlite3-multiple-ciphers")).default(":memory:"), {
+      seqCacheSize: 20,
+    });
     try {
       const owner = newId();
       await store.createUser({ id: owner, username: "owner", displayName: "O", passwordHash: "h", createdAt: Date.now() });
