@@ -111,7 +111,7 @@ export class MediaService {
       if (input.expectedSize !== undefined && file.size !== input.expectedSize) {
         throw new AppError("validation_failed", "The uploaded size differs from the announced one", { field: "size" });
       }
-      const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text);
+      const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text, file.head);
       checkDeclaredType(input.declaredType, mimeType);
       const image = IMAGE_TYPES.has(mimeType)
         ? await this.images.process(file.path, file.size, mimeType, this.tmpDir)
