@@ -172,7 +172,7 @@ export function MessageActions({
       {open === "sheet" ? (
         <Dialog title="Message actions" onClose={() => setOpen(null)} className="action-sheet">
           {canReact ? (
-            <div className="sheet-reactions" role="group" aria-label="React">
+            <div className="sheet-reactions">
               {QUICK_REACTIONS.map((emoji) => (
                 <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={react(emoji)}>
                   {emoji}
