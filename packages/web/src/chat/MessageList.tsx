@@ -71,7 +71,8 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     const firstSeq = conversation.messages[0]?.seq;
     const before = previous.current;
     if (!positioned.current) {
-      if (!conversation.loaded) return;
+      // Messages cached on this device are shown (at the end) before the server's page is in.
+      if (!conversation.loaded && conversation.messages.length === 0) return;
       positioned.current = true;
       // The first unread message near the top (the browser clamps when the rest fits), else the end.
       const marker = el.querySelector<HTMLElement>("[data-unread-marker]");

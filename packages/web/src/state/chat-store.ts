@@ -114,6 +114,8 @@ export class ChatStore {
   /** Entries that arrived for a conversation not fetched yet. */
   readonly #early = new Map<string, Message[]>();
   readonly #loadingLatest = new Set<string>();
+  /** Conversations shown from this device's cache that the server's list has not confirmed yet. */
+  readonly #cachedOnly = new Set<string>();
   #focusTokens = 0;
 
   constructor(options: ChatStoreOptions) {
@@ -248,6 +250,7 @@ export class ChatStore {
     this.#requestedUsers.clear();
     this.#presenceFollowed.clear();
     this.#early.clear();
+    this.#cachedOnly.clear();
     this.#requestedUsers.add(user.id);
     this.#set((s) => ({
       ...initialState(s.online),
@@ -336,6 +339,25 @@ export class ChatStore {
     if (conversationId) void this.loadLatest(conversationId);
   }
 
+  /**
+   * Shows what this device saved of the signed-in user's last state (see offline/conversation-cache.ts) until the
+   * server answers: ignored once the server's list is in. Cached messages are replaced by the first page fetched.
+   */
+  hydrate(saved: { userId: string; conversations: readonly ConversationState[]; users: readonly User[] }): void {
+    const s = this.#state;
+    if (s.session !== "signed-in" || s.me?.id !== saved.userId || s.listLoaded) return;
+    const fresh = saved.conversations.filter((c) => !s.conversations[c.id]);
+    for (const c of fresh) this.#cachedOnly.add(c.id);
+    this.#set((state) => ({
+      ...state,
+      users: { ...Object.fromEntries(saved.users.map((u) => [u.id, u])), ...state.users },
+      conversations: {
+        ...Object.fromEntries(fresh.map((c) => [c.id, { ...c, loaded: false, loadingOlder: false }])),
+        ...state.conversations,
+      },
+    }));
+  }
+
   async #refreshList(): Promise<void> {
     let list: ConversationSummary[];
     try {
@@ -344,8 +366,19 @@ export class ChatStore {
       this.#notifyUnlessDisconnected(error);
       return;
     }
-    for (const summary of list) this.#upsert(summary);
-    this.#set((s) => ({ ...s, listLoaded: true }));
+    for (const summary of list) {
+      this.#cachedOnly.delete(summary.id);
+      this.#upsert(summary);
+    }
+    // Cached conversations the server no longer lists for this user are gone.
+    const gone = new Set(this.#cachedOnly);
+    this.#cachedOnly.clear();
+    this.#set((s) => ({
+      ...s,
+      listLoaded: true,
+      conversations:
+        gone.size === 0 ? s.conversations : Object.fromEntries(Object.entries(s.conversations).filter(([id]) => !gone.has(id))),
+    }));
     const active = this.#state.activeId;
     if (active) void this.loadLatest(active);
   }
@@ -452,7 +485,10 @@ export class ChatStore {
     const page = all.filter(isShown);
     this.#ensureUsers(userIdsIn(page));
     this.#patchConversation(id, (c) => {
-      const messages = mergeMessages(c.messages, page);
+      // The first page replaces what the cache showed before it: older cached entries could leave a gap.
+      const first = all[0]?.seq;
+      const kept = c.loaded || first === undefined ? c.messages : c.messages.filter((m) => m.seq >= first);
+      const messages = mergeMessages(kept, page);
       const last = messages[messages.length - 1];
       return {
         ...c,
