@@ -93,6 +93,8 @@ describe("accessibility (axe-core) in Chromium", { skip: !run && "chromium not f
 
   it("has no serious findings on the chat list with an open conversation, group info and search", async () => {
     const { page } = ann;
+    assert.equal(await page.getByRole("main").count(), 1, "a main landmark");
+    assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1, "one h1");
     const problems = await checkThemes(page, "chat");
     await ann.openConversation("Team");
     await page.getByRole("button", { name: "Group info" }).click();

@@ -47,6 +47,17 @@ describe("on a phone in Chromium", { skip: !run && "chromium not found", timeout
     await session?.close();
   });
 
+  it("keeps every control of the conversation list on screen, at least 40 × 40 px", async () => {
+    const { page } = bob;
+    await page.getByRole("button", { name: "Back to conversations" }).tap();
+    await bob.conversation("Ann Lee").waitFor();
+    for (const box of await controlBoxes(page)) {
+      assert.ok(box.left >= 0 && box.right <= 390, `${box.what} is on screen: ${box.left}…${box.right}`);
+      assert.ok(box.width >= 40 && box.height >= 40, `${box.what} is a 40 px target: ${box.width}×${box.height}`);
+    }
+    await bob.openConversation("Ann Lee");
+  });
+
   it("keeps every control on screen, at least 40 × 40 px, with nothing to scroll sideways", async () => {
     const { page } = bob;
     const overflow = await page.evaluate(() => ({
