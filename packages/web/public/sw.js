@@ -1,8 +1,24 @@
-// Parley's service worker: shows the push notifications the server sends while the user has no tab open, and opens
-// the conversation when one is clicked (focusing an open tab of the app, or opening one). Plain JavaScript, served
-// as-is at /sw.js so that its scope is the whole app.
+// Parley's service worker (one for everything, registered at start): keeps the app shell (index.html, the hashed
+// assets it names, the manifest and icons) in a cache so that the app opens without a network; shows the push
+// notifications the server sends while the user has no tab open, and opens the conversation when one is clicked
+// (focusing an open tab of the app, or opening one). Plain JavaScript, served as-is at /sw.js so that its scope is the
+// whole app. Conversations and messages are cached by the app itself (IndexedDB, src/state/offline-cache.ts).
 
 const APP_NAME = "Parley";
+/** Bump to drop every cached shell at the next activation (a change of this file's caching rules). */
+const SHELL_CACHE = "parley-shell-v1";
+/** The key index.html is kept under: every client-side route (/c/<id>) is answered with it. */
+const SHELL_KEY = "/";
+/** Small files of the shell that index.html does not name. */
+const SHELL_EXTRAS = [
+  "/manifest.webmanifest",
+  "/favicon.svg",
+  "/icons/icon-192.png",
+  "/icons/icon-512.png",
+  "/icons/maskable-512.png",
+];
+/** Paths never answered from the cache: the API, file downloads, health checks, this worker. */
+const NETWORK_ONLY = /^\/(?:v\d+(?:\/|$)|healthz$|readyz$|metrics$|sw\.js$)/;
 
 /**
  * Only paths of this origin: a payload must not send the user elsewhere. The path is resolved as the browser would
@@ -32,7 +48,7 @@ function notificationFor(payload) {
       // One notification per conversation: a newer one replaces it (and alerts again).
       tag: payload.conversationId,
       renotify: true,
-      icon: "/favicon.svg",
+      icon: "/icons/icon-192.png",
       data: { url: safePath(payload.url), conversationId: payload.conversationId, seq: payload.seq },
     },
   };
@@ -60,12 +76,100 @@ async function openPath(path) {
   await self.clients.openWindow(target);
 }
 
-self.addEventListener("install", () => {
+/** The same-origin assets an index.html names (`/assets/index-<hash>.js`, `.css`). */
+function assetsOf(html) {
+  return [...new Set([...html.matchAll(/(?:src|href)="(\/assets\/[^"?#]+)"/g)].map((m) => m[1]))];
+}
+
+/**
+ * Caches `page` (index.html) as the shell, the assets it names and the extras, then drops assets of older builds. A
+ * failure leaves the previous shell in place (best effort: the app works online without it).
+ */
+async function storeShell(page) {
+  const cache = await caches.open(SHELL_CACHE);
+  const html = await page.clone().text();
+  const assets = assetsOf(html);
+  const missing = [];
+  for (const path of [...assets, ...SHELL_EXTRAS]) if (!(await cache.match(path))) missing.push(path);
+  await cache.addAll(missing);
+  await cache.put(SHELL_KEY, page);
+  const keep = new Set(assets);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/assets/") && !keep.has(path)) await cache.delete(request);
+  }
+}
+
+async function fetchShell() {
+  const page = await fetch(SHELL_KEY, { cache: "no-cache" });
+  if (page.ok) await storeShell(page);
+}
+
+/** A page load: the network's index.html (kept as the new shell), else the cached shell when offline. */
+async function navigate(request) {
+  try {
+    const page = await fetch(request);
+    if (page.ok && (page.headers.get("content-type") ?? "").startsWith("text/html")) {
+      storeShell(page.clone()).catch((error) => console.warn("Parley: could not cache the app shell", error));
+    }
+    return page;
+  } catch (error) {
+    const shell = await caches.match(SHELL_KEY);
+    if (shell) return shell;
+    throw error;
+  }
+}
+
+/** Hashed assets never change: the cache first. The shell's other files: the network first, the cache offline. */
+async function shellFile(request, path) {
+  const cache = await caches.open(SHELL_CACHE);
+  if (path.startsWith("/assets/")) {
+    const hit = await cache.match(request);
+    if (hit) return hit;
+    const fresh = await fetch(request);
+    if (fresh.ok) await cache.put(request, fresh.clone());
+    return fresh;
+  }
+  try {
+    const fresh = await fetch(request);
+    if (fresh.ok && SHELL_EXTRAS.includes(path)) await cache.put(request, fresh.clone());
+    return fresh;
+  } catch (error) {
+    const hit = await cache.match(request);
+    if (hit) return hit;
+    throw error;
+  }
+}
+
+self.addEventListener("install", (event) => {
+  // A shell that cannot be fetched now (offline install) is fetched at the next page load instead.
+  event.waitUntil(fetchShell().catch((error) => console.warn("Parley: the app shell is cached later", error)));
   self.skipWaiting();
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith("parley-shell-") && name !== SHELL_CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || NETWORK_ONLY.test(url.pathname)) return;
+  if (request.mode === "navigate") {
+    event.respondWith(navigate(request));
+    return;
+  }
+  if (url.pathname.startsWith("/assets/") || SHELL_EXTRAS.includes(url.pathname)) {
+    event.respondWith(shellFile(request, url.pathname));
+  }
 });
 
 self.addEventListener("push", (event) => {

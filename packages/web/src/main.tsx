@@ -8,6 +8,8 @@ import { App } from "./app/App.js";
 import { bindLocation, conversationIdFromPath } from "./app/router.js";
 import { CredentialStore } from "./auth/credential-store.js";
 import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
+import { ConversationCache, keepOffline } from "./offline/conversation-cache.js";
+import { registerServiceWorker } from "./offline/service-worker.js";
 import { NotificationStore } from "./push/notification-store.js";
 import { NotificationProvider } from "./push/notifications-context.js";
 import { browserPushPlatform } from "./push/push-platform.js";
@@ -96,6 +98,9 @@ const store = new ChatStore({
 });
 store.start();
 bindLocation(store, window);
+// Offline: the app shell from the service worker, the last conversations and messages from IndexedDB.
+registerServiceWorker(window);
+if (window.indexedDB) keepOffline(store, new ConversationCache(window.indexedDB), window);
 
 // Push notifications follow the session: loaded (and this device's subscription re-registered) on sign-in.
 const notifications = new NotificationStore(client, browserPushPlatform(window), storage);

@@ -41,18 +41,23 @@ export function launchChromium() {
 /** A real Parley server on a free port with a throwaway data directory, serving packages/web/dist. */
 export async function startServer(overrides = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-web-test-"));
-  const server = await startParley({
-    host: "127.0.0.1",
-    port: 0,
-    dataDir,
-    logLevel: "silent",
-    presenceGraceMs: 300,
-    // Several users sign up from one address within seconds.
-    rateRegisterIp: null,
-    rateAuthIp: null,
-    rateConnectIp: null,
-    ...overrides,
-  });
+  const server = await startParley(
+    {
+      host: "127.0.0.1",
+      port: 0,
+      dataDir,
+      logLevel: "silent",
+      presenceGraceMs: 300,
+      // Several users sign up from one address within seconds.
+      rateRegisterIp: null,
+      rateAuthIp: null,
+      rateConnectIp: null,
+      ...overrides,
+      // Another build of the app (e.g. an older one, to see a test fail before a fix); packages/web/dist by default.
+    },
+    process.env,
+    process.env.PARLEY_WEB_ROOT ? { webRoot: process.env.PARLEY_WEB_ROOT } : {},
+  );
   return {
     url: server.url,
     server,
@@ -65,8 +70,8 @@ export async function startServer(overrides = {}) {
 
 /**
  * What every browser suite starts with: a server (`server`: config overrides), Chromium, and the app open for each
- * person (`{ username, displayName, setup? }`, `setup(context, serverUrl)` runs before the page loads) in a context of
- * their own; with `register`, each signs up. `close()` closes it all, then fails if any page threw an uncaught error.
+ * person (`{ username, displayName, setup?, device? }`, `setup(context, serverUrl)` runs before the page loads, `device`
+ * is PHONE, DESKTOP or other context options) in a context of their own; with `register`, each signs up. `close()` closes it all, then fails if any page threw an uncaught error.
  */
 export async function startBrowserSession(people, { server: overrides = {}, register = false } = {}) {
   const server = await startServer(overrides);
@@ -83,8 +88,16 @@ export async function startBrowserSession(people, { server: overrides = {}, regi
   try {
     browser = await launchChromium();
     users = await Promise.all(
-      people.map(({ username, displayName, setup }) =>
-        User.open(browser, server.url, username, displayName, undefined, setup && ((context) => setup(context, server.url))),
+      people.map(({ username, displayName, setup, device = {} }) =>
+        User.open(
+          browser,
+          server.url,
+          username,
+          displayName,
+          device.viewport,
+          setup && ((context) => setup(context, server.url)),
+          device,
+        ),
       ),
     );
     if (register) await Promise.all(users.map((user) => user.register()));
@@ -93,6 +106,22 @@ export async function startBrowserSession(people, { server: overrides = {}, regi
     throw error;
   }
   return { server, browser, users, close };
+}
+
+/** A phone: 390 × 844 CSS pixels, touch screen, mobile viewport rules. */
+export const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, deviceScaleFactor: 2 };
+/** A desktop browser window. */
+export const DESKTOP = { viewport: { width: 1440, height: 900 } };
+
+/** Holds a finger still on the middle of `locator` for `ms` (a long press), through the DevTools protocol. */
+export async function longPress(page, locator, ms = 700) {
+  const box = await locator.boundingBox();
+  const point = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [point] });
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+  await cdp.detach();
 }
 
 /** Polls `check` until it returns a truthy value (returned) or `timeoutMs` passes (throws with `what`). */
@@ -123,9 +152,20 @@ export class User {
     this.baseUrl = baseUrl;
   }
 
-  /** `setup(context)` runs before the first page loads (permissions, init scripts). */
-  static async open(browser, baseUrl, username, displayName, viewport = { width: 1280, height: 800 }, setup = undefined) {
-    const context = await browser.newContext({ baseURL: baseUrl, viewport, locale: "en-GB", timezoneId: "UTC" });
+  /**
+   * `setup(context)` runs before the first page loads (permissions, init scripts); `device` adds context options
+   * (`PHONE` for a touch screen).
+   */
+  static async open(
+    browser,
+    baseUrl,
+    username,
+    displayName,
+    viewport = { width: 1280, height: 800 },
+    setup = undefined,
+    device = {},
+  ) {
+    const context = await browser.newContext({ baseURL: baseUrl, viewport, locale: "en-GB", timezoneId: "UTC", ...device });
     context.setDefaultTimeout(10_000);
     if (setup) await setup(context);
     const page = await context.newPage();

@@ -104,8 +104,41 @@ describe("web app: sharing files in Chromium", { skip: !run && "chromium not fou
     await ann.page
       .getByTestId("file-input")
       .setInputFiles({ name: "huge.bin", mimeType: "application/octet-stream", buffer: big });
-    await ann.page.locator('.upload-item[data-state="failed"]', { hasText: "huge.bin" }).getByText("Too large").waitFor();
+    await ann.page
+      .locator('.upload-item[data-state="failed"]', { hasText: "huge.bin" })
+      .getByText("Too large: the limit is 977 KB")
+      .waitFor();
     await ann.page.getByRole("button", { name: "Remove huge.bin" }).click();
     await ann.page.locator(".upload-item").waitFor({ state: "detached" });
+  });
+
+  it("sends an SVG as a file to download, never as an inline image", async () => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><rect width="10" height="10"/></svg>';
+    await ann.page
+      .getByTestId("file-input")
+      .setInputFiles({ name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from(svg) });
+    await ann.page.locator('.upload-item[data-state="ready"]', { hasText: "logo.svg" }).waitFor();
+    await ann.composer().fill("Our logo");
+    await ann.composer().press("Enter");
+    await bob.waitForMessage("Our logo");
+    const message = bob.messages("Our logo");
+    const card = message.locator(".attachment-file", { hasText: "logo.svg" });
+    await card.waitFor();
+    assert.match(await card.textContent(), /image\/svg\+xml/);
+    assert.equal(await message.locator("img").count(), 0, "not shown as an image");
+    const link = card.getByRole("link", { name: "Download logo.svg" });
+    const res = await fetch(new URL(await link.getAttribute("href"), bob.baseUrl));
+    assert.match(res.headers.get("content-disposition") ?? "", /^attachment;/);
+    assert.equal(await res.text(), svg);
+  });
+
+  it("explains a refused upload in plain words", async () => {
+    await ann.page
+      .getByTestId("file-input")
+      .setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: Buffer.from("not a picture at all") });
+    const failed = ann.page.locator('.upload-item[data-state="failed"]', { hasText: "photo.png" });
+    await failed.getByText("The file's contents do not match its type: it may be damaged or misnamed").waitFor();
+    assert.doesNotMatch(await failed.textContent(), /image\/png|text\/plain|declared/);
+    await ann.page.getByRole("button", { name: "Remove photo.png" }).click();
   });
 });

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { browserAvailable, eventually, startBrowserSession } from "./browser.mjs";
+import { browserAvailable, DESKTOP, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 
@@ -23,8 +23,8 @@ describe("message actions in Chromium", { skip: !run && "chromium not found", ti
   before(async () => {
     session = await startBrowserSession(
       [
-        { username: "ann", displayName: "Ann Lee" },
-        { username: "bob", displayName: "Bob Stone" },
+        { username: "ann", displayName: "Ann Lee", device: DESKTOP },
+        { username: "bob", displayName: "Bob Stone", device: DESKTOP },
       ],
       { register: true },
     );
@@ -86,12 +86,56 @@ describe("message actions in Chromium", { skip: !run && "chromium not found", ti
     await eventually("back to 1", async () => (await bobChip.locator(".reaction-count").textContent()) === "1");
   });
 
+  it("places the menu inside the window and picks a reaction with a real click, whatever message lies under it", async () => {
+    await ann.send("One");
+    await ann.send("Two");
+    await ann.send("Three");
+    await bob.waitForMessage("Three");
+    const { page } = bob;
+    for (const [user, text] of [
+      [bob, "Two"],
+      [ann, "Two"],
+    ]) {
+      const message = user.messages(text);
+      await message.hover();
+      await message.getByRole("button", { name: "Message actions" }).click();
+      const menu = user.page.getByRole("menu");
+      const box = await menu.boundingBox();
+      const inside = box.x >= 0 && box.y >= 0 && box.x + box.width <= 1440 && box.y + box.height <= 900;
+      assert.ok(inside, `${user.username}'s menu is inside the window: ${JSON.stringify(box)}`);
+      await user.page.locator(".chat-header h2").click();
+      await menu.waitFor({ state: "detached" });
+    }
+    // Bob reacts to "One": the picker opens over "Two" and "Three"; a real mouse click on 👍 must reach the picker.
+    await act(bob, "One", "React");
+    const thumb = page.getByRole("menuitem", { name: "React with 👍" });
+    const at = await thumb.boundingBox();
+    await page.mouse.move(at.x + at.width / 2, at.y + at.height / 2, { steps: 4 });
+    await page.mouse.click(at.x + at.width / 2, at.y + at.height / 2);
+    const chip = ann.messages("One").locator('.reaction-chip[data-emoji="👍"]');
+    await eventually("Ann sees Bob's 👍 on One", async () => (await chip.locator(".reaction-count").textContent()) === "1");
+    assert.equal(await page.getByRole("menu").count(), 0, "no other message's menu opened");
+  });
+
+  it("asks before deleting for everyone; Cancel keeps the message", async () => {
+    await act(ann, "Lunch at 1pm?", "Delete for everyone");
+    const dialog = ann.page.getByRole("dialog", { name: "Delete for everyone?" });
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(await bob.messages("Lunch at 1pm?").count(), 1, "not deleted");
+  });
+
   it("deletes for everyone: a tombstone on both sides, and the quote says deleted", async () => {
     await act(ann, "Lunch at 1pm?", "Delete for everyone");
+    await ann.page
+      .getByRole("dialog", { name: "Delete for everyone?" })
+      .getByRole("button", { name: "Delete for everyone" })
+      .click();
     await ann.waitForMessage("This message was deleted");
     await bob.waitForMessage("This message was deleted");
     assert.equal(await bob.messages("Lunch at 1pm?").count(), 0);
-    assert.equal(await bob.page.locator('.reaction-chip[data-emoji="👍"]').count(), 0, "reactions went with it");
+    assert.equal(await bob.messages("This message was deleted").locator(".reaction-chip").count(), 0, "reactions went with it");
     await eventually("the reply quotes a deleted message", async () =>
       /Deleted message/.test(await bob.messages("Sounds good").locator(".bubble-quote").textContent()),
     );

@@ -2,14 +2,28 @@
 // long-lived caching of hashed assets, API paths untouched, and a build hint when the app was not built.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import Fastify from "fastify";
 import { mountWebApp } from "../../server/dist/transport/static.js";
 import { startServer } from "./browser.mjs";
+
+/** A GET whose body is the bytes on the wire (fetch() would decode a compressed answer). */
+function rawGet(url, headers) {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (res) => {
+      const chunks = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("end", () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+}
 
 const DIST = join(dirname(fileURLToPath(import.meta.url)), "..", "dist");
 
@@ -43,6 +57,39 @@ describe("serving the web app", () => {
     assert.equal(icon.status, 200);
     assert.equal(icon.headers.get("cache-control"), "public, max-age=3600");
     await icon.arrayBuffer();
+  });
+
+  it("sends the build's Brotli or gzip copy to browsers that accept it, varying on Accept-Encoding", async () => {
+    const asset = readdirSync(join(DIST, "assets")).find((f) => f.endsWith(".js"));
+    const plain = readFileSync(join(DIST, "assets", asset));
+    for (const [accept, encoding, decode] of [
+      ["gzip, deflate, br, zstd", "br", brotliDecompressSync],
+      ["gzip", "gzip", gunzipSync],
+    ]) {
+      const res = await rawGet(`${server.url}/assets/${asset}`, { "accept-encoding": accept });
+      assert.equal(res.headers["content-encoding"], encoding, accept);
+      assert.match(res.headers.vary ?? "", /accept-encoding/i);
+      assert.match(res.headers["content-type"] ?? "", /javascript/);
+      const wire = res.body;
+      assert.ok(wire.length < plain.length / 3, `${encoding}: ${wire.length} of ${plain.length} bytes`);
+      assert.deepEqual(decode(wire), plain);
+    }
+    const identity = await rawGet(`${server.url}/assets/${asset}`, { "accept-encoding": "identity" });
+    assert.equal(identity.headers["content-encoding"], undefined);
+    assert.deepEqual(identity.body, plain);
+  });
+
+  it("publishes no source maps: none in the build, and map or compressed-copy paths are 404s", async () => {
+    assert.deepEqual(
+      readdirSync(join(DIST, "assets")).filter((f) => f.endsWith(".map")),
+      [],
+    );
+    const asset = readdirSync(join(DIST, "assets")).find((f) => f.endsWith(".js"));
+    for (const path of [`/assets/${asset}.map`, `/assets/${asset}.br`, `/assets/${asset}.gz`]) {
+      const res = await get(path);
+      assert.equal(res.status, 404, path);
+      await res.arrayBuffer();
+    }
   });
 
   it("keeps the API's JSON answers: unknown API paths and missing files are 404s, not the app", async () => {

@@ -237,6 +237,17 @@ export const operationCases: Case[] = [
     const download = await httpRaw(ctx.base, "GET", result.files[0].url, { redirect: "follow" });
     check(download.status === 200 && download.text === "conformance\n", `the signed URL answered ${download.status}`);
   }),
+  ...success("files.sign", "an SVG: stored as image/svg+xml, downloaded as an attachment (§17.2)", async (ctx, t) => {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><script>alert(1)</script></svg>';
+    const file = await upload(ctx, ctx.alice, svg, "logo.svg");
+    check(file.mimeType === "image/svg+xml", `an SVG was stored as ${file.mimeType}`);
+    check(file.hasThumbnail === false, "an SVG got a thumbnail");
+    const result = await ok(ctx, ctx.alice, "files.sign", { uploadIds: [file.id] }, t);
+    const download = await httpRaw(ctx.base, "GET", result.files[0].url, { redirect: "follow" });
+    const disposition = download.headers.get("content-disposition") ?? "";
+    check(download.status === 200 && download.text === svg, `the signed URL answered ${download.status}`);
+    check(disposition.startsWith("attachment"), `an SVG was served with Content-Disposition: ${disposition}`);
+  }),
   ...success("uploads.presign", "or not_supported", async (ctx, t) => {
     const outcome = await ctx.call(ctx.alice, "uploads.presign", { name: "a.txt", size: 5 }, t);
     if (outcome.error?.code === "not_supported") {

@@ -115,7 +115,7 @@ export class MediaService {
       }
       // The bytes as received, before any decoder (sniffing, thumbnails) reads them; an infected file is never stored.
       const scanStatus = await this.scanning.check(file.path);
-      const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text);
+      const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text, file.head);
       checkDeclaredType(input.declaredType, mimeType);
       const image = IMAGE_TYPES.has(mimeType)
         ? await this.images.process(file.path, file.size, mimeType, this.tmpDir)

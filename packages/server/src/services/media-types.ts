@@ -20,12 +20,31 @@ const REFUSED_TYPES: ReadonlySet<string> = new Set([
 
 export const TEXT_TYPE = "text/plain; charset=utf-8";
 export const BINARY_TYPE = "application/octet-stream";
+/**
+ * SVG is text that a browser runs scripts in when it is opened as a document: it is accepted and stored with its own
+ * type, but it is not in IMAGE_TYPES, so it is never shown inline from this origin, only downloaded as an attachment.
+ */
+export const SVG_TYPE = "image/svg+xml";
 
 /**
- * The stored type of an upload from what its bytes are: the signature `file-type` found, else UTF-8 text (no NUL)
- * as text/plain, else application/octet-stream. Throws `unsupported_media_type` for programs.
+ * Whether UTF-8 text starts like an SVG document: after an optional BOM, XML declaration, comments and doctype, the
+ * first element is `<svg` (the name alone; a namespace prefix such as `<svg:svg` counts too).
  */
-export function classify(sniffed: string | undefined, text: boolean): string {
+export function looksLikeSvg(head: Buffer): boolean {
+  const start = head.toString("utf8").replace(/^\uFEFF/, "");
+  const prolog = /^(?:\s+|<\?xml[^>]*\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)*/i;
+  const rest = start.slice(start.match(prolog)?.[0].length ?? 0);
+  return /^<(?:svg:)?svg[\s>/]/i.test(rest);
+}
+
+/**
+ * The stored type of an upload from what its bytes are: an SVG document (UTF-8 text, see looksLikeSvg) is
+ * image/svg+xml, else the signature `file-type` found, else UTF-8 text (no NUL) as text/plain, else application/octet-stream.
+ * Throws `unsupported_media_type` for programs.
+ */
+export function classify(sniffed: string | undefined, text: boolean, head: Buffer): string {
+  // `file-type` calls any document with an XML declaration application/xml.
+  if (text && (sniffed === undefined || sniffed === "application/xml") && looksLikeSvg(head)) return SVG_TYPE;
   if (sniffed !== undefined) {
     if (REFUSED_TYPES.has(sniffed)) {
       throw new AppError("unsupported_media_type", `Files of type ${sniffed} are not accepted`, { mimeType: sniffed });

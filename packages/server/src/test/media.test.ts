@@ -116,6 +116,29 @@ describe("media: uploads", () => {
     assert.equal(binary.mimeType, "application/octet-stream");
   });
 
+  it("accepts an SVG as a file attachment: typed image/svg+xml, never a thumbnail, downloaded, not shown inline", async () => {
+    const svg = `<?xml version="1.0"?>\n<!-- drawn by hand -->\n<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>\n`;
+    const a = await uploadFile(server, alice.accessToken, "logo.svg", Buffer.from(svg), "image/svg+xml");
+    assert.deepEqual([a.mimeType, a.hasThumbnail, a.width, a.height], ["image/svg+xml", false, null, null]);
+    const bare = await uploadFile(server, alice.accessToken, "bare.svg", Buffer.from('<svg viewBox="0 0 1 1"></svg>'));
+    assert.equal(bare.mimeType, "image/svg+xml", "sniffed from the bytes without a declared type too");
+    const signed = await sign(server, alice.accessToken, [a.id]);
+    const res = await fetchUrl(server, signed.body.files[0].url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "image/svg+xml");
+    assert.match(res.headers.get("content-disposition")!, /^attachment; filename="logo.svg"/);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+    assert.equal(await res.text(), svg);
+    const notSvg = await uploadRaw(
+      server,
+      alice.accessToken,
+      "fake.svg",
+      Buffer.from("<html><svg></svg></html>"),
+      "image/svg+xml",
+    );
+    assert.deepEqual([notSvg.status, notSvg.body.error.code], [415, "content_type_mismatch"], "text that is not an SVG");
+  });
+
   it("stores the same bytes once however often they are uploaded (content addressing)", async () => {
     const before = blobFiles(server).length;
     const bytes = pdf(`dedup-${Date.now()}`);

@@ -1,5 +1,7 @@
 // Serves the web app (packages/web/dist) at `/`: fingerprinted assets cached for a year, index.html for every other
-// GET that is not an API path (client-side routes such as /c/<id>), a build hint when the app was not built.
+// GET that is not an API path (client-side routes such as /c/<id>), a build hint when the app was not built. Files the
+// build compressed (`x.js.br`, `x.js.gz`) are sent instead of `x.js` to browsers that accept them; source maps are
+// never served (the build does not put them in dist/ either).
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +17,8 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../../web/dist/", impo
 const API_PATH = /^\/v\d+(\/|$)/;
 /** Vite puts content-hashed files here: a changed file gets a new name, so they can be cached for good. */
 const ASSETS_PREFIX = "/assets/";
+/** Source maps and the build's compressed copies are not addressable as files of their own. */
+const HIDDEN_FILE = /\.(?:map|br|gz)$/i;
 
 const NOT_BUILT_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -65,10 +69,12 @@ export function mountWebApp(app: FastifyInstance, log: Logger, options: WebAppOp
   }
 
   // Only the `sendFile` decorator: the route below decides what each path serves.
-  void app.register(fastifyStatic, { root, serve: false, dotfiles: "deny" });
+  // `preCompressed`: the `.br` or `.gz` sibling the build wrote, by the request's Accept-Encoding, with
+  // `Vary: Accept-Encoding` on every answer (the plain file is the fallback).
+  void app.register(fastifyStatic, { root, serve: false, dotfiles: "deny", preCompressed: true });
   app.get("/*", (request: FastifyRequest, reply: FastifyReply) => {
     const path = pathOf(request);
-    if (API_PATH.test(path) || !isServablePath(path)) return reply.callNotFound();
+    if (API_PATH.test(path) || !isServablePath(path) || HIDDEN_FILE.test(path)) return reply.callNotFound();
     if (path.startsWith(ASSETS_PREFIX)) return reply.sendFile(path.slice(1), { maxAge: "365d", immutable: true });
     const last = path.slice(path.lastIndexOf("/") + 1);
     // A file name (favicon.svg, robots.txt…) is a file or a 404, never the app.

@@ -23,6 +23,8 @@ export function ChatLayout() {
 
   return (
     <div className="app-shell">
+      {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
+      <h1 className="visually-hidden">Parley</h1>
       <ConnectionBanner />
       <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
         <Sidebar />

@@ -52,7 +52,7 @@ export function AuthScreen() {
   };
 
   return (
-    <div className="auth-screen">
+    <main className="auth-screen">
       <div className="auth-card">
         <div className="brand">
           <span className="brand-mark" aria-hidden="true">
@@ -117,6 +117,6 @@ export function AuthScreen() {
           </button>
         </p>
       </div>
-    </div>
+    </main>
   );
 }

@@ -5,6 +5,7 @@ import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
 import { MuteButton } from "../push/MuteButton.js";
 import { conversationTitle, displayName, otherMemberId } from "../state/conversations.js";
+import { PRESENCE_UNKNOWN_TEXT, usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -14,7 +15,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
   const store = useStore();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
-  const presence = useChat((s) => s.presence);
+  const { presence, known } = usePresence();
   const typingIds = useChat((s) => s.typing[c.id]);
   const now = useNow();
   const title = conversationTitle(c, me, users);
@@ -30,7 +31,9 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
     );
     typing = true;
   } else if (c.kind === "direct") {
-    subtitle = formatLastSeen(other ? presence[other] : undefined, now);
+    subtitle = known ? formatLastSeen(other ? presence[other] : undefined, now) : PRESENCE_UNKNOWN_TEXT;
+  } else if (!known) {
+    subtitle = `${c.members.length} ${c.members.length === 1 ? "member" : "members"}`;
   } else {
     // The user counts as online (as in the group info).
     const online = c.members.filter((m) => m.userId === me || presence[m.userId]?.online).length;

@@ -1,14 +1,33 @@
-// The per-message menu: reply, react (a small emoji picker), edit one's own, delete for everyone (author, or a group's
-// admins) or only for oneself.
+// The per-message actions: reply, react (a small emoji picker), copy, edit one's own, delete for everyone (author, or
+// a group's admins, after a confirmation) or only for oneself. With a mouse they open from the ⋯ button as a menu
+// placed inside the viewport; on a touch screen a long press on the message (or the ⋯ button, for screen readers)
+// opens them as a bottom sheet with large targets.
 
 import type { Message } from "@parley/client";
-import { useEffect, useRef, useState } from "react";
+import { type CSSProperties, useLayoutEffect, useRef, useState } from "react";
+import { createPortal } from "react-dom";
 import { roleOf } from "../state/conversations.js";
 import { useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
+import { Dialog } from "../ui/Dialog.js";
+import { placePopover } from "../ui/popover-position.js";
+import { useLongPress } from "./use-long-press.js";
 
 /** The picker's choices; any single emoji works through the API. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🎉"] as const;
+
+type Open = "menu" | "react" | "sheet" | null;
+
+interface Action {
+  label: string;
+  run: () => void;
+  /** Opens the reaction picker instead of acting (the sheet shows the emoji row itself). */
+  picker?: boolean;
+  danger?: boolean;
+}
+
+/** Touch screens (no precise pointer) get the bottom sheet. */
+const coarsePointer = () => typeof window.matchMedia === "function" && window.matchMedia("(pointer: coarse)").matches;
 
 export function MessageActions({
   message,
@@ -20,84 +39,186 @@ export function MessageActions({
   me: string | undefined;
 }) {
   const store = useStore();
-  const [open, setOpen] = useState<"menu" | "react" | null>(null);
+  const [open, setOpen] = useState<Open>(null);
+  const [confirmDelete, setConfirmDelete] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  const popup = useRef<HTMLDivElement>(null);
   const id = conversation.id;
   const own = message.senderId === me;
   const deleted = message.deletedAt !== undefined;
   const role = roleOf(conversation, me);
   const moderator = conversation.kind === "group" && (role === "owner" || role === "admin");
   const member = conversation.membership === "member";
+  const canReact = member && !deleted && !message.hidden;
 
-  useEffect(() => {
-    if (!open) return;
-    const close = (event: MouseEvent) => {
-      if (!ref.current?.contains(event.target as Node)) setOpen(null);
+  const actions: Action[] = [];
+  if (canReact) {
+    actions.push({ label: "Reply", run: () => store.compose(id, "reply", message.seq) });
+    actions.push({ label: "React", run: () => setOpen("react"), picker: true });
+  }
+  if (!deleted && !message.hidden && message.body && typeof navigator.clipboard?.writeText === "function") {
+    const body = message.body;
+    actions.push({ label: "Copy text", run: () => void navigator.clipboard.writeText(body).catch(() => undefined) });
+  }
+  if (member && own && !deleted && !message.hidden) {
+    actions.push({ label: "Edit", run: () => store.compose(id, "edit", message.seq) });
+  }
+  if (member && (own || moderator) && !deleted) {
+    actions.push({ label: "Delete for everyone", run: () => setConfirmDelete(true), danger: true });
+  }
+  if (!message.hidden) {
+    actions.push({ label: "Delete for me", run: () => store.deleteMessage(id, message.seq, "me"), danger: true });
+  }
+
+  useLongPress(ref, actions.length > 0, () => setOpen("sheet"));
+
+  // The menu and picker: placed inside the viewport next to the ⋯ button; closed by a press elsewhere, Esc, a scroll
+  // of the page or a resize (they would drift away from their message).
+  useLayoutEffect(() => {
+    if (open !== "menu" && open !== "react") return;
+    const box = popup.current;
+    const anchor = toggle.current;
+    if (!box || !anchor) return;
+    const root = document.documentElement;
+    const at = placePopover(
+      anchor.getBoundingClientRect(),
+      { width: box.offsetWidth, height: box.offsetHeight },
+      { width: root.clientWidth, height: root.clientHeight },
+      own ? "end" : "start",
+    );
+    box.style.left = `${at.left}px`;
+    box.style.top = `${at.top}px`;
+    box.style.visibility = "visible";
+    box.querySelector<HTMLElement>("[role=menuitem]")?.focus({ preventScroll: true });
+    const close = () => setOpen(null);
+    const onPointerDown = (event: PointerEvent) => {
+      const target = event.target as Node;
+      if (!box.contains(target) && !ref.current?.contains(target)) close();
     };
-    document.addEventListener("mousedown", close);
-    return () => document.removeEventListener("mousedown", close);
-  }, [open]);
+    const onScroll = (event: Event) => {
+      if (!box.contains(event.target as Node)) close();
+    };
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      close();
+      anchor.focus();
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    document.addEventListener("scroll", onScroll, true);
+    document.addEventListener("keydown", onKey);
+    window.addEventListener("resize", close);
+    return () => {
+      document.removeEventListener("pointerdown", onPointerDown);
+      document.removeEventListener("scroll", onScroll, true);
+      document.removeEventListener("keydown", onKey);
+      window.removeEventListener("resize", close);
+    };
+  }, [open, own]);
 
-  const act = (run: () => void) => () => {
-    setOpen(null);
-    run();
+  const act = (action: Action) => () => {
+    if (!action.picker) setOpen(null);
+    action.run();
   };
+  const react = (emoji: string) => () => {
+    setOpen(null);
+    store.toggleReaction(id, message.seq, emoji);
+  };
+  const hidden: CSSProperties = { left: 0, top: 0, visibility: "hidden" };
 
   return (
     <div className="message-actions" ref={ref} data-open={open ?? undefined}>
       <button
+        ref={toggle}
         type="button"
         className="message-actions-toggle"
         aria-label="Message actions"
         aria-haspopup="menu"
         aria-expanded={open !== null}
-        onClick={() => setOpen(open ? null : "menu")}
+        onClick={() => setOpen(open ? null : coarsePointer() ? "sheet" : "menu")}
       >
         ⋯
       </button>
-      {open === "menu" ? (
-        <div className="message-menu" role="menu">
-          {member && !deleted && !message.hidden ? (
-            <>
-              <button type="button" role="menuitem" onClick={act(() => store.compose(id, "reply", message.seq))}>
-                Reply
-              </button>
-              <button type="button" role="menuitem" onClick={() => setOpen("react")}>
-                React
-              </button>
-            </>
+      {open === "menu"
+        ? createPortal(
+            <div className="message-menu popover" role="menu" aria-label="Message actions" ref={popup} style={hidden}>
+              {actions.map((action) => (
+                <button
+                  key={action.label}
+                  type="button"
+                  role="menuitem"
+                  data-danger={action.danger || undefined}
+                  onClick={act(action)}
+                >
+                  {action.label}
+                </button>
+              ))}
+            </div>,
+            document.body,
+          )
+        : null}
+      {open === "react"
+        ? createPortal(
+            <div className="emoji-picker popover" role="menu" aria-label="Pick a reaction" ref={popup} style={hidden}>
+              {QUICK_REACTIONS.map((emoji) => (
+                <button key={emoji} type="button" role="menuitem" aria-label={`React with ${emoji}`} onClick={react(emoji)}>
+                  {emoji}
+                </button>
+              ))}
+            </div>,
+            document.body,
+          )
+        : null}
+      {open === "sheet" ? (
+        <Dialog title="Message actions" onClose={() => setOpen(null)} className="action-sheet">
+          {canReact ? (
+            <div className="sheet-reactions">
+              {QUICK_REACTIONS.map((emoji) => (
+                <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={react(emoji)}>
+                  {emoji}
+                </button>
+              ))}
+            </div>
           ) : null}
-          {member && own && !deleted && !message.hidden ? (
-            <button type="button" role="menuitem" onClick={act(() => store.compose(id, "edit", message.seq))}>
-              Edit
+          <div className="sheet-actions" role="menu" aria-label="Message actions">
+            {actions
+              .filter((action) => !action.picker)
+              .map((action) => (
+                <button
+                  key={action.label}
+                  type="button"
+                  role="menuitem"
+                  data-danger={action.danger || undefined}
+                  onClick={act(action)}
+                >
+                  {action.label}
+                </button>
+              ))}
+          </div>
+        </Dialog>
+      ) : null}
+      {confirmDelete ? (
+        <Dialog title="Delete for everyone?" onClose={() => setConfirmDelete(false)}>
+          <p className="dialog-text">
+            Everyone in this conversation will see “This message was deleted” instead of it, with its files and reactions gone.
+            This cannot be undone.
+          </p>
+          <div className="dialog-actions">
+            <button type="button" className="button" onClick={() => setConfirmDelete(false)}>
+              Cancel
             </button>
-          ) : null}
-          {member && (own || moderator) && !deleted ? (
-            <button type="button" role="menuitem" onClick={act(() => store.deleteMessage(id, message.seq, "everyone"))}>
+            <button
+              type="button"
+              className="button button-danger"
+              onClick={() => {
+                setConfirmDelete(false);
+                store.deleteMessage(id, message.seq, "everyone");
+              }}
+            >
               Delete for everyone
             </button>
-          ) : null}
-          {!message.hidden ? (
-            <button type="button" role="menuitem" onClick={act(() => store.deleteMessage(id, message.seq, "me"))}>
-              Delete for me
-            </button>
-          ) : null}
-        </div>
-      ) : null}
-      {open === "react" ? (
-        <div className="emoji-picker" role="menu" aria-label="Pick a reaction">
-          {QUICK_REACTIONS.map((emoji) => (
-            <button
-              key={emoji}
-              type="button"
-              role="menuitem"
-              aria-label={`React with ${emoji}`}
-              onClick={act(() => store.toggleReaction(id, message.seq, emoji))}
-            >
-              {emoji}
-            </button>
-          ))}
-        </div>
+          </div>
+        </Dialog>
       ) : null}
     </div>
   );

@@ -18,6 +18,16 @@ import { buildTimeline } from "./timeline.js";
 const BOTTOM_SLACK_PX = 48;
 /** Older messages are fetched when the reader gets this close to the top. */
 const LOAD_OLDER_PX = 600;
+/**
+ * Whether the newest message is entirely below the visible part of the list: only then is the jump-to-latest button
+ * shown (floating over the list's bottom corner, it would otherwise cover the message it leads to).
+ */
+function newestOutOfView(list: HTMLElement): boolean {
+  const messages = list.getElementsByClassName("message");
+  const newest = messages[messages.length - 1];
+  return !newest || newest.getBoundingClientRect().top >= list.getBoundingClientRect().bottom - 1;
+}
+
 /** How long a message picked from search stays highlighted. */
 const FOCUS_HIGHLIGHT_MS = 4000;
 
@@ -49,6 +59,7 @@ export function MessageList({ conversation }: { conversation: ConversationState 
 
   const scroller = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
+  const [newestHidden, setNewestHidden] = useState(false);
   /** Keep the view at the end after the next render (the reader was there). */
   const stick = useRef(true);
   const positioned = useRef(false);
@@ -60,7 +71,8 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     const firstSeq = conversation.messages[0]?.seq;
     const before = previous.current;
     if (!positioned.current) {
-      if (!conversation.loaded) return;
+      // Messages cached on this device are shown (at the end) before the server's page is in.
+      if (!conversation.loaded && conversation.messages.length === 0) return;
       positioned.current = true;
       // The first unread message near the top (the browser clamps when the rest fits), else the end.
       const marker = el.querySelector<HTMLElement>("[data-unread-marker]");
@@ -75,6 +87,7 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
     stick.current = bottom;
     setAtBottom(bottom);
+    setNewestHidden(newestOutOfView(el));
   });
 
   // A first page that does not fill the screen cannot be scrolled up: fetch more right away.
@@ -115,6 +128,7 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < BOTTOM_SLACK_PX;
     stick.current = bottom;
     setAtBottom(bottom);
+    setNewestHidden(newestOutOfView(el));
     if (positioned.current && el.scrollTop < LOAD_OLDER_PX) void store.loadOlder(id);
   };
 
@@ -154,7 +168,7 @@ export function MessageList({ conversation }: { conversation: ConversationState 
           return null;
         })}
       </div>
-      {!atBottom ? (
+      {!atBottom && newestHidden ? (
         <button type="button" className="jump-latest" onClick={jumpToLatest} aria-label="Jump to the latest message">
           <Icon name="down" />
           {conversation.unread > 0 ? <span className="unread-badge">{conversation.unread}</span> : null}

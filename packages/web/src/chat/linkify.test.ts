@@ -29,6 +29,20 @@ describe("linkify", () => {
     );
   });
 
+  it("drops a full stop after a closing bracket and brackets that do not belong to the link", () => {
+    assert.deepEqual(linkify("See https://en.wikipedia.org/wiki/Foo_(bar)."), [
+      { type: "text", text: "See " },
+      { type: "link", text: "https://en.wikipedia.org/wiki/Foo_(bar)", href: "https://en.wikipedia.org/wiki/Foo_(bar)" },
+      { type: "text", text: "." },
+    ]);
+    const links = (text: string) => linkify(text).flatMap((p) => (p.type === "link" ? [p.href] : []));
+    assert.deepEqual(links("(see https://x.org/a)"), ["https://x.org/a"]);
+    assert.deepEqual(links("(https://x.org/Foo_(bar))."), ["https://x.org/Foo_(bar)"]);
+    assert.deepEqual(links("[https://x.org/a?q=[1]]!"), ["https://x.org/a?q=[1]"]);
+    assert.deepEqual(links("https://x.org/a)...?!"), ["https://x.org/a"]);
+    assert.deepEqual(links('"https://x.org/quoted"'), ["https://x.org/quoted"]);
+  });
+
   it("does not turn other schemes into links", () => {
     assert.deepEqual(linkify("javascript:alert(1)"), [{ type: "text", text: "javascript:alert(1)" }]);
   });

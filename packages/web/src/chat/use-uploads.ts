@@ -2,6 +2,7 @@
 
 import type { Attachment } from "@parley/client";
 import { useCallback, useEffect, useRef, useState } from "react";
+import { tooLargeText, uploadErrorText } from "../format/upload-errors.js";
 import { useChat, useStore } from "../state/store-context.js";
 
 export interface UploadItem {
@@ -56,7 +57,7 @@ export function useUploads(conversationId: string): Uploads {
           const key = `up-${++counter}`;
           const item: UploadItem = { key, name: file.name, size: file.size, sent: 0 };
           if (i >= room) return { ...item, error: `At most ${maxFiles} files per message` };
-          if (file.size > maxBytes) return { ...item, error: "Too large" };
+          if (file.size > maxBytes) return { ...item, error: tooLargeText(maxBytes) };
           if (file.size === 0) return { ...item, error: "Empty file" };
           const controller = new AbortController();
           aborts.current.set(key, controller);
@@ -70,7 +71,7 @@ export function useUploads(conversationId: string): Uploads {
             .then(
               (attachment) => patch(key, { attachment, sent: file.size }),
               (error: unknown) => {
-                if (!controller.signal.aborted) patch(key, { error: error instanceof Error ? error.message : String(error) });
+                if (!controller.signal.aborted) patch(key, { error: uploadErrorText(error) });
               },
             )
             .finally(() => aborts.current.delete(key));

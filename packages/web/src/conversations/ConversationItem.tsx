@@ -8,6 +8,7 @@ import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
 import { typingText } from "../format/typing.js";
 import { activityAt, conversationTitle, displayName, otherMemberId, previewAuthor } from "../state/conversations.js";
+import { usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -22,7 +23,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
   const store = useStore();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
-  const presence = useChat((s) => s.presence);
+  const { presence } = usePresence();
   const typingIds = useChat((s) => s.typing[c.id]);
   const allPending = useChat((s) => s.pending);
   const title = conversationTitle(c, me, users);

@@ -5,6 +5,7 @@ import { type FormEvent, useMemo, useState } from "react";
 import { useNow } from "../app/use-now.js";
 import { formatLastSeen } from "../format/time.js";
 import { canManage, canRemove, displayName, roleOf } from "../state/conversations.js";
+import { PRESENCE_UNKNOWN_TEXT, usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -19,7 +20,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
   const store = useStore();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
-  const presence = useChat((s) => s.presence);
+  const { presence, known } = usePresence();
   const now = useNow();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -90,17 +91,24 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
       )}
 
       <h3 className="section-title">
-        {members.length} {members.length === 1 ? "member" : "members"}, {onlineCount} online
+        {members.length} {members.length === 1 ? "member" : "members"}
+        {known ? `, ${onlineCount} online` : ""}
       </h3>
       <ul className="member-list" aria-label="Members">
         {members.map((m) => {
           const user = users[m.userId];
           const name = displayName(user);
           const isMe = m.userId === me;
-          const status = isMe ? "online" : formatLastSeen(presence[m.userId], now);
+          const status = isMe
+            ? known
+              ? "online"
+              : "offline"
+            : known
+              ? formatLastSeen(presence[m.userId], now)
+              : PRESENCE_UNKNOWN_TEXT;
           return (
             <li key={m.userId} className="member">
-              <Avatar id={m.userId} name={name} size="sm" online={isMe || presence[m.userId]?.online} />
+              <Avatar id={m.userId} name={name} size="sm" online={(isMe && known) || presence[m.userId]?.online} />
               <div className="member-text">
                 <span className="member-name">
                   {name}

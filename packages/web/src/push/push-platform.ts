@@ -1,6 +1,7 @@
 // What the notification store needs from the browser: permission, the service worker and its push subscription.
 
 import type { PushSubscriptionJSON } from "@parley/client";
+import { SERVICE_WORKER_URL } from "../offline/service-worker.js";
 
 export type Permission = "default" | "granted" | "denied";
 
@@ -16,9 +17,6 @@ export interface PushPlatform {
   /** Drops this browser's subscription; returns its endpoint, or null when there was none. */
   unsubscribe(): Promise<string | null>;
 }
-
-/** The service worker's URL: at the root so that its scope is the whole app. */
-export const SERVICE_WORKER_URL = "/sw.js";
 
 export function urlBase64ToUint8Array(base64url: string): Uint8Array<ArrayBuffer> {
   const padded = base64url

@@ -19,7 +19,7 @@ import { People } from "./people.js";
 import { SearchJump } from "./search-jump.js";
 import { initialState, StoreCore } from "./store-core.js";
 import { Timelines } from "./timelines.js";
-import type { ChatState } from "./types.js";
+import type { ChatState, ConversationState } from "./types.js";
 
 export { normalizeUsername } from "./people.js";
 
@@ -213,6 +213,11 @@ export class ChatStore {
   }
 
   // ── conversations ──────────────────────────────────────────────────────────
+
+  /** Shows what this device saved of the user's last state until the server answers (Timelines.hydrate). */
+  hydrate(saved: { userId: string; conversations: readonly ConversationState[]; users: readonly User[] }): void {
+    this.#timelines.hydrate(saved);
+  }
 
   /** Shows a conversation (null: the list only) and loads its newest messages. */
   open(conversationId: string | null): void {

@@ -10,6 +10,7 @@ import {
   isShown,
   type Message,
   type ParleyClient,
+  type User,
 } from "@parley/client";
 import { mergeMessages } from "./conversations.js";
 import type { Outgoing } from "./outgoing.js";
@@ -29,6 +30,8 @@ export class Timelines {
   /** Entries that arrived for a conversation not fetched yet. */
   readonly #early = new Map<string, Message[]>();
   readonly #loadingLatest = new Set<string>();
+  /** Conversations shown from this device's cache that the server's list has not confirmed yet. */
+  readonly #cachedOnly = new Set<string>();
 
   constructor(core: StoreCore, client: ParleyClient, people: People, outgoing: Outgoing) {
     this.#core = core;
@@ -40,6 +43,26 @@ export class Timelines {
   /** Forgets what arrived for a previous account. */
   reset(): void {
     this.#early.clear();
+    this.#cachedOnly.clear();
+  }
+
+  /**
+   * Shows what this device saved of the signed-in user's last state (see offline/conversation-cache.ts) until the
+   * server answers: ignored once the server's list is in. Cached messages are replaced by the first page fetched.
+   */
+  hydrate(saved: { userId: string; conversations: readonly ConversationState[]; users: readonly User[] }): void {
+    const s = this.#core.state;
+    if (s.session !== "signed-in" || s.me?.id !== saved.userId || s.listLoaded) return;
+    const fresh = saved.conversations.filter((c) => !s.conversations[c.id]);
+    for (const c of fresh) this.#cachedOnly.add(c.id);
+    this.#core.set((state) => ({
+      ...state,
+      users: { ...Object.fromEntries(saved.users.map((u) => [u.id, u])), ...state.users },
+      conversations: {
+        ...Object.fromEntries(fresh.map((c) => [c.id, { ...c, loaded: false, loadingOlder: false }])),
+        ...state.conversations,
+      },
+    }));
   }
 
   /** Shows a conversation (null: the list only) and loads its newest messages. */
@@ -57,8 +80,19 @@ export class Timelines {
       this.#core.notifyUnlessDisconnected(error);
       return;
     }
-    for (const summary of list) this.upsert(summary);
-    this.#core.set((s) => ({ ...s, listLoaded: true }));
+    for (const summary of list) {
+      this.#cachedOnly.delete(summary.id);
+      this.upsert(summary);
+    }
+    // Cached conversations the server no longer lists for this user are gone.
+    const gone = new Set(this.#cachedOnly);
+    this.#cachedOnly.clear();
+    this.#core.set((s) => ({
+      ...s,
+      listLoaded: true,
+      conversations:
+        gone.size === 0 ? s.conversations : Object.fromEntries(Object.entries(s.conversations).filter(([id]) => !gone.has(id))),
+    }));
     const active = this.#core.state.activeId;
     if (active) void this.loadLatest(active);
   }
@@ -172,7 +206,10 @@ export class Timelines {
     const page = all.filter(isShown);
     this.#people.ensure(userIdsIn(page));
     this.#core.patchConversation(id, (c) => {
-      const messages = mergeMessages(c.messages, page);
+      // The first page replaces what the cache showed before it: older cached entries could leave a gap.
+      const first = all[0]?.seq;
+      const kept = c.loaded || first === undefined ? c.messages : c.messages.filter((m) => m.seq >= first);
+      const messages = mergeMessages(kept, page);
       const last = messages[messages.length - 1];
       return {
         ...c,

@@ -1,0 +1,111 @@
+// Automated accessibility check with axe-core in Chromium: every main screen (sign-in, the chat list with an open
+// conversation, group info, search) in the light and the dark theme has no "serious" or "critical" finding (contrast
+// below WCAG AA, missing landmarks or names, …).
+
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { after, before, describe, it } from "node:test";
+import { browserAvailable, DESKTOP, startBrowserSession } from "./browser.mjs";
+
+const run = browserAvailable();
+const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const THEMES = ["light", "dark"];
+
+/** The serious and critical axe findings on the page as it is now, one line each. */
+async function seriousFindings(page) {
+  await page.addScriptTag({ path: AXE_PATH });
+  // Transitions would let axe measure colours halfway.
+  await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1).join(" ").trim()}`),
+    }));
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .flatMap((v) => v.nodes.map((node) => `${v.id} (${v.impact}) ${node}`));
+}
+
+async function checkThemes(page, screen) {
+  const problems = [];
+  for (const colorScheme of THEMES) {
+    await page.emulateMedia({ colorScheme });
+    await page.waitForTimeout(50);
+    for (const finding of await seriousFindings(page)) problems.push(`${screen}, ${colorScheme}: ${finding}`);
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  return problems;
+}
+
+describe("accessibility (axe-core) in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
+  let session;
+  let ann;
+  let bob;
+
+  before(async () => {
+    session = await startBrowserSession(
+      [
+        // axe is injected as a script: the app's Content-Security-Policy would refuse it.
+        { username: "ann", displayName: "Ann Lee", device: { ...DESKTOP, bypassCSP: true } },
+        { username: "bob", displayName: "Bob Stone", device: DESKTOP },
+      ],
+      { register: true },
+    );
+    [ann, bob] = session.users;
+    await ann.startChat("bob", "Bob Stone");
+    await ann.send("Hello Bob, see https://example.org/wiki/Foo_(bar).");
+    await bob.openConversation("Ann Lee");
+    await bob.waitForMessage("Hello Bob, see https://example.org/wiki/Foo_(bar).");
+    await bob.send("Hi Ann");
+    // A group with an unread message for Ann: its row shows the unread time and badge.
+    await bob.page.getByRole("button", { name: "New group" }).click();
+    const dialog = bob.page.getByRole("dialog", { name: "New group" });
+    await dialog.getByLabel("Group name").fill("Team");
+    await dialog.getByLabel("Members").fill("ann");
+    await dialog.getByLabel("Members").press("Enter");
+    await dialog.getByRole("button", { name: "Create group" }).click();
+    await bob.page.locator(".chat-header h2", { hasText: "Team" }).waitFor();
+    await bob.send("Group news");
+    await ann.waitForMessage("Hi Ann");
+    await ann.conversation("Team").locator(".unread-badge").waitFor();
+  });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  it("has no serious findings on the sign-in screen", async () => {
+    const context = await session.browser.newContext({ baseURL: session.server.url, ...DESKTOP, bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      await page.goto("/");
+      await page.getByRole("button", { name: "Sign in" }).waitFor();
+      assert.equal(await page.getByRole("main").count(), 1, "a main landmark");
+      assert.equal(await page.locator("h1").count(), 1, "one h1");
+      assert.deepEqual(await checkThemes(page, "sign-in"), []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("has no serious findings on the chat list with an open conversation, group info and search", async () => {
+    const { page } = ann;
+    assert.equal(await page.getByRole("main").count(), 1, "a main landmark");
+    assert.equal(await page.getByRole("heading", { level: 1 }).count(), 1, "one h1");
+    const problems = await checkThemes(page, "chat");
+    await ann.openConversation("Team");
+    await page.getByRole("button", { name: "Group info" }).click();
+    await page.getByRole("dialog", { name: "Group info" }).waitFor();
+    problems.push(...(await checkThemes(page, "group info")));
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Search messages" }).click();
+    await page.getByRole("searchbox", { name: "Search messages" }).fill("Hello");
+    await page.getByRole("searchbox", { name: "Search messages" }).press("Enter");
+    await page.locator(".search-result").first().waitFor();
+    problems.push(...(await checkThemes(page, "search")));
+    assert.deepEqual(problems, []);
+  });
+});
