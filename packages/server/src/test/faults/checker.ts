@@ -188,15 +188,10 @@ export function check(histories: ClientHistory[], reference: Reference): Verdict
       }
       for (const [seq, entry] of stored) {
         if (view.has(seq)) continue;
+        // Acked or not (a failed send that was stored, a system entry): every member must hold every entry.
         const send = ackedIds.get(entry.id);
-        if (send) {
-          v.lost += 1;
-          note("lost", `${h.user} never got ${entry.id} (${conversationId}#${seq}, acked to ${send.user})`);
-        } else {
-          // Not an acked message (a failed send that was stored, a system entry): the member must still see it.
-          v.lost += 1;
-          note("lost", `${h.user} never got ${entry.id} (${conversationId}#${seq})`);
-        }
+        v.lost += 1;
+        note("lost", `${h.user} never got ${entry.id} (${conversationId}#${seq}${send ? `, acked to ${send.user}` : ""})`);
       }
     }
   }

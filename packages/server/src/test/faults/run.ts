@@ -22,9 +22,14 @@ const started = Date.now();
 const rig = await Rig.start();
 const rows: Row[] = [];
 try {
-  for (const scenario of selected) {
-    console.log(`▶ ${scenario.name}`);
-    rows.push(await runScenario(rig, scenario, { log: (line) => console.log(line) }));
+  const deployment = await rig.deploy();
+  try {
+    for (const scenario of selected) {
+      console.log(`▶ ${scenario.name}`);
+      rows.push(await runScenario(deployment, scenario, { log: (line) => console.log(line) }));
+    }
+  } finally {
+    await deployment.stop();
   }
 } finally {
   await rig.destroy();

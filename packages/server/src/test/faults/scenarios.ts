@@ -5,15 +5,17 @@
 import { sleep } from "../wait.js";
 import { check, type Reference, type StoredEntry, type Verdict, violations } from "./checker.js";
 import { FaultClient } from "./client.js";
-import { HEARTBEAT_MS, PRESENCE_TTL_MS, type Deployment, type Rig } from "./rig/rig.js";
+import { type Deployment, HEARTBEAT_MS, PRESENCE_TTL_MS, type Rig } from "./rig/rig.js";
 
 export interface FaultContext {
   rig: Rig;
   deployment: Deployment;
   /** Records a fault for the report and for the row's "faults injected" column. */
   fault: (description: string) => void;
-  /** Faults run for `scale` × their nominal duration (the CI run is shorter). */
+  /** Waits `scale` × `ms` (the CI run is shorter). */
   hold: (ms: number) => Promise<void>;
+  /** `scale` × `ms` in seconds, for fault descriptions. */
+  secs: (ms: number) => string;
 }
 
 export interface Scenario {
@@ -30,49 +32,49 @@ const USERS = 6;
 export const SCENARIOS: Scenario[] = [
   {
     name: "node ↔ Redis partition",
-    async inject({ rig, fault, hold }) {
-      fault("n1 ↔ redis partitioned 6 s");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`n1 ↔ redis partitioned ${secs(12_000)}`);
       await rig.net.partition("n1", "redis");
-      await hold(6000);
+      await hold(12_000);
     },
   },
   {
     name: "Redis → node one-way partition",
-    async inject({ rig, fault, hold }) {
-      fault("redis → n1 dropped 6 s (n1 can publish, hears nothing)");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`redis → n1 dropped ${secs(12_000)} (n1 can publish, hears nothing)`);
       await rig.net.partition("redis", "n1", { oneWay: true });
-      await hold(6000);
+      await hold(12_000);
     },
   },
   {
     name: "node ↔ PostgreSQL partition",
-    async inject({ rig, fault, hold }) {
-      fault("n1 ↔ pg partitioned 6 s");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`n1 ↔ pg partitioned ${secs(12_000)}`);
       await rig.net.partition("n1", "pg");
-      await hold(6000);
+      await hold(12_000);
     },
   },
   {
     name: "load balancer ↔ node partition",
-    async inject({ rig, fault, hold }) {
-      fault("lb ↔ n1 partitioned 6 s");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`lb ↔ n1 partitioned ${secs(12_000)}`);
       await rig.net.partition("lb", "n1");
-      await hold(6000);
+      await hold(12_000);
     },
   },
   {
     name: "100–500 ms latency, 5 % loss on one node",
-    async inject({ rig, fault, hold }) {
-      fault("n1: 300 ± 200 ms delay, 5 % loss each way, 10 s");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`n1: 300 ± 200 ms delay, 5 % loss each way, ${secs(10_000)}`);
       await rig.net.shape("n1", { delayMs: 300, jitterMs: 200, lossPercent: 5 });
       await hold(10_000);
     },
   },
   {
     name: "node paused longer than the heartbeat",
-    async inject({ deployment, fault, hold }) {
+    async inject({ deployment, fault, hold, secs }) {
       const ms = 2 * PRESENCE_TTL_MS;
-      fault(`n1 SIGSTOP ${ms / 1000} s (heartbeat ${HEARTBEAT_MS / 1000} s, presence TTL ${PRESENCE_TTL_MS / 1000} s), SIGCONT`);
+      fault(`n1 SIGSTOP ${secs(ms)} (heartbeat ${HEARTBEAT_MS / 1000} s, presence TTL ${PRESENCE_TTL_MS / 1000} s), SIGCONT`);
       await deployment.node("n1").pause();
       await hold(ms);
       await deployment.node("n1").resume();
@@ -80,27 +82,27 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "PostgreSQL restart",
-    async inject({ rig, fault, hold }) {
-      fault("pg immediate shutdown (SIGQUIT), down 2 s, restarted (crash recovery)");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`pg immediate shutdown (SIGQUIT), down ${secs(3000)}, restarted (crash recovery)`);
       await rig.pg.crash();
-      await hold(2000);
+      await hold(3000);
       await rig.pg.restart();
     },
   },
   {
     name: "Redis restart",
-    async inject({ rig, fault, hold }) {
-      fault("redis kill -9, down 2 s, restarted empty");
+    async inject({ rig, fault, hold, secs }) {
+      fault(`redis kill -9, down ${secs(3000)}, restarted empty`);
       await rig.redis.kill();
-      await hold(2000);
+      await hold(3000);
       await rig.redis.restart();
     },
   },
   {
     name: "kill -9 of two nodes in turn",
-    async inject({ deployment, fault, hold }) {
+    async inject({ deployment, fault, hold, secs }) {
       for (const name of ["n1", "n2"]) {
-        fault(`${name} kill -9, restarted after 3 s`);
+        fault(`${name} kill -9, restarted after ${secs(3000)}`);
         await deployment.node(name).kill();
         await hold(3000);
         await deployment.node(name).start(deployment.env);
@@ -112,10 +114,10 @@ export const SCENARIOS: Scenario[] = [
     name: "reconnect through another node mid-send",
     via: "nodes",
     dropAfterSend: 0.3,
-    async inject({ deployment, fault, hold }) {
+    async inject({ deployment, fault, hold, secs }) {
       fault("30 % of sends: connection dropped before the ack, retried through the next node");
       await hold(4000);
-      fault("n3 kill -9 meanwhile, restarted after 3 s");
+      fault(`n3 kill -9 meanwhile, restarted after ${secs(3000)}`);
       await deployment.node("n3").kill();
       await hold(3000);
       await deployment.node("n3").start(deployment.env);
@@ -179,7 +181,13 @@ async function readReference(base: string, readers: Record<string, Account>): Pr
     const entries: StoredEntry[] = [];
     let after = 0;
     for (;;) {
-      const page = await api(base, "GET", `/v1/conversations/${conversationId}/messages?after=${after}&limit=1000`, undefined, reader.token);
+      const page = await api(
+        base,
+        "GET",
+        `/v1/conversations/${conversationId}/messages?after=${after}&limit=1000`,
+        undefined,
+        reader.token,
+      );
       for (const m of page.messages) entries.push({ seq: m.seq, id: m.id, senderId: m.senderId, clientId: m.clientId });
       if (!page.hasMore || page.messages.length === 0) break;
       after = page.messages[page.messages.length - 1].seq;
@@ -206,24 +214,44 @@ async function retrying<T>(what: string, fn: () => Promise<T>, timeoutMs = 30_00
   }
 }
 
-export async function runScenario(rig: Rig, scenario: Scenario, options: RunOptions = {}): Promise<Row> {
+/**
+ * Runs `scenario` on `deployment` (which the scenarios of a run share: each has its own users and conversations, and
+ * starts only once every node is ready again).
+ */
+export async function runScenario(deployment: Deployment, scenario: Scenario, options: RunOptions = {}): Promise<Row> {
   const { scale = 1, warmupMs = 2000, convergeTimeoutMs = 30_000, log = () => undefined } = options;
+  const { rig } = deployment;
   const faults: string[] = [];
-  const deployment = await rig.deploy();
+  const t0 = Date.now();
+  const phase = (what: string) => log(`  ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+  await deployment.allReady();
   const clients: FaultClient[] = [];
   try {
     const lb = deployment.lb.url;
     const accounts: Account[] = [];
+    const run = Date.now().toString(36);
     for (let i = 0; i < USERS; i++) {
       const r = await api(lb, "POST", "/v1/auth/register", {
-        username: `u${i}_${Date.now().toString(36)}`,
+        username: `u${i}_${run}`,
         password: "correct horse battery",
       });
       accounts.push({ id: r.user.id, token: r.accessToken });
     }
     const [a0, a1] = accounts as [Account, Account];
-    const all = await api(lb, "POST", "/v1/conversations/group", { title: "all", memberIds: accounts.slice(1).map((a) => a.id) }, a0.token);
-    const some = await api(lb, "POST", "/v1/conversations/group", { title: "some", memberIds: accounts.slice(2, 4).map((a) => a.id) }, a1.token);
+    const all = await api(
+      lb,
+      "POST",
+      "/v1/conversations/group",
+      { title: "all", memberIds: accounts.slice(1).map((a) => a.id) },
+      a0.token,
+    );
+    const some = await api(
+      lb,
+      "POST",
+      "/v1/conversations/group",
+      { title: "some", memberIds: accounts.slice(2, 4).map((a) => a.id) },
+      a1.token,
+    );
     const readers = { [all.id]: a0, [some.id]: a1 };
     const nodeUrls = deployment.nodes.map((n) => n.url);
     accounts.forEach((account, i) => {
@@ -256,6 +284,7 @@ export async function runScenario(rig: Rig, scenario: Scenario, options: RunOpti
       }
     });
 
+    phase("clients connected");
     await sleep(warmupMs);
     const ctx: FaultContext = {
       rig,
@@ -267,6 +296,7 @@ export async function runScenario(rig: Rig, scenario: Scenario, options: RunOpti
       hold: async (ms) => {
         await sleep(ms * scale);
       },
+      secs: (ms) => `${((ms * scale) / 1000).toFixed(1).replace(/\.0$/, "")} s`,
     };
     try {
       await scenario.inject(ctx);
@@ -274,15 +304,18 @@ export async function runScenario(rig: Rig, scenario: Scenario, options: RunOpti
       await heal(rig, deployment);
     }
     const healedAt = Date.now();
+    phase("healed");
     await sleep(1000); // load continues across the heal for a moment
     loading = false;
     await Promise.all(load);
     await deployment.allReady();
+    phase("load stopped, every node ready");
 
     // Markers: one more message per client and conversation, so that every member gets a later event to notice gaps.
     for (const client of clients) for (const conv of client.history.conversations) await client.send(conv);
     const settled = await retrying("reading the stored history", () => readReference(lb, readers));
     const lastSeqs = Object.fromEntries(Object.entries(settled.conversations).map(([c, e]) => [c, e.length]));
+    phase("markers sent, history read");
     let convergedMs: number | undefined;
     const deadline = Date.now() + convergeTimeoutMs;
     while (Date.now() < deadline) {
@@ -293,6 +326,7 @@ export async function runScenario(rig: Rig, scenario: Scenario, options: RunOpti
       await sleep(100);
     }
 
+    phase(convergedMs === undefined ? "NOT converged" : "converged");
     // The final resync (also of clients that did not converge on their own), receipts, then the verdict.
     for (const client of clients) {
       await client.resync(15_000);
@@ -314,7 +348,6 @@ export async function runScenario(rig: Rig, scenario: Scenario, options: RunOpti
     return row;
   } finally {
     for (const c of clients) c.close();
-    await deployment.stop();
   }
 }
 

@@ -183,10 +183,12 @@ export class Network {
    * stall as on a real network, nothing is reset. `"clients"` names the root namespace.
    */
   async partition(from: HostName, to: HostName, options: { oneWay?: boolean } = {}): Promise<void> {
-    const pairs: [HostName, HostName][] = options.oneWay ? [[from, to]] : [
-      [from, to],
-      [to, from],
-    ];
+    const pairs: [HostName, HostName][] = options.oneWay
+      ? [[from, to]]
+      : [
+          [from, to],
+          [to, from],
+        ];
     for (const [a, b] of pairs) {
       const key = `${a}>${b}`;
       if (this.partitions.has(key)) continue;

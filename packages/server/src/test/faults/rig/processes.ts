@@ -56,17 +56,19 @@ class Proc {
 
 function spawnIn(net: Network, host: string, cmd: string, args: string[], env: Record<string, string> = {}): Proc {
   const [bin, argv] = net.exec(host, cmd, args);
-  return new Proc(
-    spawn(bin, argv, { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] }),
-  );
+  return new Proc(spawn(bin, argv, { env: { PATH: process.env["PATH"] ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] }));
 }
+
+/** The last answer of each health URL, for failure messages. */
+const lastAnswers = new Map<string, string>();
 
 async function tcpAnswers(url: string): Promise<boolean> {
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
-    await res.body?.cancel();
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    lastAnswers.set(url, `HTTP ${res.status} ${await res.text()}`);
     return res.status === 200;
-  } catch {
+  } catch (error) {
+    lastAnswers.set(url, (error as Error).message);
     return false;
   }
 }
@@ -89,18 +91,11 @@ export class RigPostgres {
     mkdirSync(data);
     await sh("chown", ["-R", "postgres:postgres", dir]);
     const pg = new RigPostgres(net, host, dir);
-    await sh("setpriv", [
-      ...asPostgres(),
-      `${PG_BIN}/initdb`,
-      "-D",
-      data,
-      "-U",
-      "postgres",
-      "-A",
-      "trust",
-      "--no-sync",
-    ]);
-    writeFileSync(join(data, "pg_hba.conf"), `${readFileSync(join(data, "pg_hba.conf"), "utf8")}\nhost all all ${net.subnet}.0/24 trust\n`);
+    await sh("setpriv", [...asPostgres(), `${PG_BIN}/initdb`, "-D", data, "-U", "postgres", "-A", "trust", "--no-sync"]);
+    writeFileSync(
+      join(data, "pg_hba.conf"),
+      `${readFileSync(join(data, "pg_hba.conf"), "utf8")}\nhost all all ${net.subnet}.0/24 trust\n`,
+    );
     await pg.restart();
     return pg;
   }
@@ -297,15 +292,20 @@ export class RigNode {
       ...env,
     });
     const proc = this.proc;
-    await waitUntil(
-      `${this.name} to become ready`,
-      async () => {
-        if (!proc.alive) throw new Error(`${this.name} exited: ${proc.output()}`);
-        return tcpAnswers(`${this.url}/readyz`);
-      },
-      30_000,
-      100,
-    );
+    try {
+      await waitUntil(
+        `${this.name} to become ready`,
+        async () => {
+          if (!proc.alive) throw new Error(`${this.name} exited`);
+          return tcpAnswers(`${this.url}/readyz`);
+        },
+        60_000,
+        100,
+      );
+    } catch (error) {
+      const health = lastAnswers.get(`${this.url}/readyz`) ?? "no answer";
+      throw new Error(`${(error as Error).message} (/readyz: ${health}); its output: ${proc.output()}`);
+    }
   }
 
   async ready(): Promise<boolean> {
