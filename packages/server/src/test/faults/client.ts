@@ -1,20 +1,18 @@
-// A fault-run client speaking the raw protocol (no SDK, so that nothing is hidden): it keeps one WebSocket open,
-// reconnecting through the next target when it drops or goes silent, syncs on every (re)connect and repairs gaps,
-// sends with an idempotency key and retries the same key when an answer is lost, marks receipts, and records all of
-// it as a ClientHistory for the checker.
+// A fault-run client speaking the raw protocol (no SDK, so that nothing is hidden): it keeps one link (a WebSocket or
+// a long-poll session, links.ts) open, reconnecting through the next target when it drops or goes silent, syncs on
+// every (re)connect and repairs gaps, sends with an idempotency key and retries the same key when an answer is lost,
+// marks receipts, and records all of it as a ClientHistory for the checker.
 
-import WebSocket from "ws";
 import { sleep } from "../wait.js";
 import type { ClientHistory, SendRecord } from "./checker.js";
-
-// biome-ignore lint/suspicious/noExplicitAny: frames from the wire, read member by member.
-type Json = any;
+import { type Json, type Link, openLink, type Transport } from "./links.js";
 
 export interface ClientOptions {
   user: { id: string; token: string };
   conversations: string[];
   /** Base URLs (http://host:port) to connect through, tried in turn: the load balancer, or nodes directly. */
   targets: string[];
+  transport: Transport;
   /** A request without an answer for this long counts as lost: the client drops the connection and retries. */
   requestTimeoutMs: number;
   /** No frame and no ping for this long: the connection is dead, reconnect. */
@@ -23,59 +21,12 @@ export interface ClientOptions {
   sendDeadlineMs: number;
 }
 
-class Conn {
-  private waiters = new Map<string, (frame: Json) => void>();
-  lastHeard = Date.now();
-  readonly closed: Promise<void>;
-
-  constructor(
-    readonly socket: WebSocket,
-    onEvent: (frame: Json) => void,
-  ) {
-    this.closed = new Promise((resolve) => socket.once("close", () => resolve()));
-    socket.on("ping", () => {
-      this.lastHeard = Date.now();
-    });
-    socket.on("message", (data) => {
-      this.lastHeard = Date.now();
-      let frame: Json;
-      try {
-        frame = JSON.parse(data.toString());
-      } catch {
-        return;
-      }
-      if (frame.type === "event") onEvent(frame);
-      else if (typeof frame.rid === "string") this.waiters.get(frame.rid)?.(frame);
-    });
-    socket.on("error", () => socket.terminate());
-  }
-
-  get open(): boolean {
-    return this.socket.readyState === WebSocket.OPEN;
-  }
-
-  /** The answer frame, or undefined when the connection closed or `timeoutMs` passed first. */
-  request(rid: string, op: string, args: unknown, timeoutMs: number): Promise<Json | undefined> {
-    return new Promise((resolve) => {
-      const done = (frame: Json | undefined) => {
-        clearTimeout(timer);
-        this.waiters.delete(rid);
-        resolve(frame);
-      };
-      const timer = setTimeout(() => done(undefined), timeoutMs);
-      this.waiters.set(rid, done);
-      void this.closed.then(() => done(undefined));
-      if (this.open) this.socket.send(JSON.stringify({ rid, op, args }));
-    });
-  }
-}
-
 export class FaultClient {
   readonly history: ClientHistory;
   /** What the client holds: conversation → seq → id. */
   private readonly view = new Map<string, Map<number, string>>();
-  private conn: Conn | undefined;
-  private connecting: Promise<Conn | undefined> | undefined;
+  private conn: Link | undefined;
+  private connecting: Promise<Link | undefined> | undefined;
   private target = 0;
   private rid = 0;
   private sent = 0;
@@ -86,6 +37,10 @@ export class FaultClient {
   private watchdog: NodeJS.Timeout;
   /** Connections opened, for the report. */
   connections = 0;
+
+  get transport(): Transport {
+    return this.options.transport;
+  }
 
   constructor(private readonly options: ClientOptions) {
     this.history = {
@@ -98,7 +53,7 @@ export class FaultClient {
     for (const c of options.conversations) this.view.set(c, new Map());
     this.watchdog = setInterval(() => {
       const conn = this.conn;
-      if (conn && Date.now() - conn.lastHeard > options.silenceTimeoutMs) conn.socket.terminate();
+      if (conn && Date.now() - conn.lastHeard > options.silenceTimeoutMs) conn.terminate();
     }, 250);
   }
 
@@ -134,7 +89,7 @@ export class FaultClient {
         this.options.requestTimeoutMs,
       );
       // Mid-send: the frame is out, the connection goes before the answer; the retry goes through the next target.
-      if (options.dropAfterSend && record.attempts === 1) conn.socket.terminate();
+      if (options.dropAfterSend && record.attempts === 1) conn.terminate();
       const frame = await answer;
       if (frame?.type === "result") {
         record.outcome = { kind: "acked", id: frame.result.id, seq: frame.result.seq };
@@ -145,7 +100,7 @@ export class FaultClient {
         record.outcome = { kind: "error", code: frame.error.code };
         return record;
       }
-      conn.socket.terminate();
+      conn.terminate();
     }
     return record;
   }
@@ -187,7 +142,7 @@ export class FaultClient {
   close(): void {
     this.stopped = true;
     clearInterval(this.watchdog);
-    this.conn?.socket.terminate();
+    this.conn?.terminate();
   }
 
   private nextRid(): string {
@@ -203,7 +158,7 @@ export class FaultClient {
   }
 
   /** The open connection, opening one (through the next target on each failure) until `deadline`. */
-  private async connected(deadline: number): Promise<Conn | undefined> {
+  private async connected(deadline: number): Promise<Link | undefined> {
     if (this.conn?.open) return this.conn;
     this.connecting ??= this.connect(deadline).finally(() => {
       this.connecting = undefined;
@@ -211,11 +166,17 @@ export class FaultClient {
     return this.connecting;
   }
 
-  private async connect(deadline: number): Promise<Conn | undefined> {
+  private async connect(deadline: number): Promise<Link | undefined> {
     while (!this.stopped && Date.now() < deadline) {
       const base = this.options.targets[this.target % this.options.targets.length] ?? "";
       this.target += 1;
-      const conn = await this.open(base.replace(/^http/, "ws"));
+      const conn = await openLink(
+        this.options.transport,
+        base,
+        this.options.user.token,
+        (frame) => this.onEvent(frame),
+        this.options.requestTimeoutMs,
+      );
       if (conn) {
         this.conn = conn;
         this.connections += 1;
@@ -228,31 +189,6 @@ export class FaultClient {
       await sleep(200);
     }
     return undefined;
-  }
-
-  private async open(wsBase: string): Promise<Conn | undefined> {
-    const socket = new WebSocket(`${wsBase}/v1/ws`, ["parley.v1"], { handshakeTimeout: 3000 });
-    const opened = await new Promise<boolean>((resolve) => {
-      socket.once("open", () => resolve(true));
-      socket.once("error", () => resolve(false));
-      socket.once("unexpected-response", () => resolve(false));
-    });
-    if (!opened) {
-      socket.terminate();
-      return undefined;
-    }
-    const conn = new Conn(socket, (frame) => this.onEvent(frame));
-    const welcome = await conn.request(
-      "hello",
-      "hello",
-      { versions: [1], token: this.options.user.token },
-      this.options.requestTimeoutMs,
-    );
-    if (welcome?.type !== "result") {
-      socket.terminate();
-      return undefined;
-    }
-    return conn;
   }
 
   private onEvent(frame: Json): void {
@@ -281,7 +217,7 @@ export class FaultClient {
   }
 
   /** `sync` from the cursors until nothing is cut short; false when an answer was lost. */
-  private async sync(conn: Conn): Promise<boolean> {
+  private async sync(conn: Link): Promise<boolean> {
     for (let page = 0; page < 100; page++) {
       const cursors = Object.fromEntries(this.options.conversations.map((c) => [c, this.cursor(c)]));
       const frame = await conn.request(this.nextRid(), "sync", { cursors }, this.options.requestTimeoutMs);

@@ -261,6 +261,8 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
           user: account,
           conversations: i >= 1 && i <= 3 ? [all.id, some.id] : [all.id],
           targets,
+          // Two of the six users are on long polling, the others on WebSockets.
+          transport: i % 3 === 2 ? "longpoll" : "ws",
           requestTimeoutMs: 3000,
           silenceTimeoutMs: 3 * HEARTBEAT_MS + 500,
           sendDeadlineMs: 30_000,
@@ -344,6 +346,14 @@ export async function runScenario(deployment: Deployment, scenario: Scenario, op
       convergedMs,
       connections: clients.reduce((sum, c) => sum + c.connections, 0),
     };
+    log(
+      `  clients: ${clients
+        .map((c) => {
+          const acked = c.history.sends.filter((x) => x.outcome.kind === "acked").length;
+          return `${c.transport} ${acked}/${c.history.sends.length} acked, ${c.connections} connections`;
+        })
+        .join("; ")}`,
+    );
     log(formatRowLine(row));
     return row;
   } finally {

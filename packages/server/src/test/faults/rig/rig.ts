@@ -4,6 +4,7 @@
 
 import { randomBytes } from "node:crypto";
 import { sleep, waitUntil } from "../../wait.js";
+import { LONG_POLL_HOLD_MS } from "../links.js";
 import { Network } from "./netns.js";
 import { killAllRigChildren, RigHaproxy, RigNode, RigPostgres, RigRedis } from "./processes.js";
 
@@ -92,6 +93,7 @@ export class Rig {
       PARLEY_LOG_LEVEL: "warn",
       PARLEY_HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
       PARLEY_PRESENCE_TTL_MS: String(PRESENCE_TTL_MS),
+      PARLEY_LONG_POLL_HOLD_MS: String(LONG_POLL_HOLD_MS),
       // Every client comes from one address (the rig's veth) through haproxy: no per-address or per-user limits.
       PARLEY_RATE_MESSAGES: "off",
       PARLEY_RATE_REQUESTS: "off",
