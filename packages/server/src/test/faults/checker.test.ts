@@ -135,6 +135,19 @@ describe("fault checker", () => {
     assert.equal(check(histories, reference).duplicated, 1);
   });
 
+  it("catches a display that shows an entry twice or out of order", () => {
+    const { histories, reference } = clean();
+    const shown = (seqs: number[]) => seqs.map((seq) => ({ conversationId: C, seq, id: `M_${seq}`, via: "event" as const }));
+    histories[1]!.shown = shown([1, 2, 3]);
+    assert.equal(violations(check(histories, reference)), 0);
+    histories[1]!.shown = shown([1, 2, 3, 3]);
+    assert.equal(check(histories, reference).duplicated, 1);
+    histories[1]!.shown = shown([1, 3, 2]);
+    const v = check(histories, reference);
+    assert.equal(v.reordered, 1);
+    assert.match(v.problems.join("\n"), /bob showed C_1#2 after #3/);
+  });
+
   it("catches receipts that go down, between results and in the store", () => {
     const { histories, reference } = clean();
     histories[1]!.receipts.push({ conversationId: C, deliveredSeq: 2, readSeq: 2 });

@@ -39,6 +39,11 @@ export interface ClientHistory {
   sends: SendRecord[];
   observations: Observation[];
   receipts: ReceiptRecord[];
+  /**
+   * For clients with a display model (the SDK's `message` event): the entries in the order they were shown. Each must
+   * be shown once, in seq order per conversation.
+   */
+  shown?: Observation[];
 }
 
 /** A stored entry as the auditor read it (history API, after the faults healed). */
@@ -193,6 +198,24 @@ export function check(histories: ClientHistory[], reference: Reference): Verdict
         v.lost += 1;
         note("lost", `${h.user} never got ${entry.id} (${conversationId}#${seq}${send ? `, acked to ${send.user}` : ""})`);
       }
+    }
+  }
+
+  // What a display showed: each entry once, in seq order.
+  for (const h of histories) {
+    const lastShown = new Map<string, number>();
+    const shownIds = new Set<string>();
+    for (const o of h.shown ?? []) {
+      const last = lastShown.get(o.conversationId) ?? 0;
+      if (shownIds.has(o.id) || o.seq === last) {
+        v.duplicated += 1;
+        note("duplicated", `${h.user} showed ${o.id} (${o.conversationId}#${o.seq}) twice`);
+      } else if (o.seq < last) {
+        v.reordered += 1;
+        note("reordered", `${h.user} showed ${o.conversationId}#${o.seq} after #${last}`);
+      }
+      shownIds.add(o.id);
+      lastShown.set(o.conversationId, Math.max(last, o.seq));
     }
   }
 

@@ -8,7 +8,8 @@ import { requireService } from "../services.js";
 import { violations } from "./checker.js";
 import { probeNetworkRig } from "./rig/netns.js";
 import { type Deployment, Rig } from "./rig/rig.js";
-import { formatRowLine, runScenario, SCENARIOS, SHORT } from "./scenarios.js";
+import { formatRowLine, runScenario } from "./runner.js";
+import { SCENARIOS, SHORT } from "./scenarios.js";
 
 const available = await requireService(
   "fault rig (root, ip netns, nft, ethtool, python3, haproxy, PostgreSQL 15)",
