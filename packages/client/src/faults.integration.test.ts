@@ -23,7 +23,7 @@ const available = await requireService(
 
 describe("SDK under faults: shown once, in order, nothing acknowledged lost (short run)", {
   skip: !available && "fault rig unavailable",
-  timeout: 180_000,
+  timeout: 300_000,
 }, () => {
   let rig: Rig | undefined;
   let deployment: Deployment | undefined;

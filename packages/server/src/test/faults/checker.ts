@@ -63,6 +63,8 @@ export interface Reference {
 
 export interface Verdict {
   acked: number;
+  /** Sends that went out more than once with the same clientId (the answer was lost): each must be stored once. */
+  retried: number;
   /** Sends that ended in an error or without an answer. */
   failed: number;
   /** …of which stored (once), which the promise allows. */
@@ -96,6 +98,7 @@ export function check(histories: ClientHistory[], reference: Reference): Verdict
   };
   const v: Verdict = {
     acked: 0,
+    retried: 0,
     failed: 0,
     failedButStored: 0,
     lost: 0,
@@ -142,6 +145,7 @@ export function check(histories: ClientHistory[], reference: Reference): Verdict
     for (const s of h.sends) {
       const stored = byClientId.get(`${h.user}/${s.clientId}`) ?? [];
       sent.add(`${h.user}/${s.clientId}`);
+      if (s.attempts > 1) v.retried += 1;
       if (s.outcome.kind === "acked") {
         v.acked += 1;
         const { id, seq } = s.outcome;

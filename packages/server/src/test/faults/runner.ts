@@ -300,19 +300,19 @@ async function heal(rig: Rig, deployment: Deployment): Promise<void> {
 
 export function formatRowLine(row: Row): string {
   const v = row.verdict;
-  return `${row.scenario}: acked ${v.acked}, failed ${v.failed} (${v.failedButStored} stored), lost ${v.lost}, duplicated ${v.duplicated}, reordered ${v.reordered}, phantom ${v.phantom}, receipt regressions ${v.receiptRegressions}, converged ${row.convergedMs === undefined ? "NO" : `${(row.convergedMs / 1000).toFixed(1)} s`}${violations(v) > 0 ? `\n    ${v.problems.join("\n    ")}` : ""}`;
+  return `${row.scenario}: acked ${v.acked} (${v.retried} sends retried), failed ${v.failed} (${v.failedButStored} stored), lost ${v.lost}, duplicated ${v.duplicated}, reordered ${v.reordered}, phantom ${v.phantom}, receipt regressions ${v.receiptRegressions}, converged ${row.convergedMs === undefined ? "NO" : `${(row.convergedMs / 1000).toFixed(1)} s`}${violations(v) > 0 ? `\n    ${v.problems.join("\n    ")}` : ""}`;
 }
 
 /** The results as a Markdown table (docs/reliability.md). */
 export function markdownTable(rows: Row[]): string {
   const lines = [
-    "| Scenario | Faults injected | Acked | Failed (stored once) | Lost | Duplicated | Reordered | Phantom | Receipt regressions | Converged after heal |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    "| Scenario | Faults injected | Acked | Retried sends | Failed (stored once) | Lost | Duplicated | Reordered | Phantom | Receipt regressions | Converged after heal |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
   for (const r of rows) {
     const v = r.verdict;
     lines.push(
-      `| ${r.scenario} | ${r.faults.join("; ")} | ${v.acked} | ${v.failed} (${v.failedButStored}) | ${v.lost} | ${v.duplicated} | ${v.reordered} | ${v.phantom} | ${v.receiptRegressions} | ${r.convergedMs === undefined ? "**not within the limit**" : `${(r.convergedMs / 1000).toFixed(1)} s`} |`,
+      `| ${r.scenario} | ${r.faults.join("; ")} | ${v.acked} | ${v.retried} | ${v.failed} (${v.failedButStored}) | ${v.lost} | ${v.duplicated} | ${v.reordered} | ${v.phantom} | ${v.receiptRegressions} | ${r.convergedMs === undefined ? "**not within the limit**" : `${(r.convergedMs / 1000).toFixed(1)} s`} |`,
     );
   }
   return lines.join("\n");

@@ -14,9 +14,18 @@ import { type Network, PG_BIN, sh } from "./netns.js";
 const MAIN = fileURLToPath(new URL("../../../main.js", import.meta.url));
 
 const CHILDREN = new Set<ChildProcess>();
+/** Temporary directories (PostgreSQL data, node data, haproxy configuration), removed on exit whatever happened. */
+const TEMP_DIRS = new Set<string>();
 process.once("exit", () => {
   for (const c of CHILDREN) c.kill("SIGKILL");
+  for (const dir of TEMP_DIRS) rmSync(dir, { recursive: true, force: true });
 });
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  TEMP_DIRS.add(dir);
+  return dir;
+}
 
 /** A long-running process in a namespace, with the tail of its output for failure messages. */
 class Proc {
@@ -86,7 +95,7 @@ export class RigPostgres {
 
   /** initdb into a temporary directory (as user postgres), trusting the rig's subnet, then starts it. */
   static async start(net: Network, host: string): Promise<RigPostgres> {
-    const dir = mkdtempSync(join(tmpdir(), "parley-faults-pg-"));
+    const dir = tempDir("parley-faults-pg-");
     const data = join(dir, "data");
     mkdirSync(data);
     await sh("chown", ["-R", "postgres:postgres", dir]);
@@ -213,7 +222,7 @@ export class RigRedis {
 
 export class RigHaproxy {
   private proc: Proc | undefined;
-  private readonly dir = mkdtempSync(join(tmpdir(), "parley-faults-lb-"));
+  private readonly dir = tempDir("parley-faults-lb-");
 
   constructor(
     private readonly net: Network,
@@ -283,7 +292,7 @@ export class RigNode {
   /** Starts `dist/main.js` in the node's namespace with `env` and waits until /readyz answers 200. */
   async start(env: Record<string, string>): Promise<void> {
     if (this.proc?.alive) return;
-    this.dataDir ??= mkdtempSync(join(tmpdir(), `parley-faults-${this.name}-`));
+    this.dataDir ??= tempDir(`parley-faults-${this.name}-`);
     this.proc = spawnIn(this.net, this.name, process.execPath, [MAIN], {
       PARLEY_HOST: this.address,
       PARLEY_PORT: "8080",
