@@ -8,6 +8,9 @@ import { credentialsFromAuth, isParleyError, newClientId, ParleyClient } from ".
 export class SdkFaultClient implements RigClient {
   readonly history: ClientHistory;
   connections = 0;
+  /** `error` events of the SDK (informational) and the first connect's failure, if it failed. */
+  backgroundErrors = 0;
+  connectFailure: unknown;
   readonly #client: ParleyClient;
   readonly #view = new Map<string, Set<number>>();
   readonly #sendDeadlineMs: number;
@@ -41,8 +44,16 @@ export class SdkFaultClient implements RigClient {
       if (state === "connected") this.connections += 1;
     });
     // Background failures are informational (the SDK recovers by itself); the verdict comes from the history.
-    this.#client.on("error", () => undefined);
-    void this.#client.connect().catch(() => undefined);
+    this.#client.on("error", () => {
+      this.backgroundErrors += 1;
+    });
+    // The first connect may fail while a fault is on; the SDK keeps reconnecting, and `resync` reports the outcome.
+    this.#client.connect().then(
+      () => undefined,
+      (error: unknown) => {
+        this.connectFailure = error;
+      },
+    );
   }
 
   get transport(): string {
