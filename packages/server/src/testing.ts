@@ -1,5 +1,6 @@
 // Test utilities for other packages' tests and for benchmarks (`@parley/server/testing`): service gates, cluster
-// deployments in child processes, a push service and an S3 server (s3rver). Not part of the server's runtime surface.
+// deployments in child processes, a push service, an S3 server (s3rver), and the fault rig with its checker. Not part
+// of the server's runtime surface.
 
 export {
   Cluster,
@@ -22,6 +23,20 @@ export {
   uniqueName,
   waitUntil,
 } from "./test/cluster-harness.js";
+export {
+  type ClientHistory,
+  check,
+  type Observation,
+  type Reference,
+  type SendRecord,
+  type Verdict,
+  violations,
+} from "./test/faults/checker.js";
+export { type FullRunOptions, runFaults } from "./test/faults/full-run.js";
+export { probeNetworkRig } from "./test/faults/rig/netns.js";
+export { type Deployment, Rig } from "./test/faults/rig/rig.js";
+export { type ClientSlot, formatRowLine, type RigClient, type Row, runScenario } from "./test/faults/runner.js";
+export { SCENARIOS, SHORT } from "./test/faults/scenarios.js";
 export { type ReceivedPush, TestPushService, type TestSubscription } from "./test/push-endpoint.js";
 export { TestS3 } from "./test/s3rver.js";
 export { requireService } from "./test/services.js";
