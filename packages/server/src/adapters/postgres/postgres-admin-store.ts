@@ -5,6 +5,7 @@ import type { AuditAction, AuditEntry } from "@parley/protocol";
 import type { Pool, PoolClient } from "pg";
 import type { AdminStore, AuditDraft, InviteRecord, PasswordResetRecord, UserPage } from "../../ports/admin-store.js";
 import type { SessionRecord, UserRecord } from "../../ports/store.js";
+import { type AuditContext, auditEntries } from "../audit-entries.js";
 import { likePattern } from "../like-pattern.js";
 import { SESSION_COLUMNS, USER_COLUMNS } from "./postgres-accounts.js";
 import type { PostgresHandle } from "./postgres-handle.js";
@@ -14,8 +15,6 @@ const INVITE_COLUMNS =
   'max_uses AS "maxUses", uses, revoked_at AS "revokedAt"';
 const RESET_COLUMNS =
   'id, user_id AS "userId", secret_hash AS "secretHash", created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"';
-
-type Audit = Omit<AuditDraft, "action" | "target">;
 
 /** A role over the store's shared handle (`PostgresStore.handle`: its pool, bigint parsing, timeouts and schema). */
 export class PostgresAdminStore implements AdminStore {
@@ -40,7 +39,7 @@ export class PostgresAdminStore implements AdminStore {
     ]);
   }
 
-  async claimFirstAdmin(userId: string, audit: Audit): Promise<boolean> {
+  async claimFirstAdmin(userId: string, audit: AuditContext): Promise<boolean> {
     return this.transaction(async (client) => {
       const others = await client.query("SELECT 1 FROM users WHERE id <> $1 LIMIT 1", [userId]);
       if (others.rowCount) return false;
@@ -50,17 +49,12 @@ export class PostgresAdminStore implements AdminStore {
       );
       if (!claimed.rowCount) return false;
       await client.query("UPDATE users SET server_role = 'admin' WHERE id = $1", [userId]);
-      await this.audit(client, {
-        ...audit,
-        action: "admin.granted",
-        target: userId,
-        details: { ...audit.details, firstAccount: true },
-      });
+      await this.audit(client, auditEntries.firstAdmin(audit, userId));
       return true;
     });
   }
 
-  async setAdmin(username: string, admin: boolean, audit: Audit): Promise<UserRecord | undefined> {
+  async setAdmin(username: string, admin: boolean, audit: AuditContext): Promise<UserRecord | undefined> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1 FOR UPDATE`, [
         username,
@@ -70,8 +64,7 @@ export class PostgresAdminStore implements AdminStore {
       const role: "admin" | null = admin ? "admin" : null;
       if (user.serverRole === role) return user;
       await client.query("UPDATE users SET server_role = $1 WHERE id = $2", [role, user.id]);
-      const action: AuditAction = admin ? "admin.granted" : "admin.revoked";
-      await this.audit(client, { ...audit, action, target: user.id, details: { ...audit.details, username } });
+      await this.audit(client, auditEntries.roleChanged(audit, user, admin));
       return { ...user, serverRole: role };
     });
   }
@@ -87,7 +80,7 @@ export class PostgresAdminStore implements AdminStore {
     return rows;
   }
 
-  async setDeactivated(userId: string, at: number | null, audit: Audit) {
+  async setDeactivated(userId: string, at: number | null, audit: AuditContext) {
     return this.transaction(async (client) => {
       const { rows } = await client.query<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [userId]);
       const user = rows[0];
@@ -103,16 +96,7 @@ export class PostgresAdminStore implements AdminStore {
                 [at, userId],
               )
             ).rows.map((r) => r.id);
-      await this.audit(client, {
-        ...audit,
-        action: at === null ? "user.reactivated" : "user.deactivated",
-        target: userId,
-        details: {
-          ...audit.details,
-          username: user.username,
-          ...(at === null ? {} : { sessionsRevoked: revokedSessions.length }),
-        },
-      });
+      await this.audit(client, auditEntries.activation(audit, user, at, revokedSessions.length));
       return { user: { ...user, deactivatedAt: at }, changed: true, revokedSessions };
     });
   }
@@ -125,7 +109,7 @@ export class PostgresAdminStore implements AdminStore {
     return Object.fromEntries(rows.map((r) => [r.key, r.value]));
   }
 
-  async putSettings(values: Record<string, string>, audit: Audit): Promise<void> {
+  async putSettings(values: Record<string, string>, audit: AuditContext): Promise<void> {
     await this.transaction(async (client) => {
       for (const [key, value] of Object.entries(values)) {
         await client.query(
@@ -133,28 +117,18 @@ export class PostgresAdminStore implements AdminStore {
           [key, value],
         );
       }
-      await this.audit(client, {
-        ...audit,
-        action: "settings.updated",
-        target: Object.keys(values).join(","),
-        details: { ...audit.details, ...values },
-      });
+      await this.audit(client, auditEntries.settingsUpdated(audit, values));
     });
   }
 
-  async createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: Audit): Promise<void> {
+  async createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: AuditContext): Promise<void> {
     await this.transaction(async (client) => {
       await client.query(
         `INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
         [invite.id, invite.secretHash, invite.note, invite.createdBy, invite.createdAt, invite.expiresAt, invite.maxUses],
       );
-      await this.audit(client, {
-        ...audit,
-        action: "invite.created",
-        target: invite.id,
-        details: { ...audit.details, expiresAt: invite.expiresAt, maxUses: invite.maxUses, note: invite.note },
-      });
+      await this.audit(client, auditEntries.inviteCreated(audit, invite));
     });
   }
 
@@ -178,13 +152,13 @@ export class PostgresAdminStore implements AdminStore {
     return rows;
   }
 
-  async revokeInvite(id: string, audit: Audit): Promise<InviteRecord | undefined> {
+  async revokeInvite(id: string, audit: AuditContext): Promise<InviteRecord | undefined> {
     return this.transaction(async (client) => {
       const revoked = await client.query("UPDATE invites SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [
         audit.at,
         id,
       ]);
-      if (revoked.rowCount) await this.audit(client, { ...audit, action: "invite.revoked", target: id });
+      if (revoked.rowCount) await this.audit(client, auditEntries.inviteRevoked(audit, id));
       return (await client.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE id = $1`, [id])).rows[0];
     });
   }
@@ -222,7 +196,7 @@ export class PostgresAdminStore implements AdminStore {
     return rows;
   }
 
-  async createPasswordReset(reset: Omit<PasswordResetRecord, "usedAt">, audit: Audit): Promise<void> {
+  async createPasswordReset(reset: Omit<PasswordResetRecord, "usedAt">, audit: AuditContext): Promise<void> {
     await this.transaction(async (client) => {
       await client.query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL", [
         reset.createdAt,
@@ -232,12 +206,7 @@ export class PostgresAdminStore implements AdminStore {
         "INSERT INTO password_resets (id, user_id, secret_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
         [reset.id, reset.userId, reset.secretHash, reset.createdAt, reset.expiresAt],
       );
-      await this.audit(client, {
-        ...audit,
-        action: "user.reset_link",
-        target: reset.userId,
-        details: { ...audit.details, expiresAt: reset.expiresAt },
-      });
+      await this.audit(client, auditEntries.resetLink(audit, reset));
     });
   }
 

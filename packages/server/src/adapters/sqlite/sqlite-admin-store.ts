@@ -4,6 +4,7 @@
 import type { AuditAction, AuditEntry } from "@parley/protocol";
 import type { AdminStore, AuditDraft, InviteRecord, PasswordResetRecord, UserPage } from "../../ports/admin-store.js";
 import type { SessionRecord, UserRecord } from "../../ports/store.js";
+import { type AuditContext, auditEntries } from "../audit-entries.js";
 import { likePattern } from "../like-pattern.js";
 import { SESSION_COLUMNS, USER_COLUMNS } from "./sqlite-accounts.js";
 import type { SqliteHandle } from "./sqlite-handle.js";
@@ -13,8 +14,6 @@ const INVITE_COLUMNS =
   "max_uses AS maxUses, uses, revoked_at AS revokedAt";
 const RESET_COLUMNS =
   "id, user_id AS userId, secret_hash AS secretHash, created_at AS createdAt, expires_at AS expiresAt, used_at AS usedAt";
-
-type Audit = Omit<AuditDraft, "action" | "target">;
 
 /** A role over the store's shared handle (`SqliteStore.handle`), which has already migrated the schema. */
 export class SqliteAdminStore implements AdminStore {
@@ -88,29 +87,24 @@ export class SqliteAdminStore implements AdminStore {
     this.q.audit.run(draft.at, draft.actorId, draft.action, draft.target, JSON.stringify(draft.details));
   }
 
-  async claimFirstAdmin(userId: string, audit: Audit): Promise<boolean> {
+  async claimFirstAdmin(userId: string, audit: AuditContext): Promise<boolean> {
     return this.handle.transaction(() => {
       if (this.q.otherUser.get(userId) !== undefined) return false;
       if (this.q.claim.run(userId).changes === 0) return false;
       this.q.setRole.run("admin", userId);
-      this.audit({ ...audit, action: "admin.granted", target: userId, details: { ...audit.details, firstAccount: true } });
+      this.audit(auditEntries.firstAdmin(audit, userId));
       return true;
     })();
   }
 
-  async setAdmin(username: string, admin: boolean, audit: Audit): Promise<UserRecord | undefined> {
+  async setAdmin(username: string, admin: boolean, audit: AuditContext): Promise<UserRecord | undefined> {
     return this.handle.transaction(() => {
       const user = this.q.userByUsername.get(username);
       if (!user) return undefined;
       const role: "admin" | null = admin ? "admin" : null;
       if (user.serverRole === role) return user;
       this.q.setRole.run(role, user.id);
-      this.audit({
-        ...audit,
-        action: admin ? "admin.granted" : "admin.revoked",
-        target: user.id,
-        details: { ...audit.details, username },
-      });
+      this.audit(auditEntries.roleChanged(audit, user, admin));
       return { ...user, serverRole: role };
     })();
   }
@@ -120,23 +114,14 @@ export class SqliteAdminStore implements AdminStore {
     return this.q.listUsers.all(page.after ?? "", pattern, pattern, pattern, page.limit);
   }
 
-  async setDeactivated(userId: string, at: number | null, audit: Audit) {
+  async setDeactivated(userId: string, at: number | null, audit: AuditContext) {
     return this.handle.transaction(() => {
       const user = this.q.userById.get(userId);
       if (!user) return undefined;
       if ((user.deactivatedAt === null) === (at === null)) return { user, changed: false, revokedSessions: [] };
       this.q.setDeactivated.run(at, userId);
       const revokedSessions = at === null ? [] : this.q.revokeAll.all(at, userId).map((r) => r.id);
-      this.audit({
-        ...audit,
-        action: at === null ? "user.reactivated" : "user.deactivated",
-        target: userId,
-        details: {
-          ...audit.details,
-          username: user.username,
-          ...(at === null ? {} : { sessionsRevoked: revokedSessions.length }),
-        },
-      });
+      this.audit(auditEntries.activation(audit, user, at, revokedSessions.length));
       return { user: { ...user, deactivatedAt: at }, changed: true, revokedSessions };
     })();
   }
@@ -150,19 +135,14 @@ export class SqliteAdminStore implements AdminStore {
     return values;
   }
 
-  async putSettings(values: Record<string, string>, audit: Audit): Promise<void> {
+  async putSettings(values: Record<string, string>, audit: AuditContext): Promise<void> {
     this.handle.transaction(() => {
       for (const [key, value] of Object.entries(values)) this.q.putSetting.run(key, value);
-      this.audit({
-        ...audit,
-        action: "settings.updated",
-        target: Object.keys(values).join(","),
-        details: { ...audit.details, ...values },
-      });
+      this.audit(auditEntries.settingsUpdated(audit, values));
     })();
   }
 
-  async createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: Audit): Promise<void> {
+  async createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: AuditContext): Promise<void> {
     this.handle.transaction(() => {
       this.q.insertInvite.run(
         invite.id,
@@ -173,12 +153,7 @@ export class SqliteAdminStore implements AdminStore {
         invite.expiresAt,
         invite.maxUses,
       );
-      this.audit({
-        ...audit,
-        action: "invite.created",
-        target: invite.id,
-        details: { ...audit.details, expiresAt: invite.expiresAt, maxUses: invite.maxUses, note: invite.note },
-      });
+      this.audit(auditEntries.inviteCreated(audit, invite));
     })();
   }
 
@@ -192,9 +167,9 @@ export class SqliteAdminStore implements AdminStore {
     return last ? this.q.invitesAfter.all(last.createdAt, last.createdAt, last.id, limit) : this.q.invitesFirst.all(limit);
   }
 
-  async revokeInvite(id: string, audit: Audit): Promise<InviteRecord | undefined> {
+  async revokeInvite(id: string, audit: AuditContext): Promise<InviteRecord | undefined> {
     return this.handle.transaction(() => {
-      if (this.q.revokeInvite.run(audit.at, id).changes > 0) this.audit({ ...audit, action: "invite.revoked", target: id });
+      if (this.q.revokeInvite.run(audit.at, id).changes > 0) this.audit(auditEntries.inviteRevoked(audit, id));
       return this.q.invite.get(id);
     })();
   }
@@ -220,16 +195,11 @@ export class SqliteAdminStore implements AdminStore {
     return this.q.liveSessions.all(userId, now);
   }
 
-  async createPasswordReset(reset: Omit<PasswordResetRecord, "usedAt">, audit: Audit): Promise<void> {
+  async createPasswordReset(reset: Omit<PasswordResetRecord, "usedAt">, audit: AuditContext): Promise<void> {
     this.handle.transaction(() => {
       this.q.spendResets.run(reset.createdAt, reset.userId);
       this.q.insertReset.run(reset.id, reset.userId, reset.secretHash, reset.createdAt, reset.expiresAt);
-      this.audit({
-        ...audit,
-        action: "user.reset_link",
-        target: reset.userId,
-        details: { ...audit.details, expiresAt: reset.expiresAt },
-      });
+      this.audit(auditEntries.resetLink(audit, reset));
     })();
   }
 
