@@ -77,6 +77,14 @@ describe("at a glance on a desktop in Chromium", { skip: !run && "chromium not f
     assert.ok(read.width >= 16, "drawn at 16 px at least");
   });
 
+  it("links a URL up to its balanced closing bracket, leaving the sentence's full stop out", async () => {
+    await ann.send("Read https://en.wikipedia.org/wiki/Foo_(bar). Then (see https://example.org/a).");
+    const message = bob.messages("Read https://en.wikipedia.org/wiki/Foo_(bar). Then (see https://example.org/a).");
+    await message.waitFor();
+    const hrefs = await message.locator(".bubble-text a").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+    assert.deepEqual(hrefs, ["https://en.wikipedia.org/wiki/Foo_(bar)", "https://example.org/a"]);
+  });
+
   it("shows nobody online while this device is offline, and live presence again once reconnected", async () => {
     const subtitle = ann.page.locator(".chat-subtitle");
     await eventually("Bob online", async () => (await subtitle.textContent()) === "online");
