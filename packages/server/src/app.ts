@@ -17,6 +17,7 @@ import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { BestEffort } from "./observability/best-effort.js";
 import { instrument, Metrics } from "./observability/metrics.js";
 import type { AdminStore } from "./ports/admin-store.js";
+import type { ReportStore } from "./ports/report-store.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
 import type { PresenceStore } from "./ports/presence-store.js";
@@ -65,6 +66,7 @@ export interface Adapters {
   push: PushStore;
   uploads: UploadStore;
   admin: AdminStore;
+  reports: ReportStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -138,6 +140,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: selected.store,
     uploads: selected.uploads,
     admin: selected.admin,
+    reports: selected.reports,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -173,6 +176,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
     push: instrument(adapters.push, metrics.storeSeconds, []),
     admin: instrument(adapters.admin, metrics.storeSeconds, []),
+    reports: instrument(adapters.reports, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),

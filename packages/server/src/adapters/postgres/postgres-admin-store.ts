@@ -17,6 +17,9 @@ const RESET_COLUMNS =
 
 type Audit = Omit<AuditDraft, "action" | "target">;
 
+/** Appends one audit entry (also used by the other roles whose actions are audited, as moderation's reports). */
+export const AUDIT_INSERT = "INSERT INTO audit_log (at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5)";
+
 /** A role over the store's shared handle (`PostgresStore.handle`: its pool, bigint parsing, timeouts and schema). */
 export class PostgresAdminStore implements AdminStore {
   private readonly pool: Pool;
@@ -31,7 +34,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   private async audit(client: Pool | PoolClient, draft: AuditDraft): Promise<void> {
-    await client.query("INSERT INTO audit_log (at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5)", [
+    await client.query(AUDIT_INSERT, [
       draft.at,
       draft.actorId,
       draft.action,
