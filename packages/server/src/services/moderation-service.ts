@@ -90,9 +90,7 @@ export class ModerationService {
 
   /** Reports with their reporter and the message as stored now (administrators see it whatever their membership). */
   private async present(records: readonly ReportRecord[]): Promise<AdminReport[]> {
-    const users = new Map(
-      (await this.store.getUsersByIds([...new Set(records.map((r) => r.reporterId))])).map((u) => [u.id, u]),
-    );
+    const users = new Map((await this.store.getUsersByIds([...new Set(records.map((r) => r.reporterId))])).map((u) => [u.id, u]));
     const messages = await Promise.all(records.map((r) => this.store.getMessagesBySeq(r.conversationId, [r.seq])));
     return records.flatMap((r, i) => {
       const reporter = users.get(r.reporterId);

@@ -106,7 +106,10 @@ for (const [name, start, available] of deployments) {
 
       // The report is resolved as removed; the open queue no longer has it; the audit log says who did it.
       const open = (await as(admin)("GET", "/v1/admin/reports")).body.reports as { id: string }[];
-      assert.equal(open.some((r) => r.id === report.body.id), false);
+      assert.equal(
+        open.some((r) => r.id === report.body.id),
+        false,
+      );
       const resolved = (await as(admin)("GET", "/v1/admin/reports?status=resolved")).body.reports;
       const done = resolved.find((r: { id: string }) => r.id === report.body.id);
       assert.equal(done.resolution, "removed");

@@ -16,9 +16,7 @@ const MADE_UP = "Cnotaconversation0000000000000";
  * operations are not: they reach any conversation, and everyone else gets `forbidden` first.
  */
 export const CONVERSATION_SCOPED: OpName[] = OP_NAMES.filter(
-  (op) =>
-    operations[op].auth !== "admin" &&
-    ((schemas[op] as { required?: string[] }).required ?? []).includes("conversationId"),
+  (op) => operations[op].auth !== "admin" && ((schemas[op] as { required?: string[] }).required ?? []).includes("conversationId"),
 );
 
 /** Valid arguments of a conversation-scoped operation apart from the conversation (the target exists for alice). */

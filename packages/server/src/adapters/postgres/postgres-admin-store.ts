@@ -34,13 +34,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   private async audit(client: Pool | PoolClient, draft: AuditDraft): Promise<void> {
-    await client.query(AUDIT_INSERT, [
-      draft.at,
-      draft.actorId,
-      draft.action,
-      draft.target,
-      JSON.stringify(draft.details),
-    ]);
+    await client.query(AUDIT_INSERT, [draft.at, draft.actorId, draft.action, draft.target, JSON.stringify(draft.details)]);
   }
 
   async claimFirstAdmin(userId: string, audit: Audit): Promise<boolean> {

@@ -12,7 +12,15 @@ import type {
   ReactionRecord,
 } from "../../ports/store.js";
 import { isMembershipDraft } from "../../ports/store.js";
-import { ADMIN_ACTOR, type ActorRow, isAdminRemoval, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
+import {
+  type ActorRow,
+  ADMIN_ACTOR,
+  isAdminRemoval,
+  refusalMessage,
+  refuseAction,
+  refuseTarget,
+  type TargetRow,
+} from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
 import { draftMessage, REPLY_PREVIEW_CHARS } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
