@@ -242,10 +242,26 @@ export const AuditEntry = object({
     "settings.updated",
     "invite.created",
     "invite.revoked",
+    "message.removed",
+    "report.dismissed",
   ),
   target: nullable(str),
   details: object({}),
 });
+export const Report = object({
+  id,
+  conversationId: id,
+  seq: int,
+  reason: literal("spam", "harassment", "hate", "violence", "sexual", "illegal", "other"),
+  note: nullable(str),
+  createdAt: int,
+  resolvedAt: nullable(int),
+  resolution: nullable(literal("dismissed", "removed")),
+});
+export const AdminReport: Check = (v, p) => {
+  Report(v, p);
+  object({ reporter: User, resolvedBy: nullable(id), message: nullable(Message) })(v, p);
+};
 
 /** The documented result of every operation (§6.1 "Result" column); a new operation fails to compile until added. */
 export const RESULT_SHAPES: Record<OpName, Check> = {
@@ -269,6 +285,7 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "blocks.list": object({ blocked: arrayOf(User) }),
   "blocks.add": object({ blocked: arrayOf(User) }),
   "blocks.remove": object({ blocked: arrayOf(User) }),
+  "reports.create": Report,
   "conversations.list": object({ conversations: arrayOf(ConversationSummary), next: nullable(str) }),
   "conversations.get": ConversationSummary,
   "conversations.openDirect": Conversation,
@@ -310,6 +327,9 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "admin.invites.list": object({ invites: arrayOf(Invite), next: nullable(str) }),
   "admin.invites.revoke": Invite,
   "admin.audit.list": object({ entries: arrayOf(AuditEntry), next: nullable(int) }),
+  "admin.reports.list": object({ reports: arrayOf(AdminReport), next: nullable(id) }),
+  "admin.reports.resolve": AdminReport,
+  "admin.messages.remove": object({ message: Message }),
 };
 
 /** §3.1 ErrorBody, with `retryable` equal to the registry's value for a known code. */

@@ -1,6 +1,6 @@
 // The entities of running a server: registration mode, invitations, device sessions, password-reset links, the audit log.
 
-import type { Timestamp, User } from "./model.js";
+import type { Message, Timestamp, User } from "./model.js";
 
 /** Who may create an account with `auth.register`: anyone, holders of an invitation, or nobody (administrators only). */
 export type RegistrationMode = "open" | "invite_only" | "closed";
@@ -64,7 +64,36 @@ export type AuditAction =
   | "user.reset_link"
   | "settings.updated"
   | "invite.created"
-  | "invite.revoked";
+  | "invite.revoked"
+  | "message.removed"
+  | "report.dismissed";
+
+/** Why a message was reported (`reports.create`). */
+export const REPORT_REASONS = ["spam", "harassment", "hate", "violence", "sexual", "illegal", "other"] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+
+/** A report of one message by one user, as its reporter sees it. */
+export interface Report {
+  id: string;
+  conversationId: string;
+  seq: number;
+  reason: ReportReason;
+  /** The reporter's own words (optional). */
+  note: string | null;
+  createdAt: number;
+  /** When an administrator dealt with it; null while it is open. */
+  resolvedAt: number | null;
+  /** `dismissed` (admin.reports.resolve) or `removed` (the message was removed by an administrator). */
+  resolution: "dismissed" | "removed" | null;
+}
+
+/** A report in the administrators' queue: the reporter, who resolved it, and the message as it is now. */
+export interface AdminReport extends Report {
+  reporter: User;
+  resolvedBy: string | null;
+  /** The reported message now (a tombstone once removed); null when it no longer exists. */
+  message: Message | null;
+}
 
 /** One entry of the append-only audit log. */
 export interface AuditEntry {

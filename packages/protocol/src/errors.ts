@@ -58,7 +58,7 @@ export const ERRORS = {
     status: 403,
     retryable: false,
     description:
-      "The other user does not accept this from the caller (their group-add setting or their block list; which one is not said).",
+      "The other user does not accept this from the caller (their group-add setting or their block list; which one is not said), or the caller blocks the other member of a direct conversation (`details.reason`: `blocking`; unblock to write again).",
   },
   conversation_limit: {
     status: 409,

@@ -68,7 +68,8 @@ export type SystemEvent =
 /** What an `action` entry did to the text message with seq `target` (same conversation). */
 export type MessageAction =
   | { type: "edit"; target: number }
-  | { type: "delete"; target: number }
+  /** `by: "admin"`: removed by a server administrator (moderation); clients show "removed by an administrator". */
+  | { type: "delete"; target: number; by?: "admin" }
   | { type: "reaction"; target: number; emoji: string; remove: boolean };
 
 /** The quoted message of a reply, resolved when the reply is read, so it follows later edits and deletes. */

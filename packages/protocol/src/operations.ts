@@ -1,7 +1,17 @@
 // Every request a client can make, one definition record per operation: arguments, result, auth, transports, HTTP route.
 
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
-import type { AdminUser, AuditEntry, DeviceSession, Invite, PasswordResetLink, ServerSettings } from "./admin.js";
+import {
+  type AdminReport,
+  type AdminUser,
+  type AuditEntry,
+  type DeviceSession,
+  type Invite,
+  type PasswordResetLink,
+  REPORT_REASONS,
+  type Report,
+  type ServerSettings,
+} from "./admin.js";
 import type {
   Attachment,
   Conversation,
@@ -251,6 +261,22 @@ const definitions = {
     auth: "user",
     transports: BOTH,
     http: { method: "DELETE", path: "/v1/blocks/:userId" },
+  },
+  /** Reports a message the caller can see to the server's administrators; one open report per reporter and message. */
+  "reports.create": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        seq: TargetSeq,
+        reason: Type.Union(REPORT_REASONS.map((r) => Type.Literal(r))),
+        note: Type.Optional(Type.String({ maxLength: 1000 })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<Report>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/reports" },
   },
   /** `next`: pass as `after` for the next page; null on the last page. */
   "conversations.list": {
@@ -638,6 +664,37 @@ const definitions = {
     auth: "admin",
     transports: BOTH,
     http: { method: "DELETE", path: "/v1/admin/invites/:inviteId" },
+  },
+  /** The moderation queue, newest first: open reports (default) or resolved ones. */
+  "admin.reports.list": {
+    args: Type.Object(
+      {
+        status: Type.Optional(Type.Union([Type.Literal("open"), Type.Literal("resolved")])),
+        after: After,
+        limit: AdminPageLimit,
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ reports: AdminReport[]; next: string | null }>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/admin/reports" },
+  },
+  /** Dismisses an open report (the message stays); a resolved report is returned unchanged. */
+  "admin.reports.resolve": {
+    args: Type.Object({ reportId: Id }, { additionalProperties: false }),
+    result: returns<AdminReport>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/reports/:reportId/resolve" },
+  },
+  /** Removes any text message for everyone: a delete entry with `by: "admin"`; resolves its open reports. */
+  "admin.messages.remove": {
+    args: Type.Object({ conversationId: Id, seq: TargetSeq }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "admin",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/admin/conversations/:conversationId/messages/:seq/remove" },
   },
   "admin.audit.list": {
     args: Type.Object(

@@ -23,6 +23,7 @@ import type { PresenceStore } from "./ports/presence-store.js";
 import type { PushProvider } from "./ports/push-provider.js";
 import type { PushStore } from "./ports/push-store.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
+import type { ReportStore } from "./ports/report-store.js";
 import type { Scanner } from "./ports/scanner.js";
 import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
@@ -65,6 +66,7 @@ export interface Adapters {
   push: PushStore;
   uploads: UploadStore;
   admin: AdminStore;
+  reports: ReportStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -138,6 +140,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: selected.store,
     uploads: selected.uploads,
     admin: selected.admin,
+    reports: selected.reports,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -173,6 +176,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
     push: instrument(adapters.push, metrics.storeSeconds, []),
     admin: instrument(adapters.admin, metrics.storeSeconds, []),
+    reports: instrument(adapters.reports, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),

@@ -164,6 +164,26 @@ export const adminCases: Case[] = [
     check((await ok(ctx, admin, "admin.invites.revoke", { inviteId: invite.id }, t)).revokedAt !== null, "not revoked");
     expectError(errorOf("auth.register", await registerWith(ctx, invite.token)), "invalid_invite", { reason: "revoked" });
   }),
+  ...asAdmin("admin.reports.list", "an open report in the queue", async (ctx, admin, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "queue me");
+    const args = { conversationId: ctx.direct.id, seq: sent.seq, reason: "other" };
+    const report = await ok(ctx, ctx.bob, "reports.create", args, "http");
+    const { reports } = await ok(ctx, admin, "admin.reports.list", { limit: 200 }, t);
+    const listed = reports.find((r: Json) => r.id === report.id);
+    check(listed?.message?.body === "queue me" && listed.reporter.id === ctx.bob.id, "the report is not queued as sent");
+  }),
+  ...asAdmin("admin.reports.resolve", "dismissed, the message stays", async (ctx, admin, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "dismiss me");
+    const args = { conversationId: ctx.direct.id, seq: sent.seq, reason: "other" };
+    const report = await ok(ctx, ctx.bob, "reports.create", args, "http");
+    const resolved = await ok(ctx, admin, "admin.reports.resolve", { reportId: report.id }, t);
+    check(resolved.resolution === "dismissed" && resolved.message.body === "dismiss me", "not dismissed");
+  }),
+  ...asAdmin("admin.messages.remove", "a delete entry by an administrator", async (ctx, admin, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "remove me");
+    const { message } = await ok(ctx, admin, "admin.messages.remove", { conversationId: ctx.direct.id, seq: sent.seq }, t);
+    check(message.action?.type === "delete" && message.action.by === "admin", "not marked as an administrator's");
+  }),
   ...asAdmin("admin.audit.list", "newest first", async (ctx, admin, t) => {
     const { entries } = await ok(ctx, admin, "admin.audit.list", { limit: 5 }, t);
     check(

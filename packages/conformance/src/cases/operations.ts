@@ -205,6 +205,14 @@ export const operationCases: Case[] = [
     const result = await ok(ctx, ctx.alice, "messages.delete", args, t);
     check(result.message.body === null && typeof result.message.deletedAt === "number", "not a tombstone");
   }),
+  ...success("reports.create", "an open report; a repeat returns it", async (ctx, t) => {
+    const sent = await ctx.send(ctx.alice, ctx.direct.id, "report me");
+    const args = { conversationId: ctx.direct.id, seq: sent.seq, reason: "spam" };
+    const report = await ok(ctx, ctx.bob, "reports.create", args, t);
+    check(report.resolution === null && report.reason === "spam", "not an open spam report");
+    const again = await ok(ctx, ctx.bob, "reports.create", { ...args, reason: "other" }, t);
+    check(again.id === report.id, "a second open report of the same message");
+  }),
   ...success("messages.react", "the reaction is listed", async (ctx, t) => {
     const sent = await ctx.send(ctx.alice, ctx.direct.id, "react to me");
     const args = { conversationId: ctx.direct.id, seq: sent.seq, clientId: ctx.unique("r"), emoji: "👍" };

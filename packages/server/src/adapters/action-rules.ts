@@ -32,6 +32,14 @@ export function refusalMessage(code: ActionRefusal): string {
   return REFUSAL_MESSAGES[code];
 }
 
+/** A server administrator's removal: the one draft whose sender need not be a member of the conversation. */
+export function isAdminRemoval(action: ActionDraft | undefined): boolean {
+  return action?.type === "delete" && action.by === "admin";
+}
+
+/** The actor of an administrator's removal, who may not be a member: sees every message of the conversation. */
+export const ADMIN_ACTOR: ActorRow = { role: "member", joinedSeq: 0 };
+
 /** The target must exist, be visible to the actor (at or after their join), be a text message and not deleted. */
 export function refuseTarget(target: TargetRow | undefined, actor: ActorRow): ActionRefusal | null {
   if (target === undefined || target.seq < actor.joinedSeq) return "message_not_found";
@@ -56,8 +64,8 @@ export function refuseAction(
       if (target.senderId !== senderId) return "not_author";
       return expired(action.notBefore) ? "window_expired" : null;
     case "delete": {
-      // Moderation: a group's admins and owners may delete any message, at any time.
-      if (actor.role === "admin" || actor.role === "owner") return null;
+      // Moderation: server administrators and a group's admins and owners may delete any message, at any time.
+      if (action.by === "admin" || actor.role === "admin" || actor.role === "owner") return null;
       if (target.senderId !== senderId) return "not_author";
       return expired(action.notBefore) ? "window_expired" : null;
     }

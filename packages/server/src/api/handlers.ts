@@ -77,6 +77,7 @@ export function userHandlers(s: Services): UserHandlers {
     "blocks.list": async (ctx) => ({ blocked: await s.accounts.blocked(ctx.userId) }),
     "blocks.add": async (ctx, a) => ({ blocked: await s.accounts.block(ctx.userId, a.userId) }),
     "blocks.remove": async (ctx, a) => ({ blocked: await s.accounts.unblock(ctx.userId, a.userId) }),
+    "reports.create": (ctx, a) => s.moderation.report(ctx.userId, a),
     "conversations.list": (ctx, a) => s.conversations.list(ctx.userId, a),
     "conversations.get": (ctx, a) => s.conversations.get(ctx.userId, a.conversationId),
     "conversations.openDirect": (ctx, a) => s.conversations.openDirect(ctx.userId, a.userId),
@@ -146,6 +147,9 @@ export function adminHandlers(s: Services): AdminHandlers {
     "admin.invites.list": (_ctx, a) => s.admin.listInvites(a),
     "admin.invites.revoke": (ctx, a) => s.admin.revokeInvite(ctx.userId, a.inviteId),
     "admin.audit.list": (_ctx, a) => s.admin.audit(a),
+    "admin.reports.list": (_ctx, a) => s.moderation.list(a),
+    "admin.reports.resolve": (ctx, a) => s.moderation.dismiss(ctx.userId, a.reportId),
+    "admin.messages.remove": (ctx, a) => s.moderation.remove(ctx.userId, a),
   };
 }
 

@@ -231,8 +231,11 @@ export function isMembershipDraft(draft: EntryDraft): draft is MembershipDraft {
  */
 export type ActionDraft =
   | { type: "edit"; target: number; body: string; notBefore: number | null }
-  /** Authors within the window; a group's admins and owners delete any text message at any time. */
-  | { type: "delete"; target: number; notBefore: number | null }
+  /**
+   * Authors within the window; a group's admins and owners delete any text message at any time. `by: "admin"`: a server
+   * administrator's removal (moderation), who need not be a member: membership and window are not checked.
+   */
+  | { type: "delete"; target: number; notBefore: number | null; by?: "admin" }
   /** Adding a new emoji fails once the target carries `maxKinds` distinct ones; repeats and removals change nothing. */
   | { type: "reaction"; target: number; emoji: string; remove: boolean; maxKinds: number };
 

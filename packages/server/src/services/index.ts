@@ -13,6 +13,7 @@ import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushProvider } from "../ports/push-provider.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
+import type { ReportStore } from "../ports/report-store.js";
 import type { Scanner } from "../ports/scanner.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
@@ -30,6 +31,7 @@ import { MediaService } from "./media-service.js";
 import { MemberCache } from "./member-cache.js";
 import { MessageService } from "./message-service.js";
 import { MessageView } from "./message-view.js";
+import { ModerationService } from "./moderation-service.js";
 import { PresenceService } from "./presence-service.js";
 import { PushNotifier } from "./push/push-notifier.js";
 import { PushService } from "./push/push-service.js";
@@ -66,6 +68,7 @@ export interface Services {
   scanning: UploadScanning;
   search: SearchService;
   admin: AdminService;
+  moderation: ModerationService;
 }
 
 /**
@@ -92,6 +95,8 @@ export function createServices(
     scanner: Scanner | undefined;
     /** Administration: roles, settings, invitations, resets, audit (in the store's database). */
     admin: AdminStore;
+    /** Moderation reports (in the store's database). */
+    reports: ReportStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn"> },
@@ -175,6 +180,7 @@ export function createServices(
   return {
     auth,
     admin,
+    moderation: new ModerationService(ports.reports, ports.admin, store, messages),
     accounts,
     conversations,
     messages,

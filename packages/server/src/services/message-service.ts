@@ -127,11 +127,7 @@ export class MessageService {
     input: { conversationId: string; seq: number },
     connectionId?: string,
   ): Promise<ActionResult> {
-    const { minSeq, maxSeq, reader } = await this.window(userId, input.conversationId);
-    const [target] =
-      input.seq >= minSeq && input.seq <= maxSeq ? await this.store.getMessagesBySeq(input.conversationId, [input.seq]) : [];
-    if (target === undefined) throw new AppError("message_not_found", "No such message in this conversation");
-    if (target.kind !== "text") throw new AppError("invalid_target", "Only text messages can be deleted");
+    const { target, reader } = await this.visibleText(userId, input.conversationId, input.seq);
     const fresh = await this.store.hideMessage(userId, input.conversationId, input.seq, Date.now());
     if (fresh) {
       await this.failures.attempt(
@@ -141,6 +137,30 @@ export class MessageService {
     }
     const [message] = await this.view.present(input.conversationId, [target], reader);
     return { ack: null, message: message! };
+  }
+
+  /**
+   * A text message (live or a tombstone) within the caller's membership window, as stored: `message_not_found` when
+   * there is none the caller may see, `invalid_target` for system and action entries.
+   */
+  async visibleText(userId: string, conversationId: string, seq: number): Promise<{ target: Message; reader: MemberRecord }> {
+    const { minSeq, maxSeq, reader } = await this.window(userId, conversationId);
+    const [target] = seq >= minSeq && seq <= maxSeq ? await this.store.getMessagesBySeq(conversationId, [seq]) : [];
+    if (target === undefined) throw new AppError("message_not_found", "No such message in this conversation");
+    if (target.kind !== "text") throw new AppError("invalid_target", "Only text messages can be deleted or reported");
+    return { target, reader };
+  }
+
+  /**
+   * A server administrator removes any text message for everyone (moderation): a `delete` entry with `by: "admin"`
+   * written by the conversation log, whatever the administrator's membership. Idempotent per administrator and message.
+   * Returns the action entry.
+   */
+  async removeByAdmin(adminId: string, input: { conversationId: string; seq: number }): Promise<Message> {
+    const clientId = `admin-remove:${input.conversationId}:${input.seq}`;
+    const action: ActionDraft = { type: "delete", target: input.seq, notBefore: null, by: "admin" };
+    const outcome = await this.append(actionDraft(adminId, { conversationId: input.conversationId, clientId }, action), {});
+    return outcome.message;
   }
 
   /** Size and blankness of a body; a message with attachments may have an empty one. */
@@ -157,20 +177,25 @@ export class MessageService {
   }
 
   /**
-   * In a direct conversation the other member has not blocked the sender (sends and reactions; a blocked user may
-   * still edit or delete their own messages). The member list comes from the cache, so only two-member
-   * conversations look the block up (cached as well: no store read per send), and the conversation's kind is read only
-   * when a block exists.
+   * In a direct conversation neither member blocks the other (sends and reactions, either way: the blocker unblocks
+   * first to write again; both may still edit or delete their own messages). The member list comes from the cache, so
+   * only two-member conversations look the blocks up (cached as well: no store read per send), and the conversation's
+   * kind is read only when a block exists.
    */
   private async requireNotBlocked(userId: string, conversationId: string): Promise<void> {
     const cached = this.members.get(conversationId);
     const members = cached instanceof Promise ? await cached : cached;
     if (members.length !== 2 || !members.includes(userId)) return;
     const other = members[0] === userId ? members[1]! : members[0]!;
-    const blocks = this.blocks.blocks(other, userId);
-    if (!(blocks instanceof Promise ? await blocks : blocks)) return;
+    const blocked = this.blocks.blocks(other, userId);
+    if (blocked instanceof Promise ? await blocked : blocked) {
+      if ((await this.store.getConversation(conversationId))?.kind === "direct") throw notAllowed();
+      return;
+    }
+    const blocking = this.blocks.blocks(userId, other);
+    if (!(blocking instanceof Promise ? await blocking : blocking)) return;
     if ((await this.store.getConversation(conversationId))?.kind !== "direct") return;
-    throw notAllowed();
+    throw new AppError("not_allowed", "You block this user: unblock them to write to them again", { reason: "blocking" });
   }
 
   /** Earliest creation time a target may have under a window (null: no limit). */

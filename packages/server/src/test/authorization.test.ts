@@ -40,6 +40,8 @@ interface Fixture {
   /** The server's administrator (its first account) and an invitation they made. */
   admin: AuthResult;
   invite: string;
+  /** A report of the group's seq 2 by the member. */
+  report: string;
 }
 
 type Scope =
@@ -92,6 +94,11 @@ const CASES: Record<OpName, Case> = {
   "blocks.list": { scope: "own", args: () => ({}) },
   "blocks.add": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
   "blocks.remove": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
+  // A former member may report what they saw while a member (seq 2 is from before the removal).
+  "reports.create": {
+    scope: "conversation-read",
+    args: (fx) => ({ conversationId: fx.group, seq: 2, reason: "other", note: `authz-${++clientIds}` }),
+  },
   "conversations.list": { scope: "own", args: () => ({}) },
   "conversations.get": { scope: "conversation-read", args: (fx) => ({ conversationId: fx.group }) },
   "conversations.openDirect": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
@@ -156,6 +163,9 @@ const CASES: Record<OpName, Case> = {
   "admin.invites.list": { scope: "admin", args: () => ({}) },
   "admin.invites.revoke": { scope: "admin", args: (fx) => ({ inviteId: fx.invite }) },
   "admin.audit.list": { scope: "admin", args: () => ({}) },
+  "admin.reports.list": { scope: "admin", args: () => ({}) },
+  "admin.reports.resolve": { scope: "admin", args: (fx) => ({ reportId: fx.report }) },
+  "admin.messages.remove": { scope: "admin", args: (fx) => ({ conversationId: fx.group, seq: 2 }) },
 };
 
 const REFUSALS = new Set(["not_found", "not_member", "forbidden"]);
@@ -253,6 +263,9 @@ describe("authorization matrix", () => {
     const ack = await o.request("messages.send", { conversationId: direct.id, clientId: "direct", body: SECRET_DIRECT });
     assert.equal(ack.duplicate, false);
     const { lastSeq } = await o.request("conversations.get", { conversationId: group.id });
+    const report = (
+      await http(server, "POST", "/v1/reports", { conversationId: group.id, seq: 2, reason: "spam" }, member.accessToken)
+    ).body.id as string;
     fx = {
       owner,
       member,
@@ -266,6 +279,7 @@ describe("authorization matrix", () => {
       upload: upload.id,
       admin,
       invite,
+      report,
     };
     sockets = { outsider: outsiderLive, removed: removedLive, owner: o };
     outsiderSecrets = [SECRET_BEFORE, SECRET_AFTER, SECRET_DIRECT, TITLE, RENAMED, group.id, direct.id];
@@ -356,7 +370,8 @@ describe("authorization matrix", () => {
       const madeUp = `C_madeup${randomBytes(6).toString("hex")}`;
       const probes: [string, OpName, (fx: Fixture, id: string) => Record<string, unknown>][] = [];
       for (const op of OP_NAMES) {
-        if (!("conversationId" in CASES[op].args(fx))) continue;
+        // Administrators' operations reach any conversation; everyone else is refused with `forbidden` first.
+        if (CASES[op].scope === "admin" || !("conversationId" in CASES[op].args(fx))) continue;
         probes.push([op, op, (f, id) => ({ ...CASES[op].args(f), conversationId: id })]);
       }
       probes.push([

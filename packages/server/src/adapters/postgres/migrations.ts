@@ -325,6 +325,27 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (scan_status IN ('clean', 'unscanned', 'off'));
     `,
   },
+  {
+    version: 12,
+    name: "moderation reports",
+    // As SQLite's migration 12 (which explains the table).
+    sql: `
+      CREATE TABLE reports (
+        id text PRIMARY KEY,
+        conversation_id text NOT NULL,
+        seq bigint NOT NULL,
+        reporter_id text NOT NULL,
+        reason text NOT NULL,
+        note text,
+        created_at bigint NOT NULL,
+        resolved_at bigint,
+        resolved_by text,
+        resolution text CHECK (resolution IN ('dismissed', 'removed'))
+      );
+      CREATE UNIQUE INDEX reports_open_once ON reports (conversation_id, seq, reporter_id) WHERE resolved_at IS NULL;
+      CREATE INDEX reports_queue ON reports (created_at DESC, id DESC);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

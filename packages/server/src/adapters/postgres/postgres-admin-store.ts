@@ -16,6 +16,9 @@ const INVITE_COLUMNS =
 const RESET_COLUMNS =
   'id, user_id AS "userId", secret_hash AS "secretHash", created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"';
 
+/** Appends one audit entry (also used by the other roles whose actions are audited, as moderation's reports). */
+export const AUDIT_INSERT = "INSERT INTO audit_log (at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5)";
+
 /** A role over the store's shared handle (`PostgresStore.handle`: its pool, bigint parsing, timeouts and schema). */
 export class PostgresAdminStore implements AdminStore {
   private readonly pool: Pool;
@@ -30,13 +33,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   private async audit(client: Pool | PoolClient, draft: AuditDraft): Promise<void> {
-    await client.query("INSERT INTO audit_log (at, actor_id, action, target, details) VALUES ($1, $2, $3, $4, $5)", [
-      draft.at,
-      draft.actorId,
-      draft.action,
-      draft.target,
-      JSON.stringify(draft.details),
-    ]);
+    await client.query(AUDIT_INSERT, [draft.at, draft.actorId, draft.action, draft.target, JSON.stringify(draft.details)]);
   }
 
   async claimFirstAdmin(userId: string, audit: AuditContext): Promise<boolean> {

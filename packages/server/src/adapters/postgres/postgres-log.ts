@@ -13,7 +13,7 @@ import {
   type MessageStore,
   type ReactionRecord,
 } from "../../ports/store.js";
-import { refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
+import { ADMIN_ACTOR, isAdminRemoval, refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
 import { draftMessage, REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
@@ -77,13 +77,15 @@ const TARGET_CHECK = {
                 (t.kind = 'text' AND t.action IS NULL) AS "isText", t.deleted_at AS "deletedAt", t.created_at AS "createdAt",
                 left(t.body, ${REPLY_PREVIEW_CHARS}) AS "preview",
                 ARRAY(SELECT DISTINCT emoji FROM reactions WHERE conversation_id = $1 AND target_seq = $3) AS "emojis"
-         FROM members AS mem LEFT JOIN messages AS t ON t.conversation_id = $1 AND t.seq = $3
-         WHERE mem.conversation_id = $1 AND mem.user_id = $2`,
+         FROM (SELECT 1) AS one
+           LEFT JOIN members AS mem ON mem.conversation_id = $1 AND mem.user_id = $2
+           LEFT JOIN messages AS t ON t.conversation_id = $1 AND t.seq = $3`,
 };
 
 interface TargetCheckRow {
-  role: Role;
-  joinedSeq: number;
+  /** Null when the sender is not a member (an administrator's removal). */
+  role: Role | null;
+  joinedSeq: number | null;
   found: boolean;
   senderId: string | null;
   isText: boolean | null;
@@ -270,7 +272,7 @@ export class PostgresLog implements MessageStore {
         outcomes.push({ ok: false, code: "not_found", message: "Conversation not found" });
         continue;
       }
-      if (!currentMembers.has(pair(d.conversationId, d.senderId))) {
+      if (!currentMembers.has(pair(d.conversationId, d.senderId)) && !isAdminRemoval(d.action)) {
         outcomes.push({ ok: false, code: "not_member", message: "Sender is not a member of the conversation" });
         continue;
       }
@@ -340,13 +342,14 @@ export class PostgresLog implements MessageStore {
     const seq = d.action?.target ?? d.replyTo!;
     const { rows } = await client.query<TargetCheckRow>({ ...TARGET_CHECK, values: [d.conversationId, d.senderId, seq] });
     const row = rows[0];
-    // The caller checked current membership just before, under the same lock.
+    // The caller checked current membership just before, under the same lock (administrators' removals need none).
     if (row === undefined) return "message_not_found";
+    const actor = row.role === null || row.joinedSeq === null ? ADMIN_ACTOR : { role: row.role, joinedSeq: row.joinedSeq };
     const target = row.found
       ? { seq, senderId: row.senderId!, isText: row.isText === true, deletedAt: row.deletedAt, createdAt: row.createdAt! }
       : undefined;
     const refusal =
-      d.action === undefined ? refuseTarget(target, row) : refuseAction(d.action, d.senderId, target, row, row.emojis);
+      d.action === undefined ? refuseTarget(target, actor) : refuseAction(d.action, d.senderId, target, actor, row.emojis);
     return refusal ?? row;
   }
 
@@ -371,7 +374,7 @@ export class PostgresLog implements MessageStore {
            WHERE conversation_id = $1 AND seq = $2`,
           [d.conversationId, a.target, d.createdAt],
         );
-        return { type: "delete", target: a.target };
+        return a.by === "admin" ? { type: "delete", target: a.target, by: "admin" } : { type: "delete", target: a.target };
       case "reaction":
         if (a.remove) {
           await client.query(

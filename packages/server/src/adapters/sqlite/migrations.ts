@@ -433,6 +433,28 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (scan_status IN ('clean', 'unscanned', 'off'));
     `,
   },
+  {
+    version: 12,
+    name: "moderation reports",
+    sql: `
+      -- Users' reports of messages for the administrators' queue. Plain ids (no foreign keys): a report outlives what it
+      -- names. While open (resolved_at NULL) a reporter has at most one report per message.
+      CREATE TABLE reports (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        reporter_id TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        note TEXT,
+        created_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        resolved_by TEXT,
+        resolution TEXT CHECK (resolution IN ('dismissed', 'removed'))
+      ) STRICT;
+      CREATE UNIQUE INDEX reports_open_once ON reports (conversation_id, seq, reporter_id) WHERE resolved_at IS NULL;
+      CREATE INDEX reports_queue ON reports (created_at DESC, id DESC);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

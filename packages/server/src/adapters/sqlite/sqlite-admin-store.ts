@@ -15,6 +15,9 @@ const INVITE_COLUMNS =
 const RESET_COLUMNS =
   "id, user_id AS userId, secret_hash AS secretHash, created_at AS createdAt, expires_at AS expiresAt, used_at AS usedAt";
 
+/** Appends one audit entry (also used by the other roles whose actions are audited, as moderation's reports). */
+export const AUDIT_INSERT = "INSERT INTO audit_log (at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?)";
+
 /** A role over the store's shared handle (`SqliteStore.handle`), which has already migrated the schema. */
 export class SqliteAdminStore implements AdminStore {
   private readonly q;
@@ -22,9 +25,7 @@ export class SqliteAdminStore implements AdminStore {
   constructor(private readonly handle: SqliteHandle) {
     const db = handle.db;
     this.q = {
-      audit: db.prepare<[number, string | null, string, string | null, string]>(
-        "INSERT INTO audit_log (at, actor_id, action, target, details) VALUES (?, ?, ?, ?, ?)",
-      ),
+      audit: db.prepare<[number, string | null, string, string | null, string]>(AUDIT_INSERT),
       listAudit: db.prepare<
         [number, number],
         { id: number; at: number; actorId: string | null; action: AuditAction; target: string | null; details: string }

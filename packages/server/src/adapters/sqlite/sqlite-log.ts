@@ -12,7 +12,15 @@ import type {
   ReactionRecord,
 } from "../../ports/store.js";
 import { isMembershipDraft } from "../../ports/store.js";
-import { type ActorRow, refusalMessage, refuseAction, refuseTarget, type TargetRow } from "../action-rules.js";
+import {
+  type ActorRow,
+  ADMIN_ACTOR,
+  isAdminRemoval,
+  refusalMessage,
+  refuseAction,
+  refuseTarget,
+  type TargetRow,
+} from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
 import { draftMessage, REPLY_PREVIEW_CHARS } from "../message-row.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
@@ -232,7 +240,7 @@ export class SqliteLog implements MessageStore {
       const refused =
         lastSeq === undefined
           ? "not_found"
-          : q.isCurrentMember.get(d.conversationId, d.senderId) === undefined
+          : q.isCurrentMember.get(d.conversationId, d.senderId) === undefined && !isAdminRemoval(d.action)
             ? "not_member"
             : "";
       if (refused !== "") {
@@ -325,8 +333,8 @@ export class SqliteLog implements MessageStore {
             deletedAt: row.deletedAt,
             createdAt: row.createdAt!,
           };
-    // The caller checked current membership just before, in this transaction.
-    const actor: ActorRow = this.q.membership.get(d.conversationId, d.senderId)!;
+    // The caller checked current membership just before, in this transaction (administrators' removals need none).
+    const actor: ActorRow = this.q.membership.get(d.conversationId, d.senderId) ?? ADMIN_ACTOR;
     if (d.action === undefined) return refuseTarget(target, actor);
     const emojis = d.action.type === "reaction" ? this.q.reactionEmojis.all(d.conversationId, d.action.target) : [];
     return refuseAction(d.action, d.senderId, target, actor, emojis);
@@ -344,7 +352,7 @@ export class SqliteLog implements MessageStore {
         q.tombstone.run(d.createdAt, d.conversationId, a.target);
         q.deleteReactionsOf.run(d.conversationId, a.target);
         q.unlinkAttachments.run(d.conversationId, a.target);
-        return { type: "delete", target: a.target };
+        return a.by === "admin" ? { type: "delete", target: a.target, by: "admin" } : { type: "delete", target: a.target };
       case "reaction":
         if (a.remove) q.removeReaction.run(d.conversationId, a.target, d.senderId, a.emoji);
         else q.addReaction.run(d.conversationId, a.target, d.senderId, a.emoji, d.createdAt, seq);

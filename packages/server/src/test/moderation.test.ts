@@ -1,0 +1,165 @@
+// Moderation (issue 20), over the protocol, embedded (SQLite) and as a two-node cluster (PostgreSQL + Redis): reports,
+// the administrators' queue, removal of a message for everyone, and blocks that stop direct messages either way.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { AuthResult } from "@parley/protocol";
+import { probePostgres, probeRedis } from "./cluster-harness.js";
+import { http, RawClient, register, startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { requireService } from "./services.js";
+
+const clusterAvailable = await requireService("moderation tests on a cluster (PostgreSQL, Redis)", async () => {
+  await probePostgres();
+  await probeRedis();
+});
+
+const deployments: [string, () => Promise<{ node: TestServer; other: TestServer; close(): Promise<void> }>, boolean][] = [
+  [
+    "embedded (SQLite)",
+    async () => {
+      const server = await startTestServer();
+      return { node: server, other: server, close: () => server.close() };
+    },
+    true,
+  ],
+  [
+    "cluster (PostgreSQL + Redis, two nodes)",
+    async () => {
+      const cluster = await startTestCluster({ label: "moderation", nodeIds: ["m1", "m2"] });
+      const [node, other] = cluster.nodes as [TestServer, TestServer];
+      return { node, other, close: () => cluster.close() };
+    },
+    clusterAvailable,
+  ],
+];
+
+for (const [name, start, available] of deployments) {
+  describe(`moderation: ${name}`, { skip: !available && "services unavailable", timeout: 120_000 }, () => {
+    let d: Awaited<ReturnType<typeof start>>;
+    let admin: AuthResult;
+    let alice: AuthResult;
+    let bob: AuthResult;
+    let carol: AuthResult;
+    const as = (who: AuthResult, node?: TestServer) => (method: string, path: string, body?: unknown) =>
+      http(node ?? d.node, method, path, body, who.accessToken);
+
+    before(async () => {
+      d = await start();
+      admin = await register(d.node);
+      [alice, bob, carol] = [await register(d.node), await register(d.node), await register(d.node)];
+    });
+    after(() => d?.close());
+
+    it("takes a member's report, shows it in the queue, and removes the message for everyone", async () => {
+      const group = (await as(alice)("POST", "/v1/conversations/group", { title: "Club", memberIds: [bob.user.id] })).body;
+      const spam = `buy-cheap-${Date.now()}`;
+      const sent = await as(bob)("POST", `/v1/conversations/${group.id}/messages`, { clientId: "s1", body: spam });
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      const seq = sent.body.seq as number;
+
+      const report = await as(alice)("POST", "/v1/reports", { conversationId: group.id, seq, reason: "spam", note: "ads" });
+      assert.ok(report.status < 300, JSON.stringify(report.body));
+      assert.equal(report.body.resolution, null);
+      // One open report per reporter and message: a repeat returns it.
+      const again = await as(alice)("POST", "/v1/reports", { conversationId: group.id, seq, reason: "other" });
+      assert.equal(again.body.id, report.body.id);
+      assert.equal(again.body.reason, "spam");
+      // Who cannot see the message cannot report it; a bad reason is refused.
+      const outsider = await as(carol)("POST", "/v1/reports", { conversationId: group.id, seq, reason: "spam" });
+      assert.equal(outsider.body.error.code, "not_found");
+      const bad = await as(alice)("POST", "/v1/reports", { conversationId: group.id, seq, reason: "boring" });
+      assert.equal(bad.body.error.code, "validation_failed");
+      const missing = await as(alice)("POST", "/v1/reports", { conversationId: group.id, seq: 999, reason: "spam" });
+      assert.equal(missing.body.error.code, "message_not_found");
+
+      // The queue, on the other node: the report, its reporter and the message as it is.
+      assert.equal((await as(alice)("GET", "/v1/admin/reports")).body.error.code, "forbidden");
+      const queue = (await as(admin, d.other)("GET", "/v1/admin/reports")).body;
+      const listed = queue.reports.find((r: { id: string }) => r.id === report.body.id);
+      assert.equal(listed.reporter.id, alice.user.id);
+      assert.equal(listed.message.body, spam);
+      assert.equal(listed.note, "ads");
+
+      // Removal by an administrator who is not a member: a delete entry marked `by: "admin"`, seen live by members.
+      const live = await RawClient.connect(d.other, alice.accessToken);
+      try {
+        const removed = await as(admin)("POST", `/v1/admin/conversations/${group.id}/messages/${seq}/remove`, {});
+        assert.equal(removed.status, 200, JSON.stringify(removed.body));
+        assert.deepEqual(removed.body.message.action, { type: "delete", target: seq, by: "admin" });
+        const event = await live.waitForEvent(
+          (e) => e.event === "message" && e.data.conversationId === group.id && e.data.action?.type === "delete",
+        );
+        assert.equal(event.event === "message" && event.data.action?.type === "delete" && event.data.action.by, "admin");
+      } finally {
+        await live.close();
+      }
+      const history = (await as(bob)("GET", `/v1/conversations/${group.id}/messages`)).body.messages as {
+        seq: number;
+        body: string | null;
+        deletedAt?: number;
+      }[];
+      const tombstone = history.find((m) => m.seq === seq)!;
+      assert.equal(tombstone.body, null);
+      assert.ok(tombstone.deletedAt);
+      const found = (await as(bob)("GET", `/v1/search/messages?query=${spam}`)).body;
+      assert.equal(JSON.stringify(found).includes(spam), false, "the removed message is out of search");
+
+      // The report is resolved as removed; the open queue no longer has it; the audit log says who did it.
+      const open = (await as(admin)("GET", "/v1/admin/reports")).body.reports as { id: string }[];
+      assert.equal(
+        open.some((r) => r.id === report.body.id),
+        false,
+      );
+      const resolved = (await as(admin)("GET", "/v1/admin/reports?status=resolved")).body.reports;
+      const done = resolved.find((r: { id: string }) => r.id === report.body.id);
+      assert.equal(done.resolution, "removed");
+      assert.equal(done.resolvedBy, admin.user.id);
+      assert.equal(done.message.body, null);
+      const entries = (await as(admin)("GET", "/v1/admin/audit")).body.entries as { action: string; actorId: string }[];
+      assert.equal(entries[0]?.action, "message.removed");
+      assert.equal(entries[0]?.actorId, admin.user.id);
+      // A removed message cannot be removed or reported again.
+      const twice = await as(alice)("POST", "/v1/reports", { conversationId: group.id, seq, reason: "spam" });
+      assert.equal(twice.body.error.code, "message_deleted");
+    });
+
+    it("dismisses a report, leaving the message", async () => {
+      const group = (await as(alice)("POST", "/v1/conversations/group", { title: "Two", memberIds: [bob.user.id] })).body;
+      const sent = await as(bob)("POST", `/v1/conversations/${group.id}/messages`, { clientId: "d1", body: "fine" });
+      const report = await as(alice)("POST", "/v1/reports", {
+        conversationId: group.id,
+        seq: sent.body.seq,
+        reason: "harassment",
+      });
+      const dismissed = await as(admin)("POST", `/v1/admin/reports/${report.body.id}/resolve`, {});
+      assert.equal(dismissed.body.resolution, "dismissed");
+      assert.equal(dismissed.body.message.body, "fine");
+      assert.equal((await as(admin)("POST", "/v1/admin/reports/nope/resolve", {})).body.error.code, "not_found");
+      const entries = (await as(admin)("GET", "/v1/admin/audit")).body.entries as { action: string; target: string }[];
+      assert.deepEqual([entries[0]?.action, entries[0]?.target], ["report.dismissed", report.body.id]);
+      // Resolved, so the reporter may report it again.
+      const again = await as(alice)("POST", "/v1/reports", { conversationId: group.id, seq: sent.body.seq, reason: "spam" });
+      assert.notEqual(again.body.id, report.body.id);
+    });
+
+    it("stops direct messages either way while a block stands", async () => {
+      const direct = (await as(alice)("POST", "/v1/conversations/direct", { userId: carol.user.id })).body;
+      assert.equal(
+        (await as(carol)("POST", `/v1/conversations/${direct.id}/messages`, { clientId: "b0", body: "hi" })).status,
+        200,
+      );
+      assert.equal((await as(alice)("PUT", `/v1/blocks/${carol.user.id}`)).status < 300, true);
+      const blocked = await as(carol)("POST", `/v1/conversations/${direct.id}/messages`, { clientId: "b1", body: "hi" });
+      assert.equal(blocked.body.error.code, "not_allowed");
+      const blocker = await as(alice, d.other)("POST", `/v1/conversations/${direct.id}/messages`, {
+        clientId: "b2",
+        body: "hi",
+      });
+      assert.equal(blocker.body.error.code, "not_allowed");
+      assert.equal(blocker.body.error.details.reason, "blocking");
+      await as(alice)("DELETE", `/v1/blocks/${carol.user.id}`);
+      const after = await as(alice, d.other)("POST", `/v1/conversations/${direct.id}/messages`, { clientId: "b3", body: "ok" });
+      assert.equal(after.status, 200);
+    });
+  });
+}
