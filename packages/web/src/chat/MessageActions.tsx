@@ -59,7 +59,11 @@ export function MessageActions({
   }
   if (!deleted && !message.hidden && message.body && typeof navigator.clipboard?.writeText === "function") {
     const body = message.body;
-    actions.push({ label: "Copy text", run: () => void navigator.clipboard.writeText(body).catch(() => undefined) });
+    actions.push({
+      label: "Copy text",
+      // A refused clipboard (permission, insecure context) is told to the user like any failed action.
+      run: () => void navigator.clipboard.writeText(body).catch((error: unknown) => store.notify(error)),
+    });
   }
   if (member && own && !deleted && !message.hidden) {
     actions.push({ label: "Edit", run: () => store.compose(id, "edit", message.seq) });

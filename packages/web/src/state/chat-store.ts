@@ -208,6 +208,11 @@ export class ChatStore {
     this.#signedOut(notice);
   }
 
+  /** Shows a failure of something the user did outside the store (a refused clipboard write) as a notice. */
+  notify(error: unknown): void {
+    this.#core.notify(error);
+  }
+
   dismissNotice(): void {
     this.#core.set((s) => (s.notice === null ? s : { ...s, notice: null }));
   }

@@ -87,8 +87,19 @@ async function stream(exchange: Exchange, source: Readable): Promise<boolean> {
 /** One connection to clamd: `reply` resolves with its answer (up to the NUL) or rejects as `unavailable`. */
 class Exchange {
   answered = false;
-  readonly reply: Promise<string>;
+  /**
+   * How the exchange ended; never rejects, so that a failure before anyone awaits the reply (while the file is still
+   * being sent) is not an unhandled rejection. `reply` turns it back into a rejection for the one who awaits it.
+   */
+  private readonly outcome: Promise<{ reply: string } | { error: Error }>;
   private readonly timer: NodeJS.Timeout;
+
+  get reply(): Promise<string> {
+    return this.outcome.then((o) => {
+      if ("error" in o) throw o.error;
+      return o.reply;
+    });
+  }
 
   private constructor(
     private readonly socket: Socket,
@@ -96,14 +107,12 @@ class Exchange {
     timeoutMs: number,
   ) {
     let received = "";
-    let settle!: { resolve: (reply: string) => void; reject: (error: Error) => void };
-    this.reply = new Promise<string>((resolve, reject) => {
-      settle = { resolve, reject };
+    let settle!: (outcome: { reply: string } | { error: Error }) => void;
+    this.outcome = new Promise((resolve) => {
+      settle = resolve;
     });
-    // Awaited only once the file is sent; a failure before that must not count as unhandled meanwhile.
-    this.reply.catch(() => {});
     const fail = (message: string, cause?: unknown) => {
-      settle.reject(new ScanError("unavailable", `clamd at ${where}: ${message}`, { cause }));
+      settle({ error: new ScanError("unavailable", `clamd at ${where}: ${message}`, { cause }) });
       socket.destroy();
     };
     this.timer = setTimeout(() => fail(`no answer within ${timeoutMs} ms`), timeoutMs);
@@ -113,7 +122,7 @@ class Exchange {
       const end = received.indexOf("\0");
       if (end >= 0 && !this.answered) {
         this.answered = true;
-        settle.resolve(received.slice(0, end).trim());
+        settle({ reply: received.slice(0, end).trim() });
       }
     });
     socket.on("error", (error) => fail(error.message, error));
