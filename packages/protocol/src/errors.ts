@@ -58,7 +58,7 @@ export const ERRORS = {
     status: 403,
     retryable: false,
     description:
-      "The other user does not accept this from the caller (their group-add setting or their block list; which one is not said).",
+      'The other user does not accept this from the caller (their group-add setting or their block list; which one is not said), or is a deactivated account (then `details.reason: "deactivated"` and `details.userId` say so).',
   },
   conversation_limit: {
     status: 409,
