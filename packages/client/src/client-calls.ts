@@ -5,6 +5,7 @@
 import {
   type Conversation,
   type ConversationSummary,
+  type DeviceSession,
   type Message,
   type OpArgs,
   type OpName,
@@ -50,6 +51,21 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
 
   updateProfile(displayName: string): Promise<User> {
     return this.call("me.update", { displayName });
+  }
+
+  /** Changes the password (the current one is required: `wrong_password` otherwise); every other device is signed out. */
+  async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await this.call("me.changePassword", { oldPassword, newPassword });
+  }
+
+  /** This user's signed-in devices; `current` marks this one. */
+  async sessions(): Promise<DeviceSession[]> {
+    return (await this.call("sessions.list", {})).sessions;
+  }
+
+  /** Signs a device out (its connections close with 4102); the devices left. Revoking this one loses the session. */
+  async revokeSession(sessionId: string): Promise<DeviceSession[]> {
+    return (await this.call("sessions.revoke", { sessionId })).sessions;
   }
 
   getUser(username: string): Promise<User> {

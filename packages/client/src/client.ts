@@ -2,7 +2,18 @@
 // It wires the parts: calls (client-calls.ts), what arrives (inbound.ts), catching up (catch-up.ts), followed presence
 // (presence-follow.ts) and this device's own entries (own-entries.ts).
 
-import type { Attachment, Limits, MessageAck, Presence, ReceiptState, SignedFile, User, Welcome } from "@parley/protocol";
+import type {
+  Attachment,
+  AuthResult,
+  Limits,
+  MessageAck,
+  Presence,
+  ReceiptState,
+  SignedFile,
+  User,
+  Welcome,
+} from "@parley/protocol";
+import { AdminApi } from "./admin.js";
 import { AuthSession, type Credentials } from "./auth.js";
 import { CatchUp } from "./catch-up.js";
 import { ClientCalls } from "./client-calls.js";
@@ -38,6 +49,8 @@ export class ParleyClient extends ClientCalls {
   readonly connection: Connection;
   /** Push notifications: subscription of this device, mutes, do not disturb and previews. */
   readonly push: PushApi;
+  /** Running the server: users, registration, invitations, the audit log (administrators only, §6.11). */
+  readonly admin: AdminApi;
   readonly #options: ParleyClientOptions;
   readonly #timers: Timers;
   readonly #transports: TransportSelector;
@@ -71,6 +84,10 @@ export class ParleyClient extends ClientCalls {
     });
     ({ http: this.http, transports: this.#transports, connection: this.connection } = carriersFor(options, this.auth, timers));
     this.push = new PushApi((op, args) => this.call(op, args));
+    this.admin = new AdminApi(
+      (op, args) => this.call(op, args),
+      (path) => this.http.download(path),
+    );
     this.#uploader = new Uploader(options.server, this.auth, {
       presign: (args) => this.call("uploads.presign", args),
       complete: (args) => this.call("uploads.complete", args),
@@ -196,21 +213,39 @@ export class ParleyClient extends ClientCalls {
 
   // ── session ────────────────────────────────────────────────────────────────
 
-  async register(username: string, password: string, options: { displayName?: string; deviceName?: string } = {}): Promise<User> {
-    const deviceName = options.deviceName ?? this.#options.deviceName;
-    const result = await this.http.call("auth.register", {
-      username,
-      password,
-      ...(options.displayName ? { displayName: options.displayName } : {}),
-      ...(deviceName ? { deviceName } : {}),
-    });
-    this.#adopt(result.user.id);
-    return this.auth.set(result).user;
+  /** Creates an account and signs in; `invite` is an invitation's token (needed while registration is invite-only). */
+  async register(
+    username: string,
+    password: string,
+    options: { displayName?: string; deviceName?: string; invite?: string } = {},
+  ): Promise<User> {
+    const { displayName, invite } = options;
+    return this.#signedIn(
+      await this.http.call("auth.register", {
+        username,
+        password,
+        ...(displayName ? { displayName } : {}),
+        ...(invite ? { invite } : {}),
+        ...this.#device(options),
+      }),
+    );
   }
 
   async login(username: string, password: string, options: { deviceName?: string } = {}): Promise<User> {
+    return this.#signedIn(await this.http.call("auth.login", { username, password, ...this.#device(options) }));
+  }
+
+  /** Uses a password-reset link's token: sets the password, signs out every device and signs this one in. */
+  async resetPassword(token: string, password: string, options: { deviceName?: string } = {}): Promise<User> {
+    return this.#signedIn(await this.http.call("auth.resetPassword", { token, password, ...this.#device(options) }));
+  }
+
+  #device(options: { deviceName?: string }): { deviceName?: string } {
     const deviceName = options.deviceName ?? this.#options.deviceName;
-    const result = await this.http.call("auth.login", { username, password, ...(deviceName ? { deviceName } : {}) });
+    return deviceName ? { deviceName } : {};
+  }
+
+  #signedIn(result: AuthResult): User {
     this.#adopt(result.user.id);
     return this.auth.set(result).user;
   }

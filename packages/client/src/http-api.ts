@@ -106,19 +106,31 @@ export class HttpApi {
   async call<K extends OpName>(op: K, args: OpArgs<K>): Promise<OpResult<K>> {
     const request = buildHttpRequest(op, args);
     if (operations[op].auth === "public") return (await this.#send(request, undefined)) as OpResult<K>;
+    return (await this.#authorized(request, false)) as OpResult<K>;
+  }
+
+  /**
+   * A signed-in `GET` of a route that answers a file instead of JSON (the audit export, docs/protocol.md §6.11): its
+   * body as text. Errors as for `call`.
+   */
+  async download(path: string): Promise<string> {
+    return (await this.#authorized({ method: "GET", path }, true)) as string;
+  }
+
+  async #authorized(request: HttpRequest, raw: boolean): Promise<unknown> {
     const token = await this.#tokens?.accessToken();
     if (!token || !this.#tokens) throw new ParleyError("not_authenticated", "Not signed in");
     try {
-      return (await this.#send(request, token)) as OpResult<K>;
+      return await this.#send(request, token, raw);
     } catch (error) {
       if (!(error instanceof ParleyError) || error.code !== "token_expired") throw error;
       // One refresh and one retry: a second token_expired means the clock or the server is off, not the token.
       const fresh = await this.#tokens.refresh(token);
-      return (await this.#send(request, fresh)) as OpResult<K>;
+      return await this.#send(request, fresh, raw);
     }
   }
 
-  async #send(request: HttpRequest, token: string | undefined): Promise<unknown> {
+  async #send(request: HttpRequest, token: string | undefined, raw = false): Promise<unknown> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (request.body !== undefined) headers["content-type"] = "application/json";
     if (token) headers.authorization = `Bearer ${token}`;
@@ -145,6 +157,7 @@ export class HttpApi {
     } finally {
       this.#timers.clearTimeout(timer);
     }
+    if (raw && status >= 200 && status < 300) return text;
     let body: unknown;
     try {
       body = text === "" ? {} : JSON.parse(text);

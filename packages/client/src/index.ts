@@ -2,16 +2,20 @@
 
 export type {
   ActionResult,
+  AdminUser,
   Attachment,
+  AuditEntry,
   AuthResult,
   CloseAction,
   Conversation,
   ConversationMute,
   ConversationSummary,
+  DeviceSession,
   ErrorBody,
   ErrorCode,
   EventMap,
   GroupAdds,
+  Invite,
   Limits,
   Member,
   Message,
@@ -19,21 +23,25 @@ export type {
   MessageAction,
   MuteUntil,
   NotificationSettings,
+  PasswordResetLink,
   Presence,
   PushConfig,
   PushPayload,
   Reaction,
   ReceiptState,
+  RegistrationMode,
   ReplyRef,
   SearchHighlight,
   SearchHit,
   SearchResult,
+  ServerSettings,
   Settings,
   SignedFile,
   SystemEvent,
   User,
   Welcome,
 } from "@parley/protocol";
+export { AdminApi, type AdminPage, type AuditExportFormat } from "./admin.js";
 export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
 export { type ClientEvents, defaultWsUrl, type HistoryOptions, ParleyClient, type ParleyClientOptions } from "./client.js";

@@ -58,7 +58,7 @@ export const ERRORS = {
     status: 403,
     retryable: false,
     description:
-      "The other user does not accept this from the caller (their group-add setting or their block list; which one is not said), or the caller blocks the other member of a direct conversation (`details.reason`: `blocking`; unblock to write again).",
+      "The other user does not accept this from the caller (their group-add setting or their block list; which one is not said), the caller blocks the other member of a direct conversation (`details.reason`: `blocking`; unblock to write again), or the other user is a deactivated account (`details.reason`: `deactivated`, with `details.userId`).",
   },
   conversation_limit: {
     status: 409,

@@ -6,6 +6,7 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App.js";
 import { bindLocation, conversationIdFromPath } from "./app/router.js";
+import { authLinkFromLocation } from "./auth/auth-link.js";
 import { CredentialStore } from "./auth/credential-store.js";
 import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
 import { ConversationCache, keepOffline } from "./offline/conversation-cache.js";
@@ -25,6 +26,7 @@ import "./styles/chat.css";
 import "./styles/dialogs.css";
 import "./styles/message-actions.css";
 import "./styles/search.css";
+import "./styles/admin.css";
 
 function browserStorage(): KeyValueStorage {
   try {
@@ -96,6 +98,8 @@ const store = new ChatStore({
     reload: () => window.location.reload(),
   },
 });
+// Read before the address bar follows the open conversation (which replaces /invite#… and /reset#… with /).
+const link = authLinkFromLocation(window.location);
 store.start();
 bindLocation(store, window);
 // Offline: the app shell from the service worker, the last conversations and messages from IndexedDB.
@@ -128,7 +132,7 @@ createRoot(root).render(
   <StrictMode>
     <StoreProvider store={store}>
       <NotificationProvider store={notifications}>
-        <App />
+        <App link={link} />
       </NotificationProvider>
     </StoreProvider>
   </StrictMode>,

@@ -140,6 +140,25 @@ export const adminCases: Case[] = [
       expectError(errorOf("auth.login", login), "account_deactivated");
     },
   },
+  {
+    id: "not_allowed: a deactivated user cannot be put in a group or a new direct chat (details.reason: deactivated)",
+    covers: { errors: ["not_allowed"] },
+    async run(ctx) {
+      const admin = requireAdmin(ctx);
+      const user = await ctx.register("dn");
+      await ok(ctx, admin, "admin.users.deactivate", { userId: user.id }, "http");
+      const details = { reason: "deactivated", userId: user.id };
+      expectError(await ctx.call(ctx.alice, "conversations.openDirect", { userId: user.id }, "http"), "not_allowed", {
+        ...details,
+        field: "userId",
+      });
+      const group = { title: "with a deactivated user", memberIds: [ctx.bob.id, user.id] };
+      expectError(await ctx.call(ctx.alice, "conversations.createGroup", group, "http"), "not_allowed", {
+        ...details,
+        field: "memberIds",
+      });
+    },
+  },
   ...asAdmin("admin.settings.get", "the registration mode", async (ctx, admin, t) => {
     check(
       ["open", "invite_only", "closed"].includes((await ok(ctx, admin, "admin.settings.get", {}, t)).registration),

@@ -12,6 +12,7 @@ import type {
   MemberRecord,
   MembershipChange,
   MessageStore,
+  UserRecord,
 } from "../ports/store.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import type { ConversationLog } from "./log/conversation-log.js";
@@ -47,6 +48,17 @@ export function notAllowed(field?: string): AppError {
   return new AppError("not_allowed", "A user does not accept this from you", field === undefined ? undefined : { field });
 }
 
+/**
+ * Nobody joins a deactivated account to a conversation (a new group, an added member, a direct chat): it could not
+ * read it. Unlike consent refusals this one names its reason, since every user sees `deactivated` on the account.
+ */
+function requireActive(users: readonly UserRecord[], field: string): void {
+  const inactive = users.find((u) => u.deactivatedAt !== null);
+  if (inactive) {
+    throw new AppError("not_allowed", "That account is deactivated", { field, userId: inactive.id, reason: "deactivated" });
+  }
+}
+
 export class ConversationService {
   constructor(
     private readonly store: AccountStore & ConversationStore & MessageStore,
@@ -56,7 +68,9 @@ export class ConversationService {
   ) {}
 
   async openDirect(userId: string, otherId: string): Promise<Conversation> {
-    if (!(await this.store.getUserById(otherId))) throw new AppError("not_found", "User not found", { field: "userId" });
+    const other = await this.store.getUserById(otherId);
+    if (!other) throw new AppError("not_found", "User not found", { field: "userId" });
+    requireActive([other], "userId");
     if ((await this.store.blockedBy(userId, [otherId])).length > 0) throw notAllowed("userId");
     await this.requireRoom([...new Set([userId, otherId])], "userId");
     const { conversation } = await this.log.openDirect({
@@ -82,6 +96,7 @@ export class ConversationService {
         userId: others.find((id) => !known.has(id)),
       });
     }
+    requireActive(found, "memberIds");
     await this.requireDailyGroupQuota(ownerId);
     await this.requireConsent(ownerId, others, "memberIds");
     await this.requireRoom([ownerId, ...others], "memberIds");
@@ -139,6 +154,10 @@ export class ConversationService {
     // Current members are skipped by the store: neither their consent nor their room matters.
     const current = new Set(await this.members.get(conversationId));
     const joining = [...new Set(userIds)].filter((id) => !current.has(id));
+    requireActive(
+      found.filter((u) => !current.has(u.id)),
+      "userIds",
+    );
     await this.requireConsent(actorId, joining, "userIds");
     await this.requireRoom(joining, "userIds");
     return this.change(actorId, conversationId, { type: "add", userIds: [...userIds], maxMembers: this.limits.maxGroupMembers });

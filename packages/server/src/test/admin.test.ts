@@ -319,6 +319,29 @@ for (const [name, start, available] of deployments) {
       assert.equal(self.body.error.code, "conflict");
     });
 
+    it("refuses to put a deactivated user in a new group, an existing one or a new direct chat", async () => {
+      const dave = await register(d.node);
+      const erin = await register(d.node);
+      const { id: groupId } = (await as(alice)("POST", "/v1/conversations/group", { title: "team", memberIds: [erin.user.id] }))
+        .body;
+      assert.equal((await as(admin)("POST", `/v1/admin/users/${dave.user.id}/deactivate`)).status, 200);
+      const refused = [
+        await as(alice)("POST", "/v1/conversations/direct", { userId: dave.user.id }),
+        await as(alice)("POST", "/v1/conversations/group", { title: "new", memberIds: [erin.user.id, dave.user.id] }),
+        await as(alice)("POST", `/v1/conversations/${groupId}/members`, { userIds: [dave.user.id] }),
+      ];
+      assert.deepEqual(
+        refused.map((r) => [r.status, r.body.error.code, r.body.error.details.reason, r.body.error.details.userId]),
+        refused.map(() => [403, "not_allowed", "deactivated", dave.user.id]),
+      );
+      const members = (await as(alice)("GET", `/v1/conversations/${groupId}`)).body.members.map(
+        (m: { userId: string }) => m.userId,
+      );
+      assert.ok(!members.includes(dave.user.id), "added anyway");
+      assert.equal((await as(admin)("POST", `/v1/admin/users/${dave.user.id}/reactivate`)).status, 200);
+      assert.equal((await as(alice)("POST", "/v1/conversations/direct", { userId: dave.user.id })).status, 200);
+    });
+
     it("issues one-time password-reset links: a reused or stale link is refused and changes nothing", async () => {
       const dave = await register(d.node);
       const old = (await as(admin)("POST", `/v1/admin/users/${dave.user.id}/reset-link`)).body;

@@ -1,4 +1,4 @@
-// Sign in or create an account.
+// Sign in or create an account (with the invitation of an invite link, when the app was opened from one).
 
 import { isParleyError } from "@parley/client";
 import { type FormEvent, useState } from "react";
@@ -17,15 +17,22 @@ function explain(error: unknown, mode: Mode): string {
       return "Usernames are 3–32 characters: lowercase letters, digits and underscores.";
     return error.message;
   }
+  if (isParleyError(error, "account_deactivated")) return "This account has been deactivated. Ask an administrator.";
+  if (isParleyError(error, "invite_required"))
+    return "This server is invite-only. Ask an administrator for an invite link to create an account.";
+  if (isParleyError(error, "invalid_invite"))
+    return "This invite link is no longer valid (expired, revoked or used up). Ask for a new one.";
+  if (isParleyError(error, "registration_closed"))
+    return "This server does not take new accounts. Ask an administrator to create one for you.";
   if (isParleyError(error, "rate_limited")) return "Too many attempts. Wait a moment and try again.";
   if (isParleyError(error, "network_error") || isParleyError(error, "timeout"))
     return "Cannot reach the server. Check your connection.";
   return error instanceof Error ? error.message : `Could not ${mode === "login" ? "sign in" : "create the account"}.`;
 }
 
-export function AuthScreen() {
+export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {
   const store = useStore();
-  const [mode, setMode] = useState<Mode>("login");
+  const [mode, setMode] = useState<Mode>(invite ? "register" : "login");
   const [username, setUsername] = useState("");
   const [displayName, setDisplayName] = useState("");
   const [password, setPassword] = useState("");
@@ -39,7 +46,7 @@ export function AuthScreen() {
     try {
       const name = username.trim().toLowerCase();
       if (mode === "login") await store.login(name, password);
-      else await store.register(name, password, displayName.trim() || undefined);
+      else await store.register(name, password, displayName.trim() || undefined, invite);
     } catch (caught) {
       setError(explain(caught, mode));
       setBusy(false);
@@ -60,7 +67,13 @@ export function AuthScreen() {
           </span>
           <h1>Parley</h1>
         </div>
-        <p className="auth-tagline">{mode === "login" ? "Welcome back. Sign in to continue." : "Create your account."}</p>
+        <p className="auth-tagline">
+          {mode === "login"
+            ? "Welcome back. Sign in to continue."
+            : invite
+              ? "You have been invited. Create your account."
+              : "Create your account."}
+        </p>
         <form onSubmit={submit} className="auth-form" aria-label={mode === "login" ? "Sign in" : "Create account"}>
           <label className="field">
             <span>Username</span>

@@ -1,6 +1,8 @@
 // The left column: who is signed in, actions to start chats and groups or sign out, and the conversation list.
 
 import { useState } from "react";
+import { AccountDialog } from "../account/AccountDialog.js";
+import { AdminDialog } from "../admin/AdminDialog.js";
 import { NotificationsDialog } from "../push/NotificationsDialog.js";
 import { SearchPanel } from "../search/SearchPanel.js";
 import { displayName } from "../state/conversations.js";
@@ -15,7 +17,7 @@ export function Sidebar() {
   const store = useStore();
   const me = useChat((s) => s.me);
   const searchOpen = useChat((s) => s.searchOpen);
-  const [dialog, setDialog] = useState<"chat" | "group" | "notifications" | null>(null);
+  const [dialog, setDialog] = useState<"chat" | "group" | "notifications" | "account" | "admin" | null>(null);
   if (!me) return null;
   const name = displayName(me);
   return (
@@ -61,6 +63,26 @@ export function Sidebar() {
           <button
             type="button"
             className="icon-button"
+            onClick={() => setDialog("account")}
+            aria-label="Your account"
+            title="Your account"
+          >
+            <Icon name="user" />
+          </button>
+          {me.admin ? (
+            <button
+              type="button"
+              className="icon-button"
+              onClick={() => setDialog("admin")}
+              aria-label="Administration"
+              title="Administration"
+            >
+              <Icon name="shield" />
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="icon-button"
             onClick={() => void store.logout()}
             aria-label="Sign out"
             title="Sign out"
@@ -73,6 +95,8 @@ export function Sidebar() {
       {dialog === "chat" ? <NewChatDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "group" ? <NewGroupDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "notifications" ? <NotificationsDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === "account" ? <AccountDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === "admin" ? <AdminDialog onClose={() => setDialog(null)} /> : null}
     </aside>
   );
 }

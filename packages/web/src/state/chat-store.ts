@@ -80,7 +80,13 @@ export class ChatStore {
     const c = this.client;
     const core = this.#core;
     c.on("credentials", (credentials) => this.#credentials.save(credentials));
-    c.on("auth-lost", () => this.#signedOut("Your session has ended. Please sign in again."));
+    c.on("auth-lost", (error) =>
+      this.#signedOut(
+        isParleyError(error, "account_deactivated")
+          ? "An administrator deactivated your account."
+          : "Your session has ended. Please sign in again.",
+      ),
+    );
     c.on("state", (connection) => {
       core.set((s) => ({
         ...s,
@@ -191,10 +197,27 @@ export class ChatStore {
 
   // ── session ────────────────────────────────────────────────────────────────
 
-  async register(username: string, password: string, displayName?: string): Promise<void> {
-    const user = await this.client.register(username, password, displayName ? { displayName } : {});
+  /** `invite`: the token of an invitation link (needed while registration is invite-only). */
+  async register(username: string, password: string, displayName?: string, invite?: string): Promise<void> {
+    const user = await this.client.register(username, password, {
+      ...(displayName ? { displayName } : {}),
+      ...(invite ? { invite } : {}),
+    });
     this.#enter(user);
     this.#connect();
+  }
+
+  /** Uses a password-reset link: every other device is signed out, this one signed in. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    if (this.client.credentials) await this.client.logout();
+    const user = await this.client.resetPassword(token, password);
+    this.#enter(user);
+    this.#connect();
+  }
+
+  async setDisplayName(displayName: string): Promise<void> {
+    const me = await this.client.updateProfile(displayName);
+    this.#core.set((s) => ({ ...s, me, users: { ...s.users, [me.id]: me } }));
   }
 
   async login(username: string, password: string): Promise<void> {

@@ -25,8 +25,10 @@ export function otherMemberId(
   return conversation.members.find((m) => m.userId !== me)?.userId ?? conversation.members[0]?.userId;
 }
 
+/** A user's name as shown everywhere; an account an administrator deactivated says so. */
 export function displayName(user: User | undefined, fallback = "Unknown user"): string {
-  return user?.displayName || user?.username || fallback;
+  const name = user?.displayName || user?.username || fallback;
+  return user?.deactivated ? `${name} (deactivated)` : name;
 }
 
 export function conversationTitle(

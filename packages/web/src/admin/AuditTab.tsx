@@ -1,0 +1,101 @@
+// Administration: the audit log, newest first a page at a time, and its export as CSV or JSON lines.
+
+import type { AuditEntry, AuditExportFormat } from "@parley/client";
+import { useEffect, useState } from "react";
+import { formatFullTimestamp } from "../format/time.js";
+import { displayName } from "../state/conversations.js";
+import { useStore } from "../state/store-context.js";
+import { FormError } from "../ui/FormError.js";
+import { useAction } from "../ui/use-action.js";
+
+const ACTIONS: Record<AuditEntry["action"], string> = {
+  "admin.granted": "made administrator",
+  "admin.revoked": "administrator role removed",
+  "user.created": "account created",
+  "user.deactivated": "account deactivated",
+  "user.reactivated": "account reactivated",
+  "user.reset_link": "password-reset link issued",
+  "settings.updated": "settings changed",
+  "invite.created": "invite link created",
+  "invite.revoked": "invite link revoked",
+};
+
+export function AuditTab() {
+  const store = useStore();
+  const [entries, setEntries] = useState<AuditEntry[]>([]);
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [next, setNext] = useState<number | null>(null);
+  const list = useAction();
+  const download = useAction();
+
+  const load = (before: number | null) =>
+    list.run(async () => {
+      const page = await store.client.admin.audit({ limit: 50, ...(before ? { before } : {}) });
+      setEntries((shown) => (before ? [...shown, ...page.items] : page.items));
+      setNext(page.next);
+      // Actors and user targets by name where they are users (unknown ids stay as they are).
+      const ids = new Set<string>();
+      for (const e of page.items) {
+        if (e.actorId) ids.add(e.actorId);
+        if (e.target && e.action.startsWith("user.")) ids.add(e.target);
+        if (e.target && e.action.startsWith("admin.")) ids.add(e.target);
+      }
+      const users = await store.client.getUsers([...ids]);
+      setNames((known) => ({ ...known, ...Object.fromEntries(users.map((u) => [u.id, displayName(u)])) }));
+    });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the first page once, on opening
+  useEffect(() => void load(null), []);
+
+  const exportAs = (format: AuditExportFormat) =>
+    void download.run(async () => {
+      const text = await store.client.admin.exportAudit(format);
+      const type = format === "csv" ? "text/csv" : "application/x-ndjson";
+      const url = URL.createObjectURL(new Blob([text], { type }));
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `parley-audit.${format}`;
+      a.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    });
+
+  const who = (id: string | null) => (id === null ? "Server console" : (names[id] ?? id));
+
+  return (
+    <div className="admin-tab">
+      <div className="dialog-actions">
+        <span className="muted">Export the whole log:</span>
+        <button type="button" className="button button-small" disabled={download.busy} onClick={() => exportAs("csv")}>
+          Download CSV
+        </button>
+        <button type="button" className="button button-small" disabled={download.busy} onClick={() => exportAs("jsonl")}>
+          Download JSON lines
+        </button>
+      </div>
+      <FormError error={list.error ?? download.error} />
+      <ol className="admin-list audit-list" aria-label="Audit log">
+        {entries.map((entry) => (
+          <li key={entry.id} className="admin-row">
+            <div className="admin-row-main">
+              <strong>
+                {who(entry.actorId)}: {ACTIONS[entry.action] ?? entry.action}
+                {entry.target && (entry.action.startsWith("user.") || entry.action.startsWith("admin."))
+                  ? ` — ${who(entry.target)}`
+                  : ""}
+              </strong>
+              <span className="muted">
+                <time dateTime={new Date(entry.at).toISOString()}>{formatFullTimestamp(entry.at)}</time>
+                {Object.keys(entry.details).length > 0 ? ` · ${JSON.stringify(entry.details)}` : ""}
+              </span>
+            </div>
+          </li>
+        ))}
+      </ol>
+      {!list.busy && entries.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
+      {next ? (
+        <button type="button" className="button" disabled={list.busy} onClick={() => void load(next)}>
+          Older entries
+        </button>
+      ) : null}
+    </div>
+  );
+}
