@@ -18,6 +18,8 @@ const ACTIONS: Record<AuditEntry["action"], string> = {
   "settings.updated": "settings changed",
   "invite.created": "invite link created",
   "invite.revoked": "invite link revoked",
+  "message.removed": "message removed",
+  "report.dismissed": "report dismissed",
 };
 
 export function AuditTab() {
