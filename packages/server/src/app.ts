@@ -24,6 +24,7 @@ import type { PushProvider } from "./ports/push-provider.js";
 import type { PushStore } from "./ports/push-store.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { Scanner } from "./ports/scanner.js";
+import type { SsoStore } from "./ports/sso-store.js";
 import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
@@ -34,6 +35,7 @@ import { createHttpApi } from "./transport/http.js";
 import { HttpConnections } from "./transport/http-connections.js";
 import { LongPollGateway } from "./transport/long-poll.js";
 import { registerMediaRoutes } from "./transport/media-routes.js";
+import { registerSsoRoutes } from "./transport/sso-routes.js";
 import { mountWebApp } from "./transport/static.js";
 import { WebSocketGateway, WS_PATH } from "./transport/websocket.js";
 
@@ -65,6 +67,7 @@ export interface Adapters {
   push: PushStore;
   uploads: UploadStore;
   admin: AdminStore;
+  sso: SsoStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -138,6 +141,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: selected.store,
     uploads: selected.uploads,
     admin: selected.admin,
+    sso: selected.sso,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -173,6 +177,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     store: instrument(adapters.store, metrics.storeSeconds, ["close"]),
     push: instrument(adapters.push, metrics.storeSeconds, []),
     admin: instrument(adapters.admin, metrics.storeSeconds, []),
+    sso: instrument(adapters.sso, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),
@@ -237,6 +242,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   longPoll.register(http);
   await registerMediaRoutes(http, services);
   registerAdminRoutes(http, services);
+  registerSsoRoutes(http, services, config);
   mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   // Its subscriptions end with the bus, which closes after everything that publishes on it.

@@ -17,6 +17,7 @@ import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Scanner } from "../ports/scanner.js";
+import type { SsoStore } from "../ports/sso-store.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { type AtRestKey, loadKey } from "./at-rest/at-rest-key.js";
@@ -28,6 +29,7 @@ import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
 import { PostgresAdminStore } from "./postgres/postgres-admin-store.js";
 import { PostgresPushStore } from "./postgres/postgres-push-store.js";
+import { PostgresSsoStore } from "./postgres/postgres-sso-store.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
 import { PostgresUploadStore } from "./postgres/postgres-upload-store.js";
 import { RedisBroker } from "./redis/redis-broker.js";
@@ -37,6 +39,7 @@ import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
 import { S3BlobStore } from "./s3/s3-blob-store.js";
 import { SqliteAdminStore } from "./sqlite/sqlite-admin-store.js";
 import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
+import { SqliteSsoStore } from "./sqlite/sqlite-sso-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import { SqliteUploadStore } from "./sqlite/sqlite-upload-store.js";
 
@@ -52,6 +55,8 @@ export interface SelectedAdapters {
   uploads: UploadStore;
   /** Administration (roles, settings, invitations, resets, audit log): in the store's database. */
   admin: AdminStore;
+  /** Single sign-on grants and linked identities: in the store's database. */
+  sso: SsoStore;
   /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
   blobs: BlobStore;
   /** Malware scanning of uploads: clamd when PARLEY_CLAMD_ADDRESS is set, otherwise none. */
@@ -162,6 +167,8 @@ export async function selectAdapters(
     store instanceof SqliteStore ? new SqliteUploadStore(store.handle) : new PostgresUploadStore((store as PostgresStore).handle);
   const admin: AdminStore =
     store instanceof SqliteStore ? new SqliteAdminStore(store.handle) : new PostgresAdminStore((store as PostgresStore).handle);
+  const sso: SsoStore =
+    store instanceof SqliteStore ? new SqliteSsoStore(store.handle) : new PostgresSsoStore((store as PostgresStore).handle);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
@@ -189,7 +196,7 @@ export async function selectAdapters(
     const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
     const presence = await open("presence", new MemoryPresenceStore());
     const broker = await open("bus", new MemoryBroker());
-    return { store, push, uploads, admin, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
+    return { store, push, uploads, admin, sso, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
   }
   const redis = { prefix: config.clusterPrefix, log };
   const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
@@ -198,5 +205,5 @@ export async function selectAdapters(
     RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
   );
   const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
-  return { store, push, uploads, admin, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
+  return { store, push, uploads, admin, sso, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
 }

@@ -14,6 +14,7 @@ import type { PushProvider } from "../ports/push-provider.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { Scanner } from "../ports/scanner.js";
+import type { SsoStore } from "../ports/sso-store.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
@@ -38,6 +39,7 @@ import { ReceiptService } from "./receipt-service.js";
 import { RegistrationPolicy } from "./registration-policy.js";
 import { SearchService } from "./search-service.js";
 import { SettingsService } from "./settings-service.js";
+import { SsoService } from "./sso-service.js";
 import { TypingService } from "./typing-service.js";
 import { UploadScanning } from "./upload-scan.js";
 
@@ -66,6 +68,7 @@ export interface Services {
   scanning: UploadScanning;
   search: SearchService;
   admin: AdminService;
+  sso: SsoService;
 }
 
 /**
@@ -92,6 +95,8 @@ export function createServices(
     scanner: Scanner | undefined;
     /** Administration: roles, settings, invitations, resets, audit (in the store's database). */
     admin: AdminStore;
+    /** Single sign-on grants and identities (in the store's database). */
+    sso: SsoStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn"> },
@@ -172,9 +177,11 @@ export function createServices(
     (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
     config,
   );
+  const sso = new SsoService(config, ports.sso, store, ports.admin, auth, registration, observability.log);
   return {
     auth,
     admin,
+    sso,
     accounts,
     conversations,
     messages,
