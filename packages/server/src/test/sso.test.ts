@@ -6,9 +6,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { AuthResult } from "@parley/protocol";
 import { decodeJwt, generateKeyPair, importJWK, SignJWT } from "jose";
-import { freePort } from "./cluster-harness.js";
-import { http, register, startTestServer, type TestServer } from "./harness.js";
+import { freePort, probePostgres, probeRedis } from "./cluster-harness.js";
+import { http, register, startTestCluster, startTestServer, type TestServer } from "./harness.js";
 import { signInAtProvider, startOidcProvider, type TestOidcProvider } from "./oidc-provider.js";
+import { requireService } from "./services.js";
+
+const clusterAvailable = await requireService("single sign-on on a cluster (PostgreSQL, Redis)", async () => {
+  await probePostgres();
+  await probeRedis();
+});
 
 const CALLBACK = "/v1/auth/sso/callback";
 
@@ -19,20 +25,23 @@ interface Deployment {
   close(): Promise<void>;
 }
 
-async function deploy(overrides: Parameters<typeof startTestServer>[0] = {}): Promise<Deployment> {
-  // The provider registers the callback before Parley starts, so Parley's port is chosen first.
-  const port = await freePort();
-  const callbackUrl = `http://127.0.0.1:${port}${CALLBACK}`;
-  const idp = await startOidcProvider(callbackUrl);
-  const server = await startTestServer({
-    port,
+/** The settings of a Parley server whose callback is `callbackUrl`, signing in with `idp`. */
+function ssoSettings(idp: TestOidcProvider, callbackUrl: string) {
+  return {
     oidcIssuer: idp.issuer,
     oidcClientId: idp.clientId,
     oidcClientSecret: idp.clientSecret,
     oidcRedirectUrl: callbackUrl,
     oidcName: "Test IdP",
-    ...overrides,
-  });
+  };
+}
+
+async function deploy(overrides: Parameters<typeof startTestServer>[0] = {}): Promise<Deployment> {
+  // The provider registers the callback before Parley starts, so Parley's port is chosen first.
+  const port = await freePort();
+  const callbackUrl = `http://127.0.0.1:${port}${CALLBACK}`;
+  const idp = await startOidcProvider(callbackUrl);
+  const server = await startTestServer({ port, ...ssoSettings(idp, callbackUrl), ...overrides });
   const close = async () => {
     await server.close();
     await idp.close();
@@ -245,6 +254,48 @@ describe("single sign-on options", () => {
       assert.equal(start.headers.get("location"), "/#sso_error=sso_not_configured");
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("single sign-on on a cluster (PostgreSQL + Redis)", { skip: !clusterAvailable && "services unavailable" }, () => {
+  it("a sign-in started on one node finishes on the other; state and code are single use across nodes", async () => {
+    const port = await freePort();
+    const callbackUrl = `http://127.0.0.1:${port}${CALLBACK}`;
+    const idp = await startOidcProvider(callbackUrl);
+    const jwtSecret = "cluster-sso-test-secret-0123456789abcdef";
+    // Node "a" is the one the provider sends browsers back to; the sign-ins start at node "b".
+    const cluster = await startTestCluster({
+      label: "sso",
+      nodeIds: ["a"],
+      config: { port, jwtSecret, ...ssoSettings(idp, callbackUrl) },
+    });
+    const [a] = cluster.nodes;
+    assert.ok(a);
+    const b = await startTestServer({
+      ...ssoSettings(idp, callbackUrl),
+      nodeId: "b",
+      jwtSecret,
+      databaseUrl: a.config.databaseUrl,
+      databaseSchema: cluster.schema,
+      redisUrl: a.config.redisUrl,
+      clusterPrefix: cluster.prefix,
+    });
+    try {
+      const onB: Deployment = { server: b, idp, callbackUrl, close: async () => {} };
+      const onA: Deployment = { ...onB, server: a };
+      const callback = await throughProvider(onB, "grace");
+      const code = (await redirectFragment(callback)).get("sso_code");
+      assert.ok(code, "node a finished the sign-in node b started");
+      assert.equal((await redirectFragment(callback)).get("reason"), "invalid_state", "the state is used up on every node");
+      const signedIn = await exchange(onB, code);
+      assert.equal(signedIn.status, 200);
+      assert.equal((await exchange(onA, code)).body.error.code, "invalid_sso_code", "the code is used up on every node");
+      assert.equal((await signIn(onA, "grace")).user.id, signedIn.body.user.id, "the identity is linked in the shared store");
+    } finally {
+      await b.close();
+      await cluster.close();
+      await idp.close();
     }
   });
 });
