@@ -2,7 +2,17 @@
 // It wires the parts: calls (client-calls.ts), what arrives (inbound.ts), catching up (catch-up.ts), followed presence
 // (presence-follow.ts) and this device's own entries (own-entries.ts).
 
-import type { Attachment, Limits, MessageAck, Presence, ReceiptState, SignedFile, User, Welcome } from "@parley/protocol";
+import type {
+  Attachment,
+  AuthResult,
+  Limits,
+  MessageAck,
+  Presence,
+  ReceiptState,
+  SignedFile,
+  User,
+  Welcome,
+} from "@parley/protocol";
 import { AuthSession, type Credentials } from "./auth.js";
 import { CatchUp } from "./catch-up.js";
 import { ClientCalls } from "./client-calls.js";
@@ -204,13 +214,21 @@ export class ParleyClient extends ClientCalls {
       ...(options.displayName ? { displayName: options.displayName } : {}),
       ...(deviceName ? { deviceName } : {}),
     });
-    this.#adopt(result.user.id);
-    return this.auth.set(result).user;
+    return this.#signedIn(result);
   }
 
   async login(username: string, password: string, options: { deviceName?: string } = {}): Promise<User> {
     const deviceName = options.deviceName ?? this.#options.deviceName;
-    const result = await this.http.call("auth.login", { username, password, ...(deviceName ? { deviceName } : {}) });
+    return this.#signedIn(await this.http.call("auth.login", { username, password, ...(deviceName ? { deviceName } : {}) }));
+  }
+
+  /** Finishes a single sign-on: the one-time code of the server's redirect (`#sso_code=…`) becomes this device's session. */
+  async ssoSignIn(code: string, options: { deviceName?: string } = {}): Promise<User> {
+    const deviceName = options.deviceName ?? this.#options.deviceName;
+    return this.#signedIn(await this.http.call("auth.ssoExchange", { code, ...(deviceName ? { deviceName } : {}) }));
+  }
+
+  #signedIn(result: AuthResult): User {
     this.#adopt(result.user.id);
     return this.auth.set(result).user;
   }

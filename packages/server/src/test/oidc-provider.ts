@@ -60,6 +60,7 @@ export async function startOidcProvider(redirectUri: string): Promise<TestOidcPr
       claims: async () => ({ sub: id, preferred_username: id, name: `Test ${id}`, email: `${id}@example.test` }),
     }),
     features: { devInteractions: { enabled: true } },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
   });
   // Its warnings about development keys and pages are expected here.
   provider.on("server_error", (_ctx, error) => console.error("oidc-provider:", error));
