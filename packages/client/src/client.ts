@@ -240,6 +240,11 @@ export class ParleyClient extends ClientCalls {
     return this.#signedIn(await this.http.call("auth.resetPassword", { token, password, ...this.#device(options) }));
   }
 
+  /** Finishes a single sign-on: the one-time code of the server's redirect (`#sso_code=…`) becomes this device's session. */
+  async ssoSignIn(code: string, options: { deviceName?: string } = {}): Promise<User> {
+    return this.#signedIn(await this.http.call("auth.ssoExchange", { code, ...this.#device(options) }));
+  }
+
   #device(options: { deviceName?: string }): { deviceName?: string } {
     const deviceName = options.deviceName ?? this.#options.deviceName;
     return deviceName ? { deviceName } : {};

@@ -270,6 +270,8 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "auth.register": AuthResult,
   "auth.login": AuthResult,
   "auth.refresh": AuthResult,
+  "auth.sso": object({ enabled: bool, name: optional(str), startPath: optional(str), ssoOnly: bool }),
+  "auth.ssoExchange": AuthResult,
   "auth.resetPassword": AuthResult,
   "auth.logout": empty,
   "me.get": User,

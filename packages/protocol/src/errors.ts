@@ -191,6 +191,28 @@ export const ERRORS = {
     retryable: false,
     description: "An administrator deactivated this account: it cannot sign in, refresh or use its old tokens.",
   },
+  sso_only: {
+    status: 403,
+    retryable: false,
+    description:
+      "This server signs in through single sign-on only (`auth.sso` says so): password sign-in, registration and reset links are refused.",
+  },
+  sso_not_configured: {
+    status: 404,
+    retryable: false,
+    description: "Single sign-on is not configured on this server (`auth.sso` answers `enabled: false`).",
+  },
+  sso_failed: {
+    status: 401,
+    retryable: false,
+    description:
+      "The single sign-on was refused (`details.reason`: `invalid_state`, `provider_error`, `invalid_response`); nothing was created. Given to the web app in the callback's redirect.",
+  },
+  invalid_sso_code: {
+    status: 401,
+    retryable: false,
+    description: "The sign-in code given to `auth.ssoExchange` is unknown, expired or already used.",
+  },
   wrong_password: {
     status: 403,
     retryable: false,

@@ -157,6 +157,24 @@ const definitions = {
     transports: HTTP,
     http: { method: "POST", path: "/v1/auth/login" },
   },
+  // Single sign-on (docs/protocol.md §6.12): the browser's redirects are routes of their own; these two are JSON.
+  "auth.sso": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<SsoInfo>(),
+    auth: "public",
+    transports: HTTP,
+    http: { method: "GET", path: "/v1/auth/sso" },
+  },
+  "auth.ssoExchange": {
+    args: Type.Object(
+      { code: Type.String({ minLength: 1, maxLength: 256 }), deviceName: Type.Optional(DeviceName) },
+      { additionalProperties: false },
+    ),
+    result: returns<AuthResult>(),
+    auth: "public",
+    transports: HTTP,
+    http: { method: "POST", path: "/v1/auth/sso/exchange" },
+  },
   "auth.refresh": {
     args: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false }),
     result: returns<AuthResult>(),
@@ -736,6 +754,17 @@ export const schemas = Object.fromEntries(OP_NAMES.map((op) => [op, operations[o
 
 export function isOpName(value: unknown): value is OpName {
   return typeof value === "string" && Object.hasOwn(operations, value);
+}
+
+/** Whether and how this server offers single sign-on (`auth.sso`). */
+export interface SsoInfo {
+  enabled: boolean;
+  /** The provider's name for the sign-in button; present when enabled. */
+  name?: string;
+  /** Where the browser goes to sign in (`/v1/auth/sso/start`); present when enabled. */
+  startPath?: string;
+  /** Password sign-in and registration are refused (`sso_only`). */
+  ssoOnly: boolean;
 }
 
 export interface AuthResult {

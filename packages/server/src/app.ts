@@ -25,6 +25,7 @@ import type { PushStore } from "./ports/push-store.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
 import type { ReportStore } from "./ports/report-store.js";
 import type { Scanner } from "./ports/scanner.js";
+import type { SsoStore } from "./ports/sso-store.js";
 import type { Store } from "./ports/store.js";
 import type { UploadStore } from "./ports/upload-store.js";
 import { createServices, type Services } from "./services/index.js";
@@ -35,6 +36,7 @@ import { createHttpApi } from "./transport/http.js";
 import { HttpConnections } from "./transport/http-connections.js";
 import { LongPollGateway } from "./transport/long-poll.js";
 import { registerMediaRoutes } from "./transport/media-routes.js";
+import { registerSsoRoutes } from "./transport/sso-routes.js";
 import { mountWebApp } from "./transport/static.js";
 import { WebSocketGateway, WS_PATH } from "./transport/websocket.js";
 
@@ -67,6 +69,7 @@ export interface Adapters {
   uploads: UploadStore;
   admin: AdminStore;
   reports: ReportStore;
+  sso: SsoStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -141,6 +144,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     uploads: selected.uploads,
     admin: selected.admin,
     reports: selected.reports,
+    sso: selected.sso,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -177,6 +181,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     push: instrument(adapters.push, metrics.storeSeconds, []),
     admin: instrument(adapters.admin, metrics.storeSeconds, []),
     reports: instrument(adapters.reports, metrics.storeSeconds, []),
+    sso: instrument(adapters.sso, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),
@@ -241,6 +246,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   longPoll.register(http);
   await registerMediaRoutes(http, services);
   registerAdminRoutes(http, services);
+  registerSsoRoutes(http, services, config);
   mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   // Its subscriptions end with the bus, which closes after everything that publishes on it.

@@ -37,6 +37,7 @@ export { probeNetworkRig } from "./test/faults/rig/netns.js";
 export { type Deployment, Rig } from "./test/faults/rig/rig.js";
 export { type ClientSlot, formatRowLine, type RigClient, type Row, runScenario } from "./test/faults/runner.js";
 export { SCENARIOS, SHORT } from "./test/faults/scenarios.js";
+export { signInAtProvider, startOidcProvider, type TestOidcProvider } from "./test/oidc-provider.js";
 export { type ReceivedPush, TestPushService, type TestSubscription } from "./test/push-endpoint.js";
 export { TestS3 } from "./test/s3rver.js";
 export { requireService } from "./test/services.js";

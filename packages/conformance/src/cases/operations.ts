@@ -70,6 +70,11 @@ export const operationCases: Case[] = [
     check(result.sessionId === session.sessionId, "refresh changed the session id");
     check(result.refreshToken !== session.refreshToken, "refresh did not rotate the refresh token");
   }),
+  ...success("auth.sso", "whether single sign-on is offered", async (ctx, t) => {
+    const info = await ok(ctx, undefined, "auth.sso", {}, t);
+    if (info.enabled) check(info.startPath === "/v1/auth/sso/start" && typeof info.name === "string", "no start path or name");
+    else check(info.ssoOnly === false, "SSO-only without single sign-on");
+  }),
   ...success("auth.logout", "revokes the session", async (ctx, _t) => {
     const session = (await ctx.login(ctx.bob)).body;
     const answer = await httpJson(ctx.base, "POST", "/v1/auth/logout", {}, session.accessToken);

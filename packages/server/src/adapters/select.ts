@@ -18,6 +18,7 @@ import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { ReportStore } from "../ports/report-store.js";
 import type { Scanner } from "../ports/scanner.js";
+import type { SsoStore } from "../ports/sso-store.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { type AtRestKey, loadKey } from "./at-rest/at-rest-key.js";
@@ -30,6 +31,7 @@ import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
 import { PostgresAdminStore } from "./postgres/postgres-admin-store.js";
 import { PostgresPushStore } from "./postgres/postgres-push-store.js";
 import { PostgresReportStore } from "./postgres/postgres-report-store.js";
+import { PostgresSsoStore } from "./postgres/postgres-sso-store.js";
 import { PostgresStore } from "./postgres/postgres-store.js";
 import { PostgresUploadStore } from "./postgres/postgres-upload-store.js";
 import { RedisBroker } from "./redis/redis-broker.js";
@@ -40,6 +42,7 @@ import { S3BlobStore } from "./s3/s3-blob-store.js";
 import { SqliteAdminStore } from "./sqlite/sqlite-admin-store.js";
 import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
 import { SqliteReportStore } from "./sqlite/sqlite-report-store.js";
+import { SqliteSsoStore } from "./sqlite/sqlite-sso-store.js";
 import { SqliteStore } from "./sqlite/sqlite-store.js";
 import { SqliteUploadStore } from "./sqlite/sqlite-upload-store.js";
 
@@ -57,6 +60,8 @@ export interface SelectedAdapters {
   admin: AdminStore;
   /** Moderation reports: in the store's database. */
   reports: ReportStore;
+  /** Single sign-on grants and linked identities: in the store's database. */
+  sso: SsoStore;
   /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
   blobs: BlobStore;
   /** Malware scanning of uploads: clamd when PARLEY_CLAMD_ADDRESS is set, otherwise none. */
@@ -169,6 +174,8 @@ export async function selectAdapters(
     store instanceof SqliteStore ? new SqliteAdminStore(store.handle) : new PostgresAdminStore((store as PostgresStore).handle);
   const reports: ReportStore =
     store instanceof SqliteStore ? new SqliteReportStore(store.handle) : new PostgresReportStore((store as PostgresStore).handle);
+  const sso: SsoStore =
+    store instanceof SqliteStore ? new SqliteSsoStore(store.handle) : new PostgresSsoStore((store as PostgresStore).handle);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
@@ -196,7 +203,7 @@ export async function selectAdapters(
     const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
     const presence = await open("presence", new MemoryPresenceStore());
     const broker = await open("bus", new MemoryBroker());
-    return { store, push, uploads, admin, reports, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
+    return { store, push, uploads, admin, reports, sso, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
   }
   const redis = { prefix: config.clusterPrefix, log };
   const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
@@ -205,5 +212,5 @@ export async function selectAdapters(
     RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
   );
   const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
-  return { store, push, uploads, admin, reports, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
+  return { store, push, uploads, admin, reports, sso, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
 }

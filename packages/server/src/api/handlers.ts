@@ -46,6 +46,8 @@ export function publicHandlers(s: Services): PublicHandlers {
   return {
     "auth.register": (_ctx, a) => s.auth.register(a),
     "auth.login": (_ctx, a) => s.auth.login(a),
+    "auth.sso": async () => s.sso.info(),
+    "auth.ssoExchange": (_ctx, a) => s.sso.exchange(a),
     "auth.refresh": (_ctx, a) => s.auth.refresh(a.refreshToken),
     "auth.resetPassword": (_ctx, a) => s.auth.resetPassword(a),
   };

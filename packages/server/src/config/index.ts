@@ -11,6 +11,7 @@ import type { ConfigVars, VarSpec } from "./parse.js";
 import { checkPush, PUSH_VARS, type PushConfig } from "./push.js";
 import { RATE_VARS, type RateConfig } from "./rates.js";
 import { SCANNING_VARS, type ScanningConfig } from "./scanning.js";
+import { checkSso, SSO_VARS, type SsoConfig } from "./sso.js";
 import { STORAGE_VARS, type StorageConfig } from "./storage.js";
 
 export { DEFAULT_CSP } from "./http.js";
@@ -26,7 +27,8 @@ export interface Config
     StorageConfig,
     PushConfig,
     MediaConfig,
-    ScanningConfig {}
+    ScanningConfig,
+    SsoConfig {}
 
 /** Every variable, its default and meaning; the README's configuration table documents each (test/docs.test.ts). */
 export const CONFIG_VARS: ConfigVars<Config> = {
@@ -40,10 +42,11 @@ export const CONFIG_VARS: ConfigVars<Config> = {
   ...PUSH_VARS,
   ...MEDIA_VARS,
   ...SCANNING_VARS,
+  ...SSO_VARS,
 };
 
 /** The rules between settings, checked once every variable has been read and the overrides applied. */
-const CHECKS: readonly ((config: Config) => void)[] = [checkHttp, checkPush];
+const CHECKS: readonly ((config: Config) => void)[] = [checkHttp, checkPush, checkSso];
 
 /** Builds the configuration from `env`, then applies `overrides` (used by tests and embedders). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {

@@ -17,6 +17,8 @@ export interface AuthConfig {
   jwtSecret: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  /** Accounts sign in through single sign-on only: passwords are refused (`sso_only`). */
+  ssoOnly?: boolean;
 }
 
 /** Who a verified access token speaks for. */
@@ -42,6 +44,8 @@ export function hashPassword(password: string): Promise<string> {
   checkPassword(password);
   return argonHash(password);
 }
+
+const ssoOnly = () => new AppError("sso_only", "This server signs in through single sign-on only: use the provider's sign-in");
 
 const deactivated = () =>
   new AppError("account_deactivated", "An administrator deactivated this account", { reason: "account_deactivated" });
@@ -95,6 +99,7 @@ export class AuthService {
     deviceName?: string;
     invite?: string;
   }): Promise<AuthResult> {
+    this.refuseIfSsoOnly();
     checkPassword(input.password);
     const now = Date.now();
     const inviteId = await this.registration.admit(input.invite, now);
@@ -130,6 +135,7 @@ export class AuthService {
   }
 
   async login(input: { username: string; password: string; deviceName?: string }): Promise<AuthResult> {
+    this.refuseIfSsoOnly();
     const username = input.username.toLowerCase();
     const verify = async (): Promise<UserRecord | undefined> => {
       const user = await this.store.getUserByUsername(username);
@@ -150,6 +156,7 @@ export class AuthService {
 
   /** Uses an administrator's one-time reset link: sets the password, ends every session, and signs in anew. */
   async resetPassword(input: { token: string; password: string; deviceName?: string }): Promise<AuthResult> {
+    this.refuseIfSsoOnly();
     const invalid = () => new AppError("invalid_reset_token", "The password-reset link is not valid", { field: "token" });
     const presented = parseSecretToken(input.token);
     const reset = presented && (await this.credentials.getPasswordReset(presented.id));
@@ -257,6 +264,18 @@ export class AuthService {
     const claims = { userId: sub, sessionId: sid };
     if (typeof exp === "number") this.verified.put(token, claims, exp * 1000);
     return claims;
+  }
+
+  /** Opens a device session for an account that signed in elsewhere (single sign-on); deactivated accounts are refused. */
+  async signInAs(userId: string, deviceName: string | undefined): Promise<AuthResult> {
+    const user = await this.store.getUserById(userId);
+    if (!user) throw new AppError("invalid_sso_code", "The account of this sign-in no longer exists", { field: "code" });
+    if (user.deactivatedAt !== null) throw deactivated();
+    return this.openSession(user, deviceName);
+  }
+
+  private refuseIfSsoOnly(): void {
+    if (this.config.ssoOnly) throw ssoOnly();
   }
 
   private async refuseIfDeactivated(userId: string): Promise<void> {

@@ -15,6 +15,7 @@ import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
 import type { ReportStore } from "../ports/report-store.js";
 import type { Scanner } from "../ports/scanner.js";
+import type { SsoStore } from "../ports/sso-store.js";
 import type { Store } from "../ports/store.js";
 import type { UploadStore } from "../ports/upload-store.js";
 import { AccountService } from "./account-service.js";
@@ -40,6 +41,7 @@ import { ReceiptService } from "./receipt-service.js";
 import { RegistrationPolicy } from "./registration-policy.js";
 import { SearchService } from "./search-service.js";
 import { SettingsService } from "./settings-service.js";
+import { SsoService } from "./sso-service.js";
 import { TypingService } from "./typing-service.js";
 import { UploadScanning } from "./upload-scan.js";
 
@@ -69,6 +71,7 @@ export interface Services {
   search: SearchService;
   admin: AdminService;
   moderation: ModerationService;
+  sso: SsoService;
 }
 
 /**
@@ -97,6 +100,8 @@ export function createServices(
     admin: AdminStore;
     /** Moderation reports (in the store's database). */
     reports: ReportStore;
+    /** Single sign-on grants and identities (in the store's database). */
+    sso: SsoStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn"> },
@@ -177,10 +182,12 @@ export function createServices(
     (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
     config,
   );
+  const sso = new SsoService(config, ports.sso, store, ports.admin, auth, registration, observability.log);
   return {
     auth,
     admin,
     moderation: new ModerationService(ports.reports, ports.admin, store, messages),
+    sso,
     accounts,
     conversations,
     messages,

@@ -66,4 +66,32 @@ describe("config", () => {
       );
     }
   });
+
+  it("takes single sign-on whole: issuer, client id and redirect URL together, https (http on loopback only)", () => {
+    const sso = {
+      PARLEY_OIDC_ISSUER: "https://login.example.com/realms/staff",
+      PARLEY_OIDC_CLIENT_ID: "parley",
+      PARLEY_OIDC_REDIRECT_URL: "https://chat.example.com/v1/auth/sso/callback",
+    };
+    const config = loadConfig({ ...sso, PARLEY_SSO_ONLY: "true" });
+    assert.deepEqual(
+      [config.oidcIssuer, config.oidcClientId, config.oidcClientSecret, config.oidcName, config.ssoOnly],
+      [sso.PARLEY_OIDC_ISSUER, "parley", undefined, "single sign-on", true],
+    );
+    assert.equal(loadConfig({ ...sso, PARLEY_OIDC_ISSUER: "http://127.0.0.1:9000" }).oidcIssuer, "http://127.0.0.1:9000");
+    for (const [variable, env] of [
+      ["PARLEY_OIDC_ISSUER", { ...sso, PARLEY_OIDC_ISSUER: "http://login.example.com" }],
+      ["PARLEY_OIDC_ISSUER", { ...sso, PARLEY_OIDC_ISSUER: "not a url" }],
+      ["PARLEY_OIDC_ISSUER", { ...sso, PARLEY_OIDC_CLIENT_ID: "" }],
+      ["PARLEY_OIDC_ISSUER", { PARLEY_OIDC_CLIENT_ID: "parley" }],
+      ["PARLEY_OIDC_REDIRECT_URL", { ...sso, PARLEY_OIDC_REDIRECT_URL: "http://chat.example.com/cb" }],
+      ["PARLEY_SSO_ONLY", { PARLEY_SSO_ONLY: "true" }],
+    ] as const) {
+      assert.throws(
+        () => loadConfig(env),
+        (e: ConfigError) => e.variable === variable,
+        JSON.stringify(env),
+      );
+    }
+  });
 });

@@ -8,6 +8,7 @@ import type { Config } from "../config/index.js";
 import { TestClamd } from "./clamd.js";
 import { probePostgres, probeRedis } from "./cluster-harness.js";
 import { register, startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { startOidcProvider } from "./oidc-provider.js";
 import { TestS3 } from "./s3rver.js";
 import { requireService } from "./services.js";
 
@@ -81,16 +82,26 @@ describe("conformance suite", { timeout: 120_000 }, () => {
     // The features the embedded server lacks or has, the other way round, so that each engine checks one side:
     // push off here (push_disabled; on there: push.subscribe), files on S3 here (uploads.presign and
     // uploads.complete succeed; local files there: not_supported).
+    // Single sign-on configured here (its cases skip on the embedded server); the suite never completes a sign-in.
+    const callbackUrl = "http://127.0.0.1:9/v1/auth/sso/callback";
+    const idp = await startOidcProvider(callbackUrl);
     const s3 = await TestS3.start();
     try {
       await s3.createBucket("conformance");
-      const config = { ...SHORT_TIMERS, ...s3.serverConfig("conformance"), pushEnabled: false };
+      const sso = {
+        oidcIssuer: idp.issuer,
+        oidcClientId: idp.clientId,
+        oidcClientSecret: idp.clientSecret,
+        oidcRedirectUrl: callbackUrl,
+      };
+      const config = { ...SHORT_TIMERS, ...s3.serverConfig("conformance"), ...sso, pushEnabled: false };
       const cluster = await startTestCluster({ label: "conformance", nodeIds: ["n1"], config });
       const [node] = cluster.nodes;
       assert.ok(node);
       assertConforms(await conformance(node, () => cluster.close()));
     } finally {
       await s3.close();
+      await idp.close();
     }
   });
 });

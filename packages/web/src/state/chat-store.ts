@@ -13,6 +13,7 @@ import {
   type SearchPage,
   type User,
 } from "@parley/client";
+import type { SsoInfo } from "@parley/protocol";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
 import { Outgoing } from "./outgoing.js";
 import { People } from "./people.js";
@@ -224,6 +225,18 @@ export class ChatStore {
     const user = await this.client.login(username, password);
     this.#enter(user);
     this.#connect();
+  }
+
+  /** Signs in with the one-time code a single sign-on's redirect handed the app. */
+  async ssoSignIn(code: string): Promise<void> {
+    const user = await this.client.ssoSignIn(code);
+    this.#enter(user);
+    this.#connect();
+  }
+
+  /** Whether the server offers single sign-on (`auth.sso`), for the sign-in screen. */
+  ssoInfo(): Promise<SsoInfo> {
+    return this.client.call("auth.sso", {});
   }
 
   async logout(notice: string | null = null): Promise<void> {

@@ -8,10 +8,12 @@ import { mediaErrorCases } from "./media.js";
 import { messageActionErrorCases } from "./message-actions.js";
 import { pushErrorCases } from "./push.js";
 import { requestErrorCases } from "./requests.js";
+import { ssoErrorCases } from "./sso.js";
 
 export const errorCases: Case[] = [
   ...requestErrorCases,
   ...authErrorCases,
+  ...ssoErrorCases,
   ...conversationErrorCases,
   ...messageActionErrorCases,
   ...pushErrorCases,

@@ -344,6 +344,28 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE UNIQUE INDEX reports_open_once ON reports (conversation_id, seq, reporter_id) WHERE resolved_at IS NULL;
       CREATE INDEX reports_queue ON reports (created_at DESC, id DESC);
+      `,
+    },
+    {
+    version: 14,
+    name: "single sign-on",
+    // As SQLite's migration 14.
+    sql: `
+      CREATE TABLE sso_identities (
+        issuer text COLLATE "C" NOT NULL,
+        subject text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (issuer, subject),
+        UNIQUE (issuer, user_id)
+      );
+      CREATE TABLE sso_grants (
+        id_hash text COLLATE "C" PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('state', 'code')),
+        data text NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX sso_grants_expiry ON sso_grants (expires_at);
     `,
   },
 ];

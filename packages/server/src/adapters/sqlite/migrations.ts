@@ -453,6 +453,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
       CREATE UNIQUE INDEX reports_open_once ON reports (conversation_id, seq, reporter_id) WHERE resolved_at IS NULL;
       CREATE INDEX reports_queue ON reports (created_at DESC, id DESC);
+      `,
+    },
+    {
+    version: 14,
+    name: "single sign-on",
+    sql: `
+      -- A provider's subject signs into one account; an account has at most one subject of each issuer.
+      CREATE TABLE sso_identities (
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (issuer, subject),
+        UNIQUE (issuer, user_id)
+      ) WITHOUT ROWID;
+      -- One-time grants by the hash of their secret: a sign-in's state (PKCE verifier, nonce) and exchange codes.
+      CREATE TABLE sso_grants (
+        id_hash TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('state', 'code')),
+        data TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sso_grants_expiry ON sso_grants (expires_at);
     `,
   },
 ];
