@@ -30,6 +30,7 @@ import { createServices, type Services } from "./services/index.js";
 import { AddressSlots } from "./transport/address-slots.js";
 import { registerAdminRoutes } from "./transport/admin-routes.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
+import { registerExportRoutes } from "./transport/export-routes.js";
 import { createHttpApi } from "./transport/http.js";
 import { HttpConnections } from "./transport/http-connections.js";
 import { LongPollGateway } from "./transport/long-poll.js";
@@ -237,6 +238,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   longPoll.register(http);
   await registerMediaRoutes(http, services);
   registerAdminRoutes(http, services);
+  registerExportRoutes(http, services);
   mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   // Its subscriptions end with the bus, which closes after everything that publishes on it.

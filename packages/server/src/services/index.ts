@@ -21,6 +21,7 @@ import { AdminService } from "./admin-service.js";
 import { AuthService } from "./auth-service.js";
 import { BlockCache } from "./block-cache.js";
 import { ConversationService } from "./conversation-service.js";
+import { DataExportService } from "./data-export.js";
 import { Delivery } from "./delivery.js";
 import { FileUrlSigner } from "./file-urls.js";
 import { ConversationLog } from "./log/conversation-log.js";
@@ -66,6 +67,8 @@ export interface Services {
   scanning: UploadScanning;
   search: SearchService;
   admin: AdminService;
+  /** A user's own data as an archive (`GET /v1/me/export`). */
+  dataExport: DataExportService;
 }
 
 /**
@@ -172,9 +175,11 @@ export function createServices(
     (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
     config,
   );
+  const dataExport = new DataExportService(store, ports.uploads, ports.blobs, failures);
   return {
     auth,
     admin,
+    dataExport,
     accounts,
     conversations,
     messages,

@@ -325,6 +325,14 @@ export const MIGRATIONS: readonly Migration[] = [
         CHECK (scan_status IN ('clean', 'unscanned', 'off'));
     `,
   },
+  {
+    version: 13,
+    name: "a user's own messages and uploads, for the data export",
+    // As SQLite's migration 13; uploads_uploader (migration 2) already serves the uploads.
+    sql: `
+      CREATE INDEX messages_sender ON messages (sender_id, conversation_id, seq);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */
