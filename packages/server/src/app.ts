@@ -32,6 +32,7 @@ import { createServices, type Services } from "./services/index.js";
 import { AddressSlots } from "./transport/address-slots.js";
 import { registerAdminRoutes } from "./transport/admin-routes.js";
 import { SessionDispatcher } from "./transport/dispatch.js";
+import { registerExportRoutes } from "./transport/export-routes.js";
 import { createHttpApi } from "./transport/http.js";
 import { HttpConnections } from "./transport/http-connections.js";
 import { LongPollGateway } from "./transport/long-poll.js";
@@ -247,6 +248,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   await registerMediaRoutes(http, services);
   registerAdminRoutes(http, services);
   registerSsoRoutes(http, services, config);
+  registerExportRoutes(http, services);
   mountWebApp(http, log, { root: options.webRoot });
   await http.ready();
   // Its subscriptions end with the bus, which closes after everything that publishes on it.

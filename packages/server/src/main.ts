@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Process entry point: start a node from environment variables and stop it gracefully on SIGINT/SIGTERM, or run an
-// operator command (`main.js admin …`, admin-cli.ts; `main.js encryption …`, admin/encryption-command.ts) and exit.
+// operator command (`main.js admin …`, admin-cli.ts; `main.js encryption …`, admin/encryption-command.ts;
+// `main.js backup|restore <dir>`, admin/backup-command.ts) and exit.
 
 import { ConfigError } from "./config/index.js";
 import { isBackendUnavailable } from "./ports/errors.js";
@@ -25,6 +26,16 @@ if (process.argv[2] === "admin") {
 if (process.argv[2] === "encryption") {
   const { runEncryptionCommand } = await import("./admin/encryption-command.js");
   process.exit(await runEncryptionCommand(process.argv.slice(3)));
+}
+
+if (process.argv[2] === "backup" || process.argv[2] === "restore") {
+  const { runBackupCommand } = await import("./admin/backup-command.js");
+  process.exit(
+    await runBackupCommand(process.argv[2], process.argv.slice(3), process.env, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    }),
+  );
 }
 
 try {

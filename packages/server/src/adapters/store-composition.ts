@@ -65,6 +65,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     hideMessage: true,
     getHiddenSeqs: true,
     listHiddenSince: true,
+    listSentMessages: true,
   },
   receipts: { updateReceipts: true, getEntryAuthors: true },
   search: { searchMessages: true },

@@ -33,6 +33,8 @@ export const BEST_EFFORT_SITES = [
   // Media: the periodic sweep, removing a staged upload.
   "media.sweep",
   "media.staged",
+  // The data export (`GET /v1/me/export`): a failure after the first bytes were sent ends the download early.
+  "me.export",
   // The Redis bus: a local handler that threw (the others still ran), a channel left subscribed, a resubscription
   // after a reconnect that failed (the next reconnect tries again).
   "bus.handler",

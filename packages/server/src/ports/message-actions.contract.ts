@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import type { Message } from "@parley/protocol";
 import { applyChange } from "./store.contract.js";
 import type { ActionDraft, AppendOutcome, MessageDraft, Store } from "./store.js";
 
@@ -71,6 +72,48 @@ export function runMessageActionsContract(
 
     const code = (o: AppendOutcome) => (o.ok ? "ok" : o.code);
     const get = async (conversationId: string, seq: number) => (await store.getMessagesBySeq(conversationId, [seq]))[0]!;
+
+    it("lists a sender's text messages across conversations, in (conversation, seq) pages", async () => {
+      const owner = await user();
+      const sender = await user();
+      const [a, b] = [
+        { id: newId("g"), owner },
+        { id: newId("g"), owner },
+      ];
+      for (const g of [b, a]) {
+        await store.createGroup({
+          id: g.id,
+          title: "g",
+          ownerId: owner,
+          memberIds: [sender],
+          createdAt: now(),
+          messageId: newId("m"),
+        });
+      }
+      const sent: { conversationId: string; seq: number }[] = [];
+      for (const g of [a, b]) {
+        for (let i = 0; i < 3; i++) sent.push({ conversationId: g.id, seq: await seqOf(text(g.id, sender, `${g.id} ${i}`)) });
+        await seqOf(text(g.id, g.owner, "not the sender's"));
+      }
+      // An edit is an entry of the sender's too, but an action, not a text message: left out; the target shows the edit.
+      await seqOf(act(a.id, sender, { type: "edit", target: sent[0]!.seq, body: "edited", notBefore: null }));
+      const pages: Message[][] = [];
+      for (let after: Message | null = null; ; ) {
+        const page = await store.listSentMessages(sender, after, 2);
+        pages.push(page);
+        if (page.length < 2) break;
+        after = page.at(-1)!;
+      }
+      const listed = pages.flat();
+      const expected = [...sent].sort((x, y) => x.conversationId.localeCompare(y.conversationId) || x.seq - y.seq);
+      assert.deepEqual(
+        listed.map((m) => ({ conversationId: m.conversationId, seq: m.seq })),
+        expected,
+      );
+      assert.ok(listed.every((m) => m.senderId === sender && m.kind === "text"));
+      assert.equal(listed.find((m) => m.seq === sent[0]!.seq && m.conversationId === a.id)?.body, "edited");
+      assert.deepEqual(await store.listSentMessages(newId("nobody"), null, 10), []);
+    });
 
     it("stores replies with the quoted message resolved at read time", async () => {
       const g = await setup();

@@ -320,6 +320,17 @@ export interface MessageStore {
   getHiddenSeqs(userId: string, conversationId: string, seqs: readonly number[]): Promise<number[]>;
   /** Everything `userId` hid at or after `since` (everything when undefined). */
   listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]>;
+  /**
+   * Text messages `senderId` sent, in every conversation (also ones they left), ordered by (conversationId, seq),
+   * after the position `after` (exclusive; null: from the start), at most `limit`; as getHistory returns them.
+   */
+  listSentMessages(senderId: string, after: SentPosition | null, limit: number): Promise<Message[]>;
+}
+
+/** A position in listSentMessages' order. */
+export interface SentPosition {
+  conversationId: string;
+  seq: number;
 }
 
 export interface ReceiptUpdate {

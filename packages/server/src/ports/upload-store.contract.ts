@@ -97,6 +97,24 @@ export function runUploadStoreContract(
       );
     });
 
+    it("lists one uploader's uploads by id, in pages", async () => {
+      const alice = await user();
+      const bob = await user();
+      const mine: string[] = [];
+      for (let i = 0; i < 5; i++) mine.push((await create(record(alice))).id);
+      await create(record(bob));
+      const listed: string[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await f.uploads.listUploadsBy(alice, after, 2);
+        listed.push(...page.map((u) => u.id));
+        assert.ok(page.every((u) => u.uploaderId === alice));
+        if (page.length < 2) break;
+        after = page.at(-1)?.id ?? null;
+      }
+      assert.deepEqual(listed, [...mine].sort());
+      assert.deepEqual(await f.uploads.listUploadsBy(id("nobody"), null, 10), []);
+    });
+
     it("stores and reads upload records", async () => {
       const owner = await user();
       const image = await create(record(owner, { mimeType: "image/png", width: 640, height: 480, thumbSha256: hash() }));

@@ -39,6 +39,8 @@ export interface UploadStore {
   createUpload(upload: UploadRecord, blobs: readonly BlobClaim[], at: number): Promise<boolean>;
   getUpload(id: string): Promise<UploadRecord | undefined>;
   getUploads(ids: readonly string[]): Promise<UploadRecord[]>;
+  /** Uploads by `uploaderId` still stored, ordered by id, after `afterId` (exclusive; null: from the start). */
+  listUploadsBy(uploaderId: string, afterId: string | null, limit: number): Promise<UploadRecord[]>;
   /**
    * True when `userId` uploaded it, or can see a message that shares it: a member of its conversation whose
    * membership window (joinedSeq..leftSeq) contains the message's seq, as for history.

@@ -23,6 +23,7 @@ import { AdminService } from "./admin-service.js";
 import { AuthService } from "./auth-service.js";
 import { BlockCache } from "./block-cache.js";
 import { ConversationService } from "./conversation-service.js";
+import { DataExportService } from "./data-export.js";
 import { Delivery } from "./delivery.js";
 import { FileUrlSigner } from "./file-urls.js";
 import { ConversationLog } from "./log/conversation-log.js";
@@ -72,6 +73,8 @@ export interface Services {
   admin: AdminService;
   moderation: ModerationService;
   sso: SsoService;
+  /** A user's own data as an archive (`GET /v1/me/export`). */
+  dataExport: DataExportService;
 }
 
 /**
@@ -183,11 +186,13 @@ export function createServices(
     config,
   );
   const sso = new SsoService(config, ports.sso, store, ports.admin, auth, registration, observability.log);
+  const dataExport = new DataExportService(store, ports.uploads, ports.blobs, failures);
   return {
     auth,
     admin,
     moderation: new ModerationService(ports.reports, ports.admin, store, messages),
     sso,
+    dataExport,
     accounts,
     conversations,
     messages,

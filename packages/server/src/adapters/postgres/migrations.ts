@@ -345,8 +345,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX reports_open_once ON reports (conversation_id, seq, reporter_id) WHERE resolved_at IS NULL;
       CREATE INDEX reports_queue ON reports (created_at DESC, id DESC);
       `,
-    },
-    {
+  },
+  {
+    version: 13,
+    name: "a user's own messages and uploads, for the data export",
+    // As SQLite's migration 13; uploads_uploader (migration 2) already serves the uploads.
+    sql: `
+      CREATE INDEX messages_sender ON messages (sender_id, conversation_id, seq);
+      `,
+  },
+  {
     version: 14,
     name: "single sign-on",
     // As SQLite's migration 14.

@@ -12,6 +12,7 @@ import {
   type MessageDraft,
   type MessageStore,
   type ReactionRecord,
+  type SentPosition,
 } from "../../ports/store.js";
 import { ADMIN_ACTOR, isAdminRemoval, refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
@@ -183,6 +184,17 @@ export class PostgresLog implements MessageStore {
       [userId, conversationId, seqs],
     );
     return rows.map((r) => r.seq);
+  }
+
+  async listSentMessages(senderId: string, after: SentPosition | null, limit: number): Promise<Message[]> {
+    // Row values compare (conversation_id, seq) > ($2, $3) along the messages_sender index (migration 13).
+    const rows = await this.db.rows<StoredMessage>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+       WHERE m.sender_id = $1 AND m.kind = 'text' AND (m.conversation_id, m.seq) > ($2, $3)
+       ORDER BY m.conversation_id, m.seq LIMIT $4`,
+      [senderId, after?.conversationId ?? "", after?.seq ?? 0, limit],
+    );
+    return rows.map(toMessage);
   }
 
   async listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]> {

@@ -67,6 +67,14 @@ export class PostgresUploadStore implements UploadStore {
     return rows;
   }
 
+  async listUploadsBy(uploaderId: string, afterId: string | null, limit: number): Promise<UploadRecord[]> {
+    const { rows } = await this.pool.query<UploadRecord>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE uploader_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [uploaderId, afterId ?? "", limit],
+    );
+    return rows;
+  }
+
   async canAccess(uploadId: string, userId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `SELECT 1 FROM uploads WHERE id = $1 AND uploader_id = $2

@@ -454,8 +454,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX reports_open_once ON reports (conversation_id, seq, reporter_id) WHERE resolved_at IS NULL;
       CREATE INDEX reports_queue ON reports (created_at DESC, id DESC);
       `,
-    },
-    {
+  },
+  {
+    version: 13,
+    name: "a user's own messages and uploads, for the data export",
+    sql: `
+      -- GET /v1/me/export pages through what one user sent and uploaded; without these it would scan every message.
+      CREATE INDEX messages_sender ON messages (sender_id, conversation_id, seq);
+      CREATE INDEX uploads_uploader ON uploads (uploader_id, id);
+      `,
+  },
+  {
     version: 14,
     name: "single sign-on",
     sql: `

@@ -10,6 +10,7 @@ import type {
   MessageDraft,
   MessageStore,
   ReactionRecord,
+  SentPosition,
 } from "../../ports/store.js";
 import { isMembershipDraft } from "../../ports/store.js";
 import {
@@ -94,6 +95,12 @@ function prepareStatements(h: SqliteHandle) {
     ),
     hiddenInRange: h.pluck<[string, string, number, number], number>(
       "SELECT seq FROM hidden_messages WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?",
+    ),
+    // Row values compare (conversation_id, seq) > (?, ?) along the messages_sender index (migration 13).
+    sentMessages: h.prepare<[string, string, number, number], MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
+       WHERE m.sender_id = ? AND m.kind = 'text' AND (m.conversation_id, m.seq) > (?, ?)
+       ORDER BY m.conversation_id, m.seq LIMIT ?`,
     ),
     messagesBySeq: h.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
@@ -211,6 +218,11 @@ export class SqliteLog implements MessageStore {
     if (range === undefined) return this.q.hiddenSeqs.all(userId, conversationId, JSON.stringify(seqs));
     const wanted = new Set(seqs);
     return this.q.hiddenInRange.all(userId, conversationId, range.from, range.to).filter((seq) => wanted.has(seq));
+  }
+
+  async listSentMessages(senderId: string, after: SentPosition | null, limit: number): Promise<Message[]> {
+    if (this.handle.unsettled) await this.handle.settled();
+    return this.q.sentMessages.all(senderId, after?.conversationId ?? "", after?.seq ?? 0, limit).map(toMessage);
   }
 
   async listHiddenSince(userId: string, since: number | undefined): Promise<{ conversationId: string; seq: number }[]> {

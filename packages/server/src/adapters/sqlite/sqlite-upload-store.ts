@@ -28,6 +28,9 @@ export class SqliteUploadStore implements UploadStore {
          VALUES (@id, @uploaderId, @sha256, @size, @mimeType, @name, @width, @height, @thumbSha256, @createdAt,
            @scanStatus)`,
       ),
+      byUploader: handle.prepare<[string, string, number], UploadRecord>(
+        `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE uploader_id = ? AND id > ? ORDER BY id LIMIT ?`,
+      ),
       byId: handle.prepare<[string], UploadRecord>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`),
       byIds: handle.prepare<[string], UploadRecord>(
         `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id IN (SELECT value FROM json_each(?))`,
@@ -85,6 +88,10 @@ export class SqliteUploadStore implements UploadStore {
   async getUploads(ids: readonly string[]): Promise<UploadRecord[]> {
     if (ids.length === 0) return [];
     return this.q.byIds.all(JSON.stringify(ids));
+  }
+
+  async listUploadsBy(uploaderId: string, afterId: string | null, limit: number): Promise<UploadRecord[]> {
+    return this.q.byUploader.all(uploaderId, afterId ?? "", limit);
   }
 
   async canAccess(uploadId: string, userId: string): Promise<boolean> {
