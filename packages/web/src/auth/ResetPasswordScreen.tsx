@@ -5,12 +5,13 @@ import { type FormEvent, useState } from "react";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
 import { Icon } from "../ui/Icon.js";
+import { DEACTIVATED } from "./sso.js";
 
 function explain(error: unknown): string {
   if (isParleyError(error, "invalid_reset_token"))
     return "This reset link is no longer valid (expired, already used or replaced by a newer one). Ask an administrator for a new one.";
   if (isParleyError(error, "weak_password")) return "Use a password of at least 8 characters.";
-  if (isParleyError(error, "account_deactivated")) return "This account has been deactivated. Ask an administrator.";
+  if (isParleyError(error, "account_deactivated")) return DEACTIVATED;
   if (isParleyError(error, "rate_limited")) return "Too many attempts. Wait a moment and try again.";
   if (isParleyError(error, "network_error") || isParleyError(error, "timeout"))
     return "Cannot reach the server. Check your connection.";
