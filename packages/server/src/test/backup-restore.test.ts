@@ -113,11 +113,17 @@ async function readBack(dataDir: string, outcome: Outcome, config: Partial<Confi
     const client = await connectVia("ws", server, outcome.token);
     const relogged = await login(server, outcome.username);
     try {
-      const { messages } = (await client.request("messages.history", {
-        conversationId: outcome.conversationId,
-        after: 0,
-        limit: 1000,
-      })) as { messages: Message[] };
+      // Every entry, page by page (the server caps a page at its historyPageMax).
+      const messages: Message[] = [];
+      for (let more = true; more; ) {
+        const page = (await client.request("messages.history", {
+          conversationId: outcome.conversationId,
+          after: messages.at(-1)?.seq ?? 0,
+          limit: 1000,
+        })) as { messages: Message[]; hasMore: boolean };
+        messages.push(...page.messages);
+        more = page.hasMore && page.messages.length > 0;
+      }
       // The conversation's own system entries come first and carry no body.
       const bodies = messages.flatMap((m) => (m.body === null ? [] : [m.body]));
       assert.deepEqual(

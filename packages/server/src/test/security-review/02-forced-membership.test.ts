@@ -127,19 +127,27 @@ describe("security review #02: consent to being added", () => {
     // Nothing was stored: the victim's direct chat ends at the pest's first message.
     const history = await http(server, "GET", `/v1/conversations/${cid}/messages`, undefined, victim.accessToken);
     assert.equal(history.body.messages.at(-1).seq, hello.body.seq);
-    // The victim may still write (blocking is one-way), and unblocking restores the pest's right to answer.
-    assert.equal(
-      (await http(server, "POST", `/v1/conversations/${cid}/messages`, { clientId: "v-1", body: "stop" }, victim.accessToken))
-        .status,
-      200,
+    // No direct messages either way while the block stands: the victim is told why (they can unblock), and
+    // unblocking restores both sides' right to write.
+    const own = await http(
+      server,
+      "POST",
+      `/v1/conversations/${cid}/messages`,
+      { clientId: "v-1", body: "stop" },
+      victim.accessToken,
     );
+    assert.equal(own.status, 403, JSON.stringify(own.body));
+    assert.equal(own.body.error.code, "not_allowed");
+    assert.equal(own.body.error.details?.reason, "blocking");
     const unblocked = await http(server, "DELETE", `/v1/blocks/${pest.user.id}`, undefined, victim.accessToken);
     assert.deepEqual(unblocked.body.blocked, []);
-    assert.equal(
-      (await http(server, "POST", `/v1/conversations/${cid}/messages`, { clientId: "b-4", body: "sorry" }, pest.accessToken))
-        .status,
-      200,
-    );
+    for (const [who, clientId] of [
+      [victim, "v-2"],
+      [pest, "b-4"],
+    ] as const) {
+      const sent = await http(server, "POST", `/v1/conversations/${cid}/messages`, { clientId, body: "again" }, who.accessToken);
+      assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    }
     const self = await http(server, "PUT", `/v1/blocks/${victim.user.id}`, undefined, victim.accessToken);
     assert.equal(self.body.error.code, "validation_failed");
   });
