@@ -6,40 +6,12 @@
 //   {hello: name} → {ok}; {id, to, data} → recipient {from, data}, sender {ack: id, seq} once committed.
 // The conversation is the sorted pair of names; the client id is the frame's id.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { WebSocketServer } from "ws";
 import { serveStats } from "./lib/child.mjs";
+import { openReferenceDb } from "./lib/reference-db.mjs";
 
-// better-sqlite3 is a dependency of the server package; resolve it from there.
-const require = createRequire(new URL("../packages/server/package.json", import.meta.url));
-const Database = require("better-sqlite3-multiple-ciphers");
-
-const synchronous = (process.env.SQLITE_SYNCHRONOUS ?? "full").toUpperCase() === "NORMAL" ? "NORMAL" : "FULL";
-const dir = process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "durable-ref-"));
-const db = new Database(join(dir, "ref.db"));
-db.pragma("journal_mode = WAL");
-db.pragma(`synchronous = ${synchronous}`);
-db.exec(`
-  CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) STRICT;
-  CREATE TABLE IF NOT EXISTS messages (
-    conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, sender_id TEXT NOT NULL,
-    client_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-  ) STRICT, WITHOUT ROWID;
-  CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (sender_id, client_id);
-`);
+const { db, nextSeq, insert } = openReferenceDb("ref");
 const existing = db.prepare("SELECT seq FROM messages WHERE sender_id = ? AND client_id = ?").pluck();
-const nextSeq = db
-  .prepare(
-    "INSERT INTO conversations (id, last_seq) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-  )
-  .pluck();
-const insert = db.prepare(
-  "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-);
 /** Appends every send of the turn in one transaction; returns each one's seq (a resent client id keeps its seq). */
 const appendAll = db.transaction((batch) =>
   batch.map((m) => {
@@ -112,9 +84,3 @@ wss.on("connection", (ws) => {
 serveStats(() => ({ clients: clients.size, errors, commits }));
 wss.on("listening", () => process.send?.({ port: wss.address().port }));
 process.on("SIGTERM", () => process.exit(0));
-process.on("exit", () => {
-  try {
-    db.close();
-  } catch {}
-  if (!process.env.DATA_DIR) rmSync(dir, { recursive: true, force: true });
-});

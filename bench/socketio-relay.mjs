@@ -4,41 +4,15 @@
 // Clients connect with `auth: { name }`, emit `send` {to, conversationId, clientId, body} with an ack callback and
 // receive `message` events. No authentication, no receipts, no group commit.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Server } from "socket.io";
 import { serveStats } from "./lib/child.mjs";
+import { openReferenceDb } from "./lib/reference-db.mjs";
 
-// The SQLite driver is a dependency of the server package; resolve it from there.
-const require = createRequire(new URL("../packages/server/package.json", import.meta.url));
-const Database = require("better-sqlite3-multiple-ciphers");
-
-const synchronous = (process.env.SQLITE_SYNCHRONOUS ?? "full").toUpperCase() === "NORMAL" ? "NORMAL" : "FULL";
-const dir = process.env.DATA_DIR ?? mkdtempSync(join(tmpdir(), "sio-relay-"));
-const db = new Database(join(dir, "relay.db"));
-db.pragma("journal_mode = WAL");
-db.pragma(`synchronous = ${synchronous}`);
-db.exec(`
-  CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) STRICT;
-  CREATE TABLE IF NOT EXISTS messages (
-    conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, sender_id TEXT NOT NULL,
-    client_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-  ) STRICT, WITHOUT ROWID;
-  CREATE UNIQUE INDEX IF NOT EXISTS messages_client ON messages (sender_id, client_id);
-`);
-const nextSeq = db.prepare(
-  "INSERT INTO conversations (id, last_seq) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-);
-const insert = db.prepare(
-  "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-);
+const { db, nextSeq, insert } = openReferenceDb("relay");
 const existing = db.prepare("SELECT conversation_id, seq, id, created_at FROM messages WHERE sender_id = ? AND client_id = ?");
 const append = db.transaction((m) => {
-  const seq = nextSeq.get(m.conversationId).last_seq;
+  const seq = nextSeq.get(m.conversationId);
   insert.run(m.conversationId, seq, m.id, m.senderId, m.clientId, m.body, m.createdAt);
   return seq;
 });
@@ -82,9 +56,3 @@ io.on("connection", (socket) => {
 serveStats(() => ({ clients: clients.size, errors }));
 http.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => process.send?.({ port: http.address().port }));
 process.on("SIGTERM", () => process.exit(0));
-process.on("exit", () => {
-  try {
-    db.close();
-  } catch {}
-  if (!process.env.DATA_DIR) rmSync(dir, { recursive: true, force: true });
-});

@@ -21,23 +21,14 @@ export const AUDIT_INSERT = "INSERT INTO audit_log (at, actor_id, action, target
 
 /** A role over the store's shared handle (`PostgresStore.handle`: its pool, bigint parsing, timeouts and schema). */
 export class PostgresAdminStore implements AdminStore {
-  private readonly pool: Pool;
-
-  constructor(private readonly handle: PostgresHandle) {
-    this.pool = handle.pool;
-  }
-
-  /** Runs `work` in one transaction on one pooled connection (the handle's: retries, broken connections discarded). */
-  private transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    return this.handle.transaction(work);
-  }
+  constructor(private readonly handle: PostgresHandle) {}
 
   private async audit(client: Pool | PoolClient, draft: AuditDraft): Promise<void> {
     await client.query(AUDIT_INSERT, [draft.at, draft.actorId, draft.action, draft.target, JSON.stringify(draft.details)]);
   }
 
   async claimFirstAdmin(userId: string, audit: AuditContext): Promise<boolean> {
-    return this.transaction(async (client) => {
+    return this.handle.transaction(async (client) => {
       const others = await client.query("SELECT 1 FROM users WHERE id <> $1 LIMIT 1", [userId]);
       if (others.rowCount) return false;
       const claimed = await client.query(
@@ -52,7 +43,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async setAdmin(username: string, admin: boolean, audit: AuditContext): Promise<UserRecord | undefined> {
-    return this.transaction(async (client) => {
+    return this.handle.transaction(async (client) => {
       const { rows } = await client.query<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE username = $1 FOR UPDATE`, [
         username,
       ]);
@@ -68,7 +59,7 @@ export class PostgresAdminStore implements AdminStore {
 
   async listUsers(page: UserPage): Promise<UserRecord[]> {
     const pattern = page.query === undefined ? null : likePattern(page.query);
-    const { rows } = await this.pool.query<UserRecord>(
+    const { rows } = await this.handle.pool.query<UserRecord>(
       `SELECT ${USER_COLUMNS} FROM users WHERE username > $1
        AND ($2::text IS NULL OR username LIKE $2 ESCAPE '\\' OR lower(display_name) LIKE $2 ESCAPE '\\')
        ORDER BY username COLLATE "C" LIMIT $3`,
@@ -78,7 +69,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async setDeactivated(userId: string, at: number | null, audit: AuditContext) {
-    return this.transaction(async (client) => {
+    return this.handle.transaction(async (client) => {
       const { rows } = await client.query<UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1 FOR UPDATE`, [userId]);
       const user = rows[0];
       if (!user) return undefined;
@@ -99,7 +90,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async getSettings(keys: readonly string[]): Promise<Record<string, string>> {
-    const { rows } = await this.pool.query<{ key: string; value: string }>(
+    const { rows } = await this.handle.pool.query<{ key: string; value: string }>(
       "SELECT key, value FROM server_settings WHERE key = ANY($1::text[])",
       [keys],
     );
@@ -107,7 +98,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async putSettings(values: Record<string, string>, audit: AuditContext): Promise<void> {
-    await this.transaction(async (client) => {
+    await this.handle.transaction(async (client) => {
       for (const [key, value] of Object.entries(values)) {
         await client.query(
           "INSERT INTO server_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -119,7 +110,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: AuditContext): Promise<void> {
-    await this.transaction(async (client) => {
+    await this.handle.transaction(async (client) => {
       await client.query(
         `INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses)
          VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -130,18 +121,18 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async getInvite(id: string): Promise<InviteRecord | undefined> {
-    return (await this.pool.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE id = $1`, [id])).rows[0];
+    return (await this.handle.pool.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE id = $1`, [id])).rows[0];
   }
 
   async listInvites(after: string | undefined, limit: number): Promise<InviteRecord[]> {
     if (after === undefined) {
       return (
-        await this.pool.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id DESC LIMIT $1`, [
+        await this.handle.pool.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id DESC LIMIT $1`, [
           limit,
         ])
       ).rows;
     }
-    const { rows } = await this.pool.query<InviteRecord>(
+    const { rows } = await this.handle.pool.query<InviteRecord>(
       `SELECT ${INVITE_COLUMNS} FROM invites, (SELECT created_at AS c, id AS i FROM invites WHERE id = $1) AS last
        WHERE (created_at, id) < (last.c, last.i) ORDER BY created_at DESC, id DESC LIMIT $2`,
       [after, limit],
@@ -150,7 +141,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async revokeInvite(id: string, audit: AuditContext): Promise<InviteRecord | undefined> {
-    return this.transaction(async (client) => {
+    return this.handle.transaction(async (client) => {
       const revoked = await client.query("UPDATE invites SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [
         audit.at,
         id,
@@ -161,7 +152,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async useInvite(id: string, now: number): Promise<boolean> {
-    const used = await this.pool.query(
+    const used = await this.handle.pool.query(
       `UPDATE invites SET uses = uses + 1 WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2
        AND (max_uses IS NULL OR uses < max_uses)`,
       [id, now],
@@ -170,11 +161,11 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async releaseInvite(id: string): Promise<void> {
-    await this.pool.query("UPDATE invites SET uses = uses - 1 WHERE id = $1 AND uses > 0", [id]);
+    await this.handle.pool.query("UPDATE invites SET uses = uses - 1 WHERE id = $1 AND uses > 0", [id]);
   }
 
   async setPassword(userId: string, passwordHash: string, keepSessionId: string | null, at: number): Promise<string[]> {
-    return this.transaction(async (client) => {
+    return this.handle.transaction(async (client) => {
       await client.query("UPDATE users SET password_hash = $1 WHERE id = $2", [passwordHash, userId]);
       const { rows } = await client.query<{ id: string }>(
         "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3 RETURNING id",
@@ -185,7 +176,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async listSessions(userId: string, now: number): Promise<SessionRecord[]> {
-    const { rows } = await this.pool.query<SessionRecord>(
+    const { rows } = await this.handle.pool.query<SessionRecord>(
       `SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
        ORDER BY created_at DESC, id COLLATE "C"`,
       [userId, now],
@@ -194,7 +185,7 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async createPasswordReset(reset: Omit<PasswordResetRecord, "usedAt">, audit: AuditContext): Promise<void> {
-    await this.transaction(async (client) => {
+    await this.handle.transaction(async (client) => {
       await client.query("UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL", [
         reset.createdAt,
         reset.userId,
@@ -208,12 +199,12 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async getPasswordReset(id: string): Promise<PasswordResetRecord | undefined> {
-    return (await this.pool.query<PasswordResetRecord>(`SELECT ${RESET_COLUMNS} FROM password_resets WHERE id = $1`, [id]))
+    return (await this.handle.pool.query<PasswordResetRecord>(`SELECT ${RESET_COLUMNS} FROM password_resets WHERE id = $1`, [id]))
       .rows[0];
   }
 
   async usePasswordReset(id: string, now: number): Promise<boolean> {
-    const used = await this.pool.query(
+    const used = await this.handle.pool.query(
       "UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1",
       [now, id],
     );
@@ -221,11 +212,11 @@ export class PostgresAdminStore implements AdminStore {
   }
 
   async appendAudit(entry: AuditDraft): Promise<void> {
-    await this.audit(this.pool, entry);
+    await this.audit(this.handle.pool, entry);
   }
 
   async listAudit(before: number | undefined, limit: number): Promise<AuditEntry[]> {
-    const { rows } = await this.pool.query<AuditEntry>(
+    const { rows } = await this.handle.pool.query<AuditEntry>(
       `SELECT id, at, actor_id AS "actorId", action, target, details FROM audit_log
        WHERE id < $1 ORDER BY id DESC LIMIT $2`,
       [before ?? Number.MAX_SAFE_INTEGER, limit],
