@@ -127,9 +127,10 @@ export class PostgresAdminStore implements AdminStore {
   async listInvites(after: string | undefined, limit: number): Promise<InviteRecord[]> {
     if (after === undefined) {
       return (
-        await this.handle.pool.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id DESC LIMIT $1`, [
-          limit,
-        ])
+        await this.handle.pool.query<InviteRecord>(
+          `SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id DESC LIMIT $1`,
+          [limit],
+        )
       ).rows;
     }
     const { rows } = await this.handle.pool.query<InviteRecord>(
