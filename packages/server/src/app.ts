@@ -16,6 +16,7 @@ import { Lifecycle } from "./lifecycle.js";
 import { createLogger, type DestinationStream, type Logger } from "./logger.js";
 import { BestEffort } from "./observability/best-effort.js";
 import { instrument, Metrics } from "./observability/metrics.js";
+import { Tracing } from "./observability/tracing.js";
 import type { AdminStore } from "./ports/admin-store.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
@@ -140,6 +141,12 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   // Embedded (SQLite, in-process bus) unless PARLEY_DATABASE_URL / PARLEY_REDIS_URL select the cluster adapters.
   await step("adapters");
   const selected = await selectAdapters(config, { dataDir, log, closers: lifecycle, failures });
+  // Closed after everything that makes spans (the lifecycle closes last opened first): its last batch is exported.
+  const tracing = Tracing.start(config, selected.nodeId);
+  if (tracing.enabled) {
+    log.info({ endpoint: config.otlpTracesEndpoint, ratio: config.traceSampleRatio }, "tracing enabled");
+    lifecycle.defer("tracing", () => tracing.close());
+  }
   const adapters: Adapters = {
     store: selected.store,
     uploads: selected.uploads,
@@ -192,7 +199,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   const mediaTmpDir = join(dataDir, "media", "tmp");
   mkdirSync(mediaTmpDir, { recursive: true });
   await step("services");
-  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, { metrics, failures, log });
+  const services = createServices({ ...config, jwtSecret, mediaTmpDir }, ports, lifecycle, { metrics, failures, log, tracing });
   await step("media");
   await services.media.clearTemporaryFiles();
   const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs);

@@ -3,7 +3,9 @@
 import type { AdminOp, OpArgs, OpName, OpResult, PublicOp } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import type { TransportLabel } from "../observability/metrics.js";
+import type { SpanContext } from "../observability/tracing.js";
 import type { Services } from "../services/index.js";
+import type { Origin } from "../services/log/entry-drafts.js";
 
 /** The transport a request came on, as the metrics label it: a live session's (`ws`, `longpoll`) or `http`. */
 export type RequestTransport = TransportLabel;
@@ -13,6 +15,8 @@ export interface PublicContext {
   transport: RequestTransport;
   /** When the request arrived (`preciseNow()`), for latency metrics. */
   receivedAt: number;
+  /** The request's span, when it is traced (observability/tracing.ts). */
+  trace?: SpanContext;
 }
 
 /** A request of an authenticated user. */
@@ -92,13 +96,17 @@ export function userHandlers(s: Services): UserHandlers {
       message: await s.conversations.setRole(ctx.userId, a.conversationId, a.userId, a.role),
     }),
     "messages.send": async (ctx, a) => {
-      const ack = await s.messages.send(ctx.userId, a, ctx.connection?.id, ctx.receivedAt);
+      const ack = await s.messages.send(ctx.userId, a, originOf(ctx));
       s.failures.detach("typing.stop", s.typing.messageSent(ctx.userId, a.conversationId));
       return ack;
     },
     "messages.history": (ctx, a) => s.messages.history(ctx.userId, a),
     sync: (ctx, a) => s.messages.sync(ctx.userId, a),
-    "receipts.mark": (ctx, a) => s.receipts.mark(ctx.userId, a),
+    "receipts.mark": async (ctx, a) => {
+      const state = await s.receipts.mark(ctx.userId, a);
+      if (ctx.connection) s.stages.acknowledged(ctx.connection.id, a.conversationId, a, ctx.receivedAt);
+      return state;
+    },
     typing: async (ctx, a) => {
       await s.typing.set(ctx.userId, a.conversationId, a.typing, requireConnection(ctx).id);
       return {};
@@ -159,4 +167,12 @@ function requireConnection(ctx: UserContext): ConnectionHooks {
   if (!ctx.connection)
     throw new AppError("unknown_op", "This operation is only available on a live connection (WebSocket or long polling)");
   return ctx.connection;
+}
+
+/** Where a request's entries came from, for the conversation log: its connection, arrival and span. */
+function originOf(ctx: UserContext): Origin {
+  const origin: Origin = { receivedAt: ctx.receivedAt };
+  if (ctx.connection) origin.connectionId = ctx.connection.id;
+  if (ctx.trace) origin.trace = ctx.trace;
+  return origin;
 }

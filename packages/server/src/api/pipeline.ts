@@ -3,6 +3,7 @@
 import { type ErrorBody, isOpName, type OpArgs, type OpResult, operations, type Transport } from "@parley/protocol";
 import { AppError, toErrorBody } from "../domain/app-error.js";
 import type { Logger } from "../logger.js";
+import { endSpan, SPAN, type Span, traceFields } from "../observability/tracing.js";
 import type { Services } from "../services/index.js";
 import {
   type AdminHandlers,
@@ -83,56 +84,82 @@ export class RequestPipeline {
    * limiter), so refusals, invalid requests and decoding errors are answered in the order their frames arrived.
    */
   invoke(call: Call): Promise<Outcome> {
+    // Traced requests (tracing on and sampled) have a span from arrival to answer; the handler's work hangs below it.
+    const span = this.services.tracing.request(opLabel(call.op), call.transport, call.receivedAt);
+    const outcome = this.start(call, span);
+    if (span === undefined) return outcome;
+    return outcome.then((o) => {
+      endSpan(span, o.ok ? undefined : o.error.code);
+      return o;
+    });
+  }
+
+  private start(call: Call, span: Span | undefined): Promise<Outcome> {
     let identified: ReturnType<RequestPipeline["identifyAndLimit"]>;
     try {
-      identified = this.identifyAndLimit(call);
+      identified = this.identifyAndLimit(call, span);
     } catch (error) {
-      return Promise.resolve(this.failed(call, error));
+      return Promise.resolve(this.failed(call, error, span));
     }
     if (identified instanceof Promise) {
       return identified.then(
-        (user) => this.proceed(call, user),
-        (error: unknown) => this.failed(call, error),
+        (user) => this.proceed(call, user, span),
+        (error: unknown) => this.failed(call, error, span),
       );
     }
-    return this.proceed(call, identified);
+    return this.proceed(call, identified, span);
   }
 
   /** Steps 3 to 6, once the caller is known and within budget. */
-  private proceed(call: Call, user: UserContext | undefined): Promise<Outcome> {
+  private proceed(call: Call, user: UserContext | undefined, span: Span | undefined): Promise<Outcome> {
     if (call.undecodable) return Promise.resolve({ ok: false, error: call.undecodable });
     let pending: Promise<unknown>;
     try {
-      pending = this.run(call, user);
+      pending = this.run(call, user, span);
     } catch (error) {
-      return Promise.resolve(this.failed(call, error));
+      return Promise.resolve(this.failed(call, error, span));
     }
     return pending.then(
       (result) => ({ ok: true, result }),
-      (error: unknown) => this.failed(call, error),
+      (error: unknown) => this.failed(call, error, span),
     );
   }
 
   /** Steps 3 to 5: throws synchronously up to the handler's call. */
-  private run(call: Call, user: UserContext | undefined): Promise<unknown> {
+  private run(call: Call, user: UserContext | undefined, span: Span | undefined): Promise<unknown> {
     const op = resolve(call.op, "session" in call.caller ? "live" : "http");
     if (isPublicRequestOp(op)) {
-      return this.runPublic(op, { transport: call.transport, receivedAt: call.receivedAt }, validateArgs(op, call.args()));
+      const args = validateArgs(op, call.args());
+      this.admitted(call, span);
+      return this.runPublic(op, { transport: call.transport, receivedAt: call.receivedAt }, args);
     }
     // Step 1 authenticated every caller of a user operation; this only tells the type checker so.
     if (!user) throw new AppError("unauthorized", "A token is required");
     if (isAdminRequestOp(op)) {
-      return this.services.admin.requireAdmin(user.userId).then(() => this.runAdmin(op, user, validateArgs(op, call.args())));
+      return this.services.admin.requireAdmin(user.userId).then(() => {
+        const args = validateArgs(op, call.args());
+        this.admitted(call, span);
+        return this.runAdmin(op, user, args);
+      });
     }
-    return this.runUser(op, user, validateArgs(op, call.args()));
+    const args = validateArgs(op, call.args());
+    this.admitted(call, span);
+    return this.runUser(op, user, args);
+  }
+
+  /** Steps 1 to 4 are done: the request's admit span covers them (from its arrival). */
+  private admitted(call: Call, span: Span | undefined): void {
+    if (span === undefined) return;
+    endSpan(this.services.tracing.child(SPAN.admit, span.spanContext(), { startTime: call.receivedAt }));
   }
 
   /**
    * Steps 1 and 2. Synchronous for a live session with the in-process limiter, so its frames draw from the budget in
    * the order they arrived. Resolves with the user's context, or undefined for a public operation over HTTP.
    */
-  private identifyAndLimit(call: Call): Promise<UserContext | undefined> | UserContext | undefined {
+  private identifyAndLimit(call: Call, span: Span | undefined): Promise<UserContext | undefined> | UserContext | undefined {
     const { caller, op } = call;
+    const trace = span === undefined ? {} : { trace: span.spanContext() };
     if ("session" in caller) {
       const { session } = caller;
       const ctx: UserContext = {
@@ -141,6 +168,7 @@ export class RequestPipeline {
         transport: call.transport,
         connection: session,
         receivedAt: call.receivedAt,
+        ...trace,
       };
       const limited = this.services.limits.request(session.userId, op);
       return limited ? limited.then(() => ctx) : ctx;
@@ -150,7 +178,7 @@ export class RequestPipeline {
     }
     return this.services.auth.authenticate(caller.token).then(async (principal) => {
       await this.services.limits.request(principal.userId, op);
-      return { ...principal, transport: call.transport, receivedAt: call.receivedAt };
+      return { ...principal, transport: call.transport, receivedAt: call.receivedAt, ...trace };
     });
   }
 
@@ -167,16 +195,20 @@ export class RequestPipeline {
   }
 
   /** Step 6. */
-  private failed(call: Call, error: unknown): Outcome {
+  private failed(call: Call, error: unknown, span: Span | undefined): Outcome {
     const body = toErrorBody(error);
-    // Client-chosen op strings are never logged as given: unknown ones are logged together.
-    const op = isOpName(call.op) ? call.op : "unknown";
-    if (!(error instanceof AppError)) call.log.error({ ...call.logContext, err: error, op }, "request failed");
+    const op = opLabel(call.op);
+    if (!(error instanceof AppError)) call.log.error({ ...call.logContext, ...traceFields(span), err: error, op }, "request failed");
     else if (body.code === "rate_limited") {
-      call.log.info({ ...call.logContext, op, limit: body.details?.["limit"] }, "rate limited");
+      call.log.info({ ...call.logContext, ...traceFields(span), op, limit: body.details?.["limit"] }, "rate limited");
     }
     return { ok: false, error: body };
   }
+}
+
+/** Client-chosen op strings are never logged or traced as given: unknown ones go together. */
+function opLabel(op: string): string {
+  return isOpName(op) ? op : "unknown";
 }
 
 /** Step 3: the operation named, if it is a request offered on `transport`. */

@@ -13,6 +13,7 @@ import { RATE_VARS, type RateConfig } from "./rates.js";
 import { SCANNING_VARS, type ScanningConfig } from "./scanning.js";
 import { checkSso, SSO_VARS, type SsoConfig } from "./sso.js";
 import { STORAGE_VARS, type StorageConfig } from "./storage.js";
+import { TRACING_VARS, type TracingConfig } from "./tracing.js";
 
 export { DEFAULT_CSP } from "./http.js";
 export { ConfigError } from "./parse.js";
@@ -28,7 +29,8 @@ export interface Config
     PushConfig,
     MediaConfig,
     ScanningConfig,
-    SsoConfig {}
+    SsoConfig,
+    TracingConfig {}
 
 /** Every variable, its default and meaning; the README's configuration table documents each (test/docs.test.ts). */
 export const CONFIG_VARS: ConfigVars<Config> = {
@@ -43,6 +45,7 @@ export const CONFIG_VARS: ConfigVars<Config> = {
   ...MEDIA_VARS,
   ...SCANNING_VARS,
   ...SSO_VARS,
+  ...TRACING_VARS,
 };
 
 /** The rules between settings, checked once every variable has been read and the overrides applied. */

@@ -103,6 +103,27 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly stageSeconds = new FastHistogram({
+    name: "parley_message_stage_seconds",
+    help:
+      "Stages of a message: send_stored (request arrived → committed), stored_delivered (committed → written to a recipient connection, one sample per connection, any node), delivered_read (written to a connection → that connection's read receipt covering it, first unread message per conversation).",
+    labelNames: ["stage"] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  /** The stage series, bound once (hot path). */
+  readonly stage = {
+    sendStored: this.stageSeconds.labels("send_stored"),
+    storedDelivered: this.stageSeconds.labels("stored_delivered"),
+    deliveredRead: this.stageSeconds.labels("delivered_read"),
+  };
+  readonly messagesUndelivered = new Counter({
+    name: "parley_messages_undelivered_total",
+    help:
+      "Committed messages whose live event did not reach a connected recipient, by reason: fanout_failed (the bus refused the event; counted once per message), slow_consumer (a recipient connection was closed as a slow consumer instead of taking it; once per message and connection). Clients recover them with `sync`.",
+    labelNames: ["reason"] as const,
+    registers: [this.registry],
+  });
   readonly syncMessages = new Histogram({
     name: "parley_sync_messages",
     help: "Messages returned by one sync answer.",

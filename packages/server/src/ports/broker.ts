@@ -12,6 +12,13 @@ export type BusMessage =
       exceptConnection?: string;
       /** When the request behind the event arrived (ms since the epoch, sub-ms precision); feeds a latency metric only. */
       sentAt?: number;
+      /** When the entry behind the event was committed (same clock); feeds the stored→delivered stage metric only. */
+      storedAt?: number;
+      /** The committed entry a `message` event carries, for the delivery stages (delivered→read, receipt spans). */
+      conversationId?: string;
+      seq?: number;
+      /** W3C `traceparent` of the publishing span, when the message is traced (observability/tracing.ts). */
+      traceparent?: string;
     }
   /** A conversation's member list changed: drop cached copies. */
   | { type: "members-changed"; conversationId: string }

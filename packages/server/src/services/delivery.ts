@@ -3,6 +3,9 @@
 import type { EventMap, EventName } from "@parley/protocol";
 import { type Broker, type BusMessage, topics } from "../ports/broker.js";
 
+/** What a frame carries besides itself: the connection that caused it, and its timing and trace fields (broker.ts). */
+export type FrameMeta = Omit<Extract<BusMessage, { type: "frame" }>, "type" | "frame">;
+
 export function encodeEvent<K extends EventName>(event: K, data: EventMap[K]): string {
   return JSON.stringify({ type: "event", event, data });
 }
@@ -12,18 +15,15 @@ export class Delivery {
 
   /** Sends the event to every device of every user, except the connection that caused it. */
   toUsers<K extends EventName>(userIds: Iterable<string>, event: K, data: EventMap[K], exceptConnection?: string): Promise<void> {
-    return this.framesToUsers(userIds, encodeEvent(event, data), exceptConnection);
+    return this.framesToUsers(userIds, encodeEvent(event, data), exceptConnection === undefined ? {} : { exceptConnection });
   }
 
-  /** `sentAt`: when the request that caused the event arrived (`preciseNow()`), for send→deliver latency. */
-  framesToUsers(userIds: Iterable<string>, frame: string, exceptConnection?: string, sentAt?: number): Promise<void> {
+  /** Sends one serialized frame to every device of every user; `meta` travels with it (its fields are all optional). */
+  framesToUsers(userIds: Iterable<string>, frame: string, meta: FrameMeta): Promise<void> {
     const list: string[] = [];
     for (const id of userIds) list.push(topics.user(id));
     if (list.length === 0) return Promise.resolve();
-    const message: BusMessage = { type: "frame", frame };
-    if (exceptConnection) message.exceptConnection = exceptConnection;
-    if (sentAt !== undefined) message.sentAt = sentAt;
-    return this.broker.publish(list, message);
+    return this.broker.publish(list, { type: "frame", frame, ...meta });
   }
 
   /** Sends a presence event to the connections watching `userId`. */

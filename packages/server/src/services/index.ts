@@ -6,6 +6,7 @@ import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { Tracing } from "../observability/tracing.js";
 import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
@@ -26,6 +27,7 @@ import { ConversationService } from "./conversation-service.js";
 import { DataExportService } from "./data-export.js";
 import { Delivery } from "./delivery.js";
 import { FileUrlSigner } from "./file-urls.js";
+import { DeliveryStages } from "./delivery-stages.js";
 import { ConversationLog } from "./log/conversation-log.js";
 import { FanOut } from "./log/fan-out.js";
 import { forgetChangedMembers, notifyPush } from "./log/subscribers.js";
@@ -62,6 +64,10 @@ export interface Services {
   metrics: Metrics;
   /** Where best-effort work (fan-out, presence, cleanup) records its failures. */
   failures: BestEffort;
+  /** OpenTelemetry spans (Tracing.off unless an OTLP endpoint is configured). */
+  tracing: Tracing;
+  /** The stages after commit on the recipients' node: stored→delivered, delivered→read, deliver and receipt spans. */
+  stages: DeliveryStages;
   push: PushService;
   settings: SettingsService;
   /** Absent when push is disabled: the send path then does no presence lookups for notifications. */
@@ -107,9 +113,9 @@ export function createServices(
     sso: SsoStore;
   },
   closers: Closers,
-  observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn"> },
+  observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn">; tracing: Tracing },
 ): Services {
-  const { metrics, failures } = observability;
+  const { metrics, failures, tracing } = observability;
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
@@ -159,11 +165,12 @@ export function createServices(
     store,
     [
       forgetChangedMembers(members),
-      new FanOut(members, delivery, new MessageView(store)),
+      new FanOut(members, delivery, new MessageView(store), tracing),
       ...(notifier ? [notifyPush(notifier, members)] : []),
     ],
     failures,
     metrics,
+    tracing,
   );
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media);
@@ -205,6 +212,8 @@ export function createServices(
     limits,
     metrics,
     failures,
+    tracing,
+    stages: new DeliveryStages(metrics, tracing),
     push,
     settings: new SettingsService(push, accounts),
     notifier,

@@ -62,17 +62,13 @@ export class MessageService {
   async send(
     userId: string,
     input: { conversationId: string; clientId: string; body: string; replyTo?: number; attachments?: string[] },
-    connectionId?: string,
-    receivedAt?: number,
+    origin: Origin = {},
   ): Promise<MessageAck> {
     const attachmentIds = input.attachments ?? [];
     this.checkBody(input.body, attachmentIds.length > 0);
     await this.requireNotBlocked(userId, input.conversationId);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
-    const outcome = await this.append(textDraft(userId, input, attachments), {
-      ...(connectionId === undefined ? {} : { connectionId }),
-      ...(receivedAt === undefined ? {} : { receivedAt }),
-    });
+    const outcome = await this.append(textDraft(userId, input, attachments), origin);
     if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
     return toAck(outcome);
   }

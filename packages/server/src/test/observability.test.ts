@@ -59,7 +59,11 @@ describe("metrics", () => {
     // One sample per recipient connection: 5 sends to b; the HTTP send to b and to a's socket (it came from no socket).
     assert.equal(m.get("parley_send_deliver_seconds_count"), 7);
     assert.ok((m.get('parley_send_deliver_seconds_bucket{le="1"}') ?? 0) >= 7);
-    assert.equal(m.get("parley_sync_messages_count"), 1);
+    // Stages: every stored send (6, the repeat is not stored again), every delivery to a connection (7 as above).
+    assert.equal(m.get('parley_message_stage_seconds_count{stage="send_stored"}'), 6);
+    assert.equal(m.get('parley_message_stage_seconds_count{stage="stored_delivered"}'), 7);
+    assert.equal(m.get('parley_message_stage_seconds_count{stage="delivered_read"}') ?? 0, 0, "nobody has read yet");
+    assert.equal(m.get('parley_messages_undelivered_total{reason="slow_consumer"}') ?? 0, 0);
     assert.ok((m.get("parley_sync_messages_sum") ?? 0) >= 5);
     assert.equal(m.get('parley_requests_total{transport="ws",op="messages.send",result="ok"}'), 6);
     assert.equal(m.get('parley_requests_total{transport="http",op="messages.send",result="ok"}'), 1);
@@ -78,6 +82,13 @@ describe("metrics", () => {
     assert.ok((m.get('parley_bus_duration_seconds_count{method="publish"}') ?? 0) >= 1);
     assert.ok(m.has("nodejs_eventloop_lag_seconds"), "process metrics: event-loop lag");
     assert.ok(m.has("process_resident_memory_bytes") || m.has("nodejs_heap_size_used_bytes"));
+
+    // b reads up to the newest: its first unread delivery (the first message) ends the delivered→read stage, once.
+    const newest = bw.messages(id).at(-1)!.seq;
+    await bw.request("receipts.mark", { conversationId: id, read: newest });
+    await bw.request("receipts.mark", { conversationId: id, read: newest });
+    const read = await scrape(server);
+    assert.equal(read.get('parley_message_stage_seconds_count{stage="delivered_read"}'), 1);
 
     await Promise.all([aw.close(), bw.close()]);
     await sleep(50);
@@ -164,6 +175,10 @@ describe("disconnect codes in metrics", () => {
       }
       assert.equal(server.connections(), 1, "the slow consumer was dropped");
       assert.deepEqual(await disconnects(server, 1), { "4000": 1 });
+      const m = await scrape(server);
+      // The message it was closed instead of taking, and those that reached it while it was being closed.
+      const undelivered = m.get('parley_messages_undelivered_total{reason="slow_consumer"}') ?? 0;
+      assert.ok(undelivered >= 1 && undelivered <= i, `undelivered ${undelivered} of ${i} sent`);
       await sender.close();
     } finally {
       await server.close();

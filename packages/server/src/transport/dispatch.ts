@@ -103,8 +103,16 @@ export class SessionDispatcher {
         else if (message.type === "presence-narrowed") void this.endHiddenWatches(message.userIds);
       },
       (session, message) => {
+        if (session.closed) {
+          // The connection was closed as a slow consumer instead of taking the frame: the client syncs after reconnecting.
+          if (message.seq !== undefined && session.closeReason === "slow_consumer") {
+            metrics.messagesUndelivered.labels("slow_consumer").inc();
+            log.warn({ conn: session.id, userId: session.userId, reason: session.closeReason }, "message undelivered");
+          }
+          return;
+        }
         this.countOut(session);
-        if (message.sentAt !== undefined) metrics.sendDeliverSeconds.observe((preciseNow() - message.sentAt) / 1000);
+        services.stages.delivered(session.id, session.userId, message);
       },
     );
   }
@@ -288,6 +296,7 @@ export class SessionDispatcher {
     this.cleanedUp.add(session);
     if (this.admitted.delete(session)) this.services.metrics.connections.labels(session.transport).dec();
     try {
+      this.services.stages.forget(session.id);
       await this.registry.remove(session);
       await this.services.typing.connectionClosed(session.id);
       await this.services.presence.disconnected(session.userId, session.id);

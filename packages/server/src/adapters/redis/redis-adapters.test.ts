@@ -37,6 +37,17 @@ describe("bus wire encoding", () => {
     const messages: BusMessage[] = [
       { type: "frame", frame: '{"type":"event","event":"message","data":{"body":"a\\nb"}}' },
       { type: "frame", frame: "{}", exceptConnection: "conn_123" },
+      {
+        type: "frame",
+        frame: "{}",
+        exceptConnection: "conn_123",
+        sentAt: 1765000000123.456,
+        storedAt: 1765000000125.5,
+        conversationId: "C_1",
+        seq: 42,
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      },
+      { type: "frame", frame: "{}", sentAt: 1765000000123.25, storedAt: 1765000000124 },
       { type: "members-changed", conversationId: "C_1" },
       { type: "session-revoked", sessionId: "S_1" },
       { type: "user-deactivated", userId: "U_1" },

@@ -15,7 +15,8 @@ const ORIGIN_LENGTH = 8;
 
 /**
  * Wire format, one string per message: a type letter, the publishing broker's 8-character origin tag, then the body.
- * `F<origin><exceptConnection>\n<frame>` · `M<origin><conversationId>` · `S<origin><sessionId>` ·
+ * `F<origin><exceptConnection>[ <sentAt> <storedAt> <conversationId> <seq> <traceparent>]\n<frame>` (the timing and
+ * trace fields are present together or not at all, each may be empty) · `M<origin><conversationId>` · `S<origin><sessionId>` ·
  * `P<origin><userId>,<userId>,…` · `B<origin><ownerId>,<userId>` (ids never contain a comma) · `D<origin><userId>` (a user
  * deactivated).
  * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
@@ -23,7 +24,7 @@ const ORIGIN_LENGTH = 8;
 export function encodeBusMessage(message: BusMessage, origin: string): string {
   switch (message.type) {
     case "frame":
-      return `F${origin}${message.exceptConnection ?? ""}\n${message.frame}`;
+      return `F${origin}${message.exceptConnection ?? ""}${frameMeta(message)}\n${message.frame}`;
     case "members-changed":
       return `M${origin}${message.conversationId}`;
     case "session-revoked":
@@ -45,11 +46,7 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
     case "F": {
       const nl = body.indexOf("\n");
       if (nl < 0) return undefined;
-      const frame = body.slice(nl + 1);
-      return {
-        origin,
-        message: nl === 0 ? { type: "frame", frame } : { type: "frame", frame, exceptConnection: body.slice(0, nl) },
-      };
+      return { origin, message: decodeFrame(body.slice(0, nl), body.slice(nl + 1)) };
     }
     case "M":
       return { origin, message: { type: "members-changed", conversationId: body } };
@@ -67,6 +64,26 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
     default:
       return undefined;
   }
+}
+
+type FrameMessage = Extract<BusMessage, { type: "frame" }>;
+
+/** The optional timing and trace fields of a frame, space-separated after its `exceptConnection` (ids have no space). */
+function frameMeta(m: FrameMessage): string {
+  if (m.sentAt === undefined && m.storedAt === undefined && m.seq === undefined && m.traceparent === undefined) return "";
+  return ` ${m.sentAt ?? ""} ${m.storedAt ?? ""} ${m.conversationId ?? ""} ${m.seq ?? ""} ${m.traceparent ?? ""}`;
+}
+
+function decodeFrame(header: string, frame: string): FrameMessage {
+  const [exceptConnection, sentAt, storedAt, conversationId, seq, traceparent] = header.split(" ");
+  const message: FrameMessage = { type: "frame", frame };
+  if (exceptConnection) message.exceptConnection = exceptConnection;
+  if (sentAt) message.sentAt = Number(sentAt);
+  if (storedAt) message.storedAt = Number(storedAt);
+  if (conversationId) message.conversationId = conversationId;
+  if (seq) message.seq = Number(seq);
+  if (traceparent) message.traceparent = traceparent;
+  return message;
 }
 
 export class RedisBroker implements Broker {

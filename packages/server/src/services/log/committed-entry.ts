@@ -18,6 +18,11 @@ export interface CommittedEntry {
 export interface LogSubscriber {
   /** Where a failure of this subscriber is recorded (observability/best-effort.ts). */
   readonly where: BestEffortSite;
+  /**
+   * It is what delivers messages live: when it fails, the batch's messages count as undelivered (`fanout_failed` in
+   * parley_messages_undelivered_total; clients recover them with `sync`).
+   */
+  readonly delivers?: true;
   committed(entries: readonly CommittedEntry[]): void | Promise<void>;
 }
 

@@ -8,6 +8,7 @@ import { SqliteStore } from "../../adapters/sqlite/sqlite-store.js";
 import { createLogger } from "../../logger.js";
 import { BestEffort } from "../../observability/best-effort.js";
 import { Metrics } from "../../observability/metrics.js";
+import { Tracing } from "../../observability/tracing.js";
 import { topics } from "../../ports/broker.js";
 import { Delivery } from "../delivery.js";
 import { MemberCache } from "../member-cache.js";
@@ -41,7 +42,7 @@ describe("ConversationLog", () => {
     });
     const members = new MemberCache(store);
     await members.current(conversation.id); // cached before the batch: the log must drop it
-    const fanOut = new FanOut(members, new Delivery(broker), new MessageView(store));
+    const fanOut = new FanOut(members, new Delivery(broker), new MessageView(store), Tracing.off);
     const failures = new BestEffort(createLogger({ logLevel: "silent" }), new Metrics(false));
     const log = new ConversationLog(store, [forgetChangedMembers(members), fanOut], failures);
     const text = (sender: string) => textDraft(sender, { conversationId: "g", clientId: `c-${Math.random()}`, body: "hi" }, []);

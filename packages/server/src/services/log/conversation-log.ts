@@ -3,7 +3,8 @@
 
 import type { Message } from "@parley/protocol";
 import type { BestEffort } from "../../observability/best-effort.js";
-import type { Metrics } from "../../observability/metrics.js";
+import { type Metrics, preciseNow } from "../../observability/metrics.js";
+import { endSpan, SPAN, Tracing } from "../../observability/tracing.js";
 import type { AppendOutcome, ConversationRecord, ConversationStore, EntryDraft, MessageStore } from "../../ports/store.js";
 import type { CommittedEntry, LogSubscriber } from "./committed-entry.js";
 import type { Origin } from "./entry-drafts.js";
@@ -21,6 +22,7 @@ export class ConversationLog {
     private readonly subscribers: readonly LogSubscriber[],
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
+    private readonly tracing: Tracing = Tracing.off,
   ) {
     this.commits = new GroupCommit(store, (entries) => this.publish(entries));
   }
@@ -30,7 +32,7 @@ export class ConversationLog {
    * in has been handed to every subscriber.
    */
   submit(draft: EntryDraft, origin: Origin = {}): Promise<AppendOutcome> {
-    return this.commits.append(draft, origin);
+    return this.commits.append(draft, origin.trace === undefined ? origin : { ...origin, queuedAt: preciseNow() });
   }
 
   /** Opens the pair's direct conversation; a new one's first entry (seq 1) is published like any other. */
@@ -56,6 +58,20 @@ export class ConversationLog {
     return this.commits.drain();
   }
 
+  /** The send→stored stage of each entry a request made, and the store span of each traced one. */
+  private stored(entries: readonly CommittedEntry[]): void {
+    const now = preciseNow();
+    for (const { message, origin } of entries) {
+      if (origin.receivedAt !== undefined) this.metrics?.stage.sendStored.observe((now - origin.receivedAt) / 1000);
+      if (origin.trace === undefined) continue;
+      const span = this.tracing.child(SPAN.storeCommit, origin.trace, {
+        startTime: origin.queuedAt ?? now,
+        attributes: { "parley.conversation": message.conversationId, "parley.seq": message.seq, "parley.batch": entries.length },
+      });
+      endSpan(span, undefined, now);
+    }
+  }
+
   /** A new conversation has no other writer yet: its first entry only needs its place in the stream's order. */
   private created(message: Message, origin: Origin): Promise<void> {
     return this.commits.after(() => this.publish([{ message, origin }]));
@@ -64,13 +80,17 @@ export class ConversationLog {
   private async publish(entries: readonly CommittedEntry[]): Promise<void> {
     const messages = entries.filter((e) => e.message.kind !== "system").length;
     if (messages > 0) this.metrics?.messagesStored.inc(messages);
+    this.stored(entries);
     // Announcing is best effort: the entries are durable and clients repair missed events by sync. A subscriber that
     // fails is recorded and the next one still runs.
     for (const subscriber of this.subscribers) {
-      await this.failures.attempt(
-        subscriber.where,
-        Promise.resolve().then(() => subscriber.committed(entries)),
-      );
+      try {
+        await subscriber.committed(entries);
+      } catch (error) {
+        const lost = subscriber.delivers === true ? messages : 0;
+        this.failures.failed(subscriber.where, error, lost > 0 ? { undelivered: String(lost) } : undefined);
+        if (lost > 0) this.metrics?.messagesUndelivered.labels("fanout_failed").inc(lost);
+      }
     }
   }
 }

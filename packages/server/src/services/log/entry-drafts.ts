@@ -1,6 +1,7 @@
 // The drafts the conversation log accepts: one builder per kind of entry, each draft travelling with its origin.
 
 import type { Attachment } from "@parley/protocol";
+import type { SpanContext } from "../../observability/tracing.js";
 import { newId } from "../../domain/ids.js";
 import type { ActionDraft, MembershipChange, MembershipDraft, MessageDraft } from "../../ports/store.js";
 
@@ -11,6 +12,10 @@ import type { ActionDraft, MembershipChange, MembershipDraft, MessageDraft } fro
 export interface Origin {
   connectionId?: string;
   receivedAt?: number;
+  /** The span of the request behind the draft, when it is traced: the entry's store and bus spans become its children. */
+  trace?: SpanContext;
+  /** When the log accepted a traced draft (set by the log itself): the start of its store span. */
+  queuedAt?: number;
 }
 
 /** A text message by `senderId`, idempotent by (senderId, clientId). */

@@ -2,18 +2,22 @@
 
 import type { Message } from "@parley/protocol";
 import { audiencesOf } from "../../domain/membership-window.js";
-import { type Delivery, encodeEvent } from "../delivery.js";
+import { preciseNow } from "../../observability/metrics.js";
+import { endSpan, SPAN, SpanKind, type Tracing } from "../../observability/tracing.js";
+import { type Delivery, encodeEvent, type FrameMeta } from "../delivery.js";
 import type { MemberCache, Members } from "../member-cache.js";
 import type { MessageView } from "../message-view.js";
 import { type CommittedEntry, departedBy, type LogSubscriber } from "./committed-entry.js";
 
 export class FanOut implements LogSubscriber {
   readonly where = "message.fanout";
+  readonly delivers = true;
 
   constructor(
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly view: MessageView,
+    private readonly tracing: Tracing,
   ) {}
 
   /** The log's subscriber (runs after the member cache forgot the conversations whose members changed). */
@@ -32,6 +36,7 @@ export class FanOut implements LogSubscriber {
       if (!lists.has(id)) lists.set(id, await this.members.current(id));
     }
     const changes = membershipChanges(entries);
+    const storedAt = preciseNow();
     const published: Promise<void>[] = [];
     for (const { message, origin } of entries) {
       const members = lists.get(message.conversationId)!;
@@ -40,11 +45,22 @@ export class FanOut implements LogSubscriber {
         this.announce(message, recipients, published);
         continue;
       }
+      const meta: FrameMeta = { storedAt, conversationId: message.conversationId, seq: message.seq };
+      if (origin.connectionId !== undefined) meta.exceptConnection = origin.connectionId;
+      if (origin.receivedAt !== undefined) meta.sentAt = origin.receivedAt;
+      const span = this.tracing.child(SPAN.busPublish, origin.trace, {
+        kind: SpanKind.PRODUCER,
+        attributes: { "parley.conversation": message.conversationId, "parley.seq": message.seq, "parley.recipients": recipients.length },
+      });
+      if (span) meta.traceparent = this.tracing.traceparent(span);
       // Members who joined after an action's target or a reply's quote get a frame without it (one per audience).
+      const sends: Promise<void>[] = [];
       for (const audience of audiencesOf(shown.get(message.id) ?? message, recipients, members.joinedSeq)) {
         const frame = encodeEvent("message", audience.entry);
-        published.push(this.delivery.framesToUsers(audience.userIds, frame, origin.connectionId, origin.receivedAt));
+        sends.push(this.delivery.framesToUsers(audience.userIds, frame, meta));
       }
+      const sent = sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
+      published.push(span ? traced(sent, span) : sent);
     }
     await Promise.all(published);
   };
@@ -59,6 +75,17 @@ export class FanOut implements LogSubscriber {
     if (departedBy(message).length > 0) published.push(this.delivery.presenceNarrowed(recipients));
     published.push(this.delivery.toUsers(recipients, "message", message));
   }
+}
+
+/** Ends the publish span when the bus accepted the event (an error span when it refused it). */
+function traced(sent: Promise<void>, span: NonNullable<ReturnType<Tracing["child"]>>): Promise<void> {
+  return sent.then(
+    () => endSpan(span),
+    (error: unknown) => {
+      endSpan(span, "bus_failed");
+      throw error;
+    },
+  );
 }
 
 /** Per user, where a batch's system entries of one conversation ended their membership, and where they began it. */
