@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AppError } from "../domain/app-error.js";
+import { Tracing } from "../observability/tracing.js";
 import type { Services } from "../services/index.js";
 import { type Call, type Caller, RequestPipeline } from "./pipeline.js";
 
@@ -18,6 +19,7 @@ function harness(options: Options = {}) {
   const logged: string[] = [];
   const user = { id: "u1", username: "alice" };
   const services = {
+    tracing: Tracing.off,
     limits: {
       request(userId: string, op: string) {
         steps.push(`limit ${userId} ${op}`);

@@ -198,7 +198,8 @@ export class RequestPipeline {
   private failed(call: Call, error: unknown, span: Span | undefined): Outcome {
     const body = toErrorBody(error);
     const op = opLabel(call.op);
-    if (!(error instanceof AppError)) call.log.error({ ...call.logContext, ...traceFields(span), err: error, op }, "request failed");
+    if (!(error instanceof AppError))
+      call.log.error({ ...call.logContext, ...traceFields(span), err: error, op }, "request failed");
     else if (body.code === "rate_limited") {
       call.log.info({ ...call.logContext, ...traceFields(span), op, limit: body.details?.["limit"] }, "rate limited");
     }

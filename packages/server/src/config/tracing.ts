@@ -1,6 +1,6 @@
 // Distributed tracing: where OpenTelemetry spans are exported (OTLP over HTTP), if anywhere, and how many are kept.
 
-import { type ConfigVars, ConfigError, nonEmpty } from "./parse.js";
+import { ConfigError, type ConfigVars, nonEmpty } from "./parse.js";
 
 export interface TracingConfig {
   /** OTLP/HTTP traces endpoint (`…/v1/traces`); unset: tracing is off and no span is made. */
@@ -47,7 +47,8 @@ export const TRACING_VARS: ConfigVars<TracingConfig> = {
   traceSampleRatio: {
     env: "PARLEY_TRACE_SAMPLE_RATIO",
     default: 1,
-    description: "Share of requests traced when tracing is on, 0 to 1 (a message's spans on every node follow its sender's decision).",
+    description:
+      "Share of requests traced when tracing is on, 0 to 1 (a message's spans on every node follow its sender's decision).",
     parse: ratio,
   },
 };

@@ -105,8 +105,7 @@ export class Metrics {
   });
   readonly stageSeconds = new FastHistogram({
     name: "parley_message_stage_seconds",
-    help:
-      "Stages of a message: send_stored (request arrived → committed), stored_delivered (committed → written to a recipient connection, one sample per connection, any node), delivered_read (written to a connection → that connection's read receipt covering it, first unread message per conversation).",
+    help: "Stages of a message: send_stored (request arrived → committed), stored_delivered (committed → written to a recipient connection, one sample per connection, any node), delivered_read (written to a connection → that connection's read receipt covering it, first unread message per conversation).",
     labelNames: ["stage"] as const,
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
@@ -119,8 +118,7 @@ export class Metrics {
   };
   readonly messagesUndelivered = new Counter({
     name: "parley_messages_undelivered_total",
-    help:
-      "Committed messages whose live event did not reach a connected recipient, by reason: fanout_failed (the bus refused the event; counted once per message), slow_consumer (a recipient connection was closed as a slow consumer instead of taking it; once per message and connection). Clients recover them with `sync`.",
+    help: "Committed messages whose live event did not reach a connected recipient, by reason: fanout_failed (the bus refused the event; counted once per message), slow_consumer (a recipient connection was closed as a slow consumer instead of taking it; once per message and connection). Clients recover them with `sync`.",
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });

@@ -3,9 +3,9 @@
 // (delivered→read, and the trace's receipt span). One record per connection and conversation, dropped when the
 // connection ends: memory is bounded by the conversations each connection has unacknowledged messages in.
 
-import type { BusMessage } from "../ports/broker.js";
 import { type Metrics, preciseNow } from "../observability/metrics.js";
 import { endSpan, SPAN, type SpanContext, SpanKind, type Tracing } from "../observability/tracing.js";
+import type { BusMessage } from "../ports/broker.js";
 
 type Frame = Extract<BusMessage, { type: "frame" }>;
 
@@ -39,7 +39,12 @@ export class DeliveryStages {
     const span = this.tracing.child(SPAN.deliver, parent, {
       kind: SpanKind.CONSUMER,
       startTime: now,
-      attributes: { "parley.conversation": conversationId, "parley.seq": seq, "parley.connection": connectionId, "parley.user": userId },
+      attributes: {
+        "parley.conversation": conversationId,
+        "parley.seq": seq,
+        "parley.connection": connectionId,
+        "parley.user": userId,
+      },
     });
     const pending = this.pendingOf(connectionId, conversationId);
     if (pending.firstUnreadAt === undefined) {
@@ -57,7 +62,12 @@ export class DeliveryStages {
    * The connection's `receipts.mark` (which arrived at `receivedAt`) stored its watermarks: a read covering its first
    * unread delivery ends the delivered→read stage; a delivered watermark acknowledges the traced deliveries it covers.
    */
-  acknowledged(connectionId: string, conversationId: string, marks: { delivered?: number; read?: number }, receivedAt: number): void {
+  acknowledged(
+    connectionId: string,
+    conversationId: string,
+    marks: { delivered?: number; read?: number },
+    receivedAt: number,
+  ): void {
     const byConversation = this.connections.get(connectionId);
     const pending = byConversation?.get(conversationId);
     if (byConversation === undefined || pending === undefined) return;

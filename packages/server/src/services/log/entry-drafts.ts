@@ -1,8 +1,8 @@
 // The drafts the conversation log accepts: one builder per kind of entry, each draft travelling with its origin.
 
 import type { Attachment } from "@parley/protocol";
-import type { SpanContext } from "../../observability/tracing.js";
 import { newId } from "../../domain/ids.js";
+import type { SpanContext } from "../../observability/tracing.js";
 import type { ActionDraft, MembershipChange, MembershipDraft, MessageDraft } from "../../ports/store.js";
 
 /**

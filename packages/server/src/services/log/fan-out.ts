@@ -50,7 +50,11 @@ export class FanOut implements LogSubscriber {
       if (origin.receivedAt !== undefined) meta.sentAt = origin.receivedAt;
       const span = this.tracing.child(SPAN.busPublish, origin.trace, {
         kind: SpanKind.PRODUCER,
-        attributes: { "parley.conversation": message.conversationId, "parley.seq": message.seq, "parley.recipients": recipients.length },
+        attributes: {
+          "parley.conversation": message.conversationId,
+          "parley.seq": message.seq,
+          "parley.recipients": recipients.length,
+        },
       });
       if (span) meta.traceparent = this.tracing.traceparent(span);
       // Members who joined after an action's target or a reply's quote get a frame without it (one per audience).
