@@ -27,7 +27,7 @@ import { seedUserPool } from "./lib/users.mjs";
 // The storm runs before the memory scenario: memory binds its clients to several source addresses (to get past one
 // address's port range), and the tens of thousands of bound sockets it leaves in TIME_WAIT for 60 s slow every
 // connect() of a storm that follows (docs/performance.md, "Reconnect storm: what made it slow").
-const SCENARIOS = ["shapes", "throughput", "latency", "fanout", "storm", "memory", "cluster"];
+const SCENARIOS = ["shapes", "throughput", "latency", "fanout", "storm", "memory", "cluster", "scaling"];
 
 const { values } = parseArgs({
   options: {

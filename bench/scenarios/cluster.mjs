@@ -19,7 +19,7 @@ const INFRA = ["postgres", "redis-server"];
 const PAIRS = 50;
 
 /** Why cluster mode cannot run here, or undefined when it can. */
-async function unavailable() {
+export async function unavailable() {
   const dist = join(ROOT, "packages/server/dist");
   if (
     !existsSync(join(dist, "adapters/postgres/postgres-store.js")) ||
@@ -42,7 +42,7 @@ async function unavailable() {
   return undefined;
 }
 
-async function register(nodes, count) {
+export async function register(nodes, count) {
   const users = new Array(count);
   const tag = Math.random().toString(36).slice(2, 8);
   let next = 0;
