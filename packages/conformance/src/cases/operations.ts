@@ -244,6 +244,11 @@ export const operationCases: Case[] = [
   ...success("settings.update", "previews", async (ctx, t) => {
     check((await ok(ctx, ctx.carol, "settings.update", { previews: true }, t)).previews === true, "previews not set");
   }),
+  ...success("settings.update", "mentions in muted conversations", async (ctx, t) => {
+    const set = await ok(ctx, ctx.carol, "settings.update", { mentionsInMuted: true }, t);
+    check(set.mentionsInMuted === true, "mentionsInMuted not set");
+    await ok(ctx, ctx.carol, "settings.update", { mentionsInMuted: false }, t);
+  }),
   ...success("files.sign", "a working download URL", async (ctx, t) => {
     const file = await upload(ctx, ctx.alice);
     const result = await ok(ctx, ctx.alice, "files.sign", { uploadIds: [file.id] }, t);

@@ -7,7 +7,7 @@ import type { Permission, PushPlatform } from "./push-platform.js";
 const SUB: PushSubscriptionJSON = { endpoint: "https://push.example/1", keys: { p256dh: "p", auth: "a" }, expirationTime: null };
 
 /** A fake SDK push API that records calls and keeps settings like the server does. */
-function fakeClient(enabled = true, initial: NotificationSettings = { dnd: null, previews: false, mutes: [] }) {
+function fakeClient(enabled = true, initial: NotificationSettings = { dnd: null, previews: false, mentionsInMuted: false, mutes: [] }) {
   const calls: string[] = [];
   let settings = initial;
   const push = {
@@ -154,7 +154,7 @@ describe("NotificationStore", () => {
   });
 
   it("a mute until a time holds until then", async () => {
-    const { client } = fakeClient(true, { dnd: null, previews: false, mutes: [{ conversationId: "C3", mutedUntil: 2000 }] });
+    const { client } = fakeClient(true, { dnd: null, previews: false, mentionsInMuted: false, mutes: [{ conversationId: "C3", mutedUntil: 2000 }] });
     let now = 1000;
     const store = new NotificationStore(client, fakePlatform("granted").platform, optIns(), () => now);
     await store.load();

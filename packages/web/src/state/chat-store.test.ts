@@ -57,6 +57,7 @@ function summary(id: string, partial: Partial<ConversationSummary> = {}): Conver
     members: [member("ann"), member("bob")],
     lastMessage: null,
     unread: 0,
+    mentions: 0,
     membership: "member",
     ...partial,
   };
