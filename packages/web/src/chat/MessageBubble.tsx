@@ -2,6 +2,7 @@
 
 import { quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
+import { MentionText } from "../mentions/MentionText.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Attachments } from "./Attachments.js";
@@ -74,7 +75,9 @@ export function MessageBubble({
                 </a>
               ) : (
                 // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-                <span key={i}>{part.text}</span>
+                <span key={i}>
+                  <MentionText text={part.text} />
+                </span>
               ),
             )}
           </span>
