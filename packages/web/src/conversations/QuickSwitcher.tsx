@@ -1,6 +1,6 @@
 // Ctrl+K (⌘K on a Mac) anywhere in the signed-in app: a dialog to jump to a conversation by typing part of its name.
 
-import { type KeyboardEvent, useEffect, useId, useMemo, useState } from "react";
+import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import { conversationTitle, sortConversations } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -30,6 +30,9 @@ function SwitcherDialog({ onClose }: { onClose: () => void }) {
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
   const id = useId();
+  const field = useRef<HTMLInputElement>(null);
+  // After the dialog opened (its effect runs first and focuses its first control): the name field takes the focus.
+  useEffect(() => field.current?.focus(), []);
   const all = useMemo(
     () => sortConversations(Object.values(conversations)).map((c) => ({ id: c.id, title: conversationTitle(c, me, users) })),
     [conversations, users, me],
@@ -63,7 +66,7 @@ function SwitcherDialog({ onClose }: { onClose: () => void }) {
           aria-controls={`${id}-list`}
           aria-activedescendant={matches.length > 0 ? `${id}-${current}` : undefined}
           placeholder="Type a name…"
-          autoFocus
+          ref={field}
           value={query}
           onChange={(e) => {
             setQuery(e.target.value);
