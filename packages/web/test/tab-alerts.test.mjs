@@ -7,8 +7,8 @@
 // app shows (through its service worker registration, as push notifications are) and the tones it plays are recorded.
 
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { browserAvailable, DESKTOP, eventually, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
@@ -21,7 +21,7 @@ function recordAlerts() {
   });
   Object.defineProperty(Document.prototype, "hidden", { configurable: true, get: () => window.__hidden });
   window.__shown = [];
-  ServiceWorkerRegistration.prototype.showNotification = async function (title, options) {
+  ServiceWorkerRegistration.prototype.showNotification = async (title, options) => {
     window.__shown.push({ title, body: options.body, tag: options.tag, url: options.data?.url });
   };
   window.__tones = 0;
