@@ -51,7 +51,9 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
     preview = (
       <>
         <Ticks state={state} label={state === "pending" ? "Waiting to send" : "Not sent"} />
-        <span className="preview-text">{lastPending.body || attachmentSummary(lastPending.attachments ?? [])}</span>
+        <span className="preview-text">
+          {lastPending.body ? mentionsAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
+        </span>
       </>
     );
   } else if (last?.kind === "text" && last.body !== null) {
