@@ -34,6 +34,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
   const other = otherMemberId(c, me);
   const lastPending = useMemo(() => allPending.filter((p) => p.conversationId === c.id).at(-1), [allPending, c.id]);
   const last = c.lastMessage;
+  const nameOf = (id: string) => displayName(users[id], "someone");
 
   let preview: ReactNode;
   const typers = (typingIds ?? []).filter((id) => id !== me);
@@ -65,9 +66,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}
         <span className="preview-text">
           {author && !own ? <span className="preview-author">{author}: </span> : null}
-          {last.body
-            ? mentionsAsText(last.body, (id) => displayName(users[id], "someone"))
-            : attachmentSummary(last.attachments ?? [])}
+          {last.body ? mentionsAsText(last.body, nameOf) : attachmentSummary(last.attachments ?? [])}
         </span>
       </>
     );
