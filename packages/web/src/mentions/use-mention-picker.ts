@@ -87,7 +87,8 @@ export function useMentionPicker(
       if (q === null || q.start !== dismissedAt) setDismissedAt(null);
     },
     onKeyDown(event) {
-      if (candidates.length === 0) return false;
+      // Keys that finish an input method's composition (Enter for a Japanese word) are not for the list.
+      if (candidates.length === 0 || event.nativeEvent.isComposing) return false;
       const n = candidates.length;
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         setActive((i) => (Math.min(i, n - 1) + (event.key === "ArrowDown" ? 1 : n - 1)) % n);
