@@ -7,6 +7,8 @@ export function TabAlertSettings() {
   const store = useNotificationStore();
   const state = useNotifications((s) => s);
   const blocked = state.permission === "denied";
+  // Checked only when a notification can show: unchecked until the browser's permission is given, which a click asks.
+  const notifying = state.tabAlerts.notify && state.permission === "granted";
   return (
     <>
       <label className="checkbox-field">
@@ -23,7 +25,7 @@ export function TabAlertSettings() {
         <label className="checkbox-field">
           <input
             type="checkbox"
-            checked={state.tabAlerts.notify && !blocked}
+            checked={notifying}
             disabled={blocked}
             onChange={(e) => void store.setTabAlerts({ notify: e.target.checked })}
           />
