@@ -1,6 +1,6 @@
 // Automated accessibility check with axe-core in Chromium: every main screen (sign-in, the chat list with an open
-// conversation, group info, search, the mention list, notifications, the quick switcher) in the light and the dark theme has no "serious" or "critical" finding (contrast
-// below WCAG AA, missing landmarks or names, …).
+// conversation, group info, search, the mention list, notifications, the quick switcher) in the light and the dark
+// theme has no "serious" or "critical" finding (contrast below WCAG AA, missing landmarks or names, …).
 
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
