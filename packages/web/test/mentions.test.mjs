@@ -107,6 +107,9 @@ describe("mentions in Chromium", { skip: !run && "chromium not found", timeout: 
     await composer.tap();
     await composer.pressSequentially("@an");
     const option = cat.page.getByRole("option", { name: /Ann Lee/ });
+    const box = await cat.page.getByRole("listbox", { name: "Mention someone" }).boundingBox();
+    assert.ok(box.x >= 0 && box.x + box.width <= 390 && box.y >= 0, `the list is on the screen: ${JSON.stringify(box)}`);
+    assert.ok((await option.boundingBox()).height >= 40, "a 40 px tap target");
     await option.tap();
     assert.equal(await composer.inputValue(), "@Ann Lee ");
     assert.equal(await composer.evaluate((el) => document.activeElement === el), true, "the field kept the focus");
