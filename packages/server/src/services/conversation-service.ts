@@ -256,13 +256,17 @@ export class ConversationService {
   private async summary(conversation: ConversationRecord, me: MemberRecord): Promise<ConversationSummary> {
     const maxSeq = me.leftSeq ?? conversation.lastSeq;
     const unreadAfter = Math.max(me.readSeq, me.joinedSeq - 1);
-    const [members, lastMessage, unread, mentions] = await Promise.all([
+    const [members, lastMessage, unread] = await Promise.all([
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
       me.leftSeq === null ? this.store.getMembers(conversation.id) : [],
       this.store.getLastMessage(conversation.id, maxSeq, me.userId),
       this.store.countUnread(conversation.id, me.userId, unreadAfter, maxSeq),
-      this.store.countUnreadMentions(conversation.id, me.userId, unreadAfter, maxSeq, mentionToken(me.userId)),
     ]);
+    // Most rows of a long list have nothing unread: only the others pay for the mention count.
+    const mentions =
+      unread === 0
+        ? 0
+        : await this.store.countUnreadMentions(conversation.id, me.userId, unreadAfter, maxSeq, mentionToken(me.userId));
     return {
       id: conversation.id,
       kind: conversation.kind,
