@@ -36,6 +36,8 @@ describe("mention text", () => {
     assert.equal(back.text, "@Bob Ross and @Bob, not Bob");
     assert.equal(encodeMentions(back.text, back.picked), body);
     assert.equal(encodeMentions("@Bob", []), "@Bob", "typed by hand, not picked: plain text");
+    assert.equal(encodeMentions("@Bobby and @Bob.", picked), "@Bobby and <@U_bob>.", "a whole word only");
+    assert.equal(encodeMentions("@A.B (x) and @A.Bc", [{ userId: "U_x", label: "@A.B (x)" }]), "<@U_x> and @A.Bc");
   });
 
   it("finds the @query before the caret, not in an e-mail address or across lines", () => {

@@ -30,11 +30,15 @@ export function mentionsAsText(body: string, nameOf: (userId: string) => string)
   return body.replace(MENTION_PATTERN, (_, userId: string) => `@${nameOf(userId)}`);
 }
 
-/** Composer text back to a body: each picked label still in the text becomes its token (longest labels first). */
+/**
+ * Composer text back to a body: each picked label still in the text, as a whole word, becomes its token (longest
+ * labels first, so "@Bob Ross" wins over "@Bob"; "@Bobby" stays text).
+ */
 export function encodeMentions(text: string, picked: readonly PickedMention[]): string {
   let body = text;
   for (const p of [...picked].sort((a, b) => b.label.length - a.label.length)) {
-    body = body.split(p.label).join(mentionToken(p.userId));
+    const label = new RegExp(`${p.label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}_])`, "gu");
+    body = body.replace(label, mentionToken(p.userId));
   }
   return body;
 }
