@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { mentionedUserIds, mentions, mentionToken } from "./index.js";
+import { mentionedUserIds, mentionsUser, mentionToken } from "./index.js";
 
 describe("mention tokens", () => {
   it("finds each mentioned id once, in order of first appearance", () => {
@@ -12,7 +12,7 @@ describe("mention tokens", () => {
   });
 
   it("tells whether a body mentions a user", () => {
-    assert.equal(mentions(`hi ${mentionToken("U_a")}`, "U_a"), true);
-    assert.equal(mentions("hi <@U_ab>", "U_a"), false);
+    assert.equal(mentionsUser(`hi ${mentionToken("U_a")}`, "U_a"), true);
+    assert.equal(mentionsUser("hi <@U_ab>", "U_a"), false);
   });
 });

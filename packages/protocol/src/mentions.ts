@@ -16,6 +16,6 @@ export function mentionedUserIds(body: string): string[] {
 }
 
 /** Whether the body mentions `userId`. */
-export function mentions(body: string, userId: string): boolean {
+export function mentionsUser(body: string, userId: string): boolean {
   return body.includes(mentionToken(userId));
 }

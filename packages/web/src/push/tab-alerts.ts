@@ -6,7 +6,7 @@
 // that arrived while the connection was down is replaced rather than joined by this one.
 
 import type { Message } from "@parley/client";
-import { mentions, type NotificationSettings } from "@parley/protocol";
+import { mentionsUser, type NotificationSettings } from "@parley/protocol";
 import { mentionsAsText } from "../mentions/mention-text.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import type { ChatState } from "../state/types.js";
@@ -26,7 +26,7 @@ export function alertsFor(message: Message, me: string | undefined, settings: No
   if (settings.dnd === "forever" || (typeof settings.dnd === "number" && settings.dnd > now)) return false;
   const mute = settings.mutes.find((m) => m.conversationId === message.conversationId)?.mutedUntil ?? null;
   const muted = mute === "forever" || (typeof mute === "number" && mute > now);
-  return !muted || (settings.mentionsInMuted && mentions(message.body, me));
+  return !muted || (settings.mentionsInMuted && mentionsUser(message.body, me));
 }
 
 /** The notification for a message: the conversation's name, and the text when previews are allowed. */
@@ -39,7 +39,7 @@ export function alertContent(message: Message, chat: ChatState, previews: boolea
   const group = c?.kind === "group";
   const body = message.body ?? "";
   if (!previews) {
-    const mentioned = me !== undefined && mentions(body, me);
+    const mentioned = me !== undefined && mentionsUser(body, me);
     return { title, body: mentioned ? `${sender} mentioned you` : `New message from ${sender}` };
   }
   const text = mentionsAsText(body, nameOf).replace(/\s+/g, " ").trim() || "Sent a file";

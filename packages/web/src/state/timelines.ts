@@ -12,7 +12,7 @@ import {
   type ParleyClient,
   type User,
 } from "@parley/client";
-import { mentions as mentionsUser } from "@parley/protocol";
+import { mentionsUser } from "@parley/protocol";
 import { mergeMessages } from "./conversations.js";
 import type { Outgoing } from "./outgoing.js";
 import { type People, userIdsIn } from "./people.js";
