@@ -92,6 +92,7 @@ describe("mentions in Chromium", { skip: !run && "chromium not found", timeout: 
     const mine = bob.page.locator(".message .mention", { hasText: "@Bob Stone" });
     await mine.waitFor();
     assert.equal(await mine.getAttribute("data-self"), "true");
+    assert.equal(await bob.page.locator(".message[data-mentions-me]").count(), 1, "the message itself is marked");
     await cat.openConversation("Weekend trip");
     const theirs = cat.page.locator(".message .mention", { hasText: "@Bob Stone" });
     await theirs.waitFor();
