@@ -41,6 +41,8 @@ export type {
   User,
   Welcome,
 } from "@parley/protocol";
+// Mentions are `<@userId>` tokens in a message body (docs/protocol.md §6.6).
+export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken } from "@parley/protocol";
 export { AdminApi, type AdminPage, type AuditExportFormat } from "./admin.js";
 export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";

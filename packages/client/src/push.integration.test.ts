@@ -58,7 +58,9 @@ describe("SDK push API", () => {
 
     await ben.push.unmute(conversation.id);
     const settings = await ben.push.updateSettings({ previews: true });
-    assert.deepEqual(settings, { dnd: null, previews: true, mutes: [], groupAdds: "everyone" });
+    assert.deepEqual(settings, { dnd: null, previews: true, mentionsInMuted: false, mutes: [], groupAdds: "everyone" });
+    assert.equal((await ben.push.updateSettings({ mentionsInMuted: true })).mentionsInMuted, true);
+    assert.equal((await ben.push.settings()).mentionsInMuted, true);
     await ann.send(conversation.id, "with preview");
     await pushService.waitFor(() => pushService.delivered(sub.endpoint).length === 2);
     const second = pushService.delivered(sub.endpoint)[1]!.payload;

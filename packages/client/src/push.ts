@@ -52,9 +52,15 @@ export class PushApi {
 
   /**
    * `dnd`: do not disturb until a time, for ever, or off (null); `previews`: allow message text in notifications;
+   * `mentionsInMuted`: messages that mention the user notify even in muted conversations;
    * `groupAdds`: who may add the user to groups (everyone, only the user's contacts, nobody).
    */
-  updateSettings(patch: { dnd?: MuteUntil; previews?: boolean; groupAdds?: GroupAdds }): Promise<Settings> {
+  updateSettings(patch: {
+    dnd?: MuteUntil;
+    previews?: boolean;
+    mentionsInMuted?: boolean;
+    groupAdds?: GroupAdds;
+  }): Promise<Settings> {
     return this.#call("settings.update", patch);
   }
 }

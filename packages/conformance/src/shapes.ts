@@ -135,7 +135,7 @@ export const Message: Check = (v, p) =>
   })(v, p);
 export const ConversationSummary: Check = (v, p) => {
   Conversation(v, p);
-  object({ lastMessage: nullable(Message), unread: int, membership: literal("member", "left") })(v, p);
+  object({ lastMessage: nullable(Message), unread: int, mentions: int, membership: literal("member", "left") })(v, p);
 };
 export const MessageAck = object({
   id,
@@ -172,6 +172,7 @@ export const ConversationMute = object({ conversationId: id, mutedUntil: MuteUnt
 export const NotificationSettings = object({
   dnd: MuteUntil,
   previews: bool,
+  mentionsInMuted: bool,
   mutes: arrayOf(ConversationMute),
   groupAdds: literal("everyone", "contacts", "nobody"),
 });

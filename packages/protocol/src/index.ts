@@ -3,6 +3,7 @@ export * from "./admin.js";
 export * from "./close-codes.js";
 export * from "./errors.js";
 export * from "./frames.js";
+export * from "./mentions.js";
 export * from "./model.js";
 export * from "./names.js";
 export * from "./operations.js";

@@ -47,6 +47,8 @@ export interface ConversationSummary extends Conversation {
   lastMessage: Message | null;
   /** Messages from others after the caller's read watermark. */
   unread: number;
+  /** Of those, the ones whose body mentions the caller (`<@userId>`, §6.6). */
+  mentions: number;
   /** The caller's membership: `left` when the caller was removed or left (history up to `lastSeq` stays readable). */
   membership: "member" | "left";
 }

@@ -538,7 +538,12 @@ const definitions = {
   },
   "settings.update": {
     args: Type.Object(
-      { dnd: Type.Optional(MuteUntilSchema), previews: Type.Optional(Type.Boolean()), groupAdds: Type.Optional(GroupAddsSchema) },
+      {
+        dnd: Type.Optional(MuteUntilSchema),
+        previews: Type.Optional(Type.Boolean()),
+        mentionsInMuted: Type.Optional(Type.Boolean()),
+        groupAdds: Type.Optional(GroupAddsSchema),
+      },
       { additionalProperties: false, minProperties: 1 },
     ),
     result: returns<Settings>(),

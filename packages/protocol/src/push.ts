@@ -21,6 +21,8 @@ export interface NotificationSettings {
   dnd: MuteUntil;
   /** Whether a notification may carry the message text; otherwise it says only "New message from X". */
   previews: boolean;
+  /** Whether messages that mention the user still notify in a muted conversation (do not disturb still silences them). */
+  mentionsInMuted: boolean;
   /** The caller's muted conversations (only current mutes). */
   mutes: ConversationMute[];
 }

@@ -14,6 +14,7 @@ import { registerServiceWorker } from "./offline/service-worker.js";
 import { NotificationStore } from "./push/notification-store.js";
 import { NotificationProvider } from "./push/notifications-context.js";
 import { browserPushPlatform } from "./push/push-platform.js";
+import { browserAlertPlatform, TabAlerts } from "./push/tab-alerts.js";
 import { ChatStore } from "./state/chat-store.js";
 import { type KeyValueStorage, LocalStorageOutboxStore, MemoryStorage } from "./state/local-outbox-store.js";
 import { networkAwareSockets } from "./state/network-aware-socket.js";
@@ -27,6 +28,8 @@ import "./styles/dialogs.css";
 import "./styles/message-actions.css";
 import "./styles/search.css";
 import "./styles/admin.css";
+import "./styles/mentions.css";
+import "./styles/quick-switcher.css";
 
 function browserStorage(): KeyValueStorage {
   try {
@@ -118,6 +121,15 @@ const followSession = () => {
 };
 store.subscribe(followSession);
 followSession();
+// New messages while this tab is in the background: a notification and a sound (push/tab-alerts.ts).
+new TabAlerts(
+  {
+    chat: store.getState,
+    notifications: notifications.getState,
+    onMessage: (listener) => client.on("message", listener),
+  },
+  browserAlertPlatform(window, (id) => store.open(id)),
+).start();
 // A click on a notification while a tab is open: the service worker asks this tab to open the conversation.
 navigator.serviceWorker?.addEventListener("message", (event: MessageEvent<{ type?: string; url?: string }>) => {
   if (event.data?.type === "parley.open" && typeof event.data.url === "string") {

@@ -1,6 +1,6 @@
 // Automated accessibility check with axe-core in Chromium: every main screen (sign-in, the chat list with an open
-// conversation, group info, search) in the light and the dark theme has no "serious" or "critical" finding (contrast
-// below WCAG AA, missing landmarks or names, …).
+// conversation, group info, search, the mention list, notifications, the quick switcher) in the light and the dark
+// theme has no "serious" or "critical" finding (contrast below WCAG AA, missing landmarks or names, …).
 
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -106,6 +106,33 @@ describe("accessibility (axe-core) in Chromium", { skip: !run && "chromium not f
     await page.getByRole("searchbox", { name: "Search messages" }).press("Enter");
     await page.locator(".search-result").first().waitFor();
     problems.push(...(await checkThemes(page, "search")));
+    assert.deepEqual(problems, []);
+  });
+
+  it("has no serious findings with the mention list, a mention marker and highlight, notifications and the switcher", async () => {
+    const { page } = ann;
+    await page.getByRole("button", { name: "Search messages" }).click();
+    await ann.openConversation("Bob Stone");
+    const annId = (await ann.api("GET", "/v1/me")).id;
+    const team = (await bob.api("GET", "/v1/conversations")).conversations.find((c) => c.title === "Team");
+    await bob.api("POST", `/v1/conversations/${team.id}/messages`, { clientId: "a11y-mention", body: `<@${annId}> look` });
+    await ann.conversation("Team").locator(".mention-badge").waitFor();
+    await ann.composer().pressSequentially("@");
+    await page.getByRole("listbox", { name: "Mention someone" }).waitFor();
+    const problems = await checkThemes(page, "mention list and marker");
+    await ann.composer().press("Escape");
+    await ann.composer().fill("");
+    await page.getByRole("button", { name: "Notifications", exact: true }).click();
+    await page.getByRole("dialog", { name: "Notifications" }).waitFor();
+    problems.push(...(await checkThemes(page, "notifications")));
+    await page.keyboard.press("Escape");
+    await page.keyboard.press("Control+k");
+    await page.getByRole("dialog", { name: "Jump to a conversation" }).waitFor();
+    problems.push(...(await checkThemes(page, "quick switcher")));
+    await page.keyboard.press("Escape");
+    await ann.openConversation("Team");
+    await page.locator(".message .mention[data-self]").waitFor();
+    problems.push(...(await checkThemes(page, "own mention")));
     assert.deepEqual(problems, []);
   });
 });

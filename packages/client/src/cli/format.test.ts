@@ -81,6 +81,7 @@ describe("CLI formatting", () => {
       formatBody({ ...base, replyTo: { seq: 5, senderId: "b", preview: null, deleted: true } }, nameOf),
       "(re #5 deleted message) ok",
     );
+    assert.equal(formatBody({ ...base, body: "<@b> and <@a>, see" }, nameOf), "@Bob and @Alice, see");
     assert.equal(formatBody({ ...base, body: null, deletedAt: at }, nameOf), "(this message was deleted)");
     assert.equal(formatBody({ ...base, body: null, hidden: true }, nameOf), "(you deleted this message)");
     // security review #3: what the reader's membership window withholds.

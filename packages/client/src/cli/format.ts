@@ -2,6 +2,7 @@
 // Server text is interpolated as is: the terminal makes it inert when writing (terminal-text.ts).
 
 import type { Attachment, Conversation, Message, SearchHit, SystemEvent, User } from "@parley/protocol";
+import { MENTION_PATTERN } from "@parley/protocol";
 import type { MessageReceiptStatus } from "../receipt-book.js";
 import { snippetSegments } from "../search.js";
 import { sgr } from "./terminal-text.js";
@@ -100,19 +101,24 @@ export function formatBody(m: Message, nameOf: NameOf, style: Style = plain): st
   if (m.hidden) return style.dim("(you deleted this message)");
   if (m.deletedAt !== undefined) return style.dim("(this message was deleted)");
   if (m.withheld) return style.dim("(changed after you left: not available)");
-  let text = m.body ?? "";
+  let text = withNames(m.body ?? "", nameOf);
   if (m.replyTo) {
     const q = m.replyTo;
     const quoted = q.withheld
       ? "message not available"
       : q.preview === null
         ? "deleted message"
-        : `${nameOf(q.senderId)}: "${q.preview.length > QUOTE_CHARS ? `${q.preview.slice(0, QUOTE_CHARS - 1)}…` : q.preview}"`;
+        : `${nameOf(q.senderId)}: "${q.preview.length > QUOTE_CHARS ? `${q.preview.slice(0, QUOTE_CHARS - 1)}…` : withNames(q.preview, nameOf)}"`;
     text = `${style.dim(`(re #${q.seq} ${quoted})`)} ${text}`;
   }
   if (m.editedAt !== undefined) text += ` ${style.dim("(edited)")}`;
   if (m.reactions && m.reactions.length > 0) text += ` ${m.reactions.map((r) => `${r.emoji} ${r.count}`).join("  ")}`;
   return text;
+}
+
+/** Mention tokens (`<@userId>`, docs/protocol.md §6.6) read as "@<name>". */
+function withNames(text: string, nameOf: NameOf): string {
+  return text.replace(MENTION_PATTERN, (_, id: string) => `@${nameOf(id)}`);
 }
 
 /** What an action entry did, as a sentence. */

@@ -114,6 +114,7 @@ export class FakeServer {
             members: this.members.get(id)!,
             lastMessage: null,
             unread: 0,
+            mentions: 0,
             membership: "member",
           })),
           next: null,

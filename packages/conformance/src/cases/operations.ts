@@ -176,6 +176,15 @@ export const operationCases: Case[] = [
     const again = await ok(ctx, ctx.alice, "messages.send", { ...args, body: "ignored" }, t);
     check(again.duplicate === true && again.seq === first.seq, "a repeated clientId did not answer the original ack");
   }),
+  ...success("messages.send", "a mention of a member, counted in their unread mentions", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const body = `hi <@${ctx.bob.id}>`;
+    await ok(ctx, ctx.alice, "messages.send", { conversationId: group.id, clientId: ctx.unique("send"), body }, t);
+    const seen = await ok(ctx, ctx.bob, "conversations.get", { conversationId: group.id }, t);
+    check(seen.unread === 1 && seen.mentions === 1, `expected 1 unread mention, got ${seen.mentions} of ${seen.unread}`);
+    const sent = await ok(ctx, ctx.alice, "conversations.get", { conversationId: group.id }, t);
+    check(sent.mentions === 0, "the sender's own message counted as a mention of someone else");
+  }),
   ...success("messages.history", "ascending entries", async (ctx, t) => {
     const result = await ok(ctx, ctx.alice, "messages.history", { conversationId: ctx.direct.id, limit: 2, after: 0 }, t);
     check(result.messages[0]?.seq === 1 && result.messages[0].kind === "system", "seq 1 is not the conversation.created entry");
@@ -243,6 +252,11 @@ export const operationCases: Case[] = [
   ...success("settings.get", "settings", (ctx, t) => ok(ctx, ctx.alice, "settings.get", {}, t)),
   ...success("settings.update", "previews", async (ctx, t) => {
     check((await ok(ctx, ctx.carol, "settings.update", { previews: true }, t)).previews === true, "previews not set");
+  }),
+  ...success("settings.update", "mentions in muted conversations", async (ctx, t) => {
+    const set = await ok(ctx, ctx.carol, "settings.update", { mentionsInMuted: true }, t);
+    check(set.mentionsInMuted === true, "mentionsInMuted not set");
+    await ok(ctx, ctx.carol, "settings.update", { mentionsInMuted: false }, t);
   }),
   ...success("files.sign", "a working download URL", async (ctx, t) => {
     const file = await upload(ctx, ctx.alice);

@@ -60,6 +60,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     getHistory: true,
     getLastMessage: true,
     countUnread: true,
+    countUnreadMentions: true,
     getMessagesBySeq: true,
     getReactions: true,
     hideMessage: true,

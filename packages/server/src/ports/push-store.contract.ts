@@ -157,22 +157,22 @@ export function runPushStoreContract(
       await f.push.recordDelivery("https://push.example/unknown", true, 1); // no-op
     });
 
-    it("notification settings default to no DND and no previews; updates apply only the fields given", async () => {
+    it("notification settings default to no DND, no previews, mentions muted; updates apply only the fields given", async () => {
       const d = await device();
-      assert.deepEqual(await f.push.getNotificationSettings(d.userId), { dndUntil: null, previews: false });
-      assert.deepEqual(await f.push.updateNotificationSettings(d.userId, { previews: true }), {
-        dndUntil: null,
-        previews: true,
+      const settings = (dndUntil: number | null, previews: boolean, mentionsInMuted: boolean) => ({
+        dndUntil,
+        previews,
+        mentionsInMuted,
       });
-      assert.deepEqual(await f.push.updateNotificationSettings(d.userId, { dndUntil: FOREVER }), {
-        dndUntil: FOREVER,
-        previews: true,
-      });
-      assert.deepEqual(await f.push.updateNotificationSettings(d.userId, { dndUntil: null }), {
-        dndUntil: null,
-        previews: true,
-      });
-      assert.deepEqual(await f.push.getNotificationSettings(d.userId), { dndUntil: null, previews: true });
+      assert.deepEqual(await f.push.getNotificationSettings(d.userId), settings(null, false, false));
+      assert.deepEqual(await f.push.updateNotificationSettings(d.userId, { previews: true }), settings(null, true, false));
+      assert.deepEqual(await f.push.updateNotificationSettings(d.userId, { dndUntil: FOREVER }), settings(FOREVER, true, false));
+      assert.deepEqual(
+        await f.push.updateNotificationSettings(d.userId, { mentionsInMuted: true }),
+        settings(FOREVER, true, true),
+      );
+      assert.deepEqual(await f.push.updateNotificationSettings(d.userId, { dndUntil: null }), settings(null, true, true));
+      assert.deepEqual(await f.push.getNotificationSettings(d.userId), settings(null, true, true));
     });
 
     it("mutes until a time or forever; expired mutes do not count; null unmutes", async () => {

@@ -26,9 +26,15 @@ export interface NotificationSettingsRecord {
   dndUntil: number | null;
   /** Whether notifications may carry message text. */
   previews: boolean;
+  /** Whether a message that mentions the user notifies even in a conversation the user muted. */
+  mentionsInMuted: boolean;
 }
 
-export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettingsRecord = { dndUntil: null, previews: false };
+export const DEFAULT_NOTIFICATION_SETTINGS: NotificationSettingsRecord = {
+  dndUntil: null,
+  previews: false,
+  mentionsInMuted: false,
+};
 
 export interface VapidKeys {
   publicKey: string;

@@ -328,6 +328,27 @@ export function runStoreContract(
         assert.equal(await store.countUnread(id, owner, 0, 11), 2);
         assert.equal(await store.countUnread(newId("g"), owner, 0, 20), 0);
       });
+
+      it("counts unread messages whose body contains a mention token, of others only", async () => {
+        const [a, b] = (await users(2)) as [string, string];
+        const g = await group(a, [b]);
+        const token = `<@${b}>`;
+        const bodies: [string, string][] = [
+          [a, `hi ${token}`],
+          [a, "no mention"],
+          [a, `<@${b}x> is someone else`],
+          [b, `${token} myself`],
+          [a, `${token}${token} twice counts once`],
+        ];
+        await store.append(bodies.map(([from, body]) => draft(g, from, newId("c"), body)));
+        // Seq 1 is the creation; the bodies are seqs 2..6.
+        assert.equal(await store.countUnreadMentions(g, b, 0, 6, token), 2);
+        assert.equal(await store.countUnreadMentions(g, b, 2, 6, token), 1);
+        assert.equal(await store.countUnreadMentions(g, b, 6, 6, token), 0);
+        assert.equal(await store.countUnreadMentions(g, a, 0, 6, `<@${a}>`), 0);
+        // `_` and `%` are literal characters, not patterns.
+        assert.equal(await store.countUnreadMentions(g, b, 0, 6, "<@%>"), 0);
+      });
     });
 
     runReceiptStoreContract(fixture);

@@ -310,6 +310,8 @@ export interface MessageStore {
    * messages deleted for everyone never count).
    */
   countUnread(conversationId: string, userId: string, afterSeq: number, maxSeq: number): Promise<number>;
+  /** Of the messages `countUnread` counts, those whose current body contains `token` (a mention, `<@userId>`). */
+  countUnreadMentions(conversationId: string, userId: string, afterSeq: number, maxSeq: number, token: string): Promise<number>;
   /** The entries with these seqs (any order, unknown seqs left out), as getHistory returns them. */
   getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]>;
   /** Reactions on these seqs, ordered by when each was added. */

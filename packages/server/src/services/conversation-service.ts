@@ -1,6 +1,7 @@
 // Direct and group conversations: creation, membership rules (roles, limits) and the caller's view of each one.
 
 import type { Conversation, ConversationSummary, GroupAdds, Member, Message, Role } from "@parley/protocol";
+import { mentionToken } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
 import { limitToWindow } from "../domain/membership-window.js";
@@ -254,12 +255,18 @@ export class ConversationService {
 
   private async summary(conversation: ConversationRecord, me: MemberRecord): Promise<ConversationSummary> {
     const maxSeq = me.leftSeq ?? conversation.lastSeq;
+    const unreadAfter = Math.max(me.readSeq, me.joinedSeq - 1);
     const [members, lastMessage, unread] = await Promise.all([
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
       me.leftSeq === null ? this.store.getMembers(conversation.id) : [],
       this.store.getLastMessage(conversation.id, maxSeq, me.userId),
-      this.store.countUnread(conversation.id, me.userId, Math.max(me.readSeq, me.joinedSeq - 1), maxSeq),
+      this.store.countUnread(conversation.id, me.userId, unreadAfter, maxSeq),
     ]);
+    // Most rows of a long list have nothing unread: only the others pay for the mention count.
+    const mentions =
+      unread === 0
+        ? 0
+        : await this.store.countUnreadMentions(conversation.id, me.userId, unreadAfter, maxSeq, mentionToken(me.userId));
     return {
       id: conversation.id,
       kind: conversation.kind,
@@ -274,6 +281,7 @@ export class ConversationService {
           ? limitToWindow(lastMessage, { joinedSeq: me.joinedSeq, leftSeq: me.leftSeq, leftAt: null }, new Map())
           : null,
       unread,
+      mentions,
       membership: me.leftSeq === null ? "member" : "left",
     };
   }

@@ -1,6 +1,7 @@
 // Sends and message actions (checked here, written by the conversation log), history pages and the sync of missed entries.
 
 import type { ActionResult, Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
+import { mentionedUserIds } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
 import type { BestEffort } from "../observability/best-effort.js";
@@ -66,6 +67,7 @@ export class MessageService {
   ): Promise<MessageAck> {
     const attachmentIds = input.attachments ?? [];
     this.checkBody(input.body, attachmentIds.length > 0);
+    await this.checkMentions(userId, input.conversationId, input.body);
     await this.requireNotBlocked(userId, input.conversationId);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
     const outcome = await this.append(textDraft(userId, input, attachments), origin);
@@ -74,12 +76,13 @@ export class MessageService {
   }
 
   /** Replaces the body of the caller's own text message (an `edit` entry; the message row is updated in place). */
-  edit(
+  async edit(
     userId: string,
     input: { conversationId: string; seq: number; clientId: string; body: string },
     connectionId?: string,
   ): Promise<ActionResult> {
     this.checkBody(input.body);
+    await this.checkMentions(userId, input.conversationId, input.body);
     const notBefore = this.windowStart(this.limits.editWindowMs);
     return this.act(userId, input, { type: "edit", target: input.seq, body: input.body, notBefore }, connectionId);
   }
@@ -169,6 +172,25 @@ export class MessageService {
     }
     if (body.trim() === "" && !hasAttachments) {
       throw new AppError("validation_failed", "The message body must not be blank", { field: "body" });
+    }
+  }
+
+  /**
+   * Every mention token (`<@userId>`) names a current member. Checked against the member cache, and only for a caller
+   * who is a member: an outsider gets the access error from the store and learns nothing about who is in it.
+   */
+  private async checkMentions(userId: string, conversationId: string, body: string): Promise<void> {
+    const ids = mentionedUserIds(body);
+    if (ids.length === 0) return;
+    const cached = this.members.get(conversationId);
+    const members = cached instanceof Promise ? await cached : cached;
+    if (!members.includes(userId)) return;
+    const stranger = ids.find((id) => !members.includes(id));
+    if (stranger !== undefined) {
+      throw new AppError("validation_failed", "A mention must name a current member of the conversation", {
+        field: "body",
+        userId: stranger,
+      });
     }
   }
 

@@ -15,7 +15,10 @@ export class SettingsService {
     return { ...notifications, groupAdds };
   }
 
-  async update(userId: string, input: { dnd?: MuteUntil; previews?: boolean; groupAdds?: GroupAdds }): Promise<Settings> {
+  async update(
+    userId: string,
+    input: { dnd?: MuteUntil; previews?: boolean; mentionsInMuted?: boolean; groupAdds?: GroupAdds },
+  ): Promise<Settings> {
     const { groupAdds, ...notificationPatch } = input;
     // The notification fields first: their validation (dnd in the past) must refuse the request before anything is stored.
     const notifications = await this.push.updateSettings(userId, notificationPatch);

@@ -198,6 +198,69 @@ describe("push notifications (Web Push round trip)", () => {
     await pushService.waitFor(() => pushesFor(bobSub, g).length > 0);
   });
 
+  it("a mention notifies in a muted conversation only when the user chose so, never under do not disturb", async () => {
+    const g = await group(bob, carol);
+    await call(bob, "PUT", `/v1/conversations/${g}/mute`, { until: "forever" });
+    assert.equal((await call(bob, "GET", "/v1/settings")).mentionsInMuted, false, "off by default");
+    await send(g, `hey <@${bob.user.id}>`);
+    await sleep(QUIET_MS);
+    assert.equal(pushesFor(bobSub, g).length, 0, "muted, and the user did not choose mentions");
+    assert.equal((await call(bob, "PATCH", "/v1/settings", { mentionsInMuted: true, previews: true })).mentionsInMuted, true);
+    await send(g, "not about bob");
+    await sleep(QUIET_MS);
+    assert.equal(pushesFor(bobSub, g).length, 0, "a message without a mention stays muted");
+    const ack = await send(g, `<@${bob.user.id}> look`);
+    await pushService.waitFor(() => pushesFor(bobSub, g).length > 0);
+    const [push] = pushesFor(bobSub, g);
+    assert.equal(push!.payload.seq, ack.seq);
+    assert.equal(push!.payload.body, `Alice: @${bob.user.displayName} look`, "the token reads as the name");
+    await call(bob, "PATCH", "/v1/settings", { dnd: "forever" });
+    await sleep(COALESCE_MS);
+    await send(g, `<@${bob.user.id}> during dnd`);
+    await sleep(QUIET_MS);
+    assert.equal(pushesFor(bobSub, g).length, 1, "do not disturb silences mentions too");
+    await call(bob, "PATCH", "/v1/settings", { dnd: null, mentionsInMuted: false, previews: false });
+  });
+
+  it("refuses a mention of someone who is not a member, and changes nothing", async () => {
+    const g = await group(bob);
+    const res = await http(
+      server,
+      "POST",
+      `/v1/conversations/${g}/messages`,
+      { clientId: `push-${++clientIds}`, body: `hi <@${carol.user.id}>` },
+      alice.accessToken,
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, "validation_failed");
+    assert.deepEqual(res.body.error.details, { field: "body", userId: carol.user.id });
+    const history = await call(alice, "GET", `/v1/conversations/${g}/messages`);
+    assert.equal(history.messages.filter((m: { kind: string }) => m.kind === "text").length, 0);
+    const ack = await send(g, `hi <@${bob.user.id}>`);
+    const edit = await http(
+      server,
+      "PATCH",
+      `/v1/conversations/${g}/messages/${ack.seq}`,
+      { clientId: `push-${++clientIds}`, body: `<@${carol.user.id}>` },
+      alice.accessToken,
+    );
+    assert.equal(edit.status, 400);
+    assert.equal(edit.body.error.details.userId, carol.user.id);
+  });
+
+  it("the conversation list counts unread messages that mention the caller", async () => {
+    const g = await group(bob, carol);
+    await send(g, `<@${bob.user.id}> one`);
+    await send(g, "none");
+    await send(g, `<@${carol.user.id}> and <@${bob.user.id}>`);
+    await send(g, `<@${bob.user.id}> mine`, bob);
+    const list = await call(bob, "GET", `/v1/conversations/${g}`);
+    assert.equal(list.unread, 3);
+    assert.equal(list.mentions, 2);
+    await call(bob, "POST", `/v1/conversations/${g}/receipts`, { read: list.lastSeq });
+    assert.equal((await call(bob, "GET", `/v1/conversations/${g}`)).mentions, 0);
+  });
+
   it("the text is in the notification only when the user allows previews", async () => {
     const g = await group(bob);
     assert.equal((await call(bob, "GET", "/v1/settings")).previews, false, "off by default");

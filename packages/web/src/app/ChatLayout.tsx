@@ -2,6 +2,7 @@
 
 import { useEffect } from "react";
 import { ChatPane } from "../chat/ChatPane.js";
+import { QuickSwitcher } from "../conversations/QuickSwitcher.js";
 import { Sidebar } from "../conversations/Sidebar.js";
 import { useChat } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
@@ -30,6 +31,7 @@ export function ChatLayout() {
         <Sidebar />
         <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
       </div>
+      <QuickSwitcher />
     </div>
   );
 }

@@ -2,6 +2,9 @@
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../format/files.js";
+import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
+import { MentionText } from "../mentions/MentionText.js";
+import { useMentionPicker } from "../mentions/use-mention-picker.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
@@ -20,8 +23,10 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   );
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me?.id);
-  const [text, setText] = useState(() => getDraft(conversationId));
   const ref = useRef<HTMLTextAreaElement>(null);
+  // Declared before the text: the draft's mention tokens become "@Name" labels the picker remembers.
+  const mentions = useMentionPicker(conversationId, ref, (value) => update(value));
+  const [text, setText] = useState(() => mentions.decode(getDraft(conversationId)));
   const id = useId();
   const bytes = useMemo(() => encoder.encode(text).length, [text]);
   const tooLong = bytes > maxBytes;
@@ -45,7 +50,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   // biome-ignore lint/correctness/useExhaustiveDependencies: only when the composer switches to another message
   useEffect(() => {
     if (composing?.mode === "edit" && target?.body) {
-      setText(target.body);
+      setText(mentions.decode(target.body));
     }
     if (composing) ref.current?.focus();
   }, [composing?.mode, composing?.seq]);
@@ -58,13 +63,13 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
 
   const update = (value: string) => {
     setText(value);
-    setDraft(conversationId, value);
+    setDraft(conversationId, mentions.encode(value));
     store.setTyping(conversationId, value.trim() !== "");
   };
 
   const send = () => {
     if (empty || tooLong || uploads.busy) return;
-    store.send(conversationId, text, uploads.ready);
+    store.send(conversationId, mentions.encode(text), uploads.ready);
     uploads.clear();
     update("");
     store.setTyping(conversationId, false);
@@ -77,6 +82,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (mentions.onKeyDown(event)) return;
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
@@ -96,7 +102,10 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
               <strong>Editing message</strong>
             ) : (
               <>
-                <strong>Replying to {who}</strong> <span className="muted">{target?.body ?? ""}</span>
+                <strong>Replying to {who}</strong>{" "}
+                <span className="muted">
+                  <MentionText text={target?.body ?? ""} />
+                </span>
               </>
             )}
           </span>
@@ -168,6 +177,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
             ))}
           </ul>
         ) : null}
+        <MentionSuggestions picker={mentions} id={`${id}-mentions`} />
         <label htmlFor={id} className="visually-hidden">
           Message
         </label>
@@ -177,8 +187,14 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           rows={1}
           value={text}
           placeholder="Write a message…"
-          onChange={(e) => update(e.target.value)}
+          onChange={(e) => {
+            update(e.target.value);
+            mentions.track(e.target.value, e.target.selectionStart);
+          }}
+          onSelect={(e) => mentions.track(e.currentTarget.value, e.currentTarget.selectionStart)}
           onKeyDown={onKeyDown}
+          aria-controls={mentions.candidates.length > 0 ? `${id}-mentions` : undefined}
+          aria-activedescendant={mentions.candidates.length > 0 ? `${id}-mentions-${mentions.active}` : undefined}
           aria-invalid={tooLong}
           aria-describedby={tooLong ? `${id}-limit` : undefined}
         />

@@ -1,7 +1,8 @@
 // One message: its text (links clickable), time and, for one's own, its state; a refused one offers retry.
 
-import { quoteOf } from "@parley/client";
+import { mentionsUser, quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
+import { MentionText } from "../mentions/MentionText.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Attachments } from "./Attachments.js";
@@ -52,6 +53,7 @@ export function MessageBubble({
       data-position={position}
       data-seq={entry.seq ?? undefined}
       data-deleted={deleted || hidden ? "" : undefined}
+      data-mentions-me={!own && me !== undefined && mentionsUser(entry.body, me) ? "" : undefined}
     >
       <div className="bubble" data-attachments={(!deleted && !hidden && entry.attachments.length) || undefined}>
         {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
@@ -74,7 +76,9 @@ export function MessageBubble({
                 </a>
               ) : (
                 // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-                <span key={i}>{part.text}</span>
+                <span key={i}>
+                  <MentionText text={part.text} />
+                </span>
               ),
             )}
           </span>

@@ -2,6 +2,7 @@
 // of its reactions (click to add or take back one's own; the tooltip says who reacted).
 
 import type { Message, ReplyRef } from "@parley/client";
+import { MentionText } from "../mentions/MentionText.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 
@@ -31,7 +32,15 @@ export function QuoteBlock({ quote }: { quote: ReplyRef }) {
       title="Show the quoted message"
     >
       <span className="quote-author">{who}</span>
-      <span className="quote-text">{quote.withheld ? "Message not available" : (quote.preview ?? "Deleted message")}</span>
+      <span className="quote-text">
+        {quote.withheld ? (
+          "Message not available"
+        ) : quote.preview === null ? (
+          "Deleted message"
+        ) : (
+          <MentionText text={quote.preview} />
+        )}
+      </span>
     </button>
   );
 }

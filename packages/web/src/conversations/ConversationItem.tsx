@@ -7,6 +7,8 @@ import { attachmentSummary } from "../format/files.js";
 import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
 import { typingText } from "../format/typing.js";
+import { MentionBadge } from "../mentions/MentionBadge.js";
+import { mentionsAsText } from "../mentions/mention-text.js";
 import { activityAt, conversationTitle, displayName, otherMemberId, previewAuthor } from "../state/conversations.js";
 import { usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -17,9 +19,11 @@ export interface ConversationItemProps {
   conversation: ConversationState;
   active: boolean;
   now: number;
+  /** 0 for the one row of the list in the Tab order, -1 for the others (arrow keys move between rows). */
+  tabIndex: number;
 }
 
-export function ConversationItem({ conversation: c, active, now }: ConversationItemProps) {
+export function ConversationItem({ conversation: c, active, now, tabIndex }: ConversationItemProps) {
   const store = useStore();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
@@ -30,6 +34,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
   const other = otherMemberId(c, me);
   const lastPending = useMemo(() => allPending.filter((p) => p.conversationId === c.id).at(-1), [allPending, c.id]);
   const last = c.lastMessage;
+  const nameOf = (id: string) => displayName(users[id], "someone");
 
   let preview: ReactNode;
   const typers = (typingIds ?? []).filter((id) => id !== me);
@@ -47,7 +52,9 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
     preview = (
       <>
         <Ticks state={state} label={state === "pending" ? "Waiting to send" : "Not sent"} />
-        <span className="preview-text">{lastPending.body || attachmentSummary(lastPending.attachments ?? [])}</span>
+        <span className="preview-text">
+          {lastPending.body ? mentionsAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
+        </span>
       </>
     );
   } else if (last?.kind === "text" && last.body !== null) {
@@ -59,7 +66,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
         {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}
         <span className="preview-text">
           {author && !own ? <span className="preview-author">{author}: </span> : null}
-          {last.body || attachmentSummary(last.attachments ?? [])}
+          {last.body ? mentionsAsText(last.body, nameOf) : attachmentSummary(last.attachments ?? [])}
         </span>
       </>
     );
@@ -83,6 +90,8 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
         className="conversation-item"
         aria-current={active ? "true" : undefined}
         data-unread={c.unread > 0}
+        data-conversation-id={c.id}
+        tabIndex={tabIndex}
         onClick={() => store.open(c.id)}
       >
         <Avatar id={other ?? c.id} name={title} online={online} group={c.kind === "group"} />
@@ -93,6 +102,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
           </span>
           <span className="conversation-row">
             <span className="conversation-preview">{preview}</span>
+            {c.mentions > 0 ? <MentionBadge count={c.mentions} /> : null}
             {c.unread > 0 ? (
               <span className="unread-badge">
                 {c.unread > 99 ? "99+" : c.unread}

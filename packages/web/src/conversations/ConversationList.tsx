@@ -4,6 +4,7 @@ import { useMemo } from "react";
 import { useNow } from "../app/use-now.js";
 import { sortConversations } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
+import { useRovingFocus } from "../ui/use-roving-focus.js";
 import { ConversationItem } from "./ConversationItem.js";
 
 export function ConversationList() {
@@ -13,6 +14,8 @@ export function ConversationList() {
   const listLoaded = useChat((s) => s.listLoaded);
   const now = useNow(60_000);
   const sorted = useMemo(() => sortConversations(Object.values(conversations), pending), [conversations, pending]);
+  const ids = useMemo(() => sorted.map((c) => c.id), [sorted]);
+  const roving = useRovingFocus(ids, activeId, "data-conversation-id");
 
   if (sorted.length === 0) {
     return (
@@ -29,9 +32,9 @@ export function ConversationList() {
     );
   }
   return (
-    <ul className="conversation-list">
+    <ul className="conversation-list" onKeyDown={roving.onKeyDown} onFocus={roving.onFocus}>
       {sorted.map((c) => (
-        <ConversationItem key={c.id} conversation={c} active={c.id === activeId} now={now} />
+        <ConversationItem key={c.id} conversation={c} active={c.id === activeId} now={now} tabIndex={roving.tabIndexOf(c.id)} />
       ))}
     </ul>
   );

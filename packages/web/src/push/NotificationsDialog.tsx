@@ -4,6 +4,7 @@ import type { MuteUntil } from "@parley/client";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { useNotificationStore, useNotifications } from "./notifications-context.js";
+import { TabAlertSettings } from "./TabAlertSettings.js";
 
 const HOUR = 3_600_000;
 
@@ -70,6 +71,7 @@ export function NotificationsDialog({ onClose }: { onClose: () => void }) {
           />
           <span>Show message text in notifications</span>
         </label>
+        <TabAlertSettings />
         <FormError error={state.error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>

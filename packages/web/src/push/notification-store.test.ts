@@ -7,7 +7,10 @@ import type { Permission, PushPlatform } from "./push-platform.js";
 const SUB: PushSubscriptionJSON = { endpoint: "https://push.example/1", keys: { p256dh: "p", auth: "a" }, expirationTime: null };
 
 /** A fake SDK push API that records calls and keeps settings like the server does. */
-function fakeClient(enabled = true, initial: NotificationSettings = { dnd: null, previews: false, mutes: [] }) {
+function fakeClient(
+  enabled = true,
+  initial: NotificationSettings = { dnd: null, previews: false, mentionsInMuted: false, mutes: [] },
+) {
   const calls: string[] = [];
   let settings = initial;
   const push = {
@@ -154,7 +157,12 @@ describe("NotificationStore", () => {
   });
 
   it("a mute until a time holds until then", async () => {
-    const { client } = fakeClient(true, { dnd: null, previews: false, mutes: [{ conversationId: "C3", mutedUntil: 2000 }] });
+    const { client } = fakeClient(true, {
+      dnd: null,
+      previews: false,
+      mentionsInMuted: false,
+      mutes: [{ conversationId: "C3", mutedUntil: 2000 }],
+    });
     let now = 1000;
     const store = new NotificationStore(client, fakePlatform("granted").platform, optIns(), () => now);
     await store.load();
@@ -163,14 +171,30 @@ describe("NotificationStore", () => {
     assert.equal(store.isMuted("C3"), false);
   });
 
-  it("do not disturb and previews go to the server and come back as settings", async () => {
+  it("do not disturb, previews and mentions in muted conversations go to the server and come back as settings", async () => {
     const { client } = fakeClient();
     const store = new NotificationStore(client, fakePlatform("granted").platform, optIns());
     await store.load();
     await store.setDoNotDisturb("forever");
     await store.setPreviews(true);
-    assert.deepEqual(store.getState().settings, { dnd: "forever", previews: true, mutes: [] });
+    await store.setMentionsInMuted(true);
+    assert.deepEqual(store.getState().settings, { dnd: "forever", previews: true, mentionsInMuted: true, mutes: [] });
     store.reset();
     assert.equal(store.getState().settings, null);
+  });
+
+  it("background-tab alerts are this browser's choice, kept in storage; turning notifications on asks permission", async () => {
+    const { client } = fakeClient();
+    const { platform, calls } = fakePlatform("default");
+    const storage = optIns();
+    const store = new NotificationStore(client, platform, storage);
+    assert.deepEqual(store.getState().tabAlerts, { notify: true, sound: true }, "on by default");
+    await store.setTabAlerts({ sound: false });
+    assert.deepEqual(calls, [], "no permission asked for the sound");
+    await store.setTabAlerts({ notify: true });
+    assert.deepEqual(calls, ["request"]);
+    assert.equal(store.getState().permission, "granted");
+    const again = new NotificationStore(client, platform, storage);
+    assert.deepEqual(again.getState().tabAlerts, { notify: true, sound: false }, "kept across page loads");
   });
 });

@@ -14,6 +14,15 @@ export interface NotificationState {
   settings: NotificationSettings | null;
   busy: boolean;
   error: string | null;
+  /** Alerts for new messages while a tab of the app is in the background (this browser's choice, see tab-alerts.ts). */
+  tabAlerts: TabAlertPrefs;
+}
+
+export interface TabAlertPrefs {
+  /** Show a browser notification (needs the notification permission). */
+  notify: boolean;
+  /** Play a short sound. */
+  sound: boolean;
 }
 
 /** Where the store remembers which users turned notifications on in this browser. */
@@ -24,6 +33,8 @@ export interface OptInStorage {
 }
 
 const OPT_IN_PREFIX = "parley.push.";
+const TAB_ALERTS_KEY = "parley.tab-alerts";
+const DEFAULT_TAB_ALERTS: TabAlertPrefs = { notify: true, sound: true };
 
 export class NotificationStore {
   readonly #client: ParleyClient;
@@ -122,6 +133,27 @@ export class NotificationStore {
     await this.#run(async () => this.#set({ settings: await this.#client.push.updateSettings({ previews }) }));
   }
 
+  async setMentionsInMuted(mentionsInMuted: boolean): Promise<void> {
+    await this.#run(async () => this.#set({ settings: await this.#client.push.updateSettings({ mentionsInMuted }) }));
+  }
+
+  /**
+   * This browser's alerts while the app is in a background tab. Turning notifications on asks for the permission (call
+   * it from a click: browsers ask only on a user gesture).
+   */
+  async setTabAlerts(patch: Partial<TabAlertPrefs>): Promise<void> {
+    const tabAlerts = { ...this.#state.tabAlerts, ...patch };
+    this.#set({ tabAlerts });
+    try {
+      this.#optIns.setItem(TAB_ALERTS_KEY, JSON.stringify(tabAlerts));
+    } catch {
+      // Storage refused (private mode): the choice holds until the page closes.
+    }
+    if (patch.notify && this.#state.supported && this.#platform.permission() === "default") {
+      await this.#run(async () => this.#set({ permission: await this.#platform.requestPermission() }));
+    }
+  }
+
   /** Signed out: forget everything (the server already dropped this device's subscription). */
   reset(): void {
     this.#vapidKey = null;
@@ -182,7 +214,20 @@ export class NotificationStore {
       settings: null,
       busy: false,
       error: null,
+      tabAlerts: this.#savedTabAlerts(),
     };
+  }
+
+  #savedTabAlerts(): TabAlertPrefs {
+    try {
+      const saved = JSON.parse(this.#optIns.getItem(TAB_ALERTS_KEY) ?? "null") as Partial<TabAlertPrefs> | null;
+      return {
+        notify: typeof saved?.notify === "boolean" ? saved.notify : DEFAULT_TAB_ALERTS.notify,
+        sound: typeof saved?.sound === "boolean" ? saved.sound : DEFAULT_TAB_ALERTS.sound,
+      };
+    } catch {
+      return { ...DEFAULT_TAB_ALERTS };
+    }
   }
 
   #set(patch: Partial<NotificationState>): void {

@@ -5,6 +5,7 @@ import { type SearchHit, type SearchPage, snippetSegments } from "@parley/client
 import { type FormEvent, useMemo, useState } from "react";
 import { useNow } from "../app/use-now.js";
 import { formatFullTimestamp, formatListTime } from "../format/time.js";
+import { MentionText } from "../mentions/MentionText.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
@@ -19,7 +20,9 @@ export function Snippet({ hit }: { hit: SearchHit }) {
           <mark key={i}>{segment.text}</mark>
         ) : (
           // biome-ignore lint/suspicious/noArrayIndexKey: segments of one immutable snippet, never reordered
-          <span key={i}>{segment.text}</span>
+          <span key={i}>
+            <MentionText text={segment.text} />
+          </span>
         ),
       )}
     </span>

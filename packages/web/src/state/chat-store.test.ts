@@ -57,6 +57,7 @@ function summary(id: string, partial: Partial<ConversationSummary> = {}): Conver
     members: [member("ann"), member("bob")],
     lastMessage: null,
     unread: 0,
+    mentions: 0,
     membership: "member",
     ...partial,
   };
@@ -316,6 +317,19 @@ describe("ChatStore", () => {
     ]);
     store.deleteMessage("C", 2, "me");
     assert.deepEqual(client.actions.at(-1), ["delete", "C", 2, { scope: "me" }]);
+  });
+
+  it("counts unread mentions of the user: the server's count, then new messages naming them, cleared on reading", async () => {
+    const { client, store } = await setup([
+      summary("C", { lastSeq: 3, unread: 1, mentions: 1, members: [member("ann", 2), member("bob")] }),
+    ]);
+    assert.equal(store.getState().conversations["C"]?.mentions, 1);
+    client.emit("message", { ...text("C", 4, "bob"), body: "hey <@ann>" });
+    client.emit("message", { ...text("C", 5, "bob"), body: "hey <@annie>" });
+    client.emit("message", { ...text("C", 6, "ann"), body: "me <@ann>" });
+    assert.equal(store.getState().conversations["C"]?.mentions, 2);
+    store.markRead("C");
+    assert.equal(store.getState().conversations["C"]?.mentions, 0);
   });
 
   it("clears the badge when another device of the user reads", async () => {

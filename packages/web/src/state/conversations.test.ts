@@ -33,6 +33,7 @@ function conv(partial: Partial<ConversationState> & { id: string }): Conversatio
     lastSeq: 0,
     lastMessage: null,
     unread: 0,
+    mentions: 0,
     readSeq: 0,
     messages: [],
     loaded: false,

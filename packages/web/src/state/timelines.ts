@@ -12,6 +12,7 @@ import {
   type ParleyClient,
   type User,
 } from "@parley/client";
+import { mentionsUser } from "@parley/protocol";
 import { mergeMessages } from "./conversations.js";
 import type { Outgoing } from "./outgoing.js";
 import { type People, userIdsIn } from "./people.js";
@@ -59,7 +60,8 @@ export class Timelines {
       ...state,
       users: { ...Object.fromEntries(saved.users.map((u) => [u.id, u])), ...state.users },
       conversations: {
-        ...Object.fromEntries(fresh.map((c) => [c.id, { ...c, loaded: false, loadingOlder: false }])),
+        // A cache written before mentions were counted has none.
+        ...Object.fromEntries(fresh.map((c) => [c.id, { ...c, mentions: c.mentions ?? 0, loaded: false, loadingOlder: false }])),
         ...state.conversations,
       },
     }));
@@ -112,9 +114,18 @@ export class Timelines {
       const lastSeq = Math.max(old?.lastSeq ?? 0, summary.lastSeq, messages[messages.length - 1]?.seq ?? 0);
       const lastMessage = newer(newer(old?.lastMessage, full?.lastMessage), messages[messages.length - 1]);
       // The server's count is current unless this device has seen newer entries since it was computed.
-      let unread = full && summary.lastSeq >= (old?.lastSeq ?? 0) ? full.unread : (old?.unread ?? 0);
-      if (!old) unread += early.filter((m) => m.kind === "text" && m.senderId !== me && m.seq > summary.lastSeq).length;
-      if (readSeq >= lastSeq) unread = 0;
+      const current = full && summary.lastSeq >= (old?.lastSeq ?? 0);
+      let unread = current ? full.unread : (old?.unread ?? 0);
+      let mentions = current ? full.mentions : (old?.mentions ?? 0);
+      if (!old) {
+        const news = early.filter((m) => m.kind === "text" && m.senderId !== me && m.seq > summary.lastSeq);
+        unread += news.length;
+        mentions += news.filter((m) => me !== undefined && mentionsUser(m.body ?? "", me)).length;
+      }
+      if (readSeq >= lastSeq) {
+        unread = 0;
+        mentions = 0;
+      }
       const next: ConversationState = {
         id: summary.id,
         kind: summary.kind,
@@ -125,6 +136,7 @@ export class Timelines {
         lastSeq,
         lastMessage,
         unread,
+        mentions,
         readSeq,
         messages,
         loaded: old?.loaded ?? false,
@@ -261,6 +273,7 @@ export class Timelines {
         lastSeq: Math.max(c.lastSeq, message.seq),
         lastMessage: newer(c.lastMessage, message),
         unread: c.unread + (counts ? 1 : 0),
+        mentions: c.mentions + (counts && me !== undefined && mentionsUser(message.body ?? "", me) ? 1 : 0),
       };
     });
     if (message.kind === "system" && message.event && message.event.type !== "conversation.created") {
@@ -294,8 +307,8 @@ export class Timelines {
     this.#core.patchConversation(conversationId, (c) => {
       const readSeq = Math.max(c.readSeq, mine?.readSeq ?? 0);
       // Read on another device of this user: the badge goes away here too.
-      const unread = readSeq >= c.lastSeq ? 0 : c.unread;
-      return { ...c, receipts, readSeq, unread };
+      const read = readSeq >= c.lastSeq;
+      return { ...c, receipts, readSeq, unread: read ? 0 : c.unread, mentions: read ? 0 : c.mentions };
     });
   }
 
@@ -305,6 +318,11 @@ export class Timelines {
     if (c?.membership !== "member") return;
     if (c.lastSeq <= c.readSeq && c.unread === 0) return;
     this.#client.markRead(conversationId, c.lastSeq);
-    this.#core.patchConversation(conversationId, (x) => ({ ...x, readSeq: Math.max(x.readSeq, c.lastSeq), unread: 0 }));
+    this.#core.patchConversation(conversationId, (x) => ({
+      ...x,
+      readSeq: Math.max(x.readSeq, c.lastSeq),
+      unread: 0,
+      mentions: 0,
+    }));
   }
 }

@@ -16,6 +16,8 @@ export interface ConversationState {
   lastMessage: Message | null;
   /** Text messages from others after the user's read watermark. */
   unread: number;
+  /** Of those, the ones that mention the user (`<@userId>`). */
+  mentions: number;
   /** The user's own read watermark. */
   readSeq: number;
   /** Loaded entries, ascending by seq, without duplicates. */

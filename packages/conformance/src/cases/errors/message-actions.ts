@@ -13,6 +13,23 @@ async function target(ctx: Ctx, body = "target"): Promise<{ conversationId: stri
 }
 
 export const messageActionErrorCases: Case[] = [
+  ...perTransport(
+    "messages.send",
+    "validation_failed: a mention of someone who is not a member",
+    { errors: ["validation_failed"] },
+    async (ctx, t) => {
+      const body = `hi <@${ctx.carol.id}>`;
+      const error = { field: "body", userId: ctx.carol.id };
+      expectError(
+        await ctx.call(ctx.alice, "messages.send", { conversationId: ctx.direct.id, clientId: ctx.unique("m"), body }, t),
+        "validation_failed",
+        error,
+      );
+      const { conversationId, seq } = await target(ctx, `hi <@${ctx.bob.id}>`);
+      const edit = { conversationId, seq, clientId: ctx.unique("e"), body };
+      expectError(await ctx.call(ctx.alice, "messages.edit", edit, t), "validation_failed", error);
+    },
+  ),
   ...perTransport("messages.send", "conflict: a clientId already used for an edit", { errors: ["conflict"] }, async (ctx, t) => {
     const { conversationId, seq } = await target(ctx);
     const clientId = ctx.unique("e");

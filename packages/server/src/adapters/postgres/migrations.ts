@@ -376,6 +376,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sso_grants_expiry ON sso_grants (expires_at);
     `,
   },
+  {
+    version: 22,
+    name: "mentions notify in muted conversations",
+    // As SQLite's migration 22.
+    sql: `
+      ALTER TABLE notification_settings ADD COLUMN mentions_in_muted boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -215,6 +215,22 @@ export class PostgresLog implements MessageStore {
     return row?.count ?? 0;
   }
 
+  async countUnreadMentions(
+    conversationId: string,
+    userId: string,
+    afterSeq: number,
+    maxSeq: number,
+    token: string,
+  ): Promise<number> {
+    if (afterSeq >= maxSeq) return 0;
+    const [row] = await this.db.rows<{ count: number }>(
+      "SELECT count(*) AS count FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq <= $3 AND sender_id <> $4 " +
+        "AND kind = 'text' AND deleted_at IS NULL AND strpos(body, $5) > 0",
+      [conversationId, afterSeq, maxSeq, userId, token],
+    );
+    return row?.count ?? 0;
+  }
+
   // ── the transaction body ────────────────────────────────────────────────────────────────────────────────────
 
   /**

@@ -78,7 +78,7 @@ export class PostgresPushStore implements PushStore {
 
   async getNotificationSettings(userId: string): Promise<NotificationSettingsRecord> {
     const { rows } = await this.pool.query<NotificationSettingsRecord>(
-      'SELECT dnd_until AS "dndUntil", previews FROM notification_settings WHERE user_id = $1',
+      'SELECT dnd_until AS "dndUntil", previews, mentions_in_muted AS "mentionsInMuted" FROM notification_settings WHERE user_id = $1',
       [userId],
     );
     return rows[0] ?? { ...DEFAULT_NOTIFICATION_SETTINGS };
@@ -90,12 +90,14 @@ export class PostgresPushStore implements PushStore {
   ): Promise<NotificationSettingsRecord> {
     // COALESCE keeps the fields not given; dnd_until may be set to NULL explicitly, hence the flag.
     const { rows } = await this.pool.query<NotificationSettingsRecord>(
-      `INSERT INTO notification_settings AS s (user_id, dnd_until, previews) VALUES ($1, $2, COALESCE($4, false))
+      `INSERT INTO notification_settings AS s (user_id, dnd_until, previews, mentions_in_muted)
+       VALUES ($1, $2, COALESCE($4, false), COALESCE($5, false))
        ON CONFLICT (user_id) DO UPDATE SET
          dnd_until = CASE WHEN $3 THEN excluded.dnd_until ELSE s.dnd_until END,
-         previews = COALESCE($4, s.previews)
-       RETURNING dnd_until AS "dndUntil", previews`,
-      [userId, patch.dndUntil ?? null, patch.dndUntil !== undefined, patch.previews ?? null],
+         previews = COALESCE($4, s.previews),
+         mentions_in_muted = COALESCE($5, s.mentions_in_muted)
+       RETURNING dnd_until AS "dndUntil", previews, mentions_in_muted AS "mentionsInMuted"`,
+      [userId, patch.dndUntil ?? null, patch.dndUntil !== undefined, patch.previews ?? null, patch.mentionsInMuted ?? null],
     );
     return rows[0]!;
   }

@@ -487,6 +487,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sso_grants_expiry ON sso_grants (expires_at);
     `,
   },
+  {
+    version: 22,
+    name: "mentions notify in muted conversations",
+    sql: `
+      -- A user's choice that a message mentioning them (<@userId> in its body) notifies even where they muted.
+      ALTER TABLE notification_settings ADD COLUMN mentions_in_muted INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -134,6 +134,10 @@ function prepareStatements(h: SqliteHandle) {
       "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ? AND kind = 'text' " +
         "AND deleted_at IS NULL",
     ),
+    countUnreadMentions: h.pluck<[string, number, number, string, string], number>(
+      "SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND seq <= ? AND sender_id <> ? AND kind = 'text' " +
+        "AND deleted_at IS NULL AND instr(body, ?) > 0",
+    ),
   };
 }
 
@@ -233,6 +237,18 @@ export class SqliteLog implements MessageStore {
     if (this.handle.unsettled) await this.handle.settled();
     if (afterSeq >= maxSeq) return 0;
     return this.q.countUnread.get(conversationId, afterSeq, maxSeq, userId) ?? 0;
+  }
+
+  async countUnreadMentions(
+    conversationId: string,
+    userId: string,
+    afterSeq: number,
+    maxSeq: number,
+    token: string,
+  ): Promise<number> {
+    if (this.handle.unsettled) await this.handle.settled();
+    if (afterSeq >= maxSeq) return 0;
+    return this.q.countUnreadMentions.get(conversationId, afterSeq, maxSeq, userId, token) ?? 0;
   }
 
   // ── the transaction body (a throw rolls everything back) ────────────────────────────────────────────────────

@@ -43,12 +43,14 @@ export class SqlitePushStore implements PushStore {
       failure: handle.prepare<[number, string]>(
         "UPDATE push_subscriptions SET last_failure_at = ?, failures = failures + 1 WHERE endpoint = ?",
       ),
-      settings: handle.prepare<[string], { dndUntil: number | null; previews: number }>(
-        "SELECT dnd_until AS dndUntil, previews FROM notification_settings WHERE user_id = ?",
+      settings: handle.prepare<[string], { dndUntil: number | null; previews: number; mentionsInMuted: number }>(
+        "SELECT dnd_until AS dndUntil, previews, mentions_in_muted AS mentionsInMuted FROM notification_settings " +
+          "WHERE user_id = ?",
       ),
-      saveSettings: handle.prepare<[string, number | null, number]>(
-        "INSERT INTO notification_settings (user_id, dnd_until, previews) VALUES (?, ?, ?) " +
-          "ON CONFLICT (user_id) DO UPDATE SET dnd_until = excluded.dnd_until, previews = excluded.previews",
+      saveSettings: handle.prepare<[string, number | null, number, number]>(
+        "INSERT INTO notification_settings (user_id, dnd_until, previews, mentions_in_muted) VALUES (?, ?, ?, ?) " +
+          "ON CONFLICT (user_id) DO UPDATE SET dnd_until = excluded.dnd_until, previews = excluded.previews, " +
+          "mentions_in_muted = excluded.mentions_in_muted",
       ),
       mute: handle.prepare<[string, string, number]>(
         "INSERT INTO conversation_mutes (user_id, conversation_id, until) VALUES (?, ?, ?) " +
@@ -95,7 +97,9 @@ export class SqlitePushStore implements PushStore {
 
   async getNotificationSettings(userId: string): Promise<NotificationSettingsRecord> {
     const row = this.q.settings.get(userId);
-    return row ? { dndUntil: row.dndUntil, previews: row.previews === 1 } : { ...DEFAULT_NOTIFICATION_SETTINGS };
+    return row
+      ? { dndUntil: row.dndUntil, previews: row.previews === 1, mentionsInMuted: row.mentionsInMuted === 1 }
+      : { ...DEFAULT_NOTIFICATION_SETTINGS };
   }
 
   async updateNotificationSettings(
@@ -103,7 +107,7 @@ export class SqlitePushStore implements PushStore {
     patch: Partial<NotificationSettingsRecord>,
   ): Promise<NotificationSettingsRecord> {
     const next = { ...(await this.getNotificationSettings(userId)), ...patch };
-    this.q.saveSettings.run(userId, next.dndUntil, next.previews ? 1 : 0);
+    this.q.saveSettings.run(userId, next.dndUntil, next.previews ? 1 : 0, next.mentionsInMuted ? 1 : 0);
     return next;
   }
 

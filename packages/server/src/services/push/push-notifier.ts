@@ -1,6 +1,7 @@
 // Decides who gets a push notification for committed messages, coalesces bursts and delivers with retries.
 
 import type { Message } from "@parley/protocol";
+import { MENTION_PATTERN, mentionedUserIds } from "@parley/protocol";
 import type { BestEffort } from "../../observability/best-effort.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { PresenceStore } from "../../ports/presence-store.js";
@@ -42,6 +43,8 @@ interface Recipient {
   count: number;
   last: Summary;
   addedBy?: string;
+  /** A message of the window mentions the recipient: it may notify in a muted conversation (their choice). */
+  mentioned?: true;
 }
 
 /** A conversation's open coalescing window on this node: who is waiting for a notification, fired by one timer. */
@@ -139,6 +142,7 @@ export class PushNotifier {
         senderId: message.senderId,
         body: (message.body ?? "").slice(0, PREVIEW_CHARS * 4),
       };
+      const mentioned = new Set(mentionedUserIds(message.body ?? ""));
       let window: Window | undefined;
       for (const userId of memberIds) {
         if (userId === message.senderId || online.has(userId)) continue;
@@ -147,9 +151,10 @@ export class PushNotifier {
         if (r) {
           r.count++;
           if (summary.seq > r.last.seq) r.last = summary;
+          if (mentioned.has(userId)) r.mentioned = true;
           coalesced++;
         } else if (this.pendingRecipients < MAX_PENDING) {
-          window.recipients.set(userId, { count: 1, last: summary });
+          window.recipients.set(userId, { count: 1, last: summary, ...(mentioned.has(userId) ? { mentioned: true } : {}) });
           this.pendingRecipients++;
         } else {
           this.deps.metrics.pushSkipped.inc({ reason: "overload" });
@@ -229,9 +234,10 @@ export class PushNotifier {
     if (byUser.size === 0) return;
     const conversation = await store.getConversation(w.conversationId);
     if (!conversation) return;
-    const names = new Map(
-      (await store.getUsersByIds([...new Set([...w.senders, ...w.actors])])).map((u) => [u.id, u.displayName]),
-    );
+    // The people a preview mentions are named in it as well.
+    const named = new Set([...w.senders, ...w.actors]);
+    for (const userId of byUser.keys()) for (const id of mentionedUserIds(w.recipients.get(userId)!.last.body)) named.add(id);
+    const names = new Map((await store.getUsersByIds([...named])).map((u) => [u.id, u.displayName]));
     await Promise.all(
       [...byUser].map(([userId, subscriptions]) =>
         this.notifyUser(conversation, userId, w.recipients.get(userId)!, w.senders, names, subscriptions),
@@ -256,7 +262,7 @@ export class PushNotifier {
       store.getMembership(conversation.id, userId),
     ]);
     if (settings.dndUntil !== null && settings.dndUntil > now) return skip("dnd");
-    if (mute !== null) return skip("muted");
+    if (mute !== null && !(r.mentioned && settings.mentionsInMuted)) return skip("muted");
     if (!membership || membership.leftSeq !== null) return skip("not_member");
     if (membership.readSeq >= r.last.seq) return skip("read");
     const unread = r.count === 0 ? 0 : await store.countUnread(conversation.id, userId, membership.readSeq, r.last.seq);
@@ -265,7 +271,7 @@ export class PushNotifier {
     const payload = buildPayload({
       conversation,
       senders: [...others, r.last.senderId].map((id) => names.get(id) ?? "Someone"),
-      lastBody: r.last.body,
+      lastBody: r.last.body.replace(MENTION_PATTERN, (_, id: string) => `@${names.get(id) ?? "someone"}`),
       count: Math.max(r.count, unread),
       seq: r.last.seq,
       previews: settings.previews,

@@ -76,10 +76,14 @@ export class PushService {
     return this.view(settings, mutes, now);
   }
 
-  async updateSettings(userId: string, input: { dnd?: MuteUntil; previews?: boolean }): Promise<NotificationSettings> {
+  async updateSettings(
+    userId: string,
+    input: { dnd?: MuteUntil; previews?: boolean; mentionsInMuted?: boolean },
+  ): Promise<NotificationSettings> {
     const patch: Partial<NotificationSettingsRecord> = {};
     if (input.dnd !== undefined) patch.dndUntil = toStored(input.dnd, "dnd");
     if (input.previews !== undefined) patch.previews = input.previews;
+    if (input.mentionsInMuted !== undefined) patch.mentionsInMuted = input.mentionsInMuted;
     const now = Date.now();
     const settings = await this.push.updateNotificationSettings(userId, patch);
     return this.view(settings, await this.push.listMutes(userId, now), now);
@@ -94,6 +98,7 @@ export class PushService {
     return {
       dnd,
       previews: settings.previews,
+      mentionsInMuted: settings.mentionsInMuted,
       mutes: mutes.map((m) => ({ conversationId: m.conversationId, mutedUntil: fromStored(m.until) })),
     };
   }
