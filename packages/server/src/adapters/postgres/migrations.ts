@@ -376,6 +376,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sso_grants_expiry ON sso_grants (expires_at);
     `,
   },
+  {
+    version: 19,
+    name: "profile pictures",
+    // As SQLite's migration 19.
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar_id text COLLATE "C" REFERENCES uploads (id);
+      CREATE INDEX users_avatar ON users (avatar_id) WHERE avatar_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */
