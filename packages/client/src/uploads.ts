@@ -1,14 +1,7 @@
 // File uploads (`POST /v1/uploads`, and profile pictures: `POST /v1/me/avatar`) with progress, in browsers (XMLHttpRequest) and Node (fetch with a stream), and
 // a cache of signed download URLs (`files.sign`) that renews them shortly before they expire.
 
-import {
-  type Attachment,
-  type ErrorBody,
-  isErrorCode,
-  type PresignedUpload,
-  type SignedFile,
-  type User,
-} from "@parley/protocol";
+import { type Attachment, type ErrorBody, isErrorCode, type PresignedUpload, type SignedFile, type User } from "@parley/protocol";
 import { ParleyError } from "./errors.js";
 import type { TokenSource } from "./http-api.js";
 

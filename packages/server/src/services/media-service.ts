@@ -117,7 +117,7 @@ export class MediaService {
         });
       }
       variants = await this.images.avatar(file.path, file.size, this.tmpDir);
-      const [large, small] = await Promise.all(variants.map(digestFile)) as [FileDigest, FileDigest];
+      const [large, small] = (await Promise.all(variants.map(digestFile))) as [FileDigest, FileDigest];
       const claims: BlobClaim[] = [{ sha256: large.sha256, size: large.size }];
       if (small.sha256 !== large.sha256) claims.push({ sha256: small.sha256, size: small.size });
       const record: UploadRecord = {

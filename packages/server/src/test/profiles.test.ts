@@ -153,7 +153,8 @@ for (const engine of ENGINES) {
       it("turns the picture upright by its EXIF orientation", async () => {
         // Stored sideways (300 × 100, left half blue, right half red), shown 100 × 300 once upright.
         const raw = Buffer.alloc(300 * 100 * 3);
-        for (let y = 0; y < 100; y++) for (let x = 0; x < 300; x++) raw.set(x < 150 ? [0, 0, 220] : [220, 0, 0], (y * 300 + x) * 3);
+        for (let y = 0; y < 100; y++)
+          for (let x = 0; x < 300; x++) raw.set(x < 150 ? [0, 0, 220] : [220, 0, 0], (y * 300 + x) * 3);
         const sideways = await sharp(raw, { raw: { width: 300, height: 100, channels: 3 } })
           .jpeg()
           .withMetadata({ orientation: 6 })
@@ -198,7 +199,9 @@ for (const engine of ENGINES) {
         assert.equal(removed.status, 200);
         assert.equal(removed.body.avatarId, undefined);
         assert.equal((await fetch(`${server.url}/v1/avatars/${current}`)).status, 404);
-        await watcher.waitForEvent((e: EventFrame) => e.event === "user.updated" && e.data.id === ann.user.id && !e.data.avatarId);
+        await watcher.waitForEvent(
+          (e: EventFrame) => e.event === "user.updated" && e.data.id === ann.user.id && !e.data.avatarId,
+        );
         assert.equal((await http(server, "DELETE", "/v1/me/avatar", undefined, ann.accessToken)).status, 200, "idempotent");
       });
 
@@ -231,11 +234,23 @@ for (const engine of ENGINES) {
         assert.equal(res.status, 200);
         assert.deepEqual(usernames(res.body.users), [`adm${tag}`, `ann${tag}`, `bob${tag}`, `dora${tag}`, `eve${tag}`]);
         assert.equal(res.body.next, null);
-        const byName = await http(server, "GET", `/v1/users/search?query=${encodeURIComponent(`@findme${tag}`)}`, undefined, carl.accessToken);
+        const byName = await http(
+          server,
+          "GET",
+          `/v1/users/search?query=${encodeURIComponent(`@findme${tag}`)}`,
+          undefined,
+          carl.accessToken,
+        );
         assert.deepEqual(usernames(byName.body.users), [`dora${tag}`], "display name, any case, leading @ ignored");
         const page1 = await http(server, "GET", `/v1/users/search?query=${tag}&limit=2`, undefined, carl.accessToken);
         assert.deepEqual([usernames(page1.body.users), page1.body.next], [[`adm${tag}`, `ann${tag}`], `ann${tag}`]);
-        const page2 = await http(server, "GET", `/v1/users/search?query=${tag}&limit=2&after=${page1.body.next}`, undefined, carl.accessToken);
+        const page2 = await http(
+          server,
+          "GET",
+          `/v1/users/search?query=${tag}&limit=2&after=${page1.body.next}`,
+          undefined,
+          carl.accessToken,
+        );
         assert.deepEqual(usernames(page2.body.users), [`bob${tag}`, `dora${tag}`]);
       });
 
@@ -282,7 +297,8 @@ describe("users.search rate limit", () => {
   it("shares the search budget", async () => {
     const me = await register(server);
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await http(server, "GET", "/v1/users/search?query=x", undefined, me.accessToken)).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await http(server, "GET", "/v1/users/search?query=x", undefined, me.accessToken)).status);
     assert.deepEqual(statuses, [200, 200, 429]);
     const last = await http(server, "GET", "/v1/users/search?query=x", undefined, me.accessToken);
     assert.equal(last.body.error.details.limit, "search");

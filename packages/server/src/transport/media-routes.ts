@@ -72,11 +72,7 @@ export async function registerMediaRoutes(app: FastifyInstance, services: Servic
       const body = request.body as NodeJS.ReadableStream | undefined;
       const stream = body && typeof (body as { pipe?: unknown }).pipe === "function" ? body : request.raw;
       try {
-        const avatarId = await services.media.storeAvatar(
-          principal.userId,
-          stream as Readable,
-          request.headers["content-type"],
-        );
+        const avatarId = await services.media.storeAvatar(principal.userId, stream as Readable, request.headers["content-type"]);
         return reply.send(await services.accounts.setAvatar(principal.userId, avatarId));
       } catch (error) {
         if (!request.raw.readableEnded) reply.header("connection", "close");

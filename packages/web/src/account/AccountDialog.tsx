@@ -1,9 +1,12 @@
-// The signed-in user's account: display name, password, and the devices signed in (each can be signed out).
+// The signed-in user's account: profile picture, display name, password, and the devices signed in (each can be
+// signed out).
 
 import { type DeviceSession, isParleyError } from "@parley/client";
-import { type FormEvent, useEffect, useState } from "react";
+import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { formatFullTimestamp } from "../format/time.js";
+import { tooLargeText, uploadErrorText } from "../format/upload-errors.js";
 import { useChat, useStore } from "../state/store-context.js";
+import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
@@ -18,6 +21,7 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Your account" onClose={onClose} className="dialog-wide">
       <div className="dialog-form account-settings">
+        <PictureForm />
         <DisplayNameForm />
         <PasswordForm />
         <DeviceList />
@@ -28,6 +32,68 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
         </div>
       </div>
     </Dialog>
+  );
+}
+
+/** The server's limit for a profile picture (protocol §6.4); checked here first so a big photo is not sent for nothing. */
+const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
+
+function explainPicture(error: unknown): string | undefined {
+  if (isParleyError(error, "unsupported_media_type")) return "Choose a JPEG, PNG, WebP or GIF image.";
+  return uploadErrorText(error);
+}
+
+function PictureForm() {
+  const store = useStore();
+  const me = useChat((s) => s.me);
+  const input = useRef<HTMLInputElement>(null);
+  const action = useAction(explainPicture);
+  if (!me) return null;
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (!file) return;
+    if (file.size > MAX_PICTURE_BYTES) {
+      action.setError(tooLargeText(MAX_PICTURE_BYTES));
+      return;
+    }
+    void action.run(() => store.setAvatar(file));
+  };
+  return (
+    <section className="dialog-form" aria-labelledby="account-picture">
+      <h3 className="section-title" id="account-picture">
+        Picture
+      </h3>
+      <div className="account-picture">
+        <Avatar id={me.id} userId={me.id} name={me.displayName} size="lg" />
+        <div className="account-picture-actions">
+          <input
+            ref={input}
+            type="file"
+            accept="image/jpeg,image/png,image/webp,image/gif"
+            className="visually-hidden"
+            tabIndex={-1}
+            aria-hidden="true"
+            onChange={choose}
+          />
+          <button type="button" className="button" disabled={action.busy} onClick={() => input.current?.click()}>
+            {me.avatarId ? "Change picture" : "Add a picture"}
+          </button>
+          {me.avatarId ? (
+            <button
+              type="button"
+              className="button"
+              disabled={action.busy}
+              onClick={() => void action.run(() => store.removeAvatar())}
+            >
+              Remove picture
+            </button>
+          ) : null}
+          <span className="muted">{action.busy ? "Uploading…" : "The centre square of the image is used."}</span>
+        </div>
+      </div>
+      <FormError error={action.error} />
+    </section>
   );
 }
 

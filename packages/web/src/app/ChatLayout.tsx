@@ -1,6 +1,7 @@
 // The signed-in screen: conversation list and the open chat side by side, or one at a time on a phone.
 
 import { useEffect } from "react";
+import { ProfileViewProvider } from "../account/UserProfile.js";
 import { ChatPane } from "../chat/ChatPane.js";
 import { Sidebar } from "../conversations/Sidebar.js";
 import { useChat } from "../state/store-context.js";
@@ -22,15 +23,17 @@ export function ChatLayout() {
   }, [unread]);
 
   return (
-    <div className="app-shell">
-      {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
-      <h1 className="visually-hidden">Parley</h1>
-      <ConnectionBanner />
-      <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
-        <Sidebar />
-        <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
+    <ProfileViewProvider>
+      <div className="app-shell">
+        {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
+        <h1 className="visually-hidden">Parley</h1>
+        <ConnectionBanner />
+        <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
+          <Sidebar />
+          <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
+        </div>
       </div>
-    </div>
+    </ProfileViewProvider>
   );
 }
 

@@ -85,7 +85,7 @@ export function ConversationItem({ conversation: c, active, now }: ConversationI
         data-unread={c.unread > 0}
         onClick={() => store.open(c.id)}
       >
-        <Avatar id={other ?? c.id} name={title} online={online} group={c.kind === "group"} />
+        <Avatar id={other ?? c.id} userId={other} name={title} online={online} group={c.kind === "group"} />
         <span className="conversation-text">
           <span className="conversation-row">
             <span className="conversation-title">{title}</span>

@@ -25,7 +25,9 @@ function prepareStatements(h: SqliteHandle) {
     updateDisplayName: h.prepare<[string, string], UserRecord>(
       `UPDATE users SET display_name = ? WHERE id = ? RETURNING ${USER_COLUMNS}`,
     ),
-    setAvatar: h.prepare<[string | null, string], UserRecord>(`UPDATE users SET avatar_id = ? WHERE id = ? RETURNING ${USER_COLUMNS}`),
+    setAvatar: h.prepare<[string | null, string], UserRecord>(
+      `UPDATE users SET avatar_id = ? WHERE id = ? RETURNING ${USER_COLUMNS}`,
+    ),
     searchUsers: h.prepare<{ viewer: string; pattern: string; after: string; limit: number }, UserRecord>(
       `SELECT ${USER_COLUMNS} FROM users AS u
        WHERE u.username > @after AND u.id <> @viewer AND u.deactivated_at IS NULL
