@@ -141,6 +141,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
                 className="upload-item"
                 data-state={item.error ? "failed" : item.attachment ? "ready" : "uploading"}
               >
+                {item.preview ? <img className="upload-thumb" src={item.preview} alt="" /> : null}
                 <span className="upload-name">{item.name}</span>
                 {item.error ? (
                   <span className="upload-error" role="alert">
@@ -176,8 +177,15 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           ref={ref}
           rows={1}
           value={text}
-          placeholder="Write a message…"
+          placeholder={uploads.items.length > 0 ? "Add a caption…" : "Write a message…"}
           onChange={(e) => update(e.target.value)}
+          onPaste={(e) => {
+            // Pasted pictures (a screenshot) are attached like chosen files; pasted text stays text.
+            const files = [...e.clipboardData.files];
+            if (files.length === 0) return;
+            e.preventDefault();
+            uploads.add(files);
+          }}
           onKeyDown={onKeyDown}
           aria-invalid={tooLong}
           aria-describedby={tooLong ? `${id}-limit` : undefined}
