@@ -19,13 +19,23 @@ function picture() {
     .toBuffer();
 }
 
+/** The serious and critical axe findings inside `selector`, in the light and the dark theme. */
 async function seriousFindings(page, selector) {
   await page.addScriptTag({ path: AXE_PATH });
-  const violations = await page.evaluate(async (include) => {
-    const result = await window.axe.run(include, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  }, selector);
-  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  // Transitions would let axe measure colours halfway.
+  await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
+  const found = [];
+  for (const colorScheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme });
+    await page.waitForTimeout(50);
+    const violations = await page.evaluate(async (include) => {
+      const result = await window.axe.run(include, { resultTypes: ["violations"] });
+      return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+    }, selector);
+    for (const v of violations) if (v.impact === "serious" || v.impact === "critical") found.push({ colorScheme, ...v });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+  return found;
 }
 
 /** Every visible control inside `scope` smaller than 40 × 40 px, by name. */
