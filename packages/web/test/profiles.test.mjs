@@ -12,11 +12,25 @@ import { browserAvailable, DESKTOP, eventually, PHONE, startBrowserSession } fro
 const run = browserAvailable();
 const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
-/** A 600 × 300 PNG: a photo-like picture to upload (the server keeps its centre square). */
+/** A 600 × 300 PNG, its left half red and its right half blue: where the chosen square lies shows in the result. */
 function picture() {
-  return sharp({ create: { width: 600, height: 300, channels: 3, background: { r: 30, g: 140, b: 90 } } })
+  const raw = Buffer.alloc(600 * 300 * 3);
+  for (let y = 0; y < 300; y++) for (let x = 0; x < 600; x++) raw.set(x < 300 ? [210, 20, 20] : [20, 20, 210], (y * 600 + x) * 3);
+  return sharp(raw, { raw: { width: 600, height: 300, channels: 3 } })
     .png()
     .toBuffer();
+}
+
+/** The colour in the middle of the picture at `src` as the server serves it: "red", "blue" or "mixed". */
+async function colourOf(baseUrl, src) {
+  const bytes = Buffer.from(await (await fetch(new URL(src, baseUrl))).arrayBuffer());
+  const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const sample = (x) => {
+    const at = (Math.floor(info.height / 2) * info.width + x) * info.channels;
+    return data[at] > 150 && data[at + 2] < 80 ? "red" : data[at + 2] > 150 && data[at] < 80 ? "blue" : "other";
+  };
+  const [left, right] = [sample(4), sample(info.width - 5)];
+  return left === right ? left : "mixed";
 }
 
 /** The serious and critical axe findings inside `selector`, in the light and the dark theme. */
@@ -106,11 +120,24 @@ describe("profiles in Chromium", { skip: !run && "chromium not found", timeout: 
     await page.getByRole("button", { name: "Your account" }).click();
     const account = page.getByRole("dialog", { name: "Your account" });
     await account.locator('input[type="file"]').setInputFiles({ name: "me.png", mimeType: "image/png", buffer: await picture() });
+    // The square starts in the middle (half red, half blue); dragged to the left edge it holds only red.
+    const crop = page.getByRole("dialog", { name: "Choose the picture's square" });
+    const square = crop.getByRole("button", { name: /^Picture area/ });
+    await square.waitFor();
+    assert.deepEqual(await seriousFindings(page, ".picture-crop"), [], "the crop dialog passes axe");
+    const box = await square.boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 - 60, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.move(box.x - 200, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await crop.getByRole("button", { name: "Use this picture" }).click();
     await account.getByRole("button", { name: "Remove picture" }).waitFor();
     await eventually("Ann's own avatars show the picture", async () => (await pictureOf(account.locator(".avatar"))) !== null);
     assert.deepEqual(await seriousFindings(page, ".dialog"), [], "the account dialog passes axe");
     const src = await pictureOf(account.locator(".avatar"));
     assert.match(src, /\/v1\/avatars\/[A-Za-z0-9_-]+$/, "the large size in the dialog");
+    assert.equal(await colourOf(session.server.url, src), "red", "the square chosen, not the centre");
     assert.match(await pictureOf(page.locator(".sidebar-header .avatar")), /\?size=small$/);
 
     // Bob, on his phone in the chat with Ann, sees it arrive in the header without reloading.
@@ -137,8 +164,14 @@ describe("profiles in Chromium", { skip: !run && "chromium not found", timeout: 
       .locator('input[type="file"]')
       .setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hi") });
     await account.getByText("Choose a JPEG, PNG, WebP or GIF image.").waitFor();
+    // With the keyboard: the arrow keys carry the square to the right edge (blue).
     await account.locator('input[type="file"]').setInputFiles({ name: "me.png", mimeType: "image/png", buffer: await picture() });
+    await square.focus();
+    for (let i = 0; i < 8; i++) await square.press("ArrowRight");
+    await crop.getByRole("button", { name: "Use this picture" }).click();
     await account.getByRole("button", { name: "Remove picture" }).waitFor();
+    const blue = await eventually("the new picture", async () => pictureOf(account.locator(".avatar")));
+    assert.equal(await colourOf(session.server.url, blue), "blue");
     await account.getByRole("button", { name: "Done" }).click();
   });
 

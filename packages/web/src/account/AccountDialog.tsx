@@ -10,6 +10,7 @@ import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
+import { PictureCrop } from "./PictureCrop.js";
 
 function explainPassword(error: unknown): string | undefined {
   if (isParleyError(error, "wrong_password")) return "The current password is wrong.";
@@ -37,6 +38,7 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
 
 /** The server's limit for a profile picture (protocol §6.4); checked here first so a big photo is not sent for nothing. */
 const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
+const PICTURE_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 function explainPicture(error: unknown): string | undefined {
   if (isParleyError(error, "unsupported_media_type")) return "Choose a JPEG, PNG, WebP or GIF image.";
@@ -48,16 +50,26 @@ function PictureForm() {
   const me = useChat((s) => s.me);
   const input = useRef<HTMLInputElement>(null);
   const action = useAction(explainPicture);
+  const [cropping, setCropping] = useState<File | null>(null);
   if (!me) return null;
   const choose = (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     event.target.value = "";
     if (!file) return;
+    if (!PICTURE_TYPES.includes(file.type)) {
+      action.setError("Choose a JPEG, PNG, WebP or GIF image.");
+      return;
+    }
     if (file.size > MAX_PICTURE_BYTES) {
       action.setError(tooLargeText(MAX_PICTURE_BYTES));
       return;
     }
-    void action.run(() => store.setAvatar(file));
+    action.setError(null);
+    setCropping(file);
+  };
+  const cropped = (picture: Blob) => {
+    setCropping(null);
+    void action.run(() => store.setAvatar(picture));
   };
   return (
     <section className="dialog-form" aria-labelledby="account-picture">
@@ -89,10 +101,11 @@ function PictureForm() {
               Remove picture
             </button>
           ) : null}
-          <span className="muted">{action.busy ? "Uploading…" : "The centre square of the image is used."}</span>
+          {action.busy ? <span className="muted">Uploading…</span> : null}
         </div>
       </div>
       <FormError error={action.error} />
+      {cropping ? <PictureCrop file={cropping} onCancel={() => setCropping(null)} onDone={cropped} /> : null}
     </section>
   );
 }
