@@ -304,3 +304,31 @@ describe("users.search rate limit", () => {
     assert.equal(last.body.error.details.limit, "search");
   });
 });
+
+describe("profile pictures and the upload sweeper", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ uploadTtlMs: 1000, uploadSweepIntervalMs: 0 });
+  });
+  after(() => server.close());
+
+  it("keeps the current picture however old, and deletes a replaced one like any unshared upload", async () => {
+    const me = await register(server);
+    const first = (await postAvatar(server, me.accessToken, await bandedJpeg())).body as User;
+    const second = (
+      await postAvatar(
+        server,
+        me.accessToken,
+        await sharp(await bandedJpeg())
+          .flop()
+          .toBuffer(),
+      )
+    ).body as User;
+    assert.notEqual(first.avatarId, second.avatarId);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.deepEqual(await server.services.media.sweep(), { uploads: 1, blobs: 0 }, "only the replaced picture");
+    assert.equal((await fetch(`${server.url}/v1/avatars/${second.avatarId}?size=small`)).status, 200);
+    await http(server, "DELETE", "/v1/me/avatar", undefined, me.accessToken);
+    assert.deepEqual(await server.services.media.sweep(), { uploads: 1, blobs: 0 }, "a removed picture goes too");
+  });
+});
