@@ -1,7 +1,6 @@
 // The signed-in screen: conversation list and the open chat side by side, or one at a time on a phone.
 
 import { useEffect } from "react";
-import { ProfileViewProvider } from "../account/UserProfile.js";
 import { ChatPane } from "../chat/ChatPane.js";
 import { Sidebar } from "../conversations/Sidebar.js";
 import { useChat } from "../state/store-context.js";
@@ -23,17 +22,15 @@ export function ChatLayout() {
   }, [unread]);
 
   return (
-    <ProfileViewProvider>
-      <div className="app-shell">
-        {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
-        <h1 className="visually-hidden">Parley</h1>
-        <ConnectionBanner />
-        <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
-          <Sidebar />
-          <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
-        </div>
+    <div className="app-shell">
+      {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
+      <h1 className="visually-hidden">Parley</h1>
+      <ConnectionBanner />
+      <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
+        <Sidebar />
+        <main className="main">{activeId ? <ChatPane key={activeId} conversationId={activeId} /> : <EmptyChat />}</main>
       </div>
-    </ProfileViewProvider>
+    </div>
   );
 }
 
