@@ -78,6 +78,19 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
     return out;
   }
 
+  /**
+   * People whose username or display name contains `query` (not this user, deactivated or blocked users), a page at
+   * a time: pass the answer's `next` as `after` for the next page (null on the last). Errors: `rate_limited`.
+   */
+  searchUsers(query: string, options: { after?: string; limit?: number } = {}): Promise<{ users: User[]; next: string | null }> {
+    return this.call("users.search", { query, ...options });
+  }
+
+  /** Removes this user's profile picture; the updated user. */
+  removeAvatar(): Promise<User> {
+    return this.call("me.removeAvatar", {});
+  }
+
   async contacts(): Promise<User[]> {
     return (await this.call("contacts.list", {})).contacts;
   }

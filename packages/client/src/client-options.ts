@@ -1,6 +1,6 @@
 // What a ParleyClient is built with and what it emits: its options, its events, and the carriers the options describe.
 
-import type { Message, MessageAck, Presence, ReceiptState } from "@parley/protocol";
+import type { Message, MessageAck, Presence, ReceiptState, User } from "@parley/protocol";
 import type { AuthSession, Credentials } from "./auth.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
@@ -59,6 +59,8 @@ export interface ClientEvents {
   typing: TypingEvent;
   /** A subscribed user went online or offline. */
   presence: Presence;
+  /** A user's profile changed (display name, picture): this user, or one whose presence is followed. */
+  user: User;
   state: ConnectionState;
   /** The server stored one of this device's sends. */
   ack: MessageAck;

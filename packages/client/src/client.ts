@@ -34,7 +34,7 @@ import { SyncEngine } from "./sync.js";
 import { systemTimers, type TimerHandle, type Timers } from "./timers.js";
 import type { TransportName, TransportSelector } from "./transport-selector.js";
 import { TypingNotifier, TypingTracker } from "./typing.js";
-import { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";
+import { type AvatarOptions, FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";
 
 export { type ClientEvents, defaultWsUrl, type HistoryOptions, type ParleyClientOptions } from "./client-options.js";
 
@@ -390,6 +390,21 @@ export class ParleyClient extends ClientCalls {
    */
   upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
     return this.#uploader.upload(data, options);
+  }
+
+  /**
+   * Sets this user's profile picture from an image (JPEG, PNG, WebP or GIF, at most 5 MiB): the server crops the
+   * centre square and stores it at 256 and 96 px; the updated user. Errors: `upload_too_large`, `unsupported_media_type`,
+   * `empty_upload`, `suspicious_image`, `rate_limited`.
+   */
+  setAvatar(data: Blob | Uint8Array, options?: AvatarOptions): Promise<User> {
+    return this.#uploader.setAvatar(data, options);
+  }
+
+  /** The absolute URL of a user's profile picture (`small`: 96 px, else 256 px); undefined when they have none. */
+  avatarUrl(user: Pick<User, "avatarId">, size: "small" | "large" = "small"): string | undefined {
+    if (!user.avatarId) return undefined;
+    return `${this.#options.server.replace(/\/+$/, "")}/v1/avatars/${encodeURIComponent(user.avatarId)}${size === "small" ? "?size=small" : ""}`;
   }
 
   /** Signed download URLs (absolute) for uploads the caller may see, cached until shortly before they expire. */

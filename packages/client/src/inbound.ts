@@ -60,6 +60,9 @@ export class Inbound {
       case "presence":
         emit("presence", frame.data);
         break;
+      case "user.updated":
+        emit("user", frame.data);
+        break;
       case "message.hidden":
         this.markHidden(frame.data.conversationId, frame.data.seq);
         break;

@@ -77,4 +77,4 @@ export {
   type TransportSelectorOptions,
 } from "./transport-selector.js";
 export { type TypingEvent, TypingNotifier, TypingTracker } from "./typing.js";
-export { FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";
+export { type AvatarOptions, FileUrlCache, type UploadData, Uploader, type UploadOptions } from "./uploads.js";

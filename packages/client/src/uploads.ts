@@ -1,7 +1,7 @@
-// File uploads (`POST /v1/uploads`) with progress, in browsers (XMLHttpRequest) and Node (fetch with a stream), and
+// File uploads (`POST /v1/uploads`, and profile pictures: `POST /v1/me/avatar`) with progress, in browsers (XMLHttpRequest) and Node (fetch with a stream), and
 // a cache of signed download URLs (`files.sign`) that renews them shortly before they expire.
 
-import { type Attachment, type ErrorBody, isErrorCode, type PresignedUpload, type SignedFile } from "@parley/protocol";
+import { type Attachment, type ErrorBody, isErrorCode, type PresignedUpload, type SignedFile, type User } from "@parley/protocol";
 import { ParleyError } from "./errors.js";
 import type { TokenSource } from "./http-api.js";
 
@@ -25,6 +25,8 @@ export interface UploadOptions {
    */
   direct?: boolean;
 }
+
+export type AvatarOptions = Pick<UploadOptions, "type" | "onProgress" | "signal">;
 
 /** The operations direct uploads need, bound to the client's authenticated API. */
 export interface DirectUploadApi {
@@ -85,8 +87,17 @@ export class Uploader {
     return this.#upload(data, options);
   }
 
-  async #upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
-    const url = `${this.#baseUrl}/v1/uploads?name=${encodeURIComponent(options.name)}`;
+  /** A profile picture (`POST /v1/me/avatar`): the server crops and resizes it; the answer is the updated user. */
+  async setAvatar(data: Blob | Uint8Array, options: AvatarOptions = {}): Promise<User> {
+    return (await this.#post("/v1/me/avatar", data, { ...options, name: "avatar" }, 200)) as User;
+  }
+
+  #upload(data: UploadData, options: UploadOptions): Promise<Attachment> {
+    return this.#post(`/v1/uploads?name=${encodeURIComponent(options.name)}`, data, options, 201) as Promise<Attachment>;
+  }
+
+  async #post(path: string, data: UploadData, options: UploadOptions, success: number): Promise<unknown> {
+    const url = `${this.#baseUrl}${path}`;
     const send: Sender = canUseXhr(data) ? sendWithXhr : sendWithFetch;
     const token = await this.#tokens.accessToken();
     if (!token) throw new ParleyError("not_authenticated", "Not signed in");
@@ -94,10 +105,10 @@ export class Uploader {
     if (answer.status === 401 && errorOf(answer)?.code === "token_expired" && replayable(data)) {
       answer = await send(url, await this.#tokens.refresh(token), data, options);
     }
-    if (answer.status === 201) return JSON.parse(answer.text) as Attachment;
+    if (answer.status === success) return JSON.parse(answer.text);
     const error = errorOf(answer);
     if (error) throw ParleyError.fromBody(error, answer.status);
-    throw new ParleyError("bad_response", `HTTP ${answer.status} from POST /v1/uploads`, { status: answer.status });
+    throw new ParleyError("bad_response", `HTTP ${answer.status} from POST ${path.split("?")[0]}`, { status: answer.status });
   }
 }
 

@@ -89,6 +89,7 @@ export const User = object({
   createdAt: int,
   admin: optional(literal(true)),
   deactivated: optional(literal(true)),
+  avatarId: optional(id),
 });
 export const Role = literal("owner", "admin", "member");
 export const Member = object({ userId: id, role: Role, joinedSeq: int, deliveredSeq: int, readSeq: int });
@@ -277,11 +278,13 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "auth.logout": empty,
   "me.get": User,
   "me.update": User,
+  "me.removeAvatar": User,
   "me.changePassword": empty,
   "sessions.list": object({ sessions: arrayOf(DeviceSession) }),
   "sessions.revoke": object({ sessions: arrayOf(DeviceSession) }),
   "users.get": User,
   "users.getMany": object({ users: arrayOf(User) }),
+  "users.search": object({ users: arrayOf(User), next: nullable(str) }),
   "contacts.list": object({ contacts: arrayOf(User) }),
   "contacts.add": object({ contacts: arrayOf(User) }),
   "contacts.remove": object({ contacts: arrayOf(User) }),

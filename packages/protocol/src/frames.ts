@@ -1,7 +1,7 @@
 // The wire envelope: the one frame a client sends and the three a server sends, over every transport.
 
 import type { ErrorBody } from "./errors.js";
-import type { Message, Presence, ReceiptState } from "./model.js";
+import type { Message, Presence, ReceiptState, User } from "./model.js";
 import type { OpArgs, OpName, OpResult } from "./operations.js";
 
 /** Client → server: a request. `rid` is chosen by the client and echoed in the answer. */
@@ -34,6 +34,11 @@ export interface EventMap {
   typing: { conversationId: string; userId: string; typing: boolean; expiresInMs: number };
   /** A user the recipient subscribed to went online or offline. */
   presence: Presence;
+  /**
+   * A user's profile changed (display name, profile picture): sent to the user's own devices and to the sessions that
+   * subscribed to the user's presence (§6.4). Replaces what the client knew of that user.
+   */
+  "user.updated": User;
   /** The recipient deleted this message for themself on another device ("delete for me"). */
   "message.hidden": { conversationId: string; seq: number };
   /**

@@ -13,6 +13,8 @@ export interface User {
   admin?: true;
   /** An administrator deactivated the account: it cannot sign in; its messages stay (clients show "deactivated"). */
   deactivated?: true;
+  /** The user's profile picture, served at `GET /v1/avatars/:avatarId` (§6.4); absent while they have none. */
+  avatarId?: string;
 }
 
 export type ConversationKind = "direct" | "group";

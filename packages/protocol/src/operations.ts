@@ -54,6 +54,8 @@ const SecretToken = Type.String({ minLength: 1, maxLength: 256 });
 const RegistrationModeSchema = Type.Union([Type.Literal("open"), Type.Literal("invite_only"), Type.Literal("closed")]);
 const AdminPageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200 }));
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
+/** Most people in one page of `users.search` (also its default page size is 20). */
+export const MAX_USER_SEARCH_PAGE = 50;
 /** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
 export const MAX_ATTACHMENTS = 10;
 
@@ -210,6 +212,14 @@ const definitions = {
     transports: HTTP,
     http: { method: "POST", path: "/v1/me/password" },
   },
+  /** Removes the caller's profile picture (set by `POST /v1/me/avatar`, §6.4). */
+  "me.removeAvatar": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<User>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/me/avatar" },
+  },
   "sessions.list": {
     args: Type.Object({}, { additionalProperties: false }),
     result: returns<{ sessions: DeviceSession[] }>(),
@@ -237,6 +247,21 @@ const definitions = {
     auth: "user",
     transports: BOTH,
     http: { method: "POST", path: "/v1/users/lookup" },
+  },
+  /** People by name or username, for starting chats and adding members (§6.4). */
+  "users.search": {
+    args: Type.Object(
+      {
+        query: Type.String({ minLength: 1, maxLength: 64 }),
+        after: Type.Optional(Username),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_USER_SEARCH_PAGE })),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ users: User[]; next: string | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/users/search" },
   },
   "contacts.list": {
     args: Type.Object({}, { additionalProperties: false }),

@@ -95,6 +95,18 @@ export const operationCases: Case[] = [
     const result = await ok(ctx, ctx.alice, "users.getMany", { userIds: [ctx.bob.id, "nobody_here"] }, t);
     check(result.users.length === 1 && result.users[0].id === ctx.bob.id, "unknown ids not left out");
   }),
+  ...success("users.search", "a substring of the username, never the caller", async (ctx, t) => {
+    const result = await ok(ctx, ctx.alice, "users.search", { query: ctx.bob.username }, t);
+    check(
+      result.users.some((u: Json) => u.id === ctx.bob.id),
+      "the user is not found by their username",
+    );
+    const self = await ok(ctx, ctx.alice, "users.search", { query: ctx.alice.username }, t);
+    check(!self.users.some((u: Json) => u.id === ctx.alice.id), "the caller finds themself");
+  }),
+  ...success("me.removeAvatar", "idempotent, no picture left", async (ctx, t) => {
+    check((await ok(ctx, ctx.carol, "me.removeAvatar", {}, t)).avatarId === undefined, "a picture is left");
+  }),
   ...success("contacts.list", "a list", (ctx, t) => ok(ctx, ctx.bob, "contacts.list", {}, t)),
   ...success("contacts.add", "the full list", async (ctx, t) => {
     const result = await ok(ctx, ctx.bob, "contacts.add", { userId: ctx.alice.id }, t);

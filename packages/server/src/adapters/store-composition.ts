@@ -26,6 +26,8 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     getUserByUsername: true,
     getUsersByIds: true,
     updateDisplayName: true,
+    setAvatar: true,
+    searchUsers: true,
     setLastSeen: true,
     setLastSeenMany: true,
     createSession: true,

@@ -67,6 +67,7 @@ export function userHandlers(s: Services): UserHandlers {
     },
     "me.get": (ctx) => s.accounts.me(ctx.userId),
     "me.update": (ctx, a) => s.accounts.updateProfile(ctx.userId, a.displayName),
+    "me.removeAvatar": (ctx) => s.accounts.setAvatar(ctx.userId, null),
     "me.changePassword": async (ctx, a) => {
       await s.auth.changePassword(ctx.userId, ctx.sessionId, a.oldPassword, a.newPassword);
       return {};
@@ -77,6 +78,7 @@ export function userHandlers(s: Services): UserHandlers {
     }),
     "users.get": (_ctx, a) => s.accounts.byUsername(a.username),
     "users.getMany": async (_ctx, a) => ({ users: await s.accounts.byIds(a.userIds) }),
+    "users.search": (ctx, a) => s.accounts.search(ctx.userId, a),
     "contacts.list": async (ctx) => ({ contacts: await s.accounts.contacts(ctx.userId) }),
     "contacts.add": async (ctx, a) => ({ contacts: await s.accounts.addContact(ctx.userId, a.userId) }),
     "contacts.remove": async (ctx, a) => ({ contacts: await s.accounts.removeContact(ctx.userId, a.userId) }),

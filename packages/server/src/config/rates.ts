@@ -65,13 +65,13 @@ export const RATE_VARS: ConfigVars<RateConfig> = {
   rateUploads: {
     env: "PARLEY_RATE_UPLOADS",
     default: { capacity: 30, windowMs: 60_000 },
-    description: "`POST /v1/uploads` and `uploads.complete` per user (each also counts as a request).",
+    description: "`POST /v1/uploads`, `uploads.complete` and `POST /v1/me/avatar` per user (each also counts as a request).",
     parse: rate,
   },
   rateSearch: {
     env: "PARLEY_RATE_SEARCH",
     default: { capacity: 30, windowMs: 10_000 },
-    description: "`messages.search` per user (each search also counts as a request).",
+    description: "`messages.search` and `users.search` per user (each search also counts as a request).",
     parse: rate,
   },
 };

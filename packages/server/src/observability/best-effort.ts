@@ -23,6 +23,8 @@ export const BEST_EFFORT_SITES = [
   "presence.watch",
   "presence.unwatch",
   "presence.recheck",
+  // A changed profile announced (`user.updated`): others see it the next time they fetch the user.
+  "profile.updated",
   // Sessions: closing the sockets of a revoked session on every node, cleaning up after a closed one.
   "session.revoke",
   "session.cleanup",

@@ -19,7 +19,7 @@ export function runAccountStoreContract(fixture: StoreFixture): void {
       const id = newId("u");
       const input = { id, username: `alice${run}`, displayName: "Alice", passwordHash: "h", createdAt: now() };
       const created = await store.createUser(input);
-      assert.deepEqual(created, { ...input, lastSeenAt: null, serverRole: null, deactivatedAt: null });
+      assert.deepEqual(created, { ...input, lastSeenAt: null, serverRole: null, deactivatedAt: null, avatarId: null });
       assert.deepEqual(await store.getUserById(id), created);
       assert.deepEqual(await store.getUserByUsername(input.username), created);
       assert.equal(await store.getUserById(newId("nobody")), undefined);
@@ -152,6 +152,57 @@ export function runAccountStoreContract(fixture: StoreFixture): void {
         (await store.listContacts(a!)).map((u) => u.id),
         [c!],
       );
+    });
+  });
+
+  describe("finding people", () => {
+    /** A user with the given username (made unique by the run) and display name; answers [id, username]. */
+    async function person(name: string, displayName: string): Promise<[string, string]> {
+      const id = newId("p");
+      const username = `${name}${run}`.toLowerCase();
+      await store.createUser({ id, username, displayName, passwordHash: "h", createdAt: now() });
+      return [id, username];
+    }
+    const names = (found: { username: string }[]) => found.map((u) => u.username);
+
+    // Tokens no other case's users contain (the fixture's usernames are `<label><run><counter>`).
+    const q = `${run}q`;
+    const r = `${run}r`;
+    const t = `${run}t`;
+
+    it("matches a substring of the username or the display name, any case, ordered by username, in pages", async () => {
+      const [viewer] = await person("viewer", "Viewer");
+      const [, ann] = await person("ann_x", `Ann ${q} Lee`);
+      const [, zed] = await person("zed", `Zed Mc${q.toUpperCase()}`);
+      const [, byName] = await person(`m${q}_handle`, "Someone");
+      await person("other", "Nobody Else");
+      const all = await store.searchUsers(viewer, q.toUpperCase(), "", 10);
+      assert.deepEqual(names(all), [ann, byName, zed].sort());
+      const first = await store.searchUsers(viewer, q, "", 2);
+      assert.deepEqual(names(first), [ann, byName].sort());
+      assert.deepEqual(names(await store.searchUsers(viewer, q, first[1]!.username, 2)), [zed]);
+      assert.deepEqual(await store.searchUsers(viewer, `${q}nothing`, "", 10), []);
+    });
+
+    it("treats % and _ as plain characters", async () => {
+      const [viewer] = await person("viewer2", "Viewer");
+      const [, percent] = await person("pct", `100% ${r}`);
+      await person("plain", `100 ${r}`);
+      assert.deepEqual(names(await store.searchUsers(viewer, `% ${r}`, "", 10)), [percent]);
+      assert.deepEqual(names(await store.searchUsers(viewer, `_${r}`, "", 10)), []);
+    });
+
+    it("leaves out the viewer, users the viewer blocked and users who blocked the viewer", async () => {
+      const [viewer] = await person("seeker", `Seeker ${t}`);
+      const [blocked] = await person("blocked", `Blocked ${t}`);
+      const [blocker] = await person("blocker", `Blocker ${t}`);
+      const [, visible] = await person("visible", `Visible ${t}`);
+      await store.addBlock(viewer, blocked, now());
+      await store.addBlock(blocker, viewer, now());
+      assert.deepEqual(names(await store.searchUsers(viewer, t, "", 10)), [visible]);
+      await store.removeBlock(viewer, blocked);
+      await store.removeBlock(blocker, viewer);
+      assert.equal((await store.searchUsers(viewer, t, "", 10)).length, 3);
     });
   });
 

@@ -26,7 +26,9 @@ export class StoreError extends Error {
   }
 }
 
-export interface UserRecord extends Omit<User, "admin" | "deactivated"> {
+export interface UserRecord extends Omit<User, "admin" | "deactivated" | "avatarId"> {
+  /** The upload that is the user's profile picture (`User.avatarId`), null while they have none. */
+  avatarId: string | null;
   passwordHash: string;
   lastSeenAt: number | null;
   /** `admin` for the server's administrators (ports/admin-store.ts), null for everyone else. */
@@ -68,6 +70,14 @@ export interface AccountStore {
   /** Existing users among `ids`, in any order; unknown ids are left out. */
   getUsersByIds(ids: readonly string[]): Promise<UserRecord[]>;
   updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined>;
+  /** Sets (an upload id) or clears (null) the user's profile picture; undefined for an unknown user. */
+  setAvatar(id: string, avatarId: string | null): Promise<UserRecord | undefined>;
+  /**
+   * A page of people `viewerId` may find (`users.search`): active users other than the viewer whose username or
+   * display name contains `query` (any case, `%` and `_` literal: adapters/like-pattern.ts), leaving out users the viewer blocked
+   * and users who blocked the viewer; ordered by username, after `afterUsername` (exclusive), at most `limit`.
+   */
+  searchUsers(viewerId: string, query: string, afterUsername: string, limit: number): Promise<UserRecord[]>;
   setLastSeen(userId: string, at: number): Promise<void>;
   /**
    * Last-seen times of many users (each their own) in one write (one commit): users go offline in bursts (a node

@@ -46,7 +46,12 @@ export interface UploadStore {
    * membership window (joinedSeq..leftSeq) contains the message's seq, as for history.
    */
   canAccess(uploadId: string, userId: string): Promise<boolean>;
-  /** Deletes uploads made before `createdBefore` that no message references; returns how many (at most `limit`). */
+  /** The upload when it is some user's current profile picture (`users.avatar_id`); undefined otherwise. */
+  getAvatarUpload(id: string): Promise<UploadRecord | undefined>;
+  /**
+   * Deletes uploads made before `createdBefore` that no message references and that are nobody's profile picture;
+   * returns how many (at most `limit`).
+   */
   deleteExpiredUploads(createdBefore: number, limit: number): Promise<number>;
   /**
    * Marks for deletion (at most `limit`) blobs that no upload references and nobody claimed since `touchedBefore`, and

@@ -2,15 +2,20 @@
 
 import type { GroupAdds, User } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
-import type { AccountStore } from "../ports/store.js";
+import type { BestEffort } from "../observability/best-effort.js";
+import type { AccountStore, UserRecord } from "../ports/store.js";
 import { toUser } from "./auth-service.js";
 import type { BlockCache } from "./block-cache.js";
 import type { Delivery } from "./delivery.js";
 
+/** Default page size of `users.search`. */
+export const USER_SEARCH_PAGE = 20;
+
 export class AccountService {
   constructor(
     private readonly store: AccountStore,
-    private readonly delivery: Pick<Delivery, "presenceNarrowed" | "blocksChanged">,
+    private readonly delivery: Pick<Delivery, "presenceNarrowed" | "blocksChanged" | "userUpdated">,
+    private readonly failures: BestEffort,
     private readonly blocks: Pick<BlockCache, "invalidate">,
     /** Who may add a user to groups while the user has not chosen. */
     private readonly groupAddsDefault: GroupAdds = "everyone",
@@ -24,9 +29,34 @@ export class AccountService {
 
   /** `displayName` has passed the protocol's visible-name rule (normalised, trimmed, something visible). */
   async updateProfile(userId: string, displayName: string): Promise<User> {
-    const user = await this.store.updateDisplayName(userId, displayName);
-    if (!user) throw new AppError("not_found", "User not found");
-    return toUser(user);
+    return this.changed(await this.store.updateDisplayName(userId, displayName));
+  }
+
+  /** `avatarId`: an upload of the user's made by `MediaService.storeAvatar`, or null to remove the picture. */
+  async setAvatar(userId: string, avatarId: string | null): Promise<User> {
+    return this.changed(await this.store.setAvatar(userId, avatarId));
+  }
+
+  /** The stored profile is the answer; the event that tells the others is best effort (they fetch users anyway). */
+  private async changed(record: UserRecord | undefined): Promise<User> {
+    if (!record) throw new AppError("not_found", "User not found");
+    const user = toUser(record);
+    await this.failures.attempt("profile.updated", this.delivery.userUpdated(user), { userId: user.id });
+    return user;
+  }
+
+  /** `users.search`: a substring of the username or display name, any case; see AccountStore.searchUsers. */
+  async search(
+    viewerId: string,
+    args: { query: string; after?: string | undefined; limit?: number | undefined },
+  ): Promise<{ users: User[]; next: string | null }> {
+    const query = args.query.trim().replace(/^@/, "");
+    if (query === "") throw new AppError("validation_failed", "Type part of a name or username", { field: "query" });
+    const limit = args.limit ?? USER_SEARCH_PAGE;
+    // One more than the page tells whether there is a next one.
+    const found = await this.store.searchUsers(viewerId, query, args.after ?? "", limit + 1);
+    const page = found.slice(0, limit);
+    return { users: page.map(toUser), next: found.length > limit ? (page.at(-1)?.username ?? null) : null };
   }
 
   async byUsername(username: string): Promise<User> {

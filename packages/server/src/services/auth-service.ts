@@ -37,6 +37,7 @@ export function toUser(record: UserRecord): User {
   const user: User = { id: record.id, username: record.username, displayName: record.displayName, createdAt: record.createdAt };
   if (record.serverRole === "admin") user.admin = true;
   if (record.deactivatedAt !== null) user.deactivated = true;
+  if (record.avatarId) user.avatarId = record.avatarId;
   return user;
 }
 

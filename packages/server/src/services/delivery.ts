@@ -1,6 +1,6 @@
 // Fan-out of server events to users' devices over the bus; each event is serialized once for all recipients.
 
-import type { EventMap, EventName } from "@parley/protocol";
+import type { EventMap, EventName, User } from "@parley/protocol";
 import { type Broker, type BusMessage, topics } from "../ports/broker.js";
 
 /** What a frame carries besides itself: the connection that caused it, and its timing and trace fields (broker.ts). */
@@ -29,6 +29,14 @@ export class Delivery {
   /** Sends a presence event to the connections watching `userId`. */
   toPresenceWatchers(userId: string, frame: string): Promise<void> {
     return this.broker.publish([topics.presence(userId)], { type: "frame", frame });
+  }
+
+  /** A changed profile reaches the user's own devices and whoever follows the user's presence (they show the user). */
+  userUpdated(user: User): Promise<void> {
+    return this.broker.publish([topics.user(user.id), topics.presence(user.id)], {
+      type: "frame",
+      frame: encodeEvent("user.updated", user),
+    });
   }
 
   membersChanged(conversationId: string): Promise<void> {

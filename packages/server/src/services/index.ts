@@ -159,7 +159,7 @@ export function createServices(
       )
     : undefined;
   if (notifier) closers.defer("push notifier", () => notifier.close());
-  const accounts = new AccountService(store, delivery, blocks, config.groupAddsDefault);
+  const accounts = new AccountService(store, delivery, failures, blocks, config.groupAddsDefault);
   // In this order: fan-out reads the member lists the first one dropped, push reuses what fan-out loaded.
   const log = new ConversationLog(
     store,

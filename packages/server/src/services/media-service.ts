@@ -14,7 +14,7 @@ import type { BlobStore, ByteRange } from "../ports/blob-store.js";
 import { type BlobClaim, toAttachment, type UploadRecord, type UploadStore } from "../ports/upload-store.js";
 import type { FileUrlSigner, FileVariant } from "./file-urls.js";
 import { checkDeclaredType, checkFileName, classify, contentDisposition, IMAGE_TYPES } from "./media-types.js";
-import { type ImageLimits, ImageProcessor } from "./thumbnails.js";
+import { AVATAR_SIZES, type ImageLimits, ImageProcessor } from "./thumbnails.js";
 import type { UploadScanning } from "./upload-scan.js";
 import { spool } from "./upload-spool.js";
 
@@ -39,6 +39,8 @@ const DIRECT_UPLOAD_TTL_S = 900;
 /** How long an upload waits for a sweeper that is deleting the very blob it needs. */
 const CLAIM_RETRIES = 50;
 const CLAIM_RETRY_MS = 100;
+/** Largest profile picture accepted (before it is cropped and resized), unless uploads are limited further. */
+export const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
 
 export interface UploadInput {
   body: Readable;
@@ -80,6 +82,85 @@ export class MediaService {
 
   get maxUploadBytes(): number {
     return this.limits.maxUploadBytes;
+  }
+
+  /**
+   * A profile picture (protocol §6.4): any image Parley decodes, at most MAX_AVATAR_BYTES, stored as an upload of the
+   * user whose original is the large square and whose thumbnail is the small one (services/thumbnails.ts `avatar`).
+   * Whatever the client sent, only pixels re-encoded by the server are stored. Returns the upload's id.
+   */
+  async storeAvatar(userId: string, body: Readable, declaredType: string | undefined): Promise<string> {
+    try {
+      return await this.storeAvatarFile(userId, body, declaredType);
+    } catch (error) {
+      if (error instanceof AppError) this.metrics?.uploadsRejected.inc({ code: error.code });
+      throw error;
+    }
+  }
+
+  get maxAvatarBytes(): number {
+    return Math.min(MAX_AVATAR_BYTES, this.limits.maxUploadBytes);
+  }
+
+  private async storeAvatarFile(userId: string, body: Readable, declaredType: string | undefined): Promise<string> {
+    const file = await spool(body, this.tmpDir, this.maxAvatarBytes);
+    let variants: string[] = [];
+    try {
+      if (file.size === 0) throw new AppError("empty_upload", "The upload has no bytes");
+      const scanStatus = await this.scanning.check(file.path);
+      const mimeType = classify((await fileTypeFromBuffer(file.head))?.mime, file.text, file.head);
+      checkDeclaredType(declaredType, mimeType);
+      if (!IMAGE_TYPES.has(mimeType)) {
+        throw new AppError("unsupported_media_type", "A profile picture must be a JPEG, PNG, WebP or GIF image", {
+          mimeType,
+          accepted: [...IMAGE_TYPES],
+        });
+      }
+      variants = await this.images.avatar(file.path, file.size, this.tmpDir);
+      const [large, small] = (await Promise.all(variants.map(digestFile))) as [FileDigest, FileDigest];
+      const claims: BlobClaim[] = [{ sha256: large.sha256, size: large.size }];
+      if (small.sha256 !== large.sha256) claims.push({ sha256: small.sha256, size: small.size });
+      const record: UploadRecord = {
+        id: newId(),
+        uploaderId: userId,
+        sha256: large.sha256,
+        size: large.size,
+        mimeType: "image/webp",
+        name: "avatar.webp",
+        width: AVATAR_SIZES[0],
+        height: AVATAR_SIZES[0],
+        thumbSha256: small.sha256,
+        createdAt: this.now(),
+        scanStatus,
+      };
+      await this.claim(record, claims);
+      await this.blobs.putFile(large.sha256, variants[0] as string, "image/webp");
+      await this.blobs.putFile(small.sha256, variants[1] as string, "image/webp");
+      this.metrics?.uploadsStored.inc({ kind: "avatar" });
+      return record.id;
+    } finally {
+      await rm(file.path, { force: true });
+      await Promise.all(variants.map((path) => rm(path, { force: true })));
+    }
+  }
+
+  /**
+   * A profile picture by its id (`User.avatarId`), for anyone: only an upload that is some user's current avatar is
+   * served, so other uploads cannot be fetched this way. `small` picks the small size.
+   */
+  async avatarDownload(id: string, small: boolean): Promise<Download> {
+    const upload = await this.uploads.getAvatarUpload(id);
+    const key = small ? upload?.thumbSha256 : upload?.sha256;
+    if (!upload || !key) throw new AppError("not_found", "No such profile picture");
+    const disposition = contentDisposition("inline", "avatar.webp");
+    if (this.blobs.presignGet) {
+      const location = await this.blobs.presignGet(key, { ttlSeconds: 300, contentType: "image/webp", disposition });
+      return { kind: "redirect", location };
+    }
+    const stats = await this.blobs.stat(key);
+    const body = stats && (await this.blobs.get(key));
+    if (!stats || !body) throw new AppError("not_found", "No such profile picture");
+    return { kind: "stream", body, size: stats.size, range: undefined, contentType: "image/webp", disposition, etag: `"${key}"` };
   }
 
   /** Leftovers of uploads interrupted by a crash. */
@@ -332,7 +413,12 @@ export class MediaService {
   }
 }
 
-async function digestFile(path: string): Promise<{ sha256: string; size: number }> {
+interface FileDigest {
+  sha256: string;
+  size: number;
+}
+
+async function digestFile(path: string): Promise<FileDigest> {
   const bytes = await readFile(path);
   return { sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length };
 }

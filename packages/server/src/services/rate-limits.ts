@@ -47,6 +47,8 @@ const OP_LIMITS: Partial<Record<OpName | "uploads", BucketName>> = {
   "messages.delete": "messages",
   "messages.react": "messages",
   "messages.search": "search",
+  // Finding people scans the users table: the same budget as message searches.
+  "users.search": "search",
   // Uploads decode images: a budget of their own, whichever way the bytes arrive.
   uploads: "uploads",
   "uploads.complete": "uploads",

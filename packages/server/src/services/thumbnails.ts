@@ -1,8 +1,8 @@
 // Image decoding with sharp: displayed dimensions, the limits against decompression bombs (pixel count, pixels per
-// byte, decodes at once), metadata removal from originals, and WebP thumbnails.
+// byte, decodes at once), metadata removal from originals, WebP thumbnails and square avatars.
 
 import { randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp, { type Metadata } from "sharp";
 import { AppError } from "../domain/app-error.js";
@@ -11,6 +11,8 @@ import { stripImageMetadata } from "./image-metadata.js";
 
 /** Longer side of a thumbnail in pixels. */
 export const THUMBNAIL_SIZE = 320;
+/** Sides of the square avatar pictures (protocol §6.4), largest first: the picture and its small variant for lists. */
+export const AVATAR_SIZES = [256, 96] as const;
 /** Images up to this many pixels are decoded whatever their byte size (a decode costs a few tens of ms). */
 export const DENSITY_FREE_PIXELS = 4_000_000;
 /**
@@ -61,6 +63,66 @@ export class ImageProcessor {
    */
   async process(path: string, size: number, mimeType: string, dir: string): Promise<ImageInfo> {
     const maxPixels = this.limits.maxImagePixels;
+    const { meta, rawWidth, rawHeight } = await this.checkHeader(path, size);
+    const orientation = meta.orientation ?? 1;
+    const rotated = orientation >= 5;
+    const thumbnailPath = join(dir, `thumb-${randomBytes(8).toString("hex")}.webp`);
+    const rewritten = await this.decodes.run(async () => {
+      try {
+        await sharp(path, { limitInputPixels: maxPixels })
+          .rotate()
+          .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
+          .webp({ quality: 70 })
+          .toFile(thumbnailPath);
+      } catch {
+        throw new AppError("unsupported_media_type", "The image could not be decoded");
+      }
+      if (this.limits.keepImageMetadata) return false;
+      const stripped = stripImageMetadata(await readFile(path), mimeType, orientation);
+      if (stripped === undefined) return false;
+      // A container too damaged to walk (yet decodable) is re-encoded instead: sharp writes no metadata, and the
+      // orientation is applied to the pixels, so the image stays upright without it.
+      await writeFile(path, stripped ?? (await reencode(path, mimeType, maxPixels)));
+      return true;
+    });
+    return { width: rotated ? rawHeight : rawWidth, height: rotated ? rawWidth : rawHeight, thumbnailPath, rewritten };
+  }
+
+  /**
+   * Square avatar pictures of every size in AVATAR_SIZES (largest first): upright, centre-cropped, WebP. sharp writes
+   * no metadata unless asked, so nothing of the original's EXIF/XMP/ICC (GPS position included) survives.
+   */
+  async avatar(path: string, size: number, dir: string): Promise<string[]> {
+    await this.checkHeader(path, size);
+    const maxPixels = this.limits.maxImagePixels;
+    return this.decodes.run(async () => {
+      const paths: string[] = [];
+      try {
+        // One decode, one cover-crop to the largest size; the smaller ones are scaled from it.
+        const square = await sharp(path, { limitInputPixels: maxPixels })
+          .rotate()
+          .resize(AVATAR_SIZES[0], AVATAR_SIZES[0], { fit: "cover", position: "centre" })
+          .png()
+          .toBuffer();
+        for (const side of AVATAR_SIZES) {
+          const out = join(dir, `avatar-${randomBytes(8).toString("hex")}-${side}.webp`);
+          paths.push(out);
+          await sharp(square).resize(side, side).webp({ quality: 85 }).toFile(out);
+        }
+        return paths;
+      } catch {
+        await Promise.all(paths.map((p) => rm(p, { force: true })));
+        throw new AppError("unsupported_media_type", "The image could not be decoded");
+      }
+    });
+  }
+
+  /**
+   * Reads the header only (cheap) and refuses images over the pixel limit, or implausibly small for their pixel count,
+   * before a single pixel is decoded.
+   */
+  private async checkHeader(path: string, size: number): Promise<{ meta: Metadata; rawWidth: number; rawHeight: number }> {
+    const maxPixels = this.limits.maxImagePixels;
     let meta: Metadata;
     try {
       meta = await sharp(path, { limitInputPixels: false }).metadata();
@@ -85,27 +147,6 @@ export class ImageProcessor {
         { width: rawWidth, height: rawHeight, size, maxPixelsPerByte: MAX_PIXELS_PER_BYTE },
       );
     }
-    const orientation = meta.orientation ?? 1;
-    const rotated = orientation >= 5;
-    const thumbnailPath = join(dir, `thumb-${randomBytes(8).toString("hex")}.webp`);
-    const rewritten = await this.decodes.run(async () => {
-      try {
-        await sharp(path, { limitInputPixels: maxPixels })
-          .rotate()
-          .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
-          .webp({ quality: 70 })
-          .toFile(thumbnailPath);
-      } catch {
-        throw new AppError("unsupported_media_type", "The image could not be decoded");
-      }
-      if (this.limits.keepImageMetadata) return false;
-      const stripped = stripImageMetadata(await readFile(path), mimeType, orientation);
-      if (stripped === undefined) return false;
-      // A container too damaged to walk (yet decodable) is re-encoded instead: sharp writes no metadata, and the
-      // orientation is applied to the pixels, so the image stays upright without it.
-      await writeFile(path, stripped ?? (await reencode(path, mimeType, maxPixels)));
-      return true;
-    });
-    return { width: rotated ? rawHeight : rawWidth, height: rotated ? rawWidth : rawHeight, thumbnailPath, rewritten };
+    return { meta, rawWidth, rawHeight };
   }
 }

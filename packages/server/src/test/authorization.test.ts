@@ -83,6 +83,7 @@ const CASES: Record<OpName, Case> = {
   "auth.logout": { scope: "public", args: () => ({}) },
   "me.get": { scope: "own", args: () => ({}) },
   "me.update": { scope: "own", args: () => ({ displayName: "Curious" }) },
+  "me.removeAvatar": { scope: "own", args: () => ({}) },
   // A wrong current password: refused (wrong_password), and the caller's sessions stay.
   "me.changePassword": { scope: "own", args: () => ({ oldPassword: "not the password", newPassword: "new password 1" }) },
   "sessions.list": { scope: "own", args: () => ({}) },
@@ -90,6 +91,7 @@ const CASES: Record<OpName, Case> = {
   "sessions.revoke": { scope: "own", args: (fx) => ({ sessionId: fx.owner.sessionId }) },
   "users.get": { scope: "own", args: (fx) => ({ username: fx.owner.user.username }) },
   "users.getMany": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id, fx.member.user.id] }) },
+  "users.search": { scope: "own", args: () => ({ query: "a" }) },
   "contacts.list": { scope: "own", args: () => ({}) },
   "contacts.add": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },
   "contacts.remove": { scope: "own", args: (fx) => ({ userId: fx.bystander.user.id }) },

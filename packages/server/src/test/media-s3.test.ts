@@ -46,6 +46,25 @@ describe("media on S3 (s3rver)", { skip: available ? false : "s3rver could not s
     await server?.close();
   });
 
+  it("stores a profile picture in the bucket and redirects GET /v1/avatars/:id to a presigned URL", async () => {
+    const photo = await sharp({ create: { width: 300, height: 200, channels: 3, background: "#36c" } })
+      .jpeg()
+      .toBuffer();
+    const res = await fetch(`${server.url}/v1/me/avatar`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bob.accessToken}` },
+      body: photo,
+    });
+    assert.equal(res.status, 200);
+    const { avatarId } = (await res.json()) as { avatarId: string };
+    const answer = await fetch(`${server.url}/v1/avatars/${avatarId}?size=small`, { redirect: "manual" });
+    assert.equal(answer.status, 302);
+    const picture = await fetch(answer.headers.get("location")!);
+    assert.equal(picture.status, 200);
+    const meta = await sharp(Buffer.from(await picture.arrayBuffer())).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ["webp", 96, 96]);
+  });
+
   it("stores uploads in the bucket and redirects signed downloads to presigned URLs", async () => {
     const png = await sharp({ create: { width: 200, height: 100, channels: 3, background: "#a33" } })
       .png()

@@ -1,4 +1,5 @@
-// The HTTP endpoints of media: streamed uploads (`POST /v1/uploads`) and signed downloads (`GET /v1/files/:id`).
+// The HTTP endpoints of media: streamed uploads (`POST /v1/uploads`), signed downloads (`GET /v1/files/:id`) and
+// profile pictures (`POST /v1/me/avatar`, `GET /v1/avatars/:id`).
 
 import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
@@ -8,6 +9,7 @@ import type { Download } from "../services/media-service.js";
 import { bearer } from "./security.js";
 
 export const UPLOADS_PATH = "/v1/uploads";
+export const AVATAR_PATH = "/v1/me/avatar";
 
 /**
  * Registered in an encapsulated scope so that its "any content type, leave the body as a stream" parser does not
@@ -54,6 +56,47 @@ export async function registerMediaRoutes(app: FastifyInstance, services: Servic
         if (!request.raw.readableEnded) reply.header("connection", "close");
         throw error;
       }
+    });
+
+    // A profile picture (protocol §6.4): the image's bytes in, the updated User out. Uploads' budget and checks.
+    scope.post(AVATAR_PATH, async (request, reply) => {
+      const principal = await services.auth.authenticate(bearer(request.raw));
+      const limited = services.limits.request(principal.userId, "uploads");
+      if (limited) await limited;
+      const limit = services.media.maxAvatarBytes;
+      const declared = request.headers["content-length"];
+      if (declared !== undefined && Number(declared) > limit) {
+        reply.header("connection", "close");
+        throw new AppError("upload_too_large", `A profile picture may have at most ${limit} bytes`, { limit });
+      }
+      const body = request.body as NodeJS.ReadableStream | undefined;
+      const stream = body && typeof (body as { pipe?: unknown }).pipe === "function" ? body : request.raw;
+      try {
+        const avatarId = await services.media.storeAvatar(principal.userId, stream as Readable, request.headers["content-type"]);
+        return reply.send(await services.accounts.setAvatar(principal.userId, avatarId));
+      } catch (error) {
+        if (!request.raw.readableEnded) reply.header("connection", "close");
+        throw error;
+      }
+    });
+
+    // Profile pictures are shown to every signed-in user, by <img> tags that send no token: the id (random, and new
+    // for every picture) is the capability, and the bytes under it never change.
+    scope.get<{ Params: { id: string }; Querystring: { size?: string } }>("/v1/avatars/:id", async (request, reply) => {
+      const size = request.query.size;
+      if (size !== undefined && size !== "small" && size !== "large") {
+        throw new AppError("validation_failed", 'size is "small" or "large"', { field: "size" });
+      }
+      const download = await services.media.avatarDownload(request.params.id, size === "small");
+      reply.header("x-content-type-options", "nosniff");
+      if (download.kind === "redirect") return reply.header("cache-control", "no-store").redirect(download.location, 302);
+      reply
+        .header("content-type", download.contentType)
+        .header("content-disposition", download.disposition)
+        .header("etag", download.etag)
+        .header("cache-control", "public, max-age=31536000, immutable")
+        .header("content-length", download.size);
+      return reply.send(download.body);
     });
 
     scope.get<{ Params: { id: string } }>("/v1/files/:id", async (request, reply) => {

@@ -1,12 +1,16 @@
-// The signed-in user's account: display name, password, and the devices signed in (each can be signed out).
+// The signed-in user's account: profile picture, display name, password, and the devices signed in (each can be
+// signed out).
 
 import { type DeviceSession, isParleyError } from "@parley/client";
-import { type FormEvent, useEffect, useState } from "react";
+import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { formatFullTimestamp } from "../format/time.js";
+import { tooLargeText, uploadErrorText } from "../format/upload-errors.js";
 import { useChat, useStore } from "../state/store-context.js";
+import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
+import { PictureCrop } from "./PictureCrop.js";
 
 function explainPassword(error: unknown): string | undefined {
   if (isParleyError(error, "wrong_password")) return "The current password is wrong.";
@@ -18,6 +22,7 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Your account" onClose={onClose} className="dialog-wide">
       <div className="dialog-form account-settings">
+        <PictureForm />
         <DisplayNameForm />
         <PasswordForm />
         <DeviceList />
@@ -28,6 +33,80 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
         </div>
       </div>
     </Dialog>
+  );
+}
+
+/** The server's limit for a profile picture (protocol §6.4); checked here first so a big photo is not sent for nothing. */
+const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
+const PICTURE_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
+
+function explainPicture(error: unknown): string | undefined {
+  if (isParleyError(error, "unsupported_media_type")) return "Choose a JPEG, PNG, WebP or GIF image.";
+  return uploadErrorText(error);
+}
+
+function PictureForm() {
+  const store = useStore();
+  const me = useChat((s) => s.me);
+  const input = useRef<HTMLInputElement>(null);
+  const action = useAction(explainPicture);
+  const [cropping, setCropping] = useState<File | null>(null);
+  if (!me) return null;
+  const choose = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (!file) return;
+    if (!PICTURE_TYPES.includes(file.type)) {
+      action.setError("Choose a JPEG, PNG, WebP or GIF image.");
+      return;
+    }
+    if (file.size > MAX_PICTURE_BYTES) {
+      action.setError(tooLargeText(MAX_PICTURE_BYTES));
+      return;
+    }
+    action.setError(null);
+    setCropping(file);
+  };
+  const cropped = (picture: Blob) => {
+    setCropping(null);
+    void action.run(() => store.setAvatar(picture));
+  };
+  return (
+    <section className="dialog-form" aria-labelledby="account-picture">
+      <h3 className="section-title" id="account-picture">
+        Picture
+      </h3>
+      <div className="account-picture">
+        <Avatar id={me.id} userId={me.id} name={me.displayName} size="lg" />
+        <div className="account-picture-actions">
+          <input
+            ref={input}
+            type="file"
+            accept="image/jpeg,image/png,image/webp,image/gif"
+            className="visually-hidden"
+            tabIndex={-1}
+            aria-hidden="true"
+            onChange={choose}
+          />
+          <button type="button" className="button" disabled={action.busy} onClick={() => input.current?.click()}>
+            {me.avatarId ? "Change picture" : "Add a picture"}
+          </button>
+          {me.avatarId ? (
+            <button
+              type="button"
+              className="button"
+              disabled={action.busy}
+              onClick={() => void action.run(() => store.removeAvatar())}
+            >
+              Remove picture
+            </button>
+          ) : null}
+          {action.busy ? <span className="muted">Uploading…</span> : null}
+        </div>
+      </div>
+      <FormError error={action.error} />
+      {cropping ? <PictureCrop file={cropping} onCancel={() => setCropping(null)} onDone={cropped} /> : null}
+    </section>
   );
 }
 

@@ -2,6 +2,7 @@
 // starts at creating an account with the invitation; from a password-reset link, at choosing a new password.
 
 import { useState } from "react";
+import { ProfileViewProvider } from "../account/UserProfile.js";
 import { AuthScreen } from "../auth/AuthScreen.js";
 import type { AuthLink } from "../auth/auth-link.js";
 import { ResetPasswordScreen } from "../auth/ResetPasswordScreen.js";
@@ -16,7 +17,9 @@ export function App({ link = null }: { link?: AuthLink | null }) {
     pending?.kind === "reset" ? (
       <ResetPasswordScreen token={pending.token} onDone={() => setPending(null)} />
     ) : session === "signed-in" ? (
-      <ChatLayout />
+      <ProfileViewProvider>
+        <ChatLayout />
+      </ProfileViewProvider>
     ) : (
       <AuthScreen invite={pending?.kind === "invite" ? pending.token : undefined} />
     );

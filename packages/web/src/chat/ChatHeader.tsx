@@ -1,5 +1,6 @@
 // The top of a chat: back (on phones), who it is with, their presence or who is typing, and actions.
 
+import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
 import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
@@ -50,7 +51,11 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
       >
         <Icon name="back" />
       </button>
-      <Avatar id={other ?? c.id} name={title} online={other ? presence[other]?.online : undefined} group={c.kind === "group"} />
+      {c.kind === "direct" && other ? (
+        <ProfileButton userId={other} name={title} online={presence[other]?.online} />
+      ) : (
+        <Avatar id={c.id} name={title} group />
+      )}
       <div className="chat-title">
         <h2>{title}</h2>
         <p className={typing ? "chat-subtitle typing" : "chat-subtitle"} aria-live="polite">

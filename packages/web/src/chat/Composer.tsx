@@ -150,6 +150,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
                 className="upload-item"
                 data-state={item.error ? "failed" : item.attachment ? "ready" : "uploading"}
               >
+                {item.preview ? <img className="upload-thumb" src={item.preview} alt="" /> : null}
                 <span className="upload-name">{item.name}</span>
                 {item.error ? (
                   <span className="upload-error" role="alert">
@@ -186,12 +187,19 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           ref={ref}
           rows={1}
           value={text}
-          placeholder="Write a message…"
+          placeholder={uploads.items.length > 0 ? "Add a caption…" : "Write a message…"}
           onChange={(e) => {
             update(e.target.value);
             mentions.track(e.target.value, e.target.selectionStart);
           }}
           onSelect={(e) => mentions.track(e.currentTarget.value, e.currentTarget.selectionStart)}
+          onPaste={(e) => {
+            // Pasted pictures (a screenshot) are attached like chosen files; pasted text stays text.
+            const files = [...e.clipboardData.files];
+            if (files.length === 0) return;
+            e.preventDefault();
+            uploads.add(files);
+          }}
           onKeyDown={onKeyDown}
           aria-controls={mentions.candidates.length > 0 ? `${id}-mentions` : undefined}
           aria-activedescendant={mentions.candidates.length > 0 ? `${id}-mentions-${mentions.active}` : undefined}

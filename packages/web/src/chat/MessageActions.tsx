@@ -12,6 +12,7 @@ import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
 import { placePopover } from "../ui/popover-position.js";
 import { useLongPress } from "./use-long-press.js";
+import { useSwipeToReply } from "./use-swipe-reply.js";
 
 /** The picker's choices; any single emoji works through the API. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🎉"] as const;
@@ -76,6 +77,7 @@ export function MessageActions({
   }
 
   useLongPress(ref, actions.length > 0, () => setOpen("sheet"));
+  useSwipeToReply(ref, canReact, () => store.compose(id, "reply", message.seq));
 
   // The menu and picker: placed inside the viewport next to the ⋯ button; closed by a press elsewhere, Esc, a scroll
   // of the page or a resize (they would drift away from their message).

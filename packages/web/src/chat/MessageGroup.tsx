@@ -2,9 +2,9 @@
 
 import type { User } from "@parley/client";
 import type { CSSProperties } from "react";
+import { ProfileButton } from "../account/UserProfile.js";
 import { displayName } from "../state/conversations.js";
 import type { ConversationState } from "../state/types.js";
-import { Avatar } from "../ui/Avatar.js";
 import { avatarHue } from "../ui/avatar-style.js";
 import { MessageBubble } from "./MessageBubble.js";
 import { receiptLabel, receiptSummary } from "./ticks.js";
@@ -25,7 +25,7 @@ export function MessageGroup({ group, conversation, sender, newestOwnSeq }: Mess
     <div className={group.own ? "message-group own" : "message-group theirs"}>
       {showSender ? (
         <div className="message-group-avatar">
-          <Avatar id={group.senderId} name={name} size="sm" />
+          <ProfileButton userId={group.senderId} name={name} size="sm" />
         </div>
       ) : null}
       <div className="message-group-body">

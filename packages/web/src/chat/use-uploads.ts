@@ -1,4 +1,5 @@
-// Files being attached to the next message: each uploads at once (progress, errors), and is sent when the user sends.
+// Files being attached to the next message: each uploads at once (progress, errors), images show a preview, and all
+// are sent when the user sends (the message's text is their caption).
 
 import type { Attachment } from "@parley/client";
 import { useCallback, useEffect, useRef, useState } from "react";
@@ -12,6 +13,8 @@ export interface UploadItem {
   sent: number;
   /** Set once the server has stored it. */
   attachment?: Attachment;
+  /** A local URL of the picture (images only), to see it before sending; revoked when the item goes. */
+  preview?: string;
   error?: string;
 }
 
@@ -28,12 +31,22 @@ export interface Uploads {
 
 let counter = 0;
 
+/** Images the browser shows inline and the server makes thumbnails of (SVG stays a file: it can carry scripts). */
+const PREVIEWABLE = new Set(["image/jpeg", "image/png", "image/webp", "image/gif"]);
+
+function revoke(items: readonly UploadItem[]): void {
+  for (const item of items) if (item.preview) URL.revokeObjectURL(item.preview);
+}
+
 export function useUploads(conversationId: string): Uploads {
   const store = useStore();
   const maxBytes = useChat((s) => s.maxUploadBytes);
   const maxFiles = useChat((s) => s.maxAttachments);
   const [items, setItems] = useState<UploadItem[]>([]);
   const aborts = useRef(new Map<string, AbortController>());
+  // The items as last rendered, for revoking their previews when the draft's files are cleared.
+  const current = useRef(items);
+  current.current = items;
 
   const patch = useCallback((key: string, change: Partial<UploadItem>) => {
     setItems((list) => list.map((i) => (i.key === key ? { ...i, ...change } : i)));
@@ -42,6 +55,7 @@ export function useUploads(conversationId: string): Uploads {
   const clear = useCallback(() => {
     for (const controller of aborts.current.values()) controller.abort();
     aborts.current.clear();
+    revoke(current.current);
     setItems([]);
   }, []);
 
@@ -59,6 +73,7 @@ export function useUploads(conversationId: string): Uploads {
           if (i >= room) return { ...item, error: `At most ${maxFiles} files per message` };
           if (file.size > maxBytes) return { ...item, error: tooLargeText(maxBytes) };
           if (file.size === 0) return { ...item, error: "Empty file" };
+          if (PREVIEWABLE.has(file.type)) item.preview = URL.createObjectURL(file);
           const controller = new AbortController();
           aborts.current.set(key, controller);
           store.client
@@ -86,7 +101,10 @@ export function useUploads(conversationId: string): Uploads {
   const remove = useCallback((key: string) => {
     aborts.current.get(key)?.abort();
     aborts.current.delete(key);
-    setItems((list) => list.filter((i) => i.key !== key));
+    setItems((list) => {
+      revoke(list.filter((i) => i.key === key));
+      return list.filter((i) => i.key !== key);
+    });
   }, []);
 
   const ready = items.flatMap((i) => (i.attachment ? [i.attachment] : []));

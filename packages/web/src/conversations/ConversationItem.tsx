@@ -94,7 +94,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         tabIndex={tabIndex}
         onClick={() => store.open(c.id)}
       >
-        <Avatar id={other ?? c.id} name={title} online={online} group={c.kind === "group"} />
+        <Avatar id={other ?? c.id} userId={other} name={title} online={online} group={c.kind === "group"} />
         <span className="conversation-text">
           <span className="conversation-row">
             <span className="conversation-title">{title}</span>

@@ -2,13 +2,13 @@
 
 import type { Member } from "@parley/client";
 import { type FormEvent, useMemo, useState } from "react";
+import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
 import { formatLastSeen } from "../format/time.js";
 import { canManage, canRemove, displayName, roleOf } from "../state/conversations.js";
 import { PRESENCE_UNKNOWN_TEXT, usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
-import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
@@ -108,7 +108,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
               : PRESENCE_UNKNOWN_TEXT;
           return (
             <li key={m.userId} className="member">
-              <Avatar id={m.userId} name={name} size="sm" online={(isMe && known) || presence[m.userId]?.online} />
+              <ProfileButton userId={m.userId} name={name} size="sm" online={(isMe && known) || presence[m.userId]?.online} />
               <div className="member-text">
                 <span className="member-name">
                   {name}

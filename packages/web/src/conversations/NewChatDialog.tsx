@@ -1,9 +1,10 @@
-// Start (or reopen) a direct chat with someone by username.
+// Start (or reopen) a direct chat with someone found by name, or by the username typed.
 
 import { type FormEvent, useState } from "react";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
+import { usePeopleSuggestions } from "./PeopleSuggestions.js";
 
 export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const store = useStore();
@@ -11,27 +12,36 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const start = async (name: string) => {
     setBusy(true);
     setError(null);
     try {
-      await store.startDirect(username);
+      await store.startDirect(name);
       onClose();
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));
       setBusy(false);
     }
   };
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void start(username);
+  };
+  const suggestions = usePeopleSuggestions(username, [], (user) => {
+    setUsername(user.username);
+    void start(user.username);
+  });
 
   return (
     <Dialog title="New chat" onClose={onClose}>
       <form onSubmit={submit} className="dialog-form">
         <label className="field">
-          <span>Username</span>
+          <span>Name or username</span>
           <input
             name="username"
-            placeholder="e.g. alice"
+            {...suggestions.inputProps}
+            onKeyDown={(event) => suggestions.onKeyDown(event)}
+            placeholder="e.g. Alice or alice"
             autoCapitalize="none"
             autoComplete="off"
             spellCheck={false}
@@ -41,6 +51,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
             autoFocus
           />
         </label>
+        {suggestions.list}
         <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>

@@ -23,7 +23,7 @@ export function Sidebar() {
   return (
     <aside className="sidebar" aria-label="Conversations">
       <header className="sidebar-header">
-        <Avatar id={me.id} name={name} size="sm" />
+        <Avatar id={me.id} userId={me.id} name={name} size="sm" />
         <div className="me">
           <strong className="me-name">{name}</strong>
           <span className="me-username">@{me.username}</span>

@@ -1,8 +1,10 @@
-// A list of usernames typed as chips: Enter, comma or space adds one, Backspace on an empty field removes the last.
+// A list of usernames typed as chips: Enter, comma or space adds one, Backspace on an empty field removes the last;
+// people found by name as the user types are offered under the field (PeopleSuggestions), picked into a chip.
 
 import { type KeyboardEvent, useId } from "react";
 import { normalizeUsername } from "../state/chat-store.js";
 import { Icon } from "../ui/Icon.js";
+import { usePeopleSuggestions } from "./PeopleSuggestions.js";
 
 /** Usernames in free text ("bob, @carol dan"), normalized and without repeats. */
 export function parseUsernames(text: string): string[] {
@@ -32,7 +34,14 @@ export function UsernameListInput({ label, names, draft, onNames, onDraft, place
     if (added.length > 0) onNames([...names, ...added]);
     onDraft("");
   };
+  const suggestions = usePeopleSuggestions(draft, names, (user) => {
+    if (!names.includes(user.username)) onNames([...names, user.username]);
+    onDraft("");
+  });
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (suggestions.onKeyDown(event)) return;
+    // A space may be part of a name being searched ("ann lee"): only a comma or Enter ends a typed username then.
+    if (event.key === " " && suggestions.inputProps["aria-expanded"]) return;
     if ((event.key === "Enter" || event.key === "," || event.key === " ") && draft.trim() !== "") {
       event.preventDefault();
       commit();
@@ -59,6 +68,7 @@ export function UsernameListInput({ label, names, draft, onNames, onDraft, place
         ))}
         <input
           id={id}
+          {...suggestions.inputProps}
           value={draft}
           autoCapitalize="none"
           autoComplete="off"
@@ -69,6 +79,7 @@ export function UsernameListInput({ label, names, draft, onNames, onDraft, place
           onBlur={commit}
         />
       </div>
+      {suggestions.list}
     </div>
   );
 }

@@ -108,6 +108,7 @@ export class ChatStore {
       core.set((s) => ({ ...s, typing: { ...s.typing, [conversationId]: typing } }));
     });
     c.on("presence", (presence) => core.set((s) => ({ ...s, presence: { ...s.presence, [presence.userId]: presence } })));
+    c.on("user", (user) => this.#userChanged(user));
     // The ack stands for the message (the SDK delivers it as a `message` right after, in order).
     c.on("ack", (ack) => this.#outgoing.dropPending([ack.clientId]));
     c.on("send-failed", ({ entry, error }) => this.#outgoing.onSendFailed(entry, error));
@@ -217,8 +218,21 @@ export class ChatStore {
   }
 
   async setDisplayName(displayName: string): Promise<void> {
-    const me = await this.client.updateProfile(displayName);
-    this.#core.set((s) => ({ ...s, me, users: { ...s.users, [me.id]: me } }));
+    this.#userChanged(await this.client.updateProfile(displayName));
+  }
+
+  /** Sets the profile picture from an image file; the server crops the centre square and resizes it. */
+  async setAvatar(image: Blob): Promise<void> {
+    this.#userChanged(await this.client.setAvatar(image, image.type ? { type: image.type } : {}));
+  }
+
+  async removeAvatar(): Promise<void> {
+    this.#userChanged(await this.client.removeAvatar());
+  }
+
+  /** A user's new profile (this user's own answer, or a `user` event): replaces what was known of them. */
+  #userChanged(user: User): void {
+    this.#core.set((s) => ({ ...s, me: s.me?.id === user.id ? user : s.me, users: { ...s.users, [user.id]: user } }));
   }
 
   async login(username: string, password: string): Promise<void> {
@@ -319,6 +333,11 @@ export class ChatStore {
 
   async leave(id: string): Promise<void> {
     this.#timelines.onMessage(await this.client.leaveConversation(id));
+  }
+
+  /** People to start a chat with or add to a group, by part of their name or username. */
+  findPeople(text: string, limit = 8): Promise<User[]> {
+    return this.#people.search(text, limit);
   }
 
   /** Resolves usernames to users; the error names every username that does not exist. */

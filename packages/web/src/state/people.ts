@@ -1,5 +1,5 @@
 // The people the app shows: users' names fetched once each (batched per tick), presence followed for everyone in the
-// user's conversations, and usernames resolved to users.
+// user's conversations, usernames resolved to users, and people found by name.
 
 import { isParleyError, type Message, type ParleyClient, type User } from "@parley/client";
 import type { StoreCore } from "./store-core.js";
@@ -42,12 +42,7 @@ export class People {
 
   async #fetch(ids: string[]): Promise<void> {
     try {
-      const users = await this.#client.getUsers(ids);
-      this.#core.set((s) => {
-        const next = { ...s.users };
-        for (const u of users) next[u.id] = u;
-        return { ...s, users: next };
-      });
+      this.#remember(await this.#client.getUsers(ids));
     } catch {
       // Names are asked for again the next time they are needed.
       for (const id of ids) this.#requested.delete(id);
@@ -69,6 +64,23 @@ export class People {
       // The SDK subscribes again after reconnecting; a query lost to the disconnection only delays the first dot.
       (error: unknown) => this.#core.notifyUnlessDisconnected(error),
     );
+  }
+
+  /** People whose name or username contains `text` (server side: never this user, deactivated or blocked users). */
+  async search(text: string, limit: number): Promise<User[]> {
+    const { users } = await this.#client.searchUsers(text, { limit });
+    this.#remember(users);
+    return users;
+  }
+
+  #remember(users: readonly User[]): void {
+    if (users.length === 0) return;
+    this.#core.set((s) => {
+      const next = { ...s.users };
+      for (const u of users) next[u.id] = u;
+      return { ...s, users: next };
+    });
+    for (const u of users) this.#requested.add(u.id);
   }
 
   /** Resolves usernames to users; the error names every username that does not exist. */

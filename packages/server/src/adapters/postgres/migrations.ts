@@ -377,6 +377,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 19,
+    name: "profile pictures",
+    // As SQLite's migration 19.
+    sql: `
+      ALTER TABLE users ADD COLUMN avatar_id text COLLATE "C" REFERENCES uploads (id);
+      CREATE INDEX users_avatar ON users (avatar_id) WHERE avatar_id IS NOT NULL;
+    `,
+  },
+  {
     version: 22,
     name: "mentions notify in muted conversations",
     // As SQLite's migration 22.

@@ -2,12 +2,14 @@
 
 import type { GroupAdds } from "@parley/protocol";
 import { type AccountStore, type LastSeen, type SessionRecord, StoreError, type UserRecord } from "../../ports/store.js";
+import { likePattern } from "../like-pattern.js";
 import { isUniqueViolation, type PostgresHandle } from "./postgres-handle.js";
 
 // Columns are aliased to the records' camelCase names so rows need no mapping.
 export const USER_COLUMNS =
   'id, username, display_name AS "displayName", password_hash AS "passwordHash", created_at AS "createdAt", ' +
-  'last_seen_at AS "lastSeenAt", server_role AS "serverRole", deactivated_at AS "deactivatedAt"';
+  'last_seen_at AS "lastSeenAt", server_role AS "serverRole", deactivated_at AS "deactivatedAt", ' +
+  'avatar_id AS "avatarId"';
 export const SESSION_COLUMNS =
   'id, user_id AS "userId", device_name AS "deviceName", refresh_hash AS "refreshHash", ' +
   'previous_refresh_hash AS "previousRefreshHash", created_at AS "createdAt", expires_at AS "expiresAt", revoked_at AS "revokedAt"';
@@ -27,7 +29,7 @@ export class PostgresAccounts implements AccountStore {
       if (isUniqueViolation(error, "users_username_key")) throw new StoreError("username_taken", "username is taken");
       throw error;
     }
-    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null };
+    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null, avatarId: null };
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {
@@ -50,6 +52,24 @@ export class PostgresAccounts implements AccountStore {
         id,
       ])
     )[0];
+  }
+
+  async setAvatar(id: string, avatarId: string | null): Promise<UserRecord | undefined> {
+    return (
+      await this.db.rows<UserRecord>(`UPDATE users SET avatar_id = $1 WHERE id = $2 RETURNING ${USER_COLUMNS}`, [avatarId, id])
+    )[0];
+  }
+
+  async searchUsers(viewerId: string, query: string, afterUsername: string, limit: number): Promise<UserRecord[]> {
+    return this.db.rows<UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users AS u
+       WHERE u.username > $3 AND u.id <> $1 AND u.deactivated_at IS NULL
+         AND (u.username LIKE $2 ESCAPE '\\' OR lower(u.display_name) LIKE $2 ESCAPE '\\')
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE (owner_id = $1 AND blocked_id = u.id)
+                                                 OR (owner_id = u.id AND blocked_id = $1))
+       ORDER BY u.username LIMIT $4`,
+      [viewerId, likePattern(query), afterUsername, limit],
+    );
   }
 
   async setLastSeen(userId: string, at: number): Promise<void> {

@@ -88,6 +88,14 @@ export class PostgresUploadStore implements UploadStore {
     return (rowCount ?? 0) > 0;
   }
 
+  async getAvatarUpload(id: string): Promise<UploadRecord | undefined> {
+    const { rows } = await this.pool.query<UploadRecord>(
+      `SELECT ${UPLOAD_COLUMNS} FROM uploads AS u WHERE id = $1 AND EXISTS (SELECT 1 FROM users WHERE avatar_id = u.id)`,
+      [id],
+    );
+    return rows[0];
+  }
+
   async deleteExpiredUploads(createdBefore: number, limit: number): Promise<number> {
     // SKIP LOCKED: two sweeping nodes split the work instead of waiting on each other; a row a send is linking (its
     // foreign key check holds a KEY SHARE lock) is skipped too.
@@ -95,6 +103,7 @@ export class PostgresUploadStore implements UploadStore {
       `DELETE FROM uploads WHERE id IN (
          SELECT id FROM uploads AS u WHERE u.created_at < $1
            AND NOT EXISTS (SELECT 1 FROM message_attachments AS a WHERE a.upload_id = u.id)
+           AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_id = u.id)
          LIMIT $2 FOR UPDATE SKIP LOCKED)`,
       [createdBefore, limit],
     );

@@ -488,6 +488,16 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 19,
+    name: "profile pictures",
+    sql: `
+      -- The user's profile picture: an upload of theirs (both sizes, services/thumbnails.ts), kept while referenced.
+      ALTER TABLE users ADD COLUMN avatar_id TEXT REFERENCES uploads (id);
+      -- The upload sweeper and GET /v1/avatars/:id ask whether an upload is someone's picture.
+      CREATE INDEX users_avatar ON users (avatar_id) WHERE avatar_id IS NOT NULL;
+    `,
+  },
+  {
     version: 22,
     name: "mentions notify in muted conversations",
     sql: `

@@ -2,12 +2,13 @@
 
 import type { GroupAdds } from "@parley/protocol";
 import { type AccountStore, type LastSeen, type SessionRecord, StoreError, type UserRecord } from "../../ports/store.js";
+import { likePattern } from "../like-pattern.js";
 import { isUniqueViolation, type SqliteHandle } from "./sqlite-handle.js";
 
 // Columns are aliased to the records' camelCase names so rows need no mapping.
 export const USER_COLUMNS =
   "id, username, display_name AS displayName, password_hash AS passwordHash, created_at AS createdAt, last_seen_at AS lastSeenAt, " +
-  "server_role AS serverRole, deactivated_at AS deactivatedAt";
+  "server_role AS serverRole, deactivated_at AS deactivatedAt, avatar_id AS avatarId";
 export const SESSION_COLUMNS =
   "id, user_id AS userId, device_name AS deviceName, refresh_hash AS refreshHash, " +
   "previous_refresh_hash AS previousRefreshHash, created_at AS createdAt, expires_at AS expiresAt, revoked_at AS revokedAt";
@@ -23,6 +24,17 @@ function prepareStatements(h: SqliteHandle) {
     usersByIds: h.prepare<[string], UserRecord>(`SELECT ${USER_COLUMNS} FROM users WHERE id IN (SELECT value FROM json_each(?))`),
     updateDisplayName: h.prepare<[string, string], UserRecord>(
       `UPDATE users SET display_name = ? WHERE id = ? RETURNING ${USER_COLUMNS}`,
+    ),
+    setAvatar: h.prepare<[string | null, string], UserRecord>(
+      `UPDATE users SET avatar_id = ? WHERE id = ? RETURNING ${USER_COLUMNS}`,
+    ),
+    searchUsers: h.prepare<{ viewer: string; pattern: string; after: string; limit: number }, UserRecord>(
+      `SELECT ${USER_COLUMNS} FROM users AS u
+       WHERE u.username > @after AND u.id <> @viewer AND u.deactivated_at IS NULL
+         AND (u.username LIKE @pattern ESCAPE '\\' OR lower(u.display_name) LIKE @pattern ESCAPE '\\')
+         AND NOT EXISTS (SELECT 1 FROM blocks WHERE (owner_id = @viewer AND blocked_id = u.id)
+                                                 OR (owner_id = u.id AND blocked_id = @viewer))
+       ORDER BY u.username LIMIT @limit`,
     ),
     setLastSeen: h.prepare<[number, string]>("UPDATE users SET last_seen_at = ? WHERE id = ?"),
 
@@ -96,7 +108,7 @@ export class SqliteAccounts implements AccountStore {
       if (isUniqueViolation(error, "users.username")) throw new StoreError("username_taken", "username is taken");
       throw error;
     }
-    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null };
+    return { ...user, lastSeenAt: null, serverRole: null, deactivatedAt: null, avatarId: null };
   }
 
   async getUserById(id: string): Promise<UserRecord | undefined> {
@@ -114,6 +126,14 @@ export class SqliteAccounts implements AccountStore {
 
   async updateDisplayName(id: string, displayName: string): Promise<UserRecord | undefined> {
     return this.q.updateDisplayName.get(displayName, id);
+  }
+
+  async setAvatar(id: string, avatarId: string | null): Promise<UserRecord | undefined> {
+    return this.q.setAvatar.get(avatarId, id);
+  }
+
+  async searchUsers(viewerId: string, query: string, afterUsername: string, limit: number): Promise<UserRecord[]> {
+    return this.q.searchUsers.all({ viewer: viewerId, pattern: likePattern(query), after: afterUsername, limit });
   }
 
   async setLastSeen(userId: string, at: number): Promise<void> {

@@ -32,6 +32,9 @@ export class SqliteUploadStore implements UploadStore {
         `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE uploader_id = ? AND id > ? ORDER BY id LIMIT ?`,
       ),
       byId: handle.prepare<[string], UploadRecord>(`SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id = ?`),
+      avatar: handle.prepare<[string], UploadRecord>(
+        `SELECT ${UPLOAD_COLUMNS} FROM uploads AS u WHERE id = ? AND EXISTS (SELECT 1 FROM users WHERE avatar_id = u.id)`,
+      ),
       byIds: handle.prepare<[string], UploadRecord>(
         `SELECT ${UPLOAD_COLUMNS} FROM uploads WHERE id IN (SELECT value FROM json_each(?))`,
       ),
@@ -47,6 +50,7 @@ export class SqliteUploadStore implements UploadStore {
         `DELETE FROM uploads WHERE id IN (
            SELECT id FROM uploads AS u WHERE u.created_at < ?
              AND NOT EXISTS (SELECT 1 FROM message_attachments AS a WHERE a.upload_id = u.id)
+             AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_id = u.id)
            LIMIT ?)`,
       ),
       mark: handle.pluck<{ touchedBefore: number; staleBefore: number; at: number; limit: number }, string>(
@@ -96,6 +100,10 @@ export class SqliteUploadStore implements UploadStore {
 
   async canAccess(uploadId: string, userId: string): Promise<boolean> {
     return this.q.access.get({ uploadId, userId }) !== undefined;
+  }
+
+  async getAvatarUpload(id: string): Promise<UploadRecord | undefined> {
+    return this.q.avatar.get(id);
   }
 
   async deleteExpiredUploads(createdBefore: number, limit: number): Promise<number> {
