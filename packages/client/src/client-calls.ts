@@ -158,12 +158,25 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
     return (await this.call("members.remove", { conversationId, userId })).message;
   }
 
+  /** The members' disappearing-messages timer in seconds (3600, 86400, 604800 or 2592000), or null to turn it off. */
+  async setDisappearing(conversationId: string, seconds: OpArgs<"conversations.setDisappearing">["seconds"]): Promise<Message> {
+    return (await this.call("conversations.setDisappearing", { conversationId, seconds })).message;
+  }
+
+  /**
+   * The conversation's retention in seconds (null: only the server's maximum applies); a group's owner and admins or
+   * either member of a direct chat. Longer than the server's maximum: `retention_too_long` (`details.max`).
+   */
+  async setRetention(conversationId: string, seconds: number | null): Promise<Message> {
+    return (await this.call("conversations.setRetention", { conversationId, seconds })).message;
+  }
+
   async setRole(conversationId: string, userId: string, role: "admin" | "member"): Promise<Message> {
     return (await this.call("members.setRole", { conversationId, userId, role })).message;
   }
 
   /** A page of older (or newer) entries; not part of the `message` stream. */
-  history(conversationId: string, options: HistoryOptions = {}): Promise<{ messages: Message[]; hasMore: boolean }> {
+  history(conversationId: string, options: HistoryOptions = {}): Promise<OpResult<"messages.history">> {
     return this.call("messages.history", { conversationId, ...options });
   }
 

@@ -53,6 +53,11 @@ export interface ClientEvents {
   updated: Message;
   /** The signed-in user deleted this message for themself (here or on another device): show it as hidden. */
   hidden: { conversationId: string; seq: number };
+  /**
+   * Retention deleted the conversation's entries with `seq ≤ expiredThrough` (protocol §6.14): drop your copies. Once
+   * per rise of the watermark, whether the server's `messages.expired` event, `sync` or a conversation said it.
+   */
+  expired: { conversationId: string; expiredThrough: number };
   /** Members' watermarks that moved (compute per-message state with `messageStatus`). */
   receipts: { conversationId: string; receipts: ReceiptState[] };
   /** Someone started or stopped typing (expiry of stale indicators is handled for you). */

@@ -138,11 +138,15 @@ export class ParleyClient extends ClientCalls {
       buffer: this.#buffer,
       conversationPageSize: () => this.connection.welcome?.limits.conversationPageMax,
       onList: (conversations) => {
-        for (const c of conversations) this.membersSeen(c.id, c.members);
+        for (const c of conversations) {
+          this.membersSeen(c.id, c.members);
+          if (c.expiredThrough !== undefined) this.#inbound.expire(c.id, c.expiredThrough);
+        }
       },
       onConversation: (c) => {
         this.membersSeen(c.conversationId, c.members);
         for (const seq of c.hidden ?? []) this.#inbound.markHidden(c.conversationId, seq);
+        if (c.expiredThrough !== undefined) this.#inbound.expire(c.conversationId, c.expiredThrough);
       },
     });
     this.#catchUp = new CatchUp({

@@ -16,6 +16,14 @@ export class HiddenMessages {
     return true;
   }
 
+  /** Forgets the conversation's pairs with seq ≤ `seq` (their entries expired). */
+  forgetThrough(conversationId: string, seq: number): void {
+    const prefix = key(conversationId, 0).slice(0, -1);
+    for (const k of this.#keys) {
+      if (k.startsWith(prefix) && Number(k.slice(prefix.length)) <= seq) this.#keys.delete(k);
+    }
+  }
+
   clear(): void {
     this.#keys.clear();
   }

@@ -1,5 +1,6 @@
 // What arrives for the application: live events sorted into the reorder buffer, the receipt book, typing, presence
-// and the hidden set; entries leave the buffer in seq order, each once, as `message` (and `updated`) events.
+// and the hidden set; entries leave the buffer in seq order, each once, as `message` (and `updated`) events, and go
+// again as `expired` when retention deletes them.
 
 import type { EventFrame, Message } from "@parley/protocol";
 import type { ClientEvents } from "./client-options.js";
@@ -31,6 +32,8 @@ export class Inbound {
   readonly buffer: ReorderBuffer;
   readonly #options: InboundOptions;
   readonly #hidden = new HiddenMessages();
+  /** Each conversation's retention watermark as far as this client learned it. */
+  readonly #expired = new Map<string, number>();
 
   constructor(options: InboundOptions) {
     this.#options = options;
@@ -66,6 +69,9 @@ export class Inbound {
       case "message.hidden":
         this.markHidden(frame.data.conversationId, frame.data.seq);
         break;
+      case "messages.expired":
+        this.expire(frame.data.conversationId, frame.data.expiredThrough);
+        break;
       case "resync":
         // A lost "stopped typing" would leave an indicator on until it expires.
         this.#options.typing.reset();
@@ -83,10 +89,23 @@ export class Inbound {
     if (this.#hidden.add(conversationId, seq)) this.#options.emit("hidden", { conversationId, seq });
   }
 
+  /**
+   * Retention deleted the conversation's entries up to `expiredThrough`: they count as received (never a gap to
+   * repair), held ones are dropped, and the application is told once per rise of the watermark.
+   */
+  expire(conversationId: string, expiredThrough: number): void {
+    if (expiredThrough <= (this.#expired.get(conversationId) ?? 0)) return;
+    this.#expired.set(conversationId, expiredThrough);
+    this.buffer.advance(conversationId, expiredThrough);
+    this.#hidden.forgetThrough(conversationId, expiredThrough);
+    this.#options.emit("expired", { conversationId, expiredThrough });
+  }
+
   /** Forgets every entry and hidden message (another user signs in, or this one signs out). */
   clear(): void {
     this.buffer.clear();
     this.#hidden.clear();
+    this.#expired.clear();
   }
 
   #deliver(messages: readonly Message[]): void {

@@ -100,6 +100,10 @@ export const Conversation = object({
   createdAt: int,
   lastSeq: int,
   members: arrayOf(Member),
+  disappearAfter: optional(int),
+  retention: optional(int),
+  maxAge: optional(int),
+  expiredThrough: optional(int),
 });
 export const Attachment = object({
   id,
@@ -186,6 +190,7 @@ export const SyncResult = object({
       messages: arrayOf(Message),
       members: arrayOf(Member),
       hidden: optional(arrayOf(int)),
+      expiredThrough: optional(int),
     }),
   ),
   hasMore: bool,
@@ -218,7 +223,10 @@ export const AdminUser: Check = (v, p) => {
   object({ deactivatedAt: nullable(int), lastSeenAt: nullable(int) })(v, p);
 };
 export const PasswordResetLink = object({ userId: id, token: str, expiresAt: int });
-export const ServerSettings = object({ registration: literal("open", "invite_only", "closed") });
+export const ServerSettings = object({
+  registration: literal("open", "invite_only", "closed"),
+  maxMessageAge: nullable(int),
+});
 export const Invite = object({
   id,
   token: optional(str),
@@ -301,8 +309,10 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "members.add": object({ message: Message }),
   "members.remove": object({ message: Message }),
   "members.setRole": object({ message: Message }),
+  "conversations.setDisappearing": object({ message: Message }),
+  "conversations.setRetention": object({ message: Message }),
   "messages.send": MessageAck,
-  "messages.history": object({ messages: arrayOf(Message), hasMore: bool }),
+  "messages.history": object({ messages: arrayOf(Message), hasMore: bool, expiredThrough: optional(int) }),
   sync: SyncResult,
   "receipts.mark": ReceiptState,
   typing: empty,

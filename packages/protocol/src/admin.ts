@@ -10,6 +10,8 @@ export const REGISTRATION_MODES: readonly RegistrationMode[] = ["open", "invite_
 /** Server-wide settings an administrator changes at run time (`admin.settings.*`); persisted, the same on every node. */
 export interface ServerSettings {
   registration: RegistrationMode;
+  /** The server's maximum message age in seconds (§6.14): older entries are deleted; null keeps them forever. */
+  maxMessageAge: number | null;
 }
 
 /** A user as administrators see them (`admin.users.*`). */

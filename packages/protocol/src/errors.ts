@@ -79,6 +79,12 @@ export const ERRORS = {
     description:
       "A backing service (store, bus, or the upload malware scanner: `details.service` is `scanner`) is unavailable; nothing was committed; retry with backoff.",
   },
+  retention_too_long: {
+    status: 400,
+    retryable: false,
+    description:
+      "A conversation's retention may not be longer than the server's maximum message age (`details.max`, in seconds); nothing changed.",
+  },
   message_not_found: {
     status: 404,
     retryable: false,

@@ -41,6 +41,8 @@ export interface EventMap {
   "user.updated": User;
   /** The recipient deleted this message for themself on another device ("delete for me"). */
   "message.hidden": { conversationId: string; seq: number };
+  /** Retention deleted the conversation's entries with seq ≤ `expiredThrough` (§6.14): drop them. */
+  "messages.expired": { conversationId: string; expiredThrough: number };
   /**
    * Events for this connection may have been lost (cluster: the node's event bus was interrupted): catch up with
    * `sync` from the client's cursors and subscribe to presence again. The connection itself stays open.

@@ -42,6 +42,17 @@ export interface Conversation {
   lastSeq: number;
   /** Current members with their watermarks. */
   members: Member[];
+  /** The members' disappearing-messages timer in seconds (one of DISAPPEAR_TIMERS); absent when off. */
+  disappearAfter?: number;
+  /** The conversation's own retention in seconds (never longer than the server's maximum age); absent when unset. */
+  retention?: number;
+  /**
+   * How old (seconds) an entry may get before the server deletes it: the shortest of `disappearAfter`, `retention` and
+   * the server's maximum message age at the time of the answer. Absent when entries are kept forever.
+   */
+  maxAge?: number;
+  /** Entries with seq ≤ this were deleted by retention: clients drop them and never ask for them. Absent when none. */
+  expiredThrough?: number;
 }
 
 /** One row of `conversations.list`: the conversation as the caller sees it. */
@@ -67,7 +78,18 @@ export type SystemEvent =
   | { type: "member.removed"; actorId: string; userId: string }
   | { type: "member.left"; actorId: string }
   | { type: "member.role"; actorId: string; userId: string; role: Role }
-  | { type: "conversation.renamed"; actorId: string; title: string };
+  | { type: "conversation.renamed"; actorId: string; title: string }
+  /** The members' disappearing-messages timer changed (`seconds: null`: turned off). */
+  | { type: "conversation.disappearing"; actorId: string; seconds: number | null }
+  /** The conversation's retention changed (`seconds: null`: only the server's maximum age applies). */
+  | { type: "conversation.retention"; actorId: string; seconds: number | null };
+
+/** The disappearing-messages timers members choose from, in seconds: 1 hour, 1 day, 7 days, 30 days. */
+export const DISAPPEAR_TIMERS = [3600, 86_400, 604_800, 2_592_000] as const;
+
+/** The bounds of a retention period in seconds (conversation retention and the server's maximum age): 1 hour to 100 years. */
+export const RETENTION_MIN_SECONDS = 3600;
+export const RETENTION_MAX_SECONDS = 3_153_600_000;
 
 /** What an `action` entry did to the text message with seq `target` (same conversation). */
 export type MessageAction =

@@ -12,18 +12,21 @@ import {
   type Report,
   type ServerSettings,
 } from "./admin.js";
-import type {
-  Attachment,
-  Conversation,
-  ConversationSummary,
-  Limits,
-  Member,
-  Message,
-  Presence,
-  ReceiptState,
-  ReplyRef,
-  Role,
-  User,
+import {
+  type Attachment,
+  type Conversation,
+  type ConversationSummary,
+  DISAPPEAR_TIMERS,
+  type Limits,
+  type Member,
+  type Message,
+  type Presence,
+  RETENTION_MAX_SECONDS,
+  RETENTION_MIN_SECONDS,
+  type ReceiptState,
+  type ReplyRef,
+  type Role,
+  type User,
 } from "./model.js";
 import { VisibleName } from "./names.js";
 import type { ConversationMute, MuteUntil, PushConfig, Settings } from "./push.js";
@@ -53,6 +56,11 @@ const After = Type.Optional(Id);
 const SecretToken = Type.String({ minLength: 1, maxLength: 256 });
 const RegistrationModeSchema = Type.Union([Type.Literal("open"), Type.Literal("invite_only"), Type.Literal("closed")]);
 const AdminPageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200 }));
+/** A retention period in seconds, or null for none. */
+const RetentionSeconds = Type.Union([
+  Type.Integer({ minimum: RETENTION_MIN_SECONDS, maximum: RETENTION_MAX_SECONDS }),
+  Type.Null(),
+]);
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 /** Most people in one page of `users.search` (also its default page size is 20). */
 export const MAX_USER_SEARCH_PAGE = 50;
@@ -384,6 +392,23 @@ const definitions = {
     transports: BOTH,
     http: { method: "DELETE", path: "/v1/conversations/:conversationId/members/:userId" },
   },
+  "conversations.setDisappearing": {
+    args: Type.Object(
+      { conversationId: Id, seconds: Type.Union([...DISAPPEAR_TIMERS.map((t) => Type.Literal(t)), Type.Null()]) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/conversations/:conversationId/disappearing" },
+  },
+  "conversations.setRetention": {
+    args: Type.Object({ conversationId: Id, seconds: RetentionSeconds }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/conversations/:conversationId/retention" },
+  },
   "members.setRole": {
     args: Type.Object({ conversationId: Id, userId: Id, role: RoleSchema }, { additionalProperties: false }),
     result: returns<{ message: Message }>(),
@@ -418,7 +443,8 @@ const definitions = {
       },
       { additionalProperties: false },
     ),
-    result: returns<{ messages: Message[]; hasMore: boolean }>(),
+    // expiredThrough: entries with seq ≤ it were deleted by retention (§6.14); absent when none.
+    result: returns<{ messages: Message[]; hasMore: boolean; expiredThrough?: number }>(),
     auth: "user",
     transports: BOTH,
     http: { method: "GET", path: "/v1/conversations/:conversationId/messages" },
@@ -679,7 +705,10 @@ const definitions = {
     http: { method: "GET", path: "/v1/admin/settings" },
   },
   "admin.settings.update": {
-    args: Type.Object({ registration: Type.Optional(RegistrationModeSchema) }, { additionalProperties: false, minProperties: 1 }),
+    args: Type.Object(
+      { registration: Type.Optional(RegistrationModeSchema), maxMessageAge: Type.Optional(RetentionSeconds) },
+      { additionalProperties: false, minProperties: 1 },
+    ),
     result: returns<ServerSettings>(),
     auth: "admin",
     transports: BOTH,
@@ -820,6 +849,11 @@ export interface SyncConversation {
    * any seq: a device applies them to messages it already holds. Absent when there are none.
    */
   hidden?: number[];
+  /**
+   * Entries with seq ≤ this were deleted by retention (§6.14): a device drops those it holds and treats them as
+   * received (never as a gap). Absent when nothing expired.
+   */
+  expiredThrough?: number;
 }
 
 export interface SyncResult {

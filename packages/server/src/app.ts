@@ -204,6 +204,8 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
   await services.media.clearTemporaryFiles();
   const stopSweeper = services.media.startSweeper(config.uploadSweepIntervalMs);
   lifecycle.defer("media sweeper", stopSweeper);
+  const stopRetention = services.retention.start(config.retentionSweepIntervalMs);
+  lifecycle.defer("retention sweeper", stopRetention);
   // Both live transports feed one dispatcher and one registry of client sessions (transport/session.ts).
   await step("transports");
   const dispatcher = new SessionDispatcher(config, services, adapters.broker, log);

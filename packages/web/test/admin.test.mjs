@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { browserAvailable, startBrowserSession, User } from "./browser.mjs";
+import { browserAvailable, eventually, startBrowserSession, User } from "./browser.mjs";
 
 const run = browserAvailable();
 const PASSWORD = "correct horse battery";
@@ -56,6 +56,29 @@ describe("web: administration and account self-service", { skip: !run && "chromi
     await root.page.keyboard.press("ArrowRight");
     assert.equal(await dialog.getByRole("tab", { name: "Sign-ups" }).getAttribute("aria-selected"), "true");
     await dialog.getByRole("button", { name: "Close" }).click();
+  });
+
+  it("sets the server's maximum message age in the Retention tab", { timeout: 30_000 }, async () => {
+    const dialog = await openAdmin("Retention");
+    const select = dialog.getByLabel("Delete messages older than");
+    await eventually(
+      "the current setting is loaded",
+      async () => (await select.isEnabled()) && (await select.inputValue()) === "",
+    );
+    await select.selectOption({ label: "90 days" });
+    await eventually(
+      "the server has it",
+      async () => (await root.api("GET", "/v1/admin/settings")).maxMessageAge === 90 * 86_400,
+    );
+    await dialog.getByRole("button", { name: "Close" }).click();
+    // Reopened, the tab shows what the server keeps.
+    const again = await openAdmin("Retention");
+    await eventually(
+      "the stored value is shown",
+      async () => (await again.getByLabel("Delete messages older than").inputValue()) === String(90 * 86_400),
+    );
+    await root.api("PATCH", "/v1/admin/settings", { maxMessageAge: null });
+    await again.getByRole("button", { name: "Close" }).click();
   });
 
   it("makes sign-up invite-only: the invite link admits, a sign-up without one is refused", { timeout: 40_000 }, async () => {

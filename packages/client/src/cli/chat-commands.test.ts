@@ -10,10 +10,22 @@ describe("chat commands", () => {
     assert.deepEqual(parseChatCommand("/delete 7 --me"), { type: "delete", seq: 7, forMe: true });
     assert.deepEqual(parseChatCommand("/react 3 👍"), { type: "react", seq: 3, emoji: "👍", remove: false });
     assert.deepEqual(parseChatCommand("/unreact 3 👍"), { type: "react", seq: 3, emoji: "👍", remove: true });
+    assert.deepEqual(parseChatCommand("/disappear 7d"), { type: "disappear", seconds: 604_800 });
+    assert.deepEqual(parseChatCommand("/disappear off"), { type: "disappear", seconds: null });
   });
 
   it("answers anything else with help", () => {
-    for (const line of ["/help", "/edit", "/edit x text", "/reply 5", "/delete 7 --all", "/react 3", "/frob"]) {
+    for (const line of [
+      "/help",
+      "/edit",
+      "/edit x text",
+      "/reply 5",
+      "/delete 7 --all",
+      "/react 3",
+      "/frob",
+      "/disappear",
+      "/disappear 2h",
+    ]) {
       assert.deepEqual(parseChatCommand(line), { type: "help" }, line);
     }
   });

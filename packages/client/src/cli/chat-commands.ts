@@ -5,13 +5,20 @@ export type ChatCommand =
   | { type: "edit"; seq: number; text: string }
   | { type: "delete"; seq: number; forMe: boolean }
   | { type: "react"; seq: number; emoji: string; remove: boolean }
+  | { type: "disappear"; seconds: DisappearTimer }
   | { type: "help" };
+
+/** The disappearing-messages timers of the protocol (§6.14) in seconds; null is off. */
+export type DisappearTimer = 3600 | 86_400 | 604_800 | 2_592_000 | null;
+
+const TIMERS: Record<string, DisappearTimer> = { off: null, "1h": 3600, "1d": 86_400, "7d": 604_800, "30d": 2_592_000 };
 
 export const CHAT_HELP = [
   "/reply <#> <text>   answer message #",
   "/edit <#> <text>    change your message #",
   "/delete <#> [--me]  delete message # for everyone (or only for you with --me)",
   "/react <#> <emoji>  react to message # (/unreact <#> <emoji> takes it back)",
+  "/disappear <timer>  messages disappear after 1h, 1d, 7d or 30d (off: never)",
   "/file <path>        send a file (image, PDF…)",
   "/search <words>     search this conversation",
   "/quit               leave",
@@ -20,6 +27,7 @@ export const CHAT_HELP = [
 const WITH_TEXT = /^\/(reply|edit)\s+#?(\d+)\s+(\S[\s\S]*)$/;
 const DELETE = /^\/delete\s+#?(\d+)(\s+--me)?$/;
 const REACT = /^\/(react|unreact)\s+#?(\d+)\s+(\S+)$/;
+const DISAPPEAR = /^\/disappear\s+(\S+)$/;
 
 /** The command on the line; `help` for any other slash line (a typo shows the list). */
 export function parseChatCommand(line: string): ChatCommand {
@@ -30,5 +38,7 @@ export function parseChatCommand(line: string): ChatCommand {
   if (del) return { type: "delete", seq: Number(del[1]), forMe: del[2] !== undefined };
   const react = REACT.exec(text);
   if (react) return { type: "react", seq: Number(react[2]), emoji: react[3]!, remove: react[1] === "unreact" };
+  const disappear = DISAPPEAR.exec(text);
+  if (disappear && Object.hasOwn(TIMERS, disappear[1]!)) return { type: "disappear", seconds: TIMERS[disappear[1]!]! };
   return { type: "help" };
 }

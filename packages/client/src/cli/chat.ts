@@ -178,6 +178,13 @@ export async function runChat(options: ChatOptions): Promise<void> {
             ? client.unreact(conversationId, command.seq, command.emoji)
             : client.react(conversationId, command.seq, command.emoji),
         );
+      case "disappear":
+        try {
+          await client.setDisappearing(conversationId, command.seconds);
+        } catch (error) {
+          term.print(`! not changed: ${(error as Error).message}`);
+        }
+        return;
       case "help":
         for (const line of CHAT_HELP.split("\n")) term.print(line);
     }
@@ -225,6 +232,13 @@ export async function runChat(options: ChatOptions): Promise<void> {
       if (h.conversationId !== conversationId) return;
       const line = lines.get(h.seq);
       if (line) redraw(hiddenForMe(line.message));
+    }),
+    client.on("expired", (e) => {
+      if (e.conversationId !== conversationId) return;
+      // Lines already printed stay in the terminal's scrollback: say that they are gone from the server.
+      for (const seq of [...lines.keys()]) if (seq <= e.expiredThrough) lines.delete(seq);
+      for (const seq of [...own.keys()]) if (seq <= e.expiredThrough) own.delete(seq);
+      term.print(style.dim(`  messages up to #${e.expiredThrough} have disappeared`));
     }),
     client.on("receipts", (r) => {
       if (r.conversationId === conversationId && historyShown) refreshTicks();

@@ -65,7 +65,31 @@ export function describeEvent(event: SystemEvent, nameOf: NameOf): string {
       return `${actor} made ${nameOf(event.userId)} ${event.role}`;
     case "conversation.renamed":
       return `${actor} renamed the group to "${event.title}"`;
+    case "conversation.disappearing":
+      return event.seconds === null
+        ? `${actor} turned off disappearing messages`
+        : `${actor} set messages to disappear after ${describeDuration(event.seconds)}`;
+    case "conversation.retention":
+      return event.seconds === null
+        ? `${actor} removed the conversation's retention limit`
+        : `${actor} set messages to be deleted after ${describeDuration(event.seconds)}`;
   }
+}
+
+/** A retention period or timer in words: "1 hour", "7 days", "90 minutes". */
+export function describeDuration(seconds: number): string {
+  const units: [number, string][] = [
+    [86_400, "day"],
+    [3600, "hour"],
+    [60, "minute"],
+  ];
+  for (const [size, name] of units) {
+    if (seconds >= size && seconds % size === 0) {
+      const n = seconds / size;
+      return `${n} ${name}${n === 1 ? "" : "s"}`;
+    }
+  }
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
 }
 
 /** Longest quote shown in front of a reply. */

@@ -228,6 +228,31 @@ export const adminCases: Case[] = [
     },
   },
   {
+    id: "retention_too_long: a conversation's retention longer than the server's maximum (the maximum is put back)",
+    covers: { errors: ["retention_too_long"] },
+    exclusive: true,
+    async run(ctx) {
+      const admin = requireAdmin(ctx);
+      const { maxMessageAge } = await ok(ctx, admin, "admin.settings.get", {}, "http");
+      // About 100 years: nothing on a real server is that old, so no sweep in between deletes anything.
+      const max = 3_153_599_999;
+      try {
+        const set = await ok(ctx, admin, "admin.settings.update", { maxMessageAge: max }, "http");
+        check(set.maxMessageAge === max, "the maximum was not stored");
+        const group = await ctx.group([]);
+        const args = { conversationId: group.id, seconds: max + 1 };
+        expectError(await ctx.call(ctx.alice, "conversations.setRetention", args, "http"), "retention_too_long", {
+          field: "seconds",
+          max,
+        });
+        const seen = await ok(ctx, ctx.alice, "conversations.get", { conversationId: group.id }, "http");
+        check(seen.retention === undefined && seen.lastSeq === 1, "the refused retention was applied");
+      } finally {
+        await ctx.call(admin, "admin.settings.update", { maxMessageAge }, "http");
+      }
+    },
+  },
+  {
     id: "registration modes: invite_only needs a valid invitation, closed refuses everyone (the mode is put back)",
     covers: { errors: ["invite_required", "invalid_invite", "registration_closed"] },
     exclusive: true,

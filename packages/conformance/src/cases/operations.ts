@@ -169,6 +169,34 @@ export const operationCases: Case[] = [
     const result = await ok(ctx, ctx.alice, "members.remove", { conversationId: group.id, userId: ctx.bob.id }, t);
     check(result.message.event?.type === "member.removed", "not a member.removed entry");
   }),
+  ...success(
+    "conversations.setDisappearing",
+    "a conversation.disappearing entry; the timer on the conversation",
+    async (ctx, t) => {
+      const group = await ctx.group([ctx.bob]);
+      const args = { conversationId: group.id, seconds: 86_400 };
+      const result = await ok(ctx, ctx.bob, "conversations.setDisappearing", args, t);
+      check(
+        result.message.event?.type === "conversation.disappearing" && result.message.event.seconds === 86_400,
+        "not a conversation.disappearing entry with the timer",
+      );
+      const seen = await ok(ctx, ctx.alice, "conversations.get", { conversationId: group.id }, t);
+      check(seen.disappearAfter === 86_400 && typeof seen.maxAge === "number" && seen.maxAge <= 86_400, "the timer is not shown");
+    },
+  ),
+  ...success(
+    "conversations.setRetention",
+    "a conversation.retention entry; the retention on the conversation",
+    async (ctx, t) => {
+      const result = await ok(ctx, ctx.alice, "conversations.setRetention", { conversationId: ctx.direct.id, seconds: null }, t);
+      check(
+        result.message.event?.type === "conversation.retention" && result.message.event.seconds === null,
+        "not a conversation.retention entry",
+      );
+      const seen = await ok(ctx, ctx.bob, "conversations.get", { conversationId: ctx.direct.id }, t);
+      check(seen.retention === undefined, "a retention removed is still shown");
+    },
+  ),
   ...success("members.setRole", "a member.role entry", async (ctx, t) => {
     const group = await ctx.group([ctx.bob]);
     const result = await ok(

@@ -2,6 +2,15 @@
 // conversation's members are, and the system entry that records its creation. Adapters write the rows.
 
 import type { SystemEvent } from "@parley/protocol";
+import type { ConversationRecord } from "../ports/store.js";
+
+/** A new conversation's retention fields: nothing set, nothing expired. */
+export const NO_RETENTION: Pick<ConversationRecord, "retentionSeconds" | "disappearSeconds" | "expiredSeq" | "expiredAt"> = {
+  retentionSeconds: null,
+  disappearSeconds: null,
+  expiredSeq: 0,
+  expiredAt: 0,
+};
 
 /** The one key of a direct conversation between two users, whichever of them opens it. */
 export function directKey(a: string, b: string): string {

@@ -9,6 +9,10 @@ export interface MembershipRow extends MemberRecord {
   title: string | null;
   conversationCreatedAt: number;
   lastSeq: number;
+  retentionSeconds: number | null;
+  disappearSeconds: number | null;
+  expiredSeq: number;
+  expiredAt: number;
 }
 
 export function splitMembershipRow(row: MembershipRow): { membership: MemberRecord; conversation: ConversationRecord } {
@@ -29,6 +33,10 @@ export function splitMembershipRow(row: MembershipRow): { membership: MemberReco
       title: row.title,
       createdAt: row.conversationCreatedAt,
       lastSeq: row.lastSeq,
+      retentionSeconds: row.retentionSeconds,
+      disappearSeconds: row.disappearSeconds,
+      expiredSeq: row.expiredSeq,
+      expiredAt: row.expiredAt,
     },
   };
 }

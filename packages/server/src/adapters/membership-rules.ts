@@ -81,6 +81,10 @@ export function membershipEvent(change: MembershipChange, actorId: string, admit
       return { type: "member.role", actorId, userId: change.userId, role: change.role };
     case "rename":
       return { type: "conversation.renamed", actorId, title: change.title };
+    case "disappear":
+      return { type: "conversation.disappearing", actorId, seconds: change.seconds };
+    case "retention":
+      return { type: "conversation.retention", actorId, seconds: change.seconds };
   }
 }
 

@@ -1,7 +1,16 @@
-// The Store port as one object over an engine's role adapters (accounts, conversations, the log, receipts, search):
+// The Store port as one object over an engine's role adapters (accounts, conversations, the log, receipts, search,
+// retention):
 // each port method is the role's own method, bound, so the composition holds no logic and adds no step of its own.
 
-import type { AccountStore, ConversationStore, MessageSearchStore, MessageStore, ReceiptStore, Store } from "../ports/store.js";
+import type {
+  AccountStore,
+  ConversationStore,
+  MessageSearchStore,
+  MessageStore,
+  ReceiptStore,
+  RetentionStore,
+  Store,
+} from "../ports/store.js";
 
 /** What an engine's factory builds: one object per role, and the handle they share (its connection, its closing). */
 export interface StoreRoles {
@@ -10,6 +19,7 @@ export interface StoreRoles {
   log: MessageStore;
   receipts: ReceiptStore;
   search: MessageSearchStore;
+  retention: RetentionStore;
   handle: Pick<Store, "ping" | "close">;
 }
 
@@ -72,6 +82,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
   },
   receipts: { updateReceipts: true, getEntryAuthors: true },
   search: { searchMessages: true },
+  retention: { expireEntries: true },
   handle: { ping: true, close: true },
 };
 

@@ -91,6 +91,12 @@ export function userHandlers(s: Services): UserHandlers {
     "conversations.openDirect": (ctx, a) => s.conversations.openDirect(ctx.userId, a.userId),
     "conversations.createGroup": (ctx, a) => s.conversations.createGroup(ctx.userId, a.title, a.memberIds),
     "conversations.rename": async (ctx, a) => ({ message: await s.conversations.rename(ctx.userId, a.conversationId, a.title) }),
+    "conversations.setDisappearing": async (ctx, a) => ({
+      message: await s.conversations.setDisappearing(ctx.userId, a.conversationId, a.seconds),
+    }),
+    "conversations.setRetention": async (ctx, a) => ({
+      message: await s.conversations.setRetention(ctx.userId, a.conversationId, a.seconds),
+    }),
     "conversations.leave": async (ctx, a) => ({ message: await s.conversations.leave(ctx.userId, a.conversationId) }),
     "members.add": async (ctx, a) => ({ message: await s.conversations.addMembers(ctx.userId, a.conversationId, a.userIds) }),
     "members.remove": async (ctx, a) => ({ message: await s.conversations.removeMember(ctx.userId, a.conversationId, a.userId) }),

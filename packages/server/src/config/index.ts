@@ -10,6 +10,7 @@ import { NODE_VARS, type NodeConfig } from "./node.js";
 import type { ConfigVars, VarSpec } from "./parse.js";
 import { checkPush, PUSH_VARS, type PushConfig } from "./push.js";
 import { RATE_VARS, type RateConfig } from "./rates.js";
+import { RETENTION_VARS, type RetentionConfig } from "./retention.js";
 import { SCANNING_VARS, type ScanningConfig } from "./scanning.js";
 import { checkSso, SSO_VARS, type SsoConfig } from "./sso.js";
 import { STORAGE_VARS, type StorageConfig } from "./storage.js";
@@ -30,7 +31,8 @@ export interface Config
     MediaConfig,
     ScanningConfig,
     SsoConfig,
-    TracingConfig {}
+    TracingConfig,
+    RetentionConfig {}
 
 /** Every variable, its default and meaning; the README's configuration table documents each (test/docs.test.ts). */
 export const CONFIG_VARS: ConfigVars<Config> = {
@@ -46,6 +48,7 @@ export const CONFIG_VARS: ConfigVars<Config> = {
   ...SCANNING_VARS,
   ...SSO_VARS,
   ...TRACING_VARS,
+  ...RETENTION_VARS,
 };
 
 /** The rules between settings, checked once every variable has been read and the overrides applied. */

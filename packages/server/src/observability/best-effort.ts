@@ -35,6 +35,8 @@ export const BEST_EFFORT_SITES = [
   // Media: the periodic sweep, removing a staged upload.
   "media.sweep",
   "media.staged",
+  // Retention: telling members' devices which entries the sweeper deleted (they also learn it from sync).
+  "retention.notify",
   // The data export (`GET /v1/me/export`): a failure after the first bytes were sent ends the download early.
   "me.export",
   // The Redis bus: a local handler that threw (the others still ran), a channel left subscribed, a resubscription

@@ -161,7 +161,7 @@ export class Metrics {
   });
   readonly pushSkipped = new Counter({
     name: "parley_push_skipped_total",
-    help: "Notifications not sent, by reason (online, dnd, muted, read, no_subscription).",
+    help: "Notifications not sent, by reason (online, dnd, muted, read, no_subscription, expired).",
     labelNames: ["reason"] as const,
     registers: [this.registry],
   });
@@ -221,6 +221,17 @@ export class Metrics {
     name: "parley_media_swept_total",
     help: "Deleted by the media sweeper: expired unreferenced `upload` rows and unused `blob`s.",
     labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly retentionSwept = new Counter({
+    name: "parley_retention_swept_total",
+    help: "Deleted by the retention sweeper on this node: expired `entry` rows and the `upload`s only they shared.",
+    labelNames: ["kind"] as const,
+    registers: [this.registry],
+  });
+  readonly retentionSweepFailures = new Counter({
+    name: "parley_retention_sweep_failures_total",
+    help: "Retention sweeps on this node that failed (each is logged at error with its cause; the next interval retries).",
     registers: [this.registry],
   });
   readonly storeSeconds = new FastHistogram({

@@ -7,6 +7,9 @@ import { applyChange, type StoreFixture } from "./store.contract.js";
 import type { Store } from "./store.js";
 
 /** Registers the cases inside the `Store contract` suite, on its store and helpers. */
+/** A conversation's retention fields before anyone set a limit or anything expired. */
+const UNLIMITED = { retentionSeconds: null, disappearSeconds: null, expiredSeq: 0, expiredAt: 0 };
+
 export function runConversationStoreContract(fixture: StoreFixture): void {
   const { run, newId, now, user, users, group, draft, ok, send, change, rejectsWith, lastSeq, allSeqs, range, sorted } = fixture;
   let store: Store;
@@ -73,7 +76,10 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
       const messageId = newId("m");
       const createdAt = now();
       const result = await store.openDirect({ id, userA: a!, userB: b!, createdAt, messageId });
-      assert.deepEqual(result, { created: true, conversation: { id, kind: "direct", title: null, createdAt, lastSeq: 1 } });
+      assert.deepEqual(result, {
+        created: true,
+        conversation: { id, kind: "direct", title: null, createdAt, lastSeq: 1, ...UNLIMITED },
+      });
       assert.deepEqual(await store.getConversation(id), result.conversation);
 
       const members = await store.getMembers(id);
@@ -162,7 +168,7 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
         createdAt,
         messageId,
       });
-      assert.deepEqual(result.conversation, { id, kind: "group", title: "Team", createdAt, lastSeq: 1 });
+      assert.deepEqual(result.conversation, { id, kind: "group", title: "Team", createdAt, lastSeq: 1, ...UNLIMITED });
       assert.deepEqual(result.message, {
         id: messageId,
         conversationId: id,
@@ -357,6 +363,7 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
         title: "New title",
         createdAt: (await store.getConversation(id))?.createdAt,
         lastSeq: 3,
+        ...UNLIMITED,
       });
     });
 

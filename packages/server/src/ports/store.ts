@@ -130,6 +130,14 @@ export interface ConversationRecord {
   createdAt: number;
   /** Sequence number of the newest entry (0 for none). */
   lastSeq: number;
+  /** The conversation's own retention in seconds; null when unset (docs/protocol.md §6.14). */
+  retentionSeconds: number | null;
+  /** The members' disappearing-messages timer in seconds; null when off. */
+  disappearSeconds: number | null;
+  /** Every entry with seq ≤ this was deleted by retention (0: none); only grows. */
+  expiredSeq: number;
+  /** When `expiredSeq` last moved (the sweep's clock, ms; 0: never). */
+  expiredAt: number;
 }
 
 export interface MemberRecord extends Member {
@@ -146,7 +154,9 @@ export type MembershipChange =
   | { type: "remove"; userId: string }
   | { type: "leave" }
   | { type: "role"; userId: string; role: Role }
-  | { type: "rename"; title: string };
+  | { type: "rename"; title: string }
+  | { type: "disappear"; seconds: number | null }
+  | { type: "retention"; seconds: number | null };
 
 /** A range of a user's memberships in conversation id order (see listMemberships). */
 export interface MembershipPage {
@@ -433,7 +443,43 @@ export interface MessageSearchStore {
   searchMessages(userId: string, search: MessageSearch): Promise<SearchMatch[]>;
 }
 
-export interface Store extends AccountStore, ConversationStore, MessageStore, ReceiptStore, MessageSearchStore {
+/** What one conversation lost to one step of the retention sweep. */
+export interface ExpiredEntries {
+  conversationId: string;
+  /** The conversation's new low watermark: every entry with seq ≤ it is gone. */
+  expiredThrough: number;
+  /** How many entries this step deleted. */
+  deleted: number;
+  /** The uploads the deleted entries shared (each once); other messages may still share some of them. */
+  uploadIds: string[];
+}
+
+export interface RetentionPolicy {
+  /** The sweep's clock (ms). */
+  now: number;
+  /** The server's maximum message age in seconds; null: none. */
+  serverMaxAgeSeconds: number | null;
+  /** Conversations handled by one step, at most. */
+  conversations: number;
+  /** Entries deleted per conversation by one step, at most. */
+  batch: number;
+}
+
+export interface RetentionStore {
+  /**
+   * One step of the retention sweep. A conversation's age limit is the shortest of its retention, its disappearing
+   * timer and `serverMaxAgeSeconds` (none of them: no limit). In at most `conversations` conversations whose oldest
+   * remaining entry is older than their limit (`createdAt ≤ now − limit`), deletes the oldest entries, at most `batch`,
+   * stopping at the first entry that is not that old: expired entries are always a prefix of the sequence. With them
+   * go their reactions, hidden marks, attachment links and search entries, and `expiredSeq` moves up to the last one
+   * deleted, all in one transaction per conversation. Safe to run on several nodes at once: a conversation whose
+   * `expiredSeq` moved since it was read is left to whoever moved it, so nothing is deleted or counted twice. Returns
+   * the conversations this call changed; fewer than `conversations` means nothing else is due now.
+   */
+  expireEntries(policy: RetentionPolicy): Promise<ExpiredEntries[]>;
+}
+
+export interface Store extends AccountStore, ConversationStore, MessageStore, ReceiptStore, MessageSearchStore, RetentionStore {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -54,6 +54,11 @@ export interface UploadStore {
    */
   deleteExpiredUploads(createdBefore: number, limit: number): Promise<number>;
   /**
+   * Deletes the uploads among `ids` that no message references (whatever their age): the files of messages that
+   * retention deleted (docs/protocol.md §6.14). Unknown ids are ignored; returns how many were deleted.
+   */
+  deleteUnreferencedUploads(ids: readonly string[]): Promise<number>;
+  /**
    * Marks for deletion (at most `limit`) blobs that no upload references and nobody claimed since `touchedBefore`, and
    * returns their keys; also returns blobs marked before `staleBefore` whose deletion never finished. The caller deletes
    * the bytes, then calls `forgetBlob`.

@@ -9,6 +9,7 @@ import type { AccountStore, UserRecord } from "../ports/store.js";
 import { type AuthService, hashPassword, toUser } from "./auth-service.js";
 import type { Delivery } from "./delivery.js";
 import type { RegistrationPolicy } from "./registration-policy.js";
+import type { RetentionPolicy } from "./retention-policy.js";
 
 /** An invitation's lifetime when the administrator gives none. */
 export const DEFAULT_INVITE_TTL_SECONDS = 7 * 86_400;
@@ -38,6 +39,7 @@ export class AdminService {
     private readonly store: AdminStore,
     private readonly auth: AuthService,
     private readonly registration: RegistrationPolicy,
+    private readonly retention: RetentionPolicy,
     private readonly delivery: Pick<Delivery, "userDeactivated">,
     /** Called for each session a deactivation revoked (push subscriptions end with them). */
     private readonly onSessionEnded: (sessionId: string) => void,
@@ -127,12 +129,19 @@ export class AdminService {
     return { userId, token: secret.token, expiresAt };
   }
 
-  settings(): Promise<ServerSettings> {
-    return this.registration.settings();
+  async settings(): Promise<ServerSettings> {
+    const [registration, maxMessageAge] = await Promise.all([this.registration.mode(), this.retention.maxMessageAge()]);
+    return { registration, maxMessageAge };
   }
 
-  updateSettings(actorId: string, changes: Partial<ServerSettings>): Promise<ServerSettings> {
-    return this.registration.update(changes, actorId, Date.now());
+  /** Every setting given, with one audit entry, in one transaction; takes effect on every node at its next read. */
+  async updateSettings(actorId: string, changes: Partial<ServerSettings>): Promise<ServerSettings> {
+    const values = {
+      ...(changes.registration === undefined ? {} : this.registration.settingValues(changes.registration)),
+      ...(changes.maxMessageAge === undefined ? {} : this.retention.settingValues(changes.maxMessageAge)),
+    };
+    if (Object.keys(values).length > 0) await this.store.putSettings(values, { at: Date.now(), actorId, details: {} });
+    return this.settings();
   }
 
   async createInvite(actorId: string, args: { maxUses?: number; expiresInSeconds?: number; note?: string }): Promise<Invite> {

@@ -19,6 +19,7 @@ import { noSuchConversation, requireCurrentMember, requireReader } from "./conve
 import type { ConversationLog } from "./log/conversation-log.js";
 import { membershipDraft } from "./log/entry-drafts.js";
 import type { MemberCache } from "./member-cache.js";
+import { type RetentionPolicy, retentionView } from "./retention-policy.js";
 
 export function toMember(m: MemberRecord): Member {
   return { userId: m.userId, role: m.role, joinedSeq: m.joinedSeq, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq };
@@ -65,6 +66,7 @@ export class ConversationService {
     private readonly store: AccountStore & ConversationStore & MessageStore,
     private readonly members: MemberCache,
     private readonly log: ConversationLog,
+    private readonly retention: RetentionPolicy,
     private readonly limits: ConversationLimits,
   ) {}
 
@@ -116,7 +118,7 @@ export class ConversationService {
     const membership = requireReader(await this.store.getMembership(conversationId, userId));
     const conversation = await this.store.getConversation(conversationId);
     if (!conversation) throw noSuchConversation();
-    return this.summary(conversation, membership);
+    return this.summary(conversation, membership, await this.retention.maxMessageAge());
   }
 
   /**
@@ -135,7 +137,8 @@ export class ConversationService {
     });
     const more = rows.length > limit;
     const shown = more ? rows.slice(0, limit) : rows;
-    const summaries = await Promise.all(shown.map((r) => this.summary(r.conversation, r.membership)));
+    const serverMaxAge = await this.retention.maxMessageAge();
+    const summaries = await Promise.all(shown.map((r) => this.summary(r.conversation, r.membership, serverMaxAge)));
     const activity = (s: ConversationSummary) => s.lastMessage?.createdAt ?? s.createdAt;
     return {
       conversations: summaries.sort((a, b) => activity(b) - activity(a)),
@@ -146,6 +149,25 @@ export class ConversationService {
   async rename(actorId: string, conversationId: string, title: string): Promise<Message> {
     await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
     return this.change(actorId, conversationId, { type: "rename", title });
+  }
+
+  /** The members' disappearing-messages timer: any current member of a group or a direct conversation sets it. */
+  async setDisappearing(actorId: string, conversationId: string, seconds: number | null): Promise<Message> {
+    await this.requireMember(actorId, conversationId);
+    return this.change(actorId, conversationId, { type: "disappear", seconds });
+  }
+
+  /**
+   * The conversation's retention, at most the server's maximum message age: set by a group's owner and admins, or by
+   * either member of a direct conversation.
+   */
+  async setRetention(actorId: string, conversationId: string, seconds: number | null): Promise<Message> {
+    const { conversation, membership } = await this.requireMember(actorId, conversationId);
+    if (conversation.kind === "group" && membership.role === "member") {
+      throw new AppError("forbidden", "This needs the role owner or admin");
+    }
+    await this.retention.requireWithinServerMax(seconds);
+    return this.change(actorId, conversationId, { type: "retention", seconds });
   }
 
   async addMembers(actorId: string, conversationId: string, userIds: readonly string[]): Promise<Message> {
@@ -242,7 +264,7 @@ export class ConversationService {
   }
 
   private async view(conversation: ConversationRecord): Promise<Conversation> {
-    const members = await this.store.getMembers(conversation.id);
+    const [members, serverMaxAge] = await Promise.all([this.store.getMembers(conversation.id), this.retention.maxMessageAge()]);
     return {
       id: conversation.id,
       kind: conversation.kind,
@@ -250,10 +272,15 @@ export class ConversationService {
       createdAt: conversation.createdAt,
       lastSeq: conversation.lastSeq,
       members: members.map(toMember),
+      ...retentionView(conversation, serverMaxAge),
     };
   }
 
-  private async summary(conversation: ConversationRecord, me: MemberRecord): Promise<ConversationSummary> {
+  private async summary(
+    conversation: ConversationRecord,
+    me: MemberRecord,
+    serverMaxAge: number | null,
+  ): Promise<ConversationSummary> {
     const maxSeq = me.leftSeq ?? conversation.lastSeq;
     const unreadAfter = Math.max(me.readSeq, me.joinedSeq - 1);
     const [members, lastMessage, unread] = await Promise.all([
@@ -283,6 +310,7 @@ export class ConversationService {
       unread,
       mentions,
       membership: me.leftSeq === null ? "member" : "left",
+      ...retentionView(conversation, serverMaxAge),
     };
   }
 }

@@ -42,6 +42,8 @@ import { PushService } from "./push/push-service.js";
 import { RateLimits } from "./rate-limits.js";
 import { ReceiptService } from "./receipt-service.js";
 import { RegistrationPolicy } from "./registration-policy.js";
+import { RetentionPolicy } from "./retention-policy.js";
+import { RetentionSweeper } from "./retention-sweeper.js";
 import { SearchService } from "./search-service.js";
 import { SettingsService } from "./settings-service.js";
 import { SsoService } from "./sso-service.js";
@@ -81,6 +83,10 @@ export interface Services {
   sso: SsoService;
   /** A user's own data as an archive (`GET /v1/me/export`). */
   dataExport: DataExportService;
+  /** The server's maximum message age and conversations' limits (docs/protocol.md §6.14). */
+  retentionPolicy: RetentionPolicy;
+  /** Deletes expired entries; started by the node (app.ts), called directly by tests with their own clock. */
+  retention: RetentionSweeper;
 }
 
 /**
@@ -113,7 +119,7 @@ export function createServices(
     sso: SsoStore;
   },
   closers: Closers,
-  observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn">; tracing: Tracing },
+  observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn" | "error">; tracing: Tracing },
 ): Services {
   const { metrics, failures, tracing } = observability;
   const { store, broker } = ports;
@@ -140,6 +146,7 @@ export function createServices(
   closers.defer("typing", () => typing.close());
   const receipts = new ReceiptService(store, members, delivery, failures, config.receiptFlushMs);
   closers.defer("receipts", () => receipts.drain());
+  const retentionPolicy = new RetentionPolicy(ports.admin, config.maxMessageAgeDefault);
   const pushEnabled = config.pushEnabled && ports.pushProviders.length > 0;
   const push = new PushService(ports.push, store, {
     enabled: pushEnabled,
@@ -148,7 +155,15 @@ export function createServices(
   });
   const notifier = pushEnabled
     ? new PushNotifier(
-        { presence: ports.presence, store, push: ports.push, providers: ports.pushProviders, metrics, failures },
+        {
+          presence: ports.presence,
+          store,
+          push: ports.push,
+          providers: ports.pushProviders,
+          metrics,
+          failures,
+          retention: retentionPolicy,
+        },
         {
           graceMs: config.presenceGraceMs,
           coalesceMs: config.pushCoalesceMs,
@@ -174,7 +189,7 @@ export function createServices(
   );
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media);
-  const conversations = new ConversationService(store, members, log, config);
+  const conversations = new ConversationService(store, members, log, retentionPolicy, config);
   const sessionRevoked = (sessionId: string) => {
     // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
     // only follow it.
@@ -188,6 +203,7 @@ export function createServices(
     ports.admin,
     auth,
     registration,
+    retentionPolicy,
     delivery,
     (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
     config,
@@ -220,5 +236,7 @@ export function createServices(
     media,
     scanning,
     search: new SearchService(store),
+    retentionPolicy,
+    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability),
   };
 }

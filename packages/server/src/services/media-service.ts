@@ -377,6 +377,22 @@ export class MediaService {
       uploads += n;
       if (n < SWEEP_BATCH) break;
     }
+    if (uploads) this.metrics?.mediaSwept.inc({ kind: "upload" }, uploads);
+    return { uploads, blobs: await this.sweepBlobs(now) };
+  }
+
+  /**
+   * Deletes the uploads among `ids` that no message references any more (the files of messages retention deleted),
+   * then the blobs nothing references, as of `now` (the caller's clock). Safe on every node at once, as `sweep`.
+   */
+  async forgetUploads(ids: readonly string[], now: number): Promise<{ uploads: number; blobs: number }> {
+    const uploads = await this.uploads.deleteUnreferencedUploads(ids);
+    if (uploads) this.metrics?.mediaSwept.inc({ kind: "upload" }, uploads);
+    return { uploads, blobs: uploads === 0 ? 0 : await this.sweepBlobs(now) };
+  }
+
+  /** Blobs no upload references and nobody claimed for BLOB_GRACE_MS: marked, their bytes deleted, then forgotten. */
+  private async sweepBlobs(now: number): Promise<number> {
     let blobs = 0;
     for (;;) {
       const keys = await this.uploads.markUnusedBlobs(now - BLOB_GRACE_MS, now - STALE_DELETE_MS, now, SWEEP_BATCH);
@@ -387,9 +403,8 @@ export class MediaService {
       blobs += keys.length;
       if (keys.length < SWEEP_BATCH) break;
     }
-    if (uploads) this.metrics?.mediaSwept.inc({ kind: "upload" }, uploads);
     if (blobs) this.metrics?.mediaSwept.inc({ kind: "blob" }, blobs);
-    return { uploads, blobs };
+    return blobs;
   }
 
   /** Runs `sweep` every `intervalMs` (first run after one interval); returns the stop function. */

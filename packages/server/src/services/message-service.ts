@@ -6,15 +6,7 @@ import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
-import type {
-  AccountStore,
-  ActionDraft,
-  AppendOutcome,
-  ConversationStore,
-  MemberRecord,
-  MessageDraft,
-  MessageStore,
-} from "../ports/store.js";
+import type { ActionDraft, AppendOutcome, ConversationStore, MemberRecord, MessageDraft, MessageStore } from "../ports/store.js";
 import type { BlockCache } from "./block-cache.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { notAllowed, toMember } from "./conversation-service.js";
@@ -263,8 +255,8 @@ export class MessageService {
   async history(
     userId: string,
     input: { conversationId: string; before?: number; after?: number; limit?: number },
-  ): Promise<{ messages: Message[]; hasMore: boolean }> {
-    const { minSeq, maxSeq, reader } = await this.window(userId, input.conversationId);
+  ): Promise<{ messages: Message[]; hasMore: boolean; expiredThrough?: number }> {
+    const { minSeq, maxSeq, reader, expiredSeq } = await this.window(userId, input.conversationId);
     const limit = Math.min(input.limit ?? 50, this.limits.historyPageMax);
     const direction = input.after !== undefined && input.before === undefined ? "asc" : "desc";
     const query = { conversationId: input.conversationId, minSeq, maxSeq, limit: limit + 1, direction } as const;
@@ -275,7 +267,8 @@ export class MessageService {
     });
     const hasMore = rows.length > limit;
     const page = hasMore ? (direction === "asc" ? rows.slice(0, limit) : rows.slice(rows.length - limit)) : rows;
-    return { messages: await this.view.present(input.conversationId, page, reader), hasMore };
+    const messages = await this.view.present(input.conversationId, page, reader);
+    return { messages, hasMore, ...(expiredSeq === 0 ? {} : { expiredThrough: expiredSeq }) };
   }
 
   /**
@@ -329,11 +322,18 @@ export class MessageService {
     for (const { membership, conversation } of memberships) {
       const maxSeq = membership.leftSeq ?? conversation.lastSeq;
       const known = Object.hasOwn(input.cursors, conversation.id);
-      const cursor = Math.max(known ? input.cursors[conversation.id]! : 0, membership.joinedSeq - 1);
+      const clientCursor = known ? input.cursors[conversation.id]! : 0;
+      // Entries at or below the retention watermark are gone: never missing, never a gap (§6.14).
+      const cursor = Math.max(clientCursor, membership.joinedSeq - 1, conversation.expiredSeq);
       const missing = cursor < maxSeq;
       const receiptsMoved = receiptsMovedIn === undefined ? missing || !known : receiptsMovedIn.has(conversation.id);
       const hidden = hiddenBy.get(conversation.id);
-      if (!missing && known && !receiptsMoved && hidden === undefined) continue;
+      // The device may hold entries that expired since it last synced (without receiptsSince: at any time), or up to
+      // its cursor when that is at or below the watermark.
+      const expiredMoved =
+        conversation.expiredSeq > 0 &&
+        (since === undefined || conversation.expiredAt >= since || clientCursor <= conversation.expiredSeq);
+      if (!missing && known && !receiptsMoved && hidden === undefined && !expiredMoved) continue;
       let members = await this.store.getMembers(conversation.id);
       let messages: Message[] = [];
       if (missing && budget > 0) {
@@ -359,6 +359,7 @@ export class MessageService {
         members: members.map(toMember),
       };
       if (hidden !== undefined) entry.hidden = hidden;
+      if (conversation.expiredSeq > 0) entry.expiredThrough = conversation.expiredSeq;
       result.push(entry);
     }
     if (this.metrics) {
@@ -371,10 +372,11 @@ export class MessageService {
   private async window(
     userId: string,
     conversationId: string,
-  ): Promise<{ minSeq: number; maxSeq: number; reader: MemberRecord }> {
+  ): Promise<{ minSeq: number; maxSeq: number; reader: MemberRecord; expiredSeq: number }> {
     const membership = requireReader(await this.store.getMembership(conversationId, userId));
-    const maxSeq = membership.leftSeq ?? (await this.store.getConversation(conversationId))?.lastSeq ?? 0;
-    return { minSeq: membership.joinedSeq, maxSeq, reader: membership };
+    const conversation = await this.store.getConversation(conversationId);
+    const maxSeq = membership.leftSeq ?? conversation?.lastSeq ?? 0;
+    return { minSeq: membership.joinedSeq, maxSeq, reader: membership, expiredSeq: conversation?.expiredSeq ?? 0 };
   }
 }
 

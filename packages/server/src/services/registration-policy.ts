@@ -1,7 +1,7 @@
 // Who may register: the server's registration mode (a persisted setting, read per registration so that every node
 // follows an administrator's change at once) and the invitations that admit someone while it is invite-only.
 
-import { REGISTRATION_MODES, type RegistrationMode, type ServerSettings } from "@parley/protocol";
+import { REGISTRATION_MODES, type RegistrationMode } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { parseSecretToken, sameHex } from "../domain/secret-token.js";
 import { type InviteStore, inviteRefusal, type ServerSettingsStore } from "../ports/admin-store.js";
@@ -19,16 +19,14 @@ export class RegistrationPolicy {
     private readonly defaultMode: RegistrationMode,
   ) {}
 
-  async settings(): Promise<ServerSettings> {
+  async mode(): Promise<RegistrationMode> {
     const stored = (await this.store.getSettings([REGISTRATION_KEY]))[REGISTRATION_KEY];
-    return { registration: isMode(stored) ? stored : this.defaultMode };
+    return isMode(stored) ? stored : this.defaultMode;
   }
 
-  async update(changes: Partial<ServerSettings>, actorId: string, at: number): Promise<ServerSettings> {
-    if (changes.registration !== undefined) {
-      await this.store.putSettings({ [REGISTRATION_KEY]: changes.registration }, { at, actorId, details: {} });
-    }
-    return this.settings();
+  /** The stored form of an administrator's choice, for ServerSettingsStore.putSettings. */
+  settingValues(mode: RegistrationMode): Record<string, string> {
+    return { [REGISTRATION_KEY]: mode };
   }
 
   /**
@@ -36,7 +34,7 @@ export class RegistrationPolicy {
    * the registration fails after all). Resolves with that id, or undefined when none was used.
    */
   async admit(invite: string | undefined, now: number): Promise<string | undefined> {
-    const { registration } = await this.settings();
+    const registration = await this.mode();
     if (registration === "closed") {
       throw new AppError("registration_closed", "Registration is closed on this server: ask an administrator for an account");
     }

@@ -182,7 +182,7 @@ export class SsoService {
         return match;
       }
     }
-    if ((await this.registration.settings()).registration === "closed") {
+    if ((await this.registration.mode()) === "closed") {
       throw new AppError("registration_closed", "Registration is closed on this server: ask an administrator for an account");
     }
     const user = await this.createAccount(preferred ?? "user", displayNameFrom(claims), now);

@@ -109,6 +109,8 @@ const CASES: Record<OpName, Case> = {
   "conversations.createGroup": { scope: "own", args: () => ({ title: "My own group", memberIds: [] }) },
   "conversations.rename": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, title: "Hijacked" }) },
   "conversations.leave": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
+  "conversations.setDisappearing": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seconds: 3600 }) },
+  "conversations.setRetention": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seconds: 3600 }) },
   "members.add": {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),

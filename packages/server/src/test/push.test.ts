@@ -120,6 +120,19 @@ describe("push notifications (Web Push round trip)", () => {
     assert.deepEqual(pushService.rejected, []);
   });
 
+  it("a disappearing message's notification is never queued by the push service past the message's expiry", async () => {
+    const plain = await group(bob);
+    const timed = await group(bob);
+    await a.request("conversations.setDisappearing", { conversationId: timed, seconds: 3600 });
+    await send(plain, "kept");
+    await send(timed, "gone in an hour");
+    await pushService.waitFor(() => pushesFor(bobSub, plain).length > 0 && pushesFor(bobSub, timed).length > 0);
+    const ttl = (conversationId: string) => Number(pushesFor(bobSub, conversationId)[0]!.headers["ttl"]);
+    assert.equal(ttl(plain), server.config.pushTtlSeconds);
+    assert.ok(ttl(timed) <= 3600 && ttl(timed) > 3500, `TTL ${ttl(timed)} is the message's remaining lifetime`);
+    assert.ok(server.config.pushTtlSeconds > 3600, "the cap is what made it shorter");
+  });
+
   it("the sender never gets one, and an online member gets none", async () => {
     const g = await group(bob, carol);
     await send(g, "to everyone");

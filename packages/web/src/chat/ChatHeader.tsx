@@ -1,7 +1,9 @@
-// The top of a chat: back (on phones), who it is with, their presence or who is typing, and actions.
+// The top of a chat: back (on phones), who it is with, their presence or who is typing, the disappearing-messages
+// timer, and actions.
 
 import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
+import { formatDuration } from "../format/durations.js";
 import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
 import { MuteButton } from "../push/MuteButton.js";
@@ -57,7 +59,16 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
         <Avatar id={c.id} name={title} group />
       )}
       <div className="chat-title">
-        <h2>{title}</h2>
+        <h2>
+          {title}
+          {c.disappearAfter !== undefined ? (
+            <span className="disappearing-badge" title="Disappearing messages">
+              <Icon name="clock" />
+              <span className="visually-hidden">Disappearing messages: </span>
+              {formatDuration(c.disappearAfter)}
+            </span>
+          ) : null}
+        </h2>
         <p className={typing ? "chat-subtitle typing" : "chat-subtitle"} aria-live="polite">
           {subtitle}
         </p>
@@ -74,11 +85,15 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
         >
           <Icon name="search" />
         </button>
-        {c.kind === "group" ? (
-          <button type="button" className="icon-button" onClick={onShowInfo} aria-label="Group info" title="Group info">
-            <Icon name="info" />
-          </button>
-        ) : null}
+        <button
+          type="button"
+          className="icon-button"
+          onClick={onShowInfo}
+          aria-label={c.kind === "group" ? "Group info" : "Chat info"}
+          title={c.kind === "group" ? "Group info" : "Chat info"}
+        >
+          <Icon name="info" />
+        </button>
       </div>
     </header>
   );

@@ -1,6 +1,7 @@
 // One open conversation: header, messages and composer (or a note when the user is no longer a member).
 
 import { type DragEvent, useState } from "react";
+import { DirectInfoDialog } from "../conversations/DirectInfoDialog.js";
 import { GroupInfoDialog } from "../conversations/GroupInfoDialog.js";
 import { useChat } from "../state/store-context.js";
 import { ChatHeader } from "./ChatHeader.js";
@@ -55,6 +56,9 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
       {dragging ? <div className="drop-overlay">Drop files to send them</div> : null}
       {info && conversation.kind === "group" ? (
         <GroupInfoDialog conversation={conversation} onClose={() => setInfo(false)} />
+      ) : null}
+      {info && conversation.kind === "direct" ? (
+        <DirectInfoDialog conversation={conversation} onClose={() => setInfo(false)} />
       ) : null}
     </section>
   );

@@ -1,4 +1,5 @@
-// Group details: members with roles and presence; admins add and remove members and rename; anyone can leave.
+// Group details: members with roles and presence; admins add and remove members and rename; anyone can leave; the
+// message lifetime (RetentionSettings).
 
 import type { Member } from "@parley/client";
 import { type FormEvent, useMemo, useState } from "react";
@@ -11,6 +12,7 @@ import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
+import { RetentionSettings } from "./RetentionSettings.js";
 import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 const ROLE_ORDER: Record<Member["role"], number> = { owner: 0, admin: 1, member: 2 };
@@ -169,6 +171,8 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
       ) : null}
 
       <FormError error={error} />
+
+      <RetentionSettings conversation={conversation} />
 
       {conversation.membership === "member" ? (
         <div className="dialog-actions dialog-actions-split">

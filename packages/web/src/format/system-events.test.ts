@@ -27,6 +27,25 @@ describe("describeSystemEvent", () => {
     assert.equal(describeSystemEvent({ type: "member.left", actorId: "U_cat" }, names), "Carol left");
   });
 
+  it("describes disappearing-message timers and retention, on and off", () => {
+    assert.equal(
+      describeSystemEvent({ type: "conversation.disappearing", actorId: "U_bob", seconds: 86_400 }, names),
+      "Bob set messages to disappear after 1 day",
+    );
+    assert.equal(
+      describeSystemEvent({ type: "conversation.disappearing", actorId: "U_ann", seconds: null }, names),
+      "You turned off disappearing messages",
+    );
+    assert.equal(
+      describeSystemEvent({ type: "conversation.retention", actorId: "U_cat", seconds: 7_776_000 }, names),
+      "Carol set messages to be deleted after 90 days",
+    );
+    assert.equal(
+      describeSystemEvent({ type: "conversation.retention", actorId: "U_cat", seconds: null }, names),
+      "Carol removed this chat's retention period",
+    );
+  });
+
   it("describes roles and renames", () => {
     assert.equal(
       describeSystemEvent({ type: "member.role", actorId: "U_bob", userId: "U_cat", role: "admin" }, names),

@@ -1,6 +1,8 @@
-// One line of text for a system entry of a conversation (created, members added/removed/left, roles, renames).
+// One line of text for a system entry of a conversation (created, members added/removed/left, roles, renames,
+// disappearing-message timers and retention).
 
 import type { SystemEvent } from "@parley/client";
+import { formatDuration } from "./durations.js";
 
 export interface Names {
   /** The signed-in user's id: they are called "You"/"you". */
@@ -37,6 +39,14 @@ export function describeSystemEvent(event: SystemEvent, names: Names): string {
         : `${actor} made ${who(event.userId, names, false)} a member`;
     case "conversation.renamed":
       return `${actor} renamed the group to “${event.title}”`;
+    case "conversation.disappearing":
+      return event.seconds === null
+        ? `${actor} turned off disappearing messages`
+        : `${actor} set messages to disappear after ${formatDuration(event.seconds)}`;
+    case "conversation.retention":
+      return event.seconds === null
+        ? `${actor} removed this chat's retention period`
+        : `${actor} set messages to be deleted after ${formatDuration(event.seconds)}`;
     default:
       // Protocol §16.1: clients tolerate system event types added later.
       return `${actor} changed the conversation`;

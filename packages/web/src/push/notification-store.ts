@@ -2,6 +2,7 @@
 // previews. Kept apart from the ChatStore; it follows its session (loads on sign-in, resets on sign-out).
 
 import type { MuteUntil, NotificationSettings, ParleyClient } from "@parley/client";
+import { reportBestEffort } from "../app/best-effort.js";
 import type { Permission, PushPlatform } from "./push-platform.js";
 
 export interface NotificationState {
@@ -146,8 +147,9 @@ export class NotificationStore {
     this.#set({ tabAlerts });
     try {
       this.#optIns.setItem(TAB_ALERTS_KEY, JSON.stringify(tabAlerts));
-    } catch {
+    } catch (error) {
       // Storage refused (private mode): the choice holds until the page closes.
+      reportBestEffort("saving the background-tab alert choice", error);
     }
     if (patch.notify && this.#state.supported && this.#platform.permission() === "default") {
       await this.#run(async () => this.#set({ permission: await this.#platform.requestPermission() }));

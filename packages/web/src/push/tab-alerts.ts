@@ -7,6 +7,7 @@
 
 import type { Message } from "@parley/client";
 import { mentionsUser, type NotificationSettings } from "@parley/protocol";
+import { reportBestEffort } from "../app/best-effort.js";
 import { mentionsAsText } from "../mentions/mention-text.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import type { ChatState } from "../state/types.js";
@@ -101,7 +102,7 @@ export function browserAlertPlatform(win: Window & typeof globalThis, onOpen: (c
   // Browsers let a page make sound only after the user interacted with it: the audio is set up on the first gesture.
   const unlock = () => {
     if (!audio && typeof win.AudioContext === "function") audio = new win.AudioContext();
-    void audio?.resume().catch(() => {});
+    void audio?.resume().catch((error: unknown) => reportBestEffort("starting the alert sound", error));
   };
   win.addEventListener("pointerdown", unlock, { once: true, capture: true });
   win.addEventListener("keydown", unlock, { once: true, capture: true });

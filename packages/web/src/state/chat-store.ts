@@ -102,6 +102,7 @@ export class ChatStore {
     c.on("message", (message) => this.#timelines.onMessage(message));
     c.on("updated", (message) => this.#timelines.onUpdated(message));
     c.on("hidden", ({ conversationId, seq }) => this.#timelines.onHidden(conversationId, seq));
+    c.on("expired", ({ conversationId, expiredThrough }) => this.#timelines.onExpired(conversationId, expiredThrough));
     c.on("receipts", ({ conversationId }) => this.#timelines.onReceipts(conversationId));
     c.on("typing", ({ conversationId }) => {
       const typing = c.typingIn(conversationId);
@@ -311,6 +312,16 @@ export class ChatStore {
 
   async rename(id: string, title: string): Promise<void> {
     this.#timelines.onMessage(await this.client.renameConversation(id, title.trim()));
+  }
+
+  /** The members' disappearing-messages timer (null: off); the entry it appends updates the conversation. */
+  async setDisappearing(id: string, seconds: 3600 | 86_400 | 604_800 | 2_592_000 | null): Promise<void> {
+    this.#timelines.onMessage(await this.client.setDisappearing(id, seconds));
+  }
+
+  /** The conversation's retention (null: the server's maximum only). */
+  async setRetention(id: string, seconds: number | null): Promise<void> {
+    this.#timelines.onMessage(await this.client.setRetention(id, seconds));
   }
 
   async addMembers(id: string, usernames: readonly string[]): Promise<void> {

@@ -144,6 +144,12 @@ export class Timelines {
         loadingOlder: old?.loadingOlder ?? false,
         receipts: this.#client.receipts(summary.id),
       };
+      // The server's view of the limits replaces ours; the watermark only rises.
+      for (const key of ["disappearAfter", "retention", "maxAge"] as const) {
+        if (summary[key] !== undefined) next[key] = summary[key];
+      }
+      const expiredThrough = Math.max(old?.expiredThrough ?? 0, summary.expiredThrough ?? 0);
+      if (expiredThrough > 0) return { ...s, conversations: { ...s.conversations, [summary.id]: expire(next, expiredThrough) } };
       return { ...s, conversations: { ...s.conversations, [summary.id]: next } };
     });
     const ids = summary.members.map((m) => m.userId);
@@ -292,6 +298,11 @@ export class Timelines {
     });
   }
 
+  /** Retention deleted the conversation's entries up to `expiredThrough`: they leave the screen. */
+  onExpired(conversationId: string, expiredThrough: number): void {
+    this.#core.patchConversation(conversationId, (c) => expire(c, expiredThrough));
+  }
+
   /** The user deleted a message for themself (here or on another device). */
   onHidden(conversationId: string, seq: number): void {
     this.#core.patchConversation(conversationId, (x) => {
@@ -325,4 +336,15 @@ export class Timelines {
       mentions: 0,
     }));
   }
+}
+
+/** `c` without its entries at or below `expiredThrough` (unchanged when it holds none and knew the watermark). */
+function expire(c: ConversationState, expiredThrough: number): ConversationState {
+  if (expiredThrough <= (c.expiredThrough ?? 0) && (c.messages[0]?.seq ?? Number.POSITIVE_INFINITY) > expiredThrough) return c;
+  const messages = c.messages.filter((m) => m.seq > expiredThrough);
+  const lastMessage =
+    c.lastMessage && c.lastMessage.seq <= expiredThrough ? (messages[messages.length - 1] ?? null) : c.lastMessage;
+  // Nothing before the watermark is left on the server to page back to.
+  const hasOlder = c.hasOlder && (messages[0]?.seq ?? expiredThrough + 1) > expiredThrough + 1;
+  return { ...c, messages, lastMessage, hasOlder, expiredThrough: Math.max(c.expiredThrough ?? 0, expiredThrough) };
 }

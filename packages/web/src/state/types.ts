@@ -29,6 +29,14 @@ export interface ConversationState {
   loadingOlder: boolean;
   /** Members' watermarks as last reported (may be fresher than `members`). */
   receipts: ReceiptState[];
+  /** The members' disappearing-messages timer in seconds (absent: off). */
+  disappearAfter?: number;
+  /** The conversation's own retention in seconds (absent: the server's maximum only). */
+  retention?: number;
+  /** Entries older than this many seconds are deleted (absent: kept forever). */
+  maxAge?: number;
+  /** Entries with seq ≤ this were deleted by retention (absent: none). */
+  expiredThrough?: number;
 }
 
 /** A send not yet stored by the server (kept by the SDK outbox, persisted in localStorage). */

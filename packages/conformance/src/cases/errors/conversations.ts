@@ -4,7 +4,7 @@
 import { OP_NAMES, type OpName, operations, schemas } from "@parley/protocol";
 import { type Case, perTransport } from "../../case.js";
 import type { Ctx } from "../../context.js";
-import { asOutcome, expectError, expectOk, Skip } from "../../expect.js";
+import { asOutcome, check, expectError, expectOk, Skip } from "../../expect.js";
 import { httpJson } from "../../wire.js";
 
 /** A made-up conversation id: well-formed, never issued. */
@@ -35,6 +35,8 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "messages.react": { seq: 2, clientId: ctx.unique("p"), emoji: "👍" },
     "reports.create": { seq: 2, reason: "spam" },
     "conversations.mute": { until: "forever" },
+    "conversations.setDisappearing": { seconds: 3600 },
+    "conversations.setRetention": { seconds: 3600 },
   };
   const own = rest[op];
   if (own) return { conversationId, ...own };
@@ -59,6 +61,20 @@ const neverMemberCases: Case[] = CONVERSATION_SCOPED.flatMap((op) =>
 );
 
 export const conversationErrorCases: Case[] = [
+  ...perTransport(
+    "conversations.setRetention",
+    "forbidden: a group's plain member sets the retention; nothing changes",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const group = await ctx.group([ctx.bob]);
+      expectError(
+        await ctx.call(ctx.bob, "conversations.setRetention", { conversationId: group.id, seconds: 3600 }, t),
+        "forbidden",
+      );
+      const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: group.id }, t));
+      check(after.retention === undefined && after.lastSeq === 1, "the refused change was applied");
+    },
+  ),
   ...perTransport(
     "conversations.rename",
     "forbidden: renaming a direct conversation",

@@ -377,6 +377,21 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 15,
+    name: "retention and disappearing messages",
+    // As SQLite's migration 15 (which explains the columns).
+    sql: `
+      ALTER TABLE conversations ADD COLUMN retention_seconds bigint;
+      ALTER TABLE conversations ADD COLUMN disappear_seconds bigint;
+      ALTER TABLE conversations ADD COLUMN expired_seq bigint NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN expired_at bigint NOT NULL DEFAULT 0;
+      CREATE INDEX message_attachments_seq ON message_attachments (conversation_id, seq);
+      CREATE INDEX hidden_messages_seq ON hidden_messages (conversation_id, seq);
+      CREATE INDEX conversations_limited ON conversations (id)
+        WHERE retention_seconds IS NOT NULL OR disappear_seconds IS NOT NULL;
+    `,
+  },
+  {
     version: 19,
     name: "profile pictures",
     // As SQLite's migration 19.

@@ -1,7 +1,7 @@
 // The AdminStore in PostgreSQL (the tables of migration 10): each administrator action and its audit entry in one
 // transaction.
 
-import type { AuditAction, AuditEntry } from "@parley/protocol";
+import type { AuditEntry } from "@parley/protocol";
 import type { Pool, PoolClient } from "pg";
 import type { AdminStore, AuditDraft, InviteRecord, PasswordResetRecord, UserPage } from "../../ports/admin-store.js";
 import type { SessionRecord, UserRecord } from "../../ports/store.js";

@@ -11,7 +11,7 @@ import type {
   MembershipDraft,
   MembershipPage,
 } from "../../ports/store.js";
-import { directCreation, groupCreation } from "../conversation-rules.js";
+import { directCreation, groupCreation, NO_RETENTION } from "../conversation-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import {
   admissions,
@@ -26,7 +26,9 @@ import {
 import { systemMessage } from "../message-row.js";
 import type { PostgresHandle } from "./postgres-handle.js";
 
-const CONVERSATION_COLUMNS = 'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq"';
+const CONVERSATION_COLUMNS =
+  'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq", retention_seconds AS "retentionSeconds", ' +
+  'disappear_seconds AS "disappearSeconds", expired_seq AS "expiredSeq", expired_at AS "expiredAt"';
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
@@ -59,7 +61,7 @@ export class PostgresConversations implements ConversationStore {
     );
     if (created.length > 0) {
       return {
-        conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
+        conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
         created: true,
       };
     }
@@ -96,7 +98,7 @@ export class PostgresConversations implements ConversationStore {
       createdAt: input.createdAt,
     });
     return {
-      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
+      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
       message,
     };
   }
@@ -139,7 +141,9 @@ export class PostgresConversations implements ConversationStore {
     const rows = await this.db.rows<MembershipRow>(
       `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", m.role, m.joined_seq AS "joinedSeq",
               m.left_seq AS "leftSeq", m.delivered_seq AS "deliveredSeq", m.read_seq AS "readSeq",
-              m.receipt_at AS "receiptAt", c.kind, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq"
+              m.receipt_at AS "receiptAt", c.kind, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq",
+              c.retention_seconds AS "retentionSeconds", c.disappear_seconds AS "disappearSeconds",
+              c.expired_seq AS "expiredSeq", c.expired_at AS "expiredAt"
        FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
        WHERE m.user_id = $1 AND ($2::text IS NULL OR m.conversation_id COLLATE "C" > $2)
          AND ($3::text IS NULL OR m.conversation_id COLLATE "C" <= $3)
@@ -265,6 +269,14 @@ export class PostgresConversations implements ConversationStore {
       }
       case "rename": {
         await q("UPDATE conversations SET title = $1 WHERE id = $2", [change.title, conversationId]);
+        break;
+      }
+      case "disappear": {
+        await q("UPDATE conversations SET disappear_seconds = $1 WHERE id = $2", [change.seconds, conversationId]);
+        break;
+      }
+      case "retention": {
+        await q("UPDATE conversations SET retention_seconds = $1 WHERE id = $2", [change.seconds, conversationId]);
         break;
       }
     }

@@ -9,6 +9,7 @@ import type { Message } from "@parley/protocol";
 import pg from "pg";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
+import { runRetentionContract } from "../../ports/retention.contract.js";
 import { runSearchContract } from "../../ports/search.contract.js";
 import { applyChange, runStoreContract } from "../../ports/store.contract.js";
 import type { AppendOutcome, MessageDraft, Store } from "../../ports/store.js";
@@ -127,6 +128,22 @@ describe("PostgresStore", { skip }, () => {
     let schema = "";
     runUploadStoreContract(
       "PostgresUploadStore",
+      async () => {
+        schema = newSchema();
+        const store = await PostgresStore.connect(DATABASE_URL, { schema, poolSize: 5 });
+        return { store, uploads: new PostgresUploadStore(store.handle) };
+      },
+      async ({ store }) => {
+        await store.close();
+        await dropSchema(schema);
+      },
+    );
+  }
+
+  {
+    let schema = "";
+    runRetentionContract(
+      "PostgresStore",
       async () => {
         schema = newSchema();
         const store = await PostgresStore.connect(DATABASE_URL, { schema, poolSize: 5 });

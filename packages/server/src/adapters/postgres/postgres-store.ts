@@ -8,6 +8,7 @@ import { PostgresConversations } from "./postgres-conversations.js";
 import { PostgresHandle, type PostgresOptions } from "./postgres-handle.js";
 import { PostgresLog } from "./postgres-log.js";
 import { PostgresReceipts } from "./postgres-receipts.js";
+import { PostgresRetention } from "./postgres-retention.js";
 import { PostgresMessageSearch } from "./postgres-search.js";
 
 export type { PostgresOptions };
@@ -21,6 +22,7 @@ function roles(handle: PostgresHandle) {
     log: new PostgresLog(handle, conversations),
     receipts: new PostgresReceipts(handle),
     search: new PostgresMessageSearch(handle),
+    retention: new PostgresRetention(handle),
   };
 }
 

@@ -110,6 +110,19 @@ export class PostgresUploadStore implements UploadStore {
     return rowCount ?? 0;
   }
 
+  async deleteUnreferencedUploads(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    // As deleteExpiredUploads: a row a send is linking right now is skipped (it is referenced then).
+    const { rowCount } = await this.pool.query(
+      `DELETE FROM uploads WHERE id IN (
+         SELECT id FROM uploads AS u WHERE u.id = ANY($1::text[])
+           AND NOT EXISTS (SELECT 1 FROM message_attachments AS a WHERE a.upload_id = u.id)
+         FOR UPDATE SKIP LOCKED)`,
+      [ids],
+    );
+    return rowCount ?? 0;
+  }
+
   async markUnusedBlobs(touchedBefore: number, staleBefore: number, at: number, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ sha256: string }>(
       `UPDATE blobs AS b SET deleting_at = $3 WHERE b.sha256 IN (

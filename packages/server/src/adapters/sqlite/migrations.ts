@@ -488,6 +488,26 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 15,
+    name: "retention and disappearing messages",
+    sql: `
+      -- Seconds (NULL: unset). expired_seq is the low watermark of the conversation's sequence: every entry at or below
+      -- it was deleted by the retention sweeper, and it only grows, so several sweepers can race on it safely.
+      ALTER TABLE conversations ADD COLUMN retention_seconds INTEGER;
+      ALTER TABLE conversations ADD COLUMN disappear_seconds INTEGER;
+      ALTER TABLE conversations ADD COLUMN expired_seq INTEGER NOT NULL DEFAULT 0;
+      -- When expired_seq last moved (ms; 0: never): sync lists the conversation to devices that synced before it.
+      ALTER TABLE conversations ADD COLUMN expired_at INTEGER NOT NULL DEFAULT 0;
+      -- The sweeper deletes a conversation's attachment links and hidden marks by seq range (reactions' primary key
+      -- already starts with (conversation, seq)).
+      CREATE INDEX message_attachments_seq ON message_attachments (conversation_id, seq);
+      CREATE INDEX hidden_messages_seq ON hidden_messages (conversation_id, seq);
+      -- Without a server maximum only conversations with a limit of their own can expire: the sweep reads just these.
+      CREATE INDEX conversations_limited ON conversations (id)
+        WHERE retention_seconds IS NOT NULL OR disappear_seconds IS NOT NULL;
+    `,
+  },
+  {
     version: 19,
     name: "profile pictures",
     sql: `

@@ -10,7 +10,7 @@ import type {
   MembershipDraft,
   MembershipPage,
 } from "../../ports/store.js";
-import { directCreation, groupCreation } from "../conversation-rules.js";
+import { directCreation, groupCreation, NO_RETENTION } from "../conversation-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import {
   admissions,
@@ -23,13 +23,17 @@ import {
 } from "../membership-rules.js";
 import type { Prepared, SqliteHandle } from "./sqlite-handle.js";
 
-const CONVERSATION_COLUMNS = "id, kind, title, created_at AS createdAt, last_seq AS lastSeq";
+const CONVERSATION_COLUMNS =
+  "id, kind, title, created_at AS createdAt, last_seq AS lastSeq, retention_seconds AS retentionSeconds, " +
+  "disappear_seconds AS disappearSeconds, expired_seq AS expiredSeq, expired_at AS expiredAt";
 const MEMBER_COLUMNS =
   "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
 const MEMBERSHIPS_OF_USER = `SELECT m.conversation_id AS conversationId, m.user_id AS userId, m.role,
     m.joined_seq AS joinedSeq, m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq,
-    m.receipt_at AS receiptAt, c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq
+    m.receipt_at AS receiptAt, c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq,
+    c.retention_seconds AS retentionSeconds, c.disappear_seconds AS disappearSeconds, c.expired_seq AS expiredSeq,
+    c.expired_at AS expiredAt
   FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id`;
 
 /** The reads of one membership row that the log and receipts make inside their transactions too. */
@@ -58,6 +62,8 @@ function prepareStatements(h: SqliteHandle) {
       `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = ?`,
     ),
     setTitle: h.prepare<[string, string]>("UPDATE conversations SET title = ? WHERE id = ?"),
+    setDisappear: h.prepare<[number | null, string]>("UPDATE conversations SET disappear_seconds = ? WHERE id = ?"),
+    setRetention: h.prepare<[number | null, string]>("UPDATE conversations SET retention_seconds = ? WHERE id = ?"),
     setCreator: h.prepare<[string, string]>("UPDATE conversations SET created_by = ? WHERE id = ?"),
     insertMember: h.prepare<[string, string, Role, number, number, number, number]>(
       "INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at) " +
@@ -245,6 +251,14 @@ export class SqliteConversations implements ConversationStore {
         q.setTitle.run(change.title, conversationId);
         break;
       }
+      case "disappear": {
+        q.setDisappear.run(change.seconds, conversationId);
+        break;
+      }
+      case "retention": {
+        q.setRetention.run(change.seconds, conversationId);
+        break;
+      }
     }
     seqs.set(conversationId, seq);
     const event = membershipEvent(change, actorId, admitted);
@@ -291,7 +305,7 @@ export class SqliteConversations implements ConversationStore {
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
-      conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1 },
+      conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
       created: true,
     };
   }
@@ -304,7 +318,7 @@ export class SqliteConversations implements ConversationStore {
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
     return {
-      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1 },
+      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
       message,
     };
   }

@@ -8,6 +8,7 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3-multiple-ciphers";
 import { parseSearchQuery } from "../../domain/search-query.js";
 import { runMessageActionsContract } from "../../ports/message-actions.contract.js";
+import { runRetentionContract } from "../../ports/retention.contract.js";
 import { runSearchContract } from "../../ports/search.contract.js";
 import { applyChange, runStoreContract } from "../../ports/store.contract.js";
 import type { MessageDraft, Store } from "../../ports/store.js";
@@ -39,6 +40,11 @@ runStoreContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory
 runMessageActionsContract("SqliteStore (:memory:)", async () => SqliteStore.open(":memory:"));
 
 runUploadStoreContract("SqliteUploadStore", async () => {
+  const store = SqliteStore.open(":memory:");
+  return { store, uploads: new SqliteUploadStore(store.handle) };
+});
+
+runRetentionContract("SqliteStore", async () => {
   const store = SqliteStore.open(":memory:");
   return { store, uploads: new SqliteUploadStore(store.handle) };
 });

@@ -9,6 +9,7 @@ import { SqliteConversations } from "./sqlite-conversations.js";
 import { SqliteHandle, type SqliteOptions } from "./sqlite-handle.js";
 import { SqliteLog } from "./sqlite-log.js";
 import { SqliteReceipts } from "./sqlite-receipts.js";
+import { SqliteRetention } from "./sqlite-retention.js";
 import { SqliteMessageSearch } from "./sqlite-search.js";
 
 export type { SqliteOptions };
@@ -32,6 +33,7 @@ function roles(handle: SqliteHandle, options: SqliteOptions) {
     log: new SqliteLog(handle, conversations, searchIndexer),
     receipts: new SqliteReceipts(handle),
     search: new SqliteMessageSearch(handle, searchIndexer),
+    retention: new SqliteRetention(handle),
   };
 }
 

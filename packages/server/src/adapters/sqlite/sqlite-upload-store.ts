@@ -53,6 +53,10 @@ export class SqliteUploadStore implements UploadStore {
              AND NOT EXISTS (SELECT 1 FROM users WHERE avatar_id = u.id)
            LIMIT ?)`,
       ),
+      deleteUnreferenced: handle.prepare<[string]>(
+        `DELETE FROM uploads WHERE id IN (SELECT value FROM json_each(?)) AND NOT EXISTS
+           (SELECT 1 FROM message_attachments AS a WHERE a.upload_id = uploads.id)`,
+      ),
       mark: handle.pluck<{ touchedBefore: number; staleBefore: number; at: number; limit: number }, string>(
         `UPDATE blobs SET deleting_at = @at WHERE sha256 IN (
              SELECT sha256 FROM blobs AS b
@@ -108,6 +112,11 @@ export class SqliteUploadStore implements UploadStore {
 
   async deleteExpiredUploads(createdBefore: number, limit: number): Promise<number> {
     return this.q.deleteExpired.run(createdBefore, limit).changes;
+  }
+
+  async deleteUnreferencedUploads(ids: readonly string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.q.deleteUnreferenced.run(JSON.stringify(ids)).changes;
   }
 
   async markUnusedBlobs(touchedBefore: number, staleBefore: number, at: number, limit: number): Promise<string[]> {

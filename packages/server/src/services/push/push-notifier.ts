@@ -8,6 +8,7 @@ import type { PresenceStore } from "../../ports/presence-store.js";
 import type { PushOptions, PushOutcome, PushProvider } from "../../ports/push-provider.js";
 import type { PushStore, PushSubscriptionRecord } from "../../ports/push-store.js";
 import type { AccountStore, ConversationRecord, ConversationStore, MessageStore } from "../../ports/store.js";
+import { type RetentionPolicy, shortestAge } from "../retention-policy.js";
 import { buildPayload, conversationTopic, PREVIEW_CHARS } from "./payload.js";
 
 export interface NotifierConfig {
@@ -36,6 +37,8 @@ interface Summary {
   seq: number;
   senderId: string;
   body: string;
+  /** When the entry was created: retention deletes it, and its notification with it, at createdAt + max age. */
+  createdAt: number;
 }
 
 /** A recipient's share of a window: how many messages, the newest entry, and who added them to the group if someone did. */
@@ -78,6 +81,8 @@ export class PushNotifier {
       presence: PresenceStore;
       store: AccountStore & ConversationStore & MessageStore;
       push: PushStore;
+      /** The server's maximum message age, which bounds how long a notification may wait (§6.14). */
+      retention: Pick<RetentionPolicy, "maxMessageAge">;
       providers: readonly PushProvider[];
       metrics: Metrics;
       failures: BestEffort;
@@ -141,6 +146,7 @@ export class PushNotifier {
         seq: message.seq,
         senderId: message.senderId,
         body: (message.body ?? "").slice(0, PREVIEW_CHARS * 4),
+        createdAt: message.createdAt,
       };
       const mentioned = new Set(mentionedUserIds(message.body ?? ""));
       let window: Window | undefined;
@@ -168,7 +174,7 @@ export class PushNotifier {
   /** Users added to a group (or to a new group) who are offline are told who added them, unless a message follows. */
   private addedToGroup(message: Message, userIds: readonly string[], online: ReadonlySet<string>): void {
     const actorId = message.event!.actorId;
-    const summary: Summary = { seq: message.seq, senderId: actorId, body: "" };
+    const summary: Summary = { seq: message.seq, senderId: actorId, body: "", createdAt: message.createdAt };
     let window: Window | undefined;
     for (const userId of userIds) {
       if (userId === actorId || online.has(userId)) continue;
@@ -234,19 +240,26 @@ export class PushNotifier {
     if (byUser.size === 0) return;
     const conversation = await store.getConversation(w.conversationId);
     if (!conversation) return;
+    const maxAge = shortestAge(
+      conversation.retentionSeconds,
+      conversation.disappearSeconds,
+      await this.deps.retention.maxMessageAge(),
+    );
     // The people a preview mentions are named in it as well.
     const named = new Set([...w.senders, ...w.actors]);
     for (const userId of byUser.keys()) for (const id of mentionedUserIds(w.recipients.get(userId)!.last.body)) named.add(id);
     const names = new Map((await store.getUsersByIds([...named])).map((u) => [u.id, u.displayName]));
     await Promise.all(
       [...byUser].map(([userId, subscriptions]) =>
-        this.notifyUser(conversation, userId, w.recipients.get(userId)!, w.senders, names, subscriptions),
+        this.notifyUser(conversation, maxAge, userId, w.recipients.get(userId)!, w.senders, names, subscriptions),
       ),
     );
   }
 
   private async notifyUser(
     conversation: ConversationRecord,
+    /** The conversation's age limit in seconds (null: none). */
+    maxAge: number | null,
     userId: string,
     r: Recipient,
     senders: ReadonlySet<string>,
@@ -256,6 +269,9 @@ export class PushNotifier {
     const { store, push, metrics } = this.deps;
     const skip = (reason: string) => metrics.pushSkipped.inc({ reason });
     const now = Date.now();
+    // A notification never outlives its message: none once it expired, and the push service drops a queued one then.
+    const expiresAt = maxAge === null ? Number.POSITIVE_INFINITY : r.last.createdAt + maxAge * 1000;
+    if (expiresAt <= now) return skip("expired");
     const [settings, mute, membership] = await Promise.all([
       push.getNotificationSettings(userId),
       push.getMute(userId, conversation.id, now),
@@ -278,16 +294,16 @@ export class PushNotifier {
       ...(r.addedBy === undefined ? {} : { addedBy: names.get(r.addedBy) ?? "Someone" }),
     });
     const options: PushOptions = {
-      ttlSeconds: this.config.ttlSeconds,
+      ttlSeconds: Math.max(0, Math.min(this.config.ttlSeconds, Math.floor((expiresAt - Date.now()) / 1000))),
       urgency: conversation.kind === "direct" ? "high" : "normal",
       topic: conversationTopic(conversation.id),
     };
     const json = JSON.stringify(payload);
-    await Promise.all(subscriptions.map((s) => this.deliver(s, json, options)));
+    await Promise.all(subscriptions.map((s) => this.deliver(s, json, options, expiresAt)));
   }
 
   /** One device: retries transient failures with exponential backoff and jitter, removes gone subscriptions. */
-  private async deliver(s: PushSubscriptionRecord, payload: string, options: PushOptions): Promise<void> {
+  private async deliver(s: PushSubscriptionRecord, payload: string, options: PushOptions, expiresAt: number): Promise<void> {
     const { push, metrics } = this.deps;
     const provider = this.deps.providers.find((p) => p.kind === s.kind);
     if (!provider) {
@@ -324,6 +340,11 @@ export class PushNotifier {
           metrics.pushRetried.inc();
           await this.sleep(retryDelay(attempt, this.config.retryBaseMs, outcome.afterMs));
           if (this.closed) return;
+          // The message expired while this retry waited: its payload is dropped, not delivered.
+          if (Date.now() >= expiresAt) {
+            metrics.pushSkipped.inc({ reason: "expired" });
+            return;
+          }
         }
       }
     }
