@@ -21,6 +21,11 @@ export interface OutboxEntry {
   action?: OutboxAction;
   /** Uploaded files sent with the message (their ids go to the server; the metadata serves the local echo). */
   attachments?: Attachment[];
+  /**
+   * Encrypted conversations: the MLS application message made once from `body` (which then stays on this device
+   * only); every resend carries these same bytes, never a new encryption.
+   */
+  mls?: { epoch: number; data: string };
 }
 
 /** An action queued like a send (`messages.edit`, `messages.delete` with scope `everyone`, `messages.react`). */
@@ -130,13 +135,14 @@ export class Outbox extends Emitter<OutboxEvents> {
     conversationId: string,
     body: string,
     clientId: string = this.#newClientId(),
-    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments"> = {},
+    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments" | "mls"> = {},
   ): Promise<MessageAck> {
     if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
     const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
     if (extra.replyTo !== undefined) entry.replyTo = extra.replyTo;
     if (extra.action !== undefined) entry.action = extra.action;
     if (extra.attachments !== undefined && extra.attachments.length > 0) entry.attachments = extra.attachments;
+    if (extra.mls !== undefined) entry.mls = extra.mls;
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {
