@@ -3,6 +3,7 @@
 
 import type { MuteUntil, NotificationSettings, ParleyClient } from "@parley/client";
 import { reportBestEffort } from "../app/best-effort.js";
+import { t } from "../i18n/i18n.js";
 import type { Permission, PushPlatform } from "./push-platform.js";
 
 export interface NotificationState {
@@ -92,7 +93,7 @@ export class NotificationStore {
     await this.#run(async () => {
       const permission = await this.#platform.requestPermission();
       this.#set({ permission });
-      if (permission !== "granted") throw new Error("Notifications are blocked for this site in the browser's settings");
+      if (permission !== "granted") throw new Error(t("notifications.blocked"));
       const subscription = await this.#platform.subscribe(this.#vapidKey!);
       await this.#client.push.subscribe(subscription);
       this.#setOptIn(true);
