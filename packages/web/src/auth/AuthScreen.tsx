@@ -3,6 +3,7 @@
 import { isParleyError } from "@parley/client";
 import type { SsoInfo } from "@parley/protocol";
 import { type FormEvent, useEffect, useState } from "react";
+import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { t } from "../i18n/i18n.js";
 import { useStore } from "../state/store-context.js";
@@ -28,7 +29,8 @@ function explain(error: unknown, mode: Mode): string {
   if (isParleyError(error, "registration_closed")) return t("auth.registrationClosed");
   if (isParleyError(error, "rate_limited")) return t("errors.rateLimited");
   if (isParleyError(error, "network_error") || isParleyError(error, "timeout")) return t("errors.unreachable");
-  return error instanceof Error ? error.message : mode === "login" ? t("auth.signInFailed") : t("auth.registerFailed");
+  if (isParleyError(error)) return errorText(error);
+  return mode === "login" ? t("auth.signInFailed") : t("auth.registerFailed");
 }
 
 export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {

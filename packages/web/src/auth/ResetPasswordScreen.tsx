@@ -2,6 +2,7 @@
 
 import { isParleyError } from "@parley/client";
 import { type FormEvent, useState } from "react";
+import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { t } from "../i18n/i18n.js";
 import { useStore } from "../state/store-context.js";
@@ -15,7 +16,7 @@ function explain(error: unknown): string {
   if (isParleyError(error, "account_deactivated")) return deactivatedText();
   if (isParleyError(error, "rate_limited")) return t("errors.rateLimited");
   if (isParleyError(error, "network_error") || isParleyError(error, "timeout")) return t("errors.unreachable");
-  return error instanceof Error ? error.message : t("reset.failed");
+  return isParleyError(error) ? errorText(error) : t("reset.failed");
 }
 
 /** `onDone` is called once the password is set and this device signed in (or when the user goes to sign-in instead). */

@@ -6,6 +6,7 @@ import { type FormEvent, useMemo, useState } from "react";
 import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
 import { formatLastSeen } from "../format/time.js";
+import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { canManage, canRemove, displayName, roleOf } from "../state/conversations.js";
 import { presenceUnknownText, usePresence } from "../state/presence-view.js";
@@ -52,7 +53,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
       await action();
       after?.();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorText(caught));
     } finally {
       setBusy(false);
     }

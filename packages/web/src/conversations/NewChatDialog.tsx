@@ -1,6 +1,7 @@
 // Start (or reopen) a direct chat with someone found by name, or by the username typed.
 
 import { type FormEvent, useState } from "react";
+import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -21,7 +22,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
       await store.startDirect(name);
       onClose();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorText(caught));
       setBusy(false);
     }
   };

@@ -1,6 +1,7 @@
 // Create a group with a title and members chosen by username.
 
 import { type FormEvent, useState } from "react";
+import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -24,7 +25,7 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
       await store.createGroup(title, [...names, ...parseUsernames(draft)]);
       onClose();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorText(caught));
       setBusy(false);
     }
   };

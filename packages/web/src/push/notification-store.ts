@@ -3,6 +3,7 @@
 
 import type { MuteUntil, NotificationSettings, ParleyClient } from "@parley/client";
 import { reportBestEffort } from "../app/best-effort.js";
+import { errorText } from "../i18n/errors.js";
 import { t } from "../i18n/i18n.js";
 import type { Permission, PushPlatform } from "./push-platform.js";
 
@@ -244,5 +245,5 @@ export class NotificationStore {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

@@ -5,6 +5,7 @@ import { type SearchHit, type SearchPage, snippetSegments } from "@parley/client
 import { type FormEvent, useMemo, useState } from "react";
 import { useNow } from "../app/use-now.js";
 import { formatFullTimestamp, formatListTime } from "../format/time.js";
+import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { MentionText } from "../mentions/MentionText.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
@@ -66,7 +67,7 @@ export function SearchPanel() {
       setSearched(true);
     } catch (e) {
       setPages([]);
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -80,7 +81,7 @@ export function SearchPanel() {
       const next = await store.searchMore(last);
       setPages((p) => [...p, next]);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
