@@ -152,6 +152,30 @@ for (const engine of engines) {
       assert.deepEqual([...d.failures, ...e.failures], []);
     });
 
+    it("a device added later joins its user's conversations by itself (external commit) and reads from then on", async () => {
+      const a1 = await device(`la${run}`, { register: true });
+      const b = await device(`lb${run}`, { register: true });
+      const group = await a1.e2ee.createGroup("later", [b.client.user!.id]);
+      const direct = await b.e2ee.openDirect(a1.client.user!.id);
+      const early = secret("early");
+      await a1.client.send(group.id, early);
+      await waitUntil("b reads the early message", () => bodies(b, group.id).includes(early));
+      // A new sign-in of a's: a device the groups have never seen.
+      const a3 = await device(`la${run}`);
+      assert.ok((await a3.store.get(`group/${group.id}`)) !== undefined, "a3 joined the group");
+      assert.ok((await a3.store.get(`group/${direct.id}`)) !== undefined, "a3 joined the direct conversation");
+      const commits = (await a1.client.history(group.id)).messages.filter((m) => m.event?.type === "mls.commit");
+      assert.equal(commits.at(-1)?.mls?.deviceId, a3.client.credentials!.sessionId, "by its own commit");
+      const fromB = secret("to-the-new-device");
+      await b.client.send(group.id, fromB);
+      const fromA3 = secret("from-the-new-device");
+      await a3.client.send(direct.id, fromA3);
+      await waitUntil("a3 reads b's message", () => bodies(a3, group.id).includes(fromB));
+      await waitUntil("a1 reads it too", () => bodies(a1, group.id).includes(fromB));
+      await waitUntil("b reads a3's message", () => bodies(b, direct.id).includes(fromA3));
+      assert.deepEqual([...a1.failures, ...a3.failures, ...b.failures], []);
+    });
+
     it("refuses a tampered ciphertext and reports it", async () => {
       const a = await device(`ta${run}`, { register: true });
       const b = await device(`tb${run}`, { register: true });

@@ -96,6 +96,7 @@ export class E2ee {
     };
     client.useEncryption(hooks);
     await e2ee.joinPending();
+    await e2ee.joinAll();
     return e2ee;
   }
 
@@ -290,6 +291,46 @@ export class E2ee {
     await this.topUp();
   }
 
+  /**
+   * Joins every encrypted conversation of this user that this device is not in yet (a device added later) by an
+   * external commit from the conversation's latest GroupInfo. It reads the entries from the time it joined.
+   */
+  async joinAll(): Promise<void> {
+    let after: string | undefined;
+    do {
+      const page = await this.#client.call("conversations.list", after === undefined ? {} : { after });
+      for (const c of page.conversations) {
+        if (c.encrypted !== true || c.membership !== "member") continue;
+        this.#encrypted.set(c.id, true);
+        await this.#serial(c.id, () => this.#joinExternally(c.id));
+      }
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+  }
+
+  async #joinExternally(conversationId: string): Promise<void> {
+    for (let attempt = 1; attempt <= MAX_COMMIT_ATTEMPTS; attempt++) {
+      if ((await this.#store.get(`group/${conversationId}`)) !== undefined) return;
+      const { groupInfo } = await this.#client.call("e2ee.groupInfo", { conversationId });
+      if (groupInfo === null) return; // its creator's device has not made the group yet: a Welcome will come
+      const result = await this.#mls.joinExternal(this.#device, unb64(groupInfo));
+      try {
+        await this.#client.call("e2ee.commit", {
+          conversationId,
+          epoch: result.epoch,
+          commit: b64(result.commit),
+          groupInfo: b64(result.groupInfo),
+        });
+      } catch (error) {
+        if (!(isParleyError(error) && error.code === "stale_epoch")) throw error;
+        continue; // another commit won the epoch: read the newer GroupInfo and try again
+      }
+      await this.#store.put(`group/${conversationId}`, result.state);
+      return;
+    }
+    throw new ParleyError("stale_epoch", "Could not join the conversation: its group kept changing");
+  }
+
   async #join(welcome: MlsWelcome): Promise<void> {
     const current = await this.#store.get(`group/${welcome.conversationId}`);
     if (current !== undefined && this.#mls.epoch(current) >= welcome.epoch) return;
@@ -395,16 +436,14 @@ export class E2ee {
   // ── plumbing ──────────────────────────────────────────────────────────────
 
   #serial<T>(conversationId: string, task: () => Promise<T>): Promise<T> {
+    // The next task runs after this one whether it succeeded or not; its outcome is the caller's (returned).
     const previous = this.#queues.get(conversationId) ?? Promise.resolve();
     const run = previous.then(task, task);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#queues.set(conversationId, settled);
-    void settled.then(() => {
-      if (this.#queues.get(conversationId) === settled) this.#queues.delete(conversationId);
-    });
+    this.#queues.set(conversationId, run);
+    const forget = () => {
+      if (this.#queues.get(conversationId) === run) this.#queues.delete(conversationId);
+    };
+    void run.then(forget, forget);
     return run;
   }
 

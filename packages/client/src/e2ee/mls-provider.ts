@@ -75,6 +75,11 @@ export interface MlsProvider {
     welcome: Uint8Array,
     keyPackages: readonly OwnKeyPackage[],
   ): Promise<{ state: Uint8Array; epoch: number; used: string }>;
+  /**
+   * Joins a group by an external commit from its latest GroupInfo (RFC 9420 §12.4.3.2): the commit (a PublicMessage)
+   * must then be accepted by the delivery service for the GroupInfo's epoch before the state is used.
+   */
+  joinExternal(device: MlsDeviceKeys, groupInfo: Uint8Array): Promise<CommitResult>;
   /** Encrypts an application message in the current epoch. */
   encrypt(state: Uint8Array, plaintext: Uint8Array): Promise<{ state: Uint8Array; epoch: number; message: Uint8Array }>;
   /** Processes a message of the group's stream: decrypts an application message or applies a commit. Throws if invalid. */

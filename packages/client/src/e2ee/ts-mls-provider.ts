@@ -22,6 +22,7 @@ import {
   getCiphersuiteFromName,
   getCiphersuiteImpl,
   joinGroup,
+  joinGroupExternal,
   type KeyPackage,
   type PrivateKeyPackage,
   type Proposal,
@@ -205,6 +206,28 @@ export class TsMlsProvider implements MlsProvider {
       this.#config,
     );
     return { state: encodeGroupState(state), epoch: Number(state.groupContext.epoch), used: own.ref };
+  }
+
+  async joinExternal(device: MlsDeviceKeys, groupInfoBytes: Uint8Array): Promise<CommitResult> {
+    const decoded = decodeMlsMessage(groupInfoBytes, 0)?.[0];
+    if (decoded?.wireformat !== "mls_group_info") throw new Error("not a GroupInfo");
+    const [own] = await this.createKeyPackages(device, 1, 3_600_000);
+    const joined = await joinGroupExternal(
+      decoded.groupInfo,
+      this.#keyPackage(own!.publicMessage),
+      unpackPrivate(own!.privateBytes),
+      false,
+      this.cs,
+      undefined,
+      this.#config,
+    );
+    const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(joined.newState, [], this.cs);
+    return {
+      state: encodeGroupState(joined.newState),
+      epoch: Number(decoded.groupInfo.groupContext.epoch),
+      commit: encodeMlsMessage({ version: "mls10", wireformat: "mls_public_message", publicMessage: joined.publicMessage }),
+      groupInfo: encodeMlsMessage({ version: "mls10", wireformat: "mls_group_info", groupInfo }),
+    };
   }
 
   async encrypt(stateBytes: Uint8Array, plaintext: Uint8Array) {
