@@ -129,6 +129,26 @@ for (const engine of engines) {
       assert.ok(!bodies(c, group.id).includes(afterRemoval));
     });
 
+    it("a member who leaves is removed from the MLS group by the others' devices", async () => {
+      const a = await device(`xa${run}`, { register: true });
+      const c = await device(`xc${run}`, { register: true });
+      const group = await a.e2ee.createGroup("leaving", [c.client.user!.id]);
+      await c.e2ee.joinPending();
+      const stateBefore = (await c.store.get(`group/${group.id}`))!;
+      await c.client.call("conversations.leave", { conversationId: group.id });
+      // a's device sees member.left and commits the removal of c's leaf: a second commit in the stream.
+      const commitsOf = async () =>
+        (await a.client.history(group.id)).messages.filter((m) => m.event?.type === "mls.commit").length;
+      const deadline = Date.now() + 10_000;
+      while ((await commitsOf()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await commitsOf(), 2, "a's device committed c's removal");
+      const later = secret("after-leaving");
+      const ack = await a.client.send(group.id, later);
+      const [entry] = (await a.client.history(group.id, { after: ack.seq - 1, limit: 1 })).messages;
+      const mls = await TsMlsProvider.create(async () => true);
+      await assert.rejects(mls.process(stateBefore, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
+    });
+
     it("resolves two concurrent commits: one wins its epoch, the other is made again on the next", async () => {
       const a1 = await device(`ca${run}`, { register: true });
       const a2 = await device(`ca${run}`);

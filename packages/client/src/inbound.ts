@@ -128,7 +128,8 @@ export class Inbound {
 
   #deliver(messages: readonly Message[]): void {
     const decrypt = this.#decrypt;
-    if (this.#chain === undefined && (decrypt === undefined || !messages.some((m) => m.mls !== undefined))) {
+    // With encryption on, every entry passes the decryptor (membership entries start MLS commits too), in order.
+    if (this.#chain === undefined && decrypt === undefined) {
       this.#emitAll(messages);
       return;
     }

@@ -370,8 +370,31 @@ export class E2ee {
 
   async #decrypt(messages: readonly Message[]): Promise<Message[]> {
     const out: Message[] = [];
-    for (const m of messages) out.push(m.mls === undefined ? m : await this.#serial(m.conversationId, () => this.#open(m)));
+    for (const m of messages) {
+      if (m.mls !== undefined) {
+        out.push(await this.#serial(m.conversationId, () => this.#open(m)));
+        continue;
+      }
+      out.push(m);
+      const departed =
+        m.event?.type === "member.left" ? m.event.actorId : m.event?.type === "member.removed" ? m.event.userId : undefined;
+      if (departed !== undefined && this.#encrypted.get(m.conversationId) === true) {
+        this.#background(this.#serial(m.conversationId, () => this.#removeDeparted(m.conversationId, departed)));
+      }
+    }
     return out;
+  }
+
+  /**
+   * A member left or was removed: its devices' leaves are removed by a commit, so that it cannot read what follows.
+   * Every remaining device that sees the entry tries; the first commit wins and the others find nothing left to do.
+   */
+  async #removeDeparted(conversationId: string, userId: string): Promise<void> {
+    if (userId === this.#device.userId || (await this.#store.get(`group/${conversationId}`)) === undefined) return;
+    await this.#commit(conversationId, async (state) => {
+      const leaving = this.#mls.members(state).filter((m) => m.userId === userId);
+      return leaving.length === 0 ? undefined : { remove: leaving };
+    });
   }
 
   /** One entry of an encrypted conversation's stream, in seq order (inside the conversation's queue). */
