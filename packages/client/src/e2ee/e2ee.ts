@@ -418,6 +418,10 @@ export class E2ee {
       await this.#store.put(`group/${m.conversationId}`, result.state);
       await this.#store.put(`seq/${m.conversationId}`, text.encode(String(m.seq)));
       if (result.kind !== "application") return m;
+      // The device that signed it must be the one the delivery service names: the server cannot re-attribute messages.
+      if (result.sender.userId !== m.senderId || result.sender.deviceId !== mls.deviceId) {
+        throw new ParleyError("bad_response", "The message was signed by another device than the one it is said to come from");
+      }
       const payload = parse<Payload>(result.plaintext);
       if (payload.v !== 1 || payload.type !== "text" || typeof payload.body !== "string") {
         throw new ParleyError("bad_response", "An encrypted message of a kind this client does not know");

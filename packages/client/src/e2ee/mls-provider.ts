@@ -40,12 +40,9 @@ export interface CommitResult {
   welcome?: Uint8Array;
 }
 
-/**
- * What a processed message was. The library authenticates that a current member's leaf signed it; it does not say
- * which leaf for application messages (ts-mls 1.6), so the sender shown is the delivery service's (docs/e2ee.md).
- */
+/** What a processed message was; `sender` is the device whose leaf signed an application message. */
 export type ProcessResult =
-  | { kind: "application"; state: Uint8Array; epoch: number; plaintext: Uint8Array }
+  | { kind: "application"; state: Uint8Array; epoch: number; plaintext: Uint8Array; sender: MlsIdentity }
   | { kind: "commit"; state: Uint8Array; epoch: number };
 
 /**

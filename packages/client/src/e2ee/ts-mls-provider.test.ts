@@ -49,6 +49,12 @@ describe("TsMlsProvider", () => {
     assert.equal(atB.kind, "application");
     bState = atB.state;
     assert.equal(atB.kind === "application" && new TextDecoder().decode(atB.plaintext), "hello b and c");
+    assert.deepEqual(atB.kind === "application" && atB.sender, { userId: "ua", deviceId: "da" }, "the signing device");
+    const fromC = await mls.encrypt(cState, text.encode("from c"));
+    cState = fromC.state;
+    const cAtB = await mls.process(bState, fromC.message);
+    bState = cAtB.state;
+    assert.deepEqual(cAtB.kind === "application" && cAtB.sender, { userId: "uc", deviceId: "dc" });
 
     const removal = await mls.commit(bState, { remove: [{ userId: "uc", deviceId: "dc" }] });
     bState = removal.state;

@@ -30,6 +30,7 @@ import {
   zeroOutUint8Array,
 } from "ts-mls";
 import { makeKeyPackageRef } from "ts-mls/keyPackage.js";
+import { decryptSenderData } from "ts-mls/privateMessage.js";
 import {
   type CommitResult,
   type CredentialCheck,
@@ -250,9 +251,20 @@ export class TsMlsProvider implements MlsProvider {
     const result = await processMessage(decoded, state, emptyPskIndex, () => "accept", this.cs);
     result.consumed.forEach(zeroOutUint8Array);
     const epoch = Number(result.newState.groupContext.epoch);
-    if (result.kind === "applicationMessage") {
-      return { kind: "application", state: encodeGroupState(result.newState), epoch, plaintext: result.message };
+    if (result.kind === "applicationMessage" && decoded.wireformat === "mls_private_message") {
+      // The library verified the signature of the leaf its sender data names; that leaf's credential is the sender.
+      const pm = decoded.privateMessage;
+      const receiver =
+        pm.epoch === state.groupContext.epoch
+          ? { senderDataSecret: state.keySchedule.senderDataSecret, ratchetTree: state.ratchetTree }
+          : state.historicalReceiverData.get(pm.epoch);
+      const senderData = receiver && (await decryptSenderData(pm, receiver.senderDataSecret, this.cs));
+      const leaf = senderData === undefined ? undefined : receiver?.ratchetTree[senderData.leafIndex * 2];
+      const sender = leaf?.nodeType === "leaf" ? identityOf(leaf.leaf.credential) : undefined;
+      if (sender === undefined) throw new Error("the sender of an application message is not a Parley device");
+      return { kind: "application", state: encodeGroupState(result.newState), epoch, plaintext: result.message, sender };
     }
+    if (result.kind === "applicationMessage") throw new Error("an application message must be a PrivateMessage");
     return { kind: "commit", state: encodeGroupState(result.newState), epoch };
   }
 
