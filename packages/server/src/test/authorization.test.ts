@@ -144,6 +144,21 @@ const CASES: Record<OpName, Case> = {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}`, emoji: "👍" }),
   },
+  "messages.pin": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}` }),
+  },
+  "messages.unpin": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, seq: 2, clientId: `authz-${++clientIds}` }),
+  },
+  // A removed member still lists the pins made while they were a member.
+  "messages.pins": { scope: "conversation-read", args: (fx) => ({ conversationId: fx.group }) },
+  // Forwards the group's seq 2 into the group: an outsider may not read it, a removed member may not write there.
+  "messages.forward": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, clientId: `authz-${++clientIds}`, from: { conversationId: fx.group, seq: 2 } }),
+  },
   "push.config": { scope: "own", args: () => ({}) },
   "push.subscribe": {
     scope: "own",
