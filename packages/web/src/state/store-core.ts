@@ -29,6 +29,8 @@ export function initialState(online: boolean): ChatState {
     searchScope: null,
     searchInFront: false,
     focus: null,
+    pins: {},
+    drafts: {},
   };
 }
 
