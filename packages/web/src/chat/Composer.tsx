@@ -1,8 +1,8 @@
 // Writing a message: Enter sends, Shift+Enter adds a line, ↑ in an empty composer edits one's last message; typing is
 // reported; what is typed is kept as the conversation's draft; works offline (the outbox sends later).
 
-import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { Message } from "@parley/client";
+import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../format/files.js";
 import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
 import { MentionText } from "../mentions/MentionText.js";

@@ -52,8 +52,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
   } else if (draft) {
     preview = (
       <>
-        <span className="preview-draft">Draft:</span>{" "}
-        <span className="preview-text">{mentionsAsText(draft, nameOf)}</span>
+        <span className="preview-draft">Draft:</span> <span className="preview-text">{mentionsAsText(draft, nameOf)}</span>
       </>
     );
   } else if (lastPending && (!last || lastPending.createdAt >= last.createdAt)) {

@@ -15,6 +15,7 @@ import {
   type User,
 } from "@parley/client";
 import type { SsoInfo } from "@parley/protocol";
+import { reportBestEffort } from "../app/best-effort.js";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
 import { DraftStorage, withDraft } from "./drafts.js";
 import type { KeyValueStorage } from "./local-outbox-store.js";
@@ -389,7 +390,8 @@ export class ChatStore {
 
   /** Fetches a conversation's pinned messages; the SDK keeps them current from then on (`pins` events). */
   loadPins(conversationId: string): void {
-    this.client.pins(conversationId).catch((error: unknown) => this.#core.notify(error));
+    // Optional: without the list the header shows no pin button; the next connection fetches it again.
+    this.client.pins(conversationId).catch((error: unknown) => reportBestEffort("loading the pinned messages", error));
   }
 
   setPinned(conversationId: string, seq: number, pinned: boolean): void {
