@@ -103,10 +103,15 @@ export const messageActionErrorCases: Case[] = [
     const args = { conversationId: ctx.direct.id, seq: 1, clientId: ctx.unique("p") };
     expectError(await ctx.call(ctx.alice, "messages.pin", args, t), "invalid_target");
   }),
-  ...perTransport("messages.unpin", "message_not_found: no such seq", { errors: ["message_not_found"] }, async (ctx, t) => {
-    const args = { conversationId: ctx.direct.id, seq: 1_000_000, clientId: ctx.unique("u") };
-    expectError(await ctx.call(ctx.alice, "messages.unpin", args, t), "message_not_found");
-  }),
+  ...perTransport(
+    "messages.unpin",
+    "message_not_found: unpinning a seq that does not exist",
+    { errors: ["message_not_found"] },
+    async (ctx, t) => {
+      const args = { conversationId: ctx.direct.id, seq: 1_000_000, clientId: ctx.unique("u") };
+      expectError(await ctx.call(ctx.alice, "messages.unpin", args, t), "message_not_found");
+    },
+  ),
   ...perTransport(
     "messages.forward",
     "message_deleted: forwarding a tombstone",
