@@ -4,12 +4,14 @@
 import type { Message } from "@parley/client";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { matchSwitchable } from "../conversations/quick-switch.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { conversationTitle, sortConversations } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
 
 export function ForwardDialog({ message, onClose }: { message: Message; onClose: () => void }) {
   const store = useStore();
+  const t = useT();
   const conversations = useChat((s) => s.conversations);
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me?.id);
@@ -33,17 +35,17 @@ export function ForwardDialog({ message, onClose }: { message: Message; onClose:
   };
 
   return (
-    <Dialog title="Forward to…" onClose={onClose} className="forward-dialog">
+    <Dialog title={t("forward.title")} onClose={onClose} className="forward-dialog">
       <div className="dialog-form">
         <input
           type="search"
-          aria-label="Find a conversation"
-          placeholder="Type a name…"
+          aria-label={t("forward.field")}
+          placeholder={t("switcher.placeholder")}
           ref={field}
           value={query}
           onChange={(e) => setQuery(e.target.value)}
         />
-        <ul className="forward-list" aria-label="Conversations">
+        <ul className="forward-list" aria-label={t("sidebar.label")}>
           {matches.map((m) => (
             <li key={m.id}>
               <button type="button" className="forward-target" onClick={() => forwardTo(m.id)}>
@@ -52,7 +54,7 @@ export function ForwardDialog({ message, onClose }: { message: Message; onClose:
             </li>
           ))}
         </ul>
-        {matches.length === 0 ? <p className="muted">No conversation matches.</p> : null}
+        {matches.length === 0 ? <p className="muted">{t("switcher.none")}</p> : null}
       </div>
     </Dialog>
   );

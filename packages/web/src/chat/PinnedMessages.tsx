@@ -5,6 +5,7 @@ import type { PinnedMessage } from "@parley/client";
 import { useEffect, useState } from "react";
 import { attachmentSummary } from "../format/files.js";
 import { formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { mentionsAsText } from "../mentions/mention-text.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -16,6 +17,7 @@ const NO_PINS: readonly PinnedMessage[] = [];
 /** The header's pin button; shown once the conversation has pinned messages. Fetches them when the chat opens. */
 export function PinnedButton({ conversation: c }: { conversation: ConversationState }) {
   const store = useStore();
+  const t = useT();
   const pins = useChat((s) => s.pins[c.id]) ?? NO_PINS;
   const [open, setOpen] = useState(false);
   const connected = useChat((s) => s.connection === "connected");
@@ -24,7 +26,7 @@ export function PinnedButton({ conversation: c }: { conversation: ConversationSt
     if (connected) store.loadPins(c.id);
   }, [store, c.id, connected]);
   if (pins.length === 0) return null;
-  const label = `${pins.length} pinned ${pins.length === 1 ? "message" : "messages"}`;
+  const label = t("pins.count", { count: pins.length });
   return (
     <>
       <button type="button" className="icon-button pinned-button" onClick={() => setOpen(true)} aria-label={label} title={label}>
@@ -48,19 +50,21 @@ function PinnedDialog({
   onClose: () => void;
 }) {
   const store = useStore();
+  const t = useT();
   const users = useChat((s) => s.users);
-  const nameOf = (id: string) => displayName(users[id], "someone");
+  const me = useChat((s) => s.me?.id);
+  const nameOf = (id: string) => displayName(users[id], t("names.someoneLower"));
   const member = c.membership === "member";
   return (
-    <Dialog title="Pinned messages" onClose={onClose} className="pinned-dialog">
-      <ul className="pinned-list" aria-label="Pinned messages">
+    <Dialog title={t("pins.title")} onClose={onClose} className="pinned-dialog">
+      <ul className="pinned-list" aria-label={t("pins.title")}>
         {pins.map((p) => {
           const m = p.message;
           const text = m.body
             ? mentionsAsText(m.body, nameOf)
             : m.attachments.length > 0
               ? attachmentSummary(m.attachments)
-              : "Message not available";
+              : t("message.unavailable");
           return (
             <li key={p.seq} className="pinned-item">
               <button
@@ -71,11 +75,14 @@ function PinnedDialog({
                   void store.jumpTo(c.id, p.seq);
                 }}
               >
-                <span className="pinned-author">{displayName(users[m.senderId], "Someone")}</span>
+                <span className="pinned-author">{displayName(users[m.senderId], t("names.someone"))}</span>
                 <span className="pinned-text">{text}</span>
                 <span className="pinned-meta muted">
-                  Pinned by {p.pinnedBy === store.getState().me?.id ? "you" : nameOf(p.pinnedBy)},{" "}
-                  <time dateTime={new Date(p.pinnedAt).toISOString()}>{formatFullTimestamp(p.pinnedAt)}</time>
+                  <time dateTime={new Date(p.pinnedAt).toISOString()}>
+                    {p.pinnedBy === me
+                      ? t("pins.byYou", { time: formatFullTimestamp(p.pinnedAt) })
+                      : t("pins.by", { name: nameOf(p.pinnedBy), time: formatFullTimestamp(p.pinnedAt) })}
+                  </time>
                 </span>
               </button>
               {member ? (
@@ -83,9 +90,9 @@ function PinnedDialog({
                   type="button"
                   className="button pinned-unpin"
                   onClick={() => store.setPinned(c.id, p.seq, false)}
-                  aria-label={`Unpin the message of ${displayName(users[m.senderId], "someone")}`}
+                  aria-label={t("pins.unpinOf", { name: nameOf(m.senderId) })}
                 >
-                  Unpin
+                  {t("actions.unpin")}
                 </button>
               ) : null}
             </li>
