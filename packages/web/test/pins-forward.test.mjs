@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { checkThemes } from "./axe.mjs";
 import { browserAvailable, DESKTOP, eventually, longPress, PHONE, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
@@ -24,7 +25,8 @@ describe("pins, forwards and drafts in Chromium", { skip: !run && "chromium not 
   before(async () => {
     session = await startBrowserSession(
       [
-        { username: "ann", displayName: "Ann Lee", device: DESKTOP },
+        // axe is injected as a script: the app's Content-Security-Policy would refuse it.
+        { username: "ann", displayName: "Ann Lee", device: { ...DESKTOP, bypassCSP: true } },
         { username: "bob", displayName: "Bob Stone", device: PHONE },
         { username: "cat", displayName: "Cat Moss", device: DESKTOP },
       ],
@@ -77,6 +79,7 @@ describe("pins, forwards and drafts in Chromium", { skip: !run && "chromium not 
     const annList = ann.page.getByRole("dialog", { name: "Pinned messages" });
     const texts = await annList.locator(".pinned-text").allTextContents();
     assert.deepEqual(texts, ["Second thought", "Meeting notes are in the wiki"], "newest pin first");
+    assert.deepEqual(await checkThemes(ann.page, "pinned messages"), []);
     await annList.getByRole("button", { name: "Unpin the message of Ann Lee" }).first().click();
     await bob.page.getByRole("button", { name: "1 pinned message" }).waitFor();
     await annList.getByRole("button", { name: "Close" }).click();
@@ -88,6 +91,8 @@ describe("pins, forwards and drafts in Chromium", { skip: !run && "chromium not 
   it("forwards a message to another conversation through a picker; the copy shows as forwarded", async () => {
     await act(ann, "Meeting notes are in the wiki", "Forward");
     const picker = ann.page.getByRole("dialog", { name: "Forward to…" });
+    await picker.getByLabel("Find a conversation").waitFor();
+    assert.deepEqual(await checkThemes(ann.page, "forward picker"), []);
     await picker.getByLabel("Find a conversation").fill("cat");
     await picker.getByRole("button", { name: "Cat Moss" }).click();
     await ann.page.locator(".chat-header h2", { hasText: "Cat Moss" }).waitFor();
@@ -110,6 +115,7 @@ describe("pins, forwards and drafts in Chromium", { skip: !run && "chromium not 
     const row = ann.conversation("Bob Stone");
     await row.locator(".preview-draft", { hasText: "Draft:" }).waitFor();
     assert.match(await row.locator(".conversation-preview").textContent(), /Draft: Half a thought/);
+    assert.deepEqual(await checkThemes(page, "draft marker and forwarded copy"), []);
 
     await page.reload();
     await ann.conversation("Bob Stone").locator(".preview-draft").waitFor();
