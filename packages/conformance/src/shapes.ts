@@ -123,7 +123,7 @@ export const MlsDevice = object({ userId: id, deviceId: id, signatureKey: str, r
 export const ClaimedKeyPackage = object({ userId: id, deviceId: id, signatureKey: str, keyPackage: str, lastResort: bool });
 export const MlsWelcome = object({ id, conversationId: id, epoch: int, deviceId: id, data: str, createdAt: int });
 const KeyPackageCount = object({ count: int, lastResort: bool });
-const MessageAction = object({ type: literal("edit", "delete", "reaction"), target: int });
+const MessageAction = object({ type: literal("edit", "delete", "reaction", "pin", "unpin"), target: int });
 export const Message: Check = (v, p) =>
   object({
     id,
@@ -140,6 +140,7 @@ export const Message: Check = (v, p) =>
     deletedAt: optional(int),
     reactions: optional(arrayOf(Reaction)),
     hidden: optional(literal(true)),
+    forwarded: optional(literal(true)),
     action: optional(MessageAction),
     updated: optional(Message),
     attachments: arrayOf(Attachment),
@@ -159,6 +160,7 @@ export const MessageAck = object({
   replyTo: optional(ReplyRef),
 });
 export const ActionResult = object({ ack: nullable(MessageAck), message: Message });
+export const PinnedMessage = object({ seq: int, pinnedBy: id, pinnedAt: int, entrySeq: int, message: Message });
 export const Presence = object({ userId: id, online: bool, lastSeenAt: nullable(int) });
 export const ReceiptState = object({ userId: id, deliveredSeq: int, readSeq: int });
 export const Limits = object({
@@ -329,6 +331,10 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "messages.edit": ActionResult,
   "messages.delete": ActionResult,
   "messages.react": ActionResult,
+  "messages.pin": ActionResult,
+  "messages.unpin": ActionResult,
+  "messages.pins": object({ pins: arrayOf(PinnedMessage) }),
+  "messages.forward": MessageAck,
   "push.config": object({ enabled: bool, vapidPublicKey: nullable(str) }),
   "push.subscribe": object({ endpoint: str }),
   "push.unsubscribe": empty,

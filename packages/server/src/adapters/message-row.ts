@@ -25,6 +25,8 @@ export interface StoredMessageColumns {
   replyDeletedAt: number | null;
   editedAt: number | null;
   deletedAt: number | null;
+  /** 1/true for a copy made by `messages.forward` (SQLite reads an integer, PostgreSQL a boolean). */
+  forwarded: number | boolean;
   /** Encrypted conversations: the entry's MLS message (all three NULL elsewhere). */
   mlsEpoch: number | null;
   mlsDevice: string | null;
@@ -68,6 +70,7 @@ export function toMessage(
         ? { seq: row.replyTo, senderId: row.replySenderId ?? "", preview: null, deleted: true }
         : { seq: row.replyTo, senderId: row.replySenderId, preview: row.replyPreview };
   }
+  if (row.forwarded && row.deletedAt === null) message.forwarded = true;
   return message;
 }
 
@@ -117,6 +120,7 @@ export function draftMessage(d: MessageDraft, seq: number, action: MessageAction
     attachments: action === null && d.attachments !== undefined ? [...d.attachments] : [],
   };
   if (action !== null) message.action = action;
+  if (action === null && d.forwarded === true) message.forwarded = true;
   if (d.mls !== undefined) message.mls = mlsPayload(d.mls.epoch, d.mls.deviceId, d.mls.data);
   return message;
 }
