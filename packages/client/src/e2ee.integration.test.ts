@@ -98,6 +98,16 @@ for (const engine of engines) {
       const control = `control-${randomBytes(6).toString("hex")}`;
       const plain = await a1.client.openDirect(b1.client.user!.id);
       await a1.client.send(plain.id, control);
+      // The server cannot copy a message it cannot read: forwarding out of an encrypted conversation is refused.
+      const [first] = messages.filter((m) => m.kind === "text");
+      await assert.rejects(
+        a1.client.call("messages.forward", {
+          conversationId: plain.id,
+          clientId: `fwd-${run}`,
+          from: { conversationId: group.id, seq: first!.seq },
+        }),
+        (error: { code?: string }) => error.code === "encryption_required",
+      );
       const dump = await databaseBytes(engine, server, schema);
       assert.ok(dump.includes(Buffer.from(control)), "the plain control message is in the database");
       for (const s of secrets) {

@@ -102,6 +102,12 @@ export class MessageService {
     origin: Origin = {},
   ): Promise<MessageAck> {
     const { target, reader } = await this.visibleText(userId, input.from.conversationId, input.from.seq);
+    if (target.mls !== undefined) {
+      // The server holds only ciphertext: the client decrypts and sends the text itself.
+      throw new AppError("encryption_required", "A message of an encrypted conversation is forwarded by its reader's client", {
+        field: "from",
+      });
+    }
     const [source] = await this.view.present(input.from.conversationId, [target], reader);
     if (source!.deletedAt !== undefined) throw new AppError("message_deleted", "The message was deleted", { field: "from" });
     if (source!.body === null) {
