@@ -1,13 +1,15 @@
-// Writing a message: Enter sends, Shift+Enter adds a line; typing is reported; works offline (the outbox sends later).
+// Writing a message: Enter sends, Shift+Enter adds a line, Ctrl/Cmd+B and +I wrap the selection in bold or italic
+// markers; typing is reported; works offline (the outbox sends later).
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../format/files.js";
 import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
-import { MentionText } from "../mentions/MentionText.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { useMentionPicker } from "../mentions/use-mention-picker.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
+import { SHORTCUT_MARKERS, type TextEdit, toggleMarker } from "./compose-format.js";
 import { getDraft, setDraft } from "./drafts.js";
 import type { Uploads } from "./use-uploads.js";
 
@@ -32,18 +34,22 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   const tooLong = bytes > maxBytes;
   const empty = text.trim() === "" && uploads.ready.length === 0;
   const fileInput = useRef<HTMLInputElement>(null);
+  /** The selection to restore once a formatting shortcut's text is rendered. */
+  const selectAfter = useRef<TextEdit | null>(null);
 
   // Opening a chat puts the cursor in the composer, except on touch screens where it would pop up the keyboard.
   useEffect(() => {
     if (window.matchMedia?.("(pointer: fine)").matches) ref.current?.focus();
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the height follows the text, read from the element
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+    const edit = selectAfter.current;
+    if (edit && edit.text === text) el.setSelectionRange(edit.selectionStart, edit.selectionEnd);
+    selectAfter.current = null;
   }, [text]);
 
   // Editing starts from the message's text; replying keeps what was typed.
@@ -83,6 +89,15 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (mentions.onKeyDown(event)) return;
+    const marker = SHORTCUT_MARKERS[event.key.toLowerCase()];
+    if (marker && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
+      event.preventDefault();
+      const el = event.currentTarget;
+      const edit = toggleMarker(el.value, el.selectionStart, el.selectionEnd, marker);
+      selectAfter.current = edit;
+      update(edit.text);
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
@@ -103,9 +118,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
             ) : (
               <>
                 <strong>Replying to {who}</strong>{" "}
-                <span className="muted">
-                  <MentionText text={target?.body ?? ""} />
-                </span>
+                <span className="muted">{bodyAsText(target?.body ?? "", (id) => displayName(users[id], "someone"))}</span>
               </>
             )}
           </span>
@@ -204,8 +217,11 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           aria-controls={mentions.candidates.length > 0 ? `${id}-mentions` : undefined}
           aria-activedescendant={mentions.candidates.length > 0 ? `${id}-mentions-${mentions.active}` : undefined}
           aria-invalid={tooLong}
-          aria-describedby={tooLong ? `${id}-limit` : undefined}
+          aria-describedby={tooLong ? `${id}-limit ${id}-hint` : `${id}-hint`}
         />
+        <span id={`${id}-hint`} className="composer-hint">
+          **bold** _italic_ ~~strike~~ `code` · Shift+Enter for a new line
+        </span>
         {tooLong ? (
           <span id={`${id}-limit`} className="composer-limit" role="alert">
             Too long: {bytes.toLocaleString()} of {maxBytes.toLocaleString()} bytes

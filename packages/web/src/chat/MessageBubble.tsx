@@ -1,12 +1,11 @@
-// One message: its text (links clickable), time and, for one's own, its state; a refused one offers retry.
+// One message: its text (formatted, links clickable), time and, for one's own, its state; a refused one offers retry.
 
 import { mentionsUser, quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
-import { MentionText } from "../mentions/MentionText.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Attachments } from "./Attachments.js";
-import { linkify } from "./linkify.js";
+import { FormattedText } from "./FormattedText.js";
 import { MessageActions } from "./MessageActions.js";
 import { QuoteBlock, ReactionChips } from "./MessageExtras.js";
 import { Ticks } from "./Ticks.js";
@@ -67,21 +66,7 @@ export function MessageBubble({
                 : "This message was deleted"}
           </span>
         ) : (
-          <span className="bubble-text">
-            {linkify(entry.body).map((part, i) =>
-              part.type === "link" ? (
-                // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-                <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                  {part.text}
-                </a>
-              ) : (
-                // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-                <span key={i}>
-                  <MentionText text={part.text} />
-                </span>
-              ),
-            )}
-          </span>
+          <FormattedText className="bubble-text" text={entry.body} />
         )}
         <span className="bubble-meta">
           {message?.editedAt !== undefined && !deleted && !hidden ? (

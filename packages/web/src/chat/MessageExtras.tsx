@@ -2,7 +2,7 @@
 // of its reactions (click to add or take back one's own; the tooltip says who reacted).
 
 import type { Message, ReplyRef } from "@parley/client";
-import { MentionText } from "../mentions/MentionText.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 
@@ -33,13 +33,11 @@ export function QuoteBlock({ quote }: { quote: ReplyRef }) {
     >
       <span className="quote-author">{who}</span>
       <span className="quote-text">
-        {quote.withheld ? (
-          "Message not available"
-        ) : quote.preview === null ? (
-          "Deleted message"
-        ) : (
-          <MentionText text={quote.preview} />
-        )}
+        {quote.withheld
+          ? "Message not available"
+          : quote.preview === null
+            ? "Deleted message"
+            : bodyAsText(quote.preview, (id) => displayName(users[id], "someone"))}
       </span>
     </button>
   );

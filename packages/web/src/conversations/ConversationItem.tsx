@@ -8,7 +8,7 @@ import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
 import { typingText } from "../format/typing.js";
 import { MentionBadge } from "../mentions/MentionBadge.js";
-import { mentionsAsText } from "../mentions/mention-text.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { activityAt, conversationTitle, displayName, otherMemberId, previewAuthor } from "../state/conversations.js";
 import { usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -53,7 +53,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
       <>
         <Ticks state={state} label={state === "pending" ? "Waiting to send" : "Not sent"} />
         <span className="preview-text">
-          {lastPending.body ? mentionsAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
+          {lastPending.body ? bodyAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
         </span>
       </>
     );
@@ -66,7 +66,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}
         <span className="preview-text">
           {author && !own ? <span className="preview-author">{author}: </span> : null}
-          {last.body ? mentionsAsText(last.body, nameOf) : attachmentSummary(last.attachments ?? [])}
+          {last.body ? bodyAsText(last.body, nameOf) : attachmentSummary(last.attachments ?? [])}
         </span>
       </>
     );

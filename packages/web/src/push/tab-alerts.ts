@@ -8,7 +8,7 @@
 import type { Message } from "@parley/client";
 import { mentionsUser, type NotificationSettings } from "@parley/protocol";
 import { reportBestEffort } from "../app/best-effort.js";
-import { mentionsAsText } from "../mentions/mention-text.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import type { ChatState } from "../state/types.js";
 import type { NotificationState } from "./notification-store.js";
@@ -43,7 +43,7 @@ export function alertContent(message: Message, chat: ChatState, previews: boolea
     const mentioned = me !== undefined && mentionsUser(body, me);
     return { title, body: mentioned ? `${sender} mentioned you` : `New message from ${sender}` };
   }
-  const text = mentionsAsText(body, nameOf).replace(/\s+/g, " ").trim() || "Sent a file";
+  const text = bodyAsText(body, nameOf).replace(/\s+/g, " ").trim() || "Sent a file";
   const cut = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
   return { title, body: group ? `${sender}: ${cut}` : cut };
 }

@@ -1,0 +1,23 @@
+// A message's text as the reader sees it: formatted (chat/formatted.tsx), links clickable, mentions as "@Name" with
+// the reader's own standing out.
+
+import { useMemo } from "react";
+import { displayName } from "../state/conversations.js";
+import { useChat } from "../state/store-context.js";
+import { renderFormatted } from "./formatted.js";
+
+export function FormattedText({ text, className }: { text: string; className: string }) {
+  const users = useChat((s) => s.users);
+  const me = useChat((s) => s.me?.id);
+  const { blocks, content } = useMemo(
+    () =>
+      renderFormatted(text, (userId) => (
+        <span className="mention" data-self={userId === me || undefined} title={userId === me ? "Mentions you" : undefined}>
+          @{displayName(users[userId], "someone")}
+        </span>
+      )),
+    [text, users, me],
+  );
+  // One paragraph flows inline beside the time; blocks (lists, quotes, code) need a block container.
+  return blocks ? <div className={`${className} formatted`}>{content}</div> : <span className={className}>{content}</span>;
+}
