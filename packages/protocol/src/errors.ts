@@ -117,6 +117,17 @@ export const ERRORS = {
     description: "The message already carries the maximum number of distinct reaction emojis (`details.limit`).",
   },
   push_disabled: { status: 409, retryable: false, description: "Push notifications are turned off on this server." },
+  link_previews_disabled: {
+    status: 409,
+    retryable: false,
+    description: "Link previews are turned off on this server (`PARLEY_LINK_PREVIEWS=off`).",
+  },
+  link_preview_unavailable: {
+    status: 422,
+    retryable: false,
+    description:
+      "The page could not be previewed (`details.reason`: `blocked`, `network`, `timeout`, `status`, `not_html`, `too_large`); the answer is cached for a while.",
+  },
   invalid_push_subscription: {
     status: 400,
     retryable: false,
