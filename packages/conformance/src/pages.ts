@@ -11,7 +11,7 @@ export interface PageServer {
 
 export async function startPageServer(): Promise<PageServer> {
   const server: Server = createServer((req, res) => {
-    if (req.url === "/page") {
+    if (new URL(req.url ?? "/", "http://x").pathname === "/page") {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(
         '<!doctype html><html><head><title>Plain title</title><meta property="og:title" content="Conformance &amp; page">' +

@@ -1,11 +1,14 @@
-// One message: its text (formatted, links clickable), time and, for one's own, its state; a refused one offers retry.
+// One message: its text (formatted, links clickable, a preview card for the first link), time and, for one's own, its state; a refused one offers retry.
 
 import { mentionsUser, quoteOf } from "@parley/client";
+import { useMemo } from "react";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Attachments } from "./Attachments.js";
 import { FormattedText } from "./FormattedText.js";
+import { LinkPreviewCard } from "./LinkPreviewCard.js";
+import { firstLink } from "./link-preview.js";
 import { MessageActions } from "./MessageActions.js";
 import { QuoteBlock, ReactionChips } from "./MessageExtras.js";
 import { Ticks } from "./Ticks.js";
@@ -44,6 +47,7 @@ export function MessageBubble({
   const deleted = message?.deletedAt !== undefined || withheld;
   const hidden = message?.hidden === true;
   const pendingQuoted = entry.replyTo === undefined ? undefined : conversation.messages.find((m) => m.seq === entry.replyTo);
+  const link = useMemo(() => firstLink(entry.body), [entry.body]);
   const quote = message?.replyTo ?? (pendingQuoted ? quoteOf(pendingQuoted) : undefined);
   return (
     <div
@@ -68,6 +72,7 @@ export function MessageBubble({
         ) : (
           <FormattedText className="bubble-text" text={entry.body} />
         )}
+        {link && message && !deleted && !hidden ? <LinkPreviewCard key={link} url={link} /> : null}
         <span className="bubble-meta">
           {message?.editedAt !== undefined && !deleted && !hidden ? (
             <span className="edited-marker" title={`Edited ${formatFullTimestamp(message.editedAt)}`}>
