@@ -3,6 +3,7 @@
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../format/files.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
 import { bodyAsText } from "../mentions/mention-text.js";
 import { useMentionPicker } from "../mentions/use-mention-picker.js";
@@ -18,6 +19,7 @@ const encoder = new TextEncoder();
 
 export function Composer({ conversationId, uploads }: { conversationId: string; uploads: Uploads }) {
   const store = useStore();
+  const t = useT();
   const maxBytes = useChat((s) => s.maxMessageBytes);
   const composing = useChat((s) => s.composing[conversationId]);
   const target = useChat((s) =>
@@ -107,25 +109,31 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
     }
   };
 
-  const who = target ? (target.senderId === me ? "yourself" : displayName(users[target.senderId], "Someone")) : "";
+  const who = target
+    ? target.senderId === me
+      ? t("composer.yourself")
+      : displayName(users[target.senderId], t("names.someone"))
+    : "";
   return (
     <form className="composer" onSubmit={onSubmit}>
       {composing ? (
         <div className="compose-context" data-mode={composing.mode}>
           <span className="compose-context-text">
             {composing.mode === "edit" ? (
-              <strong>Editing message</strong>
+              <strong>{t("composer.editing")}</strong>
             ) : (
               <>
-                <strong>Replying to {who}</strong>{" "}
-                <span className="muted">{bodyAsText(target?.body ?? "", (id) => displayName(users[id], "someone"))}</span>
+                <strong>{t("composer.replyingTo", { name: who })}</strong>{" "}
+                <span className="muted">
+                  {bodyAsText(target?.body ?? "", (id) => displayName(users[id], t("names.someoneLower")))}
+                </span>
               </>
             )}
           </span>
           <button
             type="button"
             className="link-button"
-            aria-label={composing.mode === "edit" ? "Cancel editing" : "Cancel reply"}
+            aria-label={composing.mode === "edit" ? t("composer.cancelEdit") : t("composer.cancelReply")}
             onClick={cancel}
           >
             ×
@@ -136,8 +144,8 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
         <button
           type="button"
           className="icon-button attach-button"
-          aria-label="Attach files"
-          title="Attach files (or drop them on the chat)"
+          aria-label={t("composer.attach")}
+          title={t("composer.attachTitle")}
           onClick={() => fileInput.current?.click()}
         >
           <Icon name="attach" />
@@ -156,7 +164,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
       </div>
       <div className="composer-field">
         {uploads.items.length > 0 ? (
-          <ul className="upload-list" aria-label="Files to send">
+          <ul className="upload-list" aria-label={t("composer.files")}>
             {uploads.items.map((item) => (
               <li
                 key={item.key}
@@ -176,14 +184,14 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
                     className="upload-progress"
                     max={item.size || 1}
                     value={item.sent}
-                    aria-label={`Uploading ${item.name}`}
+                    aria-label={t("composer.uploading", { name: item.name })}
                   />
                 )}
                 <button
                   type="button"
                   className="link-button"
                   onClick={() => uploads.remove(item.key)}
-                  aria-label={`Remove ${item.name}`}
+                  aria-label={t("group.removeName", { name: item.name })}
                 >
                   <Icon name="close" />
                 </button>
@@ -193,14 +201,14 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
         ) : null}
         <MentionSuggestions picker={mentions} id={`${id}-mentions`} />
         <label htmlFor={id} className="visually-hidden">
-          Message
+          {t("composer.message")}
         </label>
         <textarea
           id={id}
           ref={ref}
           rows={1}
           value={text}
-          placeholder={uploads.items.length > 0 ? "Add a caption…" : "Write a message…"}
+          placeholder={uploads.items.length > 0 ? t("composer.caption") : t("composer.placeholder")}
           onChange={(e) => {
             update(e.target.value);
             mentions.track(e.target.value, e.target.selectionStart);
@@ -220,19 +228,19 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           aria-describedby={tooLong ? `${id}-limit ${id}-hint` : `${id}-hint`}
         />
         <span id={`${id}-hint`} className="composer-hint">
-          **bold** _italic_ ~~strike~~ `code` · Shift+Enter for a new line
+          {t("composer.formatHint")}
         </span>
         {tooLong ? (
           <span id={`${id}-limit`} className="composer-limit" role="alert">
-            Too long: {bytes.toLocaleString()} of {maxBytes.toLocaleString()} bytes
+            {t("composer.tooLong", { bytes, max: maxBytes })}
           </span>
         ) : null}
       </div>
       <button
         type="submit"
         className="send-button"
-        aria-label={composing?.mode === "edit" ? "Save edit" : "Send"}
-        title="Send (Enter)"
+        aria-label={composing?.mode === "edit" ? t("composer.saveEdit") : t("composer.send")}
+        title={t("composer.sendTitle")}
         disabled={empty || tooLong || uploads.busy}
       >
         <Icon name="send" />
