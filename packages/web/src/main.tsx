@@ -33,6 +33,7 @@ import "./styles/search.css";
 import "./styles/admin.css";
 import "./styles/mentions.css";
 import "./styles/formatting.css";
+import "./styles/emoji.css";
 import "./styles/quick-switcher.css";
 
 function browserStorage(): KeyValueStorage {

@@ -2,6 +2,7 @@
 // markers; typing is reported; works offline (the outbox sends later).
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { EmojiPickerDialog } from "../emoji/EmojiPickerDialog.js";
 import { formatBytes } from "../format/files.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
@@ -36,8 +37,9 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   const tooLong = bytes > maxBytes;
   const empty = text.trim() === "" && uploads.ready.length === 0;
   const fileInput = useRef<HTMLInputElement>(null);
-  /** The selection to restore once a formatting shortcut's text is rendered. */
+  /** The selection to restore once a formatting shortcut's (or a picked emoji's) text is rendered. */
   const selectAfter = useRef<TextEdit | null>(null);
+  const [picking, setPicking] = useState(false);
 
   // Opening a chat puts the cursor in the composer, except on touch screens where it would pop up the keyboard.
   useEffect(() => {
@@ -82,6 +84,18 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
     update("");
     store.setTyping(conversationId, false);
     ref.current?.focus();
+  };
+
+  /** Puts a picked emoji where the caret was (replacing a selection), the caret after it. */
+  const insertEmoji = (emoji: string) => {
+    const el = ref.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? text.length;
+    const next = text.slice(0, start) + emoji + text.slice(end);
+    selectAfter.current = { text: next, selectionStart: start + emoji.length, selectionEnd: start + emoji.length };
+    update(next);
+    // After the dialog has closed and handed focus back to its opener.
+    requestAnimationFrame(() => ref.current?.focus());
   };
 
   const onSubmit = (event: FormEvent) => {
@@ -140,6 +154,18 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           </button>
         </div>
       ) : null}
+      {picking ? (
+        <EmojiPickerDialog
+          onPick={(emoji) => {
+            setPicking(false);
+            insertEmoji(emoji);
+          }}
+          onClose={() => {
+            setPicking(false);
+            ref.current?.focus();
+          }}
+        />
+      ) : null}
       <div className="composer-tools" data-slot="attachments">
         <button
           type="button"
@@ -149,6 +175,15 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           onClick={() => fileInput.current?.click()}
         >
           <Icon name="attach" />
+        </button>
+        <button
+          type="button"
+          className="icon-button emoji-button"
+          aria-label={t("composer.emoji")}
+          title={t("composer.emoji")}
+          onClick={() => setPicking(true)}
+        >
+          <Icon name="emoji" />
         </button>
         <input
           ref={fileInput}
