@@ -1,7 +1,7 @@
 // Link preview cards in Chromium against a real server that may fetch loopback pages (the test-only allowance): the
 // first link of a message gets a card with the page's title, site and image; the image comes from the Parley server,
 // and the linked site is only ever contacted by the server, never by the browser. A page that cannot be previewed
-// shows no card. The reader is on a phone: the card fits the screen.
+// shows no card. The reader is on a phone: the card fits the screen. Cards can be turned off in the account dialog.
 
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -87,5 +87,24 @@ describe("link preview cards in Chromium", { skip: !run && "chromium not found",
       agents.every((agent) => agent.startsWith("Parley-LinkPreview")),
       `only the server contacted the site: ${JSON.stringify(agents)}`,
     );
+  });
+
+  it("hides the cards when turned off in the account dialog, and shows them again when turned on", async () => {
+    const page = ann.page;
+    assert.ok((await page.locator(".message .link-preview").count()) > 0);
+    await page.getByRole("button", { name: "Your account" }).click();
+    const dialog = page.getByRole("dialog", { name: "Your account" });
+    const toggle = dialog.getByRole("checkbox", { name: "Show a preview card for the first link of a message" });
+    assert.equal(await toggle.isChecked(), true, "on by default");
+    await toggle.uncheck();
+    await eventually("no cards", async () => (await page.locator(".message .link-preview").count()) === 0);
+    await dialog.getByRole("button", { name: "Done" }).click();
+    await page.reload();
+    await page.locator(".message .bubble-text").first().waitFor();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(await page.locator(".message .link-preview").count(), 0, "the choice is kept in this browser");
+    await page.getByRole("button", { name: "Your account" }).click();
+    await page.getByRole("dialog", { name: "Your account" }).getByRole("checkbox", { name: /preview card/ }).check();
+    await page.locator(".message .link-preview").first().waitFor();
   });
 });

@@ -1,7 +1,7 @@
 // One message: its text (formatted, links clickable, a preview card for the first link), time and, for one's own, its state; a refused one offers retry.
 
 import { mentionsUser, quoteOf } from "@parley/client";
-import { useMemo } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -9,7 +9,7 @@ import type { ConversationState } from "../state/types.js";
 import { Attachments } from "./Attachments.js";
 import { FormattedText } from "./FormattedText.js";
 import { LinkPreviewCard } from "./LinkPreviewCard.js";
-import { firstLink } from "./link-preview.js";
+import { firstLink, linkPreviewsShown, onLinkPreviewsChange } from "./link-preview.js";
 import { MessageActions } from "./MessageActions.js";
 import { QuoteBlock, ReactionChips } from "./MessageExtras.js";
 import { Ticks } from "./Ticks.js";
@@ -50,7 +50,8 @@ export function MessageBubble({
   const deleted = message?.deletedAt !== undefined || withheld;
   const hidden = message?.hidden === true;
   const pendingQuoted = entry.replyTo === undefined ? undefined : conversation.messages.find((m) => m.seq === entry.replyTo);
-  const link = useMemo(() => firstLink(entry.body), [entry.body]);
+  const previews = useSyncExternalStore(onLinkPreviewsChange, linkPreviewsShown);
+  const link = useMemo(() => (previews ? firstLink(entry.body) : undefined), [entry.body, previews]);
   const quote = message?.replyTo ?? (pendingQuoted ? quoteOf(pendingQuoted) : undefined);
   return (
     <div

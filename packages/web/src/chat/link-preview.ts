@@ -74,3 +74,36 @@ export function linkPreviewsOf(client: Pick<ParleyClient, "linkPreview">): LinkP
   }
   return previews;
 }
+
+// Whether this browser shows preview cards: on unless turned off in the account dialog (kept in localStorage).
+
+export const LINK_PREVIEWS_KEY = "parley.linkPreviews";
+const listeners = new Set<() => void>();
+
+function storage(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    // Storage blocked: the default (shown) holds for this page.
+    return undefined;
+  }
+}
+
+export function linkPreviewsShown(): boolean {
+  return storage()?.getItem(LINK_PREVIEWS_KEY) !== "off";
+}
+
+export function setLinkPreviewsShown(shown: boolean): void {
+  try {
+    if (shown) storage()?.removeItem(LINK_PREVIEWS_KEY);
+    else storage()?.setItem(LINK_PREVIEWS_KEY, "off");
+  } finally {
+    for (const listener of listeners) listener();
+  }
+}
+
+/** For useSyncExternalStore: called when the choice changes in this page. */
+export function onLinkPreviewsChange(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

@@ -3,6 +3,7 @@
 // data (EmojiPickerDialog.tsx), so the first load of the app does not carry it.
 
 import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
+import { reportBestEffort } from "../app/best-effort.js";
 import { useT } from "../i18n/I18nProvider.js";
 import type { MessageKey } from "../i18n/i18n.js";
 import { loadEmojiGroups } from "./emoji-data.js";
@@ -53,8 +54,9 @@ export default function EmojiPicker({ onPick }: { onPick: (emoji: string) => voi
     setRecent(next);
     try {
       storage()?.setItem(RECENT_KEY, JSON.stringify(next));
-    } catch {
-      // Storage full or blocked: the emoji is still picked, only not remembered.
+    } catch (error) {
+      // Storage full or blocked: the emoji is still picked, only not remembered after this page.
+      reportBestEffort("remembering a recent emoji", error);
     }
     onPick(emoji);
   };
