@@ -25,6 +25,7 @@ export type {
   MuteUntil,
   NotificationSettings,
   PasswordResetLink,
+  PinnedMessage,
   Presence,
   PushConfig,
   PushPayload,

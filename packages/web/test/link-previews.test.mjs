@@ -104,7 +104,10 @@ describe("link preview cards in Chromium", { skip: !run && "chromium not found",
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(await page.locator(".message .link-preview").count(), 0, "the choice is kept in this browser");
     await page.getByRole("button", { name: "Your account" }).click();
-    await page.getByRole("dialog", { name: "Your account" }).getByRole("checkbox", { name: /preview card/ }).check();
+    await page
+      .getByRole("dialog", { name: "Your account" })
+      .getByRole("checkbox", { name: /preview card/ })
+      .check();
     await page.locator(".message .link-preview").first().waitFor();
   });
 });

@@ -1,6 +1,8 @@
 // Writing a message: Enter sends, Shift+Enter adds a line, Ctrl/Cmd+B and +I wrap the selection in bold or italic
-// markers; typing is reported; works offline (the outbox sends later).
+// markers, ↑ in an empty composer edits one's last message; typing is reported; what is typed is kept as the
+// conversation's draft; works offline (the outbox sends later).
 
+import type { Message } from "@parley/client";
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { EmojiPickerDialog } from "../emoji/EmojiPickerDialog.js";
 import { formatBytes } from "../format/files.js";
@@ -12,7 +14,6 @@ import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
 import { SHORTCUT_MARKERS, type TextEdit, toggleMarker } from "./compose-format.js";
-import { getDraft, setDraft } from "./drafts.js";
 import type { Uploads } from "./use-uploads.js";
 
 const MAX_HEIGHT_PX = 168;
@@ -31,7 +32,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   const ref = useRef<HTMLTextAreaElement>(null);
   // Declared before the text: the draft's mention tokens become "@Name" labels the picker remembers.
   const mentions = useMentionPicker(conversationId, ref, (value) => update(value));
-  const [text, setText] = useState(() => mentions.decode(getDraft(conversationId)));
+  const [text, setText] = useState(() => mentions.decode(store.getState().drafts[conversationId] ?? ""));
   const id = useId();
   const bytes = useMemo(() => encoder.encode(text).length, [text]);
   const tooLong = bytes > maxBytes;
@@ -73,7 +74,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
 
   const update = (value: string) => {
     setText(value);
-    setDraft(conversationId, mentions.encode(value));
+    store.setDraft(conversationId, mentions.encode(value));
     store.setTyping(conversationId, value.trim() !== "");
   };
 
@@ -120,6 +121,11 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
     } else if (event.key === "Escape" && composing) {
       event.preventDefault();
       cancel();
+    } else if (event.key === "ArrowUp" && text === "" && !composing && !event.shiftKey && !event.altKey) {
+      const last = lastEditable(store.getState().conversations[conversationId]?.messages ?? [], me);
+      if (last === undefined) return;
+      event.preventDefault();
+      store.compose(conversationId, "edit", last.seq);
     }
   };
 
@@ -282,4 +288,13 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
       </button>
     </form>
   );
+}
+
+/** The user's newest message that can still be edited here: their own live text with words in it. */
+function lastEditable(messages: readonly Message[], me: string | undefined): Message | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.senderId === me && m.kind === "text" && m.deletedAt === undefined && !m.hidden && m.body) return m;
+  }
+  return undefined;
 }
