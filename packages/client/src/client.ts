@@ -6,6 +6,7 @@ import type {
   Attachment,
   AuthResult,
   Limits,
+  LinkPreview,
   Message,
   MessageAck,
   PinnedMessage,
@@ -491,6 +492,17 @@ export class ParleyClient extends ClientCalls {
   avatarUrl(user: Pick<User, "avatarId">, size: "small" | "large" = "small"): string | undefined {
     if (!user.avatarId) return undefined;
     return `${this.#options.server.replace(/\/+$/, "")}/v1/avatars/${encodeURIComponent(user.avatarId)}${size === "small" ? "?size=small" : ""}`;
+  }
+
+  /**
+   * What the web page at `url` shows (title, description, site name, a thumbnail of its image), fetched by the server
+   * so that the client never contacts the page's host (docs/protocol.md §6.16); `image` is made absolute. Errors:
+   * `link_previews_disabled`, `link_preview_unavailable` (`details.reason`), `validation_failed`, `rate_limited`.
+   */
+  async linkPreview(url: string): Promise<LinkPreview> {
+    const preview = await this.call("links.preview", { url });
+    if (preview.image === null) return preview;
+    return { ...preview, image: `${this.#options.server.replace(/\/+$/, "")}${preview.image}` };
   }
 
   /** Signed download URLs (absolute) for uploads the caller may see, cached until shortly before they expire. */

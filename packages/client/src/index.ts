@@ -17,6 +17,7 @@ export type {
   GroupAdds,
   Invite,
   Limits,
+  LinkPreview,
   Member,
   Message,
   MessageAck,

@@ -206,6 +206,13 @@ export const SyncResult = object({
   next: nullable(str),
   serverTime: int,
 });
+export const LinkPreview = object({
+  url: str,
+  title: nullable(str),
+  description: nullable(str),
+  image: nullable(str),
+  siteName: nullable(str),
+});
 export const SignedFile = object({ id, url: str, thumbnailUrl: nullable(str), expiresAt: int });
 export const PresignedUpload = object({
   url: str,
@@ -342,6 +349,7 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "settings.get": NotificationSettings,
   "settings.update": NotificationSettings,
   "files.sign": object({ files: arrayOf(SignedFile) }),
+  "links.preview": LinkPreview,
   "uploads.presign": PresignedUpload,
   "uploads.complete": Attachment,
   "messages.search": SearchResult,

@@ -151,6 +151,17 @@ export const ERRORS = {
     description: "The conversation already has the maximum number of pinned messages (`details.limit`): unpin one first.",
   },
   push_disabled: { status: 409, retryable: false, description: "Push notifications are turned off on this server." },
+  link_previews_disabled: {
+    status: 409,
+    retryable: false,
+    description: "Link previews are turned off on this server (`PARLEY_LINK_PREVIEWS=off`).",
+  },
+  link_preview_unavailable: {
+    status: 422,
+    retryable: false,
+    description:
+      "The page could not be previewed (`details.reason`: `blocked`, `network`, `timeout`, `status`, `not_html`, `too_large`); the answer is cached for a while.",
+  },
   invalid_push_subscription: {
     status: 400,
     retryable: false,

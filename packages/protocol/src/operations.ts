@@ -674,6 +674,13 @@ const definitions = {
     transports: BOTH,
     http: { method: "POST", path: "/v1/files/sign" },
   },
+  "links.preview": {
+    args: Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+    result: returns<LinkPreview>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/links/preview" },
+  },
   "uploads.presign": {
     args: Type.Object(
       {
@@ -1047,6 +1054,17 @@ export interface SignedFile {
   thumbnailUrl: string | null;
   /** When the signatures expire (ms since the epoch). */
   expiresAt: number;
+}
+
+/** What `links.preview` found on a web page (docs/protocol.md §6.16). */
+export interface LinkPreview {
+  /** The URL asked about (as given). */
+  url: string;
+  title: string | null;
+  description: string | null;
+  /** The page's image as a thumbnail the server fetched and stores, relative to the server's base URL; null if none. */
+  image: string | null;
+  siteName: string | null;
 }
 
 /** The answer of `POST /v1/uploads`: the stored file's metadata, to pass its `id` in `messages.send`'s `attachments`. */

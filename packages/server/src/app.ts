@@ -21,6 +21,7 @@ import type { AdminStore } from "./ports/admin-store.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
 import type { E2eeStore } from "./ports/e2ee-store.js";
+import type { LinkPreviewStore } from "./ports/link-preview-store.js";
 import type { PresenceStore } from "./ports/presence-store.js";
 import type { PushProvider } from "./ports/push-provider.js";
 import type { PushStore } from "./ports/push-store.js";
@@ -74,6 +75,7 @@ export interface Adapters {
   reports: ReportStore;
   sso: SsoStore;
   e2ee: E2eeStore;
+  linkPreviews: LinkPreviewStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -156,6 +158,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     reports: selected.reports,
     sso: selected.sso,
     e2ee: selected.e2ee,
+    linkPreviews: selected.linkPreviews,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -194,6 +197,7 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     reports: instrument(adapters.reports, metrics.storeSeconds, []),
     sso: instrument(adapters.sso, metrics.storeSeconds, []),
     e2ee: instrument(adapters.e2ee, metrics.storeSeconds, []),
+    linkPreviews: instrument(adapters.linkPreviews, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),

@@ -14,6 +14,7 @@ import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
 import type { E2eeStore } from "../ports/e2ee-store.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
+import type { LinkPreviewStore } from "../ports/link-preview-store.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
@@ -31,6 +32,7 @@ import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
 import { PostgresAdminStore } from "./postgres/postgres-admin-store.js";
 import { PostgresE2eeStore } from "./postgres/postgres-e2ee-store.js";
+import { PostgresLinkPreviewStore } from "./postgres/postgres-link-preview-store.js";
 import { PostgresPushStore } from "./postgres/postgres-push-store.js";
 import { PostgresReportStore } from "./postgres/postgres-report-store.js";
 import { PostgresSsoStore } from "./postgres/postgres-sso-store.js";
@@ -43,6 +45,7 @@ import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
 import { S3BlobStore } from "./s3/s3-blob-store.js";
 import { SqliteAdminStore } from "./sqlite/sqlite-admin-store.js";
 import { SqliteE2eeStore } from "./sqlite/sqlite-e2ee-store.js";
+import { SqliteLinkPreviewStore } from "./sqlite/sqlite-link-preview-store.js";
 import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
 import { SqliteReportStore } from "./sqlite/sqlite-report-store.js";
 import { SqliteSsoStore } from "./sqlite/sqlite-sso-store.js";
@@ -67,6 +70,8 @@ export interface SelectedAdapters {
   sso: SsoStore;
   /** End-to-end encryption's device and KeyPackage directories (docs/e2ee.md): in the store's database. */
   e2ee: E2eeStore;
+  /** The link preview cache: in the store's database. */
+  linkPreviews: LinkPreviewStore;
   /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
   blobs: BlobStore;
   /** Malware scanning of uploads: clamd when PARLEY_CLAMD_ADDRESS is set, otherwise none. */
@@ -183,6 +188,10 @@ export async function selectAdapters(
     store instanceof SqliteStore ? new SqliteSsoStore(store.handle) : new PostgresSsoStore((store as PostgresStore).handle);
   const e2ee: E2eeStore =
     store instanceof SqliteStore ? new SqliteE2eeStore(store.handle) : new PostgresE2eeStore((store as PostgresStore).handle);
+  const linkPreviews: LinkPreviewStore =
+    store instanceof SqliteStore
+      ? new SqliteLinkPreviewStore(store.handle)
+      : new PostgresLinkPreviewStore((store as PostgresStore).handle);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
@@ -218,6 +227,7 @@ export async function selectAdapters(
       reports,
       sso,
       e2ee,
+      linkPreviews,
       blobs,
       scanner,
       broker,
@@ -242,6 +252,7 @@ export async function selectAdapters(
     reports,
     sso,
     e2ee,
+    linkPreviews,
     blobs,
     scanner,
     broker,

@@ -150,6 +150,7 @@ export function userHandlers(s: Services): UserHandlers {
     "conversations.mute": (ctx, a) => s.push.mute(ctx.userId, a.conversationId, a.until),
     "settings.get": (ctx) => s.settings.get(ctx.userId),
     "settings.update": (ctx, a) => s.settings.update(ctx.userId, a),
+    "links.preview": (_ctx, a) => s.linkPreviews.preview(a.url),
     "files.sign": async (ctx, a) => ({ files: await s.media.sign(ctx.userId, a.uploadIds) }),
     "uploads.presign": (ctx, a) => s.media.presignUpload(ctx.userId, a),
     "uploads.complete": (ctx, a) => s.media.completeUpload(ctx.userId, a.uploadToken),

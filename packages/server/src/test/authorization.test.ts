@@ -169,6 +169,8 @@ const CASES: Record<OpName, Case> = {
   "settings.get": { scope: "own", args: () => ({}) },
   "settings.update": { scope: "own", args: () => ({ previews: true }) },
   "files.sign": { scope: "conversation-read", args: (fx) => ({ uploadIds: [fx.upload] }) },
+  // The page is on loopback, which the server refuses (link_preview_unavailable, blocked): nothing is fetched.
+  "links.preview": { scope: "own", args: () => ({ url: "http://127.0.0.1:9/authz" }) },
   "uploads.presign": { scope: "own", args: () => ({ name: "direct.pdf", size: 10 }) },
   "uploads.complete": { scope: "own", args: () => ({ uploadToken: "not.a-token" }) },
   // Matches the messages sent before and after the removal: the removed member may find only the first.

@@ -392,6 +392,31 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: "link previews",
+    // As SQLite's migration 17 (which explains the tables).
+    sql: `
+      CREATE TABLE link_previews (
+        url text COLLATE "C" PRIMARY KEY,
+        title text,
+        description text,
+        site_name text,
+        image_id text COLLATE "C",
+        failure text,
+        fetched_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX link_previews_expiry ON link_previews (expires_at);
+      CREATE TABLE link_preview_images (
+        id text COLLATE "C" PRIMARY KEY,
+        url text COLLATE "C" NOT NULL,
+        mime_type text NOT NULL,
+        bytes bytea NOT NULL
+      );
+      CREATE INDEX link_preview_images_url ON link_preview_images (url);
+    `,
+  },
+  {
     version: 18,
     name: "pinned and forwarded messages",
     // As SQLite's migration 18 (which explains the table).

@@ -508,6 +508,33 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: "link previews",
+    sql: `
+      -- The cache of links.preview (services/link-previews/): what a URL's page showed, or why it could not be
+      -- previewed (failure), until expires_at; a failure is kept for a shorter time than a preview.
+      CREATE TABLE link_previews (
+        url TEXT PRIMARY KEY,
+        title TEXT,
+        description TEXT,
+        site_name TEXT,
+        image_id TEXT,
+        failure TEXT,
+        fetched_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX link_previews_expiry ON link_previews (expires_at);
+      -- The thumbnail of a preview's image, served by its random id; it goes when its answer is replaced or expires.
+      CREATE TABLE link_preview_images (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        mime_type TEXT NOT NULL,
+        bytes BLOB NOT NULL
+      );
+      CREATE INDEX link_preview_images_url ON link_preview_images (url);
+    `,
+  },
+  {
     version: 18,
     name: "pinned and forwarded messages",
     sql: `
