@@ -53,6 +53,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     removeBlock: true,
     listBlocked: true,
     blockedBy: true,
+    blockPeers: true,
     refusingGroupAdd: true,
     filterPresenceVisible: true,
   },

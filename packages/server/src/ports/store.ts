@@ -110,6 +110,8 @@ export interface AccountStore {
   listBlocked(ownerId: string): Promise<UserRecord[]>;
   /** The subset of `ownerIds` (any order) who blocked `userId`. */
   blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]>;
+  /** The users a block stands between with `userId`, either way: those `userId` blocked and those who blocked `userId`. */
+  blockPeers(userId: string): Promise<string[]>;
   /**
    * The subset of `userIds` (any order) who do not let `actorId` add them to groups: they blocked the actor, or their
    * group-add setting (`defaultPolicy` when never chosen) is "nobody", or "contacts" and the actor is not in their
@@ -118,7 +120,8 @@ export interface AccountStore {
   refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]>;
   /**
    * The subset of `targetIds` whose presence `viewerId` may see: users who currently share a conversation with the
-   * viewer, or who have the viewer in their contacts. The viewer always sees themself.
+   * viewer, or who have the viewer in their contacts, unless a block stands between the two (either way). The viewer
+   * always sees themself.
    */
   filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]>;
 }
