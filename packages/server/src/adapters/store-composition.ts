@@ -67,6 +67,10 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     countMemberships: true,
     groupsCreatedSince: true,
     conversationsWithReceiptsAfter: true,
+    addBan: true,
+    removeBan: true,
+    listBans: true,
+    bannedAmong: true,
   },
   log: {
     append: true,

@@ -6,6 +6,7 @@ import type {
   Conversation,
   ConversationKind,
   GroupAdds,
+  GroupBan,
   Member,
   Message,
   ReceiptState,
@@ -206,6 +207,21 @@ export interface ConversationStore {
    * the conversations it reports instead of every conversation's member list each time. Unknown ids are ignored.
    */
   conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>>;
+  /**
+   * Bans a user from a group (docs/protocol.md §6.5 `members.ban`) and returns the ban; when the user is banned
+   * already nothing is written and the existing ban is returned.
+   */
+  addBan(ban: GroupBanRecord): Promise<GroupBanRecord>;
+  /** Lifts a ban; true when there was one. */
+  removeBan(conversationId: string, userId: string): Promise<boolean>;
+  /** A group's bans, oldest first (ties by user id). */
+  listBans(conversationId: string): Promise<GroupBanRecord[]>;
+  /** The subset of `userIds` (any order) banned from the group. */
+  bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]>;
+}
+
+export interface GroupBanRecord extends GroupBan {
+  conversationId: string;
 }
 
 export interface MessageDraft {

@@ -116,6 +116,12 @@ const CASES: Record<OpName, Case> = {
     args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),
   },
   "members.remove": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.ban": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, reason: "injected" }),
+  },
+  "members.unban": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.bans": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
   "members.setRole": {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, role: "admin" }),
@@ -474,13 +480,16 @@ describe("authorization matrix", () => {
       ...Object.entries(forgedTokens).map(([name, t]): [string, string, number[]] => [`forged token (${name})`, t, [4100, 4102]]),
     ];
     const wsOps = OP_NAMES.filter((op) => op !== "hello" && operations[op].transports.includes("live"));
-    for (const [name, token, closeCodes] of cases) {
+    // At most 64 requests may wait for the welcome (§4.4, else close 4201): the operations go in batches below that.
+    const batches: OpName[][] = [];
+    for (let i = 0; i < wsOps.length; i += 48) batches.push(wsOps.slice(i, i + 48));
+    for (const [name, token, closeCodes, batch] of cases.flatMap((c) => batches.map((b) => [...c, b] as const))) {
       const client = await RawClient.open(server);
       client.ws.send(
         JSON.stringify({ rid: "h", op: "hello", args: token === undefined ? { versions: [1] } : { versions: [1], token } }),
       );
       // Every operation, pipelined behind the refused hello: none may be answered with data.
-      for (const op of wsOps) client.ws.send(JSON.stringify({ rid: op, op, args: CASES[op].args(fx) }));
+      for (const op of batch) client.ws.send(JSON.stringify({ rid: op, op, args: CASES[op].args(fx) }));
       const code = await client.closed;
       assert.ok(closeCodes.includes(code), `${name}: closed with ${code}`);
       const results = client.frames.filter((f) => f.type !== "error");

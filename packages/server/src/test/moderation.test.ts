@@ -237,5 +237,72 @@ for (const [name, start, available] of deployments) {
         await Promise.all(clients.map((c) => c.close()));
       }
     });
+
+    it("bans from a group: removes, refuses re-adding until unbanned, listed to the owner and admins only", async () => {
+      const [owner, mod, member, pest, leaver] = [
+        await register(d.node),
+        await register(d.node),
+        await register(d.node),
+        await register(d.node),
+        await register(d.node),
+      ];
+      const memberIds = [mod.user.id, member.user.id, pest.user.id, leaver.user.id];
+      const group = (await as(owner)("POST", "/v1/conversations/group", { title: "Banned", memberIds })).body;
+      const base = `/v1/conversations/${group.id}`;
+      await as(owner)("PATCH", `${base}/members/${mod.user.id}`, { role: "admin" });
+      const live = await RawClient.connect(d.other, pest.accessToken);
+      try {
+        // A plain member may not ban or list bans; an admin may not ban an admin or the owner.
+        assert.equal((await as(member)("POST", `${base}/bans`, { userId: pest.user.id })).body.error.code, "forbidden");
+        assert.equal((await as(member)("GET", `${base}/bans`)).body.error.code, "forbidden");
+        assert.equal((await as(mod)("POST", `${base}/bans`, { userId: owner.user.id })).body.error.code, "forbidden");
+        assert.equal((await as(mod, d.other)("GET", `${base}/bans`)).body.bans.length, 0);
+
+        const banned = await as(mod, d.other)("POST", `${base}/bans`, { userId: pest.user.id, reason: "spam" });
+        assert.equal(banned.status, 200, JSON.stringify(banned.body));
+        assert.equal(banned.body.message.event.type, "member.removed");
+        assert.deepEqual(
+          [banned.body.ban.userId, banned.body.ban.bannedBy, banned.body.ban.reason],
+          [pest.user.id, mod.user.id, "spam"],
+        );
+        // The banned user learns of the removal like any removed member, on the other node.
+        await live.waitForEvent(
+          (e) => e.event === "message" && e.data.conversationId === group.id && e.data.event?.type === "member.removed",
+        );
+        const refused = await as(owner)("POST", `${base}/members`, { userIds: [member.user.id, pest.user.id] });
+        assert.equal(refused.status, 403);
+        assert.deepEqual(refused.body.error.details, { field: "userIds", userId: pest.user.id, reason: "banned" });
+        assert.equal(
+          (await as(pest)("POST", `${base}/messages`, { clientId: "x", body: "back?" })).body.error.code,
+          "not_member",
+        );
+
+        // A past member can be banned too, without an entry; a repeated ban keeps the first.
+        await as(leaver)("POST", `${base}/leave`, {});
+        const past = await as(owner)("POST", `${base}/bans`, { userId: leaver.user.id });
+        assert.equal(past.body.message, null);
+        const again = await as(owner)("POST", `${base}/bans`, { userId: pest.user.id, reason: "other" });
+        assert.equal(again.body.ban.reason, "spam");
+        assert.equal(again.body.message, null);
+        assert.deepEqual(
+          (await as(owner)("GET", `${base}/bans`)).body.bans.map((b: { userId: string }) => b.userId),
+          [pest.user.id, leaver.user.id],
+        );
+        const unknown = await as(owner)("POST", `${base}/bans`, { userId: "Unobody000000" });
+        assert.deepEqual([unknown.body.error.code, unknown.body.error.details.field], ["not_found", "userId"]);
+
+        // Unbanned: can be added again (by anyone allowed to add); unbanning twice is not an error.
+        const unbanned = await as(mod)("DELETE", `${base}/bans/${pest.user.id}`);
+        assert.deepEqual(
+          unbanned.body.bans.map((b: { userId: string }) => b.userId),
+          [leaver.user.id],
+        );
+        assert.equal((await as(mod)("DELETE", `${base}/bans/${pest.user.id}`)).status, 200);
+        const readded = await as(owner, d.other)("POST", `${base}/members`, { userIds: [pest.user.id] });
+        assert.equal(readded.status, 200, JSON.stringify(readded.body));
+      } finally {
+        await live.close();
+      }
+    });
   });
 }
