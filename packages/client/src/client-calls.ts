@@ -13,6 +13,8 @@ import {
   type OpResult,
   operations,
   type ReceiptState,
+  type Report,
+  type ReportReason,
   type User,
 } from "@parley/protocol";
 import { inChunks } from "./calls.js";
@@ -157,6 +159,14 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
 
   async removeMember(conversationId: string, userId: string): Promise<Message> {
     return (await this.call("members.remove", { conversationId, userId })).message;
+  }
+
+  /**
+   * Reports a message the user can see to the server's administrators (one open report per reporter and message: a
+   * repeat returns the open one).
+   */
+  reportMessage(conversationId: string, seq: number, reason: ReportReason, note?: string): Promise<Report> {
+    return this.call("reports.create", { conversationId, seq, reason, ...(note ? { note } : {}) });
   }
 
   /**

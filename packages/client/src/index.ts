@@ -2,6 +2,7 @@
 
 export type {
   ActionResult,
+  AdminReport,
   AdminUser,
   Attachment,
   AuditEntry,
@@ -15,6 +16,7 @@ export type {
   ErrorCode,
   EventMap,
   GroupAdds,
+  GroupBan,
   Invite,
   Limits,
   Member,
@@ -31,6 +33,8 @@ export type {
   ReceiptState,
   RegistrationMode,
   ReplyRef,
+  Report,
+  ReportReason,
   SearchHighlight,
   SearchHit,
   SearchResult,
@@ -43,6 +47,8 @@ export type {
 } from "@parley/protocol";
 // Mentions are `<@userId>` tokens in a message body (docs/protocol.md §6.6).
 export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken } from "@parley/protocol";
+// The reasons a message can be reported for (docs/protocol.md §6.11, `reports.create`).
+export { REPORT_REASONS } from "@parley/protocol";
 export { AdminApi, type AdminPage, type AuditExportFormat } from "./admin.js";
 export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";

@@ -1,9 +1,10 @@
-// The administration area, for server administrators only (`me.admin`): users, sign-ups, retention and the audit log
-// as tabs.
+// The administration area, for server administrators only (`me.admin`): users, sign-ups, reports, retention and the
+// audit log as tabs.
 
 import { type KeyboardEvent, useId, useState } from "react";
 import { Dialog } from "../ui/Dialog.js";
 import { AuditTab } from "./AuditTab.js";
+import { ReportsTab } from "./ReportsTab.js";
 import { RetentionTab } from "./RetentionTab.js";
 import { SignupsTab } from "./SignupsTab.js";
 import { UsersTab } from "./UsersTab.js";
@@ -11,6 +12,7 @@ import { UsersTab } from "./UsersTab.js";
 const TABS = [
   { key: "users", label: "Users", Panel: UsersTab },
   { key: "signups", label: "Sign-ups", Panel: SignupsTab },
+  { key: "reports", label: "Reports", Panel: ReportsTab },
   { key: "retention", label: "Retention", Panel: RetentionTab },
   { key: "audit", label: "Audit log", Panel: AuditTab },
 ] as const;

@@ -1,5 +1,6 @@
 // The per-message actions: reply, react (a small emoji picker), copy, edit one's own, delete for everyone (author, or
-// a group's admins, after a confirmation) or only for oneself. With a mouse they open from the ⋯ button as a menu
+// a group's admins, after a confirmation) or only for oneself, and report someone else's message to the server's
+// administrators (ReportDialog). With a mouse they open from the ⋯ button as a menu
 // placed inside the viewport; on a touch screen a long press on the message (or the ⋯ button, for screen readers)
 // opens them as a bottom sheet with large targets.
 
@@ -11,6 +12,7 @@ import { useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
 import { placePopover } from "../ui/popover-position.js";
+import { ReportDialog } from "./ReportDialog.js";
 import { useLongPress } from "./use-long-press.js";
 import { useSwipeToReply } from "./use-swipe-reply.js";
 
@@ -42,6 +44,7 @@ export function MessageActions({
   const store = useStore();
   const [open, setOpen] = useState<Open>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [reporting, setReporting] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const toggle = useRef<HTMLButtonElement>(null);
   const popup = useRef<HTMLDivElement>(null);
@@ -71,6 +74,9 @@ export function MessageActions({
   }
   if (member && (own || moderator) && !deleted) {
     actions.push({ label: "Delete for everyone", run: () => setConfirmDelete(true), danger: true });
+  }
+  if (!own && message.kind === "text" && !deleted && !message.hidden && !message.withheld) {
+    actions.push({ label: "Report", run: () => setReporting(true) });
   }
   if (!message.hidden) {
     actions.push({ label: "Delete for me", run: () => store.deleteMessage(id, message.seq, "me"), danger: true });
@@ -203,6 +209,7 @@ export function MessageActions({
           </div>
         </Dialog>
       ) : null}
+      {reporting ? <ReportDialog conversationId={id} seq={message.seq} onClose={() => setReporting(false)} /> : null}
       {confirmDelete ? (
         <Dialog title="Delete for everyone?" onClose={() => setConfirmDelete(false)}>
           <p className="dialog-text">

@@ -64,7 +64,9 @@ export function MessageBubble({
               ? "You deleted this message"
               : withheld
                 ? "Changed after you left: not available"
-                : "This message was deleted"}
+                : conversation.removedByAdmin?.includes(entry.seq ?? -1)
+                  ? "Removed by an administrator"
+                  : "This message was deleted"}
           </span>
         ) : (
           <span className="bubble-text">

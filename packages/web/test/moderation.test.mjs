@@ -1,0 +1,129 @@
+// Moderation in the web app (issue 20), in Chromium against a real server: a user reports a message from its actions,
+// the administrator finds it in the Reports tab and removes it, and both people in the chat see "Removed by an
+// administrator"; a group admin bans a member from the group info dialog, the ban is listed and lifted there.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { browserAvailable, DESKTOP, eventually, PHONE, startBrowserSession } from "./browser.mjs";
+
+const run = browserAvailable();
+
+describe("web: reports, removals and group bans", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
+  let session;
+  let root;
+  let ann;
+  let bob;
+
+  before(async () => {
+    session = await startBrowserSession([
+      { username: "root", displayName: "Root Admin", device: DESKTOP },
+      { username: "ann", displayName: "Ann Lee", device: DESKTOP },
+      { username: "bob", displayName: "Bob Stone", device: PHONE },
+    ]);
+    [root, ann, bob] = session.users;
+    // One after the other: the first account of the fresh server becomes its administrator.
+    await root.register();
+    await ann.register();
+    await bob.register();
+  });
+
+  after(async () => {
+    await session?.close();
+  });
+
+  it("reports a message; the administrator removes it from the queue; both see it removed by an administrator", async () => {
+    await ann.startChat("bob", "Bob Stone");
+    await ann.send("Hello Bob");
+    await bob.openConversation("Ann Lee");
+    await bob.send("Buy cheap watches now");
+    await ann.waitForMessage("Buy cheap watches now");
+
+    // Ann reports Bob's message: her own has no Report action.
+    const own = ann.messages("Hello Bob").last();
+    await own.hover();
+    await own.getByRole("button", { name: "Message actions" }).click();
+    assert.equal(await ann.page.getByRole("menuitem", { name: "Report" }).count(), 0, "no report of one's own message");
+    await ann.page.keyboard.press("Escape");
+    const spam = ann.messages("Buy cheap watches now").last();
+    await spam.hover();
+    await spam.getByRole("button", { name: "Message actions" }).click();
+    await ann.page.getByRole("menuitem", { name: "Report", exact: true }).click();
+    const dialog = ann.page.getByRole("dialog", { name: "Report message" });
+    assert.equal(await dialog.getByRole("button", { name: "Send report" }).isDisabled(), true, "a reason is needed");
+    await dialog.getByRole("radio", { name: "Spam" }).check();
+    await dialog.getByLabel("Anything to add?").fill("selling watches");
+    await dialog.getByRole("button", { name: "Send report" }).click();
+    const sent = ann.page.getByRole("dialog", { name: "Report sent" });
+    await sent.getByRole("status").waitFor();
+    await sent.getByRole("button", { name: "Done" }).click();
+
+    // The administrator's queue shows it, with the reporter, the reason, the note and the message with its sender.
+    await root.page.getByRole("button", { name: "Administration" }).click();
+    const admin = root.page.getByRole("dialog", { name: "Administration" });
+    await admin.getByRole("tab", { name: "Reports" }).click();
+    const queue = admin.getByRole("list", { name: "Open reports" });
+    const row = queue.getByRole("listitem").filter({ hasText: "Buy cheap watches now" });
+    await row.waitFor();
+    const text = await row.textContent();
+    assert.match(text, /Spam — reported by Ann Lee/);
+    assert.match(text, /selling watches/);
+    assert.match(text, /Bob Stone: Buy cheap watches now/);
+    await row.getByRole("button", { name: "Remove message" }).click();
+    await row.waitFor({ state: "detached" });
+    await admin.getByText("No open reports.").waitFor();
+    await admin.getByRole("radio", { name: "Resolved" }).check();
+    const resolved = admin.getByRole("list", { name: "Resolved reports" }).getByRole("listitem");
+    await eventually("the report is listed as resolved", async () =>
+      /Message removed/.test((await resolved.first().textContent()) ?? ""),
+    );
+    await admin.getByRole("button", { name: "Close" }).click();
+
+    // The tombstone, live, on both sides (Bob on a phone).
+    await bob.waitForMessage("Removed by an administrator");
+    await ann.waitForMessage("Removed by an administrator");
+    assert.equal(await ann.messages("Buy cheap watches now").count(), 0);
+    // After a reload the history says so too.
+    await ann.page.reload();
+    await ann.openConversation("Bob Stone");
+    await ann.waitForMessage("Removed by an administrator");
+  });
+
+  it("bans a member from the group info dialog, refuses adding them back, and lifts the ban", async () => {
+    const bobId = (await bob.api("GET", "/v1/me")).id;
+    const rootId = (await root.api("GET", "/v1/me")).id;
+    await ann.api("POST", "/v1/conversations/group", { title: "Book club", memberIds: [bobId, rootId] });
+    await ann.openConversation("Book club");
+    await ann.page.getByRole("button", { name: "Group info" }).click();
+    const info = ann.page.getByRole("dialog", { name: "Group info" });
+    await info.getByText("Nobody is banned from this group.").waitFor();
+    await info.getByRole("button", { name: "Ban Bob Stone" }).click();
+    const confirm = ann.page.getByRole("dialog", { name: "Ban Bob Stone?" });
+    await confirm.getByLabel("Reason").fill("off topic");
+    await confirm.getByRole("button", { name: "Ban", exact: true }).click();
+    const banned = info.getByRole("list", { name: "Banned users" });
+    await banned.getByText("Bob Stone (@bob)").waitFor();
+    assert.match(await banned.textContent(), /off topic/);
+    await eventually(
+      "Bob is no longer listed as a member",
+      async () => (await info.getByRole("list", { name: "Members" }).getByText("Bob Stone").count()) === 0,
+    );
+
+    // Nobody can add Bob back while the ban stands.
+    const refused = await fetch(`${session.server.url}/v1/conversations/${await groupId(ann, "Book club")}/members`, {
+      method: "POST",
+      headers: { ...(await ann.bearer()), "content-type": "application/json" },
+      body: JSON.stringify({ userIds: [bobId] }),
+    });
+    assert.equal(refused.status, 403);
+    assert.equal((await refused.json()).error.details.reason, "banned");
+
+    await banned.getByRole("button", { name: "Unban Bob Stone (@bob)" }).click();
+    await info.getByText("Nobody is banned from this group.").waitFor();
+    await info.getByRole("button", { name: "Close" }).click();
+  });
+});
+
+async function groupId(user, title) {
+  const { conversations } = await user.api("GET", "/v1/conversations");
+  return conversations.find((c) => c.title === title).id;
+}
