@@ -117,7 +117,7 @@ export function ReportsTab() {
                     type="button"
                     className="button button-small"
                     disabled={row.busy}
-                    aria-label={`Deactivate ${author ?? "the author"}`}
+                    aria-label={`Deactivate author ${author ?? ""}`.trim()}
                     onClick={() => deactivate(message.senderId)}
                   >
                     Deactivate author
