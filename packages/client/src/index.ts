@@ -46,9 +46,8 @@ export type {
   Welcome,
 } from "@parley/protocol";
 // Mentions are `<@userId>` tokens in a message body (docs/protocol.md §6.6).
-export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken } from "@parley/protocol";
 // The reasons a message can be reported for (docs/protocol.md §6.11, `reports.create`).
-export { REPORT_REASONS } from "@parley/protocol";
+export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken, REPORT_REASONS } from "@parley/protocol";
 export { AdminApi, type AdminPage, type AuditExportFormat } from "./admin.js";
 export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
