@@ -5,6 +5,7 @@ import type { AdminReport } from "@parley/client";
 import { useCallback, useEffect, useState } from "react";
 import { REASON_LABELS } from "../chat/ReportDialog.js";
 import { formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
@@ -12,13 +13,14 @@ import { useAction } from "../ui/use-action.js";
 
 type Status = "open" | "resolved";
 
-const RESOLUTION: Record<NonNullable<AdminReport["resolution"]>, string> = {
-  dismissed: "Dismissed",
-  removed: "Message removed",
-};
+const RESOLUTION = {
+  dismissed: "reports.dismissed",
+  removed: "reports.messageRemoved",
+} as const satisfies Record<NonNullable<AdminReport["resolution"]>, string>;
 
 export function ReportsTab() {
   const store = useStore();
+  const t = useT();
   const [status, setStatus] = useState<Status>("open");
   const [reports, setReports] = useState<AdminReport[]>([]);
   const [names, setNames] = useState<Record<string, string>>({});
@@ -65,16 +67,20 @@ export function ReportsTab() {
   return (
     <div className="admin-tab">
       <fieldset className="admin-fieldset admin-filter">
-        <legend className="section-title">Show</legend>
+        <legend className="section-title">{t("reports.show")}</legend>
         {(["open", "resolved"] as const).map((s) => (
           <label key={s} className="checkbox-field">
             <input type="radio" name="report-status" value={s} checked={status === s} onChange={() => setStatus(s)} />
-            <span>{s === "open" ? "Open reports" : "Resolved"}</span>
+            <span>{s === "open" ? t("reports.open") : t("reports.resolved")}</span>
           </label>
         ))}
       </fieldset>
       <FormError error={list.error ?? row.error} />
-      <ul className="admin-list" aria-label={status === "open" ? "Open reports" : "Resolved reports"} aria-busy={list.busy}>
+      <ul
+        className="admin-list"
+        aria-label={status === "open" ? t("reports.open") : t("reports.resolvedList")}
+        aria-busy={list.busy}
+      >
         {reports.map((report) => {
           const message = report.message;
           const author = message ? (names[message.senderId] ?? message.senderId) : null;
@@ -83,17 +89,17 @@ export function ReportsTab() {
             <li key={report.id} className="admin-row report-row">
               <div className="admin-row-main">
                 <strong>
-                  {REASON_LABELS[report.reason]} — reported by {displayName(report.reporter)}
+                  {t("reports.heading", { reason: t(REASON_LABELS[report.reason]), name: displayName(report.reporter) })}
                 </strong>
                 {report.note ? <span className="report-note">“{report.note}”</span> : null}
                 <span className="report-message">
                   {author ? `${author}: ` : ""}
-                  {gone ? <em>{message ? "(removed)" : "(no longer exists)"}</em> : (message.body ?? "")}
+                  {gone ? <em>{message ? t("reports.removedMessage") : t("reports.goneMessage")}</em> : (message.body ?? "")}
                 </span>
                 <span className="muted">
-                  Message #{report.seq} in conversation {report.conversationId} ·{" "}
+                  {t("reports.where", { seq: report.seq, conversation: report.conversationId })} ·{" "}
                   <time dateTime={new Date(report.createdAt).toISOString()}>{formatFullTimestamp(report.createdAt)}</time>
-                  {report.resolution ? ` · ${RESOLUTION[report.resolution]}` : ""}
+                  {report.resolution ? ` · ${t(RESOLUTION[report.resolution])}` : ""}
                 </span>
               </div>
               <div className="admin-row-actions">
@@ -104,12 +110,12 @@ export function ReportsTab() {
                     disabled={row.busy}
                     onClick={() => remove(report)}
                   >
-                    Remove message
+                    {t("reports.remove")}
                   </button>
                 ) : null}
                 {report.resolution === null ? (
                   <button type="button" className="button button-small" disabled={row.busy} onClick={() => dismiss(report)}>
-                    Dismiss
+                    {t("reports.dismiss")}
                   </button>
                 ) : null}
                 {message && !deactivated.includes(message.senderId) ? (
@@ -117,13 +123,13 @@ export function ReportsTab() {
                     type="button"
                     className="button button-small"
                     disabled={row.busy}
-                    aria-label={`Deactivate author ${author ?? ""}`.trim()}
+                    aria-label={author ? t("reports.deactivateName", { name: author }) : t("reports.deactivate")}
                     onClick={() => deactivate(message.senderId)}
                   >
-                    Deactivate author
+                    {t("reports.deactivate")}
                   </button>
                 ) : message ? (
-                  <span className="muted">Author deactivated</span>
+                  <span className="muted">{t("reports.deactivated")}</span>
                 ) : null}
               </div>
             </li>
@@ -131,11 +137,11 @@ export function ReportsTab() {
         })}
       </ul>
       {!list.busy && reports.length === 0 ? (
-        <p className="muted">{status === "open" ? "No open reports." : "No resolved reports."}</p>
+        <p className="muted">{status === "open" ? t("reports.noneOpen") : t("reports.noneResolved")}</p>
       ) : null}
       {next ? (
         <button type="button" className="button" disabled={list.busy} onClick={() => void load(next)}>
-          More reports
+          {t("reports.more")}
         </button>
       ) : null}
     </div>

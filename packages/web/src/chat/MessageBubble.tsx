@@ -2,6 +2,7 @@
 
 import { mentionsUser, quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionText } from "../mentions/MentionText.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -36,9 +37,11 @@ export function MessageBubble({
   conversation,
 }: MessageBubbleProps) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const state = entry.status === "stored" ? receipt?.state : entry.status;
-  const label = entry.status === "pending" ? "Waiting to send" : entry.status === "failed" ? "Not sent" : (receiptText ?? "");
+  const label =
+    entry.status === "pending" ? t("ticks.pending") : entry.status === "failed" ? t("ticks.failed") : (receiptText ?? "");
   const message = entry.message;
   // Withheld from a former member (changed after they left): shown as a tombstone with its own text.
   const withheld = message?.withheld === true;
@@ -61,12 +64,12 @@ export function MessageBubble({
         {deleted || hidden ? (
           <span className="bubble-text bubble-tombstone">
             {hidden
-              ? "You deleted this message"
+              ? t("message.youDeleted")
               : withheld
-                ? "Changed after you left: not available"
+                ? t("message.withheld")
                 : conversation.removedByAdmin?.includes(entry.seq ?? -1)
-                  ? "Removed by an administrator"
-                  : "This message was deleted"}
+                  ? t("message.removedByAdmin")
+                  : t("message.deleted")}
           </span>
         ) : (
           <span className="bubble-text">
@@ -87,8 +90,8 @@ export function MessageBubble({
         )}
         <span className="bubble-meta">
           {message?.editedAt !== undefined && !deleted && !hidden ? (
-            <span className="edited-marker" title={`Edited ${formatFullTimestamp(message.editedAt)}`}>
-              edited
+            <span className="edited-marker" title={t("message.editedAt", { time: formatFullTimestamp(message.editedAt) })}>
+              {t("message.edited")}
             </span>
           ) : null}
           <time dateTime={new Date(entry.createdAt).toISOString()} title={formatFullTimestamp(entry.createdAt)}>
@@ -101,12 +104,12 @@ export function MessageBubble({
       {message ? <MessageActions message={message} conversation={conversation} me={me} /> : null}
       {entry.status === "failed" ? (
         <div className="message-failed" role="alert">
-          <span>Not sent{entry.error ? `: ${entry.error}` : ""}</span>
+          <span>{entry.error ? t("message.notSentBecause", { error: entry.error }) : t("ticks.failed")}</span>
           <button type="button" className="link-button" onClick={() => entry.clientId && store.retry(entry.clientId)}>
-            Retry
+            {t("message.retry")}
           </button>
           <button type="button" className="link-button" onClick={() => entry.clientId && store.discard(entry.clientId)}>
-            Delete
+            {t("message.delete")}
           </button>
         </div>
       ) : null}

@@ -3,23 +3,26 @@
 
 import { REPORT_REASONS, type ReportReason } from "@parley/client";
 import { type FormEvent, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
 
-export const REASON_LABELS: Record<ReportReason, string> = {
-  spam: "Spam",
-  harassment: "Harassment or bullying",
-  hate: "Hate speech",
-  violence: "Violence or threats",
-  sexual: "Sexual content",
-  illegal: "Something illegal",
-  other: "Something else",
-};
+/** The catalogue key of each reason's label. */
+export const REASON_LABELS = {
+  spam: "report.spam",
+  harassment: "report.harassment",
+  hate: "report.hate",
+  violence: "report.violence",
+  sexual: "report.sexual",
+  illegal: "report.illegal",
+  other: "report.other",
+} as const satisfies Record<ReportReason, string>;
 
 export function ReportDialog({ conversationId, seq, onClose }: { conversationId: string; seq: number; onClose: () => void }) {
   const store = useStore();
+  const t = useT();
   const [reason, setReason] = useState<ReportReason | null>(null);
   const [note, setNote] = useState("");
   const [sent, setSent] = useState(false);
@@ -36,43 +39,43 @@ export function ReportDialog({ conversationId, seq, onClose }: { conversationId:
 
   if (sent) {
     return (
-      <Dialog title="Report sent" onClose={onClose}>
+      <Dialog title={t("report.sentTitle")} onClose={onClose}>
         <p className="dialog-text" role="status">
-          Thank you. The server’s administrators will look at this message. The sender is not told who reported it.
+          {t("report.sentText")}
         </p>
         <div className="dialog-actions">
           <button type="button" className="button button-primary" onClick={onClose}>
-            Done
+            {t("common.done")}
           </button>
         </div>
       </Dialog>
     );
   }
   return (
-    <Dialog title="Report message" onClose={onClose}>
-      <form className="dialog-form" onSubmit={submit} aria-label="Report message">
+    <Dialog title={t("report.title")} onClose={onClose}>
+      <form className="dialog-form" onSubmit={submit} aria-label={t("report.title")}>
         <fieldset className="admin-fieldset">
-          <legend className="section-title">What is wrong with it?</legend>
+          <legend className="section-title">{t("report.what")}</legend>
           {REPORT_REASONS.map((r) => (
             <label key={r} className="checkbox-field">
               <input type="radio" name="reason" value={r} checked={reason === r} onChange={() => setReason(r)} />
-              <span>{REASON_LABELS[r]}</span>
+              <span>{t(REASON_LABELS[r])}</span>
             </label>
           ))}
         </fieldset>
         <label className="field">
           <span>
-            Anything to add? <small>(optional)</small>
+            {t("report.note")} <small>{t("report.optional")}</small>
           </span>
           <input name="note" maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} />
         </label>
         <FormError error={action.error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("common.cancel")}
           </button>
           <button type="submit" className="button button-danger" disabled={!reason || action.busy}>
-            Send report
+            {t("report.send")}
           </button>
         </div>
       </form>

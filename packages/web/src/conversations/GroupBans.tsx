@@ -4,6 +4,7 @@
 import type { GroupBan } from "@parley/client";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -13,6 +14,7 @@ import { useAction } from "../ui/use-action.js";
 /** The group's banned users with Unban; loads again when `version` changes (after a ban made in the dialog). */
 export function GroupBans({ conversationId, version }: { conversationId: string; version: number }) {
   const store = useStore();
+  const t = useT();
   const [bans, setBans] = useState<GroupBan[]>([]);
   const [names, setNames] = useState<Record<string, string>>({});
   const action = useAction();
@@ -32,12 +34,12 @@ export function GroupBans({ conversationId, version }: { conversationId: string;
   const unban = (userId: string) => void action.run(async () => show(await store.client.unbanMember(conversationId, userId)));
 
   return (
-    <section aria-label="Banned">
-      <h3 className="section-title">Banned</h3>
+    <section aria-label={t("group.banned")}>
+      <h3 className="section-title">{t("group.banned")}</h3>
       {bans.length === 0 ? (
-        <p className="muted">Nobody is banned from this group.</p>
+        <p className="muted">{t("group.noBans")}</p>
       ) : (
-        <ul className="member-list" aria-label="Banned users">
+        <ul className="member-list" aria-label={t("group.bannedUsers")}>
           {bans.map((ban) => {
             const name = names[ban.userId] ?? ban.userId;
             return (
@@ -45,7 +47,7 @@ export function GroupBans({ conversationId, version }: { conversationId: string;
                 <div className="member-text">
                   <span className="member-name">{name}</span>
                   <span className="member-status">
-                    Banned {formatFullTimestamp(ban.createdAt)}
+                    {t("group.bannedAt", { time: formatFullTimestamp(ban.createdAt) })}
                     {ban.reason ? ` · ${ban.reason}` : ""}
                   </span>
                 </div>
@@ -54,10 +56,10 @@ export function GroupBans({ conversationId, version }: { conversationId: string;
                     type="button"
                     className="button button-small"
                     disabled={action.busy}
-                    aria-label={`Unban ${name}`}
+                    aria-label={t("group.unbanName", { name })}
                     onClick={() => unban(ban.userId)}
                   >
-                    Unban
+                    {t("group.unban")}
                   </button>
                 </div>
               </li>
@@ -83,6 +85,7 @@ export function BanDialog({
   onClose: (banned: boolean) => void;
 }) {
   const store = useStore();
+  const t = useT();
   const [reason, setReason] = useState("");
   const action = useAction();
   const submit = (event: FormEvent) => {
@@ -93,24 +96,22 @@ export function BanDialog({
     });
   };
   return (
-    <Dialog title={`Ban ${name}?`} onClose={() => onClose(false)}>
-      <form className="dialog-form" onSubmit={submit} aria-label={`Ban ${name}`}>
-        <p className="dialog-text">
-          {name} will be removed from the group, and nobody can add them back until an owner or admin lifts the ban.
-        </p>
+    <Dialog title={t("group.banTitle", { name })} onClose={() => onClose(false)}>
+      <form className="dialog-form" onSubmit={submit} aria-label={t("group.banName", { name })}>
+        <p className="dialog-text">{t("group.banText", { name })}</p>
         <label className="field">
           <span>
-            Reason <small>(optional, seen by the group’s admins)</small>
+            {t("group.banReason")} <small>{t("group.banReasonHint")}</small>
           </span>
           <input name="reason" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
         </label>
         <FormError error={action.error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={() => onClose(false)}>
-            Cancel
+            {t("common.cancel")}
           </button>
           <button type="submit" className="button button-danger" disabled={action.busy}>
-            Ban
+            {t("group.ban")}
           </button>
         </div>
       </form>
