@@ -65,7 +65,7 @@ export function ReportDialog({ conversationId, seq, onClose }: { conversationId:
         </fieldset>
         <label className="field">
           <span>
-            {t("report.note")} <small>{t("report.optional")}</small>
+            {t("report.note")} <small>{t("auth.optional")}</small>
           </span>
           <input name="note" maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} />
         </label>

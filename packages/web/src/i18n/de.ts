@@ -435,7 +435,6 @@ export const de: Catalogue<keyof typeof en> = {
   "report.illegal": "Etwas Illegales",
   "report.other": "Etwas anderes",
   "report.note": "Möchtest du etwas ergänzen?",
-  "report.optional": "(optional)",
   "report.send": "Meldung senden",
   "report.sentTitle": "Meldung gesendet",
   "report.sentText":

@@ -429,7 +429,6 @@ export const en = {
   "report.illegal": "Something illegal",
   "report.other": "Something else",
   "report.note": "Anything to add?",
-  "report.optional": "(optional)",
   "report.send": "Send report",
   "report.sentTitle": "Report sent",
   "report.sentText": "Thank you. The server’s administrators will look at this message. The sender is not told who reported it.",
