@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { checkThemes } from "./axe.mjs";
-import { browserAvailable, DESKTOP, eventually, PHONE, startBrowserSession } from "./browser.mjs";
+import { browserAvailable, DESKTOP, eventually, longPress, PHONE, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 
@@ -93,6 +93,23 @@ describe("web: reports, removals and group bans", { skip: !run && "chromium not 
       return rows.some((r) => /Message removed/.test(r)) && rows.some((r) => /Dismissed/.test(r) && /Only joking/.test(r));
     });
     await admin.getByRole("button", { name: "Close" }).click();
+
+    // On a phone the report dialog opens from the long-press sheet, its controls inside the screen and ≥ 40 px.
+    await longPress(bob.page, bob.messages("Hello Bob").last());
+    await bob.page.getByRole("dialog", { name: "Message actions" }).getByRole("menuitem", { name: "Report" }).click();
+    const onPhone = bob.page.getByRole("dialog", { name: "Report message" });
+    await onPhone.waitFor();
+    for (const control of [
+      ...(await onPhone.locator("label.checkbox-field").all()),
+      ...(await onPhone.getByRole("button").all()),
+    ]) {
+      const box = await control.boundingBox();
+      assert.ok(
+        box && box.height >= 40 && box.x >= 0 && box.x + box.width <= 390,
+        `${await control.textContent()}: ${JSON.stringify(box)}`,
+      );
+    }
+    await onPhone.getByRole("button", { name: "Cancel" }).click();
 
     // The tombstone, live, on both sides (Bob on a phone).
     await bob.waitForMessage("Removed by an administrator");
