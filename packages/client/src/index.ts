@@ -26,6 +26,7 @@ export type {
   MuteUntil,
   NotificationSettings,
   PasswordResetLink,
+  PinnedMessage,
   Presence,
   PushConfig,
   PushPayload,

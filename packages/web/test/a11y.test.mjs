@@ -8,6 +8,7 @@ import { checkThemes } from "./axe.mjs";
 import { browserAvailable, DESKTOP, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
+
 describe("accessibility (axe-core) in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
   let session;
   let ann;

@@ -1,5 +1,6 @@
-// axe-core in Chromium, shared by the accessibility checks: the serious and critical findings of a page, per theme.
-// The page's context needs `bypassCSP: true` (axe is injected as a script).
+// axe-core in Chromium for the browser tests: the serious and critical findings of the page as it is, in both themes.
+// The page's context needs `bypassCSP: true`: axe is injected as a script, which the app's Content-Security-Policy
+// would refuse.
 
 import { createRequire } from "node:module";
 
@@ -24,7 +25,7 @@ export async function seriousFindings(page) {
     .flatMap((v) => v.nodes.map((node) => `${v.id} (${v.impact}) ${node}`));
 }
 
-/** The findings of `seriousFindings` in the light and the dark theme, each line prefixed with `screen`. */
+/** axe's serious and critical findings in the light and the dark theme, each prefixed with `screen`. */
 export async function checkThemes(page, screen) {
   const problems = [];
   for (const colorScheme of THEMES) {
