@@ -76,7 +76,7 @@ export class ConversationService {
     private readonly limits: ConversationLimits,
   ) {}
 
-  async openDirect(userId: string, otherId: string): Promise<Conversation> {
+  async openDirect(userId: string, otherId: string, encrypted = false): Promise<Conversation> {
     const other = await this.store.getUserById(otherId);
     if (!other) throw new AppError("not_found", "User not found", { field: "userId" });
     requireActive([other], "userId");
@@ -88,11 +88,12 @@ export class ConversationService {
       userB: otherId,
       createdAt: Date.now(),
       messageId: newId(),
+      ...(encrypted ? { encrypted } : {}),
     });
     return this.view(conversation);
   }
 
-  async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
+  async createGroup(ownerId: string, title: string, memberIds: readonly string[], encrypted = false): Promise<Conversation> {
     const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
     if (others.length + 1 > this.limits.maxGroupMembers) {
       throw new AppError("group_full", `A group has at most ${this.limits.maxGroupMembers} members`, { field: "memberIds" });
@@ -116,6 +117,7 @@ export class ConversationService {
       memberIds: others,
       createdAt: Date.now(),
       messageId: newId(),
+      ...(encrypted ? { encrypted } : {}),
     });
     return this.view(conversation);
   }
@@ -333,6 +335,7 @@ export class ConversationService {
       lastSeq: conversation.lastSeq,
       members: members.map(toMember),
       ...retentionView(conversation, serverMaxAge),
+      ...(conversation.encrypted ? { encrypted: true as const } : {}),
     };
   }
 
@@ -371,6 +374,7 @@ export class ConversationService {
       mentions,
       membership: me.leftSeq === null ? "member" : "left",
       ...retentionView(conversation, serverMaxAge),
+      ...(conversation.encrypted ? { encrypted: true as const } : {}),
     };
   }
 }
