@@ -6,12 +6,15 @@ import {
   type Conversation,
   type ConversationSummary,
   type DeviceSession,
+  type GroupBan,
   type Message,
   type OpArgs,
   type OpName,
   type OpResult,
   operations,
   type ReceiptState,
+  type Report,
+  type ReportReason,
   type User,
 } from "@parley/protocol";
 import { inChunks } from "./calls.js";
@@ -156,6 +159,32 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
 
   async removeMember(conversationId: string, userId: string): Promise<Message> {
     return (await this.call("members.remove", { conversationId, userId })).message;
+  }
+
+  /**
+   * Reports a message the user can see to the server's administrators (one open report per reporter and message: a
+   * repeat returns the open one).
+   */
+  reportMessage(conversationId: string, seq: number, reason: ReportReason, note?: string): Promise<Report> {
+    return this.call("reports.create", { conversationId, seq, reason, ...(note ? { note } : {}) });
+  }
+
+  /**
+   * Bans a user from a group (owner and admins): removes them when a member (the `member.removed` entry, else null)
+   * and refuses `members.add` of them (`not_allowed`, `details.reason: "banned"`) until `unbanMember`.
+   */
+  async banMember(conversationId: string, userId: string, reason?: string): Promise<{ ban: GroupBan; message: Message | null }> {
+    return this.call("members.ban", { conversationId, userId, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  /** Lifts a ban (idempotent); returns the group's remaining bans. */
+  async unbanMember(conversationId: string, userId: string): Promise<GroupBan[]> {
+    return (await this.call("members.unban", { conversationId, userId })).bans;
+  }
+
+  /** The group's bans, oldest first (owner and admins only). */
+  async listBans(conversationId: string): Promise<GroupBan[]> {
+    return (await this.call("members.bans", { conversationId })).bans;
   }
 
   /** The members' disappearing-messages timer in seconds (3600, 86400, 604800 or 2592000), or null to turn it off. */

@@ -160,6 +160,7 @@ export const MessageAck = object({
   replyTo: optional(ReplyRef),
 });
 export const ActionResult = object({ ack: nullable(MessageAck), message: Message });
+export const GroupBan = object({ userId: id, bannedBy: id, reason: nullable(str), createdAt: int });
 export const PinnedMessage = object({ seq: int, pinnedBy: id, pinnedAt: int, entrySeq: int, message: Message });
 export const Presence = object({ userId: id, online: bool, lastSeenAt: nullable(int) });
 export const ReceiptState = object({ userId: id, deliveredSeq: int, readSeq: int });
@@ -325,6 +326,9 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "members.add": object({ message: Message }),
   "members.remove": object({ message: Message }),
   "members.setRole": object({ message: Message }),
+  "members.ban": object({ ban: GroupBan, message: nullable(Message) }),
+  "members.unban": object({ bans: arrayOf(GroupBan) }),
+  "members.bans": object({ bans: arrayOf(GroupBan) }),
   "conversations.setDisappearing": object({ message: Message }),
   "conversations.setRetention": object({ message: Message }),
   "messages.send": MessageAck,

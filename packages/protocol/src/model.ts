@@ -32,6 +32,15 @@ export interface Member {
   readSeq: number;
 }
 
+/** A user banned from a group (`members.ban`): not a member, and nobody can add them back until `members.unban`. */
+export interface GroupBan {
+  userId: string;
+  /** The owner or admin who banned them. */
+  bannedBy: string;
+  reason: string | null;
+  createdAt: number;
+}
+
 export interface Conversation {
   id: string;
   kind: ConversationKind;

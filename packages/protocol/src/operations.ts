@@ -18,6 +18,7 @@ import {
   type Conversation,
   type ConversationSummary,
   DISAPPEAR_TIMERS,
+  type GroupBan,
   type Limits,
   type Member,
   type Message,
@@ -409,6 +410,32 @@ const definitions = {
     auth: "user",
     transports: BOTH,
     http: { method: "DELETE", path: "/v1/conversations/:conversationId/members/:userId" },
+  },
+  /** Removes the user (as members.remove) when a member, and bans them: nobody can add them back until unbanned. */
+  "members.ban": {
+    args: Type.Object(
+      { conversationId: Id, userId: Id, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ ban: GroupBan; message: Message | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/bans" },
+  },
+  /** Idempotent: unbanning a user who is not banned is not an error. */
+  "members.unban": {
+    args: Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
+    result: returns<{ bans: GroupBan[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/conversations/:conversationId/bans/:userId" },
+  },
+  "members.bans": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ bans: GroupBan[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/bans" },
   },
   "conversations.setDisappearing": {
     args: Type.Object(

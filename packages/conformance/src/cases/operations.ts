@@ -170,6 +170,29 @@ export const operationCases: Case[] = [
     const result = await ok(ctx, ctx.alice, "members.remove", { conversationId: group.id, userId: ctx.bob.id }, t);
     check(result.message.event?.type === "member.removed", "not a member.removed entry");
   }),
+  ...success("members.ban", "removes a member with a member.removed entry and records the ban", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const args = { conversationId: group.id, userId: ctx.bob.id, reason: "spam" };
+    const result = await ok(ctx, ctx.alice, "members.ban", args, t);
+    check(result.message?.event?.type === "member.removed", "not a member.removed entry");
+    check(result.ban.userId === ctx.bob.id && result.ban.bannedBy === ctx.alice.id && result.ban.reason === "spam", "wrong ban");
+    // A non-member can be banned too: no entry then.
+    const again = await ok(ctx, ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.carol.id }, t);
+    check(again.message === null && again.ban.reason === null, "banning a non-member appended an entry");
+  }),
+  ...success("members.bans", "the group's bans, oldest first", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    expectOk(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.bob.id }, "ws"));
+    const result = await ok(ctx, ctx.alice, "members.bans", { conversationId: group.id }, t);
+    check(result.bans.length === 1 && result.bans[0].userId === ctx.bob.id, "the ban is not listed");
+  }),
+  ...success("members.unban", "lifts the ban: the user can be added again", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    expectOk(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.bob.id }, "ws"));
+    const result = await ok(ctx, ctx.alice, "members.unban", { conversationId: group.id, userId: ctx.bob.id }, t);
+    check(result.bans.length === 0, "the ban is still listed");
+    expectOk(await ctx.call(ctx.alice, "members.add", { conversationId: group.id, userIds: [ctx.bob.id] }, "ws"));
+  }),
   ...success(
     "conversations.setDisappearing",
     "a conversation.disappearing entry; the timer on the conversation",

@@ -53,6 +53,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     removeBlock: true,
     listBlocked: true,
     blockedBy: true,
+    blockPeers: true,
     refusingGroupAdd: true,
     filterPresenceVisible: true,
   },
@@ -66,6 +67,10 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     countMemberships: true,
     groupsCreatedSince: true,
     conversationsWithReceiptsAfter: true,
+    addBan: true,
+    removeBan: true,
+    listBans: true,
+    bannedAmong: true,
   },
   log: {
     append: true,

@@ -100,6 +100,9 @@ export function userHandlers(s: Services): UserHandlers {
     "conversations.leave": async (ctx, a) => ({ message: await s.conversations.leave(ctx.userId, a.conversationId) }),
     "members.add": async (ctx, a) => ({ message: await s.conversations.addMembers(ctx.userId, a.conversationId, a.userIds) }),
     "members.remove": async (ctx, a) => ({ message: await s.conversations.removeMember(ctx.userId, a.conversationId, a.userId) }),
+    "members.ban": (ctx, a) => s.conversations.ban(ctx.userId, a.conversationId, a.userId, a.reason),
+    "members.unban": async (ctx, a) => ({ bans: await s.conversations.unban(ctx.userId, a.conversationId, a.userId) }),
+    "members.bans": async (ctx, a) => ({ bans: await s.conversations.bans(ctx.userId, a.conversationId) }),
     "members.setRole": async (ctx, a) => ({
       message: await s.conversations.setRole(ctx.userId, a.conversationId, a.userId, a.role),
     }),

@@ -6,6 +6,7 @@ import type {
   Conversation,
   ConversationKind,
   GroupAdds,
+  GroupBan,
   Member,
   Message,
   ReceiptState,
@@ -110,6 +111,8 @@ export interface AccountStore {
   listBlocked(ownerId: string): Promise<UserRecord[]>;
   /** The subset of `ownerIds` (any order) who blocked `userId`. */
   blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]>;
+  /** The users a block stands between with `userId`, either way: those `userId` blocked and those who blocked `userId`. */
+  blockPeers(userId: string): Promise<string[]>;
   /**
    * The subset of `userIds` (any order) who do not let `actorId` add them to groups: they blocked the actor, or their
    * group-add setting (`defaultPolicy` when never chosen) is "nobody", or "contacts" and the actor is not in their
@@ -118,7 +121,8 @@ export interface AccountStore {
   refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]>;
   /**
    * The subset of `targetIds` whose presence `viewerId` may see: users who currently share a conversation with the
-   * viewer, or who have the viewer in their contacts. The viewer always sees themself.
+   * viewer, or who have the viewer in their contacts, unless a block stands between the two (either way). The viewer
+   * always sees themself.
    */
   filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]>;
 }
@@ -214,6 +218,21 @@ export interface ConversationStore {
    * the conversations it reports instead of every conversation's member list each time. Unknown ids are ignored.
    */
   conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>>;
+  /**
+   * Bans a user from a group (docs/protocol.md §6.5 `members.ban`) and returns the ban; when the user is banned
+   * already nothing is written and the existing ban is returned.
+   */
+  addBan(ban: GroupBanRecord): Promise<GroupBanRecord>;
+  /** Lifts a ban; true when there was one. */
+  removeBan(conversationId: string, userId: string): Promise<boolean>;
+  /** A group's bans, oldest first (ties by user id). */
+  listBans(conversationId: string): Promise<GroupBanRecord[]>;
+  /** The subset of `userIds` (any order) banned from the group. */
+  bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]>;
+}
+
+export interface GroupBanRecord extends GroupBan {
+  conversationId: string;
 }
 
 export interface MessageDraft {

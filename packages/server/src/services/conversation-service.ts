@@ -1,6 +1,6 @@
 // Direct and group conversations: creation, membership rules (roles, limits) and the caller's view of each one.
 
-import type { Conversation, ConversationSummary, GroupAdds, Member, Message, Role } from "@parley/protocol";
+import type { Conversation, ConversationSummary, GroupAdds, GroupBan, Member, Message, Role } from "@parley/protocol";
 import { mentionToken } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
@@ -10,6 +10,7 @@ import type {
   AppendOutcome,
   ConversationRecord,
   ConversationStore,
+  GroupBanRecord,
   MemberRecord,
   MembershipChange,
   MessageStore,
@@ -54,6 +55,11 @@ export function notAllowed(field?: string): AppError {
  * Nobody joins a deactivated account to a conversation (a new group, an added member, a direct chat): it could not
  * read it. Unlike consent refusals this one names its reason, since every user sees `deactivated` on the account.
  */
+/** A ban as the protocol shows it (§7.4). */
+function toBan(ban: GroupBanRecord): GroupBan {
+  return { userId: ban.userId, bannedBy: ban.bannedBy, reason: ban.reason, createdAt: ban.createdAt };
+}
+
 function requireActive(users: readonly UserRecord[], field: string): void {
   const inactive = users.find((u) => u.deactivatedAt !== null);
   if (inactive) {
@@ -179,6 +185,14 @@ export class ConversationService {
     // Current members are skipped by the store: neither their consent nor their room matters.
     const current = new Set(await this.members.get(conversationId));
     const joining = [...new Set(userIds)].filter((id) => !current.has(id));
+    const banned = await this.store.bannedAmong(conversationId, joining);
+    if (banned.length > 0) {
+      throw new AppError("not_allowed", "That user is banned from this group", {
+        field: "userIds",
+        userId: banned[0],
+        reason: "banned",
+      });
+    }
     requireActive(
       found.filter((u) => !current.has(u.id)),
       "userIds",
@@ -197,6 +211,52 @@ export class ConversationService {
       throw new AppError("forbidden", "Only the owner can remove an admin, and nobody can remove the owner");
     }
     return this.change(actorId, conversationId, { type: "remove", userId });
+  }
+
+  /**
+   * Bans `userId` from the group: removed as by `members.remove` when a current member (same role rules, same
+   * `member.removed` entry), and refused by `members.add` until unbanned. A user who is not a member (left, removed,
+   * never joined) can be banned too. The ban is stored before the removal: a removal that fails leaves a ban that a
+   * repeated call completes, never a removal without its ban.
+   */
+  async ban(
+    actorId: string,
+    conversationId: string,
+    userId: string,
+    reason: string | undefined,
+  ): Promise<{ ban: GroupBan; message: Message | null }> {
+    const actor = await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    if (userId === actorId) throw new AppError("forbidden", "You cannot ban yourself");
+    const target = await this.store.getMembership(conversationId, userId);
+    const member = target !== undefined && target.leftSeq === null;
+    if (member && (target.role === "owner" || (target.role === "admin" && actor.role !== "owner"))) {
+      throw new AppError("forbidden", "Only the owner can ban an admin, and nobody can ban the owner");
+    }
+    if (!member && !(await this.store.getUserById(userId))) {
+      throw new AppError("not_found", "User not found", { field: "userId" });
+    }
+    const ban = await this.store.addBan({
+      conversationId,
+      userId,
+      bannedBy: actorId,
+      reason: reason ?? null,
+      createdAt: Date.now(),
+    });
+    const message = member ? await this.change(actorId, conversationId, { type: "remove", userId }) : null;
+    return { ban: toBan(ban), message };
+  }
+
+  /** Lifts a ban (idempotent); owner and admins. Returns the group's remaining bans. */
+  async unban(actorId: string, conversationId: string, userId: string): Promise<GroupBan[]> {
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    await this.store.removeBan(conversationId, userId);
+    return (await this.store.listBans(conversationId)).map(toBan);
+  }
+
+  /** The group's bans, oldest first; owner and admins only. */
+  async bans(actorId: string, conversationId: string): Promise<GroupBan[]> {
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    return (await this.store.listBans(conversationId)).map(toBan);
   }
 
   async setRole(actorId: string, conversationId: string, userId: string, role: Exclude<Role, "owner">): Promise<Message> {

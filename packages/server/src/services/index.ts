@@ -153,7 +153,7 @@ export function createServices(
   );
   const presence = new PresenceService(ports.presence, store, delivery, config.presenceGraceMs, failures);
   closers.defer("presence service", () => presence.close());
-  const typing = new TypingService(members, delivery, config.typingTimeoutMs, failures);
+  const typing = new TypingService(members, delivery, blocks, config.typingTimeoutMs, failures);
   closers.defer("typing", () => typing.close());
   const receipts = new ReceiptService(store, members, delivery, failures, config.receiptFlushMs);
   closers.defer("receipts", () => receipts.drain());

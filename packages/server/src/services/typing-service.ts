@@ -1,6 +1,7 @@
 // Typing indicators: forwarded to the other online members, throttled, and stopped by a timer when not refreshed.
 
 import type { BestEffort } from "../observability/best-effort.js";
+import type { BlockCache } from "./block-cache.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 
@@ -16,6 +17,7 @@ export class TypingService {
   constructor(
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
+    private readonly blocks: Pick<BlockCache, "peers">,
     private readonly timeoutMs: number,
     private readonly failures: BestEffort,
     /** Repeated `typing: true` within this interval only extends the timer; nothing is forwarded. */
@@ -75,8 +77,10 @@ export class TypingService {
     await this.forward(conversationId, userId, false);
   }
 
+  /** To the other members, except those a block stands between with the typer (either way, docs/protocol.md §11.1). */
   private async forward(conversationId: string, userId: string, typing: boolean): Promise<void> {
-    const recipients = (await this.members.get(conversationId)).filter((id) => id !== userId);
+    const [members, blocked] = await Promise.all([this.members.get(conversationId), this.blocks.peers(userId)]);
+    const recipients = members.filter((id) => id !== userId && !blocked.has(id));
     await this.delivery.toUsers(recipients, "typing", {
       conversationId,
       userId,

@@ -116,6 +116,12 @@ const CASES: Record<OpName, Case> = {
     args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),
   },
   "members.remove": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.ban": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, reason: "injected" }),
+  },
+  "members.unban": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.bans": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
   "members.setRole": {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, role: "admin" }),

@@ -26,6 +26,8 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "members.add": { userIds: [ctx.bob.id] },
     "members.remove": { userId: ctx.bob.id },
     "members.setRole": { userId: ctx.bob.id, role: "admin" },
+    "members.ban": { userId: ctx.bob.id },
+    "members.unban": { userId: ctx.bob.id },
     "messages.send": { clientId: ctx.unique("p"), body: "probe" },
     "messages.history": {},
     "receipts.mark": { read: 1 },
@@ -144,6 +146,45 @@ export const conversationErrorCases: Case[] = [
       });
     },
   ),
+  ...perTransport(
+    "members.add",
+    "not_allowed: adding a user banned from the group (details.reason banned); nobody is added",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const group = await ctx.group([ctx.bob]);
+      expectOk(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.bob.id }, "ws"));
+      const answer = await ctx.call(
+        ctx.alice,
+        "members.add",
+        { conversationId: group.id, userIds: [ctx.carol.id, ctx.bob.id] },
+        t,
+      );
+      expectError(answer, "not_allowed", { field: "userIds", userId: ctx.bob.id, reason: "banned" });
+      const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: group.id }, t));
+      check(after.members.length === 1, "a refused add added someone");
+    },
+  ),
+  ...perTransport(
+    "members.ban",
+    "forbidden: a plain member bans, or anyone bans the owner; nothing changes",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const group = await ctx.group([ctx.bob, ctx.carol]);
+      expectError(await ctx.call(ctx.bob, "members.ban", { conversationId: group.id, userId: ctx.carol.id }, t), "forbidden");
+      expectError(await ctx.call(ctx.bob, "members.bans", { conversationId: group.id }, t), "forbidden");
+      expectError(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.alice.id }, t), "forbidden");
+      const after = expectOk(await ctx.call(ctx.alice, "members.bans", { conversationId: group.id }, t));
+      check(after.bans.length === 0, "a refused ban was recorded");
+    },
+  ),
+  ...perTransport("members.ban", "not_found: banning an unknown user", { errors: ["not_found"] }, async (ctx, t) => {
+    const group = await ctx.group([]);
+    expectError(
+      await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: "Unobody0000000000000" }, t),
+      "not_found",
+      { field: "userId" },
+    );
+  }),
   ...perTransport(
     "conversations.openDirect",
     "not_allowed: opening a direct chat with a user who blocked the caller",

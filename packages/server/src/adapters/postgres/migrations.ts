@@ -392,6 +392,21 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: "group bans",
+    // As SQLite's migration 16 (which explains the table).
+    sql: `
+      CREATE TABLE group_bans (
+        conversation_id text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        banned_by text COLLATE "C" NOT NULL,
+        reason text,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+    `,
+  },
+  {
     version: 17,
     name: "link previews",
     // As SQLite's migration 17 (which explains the tables).

@@ -7,6 +7,7 @@ import type {
   AppendOutcome,
   ConversationRecord,
   ConversationStore,
+  GroupBanRecord,
   MemberRecord,
   MembershipDraft,
   MembershipPage,
@@ -29,6 +30,8 @@ import type { PostgresHandle } from "./postgres-handle.js";
 const CONVERSATION_COLUMNS =
   'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq", retention_seconds AS "retentionSeconds", ' +
   'disappear_seconds AS "disappearSeconds", expired_seq AS "expiredSeq", expired_at AS "expiredAt", encrypted';
+const BAN_COLUMNS =
+  'conversation_id AS "conversationId", user_id AS "userId", banned_by AS "bannedBy", reason, created_at AS "createdAt"';
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
@@ -139,6 +142,45 @@ export class PostgresConversations implements ConversationStore {
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id`,
       [conversationId],
     );
+  }
+
+  async addBan(ban: GroupBanRecord): Promise<GroupBanRecord> {
+    // A conflicting insert returns nothing: the existing ban is read after it.
+    const inserted = await this.db.rows<GroupBanRecord>(
+      `INSERT INTO group_bans (conversation_id, user_id, banned_by, reason, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING ${BAN_COLUMNS}`,
+      [ban.conversationId, ban.userId, ban.bannedBy, ban.reason, ban.createdAt],
+    );
+    if (inserted[0]) return inserted[0];
+    const existing = await this.db.rows<GroupBanRecord>(
+      `SELECT ${BAN_COLUMNS} FROM group_bans WHERE conversation_id = $1 AND user_id = $2`,
+      [ban.conversationId, ban.userId],
+    );
+    return existing[0]!;
+  }
+
+  async removeBan(conversationId: string, userId: string): Promise<boolean> {
+    const removed = await this.db.rows<{ userId: string }>(
+      'DELETE FROM group_bans WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id AS "userId"',
+      [conversationId, userId],
+    );
+    return removed.length > 0;
+  }
+
+  async listBans(conversationId: string): Promise<GroupBanRecord[]> {
+    return this.db.rows<GroupBanRecord>(
+      `SELECT ${BAN_COLUMNS} FROM group_bans WHERE conversation_id = $1 ORDER BY created_at, user_id`,
+      [conversationId],
+    );
+  }
+
+  async bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db.rows<{ id: string }>(
+      "SELECT user_id AS id FROM group_bans WHERE conversation_id = $1 AND user_id = ANY($2::text[])",
+      [conversationId, [...userIds]],
+    );
+    return rows.map((r) => r.id);
   }
 
   async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {

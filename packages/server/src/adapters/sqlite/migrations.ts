@@ -508,6 +508,22 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: "group bans",
+    sql: `
+      -- Users banned from a group by its owner or an admin (members.ban): nobody can add them back until unbanned.
+      -- Plain ids like reports: a ban names the group and the people; it has no life of its own to cascade.
+      CREATE TABLE group_bans (
+        conversation_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        banned_by TEXT NOT NULL,
+        reason TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 17,
     name: "link previews",
     sql: `

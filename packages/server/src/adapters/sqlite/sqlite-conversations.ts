@@ -6,6 +6,7 @@ import type {
   AppendOutcome,
   ConversationRecord,
   ConversationStore,
+  GroupBanRecord,
   MemberRecord,
   MembershipDraft,
   MembershipPage,
@@ -29,6 +30,8 @@ const CONVERSATION_COLUMNS =
 const MEMBER_COLUMNS =
   "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
+const BAN_COLUMNS =
+  "conversation_id AS conversationId, user_id AS userId, banned_by AS bannedBy, reason, created_at AS createdAt";
 const MEMBERSHIPS_OF_USER = `SELECT m.conversation_id AS conversationId, m.user_id AS userId, m.role,
     m.joined_seq AS joinedSeq, m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq,
     m.receipt_at AS receiptAt, c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq,
@@ -106,6 +109,20 @@ function prepareStatements(h: SqliteHandle) {
     membershipCounts: h.prepare<[string], { userId: string; n: number }>(
       `SELECT user_id AS userId, count(*) AS n FROM members
        WHERE user_id IN (SELECT value FROM json_each(?)) AND left_seq IS NULL GROUP BY user_id`,
+    ),
+    insertBan: h.prepare<[string, string, string, string | null, number]>(
+      "INSERT INTO group_bans (conversation_id, user_id, banned_by, reason, created_at) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT DO NOTHING",
+    ),
+    ban: h.prepare<[string, string], GroupBanRecord>(
+      `SELECT ${BAN_COLUMNS} FROM group_bans WHERE conversation_id = ? AND user_id = ?`,
+    ),
+    deleteBan: h.prepare<[string, string]>("DELETE FROM group_bans WHERE conversation_id = ? AND user_id = ?"),
+    bans: h.prepare<[string], GroupBanRecord>(
+      `SELECT ${BAN_COLUMNS} FROM group_bans WHERE conversation_id = ? ORDER BY created_at, user_id`,
+    ),
+    bannedAmong: h.pluck<[string, string], string>(
+      "SELECT user_id FROM group_bans WHERE conversation_id = ? AND user_id IN (SELECT value FROM json_each(?))",
     ),
     groupsCreatedSince: h.prepare<[string, number], { count: number; oldest: number | null }>(
       "SELECT count(*) AS count, min(created_at) AS oldest FROM conversations WHERE created_by = ? AND created_at >= ?",
@@ -191,6 +208,26 @@ export class SqliteConversations implements ConversationStore {
   async groupsCreatedSince(ownerId: string, since: number): Promise<{ count: number; oldest: number | null }> {
     if (this.handle.unsettled) await this.handle.settled();
     return this.q.groupsCreatedSince.get(ownerId, since) ?? { count: 0, oldest: null };
+  }
+
+  async addBan(ban: GroupBanRecord): Promise<GroupBanRecord> {
+    return this.handle.transaction(() => {
+      this.q.insertBan.run(ban.conversationId, ban.userId, ban.bannedBy, ban.reason, ban.createdAt);
+      return this.q.ban.get(ban.conversationId, ban.userId)!;
+    })();
+  }
+
+  async removeBan(conversationId: string, userId: string): Promise<boolean> {
+    return this.q.deleteBan.run(conversationId, userId).changes > 0;
+  }
+
+  async listBans(conversationId: string): Promise<GroupBanRecord[]> {
+    return this.q.bans.all(conversationId);
+  }
+
+  async bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    return this.q.bannedAmong.all(conversationId, JSON.stringify(userIds));
   }
 
   async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
