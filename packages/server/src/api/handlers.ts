@@ -98,6 +98,15 @@ export function userHandlers(s: Services): UserHandlers {
       message: await s.conversations.setRetention(ctx.userId, a.conversationId, a.seconds),
     }),
     "conversations.leave": async (ctx, a) => ({ message: await s.conversations.leave(ctx.userId, a.conversationId) }),
+    "channels.create": (ctx, a) => s.channels.create(ctx.userId, a),
+    "channels.directory": (_ctx, a) => s.channels.directory(a),
+    "channels.join": (ctx, a) => s.channels.join(ctx.userId, a.conversationId),
+    "channels.members": (ctx, a) => s.channels.members(ctx.userId, a),
+    "channels.addMembers": async (ctx, a) => ({ message: await s.channels.addMembers(ctx.userId, a.conversationId, a.userIds) }),
+    "channels.removeMembers": async (ctx, a) => ({
+      message: await s.channels.removeMembers(ctx.userId, a.conversationId, a.userIds),
+    }),
+    "channels.readCount": (ctx, a) => s.channels.readCount(ctx.userId, a.conversationId, a.seq),
     "members.add": async (ctx, a) => ({ message: await s.conversations.addMembers(ctx.userId, a.conversationId, a.userIds) }),
     "members.remove": async (ctx, a) => ({ message: await s.conversations.removeMember(ctx.userId, a.conversationId, a.userId) }),
     "members.setRole": async (ctx, a) => ({

@@ -8,6 +8,7 @@ import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ActionDraft, AppendOutcome, ConversationStore, MemberRecord, MessageDraft, MessageStore } from "../ports/store.js";
 import type { BlockCache } from "./block-cache.js";
+import type { ChannelKinds, ChannelLookup } from "./channel-kinds.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { notAllowed, toMember } from "./conversation-service.js";
 import type { Delivery } from "./delivery.js";
@@ -48,6 +49,7 @@ export class MessageService {
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     private readonly media?: Pick<MediaService, "attachmentsFor">,
+    private readonly kinds?: Pick<ChannelKinds, "settingsOf">,
   ) {
     this.view = new MessageView(store);
   }
@@ -59,8 +61,10 @@ export class MessageService {
   ): Promise<MessageAck> {
     const attachmentIds = input.attachments ?? [];
     this.checkBody(input.body, attachmentIds.length > 0);
-    await this.checkMentions(userId, input.conversationId, input.body);
-    await this.requireNotBlocked(userId, input.conversationId);
+    const channel = await this.channelOf(input.conversationId);
+    if (channel?.posting === "admins") await this.requireChannelAdmin(userId, input.conversationId);
+    await this.checkMentions(userId, input.conversationId, input.body, channel);
+    if (!channel) await this.requireNotBlocked(userId, input.conversationId);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
     const outcome = await this.append(textDraft(userId, input, attachments), origin);
     if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
@@ -74,7 +78,7 @@ export class MessageService {
     connectionId?: string,
   ): Promise<ActionResult> {
     this.checkBody(input.body);
-    await this.checkMentions(userId, input.conversationId, input.body);
+    await this.checkMentions(userId, input.conversationId, input.body, await this.channelOf(input.conversationId));
     const notBefore = this.windowStart(this.limits.editWindowMs);
     return this.act(userId, input, { type: "edit", target: input.seq, body: input.body, notBefore }, connectionId);
   }
@@ -98,7 +102,7 @@ export class MessageService {
     if (!isSingleEmoji(input.emoji)) {
       throw new AppError("invalid_emoji", "A reaction must be a single emoji", { field: "emoji" });
     }
-    await this.requireNotBlocked(userId, input.conversationId);
+    if (!(await this.channelOf(input.conversationId))) await this.requireNotBlocked(userId, input.conversationId);
     const action: ActionDraft = {
       type: "reaction",
       target: input.seq,
@@ -171,11 +175,13 @@ export class MessageService {
    * Every mention token (`<@userId>`) names a current member. Checked against the member cache, and only for a caller
    * who is a member: an outsider gets the access error from the store and learns nothing about who is in it.
    */
-  private async checkMentions(userId: string, conversationId: string, body: string): Promise<void> {
+  private async checkMentions(userId: string, conversationId: string, body: string, channel: ChannelLookup): Promise<void> {
     const ids = mentionedUserIds(body);
     if (ids.length === 0) return;
-    const cached = this.members.get(conversationId);
-    const members = cached instanceof Promise ? await cached : cached;
+    // A channel's member list is never loaded whole (docs/channels.md): only the people named are looked up.
+    const members = channel
+      ? (await this.store.currentMembersAmong(conversationId, [userId, ...ids])).map((m) => m.userId)
+      : await this.members.get(conversationId);
     if (!members.includes(userId)) return;
     const stranger = ids.find((id) => !members.includes(id));
     if (stranger !== undefined) {
@@ -206,6 +212,24 @@ export class MessageService {
     if (!(blocking instanceof Promise ? await blocking : blocking)) return;
     if ((await this.store.getConversation(conversationId))?.kind !== "direct") return;
     throw new AppError("not_allowed", "You block this user: unblock them to write to them again", { reason: "blocking" });
+  }
+
+  /** The conversation's channel settings (null: not a channel; undefined: unknown, left to the store to refuse). */
+  private async channelOf(conversationId: string): Promise<ChannelLookup> {
+    if (this.kinds === undefined) return null;
+    const settings = this.kinds.settingsOf(conversationId);
+    return settings instanceof Promise ? await settings : settings;
+  }
+
+  /**
+   * In a channel where only admins post, a current member who is not one is refused (`forbidden`, `details.reason`:
+   * `posting`); anyone else is left to the store (outsiders and former members get the access errors).
+   */
+  private async requireChannelAdmin(userId: string, conversationId: string): Promise<void> {
+    const membership = await this.store.getMembership(conversationId, userId);
+    if (membership !== undefined && membership.leftSeq === null && membership.role === "member") {
+      throw new AppError("forbidden", "Only the channel's admins post here", { reason: "posting" });
+    }
   }
 
   /** Earliest creation time a target may have under a window (null: no limit). */
@@ -334,7 +358,8 @@ export class MessageService {
         conversation.expiredSeq > 0 &&
         (since === undefined || conversation.expiredAt >= since || clientCursor <= conversation.expiredSeq);
       if (!missing && known && !receiptsMoved && hidden === undefined && !expiredMoved) continue;
-      let members = await this.store.getMembers(conversation.id);
+      // A channel's members are paged by channels.members, never listed here: the caller's own row stands for them.
+      let members = conversation.channel === null ? await this.store.getMembers(conversation.id) : [membership];
       let messages: Message[] = [];
       if (missing && budget > 0) {
         messages = await this.store.getHistory({

@@ -213,6 +213,7 @@ export class SessionDispatcher {
         maxFrameBytes: this.config.maxFrameBytes,
         maxBufferedBytes: this.config.maxBufferedBytes,
         maxGroupMembers: this.config.maxGroupMembers,
+        maxChannelMembers: this.config.maxChannelMembers,
         historyPageMax: this.config.historyPageMax,
         syncPageMax: this.config.syncPageMax,
         maxConversationsPerUser: this.config.maxConversationsPerUser,

@@ -28,9 +28,12 @@ export function describeSystemEvent(event: SystemEvent, names: Names): string {
     case "conversation.created":
       return event.title === null ? `${actor} started the conversation` : `${actor} created the group “${event.title}”`;
     case "member.added":
+      if (event.userIds.length === 1 && event.userIds[0] === event.actorId) return `${actor} joined`;
       return `${actor} added ${joinNames(event.userIds.map((id) => who(id, names, false)))}`;
     case "member.removed":
       return `${actor} removed ${who(event.userId, names, false)}`;
+    case "members.removed":
+      return `${actor} removed ${joinNames(event.userIds.map((id) => who(id, names, false)))}`;
     case "member.left":
       return `${actor} left`;
     case "member.role":

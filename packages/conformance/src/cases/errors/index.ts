@@ -3,7 +3,7 @@
 
 import type { Case } from "../../case.js";
 import { authErrorCases } from "./auth.js";
-import { conversationErrorCases } from "./conversations.js";
+import { channelErrorCases, conversationErrorCases } from "./conversations.js";
 import { mediaErrorCases } from "./media.js";
 import { messageActionErrorCases } from "./message-actions.js";
 import { pushErrorCases } from "./push.js";
@@ -15,6 +15,7 @@ export const errorCases: Case[] = [
   ...authErrorCases,
   ...ssoErrorCases,
   ...conversationErrorCases,
+  ...channelErrorCases,
   ...messageActionErrorCases,
   ...pushErrorCases,
   ...mediaErrorCases,

@@ -1,0 +1,217 @@
+// Channels (issue 21, docs/channels.md, docs/protocol.md §6.15) over the protocol, embedded (SQLite) and as a two-node
+// cluster (PostgreSQL + Redis): creation and settings, the directory, joining, paged members, bulk membership changes,
+// who may post, the member limit, and what `conversations.get` and `sync` show of a channel's members.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { AuthResult } from "@parley/protocol";
+import { probePostgres, probeRedis } from "./cluster-harness.js";
+import { http, register, startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { requireService } from "./services.js";
+
+const clusterAvailable = await requireService("channel tests on a cluster (PostgreSQL, Redis)", async () => {
+  await probePostgres();
+  await probeRedis();
+});
+
+/** Small enough to reach in a test: the creator and five more. */
+const MAX_MEMBERS = 6;
+
+const deployments: [string, () => Promise<{ node: TestServer; other: TestServer; close(): Promise<void> }>, boolean][] = [
+  [
+    "embedded (SQLite)",
+    async () => {
+      const server = await startTestServer({ maxChannelMembers: MAX_MEMBERS });
+      return { node: server, other: server, close: () => server.close() };
+    },
+    true,
+  ],
+  [
+    "cluster (PostgreSQL + Redis, two nodes)",
+    async () => {
+      const cluster = await startTestCluster({
+        label: "channels",
+        nodeIds: ["c1", "c2"],
+        config: { maxChannelMembers: MAX_MEMBERS },
+      });
+      const [node, other] = cluster.nodes as [TestServer, TestServer];
+      return { node, other, close: () => cluster.close() };
+    },
+    clusterAvailable,
+  ],
+];
+
+for (const [name, start, available] of deployments) {
+  describe(`channels: ${name}`, { skip: !available && "services unavailable", timeout: 120_000 }, () => {
+    let d: Awaited<ReturnType<typeof start>>;
+    let users: AuthResult[];
+    let alice: AuthResult;
+    let bob: AuthResult;
+    let carol: AuthResult;
+    const as = (who: AuthResult, node?: TestServer) => (method: string, path: string, body?: unknown) =>
+      http(node ?? d.node, method, path, body, who.accessToken);
+    const send = async (who: AuthResult, conversationId: string, body: string) =>
+      as(who)("POST", `/v1/conversations/${conversationId}/messages`, { clientId: `c-${Math.random()}`, body });
+    const tag = `t${process.pid}${Date.now().toString(36)}`;
+
+    before(async () => {
+      d = await start();
+      users = [];
+      for (let i = 0; i < 8; i++) users.push(await register(d.node));
+      [alice, bob, carol] = users as [AuthResult, AuthResult, AuthResult];
+    });
+    after(() => d?.close());
+
+    it("creates a channel with its settings; get shows memberCount and only the caller's own membership", async () => {
+      const created = await as(alice)("POST", "/v1/channels", { title: `${tag} News`, visibility: "public" });
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const c = created.body;
+      assert.equal(c.kind, "channel");
+      assert.deepEqual(c.channel, { visibility: "public", posting: "everyone", history: "full" });
+      assert.equal(c.memberCount, 1);
+      assert.deepEqual(
+        c.members.map((m: { userId: string; role: string }) => [m.userId, m.role]),
+        [[alice.user.id, "admin"]],
+      );
+      for (const bad of [{ title: "x", visibility: "secret" }, { title: "x", visibility: "public", posting: "nobody" }, {}]) {
+        const res = await as(alice)("POST", "/v1/channels", bad);
+        assert.equal(res.body.error.code, "validation_failed", JSON.stringify(bad));
+      }
+      await as(bob, d.other)("POST", `/v1/channels/${c.id}/join`);
+      const seen = (await as(bob, d.other)("GET", `/v1/conversations/${c.id}`)).body;
+      assert.equal(seen.kind, "channel");
+      assert.equal(seen.memberCount, 2);
+      assert.deepEqual(
+        seen.members.map((m: { userId: string }) => m.userId),
+        [bob.user.id],
+      );
+      const listed = (await as(bob)("GET", "/v1/conversations")).body.conversations.find((x: { id: string }) => x.id === c.id);
+      assert.equal(listed.memberCount, 2);
+      assert.equal(listed.members.length, 1);
+      const synced = (await as(bob)("POST", "/v1/sync", { cursors: {} })).body.conversations.find(
+        (x: { conversationId: string }) => x.conversationId === c.id,
+      );
+      assert.deepEqual(
+        synced.members.map((m: { userId: string }) => m.userId),
+        [bob.user.id],
+      );
+    });
+
+    it("lists public channels by title prefix in pages, never private ones", async () => {
+      const titles = ["Alpha", "alps", "Altitude", "Beta"].map((t) => `${tag}dir ${t}`);
+      for (const title of titles) await as(alice)("POST", "/v1/channels", { title, visibility: "public" });
+      await as(alice)("POST", "/v1/channels", { title: `${tag}dir Also private`, visibility: "private" });
+      const seen: string[] = [];
+      let cursor: string | null | undefined;
+      do {
+        const q = new URLSearchParams({ query: `${tag}DIR AL`, limit: "2", ...(cursor ? { cursor } : {}) });
+        const page = (await as(carol, d.other)("GET", `/v1/channels?${q}`)).body;
+        assert.ok(page.channels.length <= 2);
+        seen.push(...page.channels.map((l: { title: string; memberCount: number }) => l.title));
+        cursor = page.next;
+      } while (cursor);
+      assert.deepEqual(seen, titles.slice(0, 3), "by title in any case, paged, without the private one");
+      const bad = await as(carol)("GET", "/v1/channels?cursor=garbage");
+      assert.equal(bad.body.error.code, "validation_failed");
+    });
+
+    it("joins public channels only; history full shows the past, from_join does not", async () => {
+      const full = (await as(alice)("POST", "/v1/channels", { title: "Full", visibility: "public" })).body;
+      const fromJoin = (await as(alice)("POST", "/v1/channels", { title: "Later", visibility: "public", history: "from_join" }))
+        .body;
+      const secret = (await as(alice)("POST", "/v1/channels", { title: "Hidden", visibility: "private" })).body;
+      await send(alice, full.id, "before carol");
+      await send(alice, fromJoin.id, "before carol");
+      const joined = await as(carol, d.other)("POST", `/v1/channels/${full.id}/join`);
+      assert.equal(joined.body.memberCount, 2);
+      const again = await as(carol)("POST", `/v1/channels/${full.id}/join`);
+      assert.equal(again.status, 200, "joining again answers the channel");
+      assert.equal(again.body.memberCount, 2);
+      await as(carol)("POST", `/v1/channels/${fromJoin.id}/join`);
+      const bodies = async (id: string) =>
+        (await as(carol)("GET", `/v1/conversations/${id}/messages`)).body.messages
+          .filter((m: { kind: string }) => m.kind === "text")
+          .map((m: { body: string }) => m.body);
+      assert.deepEqual(await bodies(full.id), ["before carol"]);
+      assert.deepEqual(await bodies(fromJoin.id), []);
+      // Reading the past does not make it unread.
+      const summary = (await as(carol)("GET", `/v1/conversations/${full.id}`)).body;
+      assert.equal(summary.unread, 0);
+      const hidden = await as(carol)("POST", `/v1/channels/${secret.id}/join`);
+      assert.equal(hidden.status, 404);
+      assert.equal(hidden.body.error.code, "not_found");
+      const group = (await as(alice)("POST", "/v1/conversations/group", { title: "G", memberIds: [bob.user.id] })).body;
+      assert.equal((await as(bob)("POST", `/v1/channels/${group.id}/join`)).body.error.code, "forbidden");
+      // Leaving is the conversations' own operation.
+      const left = await as(carol)("POST", `/v1/conversations/${full.id}/leave`);
+      assert.equal(left.body.message.event.type, "member.left");
+      assert.equal((await as(alice)("GET", `/v1/conversations/${full.id}`)).body.memberCount, 1);
+    });
+
+    it("adds and removes many members with one entry each; pages members by role with a prefix query", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Team", visibility: "private" })).body;
+      const ids = users.slice(1, 5).map((u) => u.user.id);
+      const added = await as(alice)("POST", `/v1/channels/${c.id}/members`, { userIds: ids });
+      assert.equal(added.status, 200, JSON.stringify(added.body));
+      assert.deepEqual(added.body.message.event, { type: "member.added", actorId: alice.user.id, userIds: ids });
+      assert.equal((await as(alice)("GET", `/v1/conversations/${c.id}`)).body.lastSeq, 2, "one entry for four members");
+      const byMember = await as(bob)("POST", `/v1/channels/${c.id}/members`, { userIds: [users[5]!.user.id] });
+      assert.equal(byMember.body.error.code, "forbidden");
+      const viaGroupOp = await as(alice)("POST", `/v1/conversations/${c.id}/members`, { userIds: [users[5]!.user.id] });
+      assert.equal(viaGroupOp.body.error.code, "forbidden", "members.add is for groups");
+      // Members, admins first, then by user id, in pages of two.
+      const pages: string[][] = [];
+      let cursor: string | undefined;
+      do {
+        const q = new URLSearchParams({ limit: "2", ...(cursor ? { cursor } : {}) });
+        const page = (await as(bob, d.other)("GET", `/v1/channels/${c.id}/members?${q}`)).body;
+        pages.push(page.members.map((m: { user: { id: string } }) => m.user.id));
+        assert.ok(page.members.every((m: { user: { passwordHash?: string } }) => m.user.passwordHash === undefined));
+        cursor = page.next ?? undefined;
+      } while (cursor);
+      assert.deepEqual(pages.flat(), [alice.user.id, ...[...ids].sort()]);
+      const byName = (
+        await as(bob)("GET", `/v1/channels/${c.id}/members?query=${encodeURIComponent(carol.user.username.toUpperCase())}`)
+      ).body;
+      assert.deepEqual(
+        byName.members.map((m: { user: { id: string } }) => m.user.id),
+        [carol.user.id],
+      );
+      // Removal: one entry for all, the caller cannot remove themself, none current → not_member.
+      const self = await as(alice)("POST", `/v1/channels/${c.id}/members/remove`, { userIds: [alice.user.id] });
+      assert.equal(self.body.error.code, "forbidden");
+      const removed = await as(alice)("POST", `/v1/channels/${c.id}/members/remove`, { userIds: ids.slice(0, 3) });
+      assert.deepEqual(removed.body.message.event, { type: "members.removed", actorId: alice.user.id, userIds: ids.slice(0, 3) });
+      const none = await as(alice)("POST", `/v1/channels/${c.id}/members/remove`, { userIds: ids.slice(0, 3) });
+      assert.equal(none.body.error.code, "not_member");
+      assert.equal((await as(bob)("GET", `/v1/conversations/${c.id}/messages`)).body.messages.length, 3, "up to the removal");
+      assert.equal((await send(bob, c.id, "still here?")).body.error.code, "not_member");
+      assert.equal((await as(alice)("GET", `/v1/conversations/${c.id}`)).body.memberCount, 2);
+    });
+
+    it("lets only admins post where posting is admins; admins promote members", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Announce", visibility: "public", posting: "admins" })).body;
+      await as(bob)("POST", `/v1/channels/${c.id}/join`);
+      const refused = await send(bob, c.id, "me too");
+      assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.code, "forbidden");
+      assert.equal(refused.body.error.details.reason, "posting");
+      assert.equal((await send(alice, c.id, "news")).status, 200);
+      const promoted = await as(alice)("PATCH", `/v1/conversations/${c.id}/members/${bob.user.id}`, { role: "admin" });
+      assert.equal(promoted.body.message.event.type, "member.role");
+      assert.equal((await send(bob, c.id, "now I can")).status, 200);
+      assert.equal((await as(carol)("POST", `/v1/conversations/${c.id}/messages`, { clientId: "x", body: "y" })).status, 404);
+    });
+
+    it("refuses members beyond the channel limit (group_full), and nobody is added", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Small", visibility: "public" })).body;
+      const ids = users.slice(1, MAX_MEMBERS + 1).map((u) => u.user.id);
+      const tooMany = await as(alice)("POST", `/v1/channels/${c.id}/members`, { userIds: ids });
+      assert.equal(tooMany.body.error.code, "group_full");
+      assert.equal((await as(alice)("GET", `/v1/conversations/${c.id}`)).body.memberCount, 1);
+      await as(alice)("POST", `/v1/channels/${c.id}/members`, { userIds: ids.slice(0, MAX_MEMBERS - 1) });
+      const full = await as(users[MAX_MEMBERS]!)("POST", `/v1/channels/${c.id}/join`);
+      assert.equal(full.body.error.code, "group_full");
+    });
+  });
+}
