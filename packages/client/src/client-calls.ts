@@ -179,6 +179,11 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
     return (await this.call("channels.removeMembers", { conversationId, userIds: [...userIds] })).message;
   }
 
+  /** The caller's push notifications in a channel: every message (`all`) or mentions only (`mentions`, the default). */
+  async setChannelNotifications(conversationId: string, level: "all" | "mentions"): Promise<void> {
+    await this.call("channels.setNotifications", { conversationId, level });
+  }
+
   /** How many members read up to `seq` (the message's author and the channel's admins). */
   async channelReadCount(conversationId: string, seq: number): Promise<number> {
     return (await this.call("channels.readCount", { conversationId, seq })).count;

@@ -331,6 +331,7 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   }),
   "channels.addMembers": object({ message: Message }),
   "channels.removeMembers": object({ message: Message }),
+  "channels.setNotifications": object({ conversationId: id, level: literal("all", "mentions") }),
   "channels.readCount": object({ conversationId: id, seq: int, count: int }),
   "members.add": object({ message: Message }),
   "members.remove": object({ message: Message }),

@@ -481,6 +481,17 @@ const definitions = {
     transports: BOTH,
     http: { method: "POST", path: "/v1/channels/:conversationId/members/remove" },
   },
+  /** The caller's push notifications for a channel: every message (`all`) or mentions only (`mentions`, the default). */
+  "channels.setNotifications": {
+    args: Type.Object(
+      { conversationId: Id, level: Type.Union([Type.Literal("all"), Type.Literal("mentions")]) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ conversationId: string; level: "all" | "mentions" }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/channels/:conversationId/notifications" },
+  },
   /** How many current members have read up to `seq` ("seen by"); for the message's author and the channel's admins. */
   "channels.readCount": {
     args: Type.Object({ conversationId: Id, seq: TargetSeq }, { additionalProperties: false }),

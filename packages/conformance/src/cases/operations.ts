@@ -251,6 +251,11 @@ export const operationCases: Case[] = [
     );
     check(r.message.event?.type === "members.removed" && r.message.event.userIds.length === 2, "not one members.removed entry");
   }),
+  ...success("channels.setNotifications", "the level as set", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const r = await ok(ctx, ctx.alice, "channels.setNotifications", { conversationId: c.id, level: "all" }, t);
+    check(r.conversationId === c.id && r.level === "all", "not the level set");
+  }),
   ...success("channels.readCount", "counts the members who read up to a seq", async (ctx, t) => {
     const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
     await ok(ctx, ctx.alice, "channels.addMembers", { conversationId: c.id, userIds: [ctx.bob.id] }, "ws");

@@ -106,6 +106,7 @@ export function userHandlers(s: Services): UserHandlers {
     "channels.removeMembers": async (ctx, a) => ({
       message: await s.channels.removeMembers(ctx.userId, a.conversationId, a.userIds),
     }),
+    "channels.setNotifications": (ctx, a) => s.channels.setNotifications(ctx.userId, a.conversationId, a.level),
     "channels.readCount": (ctx, a) => s.channels.readCount(ctx.userId, a.conversationId, a.seq),
     "members.add": async (ctx, a) => ({ message: await s.conversations.addMembers(ctx.userId, a.conversationId, a.userIds) }),
     "members.remove": async (ctx, a) => ({ message: await s.conversations.removeMember(ctx.userId, a.conversationId, a.userId) }),

@@ -6,6 +6,7 @@ import type { ChannelListing, ChannelMember, ChannelSettings, Conversation, Mess
 import { AppError } from "../domain/app-error.js";
 import { setNewest } from "../domain/bounded-map.js";
 import { newId } from "../domain/ids.js";
+import type { PushStore } from "../ports/push-store.js";
 import type { AccountStore, ConversationRecord, ConversationStore, MemberRecord, MessageStore } from "../ports/store.js";
 import { toUser } from "./auth-service.js";
 import type { ChannelKinds } from "./channel-kinds.js";
@@ -45,7 +46,19 @@ export class ChannelService {
     private readonly conversations: ConversationService,
     private readonly log: ConversationLog,
     private readonly limits: ChannelLimits,
+    private readonly push: Pick<PushStore, "setChannelLevel">,
   ) {}
+
+  /** The caller's notification level in a channel (push notifications: every message, or mentions only). */
+  async setNotifications(
+    userId: string,
+    conversationId: string,
+    level: "all" | "mentions",
+  ): Promise<{ conversationId: string; level: "all" | "mentions" }> {
+    await this.requireChannelMember(userId, conversationId);
+    await this.push.setChannelLevel(userId, conversationId, level);
+    return { conversationId, level };
+  }
 
   async create(
     creatorId: string,
@@ -215,6 +228,11 @@ export class ChannelService {
     const count = await this.store.countReadThrough(conversationId, seq);
     setNewest(this.readCounts, key, { count, at: now }, 10_000);
     return { conversationId, seq, count };
+  }
+
+  /** The user's current channels with where each window starts: what a new session of theirs follows. */
+  membershipsOf(userId: string): Promise<{ conversationId: string; joinedSeq: number }[]> {
+    return this.store.listChannelMemberships(userId);
   }
 
   private async requireChannelMember(

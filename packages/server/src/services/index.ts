@@ -187,8 +187,8 @@ export function createServices(
     store,
     [
       forgetChangedMembers(members),
-      new FanOut(members, delivery, new MessageView(store), tracing),
-      ...(notifier ? [notifyPush(notifier, members)] : []),
+      new FanOut(members, delivery, new MessageView(store), tracing, kinds),
+      ...(notifier ? [notifyPush(notifier, members, { kinds, store, push: ports.push })] : []),
     ],
     failures,
     metrics,
@@ -197,7 +197,7 @@ export function createServices(
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);
   const conversations = new ConversationService(store, members, log, retentionPolicy, config);
-  const channels = new ChannelService(store, kinds, conversations, log, config);
+  const channels = new ChannelService(store, kinds, conversations, log, config, ports.push);
   const sessionRevoked = (sessionId: string) => {
     // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
     // only follow it.
@@ -247,6 +247,6 @@ export function createServices(
     scanning,
     search: new SearchService(store),
     retentionPolicy,
-    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability),
+    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability, kinds),
   };
 }

@@ -122,6 +122,7 @@ const CASES: Record<OpName, Case> = {
     args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),
   },
   "channels.removeMembers": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userIds: [fx.member.user.id] }) },
+  "channels.setNotifications": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, level: "all" }) },
   "channels.readCount": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seq: 2 }) },
   "members.add": {
     scope: "conversation",

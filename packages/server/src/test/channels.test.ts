@@ -4,9 +4,9 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { AuthResult } from "@parley/protocol";
+import type { AuthResult, EventFrame, Message } from "@parley/protocol";
 import { probePostgres, probeRedis } from "./cluster-harness.js";
-import { http, register, startTestCluster, startTestServer, type TestServer } from "./harness.js";
+import { http, RawClient, register, sleep, startTestCluster, startTestServer, type TestServer } from "./harness.js";
 import { requireService } from "./services.js";
 
 const clusterAvailable = await requireService("channel tests on a cluster (PostgreSQL, Redis)", async () => {
@@ -201,6 +201,98 @@ for (const [name, start, available] of deployments) {
       assert.equal(promoted.body.message.event.type, "member.role");
       assert.equal((await send(bob, c.id, "now I can")).status, 200);
       assert.equal((await as(carol)("POST", `/v1/conversations/${c.id}/messages`, { clientId: "x", body: "y" })).status, 404);
+    });
+
+    it("fans out on the channel's topic to every member's sessions on every node, following joins and removals", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Live", visibility: "public" })).body;
+      await as(bob)("POST", `/v1/channels/${c.id}/join`);
+      const [aliceWs, bobWs, carolWs] = [
+        await RawClient.connect(d.node, alice.accessToken),
+        await RawClient.connect(d.other, bob.accessToken),
+        await RawClient.connect(d.other, carol.accessToken),
+      ];
+      try {
+        const text = (client: RawClient, body: string) =>
+          client.waitForEvent((e: EventFrame) => e.event === "message" && (e.data as Message).body === body, 5000);
+        await send(alice, c.id, "one");
+        await text(bobWs, "one");
+        await text(aliceWs, "one");
+        // Carol joins while connected: her session follows the channel from her member.added on.
+        await as(carol)("POST", `/v1/channels/${c.id}/join`);
+        await carolWs.waitForEvent(
+          (e: EventFrame) => e.event === "message" && (e.data as Message).event?.type === "member.added",
+          5000,
+        );
+        await sleep(200);
+        await send(alice, c.id, "two");
+        await text(carolWs, "two");
+        assert.equal(carolWs.events.filter((e) => (e.data as Message).body === "one").length, 0, "nothing from before");
+        // Removed: she receives her removal, then nothing more.
+        await as(alice)("POST", `/v1/channels/${c.id}/members/remove`, { userIds: [carol.user.id] });
+        await carolWs.waitForEvent(
+          (e: EventFrame) => e.event === "message" && (e.data as Message).event?.type === "members.removed",
+          5000,
+        );
+        await sleep(200);
+        await send(alice, c.id, "three");
+        await text(bobWs, "three");
+        await sleep(300);
+        assert.equal(carolWs.events.filter((e) => (e.data as Message).body === "three").length, 0, "removed: nothing after");
+        // Each entry reached bob once.
+        assert.equal(bobWs.events.filter((e) => (e.data as Message).body === "two").length, 1);
+        // No delivered receipts in channels, and no receipts events: read positions only.
+        const two = bobWs.events.find((e) => (e.data as Message).body === "two")!.data as Message;
+        const marked = await bobWs.request("receipts.mark", { conversationId: c.id, delivered: two.seq });
+        assert.ok(marked.deliveredSeq < two.seq, "delivered is ignored");
+        assert.equal(marked.readSeq, marked.deliveredSeq, "only the position from joining");
+        const read = await bobWs.request("receipts.mark", { conversationId: c.id, read: two.seq });
+        assert.equal(read.readSeq, two.seq);
+        await sleep(300);
+        assert.equal(aliceWs.events.filter((e) => e.event === "receipts").length, 0, "no receipts events in channels");
+        const count = await aliceWs.request("channels.readCount", { conversationId: c.id, seq: two.seq });
+        assert.equal(count.count, 1, "bob read it; alice's own position is behind");
+        // Typing is off, presence is not shared by a channel.
+        await assert.rejects(bobWs.request("typing", { conversationId: c.id, typing: true }), /channel|not_allowed/);
+        // Two users who share nothing but a channel (the others here share groups from earlier tests).
+        const [host, guest] = [users[7]!, users[6]!];
+        const shared = (await as(host)("POST", "/v1/channels", { title: "Presence", visibility: "public" })).body;
+        await as(guest)("POST", `/v1/channels/${shared.id}/join`);
+        const hostWs = await RawClient.connect(d.node, host.accessToken);
+        const guestWs = await RawClient.connect(d.other, guest.accessToken);
+        try {
+          const presence = await guestWs.request("presence.query", { userIds: [host.user.id] });
+          assert.equal(presence.presence[0]?.online ?? false, false, "a channel does not make presence visible");
+          await as(host)("POST", "/v1/conversations/group", { title: "Now shared", memberIds: [guest.user.id] });
+          const visible = await guestWs.request("presence.query", { userIds: [host.user.id] });
+          assert.equal(visible.presence[0]?.online, true, "a group does (the check can fail)");
+        } finally {
+          await Promise.all([hostWs.close(), guestWs.close()]);
+        }
+      } finally {
+        await Promise.all([aliceWs.close(), bobWs.close(), carolWs.close()]);
+      }
+    });
+
+    it("shows a late joiner of a from_join channel no quote from before their join, live and in history", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Quotes", visibility: "public", history: "from_join" })).body;
+      await as(bob)("POST", `/v1/channels/${c.id}/join`);
+      const old = (await send(alice, c.id, "old secret")).body;
+      await as(carol)("POST", `/v1/channels/${c.id}/join`);
+      const [bobWs, carolWs] = [
+        await RawClient.connect(d.node, bob.accessToken),
+        await RawClient.connect(d.other, carol.accessToken),
+      ];
+      try {
+        await as(alice)("POST", `/v1/conversations/${c.id}/messages`, { clientId: `q-${tag}`, body: "reply", replyTo: old.seq });
+        const reply = (client: RawClient) =>
+          client.waitForEvent((e: EventFrame) => e.event === "message" && (e.data as Message).body === "reply", 5000);
+        const [forBob, forCarol] = [(await reply(bobWs)).data as Message, (await reply(carolWs)).data as Message];
+        assert.equal(forBob.replyTo?.preview, "old secret");
+        assert.equal(forCarol.replyTo?.withheld, true, "carol joined after the quoted message");
+        assert.equal(forCarol.replyTo?.preview, null);
+      } finally {
+        await Promise.all([bobWs.close(), carolWs.close()]);
+      }
     });
 
     it("refuses members beyond the channel limit (group_full), and nobody is added", async () => {

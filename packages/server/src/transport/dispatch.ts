@@ -114,6 +114,7 @@ export class SessionDispatcher {
         this.countOut(session);
         services.stages.delivered(session.id, session.userId, message);
       },
+      (userId) => services.channels.membershipsOf(userId),
     );
   }
 

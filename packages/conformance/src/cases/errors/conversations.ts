@@ -40,6 +40,7 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "channels.addMembers": { userIds: [ctx.bob.id] },
     "channels.removeMembers": { userIds: [ctx.bob.id] },
     "channels.readCount": { seq: 1 },
+    "channels.setNotifications": { level: "all" },
   };
   const own = rest[op];
   if (own) return { conversationId, ...own };
