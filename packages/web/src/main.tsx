@@ -9,6 +9,9 @@ import { bindLocation, conversationIdFromPath } from "./app/router.js";
 import { authLinkFromLocation } from "./auth/auth-link.js";
 import { CredentialStore } from "./auth/credential-store.js";
 import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
+import { I18nProvider } from "./i18n/I18nProvider.js";
+import { LANGUAGE_STORAGE_KEY } from "./i18n/locale.js";
+import { LanguagePreference } from "./i18n/preference.js";
 import { ConversationCache, keepOffline } from "./offline/conversation-cache.js";
 import { registerServiceWorker } from "./offline/service-worker.js";
 import { NotificationStore } from "./push/notification-store.js";
@@ -69,6 +72,18 @@ function deviceName(): string {
 }
 
 const storage = browserStorage();
+// The language first: everything rendered from here on speaks it (and <html lang> says which it is).
+const languages = new LanguagePreference({
+  languages: () => navigator.languages ?? [navigator.language],
+  storage,
+  root: document.documentElement,
+});
+languages.apply();
+// Another tab chose a language, or the browser's languages changed: follow along.
+window.addEventListener("storage", (event) => {
+  if (event.key === LANGUAGE_STORAGE_KEY) languages.apply();
+});
+window.addEventListener("languagechange", () => languages.apply());
 const credentials = new CredentialStore(storage);
 const sockets = networkAwareSockets(window.WebSocket as unknown as WebSocketConstructor, () => navigator.onLine);
 let client: ParleyClient | undefined;
@@ -142,10 +157,12 @@ const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root");
 createRoot(root).render(
   <StrictMode>
-    <StoreProvider store={store}>
-      <NotificationProvider store={notifications}>
-        <App link={link} />
-      </NotificationProvider>
-    </StoreProvider>
+    <I18nProvider preference={languages}>
+      <StoreProvider store={store}>
+        <NotificationProvider store={notifications}>
+          <App link={link} />
+        </NotificationProvider>
+      </StoreProvider>
+    </I18nProvider>
   </StrictMode>,
 );

@@ -79,7 +79,8 @@ describe("message actions in Chromium", { skip: !run && "chromium not found", ti
     await annChip.click();
     const bobChip = bob.messages("Lunch at 1pm?").locator('.reaction-chip[data-emoji="👍"]');
     await eventually("Bob sees 2", async () => (await bobChip.locator(".reaction-count").textContent()) === "2");
-    assert.equal(await bobChip.getAttribute("title"), "You, Ann Lee");
+    // Who reacted, as a list in the app's language (Intl.ListFormat).
+    assert.equal(await bobChip.getAttribute("title"), "You and Ann Lee");
     await eventually("Ann's chip pressed", async () => (await annChip.getAttribute("aria-pressed")) === "true");
 
     await annChip.click();

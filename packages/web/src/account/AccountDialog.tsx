@@ -5,6 +5,9 @@ import { type DeviceSession, isParleyError } from "@parley/client";
 import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
 import { formatFullTimestamp } from "../format/time.js";
 import { tooLargeText, uploadErrorText } from "../format/upload-errors.js";
+import { useLanguage, useT } from "../i18n/I18nProvider.js";
+import { t } from "../i18n/i18n.js";
+import { LANGUAGES, type Language, SUPPORTED } from "../i18n/locale.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -13,22 +16,24 @@ import { useAction } from "../ui/use-action.js";
 import { PictureCrop } from "./PictureCrop.js";
 
 function explainPassword(error: unknown): string | undefined {
-  if (isParleyError(error, "wrong_password")) return "The current password is wrong.";
-  if (isParleyError(error, "weak_password")) return "Use a new password of at least 8 characters.";
+  if (isParleyError(error, "wrong_password")) return t("account.wrongPassword");
+  if (isParleyError(error, "weak_password")) return t("account.weakPassword");
   return undefined;
 }
 
 export function AccountDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
   return (
-    <Dialog title="Your account" onClose={onClose} className="dialog-wide">
+    <Dialog title={t("sidebar.account")} onClose={onClose} className="dialog-wide">
       <div className="dialog-form account-settings">
         <PictureForm />
         <DisplayNameForm />
+        <LanguageForm />
         <PasswordForm />
         <DeviceList />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Done
+            {t("common.done")}
           </button>
         </div>
       </div>
@@ -41,12 +46,13 @@ const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
 const PICTURE_TYPES = ["image/jpeg", "image/png", "image/webp", "image/gif"];
 
 function explainPicture(error: unknown): string | undefined {
-  if (isParleyError(error, "unsupported_media_type")) return "Choose a JPEG, PNG, WebP or GIF image.";
+  if (isParleyError(error, "unsupported_media_type")) return t("account.pictureType");
   return uploadErrorText(error);
 }
 
 function PictureForm() {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me);
   const input = useRef<HTMLInputElement>(null);
   const action = useAction(explainPicture);
@@ -57,7 +63,7 @@ function PictureForm() {
     event.target.value = "";
     if (!file) return;
     if (!PICTURE_TYPES.includes(file.type)) {
-      action.setError("Choose a JPEG, PNG, WebP or GIF image.");
+      action.setError(t("account.pictureType"));
       return;
     }
     if (file.size > MAX_PICTURE_BYTES) {
@@ -74,7 +80,7 @@ function PictureForm() {
   return (
     <section className="dialog-form" aria-labelledby="account-picture">
       <h3 className="section-title" id="account-picture">
-        Picture
+        {t("account.picture")}
       </h3>
       <div className="account-picture">
         <Avatar id={me.id} userId={me.id} name={me.displayName} size="lg" />
@@ -89,7 +95,7 @@ function PictureForm() {
             onChange={choose}
           />
           <button type="button" className="button" disabled={action.busy} onClick={() => input.current?.click()}>
-            {me.avatarId ? "Change picture" : "Add a picture"}
+            {me.avatarId ? t("account.changePicture") : t("account.addPicture")}
           </button>
           {me.avatarId ? (
             <button
@@ -98,10 +104,10 @@ function PictureForm() {
               disabled={action.busy}
               onClick={() => void action.run(() => store.removeAvatar())}
             >
-              Remove picture
+              {t("account.removePicture")}
             </button>
           ) : null}
-          {action.busy ? <span className="muted">Uploading…</span> : null}
+          {action.busy ? <span className="muted">{t("account.uploading")}</span> : null}
         </div>
       </div>
       <FormError error={action.error} />
@@ -112,6 +118,7 @@ function PictureForm() {
 
 function DisplayNameForm() {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me);
   const [name, setName] = useState(me?.displayName ?? "");
   const [saved, setSaved] = useState(false);
@@ -125,29 +132,59 @@ function DisplayNameForm() {
     });
   };
   return (
-    <form onSubmit={submit} className="dialog-form" aria-label="Display name">
-      <h3 className="section-title">Profile</h3>
+    <form onSubmit={submit} className="dialog-form" aria-label={t("auth.displayName")}>
+      <h3 className="section-title">{t("profile.title")}</h3>
       <label className="field">
-        <span>Display name</span>
+        <span>{t("auth.displayName")}</span>
         <input name="displayName" required maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
       </label>
       <FormError error={action.error} />
       <div className="dialog-actions">
         {saved ? (
           <span className="form-ok" role="status">
-            Saved.
+            {t("account.saved")}
           </span>
         ) : null}
         <button type="submit" className="button button-primary" disabled={action.busy || name.trim() === ""}>
-          Save name
+          {t("account.saveName")}
         </button>
       </div>
     </form>
   );
 }
 
+/** The language of the app in this browser: the browser's (navigator.languages) or one chosen here. */
+function LanguageForm() {
+  const t = useT();
+  const { choice, browserLanguage, choose } = useLanguage();
+  return (
+    <section className="dialog-form" aria-labelledby="account-language">
+      <h3 className="section-title" id="account-language">
+        {t("account.language")}
+      </h3>
+      <label className="field">
+        <span>{t("account.languageField")}</span>
+        <select
+          name="language"
+          value={choice}
+          onChange={(e) => choose(e.target.value === "browser" ? "browser" : (e.target.value as Language))}
+        >
+          <option value="browser">{t("account.languageBrowser", { language: LANGUAGES[browserLanguage].name })}</option>
+          {SUPPORTED.map((code) => (
+            <option key={code} value={code} lang={code}>
+              {LANGUAGES[code].name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted">{t("account.languageNote")}</p>
+    </section>
+  );
+}
+
 function PasswordForm() {
   const store = useStore();
+  const t = useT();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
   const [done, setDone] = useState(false);
@@ -163,10 +200,10 @@ function PasswordForm() {
     });
   };
   return (
-    <form onSubmit={submit} className="dialog-form" aria-label="Change password">
-      <h3 className="section-title">Password</h3>
+    <form onSubmit={submit} className="dialog-form" aria-label={t("account.changePassword")}>
+      <h3 className="section-title">{t("auth.password")}</h3>
       <label className="field">
-        <span>Current password</span>
+        <span>{t("account.currentPassword")}</span>
         <input
           name="oldPassword"
           type="password"
@@ -177,7 +214,7 @@ function PasswordForm() {
         />
       </label>
       <label className="field">
-        <span>New password</span>
+        <span>{t("account.newPassword")}</span>
         <input
           name="newPassword"
           type="password"
@@ -192,11 +229,11 @@ function PasswordForm() {
       <div className="dialog-actions">
         {done ? (
           <span className="form-ok" role="status">
-            Password changed. Your other devices are signed out.
+            {t("account.passwordChanged")}
           </span>
         ) : null}
         <button type="submit" className="button button-primary" disabled={action.busy}>
-          Change password
+          {t("account.changePassword")}
         </button>
       </div>
     </form>
@@ -205,6 +242,7 @@ function PasswordForm() {
 
 function DeviceList() {
   const store = useStore();
+  const t = useT();
   const [sessions, setSessions] = useState<DeviceSession[] | null>(null);
   const action = useAction();
   const { run } = action;
@@ -219,18 +257,20 @@ function DeviceList() {
   return (
     <section className="dialog-form" aria-labelledby="account-devices">
       <h3 className="section-title" id="account-devices">
-        Devices signed in
+        {t("account.devices")}
       </h3>
       {sessions === null ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t("common.loading")}</p>
       ) : (
         <ul className="admin-list device-list">
           {sessions.map((session) => (
             <li key={session.id} className="admin-row">
               <div className="admin-row-main">
-                <strong>{session.deviceName || "Unnamed device"}</strong>
+                <strong>{session.deviceName || t("account.unnamedDevice")}</strong>
                 <span className="muted">
-                  {session.current ? "This device · " : ""}signed in {formatFullTimestamp(session.createdAt)}
+                  {session.current
+                    ? t("account.thisDeviceSignedIn", { time: formatFullTimestamp(session.createdAt) })
+                    : t("account.signedIn", { time: formatFullTimestamp(session.createdAt) })}
                 </span>
               </div>
               <button
@@ -238,9 +278,13 @@ function DeviceList() {
                 className="button button-small"
                 disabled={action.busy}
                 onClick={() => signOut(session)}
-                aria-label={`Sign out ${session.deviceName || "unnamed device"}${session.current ? " (this device)" : ""}`}
+                aria-label={
+                  session.current
+                    ? t("account.signOutThisDevice", { device: session.deviceName || t("account.unnamedDevice") })
+                    : t("account.signOutDevice", { device: session.deviceName || t("account.unnamedDevice") })
+                }
               >
-                Sign out
+                {t("sidebar.signOut")}
               </button>
             </li>
           ))}

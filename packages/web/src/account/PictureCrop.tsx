@@ -3,6 +3,7 @@
 // still crops, resizes and strips it (protocol §6.4), so this only decides which part is kept.
 
 import { type KeyboardEvent, type PointerEvent, useEffect, useRef, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { Dialog } from "../ui/Dialog.js";
 
 /** The photo is shown inside a box this wide and high (CSS pixels). */
@@ -19,6 +20,7 @@ interface Square {
 }
 
 export function PictureCrop({ file, onCancel, onDone }: { file: File; onCancel: () => void; onDone: (picture: Blob) => void }) {
+  const t = useT();
   const [url] = useState(() => URL.createObjectURL(file));
   useEffect(() => () => URL.revokeObjectURL(url), [url]);
   const image = useRef<HTMLImageElement>(null);
@@ -96,7 +98,7 @@ export function PictureCrop({ file, onCancel, onDone }: { file: File; onCancel: 
 
   const full = natural ? Math.min(natural.width, natural.height) : 1;
   return (
-    <Dialog title="Choose the picture's square" onClose={onCancel}>
+    <Dialog title={t("crop.title")} onClose={onCancel}>
       <div className="dialog-form picture-crop">
         <div
           className="picture-crop-view"
@@ -107,7 +109,7 @@ export function PictureCrop({ file, onCancel, onDone }: { file: File; onCancel: 
             <button
               type="button"
               className="picture-crop-square"
-              aria-label="Picture area: drag it, or move it with the arrow keys"
+              aria-label={t("crop.area")}
               style={{ left: square.x * scale, top: square.y * scale, width: square.size * scale, height: square.size * scale }}
               onPointerDown={onPointerDown}
               onPointerMove={onPointerMove}
@@ -118,7 +120,7 @@ export function PictureCrop({ file, onCancel, onDone }: { file: File; onCancel: 
           ) : null}
         </div>
         <label className="field">
-          <span>Size</span>
+          <span>{t("crop.size")}</span>
           <input
             type="range"
             min={25}
@@ -130,15 +132,15 @@ export function PictureCrop({ file, onCancel, onDone }: { file: File; onCancel: 
         </label>
         {failed ? (
           <p className="form-error" role="alert">
-            This image cannot be shown here: choose a JPEG, PNG, WebP or GIF image.
+            {t("crop.failed")}
           </p>
         ) : null}
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onCancel}>
-            Cancel
+            {t("common.cancel")}
           </button>
           <button type="button" className="button button-primary" onClick={save} disabled={!square || failed}>
-            Use this picture
+            {t("crop.use")}
           </button>
         </div>
       </div>

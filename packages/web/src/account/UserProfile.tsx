@@ -2,6 +2,7 @@
 // message them. One dialog for the whole signed-in screen, opened through `useShowProfile`.
 
 import { createContext, type ReactNode, useCallback, useContext, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar, type AvatarProps } from "../ui/Avatar.js";
@@ -32,8 +33,9 @@ export function ProfileViewProvider({ children }: { children: ReactNode }) {
 /** A user's avatar as a button that opens their profile (at least 40 × 40 px, a touch target). */
 export function ProfileButton({ userId, name, ...avatar }: Omit<AvatarProps, "id" | "userId"> & { userId: string }) {
   const show = useShowProfile();
+  const t = useT();
   return (
-    <button type="button" className="profile-button" onClick={() => show(userId)} aria-label={`Profile of ${name}`}>
+    <button type="button" className="profile-button" onClick={() => show(userId)} aria-label={t("profile.of", { name })}>
       <Avatar id={userId} userId={userId} name={name} {...avatar} />
     </button>
   );
@@ -41,6 +43,7 @@ export function ProfileButton({ userId, name, ...avatar }: Omit<AvatarProps, "id
 
 function UserProfileDialog({ userId, onClose }: { userId: string; onClose: () => void }) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const user = useChat((s) => s.users[userId]);
   const action = useAction();
@@ -52,19 +55,19 @@ function UserProfileDialog({ userId, onClose }: { userId: string; onClose: () =>
       onClose();
     });
   return (
-    <Dialog title="Profile" onClose={onClose} className="profile-dialog">
+    <Dialog title={t("profile.title")} onClose={onClose} className="profile-dialog">
       <div className="profile-card">
         <Avatar id={userId} userId={userId} name={name} size="xl" />
         <h3 className="profile-name">
           <bdi>{name}</bdi>
         </h3>
         {user ? <p className="profile-username muted">@{user.username}</p> : null}
-        {user?.deactivated ? <p className="muted">This account was deactivated.</p> : null}
+        {user?.deactivated ? <p className="muted">{t("profile.deactivated")}</p> : null}
         <FormError error={action.error} />
         {user && userId !== me && !user.deactivated ? (
           <div className="dialog-actions">
             <button type="button" className="button button-primary" disabled={action.busy} onClick={message}>
-              Message
+              {t("profile.message")}
             </button>
           </div>
         ) : null}

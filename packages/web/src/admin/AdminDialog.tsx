@@ -2,6 +2,7 @@
 // as tabs.
 
 import { type KeyboardEvent, useId, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { Dialog } from "../ui/Dialog.js";
 import { AuditTab } from "./AuditTab.js";
 import { RetentionTab } from "./RetentionTab.js";
@@ -9,13 +10,14 @@ import { SignupsTab } from "./SignupsTab.js";
 import { UsersTab } from "./UsersTab.js";
 
 const TABS = [
-  { key: "users", label: "Users", Panel: UsersTab },
-  { key: "signups", label: "Sign-ups", Panel: SignupsTab },
-  { key: "retention", label: "Retention", Panel: RetentionTab },
-  { key: "audit", label: "Audit log", Panel: AuditTab },
+  { key: "users", label: "admin.tabUsers", Panel: UsersTab },
+  { key: "signups", label: "admin.tabSignups", Panel: SignupsTab },
+  { key: "retention", label: "admin.tabRetention", Panel: RetentionTab },
+  { key: "audit", label: "admin.tabAudit", Panel: AuditTab },
 ] as const;
 
 export function AdminDialog({ onClose }: { onClose: () => void }) {
+  const t = useT();
   const [current, setCurrent] = useState(0);
   const id = useId();
   const tab = TABS[current]!;
@@ -29,11 +31,11 @@ export function AdminDialog({ onClose }: { onClose: () => void }) {
     document.getElementById(`${id}-tab-${next}`)?.focus();
   };
   return (
-    <Dialog title="Administration" onClose={onClose} className="dialog-admin">
-      <div role="tablist" aria-label="Administration" className="admin-tabs" onKeyDown={onKeyDown}>
-        {TABS.map((t, i) => (
+    <Dialog title={t("sidebar.admin")} onClose={onClose} className="dialog-admin">
+      <div role="tablist" aria-label={t("sidebar.admin")} className="admin-tabs" onKeyDown={onKeyDown}>
+        {TABS.map((tab, i) => (
           <button
-            key={t.key}
+            key={tab.key}
             id={`${id}-tab-${i}`}
             type="button"
             role="tab"
@@ -43,7 +45,7 @@ export function AdminDialog({ onClose }: { onClose: () => void }) {
             tabIndex={i === current ? 0 : -1}
             onClick={() => setCurrent(i)}
           >
-            {t.label}
+            {t(tab.label)}
           </button>
         ))}
       </div>

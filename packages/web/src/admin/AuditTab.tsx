@@ -3,27 +3,30 @@
 import type { AuditEntry, AuditExportFormat } from "@parley/client";
 import { useEffect, useState } from "react";
 import { formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
+import type { MessageKey } from "../i18n/i18n.js";
 import { displayName } from "../state/conversations.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
 
-const ACTIONS: Record<AuditEntry["action"], string> = {
-  "admin.granted": "made administrator",
-  "admin.revoked": "administrator role removed",
-  "user.created": "account created",
-  "user.deactivated": "account deactivated",
-  "user.reactivated": "account reactivated",
-  "user.reset_link": "password-reset link issued",
-  "settings.updated": "settings changed",
-  "invite.created": "invite link created",
-  "invite.revoked": "invite link revoked",
-  "message.removed": "message removed",
-  "report.dismissed": "report dismissed",
+const ACTIONS: Record<AuditEntry["action"], MessageKey> = {
+  "admin.granted": "audit.adminGranted",
+  "admin.revoked": "audit.adminRevoked",
+  "user.created": "audit.userCreated",
+  "user.deactivated": "audit.userDeactivated",
+  "user.reactivated": "audit.userReactivated",
+  "user.reset_link": "audit.resetLink",
+  "settings.updated": "audit.settingsUpdated",
+  "invite.created": "audit.inviteCreated",
+  "invite.revoked": "audit.inviteRevoked",
+  "message.removed": "audit.messageRemoved",
+  "report.dismissed": "audit.reportDismissed",
 };
 
 export function AuditTab() {
   const store = useStore();
+  const t = useT();
   const [entries, setEntries] = useState<AuditEntry[]>([]);
   const [names, setNames] = useState<Record<string, string>>({});
   const [next, setNext] = useState<number | null>(null);
@@ -60,26 +63,26 @@ export function AuditTab() {
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     });
 
-  const who = (id: string | null) => (id === null ? "Server console" : (names[id] ?? id));
+  const who = (id: string | null) => (id === null ? t("audit.console") : (names[id] ?? id));
 
   return (
     <div className="admin-tab">
       <div className="dialog-actions">
-        <span className="muted">Export the whole log:</span>
+        <span className="muted">{t("audit.export")}</span>
         <button type="button" className="button button-small" disabled={download.busy} onClick={() => exportAs("csv")}>
-          Download CSV
+          {t("audit.csv")}
         </button>
         <button type="button" className="button button-small" disabled={download.busy} onClick={() => exportAs("jsonl")}>
-          Download JSON lines
+          {t("audit.jsonl")}
         </button>
       </div>
       <FormError error={list.error ?? download.error} />
-      <ol className="admin-list audit-list" aria-label="Audit log">
+      <ol className="admin-list audit-list" aria-label={t("admin.tabAudit")}>
         {entries.map((entry) => (
           <li key={entry.id} className="admin-row">
             <div className="admin-row-main">
               <strong>
-                {who(entry.actorId)}: {ACTIONS[entry.action] ?? entry.action}
+                {who(entry.actorId)}: {entry.action in ACTIONS ? t(ACTIONS[entry.action]) : entry.action}
                 {entry.target && (entry.action.startsWith("user.") || entry.action.startsWith("admin."))
                   ? ` — ${who(entry.target)}`
                   : ""}
@@ -92,10 +95,10 @@ export function AuditTab() {
           </li>
         ))}
       </ol>
-      {!list.busy && entries.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
+      {!list.busy && entries.length === 0 ? <p className="muted">{t("audit.empty")}</p> : null}
       {next ? (
         <button type="button" className="button" disabled={list.busy} onClick={() => void load(next)}>
-          Older entries
+          {t("audit.older")}
         </button>
       ) : null}
     </div>

@@ -1,8 +1,10 @@
 // A link to hand over (an invitation, a password reset): shown once, selectable, with a copy button.
 
 import { useId, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 
 export function LinkBox({ label, url, hint }: { label: string; url: string; hint: string }) {
+  const t = useT();
   const id = useId();
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -22,7 +24,7 @@ export function LinkBox({ label, url, hint }: { label: string; url: string; hint
       <div className="inline-form">
         <input id={id} className="link-box-url" readOnly value={url} onFocus={(e) => e.currentTarget.select()} />
         <button type="button" className="button" onClick={() => void copy()}>
-          {copied ? "Copied" : "Copy"}
+          {copied ? t("link.copied") : t("link.copy")}
         </button>
       </div>
       <p className="muted">{hint}</p>

@@ -2,24 +2,20 @@
 
 import { useEffect, useState } from "react";
 import { formatDuration } from "../format/durations.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
 
 const DAY = 86_400;
-const CHOICES: { seconds: number | null; label: string }[] = [
-  { seconds: null, label: "Keep messages forever" },
-  { seconds: 30 * DAY, label: "30 days" },
-  { seconds: 90 * DAY, label: "90 days" },
-  { seconds: 365 * DAY, label: "1 year" },
-  { seconds: 2 * 365 * DAY, label: "2 years" },
-  { seconds: 7 * 365 * DAY, label: "7 years" },
-];
+/** The maximum ages offered; null keeps messages forever. */
+const CHOICES: (number | null)[] = [null, 30 * DAY, 90 * DAY, 365 * DAY, 2 * 365 * DAY, 7 * 365 * DAY];
 
 const toValue = (seconds: number | null) => (seconds === null ? "" : String(seconds));
 
 export function RetentionTab() {
   const store = useStore();
+  const t = useT();
   // undefined: not loaded yet.
   const [maxAge, setMaxAge] = useState<number | null | undefined>(undefined);
   const action = useAction();
@@ -33,31 +29,25 @@ export function RetentionTab() {
       setMaxAge((await store.client.admin.updateSettings({ maxMessageAge })).maxMessageAge);
     });
   // A maximum set elsewhere (environment, API) that the list does not offer still shows as itself.
-  const choices =
-    maxAge === undefined || maxAge === null || CHOICES.some((c) => c.seconds === maxAge)
-      ? CHOICES
-      : [...CHOICES, { seconds: maxAge, label: formatDuration(maxAge) }];
+  const choices = maxAge === undefined || maxAge === null || CHOICES.includes(maxAge) ? CHOICES : [...CHOICES, maxAge];
   return (
     <div className="admin-tab retention-settings">
       <label className="field">
-        <span>Delete messages older than</span>
+        <span>{t("adminRetention.field")}</span>
         <select
           name="maxMessageAge"
           value={maxAge === undefined ? "" : toValue(maxAge)}
           disabled={maxAge === undefined || action.busy}
           onChange={(e) => choose(e.target.value)}
         >
-          {choices.map((c) => (
-            <option key={toValue(c.seconds)} value={toValue(c.seconds)}>
-              {c.label}
+          {choices.map((seconds) => (
+            <option key={toValue(seconds)} value={toValue(seconds)}>
+              {seconds === null ? t("adminRetention.forever") : formatDuration(seconds)}
             </option>
           ))}
         </select>
       </label>
-      <p className="muted retention-summary">
-        Applies to every conversation, with their files and search entries; a conversation may set a shorter period or a
-        disappearing-messages timer. Deleted messages cannot be brought back.
-      </p>
+      <p className="muted retention-summary">{t("adminRetention.note")}</p>
       <FormError error={action.error} />
     </div>
   );

@@ -3,31 +3,30 @@
 import type { Invite, RegistrationMode } from "@parley/client";
 import { type FormEvent, useEffect, useState } from "react";
 import { authLinkUrl } from "../auth/auth-link.js";
+import { formatDuration } from "../format/durations.js";
 import { formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
+import { type MessageKey, t } from "../i18n/i18n.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
 import { useAction } from "../ui/use-action.js";
 import { LinkBox } from "./LinkBox.js";
 
-const MODES: { value: RegistrationMode; label: string }[] = [
-  { value: "open", label: "Anyone can create an account" },
-  { value: "invite_only", label: "Only people with an invite link" },
-  { value: "closed", label: "Nobody (administrators create accounts)" },
+const MODES: { value: RegistrationMode; label: MessageKey }[] = [
+  { value: "open", label: "signups.open" },
+  { value: "invite_only", label: "signups.inviteOnly" },
+  { value: "closed", label: "signups.closed" },
 ];
 
 const DAY = 86_400;
-const EXPIRIES = [
-  { seconds: DAY, label: "1 day" },
-  { seconds: 7 * DAY, label: "1 week" },
-  { seconds: 30 * DAY, label: "30 days" },
-  { seconds: 90 * DAY, label: "90 days" },
-];
+/** How long a new invite link is valid, in seconds (7 days shows as "7 days"). */
+const EXPIRIES = [DAY, 7 * DAY, 30 * DAY, 90 * DAY];
 
 function inviteStatus(invite: Invite, now: number): string {
-  if (invite.revokedAt !== null) return "revoked";
-  if (invite.expiresAt <= now) return "expired";
-  if (invite.maxUses !== null && invite.uses >= invite.maxUses) return "used up";
-  return `valid until ${formatFullTimestamp(invite.expiresAt)}`;
+  if (invite.revokedAt !== null) return t("signups.revoked");
+  if (invite.expiresAt <= now) return t("signups.expired");
+  if (invite.maxUses !== null && invite.uses >= invite.maxUses) return t("signups.usedUp");
+  return t("signups.validUntil", { time: formatFullTimestamp(invite.expiresAt) });
 }
 
 export function SignupsTab() {
@@ -41,6 +40,7 @@ export function SignupsTab() {
 
 function RegistrationModeChoice() {
   const store = useStore();
+  const t = useT();
   const [mode, setMode] = useState<RegistrationMode | null>(null);
   const action = useAction();
   const { run } = action;
@@ -51,11 +51,11 @@ function RegistrationModeChoice() {
     void action.run(async () => setMode((await store.client.admin.updateSettings({ registration })).registration));
   return (
     <fieldset className="admin-fieldset" disabled={mode === null || action.busy}>
-      <legend className="section-title">Who can create an account</legend>
+      <legend className="section-title">{t("signups.who")}</legend>
       {MODES.map((m) => (
         <label key={m.value} className="checkbox-field">
           <input type="radio" name="registration" value={m.value} checked={mode === m.value} onChange={() => choose(m.value)} />
-          <span>{m.label}</span>
+          <span>{t(m.label)}</span>
         </label>
       ))}
       <FormError error={action.error} />
@@ -65,6 +65,7 @@ function RegistrationModeChoice() {
 
 function Invitations() {
   const store = useStore();
+  const t = useT();
   const [invites, setInvites] = useState<Invite[]>([]);
   const [next, setNext] = useState<string | null>(null);
   const [made, setMade] = useState<Invite | null>(null);
@@ -109,29 +110,29 @@ function Invitations() {
   return (
     <section className="dialog-form" aria-labelledby="admin-invites">
       <h3 className="section-title" id="admin-invites">
-        Invite links
+        {t("signups.invites")}
       </h3>
-      <form onSubmit={submit} className="dialog-form" aria-label="Create an invite link">
+      <form onSubmit={submit} className="dialog-form" aria-label={t("signups.createLabel")}>
         <label className="field">
           <span>
-            Note <small>(optional, for you)</small>
+            {t("signups.note")} <small>{t("signups.noteHint")}</small>
           </span>
           <input name="note" maxLength={200} value={note} onChange={(e) => setNote(e.target.value)} />
         </label>
         <div className="inline-form">
           <label className="field">
-            <span>Valid for</span>
+            <span>{t("signups.validFor")}</span>
             <select name="expiresIn" value={expiry} onChange={(e) => setExpiry(e.target.value)}>
-              {EXPIRIES.map((e) => (
-                <option key={e.seconds} value={e.seconds}>
-                  {e.label}
+              {EXPIRIES.map((seconds) => (
+                <option key={seconds} value={seconds}>
+                  {formatDuration(seconds)}
                 </option>
               ))}
             </select>
           </label>
           <label className="field">
             <span>
-              Uses <small>(empty: any number)</small>
+              {t("signups.uses")} <small>{t("signups.usesHint")}</small>
             </span>
             <input
               name="maxUses"
@@ -146,28 +147,30 @@ function Invitations() {
         <FormError error={create.error} />
         <div className="dialog-actions">
           <button type="submit" className="button button-primary" disabled={create.busy}>
-            Create invite link
+            {t("signups.create")}
           </button>
         </div>
       </form>
       {made?.token ? (
         <LinkBox
-          label="New invite link"
+          label={t("signups.newLink")}
           url={authLinkUrl(window.location.origin, { kind: "invite", token: made.token })}
-          hint="Copy it now: it is shown only once. Anyone with the link can create an account until it expires."
+          hint={t("signups.newLinkHint")}
         />
       ) : null}
       <FormError error={list.error} />
-      <ul className="admin-list" aria-label="Invite links">
+      <ul className="admin-list" aria-label={t("signups.invites")}>
         {invites.map((invite) => {
           const status = inviteStatus(invite, now);
           return (
             <li key={invite.id} className="admin-row">
               <div className="admin-row-main">
-                <strong>{invite.note || "Invite link"}</strong>
+                <strong>{invite.note || t("signups.inviteLink")}</strong>
                 <span className="muted">
-                  {invite.uses}
-                  {invite.maxUses === null ? "" : ` of ${invite.maxUses}`} used · {status}
+                  {invite.maxUses === null
+                    ? t("signups.used", { count: invite.uses })
+                    : t("signups.usedOf", { count: invite.uses, max: invite.maxUses })}{" "}
+                  · {status}
                 </span>
               </div>
               {invite.revokedAt === null ? (
@@ -176,19 +179,22 @@ function Invitations() {
                   className="button button-small"
                   disabled={list.busy}
                   onClick={() => revoke(invite)}
-                  aria-label={`Revoke ${invite.note || "invite link"} (created ${formatFullTimestamp(invite.createdAt)})`}
+                  aria-label={t("signups.revokeLabel", {
+                    name: invite.note || t("signups.inviteLinkLower"),
+                    time: formatFullTimestamp(invite.createdAt),
+                  })}
                 >
-                  Revoke
+                  {t("signups.revoke")}
                 </button>
               ) : null}
             </li>
           );
         })}
       </ul>
-      {!list.busy && invites.length === 0 ? <p className="muted">No invite links yet.</p> : null}
+      {!list.busy && invites.length === 0 ? <p className="muted">{t("signups.none")}</p> : null}
       {next ? (
         <button type="button" className="button" disabled={list.busy} onClick={() => void load(next)}>
-          More invite links
+          {t("signups.more")}
         </button>
       ) : null}
     </section>

@@ -3,6 +3,8 @@
 import { type AdminUser, isParleyError } from "@parley/client";
 import { type FormEvent, useCallback, useEffect, useState } from "react";
 import { authLinkUrl } from "../auth/auth-link.js";
+import { useT } from "../i18n/I18nProvider.js";
+import { t } from "../i18n/i18n.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
@@ -10,18 +12,16 @@ import { useAction } from "../ui/use-action.js";
 import { LinkBox } from "./LinkBox.js";
 
 const PAGE = 20;
-const RESET_HINT = "Give this link to its owner only. It works once, for a day, and replaces earlier reset links.";
-
 function explainCreate(error: unknown): string | undefined {
-  if (isParleyError(error, "username_taken")) return "That username is taken.";
-  if (isParleyError(error, "weak_password")) return "Use a password of at least 8 characters, or leave it empty.";
-  if (isParleyError(error, "validation_failed") && error.details?.["field"] === "username")
-    return "Usernames are 3–32 characters: lowercase letters, digits and underscores.";
+  if (isParleyError(error, "username_taken")) return t("users.taken");
+  if (isParleyError(error, "weak_password")) return t("users.weakPassword");
+  if (isParleyError(error, "validation_failed") && error.details?.["field"] === "username") return t("auth.usernameRules");
   return undefined;
 }
 
 export function UsersTab() {
   const store = useStore();
+  const t = useT();
   const meId = useChat((s) => s.me?.id);
   const [query, setQuery] = useState("");
   const [users, setUsers] = useState<AdminUser[]>([]);
@@ -72,31 +72,31 @@ export function UsersTab() {
       />
       {link ? (
         <LinkBox
-          label={`Password link for @${link.username}`}
+          label={t("users.passwordLink", { username: link.username })}
           url={authLinkUrl(window.location.origin, { kind: "reset", token: link.token })}
-          hint={RESET_HINT}
+          hint={t("users.resetHint")}
         />
       ) : null}
       <label className="field">
-        <span>Search users</span>
+        <span>{t("users.search")}</span>
         <input
           type="search"
           name="query"
           maxLength={64}
-          placeholder="Username or display name"
+          placeholder={t("users.searchPlaceholder")}
           value={query}
           onChange={(e) => setQuery(e.target.value)}
         />
       </label>
       <FormError error={list.error ?? row.error} />
-      <ul className="admin-list" aria-label="Users" aria-busy={list.busy}>
+      <ul className="admin-list" aria-label={t("admin.tabUsers")} aria-busy={list.busy}>
         {users.map((user) => (
           <li key={user.id} className="admin-row" data-deactivated={user.deactivated === true}>
             <div className="admin-row-main">
               <strong>{displayName(user)}</strong>
               <span className="muted">
                 @{user.username}
-                {user.admin ? " · administrator" : ""}
+                {user.admin ? ` · ${t("users.administrator")}` : ""}
               </span>
             </div>
             <div className="admin-row-actions">
@@ -105,9 +105,9 @@ export function UsersTab() {
                 className="button button-small"
                 disabled={row.busy || user.deactivated === true}
                 onClick={() => resetLink(user)}
-                aria-label={`Reset link for @${user.username}`}
+                aria-label={t("users.resetLinkFor", { username: user.username })}
               >
-                Reset link
+                {t("users.resetLink")}
               </button>
               {user.id === meId ? null : (
                 <button
@@ -115,19 +115,23 @@ export function UsersTab() {
                   className="button button-small"
                   disabled={row.busy}
                   onClick={() => toggle(user)}
-                  aria-label={`${user.deactivated ? "Reactivate" : "Deactivate"} @${user.username}`}
+                  aria-label={
+                    user.deactivated
+                      ? t("users.reactivateName", { username: user.username })
+                      : t("users.deactivateName", { username: user.username })
+                  }
                 >
-                  {user.deactivated ? "Reactivate" : "Deactivate"}
+                  {user.deactivated ? t("users.reactivate") : t("users.deactivate")}
                 </button>
               )}
             </div>
           </li>
         ))}
       </ul>
-      {!list.busy && users.length === 0 ? <p className="muted">No users match.</p> : null}
+      {!list.busy && users.length === 0 ? <p className="muted">{t("users.none")}</p> : null}
       {next ? (
         <button type="button" className="button" disabled={list.busy} onClick={() => void load(next)}>
-          More users
+          {t("users.more")}
         </button>
       ) : null}
     </div>
@@ -136,6 +140,7 @@ export function UsersTab() {
 
 function CreateUserForm({ onCreated }: { onCreated: (user: AdminUser, resetToken: string | null) => void }) {
   const store = useStore();
+  const t = useT();
   const [username, setUsername] = useState("");
   const [name, setName] = useState("");
   const [password, setPassword] = useState("");
@@ -156,10 +161,10 @@ function CreateUserForm({ onCreated }: { onCreated: (user: AdminUser, resetToken
   };
   return (
     <details className="admin-create">
-      <summary>Create an account</summary>
-      <form onSubmit={submit} className="dialog-form" aria-label="Create an account">
+      <summary>{t("auth.createAnAccount")}</summary>
+      <form onSubmit={submit} className="dialog-form" aria-label={t("auth.createAnAccount")}>
         <label className="field">
-          <span>Username</span>
+          <span>{t("auth.username")}</span>
           <input
             name="username"
             autoCapitalize="none"
@@ -174,13 +179,13 @@ function CreateUserForm({ onCreated }: { onCreated: (user: AdminUser, resetToken
         </label>
         <label className="field">
           <span>
-            Display name <small>(optional)</small>
+            {t("auth.displayName")} <small>{t("auth.optional")}</small>
           </span>
           <input name="displayName" maxLength={64} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <label className="field">
           <span>
-            Password <small>(optional: without one you get a link for its owner to choose one)</small>
+            {t("auth.password")} <small>{t("users.passwordHint")}</small>
           </span>
           <input
             name="password"
@@ -194,7 +199,7 @@ function CreateUserForm({ onCreated }: { onCreated: (user: AdminUser, resetToken
         <FormError error={action.error} />
         <div className="dialog-actions">
           <button type="submit" className="button button-primary" disabled={action.busy}>
-            Create account
+            {t("auth.createAccount")}
           </button>
         </div>
       </form>

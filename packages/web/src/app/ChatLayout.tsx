@@ -4,11 +4,13 @@ import { useEffect } from "react";
 import { ChatPane } from "../chat/ChatPane.js";
 import { QuickSwitcher } from "../conversations/QuickSwitcher.js";
 import { Sidebar } from "../conversations/Sidebar.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { useChat } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
 import { ConnectionBanner } from "./ConnectionBanner.js";
 
 export function ChatLayout() {
+  const t = useT();
   const activeId = useChat((s) => s.activeId);
   // On a phone the search panel (in the sidebar) replaces the chat until a result is picked.
   const searching = useChat((s) => s.searchOpen && s.searchInFront);
@@ -25,7 +27,7 @@ export function ChatLayout() {
   return (
     <div className="app-shell">
       {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
-      <h1 className="visually-hidden">Parley</h1>
+      <h1 className="visually-hidden">{t("app.name")}</h1>
       <ConnectionBanner />
       <div className="layout" data-view={activeId && !searching ? "chat" : "list"}>
         <Sidebar />
@@ -37,13 +39,14 @@ export function ChatLayout() {
 }
 
 function EmptyChat() {
+  const t = useT();
   return (
     <div className="empty-chat">
       <div className="empty-chat-art" aria-hidden="true">
         <Icon name="chat" />
       </div>
-      <h2>Your messages</h2>
-      <p>Pick a conversation, or start a new chat or group.</p>
+      <h2>{t("layout.emptyTitle")}</h2>
+      <p>{t("layout.emptyText")}</p>
     </div>
   );
 }

@@ -3,6 +3,9 @@
 import { isParleyError } from "@parley/client";
 import type { SsoInfo } from "@parley/protocol";
 import { type FormEvent, useEffect, useState } from "react";
+import { errorText } from "../i18n/errors.js";
+import { useT } from "../i18n/I18nProvider.js";
+import { t } from "../i18n/i18n.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
 import { Icon } from "../ui/Icon.js";
@@ -11,31 +14,28 @@ import { explainSsoError, ssoOutcome } from "./sso.js";
 type Mode = "login" | "register";
 
 function explain(error: unknown, mode: Mode): string {
-  if (isParleyError(error, "invalid_credentials")) return "Wrong username or password.";
-  if (isParleyError(error, "username_taken")) return "That username is taken. Try another one.";
-  if (isParleyError(error, "weak_password")) return "Use a password of at least 8 characters.";
+  if (isParleyError(error, "invalid_credentials")) return t("auth.invalidCredentials");
+  if (isParleyError(error, "username_taken")) return t("auth.usernameTaken");
+  if (isParleyError(error, "weak_password")) return t("auth.weakPassword");
   if (isParleyError(error, "validation_failed")) {
-    if (error.details?.["field"] === "username")
-      return "Usernames are 3–32 characters: lowercase letters, digits and underscores.";
+    if (error.details?.["field"] === "username") return t("auth.usernameRules");
     return error.message;
   }
-  if (isParleyError(error, "sso_only")) return "This server signs in through single sign-on only.";
+  if (isParleyError(error, "sso_only")) return t("auth.ssoOnly");
   if (isParleyError(error, "invalid_sso_code")) return explainSsoError("invalid_sso_code", null);
   if (isParleyError(error, "account_deactivated")) return explainSsoError("account_deactivated", null);
-  if (isParleyError(error, "invite_required"))
-    return "This server is invite-only. Ask an administrator for an invite link to create an account.";
-  if (isParleyError(error, "invalid_invite"))
-    return "This invite link is no longer valid (expired, revoked or used up). Ask for a new one.";
-  if (isParleyError(error, "registration_closed"))
-    return "This server does not take new accounts. Ask an administrator to create one for you.";
-  if (isParleyError(error, "rate_limited")) return "Too many attempts. Wait a moment and try again.";
-  if (isParleyError(error, "network_error") || isParleyError(error, "timeout"))
-    return "Cannot reach the server. Check your connection.";
-  return error instanceof Error ? error.message : `Could not ${mode === "login" ? "sign in" : "create the account"}.`;
+  if (isParleyError(error, "invite_required")) return t("auth.inviteRequired");
+  if (isParleyError(error, "invalid_invite")) return t("auth.invalidInvite");
+  if (isParleyError(error, "registration_closed")) return t("auth.registrationClosed");
+  if (isParleyError(error, "rate_limited")) return t("errors.rateLimited");
+  if (isParleyError(error, "network_error") || isParleyError(error, "timeout")) return t("errors.unreachable");
+  if (isParleyError(error)) return errorText(error);
+  return mode === "login" ? t("auth.signInFailed") : t("auth.registerFailed");
 }
 
 export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {
   const store = useStore();
+  const t = useT();
   const [mode, setMode] = useState<Mode>(invite ? "register" : "login");
   const [username, setUsername] = useState("");
   const [displayName, setDisplayName] = useState("");
@@ -95,25 +95,25 @@ export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {
           <span className="brand-mark" aria-hidden="true">
             <Icon name="chat" />
           </span>
-          <h1>Parley</h1>
+          <h1>{t("app.name")}</h1>
         </div>
         <p className="auth-tagline">
-          {mode === "login"
-            ? "Welcome back. Sign in to continue."
-            : invite
-              ? "You have been invited. Create your account."
-              : "Create your account."}
+          {mode === "login" ? t("auth.welcome") : invite ? t("auth.invited") : t("auth.createYourAccount")}
         </p>
         {sso?.enabled && sso.startPath ? (
           <a className="button button-primary sso-button" href={sso.startPath}>
-            Sign in with {sso.name}
+            {t("auth.signInWith", { provider: sso.name ?? "" })}
           </a>
         ) : null}
         {passwords ? null : <FormError error={error} />}
         {passwords ? (
-          <form onSubmit={submit} className="auth-form" aria-label={mode === "login" ? "Sign in" : "Create account"}>
+          <form
+            onSubmit={submit}
+            className="auth-form"
+            aria-label={mode === "login" ? t("auth.signIn") : t("auth.createAccount")}
+          >
             <label className="field">
-              <span>Username</span>
+              <span>{t("auth.username")}</span>
               <input
                 name="username"
                 autoComplete="username"
@@ -132,7 +132,7 @@ export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {
             {mode === "register" ? (
               <label className="field">
                 <span>
-                  Display name <small>(optional)</small>
+                  {t("auth.displayName")} <small>{t("auth.optional")}</small>
                 </span>
                 <input
                   name="displayName"
@@ -144,7 +144,7 @@ export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {
               </label>
             ) : null}
             <label className="field">
-              <span>Password</span>
+              <span>{t("auth.password")}</span>
               <input
                 name="password"
                 type="password"
@@ -157,15 +157,15 @@ export function AuthScreen({ invite }: { invite?: string | undefined } = {}) {
             </label>
             <FormError error={error} />
             <button type="submit" className="button button-primary" disabled={busy}>
-              {busy ? "Please wait…" : mode === "login" ? "Sign in" : "Create account"}
+              {busy ? t("common.pleaseWait") : mode === "login" ? t("auth.signIn") : t("auth.createAccount")}
             </button>
           </form>
         ) : null}
         {passwords ? (
           <p className="auth-switch">
-            {mode === "login" ? "New here? " : "Already have an account? "}
+            {mode === "login" ? t("auth.newHere") : t("auth.haveAccount")}{" "}
             <button type="button" className="link-button" onClick={() => switchTo(mode === "login" ? "register" : "login")}>
-              {mode === "login" ? "Create an account" : "Sign in"}
+              {mode === "login" ? t("auth.createAnAccount") : t("auth.signIn")}
             </button>
           </p>
         ) : null}

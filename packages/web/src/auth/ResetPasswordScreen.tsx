@@ -2,25 +2,27 @@
 
 import { isParleyError } from "@parley/client";
 import { type FormEvent, useState } from "react";
+import { errorText } from "../i18n/errors.js";
+import { useT } from "../i18n/I18nProvider.js";
+import { t } from "../i18n/i18n.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
 import { Icon } from "../ui/Icon.js";
-import { DEACTIVATED } from "./sso.js";
+import { deactivatedText } from "./sso.js";
 
 function explain(error: unknown): string {
-  if (isParleyError(error, "invalid_reset_token"))
-    return "This reset link is no longer valid (expired, already used or replaced by a newer one). Ask an administrator for a new one.";
-  if (isParleyError(error, "weak_password")) return "Use a password of at least 8 characters.";
-  if (isParleyError(error, "account_deactivated")) return DEACTIVATED;
-  if (isParleyError(error, "rate_limited")) return "Too many attempts. Wait a moment and try again.";
-  if (isParleyError(error, "network_error") || isParleyError(error, "timeout"))
-    return "Cannot reach the server. Check your connection.";
-  return error instanceof Error ? error.message : "Could not set the password.";
+  if (isParleyError(error, "invalid_reset_token")) return t("reset.invalidToken");
+  if (isParleyError(error, "weak_password")) return t("auth.weakPassword");
+  if (isParleyError(error, "account_deactivated")) return deactivatedText();
+  if (isParleyError(error, "rate_limited")) return t("errors.rateLimited");
+  if (isParleyError(error, "network_error") || isParleyError(error, "timeout")) return t("errors.unreachable");
+  return isParleyError(error) ? errorText(error) : t("reset.failed");
 }
 
 /** `onDone` is called once the password is set and this device signed in (or when the user goes to sign-in instead). */
 export function ResetPasswordScreen({ token, onDone }: { token: string; onDone: () => void }) {
   const store = useStore();
+  const t = useT();
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -29,7 +31,7 @@ export function ResetPasswordScreen({ token, onDone }: { token: string; onDone: 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (password !== repeat) {
-      setError("The two passwords differ.");
+      setError(t("reset.mismatch"));
       return;
     }
     setBusy(true);
@@ -50,12 +52,12 @@ export function ResetPasswordScreen({ token, onDone }: { token: string; onDone: 
           <span className="brand-mark" aria-hidden="true">
             <Icon name="chat" />
           </span>
-          <h1>Parley</h1>
+          <h1>{t("app.name")}</h1>
         </div>
-        <p className="auth-tagline">Choose a new password. Every device signed in to your account will be signed out.</p>
-        <form onSubmit={submit} className="auth-form" aria-label="Choose a new password">
+        <p className="auth-tagline">{t("reset.tagline")}</p>
+        <form onSubmit={submit} className="auth-form" aria-label={t("reset.formLabel")}>
           <label className="field">
-            <span>New password</span>
+            <span>{t("account.newPassword")}</span>
             <input
               name="password"
               type="password"
@@ -69,7 +71,7 @@ export function ResetPasswordScreen({ token, onDone }: { token: string; onDone: 
             />
           </label>
           <label className="field">
-            <span>Repeat the new password</span>
+            <span>{t("reset.repeat")}</span>
             <input
               name="repeat"
               type="password"
@@ -82,12 +84,12 @@ export function ResetPasswordScreen({ token, onDone }: { token: string; onDone: 
           </label>
           <FormError error={error} />
           <button type="submit" className="button button-primary" disabled={busy}>
-            {busy ? "Please wait…" : "Set password and sign in"}
+            {busy ? t("common.pleaseWait") : t("reset.submit")}
           </button>
         </form>
         <p className="auth-switch">
           <button type="button" className="link-button" onClick={onDone}>
-            Sign in instead
+            {t("reset.signInInstead")}
           </button>
         </p>
       </div>

@@ -4,6 +4,7 @@
 import type { Attachment } from "@parley/client";
 import { useState } from "react";
 import { attachmentSummary, fitBox, formatBytes, isImage } from "../format/files.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { Icon } from "../ui/Icon.js";
 import { ImageViewer } from "./ImageViewer.js";
 import { useFileUrls } from "./use-file-urls.js";
@@ -12,6 +13,7 @@ import { useFileUrls } from "./use-file-urls.js";
 const PREVIEW_MAX = 280;
 
 export function Attachments({ attachments }: { attachments: readonly Attachment[] }) {
+  const t = useT();
   const urls = useFileUrls(attachments.map((a) => a.id));
   const [viewing, setViewing] = useState<Attachment | null>(null);
   if (attachments.length === 0) return null;
@@ -46,7 +48,12 @@ export function Attachments({ attachments }: { attachments: readonly Attachment[
               </span>
             </span>
             {signed ? (
-              <a className="attachment-download" href={signed.url} download={a.name} aria-label={`Download ${a.name}`}>
+              <a
+                className="attachment-download"
+                href={signed.url}
+                download={a.name}
+                aria-label={t("files.downloadName", { name: a.name })}
+              >
                 <Icon name="download" />
               </a>
             ) : null}

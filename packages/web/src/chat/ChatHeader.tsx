@@ -6,9 +6,10 @@ import { useNow } from "../app/use-now.js";
 import { formatDuration } from "../format/durations.js";
 import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MuteButton } from "../push/MuteButton.js";
 import { conversationTitle, displayName, otherMemberId } from "../state/conversations.js";
-import { PRESENCE_UNKNOWN_TEXT, usePresence } from "../state/presence-view.js";
+import { presenceUnknownText, usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -16,6 +17,7 @@ import { Icon } from "../ui/Icon.js";
 
 export function ChatHeader({ conversation: c, onShowInfo }: { conversation: ConversationState; onShowInfo: () => void }) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
   const { presence, known } = usePresence();
@@ -29,28 +31,23 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
   let typing = false;
   if (typers.length > 0) {
     subtitle = typingText(
-      typers.map((id) => displayName(users[id], "Someone")),
+      typers.map((id) => displayName(users[id], t("names.someone"))),
       c.kind,
     );
     typing = true;
   } else if (c.kind === "direct") {
-    subtitle = known ? formatLastSeen(other ? presence[other] : undefined, now) : PRESENCE_UNKNOWN_TEXT;
+    subtitle = known ? formatLastSeen(other ? presence[other] : undefined, now) : presenceUnknownText();
   } else if (!known) {
-    subtitle = `${c.members.length} ${c.members.length === 1 ? "member" : "members"}`;
+    subtitle = t("group.members", { count: c.members.length });
   } else {
     // The user counts as online (as in the group info).
     const online = c.members.filter((m) => m.userId === me || presence[m.userId]?.online).length;
-    subtitle = `${c.members.length} ${c.members.length === 1 ? "member" : "members"}, ${online} online`;
+    subtitle = t("group.membersOnline", { count: c.members.length, online });
   }
 
   return (
     <header className="chat-header">
-      <button
-        type="button"
-        className="icon-button back-button"
-        onClick={() => store.open(null)}
-        aria-label="Back to conversations"
-      >
+      <button type="button" className="icon-button back-button" onClick={() => store.open(null)} aria-label={t("chat.back")}>
         <Icon name="back" />
       </button>
       {c.kind === "direct" && other ? (
@@ -62,9 +59,9 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
         <h2>
           {title}
           {c.disappearAfter !== undefined ? (
-            <span className="disappearing-badge" title="Disappearing messages">
+            <span className="disappearing-badge" title={t("retention.disappearing")}>
               <Icon name="clock" />
-              <span className="visually-hidden">Disappearing messages: </span>
+              <span className="visually-hidden">{t("chat.disappearingPrefix")} </span>
               {formatDuration(c.disappearAfter)}
             </span>
           ) : null}
@@ -80,8 +77,8 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
           type="button"
           className="icon-button"
           onClick={() => store.openSearch(c.id)}
-          aria-label="Search in this conversation"
-          title="Search in this conversation"
+          aria-label={t("chat.searchHere")}
+          title={t("chat.searchHere")}
         >
           <Icon name="search" />
         </button>
@@ -89,8 +86,8 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
           type="button"
           className="icon-button"
           onClick={onShowInfo}
-          aria-label={c.kind === "group" ? "Group info" : "Chat info"}
-          title={c.kind === "group" ? "Group info" : "Chat info"}
+          aria-label={c.kind === "group" ? t("group.info") : t("directInfo.title")}
+          title={c.kind === "group" ? t("group.info") : t("directInfo.title")}
         >
           <Icon name="info" />
         </button>

@@ -3,6 +3,7 @@
 import { type DragEvent, useState } from "react";
 import { DirectInfoDialog } from "../conversations/DirectInfoDialog.js";
 import { GroupInfoDialog } from "../conversations/GroupInfoDialog.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { useChat } from "../state/store-context.js";
 import { ChatHeader } from "./ChatHeader.js";
 import { Composer } from "./Composer.js";
@@ -10,6 +11,7 @@ import { MessageList } from "./MessageList.js";
 import { useUploads } from "./use-uploads.js";
 
 export function ChatPane({ conversationId }: { conversationId: string }) {
+  const t = useT();
   const conversation = useChat((s) => s.conversations[conversationId]);
   const listLoaded = useChat((s) => s.listLoaded);
   const [info, setInfo] = useState(false);
@@ -19,7 +21,7 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
   if (!conversation) {
     return (
       <section className="chat chat-missing">
-        <p className="muted">{listLoaded ? "This conversation does not exist or is not yours." : "Loading…"}</p>
+        <p className="muted">{listLoaded ? t("chat.missing") : t("common.loading")}</p>
       </section>
     );
   }
@@ -28,7 +30,7 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
   return (
     <section
       className="chat"
-      aria-label="Chat"
+      aria-label={t("chat.label")}
       data-dragging={dragging || undefined}
       onDragOver={(e) => {
         if (!canSend || !hasFiles(e)) return;
@@ -51,9 +53,9 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
       {conversation.membership === "member" ? (
         <Composer conversationId={conversation.id} uploads={uploads} />
       ) : (
-        <p className="composer-closed">You are no longer a member of this group.</p>
+        <p className="composer-closed">{t("group.notMember")}</p>
       )}
-      {dragging ? <div className="drop-overlay">Drop files to send them</div> : null}
+      {dragging ? <div className="drop-overlay">{t("chat.dropFiles")}</div> : null}
       {info && conversation.kind === "group" ? (
         <GroupInfoDialog conversation={conversation} onClose={() => setInfo(false)} />
       ) : null}

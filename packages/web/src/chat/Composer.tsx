@@ -2,6 +2,7 @@
 
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../format/files.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
 import { MentionText } from "../mentions/MentionText.js";
 import { useMentionPicker } from "../mentions/use-mention-picker.js";
@@ -16,6 +17,7 @@ const encoder = new TextEncoder();
 
 export function Composer({ conversationId, uploads }: { conversationId: string; uploads: Uploads }) {
   const store = useStore();
+  const t = useT();
   const maxBytes = useChat((s) => s.maxMessageBytes);
   const composing = useChat((s) => s.composing[conversationId]);
   const target = useChat((s) =>
@@ -92,17 +94,21 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
     }
   };
 
-  const who = target ? (target.senderId === me ? "yourself" : displayName(users[target.senderId], "Someone")) : "";
+  const who = target
+    ? target.senderId === me
+      ? t("composer.yourself")
+      : displayName(users[target.senderId], t("names.someone"))
+    : "";
   return (
     <form className="composer" onSubmit={onSubmit}>
       {composing ? (
         <div className="compose-context" data-mode={composing.mode}>
           <span className="compose-context-text">
             {composing.mode === "edit" ? (
-              <strong>Editing message</strong>
+              <strong>{t("composer.editing")}</strong>
             ) : (
               <>
-                <strong>Replying to {who}</strong>{" "}
+                <strong>{t("composer.replyingTo", { name: who })}</strong>{" "}
                 <span className="muted">
                   <MentionText text={target?.body ?? ""} />
                 </span>
@@ -112,7 +118,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           <button
             type="button"
             className="link-button"
-            aria-label={composing.mode === "edit" ? "Cancel editing" : "Cancel reply"}
+            aria-label={composing.mode === "edit" ? t("composer.cancelEdit") : t("composer.cancelReply")}
             onClick={cancel}
           >
             ×
@@ -123,8 +129,8 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
         <button
           type="button"
           className="icon-button attach-button"
-          aria-label="Attach files"
-          title="Attach files (or drop them on the chat)"
+          aria-label={t("composer.attach")}
+          title={t("composer.attachTitle")}
           onClick={() => fileInput.current?.click()}
         >
           <Icon name="attach" />
@@ -143,7 +149,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
       </div>
       <div className="composer-field">
         {uploads.items.length > 0 ? (
-          <ul className="upload-list" aria-label="Files to send">
+          <ul className="upload-list" aria-label={t("composer.files")}>
             {uploads.items.map((item) => (
               <li
                 key={item.key}
@@ -163,14 +169,14 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
                     className="upload-progress"
                     max={item.size || 1}
                     value={item.sent}
-                    aria-label={`Uploading ${item.name}`}
+                    aria-label={t("composer.uploading", { name: item.name })}
                   />
                 )}
                 <button
                   type="button"
                   className="link-button"
                   onClick={() => uploads.remove(item.key)}
-                  aria-label={`Remove ${item.name}`}
+                  aria-label={t("group.removeName", { name: item.name })}
                 >
                   <Icon name="close" />
                 </button>
@@ -180,14 +186,14 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
         ) : null}
         <MentionSuggestions picker={mentions} id={`${id}-mentions`} />
         <label htmlFor={id} className="visually-hidden">
-          Message
+          {t("composer.message")}
         </label>
         <textarea
           id={id}
           ref={ref}
           rows={1}
           value={text}
-          placeholder={uploads.items.length > 0 ? "Add a caption…" : "Write a message…"}
+          placeholder={uploads.items.length > 0 ? t("composer.caption") : t("composer.placeholder")}
           onChange={(e) => {
             update(e.target.value);
             mentions.track(e.target.value, e.target.selectionStart);
@@ -208,15 +214,15 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
         />
         {tooLong ? (
           <span id={`${id}-limit`} className="composer-limit" role="alert">
-            Too long: {bytes.toLocaleString()} of {maxBytes.toLocaleString()} bytes
+            {t("composer.tooLong", { bytes, max: maxBytes })}
           </span>
         ) : null}
       </div>
       <button
         type="submit"
         className="send-button"
-        aria-label={composing?.mode === "edit" ? "Save edit" : "Send"}
-        title="Send (Enter)"
+        aria-label={composing?.mode === "edit" ? t("composer.saveEdit") : t("composer.send")}
+        title={t("composer.sendTitle")}
         disabled={empty || tooLong || uploads.busy}
       >
         <Icon name="send" />

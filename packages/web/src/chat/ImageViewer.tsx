@@ -3,6 +3,7 @@
 import type { Attachment } from "@parley/client";
 import { useEffect, useRef } from "react";
 import { formatBytes } from "../format/files.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { Icon } from "../ui/Icon.js";
 
 export function ImageViewer({
@@ -14,6 +15,7 @@ export function ImageViewer({
   url: string | undefined;
   onClose: () => void;
 }) {
+  const t = useT();
   const closeRef = useRef<HTMLButtonElement>(null);
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -39,11 +41,11 @@ export function ImageViewer({
           {attachment.name} · {attachment.width}×{attachment.height} · {formatBytes(attachment.size)}
         </span>
         {url ? (
-          <a className="icon-button" href={url} download={attachment.name} aria-label="Download">
+          <a className="icon-button" href={url} download={attachment.name} aria-label={t("files.download")}>
             <Icon name="download" />
           </a>
         ) : null}
-        <button ref={closeRef} type="button" className="icon-button" onClick={onClose} aria-label="Close">
+        <button ref={closeRef} type="button" className="icon-button" onClick={onClose} aria-label={t("common.close")}>
           <Icon name="close" />
         </button>
       </div>
@@ -56,7 +58,7 @@ export function ImageViewer({
           height={attachment.height ?? undefined}
         />
       ) : (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t("common.loading")}</p>
       )}
     </div>
   );

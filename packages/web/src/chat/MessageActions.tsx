@@ -6,6 +6,7 @@
 import type { Message } from "@parley/client";
 import { type CSSProperties, useLayoutEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
+import { useT } from "../i18n/I18nProvider.js";
 import { roleOf } from "../state/conversations.js";
 import { useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -40,6 +41,7 @@ export function MessageActions({
   me: string | undefined;
 }) {
   const store = useStore();
+  const t = useT();
   const [open, setOpen] = useState<Open>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
@@ -55,25 +57,25 @@ export function MessageActions({
 
   const actions: Action[] = [];
   if (canReact) {
-    actions.push({ label: "Reply", run: () => store.compose(id, "reply", message.seq) });
-    actions.push({ label: "React", run: () => setOpen("react"), picker: true });
+    actions.push({ label: t("actions.reply"), run: () => store.compose(id, "reply", message.seq) });
+    actions.push({ label: t("actions.react"), run: () => setOpen("react"), picker: true });
   }
   if (!deleted && !message.hidden && message.body && typeof navigator.clipboard?.writeText === "function") {
     const body = message.body;
     actions.push({
-      label: "Copy text",
+      label: t("actions.copy"),
       // A refused clipboard (permission, insecure context) is told to the user like any failed action.
       run: () => void navigator.clipboard.writeText(body).catch((error: unknown) => store.notify(error)),
     });
   }
   if (member && own && !deleted && !message.hidden) {
-    actions.push({ label: "Edit", run: () => store.compose(id, "edit", message.seq) });
+    actions.push({ label: t("actions.edit"), run: () => store.compose(id, "edit", message.seq) });
   }
   if (member && (own || moderator) && !deleted) {
-    actions.push({ label: "Delete for everyone", run: () => setConfirmDelete(true), danger: true });
+    actions.push({ label: t("actions.deleteEveryone"), run: () => setConfirmDelete(true), danger: true });
   }
   if (!message.hidden) {
-    actions.push({ label: "Delete for me", run: () => store.deleteMessage(id, message.seq, "me"), danger: true });
+    actions.push({ label: t("actions.deleteMe"), run: () => store.deleteMessage(id, message.seq, "me"), danger: true });
   }
 
   useLongPress(ref, actions.length > 0, () => setOpen("sheet"));
@@ -138,7 +140,7 @@ export function MessageActions({
         ref={toggle}
         type="button"
         className="message-actions-toggle"
-        aria-label="Message actions"
+        aria-label={t("actions.label")}
         aria-haspopup="menu"
         aria-expanded={open !== null}
         onClick={() => setOpen(open ? null : coarsePointer() ? "sheet" : "menu")}
@@ -147,7 +149,7 @@ export function MessageActions({
       </button>
       {open === "menu"
         ? createPortal(
-            <div className="message-menu popover" role="menu" aria-label="Message actions" ref={popup} style={hidden}>
+            <div className="message-menu popover" role="menu" aria-label={t("actions.label")} ref={popup} style={hidden}>
               {actions.map((action) => (
                 <button
                   key={action.label}
@@ -165,9 +167,15 @@ export function MessageActions({
         : null}
       {open === "react"
         ? createPortal(
-            <div className="emoji-picker popover" role="menu" aria-label="Pick a reaction" ref={popup} style={hidden}>
+            <div className="emoji-picker popover" role="menu" aria-label={t("actions.pickReaction")} ref={popup} style={hidden}>
               {QUICK_REACTIONS.map((emoji) => (
-                <button key={emoji} type="button" role="menuitem" aria-label={`React with ${emoji}`} onClick={react(emoji)}>
+                <button
+                  key={emoji}
+                  type="button"
+                  role="menuitem"
+                  aria-label={t("actions.reactWith", { emoji })}
+                  onClick={react(emoji)}
+                >
                   {emoji}
                 </button>
               ))}
@@ -176,17 +184,17 @@ export function MessageActions({
           )
         : null}
       {open === "sheet" ? (
-        <Dialog title="Message actions" onClose={() => setOpen(null)} className="action-sheet">
+        <Dialog title={t("actions.label")} onClose={() => setOpen(null)} className="action-sheet">
           {canReact ? (
             <div className="sheet-reactions">
               {QUICK_REACTIONS.map((emoji) => (
-                <button key={emoji} type="button" aria-label={`React with ${emoji}`} onClick={react(emoji)}>
+                <button key={emoji} type="button" aria-label={t("actions.reactWith", { emoji })} onClick={react(emoji)}>
                   {emoji}
                 </button>
               ))}
             </div>
           ) : null}
-          <div className="sheet-actions" role="menu" aria-label="Message actions">
+          <div className="sheet-actions" role="menu" aria-label={t("actions.label")}>
             {actions
               .filter((action) => !action.picker)
               .map((action) => (
@@ -204,14 +212,11 @@ export function MessageActions({
         </Dialog>
       ) : null}
       {confirmDelete ? (
-        <Dialog title="Delete for everyone?" onClose={() => setConfirmDelete(false)}>
-          <p className="dialog-text">
-            Everyone in this conversation will see “This message was deleted” instead of it, with its files and reactions gone.
-            This cannot be undone.
-          </p>
+        <Dialog title={t("actions.deleteEveryoneTitle")} onClose={() => setConfirmDelete(false)}>
+          <p className="dialog-text">{t("actions.deleteEveryoneText")}</p>
           <div className="dialog-actions">
             <button type="button" className="button" onClick={() => setConfirmDelete(false)}>
-              Cancel
+              {t("common.cancel")}
             </button>
             <button
               type="button"
@@ -221,7 +226,7 @@ export function MessageActions({
                 store.deleteMessage(id, message.seq, "everyone");
               }}
             >
-              Delete for everyone
+              {t("actions.deleteEveryone")}
             </button>
           </div>
         </Dialog>

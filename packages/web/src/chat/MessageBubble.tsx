@@ -2,6 +2,7 @@
 
 import { mentionsUser, quoteOf } from "@parley/client";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionText } from "../mentions/MentionText.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -36,9 +37,11 @@ export function MessageBubble({
   conversation,
 }: MessageBubbleProps) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const state = entry.status === "stored" ? receipt?.state : entry.status;
-  const label = entry.status === "pending" ? "Waiting to send" : entry.status === "failed" ? "Not sent" : (receiptText ?? "");
+  const label =
+    entry.status === "pending" ? t("ticks.pending") : entry.status === "failed" ? t("ticks.failed") : (receiptText ?? "");
   const message = entry.message;
   // Withheld from a former member (changed after they left): shown as a tombstone with its own text.
   const withheld = message?.withheld === true;
@@ -60,11 +63,7 @@ export function MessageBubble({
         {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
         {deleted || hidden ? (
           <span className="bubble-text bubble-tombstone">
-            {hidden
-              ? "You deleted this message"
-              : withheld
-                ? "Changed after you left: not available"
-                : "This message was deleted"}
+            {hidden ? t("message.youDeleted") : withheld ? t("message.withheld") : t("message.deleted")}
           </span>
         ) : (
           <span className="bubble-text">
@@ -85,8 +84,8 @@ export function MessageBubble({
         )}
         <span className="bubble-meta">
           {message?.editedAt !== undefined && !deleted && !hidden ? (
-            <span className="edited-marker" title={`Edited ${formatFullTimestamp(message.editedAt)}`}>
-              edited
+            <span className="edited-marker" title={t("message.editedAt", { time: formatFullTimestamp(message.editedAt) })}>
+              {t("message.edited")}
             </span>
           ) : null}
           <time dateTime={new Date(entry.createdAt).toISOString()} title={formatFullTimestamp(entry.createdAt)}>
@@ -99,12 +98,12 @@ export function MessageBubble({
       {message ? <MessageActions message={message} conversation={conversation} me={me} /> : null}
       {entry.status === "failed" ? (
         <div className="message-failed" role="alert">
-          <span>Not sent{entry.error ? `: ${entry.error}` : ""}</span>
+          <span>{entry.error ? t("message.notSentBecause", { error: entry.error }) : t("ticks.failed")}</span>
           <button type="button" className="link-button" onClick={() => entry.clientId && store.retry(entry.clientId)}>
-            Retry
+            {t("message.retry")}
           </button>
           <button type="button" className="link-button" onClick={() => entry.clientId && store.discard(entry.clientId)}>
-            Delete
+            {t("message.delete")}
           </button>
         </div>
       ) : null}

@@ -2,6 +2,8 @@
 // of its reactions (click to add or take back one's own; the tooltip says who reacted).
 
 import type { Message, ReplyRef } from "@parley/client";
+import { joinNames } from "../format/system-events.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionText } from "../mentions/MentionText.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -19,24 +21,29 @@ export function jumpToMessage(seq: number): boolean {
 }
 
 export function QuoteBlock({ quote }: { quote: ReplyRef }) {
+  const t = useT();
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me?.id);
   // A withheld quote (security review #3) names no one: the reader may not see the quoted message.
-  const who = quote.withheld ? "" : quote.senderId === me ? "You" : displayName(users[quote.senderId], "Someone");
+  const who = quote.withheld
+    ? ""
+    : quote.senderId === me
+      ? t("names.you")
+      : displayName(users[quote.senderId], t("names.someone"));
   return (
     <button
       type="button"
       className="bubble-quote"
       data-deleted={quote.preview === null ? "" : undefined}
       onClick={() => jumpToMessage(quote.seq)}
-      title="Show the quoted message"
+      title={t("message.showQuoted")}
     >
       <span className="quote-author">{who}</span>
       <span className="quote-text">
         {quote.withheld ? (
-          "Message not available"
+          t("message.unavailable")
         ) : quote.preview === null ? (
-          "Deleted message"
+          t("message.quotedDeleted")
         ) : (
           <MentionText text={quote.preview} />
         )}
@@ -47,6 +54,7 @@ export function QuoteBlock({ quote }: { quote: ReplyRef }) {
 
 export function ReactionChips({ message }: { message: Message }) {
   const store = useStore();
+  const t = useT();
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me?.id);
   const reactions = message.reactions ?? [];
@@ -55,7 +63,7 @@ export function ReactionChips({ message }: { message: Message }) {
     <div className="reactions">
       {reactions.map((r) => {
         const mine = me !== undefined && r.userIds.includes(me);
-        const who = r.userIds.map((id) => (id === me ? "You" : displayName(users[id], "Someone"))).join(", ");
+        const who = joinNames(r.userIds.map((id) => (id === me ? t("names.you") : displayName(users[id], t("names.someone")))));
         return (
           <button
             key={r.emoji}

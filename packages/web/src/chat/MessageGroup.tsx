@@ -3,6 +3,7 @@
 import type { User } from "@parley/client";
 import type { CSSProperties } from "react";
 import { ProfileButton } from "../account/UserProfile.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import type { ConversationState } from "../state/types.js";
 import { avatarHue } from "../ui/avatar-style.js";
@@ -19,8 +20,9 @@ export interface MessageGroupProps {
 }
 
 export function MessageGroup({ group, conversation, sender, newestOwnSeq }: MessageGroupProps) {
+  const t = useT();
   const showSender = !group.own && conversation.kind === "group";
-  const name = displayName(sender, "Someone");
+  const name = displayName(sender, t("names.someone"));
   return (
     <div className={group.own ? "message-group own" : "message-group theirs"}>
       {showSender ? (

@@ -6,6 +6,7 @@ import { type UIEvent, useEffect, useLayoutEffect, useMemo, useRef, useState } f
 import { useDocumentVisible } from "../app/use-document-visible.js";
 import { useNow } from "../app/use-now.js";
 import { dayKey } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -33,6 +34,7 @@ const FOCUS_HIGHLIGHT_MS = 4000;
 
 export function MessageList({ conversation }: { conversation: ConversationState }) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
   const allPending = useChat((s) => s.pending);
@@ -55,7 +57,10 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     }
     return undefined;
   }, [conversation.messages, me]);
-  const names = useMemo(() => ({ me, nameOf: (userId: string) => displayName(users[userId], "Someone") }), [me, users]);
+  const names = useMemo(
+    () => ({ me, nameOf: (userId: string) => displayName(users[userId], t("names.someone")) }),
+    [me, users, t],
+  );
 
   const scroller = useRef<HTMLDivElement>(null);
   const [atBottom, setAtBottom] = useState(true);
@@ -141,10 +146,10 @@ export function MessageList({ conversation }: { conversation: ConversationState 
 
   return (
     <div className="message-area">
-      <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label="Messages" tabIndex={-1}>
-        {conversation.loadingOlder ? <div className="history-loading">Loading earlier messages…</div> : null}
+      <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={t("messages.label")} tabIndex={-1}>
+        {conversation.loadingOlder ? <div className="history-loading">{t("messages.loadingOlder")}</div> : null}
         {!conversation.loaded && conversation.messages.length === 0 ? (
-          <div className="history-loading">Loading messages…</div>
+          <div className="history-loading">{t("messages.loading")}</div>
         ) : null}
         {items.map((item) => {
           switch (item.type) {
@@ -169,7 +174,7 @@ export function MessageList({ conversation }: { conversation: ConversationState 
         })}
       </div>
       {!atBottom && newestHidden ? (
-        <button type="button" className="jump-latest" onClick={jumpToLatest} aria-label="Jump to the latest message">
+        <button type="button" className="jump-latest" onClick={jumpToLatest} aria-label={t("messages.jumpLatest")}>
           <Icon name="down" />
           {conversation.unread > 0 ? <span className="unread-badge">{conversation.unread}</span> : null}
         </button>

@@ -3,8 +3,10 @@
 import type { Message } from "@parley/client";
 import { describeSystemEvent, type Names } from "../format/system-events.js";
 import { formatDayLabel, formatFullTimestamp } from "../format/time.js";
+import { useT } from "../i18n/I18nProvider.js";
 
 export function DaySeparator({ at, now }: { at: number; now: number }) {
+  useT();
   return (
     <div className="day-separator">
       <span>{formatDayLabel(at, now)}</span>
@@ -13,14 +15,16 @@ export function DaySeparator({ at, now }: { at: number; now: number }) {
 }
 
 export function UnreadMarker({ count }: { count: number }) {
+  const t = useT();
   return (
     <div className="unread-marker" data-unread-marker="">
-      <span>{count === 1 ? "1 unread message" : `${count} unread messages`}</span>
+      <span>{t("messages.unread", { count })}</span>
     </div>
   );
 }
 
 export function SystemNote({ message, names }: { message: Message; names: Names }) {
+  useT();
   if (!message.event) return null;
   return (
     <div className="system-note" title={formatFullTimestamp(message.createdAt)}>

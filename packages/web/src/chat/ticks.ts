@@ -2,6 +2,7 @@
 
 import type { ReceiptState } from "@parley/client";
 import type { ConversationKind } from "@parley/protocol";
+import { t } from "../i18n/i18n.js";
 
 export type TickState = "pending" | "failed" | "sent" | "delivered" | "read";
 
@@ -55,19 +56,21 @@ export function receiptSummary(
 
 /** Words for screen readers and tooltips; groups get counts ("Read by 1 of 2"). */
 export function receiptLabel(summary: ReceiptSummary, kind: ConversationKind): string {
+  const counts = { count: summary.read, total: summary.total };
   switch (summary.state) {
     case "pending":
-      return "Waiting to send";
+      return t("ticks.pending");
     case "failed":
-      return "Not sent";
+      return t("ticks.failed");
     case "sent":
-      if (kind === "group" && summary.read > 0) return `Read by ${summary.read} of ${summary.total}`;
-      if (kind === "group" && summary.delivered > 0) return `Delivered to ${summary.delivered} of ${summary.total}`;
-      return "Sent";
+      if (kind === "group" && summary.read > 0) return t("ticks.readBy", counts);
+      if (kind === "group" && summary.delivered > 0)
+        return t("ticks.deliveredTo", { count: summary.delivered, total: summary.total });
+      return t("ticks.sent");
     case "delivered":
-      if (kind === "group" && summary.read > 0) return `Read by ${summary.read} of ${summary.total}`;
-      return "Delivered";
+      if (kind === "group" && summary.read > 0) return t("ticks.readBy", counts);
+      return t("ticks.delivered");
     case "read":
-      return kind === "group" ? `Read by ${summary.read} of ${summary.total}` : "Read";
+      return kind === "group" ? t("ticks.readBy", counts) : t("ticks.read");
   }
 }

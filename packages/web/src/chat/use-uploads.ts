@@ -4,6 +4,7 @@
 import type { Attachment } from "@parley/client";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { tooLargeText, uploadErrorText } from "../format/upload-errors.js";
+import { t } from "../i18n/i18n.js";
 import { useChat, useStore } from "../state/store-context.js";
 
 export interface UploadItem {
@@ -70,9 +71,9 @@ export function useUploads(conversationId: string): Uploads {
         const added: UploadItem[] = files.map((file, i) => {
           const key = `up-${++counter}`;
           const item: UploadItem = { key, name: file.name, size: file.size, sent: 0 };
-          if (i >= room) return { ...item, error: `At most ${maxFiles} files per message` };
+          if (i >= room) return { ...item, error: t("upload.tooMany", { count: maxFiles }) };
           if (file.size > maxBytes) return { ...item, error: tooLargeText(maxBytes) };
-          if (file.size === 0) return { ...item, error: "Empty file" };
+          if (file.size === 0) return { ...item, error: t("upload.empty") };
           if (PREVIEWABLE.has(file.type)) item.preview = URL.createObjectURL(file);
           const controller = new AbortController();
           aborts.current.set(key, controller);

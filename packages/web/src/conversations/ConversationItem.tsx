@@ -7,6 +7,7 @@ import { attachmentSummary } from "../format/files.js";
 import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
 import { typingText } from "../format/typing.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionBadge } from "../mentions/MentionBadge.js";
 import { mentionsAsText } from "../mentions/mention-text.js";
 import { activityAt, conversationTitle, displayName, otherMemberId, previewAuthor } from "../state/conversations.js";
@@ -25,6 +26,7 @@ export interface ConversationItemProps {
 
 export function ConversationItem({ conversation: c, active, now, tabIndex }: ConversationItemProps) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
   const { presence } = usePresence();
@@ -34,7 +36,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
   const other = otherMemberId(c, me);
   const lastPending = useMemo(() => allPending.filter((p) => p.conversationId === c.id).at(-1), [allPending, c.id]);
   const last = c.lastMessage;
-  const nameOf = (id: string) => displayName(users[id], "someone");
+  const nameOf = (id: string) => displayName(users[id], t("names.someoneLower"));
 
   let preview: ReactNode;
   const typers = (typingIds ?? []).filter((id) => id !== me);
@@ -42,7 +44,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
     preview = (
       <span className="preview-typing">
         {typingText(
-          typers.map((id) => displayName(users[id], "Someone")),
+          typers.map((id) => displayName(users[id], t("names.someone"))),
           c.kind,
         )}
       </span>
@@ -51,7 +53,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
     const state = lastPending.error === undefined ? "pending" : "failed";
     preview = (
       <>
-        <Ticks state={state} label={state === "pending" ? "Waiting to send" : "Not sent"} />
+        <Ticks state={state} label={state === "pending" ? t("ticks.pending") : t("ticks.failed")} />
         <span className="preview-text">
           {lastPending.body ? mentionsAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
         </span>
@@ -71,15 +73,15 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
       </>
     );
   } else if (last?.kind === "text") {
-    preview = <span className="preview-text preview-system">{last.hidden ? "You deleted a message" : "Message deleted"}</span>;
+    preview = <span className="preview-text preview-system">{last.hidden ? t("preview.youDeleted") : t("preview.deleted")}</span>;
   } else if (last?.event) {
     preview = (
       <span className="preview-text preview-system">
-        {describeSystemEvent(last.event, { me, nameOf: (id) => displayName(users[id], "Someone") })}
+        {describeSystemEvent(last.event, { me, nameOf: (id) => displayName(users[id], t("names.someone")) })}
       </span>
     );
   } else {
-    preview = <span className="preview-text muted">No messages yet</span>;
+    preview = <span className="preview-text muted">{t("preview.noMessages")}</span>;
   }
 
   const online = other ? presence[other]?.online : undefined;
@@ -106,7 +108,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
             {c.unread > 0 ? (
               <span className="unread-badge">
                 {c.unread > 99 ? "99+" : c.unread}
-                <span className="visually-hidden"> unread</span>
+                <span className="visually-hidden"> {t("preview.unread", { count: c.unread })}</span>
               </span>
             ) : null}
           </span>

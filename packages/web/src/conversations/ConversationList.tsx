@@ -2,12 +2,14 @@
 
 import { useMemo } from "react";
 import { useNow } from "../app/use-now.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { sortConversations } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
 import { useRovingFocus } from "../ui/use-roving-focus.js";
 import { ConversationItem } from "./ConversationItem.js";
 
 export function ConversationList() {
+  const t = useT();
   const conversations = useChat((s) => s.conversations);
   const pending = useChat((s) => s.pending);
   const activeId = useChat((s) => s.activeId);
@@ -22,11 +24,11 @@ export function ConversationList() {
       <div className="conversation-empty">
         {listLoaded ? (
           <>
-            <p>No conversations yet.</p>
-            <p className="muted">Start a chat or create a group with the buttons above.</p>
+            <p>{t("list.empty")}</p>
+            <p className="muted">{t("list.emptyHint")}</p>
           </>
         ) : (
-          <p className="muted">Loading conversations…</p>
+          <p className="muted">{t("list.loading")}</p>
         )}
       </div>
     );

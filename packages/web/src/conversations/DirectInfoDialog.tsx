@@ -1,5 +1,6 @@
 // A direct chat's details: who it is with, and how long its messages live.
 
+import { useT } from "../i18n/I18nProvider.js";
 import { conversationTitle } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -7,10 +8,11 @@ import { Dialog } from "../ui/Dialog.js";
 import { RetentionSettings } from "./RetentionSettings.js";
 
 export function DirectInfoDialog({ conversation, onClose }: { conversation: ConversationState; onClose: () => void }) {
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
   return (
-    <Dialog title="Chat info" onClose={onClose} className="dialog-wide">
+    <Dialog title={t("directInfo.title")} onClose={onClose} className="dialog-wide">
       <p className="group-title">{conversationTitle(conversation, me, users)}</p>
       <RetentionSettings conversation={conversation} />
     </Dialog>

@@ -6,8 +6,10 @@ import { type FormEvent, useMemo, useState } from "react";
 import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
 import { formatLastSeen } from "../format/time.js";
+import { errorText } from "../i18n/errors.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { canManage, canRemove, displayName, roleOf } from "../state/conversations.js";
-import { PRESENCE_UNKNOWN_TEXT, usePresence } from "../state/presence-view.js";
+import { presenceUnknownText, usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -16,10 +18,10 @@ import { RetentionSettings } from "./RetentionSettings.js";
 import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 const ROLE_ORDER: Record<Member["role"], number> = { owner: 0, admin: 1, member: 2 };
-const ROLE_LABEL: Record<Member["role"], string | null> = { owner: "Owner", admin: "Admin", member: null };
-
 export function GroupInfoDialog({ conversation, onClose }: { conversation: ConversationState; onClose: () => void }) {
   const store = useStore();
+  const t = useT();
+  const roleLabel: Record<Member["role"], string | null> = { owner: t("group.owner"), admin: t("group.admin"), member: null };
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
   const { presence, known } = usePresence();
@@ -51,7 +53,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
       await action();
       after?.();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorText(caught));
     } finally {
       setBusy(false);
     }
@@ -77,15 +79,15 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
   };
 
   return (
-    <Dialog title="Group info" onClose={onClose} className="dialog-wide">
+    <Dialog title={t("group.info")} onClose={onClose} className="dialog-wide">
       {manage ? (
         <form className="inline-form" onSubmit={rename}>
           <label className="field grow">
-            <span>Group name</span>
+            <span>{t("newGroup.name")}</span>
             <input name="title" required maxLength={128} value={title} onChange={(e) => setTitle(e.target.value)} />
           </label>
           <button type="submit" className="button" disabled={busy || title.trim() === "" || title.trim() === conversation.title}>
-            Rename
+            {t("group.rename")}
           </button>
         </form>
       ) : (
@@ -93,35 +95,36 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
       )}
 
       <h3 className="section-title">
-        {members.length} {members.length === 1 ? "member" : "members"}
-        {known ? `, ${onlineCount} online` : ""}
+        {known
+          ? t("group.membersOnline", { count: members.length, online: onlineCount })
+          : t("group.members", { count: members.length })}
       </h3>
-      <ul className="member-list" aria-label="Members">
+      <ul className="member-list" aria-label={t("newGroup.members")}>
         {members.map((m) => {
           const user = users[m.userId];
           const name = displayName(user);
           const isMe = m.userId === me;
           const status = isMe
             ? known
-              ? "online"
-              : "offline"
+              ? t("presence.online")
+              : t("presence.offline")
             : known
               ? formatLastSeen(presence[m.userId], now)
-              : PRESENCE_UNKNOWN_TEXT;
+              : presenceUnknownText();
           return (
             <li key={m.userId} className="member">
               <ProfileButton userId={m.userId} name={name} size="sm" online={(isMe && known) || presence[m.userId]?.online} />
               <div className="member-text">
                 <span className="member-name">
                   {name}
-                  {isMe ? <span className="muted"> (you)</span> : null}
+                  {isMe ? <span className="muted"> {t("group.you")}</span> : null}
                 </span>
                 <span className="member-status">
                   {user ? `@${user.username}` : ""}
                   {status ? ` · ${status}` : ""}
                 </span>
               </div>
-              {ROLE_LABEL[m.role] ? <span className={`role-badge role-${m.role}`}>{ROLE_LABEL[m.role]}</span> : null}
+              {roleLabel[m.role] ? <span className={`role-badge role-${m.role}`}>{roleLabel[m.role]}</span> : null}
               <div className="member-actions">
                 {isOwner && !isMe ? (
                   <button
@@ -132,7 +135,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
                       void run(() => store.setRole(conversation.id, m.userId, m.role === "admin" ? "member" : "admin"))
                     }
                   >
-                    {m.role === "admin" ? "Remove admin" : "Make admin"}
+                    {m.role === "admin" ? t("group.removeAdmin") : t("group.makeAdmin")}
                   </button>
                 ) : null}
                 {canRemove(conversation, me, m.userId) ? (
@@ -140,10 +143,10 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
                     type="button"
                     className="button button-small button-danger"
                     disabled={busy}
-                    aria-label={`Remove ${name}`}
+                    aria-label={t("group.removeName", { name })}
                     onClick={() => void run(() => store.removeMember(conversation.id, m.userId))}
                   >
-                    Remove
+                    {t("group.remove")}
                   </button>
                 ) : null}
               </div>
@@ -156,16 +159,16 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
         <form className="inline-form" onSubmit={add}>
           <div className="grow">
             <UsernameListInput
-              label="Add members"
+              label={t("group.addMembers")}
               names={names}
               draft={draft}
               onNames={setNames}
               onDraft={setDraft}
-              placeholder="Usernames"
+              placeholder={t("group.usernames")}
             />
           </div>
           <button type="submit" className="button" disabled={busy || (names.length === 0 && draft.trim() === "")}>
-            Add
+            {t("group.add")}
           </button>
         </form>
       ) : null}
@@ -178,9 +181,9 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
         <div className="dialog-actions dialog-actions-split">
           {confirmLeave ? (
             <>
-              <span>Leave “{conversation.title}”?</span>
+              <span>{t("group.leaveConfirm", { title: conversation.title ?? "" })}</span>
               <button type="button" className="button" onClick={() => setConfirmLeave(false)}>
-                Stay
+                {t("group.stay")}
               </button>
               <button
                 type="button"
@@ -188,17 +191,17 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
                 disabled={busy}
                 onClick={() => void run(() => store.leave(conversation.id), onClose)}
               >
-                Leave group
+                {t("group.leave")}
               </button>
             </>
           ) : (
             <button type="button" className="button button-danger" onClick={() => setConfirmLeave(true)}>
-              Leave group
+              {t("group.leave")}
             </button>
           )}
         </div>
       ) : (
-        <p className="muted">You are no longer a member of this group.</p>
+        <p className="muted">{t("group.notMember")}</p>
       )}
     </Dialog>
   );

@@ -1,6 +1,8 @@
 // Start (or reopen) a direct chat with someone found by name, or by the username typed.
 
 import { type FormEvent, useState } from "react";
+import { errorText } from "../i18n/errors.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
@@ -8,6 +10,7 @@ import { usePeopleSuggestions } from "./PeopleSuggestions.js";
 
 export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const store = useStore();
+  const t = useT();
   const [username, setUsername] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -19,7 +22,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
       await store.startDirect(name);
       onClose();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorText(caught));
       setBusy(false);
     }
   };
@@ -33,15 +36,15 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
   });
 
   return (
-    <Dialog title="New chat" onClose={onClose}>
+    <Dialog title={t("sidebar.newChat")} onClose={onClose}>
       <form onSubmit={submit} className="dialog-form">
         <label className="field">
-          <span>Name or username</span>
+          <span>{t("newChat.who")}</span>
           <input
             name="username"
             {...suggestions.inputProps}
             onKeyDown={(event) => suggestions.onKeyDown(event)}
-            placeholder="e.g. Alice or alice"
+            placeholder={t("newChat.placeholder")}
             autoCapitalize="none"
             autoComplete="off"
             spellCheck={false}
@@ -55,10 +58,10 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
         <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("common.cancel")}
           </button>
           <button type="submit" className="button button-primary" disabled={busy || username.trim() === ""}>
-            Start chat
+            {t("newChat.start")}
           </button>
         </div>
       </form>

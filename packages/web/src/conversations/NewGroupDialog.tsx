@@ -1,6 +1,8 @@
 // Create a group with a title and members chosen by username.
 
 import { type FormEvent, useState } from "react";
+import { errorText } from "../i18n/errors.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
@@ -8,6 +10,7 @@ import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 export function NewGroupDialog({ onClose }: { onClose: () => void }) {
   const store = useStore();
+  const t = useT();
   const [title, setTitle] = useState("");
   const [names, setNames] = useState<string[]>([]);
   const [draft, setDraft] = useState("");
@@ -22,41 +25,41 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
       await store.createGroup(title, [...names, ...parseUsernames(draft)]);
       onClose();
     } catch (caught) {
-      setError(caught instanceof Error ? caught.message : String(caught));
+      setError(errorText(caught));
       setBusy(false);
     }
   };
 
   return (
-    <Dialog title="New group" onClose={onClose}>
+    <Dialog title={t("sidebar.newGroup")} onClose={onClose}>
       <form onSubmit={submit} className="dialog-form">
         <label className="field">
-          <span>Group name</span>
+          <span>{t("newGroup.name")}</span>
           <input
             name="title"
             required
             maxLength={128}
-            placeholder="e.g. Weekend trip"
+            placeholder={t("newGroup.namePlaceholder")}
             value={title}
             onChange={(e) => setTitle(e.target.value)}
             autoFocus
           />
         </label>
         <UsernameListInput
-          label="Members"
+          label={t("newGroup.members")}
           names={names}
           draft={draft}
           onNames={setNames}
           onDraft={setDraft}
-          placeholder="Usernames, separated by commas"
+          placeholder={t("newGroup.membersPlaceholder")}
         />
         <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>
-            Cancel
+            {t("common.cancel")}
           </button>
           <button type="submit" className="button button-primary" disabled={busy || title.trim() === ""}>
-            Create group
+            {t("newGroup.create")}
           </button>
         </div>
       </form>

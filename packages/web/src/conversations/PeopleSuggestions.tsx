@@ -3,6 +3,7 @@
 
 import type { User } from "@parley/client";
 import { type KeyboardEvent, type ReactNode, useId, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { Avatar } from "../ui/Avatar.js";
 import { usePeopleSearch } from "./use-people-search.js";
 
@@ -26,6 +27,7 @@ export function usePeopleSuggestions(
   exclude: readonly string[],
   onPick: (user: User) => void,
 ): PeopleSuggestionsState {
+  const t = useT();
   const listId = useId();
   const { people: found, searching, failed } = usePeopleSearch(text);
   const people = found.filter((u) => !exclude.includes(u.username));
@@ -68,10 +70,10 @@ export function usePeopleSuggestions(
   const list = open ? (
     people.length === 0 ? (
       <p className="people-none muted" role="status">
-        {failed ? "Could not search right now: type a username." : `No one found for “${query}”.`}
+        {failed ? t("people.searchFailed") : t("people.none", { query })}
       </p>
     ) : (
-      <div className="people-list" id={listId} role="listbox" aria-label="People found">
+      <div className="people-list" id={listId} role="listbox" aria-label={t("people.found")}>
         {people.map((user, i) => (
           // biome-ignore lint/a11y/useKeyWithClickEvents: the keys are the combobox's (the focus stays in the field)
           <div

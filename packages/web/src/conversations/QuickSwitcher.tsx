@@ -1,6 +1,7 @@
 // Ctrl+K (⌘K on a Mac) anywhere in the signed-in app: a dialog to jump to a conversation by typing part of its name.
 
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { conversationTitle, sortConversations } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
@@ -24,6 +25,7 @@ export function QuickSwitcher() {
 
 function SwitcherDialog({ onClose }: { onClose: () => void }) {
   const store = useStore();
+  const t = useT();
   const conversations = useChat((s) => s.conversations);
   const users = useChat((s) => s.users);
   const me = useChat((s) => s.me?.id);
@@ -55,17 +57,17 @@ function SwitcherDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <Dialog title="Jump to a conversation" onClose={onClose} className="quick-switcher">
+    <Dialog title={t("switcher.title")} onClose={onClose} className="quick-switcher">
       <div className="dialog-form">
         <input
           type="text"
           role="combobox"
-          aria-label="Conversation name"
+          aria-label={t("switcher.field")}
           aria-autocomplete="list"
           aria-expanded={matches.length > 0}
           aria-controls={`${id}-list`}
           aria-activedescendant={matches.length > 0 ? `${id}-${current}` : undefined}
-          placeholder="Type a name…"
+          placeholder={t("switcher.placeholder")}
           ref={field}
           value={query}
           onChange={(e) => {
@@ -74,7 +76,7 @@ function SwitcherDialog({ onClose }: { onClose: () => void }) {
           }}
           onKeyDown={onKeyDown}
         />
-        <div className="quick-switcher-list" id={`${id}-list`} role="listbox" aria-label="Conversations">
+        <div className="quick-switcher-list" id={`${id}-list`} role="listbox" aria-label={t("sidebar.label")}>
           {matches.map((m, i) => (
             // biome-ignore lint/a11y/useKeyWithClickEvents: the name field drives the list by keyboard (aria-activedescendant)
             <div
@@ -90,7 +92,7 @@ function SwitcherDialog({ onClose }: { onClose: () => void }) {
             </div>
           ))}
         </div>
-        {matches.length === 0 ? <p className="muted">No conversation matches.</p> : null}
+        {matches.length === 0 ? <p className="muted">{t("switcher.none")}</p> : null}
       </div>
     </Dialog>
   );

@@ -3,6 +3,8 @@
 
 import { isParleyError } from "@parley/client";
 import { DISAPPEAR_CHOICES, formatDuration, RETENTION_CHOICES } from "../format/durations.js";
+import { useT } from "../i18n/I18nProvider.js";
+import { t } from "../i18n/i18n.js";
 import { roleOf } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -13,13 +15,11 @@ type Timer = 3600 | 86_400 | 604_800 | 2_592_000 | null;
 
 const toValue = (seconds: number | null | undefined) => (seconds == null ? "" : String(seconds));
 const fromValue = (value: string) => (value === "" ? null : Number(value));
-const explain = (error: unknown) =>
-  isParleyError(error, "retention_too_long")
-    ? "That is longer than this server keeps messages: choose a shorter period."
-    : undefined;
+const explain = (error: unknown) => (isParleyError(error, "retention_too_long") ? t("retention.tooLong") : undefined);
 
 export function RetentionSettings({ conversation: c }: { conversation: ConversationState }) {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const { busy, error, run } = useAction(explain);
   const member = c.membership === "member";
@@ -27,40 +27,40 @@ export function RetentionSettings({ conversation: c }: { conversation: Conversat
   const mayRetain = member && (c.kind === "direct" || role === "owner" || role === "admin");
   // A retention set elsewhere (by the API) that the list does not offer still shows as itself.
   const retentionChoices =
-    c.retention === undefined || RETENTION_CHOICES.some((r) => r.seconds === c.retention)
+    c.retention === undefined || RETENTION_CHOICES.includes(c.retention)
       ? RETENTION_CHOICES
-      : [...RETENTION_CHOICES, { seconds: c.retention, label: formatDuration(c.retention) }];
+      : [...RETENTION_CHOICES, c.retention];
 
   return (
-    <section className="retention-settings" aria-label="Message lifetime">
-      <h3 className="section-title">Message lifetime</h3>
+    <section className="retention-settings" aria-label={t("retention.title")}>
+      <h3 className="section-title">{t("retention.title")}</h3>
       <div className="inline-form">
         <label className="field">
-          <span>Disappearing messages</span>
+          <span>{t("retention.disappearing")}</span>
           <select
             name="disappearing"
             value={toValue(c.disappearAfter)}
             disabled={!member || busy}
             onChange={(e) => void run(() => store.setDisappearing(c.id, fromValue(e.target.value) as Timer))}
           >
-            {DISAPPEAR_CHOICES.map((d) => (
-              <option key={toValue(d.seconds)} value={toValue(d.seconds)}>
-                {d.label}
+            {DISAPPEAR_CHOICES.map((seconds) => (
+              <option key={toValue(seconds)} value={toValue(seconds)}>
+                {seconds === null ? t("retention.off") : formatDuration(seconds)}
               </option>
             ))}
           </select>
         </label>
         <label className="field">
-          <span>Keep messages for</span>
+          <span>{t("retention.keepFor")}</span>
           <select
             name="retention"
             value={toValue(c.retention)}
             disabled={!mayRetain || busy}
             onChange={(e) => void run(() => store.setRetention(c.id, fromValue(e.target.value)))}
           >
-            {retentionChoices.map((r) => (
-              <option key={toValue(r.seconds)} value={toValue(r.seconds)}>
-                {r.label}
+            {retentionChoices.map((seconds) => (
+              <option key={toValue(seconds)} value={toValue(seconds)}>
+                {seconds === null ? t("retention.serverDefault") : formatDuration(seconds)}
               </option>
             ))}
           </select>
@@ -68,8 +68,8 @@ export function RetentionSettings({ conversation: c }: { conversation: Conversat
       </div>
       <p className="muted retention-summary">
         {c.maxAge === undefined
-          ? "Messages are kept until someone deletes them."
-          : `Messages are deleted ${formatDuration(c.maxAge)} after they are sent, for everyone.`}
+          ? t("retention.keptForever")
+          : t("retention.deletedAfter", { duration: formatDuration(c.maxAge) })}
       </p>
       <FormError error={error} />
     </section>

@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { AccountDialog } from "../account/AccountDialog.js";
 import { AdminDialog } from "../admin/AdminDialog.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { NotificationsDialog } from "../push/NotificationsDialog.js";
 import { SearchPanel } from "../search/SearchPanel.js";
 import { displayName } from "../state/conversations.js";
@@ -15,13 +16,14 @@ import { NewGroupDialog } from "./NewGroupDialog.js";
 
 export function Sidebar() {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me);
   const searchOpen = useChat((s) => s.searchOpen);
   const [dialog, setDialog] = useState<"chat" | "group" | "notifications" | "account" | "admin" | null>(null);
   if (!me) return null;
   const name = displayName(me);
   return (
-    <aside className="sidebar" aria-label="Conversations">
+    <aside className="sidebar" aria-label={t("sidebar.label")}>
       <header className="sidebar-header">
         <Avatar id={me.id} userId={me.id} name={name} size="sm" />
         <div className="me">
@@ -33,21 +35,27 @@ export function Sidebar() {
             type="button"
             className="icon-button"
             onClick={() => (searchOpen ? store.closeSearch() : store.openSearch())}
-            aria-label="Search messages"
+            aria-label={t("sidebar.search")}
             aria-pressed={searchOpen}
-            title="Search messages"
+            title={t("sidebar.search")}
           >
             <Icon name="search" />
           </button>
-          <button type="button" className="icon-button" onClick={() => setDialog("chat")} aria-label="New chat" title="New chat">
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => setDialog("chat")}
+            aria-label={t("sidebar.newChat")}
+            title={t("sidebar.newChat")}
+          >
             <Icon name="chat" />
           </button>
           <button
             type="button"
             className="icon-button"
             onClick={() => setDialog("group")}
-            aria-label="New group"
-            title="New group"
+            aria-label={t("sidebar.newGroup")}
+            title={t("sidebar.newGroup")}
           >
             <Icon name="group" />
           </button>
@@ -55,8 +63,8 @@ export function Sidebar() {
             type="button"
             className="icon-button"
             onClick={() => setDialog("notifications")}
-            aria-label="Notifications"
-            title="Notifications"
+            aria-label={t("sidebar.notifications")}
+            title={t("sidebar.notifications")}
           >
             <Icon name="bell" />
           </button>
@@ -64,8 +72,8 @@ export function Sidebar() {
             type="button"
             className="icon-button"
             onClick={() => setDialog("account")}
-            aria-label="Your account"
-            title="Your account"
+            aria-label={t("sidebar.account")}
+            title={t("sidebar.account")}
           >
             <Icon name="user" />
           </button>
@@ -74,8 +82,8 @@ export function Sidebar() {
               type="button"
               className="icon-button"
               onClick={() => setDialog("admin")}
-              aria-label="Administration"
-              title="Administration"
+              aria-label={t("sidebar.admin")}
+              title={t("sidebar.admin")}
             >
               <Icon name="shield" />
             </button>
@@ -84,8 +92,8 @@ export function Sidebar() {
             type="button"
             className="icon-button"
             onClick={() => void store.logout()}
-            aria-label="Sign out"
-            title="Sign out"
+            aria-label={t("sidebar.signOut")}
+            title={t("sidebar.signOut")}
           >
             <Icon name="logout" />
           </button>

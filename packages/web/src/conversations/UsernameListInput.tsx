@@ -2,6 +2,7 @@
 // people found by name as the user types are offered under the field (PeopleSuggestions), picked into a chip.
 
 import { type KeyboardEvent, useId } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { normalizeUsername } from "../state/chat-store.js";
 import { Icon } from "../ui/Icon.js";
 import { usePeopleSuggestions } from "./PeopleSuggestions.js";
@@ -28,6 +29,7 @@ export interface UsernameListInputProps {
 }
 
 export function UsernameListInput({ label, names, draft, onNames, onDraft, placeholder }: UsernameListInputProps) {
+  const t = useT();
   const id = useId();
   const commit = () => {
     const added = parseUsernames(draft).filter((n) => !names.includes(n));
@@ -60,7 +62,7 @@ export function UsernameListInput({ label, names, draft, onNames, onDraft, place
               type="button"
               className="chip-remove"
               onClick={() => onNames(names.filter((n) => n !== name))}
-              aria-label={`Remove ${name}`}
+              aria-label={t("group.removeName", { name })}
             >
               <Icon name="close" />
             </button>

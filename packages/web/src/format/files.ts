@@ -1,8 +1,10 @@
 // Text about files: sizes, a one-line summary of a message's attachments (list previews), the layout box of images.
 
 import type { Attachment } from "@parley/client";
+import { locale, t } from "../i18n/i18n.js";
 
-export function formatBytes(bytes: number): string {
+/** "512 B", "1.5 MB" ("1,5 MB" in German). */
+export function formatBytes(bytes: number, tag: string = locale()): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ["KB", "MB", "GB"];
   let value = bytes / 1024;
@@ -11,7 +13,9 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit++;
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+  const digits = value < 10 ? 1 : 0;
+  const number = new Intl.NumberFormat(tag, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${number.format(value)} ${units[unit]}`;
 }
 
 export const isImage = (a: Attachment) => a.hasThumbnail && a.width !== null && a.height !== null;
@@ -20,9 +24,9 @@ export const isImage = (a: Attachment) => a.hasThumbnail && a.width !== null && 
 export function attachmentSummary(attachments: readonly Attachment[]): string {
   if (attachments.length === 0) return "";
   const images = attachments.filter(isImage).length;
-  if (images === attachments.length) return images === 1 ? "📷 Photo" : `📷 ${images} photos`;
+  if (images === attachments.length) return `📷 ${t("attachments.photos", { count: images })}`;
   if (attachments.length === 1) return `📎 ${attachments[0]!.name}`;
-  return `📎 ${attachments.length} files`;
+  return `📎 ${t("attachments.files", { count: attachments.length })}`;
 }
 
 /** The box an image is shown in before it loads: its aspect ratio, fitted into max × max (never enlarged). */

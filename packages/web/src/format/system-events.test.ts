@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SystemEvent } from "@parley/client";
+import { setLanguage } from "../i18n/i18n.js";
 import { describeSystemEvent, joinNames, type Names } from "./system-events.js";
 
 const people: Record<string, string> = { U_ann: "Ann", U_bob: "Bob", U_cat: "Carol" };
@@ -76,6 +77,30 @@ describe("joinNames", () => {
     assert.equal(joinNames([]), "");
     assert.equal(joinNames(["Ann"]), "Ann");
     assert.equal(joinNames(["Ann", "Bob"]), "Ann and Bob");
-    assert.equal(joinNames(["Ann", "Bob", "Carol"]), "Ann, Bob and Carol");
+    assert.equal(joinNames(["Ann", "Bob", "Carol"], "en-GB"), "Ann, Bob and Carol");
+    assert.equal(joinNames(["Ann", "Bob", "Carol"], "en-US"), "Ann, Bob, and Carol");
+    assert.equal(joinNames(["Ann", "Bob", "Carol"], "de"), "Ann, Bob und Carol");
+  });
+});
+
+describe("describeSystemEvent in German", () => {
+  it("conjugates for the signed-in user and names them in the accusative", () => {
+    try {
+      setLanguage("de", ["de-DE"]);
+      assert.equal(
+        describeSystemEvent({ type: "member.added", actorId: "U_bob", userIds: ["U_ann", "U_cat"] }, names),
+        "Bob hat dich und Carol hinzugefügt",
+      );
+      assert.equal(
+        describeSystemEvent({ type: "member.removed", actorId: "U_ann", userId: "U_bob" }, names),
+        "Du hast Bob entfernt",
+      );
+      assert.equal(
+        describeSystemEvent({ type: "conversation.disappearing", actorId: "U_bob", seconds: 604_800 }, names),
+        "Bob hat selbstlöschende Nachrichten auf 7 Tage gestellt",
+      );
+    } finally {
+      setLanguage("en", []);
+    }
   });
 });

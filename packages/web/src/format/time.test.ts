@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { setLanguage } from "../i18n/i18n.js";
 import {
   calendarDaysBetween,
   dayKey,
@@ -63,8 +64,8 @@ describe("formatLastSeen", () => {
 
   it("counts minutes within the hour", () => {
     assert.equal(formatLastSeen({ online: false, lastSeenAt: now - 20_000 }, now, utc), "last seen just now");
-    assert.equal(formatLastSeen({ online: false, lastSeenAt: now - 5 * 60_000 }, now, utc), "last seen 5 min ago");
-    assert.equal(formatLastSeen({ online: false, lastSeenAt: now - 59 * 60_000 - 59_000 }, now, utc), "last seen 59 min ago");
+    assert.equal(formatLastSeen({ online: false, lastSeenAt: now - 5 * 60_000 }, now, utc), "last seen 5 minutes ago");
+    assert.equal(formatLastSeen({ online: false, lastSeenAt: now - 59 * 60_000 - 59_000 }, now, utc), "last seen 59 minutes ago");
   });
 
   it("uses today, yesterday and dates beyond the hour", () => {
@@ -87,5 +88,24 @@ describe("formatLastSeen", () => {
 
   it("does not go negative when the server clock is ahead", () => {
     assert.equal(formatLastSeen({ online: false, lastSeenAt: now + 5000 }, now, utc), "last seen just now");
+  });
+});
+
+describe("in German", () => {
+  const de: TimeOptions = { locale: "de-DE", timeZone: "UTC" };
+  it("labels days and last-seen times in German", () => {
+    try {
+      setLanguage("de", ["de-DE"]);
+      assert.equal(formatDayLabel(at("2025-03-12T08:00:00Z"), now, de), "Heute");
+      assert.equal(formatDayLabel(at("2025-03-11T08:00:00Z"), now, de), "Gestern");
+      assert.equal(formatDayLabel(at("2025-03-10T08:00:00Z"), now, de), "Montag");
+      assert.equal(formatLastSeen({ online: false, lastSeenAt: now - 5 * 60_000 }, now, de), "zuletzt online vor 5 Minuten");
+      assert.equal(
+        formatLastSeen({ online: false, lastSeenAt: at("2025-03-11T09:30:00Z") }, now, de),
+        "zuletzt online gestern um 09:30",
+      );
+    } finally {
+      setLanguage("en", []);
+    }
   });
 });

@@ -1,7 +1,10 @@
-// Dates and times as a chat shows them: clock times, day separators, list timestamps and "last seen".
+// Dates and times as a chat shows them: clock times, day separators, list timestamps and "last seen", in the app's
+// language (Intl.DateTimeFormat and Intl.RelativeTimeFormat for the forms, the catalogue for the sentences).
+
+import { locale, t } from "../i18n/i18n.js";
 
 export interface TimeOptions {
-  /** BCP 47 locale; the browser's when absent. */
+  /** BCP 47 locale; the app's language when absent. */
   locale?: string;
   /** IANA time zone; the system's when absent (tests pin one). */
   timeZone?: string;
@@ -13,10 +16,13 @@ const HOUR = 60 * MINUTE;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(options: TimeOptions, fields: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = JSON.stringify([options.locale ?? "", options.timeZone ?? "", fields]);
+  const key = JSON.stringify([options.locale ?? locale(), options.timeZone ?? "", fields]);
   let f = formatters.get(key);
   if (!f) {
-    f = new Intl.DateTimeFormat(options.locale, { ...fields, ...(options.timeZone ? { timeZone: options.timeZone } : {}) });
+    f = new Intl.DateTimeFormat(options.locale ?? locale(), {
+      ...fields,
+      ...(options.timeZone ? { timeZone: options.timeZone } : {}),
+    });
     formatters.set(key, f);
   }
   return f;
@@ -56,8 +62,8 @@ function formatDate(ts: number, now: number, options: TimeOptions, month: "long"
 /** The label of a day separator: "Today", "Yesterday", a weekday within the last week, else a date. */
 export function formatDayLabel(ts: number, now: number, options: TimeOptions = {}): string {
   const days = calendarDaysBetween(ts, now, options);
-  if (days === 0) return "Today";
-  if (days === 1) return "Yesterday";
+  if (days === 0) return t("time.today");
+  if (days === 1) return t("time.yesterday");
   if (days > 1 && days < 7) return formatter(options, { weekday: "long" }).format(ts);
   return formatDate(ts, now, options, "long");
 }
@@ -66,31 +72,32 @@ export function formatDayLabel(ts: number, now: number, options: TimeOptions = {
 export function formatListTime(ts: number, now: number, options: TimeOptions = {}): string {
   const days = calendarDaysBetween(ts, now, options);
   if (days <= 0) return formatClock(ts, options);
-  if (days === 1) return "Yesterday";
+  if (days === 1) return t("time.yesterday");
   if (days < 7) return formatter(options, { weekday: "short" }).format(ts);
   return formatDate(ts, now, options, "short");
 }
 
-/** "online", "last seen just now / 5 min ago / today at 14:05 / yesterday at 09:30 / on 3 March", or "offline". */
+/** "online", "last seen just now / 5 minutes ago / today at 14:05 / yesterday at 09:30 / on 3 March", or "offline". */
 export function formatLastSeen(
   presence: { online: boolean; lastSeenAt: number | null } | undefined,
   now: number,
   options: TimeOptions = {},
 ): string {
   if (!presence) return "";
-  if (presence.online) return "online";
+  if (presence.online) return t("presence.online");
   const at = presence.lastSeenAt;
-  if (at === null) return "offline";
+  if (at === null) return t("presence.offline");
   const ago = Math.max(0, now - at);
-  if (ago < MINUTE) return "last seen just now";
+  if (ago < MINUTE) return t("presence.justNow");
   if (ago < HOUR) {
     const minutes = Math.floor(ago / MINUTE);
-    return `last seen ${minutes} min ago`;
+    const relative = new Intl.RelativeTimeFormat(options.locale ?? locale(), { numeric: "always" });
+    return t("presence.ago", { ago: relative.format(-minutes, "minute") });
   }
   const days = calendarDaysBetween(at, now, options);
-  if (days <= 0) return `last seen today at ${formatClock(at, options)}`;
-  if (days === 1) return `last seen yesterday at ${formatClock(at, options)}`;
-  return `last seen on ${formatDate(at, now, options, "long")}`;
+  if (days <= 0) return t("presence.today", { time: formatClock(at, options) });
+  if (days === 1) return t("presence.yesterday", { time: formatClock(at, options) });
+  return t("presence.on", { date: formatDate(at, now, options, "long") });
 }
 
 /** A full date and time for tooltips: "Monday, 3 March 2025 at 14:05". */

@@ -2,36 +2,37 @@
 // text (which names MIME types and byte counts).
 
 import { isParleyError } from "@parley/client";
+import { t } from "../i18n/i18n.js";
 import { formatBytes } from "./files.js";
 
 /** "Too large: the limit is 25 MB" (also for files refused before uploading). */
 export function tooLargeText(limitBytes: number): string {
-  return `Too large: the limit is ${formatBytes(limitBytes)}`;
+  return t("upload.tooLargeLimit", { limit: formatBytes(limitBytes) });
 }
 
 /** The composer's text for an upload that failed with `error`. */
 export function uploadErrorText(error: unknown): string {
-  if (!isParleyError(error)) return "Upload failed: check your connection and try again";
+  if (!isParleyError(error)) return t("upload.failed");
   switch (error.code) {
     case "upload_too_large": {
       const limit = error.details?.["limit"];
-      return typeof limit === "number" ? tooLargeText(limit) : "Too large (or too many pixels) to send";
+      return typeof limit === "number" ? tooLargeText(limit) : t("upload.tooLarge");
     }
     case "empty_upload":
-      return "The file is empty";
+      return t("upload.empty");
     case "content_type_mismatch":
-      return "The file's contents do not match its type: it may be damaged or misnamed";
+      return t("upload.typeMismatch");
     case "unsupported_media_type":
-      return "This kind of file cannot be sent (programs are refused), or the image is damaged";
+      return t("upload.unsupported");
     case "suspicious_image":
-      return "This image cannot be sent: it looks built to overload the server";
+      return t("upload.suspicious");
     case "invalid_file_name":
-      return "The file name cannot be used: rename the file and try again";
+      return t("upload.invalidName");
     case "rate_limited":
-      return "Too many uploads at once: wait a moment and try again";
+      return t("upload.rateLimited");
     case "unauthorized":
-      return "Your session has ended: sign in again to send files";
+      return t("upload.unauthorized");
     default:
-      return error.retryable ? "Upload failed: check your connection and try again" : "The server refused this file";
+      return error.retryable ? t("upload.failed") : t("upload.refused");
   }
 }

@@ -1,7 +1,10 @@
 // The "@" marker of a conversation-list row with unread messages that mention the user.
 
+import { useT } from "../i18n/I18nProvider.js";
+
 export function MentionBadge({ count }: { count: number }) {
-  const label = count === 1 ? "1 unread mention" : `${count} unread mentions`;
+  const t = useT();
+  const label = t("mentions.unread", { count });
   return (
     <span className="mention-badge" title={label}>
       <span aria-hidden="true">@</span>

@@ -1,12 +1,14 @@
 // The list of members offered while typing "@…" in the composer (a listbox the text field drives by keyboard).
 
+import { useT } from "../i18n/I18nProvider.js";
 import { Avatar } from "../ui/Avatar.js";
 import type { MentionPicker } from "./use-mention-picker.js";
 
 export function MentionSuggestions({ picker, id }: { picker: MentionPicker; id: string }) {
+  const t = useT();
   if (picker.candidates.length === 0) return null;
   return (
-    <div className="mention-suggestions" id={id} role="listbox" aria-label="Mention someone">
+    <div className="mention-suggestions" id={id} role="listbox" aria-label={t("mentions.pick")}>
       {picker.candidates.map((c, i) => (
         // biome-ignore lint/a11y/useKeyWithClickEvents: the text field drives the list by keyboard (aria-activedescendant)
         <div

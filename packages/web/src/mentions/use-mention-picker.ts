@@ -3,6 +3,7 @@
 // the composer text (with "@Name" labels) becomes a body with `<@userId>` tokens when it is sent or saved as a draft.
 
 import { type KeyboardEvent, type RefObject, useMemo, useRef, useState } from "react";
+import { t } from "../i18n/i18n.js";
 import { displayName } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
 import {
@@ -49,7 +50,7 @@ export function useMentionPicker(
         .filter((m) => m.userId !== me)
         .map((m) => ({
           userId: m.userId,
-          displayName: displayName(users[m.userId], "Unknown user"),
+          displayName: displayName(users[m.userId], t("names.unknownUser")),
           username: users[m.userId]?.username ?? "",
         })),
     [members, users, me],

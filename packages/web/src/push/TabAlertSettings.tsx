@@ -1,9 +1,11 @@
 // The notification settings about this browser tab and about mentions: alerts while the tab is in the background
 // (a notification, a sound), and whether mentions notify in muted conversations (an account setting, all devices).
 
+import { useT } from "../i18n/I18nProvider.js";
 import { useNotificationStore, useNotifications } from "./notifications-context.js";
 
 export function TabAlertSettings() {
+  const t = useT();
   const store = useNotificationStore();
   const state = useNotifications((s) => s);
   const blocked = state.permission === "denied";
@@ -18,10 +20,10 @@ export function TabAlertSettings() {
           disabled={state.busy || !state.settings}
           onChange={(e) => void store.setMentionsInMuted(e.target.checked)}
         />
-        <span>Notify me of mentions even in muted conversations</span>
+        <span>{t("notifications.mentionsInMuted")}</span>
       </label>
       <fieldset className="tab-alerts">
-        <legend>While Parley is open in a background tab</legend>
+        <legend>{t("notifications.tabLegend")}</legend>
         <label className="checkbox-field">
           <input
             type="checkbox"
@@ -29,7 +31,7 @@ export function TabAlertSettings() {
             disabled={blocked}
             onChange={(e) => void store.setTabAlerts({ notify: e.target.checked })}
           />
-          <span>Show a notification for new messages{blocked ? " (blocked in the browser's settings)" : ""}</span>
+          <span>{blocked ? t("notifications.tabNotifyBlocked") : t("notifications.tabNotify")}</span>
         </label>
         <label className="checkbox-field">
           <input
@@ -37,9 +39,9 @@ export function TabAlertSettings() {
             checked={state.tabAlerts.sound}
             onChange={(e) => void store.setTabAlerts({ sound: e.target.checked })}
           />
-          <span>Play a sound for new messages</span>
+          <span>{t("notifications.tabSound")}</span>
         </label>
-        <p className="muted tab-alerts-note">Muted conversations and do not disturb stay quiet here too.</p>
+        <p className="muted tab-alerts-note">{t("notifications.tabNote")}</p>
       </fieldset>
     </>
   );

@@ -3,6 +3,8 @@
 
 import type { MuteUntil, NotificationSettings, ParleyClient } from "@parley/client";
 import { reportBestEffort } from "../app/best-effort.js";
+import { errorText } from "../i18n/errors.js";
+import { t } from "../i18n/i18n.js";
 import type { Permission, PushPlatform } from "./push-platform.js";
 
 export interface NotificationState {
@@ -92,7 +94,7 @@ export class NotificationStore {
     await this.#run(async () => {
       const permission = await this.#platform.requestPermission();
       this.#set({ permission });
-      if (permission !== "granted") throw new Error("Notifications are blocked for this site in the browser's settings");
+      if (permission !== "granted") throw new Error(t("notifications.blocked"));
       const subscription = await this.#platform.subscribe(this.#vapidKey!);
       await this.#client.push.subscribe(subscription);
       this.#setOptIn(true);
@@ -243,5 +245,5 @@ export class NotificationStore {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorText(error);
 }

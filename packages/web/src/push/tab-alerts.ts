@@ -8,6 +8,7 @@
 import type { Message } from "@parley/client";
 import { mentionsUser, type NotificationSettings } from "@parley/protocol";
 import { reportBestEffort } from "../app/best-effort.js";
+import { t } from "../i18n/i18n.js";
 import { mentionsAsText } from "../mentions/mention-text.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import type { ChatState } from "../state/types.js";
@@ -34,16 +35,19 @@ export function alertsFor(message: Message, me: string | undefined, settings: No
 export function alertContent(message: Message, chat: ChatState, previews: boolean): { title: string; body: string } {
   const me = chat.me?.id;
   const c = chat.conversations[message.conversationId];
-  const nameOf = (id: string) => displayName(chat.users[id], "Someone");
+  const nameOf = (id: string) => displayName(chat.users[id], t("names.someone"));
   const sender = nameOf(message.senderId);
   const title = c ? conversationTitle(c, me, chat.users) : sender;
   const group = c?.kind === "group";
   const body = message.body ?? "";
   if (!previews) {
     const mentioned = me !== undefined && mentionsUser(body, me);
-    return { title, body: mentioned ? `${sender} mentioned you` : `New message from ${sender}` };
+    return {
+      title,
+      body: mentioned ? t("notifications.mentioned", { name: sender }) : t("notifications.newFrom", { name: sender }),
+    };
   }
-  const text = mentionsAsText(body, nameOf).replace(/\s+/g, " ").trim() || "Sent a file";
+  const text = mentionsAsText(body, nameOf).replace(/\s+/g, " ").trim() || t("notifications.sentFile");
   const cut = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
   return { title, body: group ? `${sender}: ${cut}` : cut };
 }

@@ -5,6 +5,8 @@ import { type SearchHit, type SearchPage, snippetSegments } from "@parley/client
 import { type FormEvent, useMemo, useState } from "react";
 import { useNow } from "../app/use-now.js";
 import { formatFullTimestamp, formatListTime } from "../format/time.js";
+import { errorText } from "../i18n/errors.js";
+import { useT } from "../i18n/I18nProvider.js";
 import { MentionText } from "../mentions/MentionText.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -31,6 +33,7 @@ export function Snippet({ hit }: { hit: SearchHit }) {
 
 export function SearchPanel() {
   const store = useStore();
+  const t = useT();
   const me = useChat((s) => s.me?.id);
   const users = useChat((s) => s.users);
   const conversations = useChat((s) => s.conversations);
@@ -50,9 +53,9 @@ export function SearchPanel() {
     const pool = form.conversationId ? [conversations[form.conversationId]] : Object.values(conversations);
     for (const c of pool) for (const m of c?.members ?? []) ids.add(m.userId);
     return [...ids]
-      .map((id) => ({ id, name: id === me ? "You" : displayName(users[id], "Someone") }))
+      .map((id) => ({ id, name: id === me ? t("names.you") : displayName(users[id], t("names.someone")) }))
       .sort((a, b) => a.name.localeCompare(b.name));
-  }, [conversations, form.conversationId, users, me]);
+  }, [conversations, form.conversationId, users, me, t]);
 
   const run = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -64,7 +67,7 @@ export function SearchPanel() {
       setSearched(true);
     } catch (e) {
       setPages([]);
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -78,7 +81,7 @@ export function SearchPanel() {
       const next = await store.searchMore(last);
       setPages((p) => [...p, next]);
     } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
+      setError(errorText(e));
     } finally {
       setBusy(false);
     }
@@ -88,7 +91,7 @@ export function SearchPanel() {
   const set = (patch: Partial<SearchForm>) => setForm((f) => ({ ...f, ...patch }));
 
   return (
-    <section className="search-panel" aria-label="Search messages">
+    <section className="search-panel" aria-label={t("sidebar.search")}>
       <form className="search-form" onSubmit={(e) => void run(e)}>
         <div className="search-row">
           <input
@@ -96,8 +99,8 @@ export function SearchPanel() {
             className="search-input"
             value={query}
             onChange={(e) => setQuery(e.target.value)}
-            placeholder="Search messages"
-            aria-label="Search messages"
+            placeholder={t("sidebar.search")}
+            aria-label={t("sidebar.search")}
             maxLength={256}
             // biome-ignore lint/a11y/noAutofocus: the panel was opened to type a query
             autoFocus
@@ -107,9 +110,9 @@ export function SearchPanel() {
             className="button button-primary button-small search-submit"
             disabled={busy || query.trim() === ""}
           >
-            Search
+            {t("search.submit")}
           </button>
-          <button type="button" className="icon-button" onClick={() => store.closeSearch()} aria-label="Close search">
+          <button type="button" className="icon-button" onClick={() => store.closeSearch()} aria-label={t("search.close")}>
             <Icon name="close" />
           </button>
         </div>
@@ -121,13 +124,15 @@ export function SearchPanel() {
                 checked={form.conversationId !== null}
                 onChange={(e) => set({ conversationId: e.target.checked ? here : null })}
               />
-              Only “{conversations[here] ? conversationTitle(conversations[here], me, users) : "this conversation"}”
+              {conversations[here]
+                ? t("search.only", { title: conversationTitle(conversations[here], me, users) })
+                : t("search.onlyThis")}
             </label>
           ) : null}
           <label className="search-filter">
-            From
-            <select value={form.senderId} onChange={(e) => set({ senderId: e.target.value })} aria-label="Sender">
-              <option value="">anyone</option>
+            {t("search.from")}
+            <select value={form.senderId} onChange={(e) => set({ senderId: e.target.value })} aria-label={t("search.sender")}>
+              <option value="">{t("search.anyone")}</option>
               {senders.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
@@ -136,12 +141,17 @@ export function SearchPanel() {
             </select>
           </label>
           <label className="search-filter">
-            Since
-            <input type="date" value={form.from} onChange={(e) => set({ from: e.target.value })} aria-label="Since day" />
+            {t("search.since")}
+            <input
+              type="date"
+              value={form.from}
+              onChange={(e) => set({ from: e.target.value })}
+              aria-label={t("search.sinceDay")}
+            />
           </label>
           <label className="search-filter">
-            Until
-            <input type="date" value={form.to} onChange={(e) => set({ to: e.target.value })} aria-label="Until day" />
+            {t("search.until")}
+            <input type="date" value={form.to} onChange={(e) => set({ to: e.target.value })} aria-label={t("search.untilDay")} />
           </label>
         </div>
       </form>
@@ -150,12 +160,12 @@ export function SearchPanel() {
           {error}
         </p>
       ) : null}
-      {searched && !error && hits.length === 0 ? <p className="search-status muted">No messages found.</p> : null}
-      <ul className="search-results" aria-label="Search results">
+      {searched && !error && hits.length === 0 ? <p className="search-status muted">{t("search.none")}</p> : null}
+      <ul className="search-results" aria-label={t("search.results")}>
         {hits.map((hit) => {
           const c = conversations[hit.conversationId];
-          const where = c ? conversationTitle(c, me, users) : "Conversation";
-          const who = hit.message.senderId === me ? "You" : displayName(users[hit.message.senderId], "Someone");
+          const where = c ? conversationTitle(c, me, users) : t("search.conversation");
+          const who = hit.message.senderId === me ? t("names.you") : displayName(users[hit.message.senderId], t("names.someone"));
           return (
             <li key={`${hit.conversationId}:${hit.seq}`}>
               <button
@@ -184,7 +194,7 @@ export function SearchPanel() {
       </ul>
       {pages.at(-1)?.hasMore ? (
         <button type="button" className="link-button search-more" onClick={() => void more()} disabled={busy}>
-          More results
+          {t("search.more")}
         </button>
       ) : null}
     </section>

@@ -374,7 +374,8 @@ describe("ChatStore", () => {
       entry: { clientId: refused, conversationId: "C", body: "too big", createdAt: 1 },
       error: new ParleyError("too_large", "The message is too large"),
     });
-    assert.equal(store.getState().pending[0]?.error, "The message is too large");
+    // Told in the app's words for its code (i18n/errors.ts), not the server's text.
+    assert.equal(store.getState().pending[0]?.error, "That is too large to send.");
     store.retry(refused);
     assert.equal(client.sent.length, 3);
     assert.equal(store.getState().pending.length, 1);

@@ -15,6 +15,7 @@ import {
 } from "@parley/client";
 import type { SsoInfo } from "@parley/protocol";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
+import { t } from "../i18n/i18n.js";
 import { Outgoing } from "./outgoing.js";
 import { People } from "./people.js";
 import { SearchJump } from "./search-jump.js";
@@ -82,11 +83,7 @@ export class ChatStore {
     const core = this.#core;
     c.on("credentials", (credentials) => this.#credentials.save(credentials));
     c.on("auth-lost", (error) =>
-      this.#signedOut(
-        isParleyError(error, "account_deactivated")
-          ? "An administrator deactivated your account."
-          : "Your session has ended. Please sign in again.",
-      ),
+      this.#signedOut(isParleyError(error, "account_deactivated") ? t("session.deactivated") : t("session.ended")),
     );
     c.on("state", (connection) => {
       core.set((s) => ({
@@ -181,7 +178,7 @@ export class ChatStore {
   #onSharedSession(next: Credentials | undefined): void {
     const current = this.client.credentials;
     if (!next) {
-      if (current) void this.logout("You signed out in another tab.");
+      if (current) void this.logout(t("session.otherTab"));
       return;
     }
     if (current?.sessionId === next.sessionId) {
@@ -292,7 +289,7 @@ export class ChatStore {
 
   async startDirect(username: string): Promise<string> {
     const user = await this.#people.lookup(username);
-    if (user.id === this.#core.state.me?.id) throw new Error("That is you: pick someone else.");
+    if (user.id === this.#core.state.me?.id) throw new Error(t("newChat.isYou"));
     const conversation = await this.client.openDirect(user.id);
     this.#timelines.upsert(conversation);
     this.open(conversation.id);

@@ -1,6 +1,7 @@
 // Pure helpers over conversations: merging entries by seq, titles, previews and list order.
 
 import type { Member, Message, User } from "@parley/client";
+import { t } from "../i18n/i18n.js";
 import type { ConversationState, PendingMessage } from "./types.js";
 
 /** Merges entries into an ascending, duplicate-free list (each seq once: exactly-once display). */
@@ -26,7 +27,7 @@ export function otherMemberId(
 }
 
 /** A user's name as shown everywhere; an account an administrator deactivated says so. */
-export function displayName(user: User | undefined, fallback = "Unknown user"): string {
+export function displayName(user: User | undefined, fallback = t("names.unknownUser")): string {
   const name = user?.displayName || user?.username || fallback;
   return user?.deactivated ? `${name} (deactivated)` : name;
 }
@@ -36,9 +37,9 @@ export function conversationTitle(
   me: string | undefined,
   users: Readonly<Record<string, User>>,
 ): string {
-  if (conversation.kind === "group") return conversation.title ?? "Group";
+  if (conversation.kind === "group") return conversation.title ?? t("names.group");
   const other = otherMemberId(conversation, me);
-  return displayName(other ? users[other] : undefined, "Direct chat");
+  return displayName(other ? users[other] : undefined, t("names.directChat"));
 }
 
 /** When the conversation last saw activity: its newest entry, this device's newest pending send, or its creation. */
@@ -83,7 +84,7 @@ export function previewAuthor(
   users: Readonly<Record<string, User>>,
 ): string | null {
   if (message.kind !== "text") return null;
-  if (message.senderId === me) return "You";
-  if (conversation.kind === "group") return displayName(users[message.senderId], "Someone").split(/\s+/)[0] ?? null;
+  if (message.senderId === me) return t("names.you");
+  if (conversation.kind === "group") return displayName(users[message.senderId], t("names.someone")).split(/\s+/)[0] ?? null;
   return null;
 }

@@ -10,6 +10,7 @@ import {
   type ParleyClient,
   type ParleyError,
 } from "@parley/client";
+import { errorText } from "../i18n/errors.js";
 import type { StoreCore } from "./store-core.js";
 import type { PendingMessage } from "./types.js";
 
@@ -108,7 +109,7 @@ export class Outgoing {
     }
     this.#core.set((s) => ({
       ...s,
-      pending: s.pending.map((p) => (p.clientId === entry.clientId ? { ...p, error: error.message } : p)),
+      pending: s.pending.map((p) => (p.clientId === entry.clientId ? { ...p, error: errorText(error) } : p)),
     }));
   }
 

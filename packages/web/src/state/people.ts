@@ -2,6 +2,8 @@
 // user's conversations, usernames resolved to users, and people found by name.
 
 import { isParleyError, type Message, type ParleyClient, type User } from "@parley/client";
+import { joinNames } from "../format/system-events.js";
+import { t } from "../i18n/i18n.js";
 import type { StoreCore } from "./store-core.js";
 
 export class People {
@@ -90,7 +92,8 @@ export class People {
     const missing = wanted.filter((_, i) => results[i]?.status === "rejected");
     const notFound = results.find((r) => r.status === "rejected" && !isParleyError(r.reason, "not_found"));
     if (notFound?.status === "rejected") throw notFound.reason;
-    if (missing.length > 0) throw new Error(`No user named ${missing.map((u) => `“${u}”`).join(", ")}.`);
+    if (missing.length > 0)
+      throw new Error(t("people.noSuchUsers", { names: joinNames(missing.map((u) => `“${u}”`)), count: missing.length }));
     return results.map((r) => (r as PromiseFulfilledResult<User>).value);
   }
 
@@ -103,7 +106,10 @@ export class People {
       return user;
     } catch (error) {
       if (isParleyError(error, "not_found") || isParleyError(error, "validation_failed")) {
-        throw Object.assign(new Error(`No user named “${name}”.`), { code: "not_found", reason: error });
+        throw Object.assign(new Error(t("people.noSuchUsers", { names: `“${name}”`, count: 1 })), {
+          code: "not_found",
+          reason: error,
+        });
       }
       throw error;
     }

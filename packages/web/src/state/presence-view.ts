@@ -2,6 +2,7 @@
 // true when it dropped goes stale at once, and showing it would claim that people are online), so nothing is shown.
 
 import type { Presence } from "@parley/client";
+import { t } from "../i18n/i18n.js";
 import { useChat } from "./store-context.js";
 
 const UNKNOWN: Readonly<Record<string, Presence>> = Object.freeze({});
@@ -20,4 +21,4 @@ export function usePresence(): PresenceView {
 }
 
 /** What a chat's header says about presence while it is unknown. */
-export const PRESENCE_UNKNOWN_TEXT = "status unknown while offline";
+export const presenceUnknownText = () => t("presence.unknown");

@@ -2,6 +2,7 @@
 // hit (the history filled back to it, then the message focused).
 
 import type { ParleyClient, SearchFilters, SearchPage } from "@parley/client";
+import { t } from "../i18n/i18n.js";
 import type { People } from "./people.js";
 import type { StoreCore } from "./store-core.js";
 import type { Timelines } from "./timelines.js";
@@ -65,7 +66,7 @@ export class SearchJump {
     }
     const reached = (core.state.conversations[conversationId]?.messages[0]?.seq ?? Number.POSITIVE_INFINITY) <= seq;
     if (!reached && core.state.focus?.token === focus.token) {
-      core.set((s) => ({ ...s, focus: null, notice: "That message is too far back to open here: scroll up to reach it." }));
+      core.set((s) => ({ ...s, focus: null, notice: t("search.tooFarBack") }));
     }
   }
 

@@ -2,6 +2,7 @@
 // notices every part of the store writes through.
 
 import { isParleyError, type Message } from "@parley/client";
+import { errorText } from "../i18n/errors.js";
 import type { ChatState, ConversationState } from "./types.js";
 
 const DEFAULT_MAX_MESSAGE_BYTES = 16_384;
@@ -75,7 +76,7 @@ export class StoreCore {
 
   /** Shows an error to the user. */
   notify(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     this.set((s) => ({ ...s, notice: message }));
   }
 

@@ -1,6 +1,7 @@
 // A modal dialog on the native <dialog>: focus is trapped and restored by the browser, Esc and the backdrop close it.
 
 import { type ReactNode, useEffect, useId, useRef } from "react";
+import { useT } from "../i18n/I18nProvider.js";
 import { Icon } from "./Icon.js";
 
 export interface DialogProps {
@@ -13,6 +14,7 @@ export interface DialogProps {
 
 /** Mount it to open it; it calls `onClose` on Esc, the close button or a click on the backdrop: unmount it then. */
 export function Dialog({ title, onClose, children, className }: DialogProps) {
+  const t = useT();
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const onCloseRef = useRef(onClose);
@@ -44,7 +46,7 @@ export function Dialog({ title, onClose, children, className }: DialogProps) {
       <div className="dialog-body">
         <header className="dialog-header">
           <h2 id={titleId}>{title}</h2>
-          <button type="button" className="icon-button" onClick={onClose} aria-label="Close">
+          <button type="button" className="icon-button" onClick={onClose} aria-label={t("common.close")}>
             <Icon name="close" />
           </button>
         </header>

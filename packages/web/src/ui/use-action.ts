@@ -1,6 +1,7 @@
 // One form's or button's request at a time: whether it is running, and its error as text for a FormError.
 
 import { useCallback, useState } from "react";
+import { errorText } from "../i18n/errors.js";
 
 export interface Action {
   busy: boolean;
@@ -20,7 +21,7 @@ export function useAction(explain?: (error: unknown) => string | undefined): Act
       try {
         await work();
       } catch (caught) {
-        setError(explain?.(caught) ?? (caught instanceof Error ? caught.message : String(caught)));
+        setError(explain?.(caught) ?? errorText(caught));
       } finally {
         setBusy(false);
       }
