@@ -938,6 +938,12 @@ export interface SyncConversation {
    * received (never as a gap). Absent when nothing expired.
    */
   expiredThrough?: number;
+  /**
+   * Channels (§6.15): the caller was more than a page behind, so only the newest entries were sent; those after the
+   * cursor up to this seq were skipped. They are not a gap: a device moves its cursor here and pages them backwards
+   * with `messages.history` (`before`) when the user scrolls. Absent when nothing was skipped.
+   */
+  skippedThrough?: number;
 }
 
 export interface SyncResult {

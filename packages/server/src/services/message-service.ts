@@ -33,6 +33,9 @@ export interface MessageLimits {
 
 type Appended = Extract<AppendOutcome, { ok: true }>;
 
+/** The most entries of one channel a sync answer carries: a member further behind gets the newest ones only. */
+export const CHANNEL_SYNC_PAGE = 50;
+
 /** Receipt changes older than this before `receiptsSince` are still reported: clocks of nodes drift a little. */
 const RECEIPT_CLOCK_SLACK_MS = 5000;
 
@@ -361,19 +364,28 @@ export class MessageService {
       // A channel's members are paged by channels.members, never listed here: the caller's own row stands for them.
       let members = conversation.channel === null ? await this.store.getMembers(conversation.id) : [membership];
       let messages: Message[] = [];
-      if (missing && budget > 0) {
+      // A channel member more than a page behind (a new member of a "full" channel, a device back after long) gets the
+      // newest page only: what lies between is skipped, not a gap, and paged backwards with history on demand.
+      let from = cursor;
+      let skippedThrough: number | undefined;
+      const limit = conversation.channel === null ? budget : Math.min(budget, CHANNEL_SYNC_PAGE);
+      if (conversation.channel !== null && missing && limit > 0 && maxSeq - cursor > limit) {
+        from = maxSeq - limit;
+        skippedThrough = from;
+      }
+      if (missing && limit > 0) {
         messages = await this.store.getHistory({
           conversationId: conversation.id,
-          afterSeq: cursor,
+          afterSeq: from,
           minSeq: membership.joinedSeq,
           maxSeq,
-          limit: budget,
+          limit,
           direction: "asc",
         });
         budget -= messages.length;
         messages = await this.view.present(conversation.id, messages, membership);
       }
-      if (cursor + messages.length < maxSeq) hasMore = true;
+      if (from + messages.length < maxSeq) hasMore = true;
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
       if (membership.leftSeq !== null) members = [];
       const entry: SyncConversation = {
@@ -385,6 +397,7 @@ export class MessageService {
       };
       if (hidden !== undefined) entry.hidden = hidden;
       if (conversation.expiredSeq > 0) entry.expiredThrough = conversation.expiredSeq;
+      if (skippedThrough !== undefined) entry.skippedThrough = skippedThrough;
       result.push(entry);
     }
     if (this.metrics) {

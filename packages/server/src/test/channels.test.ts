@@ -295,6 +295,38 @@ for (const [name, start, available] of deployments) {
       }
     });
 
+    it("syncs a member far behind, or new to a full-history channel, to the newest page; history pages the rest", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Busy", visibility: "public" })).body;
+      for (let i = 1; i <= 60; i++) await send(alice, c.id, `busy ${i}`);
+      await as(carol)("POST", `/v1/channels/${c.id}/join`);
+      const lastSeq = (await as(alice)("GET", `/v1/conversations/${c.id}`)).body.lastSeq;
+      const ofChannel = (r: { body: { conversations: { conversationId: string }[] } }) =>
+        r.body.conversations.find((x) => x.conversationId === c.id) as
+          | { messages: Message[]; skippedThrough?: number; lastSeq: number }
+          | undefined;
+      // Joined with history "full": the whole sequence is readable, sync starts at the newest page.
+      const fresh = ofChannel(await as(carol, d.other)("POST", "/v1/sync", { cursors: {} }))!;
+      assert.equal(fresh.lastSeq, lastSeq);
+      assert.equal(fresh.messages.length, 50);
+      assert.equal(fresh.skippedThrough, lastSeq - 50);
+      assert.equal(fresh.messages[0]!.seq, lastSeq - 49);
+      const older = (await as(carol)("GET", `/v1/conversations/${c.id}/messages?before=${lastSeq - 49}&limit=5`)).body;
+      assert.equal(older.messages.at(-1).seq, lastSeq - 50, "history continues right below the page");
+      assert.equal(older.hasMore, true);
+      // A device one page behind or less gets everything after its cursor, nothing skipped.
+      const near = ofChannel(await as(carol)("POST", "/v1/sync", { cursors: { [c.id]: lastSeq - 10 } }))!;
+      assert.equal(near.messages.length, 10);
+      assert.equal(near.skippedThrough, undefined);
+      // A group is never cut this way.
+      const g = (await as(alice)("POST", "/v1/conversations/group", { title: "Busy group", memberIds: [carol.user.id] })).body;
+      for (let i = 1; i <= 60; i++) await send(alice, g.id, `g ${i}`);
+      const group = (await as(carol)("POST", "/v1/sync", { cursors: { [g.id]: 0 } })).body.conversations.find(
+        (x: { conversationId: string }) => x.conversationId === g.id,
+      );
+      assert.equal(group.messages.length, 61);
+      assert.equal(group.skippedThrough, undefined);
+    });
+
     it("refuses members beyond the channel limit (group_full), and nobody is added", async () => {
       const c = (await as(alice)("POST", "/v1/channels", { title: "Small", visibility: "public" })).body;
       const ids = users.slice(1, MAX_MEMBERS + 1).map((u) => u.user.id);
