@@ -1,4 +1,4 @@
-// Integration: channels through the SDK against a real server (protocol §6.15): creating, finding and joining one,
+// Integration: channels through the SDK against a real server (protocol §6.16): creating, finding and joining one,
 // paging its members, bulk membership, read counts and notification levels, and live messages on the channel's topic.
 
 import assert from "node:assert/strict";

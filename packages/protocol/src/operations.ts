@@ -16,12 +16,15 @@ import {
   type Attachment,
   type ChannelListing,
   type ChannelMember,
+  type ClaimedKeyPackage,
   type Conversation,
   type ConversationSummary,
   DISAPPEAR_TIMERS,
   type Limits,
   type Member,
   type Message,
+  type MlsDevice,
+  type MlsWelcome,
   type PinnedMessage,
   type Presence,
   RETENTION_MAX_SECONDS,
@@ -64,6 +67,16 @@ const RetentionSeconds = Type.Union([
   Type.Integer({ minimum: RETENTION_MIN_SECONDS, maximum: RETENTION_MAX_SECONDS }),
   Type.Null(),
 ]);
+/** Base64url (padding optional) of opaque MLS bytes; `max` characters at most (frames are bounded too). */
+const MlsBytes = (max: number) => Type.String({ minLength: 4, maxLength: max, pattern: "^[A-Za-z0-9_-]+={0,2}$" });
+/** Most single-use KeyPackages one upload carries (also the most the server keeps per device). */
+export const MAX_KEY_PACKAGES = 100;
+/** A KeyPackage's expiry (ms since the epoch): checked against now + 1 hour … now + 90 days by the server. */
+const KeyPackageUpload = Type.Object(
+  { data: MlsBytes(16_384), expiresAt: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+const Epoch = Type.Integer({ minimum: 0 });
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 /** Most user ids in one `channels.addMembers` or `channels.removeMembers` call. */
 export const MAX_CHANNEL_MEMBERS_PER_CALL = 1000;
@@ -359,7 +372,7 @@ const definitions = {
     http: { method: "GET", path: "/v1/conversations/:conversationId" },
   },
   "conversations.openDirect": {
-    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    args: Type.Object({ userId: Id, encrypted: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     result: returns<Conversation>(),
     auth: "user",
     transports: BOTH,
@@ -367,7 +380,11 @@ const definitions = {
   },
   "conversations.createGroup": {
     args: Type.Object(
-      { title: Title, memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }) },
+      {
+        title: Title,
+        memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }),
+        encrypted: Type.Optional(Type.Boolean()),
+      },
       { additionalProperties: false },
     ),
     result: returns<Conversation>(),
@@ -510,6 +527,8 @@ const definitions = {
         body: Type.String(),
         replyTo: Type.Optional(Type.Integer({ minimum: 1 })),
         attachments: Type.Optional(Type.Array(Id, { maxItems: MAX_ATTACHMENTS, uniqueItems: true })),
+        /** Encrypted conversations only (§6.15): the MLS application message; `body` must then be `""`. */
+        mls: Type.Optional(Type.Object({ epoch: Epoch, data: MlsBytes(262_144) }, { additionalProperties: false })),
       },
       { additionalProperties: false },
     ),
@@ -910,6 +929,93 @@ const definitions = {
     transports: BOTH,
     http: { method: "GET", path: "/v1/admin/audit" },
   },
+  // ── End-to-end encryption (MLS, §6.15) ──
+  "e2ee.devices.register": {
+    args: Type.Object({ signatureKey: MlsBytes(256) }, { additionalProperties: false }),
+    result: returns<{ device: MlsDevice }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/devices" },
+  },
+  "e2ee.devices.list": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<{ devices: MlsDevice[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/e2ee/devices/:userId" },
+  },
+  "e2ee.keyPackages.upload": {
+    args: Type.Object(
+      {
+        keyPackages: Type.Array(KeyPackageUpload, { maxItems: MAX_KEY_PACKAGES }),
+        lastResort: Type.Optional(KeyPackageUpload),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ count: number; lastResort: boolean }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/key-packages" },
+  },
+  "e2ee.keyPackages.count": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ count: number; lastResort: boolean }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/e2ee/key-packages" },
+  },
+  "e2ee.keyPackages.claim": {
+    args: Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+    result: returns<{ keyPackages: ClaimedKeyPackage[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/key-packages/claim" },
+  },
+  "e2ee.commit": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        epoch: Epoch,
+        commit: MlsBytes(2_000_000),
+        groupInfo: MlsBytes(2_000_000),
+        welcome: Type.Optional(
+          Type.Object(
+            { data: MlsBytes(2_000_000), deviceIds: Type.Array(Id, { minItems: 1, maxItems: 5000, uniqueItems: true }) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/mls/commits" },
+  },
+  "e2ee.groupInfo": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ epoch: number; groupInfo: string | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/mls/group-info" },
+  },
+  "e2ee.welcomes.list": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ welcomes: MlsWelcome[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/e2ee/welcomes" },
+  },
+  "e2ee.welcomes.ack": {
+    args: Type.Object(
+      { ids: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ deleted: number }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/welcomes/ack" },
+  },
 } satisfies Record<string, OpDefinition>;
 
 type Definitions = typeof definitions;
@@ -982,7 +1088,7 @@ export interface SyncConversation {
    */
   expiredThrough?: number;
   /**
-   * Channels (§6.15): the caller was more than a page behind, so only the newest entries were sent; those after the
+   * Channels (§6.16): the caller was more than a page behind, so only the newest entries were sent; those after the
    * cursor up to this seq were skipped. They are not a gap: a device moves its cursor here and pages them backwards
    * with `messages.history` (`before`) when the user scrolls. Absent when nothing was skipped.
    */

@@ -18,7 +18,9 @@ export interface ChannelColumns {
   channelHistory: ChannelHistory | null;
 }
 
-export type ConversationRow = Omit<ConversationRecord, "channel"> & ChannelColumns;
+/** `encrypted` as the engine stores it (SQLite: 0 or 1). */
+export type ConversationRow = Omit<ConversationRecord, "channel" | "encrypted"> &
+  ChannelColumns & { encrypted: boolean | number };
 
 export function channelOf(row: ChannelColumns): ConversationRecord["channel"] {
   if (row.channelVisibility === null) return null;
@@ -26,6 +28,6 @@ export function channelOf(row: ChannelColumns): ConversationRecord["channel"] {
 }
 
 export function toConversationRecord(row: ConversationRow): ConversationRecord {
-  const { channelVisibility: _v, channelPosting: _p, channelHistory: _h, ...rest } = row;
-  return { ...rest, channel: channelOf(row) };
+  const { channelVisibility: _v, channelPosting: _p, channelHistory: _h, encrypted, ...rest } = row;
+  return { ...rest, encrypted: encrypted === true || encrypted === 1, channel: channelOf(row) };
 }

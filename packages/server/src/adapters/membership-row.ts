@@ -14,6 +14,8 @@ export interface MembershipRow extends MemberRecord, ChannelColumns {
   disappearSeconds: number | null;
   expiredSeq: number;
   expiredAt: number;
+  /** SQLite: 0 or 1. */
+  encrypted: boolean | number;
 }
 
 export function splitMembershipRow(row: MembershipRow): { membership: MemberRecord; conversation: ConversationRecord } {
@@ -39,6 +41,7 @@ export function splitMembershipRow(row: MembershipRow): { membership: MemberReco
       expiredSeq: row.expiredSeq,
       expiredAt: row.expiredAt,
       channel: channelOf(row),
+      encrypted: row.encrypted === true || row.encrypted === 1,
     },
   };
 }

@@ -1,4 +1,4 @@
-// Channels (docs/channels.md, docs/protocol.md §6.15): creation, the directory of public channels, joining, paged
+// Channels (docs/channels.md, docs/protocol.md §6.16): creation, the directory of public channels, joining, paged
 // members, bulk membership changes and read counts. Membership itself is the conversations' (one code path): this
 // service decides who may do what in a channel and hands the changes to the same conversation log.
 

@@ -10,6 +10,7 @@ import type { Tracing } from "../observability/tracing.js";
 import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
+import type { E2eeStore } from "../ports/e2ee-store.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushProvider } from "../ports/push-provider.js";
 import type { PushStore } from "../ports/push-store.js";
@@ -29,6 +30,7 @@ import { ConversationService } from "./conversation-service.js";
 import { DataExportService } from "./data-export.js";
 import { Delivery } from "./delivery.js";
 import { DeliveryStages } from "./delivery-stages.js";
+import { E2eeService } from "./e2ee-service.js";
 import { FileUrlSigner } from "./file-urls.js";
 import { ConversationLog } from "./log/conversation-log.js";
 import { FanOut } from "./log/fan-out.js";
@@ -87,6 +89,7 @@ export interface Services {
   admin: AdminService;
   moderation: ModerationService;
   sso: SsoService;
+  e2ee: E2eeService;
   /** A user's own data as an archive (`GET /v1/me/export`). */
   dataExport: DataExportService;
   /** The server's maximum message age and conversations' limits (docs/protocol.md §6.14). */
@@ -123,6 +126,8 @@ export function createServices(
     reports: ReportStore;
     /** Single sign-on grants and identities (in the store's database). */
     sso: SsoStore;
+    /** End-to-end encryption's directories (in the store's database). */
+    e2ee: E2eeStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn" | "error">; tracing: Tracing },
@@ -223,6 +228,7 @@ export function createServices(
     admin,
     moderation: new ModerationService(ports.reports, ports.admin, store, messages),
     sso,
+    e2ee: new E2eeService(ports.e2ee, store, log, delivery),
     dataExport,
     accounts,
     conversations,

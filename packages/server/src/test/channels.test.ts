@@ -1,4 +1,4 @@
-// Channels (issue 21, docs/channels.md, docs/protocol.md §6.15) over the protocol, embedded (SQLite) and as a two-node
+// Channels (issue 21, docs/channels.md, docs/protocol.md §6.16) over the protocol, embedded (SQLite) and as a two-node
 // cluster (PostgreSQL + Redis): creation and settings, the directory, joining, paged members, bulk membership changes,
 // who may post, the member limit, and what `conversations.get` and `sync` show of a channel's members.
 

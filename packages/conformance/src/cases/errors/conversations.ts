@@ -45,6 +45,7 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "channels.removeMembers": { userIds: [ctx.bob.id] },
     "channels.readCount": { seq: 1 },
     "channels.setNotifications": { level: "all" },
+    "e2ee.commit": { epoch: 0, commit: "AAAAAA", groupInfo: "AAAAAA" },
   };
   const own = rest[op];
   if (own) return { conversationId, ...own };

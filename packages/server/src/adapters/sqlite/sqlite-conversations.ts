@@ -34,7 +34,7 @@ const CHANNEL_COLUMNS = (t = "") =>
 const CONVERSATION_COLUMNS =
   `id, ${kindColumn()} AS kind, title, created_at AS createdAt, last_seq AS lastSeq, ` +
   "retention_seconds AS retentionSeconds, disappear_seconds AS disappearSeconds, expired_seq AS expiredSeq, " +
-  `expired_at AS expiredAt, ${CHANNEL_COLUMNS()}`;
+  `expired_at AS expiredAt, encrypted, ${CHANNEL_COLUMNS()}`;
 const MEMBER_COLUMNS =
   "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
@@ -42,7 +42,7 @@ const MEMBERSHIPS_OF_USER = `SELECT m.conversation_id AS conversationId, m.user_
     m.joined_seq AS joinedSeq, m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq,
     m.receipt_at AS receiptAt, ${kindColumn("c.")} AS kind, ${CHANNEL_COLUMNS("c.")}, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq,
     c.retention_seconds AS retentionSeconds, c.disappear_seconds AS disappearSeconds, c.expired_seq AS expiredSeq,
-    c.expired_at AS expiredAt
+    c.expired_at AS expiredAt, c.encrypted
   FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id`;
 
 /** The reads of one membership row that the log and receipts make inside their transactions too. */
@@ -63,8 +63,8 @@ export function memberReads(h: SqliteHandle): {
 function prepareStatements(h: SqliteHandle) {
   return {
     ...memberReads(h),
-    insertConversation: h.prepare<[string, ConversationKind, string | null, string | null, number, number]>(
-      "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)",
+    insertConversation: h.prepare<[string, ConversationKind, string | null, string | null, number, number, number]>(
+      "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     conversationById: h.prepare<[string], ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`),
     conversationByDirectKey: h.prepare<[string], ConversationRow>(
@@ -422,10 +422,11 @@ export class SqliteConversations implements ConversationStore {
   }
 
   private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
-    const { key, userIds, event } = directCreation(input.userA, input.userB);
+    const encrypted = input.encrypted === true;
+    const { key, userIds, event } = directCreation(input.userA, input.userB, encrypted);
     const existing = this.q.conversationByDirectKey.get(key);
     if (existing !== undefined) return { conversation: toConversationRecord(existing), created: false };
-    this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1);
+    this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1, encrypted ? 1 : 0);
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
@@ -437,6 +438,7 @@ export class SqliteConversations implements ConversationStore {
         lastSeq: 1,
         ...NO_RETENTION,
         channel: null,
+        encrypted,
       },
       created: true,
     };
@@ -444,7 +446,8 @@ export class SqliteConversations implements ConversationStore {
 
   private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
     const { others, event } = groupCreation(input.ownerId, input.memberIds, input.title);
-    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
+    const encrypted = input.encrypted === true;
+    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1, encrypted ? 1 : 0);
     this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
@@ -457,6 +460,7 @@ export class SqliteConversations implements ConversationStore {
         createdAt: input.createdAt,
         lastSeq: 1,
         ...NO_RETENTION,
+        encrypted,
         channel: null,
       },
       message,
@@ -466,7 +470,7 @@ export class SqliteConversations implements ConversationStore {
   private createChannelInTx(input: CreateChannelInput): { conversation: ConversationRecord; message: Message } {
     const { event } = channelCreation(input.creatorId, input.title);
     const s: ChannelSettings = input.settings;
-    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
+    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1, 0);
     this.q.setChannel.run(s.visibility, s.posting, s.history, input.id);
     this.q.insertMember.run(input.id, input.creatorId, "admin", 1, 0, 0, input.createdAt);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.creatorId, event, input.createdAt);
@@ -479,6 +483,7 @@ export class SqliteConversations implements ConversationStore {
         lastSeq: 1,
         ...NO_RETENTION,
         channel: { ...s },
+        encrypted: false,
       },
       message,
     };
