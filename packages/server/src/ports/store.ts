@@ -3,6 +3,7 @@
 
 import type {
   Attachment,
+  ChannelSettings,
   Conversation,
   ConversationKind,
   GroupAdds,
@@ -142,6 +143,8 @@ export interface ConversationRecord {
   expiredSeq: number;
   /** When `expiredSeq` last moved (the sweep's clock, ms; 0: never). */
   expiredAt: number;
+  /** A channel's settings (kind "channel"); null for direct conversations and groups. */
+  channel: ChannelSettings | null;
   /** End-to-end encrypted (MLS, docs/e2ee.md), fixed at creation. */
   encrypted: boolean;
 }
@@ -156,8 +159,16 @@ export interface MemberRecord extends Member {
 
 /** A membership change, applied atomically together with the system entry that records it (see MembershipDraft). */
 export type MembershipChange =
-  | { type: "add"; userIds: string[]; maxMembers: number }
+  /**
+   * `fullHistory` (channels with history "full"): the admitted see the whole sequence (joinedSeq 1); their read
+   * positions still start at the entry that admits them.
+   */
+  | { type: "add"; userIds: string[]; maxMembers: number; fullHistory?: boolean }
+  /** The actor joins by themself (a public channel): refused with conflict when already a member. */
+  | { type: "join"; maxMembers: number; fullHistory: boolean }
   | { type: "remove"; userId: string }
+  /** Channels: removes the current members among `userIds` (one entry, `members.removed`); none: not_member. */
+  | { type: "removeMany"; userIds: string[] }
   | { type: "leave" }
   | { type: "role"; userId: string; role: Role }
   | { type: "rename"; title: string }
@@ -169,6 +180,18 @@ export interface MembershipPage {
   after?: string;
   through?: string;
   limit: number;
+}
+
+/** A position in `listChannelMembers` order (role, then user id). */
+export interface ChannelMemberPosition {
+  role: string;
+  userId: string;
+}
+
+/** A position in `listPublicChannels` order (title in lower case, then id). */
+export interface ChannelDirectoryPosition {
+  title: string;
+  id: string;
 }
 
 export interface ConversationStore {
@@ -195,7 +218,40 @@ export interface ConversationStore {
     messageId: string;
     encrypted?: boolean;
   }): Promise<{ conversation: ConversationRecord; message: Message }>;
+  /**
+   * Creates the channel with `creatorId` as its only member (role admin) and appends `conversation.created` as seq 1.
+   */
+  createChannel(input: {
+    id: string;
+    title: string;
+    creatorId: string;
+    settings: ChannelSettings;
+    createdAt: number;
+    messageId: string;
+  }): Promise<{ conversation: ConversationRecord; message: Message }>;
   getConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** How many current members the conversation has. */
+  countMembers(conversationId: string): Promise<number>;
+  /** Current members among `userIds` (any order). */
+  currentMembersAmong(conversationId: string, userIds: readonly string[]): Promise<MemberRecord[]>;
+  /**
+   * A page of current members ordered by (role, user id), after `after` (exclusive), whose username or display name
+   * starts with `prefix` (any case, `%` and `_` literal) when given, with their accounts.
+   */
+  listChannelMembers(
+    conversationId: string,
+    page: { after?: ChannelMemberPosition; prefix?: string; limit: number },
+  ): Promise<{ member: MemberRecord; user: UserRecord }[]>;
+  /** A page of public channels ordered by (lower-case title, id), title starting with `prefix` when given. */
+  listPublicChannels(page: {
+    after?: ChannelDirectoryPosition;
+    prefix?: string;
+    limit: number;
+  }): Promise<{ conversation: ConversationRecord; memberCount: number }[]>;
+  /** The channels the user is a current member of, with where each one's history window starts (one index read). */
+  listChannelMemberships(userId: string): Promise<{ conversationId: string; joinedSeq: number }[]>;
+  /** How many current members' read position is at or past `seq`. */
+  countReadThrough(conversationId: string, seq: number): Promise<number>;
   /** Current members (leftSeq null), with watermarks. */
   getMembers(conversationId: string): Promise<MemberRecord[]>;
   /** The user's membership row, including a past one (leftSeq set); undefined if never a member. */

@@ -1,7 +1,11 @@
 // Typing indicators: forwarded to the other online members, throttled, and stopped by a timer when not refreshed.
 
+import { AppError } from "../domain/app-error.js";
 import type { BestEffort } from "../observability/best-effort.js";
+import type { ConversationStore } from "../ports/store.js";
 import type { BlockCache } from "./block-cache.js";
+import type { ChannelKinds } from "./channel-kinds.js";
+import { requireCurrentMember } from "./conversation-access.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 
@@ -22,9 +26,16 @@ export class TypingService {
     private readonly failures: BestEffort,
     /** Repeated `typing: true` within this interval only extends the timer; nothing is forwarded. */
     private readonly throttleMs = Math.floor(timeoutMs / 2),
+    /** Channels have no typing (docs/channels.md): absent, every conversation is treated as a direct chat or group. */
+    private readonly channels?: { kinds: Pick<ChannelKinds, "isChannel">; store: Pick<ConversationStore, "getMembership"> },
   ) {}
 
   async set(userId: string, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
+    if (this.channels && (await this.channels.kinds.isChannel(conversationId))) {
+      // The access rule first (outsiders learn nothing), then the refusal: 100,000 members typing is noise, not presence.
+      requireCurrentMember(await this.channels.store.getMembership(conversationId, userId));
+      throw new AppError("not_allowed", "There is no typing indicator in channels", { reason: "channel" });
+    }
     await this.members.requireMember(conversationId, userId);
     const key = `${conversationId}\u0000${userId}`;
     const current = this.active.get(key);

@@ -107,6 +107,8 @@ export const de: Catalogue<keyof typeof en> = {
   "systemYou.createdGroup": "Du hast die Gruppe „{title}“ erstellt",
   "system.added": "{actor} hat {names} hinzugefügt",
   "systemYou.added": "Du hast {names} hinzugefügt",
+  "system.joined": "{actor} ist beigetreten",
+  "systemYou.joined": "Du bist beigetreten",
   "system.removed": "{actor} hat {name} entfernt",
   "systemYou.removed": "Du hast {name} entfernt",
   "system.left": "{actor} hat die Gruppe verlassen",

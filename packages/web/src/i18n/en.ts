@@ -104,6 +104,8 @@ export const en = {
   "systemYou.createdGroup": "You created the group “{title}”",
   "system.added": "{actor} added {names}",
   "systemYou.added": "You added {names}",
+  "system.joined": "{actor} joined",
+  "systemYou.joined": "You joined",
   "system.removed": "{actor} removed {name}",
   "systemYou.removed": "You removed {name}",
   "system.left": "{actor} left",

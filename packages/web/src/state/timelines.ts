@@ -273,7 +273,11 @@ export class Timelines {
       let { title, membership } = c;
       const event = message.event;
       if (event?.type === "conversation.renamed") title = event.title;
-      if ((event?.type === "member.removed" && event.userId === me) || (event?.type === "member.left" && event.actorId === me)) {
+      if (
+        (event?.type === "member.removed" && event.userId === me) ||
+        (event?.type === "members.removed" && me !== undefined && event.userIds.includes(me)) ||
+        (event?.type === "member.left" && event.actorId === me)
+      ) {
         membership = "left";
       }
       return {

@@ -4,7 +4,7 @@ import type { Attachment, ConnectionState, Member, Message, PinnedMessage, Prese
 
 export interface ConversationState {
   id: string;
-  kind: "direct" | "group";
+  kind: "direct" | "group" | "channel";
   /** Group title; null for direct chats (the other person's name is shown). */
   title: string | null;
   createdAt: number;

@@ -198,7 +198,10 @@ export class PostgresAccounts implements AccountStore {
        WHERE t.id = $1
           OR ((EXISTS (SELECT 1 FROM members AS mine
                        JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.id
-                       WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
+                       WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND theirs.left_seq IS NULL
+                         -- Sharing a channel does not make presence visible (docs/channels.md, decision 4).
+                         AND NOT EXISTS (SELECT 1 FROM conversations AS c
+                                         WHERE c.id = mine.conversation_id AND c.channel_visibility IS NOT NULL))
                OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.id AND contact_id = $1))
               AND NOT EXISTS (SELECT 1 FROM blocks WHERE (owner_id = $1 AND blocked_id = t.id)
                                                       OR (owner_id = t.id AND blocked_id = $1)))

@@ -81,7 +81,10 @@ function prepareStatements(h: SqliteHandle) {
        WHERE t.value = @viewer
           OR ((EXISTS (SELECT 1 FROM members AS mine
                        JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.value
-                       WHERE mine.user_id = @viewer AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
+                       WHERE mine.user_id = @viewer AND mine.left_seq IS NULL AND theirs.left_seq IS NULL
+                         -- Sharing a channel does not make presence visible (docs/channels.md, decision 4).
+                         AND NOT EXISTS (SELECT 1 FROM conversations AS c
+                                         WHERE c.id = mine.conversation_id AND c.channel_visibility IS NOT NULL))
                OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.value AND contact_id = @viewer))
               AND NOT EXISTS (SELECT 1 FROM blocks WHERE (owner_id = @viewer AND blocked_id = t.value)
                                                       OR (owner_id = t.value AND blocked_id = @viewer)))`,
