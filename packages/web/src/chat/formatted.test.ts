@@ -27,7 +27,6 @@ const ALLOWED_TAGS = new Set([
   "ul",
   "ol",
   "li",
-  "br",
 ]);
 const ALLOWED_ATTRIBUTES = new Set(["class", "href", "target", "rel", "start", "data-lang"]);
 
@@ -61,7 +60,7 @@ describe("formatted message text", () => {
   });
 
   it("shows mentions by name, also inside formatting, and keeps line breaks", () => {
-    assert.equal(html("hi _<@U_ann>_\nbye"), '<span>hi <em><span class="mention">@Ann</span></em><br/>bye</span>');
+    assert.equal(html("hi _<@U_ann>_\nbye"), '<span>hi <em><span class="mention">@Ann</span></em>\nbye</span>');
   });
 
   it("shows unclosed markers and markers in code as typed", () => {

@@ -18,7 +18,7 @@ function inline(nodes: readonly FormatInline[], mention: RenderMention): ReactNo
       case "text":
         return node.text;
       case "break":
-        return el("br", null, []);
+        return "\n"; // the bubble keeps white space (pre-wrap): the line break stays in the text, as typed and copied
       case "link":
         return el("a", { href: node.href, target: "_blank", rel: "noopener noreferrer nofollow" }, [node.text]);
       case "mention":
