@@ -3,12 +3,9 @@
 // push service in this process), closed loop with a few sends in flight; reports ack latency, send→deliver latency to
 // the online member, the server's CPU per message, and the notifications the push service received.
 // Usage: npm run build && node bench/push-overhead.mjs [--messages 3000] [--inflight 4]
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, TestPushService } from "@parley/server/testing";
+import { TestPushService } from "@parley/server/testing";
+import { startMainServer } from "./lib/main-server.mjs";
 import { api, nowMs, ParleyConnection } from "./lib/parley-client.mjs";
 import { cpuSecondsOf } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";
@@ -20,51 +17,14 @@ const MESSAGES = Number(values.messages);
 const INFLIGHT = Number(values.inflight);
 const MEMBERS = 100;
 const SUBSCRIBED = 20;
-const MAIN = new URL("../packages/server/dist/main.js", import.meta.url).pathname;
 
-async function startServer(push) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "parley-push-bench-"));
-  const off = "off";
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      PARLEY_HOST: "127.0.0.1",
-      PARLEY_PORT: String(port),
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_LOG_LEVEL: "warn",
-      PARLEY_PUSH: String(push),
-      PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS: "true",
-      PARLEY_PRESENCE_GRACE_MS: "1000",
-      PARLEY_PUSH_COALESCE_MS: "3000",
-      PARLEY_SQLITE_SYNCHRONOUS: "normal",
-      PARLEY_RATE_REQUESTS: off,
-      PARLEY_RATE_MESSAGES: off,
-      PARLEY_RATE_AUTH_IP: off,
-      PARLEY_RATE_REGISTER_IP: off,
-      PARLEY_RATE_CONNECT_IP: off,
-      PARLEY_RATE_RECEIPTS: off,
-    },
-    stdio: ["ignore", "inherit", "inherit"],
+function startServer(push) {
+  return startMainServer({
+    PARLEY_PUSH: String(push),
+    PARLEY_PUSH_ALLOW_PRIVATE_ENDPOINTS: "true",
+    PARLEY_PRESENCE_GRACE_MS: "1000",
+    PARLEY_PUSH_COALESCE_MS: "3000",
   });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {}
-    if (i > 200) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    base,
-    ws: `ws://127.0.0.1:${port}/v1/ws`,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function run(push, pushService) {

@@ -3,13 +3,9 @@
 // recipient acknowledging every message as delivered (so the receipt spans are made too); reports throughput, ack
 // and deliver latency, the server's CPU per message and the spans the sink received. Runs alternate off/on twice.
 // Usage: npm run build && node bench/tracing-overhead.mjs [--messages 6000] [--pairs 10] [--inflight 4]
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort } from "@parley/server/testing";
+import { startMainServer } from "./lib/main-server.mjs";
 import { api, nowMs, ParleyConnection } from "./lib/parley-client.mjs";
 import { cpuSecondsOf } from "./lib/procs.mjs";
 import { percentiles, table } from "./stats.mjs";
@@ -24,7 +20,6 @@ const { values } = parseArgs({
 const MESSAGES = Number(values.messages);
 const PAIRS = Number(values.pairs);
 const INFLIGHT = Number(values.inflight);
-const MAIN = new URL("../packages/server/dist/main.js", import.meta.url).pathname;
 
 /** An OTLP/HTTP endpoint that counts what it is sent (requests, bytes, spans). */
 async function startSink() {
@@ -42,46 +37,8 @@ async function startSink() {
   return { url: `http://127.0.0.1:${server.address().port}/v1/traces`, seen, close: () => new Promise((r) => server.close(r)) };
 }
 
-async function startServer(tracesUrl) {
-  const port = await freePort();
-  const dataDir = mkdtempSync(join(tmpdir(), "parley-trace-bench-"));
-  const off = "off";
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      ...process.env,
-      PARLEY_HOST: "127.0.0.1",
-      PARLEY_PORT: String(port),
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_LOG_LEVEL: "warn",
-      PARLEY_SQLITE_SYNCHRONOUS: "normal",
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tracesUrl ?? "",
-      PARLEY_RATE_REQUESTS: off,
-      PARLEY_RATE_MESSAGES: off,
-      PARLEY_RATE_AUTH_IP: off,
-      PARLEY_RATE_REGISTER_IP: off,
-      PARLEY_RATE_CONNECT_IP: off,
-      PARLEY_RATE_RECEIPTS: off,
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) break;
-    } catch {}
-    if (i > 200) throw new Error("server did not start");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    base,
-    ws: `ws://127.0.0.1:${port}/v1/ws`,
-    pid: child.pid,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+function startServer(tracesUrl) {
+  return startMainServer({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: tracesUrl ?? "" });
 }
 
 async function run(traced, sink) {
