@@ -1,6 +1,6 @@
 // What a ParleyClient is built with and what it emits: its options, its events, and the carriers the options describe.
 
-import type { Message, MessageAck, Presence, ReceiptState, User } from "@parley/protocol";
+import type { Message, MessageAck, PinnedMessage, Presence, ReceiptState, User } from "@parley/protocol";
 import type { AuthSession, Credentials } from "./auth.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
@@ -58,6 +58,8 @@ export interface ClientEvents {
    * per rise of the watermark, whether the server's `messages.expired` event, `sync` or a conversation said it.
    */
   expired: { conversationId: string; expiredThrough: number };
+  /** The pinned messages of a conversation whose list was fetched with `pins()` changed (newest pin first). */
+  pins: { conversationId: string; pins: readonly PinnedMessage[] };
   /** Members' watermarks that moved (compute per-message state with `messageStatus`). */
   receipts: { conversationId: string; receipts: ReceiptState[] };
   /** Someone started or stopped typing (expiry of stale indicators is handled for you). */

@@ -6,7 +6,9 @@ import type {
   Attachment,
   AuthResult,
   Limits,
+  Message,
   MessageAck,
+  PinnedMessage,
   Presence,
   ReceiptState,
   SignedFile,
@@ -25,6 +27,7 @@ import { newClientId } from "./ids.js";
 import { Inbound } from "./inbound.js";
 import { Outbox, type OutboxAction, type OutboxEntry } from "./outbox.js";
 import { OwnEntries } from "./own-entries.js";
+import { PinBook } from "./pin-book.js";
 import { PresenceFollow } from "./presence-follow.js";
 import { PushApi } from "./push.js";
 import { type MessageReceiptStatus, ReceiptBook } from "./receipt-book.js";
@@ -60,6 +63,7 @@ export class ParleyClient extends ClientCalls {
   readonly #catchUp: CatchUp;
   readonly #reporter: ReceiptReporter;
   readonly #book = new ReceiptBook();
+  readonly #pins = new PinBook();
   readonly #typingOut: TypingNotifier;
   readonly #typingIn: TypingTracker;
   readonly #presence: PresenceFollow;
@@ -173,6 +177,12 @@ export class ParleyClient extends ClientCalls {
       const message = this.#own.fromAck(entry, ack, this.user?.id);
       if (message) this.#buffer.push(message);
     });
+    // Pins follow the entries every device sees (its own included), so every tracked list stays current.
+    const pinsSeen = (m: Message) => {
+      if (this.#pins.apply(m)) this.emit("pins", { conversationId: m.conversationId, pins: this.#pins.get(m.conversationId)! });
+    };
+    this.on("message", pinsSeen);
+    this.on("updated", pinsSeen);
     this.#outbox.on("failed", (failure) => this.emit("send-failed", failure));
     this.#outbox.on("error", (error) => this.emit("error", error));
     this.auth.on("change", (credentials) => this.emit("credentials", credentials));
@@ -382,6 +392,44 @@ export class ParleyClient extends ClientCalls {
     return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId);
   }
 
+  /** Pins a message to its conversation for every member; queued like a send. */
+  pin(conversationId: string, seq: number, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#enqueueAction(conversationId, { type: "pin", seq }, "", options.clientId);
+  }
+
+  /** Removes a message's pin; queued like a send. */
+  unpin(conversationId: string, seq: number, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#enqueueAction(conversationId, { type: "unpin", seq }, "", options.clientId);
+  }
+
+  /**
+   * Fetches the conversation's pinned messages (newest pin first) and keeps that list current from then on: every
+   * change emits `pins`; `pinned()` reads it without a request.
+   */
+  async pins(conversationId: string): Promise<readonly PinnedMessage[]> {
+    const { pins } = await this.call("messages.pins", { conversationId });
+    this.#pins.set(conversationId, pins);
+    const current = this.#pins.get(conversationId)!;
+    this.emit("pins", { conversationId, pins: current });
+    return current;
+  }
+
+  /** The pinned messages as last fetched with `pins()` and updated since; undefined before the first fetch. */
+  pinned(conversationId: string): readonly PinnedMessage[] | undefined {
+    return this.#pins.get(conversationId);
+  }
+
+  /**
+   * Forwards a text message (as this client holds it) to another conversation: the server copies its current body
+   * and files as the user's own message, marked `forwarded`. Queued like a send; the local echo shows `message`'s body.
+   */
+  forward(conversationId: string, message: Message, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#outbox.enqueue(conversationId, message.body ?? "", options.clientId, {
+      forwardOf: { conversationId: message.conversationId, seq: message.seq },
+      attachments: message.attachments,
+    });
+  }
+
   /** Whether the user deleted this message for themself (as far as this client has learned). */
   isHidden(conversationId: string, seq: number): boolean {
     return this.#inbound.isHidden(conversationId, seq);
@@ -536,6 +584,7 @@ export class ParleyClient extends ClientCalls {
   #resetLocalState(): void {
     this.#inbound.clear();
     this.#book.clear();
+    this.#pins.clear();
     this.#reporter.clear();
     this.#sync.reset();
     this.#presence.clear();

@@ -24,6 +24,7 @@ export type {
   MuteUntil,
   NotificationSettings,
   PasswordResetLink,
+  PinnedMessage,
   Presence,
   PushConfig,
   PushPayload,

@@ -21,13 +21,20 @@ export interface OutboxEntry {
   action?: OutboxAction;
   /** Uploaded files sent with the message (their ids go to the server; the metadata serves the local echo). */
   attachments?: Attachment[];
+  /** A forward (`messages.forward`) of this message; `body` and `attachments` are the source's, for the local echo. */
+  forwardOf?: { conversationId: string; seq: number };
 }
 
-/** An action queued like a send (`messages.edit`, `messages.delete` with scope `everyone`, `messages.react`). */
+/**
+ * An action queued like a send (`messages.edit`, `messages.delete` with scope `everyone`, `messages.react`,
+ * `messages.pin`, `messages.unpin`).
+ */
 export type OutboxAction =
   | { type: "edit"; seq: number }
   | { type: "delete"; seq: number }
-  | { type: "reaction"; seq: number; emoji: string; remove: boolean };
+  | { type: "reaction"; seq: number; emoji: string; remove: boolean }
+  | { type: "pin"; seq: number }
+  | { type: "unpin"; seq: number };
 
 /** Where unacknowledged sends survive a restart (IndexedDB, a file…); the default keeps them in memory. */
 export interface OutboxStore {
@@ -130,13 +137,14 @@ export class Outbox extends Emitter<OutboxEvents> {
     conversationId: string,
     body: string,
     clientId: string = this.#newClientId(),
-    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments"> = {},
+    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments" | "forwardOf"> = {},
   ): Promise<MessageAck> {
     if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
     const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
     if (extra.replyTo !== undefined) entry.replyTo = extra.replyTo;
     if (extra.action !== undefined) entry.action = extra.action;
     if (extra.attachments !== undefined && extra.attachments.length > 0) entry.attachments = extra.attachments;
+    if (extra.forwardOf !== undefined) entry.forwardOf = extra.forwardOf;
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {

@@ -38,6 +38,9 @@ export class OwnEntries {
 async function transmitEntry(request: OpCall, entry: OutboxEntry): Promise<{ ack: MessageAck; updated?: Message }> {
   const { conversationId, clientId } = entry;
   const a = entry.action;
+  if (!a && entry.forwardOf) {
+    return { ack: await request("messages.forward", { conversationId, clientId, from: entry.forwardOf }) };
+  }
   if (!a) {
     const ack = await request("messages.send", {
       conversationId,
@@ -53,7 +56,9 @@ async function transmitEntry(request: OpCall, entry: OutboxEntry): Promise<{ ack
       ? await request("messages.edit", { conversationId, seq: a.seq, clientId, body: entry.body })
       : a.type === "delete"
         ? await request("messages.delete", { conversationId, seq: a.seq, clientId, scope: "everyone" })
-        : await request("messages.react", { conversationId, seq: a.seq, clientId, emoji: a.emoji, remove: a.remove });
+        : a.type === "reaction"
+          ? await request("messages.react", { conversationId, seq: a.seq, clientId, emoji: a.emoji, remove: a.remove })
+          : await request(a.type === "pin" ? "messages.pin" : "messages.unpin", { conversationId, seq: a.seq, clientId });
   if (!result.ack) throw new ParleyError("bad_response", "The server answered an action without its entry");
   return { ack: result.ack, updated: result.message };
 }
@@ -86,5 +91,6 @@ function entryFromAck(entry: OutboxEntry, ack: MessageAck, senderId: string, upd
   }
   const message: Message = { ...base, kind: "text", body: entry.body, attachments: entry.attachments ?? [] };
   if (ack.replyTo) message.replyTo = ack.replyTo;
+  if (entry.forwardOf) message.forwarded = true;
   return message;
 }

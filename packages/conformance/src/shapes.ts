@@ -117,7 +117,7 @@ export const Attachment = object({
 });
 const ReplyRef = object({ seq: int, senderId: id, preview: nullable(str), deleted: optional(literal(true)) });
 const Reaction = object({ emoji: str, count: int, userIds: arrayOf(id) });
-const MessageAction = object({ type: literal("edit", "delete", "reaction"), target: int });
+const MessageAction = object({ type: literal("edit", "delete", "reaction", "pin", "unpin"), target: int });
 export const Message: Check = (v, p) =>
   object({
     id,
@@ -134,6 +134,7 @@ export const Message: Check = (v, p) =>
     deletedAt: optional(int),
     reactions: optional(arrayOf(Reaction)),
     hidden: optional(literal(true)),
+    forwarded: optional(literal(true)),
     action: optional(MessageAction),
     updated: optional(Message),
     attachments: arrayOf(Attachment),
@@ -152,6 +153,7 @@ export const MessageAck = object({
   replyTo: optional(ReplyRef),
 });
 export const ActionResult = object({ ack: nullable(MessageAck), message: Message });
+export const PinnedMessage = object({ seq: int, pinnedBy: id, pinnedAt: int, entrySeq: int, message: Message });
 export const Presence = object({ userId: id, online: bool, lastSeenAt: nullable(int) });
 export const ReceiptState = object({ userId: id, deliveredSeq: int, readSeq: int });
 export const Limits = object({
@@ -322,6 +324,10 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "messages.edit": ActionResult,
   "messages.delete": ActionResult,
   "messages.react": ActionResult,
+  "messages.pin": ActionResult,
+  "messages.unpin": ActionResult,
+  "messages.pins": object({ pins: arrayOf(PinnedMessage) }),
+  "messages.forward": MessageAck,
   "push.config": object({ enabled: bool, vapidPublicKey: nullable(str) }),
   "push.subscribe": object({ endpoint: str }),
   "push.unsubscribe": empty,

@@ -116,6 +116,11 @@ export const ERRORS = {
     retryable: false,
     description: "The message already carries the maximum number of distinct reaction emojis (`details.limit`).",
   },
+  too_many_pins: {
+    status: 409,
+    retryable: false,
+    description: "The conversation already has the maximum number of pinned messages (`details.limit`): unpin one first.",
+  },
   push_disabled: { status: 409, retryable: false, description: "Push notifications are turned off on this server." },
   invalid_push_subscription: {
     status: 400,

@@ -96,7 +96,24 @@ export type MessageAction =
   | { type: "edit"; target: number }
   /** `by: "admin"`: removed by a server administrator (moderation); clients show "removed by an administrator". */
   | { type: "delete"; target: number; by?: "admin" }
-  | { type: "reaction"; target: number; emoji: string; remove: boolean };
+  | { type: "reaction"; target: number; emoji: string; remove: boolean }
+  /** The target was pinned to the conversation (§6.8): every member sees it in `messages.pins`. */
+  | { type: "pin"; target: number }
+  /** The target's pin was removed. */
+  | { type: "unpin"; target: number };
+
+/** A message pinned in a conversation (`messages.pins`), as the reader may see it. */
+export interface PinnedMessage {
+  /** The pinned message's seq. */
+  seq: number;
+  /** Who pinned it (the latest pin counts). */
+  pinnedBy: string;
+  pinnedAt: Timestamp;
+  /** The pin's own action entry. */
+  entrySeq: number;
+  /** The pinned text message in its current state, as the reader may see it (withheld rules of §6.8 apply). */
+  message: Message;
+}
 
 /** The quoted message of a reply, resolved when the reply is read, so it follows later edits and deletes. */
 export interface ReplyRef {
@@ -152,6 +169,8 @@ export interface Message {
    * deleted after they left: body null, no files, reply, reactions, editedAt or deletedAt.
    */
   withheld?: true;
+  /** `text`: true when the message was forwarded from another conversation (`messages.forward`); set by the server. */
+  forwarded?: true;
   /** `action`: what was done. */
   action?: MessageAction;
   /**

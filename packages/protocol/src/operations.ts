@@ -20,6 +20,7 @@ import {
   type Limits,
   type Member,
   type Message,
+  type PinnedMessage,
   type Presence,
   RETENTION_MAX_SECONDS,
   RETENTION_MIN_SECONDS,
@@ -544,6 +545,48 @@ const definitions = {
     transports: BOTH,
     http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/reactions" },
   },
+  /** Pins a text message to its conversation (§6.8): an action entry `{ type: "pin", target }`. */
+  "messages.pin": {
+    args: Type.Object({ conversationId: Id, seq: TargetSeq, clientId: ClientId }, { additionalProperties: false }),
+    result: returns<ActionResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/pin" },
+  },
+  /** Removes a message's pin: an action entry `{ type: "unpin", target }`. */
+  "messages.unpin": {
+    args: Type.Object({ conversationId: Id, seq: TargetSeq, clientId: ClientId }, { additionalProperties: false }),
+    result: returns<ActionResult>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/messages/:seq/unpin" },
+  },
+  /** The conversation's pinned messages, newest pin first, as the caller may see them. */
+  "messages.pins": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ pins: PinnedMessage[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/pins" },
+  },
+  /**
+   * Copies a text message the caller can read (`from`) into another conversation (`conversationId`) as a new message of
+   * the caller, body and files included, marked `forwarded: true` (§6.6).
+   */
+  "messages.forward": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        clientId: ClientId,
+        from: Type.Object({ conversationId: Id, seq: TargetSeq }, { additionalProperties: false }),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<MessageAck>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/forward" },
+  },
   // Push notifications (docs/protocol.md §6.9).
   "push.config": {
     args: Type.Object({}, { additionalProperties: false }),
@@ -915,7 +958,7 @@ export interface MessageAck {
   replyTo?: ReplyRef;
 }
 
-/** The answer to `messages.edit`, `messages.delete` and `messages.react`. */
+/** The answer to `messages.edit`, `messages.delete`, `messages.react`, `messages.pin` and `messages.unpin`. */
 export interface ActionResult {
   /** The action's own entry in the sequence; null for `messages.delete` with scope `me`, which is not an entry. */
   ack: MessageAck | null;

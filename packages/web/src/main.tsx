@@ -108,6 +108,7 @@ client = new ParleyClient({
 const store = new ChatStore({
   client,
   credentials,
+  storage,
   dropSockets: (reason) => sockets.dropAll(reason),
   browser: {
     isOnline: () => navigator.onLine,

@@ -3,42 +3,11 @@
 // theme has no "serious" or "critical" finding (contrast below WCAG AA, missing landmarks or names, …).
 
 import assert from "node:assert/strict";
-import { createRequire } from "node:module";
 import { after, before, describe, it } from "node:test";
+import { checkThemes } from "./axe.mjs";
 import { browserAvailable, DESKTOP, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
-const AXE_PATH = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
-const THEMES = ["light", "dark"];
-
-/** The serious and critical axe findings on the page as it is now, one line each. */
-async function seriousFindings(page) {
-  await page.addScriptTag({ path: AXE_PATH });
-  // Transitions would let axe measure colours halfway.
-  await page.addStyleTag({ content: "*, *::before, *::after { transition: none !important; animation: none !important; }" });
-  const violations = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary?.split("\n").slice(1).join(" ").trim()}`),
-    }));
-  });
-  return violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .flatMap((v) => v.nodes.map((node) => `${v.id} (${v.impact}) ${node}`));
-}
-
-async function checkThemes(page, screen) {
-  const problems = [];
-  for (const colorScheme of THEMES) {
-    await page.emulateMedia({ colorScheme });
-    await page.waitForTimeout(50);
-    for (const finding of await seriousFindings(page)) problems.push(`${screen}, ${colorScheme}: ${finding}`);
-  }
-  await page.emulateMedia({ colorScheme: "light" });
-  return problems;
-}
 
 describe("accessibility (axe-core) in Chromium", { skip: !run && "chromium not found", timeout: 120_000 }, () => {
   let session;

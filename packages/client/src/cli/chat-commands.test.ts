@@ -10,6 +10,9 @@ describe("chat commands", () => {
     assert.deepEqual(parseChatCommand("/delete 7 --me"), { type: "delete", seq: 7, forMe: true });
     assert.deepEqual(parseChatCommand("/react 3 👍"), { type: "react", seq: 3, emoji: "👍", remove: false });
     assert.deepEqual(parseChatCommand("/unreact 3 👍"), { type: "react", seq: 3, emoji: "👍", remove: true });
+    assert.deepEqual(parseChatCommand("/pin #4"), { type: "pin", seq: 4, remove: false });
+    assert.deepEqual(parseChatCommand("/unpin 4"), { type: "pin", seq: 4, remove: true });
+    assert.deepEqual(parseChatCommand("/pins"), { type: "pins" });
     assert.deepEqual(parseChatCommand("/disappear 7d"), { type: "disappear", seconds: 604_800 });
     assert.deepEqual(parseChatCommand("/disappear off"), { type: "disappear", seconds: null });
   });
@@ -22,6 +25,8 @@ describe("chat commands", () => {
       "/reply 5",
       "/delete 7 --all",
       "/react 3",
+      "/pin",
+      "/pin x",
       "/frob",
       "/disappear",
       "/disappear 2h",

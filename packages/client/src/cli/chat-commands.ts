@@ -5,6 +5,8 @@ export type ChatCommand =
   | { type: "edit"; seq: number; text: string }
   | { type: "delete"; seq: number; forMe: boolean }
   | { type: "react"; seq: number; emoji: string; remove: boolean }
+  | { type: "pin"; seq: number; remove: boolean }
+  | { type: "pins" }
   | { type: "disappear"; seconds: DisappearTimer }
   | { type: "help" };
 
@@ -18,6 +20,8 @@ export const CHAT_HELP = [
   "/edit <#> <text>    change your message #",
   "/delete <#> [--me]  delete message # for everyone (or only for you with --me)",
   "/react <#> <emoji>  react to message # (/unreact <#> <emoji> takes it back)",
+  "/pin <#>            pin message # for everyone (/unpin <#> removes the pin)",
+  "/pins               list the pinned messages",
   "/disappear <timer>  messages disappear after 1h, 1d, 7d or 30d (off: never)",
   "/file <path>        send a file (image, PDF…)",
   "/search <words>     search this conversation",
@@ -28,6 +32,7 @@ const WITH_TEXT = /^\/(reply|edit)\s+#?(\d+)\s+(\S[\s\S]*)$/;
 const DELETE = /^\/delete\s+#?(\d+)(\s+--me)?$/;
 const REACT = /^\/(react|unreact)\s+#?(\d+)\s+(\S+)$/;
 const DISAPPEAR = /^\/disappear\s+(\S+)$/;
+const PIN = /^\/(pin|unpin)\s+#?(\d+)$/;
 
 /** The command on the line; `help` for any other slash line (a typo shows the list). */
 export function parseChatCommand(line: string): ChatCommand {
@@ -38,6 +43,9 @@ export function parseChatCommand(line: string): ChatCommand {
   if (del) return { type: "delete", seq: Number(del[1]), forMe: del[2] !== undefined };
   const react = REACT.exec(text);
   if (react) return { type: "react", seq: Number(react[2]), emoji: react[3]!, remove: react[1] === "unreact" };
+  const pin = PIN.exec(text);
+  if (pin) return { type: "pin", seq: Number(pin[2]), remove: pin[1] === "unpin" };
+  if (text === "/pins") return { type: "pins" };
   const disappear = DISAPPEAR.exec(text);
   if (disappear && Object.hasOwn(TIMERS, disappear[1]!)) return { type: "disappear", seconds: TIMERS[disappear[1]!]! };
   return { type: "help" };

@@ -178,6 +178,20 @@ export async function runChat(options: ChatOptions): Promise<void> {
             ? client.unreact(conversationId, command.seq, command.emoji)
             : client.react(conversationId, command.seq, command.emoji),
         );
+      case "pin":
+        return queued(command.remove ? client.unpin(conversationId, command.seq) : client.pin(conversationId, command.seq));
+      case "pins":
+        try {
+          const pins = await client.pins(conversationId);
+          if (pins.length === 0) term.print(style.dim("no pinned messages"));
+          for (const p of pins) {
+            const text = p.message.body ?? (p.message.attachments.length > 0 ? "(file)" : "(not available)");
+            term.print(`📌 #${p.seq} ${names.nameOf(p.message.senderId)}: ${text}`);
+          }
+        } catch (error) {
+          term.print(`! pins not listed: ${(error as Error).message}`);
+        }
+        return;
       case "disappear":
         try {
           await client.setDisappearing(conversationId, command.seconds);

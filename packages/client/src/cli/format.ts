@@ -157,6 +157,10 @@ export function describeAction(m: Message, nameOf: NameOf): string {
       return `${actor} deleted #${a.target}`;
     case "reaction":
       return a.remove ? `${actor} removed ${a.emoji} from #${a.target}` : `${actor} reacted ${a.emoji} to #${a.target}`;
+    case "pin":
+      return `${actor} pinned #${a.target}`;
+    case "unpin":
+      return `${actor} unpinned #${a.target}`;
   }
 }
 

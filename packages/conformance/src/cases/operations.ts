@@ -273,6 +273,44 @@ export const operationCases: Case[] = [
     const result = await ok(ctx, ctx.bob, "messages.react", args, t);
     check(result.message.reactions?.[0]?.emoji === "👍", "the reaction is missing");
   }),
+  ...success("messages.pin", "the message is pinned, newest pin first", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const first = await ctx.send(ctx.alice, group.id, "pin me first");
+    const second = await ctx.send(ctx.alice, group.id, "pin me next");
+    for (const sent of [first, second]) {
+      const args = { conversationId: group.id, seq: sent.seq, clientId: ctx.unique("p") };
+      const result = await ok(ctx, ctx.bob, "messages.pin", args, t);
+      check(result.message.seq === sent.seq && result.ack?.seq > sent.seq, "not the pinned message and its entry");
+    }
+    const { pins } = await ok(ctx, ctx.alice, "messages.pins", { conversationId: group.id }, "ws");
+    check(pins.length === 2 && pins[0].seq === second.seq && pins[1].seq === first.seq, "not newest pin first");
+    check(pins[0].pinnedBy === ctx.bob.id && pins[0].message.body === "pin me next", "not who pinned what");
+  }),
+  ...success("messages.unpin", "the pin is gone", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const sent = await ctx.send(ctx.alice, group.id, "pinned for a while");
+    await ok(ctx, ctx.alice, "messages.pin", { conversationId: group.id, seq: sent.seq, clientId: ctx.unique("p") }, "ws");
+    const args = { conversationId: group.id, seq: sent.seq, clientId: ctx.unique("u") };
+    const result = await ok(ctx, ctx.bob, "messages.unpin", args, t);
+    check(result.message.seq === sent.seq, "not the unpinned message");
+    const { pins } = await ok(ctx, ctx.alice, "messages.pins", { conversationId: group.id }, "ws");
+    check(pins.length === 0, "still pinned");
+  }),
+  ...success("messages.pins", "none in a new conversation", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const { pins } = await ok(ctx, ctx.bob, "messages.pins", { conversationId: group.id }, t);
+    check(pins.length === 0, "pins in a new conversation");
+  }),
+  ...success("messages.forward", "a copy marked forwarded, in the other conversation", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const sent = await ctx.send(ctx.bob, group.id, "worth forwarding");
+    const args = { conversationId: ctx.direct.id, clientId: ctx.unique("f"), from: { conversationId: group.id, seq: sent.seq } };
+    const ack = await ok(ctx, ctx.alice, "messages.forward", args, t);
+    check(ack.conversationId === ctx.direct.id && ack.duplicate === false, "not a new message of the target");
+    const page = await ok(ctx, ctx.bob, "messages.history", { conversationId: ctx.direct.id, after: ack.seq - 1 }, "ws");
+    const copy = page.messages.find((m: Json) => m.seq === ack.seq);
+    check(copy?.body === "worth forwarding" && copy.forwarded === true && copy.senderId === ctx.alice.id, "not a forwarded copy");
+  }),
   ...success("push.config", "enabled and key", (ctx, t) => ok(ctx, ctx.alice, "push.config", {}, t)),
   ...success("push.subscribe", "the endpoint", async (ctx, t) => {
     if (!(await pushEnabled(ctx))) throw new Skip("push is disabled on this server (push_disabled is checked instead)");

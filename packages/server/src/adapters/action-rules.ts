@@ -21,11 +21,12 @@ export interface ActorRow {
 
 const REFUSAL_MESSAGES: Record<ActionRefusal, string> = {
   message_not_found: "No such message in this conversation",
-  invalid_target: "Only text messages can be edited, deleted, reacted or replied to",
+  invalid_target: "Only text messages can be edited, deleted, reacted to, pinned, forwarded or replied to",
   message_deleted: "The message was deleted",
   not_author: "Only the author may do this (group admins and owners may delete)",
   window_expired: "The time window for this has passed",
   too_many_reactions: "The message has the maximum number of distinct reactions",
+  too_many_pins: "The conversation has the maximum number of pinned messages",
 };
 
 export function refusalMessage(code: ActionRefusal): string {
@@ -48,13 +49,27 @@ export function refuseTarget(target: TargetRow | undefined, actor: ActorRow): Ac
   return null;
 }
 
-/** Checks an action against its target; `emojis` are the distinct emojis already on the target (reactions only). */
+/** The pins of the target's conversation, read in the append transaction (pin actions only). */
+export interface PinState {
+  /** How many messages of the conversation are pinned. */
+  count: number;
+  /** Whether the target is one of them. */
+  pinned: boolean;
+}
+
+export const NO_PINS: PinState = { count: 0, pinned: false };
+
+/**
+ * Checks an action against its target; `emojis` are the distinct emojis already on the target (reactions only),
+ * `pins` the conversation's pins (pins only). Any member may pin or unpin (direct chats and groups alike).
+ */
 export function refuseAction(
   action: ActionDraft,
   senderId: string,
   target: TargetRow | undefined,
   actor: ActorRow,
   emojis: readonly string[],
+  pins: PinState = NO_PINS,
 ): ActionRefusal | null {
   const refusal = refuseTarget(target, actor);
   if (refusal !== null || target === undefined) return refusal;
@@ -71,6 +86,10 @@ export function refuseAction(
     }
     case "reaction":
       if (!action.remove && !emojis.includes(action.emoji) && emojis.length >= action.maxKinds) return "too_many_reactions";
+      return null;
+    case "pin":
+      return !pins.pinned && pins.count >= action.maxPins ? "too_many_pins" : null;
+    case "unpin":
       return null;
   }
 }

@@ -24,6 +24,8 @@ export interface StoredMessageColumns {
   replyDeletedAt: number | null;
   editedAt: number | null;
   deletedAt: number | null;
+  /** 1/true for a copy made by `messages.forward` (SQLite reads an integer, PostgreSQL a boolean). */
+  forwarded: number | boolean;
 }
 
 export interface StoredMessage extends StoredMessageColumns {
@@ -62,6 +64,7 @@ export function toMessage(
         ? { seq: row.replyTo, senderId: row.replySenderId ?? "", preview: null, deleted: true }
         : { seq: row.replyTo, senderId: row.replySenderId, preview: row.replyPreview };
   }
+  if (row.forwarded && row.deletedAt === null) message.forwarded = true;
   return message;
 }
 
@@ -111,5 +114,6 @@ export function draftMessage(d: MessageDraft, seq: number, action: MessageAction
     attachments: action === null && d.attachments !== undefined ? [...d.attachments] : [],
   };
   if (action !== null) message.action = action;
+  if (action === null && d.forwarded === true) message.forwarded = true;
   return message;
 }

@@ -75,6 +75,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
     countUnreadMentions: true,
     getMessagesBySeq: true,
     getReactions: true,
+    listPins: true,
     hideMessage: true,
     getHiddenSeqs: true,
     listHiddenSince: true,

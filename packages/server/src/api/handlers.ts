@@ -108,6 +108,7 @@ export function userHandlers(s: Services): UserHandlers {
       s.failures.detach("typing.stop", s.typing.messageSent(ctx.userId, a.conversationId));
       return ack;
     },
+    "messages.forward": (ctx, a) => s.messages.forward(ctx.userId, a, originOf(ctx)),
     "messages.history": (ctx, a) => s.messages.history(ctx.userId, a),
     sync: (ctx, a) => s.messages.sync(ctx.userId, a),
     "receipts.mark": async (ctx, a) => {
@@ -136,6 +137,9 @@ export function userHandlers(s: Services): UserHandlers {
         ? s.messages.deleteForMe(ctx.userId, a, ctx.connection?.id)
         : s.messages.deleteForEveryone(ctx.userId, a, ctx.connection?.id),
     "messages.react": (ctx, a) => s.messages.react(ctx.userId, a, ctx.connection?.id),
+    "messages.pin": (ctx, a) => s.messages.pin(ctx.userId, a, ctx.connection?.id),
+    "messages.unpin": (ctx, a) => s.messages.unpin(ctx.userId, a, ctx.connection?.id),
+    "messages.pins": (ctx, a) => s.messages.pins(ctx.userId, a),
     "push.config": async () => s.push.pushConfig(),
     "push.subscribe": (ctx, a) => s.push.subscribe(ctx.userId, ctx.sessionId, a),
     "push.unsubscribe": async (ctx, a) => {

@@ -21,6 +21,8 @@ export interface LimitsConfig {
   deleteWindowMs: number;
   /** Distinct reaction emojis one message may carry. */
   maxReactionsPerMessage: number;
+  /** Messages one conversation may have pinned at once. */
+  maxPinsPerConversation: number;
 }
 
 export const LIMIT_VARS: ConfigVars<LimitsConfig> = {
@@ -80,6 +82,12 @@ export const LIMIT_VARS: ConfigVars<LimitsConfig> = {
     env: "PARLEY_MAX_REACTIONS_PER_MESSAGE",
     default: 20,
     description: "Distinct reaction emojis one message may carry.",
+    parse: int(1, 1000),
+  },
+  maxPinsPerConversation: {
+    env: "PARLEY_MAX_PINS_PER_CONVERSATION",
+    default: 50,
+    description: "Messages one conversation may have pinned at once (`too_many_pins` beyond).",
     parse: int(1, 1000),
   },
 };

@@ -260,6 +260,56 @@ export function runMessageActionsContract(
       assert.equal(code(await react(m1, "👍")), "message_deleted");
     });
 
+    it("pins and unpins text messages, newest pin first, capped per conversation, dropped on delete", async () => {
+      const g = await setup();
+      const [m1, m2] = g.members as [string, string];
+      const a = await seqOf(text(g.id, g.owner, "a"));
+      const b = await seqOf(text(g.id, m1, "b"));
+      const c = await seqOf(text(g.id, m2, "c"));
+      const pin = (sender: string, target: number, maxPins = 2) => one(act(g.id, sender, { type: "pin", target, maxPins }));
+      const unpin = (sender: string, target: number) => one(act(g.id, sender, { type: "unpin", target }));
+      const pinned = async () => (await store.listPins(g.id)).map((p) => [p.seq, p.pinnedBy]);
+      assert.deepEqual(await store.listPins(g.id), []);
+      const first = await pin(m1, a);
+      assert.ok(first.ok && first.message.kind === "action");
+      assert.deepEqual(first.ok && first.message.action, { type: "pin", target: a });
+      assert.equal(code(await pin(m2, b)), "ok", "any member pins, not only the author");
+      assert.deepEqual(await pinned(), [
+        [b, m2],
+        [a, m1],
+      ]);
+      assert.equal(code(await pin(m1, c)), "too_many_pins");
+      const repin = await pin(m2, a);
+      assert.equal(code(repin), "ok", "re-pinning a pinned message is not a new pin");
+      assert.deepEqual(await pinned(), [
+        [a, m2],
+        [b, m2],
+      ]);
+      const [newest] = await store.listPins(g.id);
+      assert.equal(newest!.entrySeq, repin.ok ? repin.message.seq : -1);
+      assert.equal(code(await one(act(g.id, m1, { type: "pin", target: 1, maxPins: 5 }))), "invalid_target");
+      assert.equal(code(await one(act(g.id, m1, { type: "pin", target: 999, maxPins: 5 }))), "message_not_found");
+      const unpinned = await unpin(m1, b);
+      assert.deepEqual(unpinned.ok && unpinned.message.action, { type: "unpin", target: b });
+      assert.equal(code(await unpin(m1, b)), "ok", "unpinning twice changes nothing");
+      assert.deepEqual(await pinned(), [[a, m2]]);
+      await seqOf(act(g.id, g.owner, { type: "delete", target: a, notBefore: null }));
+      assert.deepEqual(await store.listPins(g.id), [], "a deleted message is no longer pinned");
+      assert.equal(code(await pin(m1, a)), "message_deleted");
+      const outsider = await user();
+      assert.equal(code(await pin(outsider, c)), "not_member");
+    });
+
+    it("stores forwarded copies with their flag", async () => {
+      const g = await setup();
+      const plain = await seqOf(text(g.id, g.owner, "plain"));
+      const copy = await one({ ...text(g.id, g.owner, "copied"), forwarded: true });
+      assert.ok(copy.ok);
+      assert.equal(copy.message.forwarded, true);
+      assert.equal((await get(g.id, copy.message.seq)).forwarded, true);
+      assert.equal((await get(g.id, plain)).forwarded, undefined);
+    });
+
     it("lists reactions in the order the conversation assigned them, even within one millisecond", async () => {
       const g = await setup(3);
       const t = await seqOf(text(g.id, g.owner, "react"));

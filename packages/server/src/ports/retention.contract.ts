@@ -146,6 +146,28 @@ export function runRetentionContract(
       assert.deepEqual(of(await f.store.expireEntries(policy(now)), g), [], "a second sweep finds nothing");
     });
 
+    it("drops the pins of expired messages and keeps the others", async () => {
+      const T = 1_150_000_000_000;
+      const [a, b] = [await user(), await user()];
+      const g = await group(a, [b], T);
+      await setLimit(g, a, "retention", 3600, T + 1);
+      const old = await send(g, b, T + 2);
+      const pin = (target: number, at: number) => send(g, a, at, { body: "", action: { type: "pin", target, maxPins: 10 } });
+      await pin(old.seq, T + 3);
+      const kept = await send(g, b, T + 2 * HOUR);
+      await pin(kept.seq, T + 2 * HOUR + 1);
+      assert.deepEqual(
+        (await f.store.listPins(g)).map((p) => p.seq),
+        [kept.seq, old.seq],
+      );
+      await f.store.expireEntries(policy(T + HOUR + 5));
+      assert.deepEqual(
+        (await f.store.listPins(g)).map((p) => p.seq),
+        [kept.seq],
+        "the expired message is no longer pinned",
+      );
+    });
+
     it("expires a prefix only: an entry that is not old enough holds back the ones after it", async () => {
       const T = 1_200_000_000_000;
       const a = await user();

@@ -222,6 +222,8 @@ export interface MessageDraft {
    * as sent, and linked (upload ↔ conversation, seq) in the same transaction for download authorization and cleanup.
    */
   attachments?: readonly Attachment[];
+  /** Text messages: a copy of another message made by `messages.forward` (stored, shown as `forwarded: true`). */
+  forwarded?: boolean;
 }
 
 /**
@@ -257,7 +259,20 @@ export type ActionDraft =
    */
   | { type: "delete"; target: number; notBefore: number | null; by?: "admin" }
   /** Adding a new emoji fails once the target carries `maxKinds` distinct ones; repeats and removals change nothing. */
-  | { type: "reaction"; target: number; emoji: string; remove: boolean; maxKinds: number };
+  | { type: "reaction"; target: number; emoji: string; remove: boolean; maxKinds: number }
+  /** Pinning a message not pinned yet fails once the conversation has `maxPins` pins; a repeat changes nothing. */
+  | { type: "pin"; target: number; maxPins: number }
+  /** Removing a pin that is not there changes nothing (still an entry). */
+  | { type: "unpin"; target: number };
+
+/** A pinned message of a conversation, as stored (one row per pinned message; the latest pin counts). */
+export interface PinRecord {
+  seq: number;
+  pinnedBy: string;
+  pinnedAt: number;
+  /** The seq of the pin's action entry. */
+  entrySeq: number;
+}
 
 /** Why a draft with `replyTo` or `action` was refused (protocol error codes of the same name). */
 export type ActionRefusal =
@@ -266,7 +281,8 @@ export type ActionRefusal =
   | "message_deleted"
   | "not_author"
   | "window_expired"
-  | "too_many_reactions";
+  | "too_many_reactions"
+  | "too_many_pins";
 
 export type AppendOutcome =
   | { ok: true; message: Message; duplicate: boolean }
@@ -336,6 +352,11 @@ export interface MessageStore {
   getMessagesBySeq(conversationId: string, seqs: readonly number[]): Promise<Message[]>;
   /** Reactions on these seqs, ordered by when each was added. */
   getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]>;
+  /**
+   * The pinned messages of a conversation, newest pin first. Deleting a message for everyone and expiring it
+   * (retention) remove its pin in the same transaction.
+   */
+  listPins(conversationId: string): Promise<PinRecord[]>;
   /** "Delete for me": idempotent; true when it was not hidden before. */
   hideMessage(userId: string, conversationId: string, seq: number, at: number): Promise<boolean>;
   /** Which of these seqs `userId` hid. */

@@ -1,6 +1,14 @@
 // Sends and message actions (checked here, written by the conversation log), history pages and the sync of missed entries.
 
-import type { ActionResult, Message, MessageAck, SyncConversation, SyncResult } from "@parley/protocol";
+import type {
+  ActionResult,
+  Attachment,
+  Message,
+  MessageAck,
+  PinnedMessage,
+  SyncConversation,
+  SyncResult,
+} from "@parley/protocol";
 import { mentionedUserIds } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
@@ -28,6 +36,7 @@ export interface MessageLimits {
   /** 0 = no limit. */
   deleteWindowMs: number;
   maxReactionsPerMessage: number;
+  maxPinsPerConversation: number;
 }
 
 type Appended = Extract<AppendOutcome, { ok: true }>;
@@ -62,7 +71,42 @@ export class MessageService {
     await this.checkMentions(userId, input.conversationId, input.body);
     await this.requireNotBlocked(userId, input.conversationId);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
-    const outcome = await this.append(textDraft(userId, input, attachments), origin);
+    return this.post(userId, input, attachments, origin, false);
+  }
+
+  /**
+   * Copies a text message the caller can read into another conversation as the caller's own message, marked
+   * `forwarded`: the body and the files (re-linked, not re-uploaded). The copy then takes the send path (body and
+   * mention rules, blocks, membership of the target, idempotency by clientId); no quote is carried over.
+   */
+  async forward(
+    userId: string,
+    input: { conversationId: string; clientId: string; from: { conversationId: string; seq: number } },
+    origin: Origin = {},
+  ): Promise<MessageAck> {
+    const { target, reader } = await this.visibleText(userId, input.from.conversationId, input.from.seq);
+    const [source] = await this.view.present(input.from.conversationId, [target], reader);
+    if (source!.deletedAt !== undefined) throw new AppError("message_deleted", "The message was deleted", { field: "from" });
+    if (source!.body === null) {
+      // Hidden by the caller ("delete for me") or withheld from a former member: nothing they may copy.
+      throw new AppError("message_not_found", "No such message in this conversation", { field: "from" });
+    }
+    const copy = { conversationId: input.conversationId, clientId: input.clientId, body: source!.body };
+    this.checkBody(copy.body, source!.attachments.length > 0);
+    await this.checkMentions(userId, copy.conversationId, copy.body);
+    await this.requireNotBlocked(userId, copy.conversationId);
+    return this.post(userId, copy, source!.attachments, origin, true);
+  }
+
+  /** The one write of a text message (sends and forwards), checked by the caller. */
+  private async post(
+    userId: string,
+    input: { conversationId: string; clientId: string; body: string; replyTo?: number },
+    attachments: readonly Attachment[],
+    origin: Origin,
+    forwarded: boolean,
+  ): Promise<MessageAck> {
+    const outcome = await this.append(textDraft(userId, input, attachments, forwarded), origin);
     if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
     return toAck(outcome);
   }
@@ -107,6 +151,54 @@ export class MessageService {
       maxKinds: this.limits.maxReactionsPerMessage,
     };
     return this.act(userId, input, action, connectionId);
+  }
+
+  /**
+   * Pins a text message to its conversation (a `pin` entry). Any current member may pin; the conversation holds at
+   * most `maxPinsPerConversation` pins; pinning a pinned message makes its pin the newest. Blocks apply as to sends.
+   */
+  async pin(
+    userId: string,
+    input: { conversationId: string; seq: number; clientId: string },
+    connectionId?: string,
+  ): Promise<ActionResult> {
+    await this.requireNotBlocked(userId, input.conversationId);
+    const action: ActionDraft = { type: "pin", target: input.seq, maxPins: this.limits.maxPinsPerConversation };
+    return this.act(userId, input, action, connectionId);
+  }
+
+  /** Removes a message's pin (an `unpin` entry; one that is not pinned stays unpinned). */
+  unpin(
+    userId: string,
+    input: { conversationId: string; seq: number; clientId: string },
+    connectionId?: string,
+  ): Promise<ActionResult> {
+    return this.act(userId, input, { type: "unpin", target: input.seq }, connectionId);
+  }
+
+  /**
+   * The conversation's pins, newest first, limited to the caller's membership window: pinned messages from before they
+   * joined are left out, and a former member sees only pins made before they left that are still there, their messages
+   * shown as history shows them.
+   */
+  async pins(userId: string, input: { conversationId: string }): Promise<{ pins: PinnedMessage[] }> {
+    const { minSeq, maxSeq, reader } = await this.window(userId, input.conversationId);
+    const records = (await this.store.listPins(input.conversationId)).filter(
+      (p) => p.seq >= minSeq && p.seq <= maxSeq && p.entrySeq <= maxSeq,
+    );
+    if (records.length === 0) return { pins: [] };
+    const stored = await this.store.getMessagesBySeq(
+      input.conversationId,
+      records.map((p) => p.seq),
+    );
+    const shown = new Map((await this.view.present(input.conversationId, stored, reader)).map((m) => [m.seq, m]));
+    const pins: PinnedMessage[] = [];
+    for (const p of records) {
+      const message = shown.get(p.seq);
+      if (message !== undefined)
+        pins.push({ seq: p.seq, pinnedBy: p.pinnedBy, pinnedAt: p.pinnedAt, entrySeq: p.entrySeq, message });
+    }
+    return { pins };
   }
 
   /**
@@ -408,6 +500,8 @@ function refusalDetails(
       return { windowMs: draft.action?.type === "edit" ? limits.editWindowMs : limits.deleteWindowMs };
     case "too_many_reactions":
       return { limit: limits.maxReactionsPerMessage };
+    case "too_many_pins":
+      return { limit: limits.maxPinsPerConversation };
     case "message_not_found":
     case "invalid_target":
     case "message_deleted":

@@ -46,6 +46,9 @@ const OP_LIMITS: Partial<Record<OpName | "uploads", BucketName>> = {
   "messages.edit": "messages",
   "messages.delete": "messages",
   "messages.react": "messages",
+  "messages.pin": "messages",
+  "messages.unpin": "messages",
+  "messages.forward": "messages",
   "messages.search": "search",
   // Finding people scans the users table: the same budget as message searches.
   "users.search": "search",

@@ -34,6 +34,8 @@ const SHORT_TIMERS: Partial<Config> = {
   longPollHoldMs: 500,
   longPollExpiryMs: 2000,
   editWindowMs: 1500,
+  // The too_many_pins case pins up to the limit: a small one keeps it short.
+  maxPinsPerConversation: 5,
 };
 
 async function conformance(server: TestServer, close: () => Promise<void>): Promise<CaseResult[]> {

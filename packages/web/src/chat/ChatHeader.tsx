@@ -14,6 +14,7 @@ import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
 import { Icon } from "../ui/Icon.js";
+import { PinnedButton } from "./PinnedMessages.js";
 
 export function ChatHeader({ conversation: c, onShowInfo }: { conversation: ConversationState; onShowInfo: () => void }) {
   const store = useStore();
@@ -72,6 +73,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
       </div>
       {/* Room for later actions (calls): they go here, before the info button. */}
       <div className="header-actions">
+        <PinnedButton conversation={c} />
         {c.membership === "member" ? <MuteButton conversationId={c.id} /> : null}
         <button
           type="button"

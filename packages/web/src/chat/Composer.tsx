@@ -1,5 +1,7 @@
-// Writing a message: Enter sends, Shift+Enter adds a line; typing is reported; works offline (the outbox sends later).
+// Writing a message: Enter sends, Shift+Enter adds a line, ↑ in an empty composer edits one's last message; typing is
+// reported; what is typed is kept as the conversation's draft; works offline (the outbox sends later).
 
+import type { Message } from "@parley/client";
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { formatBytes } from "../format/files.js";
 import { useT } from "../i18n/I18nProvider.js";
@@ -9,7 +11,6 @@ import { useMentionPicker } from "../mentions/use-mention-picker.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
-import { getDraft, setDraft } from "./drafts.js";
 import type { Uploads } from "./use-uploads.js";
 
 const MAX_HEIGHT_PX = 168;
@@ -28,7 +29,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   const ref = useRef<HTMLTextAreaElement>(null);
   // Declared before the text: the draft's mention tokens become "@Name" labels the picker remembers.
   const mentions = useMentionPicker(conversationId, ref, (value) => update(value));
-  const [text, setText] = useState(() => mentions.decode(getDraft(conversationId)));
+  const [text, setText] = useState(() => mentions.decode(store.getState().drafts[conversationId] ?? ""));
   const id = useId();
   const bytes = useMemo(() => encoder.encode(text).length, [text]);
   const tooLong = bytes > maxBytes;
@@ -65,7 +66,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
 
   const update = (value: string) => {
     setText(value);
-    setDraft(conversationId, mentions.encode(value));
+    store.setDraft(conversationId, mentions.encode(value));
     store.setTyping(conversationId, value.trim() !== "");
   };
 
@@ -91,6 +92,11 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
     } else if (event.key === "Escape" && composing) {
       event.preventDefault();
       cancel();
+    } else if (event.key === "ArrowUp" && text === "" && !composing && !event.shiftKey && !event.altKey) {
+      const last = lastEditable(store.getState().conversations[conversationId]?.messages ?? [], me);
+      if (last === undefined) return;
+      event.preventDefault();
+      store.compose(conversationId, "edit", last.seq);
     }
   };
 
@@ -229,4 +235,13 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
       </button>
     </form>
   );
+}
+
+/** The user's newest message that can still be edited here: their own live text with words in it. */
+function lastEditable(messages: readonly Message[], me: string | undefined): Message | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.senderId === me && m.kind === "text" && m.deletedAt === undefined && !m.hidden && m.body) return m;
+  }
+  return undefined;
 }

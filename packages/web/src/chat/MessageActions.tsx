@@ -1,5 +1,6 @@
-// The per-message actions: reply, react (a small emoji picker), copy, edit one's own, delete for everyone (author, or
-// a group's admins, after a confirmation) or only for oneself. With a mouse they open from the ⋯ button as a menu
+// The per-message actions: reply, react (a small emoji picker), copy, forward to another conversation, pin or unpin
+// for every member, edit one's own, delete for everyone (author, or a group's admins, after a confirmation) or only
+// for oneself. With a mouse they open from the ⋯ button as a menu
 // placed inside the viewport; on a touch screen a long press on the message (or the ⋯ button, for screen readers)
 // opens them as a bottom sheet with large targets.
 
@@ -8,10 +9,11 @@ import { type CSSProperties, useLayoutEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
 import { useT } from "../i18n/I18nProvider.js";
 import { roleOf } from "../state/conversations.js";
-import { useStore } from "../state/store-context.js";
+import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
 import { placePopover } from "../ui/popover-position.js";
+import { ForwardDialog } from "./ForwardDialog.js";
 import { useLongPress } from "./use-long-press.js";
 import { useSwipeToReply } from "./use-swipe-reply.js";
 
@@ -44,6 +46,7 @@ export function MessageActions({
   const t = useT();
   const [open, setOpen] = useState<Open>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [forwarding, setForwarding] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const toggle = useRef<HTMLButtonElement>(null);
   const popup = useRef<HTMLDivElement>(null);
@@ -54,6 +57,7 @@ export function MessageActions({
   const moderator = conversation.kind === "group" && (role === "owner" || role === "admin");
   const member = conversation.membership === "member";
   const canReact = member && !deleted && !message.hidden;
+  const pinned = useChat((s) => s.pins[conversation.id]?.some((p) => p.seq === message.seq) ?? false);
 
   const actions: Action[] = [];
   if (canReact) {
@@ -67,6 +71,12 @@ export function MessageActions({
       // A refused clipboard (permission, insecure context) is told to the user like any failed action.
       run: () => void navigator.clipboard.writeText(body).catch((error: unknown) => store.notify(error)),
     });
+  }
+  if (!deleted && !message.hidden && message.kind === "text" && message.withheld !== true) {
+    actions.push({ label: t("actions.forward"), run: () => setForwarding(true) });
+  }
+  if (canReact) {
+    actions.push({ label: t(pinned ? "actions.unpin" : "actions.pin"), run: () => store.setPinned(id, message.seq, !pinned) });
   }
   if (member && own && !deleted && !message.hidden) {
     actions.push({ label: t("actions.edit"), run: () => store.compose(id, "edit", message.seq) });
@@ -211,6 +221,7 @@ export function MessageActions({
           </div>
         </Dialog>
       ) : null}
+      {forwarding ? <ForwardDialog message={message} onClose={() => setForwarding(false)} /> : null}
       {confirmDelete ? (
         <Dialog title={t("actions.deleteEveryoneTitle")} onClose={() => setConfirmDelete(false)}>
           <p className="dialog-text">{t("actions.deleteEveryoneText")}</p>

@@ -59,6 +59,7 @@ export function MessageBubble({
       data-mentions-me={!own && me !== undefined && mentionsUser(entry.body, me) ? "" : undefined}
     >
       <div className="bubble" data-attachments={(!deleted && !hidden && entry.attachments.length) || undefined}>
+        {message?.forwarded && !deleted && !hidden ? <span className="forwarded-label">{t("message.forwarded")}</span> : null}
         {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
         {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
         {deleted || hidden ? (

@@ -1,4 +1,5 @@
-// One row of the conversation list: avatar with online dot, name, time, last message (or who is typing), unread count.
+// One row of the conversation list: avatar with online dot, name, time, last message (or who is typing, or the unsent
+// draft of a chat that is not open), unread count.
 
 import { type ReactNode, useMemo } from "react";
 import { Ticks } from "../chat/Ticks.js";
@@ -32,6 +33,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
   const { presence } = usePresence();
   const typingIds = useChat((s) => s.typing[c.id]);
   const allPending = useChat((s) => s.pending);
+  const draft = useChat((s) => (active ? undefined : s.drafts[c.id]));
   const title = conversationTitle(c, me, users);
   const other = otherMemberId(c, me);
   const lastPending = useMemo(() => allPending.filter((p) => p.conversationId === c.id).at(-1), [allPending, c.id]);
@@ -48,6 +50,13 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
           c.kind,
         )}
       </span>
+    );
+  } else if (draft) {
+    preview = (
+      <>
+        <span className="preview-draft">{t("preview.draft")}</span>{" "}
+        <span className="preview-text">{mentionsAsText(draft, nameOf)}</span>
+      </>
     );
   } else if (lastPending && (!last || lastPending.createdAt >= last.createdAt)) {
     const state = lastPending.error === undefined ? "pending" : "failed";

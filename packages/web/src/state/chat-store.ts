@@ -8,14 +8,18 @@ import {
   type Credentials,
   isAuthLoss,
   isParleyError,
+  type Message,
   type ParleyClient,
   type SearchFilters,
   type SearchPage,
   type User,
 } from "@parley/client";
 import type { SsoInfo } from "@parley/protocol";
+import { reportBestEffort } from "../app/best-effort.js";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
 import { t } from "../i18n/i18n.js";
+import { DraftStorage, withDraft } from "./drafts.js";
+import type { KeyValueStorage } from "./local-outbox-store.js";
 import { Outgoing } from "./outgoing.js";
 import { People } from "./people.js";
 import { SearchJump } from "./search-jump.js";
@@ -41,6 +45,8 @@ export interface ChatStoreOptions {
   dropSockets?: (reason: string) => void;
   browser?: BrowserHooks;
   now?: () => number;
+  /** Where drafts survive a reload (localStorage); without it they last as long as the page. */
+  storage?: KeyValueStorage;
 }
 
 export class ChatStore {
@@ -53,6 +59,7 @@ export class ChatStore {
   readonly #outgoing: Outgoing;
   readonly #timelines: Timelines;
   readonly #search: SearchJump;
+  readonly #drafts: DraftStorage;
   #started = false;
 
   constructor(options: ChatStoreOptions) {
@@ -65,6 +72,7 @@ export class ChatStore {
     this.#outgoing = new Outgoing(this.#core, this.client, options.now ?? Date.now);
     this.#timelines = new Timelines(this.#core, this.client, this.#people, this.#outgoing);
     this.#search = new SearchJump(this.#core, this.client, this.#people, this.#timelines);
+    this.#drafts = new DraftStorage(options.storage);
   }
 
   // ── store protocol (useSyncExternalStore) ──────────────────────────────────
@@ -110,6 +118,7 @@ export class ChatStore {
     // The ack stands for the message (the SDK delivers it as a `message` right after, in order).
     c.on("ack", (ack) => this.#outgoing.dropPending([ack.clientId]));
     c.on("send-failed", ({ entry, error }) => this.#outgoing.onSendFailed(entry, error));
+    c.on("pins", ({ conversationId, pins }) => core.set((s) => ({ ...s, pins: { ...s.pins, [conversationId]: pins } })));
 
     const browser = this.#browser;
     if (browser) {
@@ -167,6 +176,7 @@ export class ChatStore {
       connection: this.client.state,
       users: { [user.id]: user },
       activeId: s.activeId,
+      drafts: this.#drafts.load(user.id),
     }));
   }
 
@@ -252,6 +262,8 @@ export class ChatStore {
   }
 
   async logout(notice: string | null = null): Promise<void> {
+    const me = this.#core.state.me?.id;
+    if (me !== undefined) this.#drafts.clear(me);
     await this.client.logout();
     this.#signedOut(notice);
   }
@@ -364,6 +376,30 @@ export class ChatStore {
   }
 
   /** The composer answers message `seq` (or, with "edit", changes it). */
+  /** Keeps what is typed in a conversation's composer (saved for this user; "" removes it). */
+  setDraft(conversationId: string, text: string): void {
+    const me = this.#core.state.me?.id;
+    const drafts = withDraft(this.#core.state.drafts, conversationId, text);
+    if (drafts === this.#core.state.drafts) return;
+    this.#core.set((s) => ({ ...s, drafts }));
+    if (me !== undefined) this.#drafts.save(me, drafts);
+  }
+
+  /** Fetches a conversation's pinned messages; the SDK keeps them current from then on (`pins` events). */
+  loadPins(conversationId: string): void {
+    // Optional: without the list the header shows no pin button; the next connection fetches it again.
+    this.client.pins(conversationId).catch((error: unknown) => reportBestEffort("loading the pinned messages", error));
+  }
+
+  setPinned(conversationId: string, seq: number, pinned: boolean): void {
+    this.#outgoing.setPinned(conversationId, seq, pinned);
+  }
+
+  /** Forwards a text message of one conversation to another. */
+  forward(conversationId: string, message: Message): void {
+    this.#outgoing.forward(conversationId, message);
+  }
+
   compose(conversationId: string, mode: "reply" | "edit", seq: number): void {
     this.#outgoing.compose(conversationId, mode, seq);
   }

@@ -5,6 +5,7 @@ import {
   type Attachment,
   hasReacted,
   isParleyError,
+  type Message,
   newClientId,
   type OutboxEntry,
   type ParleyClient,
@@ -86,6 +87,25 @@ export class Outgoing {
     const remove = message !== undefined && hasReacted(message, emoji, me);
     const sent = remove ? this.#client.unreact(conversationId, seq, emoji) : this.#client.react(conversationId, seq, emoji);
     this.#settles(sent);
+  }
+
+  /** Pins a message for every member, or removes its pin (both queued like sends). */
+  setPinned(conversationId: string, seq: number, pinned: boolean): void {
+    this.#settles(pinned ? this.#client.pin(conversationId, seq) : this.#client.unpin(conversationId, seq));
+  }
+
+  /** Forwards a text message to another conversation: pending there until stored, like a send. */
+  forward(conversationId: string, message: Message): void {
+    const clientId = newClientId();
+    const pending: PendingMessage = {
+      clientId,
+      conversationId,
+      body: message.body ?? "",
+      createdAt: this.#now(),
+      ...(message.attachments.length > 0 ? { attachments: message.attachments } : {}),
+    };
+    this.#core.set((s) => ({ ...s, pending: [...s.pending, pending] }));
+    this.#settles(this.#client.forward(conversationId, message, { clientId }));
   }
 
   /** Sends a refused message again as a new message. */

@@ -30,6 +30,8 @@ export function initialState(online: boolean): ChatState {
     searchScope: null,
     searchInFront: false,
     focus: null,
+    pins: {},
+    drafts: {},
   };
 }
 

@@ -1,6 +1,6 @@
 // The shape of the app's state: what the UI renders, kept by the ChatStore from SDK events and API answers.
 
-import type { Attachment, ConnectionState, Member, Message, Presence, ReceiptState, User } from "@parley/client";
+import type { Attachment, ConnectionState, Member, Message, PinnedMessage, Presence, ReceiptState, User } from "@parley/client";
 
 export interface ConversationState {
   id: string;
@@ -93,6 +93,10 @@ export interface ChatState {
   searchInFront: boolean;
   /** A message to scroll to and highlight when its conversation shows it (a search result was picked). */
   focus: MessageFocus | null;
+  /** Pinned messages, newest pin first, of the conversations opened since sign-in (absent: not fetched yet). */
+  pins: Readonly<Record<string, readonly PinnedMessage[]>>;
+  /** Unsent text per conversation (persisted per user in localStorage; mention tokens encoded). */
+  drafts: Readonly<Record<string, string>>;
 }
 
 export interface MessageFocus {

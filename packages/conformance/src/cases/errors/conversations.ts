@@ -33,6 +33,10 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "messages.edit": { seq: 2, clientId: ctx.unique("p"), body: "probe" },
     "messages.delete": { seq: 2, clientId: ctx.unique("p"), scope: "me" },
     "messages.react": { seq: 2, clientId: ctx.unique("p"), emoji: "👍" },
+    "messages.pin": { seq: 2, clientId: ctx.unique("p") },
+    "messages.unpin": { seq: 2, clientId: ctx.unique("p") },
+    // The source is the same conversation: whether it or the target is checked first, the answer must not differ.
+    "messages.forward": { clientId: ctx.unique("p"), from: { conversationId, seq: 2 } },
     "reports.create": { seq: 2, reason: "spam" },
     "conversations.mute": { until: "forever" },
     "conversations.setDisappearing": { seconds: 3600 },

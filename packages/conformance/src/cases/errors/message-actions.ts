@@ -1,4 +1,5 @@
-// Error cases of edits, deletes and reactions: the rules of the target, the author, the windows and the reaction cap.
+// Error cases of edits, deletes, reactions, pins and forwards: the rules of the target, the author, the windows and the
+// caps.
 
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Case, perTransport } from "../../case.js";
@@ -88,6 +89,68 @@ export const messageActionErrorCases: Case[] = [
     const args = { conversationId: ctx.direct.id, seq: 2, clientId: ctx.unique("r"), emoji: "ab" };
     expectError(await ctx.call(ctx.alice, "messages.react", args, t), "invalid_emoji");
   }),
+  ...perTransport("messages.pin", "message_deleted: pinning a tombstone", { errors: ["message_deleted"] }, async (ctx, t) => {
+    const { conversationId, seq } = await target(ctx);
+    expectOk(
+      await ctx.call(ctx.alice, "messages.delete", { conversationId, seq, clientId: ctx.unique("d"), scope: "everyone" }, "ws"),
+    );
+    expectError(
+      await ctx.call(ctx.bob, "messages.pin", { conversationId, seq, clientId: ctx.unique("p") }, t),
+      "message_deleted",
+    );
+  }),
+  ...perTransport("messages.pin", "invalid_target: pinning a system entry", { errors: ["invalid_target"] }, async (ctx, t) => {
+    const args = { conversationId: ctx.direct.id, seq: 1, clientId: ctx.unique("p") };
+    expectError(await ctx.call(ctx.alice, "messages.pin", args, t), "invalid_target");
+  }),
+  ...perTransport(
+    "messages.unpin",
+    "message_not_found: unpinning a seq that does not exist",
+    { errors: ["message_not_found"] },
+    async (ctx, t) => {
+      const args = { conversationId: ctx.direct.id, seq: 1_000_000, clientId: ctx.unique("u") };
+      expectError(await ctx.call(ctx.alice, "messages.unpin", args, t), "message_not_found");
+    },
+  ),
+  ...perTransport(
+    "messages.forward",
+    "message_deleted: forwarding a tombstone",
+    { errors: ["message_deleted"] },
+    async (ctx, t) => {
+      const { conversationId, seq } = await target(ctx);
+      expectOk(
+        await ctx.call(ctx.alice, "messages.delete", { conversationId, seq, clientId: ctx.unique("d"), scope: "everyone" }, "ws"),
+      );
+      const args = { conversationId: ctx.direct.id, clientId: ctx.unique("f"), from: { conversationId, seq } };
+      expectError(await ctx.call(ctx.alice, "messages.forward", args, t), "message_deleted", { field: "from" });
+    },
+  ),
+  ...perTransport(
+    "messages.forward",
+    "not_found: forwarding from a conversation the caller never belonged to",
+    { errors: ["not_found"] },
+    async (ctx, t) => {
+      const { conversationId, seq } = await target(ctx);
+      const args = { conversationId: ctx.direct.id, clientId: ctx.unique("f"), from: { conversationId, seq } };
+      expectError(await ctx.call(ctx.carol, "messages.forward", args, t), "not_found");
+    },
+  ),
+  {
+    id: "too_many_pins: one pin too many",
+    covers: { errors: ["too_many_pins"] },
+    async run(ctx) {
+      const group = await ctx.group([ctx.bob]);
+      for (let i = 0; i <= 200; i++) {
+        const sent = await ctx.send(ctx.alice, group.id, `pin ${i}`);
+        const args = { conversationId: group.id, seq: sent.seq, clientId: ctx.unique("p") };
+        const outcome = await ctx.call(ctx.alice, "messages.pin", args, "ws");
+        if (outcome.error === undefined) continue;
+        expectError(outcome, "too_many_pins", { limit: i });
+        return;
+      }
+      throw new Skip("200 pins were accepted: the server's pin limit is higher");
+    },
+  },
   {
     id: "too_many_reactions: one distinct emoji too many",
     covers: { errors: ["too_many_reactions"] },

@@ -392,6 +392,22 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 18,
+    name: "pinned and forwarded messages",
+    // As SQLite's migration 18 (which explains the table).
+    sql: `
+      CREATE TABLE pins (
+        conversation_id text COLLATE "C" NOT NULL,
+        target_seq bigint NOT NULL,
+        pinned_by text COLLATE "C" NOT NULL,
+        pinned_at bigint NOT NULL,
+        entry_seq bigint NOT NULL,
+        PRIMARY KEY (conversation_id, target_seq)
+      );
+      ALTER TABLE messages ADD COLUMN forwarded boolean NOT NULL DEFAULT false;
+    `,
+  },
+  {
     version: 19,
     name: "profile pictures",
     // As SQLite's migration 19.

@@ -11,6 +11,7 @@ import {
   isMembershipDraft,
   type MessageDraft,
   type MessageStore,
+  type PinRecord,
   type ReactionRecord,
   type SentPosition,
 } from "../../ports/store.js";
@@ -38,7 +39,7 @@ const APPEND_CHECK = {
          WHERE (m.sender_id, m.client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND m.client_id IS NOT NULL
          UNION ALL
          SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL,
-                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
          WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($3::text[], $1::text[])) AND left_seq IS NULL`,
 };
 
@@ -50,13 +51,13 @@ const APPEND_CHECK = {
 const APPEND_WRITE = {
   text: `WITH inserted AS (
            INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, reply_to, action,
-                                 attachments)
+                                 attachments, forwarded)
            SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id,
                   CASE WHEN d.action IS NULL THEN 'text' ELSE 'system' END, d.body, d.created_at, d.reply_to, d.action::json,
-                  d.attachments::json
+                  d.attachments::json, d.forwarded
            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-                       $10::bigint[], $11::text[], $12::text[])
-             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action, attachments)
+                       $10::bigint[], $11::text[], $12::text[], $13::boolean[])
+             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action, attachments, forwarded)
          )
          UPDATE conversations AS c SET last_seq = u.last_seq
          FROM unnest($8::text[], $9::bigint[]) AS u (id, last_seq)
@@ -77,7 +78,9 @@ const TARGET_CHECK = {
   text: `SELECT mem.role, mem.joined_seq AS "joinedSeq", t.seq IS NOT NULL AS "found", t.sender_id AS "senderId",
                 (t.kind = 'text' AND t.action IS NULL) AS "isText", t.deleted_at AS "deletedAt", t.created_at AS "createdAt",
                 left(t.body, ${REPLY_PREVIEW_CHARS}) AS "preview",
-                ARRAY(SELECT DISTINCT emoji FROM reactions WHERE conversation_id = $1 AND target_seq = $3) AS "emojis"
+                ARRAY(SELECT DISTINCT emoji FROM reactions WHERE conversation_id = $1 AND target_seq = $3) AS "emojis",
+                (SELECT count(*)::int FROM pins WHERE conversation_id = $1) AS "pinCount",
+                EXISTS (SELECT 1 FROM pins WHERE conversation_id = $1 AND target_seq = $3) AS "pinned"
          FROM (SELECT 1) AS one
            LEFT JOIN members AS mem ON mem.conversation_id = $1 AND mem.user_id = $2
            LEFT JOIN messages AS t ON t.conversation_id = $1 AND t.seq = $3`,
@@ -94,6 +97,8 @@ interface TargetCheckRow {
   createdAt: number | null;
   preview: string | null;
   emojis: string[];
+  pinCount: number;
+  pinned: boolean;
 }
 
 interface CheckRow extends StoredMessage {
@@ -158,6 +163,14 @@ export class PostgresLog implements MessageStore {
       [conversationId, seqs],
     );
     return rows.map(toMessage);
+  }
+
+  async listPins(conversationId: string): Promise<PinRecord[]> {
+    return this.db.rows<PinRecord>(
+      `SELECT target_seq AS seq, pinned_by AS "pinnedBy", pinned_at AS "pinnedAt", entry_seq AS "entrySeq" FROM pins
+       WHERE conversation_id = $1 ORDER BY entry_seq DESC`,
+      [conversationId],
+    );
   }
 
   async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
@@ -286,6 +299,7 @@ export class PostgresLog implements MessageStore {
       replyTo: [] as (number | null)[],
       action: [] as (string | null)[],
       attachments: [] as (string | null)[],
+      forwarded: [] as boolean[],
     };
     const links = { uploadId: [] as string[], conversationId: [] as string[], seq: [] as number[], position: [] as number[] };
     for (const d of drafts) {
@@ -337,6 +351,7 @@ export class PostgresLog implements MessageStore {
       more.createdAt.push(d.createdAt);
       more.replyTo.push(action === null ? (d.replyTo ?? null) : null);
       more.action.push(action === null ? null : JSON.stringify(action));
+      more.forwarded.push(action === null && d.forwarded === true);
       outcomes.push({ ok: true, message, duplicate: false });
     }
     if (nextSeqs.size > 0) {
@@ -355,6 +370,7 @@ export class PostgresLog implements MessageStore {
           more.replyTo,
           more.action,
           more.attachments,
+          more.forwarded,
         ],
       });
       if (links.uploadId.length > 0) {
@@ -377,7 +393,9 @@ export class PostgresLog implements MessageStore {
       ? { seq, senderId: row.senderId!, isText: row.isText === true, deletedAt: row.deletedAt, createdAt: row.createdAt! }
       : undefined;
     const refusal =
-      d.action === undefined ? refuseTarget(target, actor) : refuseAction(d.action, d.senderId, target, actor, row.emojis);
+      d.action === undefined
+        ? refuseTarget(target, actor)
+        : refuseAction(d.action, d.senderId, target, actor, row.emojis, { count: row.pinCount, pinned: row.pinned });
     return refusal ?? row;
   }
 
@@ -397,7 +415,8 @@ export class PostgresLog implements MessageStore {
         // A tombstone keeps its place in the order and nothing of its content.
         await client.query(
           `WITH gone AS (DELETE FROM reactions WHERE conversation_id = $1 AND target_seq = $2),
-                unlinked AS (DELETE FROM message_attachments WHERE conversation_id = $1 AND seq = $2)
+                unlinked AS (DELETE FROM message_attachments WHERE conversation_id = $1 AND seq = $2),
+                unpinned AS (DELETE FROM pins WHERE conversation_id = $1 AND target_seq = $2)
            UPDATE messages SET body = NULL, edited_at = NULL, reply_to = NULL, attachments = NULL, deleted_at = $3
            WHERE conversation_id = $1 AND seq = $2`,
           [d.conversationId, a.target, d.createdAt],
@@ -417,6 +436,17 @@ export class PostgresLog implements MessageStore {
           );
         }
         return { type: "reaction", target: a.target, emoji: a.emoji, remove: a.remove };
+      case "pin":
+        await client.query(
+          `INSERT INTO pins (conversation_id, target_seq, pinned_by, pinned_at, entry_seq) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (conversation_id, target_seq) DO UPDATE
+             SET pinned_by = excluded.pinned_by, pinned_at = excluded.pinned_at, entry_seq = excluded.entry_seq`,
+          [d.conversationId, a.target, d.senderId, d.createdAt, seq],
+        );
+        return { type: "pin", target: a.target };
+      case "unpin":
+        await client.query("DELETE FROM pins WHERE conversation_id = $1 AND target_seq = $2", [d.conversationId, a.target]);
+        return { type: "unpin", target: a.target };
     }
   }
 }

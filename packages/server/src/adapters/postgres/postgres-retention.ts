@@ -61,6 +61,7 @@ export class PostgresRetention implements RetentionStore {
         range,
       );
       await client.query("DELETE FROM reactions WHERE conversation_id = $1 AND target_seq > $2 AND target_seq <= $3", range);
+      await client.query("DELETE FROM pins WHERE conversation_id = $1 AND target_seq > $2 AND target_seq <= $3", range);
       await client.query("DELETE FROM hidden_messages WHERE conversation_id = $1 AND seq > $2 AND seq <= $3", range);
       // The search vector is a column of the row: it goes with it.
       const deleted = await client.query("DELETE FROM messages WHERE conversation_id = $1 AND seq > $2 AND seq <= $3", range);

@@ -508,6 +508,25 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 18,
+    name: "pinned and forwarded messages",
+    sql: `
+      -- One row per pinned text message; the latest pin counts (pinned_by, pinned_at, entry_seq: the pin's entry).
+      -- The primary key serves the listing (a conversation has a few dozen pins at most), the delete of a tombstoned
+      -- message's pin and the retention sweep by seq range.
+      CREATE TABLE pins (
+        conversation_id TEXT NOT NULL,
+        target_seq INTEGER NOT NULL,
+        pinned_by TEXT NOT NULL,
+        pinned_at INTEGER NOT NULL,
+        entry_seq INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, target_seq)
+      ) STRICT, WITHOUT ROWID;
+      -- 1 for a copy made by messages.forward.
+      ALTER TABLE messages ADD COLUMN forwarded INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
     version: 19,
     name: "profile pictures",
     sql: `

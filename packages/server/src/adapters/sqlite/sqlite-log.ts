@@ -9,6 +9,7 @@ import type {
   HistoryQuery,
   MessageDraft,
   MessageStore,
+  PinRecord,
   ReactionRecord,
   SentPosition,
 } from "../../ports/store.js";
@@ -17,6 +18,8 @@ import {
   type ActorRow,
   ADMIN_ACTOR,
   isAdminRemoval,
+  NO_PINS,
+  type PinState,
   refusalMessage,
   refuseAction,
   refuseTarget,
@@ -48,9 +51,9 @@ function prepareStatements(h: SqliteHandle) {
     messageByClientId: h.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    insertText: h.prepare<[string, number, string, string, string, string, number, number | null, string | null]>(
+    insertText: h.prepare<[string, number, string, string, string, string, number, number | null, string | null, number]>(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, reply_to, " +
-        "attachments_json) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?) " +
+        "attachments_json, forwarded) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?, ?) " +
         "ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
     ),
     linkAttachment: h.prepare<[string, string, number, number]>(
@@ -84,6 +87,19 @@ function prepareStatements(h: SqliteHandle) {
     ),
     removeReaction: h.prepare<[string, number, string, string]>(
       "DELETE FROM reactions WHERE conversation_id = ? AND target_seq = ? AND user_id = ? AND emoji = ?",
+    ),
+    pinState: h.prepare<[number, string], { count: number; pinned: number }>(
+      "SELECT count(*) AS count, coalesce(max(target_seq = ?), 0) AS pinned FROM pins WHERE conversation_id = ?",
+    ),
+    addPin: h.prepare<[string, number, string, number, number]>(
+      "INSERT INTO pins (conversation_id, target_seq, pinned_by, pinned_at, entry_seq) VALUES (?, ?, ?, ?, ?) " +
+        "ON CONFLICT (conversation_id, target_seq) DO UPDATE SET pinned_by = excluded.pinned_by, " +
+        "pinned_at = excluded.pinned_at, entry_seq = excluded.entry_seq",
+    ),
+    removePin: h.prepare<[string, number]>("DELETE FROM pins WHERE conversation_id = ? AND target_seq = ?"),
+    listPins: h.prepare<[string], PinRecord>(
+      `SELECT target_seq AS seq, pinned_by AS pinnedBy, pinned_at AS pinnedAt, entry_seq AS entrySeq FROM pins
+       WHERE conversation_id = ? ORDER BY entry_seq DESC`,
     ),
 
     reactionsInRange: h.prepare<[string, number, number], ReactionRecord>(
@@ -203,6 +219,10 @@ export class SqliteLog implements MessageStore {
     return this.q.messagesBySeq.all(conversationId, JSON.stringify(seqs)).map(toMessage);
   }
 
+  async listPins(conversationId: string): Promise<PinRecord[]> {
+    return this.q.listPins.all(conversationId);
+  }
+
   async getReactions(conversationId: string, seqs: readonly number[]): Promise<ReactionRecord[]> {
     if (this.handle.unsettled) await this.handle.settled();
     if (seqs.length === 0) return [];
@@ -313,6 +333,7 @@ export class SqliteLog implements MessageStore {
           d.createdAt,
           d.replyTo ?? null,
           attachments.length === 0 ? null : JSON.stringify(attachments),
+          d.forwarded === true ? 1 : 0,
         );
         if (inserted.changes === 0) {
           if (hadPending) seqs.set(d.conversationId, lastSeq!);
@@ -365,7 +386,13 @@ export class SqliteLog implements MessageStore {
     const actor: ActorRow = this.q.membership.get(d.conversationId, d.senderId) ?? ADMIN_ACTOR;
     if (d.action === undefined) return refuseTarget(target, actor);
     const emojis = d.action.type === "reaction" ? this.q.reactionEmojis.all(d.conversationId, d.action.target) : [];
-    return refuseAction(d.action, d.senderId, target, actor, emojis);
+    return refuseAction(d.action, d.senderId, target, actor, emojis, this.pinState(d));
+  }
+
+  private pinState(d: MessageDraft): PinState {
+    if (d.action?.type !== "pin") return NO_PINS;
+    const row = this.q.pinState.get(d.action.target, d.conversationId);
+    return row === undefined ? NO_PINS : { count: row.count, pinned: row.pinned === 1 };
   }
 
   /** Changes the target in place; returns the payload of the action entry. */
@@ -380,11 +407,18 @@ export class SqliteLog implements MessageStore {
         q.tombstone.run(d.createdAt, d.conversationId, a.target);
         q.deleteReactionsOf.run(d.conversationId, a.target);
         q.unlinkAttachments.run(d.conversationId, a.target);
+        q.removePin.run(d.conversationId, a.target);
         return a.by === "admin" ? { type: "delete", target: a.target, by: "admin" } : { type: "delete", target: a.target };
       case "reaction":
         if (a.remove) q.removeReaction.run(d.conversationId, a.target, d.senderId, a.emoji);
         else q.addReaction.run(d.conversationId, a.target, d.senderId, a.emoji, d.createdAt, seq);
         return { type: "reaction", target: a.target, emoji: a.emoji, remove: a.remove };
+      case "pin":
+        q.addPin.run(d.conversationId, a.target, d.senderId, d.createdAt, seq);
+        return { type: "pin", target: a.target };
+      case "unpin":
+        q.removePin.run(d.conversationId, a.target);
+        return { type: "unpin", target: a.target };
     }
   }
 }

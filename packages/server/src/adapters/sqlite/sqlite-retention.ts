@@ -48,6 +48,9 @@ export class SqliteRetention implements RetentionStore {
       reactions: handle.prepare<[string, number, number]>(
         "DELETE FROM reactions WHERE conversation_id = ? AND target_seq > ? AND target_seq <= ?",
       ),
+      pins: handle.prepare<[string, number, number]>(
+        "DELETE FROM pins WHERE conversation_id = ? AND target_seq > ? AND target_seq <= ?",
+      ),
       hidden: handle.prepare<[string, number, number]>(
         "DELETE FROM hidden_messages WHERE conversation_id = ? AND seq > ? AND seq <= ?",
       ),
@@ -69,6 +72,7 @@ export class SqliteRetention implements RetentionStore {
       const uploadIds = q.uploads.all(due.id, from, through);
       q.unlink.run(due.id, from, through);
       q.reactions.run(due.id, from, through);
+      q.pins.run(due.id, from, through);
       q.hidden.run(due.id, from, through);
       const deleted = q.messages.run(due.id, from, through).changes;
       q.setExpired.run(through, policy.now, due.id);

@@ -18,21 +18,23 @@ export interface Origin {
   queuedAt?: number;
 }
 
-/** A text message by `senderId`, idempotent by (senderId, clientId). */
+/** A text message by `senderId`, idempotent by (senderId, clientId); `forwarded`: a copy made by `messages.forward`. */
 export function textDraft(
   senderId: string,
   input: { conversationId: string; clientId: string; body: string; replyTo?: number },
   attachments: readonly Attachment[],
+  forwarded = false,
 ): MessageDraft {
   return {
     ...newEntry(senderId, input),
     body: input.body,
     ...(attachments.length > 0 ? { attachments } : {}),
     ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
+    ...(forwarded ? { forwarded: true } : {}),
   };
 }
 
-/** An edit, delete or reaction entry on a text message, idempotent by (senderId, clientId) as sends are. */
+/** An edit, delete, reaction, pin or unpin entry on a text message, idempotent by (senderId, clientId) as sends are. */
 export function actionDraft(
   senderId: string,
   input: { conversationId: string; clientId: string },
