@@ -1,6 +1,6 @@
 // What a ParleyClient is built with and what it emits: its options, its events, and the carriers the options describe.
 
-import type { Message, MessageAck, PinnedMessage, Presence, ReceiptState, User } from "@parley/protocol";
+import type { Message, MessageAck, MlsWelcome, PinnedMessage, Presence, ReceiptState, User } from "@parley/protocol";
 import type { AuthSession, Credentials } from "./auth.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { Connection, type ConnectionState, type WebSocketConstructor } from "./connection.js";
@@ -73,6 +73,16 @@ export interface ClientEvents {
   ack: MessageAck;
   /** The server refused a send for good; it will not be retried. */
   "send-failed": { entry: OutboxEntry; error: ParleyError };
+  /**
+   * A Welcome to an end-to-end encrypted conversation for one of this user's devices (`deviceId`; protocol §6.15); the
+   * `E2ee` helper joins from the ones for its own device.
+   */
+  "mls-welcome": MlsWelcome;
+  /**
+   * An entry of an encrypted conversation could not be decrypted or processed (tampered, sent before this device
+   * joined, or a state problem): it is delivered with `body: null`, and this says why.
+   */
+  "decrypt-failed": { conversationId: string; seq: number; error: ParleyError };
   /** A failure the client recovers from (or a background task failed); informational. */
   error: ParleyError;
   /** The session cannot be refreshed: log in again. */

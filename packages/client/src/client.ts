@@ -6,6 +6,7 @@ import type {
   Attachment,
   AuthResult,
   Limits,
+  LinkPreview,
   Message,
   MessageAck,
   PinnedMessage,
@@ -41,6 +42,15 @@ import { type AvatarOptions, FileUrlCache, type UploadData, Uploader, type Uploa
 
 export { type ClientEvents, defaultWsUrl, type HistoryOptions, type ParleyClientOptions } from "./client-options.js";
 
+/** What `ParleyClient.useEncryption` needs: the SDK's end-to-end encryption (e2ee/e2ee.ts) provides it. */
+export interface EncryptionHooks {
+  isEncrypted(conversationId: string): Promise<boolean>;
+  /** The MLS application message of `body`, made and persisted before anything is sent. */
+  encrypt(conversationId: string, body: string, clientId: string): Promise<{ epoch: number; data: string }>;
+  /** The same entries in the same order, encrypted ones with their plaintext `body` (null when they cannot be read). */
+  decrypt(messages: readonly Message[]): Promise<Message[]>;
+}
+
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
@@ -73,6 +83,7 @@ export class ParleyClient extends ClientCalls {
   readonly #fileUrls: FileUrlCache;
   readonly #loaded: Promise<void>;
   #connectWaiters: Waiter<Welcome>[] = [];
+  #encryption: EncryptionHooks | undefined;
   /** True once the sync that follows the current welcome has run. */
   #ready = false;
 
@@ -345,16 +356,40 @@ export class ParleyClient extends ClientCalls {
    * only when the server refuses it for good (e.g. not a member, too large). Pass a `clientId` (from `newClientId()`)
    * to match the message when it comes back through the `message` event.
    */
-  send(
+  async send(
     conversationId: string,
     body: string,
     options: { clientId?: string; replyTo?: number; attachments?: Attachment[] } = {},
   ): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
+    const encryption = this.#encryption;
+    if (encryption !== undefined && (await encryption.isEncrypted(conversationId))) {
+      if (options.replyTo !== undefined || (options.attachments?.length ?? 0) > 0) {
+        throw new ParleyError("not_supported", "Replies and files in encrypted conversations are not supported yet");
+      }
+      // Encrypted once, before queuing (and persisted by the helper first): retries resend these bytes.
+      const clientId = options.clientId ?? newClientId();
+      const mls = await encryption.encrypt(conversationId, body, clientId);
+      return this.#outbox.enqueue(conversationId, body, clientId, { mls });
+    }
     return this.#outbox.enqueue(conversationId, body, options.clientId, {
       ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
       ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
     });
+  }
+
+  /**
+   * End-to-end encryption (the `E2ee` helper installs it): which conversations are encrypted, how a send is
+   * encrypted, and how arriving entries are decrypted. Undefined removes it.
+   */
+  useEncryption(hooks: EncryptionHooks | undefined): void {
+    this.#encryption = hooks;
+    this.#inbound.setDecryptor(hooks === undefined ? undefined : (messages) => hooks.decrypt(messages));
+  }
+
+  /** Resolves once every arrived entry waiting for its decryption has been emitted. */
+  decrypted(): Promise<void> {
+    return this.#inbound.settled();
   }
 
   /**
@@ -457,6 +492,17 @@ export class ParleyClient extends ClientCalls {
   avatarUrl(user: Pick<User, "avatarId">, size: "small" | "large" = "small"): string | undefined {
     if (!user.avatarId) return undefined;
     return `${this.#options.server.replace(/\/+$/, "")}/v1/avatars/${encodeURIComponent(user.avatarId)}${size === "small" ? "?size=small" : ""}`;
+  }
+
+  /**
+   * What the web page at `url` shows (title, description, site name, a thumbnail of its image), fetched by the server
+   * so that the client never contacts the page's host (docs/protocol.md §6.16); `image` is made absolute. Errors:
+   * `link_previews_disabled`, `link_preview_unavailable` (`details.reason`), `validation_failed`, `rate_limited`.
+   */
+  async linkPreview(url: string): Promise<LinkPreview> {
+    const preview = await this.call("links.preview", { url });
+    if (preview.image === null) return preview;
+    return { ...preview, image: `${this.#options.server.replace(/\/+$/, "")}${preview.image}` };
   }
 
   /** Signed download URLs (absolute) for uploads the caller may see, cached until shortly before they expire. */

@@ -4,6 +4,7 @@
 
 import type { EventFrame, Message } from "@parley/protocol";
 import type { ClientEvents } from "./client-options.js";
+import { toParleyError } from "./errors.js";
 import { HiddenMessages } from "./hidden-messages.js";
 import { hiddenForMe } from "./message-state.js";
 import type { ReceiptBook } from "./receipt-book.js";
@@ -34,6 +35,10 @@ export class Inbound {
   readonly #hidden = new HiddenMessages();
   /** Each conversation's retention watermark as far as this client learned it. */
   readonly #expired = new Map<string, number>();
+  /** Turns encrypted entries into readable ones (end-to-end encryption); undefined: none are expected. */
+  #decrypt: ((messages: readonly Message[]) => Promise<Message[]>) | undefined;
+  /** Deliveries waiting for a decryption before them: entries leave in the order they arrived, each once. */
+  #chain: Promise<void> | undefined;
 
   constructor(options: InboundOptions) {
     this.#options = options;
@@ -72,6 +77,9 @@ export class Inbound {
       case "messages.expired":
         this.expire(frame.data.conversationId, frame.data.expiredThrough);
         break;
+      case "e2ee.welcome":
+        emit("mls-welcome", frame.data);
+        break;
       case "resync":
         // A lost "stopped typing" would leave an indicator on until it expires.
         this.#options.typing.reset();
@@ -108,7 +116,34 @@ export class Inbound {
     this.#expired.clear();
   }
 
+  /** Installs the decryption of encrypted entries (the `E2ee` helper does). */
+  setDecryptor(decrypt: ((messages: readonly Message[]) => Promise<Message[]>) | undefined): void {
+    this.#decrypt = decrypt;
+  }
+
+  /** Resolves once every delivery waiting for a decryption has been emitted. */
+  async settled(): Promise<void> {
+    while (this.#chain !== undefined) await this.#chain;
+  }
+
   #deliver(messages: readonly Message[]): void {
+    const decrypt = this.#decrypt;
+    // With encryption on, every entry passes the decryptor (membership entries start MLS commits too), in order.
+    if (this.#chain === undefined && decrypt === undefined) {
+      this.#emitAll(messages);
+      return;
+    }
+    const batch = [...messages];
+    const chained: Promise<void> = (this.#chain ?? Promise.resolve())
+      .then(async () => this.#emitAll(decrypt === undefined ? batch : await decrypt(batch)))
+      .catch((error: unknown) => this.#options.emit("error", toParleyError(error)))
+      .finally(() => {
+        if (this.#chain === chained) this.#chain = undefined;
+      });
+    this.#chain = chained;
+  }
+
+  #emitAll(messages: readonly Message[]): void {
     const { emit, typing } = this.#options;
     const me = this.#options.me();
     let fromOthers = false;

@@ -17,6 +17,7 @@ export type {
   GroupAdds,
   Invite,
   Limits,
+  LinkPreview,
   Member,
   Message,
   MessageAck,
@@ -47,6 +48,7 @@ export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken } from "@
 export { AdminApi, type AdminPage, type AuditExportFormat } from "./admin.js";
 export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";
+export type { EncryptionHooks } from "./client.js";
 export { type ClientEvents, defaultWsUrl, type HistoryOptions, ParleyClient, type ParleyClientOptions } from "./client.js";
 export {
   type CloseInfo,
@@ -57,6 +59,21 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./connection.js";
+// End-to-end encryption (MLS, docs/e2ee.md): the helper, the one MLS interface and its ts-mls implementation.
+export { E2ee, type E2eeOptions } from "./e2ee/e2ee.js";
+export {
+  type CommitResult,
+  type CredentialCheck,
+  credentialIdentity,
+  type MlsDeviceKeys,
+  type MlsIdentity,
+  type MlsProvider,
+  type OwnKeyPackage,
+  type ProcessResult,
+  parseCredentialIdentity,
+} from "./e2ee/mls-provider.js";
+export { MemoryMlsStateStore, type MlsStateStore } from "./e2ee/mls-state-store.js";
+export { TsMlsProvider } from "./e2ee/ts-mls-provider.js";
 export { type ClientErrorCode, isAuthLoss, isParleyError, ParleyError, type ParleyErrorCode } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
 export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type TokenSource } from "./http-api.js";

@@ -12,6 +12,7 @@ import {
   type WebSocketConstructor,
 } from "./index.js";
 
+export { FileMlsStateStore } from "./e2ee/file-state-store.js";
 export * from "./index.js";
 
 /** `ws` implements the browser WebSocket interface the SDK relies on; its richer types just do not say so. */

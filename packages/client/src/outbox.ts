@@ -23,6 +23,11 @@ export interface OutboxEntry {
   attachments?: Attachment[];
   /** A forward (`messages.forward`) of this message; `body` and `attachments` are the source's, for the local echo. */
   forwardOf?: { conversationId: string; seq: number };
+  /**
+   * Encrypted conversations: the MLS application message made once from `body` (which then stays on this device
+   * only); every resend carries these same bytes, never a new encryption.
+   */
+  mls?: { epoch: number; data: string };
 }
 
 /**
@@ -137,7 +142,7 @@ export class Outbox extends Emitter<OutboxEvents> {
     conversationId: string,
     body: string,
     clientId: string = this.#newClientId(),
-    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments" | "forwardOf"> = {},
+    extra: Pick<OutboxEntry, "replyTo" | "action" | "attachments" | "forwardOf" | "mls"> = {},
   ): Promise<MessageAck> {
     if (this.#entries.has(clientId)) throw new TypeError(`clientId ${clientId} is already queued`);
     const entry: OutboxEntry = { clientId, conversationId, body, createdAt: this.#timers.now() };
@@ -145,6 +150,7 @@ export class Outbox extends Emitter<OutboxEvents> {
     if (extra.action !== undefined) entry.action = extra.action;
     if (extra.attachments !== undefined && extra.attachments.length > 0) entry.attachments = extra.attachments;
     if (extra.forwardOf !== undefined) entry.forwardOf = extra.forwardOf;
+    if (extra.mls !== undefined) entry.mls = extra.mls;
     this.#entries.set(entry.clientId, entry);
     const acked = this.#waitFor(entry.clientId);
     try {

@@ -42,10 +42,12 @@ async function transmitEntry(request: OpCall, entry: OutboxEntry): Promise<{ ack
     return { ack: await request("messages.forward", { conversationId, clientId, from: entry.forwardOf }) };
   }
   if (!a) {
+    // An encrypted send carries only its ciphertext: the text never leaves this device.
     const ack = await request("messages.send", {
       conversationId,
       clientId,
-      body: entry.body,
+      body: entry.mls === undefined ? entry.body : "",
+      ...(entry.mls === undefined ? {} : { mls: entry.mls }),
       ...(entry.replyTo === undefined ? {} : { replyTo: entry.replyTo }),
       ...(entry.attachments?.length ? { attachments: entry.attachments.map((a) => a.id) } : {}),
     });

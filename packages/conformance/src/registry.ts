@@ -5,6 +5,7 @@ import { CLOSE_CODES, type CloseReason, ERROR_CODES, type ErrorCode, OP_NAMES, t
 import type { Case } from "./case.js";
 import { adminCases } from "./cases/admin.js";
 import { closeCases } from "./cases/closes.js";
+import { e2eeCases } from "./cases/e2ee.js";
 import { errorCases } from "./cases/errors/index.js";
 import { httpCases } from "./cases/http.js";
 import { longPollCases } from "./cases/long-poll.js";
@@ -12,6 +13,7 @@ import { operationCases } from "./cases/operations.js";
 
 export const CASES: readonly Case[] = [
   ...operationCases,
+  ...e2eeCases,
   ...adminCases,
   ...errorCases,
   ...httpCases,

@@ -104,6 +104,7 @@ export const Conversation = object({
   retention: optional(int),
   maxAge: optional(int),
   expiredThrough: optional(int),
+  encrypted: optional(literal(true)),
 });
 export const Attachment = object({
   id,
@@ -117,6 +118,11 @@ export const Attachment = object({
 });
 const ReplyRef = object({ seq: int, senderId: id, preview: nullable(str), deleted: optional(literal(true)) });
 const Reaction = object({ emoji: str, count: int, userIds: arrayOf(id) });
+const MlsPayload = object({ epoch: int, deviceId: id, data: str });
+export const MlsDevice = object({ userId: id, deviceId: id, signatureKey: str, registeredAt: int });
+export const ClaimedKeyPackage = object({ userId: id, deviceId: id, signatureKey: str, keyPackage: str, lastResort: bool });
+export const MlsWelcome = object({ id, conversationId: id, epoch: int, deviceId: id, data: str, createdAt: int });
+const KeyPackageCount = object({ count: int, lastResort: bool });
 const MessageAction = object({ type: literal("edit", "delete", "reaction", "pin", "unpin"), target: int });
 export const Message: Check = (v, p) =>
   object({
@@ -138,6 +144,7 @@ export const Message: Check = (v, p) =>
     action: optional(MessageAction),
     updated: optional(Message),
     attachments: arrayOf(Attachment),
+    mls: optional(MlsPayload),
   })(v, p);
 export const ConversationSummary: Check = (v, p) => {
   Conversation(v, p);
@@ -198,6 +205,13 @@ export const SyncResult = object({
   hasMore: bool,
   next: nullable(str),
   serverTime: int,
+});
+export const LinkPreview = object({
+  url: str,
+  title: nullable(str),
+  description: nullable(str),
+  image: nullable(str),
+  siteName: nullable(str),
 });
 export const SignedFile = object({ id, url: str, thumbnailUrl: nullable(str), expiresAt: int });
 export const PresignedUpload = object({
@@ -335,9 +349,19 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "settings.get": NotificationSettings,
   "settings.update": NotificationSettings,
   "files.sign": object({ files: arrayOf(SignedFile) }),
+  "links.preview": LinkPreview,
   "uploads.presign": PresignedUpload,
   "uploads.complete": Attachment,
   "messages.search": SearchResult,
+  "e2ee.devices.register": object({ device: MlsDevice }),
+  "e2ee.devices.list": object({ devices: arrayOf(MlsDevice) }),
+  "e2ee.keyPackages.upload": KeyPackageCount,
+  "e2ee.keyPackages.count": KeyPackageCount,
+  "e2ee.keyPackages.claim": object({ keyPackages: arrayOf(ClaimedKeyPackage) }),
+  "e2ee.commit": object({ message: Message }),
+  "e2ee.groupInfo": object({ epoch: int, groupInfo: nullable(str) }),
+  "e2ee.welcomes.list": object({ welcomes: arrayOf(MlsWelcome) }),
+  "e2ee.welcomes.ack": object({ deleted: int }),
   "admin.users.list": object({ users: arrayOf(AdminUser), next: nullable(str) }),
   "admin.users.create": object({ user: AdminUser, reset: nullable(PasswordResetLink) }),
   "admin.users.deactivate": AdminUser,

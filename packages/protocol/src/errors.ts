@@ -40,6 +40,35 @@ export const ERRORS = {
     retryable: false,
     description: "The refresh token is unknown, expired, already used or its session was revoked.",
   },
+  stale_epoch: {
+    status: 409,
+    retryable: false,
+    description:
+      "The MLS commit (or application message) is not for the conversation's current epoch (`details.epoch`): another commit won. Process the stream up to it and commit again; nothing was stored.",
+  },
+  encryption_required: {
+    status: 409,
+    retryable: false,
+    description:
+      "The conversation is end-to-end encrypted: plaintext sends, edits and reactions are refused; send an MLS message (`mls`) instead. Nothing was stored.",
+  },
+  not_encrypted: {
+    status: 409,
+    retryable: false,
+    description: "MLS messages and commits are accepted only in encrypted conversations; nothing was stored.",
+  },
+  device_not_registered: {
+    status: 409,
+    retryable: false,
+    description:
+      "The calling device (session) has no MLS signature key in the device directory: call `e2ee.devices.register` first; or a Welcome names a device that is not a registered device of a current member (`details.deviceId`).",
+  },
+  too_many_key_packages: {
+    status: 409,
+    retryable: false,
+    description:
+      "The device would hold more than `details.limit` single-use KeyPackages; nothing was stored. Upload fewer (see `e2ee.keyPackages.count`).",
+  },
   forbidden: { status: 403, retryable: false, description: "The caller may not do this (for example: not an admin)." },
   not_member: { status: 403, retryable: false, description: "The caller is not a member of the conversation." },
   not_found: {
@@ -122,6 +151,17 @@ export const ERRORS = {
     description: "The conversation already has the maximum number of pinned messages (`details.limit`): unpin one first.",
   },
   push_disabled: { status: 409, retryable: false, description: "Push notifications are turned off on this server." },
+  link_previews_disabled: {
+    status: 409,
+    retryable: false,
+    description: "Link previews are turned off on this server (`PARLEY_LINK_PREVIEWS=off`).",
+  },
+  link_preview_unavailable: {
+    status: 422,
+    retryable: false,
+    description:
+      "The page could not be previewed (`details.reason`: `blocked`, `network`, `timeout`, `status`, `not_html`, `too_large`); the answer is cached for a while.",
+  },
   invalid_push_subscription: {
     status: 400,
     retryable: false,

@@ -1,7 +1,7 @@
 // The wire envelope: the one frame a client sends and the three a server sends, over every transport.
 
 import type { ErrorBody } from "./errors.js";
-import type { Message, Presence, ReceiptState, User } from "./model.js";
+import type { Message, MlsWelcome, Presence, ReceiptState, User } from "./model.js";
 import type { OpArgs, OpName, OpResult } from "./operations.js";
 
 /** Client → server: a request. `rid` is chosen by the client and echoed in the answer. */
@@ -41,6 +41,11 @@ export interface EventMap {
   "user.updated": User;
   /** The recipient deleted this message for themself on another device ("delete for me"). */
   "message.hidden": { conversationId: string; seq: number };
+  /**
+   * A Welcome for one of the recipient's devices (`deviceId`) was stored (§6.15): that device joins the encrypted
+   * conversation from it and acknowledges it with `e2ee.welcomes.ack`. Sent to every device of the user.
+   */
+  "e2ee.welcome": MlsWelcome;
   /** Retention deleted the conversation's entries with seq ≤ `expiredThrough` (§6.14): drop them. */
   "messages.expired": { conversationId: string; expiredThrough: number };
   /**

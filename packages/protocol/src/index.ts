@@ -2,6 +2,7 @@
 export * from "./admin.js";
 export * from "./close-codes.js";
 export * from "./errors.js";
+export * from "./formatting.js";
 export * from "./frames.js";
 export * from "./mentions.js";
 export * from "./model.js";

@@ -53,6 +53,11 @@ export interface Conversation {
   maxAge?: number;
   /** Entries with seq ≤ this were deleted by retention: clients drop them and never ask for them. Absent when none. */
   expiredThrough?: number;
+  /**
+   * Present (true) for an end-to-end encrypted conversation (MLS, §6.15), fixed at creation: its entries carry `mls`
+   * and no text. Absent for plain conversations.
+   */
+  encrypted?: true;
 }
 
 /** One row of `conversations.list`: the conversation as the caller sees it. */
@@ -82,7 +87,9 @@ export type SystemEvent =
   /** The members' disappearing-messages timer changed (`seconds: null`: turned off). */
   | { type: "conversation.disappearing"; actorId: string; seconds: number | null }
   /** The conversation's retention changed (`seconds: null`: only the server's maximum age applies). */
-  | { type: "conversation.retention"; actorId: string; seconds: number | null };
+  | { type: "conversation.retention"; actorId: string; seconds: number | null }
+  /** An MLS commit of an encrypted conversation (§6.15) moved its group from `epoch` to `epoch + 1`; see `mls`. */
+  | { type: "mls.commit"; actorId: string; epoch: number };
 
 /** The disappearing-messages timers members choose from, in seconds: 1 hour, 1 day, 7 days, 30 days. */
 export const DISAPPEAR_TIMERS = [3600, 86_400, 604_800, 2_592_000] as const;
@@ -180,6 +187,54 @@ export interface Message {
   updated?: Message;
   /** Files shared with the message, in the order the sender gave them (empty for none and for system events). */
   attachments: Attachment[];
+  /**
+   * Encrypted conversations (§6.15): the MLS message of a `text` entry (an application message; `body` is `""`) or of
+   * an `mls.commit` system entry. Absent elsewhere.
+   */
+  mls?: MlsPayload;
+}
+
+/** An opaque MLS message as the delivery service stores and forwards it (§6.15). */
+export interface MlsPayload {
+  /** The MLS epoch the message was made in. */
+  epoch: number;
+  /** The sending device (its session id, as in `e2ee.devices.list`). */
+  deviceId: string;
+  /** The TLS-encoded `MLSMessage` (RFC 9420 §6), base64url without padding. */
+  data: string;
+}
+
+/** A device in the MLS device directory (§6.15): one device session of a user and its MLS signature key. */
+export interface MlsDevice {
+  userId: string;
+  deviceId: string;
+  /** The device's Ed25519 signature public key, base64url. */
+  signatureKey: string;
+  registeredAt: Timestamp;
+}
+
+/** One KeyPackage handed out by `e2ee.keyPackages.claim`, for one device. */
+export interface ClaimedKeyPackage {
+  userId: string;
+  deviceId: string;
+  signatureKey: string;
+  /** The TLS-encoded `MLSMessage` holding the KeyPackage, base64url. */
+  keyPackage: string;
+  /** True when it is the device's last-resort package (kept by the server, may be handed out again). */
+  lastResort: boolean;
+}
+
+/** A Welcome kept for one device until it acknowledges it (`e2ee.welcomes.list`, event `e2ee.welcome`). */
+export interface MlsWelcome {
+  id: string;
+  conversationId: string;
+  /** The epoch the Welcome admits to. */
+  epoch: number;
+  /** The device it is for. */
+  deviceId: string;
+  /** The TLS-encoded `MLSMessage` holding the Welcome, base64url. */
+  data: string;
+  createdAt: Timestamp;
 }
 
 /**

@@ -14,12 +14,15 @@ import {
 } from "./admin.js";
 import {
   type Attachment,
+  type ClaimedKeyPackage,
   type Conversation,
   type ConversationSummary,
   DISAPPEAR_TIMERS,
   type Limits,
   type Member,
   type Message,
+  type MlsDevice,
+  type MlsWelcome,
   type PinnedMessage,
   type Presence,
   RETENTION_MAX_SECONDS,
@@ -62,6 +65,16 @@ const RetentionSeconds = Type.Union([
   Type.Integer({ minimum: RETENTION_MIN_SECONDS, maximum: RETENTION_MAX_SECONDS }),
   Type.Null(),
 ]);
+/** Base64url (padding optional) of opaque MLS bytes; `max` characters at most (frames are bounded too). */
+const MlsBytes = (max: number) => Type.String({ minLength: 4, maxLength: max, pattern: "^[A-Za-z0-9_-]+={0,2}$" });
+/** Most single-use KeyPackages one upload carries (also the most the server keeps per device). */
+export const MAX_KEY_PACKAGES = 100;
+/** A KeyPackage's expiry (ms since the epoch): checked against now + 1 hour … now + 90 days by the server. */
+const KeyPackageUpload = Type.Object(
+  { data: MlsBytes(16_384), expiresAt: Type.Integer({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+const Epoch = Type.Integer({ minimum: 0 });
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
 /** Most people in one page of `users.search` (also its default page size is 20). */
 export const MAX_USER_SEARCH_PAGE = 50;
@@ -349,7 +362,7 @@ const definitions = {
     http: { method: "GET", path: "/v1/conversations/:conversationId" },
   },
   "conversations.openDirect": {
-    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    args: Type.Object({ userId: Id, encrypted: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
     result: returns<Conversation>(),
     auth: "user",
     transports: BOTH,
@@ -357,7 +370,11 @@ const definitions = {
   },
   "conversations.createGroup": {
     args: Type.Object(
-      { title: Title, memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }) },
+      {
+        title: Title,
+        memberIds: Type.Array(Id, { maxItems: 500, uniqueItems: true }),
+        encrypted: Type.Optional(Type.Boolean()),
+      },
       { additionalProperties: false },
     ),
     result: returns<Conversation>(),
@@ -426,6 +443,8 @@ const definitions = {
         body: Type.String(),
         replyTo: Type.Optional(Type.Integer({ minimum: 1 })),
         attachments: Type.Optional(Type.Array(Id, { maxItems: MAX_ATTACHMENTS, uniqueItems: true })),
+        /** Encrypted conversations only (§6.15): the MLS application message; `body` must then be `""`. */
+        mls: Type.Optional(Type.Object({ epoch: Epoch, data: MlsBytes(262_144) }, { additionalProperties: false })),
       },
       { additionalProperties: false },
     ),
@@ -655,6 +674,13 @@ const definitions = {
     transports: BOTH,
     http: { method: "POST", path: "/v1/files/sign" },
   },
+  "links.preview": {
+    args: Type.Object({ url: Type.String({ minLength: 1, maxLength: 2048 }) }, { additionalProperties: false }),
+    result: returns<LinkPreview>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/links/preview" },
+  },
   "uploads.presign": {
     args: Type.Object(
       {
@@ -826,6 +852,93 @@ const definitions = {
     transports: BOTH,
     http: { method: "GET", path: "/v1/admin/audit" },
   },
+  // ── End-to-end encryption (MLS, §6.15) ──
+  "e2ee.devices.register": {
+    args: Type.Object({ signatureKey: MlsBytes(256) }, { additionalProperties: false }),
+    result: returns<{ device: MlsDevice }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/devices" },
+  },
+  "e2ee.devices.list": {
+    args: Type.Object({ userId: Id }, { additionalProperties: false }),
+    result: returns<{ devices: MlsDevice[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/e2ee/devices/:userId" },
+  },
+  "e2ee.keyPackages.upload": {
+    args: Type.Object(
+      {
+        keyPackages: Type.Array(KeyPackageUpload, { maxItems: MAX_KEY_PACKAGES }),
+        lastResort: Type.Optional(KeyPackageUpload),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ count: number; lastResort: boolean }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/key-packages" },
+  },
+  "e2ee.keyPackages.count": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ count: number; lastResort: boolean }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/e2ee/key-packages" },
+  },
+  "e2ee.keyPackages.claim": {
+    args: Type.Object({ userIds: UserIds }, { additionalProperties: false }),
+    result: returns<{ keyPackages: ClaimedKeyPackage[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/key-packages/claim" },
+  },
+  "e2ee.commit": {
+    args: Type.Object(
+      {
+        conversationId: Id,
+        epoch: Epoch,
+        commit: MlsBytes(2_000_000),
+        groupInfo: MlsBytes(2_000_000),
+        welcome: Type.Optional(
+          Type.Object(
+            { data: MlsBytes(2_000_000), deviceIds: Type.Array(Id, { minItems: 1, maxItems: 5000, uniqueItems: true }) },
+            { additionalProperties: false },
+          ),
+        ),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/mls/commits" },
+  },
+  "e2ee.groupInfo": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ epoch: number; groupInfo: string | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/mls/group-info" },
+  },
+  "e2ee.welcomes.list": {
+    args: Type.Object({}, { additionalProperties: false }),
+    result: returns<{ welcomes: MlsWelcome[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/e2ee/welcomes" },
+  },
+  "e2ee.welcomes.ack": {
+    args: Type.Object(
+      { ids: Type.Array(Id, { minItems: 1, maxItems: 100, uniqueItems: true }) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ deleted: number }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/e2ee/welcomes/ack" },
+  },
 } satisfies Record<string, OpDefinition>;
 
 type Definitions = typeof definitions;
@@ -941,6 +1054,17 @@ export interface SignedFile {
   thumbnailUrl: string | null;
   /** When the signatures expire (ms since the epoch). */
   expiresAt: number;
+}
+
+/** What `links.preview` found on a web page (docs/protocol.md §6.16). */
+export interface LinkPreview {
+  /** The URL asked about (as given). */
+  url: string;
+  title: string | null;
+  description: string | null;
+  /** The page's image as a thumbnail the server fetched and stores, relative to the server's base URL; null if none. */
+  image: string | null;
+  siteName: string | null;
 }
 
 /** The answer of `POST /v1/uploads`: the stored file's metadata, to pass its `id` in `messages.send`'s `attachments`. */

@@ -20,6 +20,8 @@ import { Tracing } from "./observability/tracing.js";
 import type { AdminStore } from "./ports/admin-store.js";
 import type { BlobStore } from "./ports/blob-store.js";
 import type { Broker } from "./ports/broker.js";
+import type { E2eeStore } from "./ports/e2ee-store.js";
+import type { LinkPreviewStore } from "./ports/link-preview-store.js";
 import type { PresenceStore } from "./ports/presence-store.js";
 import type { PushProvider } from "./ports/push-provider.js";
 import type { PushStore } from "./ports/push-store.js";
@@ -72,6 +74,8 @@ export interface Adapters {
   admin: AdminStore;
   reports: ReportStore;
   sso: SsoStore;
+  e2ee: E2eeStore;
+  linkPreviews: LinkPreviewStore;
   blobs: BlobStore;
   /** Undefined: uploads are not scanned. */
   scanner: Scanner | undefined;
@@ -153,6 +157,8 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     admin: selected.admin,
     reports: selected.reports,
     sso: selected.sso,
+    e2ee: selected.e2ee,
+    linkPreviews: selected.linkPreviews,
     blobs: selected.blobs,
     scanner: selected.scanner,
     broker: selected.broker,
@@ -190,6 +196,8 @@ async function openNode(config: Config, log: Logger, lifecycle: Lifecycle, optio
     admin: instrument(adapters.admin, metrics.storeSeconds, []),
     reports: instrument(adapters.reports, metrics.storeSeconds, []),
     sso: instrument(adapters.sso, metrics.storeSeconds, []),
+    e2ee: instrument(adapters.e2ee, metrics.storeSeconds, []),
+    linkPreviews: instrument(adapters.linkPreviews, metrics.storeSeconds, []),
     pushProviders,
     vapidPublicKey,
     broker: instrument(adapters.broker, metrics.busSeconds, ["onReconnect", "ping", "close"]),

@@ -88,16 +88,38 @@ function assetsOf(html) {
 async function storeShell(page) {
   const cache = await caches.open(SHELL_CACHE);
   const html = await page.clone().text();
-  const assets = assetsOf(html);
+  const named = assetsOf(html);
   const missing = [];
-  for (const path of [...assets, ...SHELL_EXTRAS]) if (!(await cache.match(path))) missing.push(path);
+  for (const path of [...named, ...SHELL_EXTRAS]) if (!(await cache.match(path))) missing.push(path);
   await cache.addAll(missing);
+  const assets = [...named, ...(await lazyChunksOf(cache, named))];
   await cache.put(SHELL_KEY, page);
   const keep = new Set(assets);
   for (const request of await cache.keys()) {
     const path = new URL(request.url).pathname;
     if (path.startsWith("/assets/") && !keep.has(path)) await cache.delete(request);
   }
+}
+
+/**
+ * The chunks the named scripts import later (`import("./EmojiPicker-<hash>.js")`: the emoji picker and its data), read
+ * from the scripts themselves and cached too, so that they work offline and are not dropped as another build's.
+ */
+async function lazyChunksOf(cache, named) {
+  const found = new Set();
+  const queue = named.filter((path) => path.endsWith(".js"));
+  while (queue.length > 0) {
+    const script = await cache.match(queue.pop());
+    if (!script) continue;
+    for (const match of (await script.text()).matchAll(/import\(\s*[`'"]\.\/([\w.-]+\.js)[`'"]\s*\)/g)) {
+      const chunk = `/assets/${match[1]}`;
+      if (found.has(chunk)) continue;
+      found.add(chunk);
+      if (!(await cache.match(chunk))) await cache.add(chunk);
+      queue.push(chunk);
+    }
+  }
+  return [...found];
 }
 
 async function fetchShell() {

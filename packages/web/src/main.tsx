@@ -32,6 +32,8 @@ import "./styles/message-actions.css";
 import "./styles/search.css";
 import "./styles/admin.css";
 import "./styles/mentions.css";
+import "./styles/formatting.css";
+import "./styles/emoji.css";
 import "./styles/quick-switcher.css";
 
 function browserStorage(): KeyValueStorage {

@@ -73,6 +73,8 @@ export function describeEvent(event: SystemEvent, nameOf: NameOf): string {
       return event.seconds === null
         ? `${actor} removed the conversation's retention limit`
         : `${actor} set messages to be deleted after ${describeDuration(event.seconds)}`;
+    case "mls.commit":
+      return `${actor} updated the encryption keys`;
   }
 }
 

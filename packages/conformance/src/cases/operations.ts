@@ -5,6 +5,7 @@ import type { OpName } from "@parley/protocol";
 import { type Case, perTransport } from "../case.js";
 import type { Actor, Ctx, OpTransport } from "../context.js";
 import { asOutcome, check, expectError, expectOk, Skip } from "../expect.js";
+import { startPageServer } from "../pages.js";
 import { httpJson, httpRaw, type Json, WsConn } from "../wire.js";
 
 /** The success cases of `op`, one per transport it lists: `run` sets up, calls and checks the result. */
@@ -353,6 +354,31 @@ export const operationCases: Case[] = [
     check(download.status === 200 && download.text === svg, `the signed URL answered ${download.status}`);
     check(disposition.startsWith("attachment"), `an SVG was served with Content-Disposition: ${disposition}`);
   }),
+  ...success(
+    "links.preview",
+    "title, description and site name of a page (or skipped where loopback is refused)",
+    async (ctx, t) => {
+      const pages = await startPageServer();
+      try {
+        const url = `${pages.url}/page?${ctx.unique("q")}`;
+        const outcome = await ctx.call(ctx.alice, "links.preview", { url }, t);
+        if (outcome.error?.code === "link_previews_disabled") {
+          expectError(outcome, "link_previews_disabled");
+          throw new Skip("link previews are off on this server (link_previews_disabled, as documented)");
+        }
+        if (outcome.error?.code === "link_preview_unavailable" && outcome.error.details?.reason === "blocked") {
+          throw new Skip("the server refuses loopback pages (as production servers must); the preview shape is not checked");
+        }
+        const preview = expectOk(outcome);
+        check(preview.url === url, "the preview names another URL");
+        check(preview.title === "Conformance & page", `title ${JSON.stringify(preview.title)}: og:title, entities decoded`);
+        check(preview.description === "A page for links.preview" && preview.siteName === "Parley", "description or siteName");
+        check(preview.image === null, "a page without an image has image null");
+      } finally {
+        await pages.close();
+      }
+    },
+  ),
   ...success("uploads.presign", "or not_supported", async (ctx, t) => {
     const outcome = await ctx.call(ctx.alice, "uploads.presign", { name: "a.txt", size: 5 }, t);
     if (outcome.error?.code === "not_supported") {

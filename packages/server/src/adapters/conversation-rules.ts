@@ -12,18 +12,33 @@ export const NO_RETENTION: Pick<ConversationRecord, "retentionSeconds" | "disapp
   expiredAt: 0,
 };
 
-/** The one key of a direct conversation between two users, whichever of them opens it. */
-export function directKey(a: string, b: string): string {
-  return a < b ? `${a}:${b}` : `${b}:${a}`;
+/** The one key of a direct conversation between two users, whichever of them opens it (their encrypted one: `e2ee:…`). */
+export function directKey(a: string, b: string, encrypted = false): string {
+  const key = a < b ? `${a}:${b}` : `${b}:${a}`;
+  return encrypted ? `e2ee:${key}` : key;
+}
+
+/** A conversation row as both engines select it, `encrypted` as the engine stores it (SQLite: 0 or 1). */
+export function conversationRecord<T extends { encrypted: unknown }>(row: T): T & { encrypted: boolean } {
+  row.encrypted = row.encrypted === true || row.encrypted === 1;
+  return row as T & { encrypted: boolean };
 }
 
 /**
  * A direct conversation's key, members and creation entry. userA === userB is allowed on purpose: a one-member
  * "note to self" conversation, with the same one-per-user rule.
  */
-export function directCreation(userA: string, userB: string): { key: string; userIds: string[]; event: SystemEvent } {
+export function directCreation(
+  userA: string,
+  userB: string,
+  encrypted = false,
+): { key: string; userIds: string[]; event: SystemEvent } {
   const userIds = userA === userB ? [userA] : [userA, userB];
-  return { key: directKey(userA, userB), userIds, event: { type: "conversation.created", actorId: userA, title: null, userIds } };
+  return {
+    key: directKey(userA, userB, encrypted),
+    userIds,
+    event: { type: "conversation.created", actorId: userA, title: null, userIds },
+  };
 }
 
 /** A group's members besides its owner (without repeats, in request order) and its creation entry. */

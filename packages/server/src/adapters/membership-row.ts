@@ -13,6 +13,8 @@ export interface MembershipRow extends MemberRecord {
   disappearSeconds: number | null;
   expiredSeq: number;
   expiredAt: number;
+  /** SQLite: 0 or 1. */
+  encrypted: boolean | number;
 }
 
 export function splitMembershipRow(row: MembershipRow): { membership: MemberRecord; conversation: ConversationRecord } {
@@ -37,6 +39,7 @@ export function splitMembershipRow(row: MembershipRow): { membership: MemberReco
       disappearSeconds: row.disappearSeconds,
       expiredSeq: row.expiredSeq,
       expiredAt: row.expiredAt,
+      encrypted: row.encrypted === true || row.encrypted === 1,
     },
   };
 }

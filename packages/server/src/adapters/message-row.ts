@@ -1,7 +1,8 @@
 // The stored shape of a sequence entry both SQL adapters read (JSON payloads already parsed), and its protocol form.
 
 import type { Attachment, Message, MessageAction, SystemEvent } from "@parley/protocol";
-import type { MessageDraft } from "../ports/store.js";
+import type { CommitDraft, MessageDraft } from "../ports/store.js";
+import { commitEvent } from "./mls-rules.js";
 
 /** Longest quote preview carried in `replyTo.preview`, in characters. */
 export const REPLY_PREVIEW_CHARS = 200;
@@ -26,6 +27,10 @@ export interface StoredMessageColumns {
   deletedAt: number | null;
   /** 1/true for a copy made by `messages.forward` (SQLite reads an integer, PostgreSQL a boolean). */
   forwarded: number | boolean;
+  /** Encrypted conversations: the entry's MLS message (all three NULL elsewhere). */
+  mlsEpoch: number | null;
+  mlsDevice: string | null;
+  mlsData: Uint8Array | null;
 }
 
 export interface StoredMessage extends StoredMessageColumns {
@@ -56,6 +61,7 @@ export function toMessage(
     attachments: attachments === null || row.deletedAt !== null ? [] : attachments,
   };
   if (action !== null) message.action = action;
+  if (row.mlsData !== null) message.mls = mlsPayload(row.mlsEpoch ?? 0, row.mlsDevice ?? "", row.mlsData);
   if (row.editedAt !== null) message.editedAt = row.editedAt;
   if (row.deletedAt !== null) message.deletedAt = row.deletedAt;
   if (row.replyTo !== null && row.deletedAt === null) {
@@ -115,5 +121,17 @@ export function draftMessage(d: MessageDraft, seq: number, action: MessageAction
   };
   if (action !== null) message.action = action;
   if (action === null && d.forwarded === true) message.forwarded = true;
+  if (d.mls !== undefined) message.mls = mlsPayload(d.mls.epoch, d.mls.deviceId, d.mls.data);
   return message;
+}
+
+/** A commit draft as an adapter just stored it at `seq`: an `mls.commit` system entry with its MLS message. */
+export function commitMessage(d: CommitDraft, seq: number): Message {
+  const message = systemMessage({ ...d, seq, event: commitEvent(d) });
+  message.mls = mlsPayload(d.mls.epoch, d.mls.deviceId, d.mls.data);
+  return message;
+}
+
+function mlsPayload(epoch: number, deviceId: string, data: Uint8Array): NonNullable<Message["mls"]> {
+  return { epoch, deviceId, data: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64url") };
 }

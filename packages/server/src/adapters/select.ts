@@ -12,7 +12,9 @@ import type { BestEffort } from "../observability/best-effort.js";
 import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
+import type { E2eeStore } from "../ports/e2ee-store.js";
 import { BackendUnavailableError, isBackendUnavailable } from "../ports/errors.js";
+import type { LinkPreviewStore } from "../ports/link-preview-store.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { RateLimiter } from "../ports/rate-limiter.js";
@@ -29,6 +31,8 @@ import { MemoryBroker } from "./memory/memory-broker.js";
 import { MemoryPresenceStore } from "./memory/memory-presence-store.js";
 import { MemoryRateLimiter } from "./memory/memory-rate-limiter.js";
 import { PostgresAdminStore } from "./postgres/postgres-admin-store.js";
+import { PostgresE2eeStore } from "./postgres/postgres-e2ee-store.js";
+import { PostgresLinkPreviewStore } from "./postgres/postgres-link-preview-store.js";
 import { PostgresPushStore } from "./postgres/postgres-push-store.js";
 import { PostgresReportStore } from "./postgres/postgres-report-store.js";
 import { PostgresSsoStore } from "./postgres/postgres-sso-store.js";
@@ -40,6 +44,8 @@ import { RedisPresenceStore } from "./redis/redis-presence-store.js";
 import { RedisRateLimiter } from "./redis/redis-rate-limiter.js";
 import { S3BlobStore } from "./s3/s3-blob-store.js";
 import { SqliteAdminStore } from "./sqlite/sqlite-admin-store.js";
+import { SqliteE2eeStore } from "./sqlite/sqlite-e2ee-store.js";
+import { SqliteLinkPreviewStore } from "./sqlite/sqlite-link-preview-store.js";
 import { SqlitePushStore } from "./sqlite/sqlite-push-store.js";
 import { SqliteReportStore } from "./sqlite/sqlite-report-store.js";
 import { SqliteSsoStore } from "./sqlite/sqlite-sso-store.js";
@@ -62,6 +68,10 @@ export interface SelectedAdapters {
   reports: ReportStore;
   /** Single sign-on grants and linked identities: in the store's database. */
   sso: SsoStore;
+  /** End-to-end encryption's device and KeyPackage directories (docs/e2ee.md): in the store's database. */
+  e2ee: E2eeStore;
+  /** The link preview cache: in the store's database. */
+  linkPreviews: LinkPreviewStore;
   /** Media bytes: `<dataDir>/media` unless PARLEY_S3_BUCKET is set. */
   blobs: BlobStore;
   /** Malware scanning of uploads: clamd when PARLEY_CLAMD_ADDRESS is set, otherwise none. */
@@ -176,6 +186,12 @@ export async function selectAdapters(
     store instanceof SqliteStore ? new SqliteReportStore(store.handle) : new PostgresReportStore((store as PostgresStore).handle);
   const sso: SsoStore =
     store instanceof SqliteStore ? new SqliteSsoStore(store.handle) : new PostgresSsoStore((store as PostgresStore).handle);
+  const e2ee: E2eeStore =
+    store instanceof SqliteStore ? new SqliteE2eeStore(store.handle) : new PostgresE2eeStore((store as PostgresStore).handle);
+  const linkPreviews: LinkPreviewStore =
+    store instanceof SqliteStore
+      ? new SqliteLinkPreviewStore(store.handle)
+      : new PostgresLinkPreviewStore((store as PostgresStore).handle);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
@@ -203,7 +219,23 @@ export async function selectAdapters(
     const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
     const presence = await open("presence", new MemoryPresenceStore());
     const broker = await open("bus", new MemoryBroker());
-    return { store, push, uploads, admin, reports, sso, blobs, scanner, broker, presence, rateLimiter, mode: "embedded", nodeId };
+    return {
+      store,
+      push,
+      uploads,
+      admin,
+      reports,
+      sso,
+      e2ee,
+      linkPreviews,
+      blobs,
+      scanner,
+      broker,
+      presence,
+      rateLimiter,
+      mode: "embedded",
+      nodeId,
+    };
   }
   const redis = { prefix: config.clusterPrefix, log };
   const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
@@ -212,5 +244,21 @@ export async function selectAdapters(
     RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
   );
   const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
-  return { store, push, uploads, admin, reports, sso, blobs, scanner, broker, presence, rateLimiter, mode: "cluster", nodeId };
+  return {
+    store,
+    push,
+    uploads,
+    admin,
+    reports,
+    sso,
+    e2ee,
+    linkPreviews,
+    blobs,
+    scanner,
+    broker,
+    presence,
+    rateLimiter,
+    mode: "cluster",
+    nodeId,
+  };
 }

@@ -88,8 +88,8 @@ export function userHandlers(s: Services): UserHandlers {
     "reports.create": (ctx, a) => s.moderation.report(ctx.userId, a),
     "conversations.list": (ctx, a) => s.conversations.list(ctx.userId, a),
     "conversations.get": (ctx, a) => s.conversations.get(ctx.userId, a.conversationId),
-    "conversations.openDirect": (ctx, a) => s.conversations.openDirect(ctx.userId, a.userId),
-    "conversations.createGroup": (ctx, a) => s.conversations.createGroup(ctx.userId, a.title, a.memberIds),
+    "conversations.openDirect": (ctx, a) => s.conversations.openDirect(ctx.userId, a.userId, a.encrypted === true),
+    "conversations.createGroup": (ctx, a) => s.conversations.createGroup(ctx.userId, a.title, a.memberIds, a.encrypted === true),
     "conversations.rename": async (ctx, a) => ({ message: await s.conversations.rename(ctx.userId, a.conversationId, a.title) }),
     "conversations.setDisappearing": async (ctx, a) => ({
       message: await s.conversations.setDisappearing(ctx.userId, a.conversationId, a.seconds),
@@ -104,7 +104,8 @@ export function userHandlers(s: Services): UserHandlers {
       message: await s.conversations.setRole(ctx.userId, a.conversationId, a.userId, a.role),
     }),
     "messages.send": async (ctx, a) => {
-      const ack = await s.messages.send(ctx.userId, a, originOf(ctx));
+      const mls = a.mls === undefined ? undefined : await s.e2ee.applicationMessage(ctx.userId, ctx.sessionId, a.mls);
+      const ack = await s.messages.send(ctx.userId, { ...a, mls }, originOf(ctx));
       s.failures.detach("typing.stop", s.typing.messageSent(ctx.userId, a.conversationId));
       return ack;
     },
@@ -149,10 +150,20 @@ export function userHandlers(s: Services): UserHandlers {
     "conversations.mute": (ctx, a) => s.push.mute(ctx.userId, a.conversationId, a.until),
     "settings.get": (ctx) => s.settings.get(ctx.userId),
     "settings.update": (ctx, a) => s.settings.update(ctx.userId, a),
+    "links.preview": (_ctx, a) => s.linkPreviews.preview(a.url),
     "files.sign": async (ctx, a) => ({ files: await s.media.sign(ctx.userId, a.uploadIds) }),
     "uploads.presign": (ctx, a) => s.media.presignUpload(ctx.userId, a),
     "uploads.complete": (ctx, a) => s.media.completeUpload(ctx.userId, a.uploadToken),
     "messages.search": (ctx, a) => s.search.search(ctx.userId, a),
+    "e2ee.devices.register": (ctx, a) => s.e2ee.register(ctx.userId, ctx.sessionId, a.signatureKey),
+    "e2ee.devices.list": (ctx, a) => s.e2ee.list(ctx.userId, a.userId),
+    "e2ee.keyPackages.upload": (ctx, a) => s.e2ee.upload(ctx.userId, ctx.sessionId, a),
+    "e2ee.keyPackages.count": (ctx) => s.e2ee.count(ctx.userId, ctx.sessionId),
+    "e2ee.keyPackages.claim": (ctx, a) => s.e2ee.claim(ctx.userId, a.userIds),
+    "e2ee.commit": (ctx, a) => s.e2ee.commit(ctx.userId, ctx.sessionId, a, originOf(ctx)),
+    "e2ee.groupInfo": (ctx, a) => s.e2ee.groupInfo(ctx.userId, a.conversationId),
+    "e2ee.welcomes.list": (ctx) => s.e2ee.welcomes(ctx.userId, ctx.sessionId),
+    "e2ee.welcomes.ack": (ctx, a) => s.e2ee.ackWelcomes(ctx.userId, ctx.sessionId, a.ids),
   };
 }
 

@@ -4,6 +4,7 @@
 import { AUTH_VARS, type AuthConfig } from "./auth.js";
 import { checkHttp, HTTP_VARS, type HttpConfig } from "./http.js";
 import { LIMIT_VARS, type LimitsConfig } from "./limits.js";
+import { LINK_PREVIEW_VARS, type LinkPreviewConfig } from "./link-previews.js";
 import { LIVE_VARS, type LiveConfig } from "./live.js";
 import { MEDIA_VARS, type MediaConfig } from "./media.js";
 import { NODE_VARS, type NodeConfig } from "./node.js";
@@ -32,7 +33,8 @@ export interface Config
     ScanningConfig,
     SsoConfig,
     TracingConfig,
-    RetentionConfig {}
+    RetentionConfig,
+    LinkPreviewConfig {}
 
 /** Every variable, its default and meaning; the README's configuration table documents each (test/docs.test.ts). */
 export const CONFIG_VARS: ConfigVars<Config> = {
@@ -49,6 +51,7 @@ export const CONFIG_VARS: ConfigVars<Config> = {
   ...SSO_VARS,
   ...TRACING_VARS,
   ...RETENTION_VARS,
+  ...LINK_PREVIEW_VARS,
 };
 
 /** The rules between settings, checked once every variable has been read and the overrides applied. */

@@ -17,9 +17,17 @@ export interface RateConfig {
   rateUploads: RateRule | null;
   /** `messages.search` per user, on top of `rateRequests`: a search costs far more than other reads. */
   rateSearch: RateRule | null;
+  /** `links.preview` per user, on top of `rateRequests`: a preview may fetch a web page and an image. */
+  rateLinkPreviews: RateRule | null;
 }
 
 export const RATE_VARS: ConfigVars<RateConfig> = {
+  rateLinkPreviews: {
+    env: "PARLEY_RATE_LINK_PREVIEWS",
+    default: { capacity: 30, windowMs: 60_000 },
+    description: "`links.preview` per user (cached answers count too).",
+    parse: rate,
+  },
   rateRequests: {
     env: "PARLEY_RATE_REQUESTS",
     default: { capacity: 300, windowMs: 10_000 },

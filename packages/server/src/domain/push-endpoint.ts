@@ -67,19 +67,30 @@ export function isPrivateAddress(address: string): boolean {
  * delivery (a public name may resolve to a private address).
  */
 export function endpointProblem(endpoint: string, allowPrivate: boolean): string | null {
+  return publicUrlProblem(endpoint, { allowPrivate, http: allowPrivate, noun: "the endpoint" });
+}
+
+/**
+ * Why the server may not fetch `raw`, or null when it may (push endpoints, link previews): https (and http when
+ * `http`), no credentials, and unless `allowPrivate` a host that is neither a local name nor a private address. The
+ * resolved addresses are checked again when connecting (`publicOnlyLookup` in public-lookup.ts).
+ */
+export function publicUrlProblem(raw: string, options: { allowPrivate: boolean; http: boolean; noun: string }): string | null {
+  const { allowPrivate, noun } = options;
   let url: URL;
   try {
-    url = new URL(endpoint);
+    url = new URL(raw);
   } catch {
-    return "the endpoint is not a URL";
+    return `${noun} is not a URL`;
   }
-  if (url.protocol !== "https:" && !(allowPrivate && url.protocol === "http:")) return "the endpoint must be an https URL";
-  if (url.username !== "" || url.password !== "") return "the endpoint must not carry credentials";
+  if (url.protocol !== "https:" && !(options.http && url.protocol === "http:"))
+    return options.http ? `${noun} must be an http or https URL` : `${noun} must be an https URL`;
+  if (url.username !== "" || url.password !== "") return `${noun} must not carry credentials`;
   if (allowPrivate) return null;
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal"))
-    return "the endpoint's host is not public";
-  if (isPrivateAddress(host)) return "the endpoint's address is not public";
+    return `${noun}'s host is not public`;
+  if (isPrivateAddress(host)) return `${noun}'s address is not public`;
   return null;
 }
 

@@ -7,8 +7,8 @@ import { applyChange, type StoreFixture } from "./store.contract.js";
 import type { Store } from "./store.js";
 
 /** Registers the cases inside the `Store contract` suite, on its store and helpers. */
-/** A conversation's retention fields before anyone set a limit or anything expired. */
-const UNLIMITED = { retentionSeconds: null, disappearSeconds: null, expiredSeq: 0, expiredAt: 0 };
+/** A plain conversation's fields before anyone set a limit or anything expired (not end-to-end encrypted). */
+const UNLIMITED = { retentionSeconds: null, disappearSeconds: null, expiredSeq: 0, expiredAt: 0, encrypted: false };
 
 export function runConversationStoreContract(fixture: StoreFixture): void {
   const { run, newId, now, user, users, group, draft, ok, send, change, rejectsWith, lastSeq, allSeqs, range, sorted } = fixture;

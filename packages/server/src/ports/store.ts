@@ -138,6 +138,8 @@ export interface ConversationRecord {
   expiredSeq: number;
   /** When `expiredSeq` last moved (the sweep's clock, ms; 0: never). */
   expiredAt: number;
+  /** End-to-end encrypted (MLS, docs/e2ee.md), fixed at creation. */
+  encrypted: boolean;
 }
 
 export interface MemberRecord extends Member {
@@ -167,7 +169,15 @@ export interface MembershipPage {
 
 export interface ConversationStore {
   /** Exactly one direct conversation per pair: returns the existing one (created: false) when there is one. */
-  openDirect(input: { id: string; userA: string; userB: string; createdAt: number; messageId: string }): Promise<{
+  /** `encrypted`: the pair's encrypted direct conversation, a different one from their plain one. */
+  openDirect(input: {
+    id: string;
+    userA: string;
+    userB: string;
+    createdAt: number;
+    messageId: string;
+    encrypted?: boolean;
+  }): Promise<{
     conversation: ConversationRecord;
     created: boolean;
   }>;
@@ -179,6 +189,7 @@ export interface ConversationStore {
     memberIds: string[];
     createdAt: number;
     messageId: string;
+    encrypted?: boolean;
   }): Promise<{ conversation: ConversationRecord; message: Message }>;
   getConversation(id: string): Promise<ConversationRecord | undefined>;
   /** Current members (leftSeq null), with watermarks. */
@@ -224,6 +235,32 @@ export interface MessageDraft {
   attachments?: readonly Attachment[];
   /** Text messages: a copy of another message made by `messages.forward` (stored, shown as `forwarded: true`). */
   forwarded?: boolean;
+  /** Encrypted conversations: the MLS application message (then `body` is "" and there is no reply, action or file). */
+  mls?: MlsDraft;
+}
+
+/** The opaque MLS message of an entry, as stored (docs/e2ee.md). */
+export interface MlsDraft {
+  epoch: number;
+  deviceId: string;
+  data: Uint8Array;
+}
+
+/**
+ * An MLS commit by `senderId`'s device `mls.deviceId` for epoch `mls.epoch` of an encrypted conversation, recorded as
+ * an `mls.commit` system entry. Accepted only if the conversation's epoch is `mls.epoch` (compare-and-set; the epoch
+ * then moves on by one, the GroupInfo is replaced and the Welcome kept for its devices, in the same transaction).
+ * Refusals: not_found, not_member, not_encrypted, stale_epoch (`epoch`: the current one), device_not_registered
+ * (`deviceId`: a Welcome recipient that is not a live registered device of a current member).
+ */
+export interface CommitDraft {
+  id: string;
+  conversationId: string;
+  senderId: string;
+  createdAt: number;
+  mls: MlsDraft;
+  groupInfo: Uint8Array;
+  welcome?: { id: string; data: Uint8Array; deviceIds: readonly string[] };
 }
 
 /**
@@ -241,10 +278,14 @@ export interface MembershipDraft {
 }
 
 /** Everything appended to a conversation's sequence after its creation goes through `MessageStore.append`. */
-export type EntryDraft = MessageDraft | MembershipDraft;
+export type EntryDraft = MessageDraft | MembershipDraft | CommitDraft;
 
 export function isMembershipDraft(draft: EntryDraft): draft is MembershipDraft {
   return "change" in draft;
+}
+
+export function isCommitDraft(draft: EntryDraft): draft is CommitDraft {
+  return "groupInfo" in draft;
 }
 
 /**
@@ -286,10 +327,16 @@ export type ActionRefusal =
 
 export type AppendOutcome =
   | { ok: true; message: Message; duplicate: boolean }
-  | { ok: false; code: AppendRefusal; message: string };
+  | { ok: false; code: AppendRefusal; message: string; details?: { epoch?: number; deviceId?: string } };
 
-/** Why a draft was refused: the conversation or the sender's membership, an action rule, or a membership rule. */
-export type AppendRefusal = "not_member" | "not_found" | ActionRefusal | "conflict" | "group_full";
+/**
+ * Why a draft was refused: the conversation or the sender's membership, an action rule, a membership rule, or an MLS
+ * rule (mls-rules.ts).
+ */
+export type AppendRefusal = "not_member" | "not_found" | ActionRefusal | "conflict" | "group_full" | MlsRefusal;
+
+/** The MLS rules of the log (docs/e2ee.md): protocol error codes of the same name. */
+export type MlsRefusal = "stale_epoch" | "encryption_required" | "not_encrypted" | "device_not_registered";
 
 /** One user's reaction on a message, as stored. */
 export interface ReactionRecord {

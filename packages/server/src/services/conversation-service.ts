@@ -70,7 +70,7 @@ export class ConversationService {
     private readonly limits: ConversationLimits,
   ) {}
 
-  async openDirect(userId: string, otherId: string): Promise<Conversation> {
+  async openDirect(userId: string, otherId: string, encrypted = false): Promise<Conversation> {
     const other = await this.store.getUserById(otherId);
     if (!other) throw new AppError("not_found", "User not found", { field: "userId" });
     requireActive([other], "userId");
@@ -82,11 +82,12 @@ export class ConversationService {
       userB: otherId,
       createdAt: Date.now(),
       messageId: newId(),
+      ...(encrypted ? { encrypted } : {}),
     });
     return this.view(conversation);
   }
 
-  async createGroup(ownerId: string, title: string, memberIds: readonly string[]): Promise<Conversation> {
+  async createGroup(ownerId: string, title: string, memberIds: readonly string[], encrypted = false): Promise<Conversation> {
     const others = [...new Set(memberIds)].filter((id) => id !== ownerId);
     if (others.length + 1 > this.limits.maxGroupMembers) {
       throw new AppError("group_full", `A group has at most ${this.limits.maxGroupMembers} members`, { field: "memberIds" });
@@ -110,6 +111,7 @@ export class ConversationService {
       memberIds: others,
       createdAt: Date.now(),
       messageId: newId(),
+      ...(encrypted ? { encrypted } : {}),
     });
     return this.view(conversation);
   }
@@ -273,6 +275,7 @@ export class ConversationService {
       lastSeq: conversation.lastSeq,
       members: members.map(toMember),
       ...retentionView(conversation, serverMaxAge),
+      ...(conversation.encrypted ? { encrypted: true as const } : {}),
     };
   }
 
@@ -311,6 +314,7 @@ export class ConversationService {
       mentions,
       membership: me.leftSeq === null ? "member" : "left",
       ...retentionView(conversation, serverMaxAge),
+      ...(conversation.encrypted ? { encrypted: true as const } : {}),
     };
   }
 }

@@ -10,6 +10,8 @@ import type { Tracing } from "../observability/tracing.js";
 import type { AdminStore } from "../ports/admin-store.js";
 import type { BlobStore } from "../ports/blob-store.js";
 import type { Broker } from "../ports/broker.js";
+import type { E2eeStore } from "../ports/e2ee-store.js";
+import type { LinkPreviewStore } from "../ports/link-preview-store.js";
 import type { PresenceStore } from "../ports/presence-store.js";
 import type { PushProvider } from "../ports/push-provider.js";
 import type { PushStore } from "../ports/push-store.js";
@@ -27,7 +29,9 @@ import { ConversationService } from "./conversation-service.js";
 import { DataExportService } from "./data-export.js";
 import { Delivery } from "./delivery.js";
 import { DeliveryStages } from "./delivery-stages.js";
+import { E2eeService } from "./e2ee-service.js";
 import { FileUrlSigner } from "./file-urls.js";
+import { LinkPreviewService } from "./link-previews/link-preview-service.js";
 import { ConversationLog } from "./log/conversation-log.js";
 import { FanOut } from "./log/fan-out.js";
 import { forgetChangedMembers, notifyPush } from "./log/subscribers.js";
@@ -81,6 +85,9 @@ export interface Services {
   admin: AdminService;
   moderation: ModerationService;
   sso: SsoService;
+  e2ee: E2eeService;
+  /** `links.preview`: pages fetched by the server, cached in the store (docs/protocol.md §6.16). */
+  linkPreviews: LinkPreviewService;
   /** A user's own data as an archive (`GET /v1/me/export`). */
   dataExport: DataExportService;
   /** The server's maximum message age and conversations' limits (docs/protocol.md §6.14). */
@@ -117,6 +124,10 @@ export function createServices(
     reports: ReportStore;
     /** Single sign-on grants and identities (in the store's database). */
     sso: SsoStore;
+    /** End-to-end encryption's directories (in the store's database). */
+    e2ee: E2eeStore;
+    /** The link preview cache and thumbnails (in the store's database). */
+    linkPreviews: LinkPreviewStore;
   },
   closers: Closers,
   observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "warn" | "error">; tracing: Tracing },
@@ -215,6 +226,8 @@ export function createServices(
     admin,
     moderation: new ModerationService(ports.reports, ports.admin, store, messages),
     sso,
+    e2ee: new E2eeService(ports.e2ee, store, log, delivery),
+    linkPreviews: new LinkPreviewService(config, ports.linkPreviews, media.images),
     dataExport,
     accounts,
     conversations,

@@ -63,7 +63,8 @@ export type Download =
     };
 
 export class MediaService {
-  private readonly images: ImageProcessor;
+  /** Shared with link previews, so that every decode on this node waits for the same slots. */
+  readonly images: ImageProcessor;
 
   constructor(
     private readonly uploads: UploadStore,

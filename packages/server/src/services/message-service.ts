@@ -14,7 +14,15 @@ import { AppError } from "../domain/app-error.js";
 import { isSingleEmoji } from "../domain/emoji.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { ActionDraft, AppendOutcome, ConversationStore, MemberRecord, MessageDraft, MessageStore } from "../ports/store.js";
+import type {
+  ActionDraft,
+  AppendOutcome,
+  ConversationStore,
+  MemberRecord,
+  MessageDraft,
+  MessageStore,
+  MlsDraft,
+} from "../ports/store.js";
 import type { BlockCache } from "./block-cache.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { notAllowed, toMember } from "./conversation-service.js";
@@ -63,9 +71,18 @@ export class MessageService {
 
   async send(
     userId: string,
-    input: { conversationId: string; clientId: string; body: string; replyTo?: number; attachments?: string[] },
+    input: {
+      conversationId: string;
+      clientId: string;
+      body: string;
+      replyTo?: number;
+      attachments?: string[];
+      /** Encrypted conversations: the MLS application message (E2eeService checked the device). */
+      mls?: MlsDraft | undefined;
+    },
     origin: Origin = {},
   ): Promise<MessageAck> {
+    if (input.mls !== undefined) return this.sendMls(userId, { ...input, mls: input.mls }, origin);
     const attachmentIds = input.attachments ?? [];
     this.checkBody(input.body, attachmentIds.length > 0);
     await this.checkMentions(userId, input.conversationId, input.body);
@@ -85,6 +102,12 @@ export class MessageService {
     origin: Origin = {},
   ): Promise<MessageAck> {
     const { target, reader } = await this.visibleText(userId, input.from.conversationId, input.from.seq);
+    if (target.mls !== undefined) {
+      // The server holds only ciphertext: the client decrypts and sends the text itself.
+      throw new AppError("encryption_required", "A message of an encrypted conversation is forwarded by its reader's client", {
+        field: "from",
+      });
+    }
     const [source] = await this.view.present(input.from.conversationId, [target], reader);
     if (source!.deletedAt !== undefined) throw new AppError("message_deleted", "The message was deleted", { field: "from" });
     if (source!.body === null) {
@@ -107,6 +130,29 @@ export class MessageService {
     forwarded: boolean,
   ): Promise<MessageAck> {
     const outcome = await this.append(textDraft(userId, input, attachments, forwarded), origin);
+    if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
+    return toAck(outcome);
+  }
+
+  /**
+   * An MLS application message (docs/e2ee.md): no text, reply or file of its own (they are inside the ciphertext);
+   * the store refuses it outside encrypted conversations.
+   */
+  private async sendMls(
+    userId: string,
+    input: { conversationId: string; clientId: string; body: string; replyTo?: number; attachments?: string[]; mls: MlsDraft },
+    origin: Origin,
+  ): Promise<MessageAck> {
+    const field =
+      input.body !== "" ? "body" : input.replyTo !== undefined ? "replyTo" : input.attachments?.length ? "attachments" : null;
+    if (field !== null) {
+      throw new AppError("validation_failed", "An MLS message carries its text, reply and files inside its ciphertext", {
+        field,
+      });
+    }
+    await this.requireNotBlocked(userId, input.conversationId);
+    const draft = textDraft(userId, { conversationId: input.conversationId, clientId: input.clientId, body: "" }, []);
+    const outcome = await this.append({ ...draft, mls: input.mls }, origin);
     if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
     return toAck(outcome);
   }
@@ -334,7 +380,7 @@ export class MessageService {
         requireCurrentMember(await this.store.getMembership(draft.conversationId, draft.senderId));
         throw new AppError("not_member", "You are not a member of this conversation");
       }
-      throw new AppError(outcome.code, outcome.message, refusalDetails(outcome.code, draft, this.limits));
+      throw new AppError(outcome.code, outcome.message, outcome.details ?? refusalDetails(outcome.code, draft, this.limits));
     }
     if (outcome.duplicate && outcome.message.conversationId !== draft.conversationId) {
       throw new AppError("conflict", "This clientId was already used for a message in another conversation", {

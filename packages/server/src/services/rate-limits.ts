@@ -17,7 +17,8 @@ export type LimitName =
   | "connect_ip"
   | "login"
   | "search"
-  | "uploads";
+  | "uploads"
+  | "link_previews";
 
 export type RateLimitConfig = Pick<
   Config,
@@ -33,6 +34,7 @@ export type RateLimitConfig = Pick<
   | "loginLockoutMaxMs"
   | "rateSearch"
   | "rateUploads"
+  | "rateLinkPreviews"
 >;
 
 type BucketName = Exclude<LimitName, "login">;
@@ -55,6 +57,8 @@ const OP_LIMITS: Partial<Record<OpName | "uploads", BucketName>> = {
   // Uploads decode images: a budget of their own, whichever way the bytes arrive.
   uploads: "uploads",
   "uploads.complete": "uploads",
+  // A preview may fetch a third-party page and image: a budget of its own.
+  "links.preview": "link_previews",
 };
 
 /** Answer to a second login for a username whose first is still being verified (an argon2 check takes ~50 ms). */
@@ -73,6 +77,7 @@ const WHAT: Record<LimitName, string> = {
   login: "failed logins for this username",
   search: "searches",
   uploads: "uploads",
+  link_previews: "link previews",
 };
 
 /** What `AuthService` needs to stop password guessing. */
@@ -112,6 +117,7 @@ export class RateLimits implements LoginGuard {
       connect_ip: config.rateConnectIp,
       search: config.rateSearch,
       uploads: config.rateUploads,
+      link_previews: config.rateLinkPreviews,
     };
     this.lockout =
       config.loginLockoutThreshold > 0

@@ -118,10 +118,32 @@ export class ImageProcessor {
   }
 
   /**
+   * The thumbnail of a web page's image (link previews): the same header checks as uploads, upright, at most
+   * THUMBNAIL_SIZE on its longer side, WebP without metadata. Throws AppError when the bytes are not a usable image.
+   */
+  async thumbnailOf(bytes: Buffer): Promise<Buffer> {
+    await this.checkHeader(bytes, bytes.length);
+    return this.decodes.run(async () => {
+      try {
+        return await sharp(bytes, { limitInputPixels: this.limits.maxImagePixels })
+          .rotate()
+          .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: "inside", withoutEnlargement: true })
+          .webp({ quality: 70 })
+          .toBuffer();
+      } catch {
+        throw new AppError("unsupported_media_type", "The image could not be decoded");
+      }
+    });
+  }
+
+  /**
    * Reads the header only (cheap) and refuses images over the pixel limit, or implausibly small for their pixel count,
    * before a single pixel is decoded.
    */
-  private async checkHeader(path: string, size: number): Promise<{ meta: Metadata; rawWidth: number; rawHeight: number }> {
+  private async checkHeader(
+    path: string | Buffer,
+    size: number,
+  ): Promise<{ meta: Metadata; rawWidth: number; rawHeight: number }> {
     const maxPixels = this.limits.maxImagePixels;
     let meta: Metadata;
     try {

@@ -169,10 +169,25 @@ const CASES: Record<OpName, Case> = {
   "settings.get": { scope: "own", args: () => ({}) },
   "settings.update": { scope: "own", args: () => ({ previews: true }) },
   "files.sign": { scope: "conversation-read", args: (fx) => ({ uploadIds: [fx.upload] }) },
+  // The page is on loopback, which the server refuses (link_preview_unavailable, blocked): nothing is fetched.
+  "links.preview": { scope: "own", args: () => ({ url: "http://127.0.0.1:9/authz" }) },
   "uploads.presign": { scope: "own", args: () => ({ name: "direct.pdf", size: 10 }) },
   "uploads.complete": { scope: "own", args: () => ({ uploadToken: "not.a-token" }) },
   // Matches the messages sent before and after the removal: the removed member may find only the first.
   "messages.search": { scope: "own", args: () => ({ query: "removal" }) },
+  // The directory shows devices only to users who share a conversation or are contacts: the outsider gets not_found.
+  "e2ee.devices.register": { scope: "own", args: () => ({ signatureKey: randomBytes(32).toString("base64url") }) },
+  "e2ee.devices.list": { scope: "own", args: (fx) => ({ userId: fx.owner.user.id }) },
+  "e2ee.keyPackages.upload": { scope: "own", args: () => ({ keyPackages: [] }) },
+  "e2ee.keyPackages.count": { scope: "own", args: () => ({}) },
+  "e2ee.keyPackages.claim": { scope: "own", args: (fx) => ({ userIds: [fx.owner.user.id] }) },
+  "e2ee.commit": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, epoch: 0, commit: "AAAAAA", groupInfo: "AAAAAA" }),
+  },
+  "e2ee.groupInfo": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
+  "e2ee.welcomes.list": { scope: "own", args: () => ({}) },
+  "e2ee.welcomes.ack": { scope: "own", args: () => ({ ids: ["W_none"] }) },
   "admin.users.list": { scope: "admin", args: () => ({ query: "user" }) },
   "admin.users.create": { scope: "admin", args: () => ({ username: `authz_${++clientIds}`, password: "long enough pw" }) },
   "admin.users.deactivate": { scope: "admin", args: (fx) => ({ userId: fx.owner.user.id }) },

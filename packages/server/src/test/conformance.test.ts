@@ -73,7 +73,8 @@ describe("conformance suite", { timeout: 120_000 }, () => {
     // Uploads scanned by clamd here (upload_infected), not on the cluster node.
     const clamd = clamdAvailable ? await TestClamd.start() : undefined;
     try {
-      const server = await startTestServer({ ...SHORT_TIMERS, ...clamd?.serverConfig() });
+      // Link previews may fetch the suite's loopback page here (links.preview succeeds); they are off on the cluster node.
+      const server = await startTestServer({ ...SHORT_TIMERS, ...clamd?.serverConfig(), linkPreviewsAllowPrivate: true });
       assertConforms(await conformance(server, () => server.close()));
     } finally {
       await clamd?.stop();
@@ -82,7 +83,8 @@ describe("conformance suite", { timeout: 120_000 }, () => {
 
   it("passes against a cluster node (PostgreSQL + Redis)", { skip: !clusterAvailable && "services unavailable" }, async () => {
     // The features the embedded server lacks or has, the other way round, so that each engine checks one side:
-    // push off here (push_disabled; on there: push.subscribe), files on S3 here (uploads.presign and
+    // push off here (push_disabled; on there: push.subscribe), link previews off here (link_previews_disabled; on there
+    // with loopback allowed: links.preview), files on S3 here (uploads.presign and
     // uploads.complete succeed; local files there: not_supported).
     // Single sign-on configured here (its cases skip on the embedded server); the suite never completes a sign-in.
     const callbackUrl = "http://127.0.0.1:9/v1/auth/sso/callback";
@@ -96,7 +98,13 @@ describe("conformance suite", { timeout: 120_000 }, () => {
         oidcClientSecret: idp.clientSecret,
         oidcRedirectUrl: callbackUrl,
       };
-      const config = { ...SHORT_TIMERS, ...s3.serverConfig("conformance"), ...sso, pushEnabled: false };
+      const config = {
+        ...SHORT_TIMERS,
+        ...s3.serverConfig("conformance"),
+        ...sso,
+        pushEnabled: false,
+        linkPreviews: "off" as const,
+      };
       const cluster = await startTestCluster({ label: "conformance", nodeIds: ["n1"], config });
       const [node] = cluster.nodes;
       assert.ok(node);

@@ -46,6 +46,7 @@ export const RATE_LIMITS_OFF: Partial<Config> = {
   rateConnectIp: null,
   rateSearch: null,
   rateUploads: null,
+  rateLinkPreviews: null,
 };
 
 export async function startTestServer(overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<TestServer> {

@@ -222,11 +222,15 @@ describe("push notifications (Web Push round trip)", () => {
     await send(g, "not about bob");
     await sleep(QUIET_MS);
     assert.equal(pushesFor(bobSub, g).length, 0, "a message without a mention stays muted");
-    const ack = await send(g, `<@${bob.user.id}> look`);
+    const ack = await send(g, `**<@${bob.user.id}>** _look_`);
     await pushService.waitFor(() => pushesFor(bobSub, g).length > 0);
     const [push] = pushesFor(bobSub, g);
     assert.equal(push!.payload.seq, ack.seq);
-    assert.equal(push!.payload.body, `Alice: @${bob.user.displayName} look`, "the token reads as the name");
+    assert.equal(
+      push!.payload.body,
+      `Alice: @${bob.user.displayName} look`,
+      "the token reads as the name, without formatting markers",
+    );
     await call(bob, "PATCH", "/v1/settings", { dnd: "forever" });
     await sleep(COALESCE_MS);
     await send(g, `<@${bob.user.id}> during dnd`);

@@ -1,10 +1,12 @@
 // The HTTP endpoints of media: streamed uploads (`POST /v1/uploads`), signed downloads (`GET /v1/files/:id`) and
-// profile pictures (`POST /v1/me/avatar`, `GET /v1/avatars/:id`).
+// profile pictures (`POST /v1/me/avatar`, `GET /v1/avatars/:id`) and link preview thumbnails
+// (`GET /v1/link-previews/images/:id`).
 
 import type { Readable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { AppError } from "../domain/app-error.js";
 import type { Services } from "../services/index.js";
+import { LINK_PREVIEW_IMAGE_PATH } from "../services/link-previews/link-preview-service.js";
 import type { Download } from "../services/media-service.js";
 import { bearer } from "./security.js";
 
@@ -97,6 +99,17 @@ export async function registerMediaRoutes(app: FastifyInstance, services: Servic
         .header("cache-control", "public, max-age=31536000, immutable")
         .header("content-length", download.size);
       return reply.send(download.body);
+    });
+
+    // Link preview thumbnails, like profile pictures: <img> tags send no token, the random id is the capability.
+    scope.get<{ Params: { id: string } }>(`${LINK_PREVIEW_IMAGE_PATH}:id`, async (request, reply) => {
+      const image = await services.linkPreviews.image(request.params.id);
+      return reply
+        .header("x-content-type-options", "nosniff")
+        .header("content-type", image.mimeType)
+        .header("cache-control", "public, max-age=86400")
+        .header("content-length", image.bytes.length)
+        .send(image.bytes);
     });
 
     scope.get<{ Params: { id: string } }>("/v1/files/:id", async (request, reply) => {

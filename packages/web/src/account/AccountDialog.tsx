@@ -2,7 +2,8 @@
 // signed out).
 
 import { type DeviceSession, isParleyError } from "@parley/client";
-import { type ChangeEvent, type FormEvent, useEffect, useRef, useState } from "react";
+import { type ChangeEvent, type FormEvent, useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { linkPreviewsShown, onLinkPreviewsChange, setLinkPreviewsShown } from "../chat/link-preview.js";
 import { formatFullTimestamp } from "../format/time.js";
 import { tooLargeText, uploadErrorText } from "../format/upload-errors.js";
 import { useLanguage, useT } from "../i18n/I18nProvider.js";
@@ -29,6 +30,7 @@ export function AccountDialog({ onClose }: { onClose: () => void }) {
         <PictureForm />
         <DisplayNameForm />
         <LanguageForm />
+        <LinkPreviewForm />
         <PasswordForm />
         <DeviceList />
         <div className="dialog-actions">
@@ -178,6 +180,24 @@ function LanguageForm() {
         </select>
       </label>
       <p className="muted">{t("account.languageNote")}</p>
+    </section>
+  );
+}
+
+/** Whether messages show preview cards of their first link, in this browser. */
+function LinkPreviewForm() {
+  const t = useT();
+  const shown = useSyncExternalStore(onLinkPreviewsChange, linkPreviewsShown);
+  return (
+    <section className="dialog-form" aria-labelledby="account-previews">
+      <h3 className="section-title" id="account-previews">
+        {t("account.linkPreviews")}
+      </h3>
+      <label className="checkbox-field">
+        <input type="checkbox" checked={shown} onChange={(e) => setLinkPreviewsShown(e.target.checked)} />
+        <span>{t("account.linkPreviewsField")}</span>
+      </label>
+      <p className="muted">{t("account.linkPreviewsNote")}</p>
     </section>
   );
 }

@@ -1,16 +1,19 @@
-// Writing a message: Enter sends, Shift+Enter adds a line, ↑ in an empty composer edits one's last message; typing is
-// reported; what is typed is kept as the conversation's draft; works offline (the outbox sends later).
+// Writing a message: Enter sends, Shift+Enter adds a line, Ctrl/Cmd+B and +I wrap the selection in bold or italic
+// markers, ↑ in an empty composer edits one's last message; typing is reported; what is typed is kept as the
+// conversation's draft; works offline (the outbox sends later).
 
 import type { Message } from "@parley/client";
 import { type FormEvent, type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from "react";
+import { EmojiPickerDialog } from "../emoji/EmojiPickerDialog.js";
 import { formatBytes } from "../format/files.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { MentionSuggestions } from "../mentions/MentionSuggestions.js";
-import { MentionText } from "../mentions/MentionText.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { useMentionPicker } from "../mentions/use-mention-picker.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Icon } from "../ui/Icon.js";
+import { SHORTCUT_MARKERS, type TextEdit, toggleMarker } from "./compose-format.js";
 import type { Uploads } from "./use-uploads.js";
 
 const MAX_HEIGHT_PX = 168;
@@ -35,18 +38,23 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   const tooLong = bytes > maxBytes;
   const empty = text.trim() === "" && uploads.ready.length === 0;
   const fileInput = useRef<HTMLInputElement>(null);
+  /** The selection to restore once a formatting shortcut's (or a picked emoji's) text is rendered. */
+  const selectAfter = useRef<TextEdit | null>(null);
+  const [picking, setPicking] = useState(false);
 
   // Opening a chat puts the cursor in the composer, except on touch screens where it would pop up the keyboard.
   useEffect(() => {
     if (window.matchMedia?.("(pointer: fine)").matches) ref.current?.focus();
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the height follows the text, read from the element
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el) return;
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, MAX_HEIGHT_PX)}px`;
+    const edit = selectAfter.current;
+    if (edit && edit.text === text) el.setSelectionRange(edit.selectionStart, edit.selectionEnd);
+    selectAfter.current = null;
   }, [text]);
 
   // Editing starts from the message's text; replying keeps what was typed.
@@ -79,6 +87,18 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
     ref.current?.focus();
   };
 
+  /** Puts a picked emoji where the caret was (replacing a selection), the caret after it. */
+  const insertEmoji = (emoji: string) => {
+    const el = ref.current;
+    const start = el?.selectionStart ?? text.length;
+    const end = el?.selectionEnd ?? text.length;
+    const next = text.slice(0, start) + emoji + text.slice(end);
+    selectAfter.current = { text: next, selectionStart: start + emoji.length, selectionEnd: start + emoji.length };
+    update(next);
+    // After the dialog has closed and handed focus back to its opener.
+    requestAnimationFrame(() => ref.current?.focus());
+  };
+
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     send();
@@ -86,6 +106,15 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (mentions.onKeyDown(event)) return;
+    const marker = SHORTCUT_MARKERS[event.key.toLowerCase()];
+    if (marker && (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey) {
+      event.preventDefault();
+      const el = event.currentTarget;
+      const edit = toggleMarker(el.value, el.selectionStart, el.selectionEnd, marker);
+      selectAfter.current = edit;
+      update(edit.text);
+      return;
+    }
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
       event.preventDefault();
       send();
@@ -116,7 +145,7 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
               <>
                 <strong>{t("composer.replyingTo", { name: who })}</strong>{" "}
                 <span className="muted">
-                  <MentionText text={target?.body ?? ""} />
+                  {bodyAsText(target?.body ?? "", (id) => displayName(users[id], t("names.someoneLower")))}
                 </span>
               </>
             )}
@@ -131,6 +160,18 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           </button>
         </div>
       ) : null}
+      {picking ? (
+        <EmojiPickerDialog
+          onPick={(emoji) => {
+            setPicking(false);
+            insertEmoji(emoji);
+          }}
+          onClose={() => {
+            setPicking(false);
+            ref.current?.focus();
+          }}
+        />
+      ) : null}
       <div className="composer-tools" data-slot="attachments">
         <button
           type="button"
@@ -140,6 +181,15 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           onClick={() => fileInput.current?.click()}
         >
           <Icon name="attach" />
+        </button>
+        <button
+          type="button"
+          className="icon-button emoji-button"
+          aria-label={t("composer.emoji")}
+          title={t("composer.emoji")}
+          onClick={() => setPicking(true)}
+        >
+          <Icon name="emoji" />
         </button>
         <input
           ref={fileInput}
@@ -216,8 +266,11 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
           aria-controls={mentions.candidates.length > 0 ? `${id}-mentions` : undefined}
           aria-activedescendant={mentions.candidates.length > 0 ? `${id}-mentions-${mentions.active}` : undefined}
           aria-invalid={tooLong}
-          aria-describedby={tooLong ? `${id}-limit` : undefined}
+          aria-describedby={tooLong ? `${id}-limit ${id}-hint` : `${id}-hint`}
         />
+        <span id={`${id}-hint`} className="composer-hint">
+          {t("composer.formatHint")}
+        </span>
         {tooLong ? (
           <span id={`${id}-limit`} className="composer-limit" role="alert">
             {t("composer.tooLong", { bytes, max: maxBytes })}

@@ -7,11 +7,13 @@
 import type { Message } from "@parley/client";
 import { type CSSProperties, useLayoutEffect, useRef, useState } from "react";
 import { createPortal } from "react-dom";
+import { EmojiPickerDialog } from "../emoji/EmojiPickerDialog.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { roleOf } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
+import { Icon } from "../ui/Icon.js";
 import { placePopover } from "../ui/popover-position.js";
 import { ForwardDialog } from "./ForwardDialog.js";
 import { useLongPress } from "./use-long-press.js";
@@ -20,7 +22,8 @@ import { useSwipeToReply } from "./use-swipe-reply.js";
 /** The picker's choices; any single emoji works through the API. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "😮", "😢", "🎉"] as const;
 
-type Open = "menu" | "react" | "sheet" | null;
+/** `emoji`: the full picker (any emoji), opened from the quick row. */
+type Open = "menu" | "react" | "sheet" | "emoji" | null;
 
 interface Action {
   label: string;
@@ -189,6 +192,9 @@ export function MessageActions({
                   {emoji}
                 </button>
               ))}
+              <button type="button" role="menuitem" aria-label={t("actions.moreReactions")} onClick={() => setOpen("emoji")}>
+                <Icon name="plus" />
+              </button>
             </div>,
             document.body,
           )
@@ -202,6 +208,9 @@ export function MessageActions({
                   {emoji}
                 </button>
               ))}
+              <button type="button" aria-label={t("actions.moreReactions")} onClick={() => setOpen("emoji")}>
+                <Icon name="plus" />
+              </button>
             </div>
           ) : null}
           <div className="sheet-actions" role="menu" aria-label={t("actions.label")}>
@@ -220,6 +229,9 @@ export function MessageActions({
               ))}
           </div>
         </Dialog>
+      ) : null}
+      {open === "emoji" ? (
+        <EmojiPickerDialog title={t("actions.pickReaction")} onPick={(emoji) => react(emoji)()} onClose={() => setOpen(null)} />
       ) : null}
       {forwarding ? <ForwardDialog message={message} onClose={() => setForwarding(false)} /> : null}
       {confirmDelete ? (

@@ -1,13 +1,15 @@
-// One message: its text (links clickable), time and, for one's own, its state; a refused one offers retry.
+// One message: its text (formatted, links clickable, a preview card for the first link), time and, for one's own, its state; a refused one offers retry.
 
 import { mentionsUser, quoteOf } from "@parley/client";
+import { useMemo, useSyncExternalStore } from "react";
 import { formatClock, formatFullTimestamp } from "../format/time.js";
 import { useT } from "../i18n/I18nProvider.js";
-import { MentionText } from "../mentions/MentionText.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Attachments } from "./Attachments.js";
-import { linkify } from "./linkify.js";
+import { FormattedText } from "./FormattedText.js";
+import { LinkPreviewCard } from "./LinkPreviewCard.js";
+import { firstLink, linkPreviewsShown, onLinkPreviewsChange } from "./link-preview.js";
 import { MessageActions } from "./MessageActions.js";
 import { QuoteBlock, ReactionChips } from "./MessageExtras.js";
 import { Ticks } from "./Ticks.js";
@@ -48,6 +50,8 @@ export function MessageBubble({
   const deleted = message?.deletedAt !== undefined || withheld;
   const hidden = message?.hidden === true;
   const pendingQuoted = entry.replyTo === undefined ? undefined : conversation.messages.find((m) => m.seq === entry.replyTo);
+  const previews = useSyncExternalStore(onLinkPreviewsChange, linkPreviewsShown);
+  const link = useMemo(() => (previews ? firstLink(entry.body) : undefined), [entry.body, previews]);
   const quote = message?.replyTo ?? (pendingQuoted ? quoteOf(pendingQuoted) : undefined);
   return (
     <div
@@ -67,22 +71,9 @@ export function MessageBubble({
             {hidden ? t("message.youDeleted") : withheld ? t("message.withheld") : t("message.deleted")}
           </span>
         ) : (
-          <span className="bubble-text">
-            {linkify(entry.body).map((part, i) =>
-              part.type === "link" ? (
-                // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-                <a key={i} href={part.href} target="_blank" rel="noopener noreferrer nofollow">
-                  {part.text}
-                </a>
-              ) : (
-                // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable text, never reordered
-                <span key={i}>
-                  <MentionText text={part.text} />
-                </span>
-              ),
-            )}
-          </span>
+          <FormattedText className="bubble-text" text={entry.body} />
         )}
+        {link && message && !deleted && !hidden ? <LinkPreviewCard key={link} url={link} /> : null}
         <span className="bubble-meta">
           {message?.editedAt !== undefined && !deleted && !hidden ? (
             <span className="edited-marker" title={t("message.editedAt", { time: formatFullTimestamp(message.editedAt) })}>

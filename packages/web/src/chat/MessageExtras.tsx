@@ -4,7 +4,7 @@
 import type { Message, ReplyRef } from "@parley/client";
 import { joinNames } from "../format/system-events.js";
 import { useT } from "../i18n/I18nProvider.js";
-import { MentionText } from "../mentions/MentionText.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 
@@ -40,13 +40,11 @@ export function QuoteBlock({ quote }: { quote: ReplyRef }) {
     >
       <span className="quote-author">{who}</span>
       <span className="quote-text">
-        {quote.withheld ? (
-          t("message.unavailable")
-        ) : quote.preview === null ? (
-          t("message.quotedDeleted")
-        ) : (
-          <MentionText text={quote.preview} />
-        )}
+        {quote.withheld
+          ? t("message.unavailable")
+          : quote.preview === null
+            ? t("message.quotedDeleted")
+            : bodyAsText(quote.preview, (id) => displayName(users[id], t("names.someoneLower")))}
       </span>
     </button>
   );

@@ -6,7 +6,7 @@ import { useEffect, useState } from "react";
 import { attachmentSummary } from "../format/files.js";
 import { formatFullTimestamp } from "../format/time.js";
 import { useT } from "../i18n/I18nProvider.js";
-import { mentionsAsText } from "../mentions/mention-text.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { displayName } from "../state/conversations.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
@@ -61,7 +61,7 @@ function PinnedDialog({
         {pins.map((p) => {
           const m = p.message;
           const text = m.body
-            ? mentionsAsText(m.body, nameOf)
+            ? bodyAsText(m.body, nameOf)
             : m.attachments.length > 0
               ? attachmentSummary(m.attachments)
               : t("message.unavailable");

@@ -10,7 +10,7 @@ import { formatListTime } from "../format/time.js";
 import { typingText } from "../format/typing.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { MentionBadge } from "../mentions/MentionBadge.js";
-import { mentionsAsText } from "../mentions/mention-text.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { activityAt, conversationTitle, displayName, otherMemberId, previewAuthor } from "../state/conversations.js";
 import { usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
@@ -55,7 +55,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
     preview = (
       <>
         <span className="preview-draft">{t("preview.draft")}</span>{" "}
-        <span className="preview-text">{mentionsAsText(draft, nameOf)}</span>
+        <span className="preview-text">{bodyAsText(draft, nameOf)}</span>
       </>
     );
   } else if (lastPending && (!last || lastPending.createdAt >= last.createdAt)) {
@@ -64,7 +64,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
       <>
         <Ticks state={state} label={state === "pending" ? t("ticks.pending") : t("ticks.failed")} />
         <span className="preview-text">
-          {lastPending.body ? mentionsAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
+          {lastPending.body ? bodyAsText(lastPending.body, nameOf) : attachmentSummary(lastPending.attachments ?? [])}
         </span>
       </>
     );
@@ -77,7 +77,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}
         <span className="preview-text">
           {author && !own ? <span className="preview-author">{author}: </span> : null}
-          {last.body ? mentionsAsText(last.body, nameOf) : attachmentSummary(last.attachments ?? [])}
+          {last.body ? bodyAsText(last.body, nameOf) : attachmentSummary(last.attachments ?? [])}
         </span>
       </>
     );

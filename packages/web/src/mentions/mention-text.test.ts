@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  bodyAsText,
   decodeMentions,
   encodeMentions,
   insertMention,
   matchCandidates,
   mentionParts,
   mentionQuery,
-  mentionsAsText,
 } from "./mention-text.js";
 
 const names: Record<string, string> = { U_ann: "Ann Lee", U_bob: "Bob", U_bobby: "Bob Ross" };
@@ -22,7 +22,8 @@ describe("mention text", () => {
       { type: "mention", userId: "U_bob", label: "@Bob", self: true },
       { type: "text", text: "!" },
     ]);
-    assert.equal(mentionsAsText("<@U_x> hi", nameOf), "@someone hi");
+    assert.equal(bodyAsText("<@U_x> hi", nameOf), "@someone hi");
+    assert.equal(bodyAsText("**<@U_ann>** said _hi_", nameOf), "@Ann Lee said hi", "without formatting markers");
   });
 
   it("encodes picked labels as tokens, the longest label first, and decodes them back", () => {

@@ -1,7 +1,7 @@
 // Mentions as the web app shows and writes them: `<@userId>` tokens in a stored body (docs/protocol.md §6.6) become
 // "@Name" for reading; in the composer "@Name" labels of picked members become tokens again when the message is sent.
 
-import { MENTION_PATTERN, mentionToken } from "@parley/protocol";
+import { formattedAsPlainText, MENTION_PATTERN, mentionToken } from "@parley/protocol";
 
 export type MentionPart = { type: "text"; text: string } | { type: "mention"; userId: string; label: string; self: boolean };
 
@@ -25,9 +25,12 @@ export function mentionParts(body: string, nameOf: (userId: string) => string, m
   return parts;
 }
 
-/** The body with each token read as "@<name>" (list previews, notifications). */
-export function mentionsAsText(body: string, nameOf: (userId: string) => string): string {
-  return body.replace(MENTION_PATTERN, (_, userId: string) => `@${nameOf(userId)}`);
+/**
+ * The body as plain text: formatting markers dropped, each token read as "@<name>" (list previews, notifications,
+ * quotes; docs/protocol.md §7.5, "Formatting").
+ */
+export function bodyAsText(body: string, nameOf: (userId: string) => string): string {
+  return formattedAsPlainText(body, nameOf);
 }
 
 /**

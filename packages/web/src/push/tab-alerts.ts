@@ -9,7 +9,7 @@ import type { Message } from "@parley/client";
 import { mentionsUser, type NotificationSettings } from "@parley/protocol";
 import { reportBestEffort } from "../app/best-effort.js";
 import { t } from "../i18n/i18n.js";
-import { mentionsAsText } from "../mentions/mention-text.js";
+import { bodyAsText } from "../mentions/mention-text.js";
 import { conversationTitle, displayName } from "../state/conversations.js";
 import type { ChatState } from "../state/types.js";
 import type { NotificationState } from "./notification-store.js";
@@ -47,7 +47,7 @@ export function alertContent(message: Message, chat: ChatState, previews: boolea
       body: mentioned ? t("notifications.mentioned", { name: sender }) : t("notifications.newFrom", { name: sender }),
     };
   }
-  const text = mentionsAsText(body, nameOf).replace(/\s+/g, " ").trim() || t("notifications.sentFile");
+  const text = bodyAsText(body, nameOf).replace(/\s+/g, " ").trim() || t("notifications.sentFile");
   const cut = text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
   return { title, body: group ? `${sender}: ${cut}` : cut };
 }

@@ -41,6 +41,7 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "conversations.mute": { until: "forever" },
     "conversations.setDisappearing": { seconds: 3600 },
     "conversations.setRetention": { seconds: 3600 },
+    "e2ee.commit": { epoch: 0, commit: "AAAAAA", groupInfo: "AAAAAA" },
   };
   const own = rest[op];
   if (own) return { conversationId, ...own };

@@ -4,6 +4,7 @@
 import type { Case } from "../../case.js";
 import { authErrorCases } from "./auth.js";
 import { conversationErrorCases } from "./conversations.js";
+import { linkPreviewErrorCases } from "./link-previews.js";
 import { mediaErrorCases } from "./media.js";
 import { messageActionErrorCases } from "./message-actions.js";
 import { pushErrorCases } from "./push.js";
@@ -18,4 +19,5 @@ export const errorCases: Case[] = [
   ...messageActionErrorCases,
   ...pushErrorCases,
   ...mediaErrorCases,
+  ...linkPreviewErrorCases,
 ];

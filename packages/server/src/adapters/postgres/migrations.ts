@@ -392,6 +392,31 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: "link previews",
+    // As SQLite's migration 17 (which explains the tables).
+    sql: `
+      CREATE TABLE link_previews (
+        url text COLLATE "C" PRIMARY KEY,
+        title text,
+        description text,
+        site_name text,
+        image_id text COLLATE "C",
+        failure text,
+        fetched_at bigint NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX link_previews_expiry ON link_previews (expires_at);
+      CREATE TABLE link_preview_images (
+        id text COLLATE "C" PRIMARY KEY,
+        url text COLLATE "C" NOT NULL,
+        mime_type text NOT NULL,
+        bytes bytea NOT NULL
+      );
+      CREATE INDEX link_preview_images_url ON link_preview_images (url);
+    `,
+  },
+  {
     version: 18,
     name: "pinned and forwarded messages",
     // As SQLite's migration 18 (which explains the table).
@@ -414,6 +439,58 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       ALTER TABLE users ADD COLUMN avatar_id text COLLATE "C" REFERENCES uploads (id);
       CREATE INDEX users_avatar ON users (avatar_id) WHERE avatar_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 20,
+    name: "MLS device and KeyPackage directories",
+    sql: `
+      -- One MLS signature key per device session (docs/e2ee.md); the device leaves with its session.
+      CREATE TABLE e2ee_devices (
+        device_id text COLLATE "C" PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        user_id text COLLATE "C" NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        signature_key BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX e2ee_devices_user ON e2ee_devices (user_id);
+      -- Single-use packages (last_resort false, taken oldest first) and at most one last-resort package per device.
+      CREATE TABLE e2ee_key_packages (
+        id BIGSERIAL PRIMARY KEY,
+        device_id text COLLATE "C" NOT NULL REFERENCES e2ee_devices (device_id) ON DELETE CASCADE,
+        last_resort BOOLEAN NOT NULL,
+        data BYTEA NOT NULL,
+        expires_at BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE INDEX e2ee_key_packages_device ON e2ee_key_packages (device_id, last_resort, id);
+    `,
+  },
+  {
+    version: 21,
+    name: "encrypted conversations and the MLS delivery service",
+    sql: `
+      -- Fixed at creation. mls_epoch is the epoch the next commit must name (compare-and-set); the latest GroupInfo
+      -- lets a device join by an external commit.
+      ALTER TABLE conversations ADD COLUMN encrypted BOOLEAN NOT NULL DEFAULT false;
+      ALTER TABLE conversations ADD COLUMN mls_epoch BIGINT NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN mls_group_info BYTEA;
+      -- The opaque MLS message of an entry of an encrypted conversation, its epoch and sending device.
+      ALTER TABLE messages ADD COLUMN mls_epoch BIGINT;
+      ALTER TABLE messages ADD COLUMN mls_device text COLLATE "C";
+      ALTER TABLE messages ADD COLUMN mls_data BYTEA;
+      CREATE TABLE e2ee_welcomes (
+        id text COLLATE "C" PRIMARY KEY,
+        conversation_id text COLLATE "C" NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        epoch BIGINT NOT NULL,
+        data BYTEA NOT NULL,
+        created_at BIGINT NOT NULL
+      );
+      CREATE TABLE e2ee_welcome_recipients (
+        device_id text COLLATE "C" NOT NULL REFERENCES e2ee_devices (device_id) ON DELETE CASCADE,
+        welcome_id text COLLATE "C" NOT NULL REFERENCES e2ee_welcomes (id) ON DELETE CASCADE,
+        PRIMARY KEY (device_id, welcome_id)
+      );
+      CREATE INDEX e2ee_welcome_recipients_welcome ON e2ee_welcome_recipients (welcome_id);
     `,
   },
   {

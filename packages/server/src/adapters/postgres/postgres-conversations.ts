@@ -28,7 +28,7 @@ import type { PostgresHandle } from "./postgres-handle.js";
 
 const CONVERSATION_COLUMNS =
   'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq", retention_seconds AS "retentionSeconds", ' +
-  'disappear_seconds AS "disappearSeconds", expired_seq AS "expiredSeq", expired_at AS "expiredAt"';
+  'disappear_seconds AS "disappearSeconds", expired_seq AS "expiredSeq", expired_at AS "expiredAt", encrypted';
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
@@ -41,12 +41,14 @@ export class PostgresConversations implements ConversationStore {
   constructor(private readonly db: PostgresHandle) {}
 
   async openDirect(input: OpenDirectInput): Promise<{ conversation: ConversationRecord; created: boolean }> {
-    const { key, userIds, event } = directCreation(input.userA, input.userB);
+    const encrypted = input.encrypted === true;
+    const { key, userIds, event } = directCreation(input.userA, input.userB, encrypted);
     // One statement, so atomic without a transaction. When another node created the pair first, ON CONFLICT waits
     // for its commit and inserts nothing, the dependent inserts see no row, and the next statement reads the winner.
     const created = await this.db.rows(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES ($1, 'direct', NULL, $2, $3, 1)
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted)
+         VALUES ($1, 'direct', NULL, $2, $3, 1, $8)
          ON CONFLICT (direct_key) DO NOTHING
          RETURNING id
        ), member AS (
@@ -57,11 +59,19 @@ export class PostgresConversations implements ConversationStore {
          SELECT conversation.id, 1, $5, $6, NULL, 'system', NULL, $7::json, $3 FROM conversation
        )
        SELECT id FROM conversation`,
-      [input.id, key, input.createdAt, userIds, input.messageId, input.userA, JSON.stringify(event)],
+      [input.id, key, input.createdAt, userIds, input.messageId, input.userA, JSON.stringify(event), encrypted],
     );
     if (created.length > 0) {
       return {
-        conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
+        conversation: {
+          id: input.id,
+          kind: "direct",
+          title: null,
+          createdAt: input.createdAt,
+          lastSeq: 1,
+          ...NO_RETENTION,
+          encrypted,
+        },
         created: true,
       };
     }
@@ -78,8 +88,8 @@ export class PostgresConversations implements ConversationStore {
     // One statement: the conversation, its members and the creation event commit together or not at all.
     await this.db.write(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by)
-         VALUES ($1, 'group', $2, NULL, $3, 1, $6)
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by, encrypted)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $6, $8)
        ), member AS (
          INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
          SELECT $1, u.id, CASE WHEN u.ord = 1 THEN 'owner' ELSE 'member' END, 1, 0, 0, $3
@@ -87,7 +97,16 @@ export class PostgresConversations implements ConversationStore {
        )
        INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
        VALUES ($1, 1, $5, $6, NULL, 'system', NULL, $7::json, $3)`,
-      [input.id, input.title, input.createdAt, userIds, input.messageId, input.ownerId, JSON.stringify(event)],
+      [
+        input.id,
+        input.title,
+        input.createdAt,
+        userIds,
+        input.messageId,
+        input.ownerId,
+        JSON.stringify(event),
+        input.encrypted === true,
+      ],
     );
     const message = systemMessage({
       id: input.messageId,
@@ -98,7 +117,15 @@ export class PostgresConversations implements ConversationStore {
       createdAt: input.createdAt,
     });
     return {
-      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
+      conversation: {
+        id: input.id,
+        kind: "group",
+        title: input.title,
+        createdAt: input.createdAt,
+        lastSeq: 1,
+        ...NO_RETENTION,
+        encrypted: input.encrypted === true,
+      },
       message,
     };
   }
@@ -143,7 +170,7 @@ export class PostgresConversations implements ConversationStore {
               m.left_seq AS "leftSeq", m.delivered_seq AS "deliveredSeq", m.read_seq AS "readSeq",
               m.receipt_at AS "receiptAt", c.kind, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq",
               c.retention_seconds AS "retentionSeconds", c.disappear_seconds AS "disappearSeconds",
-              c.expired_seq AS "expiredSeq", c.expired_at AS "expiredAt"
+              c.expired_seq AS "expiredSeq", c.expired_at AS "expiredAt", c.encrypted
        FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
        WHERE m.user_id = $1 AND ($2::text IS NULL OR m.conversation_id COLLATE "C" > $2)
          AND ($3::text IS NULL OR m.conversation_id COLLATE "C" <= $3)

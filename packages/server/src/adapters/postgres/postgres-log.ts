@@ -6,8 +6,10 @@ import type { PoolClient } from "pg";
 import {
   type ActionRefusal,
   type AppendOutcome,
+  type CommitDraft,
   type EntryDraft,
   type HistoryQuery,
+  isCommitDraft,
   isMembershipDraft,
   type MessageDraft,
   type MessageStore,
@@ -17,7 +19,14 @@ import {
 } from "../../ports/store.js";
 import { ADMIN_ACTOR, isAdminRemoval, refusalMessage, refuseAction, refuseTarget } from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
-import { draftMessage, REPLY_PREVIEW_CHARS, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
+import {
+  commitMessage,
+  draftMessage,
+  REPLY_PREVIEW_CHARS,
+  type StoredMessage,
+  storedToMessage as toMessage,
+} from "../message-row.js";
+import { commitEvent, type MlsConversationRow, mlsRefusal, refuseCommit, refuseMessage } from "../mls-rules.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import type { PostgresConversations } from "./postgres-conversations.js";
 import { type PostgresHandle, pair } from "./postgres-handle.js";
@@ -27,7 +36,9 @@ import { type PostgresHandle, pair } from "./postgres-handle.js";
  * conversations cannot deadlock). FOR NO KEY UPDATE still lets members rows reference the conversation meanwhile.
  */
 const APPEND_LOCK = {
-  text: 'SELECT id, last_seq AS "lastSeq" FROM conversations WHERE id = ANY($1::text[]) ORDER BY id FOR NO KEY UPDATE',
+  text:
+    'SELECT id, last_seq AS "lastSeq", encrypted, mls_epoch AS epoch FROM conversations WHERE id = ANY($1::text[]) ' +
+    "ORDER BY id FOR NO KEY UPDATE",
 };
 
 /**
@@ -39,7 +50,7 @@ const APPEND_CHECK = {
          WHERE (m.sender_id, m.client_id) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND m.client_id IS NOT NULL
          UNION ALL
          SELECT false, NULL, conversation_id, NULL, user_id, NULL, NULL, NULL, NULL, NULL,
-                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM members
          WHERE (conversation_id, user_id) IN (SELECT * FROM unnest($3::text[], $1::text[])) AND left_seq IS NULL`,
 };
 
@@ -51,13 +62,14 @@ const APPEND_CHECK = {
 const APPEND_WRITE = {
   text: `WITH inserted AS (
            INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, reply_to, action,
-                                 attachments, forwarded)
+                                 attachments, forwarded, mls_epoch, mls_device, mls_data)
            SELECT d.conversation_id, d.seq, d.id, d.sender_id, d.client_id,
                   CASE WHEN d.action IS NULL THEN 'text' ELSE 'system' END, d.body, d.created_at, d.reply_to, d.action::json,
-                  d.attachments::json, d.forwarded
+                  d.attachments::json, d.forwarded, d.mls_epoch, d.mls_device, d.mls_data
            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-                       $10::bigint[], $11::text[], $12::text[], $13::boolean[])
-             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action, attachments, forwarded)
+                       $10::bigint[], $11::text[], $12::text[], $13::boolean[], $14::bigint[], $15::text[], $16::bytea[])
+             AS d (conversation_id, seq, id, sender_id, client_id, body, created_at, reply_to, action, attachments, forwarded,
+                   mls_epoch, mls_device, mls_data)
          )
          UPDATE conversations AS c SET last_seq = u.last_seq
          FROM unnest($8::text[], $9::bigint[]) AS u (id, last_seq)
@@ -99,6 +111,38 @@ interface TargetCheckRow {
   emojis: string[];
   pinCount: number;
   pinned: boolean;
+}
+
+/** A commit's writes after its compare-and-set passed: the entry, the conversation's epoch and GroupInfo, the Welcome. */
+const COMMIT_WRITE = {
+  text: `WITH entry AS (
+           INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at, mls_epoch,
+                                 mls_device, mls_data)
+           VALUES ($1, $2, $3, $4, NULL, 'system', NULL, $5::json, $6, $7, $8, $9)
+         )
+         UPDATE conversations SET last_seq = $2, mls_epoch = $7 + 1, mls_group_info = $10 WHERE id = $1`,
+};
+
+const WELCOME_WRITE = {
+  text: `WITH welcome AS (
+           INSERT INTO e2ee_welcomes (id, conversation_id, epoch, data, created_at) VALUES ($1, $2, $3, $4, $5)
+         )
+         INSERT INTO e2ee_welcome_recipients (device_id, welcome_id) SELECT unnest($6::text[]), $1`,
+};
+
+/** The Welcome recipients among `$2` that are live registered devices of current members of `$1`. */
+const WELCOME_RECIPIENTS = {
+  text: `SELECT d.device_id AS "deviceId" FROM e2ee_devices AS d JOIN sessions AS s ON s.id = d.device_id
+         JOIN members AS m ON m.conversation_id = $1 AND m.user_id = d.user_id AND m.left_seq IS NULL
+         WHERE d.device_id = ANY($2::text[]) AND s.revoked_at IS NULL AND s.expires_at > $3`,
+};
+
+/** What the append lock reads of each conversation. */
+interface LockedConversation {
+  id: string;
+  lastSeq: number;
+  encrypted: boolean;
+  epoch: number;
 }
 
 interface CheckRow extends StoredMessage {
@@ -253,21 +297,81 @@ export class PostgresLog implements MessageStore {
    */
   private async appendInTx(client: PoolClient, drafts: readonly EntryDraft[]): Promise<AppendOutcome[]> {
     const conversationIds = [...new Set(drafts.map((d) => d.conversationId))];
-    const locked = await client.query<{ id: string; lastSeq: number }>({ ...APPEND_LOCK, values: [conversationIds] });
+    const locked = await client.query<LockedConversation>({ ...APPEND_LOCK, values: [conversationIds] });
     const lastSeqs = new Map(locked.rows.map((r) => [r.id, r.lastSeq]));
+    const mls = new Map<string, MlsConversationRow>(locked.rows.map((r) => [r.id, { encrypted: r.encrypted, epoch: r.epoch }]));
     const outcomes: AppendOutcome[] = [];
     let run: MessageDraft[] = [];
     for (const d of drafts) {
-      if (!isMembershipDraft(d)) {
+      if (!isMembershipDraft(d) && !isCommitDraft(d)) {
         run.push(d);
         continue;
       }
-      if (run.length > 0) outcomes.push(...(await this.messagesInTx(client, run, lastSeqs)));
+      if (run.length > 0) outcomes.push(...(await this.messagesInTx(client, run, lastSeqs, mls)));
       run = [];
-      outcomes.push(await this.conversations.membershipEntry(client, d, lastSeqs));
+      outcomes.push(
+        isCommitDraft(d)
+          ? await this.commitEntry(client, d, lastSeqs, mls)
+          : await this.conversations.membershipEntry(client, d, lastSeqs),
+      );
     }
-    if (run.length > 0) outcomes.push(...(await this.messagesInTx(client, run, lastSeqs)));
+    if (run.length > 0) outcomes.push(...(await this.messagesInTx(client, run, lastSeqs, mls)));
     return outcomes;
+  }
+
+  /** An MLS commit (mls-rules.ts) under the append lock: compare-and-set on the epoch, then its writes. */
+  private async commitEntry(
+    client: PoolClient,
+    d: CommitDraft,
+    lastSeqs: Map<string, number>,
+    mls: Map<string, MlsConversationRow>,
+  ): Promise<AppendOutcome> {
+    const lastSeq = lastSeqs.get(d.conversationId);
+    const conversation = mls.get(d.conversationId);
+    if (lastSeq === undefined || conversation === undefined) {
+      return { ok: false, code: "not_found", message: "Conversation not found" };
+    }
+    const member = await client.query("SELECT 1 FROM members WHERE conversation_id = $1 AND user_id = $2 AND left_seq IS NULL", [
+      d.conversationId,
+      d.senderId,
+    ]);
+    if (member.rowCount === 0) return { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+    const refused = refuseCommit(conversation, d);
+    if (refused !== null) return refused;
+    if (d.welcome !== undefined) {
+      const { rows } = await client.query<{ deviceId: string }>({
+        ...WELCOME_RECIPIENTS,
+        values: [d.conversationId, d.welcome.deviceIds, d.createdAt],
+      });
+      const live = new Set(rows.map((r) => r.deviceId));
+      const missing = d.welcome.deviceIds.find((id) => !live.has(id));
+      if (missing !== undefined) return mlsRefusal("device_not_registered", { deviceId: missing });
+    }
+    const seq = lastSeq + 1;
+    await client.query({
+      ...COMMIT_WRITE,
+      values: [
+        d.conversationId,
+        seq,
+        d.id,
+        d.senderId,
+        JSON.stringify(commitEvent(d)),
+        d.createdAt,
+        d.mls.epoch,
+        d.mls.deviceId,
+        d.mls.data,
+        d.groupInfo,
+      ],
+    });
+    if (d.welcome !== undefined) {
+      await client.query({
+        ...WELCOME_WRITE,
+        values: [d.welcome.id, d.conversationId, d.mls.epoch + 1, d.welcome.data, d.createdAt, d.welcome.deviceIds],
+      });
+    }
+    lastSeqs.set(d.conversationId, seq);
+    conversation.epoch = d.mls.epoch + 1;
+    return { ok: true, message: commitMessage(d, seq), duplicate: false };
   }
 
   /** Message drafts (texts and actions) under the locks; `lastSeqs` learns the seqs they take. */
@@ -275,6 +379,7 @@ export class PostgresLog implements MessageStore {
     client: PoolClient,
     drafts: readonly MessageDraft[],
     lastSeqs: Map<string, number>,
+    mls: Map<string, MlsConversationRow>,
   ): Promise<AppendOutcome[]> {
     const checked = await client.query<CheckRow>({
       ...APPEND_CHECK,
@@ -300,6 +405,9 @@ export class PostgresLog implements MessageStore {
       action: [] as (string | null)[],
       attachments: [] as (string | null)[],
       forwarded: [] as boolean[],
+      mlsEpoch: [] as (number | null)[],
+      mlsDevice: [] as (string | null)[],
+      mlsData: [] as (Buffer | null)[],
     };
     const links = { uploadId: [] as string[], conversationId: [] as string[], seq: [] as number[], position: [] as number[] };
     for (const d of drafts) {
@@ -316,6 +424,11 @@ export class PostgresLog implements MessageStore {
       }
       if (!currentMembers.has(pair(d.conversationId, d.senderId)) && !isAdminRemoval(d.action)) {
         outcomes.push({ ok: false, code: "not_member", message: "Sender is not a member of the conversation" });
+        continue;
+      }
+      const mlsRefused = refuseMessage(mls.get(d.conversationId)!, d);
+      if (mlsRefused !== null) {
+        outcomes.push(mlsRefused);
         continue;
       }
       let quoted: TargetCheckRow | undefined;
@@ -352,6 +465,9 @@ export class PostgresLog implements MessageStore {
       more.replyTo.push(action === null ? (d.replyTo ?? null) : null);
       more.action.push(action === null ? null : JSON.stringify(action));
       more.forwarded.push(action === null && d.forwarded === true);
+      more.mlsEpoch.push(d.mls?.epoch ?? null);
+      more.mlsDevice.push(d.mls?.deviceId ?? null);
+      more.mlsData.push(d.mls === undefined ? null : Buffer.from(d.mls.data));
       outcomes.push({ ok: true, message, duplicate: false });
     }
     if (nextSeqs.size > 0) {
@@ -371,6 +487,9 @@ export class PostgresLog implements MessageStore {
           more.action,
           more.attachments,
           more.forwarded,
+          more.mlsEpoch,
+          more.mlsDevice,
+          more.mlsData,
         ],
       });
       if (links.uploadId.length > 0) {

@@ -15,7 +15,8 @@ export const MESSAGE_COLUMNS =
   "m.id, m.conversation_id AS conversationId, m.seq, m.sender_id AS senderId, m.client_id AS clientId, m.kind, m.body, " +
   "m.event_json AS eventJson, m.created_at AS createdAt, m.reply_to AS replyTo, r.sender_id AS replySenderId, " +
   `substr(r.body, 1, ${REPLY_PREVIEW_CHARS}) AS replyPreview, r.deleted_at AS replyDeletedAt, m.edited_at AS editedAt, ` +
-  "m.deleted_at AS deletedAt, m.action_json AS actionJson, m.attachments_json AS attachmentsJson, m.forwarded";
+  "m.deleted_at AS deletedAt, m.action_json AS actionJson, m.attachments_json AS attachmentsJson, m.forwarded, " +
+  "m.mls_epoch AS mlsEpoch, m.mls_device AS mlsDevice, m.mls_data AS mlsData";
 /** The quoted message's join; a query naming `messages AS m` otherwise adds it after that table. */
 export const REPLY_JOIN = "LEFT JOIN messages AS r ON r.conversation_id = m.conversation_id AND r.seq = m.reply_to";
 export const MESSAGE_FROM = `messages AS m ${REPLY_JOIN}`;

@@ -508,6 +508,33 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: "link previews",
+    sql: `
+      -- The cache of links.preview (services/link-previews/): what a URL's page showed, or why it could not be
+      -- previewed (failure), until expires_at; a failure is kept for a shorter time than a preview.
+      CREATE TABLE link_previews (
+        url TEXT PRIMARY KEY,
+        title TEXT,
+        description TEXT,
+        site_name TEXT,
+        image_id TEXT,
+        failure TEXT,
+        fetched_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX link_previews_expiry ON link_previews (expires_at);
+      -- The thumbnail of a preview's image, served by its random id; it goes when its answer is replaced or expires.
+      CREATE TABLE link_preview_images (
+        id TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        mime_type TEXT NOT NULL,
+        bytes BLOB NOT NULL
+      );
+      CREATE INDEX link_preview_images_url ON link_preview_images (url);
+    `,
+  },
+  {
     version: 18,
     name: "pinned and forwarded messages",
     sql: `
@@ -534,6 +561,58 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN avatar_id TEXT REFERENCES uploads (id);
       -- The upload sweeper and GET /v1/avatars/:id ask whether an upload is someone's picture.
       CREATE INDEX users_avatar ON users (avatar_id) WHERE avatar_id IS NOT NULL;
+    `,
+  },
+  {
+    version: 20,
+    name: "MLS device and KeyPackage directories",
+    sql: `
+      -- One MLS signature key per device session (docs/e2ee.md); the device leaves with its session.
+      CREATE TABLE e2ee_devices (
+        device_id TEXT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        signature_key BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX e2ee_devices_user ON e2ee_devices (user_id);
+      -- Single-use packages (last_resort 0, taken oldest first) and at most one last-resort package per device.
+      CREATE TABLE e2ee_key_packages (
+        id INTEGER PRIMARY KEY,
+        device_id TEXT NOT NULL REFERENCES e2ee_devices (device_id) ON DELETE CASCADE,
+        last_resort INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX e2ee_key_packages_device ON e2ee_key_packages (device_id, last_resort, id);
+    `,
+  },
+  {
+    version: 21,
+    name: "encrypted conversations and the MLS delivery service",
+    sql: `
+      -- Fixed at creation. mls_epoch is the epoch the next commit must name (compare-and-set); the latest GroupInfo
+      -- lets a device join by an external commit.
+      ALTER TABLE conversations ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN mls_epoch INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE conversations ADD COLUMN mls_group_info BLOB;
+      -- The opaque MLS message of an entry of an encrypted conversation, its epoch and sending device.
+      ALTER TABLE messages ADD COLUMN mls_epoch INTEGER;
+      ALTER TABLE messages ADD COLUMN mls_device TEXT;
+      ALTER TABLE messages ADD COLUMN mls_data BLOB;
+      CREATE TABLE e2ee_welcomes (
+        id TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        epoch INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE e2ee_welcome_recipients (
+        device_id TEXT NOT NULL REFERENCES e2ee_devices (device_id) ON DELETE CASCADE,
+        welcome_id TEXT NOT NULL REFERENCES e2ee_welcomes (id) ON DELETE CASCADE,
+        PRIMARY KEY (device_id, welcome_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX e2ee_welcome_recipients_welcome ON e2ee_welcome_recipients (welcome_id);
     `,
   },
   {

@@ -10,7 +10,7 @@ import type {
   MembershipDraft,
   MembershipPage,
 } from "../../ports/store.js";
-import { directCreation, groupCreation, NO_RETENTION } from "../conversation-rules.js";
+import { conversationRecord, directCreation, groupCreation, NO_RETENTION } from "../conversation-rules.js";
 import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
 import {
   admissions,
@@ -25,7 +25,7 @@ import type { Prepared, SqliteHandle } from "./sqlite-handle.js";
 
 const CONVERSATION_COLUMNS =
   "id, kind, title, created_at AS createdAt, last_seq AS lastSeq, retention_seconds AS retentionSeconds, " +
-  "disappear_seconds AS disappearSeconds, expired_seq AS expiredSeq, expired_at AS expiredAt";
+  "disappear_seconds AS disappearSeconds, expired_seq AS expiredSeq, expired_at AS expiredAt, encrypted";
 const MEMBER_COLUMNS =
   "conversation_id AS conversationId, user_id AS userId, role, joined_seq AS joinedSeq, left_seq AS leftSeq, " +
   "delivered_seq AS deliveredSeq, read_seq AS readSeq, receipt_at AS receiptAt";
@@ -33,7 +33,7 @@ const MEMBERSHIPS_OF_USER = `SELECT m.conversation_id AS conversationId, m.user_
     m.joined_seq AS joinedSeq, m.left_seq AS leftSeq, m.delivered_seq AS deliveredSeq, m.read_seq AS readSeq,
     m.receipt_at AS receiptAt, c.kind, c.title, c.created_at AS conversationCreatedAt, c.last_seq AS lastSeq,
     c.retention_seconds AS retentionSeconds, c.disappear_seconds AS disappearSeconds, c.expired_seq AS expiredSeq,
-    c.expired_at AS expiredAt
+    c.expired_at AS expiredAt, c.encrypted
   FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id`;
 
 /** The reads of one membership row that the log and receipts make inside their transactions too. */
@@ -54,8 +54,8 @@ export function memberReads(h: SqliteHandle): {
 function prepareStatements(h: SqliteHandle) {
   return {
     ...memberReads(h),
-    insertConversation: h.prepare<[string, ConversationKind, string | null, string | null, number, number]>(
-      "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)",
+    insertConversation: h.prepare<[string, ConversationKind, string | null, string | null, number, number, number]>(
+      "INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted) VALUES (?, ?, ?, ?, ?, ?, ?)",
     ),
     conversationById: h.prepare<[string], ConversationRecord>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`),
     conversationByDirectKey: h.prepare<[string], ConversationRecord>(
@@ -149,7 +149,8 @@ export class SqliteConversations implements ConversationStore {
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
     if (this.handle.unsettled) await this.handle.settled();
-    return this.q.conversationById.get(id);
+    const row = this.q.conversationById.get(id);
+    return row === undefined ? undefined : conversationRecord(row);
   }
 
   async getMembers(conversationId: string): Promise<MemberRecord[]> {
@@ -298,27 +299,45 @@ export class SqliteConversations implements ConversationStore {
   }
 
   private openDirectInTx(input: OpenDirectInput): { conversation: ConversationRecord; created: boolean } {
-    const { key, userIds, event } = directCreation(input.userA, input.userB);
+    const encrypted = input.encrypted === true;
+    const { key, userIds, event } = directCreation(input.userA, input.userB, encrypted);
     const existing = this.q.conversationByDirectKey.get(key);
-    if (existing !== undefined) return { conversation: existing, created: false };
-    this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1);
+    if (existing !== undefined) return { conversation: conversationRecord(existing), created: false };
+    this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1, encrypted ? 1 : 0);
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
-      conversation: { id: input.id, kind: "direct", title: null, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
+      conversation: {
+        id: input.id,
+        kind: "direct",
+        title: null,
+        createdAt: input.createdAt,
+        lastSeq: 1,
+        ...NO_RETENTION,
+        encrypted,
+      },
       created: true,
     };
   }
 
   private createGroupInTx(input: CreateGroupInput): { conversation: ConversationRecord; message: Message } {
     const { others, event } = groupCreation(input.ownerId, input.memberIds, input.title);
-    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1);
+    const encrypted = input.encrypted === true;
+    this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1, encrypted ? 1 : 0);
     this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
     return {
-      conversation: { id: input.id, kind: "group", title: input.title, createdAt: input.createdAt, lastSeq: 1, ...NO_RETENTION },
+      conversation: {
+        id: input.id,
+        kind: "group",
+        title: input.title,
+        createdAt: input.createdAt,
+        lastSeq: 1,
+        ...NO_RETENTION,
+        encrypted,
+      },
       message,
     };
   }

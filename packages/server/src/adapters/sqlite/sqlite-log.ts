@@ -5,6 +5,7 @@ import type { Message, MessageAction } from "@parley/protocol";
 import type {
   ActionRefusal,
   AppendOutcome,
+  CommitDraft,
   EntryDraft,
   HistoryQuery,
   MessageDraft,
@@ -13,7 +14,7 @@ import type {
   ReactionRecord,
   SentPosition,
 } from "../../ports/store.js";
-import { isMembershipDraft } from "../../ports/store.js";
+import { isCommitDraft, isMembershipDraft } from "../../ports/store.js";
 import {
   type ActorRow,
   ADMIN_ACTOR,
@@ -26,7 +27,8 @@ import {
   type TargetRow,
 } from "../action-rules.js";
 import { historyBounds } from "../history-rules.js";
-import { draftMessage, REPLY_PREVIEW_CHARS } from "../message-row.js";
+import { commitMessage, draftMessage, REPLY_PREVIEW_CHARS } from "../message-row.js";
+import { commitEvent, type MlsConversationRow, mlsRefusal, refuseCommit, refuseMessage } from "../mls-rules.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM, type MessageRow, toMessage } from "./message-columns.js";
 import type { SearchIndexer } from "./search-indexer.js";
 import { memberReads, type SqliteConversations } from "./sqlite-conversations.js";
@@ -51,10 +53,46 @@ function prepareStatements(h: SqliteHandle) {
     messageByClientId: h.prepare<[string, string], MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.sender_id = ? AND m.client_id = ?`,
     ),
-    insertText: h.prepare<[string, number, string, string, string, string, number, number | null, string | null, number]>(
+    insertText: h.prepare<
+      [
+        string,
+        number,
+        string,
+        string,
+        string,
+        string,
+        number,
+        number | null,
+        string | null,
+        number,
+        number | null,
+        string | null,
+        Uint8Array | null,
+      ]
+    >(
       "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, reply_to, " +
-        "attachments_json, forwarded) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?, ?) " +
+        "attachments_json, forwarded, mls_epoch, mls_device, mls_data) VALUES (?, ?, ?, ?, ?, 'text', ?, NULL, ?, ?, ?, ?, ?, ?, ?) " +
         "ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING",
+    ),
+    mlsState: h.prepare<[string], { encrypted: number; epoch: number }>(
+      "SELECT encrypted, mls_epoch AS epoch FROM conversations WHERE id = ?",
+    ),
+    insertCommit: h.prepare<[string, number, string, string, string, number, number, string, Uint8Array]>(
+      "INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at, " +
+        "mls_epoch, mls_device, mls_data) VALUES (?, ?, ?, ?, NULL, 'system', NULL, ?, ?, ?, ?, ?)",
+    ),
+    setEpoch: h.prepare<[number, Uint8Array, string]>("UPDATE conversations SET mls_epoch = ?, mls_group_info = ? WHERE id = ?"),
+    // A Welcome goes only to live registered devices of current members.
+    welcomeRecipient: h.pluck<[string, string, number], number>(
+      `SELECT 1 FROM e2ee_devices AS d JOIN sessions AS s ON s.id = d.device_id
+       JOIN members AS m ON m.conversation_id = ? AND m.user_id = d.user_id AND m.left_seq IS NULL
+       WHERE d.device_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`,
+    ),
+    insertWelcome: h.prepare<[string, string, number, Uint8Array, number]>(
+      "INSERT INTO e2ee_welcomes (id, conversation_id, epoch, data, created_at) VALUES (?, ?, ?, ?, ?)",
+    ),
+    insertWelcomeRecipient: h.prepare<[string, string]>(
+      "INSERT INTO e2ee_welcome_recipients (device_id, welcome_id) VALUES (?, ?)",
     ),
     linkAttachment: h.prepare<[string, string, number, number]>(
       "INSERT INTO message_attachments (upload_id, conversation_id, seq, position) VALUES (?, ?, ?, ?)",
@@ -283,6 +321,10 @@ export class SqliteLog implements MessageStore {
         outcomes[i] = this.conversations.membershipEntry(d, seqs);
         continue;
       }
+      if (isCommitDraft(d)) {
+        outcomes[i] = this.commitEntry(d, seqs);
+        continue;
+      }
       const lastSeq = this.handle.currentSeq(d.conversationId, seqs);
       // Never cached: a removal must take effect on the very next send.
       const refused =
@@ -300,6 +342,12 @@ export class SqliteLog implements MessageStore {
             : refused === "not_found"
               ? { ok: false, code: "not_found", message: "Conversation not found" }
               : { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+        continue;
+      }
+      const mlsRefused = refuseMessage(this.mlsState(d.conversationId), d);
+      if (mlsRefused !== null) {
+        const original = q.messageByClientId.get(d.senderId, d.clientId);
+        outcomes[i] = original !== undefined ? { ok: true, message: toMessage(original), duplicate: true } : mlsRefused;
         continue;
       }
       if (d.action !== undefined || d.replyTo !== undefined) {
@@ -334,6 +382,9 @@ export class SqliteLog implements MessageStore {
           d.replyTo ?? null,
           attachments.length === 0 ? null : JSON.stringify(attachments),
           d.forwarded === true ? 1 : 0,
+          d.mls?.epoch ?? null,
+          d.mls?.deviceId ?? null,
+          d.mls?.data ?? null,
         );
         if (inserted.changes === 0) {
           if (hadPending) seqs.set(d.conversationId, lastSeq!);
@@ -352,6 +403,47 @@ export class SqliteLog implements MessageStore {
     // One conversation update per conversation per batch, not per message.
     for (const [conversationId, seq] of seqs) q.setLastSeq.run(seq, conversationId);
     return outcomes;
+  }
+
+  private mlsState(conversationId: string): MlsConversationRow {
+    const row = this.q.mlsState.get(conversationId);
+    return { encrypted: row?.encrypted === 1, epoch: row?.epoch ?? 0 };
+  }
+
+  /** An MLS commit (mls-rules.ts): compare-and-set on the epoch, the entry, the GroupInfo and the Welcome. */
+  private commitEntry(d: CommitDraft, seqs: Map<string, number>): AppendOutcome {
+    const q = this.q;
+    const lastSeq = this.handle.currentSeq(d.conversationId, seqs);
+    if (lastSeq === undefined) return { ok: false, code: "not_found", message: "Conversation not found" };
+    if (q.isCurrentMember.get(d.conversationId, d.senderId) === undefined) {
+      return { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+    }
+    const refused = refuseCommit(this.mlsState(d.conversationId), d);
+    if (refused !== null) return refused;
+    for (const deviceId of d.welcome?.deviceIds ?? []) {
+      if (q.welcomeRecipient.get(d.conversationId, deviceId, d.createdAt) === undefined) {
+        return mlsRefusal("device_not_registered", { deviceId });
+      }
+    }
+    const seq = lastSeq + 1;
+    seqs.set(d.conversationId, seq);
+    q.insertCommit.run(
+      d.conversationId,
+      seq,
+      d.id,
+      d.senderId,
+      JSON.stringify(commitEvent(d)),
+      d.createdAt,
+      d.mls.epoch,
+      d.mls.deviceId,
+      d.mls.data,
+    );
+    q.setEpoch.run(d.mls.epoch + 1, d.groupInfo, d.conversationId);
+    if (d.welcome !== undefined) {
+      q.insertWelcome.run(d.welcome.id, d.conversationId, d.mls.epoch + 1, d.welcome.data, d.createdAt);
+      for (const deviceId of d.welcome.deviceIds) q.insertWelcomeRecipient.run(deviceId, d.welcome.id);
+    }
+    return { ok: true, message: commitMessage(d, seq), duplicate: false };
   }
 
   private textMessage(d: MessageDraft, seq: number): Message {

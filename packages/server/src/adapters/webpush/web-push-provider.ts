@@ -1,10 +1,10 @@
 // Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm payload encryption (RFC 8291): the built-in PushProvider.
 
-import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import webpush from "web-push";
-import { endpointProblem, isPrivateAddress } from "../../domain/push-endpoint.js";
+import { PRIVATE_ADDRESS_CODE, publicOnlyLookup } from "../../domain/public-lookup.js";
+import { endpointProblem } from "../../domain/push-endpoint.js";
 import type { PushOptions, PushOutcome, PushProvider, PushTarget } from "../../ports/push-provider.js";
 import type { VapidKeys } from "../../ports/push-store.js";
 
@@ -57,7 +57,7 @@ export class WebPushProvider implements PushProvider {
       answer = await this.send(details);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      if (e.code === "EPUSHPRIVATE") return { status: "failed", reason: e.message };
+      if (e.code === PRIVATE_ADDRESS_CODE) return { status: "failed", reason: e.message };
       return { status: "retry", reason: `network: ${e.code ?? e.message}` };
     }
     const { status } = answer;
@@ -77,26 +77,7 @@ export class WebPushProvider implements PushProvider {
     body: Buffer | null;
   }): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
     const url = new URL(details.endpoint);
-    const allowPrivate = this.options.allowPrivate;
-    const lookup = (
-      hostname: string,
-      options: object,
-      callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
-    ) => {
-      dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-        if (err) return callback(err, []);
-        const list = addresses as LookupAddress[];
-        const blocked = !allowPrivate && list.some((a) => isPrivateAddress(a.address));
-        if (blocked) {
-          const e: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private address`);
-          e.code = "EPUSHPRIVATE";
-          return callback(e, []);
-        }
-        const wantsAll = (options as { all?: boolean }).all === true;
-        if (wantsAll) return callback(null, list);
-        return callback(null, list[0]!.address, list[0]!.family);
-      });
-    };
+    const lookup = publicOnlyLookup(this.options.allowPrivate);
     const request = url.protocol === "http:" ? httpRequest : httpsRequest;
     return new Promise((resolve, reject) => {
       const req = request(

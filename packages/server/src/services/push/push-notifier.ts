@@ -1,7 +1,7 @@
 // Decides who gets a push notification for committed messages, coalesces bursts and delivers with retries.
 
 import type { Message } from "@parley/protocol";
-import { MENTION_PATTERN, mentionedUserIds } from "@parley/protocol";
+import { formattedAsPlainText, mentionedUserIds } from "@parley/protocol";
 import type { BestEffort } from "../../observability/best-effort.js";
 import type { Metrics } from "../../observability/metrics.js";
 import type { PresenceStore } from "../../ports/presence-store.js";
@@ -287,7 +287,8 @@ export class PushNotifier {
     const payload = buildPayload({
       conversation,
       senders: [...others, r.last.senderId].map((id) => names.get(id) ?? "Someone"),
-      lastBody: r.last.body.replace(MENTION_PATTERN, (_, id: string) => `@${names.get(id) ?? "someone"}`),
+      // What the reader would see, without formatting markers (docs/protocol.md §7.5, "Formatting").
+      lastBody: formattedAsPlainText(r.last.body, (id) => names.get(id) ?? "someone"),
       count: Math.max(r.count, unread),
       seq: r.last.seq,
       previews: settings.previews,

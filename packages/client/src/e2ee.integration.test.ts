@@ -1,0 +1,255 @@
+// Integration: end-to-end encrypted conversations through the SDK against a real server, on SQLite and PostgreSQL
+// (docs/e2ee.md, protocol §6.15). Two users with two devices each exchange messages; afterwards neither the SQLite
+// files nor the PostgreSQL tables hold any of the texts. A removed member cannot decrypt what follows its removal,
+// concurrent commits are resolved, and a tampered ciphertext is refused and reported.
+
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Message } from "@parley/protocol";
+import { dropSchema, probePostgres, requireService, TEST_DATABASE_URL, uniqueName } from "@parley/server/testing";
+import pg from "pg";
+import { E2ee, FileMlsStateStore, MemoryMlsStateStore, type MlsStateStore, type ParleyClient, TsMlsProvider } from "./node.js";
+import { waitUntil } from "./testing/client-events.js";
+import { PASSWORD, SdkTestServer } from "./testing/real-server.js";
+
+const withPostgres = await requireService("E2EE SDK tests on PostgreSQL", () => probePostgres());
+
+interface Device {
+  client: ParleyClient;
+  e2ee: E2ee;
+  store: MlsStateStore;
+  /** Every `message` event, by conversation. */
+  seen: Message[];
+  failures: { conversationId: string; seq: number; code: string }[];
+}
+
+const engines: ("sqlite" | "postgres")[] = withPostgres ? ["sqlite", "postgres"] : ["sqlite"];
+for (const engine of engines) {
+  describe(`SDK end-to-end encryption (${engine})`, () => {
+    let server: SdkTestServer;
+    const schema = uniqueName("parley_e2ee");
+    const run = randomBytes(3).toString("hex");
+    const stateDir = mkdtempSync(join(tmpdir(), "parley-mls-state-"));
+    /** Every plaintext sent in an encrypted conversation: none may be found in the database afterwards. */
+    const secrets: string[] = [];
+    const secret = (label: string) => {
+      const value = `secret-${label}-${randomBytes(6).toString("hex")}`;
+      secrets.push(value);
+      return value;
+    };
+
+    before(async () => {
+      server = await SdkTestServer.start({
+        label: "e2ee",
+        config: engine === "postgres" ? { databaseUrl: TEST_DATABASE_URL, databaseSchema: schema } : {},
+      });
+    });
+    after(async () => {
+      await server.close();
+      rmSync(stateDir, { recursive: true, force: true });
+      if (engine === "postgres") await dropSchema(schema);
+    });
+
+    /** A signed-in, connected device with encryption started (a new account, or another session of `username`). */
+    async function device(username: string, options: { register?: boolean; fileStore?: boolean } = {}): Promise<Device> {
+      const client = server.client();
+      if (options.register) await client.register(username, PASSWORD);
+      else await client.login(username, PASSWORD);
+      await client.connect();
+      const store = options.fileStore
+        ? new FileMlsStateStore(join(stateDir, `${username}-${client.credentials!.sessionId}`))
+        : new MemoryMlsStateStore();
+      const d: Device = { client, e2ee: await E2ee.start(client, { store, keyPackages: 4 }), store, seen: [], failures: [] };
+      client.on("message", (m) => d.seen.push(m));
+      client.on("decrypt-failed", (f) => d.failures.push({ conversationId: f.conversationId, seq: f.seq, code: f.error.code }));
+      return d;
+    }
+
+    const bodies = (d: Device, conversationId: string) =>
+      d.seen.filter((m) => m.conversationId === conversationId && m.kind === "text").map((m) => m.body);
+
+    it("two users with two devices each exchange encrypted messages; the database holds none of the texts", async () => {
+      const a1 = await device(`ea${run}`, { register: true });
+      const b1 = await device(`eb${run}`, { register: true });
+      const a2 = await device(`ea${run}`);
+      const b2 = await device(`eb${run}`, { fileStore: true });
+      const group = await a1.e2ee.createGroup("secret plans", [b1.client.user!.id]);
+      assert.equal(group.encrypted, true);
+      const sent = [secret("a1"), secret("b1"), secret("a2"), secret("b2")];
+      await a1.client.send(group.id, sent[0]!);
+      await b1.client.send(group.id, sent[1]!);
+      await a2.client.send(group.id, sent[2]!);
+      await b2.client.send(group.id, sent[3]!);
+      for (const [name, d] of Object.entries({ a1, a2, b1, b2 })) {
+        await waitUntil(`${name} reads all four messages`, () => sent.every((s) => bodies(d, group.id).includes(s)));
+        assert.deepEqual(d.failures, [], `${name} could decrypt everything`);
+      }
+      // The server stored ciphertext only: its own reads return no text.
+      const { messages } = await a1.client.history(group.id);
+      assert.ok(messages.filter((m) => m.kind === "text").every((m) => m.body === "" && m.mls !== undefined));
+      const search = await a1.client.call("messages.search", { query: sent[0]!.split("-")[2]! });
+      assert.deepEqual(search.results, [], "server search finds nothing in encrypted conversations");
+
+      // A control: text in a plain conversation is found, so the search below can fail.
+      const control = `control-${randomBytes(6).toString("hex")}`;
+      const plain = await a1.client.openDirect(b1.client.user!.id);
+      await a1.client.send(plain.id, control);
+      // The server cannot copy a message it cannot read: forwarding out of an encrypted conversation is refused.
+      const [first] = messages.filter((m) => m.kind === "text");
+      await assert.rejects(
+        a1.client.call("messages.forward", {
+          conversationId: plain.id,
+          clientId: `fwd-${run}`,
+          from: { conversationId: group.id, seq: first!.seq },
+        }),
+        (error: { code?: string }) => error.code === "encryption_required",
+      );
+      const dump = await databaseBytes(engine, server, schema);
+      assert.ok(dump.includes(Buffer.from(control)), "the plain control message is in the database");
+      for (const s of secrets) {
+        assert.ok(!dump.includes(Buffer.from(s)), `the database holds the plaintext ${s}`);
+        // PostgreSQL shows bytea columns in hex: a text stored in one would appear so.
+        assert.ok(!dump.includes(Buffer.from(Buffer.from(s).toString("hex"))), `the database holds ${s} as bytes`);
+      }
+    });
+
+    it("a removed member cannot decrypt anything sent after its removal", async () => {
+      const a = await device(`ra${run}`, { register: true });
+      const c = await device(`rc${run}`, { register: true });
+      const group = await a.e2ee.createGroup("before and after", [c.client.user!.id]);
+      const before = secret("before");
+      await a.client.send(group.id, before);
+      await waitUntil("c reads the message before its removal", () => bodies(c, group.id).includes(before));
+      const stateBefore = (await c.store.get(`group/${group.id}`))!;
+      await a.e2ee.removeMember(group.id, c.client.user!.id);
+      const afterRemoval = secret("after");
+      const ack = await a.client.send(group.id, afterRemoval);
+      const [entry] = (await a.client.history(group.id, { after: ack.seq - 1, limit: 1 })).messages;
+      assert.equal(entry?.mls?.epoch, 2, "sent in the epoch the removal started");
+      // The server no longer gives c the entry; and c's keys, had it the ciphertext, do not open it.
+      const mls = await TsMlsProvider.create(async () => true);
+      const data = Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"));
+      await assert.rejects(mls.process(stateBefore, data));
+      const stateNow = await c.store.get(`group/${group.id}`);
+      if (stateNow !== undefined) await assert.rejects(mls.process(stateNow, data));
+      assert.ok(!bodies(c, group.id).includes(afterRemoval));
+    });
+
+    it("a member who leaves is removed from the MLS group by the others' devices", async () => {
+      const a = await device(`xa${run}`, { register: true });
+      const c = await device(`xc${run}`, { register: true });
+      const group = await a.e2ee.createGroup("leaving", [c.client.user!.id]);
+      await c.e2ee.joinPending();
+      const stateBefore = (await c.store.get(`group/${group.id}`))!;
+      await c.client.call("conversations.leave", { conversationId: group.id });
+      // a's device sees member.left and commits the removal of c's leaf: a second commit in the stream.
+      const commitsOf = async () =>
+        (await a.client.history(group.id)).messages.filter((m) => m.event?.type === "mls.commit").length;
+      const deadline = Date.now() + 10_000;
+      while ((await commitsOf()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await commitsOf(), 2, "a's device committed c's removal");
+      const later = secret("after-leaving");
+      const ack = await a.client.send(group.id, later);
+      const [entry] = (await a.client.history(group.id, { after: ack.seq - 1, limit: 1 })).messages;
+      const mls = await TsMlsProvider.create(async () => true);
+      await assert.rejects(mls.process(stateBefore, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
+    });
+
+    it("resolves two concurrent commits: one wins its epoch, the other is made again on the next", async () => {
+      const a1 = await device(`ca${run}`, { register: true });
+      const a2 = await device(`ca${run}`);
+      const d = await device(`cd${run}`, { register: true });
+      const e = await device(`ce${run}`, { register: true });
+      const group = await a1.e2ee.createGroup("two adds", []);
+      // a2 joins from its Welcome (the event, or the pending list when the event was missed).
+      await a2.e2ee.joinPending();
+      assert.ok((await a2.store.get(`group/${group.id}`)) !== undefined, "a2 joined");
+      await Promise.all([a1.e2ee.addMembers(group.id, [d.client.user!.id]), a2.e2ee.addMembers(group.id, [e.client.user!.id])]);
+      const commits = (await a1.client.history(group.id)).messages.filter((m) => m.event?.type === "mls.commit");
+      assert.deepEqual(
+        commits.map((m) => m.mls?.epoch),
+        [0, 1, 2],
+        "the creation's commit, then one commit per epoch",
+      );
+      const hello = secret("after-adds");
+      await a1.client.send(group.id, hello);
+      await waitUntil("d reads it", () => bodies(d, group.id).includes(hello));
+      await waitUntil("e reads it", () => bodies(e, group.id).includes(hello));
+      assert.deepEqual([...d.failures, ...e.failures], []);
+    });
+
+    it("a device added later joins its user's conversations by itself (external commit) and reads from then on", async () => {
+      const a1 = await device(`la${run}`, { register: true });
+      const b = await device(`lb${run}`, { register: true });
+      const group = await a1.e2ee.createGroup("later", [b.client.user!.id]);
+      const direct = await b.e2ee.openDirect(a1.client.user!.id);
+      const early = secret("early");
+      await a1.client.send(group.id, early);
+      await waitUntil("b reads the early message", () => bodies(b, group.id).includes(early));
+      // A new sign-in of a's: a device the groups have never seen.
+      const a3 = await device(`la${run}`);
+      assert.ok((await a3.store.get(`group/${group.id}`)) !== undefined, "a3 joined the group");
+      assert.ok((await a3.store.get(`group/${direct.id}`)) !== undefined, "a3 joined the direct conversation");
+      const commits = (await a1.client.history(group.id)).messages.filter((m) => m.event?.type === "mls.commit");
+      assert.equal(commits.at(-1)?.mls?.deviceId, a3.client.credentials!.sessionId, "by its own commit");
+      const fromB = secret("to-the-new-device");
+      await b.client.send(group.id, fromB);
+      const fromA3 = secret("from-the-new-device");
+      await a3.client.send(direct.id, fromA3);
+      await waitUntil("a3 reads b's message", () => bodies(a3, group.id).includes(fromB));
+      await waitUntil("a1 reads it too", () => bodies(a1, group.id).includes(fromB));
+      await waitUntil("b reads a3's message", () => bodies(b, direct.id).includes(fromA3));
+      assert.deepEqual([...a1.failures, ...a3.failures, ...b.failures], []);
+    });
+
+    it("refuses a tampered ciphertext and reports it", async () => {
+      const a = await device(`ta${run}`, { register: true });
+      const b = await device(`tb${run}`, { register: true });
+      const group = await a.e2ee.createGroup("integrity", [b.client.user!.id]);
+      const real = secret("real");
+      const ack = await a.client.send(group.id, real);
+      await waitUntil("b reads the real message", () => bodies(b, group.id).includes(real));
+      const [entry] = (await a.client.history(group.id, { after: ack.seq - 1, limit: 1 })).messages;
+      const bytes = Buffer.from(entry!.mls!.data, "base64url");
+      bytes[bytes.length - 3]! ^= 0x40;
+      const forged = await a.client.call("messages.send", {
+        conversationId: group.id,
+        clientId: `forged-${run}`,
+        body: "",
+        mls: { epoch: entry!.mls!.epoch, data: bytes.toString("base64url") },
+      });
+      await waitUntil("b reports the tampered entry", () => b.failures.some((f) => f.seq === forged.seq));
+      const shown = b.seen.find((m) => m.conversationId === group.id && m.seq === forged.seq);
+      assert.equal(shown?.body, null, "delivered without a text");
+    });
+  });
+}
+
+/** Every byte the database holds: the SQLite files (main and WAL) or every row of every table of the schema. */
+async function databaseBytes(engine: "sqlite" | "postgres", server: SdkTestServer, schema: string): Promise<Buffer> {
+  if (engine === "sqlite") {
+    const files = readdirSync(server.dataDir).filter((f) => f.endsWith(".db") || f.endsWith(".db-wal"));
+    assert.ok(files.length > 0, "no SQLite file found");
+    return Buffer.concat(files.map((f) => readFileSync(join(server.dataDir, f))));
+  }
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>(
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
+      [schema],
+    );
+    const parts: Buffer[] = [];
+    for (const { table_name } of tables.rows) {
+      const rows = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${table_name}" AS t`);
+      for (const r of rows.rows) parts.push(Buffer.from(r.row));
+    }
+    return Buffer.concat(parts);
+  } finally {
+    await client.end();
+  }
+}
