@@ -85,6 +85,39 @@ describe("SDK: administration and account self-service against the real server",
     assert.equal(JSON.parse(jsonl[0]!).id, audit.items[0]!.id);
   });
 
+  it("moderates: a report reaches the queue, a removal resolves it, a group ban refuses re-adding until lifted", async () => {
+    const { client: ann } = await newUser("ann");
+    const { client: bob, user: bobUser } = await newUser("bob");
+    await Promise.all([ann.connect(), bob.connect()]);
+    const group = await ann.createGroup("Club", [bobUser.id]);
+    const sent = await bob.send(group.id, "buy cheap watches");
+    const report = await ann.reportMessage(group.id, sent.seq, "spam", "ads");
+    assert.deepEqual([report.reason, report.note, report.resolution], ["spam", "ads", null]);
+    const queue = await admin.admin.reports();
+    const listed = queue.items.find((r) => r.id === report.id);
+    assert.equal(listed?.message?.body, "buy cheap watches");
+    const removed = await admin.admin.removeMessage(group.id, sent.seq);
+    assert.deepEqual(removed.action, { type: "delete", target: sent.seq, by: "admin" });
+    assert.equal(
+      (await admin.admin.reports({ status: "resolved" })).items.find((r) => r.id === report.id)?.resolution,
+      "removed",
+    );
+    const again = await bob.send(group.id, "only joking");
+    const second = await ann.reportMessage(group.id, again.seq, "other");
+    assert.equal((await admin.admin.dismissReport(second.id)).resolution, "dismissed");
+
+    const { ban, message } = await ann.banMember(group.id, bobUser.id, "off topic");
+    assert.deepEqual([ban.userId, ban.reason, message?.event?.type], [bobUser.id, "off topic", "member.removed"]);
+    assert.deepEqual(
+      (await ann.listBans(group.id)).map((b) => b.userId),
+      [bobUser.id],
+    );
+    await refused(ann.addMembers(group.id, [bobUser.id]), "not_allowed");
+    assert.deepEqual(await ann.unbanMember(group.id, bobUser.id), []);
+    assert.equal((await ann.addMembers(group.id, [bobUser.id])).event?.type, "member.added");
+    await Promise.all([ann.close(), bob.close()]);
+  });
+
   it("refuses every admin call to a user who is not an administrator", async () => {
     const { client } = await newUser("plain");
     await refused(client.admin.users(), "forbidden");

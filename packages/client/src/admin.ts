@@ -1,7 +1,16 @@
 // Running a server through the SDK (docs/protocol.md §6.11): the `admin.*` operations, typed, for administrators. A
 // caller who is not an active administrator gets `forbidden` from every one of them.
 
-import type { AdminUser, AuditEntry, Invite, OpArgs, PasswordResetLink, ServerSettings } from "@parley/protocol";
+import type {
+  AdminReport,
+  AdminUser,
+  AuditEntry,
+  Invite,
+  Message,
+  OpArgs,
+  PasswordResetLink,
+  ServerSettings,
+} from "@parley/protocol";
 import type { OpCall } from "./calls.js";
 
 /** A page of a listing; pass `next` back as the cursor of the following page (null on the last). */
@@ -44,6 +53,22 @@ export class AdminApi {
   /** A one-time password-reset link's token (it replaces the user's earlier ones); hand it to its owner. */
   resetLink(userId: string): Promise<PasswordResetLink> {
     return this.#call("admin.users.resetLink", { userId });
+  }
+
+  /** The reports queue, newest first: open reports unless `status: "resolved"`. */
+  async reports(options: OpArgs<"admin.reports.list"> = {}): Promise<AdminPage<AdminReport, string>> {
+    const { reports, next } = await this.#call("admin.reports.list", options);
+    return { items: reports, next };
+  }
+
+  /** Dismisses a report: the message stays. */
+  dismissReport(reportId: string): Promise<AdminReport> {
+    return this.#call("admin.reports.resolve", { reportId });
+  }
+
+  /** Removes a message for everyone ("removed by an administrator"), resolving its open reports as `removed`. */
+  async removeMessage(conversationId: string, seq: number): Promise<Message> {
+    return (await this.#call("admin.messages.remove", { conversationId, seq })).message;
   }
 
   settings(): Promise<ServerSettings> {

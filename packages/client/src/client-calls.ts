@@ -6,12 +6,15 @@ import {
   type Conversation,
   type ConversationSummary,
   type DeviceSession,
+  type GroupBan,
   type Message,
   type OpArgs,
   type OpName,
   type OpResult,
   operations,
   type ReceiptState,
+  type Report,
+  type ReportReason,
   type User,
 } from "@parley/protocol";
 import { inChunks } from "./calls.js";
@@ -142,6 +145,53 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
     return c;
   }
 
+  /** A channel (up to `limits.maxChannelMembers` members) with the caller as its first admin. */
+  async createChannel(options: OpArgs<"channels.create">): Promise<Conversation> {
+    const c = await this.call("channels.create", options);
+    this.membersSeen(c.id, c.members);
+    return c;
+  }
+
+  /** A page of public channels (title prefix `query`); pass `next` back as `cursor`. */
+  channelDirectory(options: OpArgs<"channels.directory"> = {}): Promise<OpResult<"channels.directory">> {
+    return this.call("channels.directory", options);
+  }
+
+  /** Joins a public channel; joining one the caller is in answers it as it is. */
+  async joinChannel(conversationId: string): Promise<Conversation> {
+    const c = await this.call("channels.join", { conversationId });
+    this.membersSeen(c.id, c.members);
+    return c;
+  }
+
+  /** A page of a channel's members by (role, user id), optionally by username or display-name prefix. */
+  channelMembers(
+    conversationId: string,
+    options: Omit<OpArgs<"channels.members">, "conversationId"> = {},
+  ): Promise<OpResult<"channels.members">> {
+    return this.call("channels.members", { conversationId, ...options });
+  }
+
+  /** Adds up to 1,000 users to a channel (its admins): one `member.added` entry. */
+  async addChannelMembers(conversationId: string, userIds: readonly string[]): Promise<Message> {
+    return (await this.call("channels.addMembers", { conversationId, userIds: [...userIds] })).message;
+  }
+
+  /** Removes up to 1,000 members from a channel (its admins): one `members.removed` entry. */
+  async removeChannelMembers(conversationId: string, userIds: readonly string[]): Promise<Message> {
+    return (await this.call("channels.removeMembers", { conversationId, userIds: [...userIds] })).message;
+  }
+
+  /** The caller's push notifications in a channel: every message (`all`) or mentions only (`mentions`, the default). */
+  async setChannelNotifications(conversationId: string, level: "all" | "mentions"): Promise<void> {
+    await this.call("channels.setNotifications", { conversationId, level });
+  }
+
+  /** How many members read up to `seq` (the message's author and the channel's admins). */
+  async channelReadCount(conversationId: string, seq: number): Promise<number> {
+    return (await this.call("channels.readCount", { conversationId, seq })).count;
+  }
+
   async renameConversation(conversationId: string, title: string): Promise<Message> {
     return (await this.call("conversations.rename", { conversationId, title })).message;
   }
@@ -156,6 +206,32 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
 
   async removeMember(conversationId: string, userId: string): Promise<Message> {
     return (await this.call("members.remove", { conversationId, userId })).message;
+  }
+
+  /**
+   * Reports a message the user can see to the server's administrators (one open report per reporter and message: a
+   * repeat returns the open one).
+   */
+  reportMessage(conversationId: string, seq: number, reason: ReportReason, note?: string): Promise<Report> {
+    return this.call("reports.create", { conversationId, seq, reason, ...(note ? { note } : {}) });
+  }
+
+  /**
+   * Bans a user from a group (owner and admins): removes them when a member (the `member.removed` entry, else null)
+   * and refuses `members.add` of them (`not_allowed`, `details.reason: "banned"`) until `unbanMember`.
+   */
+  async banMember(conversationId: string, userId: string, reason?: string): Promise<{ ban: GroupBan; message: Message | null }> {
+    return this.call("members.ban", { conversationId, userId, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  /** Lifts a ban (idempotent); returns the group's remaining bans. */
+  async unbanMember(conversationId: string, userId: string): Promise<GroupBan[]> {
+    return (await this.call("members.unban", { conversationId, userId })).bans;
+  }
+
+  /** The group's bans, oldest first (owner and admins only). */
+  async listBans(conversationId: string): Promise<GroupBan[]> {
+    return (await this.call("members.bans", { conversationId })).bans;
   }
 
   /** The members' disappearing-messages timer in seconds (3600, 86400, 604800 or 2592000), or null to turn it off. */

@@ -2,6 +2,7 @@
 
 export type {
   ActionResult,
+  AdminReport,
   AdminUser,
   Attachment,
   AuditEntry,
@@ -15,6 +16,7 @@ export type {
   ErrorCode,
   EventMap,
   GroupAdds,
+  GroupBan,
   Invite,
   Limits,
   LinkPreview,
@@ -33,6 +35,8 @@ export type {
   ReceiptState,
   RegistrationMode,
   ReplyRef,
+  Report,
+  ReportReason,
   SearchHighlight,
   SearchHit,
   SearchResult,
@@ -44,7 +48,8 @@ export type {
   Welcome,
 } from "@parley/protocol";
 // Mentions are `<@userId>` tokens in a message body (docs/protocol.md §6.6).
-export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken } from "@parley/protocol";
+// The reasons a message can be reported for (docs/protocol.md §6.11, `reports.create`).
+export { MENTION_PATTERN, mentionedUserIds, mentionsUser, mentionToken, REPORT_REASONS } from "@parley/protocol";
 export { AdminApi, type AdminPage, type AuditExportFormat } from "./admin.js";
 export { AuthSession, type Credentials, credentialsFromAuth } from "./auth.js";
 export { Backoff, type BackoffOptions } from "./backoff.js";

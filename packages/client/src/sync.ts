@@ -120,6 +120,8 @@ export class SyncEngine {
         else if (!first && !result.hasMore && conversation.lastSeq > sent)
           buffer.advance(conversation.conversationId, conversation.lastSeq);
         if (conversation.messages.length > 0) progressed = true;
+        // A channel's newest page only (protocol §6.17): what lies before it is history to page, not a gap to repair.
+        if (conversation.skippedThrough !== undefined) buffer.advance(conversation.conversationId, conversation.skippedThrough);
         buffer.pushMany(conversation.messages);
         this.#options.onConversation?.(conversation);
       }

@@ -93,9 +93,14 @@ export const User = object({
 });
 export const Role = literal("owner", "admin", "member");
 export const Member = object({ userId: id, role: Role, joinedSeq: int, deliveredSeq: int, readSeq: int });
+const ChannelSettings = object({
+  visibility: literal("public", "private"),
+  posting: literal("everyone", "admins"),
+  history: literal("full", "from_join"),
+});
 export const Conversation = object({
   id,
-  kind: literal("direct", "group"),
+  kind: literal("direct", "group", "channel"),
   title: nullable(str),
   createdAt: int,
   lastSeq: int,
@@ -104,7 +109,17 @@ export const Conversation = object({
   retention: optional(int),
   maxAge: optional(int),
   expiredThrough: optional(int),
+  channel: optional(ChannelSettings),
+  memberCount: optional(int),
   encrypted: optional(literal(true)),
+});
+const ChannelListing = object({
+  id,
+  title: str,
+  createdAt: int,
+  memberCount: int,
+  posting: literal("everyone", "admins"),
+  history: literal("full", "from_join"),
 });
 export const Attachment = object({
   id,
@@ -160,6 +175,7 @@ export const MessageAck = object({
   replyTo: optional(ReplyRef),
 });
 export const ActionResult = object({ ack: nullable(MessageAck), message: Message });
+export const GroupBan = object({ userId: id, bannedBy: id, reason: nullable(str), createdAt: int });
 export const PinnedMessage = object({ seq: int, pinnedBy: id, pinnedAt: int, entrySeq: int, message: Message });
 export const Presence = object({ userId: id, online: bool, lastSeenAt: nullable(int) });
 export const ReceiptState = object({ userId: id, deliveredSeq: int, readSeq: int });
@@ -168,6 +184,7 @@ export const Limits = object({
   maxFrameBytes: int,
   maxBufferedBytes: int,
   maxGroupMembers: int,
+  maxChannelMembers: int,
   historyPageMax: int,
   syncPageMax: int,
   heartbeatIntervalMs: int,
@@ -322,9 +339,23 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "conversations.createGroup": Conversation,
   "conversations.rename": object({ message: Message }),
   "conversations.leave": object({ message: Message }),
+  "channels.create": Conversation,
+  "channels.directory": object({ channels: arrayOf(ChannelListing), next: nullable(str) }),
+  "channels.join": Conversation,
+  "channels.members": object({
+    members: arrayOf(object({ user: User, role: literal("admin", "member"), joinedSeq: int })),
+    next: nullable(str),
+  }),
+  "channels.addMembers": object({ message: Message }),
+  "channels.removeMembers": object({ message: Message }),
+  "channels.setNotifications": object({ conversationId: id, level: literal("all", "mentions") }),
+  "channels.readCount": object({ conversationId: id, seq: int, count: int }),
   "members.add": object({ message: Message }),
   "members.remove": object({ message: Message }),
   "members.setRole": object({ message: Message }),
+  "members.ban": object({ ban: GroupBan, message: nullable(Message) }),
+  "members.unban": object({ bans: arrayOf(GroupBan) }),
+  "members.bans": object({ bans: arrayOf(GroupBan) }),
   "conversations.setDisappearing": object({ message: Message }),
   "conversations.setRetention": object({ message: Message }),
   "messages.send": MessageAck,

@@ -82,7 +82,11 @@ export const ERRORS = {
     retryable: false,
     description: "The request conflicts with the current state (for example: already a member).",
   },
-  group_full: { status: 409, retryable: false, description: "Adding these members would exceed the group size limit." },
+  group_full: {
+    status: 409,
+    retryable: false,
+    description: "Adding these members would exceed the group or channel size limit.",
+  },
   not_allowed: {
     status: 403,
     retryable: false,

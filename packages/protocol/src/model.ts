@@ -17,8 +17,39 @@ export interface User {
   avatarId?: string;
 }
 
-export type ConversationKind = "direct" | "group";
+export type ConversationKind = "direct" | "group" | "channel";
 export type Role = "owner" | "admin" | "member";
+
+/** Who may find and join a channel (§6.17): `public` channels are listed in the directory and open to anyone. */
+export type ChannelVisibility = "public" | "private";
+/** Who may send text messages in a channel: every member, or its admins only. */
+export type ChannelPosting = "everyone" | "admins";
+/** What a new member may read: everything (`full`), or only what was written after they joined (`from_join`). */
+export type ChannelHistory = "full" | "from_join";
+
+/** A channel's settings, chosen at creation (`channels.create`) and fixed since. */
+export interface ChannelSettings {
+  visibility: ChannelVisibility;
+  posting: ChannelPosting;
+  history: ChannelHistory;
+}
+
+/** One public channel of `channels.directory`. */
+export interface ChannelListing {
+  id: string;
+  title: string;
+  createdAt: Timestamp;
+  memberCount: number;
+  posting: ChannelPosting;
+  history: ChannelHistory;
+}
+
+/** One member of a channel, as `channels.members` pages them (no watermarks: reads are private to each member). */
+export interface ChannelMember {
+  user: User;
+  role: "admin" | "member";
+  joinedSeq: number;
+}
 
 /** A member's place in a conversation and its receipt watermarks (they only move forward). */
 export interface Member {
@@ -32,6 +63,15 @@ export interface Member {
   readSeq: number;
 }
 
+/** A user banned from a group (`members.ban`): not a member, and nobody can add them back until `members.unban`. */
+export interface GroupBan {
+  userId: string;
+  /** The owner or admin who banned them. */
+  bannedBy: string;
+  reason: string | null;
+  createdAt: number;
+}
+
 export interface Conversation {
   id: string;
   kind: ConversationKind;
@@ -40,8 +80,15 @@ export interface Conversation {
   createdAt: Timestamp;
   /** Sequence number of the newest message visible to the caller. */
   lastSeq: number;
-  /** Current members with their watermarks. */
+  /**
+   * Current members with their watermarks. For a channel only the caller's own membership (a channel may have 100,000
+   * members: `memberCount` counts them and `channels.members` pages them); empty for a former member.
+   */
   members: Member[];
+  /** Present for channels only (`kind: "channel"`): its settings. */
+  channel?: ChannelSettings;
+  /** Present for channels only: how many current members it has. */
+  memberCount?: number;
   /** The members' disappearing-messages timer in seconds (one of DISAPPEAR_TIMERS); absent when off. */
   disappearAfter?: number;
   /** The conversation's own retention in seconds (never longer than the server's maximum age); absent when unset. */
@@ -81,6 +128,8 @@ export type SystemEvent =
   | { type: "conversation.created"; actorId: string; title: string | null; userIds: string[] }
   | { type: "member.added"; actorId: string; userIds: string[] }
   | { type: "member.removed"; actorId: string; userId: string }
+  /** Channels: several members removed by one `channels.removeMembers` call. */
+  | { type: "members.removed"; actorId: string; userIds: string[] }
   | { type: "member.left"; actorId: string }
   | { type: "member.role"; actorId: string; userId: string; role: Role }
   | { type: "conversation.renamed"; actorId: string; title: string }
@@ -282,6 +331,8 @@ export interface Limits {
   maxFrameBytes: number;
   maxBufferedBytes: number;
   maxGroupMembers: number;
+  /** Largest channel (`PARLEY_MAX_CHANNEL_MEMBERS`). */
+  maxChannelMembers: number;
   historyPageMax: number;
   syncPageMax: number;
   heartbeatIntervalMs: number;

@@ -14,10 +14,13 @@ import {
 } from "./admin.js";
 import {
   type Attachment,
+  type ChannelListing,
+  type ChannelMember,
   type ClaimedKeyPackage,
   type Conversation,
   type ConversationSummary,
   DISAPPEAR_TIMERS,
+  type GroupBan,
   type Limits,
   type Member,
   type Message,
@@ -76,6 +79,14 @@ const KeyPackageUpload = Type.Object(
 );
 const Epoch = Type.Integer({ minimum: 0 });
 const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("forever"), Type.Null()]);
+/** Most user ids in one `channels.addMembers` or `channels.removeMembers` call. */
+export const MAX_CHANNEL_MEMBERS_PER_CALL = 1000;
+const ChannelUserIds = Type.Array(Id, { minItems: 1, maxItems: MAX_CHANNEL_MEMBERS_PER_CALL, uniqueItems: true });
+/** An opaque page position handed out by a previous page (`next`). */
+const PageCursor = Type.Optional(Type.String({ minLength: 1, maxLength: 512 }));
+/** A prefix to filter by (titles, usernames, display names; any case). */
+const PrefixQuery = Type.Optional(Type.String({ minLength: 1, maxLength: 64 }));
+const ChannelPageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 200 }));
 /** Most people in one page of `users.search` (also its default page size is 20). */
 export const MAX_USER_SEARCH_PAGE = 50;
 /** Most attachments on one message (also announced in `welcome.limits.maxAttachments`). */
@@ -410,6 +421,32 @@ const definitions = {
     transports: BOTH,
     http: { method: "DELETE", path: "/v1/conversations/:conversationId/members/:userId" },
   },
+  /** Removes the user (as members.remove) when a member, and bans them: nobody can add them back until unbanned. */
+  "members.ban": {
+    args: Type.Object(
+      { conversationId: Id, userId: Id, reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ ban: GroupBan; message: Message | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/conversations/:conversationId/bans" },
+  },
+  /** Idempotent: unbanning a user who is not banned is not an error. */
+  "members.unban": {
+    args: Type.Object({ conversationId: Id, userId: Id }, { additionalProperties: false }),
+    result: returns<{ bans: GroupBan[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/conversations/:conversationId/bans/:userId" },
+  },
+  "members.bans": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ bans: GroupBan[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/conversations/:conversationId/bans" },
+  },
   "conversations.setDisappearing": {
     args: Type.Object(
       { conversationId: Id, seconds: Type.Union([...DISAPPEAR_TIMERS.map((t) => Type.Literal(t)), Type.Null()]) },
@@ -433,6 +470,80 @@ const definitions = {
     auth: "user",
     transports: BOTH,
     http: { method: "PATCH", path: "/v1/conversations/:conversationId/members/:userId" },
+  },
+  "channels.create": {
+    args: Type.Object(
+      {
+        title: Title,
+        visibility: Type.Union([Type.Literal("public"), Type.Literal("private")]),
+        posting: Type.Optional(Type.Union([Type.Literal("everyone"), Type.Literal("admins")])),
+        history: Type.Optional(Type.Union([Type.Literal("full"), Type.Literal("from_join")])),
+      },
+      { additionalProperties: false },
+    ),
+    result: returns<Conversation>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/channels" },
+  },
+  /** Public channels by title prefix; `next`: pass as `cursor` for the next page, null on the last. */
+  "channels.directory": {
+    args: Type.Object({ query: PrefixQuery, cursor: PageCursor, limit: ChannelPageLimit }, { additionalProperties: false }),
+    result: returns<{ channels: ChannelListing[]; next: string | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/channels" },
+  },
+  "channels.join": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<Conversation>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/channels/:conversationId/join" },
+  },
+  /** A page of current members by (role, user id), optionally by username or display-name prefix. */
+  "channels.members": {
+    args: Type.Object(
+      { conversationId: Id, query: PrefixQuery, cursor: PageCursor, limit: ChannelPageLimit },
+      { additionalProperties: false },
+    ),
+    result: returns<{ members: ChannelMember[]; next: string | null }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/channels/:conversationId/members" },
+  },
+  "channels.addMembers": {
+    args: Type.Object({ conversationId: Id, userIds: ChannelUserIds }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/channels/:conversationId/members" },
+  },
+  "channels.removeMembers": {
+    args: Type.Object({ conversationId: Id, userIds: ChannelUserIds }, { additionalProperties: false }),
+    result: returns<{ message: Message }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/channels/:conversationId/members/remove" },
+  },
+  /** The caller's push notifications for a channel: every message (`all`) or mentions only (`mentions`, the default). */
+  "channels.setNotifications": {
+    args: Type.Object(
+      { conversationId: Id, level: Type.Union([Type.Literal("all"), Type.Literal("mentions")]) },
+      { additionalProperties: false },
+    ),
+    result: returns<{ conversationId: string; level: "all" | "mentions" }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "PUT", path: "/v1/channels/:conversationId/notifications" },
+  },
+  /** How many current members have read up to `seq` ("seen by"); for the message's author and the channel's admins. */
+  "channels.readCount": {
+    args: Type.Object({ conversationId: Id, seq: TargetSeq }, { additionalProperties: false }),
+    result: returns<{ conversationId: string; seq: number; count: number }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/channels/:conversationId/read-count/:seq" },
   },
   // May be empty when the message carries attachments.
   "messages.send": {
@@ -1010,6 +1121,12 @@ export interface SyncConversation {
    * received (never as a gap). Absent when nothing expired.
    */
   expiredThrough?: number;
+  /**
+   * Channels (§6.17): the caller was more than a page behind, so only the newest entries were sent; those after the
+   * cursor up to this seq were skipped. They are not a gap: a device moves its cursor here and pages them backwards
+   * with `messages.history` (`before`) when the user scrolls. Absent when nothing was skipped.
+   */
+  skippedThrough?: number;
 }
 
 export interface SyncResult {

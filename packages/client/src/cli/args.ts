@@ -30,6 +30,9 @@ Commands:
   group create <title> <username...>          create a group
   group add <conversationId> <username>       add a member to a group
   group remove <conversationId> <username>    remove a member from a group
+  group ban <conversationId> <username> [reason...]  ban a user from a group (removes them)
+  group unban <conversationId> <username>     lift a ban
+  group bans <conversationId>                 list a group's bans
   chat <conversationId>                       chat in a conversation (/quit to leave, /help for commands)
   send-file <conversationId> <path> [caption] upload a file and send it
   search <words...>                           search your conversations ("a phrase", prefix*)

@@ -215,6 +215,16 @@ describe("parley CLI", () => {
     assert.match(chat.output, /── Project X \(group, 3 members\)/);
     const removed = await run(alice, ["group", "remove", id, carol]);
     assert.equal(removed.code, 0, removed.output);
+    const banned = await run(alice, ["group", "ban", id, bob, "too", "loud"]);
+    assert.equal(banned.code, 0, banned.output);
+    assert.match(banned.output, /Banned .* and removed them\./);
+    const bans = await run(alice, ["group", "bans", id]);
+    assert.match(bans.output, /too loud/);
+    const refused = await run(alice, ["group", "add", id, bob]);
+    assert.notEqual(refused.code, 0, refused.output);
+    assert.equal((await run(alice, ["group", "unban", id, bob])).code, 0);
+    assert.match((await run(alice, ["group", "bans", id])).output, /Nobody is banned/);
+    assert.equal((await run(alice, ["group", "add", id, bob])).code, 0);
   });
 
   it("search: prints the user's matches with highlights, and /search inside a chat", async () => {

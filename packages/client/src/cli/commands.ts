@@ -168,7 +168,7 @@ export async function sendFile(ctx: Context): Promise<void> {
 }
 
 export async function group(ctx: Context): Promise<void> {
-  const sub = arg(ctx, 1, "create|add|remove");
+  const sub = arg(ctx, 1, "create|add|remove|ban|unban|bans");
   const { client } = signedIn(ctx);
   if (sub === "create") {
     const title = arg(ctx, 2, "title");
@@ -194,7 +194,35 @@ export async function group(ctx: Context): Promise<void> {
     );
     return;
   }
-  throw new UsageError(`Unknown group command "${sub}": use create, add or remove.`);
+  if (sub === "ban" || sub === "unban") {
+    const conversationId = arg(ctx, 2, "conversationId");
+    const user = await client.getUser(arg(ctx, 3, "username"));
+    if (sub === "unban") {
+      await client.unbanMember(conversationId, user.id);
+      print(ctx, `Unbanned ${userLabel(user)} from ${conversationId}: they can be added again.`);
+      return;
+    }
+    const reason = ctx.args.positionals.slice(4).join(" ");
+    const { message } = await client.banMember(conversationId, user.id, reason === "" ? undefined : reason);
+    print(ctx, `Banned ${userLabel(user)} from ${conversationId}${message ? " and removed them" : ""}.`);
+    return;
+  }
+  if (sub === "bans") {
+    const conversationId = arg(ctx, 2, "conversationId");
+    const bans = await client.listBans(conversationId);
+    if (bans.length === 0) {
+      print(ctx, "Nobody is banned from this group.");
+      return;
+    }
+    const users = await client.getUsers(bans.map((b) => b.userId));
+    const byId = new Map(users.map((u) => [u.id, u]));
+    for (const ban of bans) {
+      const who = byId.get(ban.userId);
+      print(ctx, `${who ? userLabel(who) : ban.userId}  ${formatTime(ban.createdAt)}${ban.reason ? `  ${ban.reason}` : ""}`);
+    }
+    return;
+  }
+  throw new UsageError(`Unknown group command "${sub}": use create, add, remove, ban, unban or bans.`);
 }
 
 export async function search(ctx: Context): Promise<void> {

@@ -56,7 +56,10 @@ export function describeEvent(event: SystemEvent, nameOf: NameOf): string {
     case "conversation.created":
       return event.title === null ? `${actor} started the conversation` : `${actor} created the group "${event.title}"`;
     case "member.added":
+      if (event.userIds.length === 1 && event.userIds[0] === event.actorId) return `${actor} joined`;
       return `${actor} added ${list(event.userIds, nameOf)}`;
+    case "members.removed":
+      return `${actor} removed ${list(event.userIds, nameOf)}`;
     case "member.removed":
       return `${actor} removed ${nameOf(event.userId)}`;
     case "member.left":

@@ -8,6 +8,7 @@ export const TEST_LIMITS: Limits = {
   maxFrameBytes: 65536,
   maxBufferedBytes: 1 << 20,
   maxGroupMembers: 100,
+  maxChannelMembers: 100_000,
   historyPageMax: 100,
   syncPageMax: 500,
   heartbeatIntervalMs: 30_000,

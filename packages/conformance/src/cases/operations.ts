@@ -170,6 +170,29 @@ export const operationCases: Case[] = [
     const result = await ok(ctx, ctx.alice, "members.remove", { conversationId: group.id, userId: ctx.bob.id }, t);
     check(result.message.event?.type === "member.removed", "not a member.removed entry");
   }),
+  ...success("members.ban", "removes a member with a member.removed entry and records the ban", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    const args = { conversationId: group.id, userId: ctx.bob.id, reason: "spam" };
+    const result = await ok(ctx, ctx.alice, "members.ban", args, t);
+    check(result.message?.event?.type === "member.removed", "not a member.removed entry");
+    check(result.ban.userId === ctx.bob.id && result.ban.bannedBy === ctx.alice.id && result.ban.reason === "spam", "wrong ban");
+    // A non-member can be banned too: no entry then.
+    const again = await ok(ctx, ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.carol.id }, t);
+    check(again.message === null && again.ban.reason === null, "banning a non-member appended an entry");
+  }),
+  ...success("members.bans", "the group's bans, oldest first", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    expectOk(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.bob.id }, "ws"));
+    const result = await ok(ctx, ctx.alice, "members.bans", { conversationId: group.id }, t);
+    check(result.bans.length === 1 && result.bans[0].userId === ctx.bob.id, "the ban is not listed");
+  }),
+  ...success("members.unban", "lifts the ban: the user can be added again", async (ctx, t) => {
+    const group = await ctx.group([ctx.bob]);
+    expectOk(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.bob.id }, "ws"));
+    const result = await ok(ctx, ctx.alice, "members.unban", { conversationId: group.id, userId: ctx.bob.id }, t);
+    check(result.bans.length === 0, "the ban is still listed");
+    expectOk(await ctx.call(ctx.alice, "members.add", { conversationId: group.id, userIds: [ctx.bob.id] }, "ws"));
+  }),
   ...success(
     "conversations.setDisappearing",
     "a conversation.disappearing entry; the timer on the conversation",
@@ -198,6 +221,79 @@ export const operationCases: Case[] = [
       check(seen.retention === undefined, "a retention removed is still shown");
     },
   ),
+  ...success("channels.create", "a channel: kind, settings, the creator as its admin and memberCount 1", async (ctx, t) => {
+    const c = await ok(
+      ctx,
+      ctx.alice,
+      "channels.create",
+      { title: ctx.unique("ch"), visibility: "private", posting: "admins" },
+      t,
+    );
+    check(c.kind === "channel" && c.memberCount === 1, "not a one-member channel");
+    check(
+      c.channel?.visibility === "private" && c.channel.posting === "admins" && c.channel.history === "full",
+      "wrong settings",
+    );
+    check(c.members.length === 1 && c.members[0].role === "admin", "the creator is not the one admin listed");
+  }),
+  ...success("channels.directory", "public channels by title prefix, with member counts", async (ctx, t) => {
+    const title = ctx.unique("Dir");
+    const c = await ok(ctx, ctx.alice, "channels.create", { title, visibility: "public" }, t);
+    const page = await ok(ctx, ctx.bob, "channels.directory", { query: title.toLowerCase(), limit: 10 }, t);
+    check(
+      page.channels.some((l: Json) => l.id === c.id && l.memberCount === 1),
+      "the public channel is not listed",
+    );
+  }),
+  ...success("channels.join", "joins a public channel: memberCount grows", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "public" }, "ws");
+    const joined = await ok(ctx, ctx.bob, "channels.join", { conversationId: c.id }, t);
+    check(joined.memberCount === 2 && joined.members.length === 1 && joined.members[0].userId === ctx.bob.id, "not joined");
+  }),
+  ...success("channels.members", "a page of members with their accounts", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    await ok(ctx, ctx.alice, "channels.addMembers", { conversationId: c.id, userIds: [ctx.bob.id] }, "ws");
+    const page = await ok(ctx, ctx.alice, "channels.members", { conversationId: c.id, limit: 1 }, t);
+    check(page.members.length === 1 && page.members[0].role === "admin" && typeof page.next === "string", "not a first page");
+    const rest = await ok(ctx, ctx.alice, "channels.members", { conversationId: c.id, cursor: page.next, limit: 1 }, t);
+    check(rest.members[0]?.user.id === ctx.bob.id, "the second page does not hold the member");
+  }),
+  ...success("channels.addMembers", "one member.added entry for the users added", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const r = await ok(ctx, ctx.alice, "channels.addMembers", { conversationId: c.id, userIds: [ctx.bob.id, ctx.carol.id] }, t);
+    check(r.message.event?.type === "member.added" && r.message.event.userIds.length === 2, "not one member.added entry");
+  }),
+  ...success("channels.removeMembers", "one members.removed entry", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    await ok(ctx, ctx.alice, "channels.addMembers", { conversationId: c.id, userIds: [ctx.bob.id, ctx.carol.id] }, "ws");
+    const r = await ok(
+      ctx,
+      ctx.alice,
+      "channels.removeMembers",
+      { conversationId: c.id, userIds: [ctx.bob.id, ctx.carol.id] },
+      t,
+    );
+    check(r.message.event?.type === "members.removed" && r.message.event.userIds.length === 2, "not one members.removed entry");
+  }),
+  ...success("channels.setNotifications", "the level as set", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const r = await ok(ctx, ctx.alice, "channels.setNotifications", { conversationId: c.id, level: "all" }, t);
+    check(r.conversationId === c.id && r.level === "all", "not the level set");
+  }),
+  ...success("channels.readCount", "counts the members who read up to a seq", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    await ok(ctx, ctx.alice, "channels.addMembers", { conversationId: c.id, userIds: [ctx.bob.id] }, "ws");
+    const ack = await ctx.send(ctx.alice, c.id);
+    await ok(ctx, ctx.bob, "receipts.mark", { conversationId: c.id, read: ack.seq }, "ws");
+    const deadline = Date.now() + 5000;
+    let count = 0;
+    while (Date.now() < deadline) {
+      count = (await ok(ctx, ctx.alice, "channels.readCount", { conversationId: c.id, seq: ack.seq }, t)).count;
+      if (count >= 1) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    check(count >= 1, "the member's read is not counted");
+  }),
   ...success("members.setRole", "a member.role entry", async (ctx, t) => {
     const group = await ctx.group([ctx.bob]);
     const result = await ok(

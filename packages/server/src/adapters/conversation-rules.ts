@@ -51,3 +51,8 @@ export function groupCreation(
   const userIds = [ownerId, ...others];
   return { others, userIds, event: { type: "conversation.created", actorId: ownerId, title, userIds } };
 }
+
+/** A channel's creation entry: its creator is its first member (and admin). */
+export function channelCreation(creatorId: string, title: string): { event: SystemEvent } {
+  return { event: { type: "conversation.created", actorId: creatorId, title, userIds: [creatorId] } };
+}

@@ -4,3 +4,8 @@
 export function likePattern(query: string): string {
   return `%${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** A prefix as a SQL LIKE pattern (both engines, `ESCAPE '\'`, compared with a lower-cased column): any case. */
+export function likePrefix(query: string): string {
+  return `${query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}

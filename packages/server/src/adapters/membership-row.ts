@@ -1,10 +1,11 @@
 // The joined membership + conversation row both SQL adapters read for `listMemberships`, and its split into records.
 
 import type { ConversationKind } from "@parley/protocol";
-import type { ConversationRecord, MemberRecord } from "../ports/store.js";
+import type { ConversationRecord, MemberRecord, UserRecord } from "../ports/store.js";
+import { type ChannelColumns, channelOf } from "./conversation-row.js";
 
 /** Columns aliased to the records' camelCase names; the conversation's own created_at as `conversationCreatedAt`. */
-export interface MembershipRow extends MemberRecord {
+export interface MembershipRow extends MemberRecord, ChannelColumns {
   kind: ConversationKind;
   title: string | null;
   conversationCreatedAt: number;
@@ -39,7 +40,14 @@ export function splitMembershipRow(row: MembershipRow): { membership: MemberReco
       disappearSeconds: row.disappearSeconds,
       expiredSeq: row.expiredSeq,
       expiredAt: row.expiredAt,
+      channel: channelOf(row),
       encrypted: row.encrypted === true || row.encrypted === 1,
     },
   };
+}
+
+/** A joined member + account row (their column names do not overlap) as the two records. */
+export function splitMemberAndUser(row: MemberRecord & UserRecord): { member: MemberRecord; user: UserRecord } {
+  const { conversationId, userId, role, joinedSeq, leftSeq, deliveredSeq, readSeq, receiptAt, ...user } = row;
+  return { member: { conversationId, userId, role, joinedSeq, leftSeq, deliveredSeq, readSeq, receiptAt }, user };
 }

@@ -12,6 +12,7 @@ export const membershipRefusal = {
   actorNotMember: { ok: false, code: "not_member", message: "Actor is not a member of the conversation" },
   userNotMember: { ok: false, code: "not_member", message: "User is not a member of the conversation" },
   allMembers: { ok: false, code: "conflict", message: "Every user is already a member" },
+  alreadyMember: { ok: false, code: "conflict", message: "Already a member" },
   groupFull: (maxMembers: number): Refusal => ({
     ok: false,
     code: "group_full",
@@ -53,6 +54,14 @@ export function readmittedWatermark(seq: number): number {
   return seq - 1;
 }
 
+/**
+ * Where the history window of a member admitted by the entry at `seq` starts: at that entry, or at the very start in
+ * a channel whose new members read everything (history "full").
+ */
+export function admissionJoinedSeq(seq: number, fullHistory: boolean | undefined): number {
+  return fullHistory === true ? 1 : seq;
+}
+
 /** A returning member's watermarks: lifted to the floor, never lowered; `receiptAt` moves only when they moved. */
 export function readmission(
   stored: { deliveredSeq: number; readSeq: number; receiptAt: number },
@@ -68,11 +77,15 @@ export function readmission(
   };
 }
 
-/** The system entry that records a change; `admitted` are the users an `add` admitted. */
+/** The system entry that records a change; `admitted` are the users an `add` admitted (a `removeMany`: removed). */
 export function membershipEvent(change: MembershipChange, actorId: string, admitted: readonly string[]): SystemEvent {
   switch (change.type) {
     case "add":
       return { type: "member.added", actorId, userIds: [...admitted] };
+    case "join":
+      return { type: "member.added", actorId, userIds: [actorId] };
+    case "removeMany":
+      return { type: "members.removed", actorId, userIds: [...admitted] };
     case "remove":
       return { type: "member.removed", actorId, userId: change.userId };
     case "leave":

@@ -5,6 +5,8 @@ import { type ConfigVars, int, oneOf } from "./parse.js";
 export interface LimitsConfig {
   maxMessageBytes: number;
   maxGroupMembers: number;
+  /** Largest channel (docs/channels.md). */
+  maxChannelMembers: number;
   historyPageMax: number;
   syncPageMax: number;
   /** Most conversations a user can be a current member of (security review #2: forced membership). */
@@ -33,6 +35,12 @@ export const LIMIT_VARS: ConfigVars<LimitsConfig> = {
     parse: int(1, 1_048_576),
   },
   maxGroupMembers: { env: "PARLEY_MAX_GROUP_MEMBERS", default: 500, description: "Largest group size.", parse: int(2, 100_000) },
+  maxChannelMembers: {
+    env: "PARLEY_MAX_CHANNEL_MEMBERS",
+    default: 100_000,
+    description: "Largest channel size.",
+    parse: int(2, 1_000_000),
+  },
   historyPageMax: { env: "PARLEY_HISTORY_PAGE_MAX", default: 200, description: "Largest history page.", parse: int(1, 1000) },
   syncPageMax: {
     env: "PARLEY_SYNC_PAGE_MAX",

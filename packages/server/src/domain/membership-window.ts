@@ -120,3 +120,30 @@ export function audiencesOf(entry: Message, recipients: readonly string[], joine
     entry: limitToWindow(entry, { joinedSeq: g.joinedSeq, leftSeq: null, leftAt: null }, none),
   }));
 }
+
+/** One audience of a channel's topic: the members whose window starts in [joinedFrom, joinedBelow) (absent: open). */
+export interface JoinedRange {
+  joinedFrom?: number;
+  joinedBelow?: number;
+  entry: Message;
+}
+
+/**
+ * The audiences of `entry` in a channel, where fan-out cannot name its recipients (one publish on the channel's topic
+ * per audience): ranges of where a member's window starts, split at the seqs the entry shows besides its own, each
+ * with the entry as `limitToWindow` gives it to those members. One range when the entry shows nothing else.
+ */
+export function joinedRanges(entry: Message): JoinedRange[] {
+  const bounds = [...new Set(referencedSeqs(entry).map((seq) => seq + 1))].sort((a, b) => a - b);
+  if (bounds.length === 0) return [{ entry }];
+  const none: ReadonlyMap<number, Message> = new Map();
+  const ranges: JoinedRange[] = [{ joinedBelow: bounds[0]!, entry }];
+  for (const [i, from] of bounds.entries()) {
+    const below = bounds[i + 1];
+    const shown = limitToWindow(entry, { joinedSeq: from, leftSeq: null, leftAt: null }, none);
+    ranges.push(
+      below === undefined ? { joinedFrom: from, entry: shown } : { joinedFrom: from, joinedBelow: below, entry: shown },
+    );
+  }
+  return ranges;
+}

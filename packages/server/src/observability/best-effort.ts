@@ -23,6 +23,9 @@ export const BEST_EFFORT_SITES = [
   "presence.watch",
   "presence.unwatch",
   "presence.recheck",
+  // Channels: a node starting or stopping to follow a channel's topic for its member sessions (they sync after a gap).
+  "channel.follow",
+  "channel.unfollow",
   // A changed profile announced (`user.updated`): others see it the next time they fetch the user.
   "profile.updated",
   // Sessions: closing the sockets of a revoked session on every node, cleaning up after a closed one.

@@ -19,7 +19,18 @@ export type BusMessage =
       seq?: number;
       /** W3C `traceparent` of the publishing span, when the message is traced (observability/tracing.ts). */
       traceparent?: string;
+      /**
+       * On a channel topic (`conv:<id>`): only for the sessions whose membership window starts at or after `joinedFrom`
+       * and before `joinedBelow` (each bound absent: open), so that one publish per audience serves every member.
+       */
+      joinedFrom?: number;
+      joinedBelow?: number;
     }
+  /**
+   * A channel's members changed: nodes start (`joined`, with where each one's window starts) or stop (`departed`)
+   * handing the channel's topic to those users' local sessions.
+   */
+  | { type: "channel-members"; conversationId: string; joined: { userId: string; joinedSeq: number }[]; departed: string[] }
   /** A conversation's member list changed: drop cached copies. */
   | { type: "members-changed"; conversationId: string }
   /** `ownerId` blocked or unblocked `userId`: drop cached block decisions for the pair. */
@@ -36,9 +47,13 @@ export type BusMessage =
 
 export type BusHandler = (message: BusMessage) => void;
 
-/** Topic names. Users' devices listen on `user:<id>`, presence watchers on `presence:<id>`, every node on `system`. */
+/**
+ * Topic names. Users' devices listen on `user:<id>`, presence watchers on `presence:<id>`, every node on `system`, and a
+ * node on `conv:<id>` while it holds a session of a member of channel `<id>` (channels are fanned out by topic).
+ */
 export const topics = {
   user: (userId: string) => `user:${userId}`,
+  conversation: (conversationId: string) => `conv:${conversationId}`,
   presence: (userId: string) => `presence:${userId}`,
   system: "system",
 } as const;

@@ -71,6 +71,11 @@ export interface PushStore {
   /** When the user's mute of the conversation ends, if it still holds at `now`; null when not muted. */
   getMute(userId: string, conversationId: string, now: number): Promise<number | null>;
 
+  /** A channel member's notification level: `all` (every message) or `mentions` (the default; nothing stored). */
+  setChannelLevel(userId: string, conversationId: string, level: "all" | "mentions"): Promise<void>;
+  /** The members of the channel who chose `all` (a small table read per notified batch, never the member list). */
+  listChannelNotifyAll(conversationId: string): Promise<string[]>;
+
   /**
    * Shared VAPID keys (cluster mode): stores `candidate` unless keys are stored already, and returns the stored keys,
    * so that every node ends up with the same pair whichever started first. Undefined when the adapter keeps none

@@ -226,6 +226,19 @@ export function runAccountStoreContract(fixture: StoreFixture): void {
       assert.deepEqual(await store.blockedBy(b!, [a!]), []);
     });
 
+    it("lists a user's block peers both ways, once each", async () => {
+      const [a, b, c, d] = await users(4);
+      await store.addBlock(a!, b!, now());
+      await store.addBlock(c!, a!, now());
+      await store.addBlock(a!, d!, now());
+      await store.addBlock(d!, a!, now());
+      assert.deepEqual(sorted(await store.blockPeers(a!)), sorted([b!, c!, d!]));
+      assert.deepEqual(await store.blockPeers(b!), [a!]);
+      assert.deepEqual(await store.blockPeers(c!), [a!]);
+      await store.removeBlock(a!, b!);
+      assert.deepEqual(await store.blockPeers(b!), []);
+    });
+
     it("refuses group adds by block, by setting (stored or default) and by the target's own contacts", async () => {
       const [actor, open, closed, picky, pickyFriend, blocker, undecided] = await users(7);
       assert.equal(await store.getGroupAdds(open!), null);
@@ -271,6 +284,22 @@ export function runAccountStoreContract(fixture: StoreFixture): void {
       assert.deepEqual(await store.filterPresenceVisible(removed!, [viewer!]), []);
       assert.deepEqual(await store.filterPresenceVisible(stranger!, [stranger!]), [stranger!]);
       assert.deepEqual(await store.filterPresenceVisible(viewer!, []), []);
+    });
+
+    it("hides co-members and contacts while a block stands between them, either way", async () => {
+      const [viewer, blockedByViewer, blocksViewer, contact] = await users(4);
+      await group(viewer!, [blockedByViewer!, blocksViewer!]);
+      await store.addContact(contact!, viewer!, now());
+      const targets = [viewer!, blockedByViewer!, blocksViewer!, contact!];
+      assert.deepEqual(sorted(await store.filterPresenceVisible(viewer!, targets)), sorted(targets));
+      await store.addBlock(viewer!, blockedByViewer!, now());
+      await store.addBlock(blocksViewer!, viewer!, now());
+      await store.addBlock(viewer!, contact!, now());
+      assert.deepEqual(await store.filterPresenceVisible(viewer!, targets), [viewer!]);
+      assert.deepEqual(await store.filterPresenceVisible(blockedByViewer!, [viewer!, blocksViewer!]), [blocksViewer!]);
+      assert.deepEqual(await store.filterPresenceVisible(blocksViewer!, [viewer!]), []);
+      await store.removeBlock(viewer!, contact!);
+      assert.deepEqual(await store.filterPresenceVisible(viewer!, [contact!]), [contact!]);
     });
   });
 }

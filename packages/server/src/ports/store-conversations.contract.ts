@@ -7,8 +7,15 @@ import { applyChange, type StoreFixture } from "./store.contract.js";
 import type { Store } from "./store.js";
 
 /** Registers the cases inside the `Store contract` suite, on its store and helpers. */
-/** A plain conversation's fields before anyone set a limit or anything expired (not end-to-end encrypted). */
-const UNLIMITED = { retentionSeconds: null, disappearSeconds: null, expiredSeq: 0, expiredAt: 0, encrypted: false };
+/** A plain conversation's fields before anyone set a limit or anything expired (not encrypted, not a channel). */
+const UNLIMITED = {
+  retentionSeconds: null,
+  disappearSeconds: null,
+  expiredSeq: 0,
+  expiredAt: 0,
+  encrypted: false,
+  channel: null,
+};
 
 export function runConversationStoreContract(fixture: StoreFixture): void {
   const { run, newId, now, user, users, group, draft, ok, send, change, rejectsWith, lastSeq, allSeqs, range, sorted } = fixture;
@@ -403,6 +410,37 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
       await change(id, admin!, { type: "remove", userId: owner! });
       assert.equal((await store.getMembership(id, admin!))?.role, "owner");
       assert.equal((await store.getMembership(id, member!))?.role, "member");
+    });
+  });
+  describe("group bans", () => {
+    it("bans once per group and user, lists them oldest first, finds them among ids, and lifts them", async () => {
+      const [owner, a, b, c] = await users(4);
+      const g1 = await group(owner!, [a!]);
+      const g2 = await group(owner!, [a!]);
+      const t = now();
+      const first = await store.addBan({ conversationId: g1, userId: b!, bannedBy: owner!, reason: "spam", createdAt: t });
+      assert.deepEqual(first, { conversationId: g1, userId: b!, bannedBy: owner!, reason: "spam", createdAt: t });
+      const again = await store.addBan({ conversationId: g1, userId: b!, bannedBy: a!, reason: null, createdAt: t + 5 });
+      assert.deepEqual(again, first, "a second ban of the same user changes nothing");
+      await store.addBan({ conversationId: g1, userId: a!, bannedBy: owner!, reason: null, createdAt: t + 1 });
+      assert.deepEqual(
+        (await store.listBans(g1)).map((ban) => [ban.userId, ban.reason]),
+        [
+          [b!, "spam"],
+          [a!, null],
+        ],
+      );
+      assert.deepEqual(await store.listBans(g2), [], "bans are per group");
+      assert.deepEqual(sorted(await store.bannedAmong(g1, [a!, b!, c!, newId("nobody")])), sorted([a!, b!]));
+      assert.deepEqual(await store.bannedAmong(g2, [a!, b!]), []);
+      assert.deepEqual(await store.bannedAmong(g1, []), []);
+      assert.equal(await store.removeBan(g1, b!), true);
+      assert.equal(await store.removeBan(g1, b!), false);
+      assert.deepEqual(await store.bannedAmong(g1, [b!]), []);
+      assert.deepEqual(
+        (await store.listBans(g1)).map((ban) => ban.userId),
+        [a!],
+      );
     });
   });
 }

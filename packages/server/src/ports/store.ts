@@ -3,9 +3,11 @@
 
 import type {
   Attachment,
+  ChannelSettings,
   Conversation,
   ConversationKind,
   GroupAdds,
+  GroupBan,
   Member,
   Message,
   ReceiptState,
@@ -110,6 +112,8 @@ export interface AccountStore {
   listBlocked(ownerId: string): Promise<UserRecord[]>;
   /** The subset of `ownerIds` (any order) who blocked `userId`. */
   blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]>;
+  /** The users a block stands between with `userId`, either way: those `userId` blocked and those who blocked `userId`. */
+  blockPeers(userId: string): Promise<string[]>;
   /**
    * The subset of `userIds` (any order) who do not let `actorId` add them to groups: they blocked the actor, or their
    * group-add setting (`defaultPolicy` when never chosen) is "nobody", or "contacts" and the actor is not in their
@@ -118,7 +122,8 @@ export interface AccountStore {
   refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]>;
   /**
    * The subset of `targetIds` whose presence `viewerId` may see: users who currently share a conversation with the
-   * viewer, or who have the viewer in their contacts. The viewer always sees themself.
+   * viewer, or who have the viewer in their contacts, unless a block stands between the two (either way). The viewer
+   * always sees themself.
    */
   filterPresenceVisible(viewerId: string, targetIds: readonly string[]): Promise<string[]>;
 }
@@ -138,6 +143,8 @@ export interface ConversationRecord {
   expiredSeq: number;
   /** When `expiredSeq` last moved (the sweep's clock, ms; 0: never). */
   expiredAt: number;
+  /** A channel's settings (kind "channel"); null for direct conversations and groups. */
+  channel: ChannelSettings | null;
   /** End-to-end encrypted (MLS, docs/e2ee.md), fixed at creation. */
   encrypted: boolean;
 }
@@ -152,8 +159,16 @@ export interface MemberRecord extends Member {
 
 /** A membership change, applied atomically together with the system entry that records it (see MembershipDraft). */
 export type MembershipChange =
-  | { type: "add"; userIds: string[]; maxMembers: number }
+  /**
+   * `fullHistory` (channels with history "full"): the admitted see the whole sequence (joinedSeq 1); their read
+   * positions still start at the entry that admits them.
+   */
+  | { type: "add"; userIds: string[]; maxMembers: number; fullHistory?: boolean }
+  /** The actor joins by themself (a public channel): refused with conflict when already a member. */
+  | { type: "join"; maxMembers: number; fullHistory: boolean }
   | { type: "remove"; userId: string }
+  /** Channels: removes the current members among `userIds` (one entry, `members.removed`); none: not_member. */
+  | { type: "removeMany"; userIds: string[] }
   | { type: "leave" }
   | { type: "role"; userId: string; role: Role }
   | { type: "rename"; title: string }
@@ -165,6 +180,18 @@ export interface MembershipPage {
   after?: string;
   through?: string;
   limit: number;
+}
+
+/** A position in `listChannelMembers` order (role, then user id). */
+export interface ChannelMemberPosition {
+  role: string;
+  userId: string;
+}
+
+/** A position in `listPublicChannels` order (title in lower case, then id). */
+export interface ChannelDirectoryPosition {
+  title: string;
+  id: string;
 }
 
 export interface ConversationStore {
@@ -191,7 +218,40 @@ export interface ConversationStore {
     messageId: string;
     encrypted?: boolean;
   }): Promise<{ conversation: ConversationRecord; message: Message }>;
+  /**
+   * Creates the channel with `creatorId` as its only member (role admin) and appends `conversation.created` as seq 1.
+   */
+  createChannel(input: {
+    id: string;
+    title: string;
+    creatorId: string;
+    settings: ChannelSettings;
+    createdAt: number;
+    messageId: string;
+  }): Promise<{ conversation: ConversationRecord; message: Message }>;
   getConversation(id: string): Promise<ConversationRecord | undefined>;
+  /** How many current members the conversation has. */
+  countMembers(conversationId: string): Promise<number>;
+  /** Current members among `userIds` (any order). */
+  currentMembersAmong(conversationId: string, userIds: readonly string[]): Promise<MemberRecord[]>;
+  /**
+   * A page of current members ordered by (role, user id), after `after` (exclusive), whose username or display name
+   * starts with `prefix` (any case, `%` and `_` literal) when given, with their accounts.
+   */
+  listChannelMembers(
+    conversationId: string,
+    page: { after?: ChannelMemberPosition; prefix?: string; limit: number },
+  ): Promise<{ member: MemberRecord; user: UserRecord }[]>;
+  /** A page of public channels ordered by (lower-case title, id), title starting with `prefix` when given. */
+  listPublicChannels(page: {
+    after?: ChannelDirectoryPosition;
+    prefix?: string;
+    limit: number;
+  }): Promise<{ conversation: ConversationRecord; memberCount: number }[]>;
+  /** The channels the user is a current member of, with where each one's history window starts (one index read). */
+  listChannelMemberships(userId: string): Promise<{ conversationId: string; joinedSeq: number }[]>;
+  /** How many current members' read position is at or past `seq`. */
+  countReadThrough(conversationId: string, seq: number): Promise<number>;
   /** Current members (leftSeq null), with watermarks. */
   getMembers(conversationId: string): Promise<MemberRecord[]>;
   /** The user's membership row, including a past one (leftSeq set); undefined if never a member. */
@@ -214,6 +274,21 @@ export interface ConversationStore {
    * the conversations it reports instead of every conversation's member list each time. Unknown ids are ignored.
    */
   conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>>;
+  /**
+   * Bans a user from a group (docs/protocol.md §6.5 `members.ban`) and returns the ban; when the user is banned
+   * already nothing is written and the existing ban is returned.
+   */
+  addBan(ban: GroupBanRecord): Promise<GroupBanRecord>;
+  /** Lifts a ban; true when there was one. */
+  removeBan(conversationId: string, userId: string): Promise<boolean>;
+  /** A group's bans, oldest first (ties by user id). */
+  listBans(conversationId: string): Promise<GroupBanRecord[]>;
+  /** The subset of `userIds` (any order) banned from the group. */
+  bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]>;
+}
+
+export interface GroupBanRecord extends GroupBan {
+  conversationId: string;
 }
 
 export interface MessageDraft {

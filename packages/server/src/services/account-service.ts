@@ -98,6 +98,8 @@ export class AccountService {
     if (!(await this.store.getUserById(blockedId))) throw new AppError("not_found", "User not found", { field: "userId" });
     await this.store.addBlock(ownerId, blockedId, Date.now());
     await this.blocksChanged(ownerId, blockedId);
+    // Neither sees the other's presence while the block stands (docs/protocol.md §11.2): their watches end now.
+    await this.delivery.presenceNarrowed([ownerId, blockedId]);
     return this.blocked(ownerId);
   }
 

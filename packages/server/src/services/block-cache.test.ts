@@ -28,6 +28,17 @@ function fakeStore() {
       if (gate) await gate;
       return answer;
     },
+    async blockPeers(userId: string): Promise<string[]> {
+      reads++;
+      const answer = new Set<string>();
+      for (const pair of pairs) {
+        const [owner, user] = pair.split("→") as [string, string];
+        if (owner === userId) answer.add(user);
+        if (user === userId) answer.add(owner);
+      }
+      if (gate) await gate;
+      return [...answer];
+    },
   };
 }
 
@@ -71,6 +82,9 @@ describe("BlockCache", () => {
       blockedBy: async () => {
         throw new Error("store down");
       },
+      blockPeers: async () => {
+        throw new Error("store down");
+      },
     });
     await assert.rejects(async () => failing.blocks("o", "u"), /store down/);
     assert.equal(failing.size, 0);
@@ -80,5 +94,29 @@ describe("BlockCache", () => {
     assert.equal(small.size, 3);
     small.clear();
     assert.equal(small.size, 0);
+  });
+
+  it("caches each user's block peers both ways and drops them when a pair of theirs changes", async () => {
+    const store = fakeStore();
+    const cache = new BlockCache(store);
+    store.pairs.add("a→b");
+    store.pairs.add("c→a");
+    assert.deepEqual([...(await cache.peers("a"))].sort(), ["b", "c"]);
+    assert.deepEqual([...(cache.peers("a") as ReadonlySet<string>)].sort(), ["b", "c"], "a cached answer is synchronous");
+    assert.deepEqual([...(await cache.peers("b"))], ["a"]);
+    assert.equal(store.reads, 2);
+    store.pairs.delete("a→b");
+    cache.invalidate("a", "b");
+    assert.deepEqual([...(await cache.peers("a"))], ["c"]);
+    assert.deepEqual([...(await cache.peers("b"))], []);
+    assert.equal(store.reads, 4);
+
+    const release = store.hold();
+    const racing = cache.peers("z");
+    store.pairs.add("z→y");
+    cache.invalidate("z", "y");
+    release();
+    assert.deepEqual([...(await racing)], []);
+    assert.deepEqual([...(await cache.peers("z"))], ["y"], "the stale answer was not kept");
   });
 });

@@ -1,6 +1,6 @@
 // Direct and group conversations: creation, membership rules (roles, limits) and the caller's view of each one.
 
-import type { Conversation, ConversationSummary, GroupAdds, Member, Message, Role } from "@parley/protocol";
+import type { Conversation, ConversationSummary, GroupAdds, GroupBan, Member, Message, Role } from "@parley/protocol";
 import { mentionToken } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newId } from "../domain/ids.js";
@@ -10,6 +10,7 @@ import type {
   AppendOutcome,
   ConversationRecord,
   ConversationStore,
+  GroupBanRecord,
   MemberRecord,
   MembershipChange,
   MessageStore,
@@ -54,6 +55,11 @@ export function notAllowed(field?: string): AppError {
  * Nobody joins a deactivated account to a conversation (a new group, an added member, a direct chat): it could not
  * read it. Unlike consent refusals this one names its reason, since every user sees `deactivated` on the account.
  */
+/** A ban as the protocol shows it (§7.4). */
+function toBan(ban: GroupBanRecord): GroupBan {
+  return { userId: ban.userId, bannedBy: ban.bannedBy, reason: ban.reason, createdAt: ban.createdAt };
+}
+
 function requireActive(users: readonly UserRecord[], field: string): void {
   const inactive = users.find((u) => u.deactivatedAt !== null);
   if (inactive) {
@@ -84,7 +90,7 @@ export class ConversationService {
       messageId: newId(),
       ...(encrypted ? { encrypted } : {}),
     });
-    return this.view(conversation);
+    return this.view(conversation, userId);
   }
 
   async createGroup(ownerId: string, title: string, memberIds: readonly string[], encrypted = false): Promise<Conversation> {
@@ -113,7 +119,7 @@ export class ConversationService {
       messageId: newId(),
       ...(encrypted ? { encrypted } : {}),
     });
-    return this.view(conversation);
+    return this.view(conversation, ownerId);
   }
 
   async get(userId: string, conversationId: string): Promise<ConversationSummary> {
@@ -149,14 +155,20 @@ export class ConversationService {
   }
 
   async rename(actorId: string, conversationId: string, title: string): Promise<Message> {
-    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
-    return this.change(actorId, conversationId, { type: "rename", title });
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"], "channel");
+    return this.submitChange(actorId, conversationId, { type: "rename", title });
   }
 
-  /** The members' disappearing-messages timer: any current member of a group or a direct conversation sets it. */
+  /**
+   * The members' disappearing-messages timer: any current member of a group or a direct conversation sets it; in a
+   * channel, its admins.
+   */
   async setDisappearing(actorId: string, conversationId: string, seconds: number | null): Promise<Message> {
-    await this.requireMember(actorId, conversationId);
-    return this.change(actorId, conversationId, { type: "disappear", seconds });
+    const { conversation, membership } = await this.requireMember(actorId, conversationId);
+    if (conversation.kind === "channel" && membership.role === "member") {
+      throw new AppError("forbidden", "This needs the role admin");
+    }
+    return this.submitChange(actorId, conversationId, { type: "disappear", seconds });
   }
 
   /**
@@ -165,11 +177,11 @@ export class ConversationService {
    */
   async setRetention(actorId: string, conversationId: string, seconds: number | null): Promise<Message> {
     const { conversation, membership } = await this.requireMember(actorId, conversationId);
-    if (conversation.kind === "group" && membership.role === "member") {
+    if (conversation.kind !== "direct" && membership.role === "member") {
       throw new AppError("forbidden", "This needs the role owner or admin");
     }
     await this.retention.requireWithinServerMax(seconds);
-    return this.change(actorId, conversationId, { type: "retention", seconds });
+    return this.submitChange(actorId, conversationId, { type: "retention", seconds });
   }
 
   async addMembers(actorId: string, conversationId: string, userIds: readonly string[]): Promise<Message> {
@@ -179,13 +191,25 @@ export class ConversationService {
     // Current members are skipped by the store: neither their consent nor their room matters.
     const current = new Set(await this.members.get(conversationId));
     const joining = [...new Set(userIds)].filter((id) => !current.has(id));
+    const banned = await this.store.bannedAmong(conversationId, joining);
+    if (banned.length > 0) {
+      throw new AppError("not_allowed", "That user is banned from this group", {
+        field: "userIds",
+        userId: banned[0],
+        reason: "banned",
+      });
+    }
     requireActive(
       found.filter((u) => !current.has(u.id)),
       "userIds",
     );
     await this.requireConsent(actorId, joining, "userIds");
     await this.requireRoom(joining, "userIds");
-    return this.change(actorId, conversationId, { type: "add", userIds: [...userIds], maxMembers: this.limits.maxGroupMembers });
+    return this.submitChange(actorId, conversationId, {
+      type: "add",
+      userIds: [...userIds],
+      maxMembers: this.limits.maxGroupMembers,
+    });
   }
 
   async removeMember(actorId: string, conversationId: string, userId: string): Promise<Message> {
@@ -196,23 +220,75 @@ export class ConversationService {
     if (target.role === "owner" || (target.role === "admin" && actor.role !== "owner")) {
       throw new AppError("forbidden", "Only the owner can remove an admin, and nobody can remove the owner");
     }
-    return this.change(actorId, conversationId, { type: "remove", userId });
+    return this.submitChange(actorId, conversationId, { type: "remove", userId });
   }
 
+  /**
+   * Bans `userId` from the group: removed as by `members.remove` when a current member (same role rules, same
+   * `member.removed` entry), and refused by `members.add` until unbanned. A user who is not a member (left, removed,
+   * never joined) can be banned too. The ban is stored before the removal: a removal that fails leaves a ban that a
+   * repeated call completes, never a removal without its ban.
+   */
+  async ban(
+    actorId: string,
+    conversationId: string,
+    userId: string,
+    reason: string | undefined,
+  ): Promise<{ ban: GroupBan; message: Message | null }> {
+    const actor = await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    if (userId === actorId) throw new AppError("forbidden", "You cannot ban yourself");
+    const target = await this.store.getMembership(conversationId, userId);
+    const member = target !== undefined && target.leftSeq === null;
+    if (member && (target.role === "owner" || (target.role === "admin" && actor.role !== "owner"))) {
+      throw new AppError("forbidden", "Only the owner can ban an admin, and nobody can ban the owner");
+    }
+    if (!member && !(await this.store.getUserById(userId))) {
+      throw new AppError("not_found", "User not found", { field: "userId" });
+    }
+    const ban = await this.store.addBan({
+      conversationId,
+      userId,
+      bannedBy: actorId,
+      reason: reason ?? null,
+      createdAt: Date.now(),
+    });
+    const message = member ? await this.submitChange(actorId, conversationId, { type: "remove", userId }) : null;
+    return { ban: toBan(ban), message };
+  }
+
+  /** Lifts a ban (idempotent); owner and admins. Returns the group's remaining bans. */
+  async unban(actorId: string, conversationId: string, userId: string): Promise<GroupBan[]> {
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    await this.store.removeBan(conversationId, userId);
+    return (await this.store.listBans(conversationId)).map(toBan);
+  }
+
+  /** The group's bans, oldest first; owner and admins only. */
+  async bans(actorId: string, conversationId: string): Promise<GroupBan[]> {
+    await this.requireGroupRole(actorId, conversationId, ["owner", "admin"]);
+    return (await this.store.listBans(conversationId)).map(toBan);
+  }
+
+  /** A group's owner sets the others' roles; in a channel, any admin sets another member's. */
   async setRole(actorId: string, conversationId: string, userId: string, role: Exclude<Role, "owner">): Promise<Message> {
-    await this.requireGroupRole(actorId, conversationId, ["owner"]);
-    if (userId === actorId) throw new AppError("forbidden", "The owner's role cannot be changed");
-    return this.change(actorId, conversationId, { type: "role", userId, role });
+    await this.requireGroupRole(actorId, conversationId, ["owner"], "channel");
+    if (userId === actorId) throw new AppError("forbidden", "Your own role cannot be changed by yourself");
+    return this.submitChange(actorId, conversationId, { type: "role", userId, role });
   }
 
   async leave(actorId: string, conversationId: string): Promise<Message> {
     const { conversation } = await this.requireMember(actorId, conversationId);
     if (conversation.kind === "direct") throw new AppError("forbidden", "You cannot leave a direct conversation");
-    return this.change(actorId, conversationId, { type: "leave" });
+    return this.submitChange(actorId, conversationId, { type: "leave" });
   }
 
-  /** Every user in `userIds` (other than the actor) lets `actorId` add them to groups; else not_allowed. */
-  private async requireConsent(actorId: string, userIds: readonly string[], field: string): Promise<void> {
+  /** Nobody joins a deactivated account to a conversation (see requireActive). */
+  requireActiveUsers(users: readonly UserRecord[], field: string): void {
+    requireActive(users, field);
+  }
+
+  /** Every user in `userIds` (other than the actor) lets `actorId` add them to groups and channels; else not_allowed. */
+  async requireConsent(actorId: string, userIds: readonly string[], field: string): Promise<void> {
     const others = userIds.filter((id) => id !== actorId);
     if ((await this.store.refusingGroupAdd(actorId, others, this.limits.groupAddsDefault)).length > 0) throw notAllowed(field);
   }
@@ -221,7 +297,7 @@ export class ConversationService {
    * Every user in `userIds` has room for one more conversation. Checked before the change, not in its transaction:
    * concurrent requests can overshoot the limit by their number, which keeps it a bound on what an attacker can force.
    */
-  private async requireRoom(userIds: readonly string[], field: string): Promise<void> {
+  async requireRoom(userIds: readonly string[], field: string): Promise<void> {
     const max = this.limits.maxConversationsPerUser;
     for (const [userId, count] of await this.store.countMemberships(userIds)) {
       if (count >= max) {
@@ -231,7 +307,7 @@ export class ConversationService {
   }
 
   /** The owner created fewer than maxGroupsPerDay groups in the last 24 hours; else rate_limited until one ages out. */
-  private async requireDailyGroupQuota(ownerId: string): Promise<void> {
+  async requireDailyGroupQuota(ownerId: string): Promise<void> {
     const now = Date.now();
     const { count, oldest } = await this.store.groupsCreatedSince(ownerId, now - DAY_MS);
     if (count < this.limits.maxGroupsPerDay) return;
@@ -245,7 +321,7 @@ export class ConversationService {
   }
 
   /** The change and its system entry go through the conversation log, which announces them once committed. */
-  private async change(actorId: string, conversationId: string, change: MembershipChange): Promise<Message> {
+  async submitChange(actorId: string, conversationId: string, change: MembershipChange): Promise<Message> {
     const outcome = await this.log.submit(membershipDraft(actorId, conversationId, change));
     if (!outcome.ok) throw membershipRefusal(outcome);
     return outcome.message;
@@ -258,22 +334,52 @@ export class ConversationService {
     return { conversation, membership };
   }
 
-  private async requireGroupRole(userId: string, conversationId: string, roles: Role[]): Promise<MemberRecord> {
+  /**
+   * The caller's membership when they hold one of `roles` in a group. `channel`: the operation also applies to
+   * channels, where it needs the role admin; without it a channel is refused (its membership has its own operations).
+   */
+  private async requireGroupRole(
+    userId: string,
+    conversationId: string,
+    roles: Role[],
+    channel?: "channel",
+  ): Promise<MemberRecord> {
     const { conversation, membership } = await this.requireMember(userId, conversationId);
-    if (conversation.kind !== "group") throw new AppError("forbidden", "Direct conversations have fixed members and no title");
+    if (conversation.kind === "direct") throw new AppError("forbidden", "Direct conversations have fixed members and no title");
+    if (conversation.kind === "channel") {
+      if (channel === undefined)
+        throw new AppError("forbidden", "Channels change members with channels.addMembers and channels.removeMembers");
+      if (membership.role !== "admin") throw new AppError("forbidden", "This needs the role admin");
+      return membership;
+    }
     if (!roles.includes(membership.role)) throw new AppError("forbidden", `This needs the role ${roles.join(" or ")}`);
     return membership;
   }
 
-  private async view(conversation: ConversationRecord): Promise<Conversation> {
-    const [members, serverMaxAge] = await Promise.all([this.store.getMembers(conversation.id), this.retention.maxMessageAge()]);
+  /** The members of a conversation as `viewerId` is shown them: everyone, or in a channel the viewer and a count. */
+  private async shownMembers(
+    conversation: ConversationRecord,
+    viewerId: string,
+  ): Promise<{ members: Member[]; memberCount?: number }> {
+    if (conversation.channel === null) return { members: (await this.store.getMembers(conversation.id)).map(toMember) };
+    const [own, memberCount] = await Promise.all([
+      this.store.getMembership(conversation.id, viewerId),
+      this.store.countMembers(conversation.id),
+    ]);
+    return { members: own && own.leftSeq === null ? [toMember(own)] : [], memberCount };
+  }
+
+  /** A conversation as its member `viewerId` sees it (creation and join answers). */
+  async view(conversation: ConversationRecord, viewerId: string): Promise<Conversation> {
+    const [shown, serverMaxAge] = await Promise.all([this.shownMembers(conversation, viewerId), this.retention.maxMessageAge()]);
     return {
       id: conversation.id,
       kind: conversation.kind,
       title: conversation.title,
       createdAt: conversation.createdAt,
       lastSeq: conversation.lastSeq,
-      members: members.map(toMember),
+      members: shown.members,
+      ...(conversation.channel === null ? {} : { channel: conversation.channel, memberCount: shown.memberCount ?? 0 }),
       ...retentionView(conversation, serverMaxAge),
       ...(conversation.encrypted ? { encrypted: true as const } : {}),
     };
@@ -286,9 +392,9 @@ export class ConversationService {
   ): Promise<ConversationSummary> {
     const maxSeq = me.leftSeq ?? conversation.lastSeq;
     const unreadAfter = Math.max(me.readSeq, me.joinedSeq - 1);
-    const [members, lastMessage, unread] = await Promise.all([
+    const [shown, lastMessage, unread] = await Promise.all([
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
-      me.leftSeq === null ? this.store.getMembers(conversation.id) : [],
+      me.leftSeq === null ? this.shownMembers(conversation, me.userId) : { members: [] as Member[], memberCount: undefined },
       this.store.getLastMessage(conversation.id, maxSeq, me.userId),
       this.store.countUnread(conversation.id, me.userId, unreadAfter, maxSeq),
     ]);
@@ -303,7 +409,10 @@ export class ConversationService {
       title: conversation.title,
       createdAt: conversation.createdAt,
       lastSeq: maxSeq,
-      members: members.map(toMember),
+      members: shown.members,
+      ...(conversation.channel === null
+        ? {}
+        : { channel: conversation.channel, ...(shown.memberCount === undefined ? {} : { memberCount: shown.memberCount }) }),
       // Its quote is shown as history shows it (no leave time or quoted rows here: a former member's last entry is
       // their leave event, and anything else of theirs counts as changed, withheld rather than shown).
       lastMessage:

@@ -26,6 +26,24 @@ export class Delivery {
     return this.broker.publish(list, { type: "frame", frame, ...meta });
   }
 
+  /**
+   * Sends one serialized frame to the local sessions of a channel's members on every node (one publish on the
+   * channel's topic, whatever its member count); `meta.joinedFrom`/`joinedBelow` narrow it to one audience.
+   */
+  framesToConversation(conversationId: string, frame: string, meta: FrameMeta): Promise<void> {
+    return this.broker.publish([topics.conversation(conversationId)], { type: "frame", frame, ...meta });
+  }
+
+  /** Every node starts or stops handing a channel's topic to these users' sessions. */
+  channelMembersChanged(
+    conversationId: string,
+    joined: { userId: string; joinedSeq: number }[],
+    departed: string[],
+  ): Promise<void> {
+    if (joined.length === 0 && departed.length === 0) return Promise.resolve();
+    return this.broker.publish([topics.system], { type: "channel-members", conversationId, joined, departed });
+  }
+
   /** Sends a presence event to the connections watching `userId`. */
   toPresenceWatchers(userId: string, frame: string): Promise<void> {
     return this.broker.publish([topics.presence(userId)], { type: "frame", frame });

@@ -25,6 +25,8 @@ import { AccountService } from "./account-service.js";
 import { AdminService } from "./admin-service.js";
 import { AuthService } from "./auth-service.js";
 import { BlockCache } from "./block-cache.js";
+import { ChannelKinds } from "./channel-kinds.js";
+import { ChannelService } from "./channel-service.js";
 import { ConversationService } from "./conversation-service.js";
 import { DataExportService } from "./data-export.js";
 import { Delivery } from "./delivery.js";
@@ -58,6 +60,10 @@ export interface Services {
   auth: AuthService;
   accounts: AccountService;
   conversations: ConversationService;
+  /** Channels: creation, directory, joining, paged members, bulk membership, read counts (docs/channels.md). */
+  channels: ChannelService;
+  /** Which conversations are channels (their settings never change): the hot paths branch on it. */
+  kinds: ChannelKinds;
   messages: MessageService;
   receipts: ReceiptService;
   typing: TypingService;
@@ -136,6 +142,7 @@ export function createServices(
   const { store, broker } = ports;
   const delivery = new Delivery(broker);
   const members = new MemberCache(store);
+  const kinds = new ChannelKinds(store);
   const blocks = new BlockCache(store);
   const limits = new RateLimits(config, ports.rateLimiter, ports.nodeRateLimiter, metrics);
   // Download URLs stay valid across nodes and restarts: the secret is configured or derived from the token secret.
@@ -153,7 +160,7 @@ export function createServices(
   );
   const presence = new PresenceService(ports.presence, store, delivery, config.presenceGraceMs, failures);
   closers.defer("presence service", () => presence.close());
-  const typing = new TypingService(members, delivery, config.typingTimeoutMs, failures);
+  const typing = new TypingService(members, delivery, blocks, config.typingTimeoutMs, failures, undefined, { kinds, store });
   closers.defer("typing", () => typing.close());
   const receipts = new ReceiptService(store, members, delivery, failures, config.receiptFlushMs);
   closers.defer("receipts", () => receipts.drain());
@@ -191,16 +198,17 @@ export function createServices(
     store,
     [
       forgetChangedMembers(members),
-      new FanOut(members, delivery, new MessageView(store), tracing),
-      ...(notifier ? [notifyPush(notifier, members)] : []),
+      new FanOut(members, delivery, new MessageView(store), tracing, kinds),
+      ...(notifier ? [notifyPush(notifier, members, { kinds, store, push: ports.push })] : []),
     ],
     failures,
     metrics,
     tracing,
   );
   closers.defer("conversation log", () => log.drain());
-  const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media);
+  const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);
   const conversations = new ConversationService(store, members, log, retentionPolicy, config);
+  const channels = new ChannelService(store, kinds, conversations, log, config, ports.push);
   const sessionRevoked = (sessionId: string) => {
     // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
     // only follow it.
@@ -231,6 +239,8 @@ export function createServices(
     dataExport,
     accounts,
     conversations,
+    channels,
+    kinds,
     messages,
     receipts,
     typing,
@@ -250,6 +260,6 @@ export function createServices(
     scanning,
     search: new SearchService(store),
     retentionPolicy,
-    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability),
+    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability, kinds),
   };
 }

@@ -24,6 +24,7 @@ import type {
   MlsDraft,
 } from "../ports/store.js";
 import type { BlockCache } from "./block-cache.js";
+import type { ChannelKinds, ChannelLookup } from "./channel-kinds.js";
 import { noSuchConversation, requireCurrentMember, requireReader } from "./conversation-access.js";
 import { notAllowed, toMember } from "./conversation-service.js";
 import type { Delivery } from "./delivery.js";
@@ -49,6 +50,9 @@ export interface MessageLimits {
 
 type Appended = Extract<AppendOutcome, { ok: true }>;
 
+/** The most entries of one channel a sync answer carries: a member further behind gets the newest ones only. */
+export const CHANNEL_SYNC_PAGE = 50;
+
 /** Receipt changes older than this before `receiptsSince` are still reported: clocks of nodes drift a little. */
 const RECEIPT_CLOCK_SLACK_MS = 5000;
 
@@ -65,6 +69,7 @@ export class MessageService {
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     private readonly media?: Pick<MediaService, "attachmentsFor">,
+    private readonly kinds?: Pick<ChannelKinds, "settingsOf">,
   ) {
     this.view = new MessageView(store);
   }
@@ -85,8 +90,7 @@ export class MessageService {
     if (input.mls !== undefined) return this.sendMls(userId, { ...input, mls: input.mls }, origin);
     const attachmentIds = input.attachments ?? [];
     this.checkBody(input.body, attachmentIds.length > 0);
-    await this.checkMentions(userId, input.conversationId, input.body);
-    await this.requireNotBlocked(userId, input.conversationId);
+    await this.checkPost(userId, input.conversationId, input.body);
     const attachments = attachmentIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, attachmentIds) : [];
     return this.post(userId, input, attachments, origin, false);
   }
@@ -116,8 +120,7 @@ export class MessageService {
     }
     const copy = { conversationId: input.conversationId, clientId: input.clientId, body: source!.body };
     this.checkBody(copy.body, source!.attachments.length > 0);
-    await this.checkMentions(userId, copy.conversationId, copy.body);
-    await this.requireNotBlocked(userId, copy.conversationId);
+    await this.checkPost(userId, copy.conversationId, copy.body);
     return this.post(userId, copy, source!.attachments, origin, true);
   }
 
@@ -164,7 +167,7 @@ export class MessageService {
     connectionId?: string,
   ): Promise<ActionResult> {
     this.checkBody(input.body);
-    await this.checkMentions(userId, input.conversationId, input.body);
+    await this.checkMentions(userId, input.conversationId, input.body, await this.channelOf(input.conversationId));
     const notBefore = this.windowStart(this.limits.editWindowMs);
     return this.act(userId, input, { type: "edit", target: input.seq, body: input.body, notBefore }, connectionId);
   }
@@ -188,7 +191,7 @@ export class MessageService {
     if (!isSingleEmoji(input.emoji)) {
       throw new AppError("invalid_emoji", "A reaction must be a single emoji", { field: "emoji" });
     }
-    await this.requireNotBlocked(userId, input.conversationId);
+    if (!(await this.channelOf(input.conversationId))) await this.requireNotBlocked(userId, input.conversationId);
     const action: ActionDraft = {
       type: "reaction",
       target: input.seq,
@@ -309,11 +312,13 @@ export class MessageService {
    * Every mention token (`<@userId>`) names a current member. Checked against the member cache, and only for a caller
    * who is a member: an outsider gets the access error from the store and learns nothing about who is in it.
    */
-  private async checkMentions(userId: string, conversationId: string, body: string): Promise<void> {
+  private async checkMentions(userId: string, conversationId: string, body: string, channel: ChannelLookup): Promise<void> {
     const ids = mentionedUserIds(body);
     if (ids.length === 0) return;
-    const cached = this.members.get(conversationId);
-    const members = cached instanceof Promise ? await cached : cached;
+    // A channel's member list is never loaded whole (docs/channels.md): only the people named are looked up.
+    const members = channel
+      ? (await this.store.currentMembersAmong(conversationId, [userId, ...ids])).map((m) => m.userId)
+      : await this.members.get(conversationId);
     if (!members.includes(userId)) return;
     const stranger = ids.find((id) => !members.includes(id));
     if (stranger !== undefined) {
@@ -344,6 +349,35 @@ export class MessageService {
     if (!(blocking instanceof Promise ? await blocking : blocking)) return;
     if ((await this.store.getConversation(conversationId))?.kind !== "direct") return;
     throw new AppError("not_allowed", "You block this user: unblock them to write to them again", { reason: "blocking" });
+  }
+
+  /**
+   * What a new text message (a send or a forward) must pass besides its body: in a channel, who may post and the
+   * mentions, looked up by name; elsewhere the mentions against the member list and the blocks of a direct chat.
+   */
+  private async checkPost(userId: string, conversationId: string, body: string): Promise<void> {
+    const channel = await this.channelOf(conversationId);
+    if (channel?.posting === "admins") await this.requireChannelAdmin(userId, conversationId);
+    await this.checkMentions(userId, conversationId, body, channel);
+    if (!channel) await this.requireNotBlocked(userId, conversationId);
+  }
+
+  /** The conversation's channel settings (null: not a channel; undefined: unknown, left to the store to refuse). */
+  private async channelOf(conversationId: string): Promise<ChannelLookup> {
+    if (this.kinds === undefined) return null;
+    const settings = this.kinds.settingsOf(conversationId);
+    return settings instanceof Promise ? await settings : settings;
+  }
+
+  /**
+   * In a channel where only admins post, a current member who is not one is refused (`forbidden`, `details.reason`:
+   * `posting`); anyone else is left to the store (outsiders and former members get the access errors).
+   */
+  private async requireChannelAdmin(userId: string, conversationId: string): Promise<void> {
+    const membership = await this.store.getMembership(conversationId, userId);
+    if (membership !== undefined && membership.leftSeq === null && membership.role === "member") {
+      throw new AppError("forbidden", "Only the channel's admins post here", { reason: "posting" });
+    }
   }
 
   /** Earliest creation time a target may have under a window (null: no limit). */
@@ -472,21 +506,31 @@ export class MessageService {
         conversation.expiredSeq > 0 &&
         (since === undefined || conversation.expiredAt >= since || clientCursor <= conversation.expiredSeq);
       if (!missing && known && !receiptsMoved && hidden === undefined && !expiredMoved) continue;
-      let members = await this.store.getMembers(conversation.id);
+      // A channel's members are paged by channels.members, never listed here: the caller's own row stands for them.
+      let members = conversation.channel === null ? await this.store.getMembers(conversation.id) : [membership];
       let messages: Message[] = [];
-      if (missing && budget > 0) {
+      // A channel member more than a page behind (a new member of a "full" channel, a device back after long) gets the
+      // newest page only: what lies between is skipped, not a gap, and paged backwards with history on demand.
+      let from = cursor;
+      let skippedThrough: number | undefined;
+      const limit = conversation.channel === null ? budget : Math.min(budget, CHANNEL_SYNC_PAGE);
+      if (conversation.channel !== null && missing && limit > 0 && maxSeq - cursor > limit) {
+        from = maxSeq - limit;
+        skippedThrough = from;
+      }
+      if (missing && limit > 0) {
         messages = await this.store.getHistory({
           conversationId: conversation.id,
-          afterSeq: cursor,
+          afterSeq: from,
           minSeq: membership.joinedSeq,
           maxSeq,
-          limit: budget,
+          limit,
           direction: "asc",
         });
         budget -= messages.length;
         messages = await this.view.present(conversation.id, messages, membership);
       }
-      if (cursor + messages.length < maxSeq) hasMore = true;
+      if (from + messages.length < maxSeq) hasMore = true;
       // A former member learns nothing about the group after leaving: not who is in it now, nor their receipts.
       if (membership.leftSeq !== null) members = [];
       const entry: SyncConversation = {
@@ -498,6 +542,7 @@ export class MessageService {
       };
       if (hidden !== undefined) entry.hidden = hidden;
       if (conversation.expiredSeq > 0) entry.expiredThrough = conversation.expiredSeq;
+      if (skippedThrough !== undefined) entry.skippedThrough = skippedThrough;
       result.push(entry);
     }
     if (this.metrics) {

@@ -51,6 +51,9 @@ function fixture(kind: ConversationKind, options: { maxAuthorLookup?: number; fa
     async getConversation(id: string): Promise<ConversationRecord | undefined> {
       return { id, kind } as ConversationRecord;
     },
+    async getMembership(): Promise<undefined> {
+      return undefined;
+    },
   };
   const memberCache = {
     get: () => members,

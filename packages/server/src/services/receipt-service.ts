@@ -6,6 +6,7 @@ import { AppError } from "../domain/app-error.js";
 import { setNewest } from "../domain/bounded-map.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { ConversationStore, ReceiptResult, ReceiptStore, ReceiptUpdate, SeqRange } from "../ports/store.js";
+import { requireCurrentMember } from "./conversation-access.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 import {
@@ -41,7 +42,7 @@ export class ReceiptService {
   private readonly kinds = new Map<string, ConversationKind>();
 
   constructor(
-    private readonly store: ReceiptStore & Pick<ConversationStore, "getConversation">,
+    private readonly store: ReceiptStore & Pick<ConversationStore, "getConversation" | "getMembership">,
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
     private readonly failures: BestEffort,
@@ -54,9 +55,17 @@ export class ReceiptService {
     if (input.delivered === undefined && input.read === undefined) {
       throw new AppError("validation_failed", "Give `delivered`, `read` or both", { field: "delivered" });
     }
-    await this.members.requireMember(input.conversationId, userId);
     const read = input.read ?? 0;
-    const delivered = Math.max(input.delivered ?? 0, read);
+    let delivered = Math.max(input.delivered ?? 0, read);
+    if ((await this.kindOf(input.conversationId)) === "channel") {
+      // Channels keep read positions only (docs/channels.md): `delivered` is ignored, and the member's own row is the
+      // access check (a channel's member list is never loaded). Nothing to store: answer the current state.
+      const membership = requireCurrentMember(await this.store.getMembership(input.conversationId, userId));
+      if (input.read === undefined) return { userId, deliveredSeq: membership.deliveredSeq, readSeq: membership.readSeq };
+      delivered = read;
+    } else {
+      await this.members.requireMember(input.conversationId, userId);
+    }
     const key = `${input.conversationId}\u0000${userId}`;
     return new Promise((resolve, reject) => {
       const entry = this.pending.get(key);
@@ -117,6 +126,8 @@ export class ReceiptService {
     const ranges: SeqRange[] = [];
     for (const [conversationId, changes] of changed) {
       const kind = await this.failures.attempt("receipts.audience", this.kindOf(conversationId));
+      // Channels announce no receipts: read positions are private, counted on request (channels.readCount).
+      if (kind === "channel") continue;
       if (kind !== "group") {
         // Direct conversations (and, should the kind be unknown, any conversation): every member gets every change.
         await this.send(

@@ -41,6 +41,7 @@ function setup(steps: (ExpiredEntries[] | Error)[]) {
       toUsers: async (userIds, event, data) => {
         events.push({ userIds: [...userIds], event, data });
       },
+      framesToConversation: async () => assert.fail("no channel here"),
     },
     { metrics, failures: new BestEffort(log, metrics), log },
   );

@@ -5,7 +5,8 @@ import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { RetentionStore } from "../ports/store.js";
-import type { Delivery } from "./delivery.js";
+import type { ChannelKinds } from "./channel-kinds.js";
+import { type Delivery, encodeEvent } from "./delivery.js";
 import type { MediaService } from "./media-service.js";
 import type { MemberCache } from "./member-cache.js";
 import type { RetentionPolicy } from "./retention-policy.js";
@@ -31,9 +32,20 @@ export class RetentionSweeper {
     private readonly policy: Pick<RetentionPolicy, "maxMessageAge">,
     private readonly media: Pick<MediaService, "forgetUploads">,
     private readonly members: Pick<MemberCache, "get">,
-    private readonly delivery: Pick<Delivery, "toUsers">,
+    private readonly delivery: Pick<Delivery, "toUsers" | "framesToConversation">,
     private readonly observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "error"> },
+    /** Channels are told on their topic (their member list is never loaded). */
+    private readonly kinds?: Pick<ChannelKinds, "isChannel">,
   ) {}
+
+  /** `messages.expired` to the conversation's members: a channel's on its topic, others' by member. */
+  private async announce(data: { conversationId: string; expiredThrough: number }): Promise<void> {
+    if (await this.kinds?.isChannel(data.conversationId)) {
+      await this.delivery.framesToConversation(data.conversationId, encodeEvent("messages.expired", data), {});
+      return;
+    }
+    await this.delivery.toUsers(await this.members.get(data.conversationId), "messages.expired", data);
+  }
 
   /**
    * One sweep as of `now` (the clock is a parameter so that tests need not wait an hour). Safe on several nodes at
@@ -61,11 +73,7 @@ export class RetentionSweeper {
           metrics.retentionSwept.inc({ kind: "upload" }, forgotten.uploads);
         }
         const data = { conversationId: expired.conversationId, expiredThrough: expired.expiredThrough };
-        failures.detach(
-          "retention.notify",
-          (async () => this.delivery.toUsers(await this.members.get(expired.conversationId), "messages.expired", data))(),
-          { conversationId: expired.conversationId },
-        );
+        failures.detach("retention.notify", this.announce(data), { conversationId: expired.conversationId });
       }
       if (step.length < CONVERSATIONS_PER_STEP) return result;
     }

@@ -1,6 +1,11 @@
 // Typing indicators: forwarded to the other online members, throttled, and stopped by a timer when not refreshed.
 
+import { AppError } from "../domain/app-error.js";
 import type { BestEffort } from "../observability/best-effort.js";
+import type { ConversationStore } from "../ports/store.js";
+import type { BlockCache } from "./block-cache.js";
+import type { ChannelKinds } from "./channel-kinds.js";
+import { requireCurrentMember } from "./conversation-access.js";
 import type { Delivery } from "./delivery.js";
 import type { MemberCache } from "./member-cache.js";
 
@@ -16,13 +21,21 @@ export class TypingService {
   constructor(
     private readonly members: MemberCache,
     private readonly delivery: Delivery,
+    private readonly blocks: Pick<BlockCache, "peers">,
     private readonly timeoutMs: number,
     private readonly failures: BestEffort,
     /** Repeated `typing: true` within this interval only extends the timer; nothing is forwarded. */
     private readonly throttleMs = Math.floor(timeoutMs / 2),
+    /** Channels have no typing (docs/channels.md): absent, every conversation is treated as a direct chat or group. */
+    private readonly channels?: { kinds: Pick<ChannelKinds, "isChannel">; store: Pick<ConversationStore, "getMembership"> },
   ) {}
 
   async set(userId: string, conversationId: string, typing: boolean, connectionId: string): Promise<void> {
+    if (this.channels && (await this.channels.kinds.isChannel(conversationId))) {
+      // The access rule first (outsiders learn nothing), then the refusal: 100,000 members typing is noise, not presence.
+      requireCurrentMember(await this.channels.store.getMembership(conversationId, userId));
+      throw new AppError("not_allowed", "There is no typing indicator in channels", { reason: "channel" });
+    }
     await this.members.requireMember(conversationId, userId);
     const key = `${conversationId}\u0000${userId}`;
     const current = this.active.get(key);
@@ -75,8 +88,10 @@ export class TypingService {
     await this.forward(conversationId, userId, false);
   }
 
+  /** To the other members, except those a block stands between with the typer (either way, docs/protocol.md §11.1). */
   private async forward(conversationId: string, userId: string, typing: boolean): Promise<void> {
-    const recipients = (await this.members.get(conversationId)).filter((id) => id !== userId);
+    const [members, blocked] = await Promise.all([this.members.get(conversationId), this.blocks.peers(userId)]);
+    const recipients = members.filter((id) => id !== userId && !blocked.has(id));
     await this.delivery.toUsers(recipients, "typing", {
       conversationId,
       userId,

@@ -111,11 +111,30 @@ const CASES: Record<OpName, Case> = {
   "conversations.leave": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
   "conversations.setDisappearing": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seconds: 3600 }) },
   "conversations.setRetention": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seconds: 3600 }) },
+  "channels.create": { scope: "own", args: () => ({ title: "My own channel", visibility: "private" }) },
+  // Lists public channels only: the group's title and id must not show.
+  "channels.directory": { scope: "own", args: () => ({}) },
+  // The group is no channel: never a member → not_found, the removed member → not_member.
+  "channels.join": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
+  "channels.members": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
+  "channels.addMembers": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),
+  },
+  "channels.removeMembers": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userIds: [fx.member.user.id] }) },
+  "channels.setNotifications": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, level: "all" }) },
+  "channels.readCount": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seq: 2 }) },
   "members.add": {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),
   },
   "members.remove": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.ban": {
+    scope: "conversation",
+    args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, reason: "injected" }),
+  },
+  "members.unban": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id }) },
+  "members.bans": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
   "members.setRole": {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, userId: fx.member.user.id, role: "admin" }),

@@ -177,6 +177,32 @@ describe("push notifications (Web Push round trip)", () => {
     assert.match(metrics, /parley_push_coalesced_total [1-9]/);
   });
 
+  it("a channel notifies the members it mentions and those with level all, at most once a minute per channel", async () => {
+    const channel = async () =>
+      (await call(alice, "POST", "/v1/channels", { title: `Channel ${++groups}`, visibility: "private" })).id;
+    const quiet = await channel();
+    await call(alice, "POST", `/v1/channels/${quiet}/members`, { userIds: [bob.user.id] });
+    await send(quiet, "for everyone, nobody notified");
+    await sleep(QUIET_MS);
+    assert.equal(pushesFor(bobSub, quiet).length, 0, "level mentions (the default): a plain message notifies nobody");
+    await send(quiet, `hey <@${bob.user.id}>`);
+    await pushService.waitFor(() => pushesFor(bobSub, quiet).length > 0);
+    // Level all from now on, but the channel's next notification waits a minute: none within the test.
+    await call(bob, "PUT", `/v1/channels/${quiet}/notifications`, { level: "all" });
+    await send(quiet, "one more");
+    await sleep(QUIET_MS);
+    assert.equal(pushesFor(bobSub, quiet).length, 1, "coalesced: one per user and channel per minute");
+    const loud = await channel();
+    await call(alice, "POST", `/v1/channels/${loud}/members`, { userIds: [bob.user.id] });
+    await call(bob, "PUT", `/v1/channels/${loud}/notifications`, { level: "all" });
+    await send(loud, "news for all");
+    await pushService.waitFor(() => pushesFor(bobSub, loud).length > 0);
+    assert.equal(pushesFor(bobSub, loud)[0]!.payload.count, 1);
+    await call(bob, "PUT", `/v1/channels/${loud}/notifications`, { level: "mentions" });
+    const refused = await http(server, "PUT", `/v1/channels/${loud}/notifications`, { level: "all" }, carol.accessToken);
+    assert.equal(refused.body.error.code, "not_found", "not a member");
+  });
+
   it("a muted conversation sends none; unmuted it does again", async () => {
     const g = await group(bob);
     const muted = await call(bob, "PUT", `/v1/conversations/${g}/mute`, { until: "forever" });

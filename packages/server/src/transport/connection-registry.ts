@@ -5,8 +5,13 @@ import type { BestEffort } from "../observability/best-effort.js";
 import { type Broker, type BusMessage, topics } from "../ports/broker.js";
 import type { Session } from "./session.js";
 
+/** A user's current channel memberships, read when a session is admitted (one indexed read). */
+export type ChannelsOf = (userId: string) => Promise<readonly { conversationId: string; joinedSeq: number }[]>;
+
 export class ConnectionRegistry {
   private readonly byUser = new Map<string, Set<Session>>();
+  /** Sessions by channel: the node subscribes a channel's topic while it holds a session of one of its members. */
+  private readonly byConversation = new Map<string, Set<Session>>();
   private readonly bySession = new Map<string, Set<Session>>();
   private readonly watchers = new Map<string, Set<Session>>();
   private readonly encodings = new WeakMap<object, Buffer>();
@@ -17,6 +22,8 @@ export class ConnectionRegistry {
     private readonly onSystem: (message: BusMessage) => void,
     /** Told of every frame handed to a session (metrics: frames out, send→deliver latency). */
     private readonly onDelivered?: (session: Session, message: Extract<BusMessage, { type: "frame" }>) => void,
+    /** Absent: no channels are followed (tests of the registry alone). */
+    private readonly channelsOf?: ChannelsOf,
   ) {}
 
   async start(): Promise<void> {
@@ -25,6 +32,8 @@ export class ConnectionRegistry {
         for (const c of this.bySession.get(message.sessionId) ?? []) c.close("session_revoked");
       } else if (message.type === "user-deactivated") {
         for (const c of this.byUser.get(message.userId) ?? []) c.close("account_deactivated");
+      } else if (message.type === "channel-members") {
+        this.channelMembersChanged(message);
       }
       this.onSystem(message);
     });
@@ -47,12 +56,67 @@ export class ConnectionRegistry {
       const userId = connection.userId;
       await this.broker.subscribe(topics.user(userId), (message) => this.deliver(this.byUser.get(userId), message));
     }
+    // The session follows its user's channels from here on: it learns them now and then follows its own membership
+    // changes (`channel-members` on the system topic). A change between the read and the subscription is repaired by
+    // sync, like any event the bus lost.
+    if (this.channelsOf) {
+      const channels = await this.channelsOf(connection.userId);
+      await Promise.all(channels.map((c) => this.follow(connection, c.conversationId, c.joinedSeq)));
+    }
   }
 
   async remove(connection: Session): Promise<void> {
     removeFrom(this.bySession, connection.sessionId, connection);
     this.unwatch(connection, [...connection.watching]);
+    for (const conversationId of [...connection.channels.keys()]) this.unfollow(connection, conversationId);
     if (removeFrom(this.byUser, connection.userId, connection)) await this.broker.unsubscribe(topics.user(connection.userId));
+  }
+
+  /** The channels this node follows (their topics are subscribed), for tests and metrics. */
+  get channelTopics(): number {
+    return this.byConversation.size;
+  }
+
+  private follow(connection: Session, conversationId: string, joinedSeq: number): Promise<void> {
+    if (connection.closed) return Promise.resolve();
+    connection.channels.set(conversationId, joinedSeq);
+    if (!addTo(this.byConversation, conversationId, connection)) return Promise.resolve();
+    return this.broker.subscribe(topics.conversation(conversationId), (message) =>
+      this.deliverToChannel(conversationId, message),
+    );
+  }
+
+  private unfollow(connection: Session, conversationId: string): void {
+    if (!connection.channels.delete(conversationId)) return;
+    if (removeFrom(this.byConversation, conversationId, connection)) {
+      this.failures.detach("channel.unfollow", this.broker.unsubscribe(topics.conversation(conversationId)));
+    }
+  }
+
+  private channelMembersChanged(message: Extract<BusMessage, { type: "channel-members" }>): void {
+    for (const userId of message.departed) {
+      for (const c of this.byUser.get(userId) ?? []) this.unfollow(c, message.conversationId);
+    }
+    for (const { userId, joinedSeq } of message.joined) {
+      for (const c of this.byUser.get(userId) ?? []) {
+        this.failures.detach("channel.follow", this.follow(c, message.conversationId, joinedSeq));
+      }
+    }
+  }
+
+  /** A frame on a channel's topic: to each local member session in the frame's audience (by where its window starts). */
+  private deliverToChannel(conversationId: string, message: BusMessage): void {
+    const targets = this.byConversation.get(conversationId);
+    if (!targets || message.type !== "frame") return;
+    const from = message.joinedFrom ?? Number.NEGATIVE_INFINITY;
+    const below = message.joinedBelow ?? Number.POSITIVE_INFINITY;
+    for (const c of targets) {
+      if (c.id === message.exceptConnection) continue;
+      const joinedSeq = c.channels.get(conversationId);
+      if (joinedSeq === undefined || joinedSeq < from || joinedSeq >= below) continue;
+      c.send(message.frame, this.encoded(message));
+      this.onDelivered?.(c, message);
+    }
   }
 
   watch(connection: Session, userIds: readonly string[]): void {

@@ -114,6 +114,7 @@ export class SessionDispatcher {
         this.countOut(session);
         services.stages.delivered(session.id, session.userId, message);
       },
+      (userId) => services.channels.membershipsOf(userId),
     );
   }
 
@@ -213,6 +214,7 @@ export class SessionDispatcher {
         maxFrameBytes: this.config.maxFrameBytes,
         maxBufferedBytes: this.config.maxBufferedBytes,
         maxGroupMembers: this.config.maxGroupMembers,
+        maxChannelMembers: this.config.maxChannelMembers,
         historyPageMax: this.config.historyPageMax,
         syncPageMax: this.config.syncPageMax,
         maxConversationsPerUser: this.config.maxConversationsPerUser,

@@ -48,6 +48,8 @@ function flushAll(): void {
 export class Session<C extends Carrier = Carrier> implements ConnectionHooks {
   /** Users whose presence this session receives (maintained by the registry). */
   readonly watching = new Set<string>();
+  /** The channels whose topic this session receives, with where its user's window starts (maintained by the registry). */
+  readonly channels = new Map<string, number>();
   /** True once the session was told to close or its carrier went away; frames sent afterwards are dropped. */
   closed = false;
   /** Why the server closed it (undefined when the carrier went away by itself). */

@@ -1,10 +1,11 @@
-// The administration area, for server administrators only (`me.admin`): users, sign-ups, retention and the audit log
-// as tabs.
+// The administration area, for server administrators only (`me.admin`): users, sign-ups, reports, retention and the
+// audit log as tabs.
 
 import { type KeyboardEvent, useId, useState } from "react";
 import { useT } from "../i18n/I18nProvider.js";
 import { Dialog } from "../ui/Dialog.js";
 import { AuditTab } from "./AuditTab.js";
+import { ReportsTab } from "./ReportsTab.js";
 import { RetentionTab } from "./RetentionTab.js";
 import { SignupsTab } from "./SignupsTab.js";
 import { UsersTab } from "./UsersTab.js";
@@ -12,6 +13,7 @@ import { UsersTab } from "./UsersTab.js";
 const TABS = [
   { key: "users", label: "admin.tabUsers", Panel: UsersTab },
   { key: "signups", label: "admin.tabSignups", Panel: SignupsTab },
+  { key: "reports", label: "admin.tabReports", Panel: ReportsTab },
   { key: "retention", label: "admin.tabRetention", Panel: RetentionTab },
   { key: "audit", label: "admin.tabAudit", Panel: AuditTab },
 ] as const;

@@ -1,6 +1,7 @@
 // The per-message actions: reply, react (a small emoji picker), copy, forward to another conversation, pin or unpin
 // for every member, edit one's own, delete for everyone (author, or a group's admins, after a confirmation) or only
-// for oneself. With a mouse they open from the ⋯ button as a menu
+// for oneself, and report someone else's message to the server's administrators (ReportDialog). With a mouse they open
+// from the ⋯ button as a menu
 // placed inside the viewport; on a touch screen a long press on the message (or the ⋯ button, for screen readers)
 // opens them as a bottom sheet with large targets.
 
@@ -16,6 +17,7 @@ import { Dialog } from "../ui/Dialog.js";
 import { Icon } from "../ui/Icon.js";
 import { placePopover } from "../ui/popover-position.js";
 import { ForwardDialog } from "./ForwardDialog.js";
+import { ReportDialog } from "./ReportDialog.js";
 import { useLongPress } from "./use-long-press.js";
 import { useSwipeToReply } from "./use-swipe-reply.js";
 
@@ -49,6 +51,7 @@ export function MessageActions({
   const t = useT();
   const [open, setOpen] = useState<Open>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [reporting, setReporting] = useState(false);
   const [forwarding, setForwarding] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
   const toggle = useRef<HTMLButtonElement>(null);
@@ -86,6 +89,9 @@ export function MessageActions({
   }
   if (member && (own || moderator) && !deleted) {
     actions.push({ label: t("actions.deleteEveryone"), run: () => setConfirmDelete(true), danger: true });
+  }
+  if (!own && message.kind === "text" && !deleted && !message.hidden && !message.withheld) {
+    actions.push({ label: t("actions.report"), run: () => setReporting(true) });
   }
   if (!message.hidden) {
     actions.push({ label: t("actions.deleteMe"), run: () => store.deleteMessage(id, message.seq, "me"), danger: true });
@@ -233,6 +239,7 @@ export function MessageActions({
       {open === "emoji" ? (
         <EmojiPickerDialog title={t("actions.pickReaction")} onPick={(emoji) => react(emoji)()} onClose={() => setOpen(null)} />
       ) : null}
+      {reporting ? <ReportDialog conversationId={id} seq={message.seq} onClose={() => setReporting(false)} /> : null}
       {forwarding ? <ForwardDialog message={message} onClose={() => setForwarding(false)} /> : null}
       {confirmDelete ? (
         <Dialog title={t("actions.deleteEveryoneTitle")} onClose={() => setConfirmDelete(false)}>

@@ -68,7 +68,13 @@ export function MessageBubble({
         {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
         {deleted || hidden ? (
           <span className="bubble-text bubble-tombstone">
-            {hidden ? t("message.youDeleted") : withheld ? t("message.withheld") : t("message.deleted")}
+            {hidden
+              ? t("message.youDeleted")
+              : withheld
+                ? t("message.withheld")
+                : conversation.removedByAdmin?.includes(entry.seq ?? -1)
+                  ? t("message.removedByAdmin")
+                  : t("message.deleted")}
           </span>
         ) : (
           <FormattedText className="bubble-text" text={entry.body} />

@@ -1,6 +1,7 @@
 // The state of one's own message from the members' receipt watermarks: sent ✓, delivered ✓✓, read (by k of n).
 
 import type { ReceiptState } from "@parley/client";
+import type { ConversationKind } from "@parley/protocol";
 import { t } from "../i18n/i18n.js";
 
 export type TickState = "pending" | "failed" | "sent" | "delivered" | "read";
@@ -54,7 +55,7 @@ export function receiptSummary(
 }
 
 /** Words for screen readers and tooltips; groups get counts ("Read by 1 of 2"). */
-export function receiptLabel(summary: ReceiptSummary, kind: "direct" | "group"): string {
+export function receiptLabel(summary: ReceiptSummary, kind: ConversationKind): string {
   const counts = { count: summary.read, total: summary.total };
   switch (summary.state) {
     case "pending":

@@ -1,5 +1,5 @@
-// Group details: members with roles and presence; admins add and remove members and rename; anyone can leave; the
-// message lifetime (RetentionSettings).
+// Group details: members with roles and presence; admins add, remove and ban members (GroupBans) and rename; anyone
+// can leave; the message lifetime (RetentionSettings).
 
 import type { Member } from "@parley/client";
 import { type FormEvent, useMemo, useState } from "react";
@@ -14,6 +14,7 @@ import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
+import { BanDialog, GroupBans } from "./GroupBans.js";
 import { RetentionSettings } from "./RetentionSettings.js";
 import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
@@ -32,6 +33,9 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
   const [names, setNames] = useState<string[]>([]);
   const [draft, setDraft] = useState("");
   const [confirmLeave, setConfirmLeave] = useState(false);
+  const [banning, setBanning] = useState<string | null>(null);
+  /** Bumped after a ban, so that the banned list loads again. */
+  const [bansVersion, setBansVersion] = useState(0);
   const manage = canManage(conversation, me);
   const isOwner = roleOf(conversation, me) === "owner";
 
@@ -149,6 +153,17 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
                     {t("group.remove")}
                   </button>
                 ) : null}
+                {canRemove(conversation, me, m.userId) ? (
+                  <button
+                    type="button"
+                    className="button button-small button-danger"
+                    disabled={busy}
+                    aria-label={t("group.banName", { name })}
+                    onClick={() => setBanning(m.userId)}
+                  >
+                    {t("group.ban")}
+                  </button>
+                ) : null}
               </div>
             </li>
           );
@@ -174,6 +189,19 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
       ) : null}
 
       <FormError error={error} />
+
+      {manage ? <GroupBans conversationId={conversation.id} version={bansVersion} /> : null}
+      {banning ? (
+        <BanDialog
+          conversationId={conversation.id}
+          userId={banning}
+          name={displayName(users[banning])}
+          onClose={(banned) => {
+            setBanning(null);
+            if (banned) setBansVersion((v) => v + 1);
+          }}
+        />
+      ) : null}
 
       <RetentionSettings conversation={conversation} />
 

@@ -28,6 +28,15 @@ describe("describeSystemEvent", () => {
     assert.equal(describeSystemEvent({ type: "member.left", actorId: "U_cat" }, names), "Carol left");
   });
 
+  it("describes joining a channel and removing many members at once", () => {
+    assert.equal(describeSystemEvent({ type: "member.added", actorId: "U_cat", userIds: ["U_cat"] }, names), "Carol joined");
+    assert.equal(describeSystemEvent({ type: "member.added", actorId: "U_ann", userIds: ["U_ann"] }, names), "You joined");
+    assert.equal(
+      describeSystemEvent({ type: "members.removed", actorId: "U_ann", userIds: ["U_bob", "U_cat"] }, names),
+      "You removed Bob and Carol",
+    );
+  });
+
   it("describes disappearing-message timers and retention, on and off", () => {
     assert.equal(
       describeSystemEvent({ type: "conversation.disappearing", actorId: "U_bob", seconds: 86_400 }, names),

@@ -37,9 +37,12 @@ export function describeSystemEvent(event: SystemEvent, names: Names): string {
     case "conversation.created":
       return event.title === null ? say("system.started") : say("system.createdGroup", { title: event.title });
     case "member.added":
+      if (event.userIds.length === 1 && event.userIds[0] === event.actorId) return say("system.joined");
       return say("system.added", { names: joinNames(event.userIds.map((id) => whom(id, names))) });
     case "member.removed":
       return say("system.removed", { name: whom(event.userId, names) });
+    case "members.removed":
+      return say("system.removed", { name: joinNames(event.userIds.map((id) => whom(id, names))) });
     case "member.left":
       return say("system.left");
     case "member.role":

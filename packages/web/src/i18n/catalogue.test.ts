@@ -55,6 +55,7 @@ describe("message catalogues", () => {
       "presence.online",
       "presence.offline",
       "chat.label",
+      "report.spam",
     ]);
     assert.deepEqual(
       same.filter((key) => !alike.has(key)),

@@ -220,9 +220,12 @@ export class Timelines {
   }
 
   #applyHistory(id: string, all: readonly Message[], hasMore: boolean): void {
-    // Action entries are already applied to the messages of the page (the server shows their latest state).
+    // Action entries are already applied to the messages of the page (the server shows their latest state); the
+    // removals by an administrator among them are remembered for the tombstones' text.
     const page = all.filter(isShown);
+    const removed = adminRemovals(all);
     this.#people.ensure(userIdsIn(page));
+    if (removed.length > 0) this.#core.patchConversation(id, (c) => withAdminRemovals(c, removed));
     this.#core.patchConversation(id, (c) => {
       // The first page replaces what the cache showed before it: older cached entries could leave a gap.
       const first = all[0]?.seq;
@@ -253,6 +256,8 @@ export class Timelines {
       // Not a line of its own: the `updated` event that follows changes its target; it only moves the sequence.
       if (!state.conversations[id]) void this.fetchConversation(id);
       else this.#core.patchConversation(id, (c) => (message.seq > c.lastSeq ? { ...c, lastSeq: message.seq } : c));
+      const removed = adminRemovals([message]);
+      if (removed.length > 0) this.#core.patchConversation(id, (c) => withAdminRemovals(c, removed));
       return;
     }
     if (message.senderId === me && message.clientId) this.#outgoing.dropPending([message.clientId]);
@@ -268,7 +273,11 @@ export class Timelines {
       let { title, membership } = c;
       const event = message.event;
       if (event?.type === "conversation.renamed") title = event.title;
-      if ((event?.type === "member.removed" && event.userId === me) || (event?.type === "member.left" && event.actorId === me)) {
+      if (
+        (event?.type === "member.removed" && event.userId === me) ||
+        (event?.type === "members.removed" && me !== undefined && event.userIds.includes(me)) ||
+        (event?.type === "member.left" && event.actorId === me)
+      ) {
         membership = "left";
       }
       return {
@@ -347,4 +356,17 @@ function expire(c: ConversationState, expiredThrough: number): ConversationState
   // Nothing before the watermark is left on the server to page back to.
   const hasOlder = c.hasOlder && (messages[0]?.seq ?? expiredThrough + 1) > expiredThrough + 1;
   return { ...c, messages, lastMessage, hasOlder, expiredThrough: Math.max(c.expiredThrough ?? 0, expiredThrough) };
+}
+
+/** The targets of `delete` entries an administrator made (docs/protocol.md §6.11, `admin.messages.remove`). */
+function adminRemovals(entries: readonly Message[]): number[] {
+  const seqs: number[] = [];
+  for (const m of entries) if (m.action?.type === "delete" && m.action.by === "admin") seqs.push(m.action.target);
+  return seqs;
+}
+
+function withAdminRemovals(c: ConversationState, seqs: readonly number[]): ConversationState {
+  const known = c.removedByAdmin ?? [];
+  const added = seqs.filter((seq) => !known.includes(seq));
+  return added.length === 0 ? c : { ...c, removedByAdmin: [...known, ...added] };
 }

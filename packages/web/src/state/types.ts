@@ -4,7 +4,7 @@ import type { Attachment, ConnectionState, Member, Message, PinnedMessage, Prese
 
 export interface ConversationState {
   id: string;
-  kind: "direct" | "group";
+  kind: "direct" | "group" | "channel";
   /** Group title; null for direct chats (the other person's name is shown). */
   title: string | null;
   createdAt: number;
@@ -27,6 +27,11 @@ export interface ConversationState {
   /** There are entries before `messages[0]` on the server. */
   hasOlder: boolean;
   loadingOlder: boolean;
+  /**
+   * Seqs of messages an administrator removed (learned from their `delete` entries with `by: "admin"`): their
+   * tombstones say so. Absent: none known.
+   */
+  removedByAdmin?: number[];
   /** Members' watermarks as last reported (may be fresher than `members`). */
   receipts: ReceiptState[];
   /** The members' disappearing-messages timer in seconds (absent: off). */

@@ -26,6 +26,8 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "members.add": { userIds: [ctx.bob.id] },
     "members.remove": { userId: ctx.bob.id },
     "members.setRole": { userId: ctx.bob.id, role: "admin" },
+    "members.ban": { userId: ctx.bob.id },
+    "members.unban": { userId: ctx.bob.id },
     "messages.send": { clientId: ctx.unique("p"), body: "probe" },
     "messages.history": {},
     "receipts.mark": { read: 1 },
@@ -41,6 +43,10 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "conversations.mute": { until: "forever" },
     "conversations.setDisappearing": { seconds: 3600 },
     "conversations.setRetention": { seconds: 3600 },
+    "channels.addMembers": { userIds: [ctx.bob.id] },
+    "channels.removeMembers": { userIds: [ctx.bob.id] },
+    "channels.readCount": { seq: 1 },
+    "channels.setNotifications": { level: "all" },
     "e2ee.commit": { epoch: 0, commit: "AAAAAA", groupInfo: "AAAAAA" },
   };
   const own = rest[op];
@@ -64,6 +70,106 @@ const neverMemberCases: Case[] = CONVERSATION_SCOPED.flatMap((op) =>
     },
   ),
 );
+
+/** A channel of alice's (she is its admin) with these settings, and `members` joined or added. */
+async function channel(ctx: Ctx, settings: Record<string, unknown>, members: Ctx["bob"][] = []): Promise<{ id: string }> {
+  const created = expectOk(
+    await ctx.call(ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private", ...settings }, "ws"),
+  );
+  if (members.length > 0) {
+    expectOk(
+      await ctx.call(ctx.alice, "channels.addMembers", { conversationId: created.id, userIds: members.map((m) => m.id) }, "ws"),
+    );
+  }
+  return created;
+}
+
+export const channelErrorCases: Case[] = [
+  ...perTransport(
+    "messages.send",
+    "forbidden: a plain member posts where only admins post (details.reason posting); nothing stored",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, { posting: "admins" }, [ctx.bob]);
+      const outcome = await ctx.call(
+        ctx.bob,
+        "messages.send",
+        { conversationId: ch.id, clientId: ctx.unique("p"), body: "x" },
+        t,
+      );
+      expectError(outcome, "forbidden");
+      check(outcome.error?.details?.reason === "posting", "details.reason is not posting");
+      const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: ch.id }, t));
+      check(after.lastSeq === 2, "the refused message was stored");
+    },
+  ),
+  ...perTransport(
+    "typing",
+    "not_allowed: typing in a channel (details.reason channel)",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {});
+      const outcome = await ctx.call(ctx.alice, "typing", { conversationId: ch.id, typing: true }, t);
+      expectError(outcome, "not_allowed");
+      check(outcome.error?.details?.reason === "channel", "details.reason is not channel");
+    },
+  ),
+  ...perTransport(
+    "channels.join",
+    "not_found: a private channel cannot be joined (nor told apart from a made-up id)",
+    { errors: ["not_found"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {});
+      expectError(await ctx.call(ctx.carol, "channels.join", { conversationId: ch.id }, t), "not_found");
+    },
+  ),
+  ...perTransport(
+    "channels.addMembers",
+    "forbidden: a plain member adds members; nobody is added",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {}, [ctx.bob]);
+      expectError(
+        await ctx.call(ctx.bob, "channels.addMembers", { conversationId: ch.id, userIds: [ctx.carol.id] }, t),
+        "forbidden",
+      );
+      const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: ch.id }, t));
+      check(after.memberCount === 2, "the refused add changed the members");
+    },
+  ),
+  ...perTransport(
+    "channels.removeMembers",
+    "not_member: none of the users is a member",
+    { errors: ["not_member"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {});
+      expectError(
+        await ctx.call(ctx.alice, "channels.removeMembers", { conversationId: ch.id, userIds: [ctx.carol.id] }, t),
+        "not_member",
+      );
+    },
+  ),
+  ...perTransport(
+    "channels.members",
+    "validation_failed: a cursor the server never handed out",
+    { errors: ["validation_failed"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {});
+      const outcome = await ctx.call(ctx.alice, "channels.members", { conversationId: ch.id, cursor: "bm90IGEgY3Vyc29y" }, t);
+      expectError(outcome, "validation_failed");
+    },
+  ),
+  ...perTransport(
+    "channels.readCount",
+    "forbidden: a plain member asks the read count of someone else's message",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {}, [ctx.bob]);
+      const ack = await ctx.send(ctx.alice, ch.id);
+      expectError(await ctx.call(ctx.bob, "channels.readCount", { conversationId: ch.id, seq: ack.seq }, t), "forbidden");
+    },
+  ),
+];
 
 export const conversationErrorCases: Case[] = [
   ...perTransport(
@@ -144,6 +250,45 @@ export const conversationErrorCases: Case[] = [
       });
     },
   ),
+  ...perTransport(
+    "members.add",
+    "not_allowed: adding a user banned from the group (details.reason banned); nobody is added",
+    { errors: ["not_allowed"] },
+    async (ctx, t) => {
+      const group = await ctx.group([ctx.bob]);
+      expectOk(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.bob.id }, "ws"));
+      const answer = await ctx.call(
+        ctx.alice,
+        "members.add",
+        { conversationId: group.id, userIds: [ctx.carol.id, ctx.bob.id] },
+        t,
+      );
+      expectError(answer, "not_allowed", { field: "userIds", userId: ctx.bob.id, reason: "banned" });
+      const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: group.id }, t));
+      check(after.members.length === 1, "a refused add added someone");
+    },
+  ),
+  ...perTransport(
+    "members.ban",
+    "forbidden: a plain member bans, or anyone bans the owner; nothing changes",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const group = await ctx.group([ctx.bob, ctx.carol]);
+      expectError(await ctx.call(ctx.bob, "members.ban", { conversationId: group.id, userId: ctx.carol.id }, t), "forbidden");
+      expectError(await ctx.call(ctx.bob, "members.bans", { conversationId: group.id }, t), "forbidden");
+      expectError(await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: ctx.alice.id }, t), "forbidden");
+      const after = expectOk(await ctx.call(ctx.alice, "members.bans", { conversationId: group.id }, t));
+      check(after.bans.length === 0, "a refused ban was recorded");
+    },
+  ),
+  ...perTransport("members.ban", "not_found: banning an unknown user", { errors: ["not_found"] }, async (ctx, t) => {
+    const group = await ctx.group([]);
+    expectError(
+      await ctx.call(ctx.alice, "members.ban", { conversationId: group.id, userId: "Unobody0000000000000" }, t),
+      "not_found",
+      { field: "userId" },
+    );
+  }),
   ...perTransport(
     "conversations.openDirect",
     "not_allowed: opening a direct chat with a user who blocked the caller",

@@ -3,7 +3,7 @@
 
 import type { Case } from "../../case.js";
 import { authErrorCases } from "./auth.js";
-import { conversationErrorCases } from "./conversations.js";
+import { channelErrorCases, conversationErrorCases } from "./conversations.js";
 import { linkPreviewErrorCases } from "./link-previews.js";
 import { mediaErrorCases } from "./media.js";
 import { messageActionErrorCases } from "./message-actions.js";
@@ -16,6 +16,7 @@ export const errorCases: Case[] = [
   ...authErrorCases,
   ...ssoErrorCases,
   ...conversationErrorCases,
+  ...channelErrorCases,
   ...messageActionErrorCases,
   ...pushErrorCases,
   ...mediaErrorCases,

@@ -392,6 +392,21 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: "group bans",
+    // As SQLite's migration 16 (which explains the table).
+    sql: `
+      CREATE TABLE group_bans (
+        conversation_id text COLLATE "C" NOT NULL,
+        user_id text COLLATE "C" NOT NULL,
+        banned_by text COLLATE "C" NOT NULL,
+        reason text,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      );
+    `,
+  },
+  {
     version: 17,
     name: "link previews",
     // As SQLite's migration 17 (which explains the tables).
@@ -499,6 +514,31 @@ export const MIGRATIONS: readonly Migration[] = [
     // As SQLite's migration 22.
     sql: `
       ALTER TABLE notification_settings ADD COLUMN mentions_in_muted boolean NOT NULL DEFAULT false;
+    `,
+  },
+  {
+    version: 23,
+    name: "channels",
+    sql: `
+      -- Channels (docs/channels.md) are conversations with settings: a row whose channel_visibility is set is a channel
+      -- (read as kind "channel"; kind stays 'group' because SQLite cannot change the kind CHECK without rebuilding the
+      -- table, and both engines store it alike). The settings are fixed at creation.
+      ALTER TABLE conversations ADD COLUMN channel_visibility text CHECK (channel_visibility IN ('public', 'private'));
+      ALTER TABLE conversations ADD COLUMN channel_posting text CHECK (channel_posting IN ('everyone', 'admins'));
+      ALTER TABLE conversations ADD COLUMN channel_history text CHECK (channel_history IN ('full', 'from_join'));
+      -- The directory: public channels by title (any case), then id.
+      CREATE INDEX conversations_channel_directory ON conversations (lower(title) COLLATE "C", id COLLATE "C")
+        WHERE channel_visibility = 'public';
+      -- channels.readCount: current members whose read position reached a seq, counted over an index.
+      CREATE INDEX members_read ON members (conversation_id, read_seq) WHERE left_seq IS NULL;
+      -- channels.members: pages of current members by (role, user id).
+      CREATE INDEX members_role ON members (conversation_id, role, user_id) WHERE left_seq IS NULL;
+      -- Members who chose to be notified of every message of a channel (the notifier never walks the member list).
+      CREATE TABLE channel_notify_all (
+        conversation_id text NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (conversation_id, user_id)
+      );
     `,
   },
 ];

@@ -169,6 +169,14 @@ export class PostgresAccounts implements AccountStore {
     return rows.map((r) => r.id);
   }
 
+  async blockPeers(userId: string): Promise<string[]> {
+    const rows = await this.db.rows<{ id: string }>(
+      "SELECT blocked_id AS id FROM blocks WHERE owner_id = $1 UNION SELECT owner_id AS id FROM blocks WHERE blocked_id = $1",
+      [userId],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]> {
     if (userIds.length === 0) return [];
     const rows = await this.db.rows<{ id: string }>(
@@ -188,10 +196,15 @@ export class PostgresAccounts implements AccountStore {
     const rows = await this.db.rows<{ id: string }>(
       `SELECT t.id FROM unnest($2::text[]) WITH ORDINALITY AS t (id, ord)
        WHERE t.id = $1
-          OR EXISTS (SELECT 1 FROM members AS mine
-                     JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.id
-                     WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
-          OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.id AND contact_id = $1)
+          OR ((EXISTS (SELECT 1 FROM members AS mine
+                       JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.id
+                       WHERE mine.user_id = $1 AND mine.left_seq IS NULL AND theirs.left_seq IS NULL
+                         -- Sharing a channel does not make presence visible (docs/channels.md, decision 4).
+                         AND NOT EXISTS (SELECT 1 FROM conversations AS c
+                                         WHERE c.id = mine.conversation_id AND c.channel_visibility IS NOT NULL))
+               OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.id AND contact_id = $1))
+              AND NOT EXISTS (SELECT 1 FROM blocks WHERE (owner_id = $1 AND blocked_id = t.id)
+                                                      OR (owner_id = t.id AND blocked_id = $1)))
        ORDER BY t.ord`,
       [viewerId, [...new Set(targetIds)]],
     );

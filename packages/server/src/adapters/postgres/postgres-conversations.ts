@@ -5,15 +5,22 @@ import type { Message } from "@parley/protocol";
 import type { PoolClient, QueryResultRow } from "pg";
 import type {
   AppendOutcome,
+  ChannelDirectoryPosition,
+  ChannelMemberPosition,
   ConversationRecord,
   ConversationStore,
+  GroupBanRecord,
   MemberRecord,
   MembershipDraft,
   MembershipPage,
+  UserRecord,
 } from "../../ports/store.js";
-import { directCreation, groupCreation, NO_RETENTION } from "../conversation-rules.js";
-import { type MembershipRow, splitMembershipRow } from "../membership-row.js";
+import { type ConversationRow, kindColumn, toConversationRecord } from "../conversation-row.js";
+import { channelCreation, directCreation, groupCreation, NO_RETENTION } from "../conversation-rules.js";
+import { likePrefix } from "../like-pattern.js";
+import { type MembershipRow, splitMemberAndUser, splitMembershipRow } from "../membership-row.js";
 import {
+  admissionJoinedSeq,
   admissions,
   exceedsMembers,
   membershipEvent,
@@ -26,15 +33,22 @@ import {
 import { systemMessage } from "../message-row.js";
 import type { PostgresHandle } from "./postgres-handle.js";
 
+const CHANNEL_COLUMNS = (t = "") =>
+  `${t}channel_visibility AS "channelVisibility", ${t}channel_posting AS "channelPosting", ` +
+  `${t}channel_history AS "channelHistory"`;
 const CONVERSATION_COLUMNS =
-  'id, kind, title, created_at AS "createdAt", last_seq AS "lastSeq", retention_seconds AS "retentionSeconds", ' +
-  'disappear_seconds AS "disappearSeconds", expired_seq AS "expiredSeq", expired_at AS "expiredAt", encrypted';
+  `id, ${kindColumn()} AS kind, title, created_at AS "createdAt", last_seq AS "lastSeq", ` +
+  'retention_seconds AS "retentionSeconds", disappear_seconds AS "disappearSeconds", expired_seq AS "expiredSeq", ' +
+  `expired_at AS "expiredAt", encrypted, ${CHANNEL_COLUMNS()}`;
+const BAN_COLUMNS =
+  'conversation_id AS "conversationId", user_id AS "userId", banned_by AS "bannedBy", reason, created_at AS "createdAt"';
 const MEMBER_COLUMNS =
   'conversation_id AS "conversationId", user_id AS "userId", role, joined_seq AS "joinedSeq", left_seq AS "leftSeq", ' +
   'delivered_seq AS "deliveredSeq", read_seq AS "readSeq", receipt_at AS "receiptAt"';
 
 type OpenDirectInput = Parameters<ConversationStore["openDirect"]>[0];
 type CreateGroupInput = Parameters<ConversationStore["createGroup"]>[0];
+type CreateChannelInput = Parameters<ConversationStore["createChannel"]>[0];
 
 /** Like SqliteConversations, permission rules (who may add or rename) belong to the services. */
 export class PostgresConversations implements ConversationStore {
@@ -70,17 +84,18 @@ export class PostgresConversations implements ConversationStore {
           createdAt: input.createdAt,
           lastSeq: 1,
           ...NO_RETENTION,
+          channel: null,
           encrypted,
         },
         created: true,
       };
     }
-    const [existing] = await this.db.rows<ConversationRecord>(
+    const [existing] = await this.db.rows<ConversationRow>(
       `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = $1`,
       [key],
     );
     if (existing === undefined) throw new Error(`direct conversation ${key} vanished while being opened`);
-    return { conversation: existing, created: false };
+    return { conversation: toConversationRecord(existing), created: false };
   }
 
   async createGroup(input: CreateGroupInput): Promise<{ conversation: ConversationRecord; message: Message }> {
@@ -125,13 +140,143 @@ export class PostgresConversations implements ConversationStore {
         lastSeq: 1,
         ...NO_RETENTION,
         encrypted: input.encrypted === true,
+        channel: null,
+      },
+      message,
+    };
+  }
+
+  async createChannel(input: CreateChannelInput): Promise<{ conversation: ConversationRecord; message: Message }> {
+    const { event } = channelCreation(input.creatorId, input.title);
+    const s = input.settings;
+    // One statement, as createGroup: the channel, its creator (admin) and the creation event.
+    await this.db.write(
+      `WITH conversation AS (
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by,
+                                    channel_visibility, channel_posting, channel_history)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $4, $7, $8, $9)
+       ), member AS (
+         INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
+         VALUES ($1, $4, 'admin', 1, 0, 0, $3)
+       )
+       INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
+       VALUES ($1, 1, $5, $4, NULL, 'system', NULL, $6::json, $3)`,
+      [
+        input.id,
+        input.title,
+        input.createdAt,
+        input.creatorId,
+        input.messageId,
+        JSON.stringify(event),
+        s.visibility,
+        s.posting,
+        s.history,
+      ],
+    );
+    const message = systemMessage({
+      id: input.messageId,
+      conversationId: input.id,
+      seq: 1,
+      senderId: input.creatorId,
+      event,
+      createdAt: input.createdAt,
+    });
+    return {
+      conversation: {
+        id: input.id,
+        kind: "channel",
+        title: input.title,
+        createdAt: input.createdAt,
+        lastSeq: 1,
+        ...NO_RETENTION,
+        channel: { ...s },
+        encrypted: false,
       },
       message,
     };
   }
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {
-    return (await this.db.rows<ConversationRecord>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]))[0];
+    const [row] = await this.db.rows<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]);
+    return row === undefined ? undefined : toConversationRecord(row);
+  }
+
+  async countMembers(conversationId: string): Promise<number> {
+    const [row] = await this.db.rows<{ n: string | number }>(
+      "SELECT count(*) AS n FROM members WHERE conversation_id = $1 AND left_seq IS NULL",
+      [conversationId],
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async currentMembersAmong(conversationId: string, userIds: readonly string[]): Promise<MemberRecord[]> {
+    if (userIds.length === 0) return [];
+    return this.db.rows<MemberRecord>(
+      `SELECT ${MEMBER_COLUMNS} FROM members
+       WHERE conversation_id = $1 AND user_id = ANY($2::text[]) AND left_seq IS NULL`,
+      [conversationId, [...userIds]],
+    );
+  }
+
+  async listChannelMembers(
+    conversationId: string,
+    page: { after?: ChannelMemberPosition; prefix?: string; limit: number },
+  ): Promise<{ member: MemberRecord; user: UserRecord }[]> {
+    const rows = await this.db.rows<MemberRecord & UserRecord>(
+      `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", m.role, m.joined_seq AS "joinedSeq",
+              m.left_seq AS "leftSeq", m.delivered_seq AS "deliveredSeq", m.read_seq AS "readSeq",
+              m.receipt_at AS "receiptAt", u.id, u.username, u.display_name AS "displayName",
+              u.password_hash AS "passwordHash", u.created_at AS "createdAt", u.last_seen_at AS "lastSeenAt",
+              u.server_role AS "serverRole", u.deactivated_at AS "deactivatedAt", u.avatar_id AS "avatarId"
+       FROM members AS m JOIN users AS u ON u.id = m.user_id
+       WHERE m.conversation_id = $1 AND m.left_seq IS NULL
+         AND ($2::text IS NULL OR (m.role COLLATE "C", m.user_id COLLATE "C") > ($2::text COLLATE "C", $3::text COLLATE "C"))
+         AND ($4::text IS NULL OR lower(u.username) LIKE $4 ESCAPE '\\' OR lower(u.display_name) LIKE $4 ESCAPE '\\')
+       ORDER BY m.role COLLATE "C", m.user_id COLLATE "C" LIMIT $5`,
+      [
+        conversationId,
+        page.after?.role ?? null,
+        page.after?.userId ?? "",
+        page.prefix === undefined ? null : likePrefix(page.prefix),
+        page.limit,
+      ],
+    );
+    return rows.map(splitMemberAndUser);
+  }
+
+  async listPublicChannels(page: {
+    after?: ChannelDirectoryPosition;
+    prefix?: string;
+    limit: number;
+  }): Promise<{ conversation: ConversationRecord; memberCount: number }[]> {
+    const rows = await this.db.rows<ConversationRow & { memberCount: string | number }>(
+      `SELECT ${CONVERSATION_COLUMNS},
+         (SELECT count(*) FROM members WHERE conversation_id = conversations.id AND left_seq IS NULL) AS "memberCount"
+       FROM conversations
+       WHERE channel_visibility = 'public'
+         AND ($1::text IS NULL OR (lower(title) COLLATE "C", id) > ($1::text COLLATE "C", $2::text))
+         AND ($3::text IS NULL OR lower(title) LIKE $3 ESCAPE '\\')
+       ORDER BY lower(title) COLLATE "C", id LIMIT $4`,
+      [page.after?.title ?? null, page.after?.id ?? "", page.prefix === undefined ? null : likePrefix(page.prefix), page.limit],
+    );
+    return rows.map(({ memberCount, ...row }) => ({ conversation: toConversationRecord(row), memberCount: Number(memberCount) }));
+  }
+
+  async listChannelMemberships(userId: string): Promise<{ conversationId: string; joinedSeq: number }[]> {
+    return this.db.rows<{ conversationId: string; joinedSeq: number }>(
+      `SELECT m.conversation_id AS "conversationId", m.joined_seq AS "joinedSeq"
+       FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
+       WHERE m.user_id = $1 AND m.left_seq IS NULL AND c.channel_visibility IS NOT NULL`,
+      [userId],
+    );
+  }
+
+  async countReadThrough(conversationId: string, seq: number): Promise<number> {
+    const [row] = await this.db.rows<{ n: string | number }>(
+      "SELECT count(*) AS n FROM members WHERE conversation_id = $1 AND left_seq IS NULL AND read_seq >= $2",
+      [conversationId, seq],
+    );
+    return Number(row?.n ?? 0);
   }
 
   async getMembers(conversationId: string): Promise<MemberRecord[]> {
@@ -139,6 +284,45 @@ export class PostgresConversations implements ConversationStore {
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND left_seq IS NULL ORDER BY joined_seq, user_id`,
       [conversationId],
     );
+  }
+
+  async addBan(ban: GroupBanRecord): Promise<GroupBanRecord> {
+    // A conflicting insert returns nothing: the existing ban is read after it.
+    const inserted = await this.db.rows<GroupBanRecord>(
+      `INSERT INTO group_bans (conversation_id, user_id, banned_by, reason, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING ${BAN_COLUMNS}`,
+      [ban.conversationId, ban.userId, ban.bannedBy, ban.reason, ban.createdAt],
+    );
+    if (inserted[0]) return inserted[0];
+    const existing = await this.db.rows<GroupBanRecord>(
+      `SELECT ${BAN_COLUMNS} FROM group_bans WHERE conversation_id = $1 AND user_id = $2`,
+      [ban.conversationId, ban.userId],
+    );
+    return existing[0]!;
+  }
+
+  async removeBan(conversationId: string, userId: string): Promise<boolean> {
+    const removed = await this.db.rows<{ userId: string }>(
+      'DELETE FROM group_bans WHERE conversation_id = $1 AND user_id = $2 RETURNING user_id AS "userId"',
+      [conversationId, userId],
+    );
+    return removed.length > 0;
+  }
+
+  async listBans(conversationId: string): Promise<GroupBanRecord[]> {
+    return this.db.rows<GroupBanRecord>(
+      `SELECT ${BAN_COLUMNS} FROM group_bans WHERE conversation_id = $1 ORDER BY created_at, user_id`,
+      [conversationId],
+    );
+  }
+
+  async bannedAmong(conversationId: string, userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows = await this.db.rows<{ id: string }>(
+      "SELECT user_id AS id FROM group_bans WHERE conversation_id = $1 AND user_id = ANY($2::text[])",
+      [conversationId, [...userIds]],
+    );
+    return rows.map((r) => r.id);
   }
 
   async conversationsWithReceiptsAfter(conversationIds: readonly string[], since: number): Promise<Set<string>> {
@@ -168,7 +352,7 @@ export class PostgresConversations implements ConversationStore {
     const rows = await this.db.rows<MembershipRow>(
       `SELECT m.conversation_id AS "conversationId", m.user_id AS "userId", m.role, m.joined_seq AS "joinedSeq",
               m.left_seq AS "leftSeq", m.delivered_seq AS "deliveredSeq", m.read_seq AS "readSeq",
-              m.receipt_at AS "receiptAt", c.kind, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq",
+              m.receipt_at AS "receiptAt", ${kindColumn("c.")} AS kind, ${CHANNEL_COLUMNS("c.")}, c.title, c.created_at AS "conversationCreatedAt", c.last_seq AS "lastSeq",
               c.retention_seconds AS "retentionSeconds", c.disappear_seconds AS "disappearSeconds",
               c.expired_seq AS "expiredSeq", c.expired_at AS "expiredAt", c.encrypted
        FROM members AS m JOIN conversations AS c ON c.id = m.conversation_id
@@ -221,13 +405,17 @@ export class PostgresConversations implements ConversationStore {
         ])
       )[0];
     const actor = await membership(actorId);
-    if (actor === undefined || actor.leftSeq !== null) return membershipRefusal.actorNotMember;
+    const actorIsMember = actor !== undefined && actor.leftSeq === null;
+    if (change.type === "join" ? actorIsMember : !actorIsMember) {
+      return change.type === "join" ? membershipRefusal.alreadyMember : membershipRefusal.actorNotMember;
+    }
     // The event's own seq: a departing member's left_seq equals it, so they still receive their own removal.
     const seq = lastSeq + 1;
     let admitted: string[] = [];
     switch (change.type) {
-      case "add": {
-        const candidates = [...new Set(change.userIds)];
+      case "add":
+      case "join": {
+        const candidates = change.type === "join" ? [actorId] : [...new Set(change.userIds)];
         const existing = new Map(
           (
             await q<MemberRecord>(
@@ -247,6 +435,7 @@ export class PostgresConversations implements ConversationStore {
           return membershipRefusal.groupFull(change.maxMembers);
         }
         const floor = readmittedWatermark(seq);
+        const joinedSeq = admissionJoinedSeq(seq, change.fullHistory);
         if (past.length > 0) {
           const lifted = past.map((userId) => readmission(existing.get(userId)!, seq, input.createdAt));
           await q(
@@ -257,7 +446,7 @@ export class PostgresConversations implements ConversationStore {
              WHERE m.conversation_id = $1 AND m.user_id = u.user_id`,
             [
               conversationId,
-              seq,
+              joinedSeq,
               past,
               lifted.map((w) => w.deliveredSeq),
               lifted.map((w) => w.readSeq),
@@ -269,9 +458,20 @@ export class PostgresConversations implements ConversationStore {
           await q(
             `INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
              SELECT $1, u.id, 'member', $3, $4, $4, $5 FROM unnest($2::text[]) AS u (id)`,
-            [conversationId, fresh, seq, floor, input.createdAt],
+            [conversationId, fresh, joinedSeq, floor, input.createdAt],
           );
         }
+        break;
+      }
+      case "removeMany": {
+        const removed = await q<{ userId: string }>(
+          `UPDATE members SET left_seq = $3
+           WHERE conversation_id = $1 AND user_id = ANY($2::text[]) AND left_seq IS NULL
+           RETURNING user_id AS "userId"`,
+          [conversationId, [...new Set(change.userIds)], seq],
+        );
+        admitted = change.userIds.filter((id) => removed.some((r) => r.userId === id));
+        if (admitted.length === 0) return membershipRefusal.userNotMember;
         break;
       }
       case "remove": {
@@ -281,7 +481,7 @@ export class PostgresConversations implements ConversationStore {
         break;
       }
       case "leave": {
-        await this.endMembership(client, conversationId, actorId, seq, actor.role === "owner");
+        await this.endMembership(client, conversationId, actorId, seq, actor?.role === "owner");
         break;
       }
       case "role": {

@@ -102,6 +102,28 @@ export class PostgresPushStore implements PushStore {
     return rows[0]!;
   }
 
+  async setChannelLevel(userId: string, conversationId: string, level: "all" | "mentions"): Promise<void> {
+    if (level === "all") {
+      await this.pool.query("INSERT INTO channel_notify_all (conversation_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [
+        conversationId,
+        userId,
+      ]);
+    } else {
+      await this.pool.query("DELETE FROM channel_notify_all WHERE conversation_id = $1 AND user_id = $2", [
+        conversationId,
+        userId,
+      ]);
+    }
+  }
+
+  async listChannelNotifyAll(conversationId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ userId: string }>(
+      'SELECT user_id AS "userId" FROM channel_notify_all WHERE conversation_id = $1',
+      [conversationId],
+    );
+    return rows.map((r) => r.userId);
+  }
+
   async setMute(userId: string, conversationId: string, until: number | null): Promise<void> {
     if (until === null) {
       await this.pool.query("DELETE FROM conversation_mutes WHERE user_id = $1 AND conversation_id = $2", [

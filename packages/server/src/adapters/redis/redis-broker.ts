@@ -15,8 +15,10 @@ const ORIGIN_LENGTH = 8;
 
 /**
  * Wire format, one string per message: a type letter, the publishing broker's 8-character origin tag, then the body.
- * `F<origin><exceptConnection>[ <sentAt> <storedAt> <conversationId> <seq> <traceparent>]\n<frame>` (the timing and
- * trace fields are present together or not at all, each may be empty) · `M<origin><conversationId>` · `S<origin><sessionId>` ·
+ * `F<origin><exceptConnection>[ <sentAt> <storedAt> <conversationId> <seq> <traceparent>[ <joinedFrom> <joinedBelow>]]\n<frame>`
+ * (the timing and trace fields are present together or not at all, each may be empty; the channel audience bounds
+ * follow them when either is set) · `M<origin><conversationId>` · `S<origin><sessionId>` ·
+ * `C<origin><conversationId> <userId>:<joinedSeq>,…  <userId>,…` (channel members joined, then departed) ·
  * `P<origin><userId>,<userId>,…` · `B<origin><ownerId>,<userId>` (ids never contain a comma) · `D<origin><userId>` (a user
  * deactivated).
  * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
@@ -35,6 +37,8 @@ export function encodeBusMessage(message: BusMessage, origin: string): string {
       return `B${origin}${message.ownerId},${message.userId}`;
     case "user-deactivated":
       return `D${origin}${message.userId}`;
+    case "channel-members":
+      return `C${origin}${message.conversationId} ${message.joined.map((j) => `${j.userId}:${j.joinedSeq}`).join(",")} ${message.departed.join(",")}`;
   }
 }
 
@@ -61,6 +65,23 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
     }
     case "D":
       return { origin, message: { type: "user-deactivated", userId: body } };
+    case "C": {
+      const [conversationId, joined, departed, ...rest] = body.split(" ");
+      if (!conversationId || joined === undefined || departed === undefined || rest.length > 0) return undefined;
+      const list = (s: string) => (s === "" ? [] : s.split(","));
+      return {
+        origin,
+        message: {
+          type: "channel-members",
+          conversationId,
+          joined: list(joined).map((j) => {
+            const at = j.lastIndexOf(":");
+            return { userId: j.slice(0, at), joinedSeq: Number(j.slice(at + 1)) };
+          }),
+          departed: list(departed),
+        },
+      };
+    }
     default:
       return undefined;
   }
@@ -70,12 +91,22 @@ type FrameMessage = Extract<BusMessage, { type: "frame" }>;
 
 /** The optional timing and trace fields of a frame, space-separated after its `exceptConnection` (ids have no space). */
 function frameMeta(m: FrameMessage): string {
-  if (m.sentAt === undefined && m.storedAt === undefined && m.seq === undefined && m.traceparent === undefined) return "";
-  return ` ${m.sentAt ?? ""} ${m.storedAt ?? ""} ${m.conversationId ?? ""} ${m.seq ?? ""} ${m.traceparent ?? ""}`;
+  const audience =
+    m.joinedFrom !== undefined || m.joinedBelow !== undefined ? ` ${m.joinedFrom ?? ""} ${m.joinedBelow ?? ""}` : "";
+  if (
+    m.sentAt === undefined &&
+    m.storedAt === undefined &&
+    m.seq === undefined &&
+    m.traceparent === undefined &&
+    audience === ""
+  ) {
+    return "";
+  }
+  return ` ${m.sentAt ?? ""} ${m.storedAt ?? ""} ${m.conversationId ?? ""} ${m.seq ?? ""} ${m.traceparent ?? ""}${audience}`;
 }
 
 function decodeFrame(header: string, frame: string): FrameMessage {
-  const [exceptConnection, sentAt, storedAt, conversationId, seq, traceparent] = header.split(" ");
+  const [exceptConnection, sentAt, storedAt, conversationId, seq, traceparent, joinedFrom, joinedBelow] = header.split(" ");
   const message: FrameMessage = { type: "frame", frame };
   if (exceptConnection) message.exceptConnection = exceptConnection;
   if (sentAt) message.sentAt = Number(sentAt);
@@ -83,6 +114,8 @@ function decodeFrame(header: string, frame: string): FrameMessage {
   if (conversationId) message.conversationId = conversationId;
   if (seq) message.seq = Number(seq);
   if (traceparent) message.traceparent = traceparent;
+  if (joinedFrom) message.joinedFrom = Number(joinedFrom);
+  if (joinedBelow) message.joinedBelow = Number(joinedBelow);
   return message;
 }
 

@@ -508,6 +508,22 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 16,
+    name: "group bans",
+    sql: `
+      -- Users banned from a group by its owner or an admin (members.ban): nobody can add them back until unbanned.
+      -- Plain ids like reports: a ban names the group and the people; it has no life of its own to cascade.
+      CREATE TABLE group_bans (
+        conversation_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        banned_by TEXT NOT NULL,
+        reason TEXT,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 17,
     name: "link previews",
     sql: `
@@ -621,6 +637,30 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: `
       -- A user's choice that a message mentioning them (<@userId> in its body) notifies even where they muted.
       ALTER TABLE notification_settings ADD COLUMN mentions_in_muted INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
+  {
+    version: 23,
+    name: "channels",
+    sql: `
+      -- Channels (docs/channels.md) are conversations with settings: a row whose channel_visibility is set is a channel
+      -- (read as kind "channel"; kind stays 'group' because SQLite cannot change the kind CHECK without rebuilding the
+      -- table, and both engines store it alike). The settings are fixed at creation.
+      ALTER TABLE conversations ADD COLUMN channel_visibility TEXT CHECK (channel_visibility IN ('public', 'private'));
+      ALTER TABLE conversations ADD COLUMN channel_posting TEXT CHECK (channel_posting IN ('everyone', 'admins'));
+      ALTER TABLE conversations ADD COLUMN channel_history TEXT CHECK (channel_history IN ('full', 'from_join'));
+      -- The directory: public channels by title (any case), then id.
+      CREATE INDEX conversations_channel_directory ON conversations (lower(title), id) WHERE channel_visibility = 'public';
+      -- channels.readCount: current members whose read position reached a seq, counted over an index.
+      CREATE INDEX members_read ON members (conversation_id, read_seq) WHERE left_seq IS NULL;
+      -- channels.members: pages of current members by (role, user id).
+      CREATE INDEX members_role ON members (conversation_id, role, user_id) WHERE left_seq IS NULL;
+      -- Members who chose to be notified of every message of a channel (the notifier never walks the member list).
+      CREATE TABLE channel_notify_all (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        PRIMARY KEY (conversation_id, user_id)
+      ) STRICT, WITHOUT ROWID;
     `,
   },
 ];

@@ -79,10 +79,18 @@ function prepareStatements(h: SqliteHandle) {
     presenceVisible: h.pluck<{ viewer: string; targets: string }, string>(
       `SELECT t.value FROM json_each(@targets) AS t
        WHERE t.value = @viewer
-          OR EXISTS (SELECT 1 FROM members AS mine
-                     JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.value
-                     WHERE mine.user_id = @viewer AND mine.left_seq IS NULL AND theirs.left_seq IS NULL)
-          OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.value AND contact_id = @viewer)`,
+          OR ((EXISTS (SELECT 1 FROM members AS mine
+                       JOIN members AS theirs ON theirs.conversation_id = mine.conversation_id AND theirs.user_id = t.value
+                       WHERE mine.user_id = @viewer AND mine.left_seq IS NULL AND theirs.left_seq IS NULL
+                         -- Sharing a channel does not make presence visible (docs/channels.md, decision 4).
+                         AND NOT EXISTS (SELECT 1 FROM conversations AS c
+                                         WHERE c.id = mine.conversation_id AND c.channel_visibility IS NOT NULL))
+               OR EXISTS (SELECT 1 FROM contacts WHERE owner_id = t.value AND contact_id = @viewer))
+              AND NOT EXISTS (SELECT 1 FROM blocks WHERE (owner_id = @viewer AND blocked_id = t.value)
+                                                      OR (owner_id = t.value AND blocked_id = @viewer)))`,
+    ),
+    blockPeers: h.pluck<{ user: string }, string>(
+      "SELECT blocked_id FROM blocks WHERE owner_id = @user UNION SELECT owner_id FROM blocks WHERE blocked_id = @user",
     ),
   };
 }
@@ -202,6 +210,10 @@ export class SqliteAccounts implements AccountStore {
   async blockedBy(userId: string, ownerIds: readonly string[]): Promise<string[]> {
     if (ownerIds.length === 0) return [];
     return this.q.blockedBy.all(userId, JSON.stringify(ownerIds));
+  }
+
+  async blockPeers(userId: string): Promise<string[]> {
+    return this.q.blockPeers.all({ user: userId });
   }
 
   async refusingGroupAdd(actorId: string, userIds: readonly string[], defaultPolicy: GroupAdds): Promise<string[]> {

@@ -19,6 +19,13 @@ export class SqlitePushStore implements PushStore {
 
   constructor(handle: SqliteHandle) {
     this.q = {
+      notifyAll: handle.prepare<[string, string]>(
+        "INSERT INTO channel_notify_all (conversation_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+      ),
+      notifyMentions: handle.prepare<[string, string]>(
+        "DELETE FROM channel_notify_all WHERE conversation_id = ? AND user_id = ?",
+      ),
+      notifyAllOf: handle.pluck<[string], string>("SELECT user_id FROM channel_notify_all WHERE conversation_id = ?"),
       upsert: handle.prepare<[string, string, string, string, string, string, number]>(
         "INSERT INTO push_subscriptions (endpoint, kind, user_id, session_id, p256dh, auth, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) " +
           "ON CONFLICT (endpoint) DO UPDATE SET kind = excluded.kind, user_id = excluded.user_id, session_id = excluded.session_id, " +
@@ -122,5 +129,14 @@ export class SqlitePushStore implements PushStore {
 
   async getMute(userId: string, conversationId: string, now: number): Promise<number | null> {
     return this.q.muteOf.get(userId, conversationId, now) ?? null;
+  }
+
+  async setChannelLevel(userId: string, conversationId: string, level: "all" | "mentions"): Promise<void> {
+    if (level === "all") this.q.notifyAll.run(conversationId, userId);
+    else this.q.notifyMentions.run(conversationId, userId);
+  }
+
+  async listChannelNotifyAll(conversationId: string): Promise<string[]> {
+    return this.q.notifyAllOf.all(conversationId);
   }
 }

@@ -31,5 +31,6 @@ export function departedBy(message: Message): string[] {
   const event = message.event;
   if (event?.type === "member.removed") return [event.userId];
   if (event?.type === "member.left") return [event.actorId];
+  if (event?.type === "members.removed") return [...event.userIds];
   return [];
 }

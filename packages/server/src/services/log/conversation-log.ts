@@ -12,13 +12,14 @@ import { GroupCommit } from "./group-commit.js";
 
 type OpenDirectInput = Parameters<ConversationStore["openDirect"]>[0];
 type CreateGroupInput = Parameters<ConversationStore["createGroup"]>[0];
+type CreateChannelInput = Parameters<ConversationStore["createChannel"]>[0];
 
 export class ConversationLog {
   private readonly commits: GroupCommit;
 
   constructor(
     private readonly store: Pick<MessageStore, "append" | "pipelinedAppends" | "getHistory"> &
-      Pick<ConversationStore, "openDirect" | "createGroup">,
+      Pick<ConversationStore, "openDirect" | "createGroup" | "createChannel">,
     private readonly subscribers: readonly LogSubscriber[],
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
@@ -49,6 +50,13 @@ export class ConversationLog {
   /** Creates a group; its first entry (`conversation.created`, seq 1) is published like any other. */
   async createGroup(input: CreateGroupInput, origin: Origin = {}): Promise<{ conversation: ConversationRecord }> {
     const result = await this.store.createGroup(input);
+    await this.created(result.message, origin);
+    return result;
+  }
+
+  /** Creates a channel; its first entry (`conversation.created`, seq 1) is published like any other. */
+  async createChannel(input: CreateChannelInput, origin: Origin = {}): Promise<{ conversation: ConversationRecord }> {
+    const result = await this.store.createChannel(input);
     await this.created(result.message, origin);
     return result;
   }

@@ -1,9 +1,10 @@
 // Delivery of committed entries to the devices of the users who may see them, in commit order.
 
-import type { Message } from "@parley/protocol";
-import { audiencesOf } from "../../domain/membership-window.js";
+import type { ChannelSettings, Message } from "@parley/protocol";
+import { audiencesOf, joinedRanges } from "../../domain/membership-window.js";
 import { preciseNow } from "../../observability/metrics.js";
 import { endSpan, SPAN, SpanKind, type Tracing } from "../../observability/tracing.js";
+import type { ChannelKinds } from "../channel-kinds.js";
 import { type Delivery, encodeEvent, type FrameMeta } from "../delivery.js";
 import type { MemberCache, Members } from "../member-cache.js";
 import type { MessageView } from "../message-view.js";
@@ -18,6 +19,8 @@ export class FanOut implements LogSubscriber {
     private readonly delivery: Delivery,
     private readonly view: MessageView,
     private readonly tracing: Tracing,
+    /** Which conversations are channels: those are published once on their topic, never per member. */
+    private readonly kinds?: Pick<ChannelKinds, "settingsOf">,
   ) {}
 
   /** The log's subscriber (runs after the member cache forgot the conversations whose members changed). */
@@ -29,25 +32,36 @@ export class FanOut implements LogSubscriber {
       const [entry] = await this.view.present(message.conversationId, [message]);
       shown.set(message.id, entry!);
     }
-    // Resolve member lists first so that publishing below happens in seq order without interleaved awaits.
+    // Resolve member lists first so that publishing below happens in seq order without interleaved awaits. A channel
+    // has no list here (it may have 100,000 members): its entries go out on its topic.
     const lists = new Map<string, Members>();
+    const channels = new Map<string, ChannelSettings>();
     for (const { message } of entries) {
       const id = message.conversationId;
-      if (!lists.has(id)) lists.set(id, await this.members.current(id));
+      if (lists.has(id) || channels.has(id)) continue;
+      const settings = this.kinds === undefined ? null : await this.kinds.settingsOf(id);
+      if (settings) channels.set(id, settings);
+      else lists.set(id, await this.members.current(id));
     }
     const changes = membershipChanges(entries);
     const storedAt = preciseNow();
     const published: Promise<void>[] = [];
     for (const { message, origin } of entries) {
+      const meta: FrameMeta = { storedAt, conversationId: message.conversationId, seq: message.seq };
+      if (origin.connectionId !== undefined) meta.exceptConnection = origin.connectionId;
+      if (origin.receivedAt !== undefined) meta.sentAt = origin.receivedAt;
+      const channel = channels.get(message.conversationId);
+      if (channel !== undefined) {
+        if (message.kind === "system") this.announceInChannel(message, channel, published);
+        else published.push(this.toChannel(shown.get(message.id) ?? message, meta));
+        continue;
+      }
       const members = lists.get(message.conversationId)!;
       const recipients = coveredBy(message, members, changes.get(message.conversationId));
       if (message.kind === "system") {
         this.announce(message, recipients, published);
         continue;
       }
-      const meta: FrameMeta = { storedAt, conversationId: message.conversationId, seq: message.seq };
-      if (origin.connectionId !== undefined) meta.exceptConnection = origin.connectionId;
-      if (origin.receivedAt !== undefined) meta.sentAt = origin.receivedAt;
       const span = this.tracing.child(SPAN.busPublish, origin.trace, {
         kind: SpanKind.PRODUCER,
         attributes: {
@@ -68,6 +82,41 @@ export class FanOut implements LogSubscriber {
     }
     await Promise.all(published);
   };
+
+  /** One publish on the channel's topic per audience (at most four, usually one), whatever the member count. */
+  private toChannel(entry: Message, meta: FrameMeta): Promise<void> {
+    const sends = joinedRanges(entry).map(({ entry: shown, joinedFrom, joinedBelow }) =>
+      this.delivery.framesToConversation(entry.conversationId, encodeEvent("message", shown), {
+        ...meta,
+        ...(joinedFrom === undefined ? {} : { joinedFrom }),
+        ...(joinedBelow === undefined ? {} : { joinedBelow }),
+      }),
+    );
+    return sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
+  }
+
+  /**
+   * A channel's system entry: on its topic to the members followed so far (so the departing still get theirs), to the
+   * user topics of those it admits (at most 1,000: their sessions follow the topic only from the next entry), then the
+   * nodes are told who joined and who departed. The bus keeps this order per publisher. No member list is read, no
+   * presence watch changes (channels do not share presence) and no member cache is involved.
+   */
+  private announceInChannel(message: Message, channel: ChannelSettings, published: Promise<void>[]): void {
+    const event = message.event;
+    const admitted = event?.type === "member.added" || event?.type === "conversation.created" ? event.userIds : [];
+    const departed = departedBy(message);
+    if (event?.type !== "conversation.created")
+      published.push(this.delivery.framesToConversation(message.conversationId, encodeEvent("message", message), {}));
+    if (admitted.length > 0) published.push(this.delivery.toUsers(admitted, "message", message));
+    const joinedSeq = channel.history === "full" ? 1 : message.seq;
+    published.push(
+      this.delivery.channelMembersChanged(
+        message.conversationId,
+        admitted.map((userId) => ({ userId, joinedSeq })),
+        departed,
+      ),
+    );
+  }
 
   /**
    * A system entry goes to everyone who was or now is a member: the removed see their removal, the added their

@@ -25,7 +25,12 @@ export interface NotifierConfig {
 export interface CommittedMessage {
   message: Message;
   memberIds: readonly string[];
+  /** A channel's message: `memberIds` are only those to notify, coalesced per user and channel to one a minute. */
+  channel?: true;
 }
+
+/** A channel notifies each user at most once per this window (docs/channels.md, decision 5). */
+export const CHANNEL_PUSH_WINDOW_MS = 60_000;
 
 /** Recipients waiting in windows, all conversations together; beyond, new ones are dropped (and counted). */
 const MAX_PENDING = 100_000;
@@ -59,6 +64,8 @@ interface Window {
   /** Who added members in this window (their names are shown). */
   actors: Set<string>;
   timer: NodeJS.Timeout;
+  /** How long after this window fires the next one of the conversation waits at least. */
+  coalesceMs: number;
 }
 
 /**
@@ -136,8 +143,8 @@ export class PushNotifier {
     const online = await this.deps.presence.online(candidates);
     if (this.closed) return;
     let coalesced = 0;
-    for (const { message, memberIds } of batch) {
-      const added = addedUserIds(message);
+    for (const { message, memberIds, channel } of batch) {
+      const added = channel ? undefined : addedUserIds(message);
       if (added) {
         this.addedToGroup(message, added, online);
         continue;
@@ -152,7 +159,7 @@ export class PushNotifier {
       let window: Window | undefined;
       for (const userId of memberIds) {
         if (userId === message.senderId || online.has(userId)) continue;
-        window ??= this.window(message.conversationId);
+        window ??= this.window(message.conversationId, channel === true);
         const r = window.recipients.get(userId);
         if (r) {
           r.count++;
@@ -191,16 +198,27 @@ export class PushNotifier {
     window?.actors.add(actorId);
   }
 
-  /** The conversation's open window, opened now if there is none. */
-  private window(conversationId: string): Window {
+  /**
+   * The conversation's open window, opened now if there is none. A channel's windows are a minute at least, so each
+   * user gets at most one notification per channel and minute (summing the messages, mentions kept).
+   */
+  private window(conversationId: string, channel = false): Window {
     const open = this.windows.get(conversationId);
     if (open) return open;
     const now = Date.now();
+    const coalesceMs = channel ? Math.max(this.config.coalesceMs, CHANNEL_PUSH_WINDOW_MS) : this.config.coalesceMs;
     const wait = Math.max(this.config.graceMs, this.config.coalesceMs);
-    const due = Math.max(now + wait, (this.lastFired.get(conversationId) ?? 0) + this.config.coalesceMs);
+    const due = Math.max(now + wait, (this.lastFired.get(conversationId) ?? 0) + coalesceMs);
     const timer = setTimeout(() => this.fire(conversationId), due - now);
     timer.unref();
-    const window: Window = { conversationId, recipients: new Map(), senders: new Set(), actors: new Set(), timer };
+    const window: Window = {
+      conversationId,
+      recipients: new Map(),
+      senders: new Set(),
+      actors: new Set(),
+      timer,
+      coalesceMs,
+    };
     this.windows.set(conversationId, window);
     return window;
   }
@@ -214,7 +232,7 @@ export class PushNotifier {
     this.lastFired.set(conversationId, at);
     const forget = setTimeout(() => {
       if (this.lastFired.get(conversationId) === at) this.lastFired.delete(conversationId);
-    }, this.config.coalesceMs);
+    }, w.coalesceMs);
     forget.unref();
     this.track(this.deps.failures.attempt("push.notify", this.notifyWindow(w)));
   }
