@@ -4,14 +4,36 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { browserAvailable, DESKTOP, eventually, startBrowserSession } from "./browser.mjs";
+import { browserAvailable, DESKTOP, eventually, PHONE, startBrowserSession, User } from "./browser.mjs";
 
 const run = browserAvailable();
+
+/** What does not fit on the screen: the page scrolling sideways, controls past its edges, labels cut off inside them. */
+function overflow(page) {
+  return page.evaluate(() => {
+    const problems = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width)
+      problems.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+    for (const el of document.querySelectorAll("button, a[href], label, select, legend, h1, h2, h3, [role=tab]")) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width <= 1 || r.height <= 1 || style.visibility === "hidden" || style.display === "none") continue;
+      // Long names of people and conversations are cut with an ellipsis on purpose: only the app's words are checked.
+      if (el.closest(".conversation-title, .chat-title, .me, .people-names, .member-text, .chat-subtitle")) continue;
+      const what = el.getAttribute("aria-label") || el.textContent?.trim().slice(0, 40) || el.className;
+      if (r.left < -1 || r.right > width + 1) problems.push(`${what} is off screen (${r.left}…${r.right})`);
+      if (el.scrollWidth > el.clientWidth + 1 && style.overflowX !== "visible") problems.push(`${what} is cut off`);
+    }
+    return problems;
+  });
+}
 
 describe("the app's language follows the browser", { skip: !run && "chromium not found", timeout: 90_000 }, () => {
   let session;
   let jonas;
   let bob;
+  let phone;
 
   before(async () => {
     session = await startBrowserSession([
@@ -23,6 +45,7 @@ describe("the app's language follows the browser", { skip: !run && "chromium not
 
   after(async () => {
     await session?.close();
+    assert.deepEqual(phone?.errors ?? [], [], "uncaught errors on the German phone");
   });
 
   it("shows the sign-in screen in German to a German browser", async () => {
@@ -127,5 +150,50 @@ describe("the app's language follows the browser", { skip: !run && "chromium not
     await page.getByRole("button", { name: "Neuer Chat" }).waitFor();
     assert.equal(await page.evaluate(() => document.documentElement.lang), "de");
     assert.equal(await page.evaluate(() => localStorage.getItem("parley.language")), null);
+  });
+
+  it("fits the German words on a phone (390 × 844): nothing off screen or cut off, on the main screens and dialogs", async () => {
+    phone = await User.open(session.browser, session.server.url, "jonas", "Jonas Weber", PHONE.viewport, undefined, {
+      ...PHONE,
+      locale: "de-DE",
+    });
+    const { page } = phone;
+    const problems = [];
+    const check = async (screen) => {
+      for (const problem of await overflow(page)) problems.push(`${screen}: ${problem}`);
+    };
+    await page.getByRole("button", { name: "Anmelden" }).waitFor();
+    await check("sign-in");
+    await page.getByRole("button", { name: "Konto erstellen" }).click();
+    await check("create account");
+    await page.getByRole("button", { name: "Anmelden" }).click();
+    await page.getByLabel("Benutzername").fill("jonas");
+    await page.getByLabel("Passwort").fill("correct horse battery");
+    await page.getByRole("button", { name: "Anmelden" }).click();
+    await page.locator(".me-username", { hasText: "@jonas" }).waitFor();
+    await check("conversation list");
+
+    await phone.openConversation("Bob Stone");
+    await check("chat");
+    await page.getByRole("button", { name: "Chat-Infos" }).click();
+    await page.getByRole("dialog", { name: "Chat-Infos" }).waitFor();
+    await check("chat info");
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: "Zurück zu den Unterhaltungen" }).click();
+
+    for (const [button, dialog] of [
+      ["Neue Gruppe", "Neue Gruppe"],
+      ["Neuer Chat", "Neuer Chat"],
+      ["Benachrichtigungen", "Benachrichtigungen"],
+      ["Dein Konto", "Dein Konto"],
+      ["Administration", "Administration"],
+    ]) {
+      await page.getByRole("button", { name: button, exact: true }).click();
+      await page.getByRole("dialog", { name: dialog }).waitFor();
+      await check(dialog);
+      await page.keyboard.press("Escape");
+      await page.getByRole("dialog", { name: dialog }).waitFor({ state: "detached" });
+    }
+    assert.deepEqual(problems, []);
   });
 });

@@ -160,7 +160,7 @@ function LanguageForm() {
   const t = useT();
   const { choice, browserLanguage, choose } = useLanguage();
   return (
-    <section className="dialog-form" aria-labelledby="account-language">
+    <section className="dialog-form language-settings" aria-labelledby="account-language">
       <h3 className="section-title" id="account-language">
         {t("account.language")}
       </h3>

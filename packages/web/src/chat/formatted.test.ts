@@ -13,21 +13,7 @@ function html(body: string): string {
   return renderToStaticMarkup(createElement(blocks ? "div" : "span", null, content));
 }
 
-const ALLOWED_TAGS = new Set([
-  "span",
-  "div",
-  "a",
-  "strong",
-  "em",
-  "del",
-  "code",
-  "pre",
-  "p",
-  "blockquote",
-  "ul",
-  "ol",
-  "li",
-]);
+const ALLOWED_TAGS = new Set(["span", "div", "a", "strong", "em", "del", "code", "pre", "p", "blockquote", "ul", "ol", "li"]);
 const ALLOWED_ATTRIBUTES = new Set(["class", "href", "target", "rel", "start", "data-lang"]);
 
 describe("formatted message text", () => {

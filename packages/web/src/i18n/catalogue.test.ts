@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type Message, placeholdersOf } from "./catalogue.js";
 import { de } from "./de.js";
 import { en } from "./en.js";
@@ -58,6 +61,30 @@ describe("message catalogues", () => {
       same.filter((key) => !alike.has(key)),
       [],
     );
+  });
+});
+
+/** The app's sources (not tests, not the catalogues): this file runs from packages/web/lib/i18n/. */
+function appSources(dir = fileURLToPath(new URL("../../src/", import.meta.url)), out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const catalogue = SUPPORTED.some((code) => name === `${code}.ts`);
+    if (statSync(path).isDirectory()) appSources(path, out);
+    else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) && !catalogue) out.push(readFileSync(path, "utf8"));
+  }
+  return out;
+}
+
+describe("catalogue keys in use", () => {
+  it("every key of the catalogue is used by the app (no text left behind by a change)", () => {
+    const code = appSources().join("\n");
+    // A "systemYou." message is reached through its "system." twin (format/system-events.ts); a family of keys may be
+    // reached through a template (`emoji.group.${slug}`).
+    const used = (key: string) =>
+      code.includes(`"${key.replace(/^systemYou\./, "system.")}"`) ||
+      code.includes(`\`${key.slice(0, key.lastIndexOf(".") + 1)}\${`);
+    const unused = Object.keys(en).filter((key) => !used(key));
+    assert.deepEqual(unused, []);
   });
 });
 
