@@ -16,7 +16,7 @@ import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
 import { BanDialog, GroupBans } from "./GroupBans.js";
 import { RetentionSettings } from "./RetentionSettings.js";
-import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
+import { keepFieldFocus, parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 const ROLE_ORDER: Record<Member["role"], number> = { owner: 0, admin: 1, member: 2 };
 export function GroupInfoDialog({ conversation, onClose }: { conversation: ConversationState; onClose: () => void }) {
@@ -182,7 +182,12 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
               placeholder={t("group.usernames")}
             />
           </div>
-          <button type="submit" className="button" disabled={busy || (names.length === 0 && draft.trim() === "")}>
+          <button
+            type="submit"
+            className="button"
+            disabled={busy || (names.length === 0 && draft.trim() === "")}
+            onMouseDown={keepFieldFocus}
+          >
             {t("group.add")}
           </button>
         </form>

@@ -6,7 +6,7 @@ import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
-import { parseUsernames, UsernameListInput } from "./UsernameListInput.js";
+import { keepFieldFocus, parseUsernames, UsernameListInput } from "./UsernameListInput.js";
 
 export function NewGroupDialog({ onClose }: { onClose: () => void }) {
   const store = useStore();
@@ -58,7 +58,12 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
           <button type="button" className="button" onClick={onClose}>
             {t("common.cancel")}
           </button>
-          <button type="submit" className="button button-primary" disabled={busy || title.trim() === ""}>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={busy || title.trim() === ""}
+            onMouseDown={keepFieldFocus}
+          >
             {t("newGroup.create")}
           </button>
         </div>

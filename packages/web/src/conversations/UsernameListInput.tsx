@@ -1,7 +1,7 @@
 // A list of usernames typed as chips: Enter, comma or space adds one, Backspace on an empty field removes the last;
 // people found by name as the user types are offered under the field (PeopleSuggestions), picked into a chip.
 
-import { type KeyboardEvent, useId } from "react";
+import { type KeyboardEvent, type MouseEvent, useId } from "react";
 import { useT } from "../i18n/I18nProvider.js";
 import { normalizeUsername } from "../state/chat-store.js";
 import { Icon } from "../ui/Icon.js";
@@ -17,6 +17,15 @@ export function parseUsernames(text: string): string[] {
         .filter(Boolean),
     ),
   ];
+}
+
+/**
+ * For the submit button of a form with this field: pressing it leaves the focus in the field. A blur would close the
+ * list of people found, which moves the button away under the pointer between press and release (no click, nothing
+ * sent); the submit reads the typed text itself.
+ */
+export function keepFieldFocus(event: MouseEvent): void {
+  event.preventDefault();
 }
 
 export interface UsernameListInputProps {
