@@ -176,22 +176,15 @@ export async function selectAdapters(
           }),
         );
   // Roles over the store's own handle: one connection (SQLite) or pool (PostgreSQL) for the whole database.
-  const push: PushStore =
-    store instanceof SqliteStore ? new SqlitePushStore(store.handle) : new PostgresPushStore((store as PostgresStore).handle);
-  const uploads: UploadStore =
-    store instanceof SqliteStore ? new SqliteUploadStore(store.handle) : new PostgresUploadStore((store as PostgresStore).handle);
-  const admin: AdminStore =
-    store instanceof SqliteStore ? new SqliteAdminStore(store.handle) : new PostgresAdminStore((store as PostgresStore).handle);
-  const reports: ReportStore =
-    store instanceof SqliteStore ? new SqliteReportStore(store.handle) : new PostgresReportStore((store as PostgresStore).handle);
-  const sso: SsoStore =
-    store instanceof SqliteStore ? new SqliteSsoStore(store.handle) : new PostgresSsoStore((store as PostgresStore).handle);
-  const e2ee: E2eeStore =
-    store instanceof SqliteStore ? new SqliteE2eeStore(store.handle) : new PostgresE2eeStore((store as PostgresStore).handle);
-  const linkPreviews: LinkPreviewStore =
-    store instanceof SqliteStore
-      ? new SqliteLinkPreviewStore(store.handle)
-      : new PostgresLinkPreviewStore((store as PostgresStore).handle);
+  const role = <T>(sqlite: new (handle: SqliteStore["handle"]) => T, postgres: new (handle: PostgresStore["handle"]) => T): T =>
+    store instanceof SqliteStore ? new sqlite(store.handle) : new postgres((store as PostgresStore).handle);
+  const push = role<PushStore>(SqlitePushStore, PostgresPushStore);
+  const uploads = role<UploadStore>(SqliteUploadStore, PostgresUploadStore);
+  const admin = role<AdminStore>(SqliteAdminStore, PostgresAdminStore);
+  const reports = role<ReportStore>(SqliteReportStore, PostgresReportStore);
+  const sso = role<SsoStore>(SqliteSsoStore, PostgresSsoStore);
+  const e2ee = role<E2eeStore>(SqliteE2eeStore, PostgresE2eeStore);
+  const linkPreviews = role<LinkPreviewStore>(SqliteLinkPreviewStore, PostgresLinkPreviewStore);
   const blobs: BlobStore = await open<BlobStore>(
     "blobs",
     config.s3Bucket === undefined
@@ -215,35 +208,22 @@ export async function selectAdapters(
   if (config.redisUrl !== undefined && config.s3Bucket === undefined) {
     log.warn("cluster mode without PARLEY_S3_BUCKET: each node keeps media in its own directory; set a bucket");
   }
-  if (config.redisUrl === undefined) {
-    const rateLimiter = await open("rate limiter", new MemoryRateLimiter());
-    const presence = await open("presence", new MemoryPresenceStore());
-    const broker = await open("bus", new MemoryBroker());
-    return {
-      store,
-      push,
-      uploads,
-      admin,
-      reports,
-      sso,
-      e2ee,
-      linkPreviews,
-      blobs,
-      scanner,
-      broker,
-      presence,
-      rateLimiter,
-      mode: "embedded",
-      nodeId,
-    };
-  }
   const redis = { prefix: config.clusterPrefix, log };
-  const rateLimiter = await open("rate limiter", RedisRateLimiter.connect(config.redisUrl, redis));
-  const presence = await open(
-    "presence",
-    RedisPresenceStore.connect(config.redisUrl, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
+  const embedded = config.redisUrl === undefined;
+  const rateLimiter = await open<RateLimiter>(
+    "rate limiter",
+    embedded ? new MemoryRateLimiter() : RedisRateLimiter.connect(config.redisUrl!, redis),
   );
-  const broker = await open("bus", RedisBroker.connect(config.redisUrl, { ...redis, failures: options.failures }));
+  const presence = await open<PresenceStore>(
+    "presence",
+    embedded
+      ? new MemoryPresenceStore()
+      : RedisPresenceStore.connect(config.redisUrl!, { ...redis, nodeId, ttlMs: config.presenceTtlMs }),
+  );
+  const broker = await open<Broker>(
+    "bus",
+    embedded ? new MemoryBroker() : RedisBroker.connect(config.redisUrl!, { ...redis, failures: options.failures }),
+  );
   return {
     store,
     push,
@@ -258,7 +238,7 @@ export async function selectAdapters(
     broker,
     presence,
     rateLimiter,
-    mode: "cluster",
+    mode: embedded ? "embedded" : "cluster",
     nodeId,
   };
 }
