@@ -1,7 +1,7 @@
 // The creation rules of conversations shared by the SQL adapters: the one key of a direct pair, who a new
 // conversation's members are, and the system entry that records its creation. Adapters write the rows.
 
-import type { SystemEvent } from "@parley/protocol";
+import type { ChannelSettings, SystemEvent } from "@parley/protocol";
 import type { ConversationRecord } from "../ports/store.js";
 
 /** A new conversation's retention fields: nothing set, nothing expired. */
@@ -52,7 +52,25 @@ export function groupCreation(
   return { others, userIds, event: { type: "conversation.created", actorId: ownerId, title, userIds } };
 }
 
-/** A channel's creation entry: its creator is its first member (and admin). */
-export function channelCreation(creatorId: string, title: string): { event: SystemEvent } {
-  return { event: { type: "conversation.created", actorId: creatorId, title, userIds: [creatorId] } };
+/** A channel's creation entry (its creator is its first member, and admin) and the record of the new channel. */
+export function channelCreation(input: {
+  id: string;
+  creatorId: string;
+  title: string;
+  createdAt: number;
+  settings: ChannelSettings;
+}): { event: SystemEvent; conversation: ConversationRecord } {
+  return {
+    event: { type: "conversation.created", actorId: input.creatorId, title: input.title, userIds: [input.creatorId] },
+    conversation: {
+      id: input.id,
+      kind: "channel",
+      title: input.title,
+      createdAt: input.createdAt,
+      lastSeq: 1,
+      ...NO_RETENTION,
+      channel: { ...input.settings },
+      encrypted: false,
+    },
+  };
 }

@@ -147,7 +147,7 @@ export class PostgresConversations implements ConversationStore {
   }
 
   async createChannel(input: CreateChannelInput): Promise<{ conversation: ConversationRecord; message: Message }> {
-    const { event } = channelCreation(input.creatorId, input.title);
+    const { event, conversation } = channelCreation(input);
     const s = input.settings;
     // One statement, as createGroup: the channel, its creator (admin) and the creation event.
     await this.db.write(
@@ -181,19 +181,7 @@ export class PostgresConversations implements ConversationStore {
       event,
       createdAt: input.createdAt,
     });
-    return {
-      conversation: {
-        id: input.id,
-        kind: "channel",
-        title: input.title,
-        createdAt: input.createdAt,
-        lastSeq: 1,
-        ...NO_RETENTION,
-        channel: { ...s },
-        encrypted: false,
-      },
-      message,
-    };
+    return { conversation, message };
   }
 
   async getConversation(id: string): Promise<ConversationRecord | undefined> {

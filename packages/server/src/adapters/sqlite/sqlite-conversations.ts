@@ -505,24 +505,12 @@ export class SqliteConversations implements ConversationStore {
   }
 
   private createChannelInTx(input: CreateChannelInput): { conversation: ConversationRecord; message: Message } {
-    const { event } = channelCreation(input.creatorId, input.title);
+    const { event, conversation } = channelCreation(input);
     const s: ChannelSettings = input.settings;
     this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1, 0);
     this.q.setChannel.run(s.visibility, s.posting, s.history, input.id);
     this.q.insertMember.run(input.id, input.creatorId, "admin", 1, 0, 0, input.createdAt);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.creatorId, event, input.createdAt);
-    return {
-      conversation: {
-        id: input.id,
-        kind: "channel",
-        title: input.title,
-        createdAt: input.createdAt,
-        lastSeq: 1,
-        ...NO_RETENTION,
-        channel: { ...s },
-        encrypted: false,
-      },
-      message,
-    };
+    return { conversation, message };
   }
 }
