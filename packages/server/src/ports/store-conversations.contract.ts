@@ -311,6 +311,49 @@ export function runConversationStoreContract(fixture: StoreFixture): void {
       await rejectsWith(change(id, owner!, { type: "add", userIds: [a!, c!], maxMembers: 3 }), "group_full");
     });
 
+    it("keeps the member count (no count over member rows) through creation and every membership change", async () => {
+      const [owner, a, b, c, d, outsider] = await users(6);
+      const counted = async (id: string) => {
+        const count = await store.countMembers(id);
+        assert.equal(count, (await store.getMembers(id)).length, "the counter matches the current member rows");
+        return count;
+      };
+      const direct = await store.openDirect({ id: newId("d"), userA: a!, userB: b!, createdAt: now(), messageId: newId("m") });
+      assert.equal(await counted(direct.conversation.id), 2);
+      const self = await store.openDirect({ id: newId("d"), userA: c!, userB: c!, createdAt: now(), messageId: newId("m") });
+      assert.equal(await counted(self.conversation.id), 1);
+      const channel = await store.createChannel({
+        id: newId("ch"),
+        title: "c",
+        creatorId: owner!,
+        settings: { visibility: "public", posting: "everyone", history: "full" },
+        createdAt: now(),
+        messageId: newId("m"),
+      });
+      assert.equal(await counted(channel.conversation.id), 1);
+      const id = await group(owner!, [a!]);
+      assert.equal(await counted(id), 2);
+      await change(id, owner!, { type: "add", userIds: [a!, b!, c!, d!], maxMembers: 100 });
+      assert.equal(await counted(id), 5, "current members are not counted twice");
+      await change(id, owner!, { type: "remove", userId: a! });
+      assert.equal(await counted(id), 4);
+      await change(id, b!, { type: "leave" });
+      assert.equal(await counted(id), 3);
+      await change(id, owner!, { type: "role", userId: c!, role: "admin" });
+      await change(id, owner!, { type: "rename", title: "renamed" });
+      assert.equal(await counted(id), 3);
+      await change(id, owner!, { type: "removeMany", userIds: [c!, d!, outsider!] });
+      assert.equal(await counted(id), 1, "only current members are taken off");
+      await rejectsWith(change(id, owner!, { type: "removeMany", userIds: [c!] }), "not_member");
+      await change(id, outsider!, { type: "join", maxMembers: 100, fullHistory: false });
+      await change(id, owner!, { type: "add", userIds: [a!, b!], maxMembers: 100 });
+      assert.equal(await counted(id), 4, "re-admitted past members count again");
+      await rejectsWith(change(id, owner!, { type: "add", userIds: [c!, d!], maxMembers: 5 }), "group_full");
+      assert.equal(await counted(id), 4, "a refused change moves nothing");
+      await change(id, owner!, { type: "leave" });
+      assert.equal(await counted(id), 3, "the owner's leaving (with succession) counts once");
+    });
+
     it("removes a member with leftSeq equal to the removal event's seq", async () => {
       const [owner, a, outsider] = await users(3);
       const id = await group(owner!, [a!]);

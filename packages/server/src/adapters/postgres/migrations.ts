@@ -541,6 +541,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 24,
+    name: "member counts",
+    sql: `
+      -- As in SQLite: the number of current members, kept by the transactions that add and end memberships.
+      ALTER TABLE conversations ADD COLUMN member_count integer NOT NULL DEFAULT 0;
+      UPDATE conversations AS c
+        SET member_count = (SELECT count(*) FROM members WHERE conversation_id = c.id AND left_seq IS NULL);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -23,6 +23,7 @@ import {
   admissionJoinedSeq,
   admissions,
   exceedsMembers,
+  memberCountChange,
   membershipEvent,
   membershipRefusal,
   ownerSuccessor,
@@ -61,8 +62,8 @@ export class PostgresConversations implements ConversationStore {
     // for its commit and inserts nothing, the dependent inserts see no row, and the next statement reads the winner.
     const created = await this.db.rows(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted)
-         VALUES ($1, 'direct', NULL, $2, $3, 1, $8)
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted, member_count)
+         VALUES ($1, 'direct', NULL, $2, $3, 1, $8, cardinality($4::text[]))
          ON CONFLICT (direct_key) DO NOTHING
          RETURNING id
        ), member AS (
@@ -103,8 +104,8 @@ export class PostgresConversations implements ConversationStore {
     // One statement: the conversation, its members and the creation event commit together or not at all.
     await this.db.write(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by, encrypted)
-         VALUES ($1, 'group', $2, NULL, $3, 1, $6, $8)
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by, encrypted, member_count)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $6, $8, cardinality($4::text[]))
        ), member AS (
          INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
          SELECT $1, u.id, CASE WHEN u.ord = 1 THEN 'owner' ELSE 'member' END, 1, 0, 0, $3
@@ -153,8 +154,8 @@ export class PostgresConversations implements ConversationStore {
     await this.db.write(
       `WITH conversation AS (
          INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by,
-                                    channel_visibility, channel_posting, channel_history)
-         VALUES ($1, 'group', $2, NULL, $3, 1, $4, $7, $8, $9)
+                                    channel_visibility, channel_posting, channel_history, member_count)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $4, $7, $8, $9, 1)
        ), member AS (
          INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
          VALUES ($1, $4, 'admin', 1, 0, 0, $3)
@@ -190,11 +191,10 @@ export class PostgresConversations implements ConversationStore {
   }
 
   async countMembers(conversationId: string): Promise<number> {
-    const [row] = await this.db.rows<{ n: string | number }>(
-      "SELECT count(*) AS n FROM members WHERE conversation_id = $1 AND left_seq IS NULL",
-      [conversationId],
-    );
-    return Number(row?.n ?? 0);
+    const [row] = await this.db.rows<{ n: number }>("SELECT member_count AS n FROM conversations WHERE id = $1", [
+      conversationId,
+    ]);
+    return row?.n ?? 0;
   }
 
   async currentMembersAmong(conversationId: string, userIds: readonly string[]): Promise<MemberRecord[]> {
@@ -237,9 +237,8 @@ export class PostgresConversations implements ConversationStore {
     prefix?: string;
     limit: number;
   }): Promise<{ conversation: ConversationRecord; memberCount: number }[]> {
-    const rows = await this.db.rows<ConversationRow & { memberCount: string | number }>(
-      `SELECT ${CONVERSATION_COLUMNS},
-         (SELECT count(*) FROM members WHERE conversation_id = conversations.id AND left_seq IS NULL) AS "memberCount"
+    const rows = await this.db.rows<ConversationRow & { memberCount: number }>(
+      `SELECT ${CONVERSATION_COLUMNS}, member_count AS "memberCount"
        FROM conversations
        WHERE channel_visibility = 'public'
          AND ($1::text IS NULL OR (lower(title) COLLATE "C", id) > ($1::text COLLATE "C", $2::text))
@@ -247,7 +246,7 @@ export class PostgresConversations implements ConversationStore {
        ORDER BY lower(title) COLLATE "C", id LIMIT $4`,
       [page.after?.title ?? null, page.after?.id ?? "", page.prefix === undefined ? null : likePrefix(page.prefix), page.limit],
     );
-    return rows.map(({ memberCount, ...row }) => ({ conversation: toConversationRecord(row), memberCount: Number(memberCount) }));
+    return rows.map(({ memberCount, ...row }) => ({ conversation: toConversationRecord(row), memberCount }));
   }
 
   async listChannelMemberships(userId: string): Promise<{ conversationId: string; joinedSeq: number }[]> {
@@ -415,10 +414,9 @@ export class PostgresConversations implements ConversationStore {
         const { fresh, past, ...admission } = admissions(candidates, (userId) => existing.get(userId)?.leftSeq);
         admitted = admission.admitted;
         if (admitted.length === 0) return membershipRefusal.allMembers;
-        const [count] = await q<{ count: number }>(
-          "SELECT count(*) AS count FROM members WHERE conversation_id = $1 AND left_seq IS NULL",
-          [conversationId],
-        );
+        const [count] = await q<{ count: number }>("SELECT member_count AS count FROM conversations WHERE id = $1", [
+          conversationId,
+        ]);
         if (exceedsMembers(count?.count ?? 0, admitted.length, change.maxMembers)) {
           return membershipRefusal.groupFull(change.maxMembers);
         }
@@ -458,7 +456,8 @@ export class PostgresConversations implements ConversationStore {
            RETURNING user_id AS "userId"`,
           [conversationId, [...new Set(change.userIds)], seq],
         );
-        admitted = change.userIds.filter((id) => removed.some((r) => r.userId === id));
+        const gone = new Set(removed.map((r) => r.userId));
+        admitted = [...new Set(change.userIds)].filter((id) => gone.has(id));
         if (admitted.length === 0) return membershipRefusal.userNotMember;
         break;
       }
@@ -501,8 +500,16 @@ export class PostgresConversations implements ConversationStore {
          INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
          VALUES ($1, $2, $3, $4, NULL, 'system', NULL, $5::json, $6)
        )
-       UPDATE conversations SET last_seq = $2 WHERE id = $1`,
-      [conversationId, seq, input.id, actorId, JSON.stringify(event), input.createdAt],
+       UPDATE conversations SET last_seq = $2, member_count = member_count + $7 WHERE id = $1`,
+      [
+        conversationId,
+        seq,
+        input.id,
+        actorId,
+        JSON.stringify(event),
+        input.createdAt,
+        memberCountChange(change.type, admitted.length),
+      ],
     );
     lastSeqs.set(conversationId, seq);
     const message = systemMessage({ id: input.id, conversationId, seq, senderId: actorId, event, createdAt: input.createdAt });

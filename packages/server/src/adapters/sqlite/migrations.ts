@@ -663,6 +663,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 24,
+    name: "member counts",
+    sql: `
+      -- The number of current members, kept by the transactions that add and end memberships (conversations.get and
+      -- the channel directory read it instead of counting up to 100,000 member rows).
+      ALTER TABLE conversations ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE conversations
+        SET member_count = (SELECT count(*) FROM members WHERE conversation_id = conversations.id AND left_seq IS NULL);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -22,6 +22,7 @@ import {
   admissionJoinedSeq,
   admissions,
   exceedsMembers,
+  memberCountChange,
   membershipEvent,
   membershipRefusal,
   ownerSuccessor,
@@ -100,7 +101,7 @@ function prepareStatements(h: SqliteHandle) {
       ConversationRow & { memberCount: number }
     >(
       `SELECT ${CONVERSATION_COLUMNS},
-         (SELECT count(*) FROM members WHERE conversation_id = conversations.id AND left_seq IS NULL) AS memberCount
+         member_count AS memberCount
        FROM conversations
        WHERE channel_visibility = 'public'
          AND (@title IS NULL OR (lower(title), id) > (@title, @id))
@@ -139,7 +140,9 @@ function prepareStatements(h: SqliteHandle) {
     currentMembers: h.prepare<[string], MemberRecord>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND left_seq IS NULL ORDER BY joined_seq, user_id`,
     ),
-    countCurrentMembers: h.pluck<[string], number>("SELECT count(*) FROM members WHERE conversation_id = ? AND left_seq IS NULL"),
+    // The counter of current members (migration 24): moved by every statement that starts or ends memberships.
+    memberCount: h.pluck<[string], number>("SELECT member_count FROM conversations WHERE id = ?"),
+    addToMemberCount: h.prepare<[number, string]>("UPDATE conversations SET member_count = member_count + ? WHERE id = ?"),
     setLeft: h.prepare<[number, string, string]>("UPDATE members SET left_seq = ? WHERE conversation_id = ? AND user_id = ?"),
     setRole: h.prepare<[Role, string, string]>("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?"),
     // A JSON array parameter: one statement for any number of conversations.
@@ -232,7 +235,7 @@ export class SqliteConversations implements ConversationStore {
 
   async countMembers(conversationId: string): Promise<number> {
     if (this.handle.unsettled) await this.handle.settled();
-    return this.q.countCurrentMembers.get(conversationId) ?? 0;
+    return this.q.memberCount.get(conversationId) ?? 0;
   }
 
   async currentMembersAmong(conversationId: string, userIds: readonly string[]): Promise<MemberRecord[]> {
@@ -373,7 +376,7 @@ export class SqliteConversations implements ConversationStore {
         const admission = admissions(userIds, (userId) => rows.get(userId)?.leftSeq);
         admitted = admission.admitted;
         if (admitted.length === 0) return membershipRefusal.allMembers;
-        if (exceedsMembers(q.countCurrentMembers.get(conversationId) ?? 0, admitted.length, change.maxMembers)) {
+        if (exceedsMembers(q.memberCount.get(conversationId) ?? 0, admitted.length, change.maxMembers)) {
           return membershipRefusal.groupFull(change.maxMembers);
         }
         const joinedSeq = admissionJoinedSeq(seq, change.fullHistory);
@@ -421,6 +424,8 @@ export class SqliteConversations implements ConversationStore {
         break;
       }
     }
+    const joined = memberCountChange(change.type, admitted.length);
+    if (joined !== 0) q.addToMemberCount.run(joined, conversationId);
     seqs.set(conversationId, seq);
     const event = membershipEvent(change, actorId, admitted);
     const message = this.insertSystemMessage(conversationId, seq, input.id, actorId, event, input.createdAt);
@@ -465,6 +470,7 @@ export class SqliteConversations implements ConversationStore {
     if (existing !== undefined) return { conversation: toConversationRecord(existing), created: false };
     this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1, encrypted ? 1 : 0);
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
+    this.q.addToMemberCount.run(userIds.length, input.id);
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
       conversation: {
@@ -488,6 +494,7 @@ export class SqliteConversations implements ConversationStore {
     this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
+    this.q.addToMemberCount.run(1 + others.length, input.id);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
     return {
       conversation: {
@@ -510,6 +517,7 @@ export class SqliteConversations implements ConversationStore {
     this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1, 0);
     this.q.setChannel.run(s.visibility, s.posting, s.history, input.id);
     this.q.insertMember.run(input.id, input.creatorId, "admin", 1, 0, 0, input.createdAt);
+    this.q.addToMemberCount.run(1, input.id);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.creatorId, event, input.createdAt);
     return { conversation, message };
   }
