@@ -64,4 +64,32 @@ describe("SDK channels", () => {
     });
     assert.equal((await alice.conversation(channel.id)).memberCount, 1);
   });
+
+  it("makes, lists and revokes invitation links of a private channel; a link joins once per use", async () => {
+    const [alice, bob, carol] = [server.client(), server.client(), server.client()];
+    await signUp([alice, `cia_${suffix}`], [bob, `cib_${suffix}`], [carol, `cic_${suffix}`]);
+    const channel = await alice.createChannel({ title: `SDK private ${suffix}`, visibility: "private" });
+    const invite = await alice.createChannelInvite(channel.id, { maxUses: 1, note: "for bob" });
+    assert.equal(invite.conversationId, channel.id);
+    assert.ok(invite.token);
+    assert.deepEqual(
+      (await alice.channelInvites(channel.id)).map((i) => [i.id, i.token]),
+      [[invite.id, undefined]],
+    );
+    const joined = await bob.joinChannelByInvite(invite.token);
+    assert.equal(joined.id, channel.id);
+    assert.equal(joined.memberCount, 2);
+    assert.deepEqual(await alice.channelInvites(channel.id), [], "a used-up link is no longer listed");
+    await assert.rejects(carol.joinChannelByInvite(invite.token), (e: { code?: string; details?: { reason?: string } }) => {
+      assert.equal(e.code, "invalid_invite");
+      assert.equal(e.details?.reason, "used_up");
+      return true;
+    });
+    const open = await alice.createChannelInvite(channel.id);
+    const revoked = await alice.revokeChannelInvite(channel.id, open.id);
+    assert.ok(revoked.revokedAt);
+    await assert.rejects(carol.joinChannelByInvite(open.token!), { code: "invalid_invite" });
+    await assert.rejects(bob.createChannelInvite(channel.id), { code: "forbidden" });
+    assert.equal((await alice.conversation(channel.id)).memberCount, 2);
+  });
 });

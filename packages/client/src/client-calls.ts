@@ -164,6 +164,31 @@ export abstract class ClientCalls extends Emitter<ClientEvents> {
     return c;
   }
 
+  /** An invitation link of a channel (its admins); the answer's `token` is shown only here. */
+  createChannelInvite(
+    conversationId: string,
+    terms: Omit<OpArgs<"channels.createInvite">, "conversationId"> = {},
+  ): Promise<OpResult<"channels.createInvite">> {
+    return this.call("channels.createInvite", { conversationId, ...terms });
+  }
+
+  /** A channel's invitation links that can still be used, newest first (its admins). */
+  async channelInvites(conversationId: string): Promise<OpResult<"channels.invites">["invites"]> {
+    return (await this.call("channels.invites", { conversationId })).invites;
+  }
+
+  /** Revokes an invitation link of a channel (its admins; idempotent). */
+  revokeChannelInvite(conversationId: string, inviteId: string): Promise<OpResult<"channels.revokeInvite">> {
+    return this.call("channels.revokeInvite", { conversationId, inviteId });
+  }
+
+  /** Joins the channel of an invitation link's token; a member already in it gets it as it is. */
+  async joinChannelByInvite(token: string): Promise<Conversation> {
+    const c = await this.call("channels.joinByInvite", { token });
+    this.membersSeen(c.id, c.members);
+    return c;
+  }
+
   /** A page of a channel's members by (role, user id), optionally by username or display-name prefix. */
   channelMembers(
     conversationId: string,

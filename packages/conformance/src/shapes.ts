@@ -271,6 +271,10 @@ export const Invite = object({
   uses: int,
   revokedAt: nullable(int),
 });
+export const ChannelInvite: Check = (v, p) => {
+  Invite(v, p);
+  object({ conversationId: id })(v, p);
+};
 export const AuditEntry = object({
   id: int,
   at: int,
@@ -350,6 +354,10 @@ export const RESULT_SHAPES: Record<OpName, Check> = {
   "channels.removeMembers": object({ message: Message }),
   "channels.setNotifications": object({ conversationId: id, level: literal("all", "mentions") }),
   "channels.readCount": object({ conversationId: id, seq: int, count: int }),
+  "channels.createInvite": ChannelInvite,
+  "channels.invites": object({ invites: arrayOf(ChannelInvite) }),
+  "channels.revokeInvite": ChannelInvite,
+  "channels.joinByInvite": Conversation,
   "members.add": object({ message: Message }),
   "members.remove": object({ message: Message }),
   "members.setRole": object({ message: Message }),

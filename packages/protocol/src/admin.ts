@@ -24,7 +24,10 @@ export interface AdminUser extends User {
 /** An invitation to register while registration is `invite_only` (also accepted while `open`). */
 export interface Invite {
   id: string;
-  /** The secret to hand to the invitee (`auth.register`'s `invite`); only in the answer to `admin.invites.create`. */
+  /**
+   * The secret to hand to the invitee (`auth.register`'s `invite`, `channels.joinByInvite`'s `token`); only in the answer
+   * that created the invitation.
+   */
   token?: string;
   note: string | null;
   createdBy: string;
@@ -35,6 +38,11 @@ export interface Invite {
   maxUses: number | null;
   uses: number;
   revokedAt: Timestamp | null;
+}
+
+/** An invitation link of a channel (`channels.createInvite`): an invitation as above, joining `conversationId`. */
+export interface ChannelInvite extends Invite {
+  conversationId: string;
 }
 
 /** One of the caller's signed-in devices (`sessions.list`). */

@@ -234,7 +234,7 @@ export const ERRORS = {
     status: 403,
     retryable: false,
     description:
-      "The invitation is unknown, expired, revoked or used up (`details.reason`: `unknown`, `expired`, `revoked`, `used_up`); nothing was created.",
+      "The invitation is unknown, expired, revoked or used up (`details.reason`: `unknown`, `expired`, `revoked`, `used_up`); nothing was created (`auth.register`) or joined (`channels.joinByInvite`).",
   },
   invalid_reset_token: {
     status: 400,

@@ -5,6 +5,7 @@ import {
   type AdminReport,
   type AdminUser,
   type AuditEntry,
+  type ChannelInvite,
   type DeviceSession,
   type Invite,
   type PasswordResetLink,
@@ -82,6 +83,12 @@ const MuteUntilSchema = Type.Union([Type.Integer({ minimum: 0 }), Type.Literal("
 /** Most user ids in one `channels.addMembers` or `channels.removeMembers` call. */
 export const MAX_CHANNEL_MEMBERS_PER_CALL = 1000;
 const ChannelUserIds = Type.Array(Id, { minItems: 1, maxItems: MAX_CHANNEL_MEMBERS_PER_CALL, uniqueItems: true });
+/** What an invitation allows (`admin.invites.create`, `channels.createInvite`); without `expiresInSeconds`, 7 days. */
+const InviteTermsArgs = {
+  maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 24 * 3600 })),
+  note: Type.Optional(Type.String({ maxLength: 200 })),
+};
 /** An opaque page position handed out by a previous page (`next`). */
 const PageCursor = Type.Optional(Type.String({ minLength: 1, maxLength: 512 }));
 /** A prefix to filter by (titles, usernames, display names; any case). */
@@ -537,6 +544,38 @@ const definitions = {
     transports: BOTH,
     http: { method: "PUT", path: "/v1/channels/:conversationId/notifications" },
   },
+  /** An invitation link (admins of the channel): its `token` joins by `channels.joinByInvite`, shown only here. */
+  "channels.createInvite": {
+    args: Type.Object({ conversationId: Id, ...InviteTermsArgs }, { additionalProperties: false }),
+    result: returns<ChannelInvite>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/channels/:conversationId/invites" },
+  },
+  /** The channel's invitations that can still be used, newest first (admins of the channel). */
+  "channels.invites": {
+    args: Type.Object({ conversationId: Id }, { additionalProperties: false }),
+    result: returns<{ invites: ChannelInvite[] }>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "GET", path: "/v1/channels/:conversationId/invites" },
+  },
+  /** Idempotent: an earlier revocation is kept. */
+  "channels.revokeInvite": {
+    args: Type.Object({ conversationId: Id, inviteId: Id }, { additionalProperties: false }),
+    result: returns<ChannelInvite>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "DELETE", path: "/v1/channels/:conversationId/invites/:inviteId" },
+  },
+  /** Joins the channel of an invitation link (counts one use; a current member gets the channel, no use counted). */
+  "channels.joinByInvite": {
+    args: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+    result: returns<Conversation>(),
+    auth: "user",
+    transports: BOTH,
+    http: { method: "POST", path: "/v1/channels/join-by-invite" },
+  },
   /** How many current members have read up to `seq` ("seen by"); for the message's author and the channel's admins. */
   "channels.readCount": {
     args: Type.Object({ conversationId: Id, seq: TargetSeq }, { additionalProperties: false }),
@@ -895,14 +934,7 @@ const definitions = {
     http: { method: "PATCH", path: "/v1/admin/settings" },
   },
   "admin.invites.create": {
-    args: Type.Object(
-      {
-        maxUses: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-        expiresInSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 90 * 24 * 3600 })),
-        note: Type.Optional(Type.String({ maxLength: 200 })),
-      },
-      { additionalProperties: false },
-    ),
+    args: Type.Object(InviteTermsArgs, { additionalProperties: false }),
     result: returns<Invite>(),
     auth: "admin",
     transports: BOTH,

@@ -294,6 +294,38 @@ export const operationCases: Case[] = [
     }
     check(count >= 1, "the member's read is not counted");
   }),
+  ...success("channels.createInvite", "an invitation link of the channel, its token shown once", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const invite = await ok(ctx, ctx.alice, "channels.createInvite", { conversationId: c.id, maxUses: 3 }, t);
+    check(invite.conversationId === c.id && typeof invite.token === "string", "no token for the channel");
+    check(invite.maxUses === 3 && invite.uses === 0 && invite.revokedAt === null, "not the terms asked for");
+  }),
+  ...success("channels.invites", "the usable links, newest first, without tokens", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const first = await ok(ctx, ctx.alice, "channels.createInvite", { conversationId: c.id }, "ws");
+    const second = await ok(ctx, ctx.alice, "channels.createInvite", { conversationId: c.id }, "ws");
+    await ok(ctx, ctx.alice, "channels.revokeInvite", { conversationId: c.id, inviteId: first.id }, "ws");
+    const listed = await ok(ctx, ctx.alice, "channels.invites", { conversationId: c.id }, t);
+    check(
+      listed.invites.length === 1 && listed.invites[0].id === second.id && listed.invites[0].token === undefined,
+      "not only the usable link, or with its token",
+    );
+  }),
+  ...success("channels.revokeInvite", "revoked, idempotently", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const invite = await ok(ctx, ctx.alice, "channels.createInvite", { conversationId: c.id }, "ws");
+    const revoked = await ok(ctx, ctx.alice, "channels.revokeInvite", { conversationId: c.id, inviteId: invite.id }, t);
+    const again = await ok(ctx, ctx.alice, "channels.revokeInvite", { conversationId: c.id, inviteId: invite.id }, t);
+    check(revoked.revokedAt !== null && again.revokedAt === revoked.revokedAt, "not revoked once");
+  }),
+  ...success("channels.joinByInvite", "joins a private channel by its link; memberCount grows", async (ctx, t) => {
+    const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
+    const invite = await ok(ctx, ctx.alice, "channels.createInvite", { conversationId: c.id }, "ws");
+    const joined = await ok(ctx, ctx.bob, "channels.joinByInvite", { token: invite.token }, t);
+    check(joined.id === c.id && joined.kind === "channel" && joined.memberCount === 2, "not the channel, joined");
+    const again = await ok(ctx, ctx.bob, "channels.joinByInvite", { token: invite.token }, t);
+    check(again.memberCount === 2, "joining again changed the members");
+  }),
   ...success("members.setRole", "a member.role entry", async (ctx, t) => {
     const group = await ctx.group([ctx.bob]);
     const result = await ok(

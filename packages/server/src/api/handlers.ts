@@ -107,6 +107,13 @@ export function userHandlers(s: Services): UserHandlers {
       message: await s.channels.removeMembers(ctx.userId, a.conversationId, a.userIds),
     }),
     "channels.setNotifications": (ctx, a) => s.channels.setNotifications(ctx.userId, a.conversationId, a.level),
+    "channels.createInvite": (ctx, a) => {
+      const { conversationId, ...terms } = a;
+      return s.channels.createInvite(ctx.userId, conversationId, terms);
+    },
+    "channels.invites": (ctx, a) => s.channels.invites(ctx.userId, a.conversationId),
+    "channels.revokeInvite": (ctx, a) => s.channels.revokeInvite(ctx.userId, a.conversationId, a.inviteId),
+    "channels.joinByInvite": (ctx, a) => s.channels.joinByInvite(ctx.userId, a.token),
     "channels.readCount": (ctx, a) => s.channels.readCount(ctx.userId, a.conversationId, a.seq),
     "members.add": async (ctx, a) => ({ message: await s.conversations.addMembers(ctx.userId, a.conversationId, a.userIds) }),
     "members.remove": async (ctx, a) => ({ message: await s.conversations.removeMember(ctx.userId, a.conversationId, a.userId) }),

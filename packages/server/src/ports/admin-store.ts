@@ -15,6 +15,8 @@ export interface AuditDraft {
 
 export interface InviteRecord {
   id: string;
+  /** The private channel the invitation joins; null: an invitation to register on the server. */
+  conversationId: string | null;
   /** SHA-256 (hex) of the invitation's secret. */
   secretHash: string;
   note: string | null;
@@ -87,13 +89,27 @@ export interface ServerSettingsStore {
   putSettings(values: Record<string, string>, audit: Omit<AuditDraft, "action" | "target">): Promise<void>;
 }
 
+/**
+ * Invitations: to register on the server (administrators, audited) and to join a private channel (its admins; the
+ * channel's, not the server's, so not in the audit log). One table, one rule of use (inviteRefusal, useInvite).
+ */
 export interface InviteStore {
-  createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: Omit<AuditDraft, "action" | "target">): Promise<void>;
+  /** A server invitation (`conversationId` null) with its audit entry. */
+  createInvite(
+    invite: Omit<InviteRecord, "uses" | "revokedAt" | "conversationId">,
+    audit: Omit<AuditDraft, "action" | "target">,
+  ): Promise<void>;
+  /** Any invitation by id, server or channel. */
   getInvite(id: string): Promise<InviteRecord | undefined>;
-  /** Newest first; `after` is the id of the last invitation of the previous page. */
+  /** Server invitations, newest first; `after` is the id of the last invitation of the previous page. */
   listInvites(after: string | undefined, limit: number): Promise<InviteRecord[]>;
-  /** Revokes (idempotent: an earlier revocation is kept and no entry is written); undefined when unknown. */
+  /** Revokes a server invitation (idempotent: an earlier revocation is kept and no entry is written); undefined when unknown. */
   revokeInvite(id: string, audit: Omit<AuditDraft, "action" | "target">): Promise<InviteRecord | undefined>;
+  createChannelInvite(invite: Omit<InviteRecord, "uses" | "revokedAt"> & { conversationId: string }): Promise<void>;
+  /** The channel's invitations still usable at `now` (inviteRefusal), newest first, at most `limit`. */
+  listChannelInvites(conversationId: string, now: number, limit: number): Promise<InviteRecord[]>;
+  /** Revokes one of the channel's invitations (idempotent); undefined when the channel has no such invitation. */
+  revokeChannelInvite(conversationId: string, id: string, at: number): Promise<InviteRecord | undefined>;
   /** Counts one use if the invitation is still usable at `now` (inviteRefusal), atomically; false otherwise. */
   useInvite(id: string, now: number): Promise<boolean>;
   /** Gives back a use counted by `useInvite` whose registration failed. */

@@ -4,33 +4,18 @@
 import type { AdminUser, AuditEntry, Invite, PasswordResetLink, ServerSettings } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { newSecretToken } from "../domain/secret-token.js";
-import type { AdminStore, InviteRecord } from "../ports/admin-store.js";
+import type { AdminStore } from "../ports/admin-store.js";
 import type { AccountStore, UserRecord } from "../ports/store.js";
 import { type AuthService, hashPassword, toUser } from "./auth-service.js";
 import type { Delivery } from "./delivery.js";
+import { type InviteTerms, newInvite, toInvite } from "./invitations.js";
 import type { RegistrationPolicy } from "./registration-policy.js";
 import type { RetentionPolicy } from "./retention-policy.js";
 
-/** An invitation's lifetime when the administrator gives none. */
-export const DEFAULT_INVITE_TTL_SECONDS = 7 * 86_400;
 const DEFAULT_PAGE = 50;
 
 export function toAdminUser(record: UserRecord): AdminUser {
   return { ...toUser(record), deactivatedAt: record.deactivatedAt, lastSeenAt: record.lastSeenAt };
-}
-
-function toInvite(record: InviteRecord, token?: string): Invite {
-  return {
-    id: record.id,
-    ...(token === undefined ? {} : { token }),
-    note: record.note,
-    createdBy: record.createdBy,
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    maxUses: record.maxUses,
-    uses: record.uses,
-    revokedAt: record.revokedAt,
-  };
 }
 
 export class AdminService {
@@ -144,20 +129,11 @@ export class AdminService {
     return this.settings();
   }
 
-  async createInvite(actorId: string, args: { maxUses?: number; expiresInSeconds?: number; note?: string }): Promise<Invite> {
-    const secret = newSecretToken();
+  async createInvite(actorId: string, args: InviteTerms): Promise<Invite> {
     const now = Date.now();
-    const record = {
-      id: secret.id,
-      secretHash: secret.hash,
-      note: args.note?.trim() || null,
-      createdBy: actorId,
-      createdAt: now,
-      expiresAt: now + (args.expiresInSeconds ?? DEFAULT_INVITE_TTL_SECONDS) * 1000,
-      maxUses: args.maxUses ?? null,
-    };
+    const { record, token } = newInvite(actorId, args, now);
     await this.store.createInvite(record, { at: now, actorId, details: {} });
-    return toInvite({ ...record, uses: 0, revokedAt: null }, secret.token);
+    return toInvite({ ...record, conversationId: null, uses: 0, revokedAt: null }, token);
   }
 
   async listInvites(args: { after?: string; limit?: number }): Promise<{ invites: Invite[]; next: string | null }> {

@@ -1,17 +1,19 @@
-// Channels (docs/channels.md, docs/protocol.md §6.17): creation, the directory of public channels, joining, paged
-// members, bulk membership changes and read counts. Membership itself is the conversations' (one code path): this
+// Channels (docs/channels.md, docs/protocol.md §6.17): creation, the directory of public channels, joining (also by
+// invitation link), paged members, bulk membership changes and read counts. Membership itself is the conversations' (one code path): this
 // service decides who may do what in a channel and hands the changes to the same conversation log.
 
-import type { ChannelListing, ChannelMember, ChannelSettings, Conversation, Message } from "@parley/protocol";
+import type { ChannelInvite, ChannelListing, ChannelMember, ChannelSettings, Conversation, Message } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
 import { setNewest } from "../domain/bounded-map.js";
 import { newId } from "../domain/ids.js";
+import type { InviteRecord, InviteStore } from "../ports/admin-store.js";
 import type { PushStore } from "../ports/push-store.js";
 import type { AccountStore, ConversationRecord, ConversationStore, MemberRecord, MessageStore } from "../ports/store.js";
 import { toUser } from "./auth-service.js";
 import type { ChannelKinds } from "./channel-kinds.js";
 import { noSuchConversation, requireCurrentMember } from "./conversation-access.js";
 import type { ConversationService } from "./conversation-service.js";
+import { checkInvitation, type InviteTerms, newInvite, spendInvitation, toInvite } from "./invitations.js";
 import type { ConversationLog } from "./log/conversation-log.js";
 
 export interface ChannelLimits {
@@ -21,6 +23,12 @@ export interface ChannelLimits {
 /** How long a read count is reused per (channel, seq) on a node. */
 export const READ_COUNT_CACHE_MS = 5000;
 const PAGE_DEFAULT = 50;
+/** Most invitations `channels.invites` lists (the usable ones, newest first). */
+const INVITES_LISTED = 100;
+
+function toChannelInvite(record: InviteRecord, token?: string): ChannelInvite {
+  return { ...toInvite(record, token), conversationId: record.conversationId! };
+}
 
 /** An opaque cursor: the position's parts, JSON, base64url. */
 function encodeCursor(parts: readonly string[]): string {
@@ -47,6 +55,10 @@ export class ChannelService {
     private readonly log: ConversationLog,
     private readonly limits: ChannelLimits,
     private readonly push: Pick<PushStore, "setChannelLevel">,
+    private readonly invitations: Pick<
+      InviteStore,
+      "createChannelInvite" | "listChannelInvites" | "revokeChannelInvite" | "getInvite" | "useInvite" | "releaseInvite"
+    >,
   ) {}
 
   /** The caller's notification level in a channel (push notifications: every message, or mentions only). */
@@ -133,23 +145,54 @@ export class ChannelService {
       if (conversation.channel.visibility !== "public") {
         throw new AppError("forbidden", "A private channel is joined by invitation of its admins");
       }
-      await this.conversations.requireRoom([userId], "conversationId");
-      const outcome = await this.log.submit({
-        id: newId(),
-        conversationId,
-        senderId: userId,
-        createdAt: Date.now(),
-        change: {
-          type: "join",
-          maxMembers: this.limits.maxChannelMembers,
-          fullHistory: conversation.channel.history === "full",
-        },
-      });
-      if (!outcome.ok && outcome.code !== "conflict") throw new AppError(outcome.code, outcome.message);
+      await this.admit(userId, conversation, "conversationId");
     }
-    const now = await this.store.getConversation(conversationId);
-    if (!now) throw noSuchConversation();
-    return this.conversations.view(now, userId);
+    return this.current(userId, conversationId);
+  }
+
+  /** An invitation link of the channel (its admins): the token is in this answer only. */
+  async createInvite(actorId: string, conversationId: string, terms: InviteTerms): Promise<ChannelInvite> {
+    await this.requireAdmin(actorId, conversationId);
+    const now = Date.now();
+    const { record, token } = newInvite(actorId, terms, now);
+    await this.invitations.createChannelInvite({ ...record, conversationId });
+    return toChannelInvite({ ...record, conversationId, uses: 0, revokedAt: null }, token);
+  }
+
+  async invites(actorId: string, conversationId: string): Promise<{ invites: ChannelInvite[] }> {
+    await this.requireAdmin(actorId, conversationId);
+    const records = await this.invitations.listChannelInvites(conversationId, Date.now(), INVITES_LISTED);
+    return { invites: records.map((r) => toChannelInvite(r)) };
+  }
+
+  async revokeInvite(actorId: string, conversationId: string, inviteId: string): Promise<ChannelInvite> {
+    await this.requireAdmin(actorId, conversationId);
+    const record = await this.invitations.revokeChannelInvite(conversationId, inviteId, Date.now());
+    if (!record) throw new AppError("not_found", "No such invitation in this channel", { field: "inviteId" });
+    return toChannelInvite(record);
+  }
+
+  /**
+   * Joins the channel of an invitation link, public or private. A current member gets the channel and spends no use;
+   * a join that fails after the use was counted (the channel is full) gives the use back.
+   */
+  async joinByInvite(userId: string, token: string): Promise<Conversation> {
+    const now = Date.now();
+    const invite = await checkInvitation(this.invitations, token, "channel", now, "token");
+    const conversationId = invite.conversationId!;
+    const membership = await this.store.getMembership(conversationId, userId);
+    if (membership === undefined || membership.leftSeq !== null) {
+      const conversation = await this.store.getConversation(conversationId);
+      if (!conversation) throw noSuchConversation();
+      await spendInvitation(this.invitations, invite, now, "token");
+      try {
+        await this.admit(userId, conversation, "token");
+      } catch (error) {
+        await this.invitations.releaseInvite(invite.id);
+        throw error;
+      }
+    }
+    return this.current(userId, conversationId);
   }
 
   async members(
@@ -228,6 +271,30 @@ export class ChannelService {
     const count = await this.store.countReadThrough(conversationId, seq);
     setNewest(this.readCounts, key, { count, at: now }, 10_000);
     return { conversationId, seq, count };
+  }
+
+  /** Submits the user's join of a channel they are not a current member of; another join that won is no error. */
+  private async admit(userId: string, conversation: ConversationRecord, field: string): Promise<void> {
+    await this.conversations.requireRoom([userId], field);
+    const outcome = await this.log.submit({
+      id: newId(),
+      conversationId: conversation.id,
+      senderId: userId,
+      createdAt: Date.now(),
+      change: {
+        type: "join",
+        maxMembers: this.limits.maxChannelMembers,
+        fullHistory: conversation.channel?.history === "full",
+      },
+    });
+    if (!outcome.ok && outcome.code !== "conflict") throw new AppError(outcome.code, outcome.message);
+  }
+
+  /** The channel as its member `userId` sees it now. */
+  private async current(userId: string, conversationId: string): Promise<Conversation> {
+    const now = await this.store.getConversation(conversationId);
+    if (!now) throw noSuchConversation();
+    return this.conversations.view(now, userId);
   }
 
   /** The user's current channels with where each window starts: what a new session of theirs follows. */

@@ -208,7 +208,7 @@ export function createServices(
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);
   const conversations = new ConversationService(store, members, log, retentionPolicy, config);
-  const channels = new ChannelService(store, kinds, conversations, log, config, ports.push);
+  const channels = new ChannelService(store, kinds, conversations, log, config, ports.push, ports.admin);
   const sessionRevoked = (sessionId: string) => {
     // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
     // only follow it.

@@ -3,8 +3,8 @@
 
 import { REGISTRATION_MODES, type RegistrationMode } from "@parley/protocol";
 import { AppError } from "../domain/app-error.js";
-import { parseSecretToken, sameHex } from "../domain/secret-token.js";
-import { type InviteStore, inviteRefusal, type ServerSettingsStore } from "../ports/admin-store.js";
+import type { InviteStore, ServerSettingsStore } from "../ports/admin-store.js";
+import { checkInvitation, spendInvitation } from "./invitations.js";
 
 const REGISTRATION_KEY = "registration";
 
@@ -44,15 +44,8 @@ export class RegistrationPolicy {
       }
       return undefined;
     }
-    const refuse = (reason: string) =>
-      new AppError("invalid_invite", `The invitation cannot be used (${reason.replace("_", " ")})`, { field: "invite", reason });
-    const presented = parseSecretToken(invite);
-    const record = presented && (await this.store.getInvite(presented.id));
-    if (!presented || !record || !sameHex(record.secretHash, presented.hash)) throw refuse("unknown");
-    const refusal = inviteRefusal(record, now);
-    if (refusal) throw refuse(refusal);
-    // Another registration may have taken the last use since the read: the conditional update decides.
-    if (!(await this.store.useInvite(record.id, now))) throw refuse("used_up");
+    const record = await checkInvitation(this.store, invite, "server", now, "invite");
+    await spendInvitation(this.store, record, now, "invite");
     return record.id;
   }
 

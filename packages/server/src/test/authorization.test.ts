@@ -124,6 +124,11 @@ const CASES: Record<OpName, Case> = {
   "channels.removeMembers": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, userIds: [fx.member.user.id] }) },
   "channels.setNotifications": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, level: "all" }) },
   "channels.readCount": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, seq: 2 }) },
+  "channels.createInvite": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, maxUses: 1 }) },
+  "channels.invites": { scope: "conversation", args: (fx) => ({ conversationId: fx.group }) },
+  // The server's invitation is no channel's: refused, and it stays usable.
+  "channels.revokeInvite": { scope: "conversation", args: (fx) => ({ conversationId: fx.group, inviteId: fx.invite }) },
+  "channels.joinByInvite": { scope: "own", args: (fx) => ({ token: `${fx.invite}.not-the-secret` }) },
   "members.add": {
     scope: "conversation",
     args: (fx) => ({ conversationId: fx.group, userIds: [fx.outsider.user.id, fx.removed.user.id] }),

@@ -327,6 +327,74 @@ for (const [name, start, available] of deployments) {
       assert.equal(group.skippedThrough, undefined);
     });
 
+    it("joins a private channel by its admins' invitation links: uses, revocation, listing, scope", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Invited", visibility: "private" })).body;
+      const byMember = await as(alice)("POST", `/v1/channels/${c.id}/members`, { userIds: [bob.user.id] });
+      assert.equal(byMember.status, 200);
+      assert.equal((await as(bob)("POST", `/v1/channels/${c.id}/invites`, {})).body.error.code, "forbidden", "admins only");
+      const made = await as(alice)("POST", `/v1/channels/${c.id}/invites`, { maxUses: 1, note: " for carol " });
+      assert.equal(made.status, 200, JSON.stringify(made.body));
+      const invite = made.body;
+      assert.equal(invite.conversationId, c.id);
+      assert.equal(invite.note, "for carol");
+      assert.equal(invite.uses, 0);
+      assert.ok(invite.expiresAt > Date.now() + 6 * 86_400_000, "a week by default");
+      const listed = (await as(alice, d.other)("GET", `/v1/channels/${c.id}/invites`)).body.invites;
+      assert.deepEqual(
+        listed.map((i: { id: string; token?: string }) => [i.id, i.token]),
+        [[invite.id, undefined]],
+      );
+      // A wrong secret, a malformed token: unknown; nothing counted.
+      const join = (who: AuthResult, token: string, node?: TestServer) =>
+        as(who, node)("POST", "/v1/channels/join-by-invite", { token });
+      const wrong = await join(carol, `${invite.id}.nope`);
+      assert.equal(wrong.status, 403);
+      assert.deepEqual([wrong.body.error.code, wrong.body.error.details.reason], ["invalid_invite", "unknown"]);
+      // A current member joins without spending the use.
+      assert.equal((await join(bob, invite.token)).body.memberCount, 2);
+      const joined = await join(carol, invite.token, d.other);
+      assert.equal(joined.status, 200, JSON.stringify(joined.body));
+      assert.equal(joined.body.id, c.id);
+      assert.equal(joined.body.memberCount, 3);
+      assert.deepEqual((await as(alice)("GET", `/v1/channels/${c.id}/invites`)).body.invites, [], "used up: not listed");
+      const usedUp = await join(users[3]!, invite.token);
+      assert.deepEqual([usedUp.body.error.code, usedUp.body.error.details.reason], ["invalid_invite", "used_up"]);
+      // Revocation: idempotent, the link stops working, another channel cannot revoke it.
+      const other = (await as(alice)("POST", `/v1/channels/${c.id}/invites`, {})).body;
+      const elsewhere = (await as(alice)("POST", "/v1/channels", { title: "Elsewhere", visibility: "private" })).body;
+      const foreign = await as(alice)("DELETE", `/v1/channels/${elsewhere.id}/invites/${other.id}`);
+      assert.equal(foreign.body.error.code, "not_found");
+      const revoked = await as(alice)("DELETE", `/v1/channels/${c.id}/invites/${other.id}`);
+      assert.ok(revoked.body.revokedAt);
+      const again = await as(alice, d.other)("DELETE", `/v1/channels/${c.id}/invites/${other.id}`);
+      assert.equal(again.body.revokedAt, revoked.body.revokedAt);
+      const late = await join(users[3]!, other.token);
+      assert.deepEqual([late.body.error.code, late.body.error.details.reason], ["invalid_invite", "revoked"]);
+      // A channel's link is no invitation to register on the server.
+      const registered = await http(d.node, "POST", "/v1/auth/register", {
+        username: `${tag}inv`.slice(0, 30),
+        password: "correct horse battery",
+        invite: (await as(alice)("POST", `/v1/channels/${c.id}/invites`, {})).body.token,
+      });
+      assert.equal(registered.status, 403, JSON.stringify(registered.body));
+      assert.deepEqual([registered.body.error.code, registered.body.error.details.reason], ["invalid_invite", "unknown"]);
+      assert.equal((await as(alice)("GET", `/v1/conversations/${c.id}`)).body.memberCount, 3);
+    });
+
+    it("gives a link's use back when the channel is full", async () => {
+      const c = (await as(alice)("POST", "/v1/channels", { title: "Full by link", visibility: "private" })).body;
+      const ids = users.slice(1, MAX_MEMBERS).map((u) => u.user.id);
+      await as(alice)("POST", `/v1/channels/${c.id}/members`, { userIds: ids });
+      const invite = (await as(alice)("POST", `/v1/channels/${c.id}/invites`, { maxUses: 1 })).body;
+      const full = await as(users[MAX_MEMBERS]!)("POST", "/v1/channels/join-by-invite", { token: invite.token });
+      assert.equal(full.body.error.code, "group_full");
+      const [listed] = (await as(alice)("GET", `/v1/channels/${c.id}/invites`)).body.invites;
+      assert.equal(listed.uses, 0, "the use is given back");
+      await as(alice)("POST", `/v1/channels/${c.id}/members/remove`, { userIds: [ids[0]] });
+      const joined = await as(users[MAX_MEMBERS]!)("POST", "/v1/channels/join-by-invite", { token: invite.token });
+      assert.equal(joined.body.memberCount, MAX_MEMBERS);
+    });
+
     it("refuses members beyond the channel limit (group_full), and nobody is added", async () => {
       const c = (await as(alice)("POST", "/v1/channels", { title: "Small", visibility: "public" })).body;
       const ids = users.slice(1, MAX_MEMBERS + 1).map((u) => u.user.id);

@@ -47,6 +47,7 @@ function scopedArgs(ctx: Ctx, op: OpName, conversationId: string): Record<string
     "channels.removeMembers": { userIds: [ctx.bob.id] },
     "channels.readCount": { seq: 1 },
     "channels.setNotifications": { level: "all" },
+    "channels.revokeInvite": { inviteId: MADE_UP },
     "e2ee.commit": { epoch: 0, commit: "AAAAAA", groupInfo: "AAAAAA" },
   };
   const own = rest[op];
@@ -157,6 +158,38 @@ export const channelErrorCases: Case[] = [
       const ch = await channel(ctx, {});
       const outcome = await ctx.call(ctx.alice, "channels.members", { conversationId: ch.id, cursor: "bm90IGEgY3Vyc29y" }, t);
       expectError(outcome, "validation_failed");
+    },
+  ),
+  ...perTransport(
+    "channels.createInvite",
+    "forbidden: a plain member makes an invitation link",
+    { errors: ["forbidden"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {}, [ctx.bob]);
+      expectError(await ctx.call(ctx.bob, "channels.createInvite", { conversationId: ch.id }, t), "forbidden");
+    },
+  ),
+  ...perTransport(
+    "channels.joinByInvite",
+    "invalid_invite: a revoked link, a used-up link, a wrong secret and a server invitation's token join nobody",
+    { ops: ["channels.revokeInvite"], errors: ["invalid_invite"] },
+    async (ctx, t) => {
+      const ch = await channel(ctx, {});
+      const invite = expectOk(await ctx.call(ctx.alice, "channels.createInvite", { conversationId: ch.id, maxUses: 1 }, "ws"));
+      const reason = async (who: typeof ctx.bob, token: string) => {
+        const outcome = await ctx.call(who, "channels.joinByInvite", { token }, t);
+        expectError(outcome, "invalid_invite");
+        return outcome.error?.details?.reason;
+      };
+      check((await reason(ctx.bob, `${invite.id}.wrong`)) === "unknown", "a wrong secret is not unknown");
+      check((await reason(ctx.bob, "no-dot")) === "unknown", "a malformed token is not unknown");
+      expectOk(await ctx.call(ctx.bob, "channels.joinByInvite", { token: invite.token }, t));
+      check((await reason(ctx.carol, invite.token)) === "used_up", "a used-up link is not used_up");
+      const other = expectOk(await ctx.call(ctx.alice, "channels.createInvite", { conversationId: ch.id }, "ws"));
+      expectOk(await ctx.call(ctx.alice, "channels.revokeInvite", { conversationId: ch.id, inviteId: other.id }, t));
+      check((await reason(ctx.carol, other.token)) === "revoked", "a revoked link is not revoked");
+      const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: ch.id }, t));
+      check(after.memberCount === 2, "a refused link changed the members");
     },
   ),
   ...perTransport(

@@ -551,6 +551,15 @@ export const MIGRATIONS: readonly Migration[] = [
         SET member_count = (SELECT count(*) FROM members WHERE conversation_id = c.id AND left_seq IS NULL);
     `,
   },
+  {
+    version: 25,
+    name: "channel invitations",
+    sql: `
+      -- As in SQLite: invitation links of private channels, scoped to the channel; NULL: to register on the server.
+      ALTER TABLE invites ADD COLUMN conversation_id text COLLATE "C" REFERENCES conversations (id) ON DELETE CASCADE;
+      CREATE INDEX invites_conversation ON invites (conversation_id, created_at) WHERE conversation_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

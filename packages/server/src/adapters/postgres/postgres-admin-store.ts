@@ -12,7 +12,7 @@ import type { PostgresHandle } from "./postgres-handle.js";
 
 const INVITE_COLUMNS =
   'id, secret_hash AS "secretHash", note, created_by AS "createdBy", created_at AS "createdAt", expires_at AS "expiresAt", ' +
-  'max_uses AS "maxUses", uses, revoked_at AS "revokedAt"';
+  'max_uses AS "maxUses", uses, revoked_at AS "revokedAt", conversation_id AS "conversationId"';
 const RESET_COLUMNS =
   'id, user_id AS "userId", secret_hash AS "secretHash", created_at AS "createdAt", expires_at AS "expiresAt", used_at AS "usedAt"';
 
@@ -112,8 +112,8 @@ export class PostgresAdminStore implements AdminStore {
   async createInvite(invite: Omit<InviteRecord, "uses" | "revokedAt">, audit: AuditContext): Promise<void> {
     await this.handle.transaction(async (client) => {
       await client.query(
-        `INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        `INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses, conversation_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)`,
         [invite.id, invite.secretHash, invite.note, invite.createdBy, invite.createdAt, invite.expiresAt, invite.maxUses],
       );
       await this.audit(client, auditEntries.inviteCreated(audit, invite));
@@ -128,14 +128,15 @@ export class PostgresAdminStore implements AdminStore {
     if (after === undefined) {
       return (
         await this.handle.pool.query<InviteRecord>(
-          `SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id DESC LIMIT $1`,
+          `SELECT ${INVITE_COLUMNS} FROM invites WHERE conversation_id IS NULL ORDER BY created_at DESC, id DESC LIMIT $1`,
           [limit],
         )
       ).rows;
     }
     const { rows } = await this.handle.pool.query<InviteRecord>(
-      `SELECT ${INVITE_COLUMNS} FROM invites, (SELECT created_at AS c, id AS i FROM invites WHERE id = $1) AS last
-       WHERE (created_at, id) < (last.c, last.i) ORDER BY created_at DESC, id DESC LIMIT $2`,
+      `SELECT ${INVITE_COLUMNS} FROM invites,
+         (SELECT created_at AS c, id AS i FROM invites WHERE id = $1 AND conversation_id IS NULL) AS last
+       WHERE conversation_id IS NULL AND (created_at, id) < (last.c, last.i) ORDER BY created_at DESC, id DESC LIMIT $2`,
       [after, limit],
     );
     return rows;
@@ -143,13 +144,57 @@ export class PostgresAdminStore implements AdminStore {
 
   async revokeInvite(id: string, audit: AuditContext): Promise<InviteRecord | undefined> {
     return this.handle.transaction(async (client) => {
-      const revoked = await client.query("UPDATE invites SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL", [
-        audit.at,
-        id,
-      ]);
+      const revoked = await client.query(
+        "UPDATE invites SET revoked_at = $1 WHERE id = $2 AND conversation_id IS NULL AND revoked_at IS NULL",
+        [audit.at, id],
+      );
       if (revoked.rowCount) await this.audit(client, auditEntries.inviteRevoked(audit, id));
-      return (await client.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE id = $1`, [id])).rows[0];
+      return (
+        await client.query<InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE id = $1 AND conversation_id IS NULL`, [id])
+      ).rows[0];
     });
+  }
+
+  async createChannelInvite(invite: Omit<InviteRecord, "uses" | "revokedAt"> & { conversationId: string }): Promise<void> {
+    await this.handle.pool.query(
+      `INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses, conversation_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        invite.id,
+        invite.secretHash,
+        invite.note,
+        invite.createdBy,
+        invite.createdAt,
+        invite.expiresAt,
+        invite.maxUses,
+        invite.conversationId,
+      ],
+    );
+  }
+
+  async listChannelInvites(conversationId: string, now: number, limit: number): Promise<InviteRecord[]> {
+    const { rows } = await this.handle.pool.query<InviteRecord>(
+      `SELECT ${INVITE_COLUMNS} FROM invites
+       WHERE conversation_id = $1 AND revoked_at IS NULL AND expires_at > $2 AND (max_uses IS NULL OR uses < max_uses)
+       ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [conversationId, now, limit],
+    );
+    return rows;
+  }
+
+  async revokeChannelInvite(conversationId: string, id: string, at: number): Promise<InviteRecord | undefined> {
+    // The update's RETURNING shows a fresh revocation; an earlier one is read as it is.
+    const { rows } = await this.handle.pool.query<InviteRecord>(
+      `WITH revoked AS (
+         UPDATE invites SET revoked_at = $3 WHERE conversation_id = $1 AND id = $2 AND revoked_at IS NULL
+         RETURNING ${INVITE_COLUMNS}
+       )
+       SELECT * FROM revoked
+       UNION ALL
+       SELECT ${INVITE_COLUMNS} FROM invites WHERE conversation_id = $1 AND id = $2 AND NOT EXISTS (SELECT 1 FROM revoked)`,
+      [conversationId, id, at],
+    );
+    return rows[0];
   }
 
   async useInvite(id: string, now: number): Promise<boolean> {

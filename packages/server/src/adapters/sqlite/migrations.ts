@@ -674,6 +674,16 @@ export const MIGRATIONS: readonly Migration[] = [
         SET member_count = (SELECT count(*) FROM members WHERE conversation_id = conversations.id AND left_seq IS NULL);
     `,
   },
+  {
+    version: 25,
+    name: "channel invitations",
+    sql: `
+      -- Invitation links of private channels are invitations like the server's (migration 10: expiry, uses,
+      -- revocation), scoped to a channel; NULL: an invitation to register on the server.
+      ALTER TABLE invites ADD COLUMN conversation_id TEXT REFERENCES conversations (id) ON DELETE CASCADE;
+      CREATE INDEX invites_conversation ON invites (conversation_id, created_at) WHERE conversation_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

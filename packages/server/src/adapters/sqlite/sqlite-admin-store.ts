@@ -11,7 +11,7 @@ import type { SqliteHandle } from "./sqlite-handle.js";
 
 const INVITE_COLUMNS =
   "id, secret_hash AS secretHash, note, created_by AS createdBy, created_at AS createdAt, expires_at AS expiresAt, " +
-  "max_uses AS maxUses, uses, revoked_at AS revokedAt";
+  "max_uses AS maxUses, uses, revoked_at AS revokedAt, conversation_id AS conversationId";
 const RESET_COLUMNS =
   "id, user_id AS userId, secret_hash AS secretHash, created_at AS createdAt, expires_at AS expiresAt, used_at AS usedAt";
 
@@ -56,18 +56,34 @@ export class SqliteAdminStore implements AdminStore {
       putSetting: db.prepare<[string, string]>(
         "INSERT INTO server_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       ),
-      insertInvite: db.prepare<[string, string, string | null, string, number, number, number | null]>(
-        "INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      insertInvite: db.prepare<[string, string, string | null, string, number, number, number | null, string | null]>(
+        "INSERT INTO invites (id, secret_hash, note, created_by, created_at, expires_at, max_uses, conversation_id) " +
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       invite: db.prepare<[string], InviteRecord>(`SELECT ${INVITE_COLUMNS} FROM invites WHERE id = ?`),
       invitesFirst: db.prepare<[number], InviteRecord>(
-        `SELECT ${INVITE_COLUMNS} FROM invites ORDER BY created_at DESC, id DESC LIMIT ?`,
+        `SELECT ${INVITE_COLUMNS} FROM invites WHERE conversation_id IS NULL ORDER BY created_at DESC, id DESC LIMIT ?`,
       ),
       invitesAfter: db.prepare<[number, number, string, number], InviteRecord>(
-        `SELECT ${INVITE_COLUMNS} FROM invites WHERE created_at < ? OR (created_at = ? AND id < ?) ` +
+        `SELECT ${INVITE_COLUMNS} FROM invites WHERE conversation_id IS NULL AND (created_at < ? OR (created_at = ? AND id < ?)) ` +
           "ORDER BY created_at DESC, id DESC LIMIT ?",
       ),
-      revokeInvite: db.prepare<[number, string]>("UPDATE invites SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
+      revokeInvite: db.prepare<[number, string]>(
+        "UPDATE invites SET revoked_at = ? WHERE id = ? AND conversation_id IS NULL AND revoked_at IS NULL",
+      ),
+      serverInvite: db.prepare<[string], InviteRecord>(
+        `SELECT ${INVITE_COLUMNS} FROM invites WHERE id = ? AND conversation_id IS NULL`,
+      ),
+      channelInvite: db.prepare<[string, string], InviteRecord>(
+        `SELECT ${INVITE_COLUMNS} FROM invites WHERE conversation_id = ? AND id = ?`,
+      ),
+      channelInvites: db.prepare<[string, number, number], InviteRecord>(
+        `SELECT ${INVITE_COLUMNS} FROM invites WHERE conversation_id = ? AND revoked_at IS NULL AND expires_at > ? ` +
+          "AND (max_uses IS NULL OR uses < max_uses) ORDER BY created_at DESC, id DESC LIMIT ?",
+      ),
+      revokeChannelInvite: db.prepare<[number, string, string]>(
+        "UPDATE invites SET revoked_at = ? WHERE conversation_id = ? AND id = ? AND revoked_at IS NULL",
+      ),
       useInvite: db.prepare<[string, number]>(
         "UPDATE invites SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL AND expires_at > ? " +
           "AND (max_uses IS NULL OR uses < max_uses)",
@@ -153,6 +169,7 @@ export class SqliteAdminStore implements AdminStore {
         invite.createdAt,
         invite.expiresAt,
         invite.maxUses,
+        null,
       );
       this.audit(auditEntries.inviteCreated(audit, invite));
     })();
@@ -163,7 +180,7 @@ export class SqliteAdminStore implements AdminStore {
   }
 
   async listInvites(after: string | undefined, limit: number): Promise<InviteRecord[]> {
-    const last = after === undefined ? undefined : this.q.invite.get(after);
+    const last = after === undefined ? undefined : this.q.serverInvite.get(after);
     if (after !== undefined && !last) return [];
     return last ? this.q.invitesAfter.all(last.createdAt, last.createdAt, last.id, limit) : this.q.invitesFirst.all(limit);
   }
@@ -171,7 +188,31 @@ export class SqliteAdminStore implements AdminStore {
   async revokeInvite(id: string, audit: AuditContext): Promise<InviteRecord | undefined> {
     return this.handle.transaction(() => {
       if (this.q.revokeInvite.run(audit.at, id).changes > 0) this.audit(auditEntries.inviteRevoked(audit, id));
-      return this.q.invite.get(id);
+      return this.q.serverInvite.get(id);
+    })();
+  }
+
+  async createChannelInvite(invite: Omit<InviteRecord, "uses" | "revokedAt"> & { conversationId: string }): Promise<void> {
+    this.q.insertInvite.run(
+      invite.id,
+      invite.secretHash,
+      invite.note,
+      invite.createdBy,
+      invite.createdAt,
+      invite.expiresAt,
+      invite.maxUses,
+      invite.conversationId,
+    );
+  }
+
+  async listChannelInvites(conversationId: string, now: number, limit: number): Promise<InviteRecord[]> {
+    return this.q.channelInvites.all(conversationId, now, limit);
+  }
+
+  async revokeChannelInvite(conversationId: string, id: string, at: number): Promise<InviteRecord | undefined> {
+    return this.handle.transaction(() => {
+      this.q.revokeChannelInvite.run(at, conversationId, id);
+      return this.q.channelInvite.get(conversationId, id);
     })();
   }
 
