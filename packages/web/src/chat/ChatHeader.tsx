@@ -26,6 +26,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
   const now = useNow();
   const title = conversationTitle(c, me, users);
   const other = otherMemberId(c, me);
+  const infoLabel = c.kind === "channel" ? t("channel.info") : c.kind === "group" ? t("group.info") : t("directInfo.title");
 
   const typers = (typingIds ?? []).filter((id) => id !== me);
   let subtitle: string;
@@ -36,6 +37,9 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
       c.kind,
     );
     typing = true;
+  } else if (c.kind === "channel") {
+    // No presence of channel members (a channel does not share it) and never the whole member list: the count.
+    subtitle = t("channel.members", { count: c.memberCount ?? 0 });
   } else if (c.kind === "direct") {
     subtitle = known ? formatLastSeen(other ? presence[other] : undefined, now) : presenceUnknownText();
   } else if (!known) {
@@ -58,6 +62,12 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
       )}
       <div className="chat-title">
         <h2>
+          {c.kind === "channel" ? (
+            <span className="channel-mark" title={t("channel.badge")}>
+              <Icon name="channel" />
+              <span className="visually-hidden">{t("channel.badge")}: </span>
+            </span>
+          ) : null}
           {title}
           {c.disappearAfter !== undefined ? (
             <span className="disappearing-badge" title={t("retention.disappearing")}>
@@ -84,13 +94,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
         >
           <Icon name="search" />
         </button>
-        <button
-          type="button"
-          className="icon-button"
-          onClick={onShowInfo}
-          aria-label={c.kind === "group" ? t("group.info") : t("directInfo.title")}
-          title={c.kind === "group" ? t("group.info") : t("directInfo.title")}
-        >
+        <button type="button" className="icon-button" onClick={onShowInfo} aria-label={infoLabel} title={infoLabel}>
           <Icon name="info" />
         </button>
       </div>

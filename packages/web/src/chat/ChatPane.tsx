@@ -1,9 +1,11 @@
 // One open conversation: header, messages and composer (or a note when the user is no longer a member).
 
 import { type DragEvent, useState } from "react";
+import { ChannelInfoDialog } from "../channels/ChannelInfoDialog.js";
 import { DirectInfoDialog } from "../conversations/DirectInfoDialog.js";
 import { GroupInfoDialog } from "../conversations/GroupInfoDialog.js";
 import { useT } from "../i18n/I18nProvider.js";
+import { canPost } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
 import { ChatHeader } from "./ChatHeader.js";
 import { Composer } from "./Composer.js";
@@ -14,6 +16,7 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
   const t = useT();
   const conversation = useChat((s) => s.conversations[conversationId]);
   const listLoaded = useChat((s) => s.listLoaded);
+  const me = useChat((s) => s.me?.id);
   const [info, setInfo] = useState(false);
   const [dragging, setDragging] = useState(false);
   const uploads = useUploads(conversationId);
@@ -25,7 +28,7 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
       </section>
     );
   }
-  const canSend = conversation.membership === "member";
+  const canSend = canPost(conversation, me);
   const hasFiles = (e: DragEvent) => e.dataTransfer.types.includes("Files");
   return (
     <section
@@ -50,14 +53,23 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
     >
       <ChatHeader conversation={conversation} onShowInfo={() => setInfo(true)} />
       <MessageList conversation={conversation} />
-      {conversation.membership === "member" ? (
+      {canSend ? (
         <Composer conversationId={conversation.id} uploads={uploads} />
       ) : (
-        <p className="composer-closed">{t("group.notMember")}</p>
+        <p className="composer-closed" role="note">
+          {conversation.membership === "member"
+            ? t("channel.readOnly")
+            : conversation.kind === "channel"
+              ? t("channel.notMember")
+              : t("group.notMember")}
+        </p>
       )}
       {dragging ? <div className="drop-overlay">{t("chat.dropFiles")}</div> : null}
       {info && conversation.kind === "group" ? (
         <GroupInfoDialog conversation={conversation} onClose={() => setInfo(false)} />
+      ) : null}
+      {info && conversation.kind === "channel" ? (
+        <ChannelInfoDialog conversation={conversation} onClose={() => setInfo(false)} />
       ) : null}
       {info && conversation.kind === "direct" ? (
         <DirectInfoDialog conversation={conversation} onClose={() => setInfo(false)} />

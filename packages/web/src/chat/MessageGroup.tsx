@@ -3,6 +3,7 @@
 import type { User } from "@parley/client";
 import type { CSSProperties } from "react";
 import { ProfileButton } from "../account/UserProfile.js";
+import { SeenBy } from "../channels/SeenBy.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import type { ConversationState } from "../state/types.js";
@@ -21,7 +22,9 @@ export interface MessageGroupProps {
 
 export function MessageGroup({ group, conversation, sender, newestOwnSeq }: MessageGroupProps) {
   const t = useT();
-  const showSender = !group.own && conversation.kind === "group";
+  const showSender = !group.own && conversation.kind !== "direct";
+  // Channels have no per-member ticks: the newest own message says how many have seen it.
+  const channel = conversation.kind === "channel";
   const name = displayName(sender, t("names.someone"));
   return (
     <div className={group.own ? "message-group own" : "message-group theirs"}>
@@ -40,11 +43,17 @@ export function MessageGroup({ group, conversation, sender, newestOwnSeq }: Mess
         ) : null}
         {group.entries.map((entry, i) => {
           const receipt =
-            group.own && entry.seq !== null
+            group.own && entry.seq !== null && !channel
               ? receiptSummary(entry.seq, entry.senderId, conversation.members, conversation.receipts)
               : undefined;
           const text = receipt ? receiptLabel(receipt, conversation.kind) : undefined;
-          return (
+          const seenBy = channel && group.own && entry.seq !== null && entry.seq === newestOwnSeq;
+          return seenBy ? (
+            <div key={entry.key}>
+              <MessageBubble entry={entry} own position={positionIn(i, group.entries.length)} conversation={conversation} />
+              <SeenBy conversationId={conversation.id} seq={entry.seq!} />
+            </div>
+          ) : (
             <MessageBubble
               key={entry.key}
               entry={entry}

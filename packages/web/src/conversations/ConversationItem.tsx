@@ -16,6 +16,7 @@ import { usePresence } from "../state/presence-view.js";
 import { useChat, useStore } from "../state/store-context.js";
 import type { ConversationState } from "../state/types.js";
 import { Avatar } from "../ui/Avatar.js";
+import { Icon } from "../ui/Icon.js";
 
 export interface ConversationItemProps {
   conversation: ConversationState;
@@ -105,10 +106,18 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         tabIndex={tabIndex}
         onClick={() => store.open(c.id)}
       >
-        <Avatar id={other ?? c.id} userId={other} name={title} online={online} group={c.kind === "group"} />
+        <Avatar id={other ?? c.id} userId={other} name={title} online={online} group={c.kind !== "direct"} />
         <span className="conversation-text">
           <span className="conversation-row">
-            <span className="conversation-title">{title}</span>
+            <span className="conversation-title">
+              {c.kind === "channel" ? (
+                <span className="channel-mark" title={t("channel.badge")}>
+                  <Icon name="channel" />
+                  <span className="visually-hidden">{t("channel.badge")}: </span>
+                </span>
+              ) : null}
+              {title}
+            </span>
             <span className="conversation-time">{formatListTime(activityAt(c, allPending), now)}</span>
           </span>
           <span className="conversation-row">

@@ -3,6 +3,8 @@
 import { useState } from "react";
 import { AccountDialog } from "../account/AccountDialog.js";
 import { AdminDialog } from "../admin/AdminDialog.js";
+import { ChannelDirectoryDialog } from "../channels/ChannelDirectoryDialog.js";
+import { NewChannelDialog } from "../channels/NewChannelDialog.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { NotificationsDialog } from "../push/NotificationsDialog.js";
 import { SearchPanel } from "../search/SearchPanel.js";
@@ -19,7 +21,9 @@ export function Sidebar() {
   const t = useT();
   const me = useChat((s) => s.me);
   const searchOpen = useChat((s) => s.searchOpen);
-  const [dialog, setDialog] = useState<"chat" | "group" | "notifications" | "account" | "admin" | null>(null);
+  const [dialog, setDialog] = useState<"chat" | "group" | "channel" | "directory" | "notifications" | "account" | "admin" | null>(
+    null,
+  );
   if (!me) return null;
   const name = displayName(me);
   return (
@@ -58,6 +62,24 @@ export function Sidebar() {
             title={t("sidebar.newGroup")}
           >
             <Icon name="group" />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => setDialog("channel")}
+            aria-label={t("sidebar.newChannel")}
+            title={t("sidebar.newChannel")}
+          >
+            <Icon name="channel" />
+          </button>
+          <button
+            type="button"
+            className="icon-button"
+            onClick={() => setDialog("directory")}
+            aria-label={t("sidebar.channelDirectory")}
+            title={t("sidebar.channelDirectory")}
+          >
+            <Icon name="compass" />
           </button>
           <button
             type="button"
@@ -102,6 +124,8 @@ export function Sidebar() {
       {searchOpen ? <SearchPanel key={store.getState().searchScope ?? ""} /> : <ConversationList />}
       {dialog === "chat" ? <NewChatDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "group" ? <NewGroupDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === "channel" ? <NewChannelDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === "directory" ? <ChannelDirectoryDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "notifications" ? <NotificationsDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "account" ? <AccountDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "admin" ? <AdminDialog onClose={() => setDialog(null)} /> : null}

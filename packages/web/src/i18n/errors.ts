@@ -16,6 +16,7 @@ const BY_CODE: Readonly<Record<string, MessageKey>> = {
   too_many_reactions: "errors.tooManyReactions",
   invalid_emoji: "errors.invalidEmoji",
   group_full: "errors.groupFull",
+  invalid_invite: "errors.invalidInvite",
   conversation_limit: "errors.conversationLimit",
   not_allowed: "errors.notAllowed",
   too_large: "errors.tooLarge",

@@ -319,6 +319,47 @@ export class ChatStore {
     return conversation.id;
   }
 
+  /** Creates a channel with the user as its admin and opens it. */
+  async createChannel(options: {
+    title: string;
+    visibility: "public" | "private";
+    posting: "everyone" | "admins";
+    history: "full" | "from_join";
+  }): Promise<string> {
+    const conversation = await this.client.createChannel({ ...options, title: options.title.trim() });
+    this.#timelines.upsert(conversation);
+    this.open(conversation.id);
+    return conversation.id;
+  }
+
+  /** Joins a public channel (or opens one the user is in) and opens it. */
+  async joinChannel(id: string): Promise<void> {
+    this.#timelines.upsert(await this.client.joinChannel(id));
+    this.open(id);
+  }
+
+  /** Joins the channel of an invite link's token and opens it. */
+  async joinChannelByInvite(token: string): Promise<void> {
+    const conversation = await this.client.joinChannelByInvite(token);
+    this.#timelines.upsert(conversation);
+    this.open(conversation.id);
+  }
+
+  /** Adds people to a channel by username (admins), in one entry. */
+  async addChannelMembers(id: string, usernames: readonly string[]): Promise<void> {
+    const users = await this.lookupUsers(usernames);
+    this.#timelines.onMessage(
+      await this.client.addChannelMembers(
+        id,
+        users.map((u) => u.id),
+      ),
+    );
+  }
+
+  async removeChannelMembers(id: string, userIds: readonly string[]): Promise<void> {
+    this.#timelines.onMessage(await this.client.removeChannelMembers(id, userIds));
+  }
+
   async rename(id: string, title: string): Promise<void> {
     this.#timelines.onMessage(await this.client.renameConversation(id, title.trim()));
   }
@@ -433,6 +474,8 @@ export class ChatStore {
   }
 
   setTyping(conversationId: string, typing: boolean): void {
+    // Channels have no typing indicator (the server refuses it there).
+    if (this.#core.state.conversations[conversationId]?.kind === "channel") return;
     this.client.setTyping(conversationId, typing);
   }
 

@@ -37,7 +37,7 @@ export function conversationTitle(
   me: string | undefined,
   users: Readonly<Record<string, User>>,
 ): string {
-  if (conversation.kind === "group") return conversation.title ?? t("names.group");
+  if (conversation.kind !== "direct") return conversation.title ?? t("names.group");
   const other = otherMemberId(conversation, me);
   return displayName(other ? users[other] : undefined, t("names.directChat"));
 }
@@ -65,6 +65,17 @@ export function roleOf(conversation: Pick<ConversationState, "members">, userId:
 export function canManage(conversation: ConversationState, me: string | undefined): boolean {
   const role = roleOf(conversation, me);
   return conversation.kind === "group" && conversation.membership === "member" && (role === "owner" || role === "admin");
+}
+
+/** Whether the user is an admin of a channel they are in (admins add and remove members, make invite links). */
+export function isChannelAdmin(conversation: ConversationState, me: string | undefined): boolean {
+  return conversation.kind === "channel" && conversation.membership === "member" && roleOf(conversation, me) === "admin";
+}
+
+/** Whether the user may post: anywhere they are a member, except in a channel where only admins post. */
+export function canPost(conversation: ConversationState, me: string | undefined): boolean {
+  if (conversation.membership !== "member") return false;
+  return conversation.channel?.posting !== "admins" || roleOf(conversation, me) === "admin";
 }
 
 /** Whether `actor` may remove `target` (protocol §12: admins remove members, only the owner removes admins). */

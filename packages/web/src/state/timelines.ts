@@ -148,6 +148,8 @@ export class Timelines {
       for (const key of ["disappearAfter", "retention", "maxAge"] as const) {
         if (summary[key] !== undefined) next[key] = summary[key];
       }
+      if (summary.channel !== undefined) next.channel = summary.channel;
+      if (summary.memberCount !== undefined) next.memberCount = summary.memberCount;
       const expiredThrough = Math.max(old?.expiredThrough ?? 0, summary.expiredThrough ?? 0);
       if (expiredThrough > 0) return { ...s, conversations: { ...s.conversations, [summary.id]: expire(next, expiredThrough) } };
       return { ...s, conversations: { ...s.conversations, [summary.id]: next } };

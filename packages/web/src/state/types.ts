@@ -1,6 +1,16 @@
 // The shape of the app's state: what the UI renders, kept by the ChatStore from SDK events and API answers.
 
-import type { Attachment, ConnectionState, Member, Message, PinnedMessage, Presence, ReceiptState, User } from "@parley/client";
+import type {
+  Attachment,
+  ChannelSettings,
+  ConnectionState,
+  Member,
+  Message,
+  PinnedMessage,
+  Presence,
+  ReceiptState,
+  User,
+} from "@parley/client";
 
 export interface ConversationState {
   id: string;
@@ -42,6 +52,10 @@ export interface ConversationState {
   maxAge?: number;
   /** Entries with seq ≤ this were deleted by retention (absent: none). */
   expiredThrough?: number;
+  /** A channel's settings (absent for direct chats and groups). */
+  channel?: ChannelSettings;
+  /** A channel's current member count (`members` then holds only the user's own membership). */
+  memberCount?: number;
 }
 
 /** A send not yet stored by the server (kept by the SDK outbox, persisted in localStorage). */
