@@ -9,7 +9,7 @@ import { bindLocation, conversationIdFromPath } from "./app/router.js";
 import { authLinkFromLocation } from "./auth/auth-link.js";
 import { CredentialStore } from "./auth/credential-store.js";
 import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
-import { followInviteLink, inviteTokenFromPath } from "./channels/invite-link.js";
+import { followInviteLink, inviteTokenFromLocation } from "./channels/invite-link.js";
 import { I18nProvider } from "./i18n/I18nProvider.js";
 import { LANGUAGE_STORAGE_KEY } from "./i18n/locale.js";
 import { LanguagePreference } from "./i18n/preference.js";
@@ -122,8 +122,8 @@ const store = new ChatStore({
 });
 // Read before the address bar follows the open conversation (which replaces /invite#… and /reset#… with /).
 const link = authLinkFromLocation(window.location);
-// A channel's invite link (/join/<token>): read before the address bar follows the open conversation too.
-const inviteToken = inviteTokenFromPath(window.location.pathname);
+// A channel's invite link (/join#<token>): read before the address bar follows the open conversation too.
+const inviteToken = inviteTokenFromLocation(window.location);
 store.start();
 bindLocation(store, window);
 if (inviteToken) followInviteLink(store, inviteToken);

@@ -61,6 +61,8 @@ export async function startServer(overrides = {}) {
   return {
     url: server.url,
     server,
+    /** The server's data directory (its SQLite database is `parley.db` there), for tests that seed rows directly. */
+    dataDir,
     async close() {
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });

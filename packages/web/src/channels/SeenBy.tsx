@@ -9,7 +9,11 @@ import { useStore } from "../state/store-context.js";
 
 const REFRESH_MS = 30_000;
 
-export function SeenBy({ conversationId, seq }: { conversationId: string; seq: number }) {
+/**
+ * `ownReadSeq`: the user's own read position. The server counts every member who read up to `seq`, the author too once
+ * their own position passed it; "seen by" means the others.
+ */
+export function SeenBy({ conversationId, seq, ownReadSeq }: { conversationId: string; seq: number; ownReadSeq: number }) {
   const store = useStore();
   const t = useT();
   const [count, setCount] = useState<number | null>(null);
@@ -31,5 +35,6 @@ export function SeenBy({ conversationId, seq }: { conversationId: string; seq: n
     };
   }, [store, conversationId, seq]);
   if (count === null) return null;
-  return <div className="receipt-text seen-by">{t("channel.seenBy", { count })}</div>;
+  const others = Math.max(0, count - (ownReadSeq >= seq ? 1 : 0));
+  return <div className="receipt-text seen-by">{t("channel.seenBy", { count: others })}</div>;
 }

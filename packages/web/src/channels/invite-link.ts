@@ -1,16 +1,17 @@
-// Invite links of channels in the web app: `<origin>/join/<token>` (docs/protocol.md §6.17). Opening one signs in
-// first when needed, then joins the channel and opens it.
+// Invite links of channels in the web app: `<origin>/join#<token>` (docs/protocol.md §6.17). The token rides in the
+// fragment, which browsers never send to the server (nor into its logs), as the sign-up invitations' `/invite#…` do.
+// Opening one signs in first when needed, then joins the channel and opens it.
 
-const PREFIX = "/join/";
+const PATH = "/join";
 
 export function inviteUrl(token: string, origin: string): string {
-  return `${origin}${PREFIX}${encodeURIComponent(token)}`;
+  return `${origin}${PATH}#${encodeURIComponent(token)}`;
 }
 
-/** The invite token in a path, or null when the path is no invite link. */
-export function inviteTokenFromPath(pathname: string): string | null {
-  if (!pathname.startsWith(PREFIX)) return null;
-  const token = decodeURIComponent(pathname.slice(PREFIX.length).replace(/\/+$/, ""));
+/** The invite token of a location, or null when it is no invite link. */
+export function inviteTokenFromLocation(location: Pick<Location, "pathname" | "hash">): string | null {
+  if (location.pathname.replace(/\/+$/, "") !== PATH) return null;
+  const token = decodeURIComponent(location.hash.replace(/^#/, ""));
   return token.length > 0 && token.length <= 200 ? token : null;
 }
 

@@ -51,7 +51,7 @@ export function MessageGroup({ group, conversation, sender, newestOwnSeq }: Mess
           return seenBy ? (
             <div key={entry.key}>
               <MessageBubble entry={entry} own position={positionIn(i, group.entries.length)} conversation={conversation} />
-              <SeenBy conversationId={conversation.id} seq={entry.seq!} />
+              <SeenBy conversationId={conversation.id} seq={entry.seq!} ownReadSeq={conversation.readSeq} />
             </div>
           ) : (
             <MessageBubble
