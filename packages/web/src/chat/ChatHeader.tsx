@@ -64,7 +64,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
         <h2>
           {c.kind === "channel" ? (
             <span className="channel-mark" title={t("channel.badge")}>
-              <Icon name="channel" />
+              <Icon name="channel" className="channel-mark-icon" />
               <span className="visually-hidden">{t("channel.badge")}: </span>
             </span>
           ) : null}

@@ -112,7 +112,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
             <span className="conversation-title">
               {c.kind === "channel" ? (
                 <span className="channel-mark" title={t("channel.badge")}>
-                  <Icon name="channel" />
+                  <Icon name="channel" className="channel-mark-icon" />
                   <span className="visually-hidden">{t("channel.badge")}: </span>
                 </span>
               ) : null}
