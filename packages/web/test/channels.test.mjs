@@ -36,7 +36,8 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
 
   /** Creates a channel through the "New channel" dialog; it opens. */
   async function createChannel(user, title, { visibility, posting }) {
-    await user.page.getByRole("button", { name: "New channel" }).click();
+    await user.page.getByRole("button", { name: "Channels", exact: true }).click();
+    await user.page.getByRole("dialog", { name: "Channel directory" }).getByRole("button", { name: "New channel" }).click();
     const dialog = user.page.getByRole("dialog", { name: "New channel" });
     await dialog.getByLabel("Channel name").fill(title);
     await dialog.getByLabel("Who can find it").selectOption(visibility);
@@ -50,7 +51,7 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
     await ann.page.locator(".chat-subtitle", { hasText: "1 member" }).waitFor();
     assert.equal(await ann.conversation("Town square").locator(".channel-mark").count(), 1, "a channel's mark in the list");
 
-    await bob.page.getByRole("button", { name: "Find channels" }).click();
+    await bob.page.getByRole("button", { name: "Channels", exact: true }).click();
     const directory = bob.page.getByRole("dialog", { name: "Channel directory" });
     await directory.getByLabel("Search channels by name").fill("town");
     await directory.getByRole("button", { name: "Join Town square" }).click();
@@ -96,7 +97,7 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
     await info.getByRole("button", { name: "Close" }).click();
 
     // Not listed in the directory: only the link lets cat in.
-    await cat.page.getByRole("button", { name: "Find channels" }).click();
+    await cat.page.getByRole("button", { name: "Channels", exact: true }).click();
     const directory = cat.page.getByRole("dialog", { name: "Channel directory" });
     await directory.getByLabel("Search channels by name").fill("secret");
     await directory.getByText("No public channels found.").waitFor();

@@ -1,5 +1,5 @@
 // The directory of public channels (`channels.directory`): search by the start of a title, page on with "Load more",
-// join one or open one the user is already in.
+// join one or open one the user is already in; or create a channel ("New channel", `onCreate`).
 
 import type { ChannelListing } from "@parley/client";
 import { useCallback, useEffect, useState } from "react";
@@ -12,7 +12,7 @@ import { useAction } from "../ui/use-action.js";
 
 const PAGE = 30;
 
-export function ChannelDirectoryDialog({ onClose }: { onClose: () => void }) {
+export function ChannelDirectoryDialog({ onClose, onCreate }: { onClose: () => void; onCreate: () => void }) {
   const store = useStore();
   const t = useT();
   const joined = useChat((s) => s.conversations);
@@ -91,6 +91,11 @@ export function ChannelDirectoryDialog({ onClose }: { onClose: () => void }) {
         </button>
       ) : null}
       <FormError error={action.error} />
+      <div className="dialog-actions">
+        <button type="button" className="button button-primary" onClick={onCreate}>
+          {t("sidebar.newChannel")}
+        </button>
+      </div>
     </Dialog>
   );
 }

@@ -66,20 +66,11 @@ export function Sidebar() {
           <button
             type="button"
             className="icon-button"
-            onClick={() => setDialog("channel")}
-            aria-label={t("sidebar.newChannel")}
-            title={t("sidebar.newChannel")}
+            onClick={() => setDialog("directory")}
+            aria-label={t("sidebar.channels")}
+            title={t("sidebar.channels")}
           >
             <Icon name="channel" />
-          </button>
-          <button
-            type="button"
-            className="icon-button"
-            onClick={() => setDialog("directory")}
-            aria-label={t("sidebar.channelDirectory")}
-            title={t("sidebar.channelDirectory")}
-          >
-            <Icon name="compass" />
           </button>
           <button
             type="button"
@@ -125,7 +116,9 @@ export function Sidebar() {
       {dialog === "chat" ? <NewChatDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "group" ? <NewGroupDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "channel" ? <NewChannelDialog onClose={() => setDialog(null)} /> : null}
-      {dialog === "directory" ? <ChannelDirectoryDialog onClose={() => setDialog(null)} /> : null}
+      {dialog === "directory" ? (
+        <ChannelDirectoryDialog onClose={() => setDialog(null)} onCreate={() => setDialog("channel")} />
+      ) : null}
       {dialog === "notifications" ? <NotificationsDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "account" ? <AccountDialog onClose={() => setDialog(null)} /> : null}
       {dialog === "admin" ? <AdminDialog onClose={() => setDialog(null)} /> : null}

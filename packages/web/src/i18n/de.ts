@@ -509,7 +509,7 @@ export const de: Catalogue<keyof typeof en> = {
   "group.unbanName": "{name} entsperren",
   // Channels
   "sidebar.newChannel": "Neuer Kanal",
-  "sidebar.channelDirectory": "Kanäle finden",
+  "sidebar.channels": "Kanäle",
   "channel.create": "Kanal erstellen",
   "channel.name": "Name des Kanals",
   "channel.namePlaceholder": "z. B. Ankündigungen",
@@ -559,7 +559,6 @@ export const de: Catalogue<keyof typeof en> = {
   "channel.leave": "Kanal verlassen",
   "channel.leaveConfirm": "„{title}“ verlassen?",
   "channel.notMember": "Du bist kein Mitglied dieses Kanals mehr.",
-  "channel.joining": "Trete dem Kanal bei…",
   "errors.invalidInvite":
     "Dieser Einladungslink ist nicht mehr gültig (abgelaufen, widerrufen oder aufgebraucht). Bitte um einen neuen.",
 };

@@ -501,7 +501,7 @@ export const en = {
   "group.unbanName": "Unban {name}",
   // Channels
   "sidebar.newChannel": "New channel",
-  "sidebar.channelDirectory": "Find channels",
+  "sidebar.channels": "Channels",
   "channel.create": "Create channel",
   "channel.name": "Channel name",
   "channel.namePlaceholder": "e.g. Announcements",
@@ -551,6 +551,5 @@ export const en = {
   "channel.leave": "Leave channel",
   "channel.leaveConfirm": "Leave “{title}”?",
   "channel.notMember": "You are no longer a member of this channel.",
-  "channel.joining": "Joining the channel…",
   "errors.invalidInvite": "This invite link is no longer valid (expired, revoked or used up). Ask for a new one.",
 } as const satisfies Catalogue;
