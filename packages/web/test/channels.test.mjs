@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3-multiple-ciphers";
-import { browserAvailable, DESKTOP, eventually, startBrowserSession } from "./browser.mjs";
+import { checkThemes } from "./axe.mjs";
+import { browserAvailable, DESKTOP, eventually, PHONE, startBrowserSession } from "./browser.mjs";
 
 const run = browserAvailable();
 const BIG = 100_000;
@@ -21,9 +22,10 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
   before(async () => {
     session = await startBrowserSession(
       [
-        { username: "ann", displayName: "Ann Lee", device: DESKTOP },
-        { username: "bob", displayName: "Bob Stone", device: DESKTOP },
-        { username: "cat", displayName: "Cat Moss", device: DESKTOP },
+        // axe is injected as a script: the app's Content-Security-Policy would refuse it.
+        { username: "ann", displayName: "Ann Lee", device: { ...DESKTOP, bypassCSP: true } },
+        { username: "bob", displayName: "Bob Stone", device: { ...DESKTOP, bypassCSP: true } },
+        { username: "cat", displayName: "Cat Moss", device: PHONE },
       ],
       { register: true },
     );
@@ -54,6 +56,8 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
     await bob.page.getByRole("button", { name: "Channels", exact: true }).click();
     const directory = bob.page.getByRole("dialog", { name: "Channel directory" });
     await directory.getByLabel("Search channels by name").fill("town");
+    await directory.getByRole("button", { name: "Join Town square" }).waitFor();
+    assert.deepEqual(await checkThemes(bob.page, "channel directory"), []);
     await directory.getByRole("button", { name: "Join Town square" }).click();
     await bob.page.locator(".chat-header h2", { hasText: "Town square" }).waitFor();
     await bob.page.locator(".chat-subtitle", { hasText: "2 members" }).waitFor();
@@ -61,6 +65,7 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
     // Only admins post: bob has no composer, and a note says why.
     await bob.page.locator(".composer-closed", { hasText: "Only admins can post in this channel." }).waitFor();
     assert.equal(await bob.composer().count(), 0, "no composer for a plain member");
+    assert.deepEqual(await checkThemes(bob.page, "read-only channel"), []);
     await ann.send("Welcome to the square");
     await bob.waitForMessage("Welcome to the square");
     await ann.page.locator(".chat-subtitle", { hasText: "2 members" }).waitFor();
@@ -94,6 +99,7 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
     const url = await info.getByLabel("Invite link", { exact: true }).inputValue();
     assert.match(url, /\/join#[^/]+$/);
     await info.locator(".member-list", { hasText: "Used 0 times" }).waitFor();
+    assert.deepEqual(await checkThemes(ann.page, "channel info of an admin"), []);
     await info.getByRole("button", { name: "Close" }).click();
 
     // Not listed in the directory: only the link lets cat in.
@@ -108,6 +114,16 @@ describe("channels in Chromium", { skip: !run && "chromium not found", timeout: 
     await cat.page.locator(".chat-subtitle", { hasText: "2 members" }).waitFor();
     await cat.send("Thanks for the invite");
     await ann.waitForMessage("Thanks for the invite");
+    // On cat's phone the channel info fits the screen: its member list, notifications and leave.
+    await cat.page.getByRole("button", { name: "Channel info" }).click();
+    const info2 = cat.page.getByRole("dialog", { name: "Channel info" });
+    await info2.locator(".channel-members .member").nth(1).waitFor();
+    assert.equal(await info2.getByRole("button", { name: "Create invite link" }).count(), 0, "invite links are for admins");
+    const width = await cat.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 390, `the page is ${width} px wide on a 390 px phone`);
+    await info2.getByRole("button", { name: "Leave channel" }).click();
+    await info2.getByRole("button", { name: "Leave channel" }).click();
+    await cat.page.locator(".composer-closed", { hasText: "You are no longer a member of this channel." }).waitFor();
   });
 
   it("opens a channel of 100,000 members, shows the count and pages the member list without loading it", async () => {
