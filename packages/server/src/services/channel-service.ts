@@ -185,12 +185,15 @@ export class ChannelService {
       const conversation = await this.store.getConversation(conversationId);
       if (!conversation) throw noSuchConversation();
       await spendInvitation(this.invitations, invite, now, "token");
+      let joined: boolean;
       try {
-        await this.admit(userId, conversation, "token");
+        joined = await this.admit(userId, conversation, "token");
       } catch (error) {
         await this.invitations.releaseInvite(invite.id);
         throw error;
       }
+      // Another join of the same user won meanwhile: this one admitted nobody.
+      if (!joined) await this.invitations.releaseInvite(invite.id);
     }
     return this.current(userId, conversationId);
   }
@@ -273,8 +276,11 @@ export class ChannelService {
     return { conversationId, seq, count };
   }
 
-  /** Submits the user's join of a channel they are not a current member of; another join that won is no error. */
-  private async admit(userId: string, conversation: ConversationRecord, field: string): Promise<void> {
+  /**
+   * Submits the user's join of a channel they are not a current member of; false when another join of theirs won
+   * meanwhile (no error: they are a member).
+   */
+  private async admit(userId: string, conversation: ConversationRecord, field: string): Promise<boolean> {
     await this.conversations.requireRoom([userId], field);
     const outcome = await this.log.submit({
       id: newId(),
@@ -287,7 +293,9 @@ export class ChannelService {
         fullHistory: conversation.channel?.history === "full",
       },
     });
-    if (!outcome.ok && outcome.code !== "conflict") throw new AppError(outcome.code, outcome.message);
+    if (outcome.ok) return true;
+    if (outcome.code === "conflict") return false;
+    throw new AppError(outcome.code, outcome.message);
   }
 
   /** The channel as its member `userId` sees it now. */

@@ -2,7 +2,7 @@
 // join one or open one the user is already in; or create a channel ("New channel", `onCreate`).
 
 import type { ChannelListing } from "@parley/client";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { useT } from "../i18n/I18nProvider.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar } from "../ui/Avatar.js";
@@ -22,20 +22,25 @@ export function ChannelDirectoryDialog({ onClose, onCreate }: { onClose: () => v
   const [loaded, setLoaded] = useState(false);
   const action = useAction();
   const { run } = action;
+  /** The newest request: an answer to an older one (the search text changed meanwhile) is dropped. */
+  const latest = useRef(0);
 
   const load = useCallback(
-    (text: string, cursor: string | null) =>
-      run(async () => {
+    (text: string, cursor: string | null) => {
+      const ticket = ++latest.current;
+      return run(async () => {
         const q = text.trim();
         const page = await store.client.channelDirectory({
           ...(q === "" ? {} : { query: q }),
           ...(cursor === null ? {} : { cursor }),
           limit: PAGE,
         });
+        if (ticket !== latest.current) return;
         setChannels((shown) => (cursor === null ? page.channels : [...shown, ...page.channels]));
         setNext(page.next);
         setLoaded(true);
-      }),
+      });
+    },
     [run, store],
   );
   // Each change of the search text starts from the first page (after a short pause while typing).

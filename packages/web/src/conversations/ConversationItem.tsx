@@ -72,7 +72,8 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
   } else if (last?.kind === "text" && last.body !== null) {
     const author = previewAuthor(last, c, me, users);
     const own = last.senderId === me;
-    const summary = own ? receiptSummary(last.seq, last.senderId, c.members, c.receipts) : undefined;
+    // Channels have no per-member receipts (docs/channels.md): no ticks in their preview.
+    const summary = own && c.kind !== "channel" ? receiptSummary(last.seq, last.senderId, c.members, c.receipts) : undefined;
     preview = (
       <>
         {summary ? <Ticks state={summary.state} label={receiptLabel(summary, c.kind)} /> : null}

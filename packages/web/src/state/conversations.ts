@@ -96,6 +96,6 @@ export function previewAuthor(
 ): string | null {
   if (message.kind !== "text") return null;
   if (message.senderId === me) return t("names.you");
-  if (conversation.kind === "group") return displayName(users[message.senderId], t("names.someone")).split(/\s+/)[0] ?? null;
+  if (conversation.kind !== "direct") return displayName(users[message.senderId], t("names.someone")).split(/\s+/)[0] ?? null;
   return null;
 }
