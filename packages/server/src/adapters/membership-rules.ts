@@ -47,25 +47,6 @@ export function exceedsMembers(current: number, admitting: number, maxMembers: n
 }
 
 /**
- * How a change moves the conversation's counter of current members (`member_count`), given how many users it admitted
- * or removed: the one rule both adapters apply in the change's transaction.
- */
-export function memberCountChange(type: MembershipChange["type"], admitted: number): number {
-  switch (type) {
-    case "add":
-    case "join":
-      return admitted;
-    case "removeMany":
-      return -admitted;
-    case "remove":
-    case "leave":
-      return -1;
-    default:
-      return 0;
-  }
-}
-
-/**
  * The watermark floor of a member admitted by the entry at `seq`: everything before their (re-)join is invisible to
  * them and must not count as unread.
  */

@@ -545,10 +545,39 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 24,
     name: "member counts",
     sql: `
-      -- As in SQLite: the number of current members, kept by the transactions that add and end memberships.
+      -- As in SQLite: the number of current members, kept by triggers in the transaction of every write of members
+      -- rows. Inserts and deletes (bulk adds, seeding, a conversation's deletion) per statement over their transition
+      -- tables; a change of left_seq per row (receipts update other columns and fire nothing).
       ALTER TABLE conversations ADD COLUMN member_count integer NOT NULL DEFAULT 0;
       UPDATE conversations AS c
         SET member_count = (SELECT count(*) FROM members WHERE conversation_id = c.id AND left_seq IS NULL);
+      CREATE FUNCTION members_count_inserted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+      BEGIN
+        UPDATE conversations AS c SET member_count = c.member_count + d.n
+        FROM (SELECT conversation_id, count(*) AS n FROM added WHERE left_seq IS NULL GROUP BY conversation_id) AS d
+        WHERE c.id = d.conversation_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER members_count_insert AFTER INSERT ON members REFERENCING NEW TABLE AS added
+        FOR EACH STATEMENT EXECUTE FUNCTION members_count_inserted();
+      CREATE FUNCTION members_count_deleted() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+      BEGIN
+        UPDATE conversations AS c SET member_count = c.member_count - d.n
+        FROM (SELECT conversation_id, count(*) AS n FROM gone WHERE left_seq IS NULL GROUP BY conversation_id) AS d
+        WHERE c.id = d.conversation_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER members_count_delete AFTER DELETE ON members REFERENCING OLD TABLE AS gone
+        FOR EACH STATEMENT EXECUTE FUNCTION members_count_deleted();
+      CREATE FUNCTION members_count_updated() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+      BEGIN
+        UPDATE conversations SET member_count = member_count + (CASE WHEN NEW.left_seq IS NULL THEN 1 ELSE -1 END)
+        WHERE id = NEW.conversation_id;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER members_count_update AFTER UPDATE OF left_seq ON members
+        FOR EACH ROW WHEN ((OLD.left_seq IS NULL) IS DISTINCT FROM (NEW.left_seq IS NULL))
+        EXECUTE FUNCTION members_count_updated();
     `,
   },
   {

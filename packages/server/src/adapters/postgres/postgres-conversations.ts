@@ -23,7 +23,6 @@ import {
   admissionJoinedSeq,
   admissions,
   exceedsMembers,
-  memberCountChange,
   membershipEvent,
   membershipRefusal,
   ownerSuccessor,
@@ -62,8 +61,8 @@ export class PostgresConversations implements ConversationStore {
     // for its commit and inserts nothing, the dependent inserts see no row, and the next statement reads the winner.
     const created = await this.db.rows(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted, member_count)
-         VALUES ($1, 'direct', NULL, $2, $3, 1, $8, cardinality($4::text[]))
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, encrypted)
+         VALUES ($1, 'direct', NULL, $2, $3, 1, $8)
          ON CONFLICT (direct_key) DO NOTHING
          RETURNING id
        ), member AS (
@@ -104,8 +103,8 @@ export class PostgresConversations implements ConversationStore {
     // One statement: the conversation, its members and the creation event commit together or not at all.
     await this.db.write(
       `WITH conversation AS (
-         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by, encrypted, member_count)
-         VALUES ($1, 'group', $2, NULL, $3, 1, $6, $8, cardinality($4::text[]))
+         INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by, encrypted)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $6, $8)
        ), member AS (
          INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
          SELECT $1, u.id, CASE WHEN u.ord = 1 THEN 'owner' ELSE 'member' END, 1, 0, 0, $3
@@ -154,8 +153,8 @@ export class PostgresConversations implements ConversationStore {
     await this.db.write(
       `WITH conversation AS (
          INSERT INTO conversations (id, kind, title, direct_key, created_at, last_seq, created_by,
-                                    channel_visibility, channel_posting, channel_history, member_count)
-         VALUES ($1, 'group', $2, NULL, $3, 1, $4, $7, $8, $9, 1)
+                                    channel_visibility, channel_posting, channel_history)
+         VALUES ($1, 'group', $2, NULL, $3, 1, $4, $7, $8, $9)
        ), member AS (
          INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
          VALUES ($1, $4, 'admin', 1, 0, 0, $3)
@@ -500,16 +499,8 @@ export class PostgresConversations implements ConversationStore {
          INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event, created_at)
          VALUES ($1, $2, $3, $4, NULL, 'system', NULL, $5::json, $6)
        )
-       UPDATE conversations SET last_seq = $2, member_count = member_count + $7 WHERE id = $1`,
-      [
-        conversationId,
-        seq,
-        input.id,
-        actorId,
-        JSON.stringify(event),
-        input.createdAt,
-        memberCountChange(change.type, admitted.length),
-      ],
+       UPDATE conversations SET last_seq = $2 WHERE id = $1`,
+      [conversationId, seq, input.id, actorId, JSON.stringify(event), input.createdAt],
     );
     lastSeqs.set(conversationId, seq);
     const message = systemMessage({ id: input.id, conversationId, seq, senderId: actorId, event, createdAt: input.createdAt });

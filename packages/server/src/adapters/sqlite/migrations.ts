@@ -667,11 +667,24 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 24,
     name: "member counts",
     sql: `
-      -- The number of current members, kept by the transactions that add and end memberships (conversations.get and
-      -- the channel directory read it instead of counting up to 100,000 member rows).
+      -- The number of current members (conversations.get, the channel directory and the member limit read it instead
+      -- of counting up to 100,000 member rows). Kept by triggers, so every write of members rows moves it in its own
+      -- transaction, the store's and any other (a benchmark or test seeding rows directly).
       ALTER TABLE conversations ADD COLUMN member_count INTEGER NOT NULL DEFAULT 0;
       UPDATE conversations
         SET member_count = (SELECT count(*) FROM members WHERE conversation_id = conversations.id AND left_seq IS NULL);
+      CREATE TRIGGER members_count_insert AFTER INSERT ON members WHEN NEW.left_seq IS NULL BEGIN
+        UPDATE conversations SET member_count = member_count + 1 WHERE id = NEW.conversation_id;
+      END;
+      -- Receipts update other columns of members: only a change of left_seq fires this one.
+      CREATE TRIGGER members_count_update AFTER UPDATE OF left_seq ON members
+        WHEN (OLD.left_seq IS NULL) <> (NEW.left_seq IS NULL) BEGIN
+        UPDATE conversations SET member_count = member_count + (CASE WHEN NEW.left_seq IS NULL THEN 1 ELSE -1 END)
+          WHERE id = NEW.conversation_id;
+      END;
+      CREATE TRIGGER members_count_delete AFTER DELETE ON members WHEN OLD.left_seq IS NULL BEGIN
+        UPDATE conversations SET member_count = member_count - 1 WHERE id = OLD.conversation_id;
+      END;
     `,
   },
   {

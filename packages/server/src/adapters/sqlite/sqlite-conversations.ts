@@ -22,7 +22,6 @@ import {
   admissionJoinedSeq,
   admissions,
   exceedsMembers,
-  memberCountChange,
   membershipEvent,
   membershipRefusal,
   ownerSuccessor,
@@ -140,9 +139,8 @@ function prepareStatements(h: SqliteHandle) {
     currentMembers: h.prepare<[string], MemberRecord>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = ? AND left_seq IS NULL ORDER BY joined_seq, user_id`,
     ),
-    // The counter of current members (migration 24): moved by every statement that starts or ends memberships.
+    // The counter of current members, kept by the schema's triggers (migration 24).
     memberCount: h.pluck<[string], number>("SELECT member_count FROM conversations WHERE id = ?"),
-    addToMemberCount: h.prepare<[number, string]>("UPDATE conversations SET member_count = member_count + ? WHERE id = ?"),
     setLeft: h.prepare<[number, string, string]>("UPDATE members SET left_seq = ? WHERE conversation_id = ? AND user_id = ?"),
     setRole: h.prepare<[Role, string, string]>("UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?"),
     // A JSON array parameter: one statement for any number of conversations.
@@ -424,8 +422,6 @@ export class SqliteConversations implements ConversationStore {
         break;
       }
     }
-    const joined = memberCountChange(change.type, admitted.length);
-    if (joined !== 0) q.addToMemberCount.run(joined, conversationId);
     seqs.set(conversationId, seq);
     const event = membershipEvent(change, actorId, admitted);
     const message = this.insertSystemMessage(conversationId, seq, input.id, actorId, event, input.createdAt);
@@ -470,7 +466,6 @@ export class SqliteConversations implements ConversationStore {
     if (existing !== undefined) return { conversation: toConversationRecord(existing), created: false };
     this.q.insertConversation.run(input.id, "direct", null, key, input.createdAt, 1, encrypted ? 1 : 0);
     for (const userId of userIds) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
-    this.q.addToMemberCount.run(userIds.length, input.id);
     this.insertSystemMessage(input.id, 1, input.messageId, input.userA, event, input.createdAt);
     return {
       conversation: {
@@ -494,7 +489,6 @@ export class SqliteConversations implements ConversationStore {
     this.q.setCreator.run(input.ownerId, input.id);
     this.q.insertMember.run(input.id, input.ownerId, "owner", 1, 0, 0, input.createdAt);
     for (const userId of others) this.q.insertMember.run(input.id, userId, "member", 1, 0, 0, input.createdAt);
-    this.q.addToMemberCount.run(1 + others.length, input.id);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.ownerId, event, input.createdAt);
     return {
       conversation: {
@@ -517,7 +511,6 @@ export class SqliteConversations implements ConversationStore {
     this.q.insertConversation.run(input.id, "group", input.title, null, input.createdAt, 1, 0);
     this.q.setChannel.run(s.visibility, s.posting, s.history, input.id);
     this.q.insertMember.run(input.id, input.creatorId, "admin", 1, 0, 0, input.createdAt);
-    this.q.addToMemberCount.run(1, input.id);
     const message = this.insertSystemMessage(input.id, 1, input.messageId, input.creatorId, event, input.createdAt);
     return { conversation, message };
   }
