@@ -204,6 +204,7 @@ export function createServices(
     failures,
     metrics,
     tracing,
+    config.commitWindowMs,
   );
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);
