@@ -106,19 +106,34 @@ async function step(gens, { base, rate, seconds, drainMs = 5000 }) {
   };
 }
 
-/** The measured fan-out: a warm-up step, a quiet wait, then one step under CPU accounting. */
-async function fanOut(ctx, { gens, servers, infra, rate, seconds }) {
+/**
+ * The measured fan-out: a warm-up step, a quiet wait, then one step under CPU accounting; when other processes
+ * disturbed it (full mode), one more, keeping the quieter of the two (as leastDisturbed does for whole runs).
+ */
+async function fanOut(ctx, { label, gens, servers, infra, rate, seconds }) {
   let base = 1;
   const warm = await step(gens, { base, rate, seconds: Math.max(ctx.warmupSeconds, 1) });
   base += warm.total;
-  await ctx.waitQuiet();
-  const t0 = performance.now();
-  const r = await measured(servers, () => step(gens, { base, rate, seconds }), gens, { infra });
-  const wall = (performance.now() - t0) / 1000;
-  // CPU per delivery: every server process's CPU over the whole measured window (sends, drain) per arrival.
-  r.cpuUsPerDelivery = r.arrivals > 0 ? ((r.serverCpu * wall) / r.arrivals) * 1e6 : Number.NaN;
-  r.infraUsPerDelivery = r.arrivals > 0 && infra.length > 0 ? ((r.infraCpu * wall) / r.arrivals) * 1e6 : undefined;
-  r.nextBase = base + r.total;
+  const once = async () => {
+    await ctx.waitQuiet();
+    const t0 = performance.now();
+    const r = await measured(servers, () => step(gens, { base, rate, seconds }), gens, { infra });
+    const wall = (performance.now() - t0) / 1000;
+    base += r.total;
+    // CPU per delivery: every server process's CPU over the whole measured window (sends, drain) per arrival.
+    r.cpuUsPerDelivery = r.arrivals > 0 ? ((r.serverCpu * wall) / r.arrivals) * 1e6 : Number.NaN;
+    r.infraUsPerDelivery = r.arrivals > 0 && infra.length > 0 ? ((r.infraCpu * wall) / r.arrivals) * 1e6 : undefined;
+    return r;
+  };
+  let r = await once();
+  if (!ctx.quick && r.otherCpu > DISTURBED) {
+    ctx.log(`  ${label}: other processes used ${Math.round(r.otherCpu * 100)}% of a core meanwhile; repeating once`);
+    const again = await once();
+    const first = r.otherCpu;
+    if (again.otherCpu < r.otherCpu) r = again;
+    r.note = `${label}: repeated because other processes used ${Math.round(first * 100)}% of a core; the quieter run (${Math.round(r.otherCpu * 100)}%) is shown.`;
+  }
+  r.nextBase = base;
   return r;
 }
 
@@ -286,7 +301,7 @@ async function oneNode(ctx, seconds) {
       await connectAll(ctx, { gens, kind: "ws", conversationId: "", members, poster, urls: [relay.wsUrl], wave: 0 });
       const after = await relay.stats({ gc: true });
       out.relayMemory = { connected, before, after, how: "after a full GC" };
-      out.relay = await fanOut(ctx, { gens, servers: [relay], infra: [], rate, seconds });
+      out.relay = await fanOut(ctx, { label: "ws relay", gens, servers: [relay], infra: [], rate, seconds });
       ctx.log(`  relay: deliver p99 ${out.relay.deliver.p99.toFixed(1)} ms, ${Math.round(out.relay.deliveriesPerSecond)}/s`);
     } finally {
       await closeGenerators(gens);
@@ -319,7 +334,7 @@ async function oneNode(ctx, seconds) {
       out.parleyMemory = { connected, before, after, how: "after a full GC" };
       out.connectSeconds = c.seconds;
       out.fileLimit = limit.soft;
-      out.parley = await fanOut(ctx, { gens, servers: [server], infra: [], rate, seconds });
+      out.parley = await fanOut(ctx, { label: "parley, 1 node", gens, servers: [server], infra: [], rate, seconds });
       ctx.log(
         `  parley: deliver p50 ${out.parley.deliver.p50.toFixed(1)} ms, p99 ${out.parley.deliver.p99.toFixed(1)} ms, ${Math.round(out.parley.deliveriesPerSecond)}/s`,
       );
@@ -386,7 +401,7 @@ async function cluster(ctx, seconds) {
       await connectAll(ctx, { gens, kind: "parley", conversationId, members, poster, urls, wave: 3 });
       await sleep(ctx.quick ? 500 : 2000);
       out.memory = { connected, before, after: rss(), how: `RSS summed over ${NODES} nodes (no GC)` };
-      out.fan = await fanOut(ctx, { gens, servers: [handle], infra: INFRA, rate, seconds });
+      out.fan = await fanOut(ctx, { label: `parley, ${NODES} nodes`, gens, servers: [handle], infra: INFRA, rate, seconds });
       ctx.log(`  cluster: deliver p50 ${out.fan.deliver.p50.toFixed(1)} ms, p99 ${out.fan.deliver.p99.toFixed(1)} ms`);
       out.reconnect = await reconnect(ctx, { gens, urls, rate, awaySeconds, base: out.fan.nextBase, wave: 4 });
     } finally {
@@ -451,6 +466,7 @@ export async function run(ctx) {
             "The ws relay (no auth, no storage) broadcasts the same messages to the same number of clients: one encoding, one write per client. " +
             "undelivered: arrivals still missing 5 s after the last ack. µs CPU/delivery: the server processes' CPU over the measured window per arrival.",
           Object.keys(p.errorCodes).length > 0 ? `Errors by code: ${JSON.stringify(p.errorCodes)}.` : "",
+          ...[one.relay, p, multi?.fan].map((x) => x?.note ?? ""),
           clusterNote,
         ].filter(Boolean),
       },
