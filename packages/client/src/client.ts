@@ -22,6 +22,7 @@ import { CatchUp } from "./catch-up.js";
 import { ClientCalls } from "./client-calls.js";
 import { carriersFor, type ParleyClientOptions } from "./client-options.js";
 import type { Connection, ConnectionState } from "./connection.js";
+import type { ContentDraft } from "./e2ee/content.js";
 import { isAuthLoss, isDisconnection, ParleyError, toParleyError } from "./errors.js";
 import type { HttpApi } from "./http-api.js";
 import { newClientId } from "./ids.js";
@@ -45,8 +46,15 @@ export { type ClientEvents, defaultWsUrl, type HistoryOptions, type ParleyClient
 /** What `ParleyClient.useEncryption` needs: the SDK's end-to-end encryption (e2ee/e2ee.ts) provides it. */
 export interface EncryptionHooks {
   isEncrypted(conversationId: string): Promise<boolean>;
-  /** The MLS application message of `body`, made and persisted before anything is sent. */
-  encrypt(conversationId: string, body: string, clientId: string): Promise<{ epoch: number; data: string }>;
+  /**
+   * The MLS application message of a text, edit, delete or reaction (protocol §6.15, encrypted content), made and
+   * persisted before anything is sent; `uploads` are the opaque uploads of its files, linked by the server.
+   */
+  encrypt(
+    conversationId: string,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+    clientId: string,
+  ): Promise<{ epoch: number; data: string; uploads: Attachment[] }>;
   /** The same entries in the same order, encrypted ones with their plaintext `body` (null when they cannot be read). */
   decrypt(messages: readonly Message[]): Promise<Message[]>;
 }
@@ -362,16 +370,13 @@ export class ParleyClient extends ClientCalls {
     options: { clientId?: string; replyTo?: number; attachments?: Attachment[] } = {},
   ): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
-    const encryption = this.#encryption;
-    if (encryption !== undefined && (await encryption.isEncrypted(conversationId))) {
-      if (options.replyTo !== undefined || (options.attachments?.length ?? 0) > 0) {
-        throw new ParleyError("not_supported", "Replies and files in encrypted conversations are not supported yet");
-      }
-      // Encrypted once, before queuing (and persisted by the helper first): retries resend these bytes.
-      const clientId = options.clientId ?? newClientId();
-      const mls = await encryption.encrypt(conversationId, body, clientId);
-      return this.#outbox.enqueue(conversationId, body, clientId, { mls });
-    }
+    const encrypted = await this.#encrypted(conversationId, options.clientId, {
+      type: "text",
+      body,
+      ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
+      ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
+    });
+    if (encrypted !== undefined) return encrypted;
     return this.#outbox.enqueue(conversationId, body, options.clientId, {
       ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
       ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
@@ -396,7 +401,9 @@ export class ParleyClient extends ClientCalls {
    * Replaces the text of one of the user's messages. Queued and retried like a send (same clientId, works offline);
    * resolves with the ack of the `edit` entry; the new state arrives as an `updated` event.
    */
-  edit(conversationId: string, seq: number, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  async edit(conversationId: string, seq: number, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    const encrypted = await this.#encrypted(conversationId, options.clientId, { type: "edit", target: seq, body });
+    if (encrypted !== undefined) return encrypted;
     return this.#enqueueAction(conversationId, { type: "edit", seq }, body, options.clientId);
   }
 
@@ -414,16 +421,24 @@ export class ParleyClient extends ClientCalls {
       this.#inbound.markHidden(conversationId, seq);
       return null;
     }
+    const encrypted = await this.#encrypted(conversationId, options.clientId, { type: "delete", target: seq });
+    if (encrypted !== undefined) return encrypted;
     return this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId);
   }
 
   /** Adds the user's reaction (one emoji) to a message; queued like a send. */
-  react(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  async react(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    const draft = { type: "reaction", target: seq, emoji, remove: false } as const;
+    const encrypted = await this.#encrypted(conversationId, options.clientId, draft);
+    if (encrypted !== undefined) return encrypted;
     return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: false }, "", options.clientId);
   }
 
   /** Withdraws the user's reaction; queued like a send. */
-  unreact(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  async unreact(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    const draft = { type: "reaction", target: seq, emoji, remove: true } as const;
+    const encrypted = await this.#encrypted(conversationId, options.clientId, draft);
+    if (encrypted !== undefined) return encrypted;
     return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId);
   }
 
@@ -610,6 +625,26 @@ export class ParleyClient extends ClientCalls {
    */
   #reportBackground(caught: unknown): void {
     if (!isDisconnection(caught)) this.emit("error", toParleyError(caught));
+  }
+
+  /**
+   * In an encrypted conversation, a send, edit, delete or reaction is one MLS application message (protocol §6.15),
+   * encrypted once before queuing (and persisted by the helper first): retries resend these bytes. Undefined in a
+   * plain conversation.
+   */
+  async #encrypted(
+    conversationId: string,
+    clientId: string | undefined,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+  ): Promise<MessageAck | undefined> {
+    const encryption = this.#encryption;
+    if (encryption === undefined || !(await encryption.isEncrypted(conversationId))) return undefined;
+    const id = clientId ?? newClientId();
+    const { uploads, ...mls } = await encryption.encrypt(conversationId, draft, id);
+    return this.#outbox.enqueue(conversationId, draft.type === "text" || draft.type === "edit" ? draft.body : "", id, {
+      mls,
+      ...(uploads.length > 0 ? { attachments: uploads } : {}),
+    });
   }
 
   #enqueueAction(conversationId: string, action: OutboxAction, body: string, clientId?: string): Promise<MessageAck> {
