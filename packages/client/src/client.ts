@@ -193,7 +193,7 @@ export class ParleyClient extends ClientCalls {
     this.#outbox.on("ack", ({ entry, ack }) => {
       this.emit("ack", ack);
       // The live `message` event never echoes a send to its own connection: the ack stands in for it.
-      const message = this.#own.fromAck(entry, ack, this.user?.id);
+      const message = this.#own.fromAck(entry, ack, this.user?.id, this.credentials?.sessionId);
       if (message) this.#buffer.push(message);
     });
     // Pins follow the entries every device sees (its own included), so every tracked list stays current.

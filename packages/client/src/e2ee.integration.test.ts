@@ -206,6 +206,96 @@ for (const engine of engines) {
       assert.deepEqual([...a1.failures, ...a3.failures, ...b.failures], []);
     });
 
+    it("replies (with the quote inside), edits, reactions and deletes travel encrypted and resolve on every device", async () => {
+      const a = await device(`pa${run}`, { register: true });
+      const b = await device(`pb${run}`, { register: true });
+      const updates: Message[] = [];
+      b.client.on("updated", (m) => updates.push(m));
+      const group = await a.e2ee.createGroup("actions", [b.client.user!.id]);
+      const original = secret("original");
+      const first = await a.client.send(group.id, original);
+      await waitUntil("b reads the original", () => bodies(b, group.id).includes(original));
+      const answer = secret("answer");
+      const reply = await b.client.send(group.id, answer, { replyTo: first.seq });
+      await waitUntil("a reads the reply", () => bodies(a, group.id).includes(answer));
+      const shownReply = a.seen.find((m) => m.seq === reply.seq && m.conversationId === group.id)!;
+      assert.deepEqual(shownReply.replyTo, { seq: first.seq, senderId: a.client.user!.id, preview: original });
+      // The server's copy of the reply has no reply reference: the quote is inside the ciphertext.
+      const [stored] = (await a.client.history(group.id, { after: reply.seq - 1, limit: 1 })).messages;
+      assert.equal(stored?.replyTo, undefined);
+      assert.equal(stored?.body, "");
+
+      const edited = secret("edited");
+      await a.client.edit(group.id, first.seq, edited);
+      await waitUntil("b sees the edit", () => updates.some((m) => m.seq === first.seq && m.body === edited));
+      assert.ok(updates.find((m) => m.body === edited)?.editedAt !== undefined);
+      // Only the sender may edit: b's edit of a's message is ignored by every device.
+      const forged = secret("forged-edit");
+      await b.client.edit(group.id, first.seq, forged);
+      await b.client.react(group.id, first.seq, "👍");
+      await waitUntil("b sees its reaction applied", () =>
+        updates.some((m) => m.seq === first.seq && m.reactions?.[0]?.userIds.includes(b.client.user!.id) === true),
+      );
+      const last = updates.filter((m) => m.seq === first.seq).at(-1)!;
+      assert.equal(last.body, edited, "the forged edit changed nothing");
+      assert.deepEqual(last.reactions, [{ emoji: "👍", count: 1, userIds: [b.client.user!.id] }]);
+      await b.client.unreact(group.id, first.seq, "👍");
+      await waitUntil("the reaction is withdrawn", () => {
+        const now = updates.filter((m) => m.seq === first.seq).at(-1)!;
+        return now.reactions === undefined && now !== last;
+      });
+      await a.client.deleteMessage(group.id, first.seq);
+      await waitUntil("b sees the delete", () => updates.some((m) => m.seq === first.seq && m.deletedAt !== undefined));
+      const tomb = updates.filter((m) => m.seq === first.seq).at(-1)!;
+      assert.equal(tomb.body, null);
+      // Actions arrive as action entries, as in plain conversations.
+      const actions = b.seen.filter((m) => m.conversationId === group.id && m.kind === "action").map((m) => m.action?.type);
+      assert.deepEqual(actions, ["edit", "edit", "reaction", "reaction", "delete"]);
+      assert.deepEqual([...a.failures, ...b.failures], []);
+    });
+
+    it("files are encrypted before upload, the server holds opaque blobs, the recipient decrypts them", async () => {
+      const a = await device(`fa${run}`, { register: true });
+      const b = await device(`fb${run}`, { register: true });
+      const group = await a.e2ee.createGroup("files", [b.client.user!.id]);
+      const content = Buffer.from(`${secret("file-content")}\n`.repeat(50));
+      const thumb = Buffer.from(secret("thumbnail-bytes"));
+      const file = await a.e2ee.upload(content, {
+        name: `${secret("name")}.txt`,
+        type: "text/plain",
+        thumbnail: { data: thumb, type: "image/webp", width: 32, height: 16 },
+      });
+      const caption = secret("caption");
+      const sent = await a.client.send(group.id, caption, { attachments: [file] });
+      await waitUntil("b reads the message", () => bodies(b, group.id).includes(caption));
+      const shown = b.seen.find((m) => m.conversationId === group.id && m.seq === sent.seq)!;
+      assert.equal(shown.attachments.length, 1);
+      assert.equal(shown.attachments[0]!.name, file.name);
+      assert.equal(shown.attachments[0]!.mimeType, "text/plain");
+      assert.equal(shown.attachments[0]!.size, content.length);
+      assert.equal(shown.attachments[0]!.hasThumbnail, true);
+      assert.deepEqual(Buffer.from(await b.e2ee.download(shown.attachments[0]!.id)), content);
+      assert.deepEqual(Buffer.from(await b.e2ee.download(shown.attachments[0]!.id, { thumbnail: true })), thumb);
+      // The server's view: two opaque uploads of the entry, no name, no type, no thumbnail of its own.
+      const [stored] = (await b.client.history(group.id, { after: sent.seq - 1, limit: 1 })).messages;
+      assert.equal(stored!.attachments.length, 2);
+      for (const x of stored!.attachments) {
+        assert.equal(x.name, "encrypted.bin");
+        assert.equal(x.mimeType, "application/octet-stream");
+        assert.equal(x.hasThumbnail, false);
+      }
+      const signed = await b.client.fileUrls([stored!.attachments[0]!.id]);
+      const blob = Buffer.from(await (await fetch(signed.get(stored!.attachments[0]!.id)!.url)).arrayBuffer());
+      assert.ok(!blob.includes(content.subarray(0, 20)), "the stored blob is not the plaintext");
+      // A plain upload cannot ride in an encrypted message: the SDK refuses it before anything is sent.
+      const plainUpload = await a.client.upload(Buffer.from("plain"), { name: "plain.txt" });
+      await assert.rejects(
+        a.client.send(group.id, "x", { attachments: [plainUpload] }),
+        (e: { code?: string }) => e.code === "validation_failed",
+      );
+      assert.deepEqual(b.failures, []);
+    });
+
     it("refuses a tampered ciphertext and reports it", async () => {
       const a = await device(`ta${run}`, { register: true });
       const b = await device(`tb${run}`, { register: true });

@@ -29,7 +29,13 @@ export interface EncryptedFile {
 
 /** The encrypted content of one application message, version 1. */
 export type Content =
-  | { v: 1; type: "text"; body: string; replyTo?: { seq: number; senderId: string; preview: string | null }; files?: EncryptedFile[] }
+  | {
+      v: 1;
+      type: "text";
+      body: string;
+      replyTo?: { seq: number; senderId: string; preview: string | null };
+      files?: EncryptedFile[];
+    }
   | { v: 1; type: "edit"; target: number; body: string }
   | { v: 1; type: "delete"; target: number }
   | { v: 1; type: "reaction"; target: number; emoji: string; remove: boolean };
@@ -76,7 +82,10 @@ export function parseContent(bytes: Uint8Array): Content {
     case "text": {
       if (!isText(c.body, 100_000)) throw bad();
       const r = c.replyTo as Record<string, unknown> | undefined;
-      if (r !== undefined && !(isSeq(r?.seq) && isText(r.senderId, 64) && (r.preview === null || isText(r.preview, QUOTE_LENGTH)))) {
+      if (
+        r !== undefined &&
+        !(isSeq(r?.seq) && isText(r.senderId, 64) && (r.preview === null || isText(r.preview, QUOTE_LENGTH)))
+      ) {
         throw bad();
       }
       const files = c.files;
@@ -167,7 +176,12 @@ export function applyAction(target: Message, action: Message): Message | undefin
   }
 }
 
-function reactionsAfter(reactions: readonly Reaction[], emoji: string, userId: string, remove: boolean): { reactions?: Reaction[] } {
+function reactionsAfter(
+  reactions: readonly Reaction[],
+  emoji: string,
+  userId: string,
+  remove: boolean,
+): { reactions?: Reaction[] } {
   const next: Reaction[] = [];
   let found = false;
   for (const r of reactions) {
@@ -176,7 +190,11 @@ function reactionsAfter(reactions: readonly Reaction[], emoji: string, userId: s
       continue;
     }
     found = true;
-    const userIds = remove ? r.userIds.filter((u) => u !== userId) : r.userIds.includes(userId) ? r.userIds : [...r.userIds, userId];
+    const userIds = remove
+      ? r.userIds.filter((u) => u !== userId)
+      : r.userIds.includes(userId)
+        ? r.userIds
+        : [...r.userIds, userId];
     if (userIds.length > 0) next.push({ emoji, count: userIds.length, userIds });
   }
   if (!found && !remove) next.push({ emoji, count: 1, userIds: [userId] });

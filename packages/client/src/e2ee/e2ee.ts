@@ -460,7 +460,15 @@ export class E2ee {
     }
     const pending: PendingUpload = { file, uploads };
     await this.#store.put(`upload/${opaque.id}`, json(pending));
-    return { id: opaque.id, name: options.name, size: data.length, mimeType: options.type, width: file.width ?? null, height: file.height ?? null, hasThumbnail: file.thumbnail !== undefined };
+    return {
+      id: opaque.id,
+      name: options.name,
+      size: data.length,
+      mimeType: options.type,
+      width: file.width ?? null,
+      height: file.height ?? null,
+      hasThumbnail: file.thumbnail !== undefined,
+    };
   }
 
   /**
@@ -469,7 +477,8 @@ export class E2ee {
    */
   async download(uploadId: string, options: { thumbnail?: boolean } = {}): Promise<Uint8Array> {
     const known = (await this.#store.get(`file/${uploadId}`)) ?? (await this.#store.get(`upload/${uploadId}`));
-    if (known === undefined) throw new ParleyError("not_found", "This device knows no encrypted file with that id", { details: { uploadId } });
+    if (known === undefined)
+      throw new ParleyError("not_found", "This device knows no encrypted file with that id", { details: { uploadId } });
     const record = parse<EncryptedFile | PendingUpload>(known);
     const file = "file" in record ? record.file : record;
     const part = options.thumbnail ? file.thumbnail : file;
@@ -477,7 +486,10 @@ export class E2ee {
     const signed = (await this.#client.fileUrls([part.uploadId])).get(part.uploadId);
     if (signed === undefined) throw new ParleyError("not_found", "File not found", { details: { uploadId: part.uploadId } });
     const response = await fetch(signed.url);
-    if (!response.ok) throw new ParleyError("bad_response", `Download failed with HTTP ${response.status}`, { details: { uploadId: part.uploadId } });
+    if (!response.ok)
+      throw new ParleyError("bad_response", `Download failed with HTTP ${response.status}`, {
+        details: { uploadId: part.uploadId },
+      });
     const blob = new Uint8Array(await response.arrayBuffer());
     return openFile(blob, { key: unb64(part.key), iv: unb64(part.iv), sha256: unb64(part.sha256), size: part.size });
   }
@@ -556,7 +568,8 @@ export class E2ee {
    * of the quoted message when it has one), or an edit, delete or reaction applied to its target's copy.
    */
   async #resolve(m: Message, content: Content): Promise<Message> {
-    const quoted = content.type === "text" && content.replyTo ? await this.#entry(m.conversationId, content.replyTo.seq) : undefined;
+    const quoted =
+      content.type === "text" && content.replyTo ? await this.#entry(m.conversationId, content.replyTo.seq) : undefined;
     const shown = messageOf(m, content, quoted);
     if (content.type === "text") for (const f of content.files ?? []) await this.#store.put(`file/${f.uploadId}`, json(f));
     await this.#store.put(`entry/${m.conversationId}/${m.seq}`, json(shown));

@@ -20,7 +20,8 @@ export interface SealedFile {
 const own = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => new Uint8Array(bytes);
 
 const subtle = () => {
-  if (globalThis.crypto?.subtle === undefined) throw new ParleyError("not_supported", "WebCrypto (crypto.subtle) is not available");
+  if (globalThis.crypto?.subtle === undefined)
+    throw new ParleyError("not_supported", "WebCrypto (crypto.subtle) is not available");
   return globalThis.crypto.subtle;
 };
 
@@ -51,7 +52,11 @@ export async function openFile(
   let plain: Uint8Array<ArrayBuffer>;
   try {
     plain = new Uint8Array(
-      await subtle().decrypt({ name: "AES-GCM", iv: own(file.iv), additionalData: FILE_MAGIC }, cryptoKey, own(blob.subarray(FILE_MAGIC.length))),
+      await subtle().decrypt(
+        { name: "AES-GCM", iv: own(file.iv), additionalData: FILE_MAGIC },
+        cryptoKey,
+        own(blob.subarray(FILE_MAGIC.length)),
+      ),
     );
   } catch (error) {
     throw new ParleyError("bad_response", `The encrypted file does not open with its key (${String(error)})`);
