@@ -159,6 +159,41 @@ for (const engine of engines) {
       await assert.rejects(mls.process(stateBefore, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
     });
 
+    it("a revoked device is removed from the groups by the others' devices and cannot read what follows", async () => {
+      const a = await device(`va${run}`, { register: true });
+      const b1 = await device(`vb${run}`, { register: true });
+      const b2 = await device(`vb${run}`);
+      const group = await a.e2ee.createGroup("revocation", [b1.client.user!.id]);
+      const before = secret("before-revocation");
+      await a.client.send(group.id, before);
+      await waitUntil("b2 reads the message before its revocation", () => bodies(b2, group.id).includes(before));
+      const stateBefore = (await b2.store.get(`group/${group.id}`))!;
+      const b2Device = b2.client.credentials!.sessionId;
+      const inGroup = async () => {
+        const state = await a.store.get(`group/${group.id}`);
+        return (await TsMlsProvider.create(async () => true)).members(state!).some((m) => m.deviceId === b2Device);
+      };
+      assert.ok(await inGroup(), "b2's leaf is in the group before");
+      // b's first device signs the second one out; the server announces the device's departure.
+      await b1.client.call("sessions.revoke", { sessionId: b2Device });
+      const deadline = Date.now() + 10_000;
+      while ((await inGroup()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await inGroup(), false, "a commit removed b2's leaf");
+      const after = secret("after-revocation");
+      const ack = await a.client.send(group.id, after);
+      await waitUntil("b1 still reads", () => bodies(b1, group.id).includes(after));
+      const [entry] = (await a.client.history(group.id, { after: ack.seq - 1, limit: 1 })).messages;
+      const mls = await TsMlsProvider.create(async () => true);
+      await assert.rejects(mls.process(stateBefore, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
+      const stateNow = await b2.store.get(`group/${group.id}`);
+      if (stateNow !== undefined) {
+        await assert.rejects(mls.process(stateNow, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
+      }
+      assert.ok(!bodies(b2, group.id).includes(after));
+      assert.deepEqual(a.failures, [], "a");
+      assert.deepEqual(b1.failures, [], "b1");
+    });
+
     it("resolves two concurrent commits: one wins its epoch, the other is made again on the next", async () => {
       const a1 = await device(`ca${run}`, { register: true });
       const a2 = await device(`ca${run}`);
@@ -179,7 +214,7 @@ for (const engine of engines) {
       await a1.client.send(group.id, hello);
       await waitUntil("d reads it", () => bodies(d, group.id).includes(hello));
       await waitUntil("e reads it", () => bodies(e, group.id).includes(hello));
-      assert.deepEqual([...d.failures, ...e.failures], []);
+      assert.deepEqual([...a1.failures, ...a2.failures, ...d.failures, ...e.failures], []);
     });
 
     it("a device added later joins its user's conversations by itself (external commit) and reads from then on", async () => {

@@ -105,6 +105,7 @@ export class E2ee {
     client.on("mls-welcome", (welcome) => {
       if (welcome.deviceId === identity.deviceId) e2ee.#background(e2ee.joinPending());
     });
+    client.on("mls-device-removed", ({ userId, deviceId }) => e2ee.#background(e2ee.removeDevice(userId, deviceId)));
     const hooks: EncryptionHooks = {
       isEncrypted: (conversationId) => e2ee.isEncrypted(conversationId),
       encrypt: (conversationId, draft, clientId) => e2ee.#encrypt(conversationId, draft, clientId),
@@ -291,7 +292,8 @@ export class E2ee {
   async #catchUp(conversationId: string): Promise<void> {
     const after = Number(fromText.decode((await this.#store.get(`seq/${conversationId}`)) ?? text.encode("0")));
     const { messages } = await this.#client.history(conversationId, { after, limit: 1000 });
-    for (const m of messages) await this.#open(m);
+    // Membership and other plain entries carry no MLS message: only the stream's MLS entries are processed.
+    for (const m of messages) if (m.mls !== undefined) await this.#open(m);
   }
 
   /** Joins every conversation a pending Welcome of this device is for, then acknowledges them. */
@@ -509,6 +511,26 @@ export class E2ee {
       }
     }
     return out;
+  }
+
+  /**
+   * A device left the directory (its session ended): its leaf is removed from every group this device shares with it,
+   * so that it cannot read anything sent after. Every device that got the announcement tries; the first commit of each
+   * group wins and the others find nothing left to remove.
+   */
+  async removeDevice(userId: string, deviceId: string): Promise<void> {
+    this.#directory.get(userId)?.delete(deviceId);
+    if (deviceId === this.#device.deviceId) return;
+    for (const key of await this.#store.keys("group/")) {
+      const conversationId = key.slice("group/".length);
+      // One conversation's failure (say, this user left it meanwhile) is reported and does not stop the others.
+      await this.#serial(conversationId, () =>
+        this.#commit(conversationId, async (state) => {
+          const leaving = this.#mls.members(state).filter((m) => m.userId === userId && m.deviceId === deviceId);
+          return leaving.length === 0 ? undefined : { remove: leaving };
+        }),
+      ).catch((error: unknown) => this.#client.emit("error", toParleyError(error)));
+    }
   }
 
   /**
