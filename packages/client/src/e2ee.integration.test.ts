@@ -5,15 +5,15 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
 import { dropSchema, probePostgres, requireService, TEST_DATABASE_URL, uniqueName } from "@parley/server/testing";
-import pg from "pg";
 import { E2ee, FileMlsStateStore, MemoryMlsStateStore, type MlsStateStore, type ParleyClient, TsMlsProvider } from "./node.js";
 import { waitUntil } from "./testing/client-events.js";
+import { assertNoPlaintext, databaseBytes } from "./testing/database-bytes.js";
 import { PASSWORD, SdkTestServer } from "./testing/real-server.js";
 
 const withPostgres = await requireService("E2EE SDK tests on PostgreSQL", () => probePostgres());
@@ -108,13 +108,9 @@ for (const engine of engines) {
         }),
         (error: { code?: string }) => error.code === "encryption_required",
       );
-      const dump = await databaseBytes(engine, server, schema);
+      const dump = await databaseBytes(engine === "sqlite" ? { dataDir: server.dataDir } : { schema });
       assert.ok(dump.includes(Buffer.from(control)), "the plain control message is in the database");
-      for (const s of secrets) {
-        assert.ok(!dump.includes(Buffer.from(s)), `the database holds the plaintext ${s}`);
-        // PostgreSQL shows bytea columns in hex: a text stored in one would appear so.
-        assert.ok(!dump.includes(Buffer.from(Buffer.from(s).toString("hex"))), `the database holds ${s} as bytes`);
-      }
+      assertNoPlaintext(dump, secrets);
     });
 
     it("a removed member cannot decrypt anything sent after its removal", async () => {
@@ -352,29 +348,4 @@ for (const engine of engines) {
       assert.equal(shown?.body, null, "delivered without a text");
     });
   });
-}
-
-/** Every byte the database holds: the SQLite files (main and WAL) or every row of every table of the schema. */
-async function databaseBytes(engine: "sqlite" | "postgres", server: SdkTestServer, schema: string): Promise<Buffer> {
-  if (engine === "sqlite") {
-    const files = readdirSync(server.dataDir).filter((f) => f.endsWith(".db") || f.endsWith(".db-wal"));
-    assert.ok(files.length > 0, "no SQLite file found");
-    return Buffer.concat(files.map((f) => readFileSync(join(server.dataDir, f))));
-  }
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    const tables = await client.query<{ table_name: string }>(
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
-      [schema],
-    );
-    const parts: Buffer[] = [];
-    for (const { table_name } of tables.rows) {
-      const rows = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${table_name}" AS t`);
-      for (const r of rows.rows) parts.push(Buffer.from(r.row));
-    }
-    return Buffer.concat(parts);
-  } finally {
-    await client.end();
-  }
 }
