@@ -3,8 +3,8 @@
 // `send` encrypt and the `message` event decrypt. All MLS work goes through one MlsProvider; all state through one
 // MlsStateStore, written before anything made with it is sent.
 
-import type { Attachment, ClaimedKeyPackage, Conversation, Message, MlsWelcome } from "@parley/protocol";
-import type { EncryptionHooks, ParleyClient } from "../client.js";
+import type { Attachment, ClaimedKeyPackage, Conversation, Message, MlsWelcome, OpResult } from "@parley/protocol";
+import type { EncryptionHooks, HistoryOptions, ParleyClient } from "../client.js";
 import { isParleyError, ParleyError, toParleyError } from "../errors.js";
 import { applyAction, type Content, type ContentDraft, type EncryptedFile, messageOf, parseContent, quoteOf } from "./content.js";
 import { openFile, sealFile } from "./file-crypto.js";
@@ -619,6 +619,18 @@ export class E2ee {
   async #joinFromPending(conversationId: string): Promise<void> {
     const { welcomes } = await this.#client.call("e2ee.welcomes.list", {});
     for (const welcome of welcomes) if (welcome.conversationId === conversationId) await this.#join(welcome);
+  }
+
+  /**
+   * A page of the conversation's history (`messages.history`) as this device reads it: encrypted entries decrypted
+   * (from its own copies when it processed them already), in seq order.
+   */
+  async history(conversationId: string, options: HistoryOptions = {}): Promise<OpResult<"messages.history">> {
+    const page = await this.#client.history(conversationId, options);
+    const messages: Message[] = [];
+    for (const m of page.messages)
+      messages.push(m.mls === undefined ? m : await this.#serial(conversationId, () => this.#open(m)));
+    return { ...page, messages };
   }
 
   // ── the directory ─────────────────────────────────────────────────────────
