@@ -364,23 +364,24 @@ export class ParleyClient extends ClientCalls {
    * only when the server refuses it for good (e.g. not a member, too large). Pass a `clientId` (from `newClientId()`)
    * to match the message when it comes back through the `message` event.
    */
-  async send(
+  send(
     conversationId: string,
     body: string,
     options: { clientId?: string; replyTo?: number; attachments?: Attachment[] } = {},
   ): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
-    const encrypted = await this.#encrypted(conversationId, options.clientId, {
+    const draft = {
       type: "text",
       body,
       ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
       ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
-    });
-    if (encrypted !== undefined) return encrypted;
-    return this.#outbox.enqueue(conversationId, body, options.clientId, {
-      ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
-      ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
-    });
+    } as const;
+    return this.#sendOrEncrypt(conversationId, options.clientId, draft, () =>
+      this.#outbox.enqueue(conversationId, body, options.clientId, {
+        ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
+        ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
+      }),
+    );
   }
 
   /**
@@ -401,10 +402,10 @@ export class ParleyClient extends ClientCalls {
    * Replaces the text of one of the user's messages. Queued and retried like a send (same clientId, works offline);
    * resolves with the ack of the `edit` entry; the new state arrives as an `updated` event.
    */
-  async edit(conversationId: string, seq: number, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
-    const encrypted = await this.#encrypted(conversationId, options.clientId, { type: "edit", target: seq, body });
-    if (encrypted !== undefined) return encrypted;
-    return this.#enqueueAction(conversationId, { type: "edit", seq }, body, options.clientId);
+  edit(conversationId: string, seq: number, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+    return this.#sendOrEncrypt(conversationId, options.clientId, { type: "edit", target: seq, body }, () =>
+      this.#enqueueAction(conversationId, { type: "edit", seq }, body, options.clientId),
+    );
   }
 
   /**
@@ -421,25 +422,25 @@ export class ParleyClient extends ClientCalls {
       this.#inbound.markHidden(conversationId, seq);
       return null;
     }
-    const encrypted = await this.#encrypted(conversationId, options.clientId, { type: "delete", target: seq });
-    if (encrypted !== undefined) return encrypted;
-    return this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId);
+    return this.#sendOrEncrypt(conversationId, options.clientId, { type: "delete", target: seq }, () =>
+      this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId),
+    );
   }
 
   /** Adds the user's reaction (one emoji) to a message; queued like a send. */
-  async react(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  react(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
     const draft = { type: "reaction", target: seq, emoji, remove: false } as const;
-    const encrypted = await this.#encrypted(conversationId, options.clientId, draft);
-    if (encrypted !== undefined) return encrypted;
-    return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: false }, "", options.clientId);
+    return this.#sendOrEncrypt(conversationId, options.clientId, draft, () =>
+      this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: false }, "", options.clientId),
+    );
   }
 
   /** Withdraws the user's reaction; queued like a send. */
-  async unreact(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
+  unreact(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
     const draft = { type: "reaction", target: seq, emoji, remove: true } as const;
-    const encrypted = await this.#encrypted(conversationId, options.clientId, draft);
-    if (encrypted !== undefined) return encrypted;
-    return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId);
+    return this.#sendOrEncrypt(conversationId, options.clientId, draft, () =>
+      this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId),
+    );
   }
 
   /** Pins a message to its conversation for every member; queued like a send. */
@@ -628,17 +629,28 @@ export class ParleyClient extends ClientCalls {
   }
 
   /**
-   * In an encrypted conversation, a send, edit, delete or reaction is one MLS application message (protocol §6.15),
-   * encrypted once before queuing (and persisted by the helper first): retries resend these bytes. Undefined in a
-   * plain conversation.
+   * A send, edit, delete or reaction: `plain` queues it as is; in an encrypted conversation it is one MLS application
+   * message instead (protocol §6.15), encrypted once before queuing (and persisted by the helper first): retries
+   * resend these bytes. Without encryption, `plain` runs at once (the entry is queued before this returns).
    */
-  async #encrypted(
+  #sendOrEncrypt(
     conversationId: string,
     clientId: string | undefined,
     draft: ContentDraft & { attachments?: readonly Attachment[] },
-  ): Promise<MessageAck | undefined> {
+    plain: () => Promise<MessageAck>,
+  ): Promise<MessageAck> {
     const encryption = this.#encryption;
-    if (encryption === undefined || !(await encryption.isEncrypted(conversationId))) return undefined;
+    if (encryption === undefined) return plain();
+    return (async () =>
+      (await encryption.isEncrypted(conversationId)) ? this.#encrypted(encryption, conversationId, clientId, draft) : plain())();
+  }
+
+  async #encrypted(
+    encryption: EncryptionHooks,
+    conversationId: string,
+    clientId: string | undefined,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+  ): Promise<MessageAck> {
     const id = clientId ?? newClientId();
     const { uploads, ...mls } = await encryption.encrypt(conversationId, draft, id);
     return this.#outbox.enqueue(conversationId, draft.type === "text" || draft.type === "edit" ? draft.body : "", id, {
