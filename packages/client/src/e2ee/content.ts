@@ -4,9 +4,7 @@
 
 import type { Attachment, Message, MessageAction, Reaction, ReplyRef } from "@parley/protocol";
 import { ParleyError } from "../errors.js";
-
-/** The longest quote a reply carries (as the server's reply previews). */
-export const QUOTE_LENGTH = 200;
+import { PREVIEW_CHARS, quoteOf } from "../message-state.js";
 
 /** An encrypted file (protocol §6.15): the opaque upload and what is needed to read it. */
 export interface EncryptedFile {
@@ -84,7 +82,7 @@ export function parseContent(bytes: Uint8Array): Content {
       const r = c.replyTo as Record<string, unknown> | undefined;
       if (
         r !== undefined &&
-        !(isSeq(r?.seq) && isText(r.senderId, 64) && (r.preview === null || isText(r.preview, QUOTE_LENGTH)))
+        !(isSeq(r?.seq) && isText(r.senderId, 64) && (r.preview === null || isText(r.preview, PREVIEW_CHARS)))
       ) {
         throw bad();
       }
@@ -123,13 +121,6 @@ export function attachmentOf(file: EncryptedFile): Attachment {
     height: file.height ?? null,
     hasThumbnail: file.thumbnail !== undefined,
   };
-}
-
-/** The quote of `target` as a reply made now carries it. */
-export function quoteOf(target: Message): ReplyRef {
-  return target.deletedAt !== undefined
-    ? { seq: target.seq, senderId: target.senderId, preview: null, deleted: true }
-    : { seq: target.seq, senderId: target.senderId, preview: (target.body ?? "").slice(0, QUOTE_LENGTH) };
 }
 
 /**

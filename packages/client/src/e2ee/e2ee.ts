@@ -6,7 +6,8 @@
 import type { Attachment, ClaimedKeyPackage, Conversation, Message, MlsWelcome, OpResult } from "@parley/protocol";
 import type { EncryptionHooks, HistoryOptions, ParleyClient } from "../client.js";
 import { isParleyError, ParleyError, toParleyError } from "../errors.js";
-import { applyAction, type Content, type ContentDraft, type EncryptedFile, messageOf, parseContent, quoteOf } from "./content.js";
+import { quoteOf } from "../message-state.js";
+import { applyAction, type Content, type ContentDraft, type EncryptedFile, messageOf, parseContent } from "./content.js";
 import { openFile, sealFile } from "./file-crypto.js";
 import type { CredentialCheck, MlsDeviceKeys, MlsIdentity, MlsProvider, OwnKeyPackage } from "./mls-provider.js";
 import type { MlsStateStore } from "./mls-state-store.js";
