@@ -160,6 +160,13 @@ for (const engine of engines) {
       const b1 = await device(`vb${run}`, { register: true });
       const b2 = await device(`vb${run}`);
       const group = await a.e2ee.createGroup("revocation", [b1.client.user!.id]);
+      // A user who shares only a plain conversation with b is not told about b's devices.
+      const outsider = await device(`vo${run}`, { register: true });
+      await outsider.client.openDirect(b1.client.user!.id);
+      const announced: { audience: string; deviceId: string }[] = [];
+      for (const [audience, d] of Object.entries({ a, b1, outsider })) {
+        d.client.on("mls-device-removed", (e) => announced.push({ audience, deviceId: e.deviceId }));
+      }
       const before = secret("before-revocation");
       await a.client.send(group.id, before);
       await waitUntil("b2 reads the message before its revocation", () => bodies(b2, group.id).includes(before));
@@ -175,6 +182,13 @@ for (const engine of engines) {
       const deadline = Date.now() + 10_000;
       while ((await inGroup()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.equal(await inGroup(), false, "a commit removed b2's leaf");
+      await waitUntil("a and b1 are told", () => announced.length >= 2);
+      assert.deepEqual(
+        announced.map((x) => x.audience).sort(),
+        ["a", "b1"],
+        "announced to the members of b's encrypted conversations and to b, not to a plain contact",
+      );
+      assert.ok(announced.every((x) => x.deviceId === b2Device));
       const after = secret("after-revocation");
       const ack = await a.client.send(group.id, after);
       await waitUntil("b1 still reads", () => bodies(b1, group.id).includes(after));
