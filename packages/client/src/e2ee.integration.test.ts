@@ -296,6 +296,14 @@ for (const engine of engines) {
       // Actions arrive as action entries, as in plain conversations.
       const actions = b.seen.filter((m) => m.conversationId === group.id && m.kind === "action").map((m) => m.action?.type);
       assert.deepEqual(actions, ["edit", "edit", "reaction", "reaction", "delete"]);
+      // Delete for me: the reader's history shows the entry hidden, the others' still show it.
+      await b.client.deleteMessage(group.id, reply.seq, { scope: "me" });
+      const mine = (await b.e2ee.history(group.id)).messages.find((m) => m.seq === reply.seq);
+      assert.equal(mine?.hidden, true);
+      assert.equal(mine?.body, null);
+      const theirs = (await a.e2ee.history(group.id)).messages.find((m) => m.seq === reply.seq);
+      assert.equal(theirs?.body, answer);
+      assert.equal(theirs?.replyTo?.deleted, true, "the quoted message was deleted since");
       assert.deepEqual([...a.failures, ...b.failures], []);
     });
 

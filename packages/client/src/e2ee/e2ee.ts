@@ -6,7 +6,7 @@
 import type { Attachment, ClaimedKeyPackage, Conversation, Message, MlsWelcome, OpResult } from "@parley/protocol";
 import type { EncryptionHooks, HistoryOptions, ParleyClient } from "../client.js";
 import { isParleyError, ParleyError, toParleyError } from "../errors.js";
-import { quoteOf } from "../message-state.js";
+import { hiddenForMe, quoteOf } from "../message-state.js";
 import { applyAction, type Content, type ContentDraft, type EncryptedFile, messageOf, parseContent } from "./content.js";
 import { openFile, sealFile } from "./file-crypto.js";
 import type { CredentialCheck, MlsDeviceKeys, MlsIdentity, MlsProvider, OwnKeyPackage } from "./mls-provider.js";
@@ -546,11 +546,19 @@ export class E2ee {
     });
   }
 
-  /** One entry of an encrypted conversation's stream, in seq order (inside the conversation's queue). */
+  /**
+   * One entry of an encrypted conversation's stream, in seq order (inside the conversation's queue). An entry the
+   * reader deleted for themself is still processed (the stream's keys move on) but shown hidden.
+   */
   async #open(m: Message): Promise<Message> {
+    const shown = await this.#openEntry(m);
+    return m.hidden ? hiddenForMe(shown) : shown;
+  }
+
+  async #openEntry(m: Message): Promise<Message> {
     const mls = m.mls!;
     const cached = await this.#entry(m.conversationId, m.seq);
-    if (cached !== undefined) return this.#withTarget(cached);
+    if (cached !== undefined) return this.#current(cached);
     try {
       if (mls.deviceId === this.#device.deviceId) return await this.#own(m);
       let state = await this.#store.get(`group/${m.conversationId}`);
@@ -604,11 +612,15 @@ export class E2ee {
     return { ...shown, updated: updated ?? target };
   }
 
-  /** An action entry read again: its target as this device's copy is now. */
-  async #withTarget(shown: Message): Promise<Message> {
-    if (shown.action === undefined) return shown;
-    const target = await this.#entry(shown.conversationId, shown.action.target);
-    return target === undefined ? shown : { ...shown, updated: target };
+  /**
+   * An entry read again, as things are now: an action with its target's current copy, a reply with the current quote
+   * of the message it answers (edited or deleted since).
+   */
+  async #current(shown: Message): Promise<Message> {
+    const related = shown.action?.target ?? shown.replyTo?.seq;
+    const other = related === undefined ? undefined : await this.#entry(shown.conversationId, related);
+    if (other === undefined) return shown;
+    return shown.action !== undefined ? { ...shown, updated: other } : { ...shown, replyTo: quoteOf(other) };
   }
 
   /** This device's copy of a decrypted entry. */
