@@ -1,7 +1,9 @@
 // A/B of two server builds at fixed 1:1 load: server CPU per message, alternating A and B so machine load hits both.
 //   node bench/ab.mjs --a <dir with index.js> --b <dir> [--rate 6000] [--seconds 5] [--rounds 3] [--receipts]
-//                     [--profile] [--env K=V ...]
+//                     [--profile] [--encrypted-b] [--env K=V ...]
 // Prints per run: server CPU (share of a core), CPU µs per message, ack/deliver p50/p99, other processes' CPU.
+// --encrypted-b: B's conversations are end-to-end encrypted (ciphertext-sized opaque MLS data instead of text); with
+// the same build as A and B, the server's cost of an encrypted message against a plaintext one.
 // --profile runs the server with --cpu-prof and prints the top functions by self time during the measured step.
 // Build dirs are copies of packages/server/dist placed inside the repository (e.g. bench/results/ab-base) so that
 // their imports resolve; bench/parley-node.mjs loads them through PARLEY_BENCH_SERVER.
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "50" },
     receipts: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "encrypted-b": { type: "boolean", default: false },
     env: { type: "string", multiple: true, default: [] },
   },
 });
@@ -51,7 +54,14 @@ try {
         await gen.call(
           "lib/pair-load.mjs",
           "setup",
-          { kind: "parley", url: server.url, pairs, users: pool.users, receipts: values.receipts },
+          {
+            kind: "parley",
+            url: server.url,
+            pairs,
+            users: pool.users,
+            receipts: values.receipts,
+            encrypted: key === "B" && values["encrypted-b"],
+          },
           120_000,
         );
         await gen.call("lib/pair-load.mjs", "step", { rate: Math.min(rate, 2000), seconds: 2, drainMs: 1000 });

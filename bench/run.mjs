@@ -4,8 +4,8 @@
 // (and, after a full run, the results block of docs/performance.md). Bounded in count and time: every step has a
 // timeout, the whole run has a deadline, and every child is killed when it ends, however it ends.
 //
-// Usage: node bench/run.mjs [--quick] [--only shapes,throughput,latency,fanout,memory,storm,cluster] [--seconds N]
-//                           [--no-profile] [--docs | --no-docs]
+// Usage: node bench/run.mjs [--quick] [--only shapes,throughput,…,channel] [--seconds N] [--no-profile]
+//                           [--no-channel-cluster] [--docs | --no-docs]
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -27,7 +27,8 @@ import { seedUserPool } from "./lib/users.mjs";
 // The storm runs before the memory scenario: memory binds its clients to several source addresses (to get past one
 // address's port range), and the tens of thousands of bound sockets it leaves in TIME_WAIT for 60 s slow every
 // connect() of a storm that follows (docs/performance.md, "Reconnect storm: what made it slow").
-const SCENARIOS = ["shapes", "throughput", "latency", "fanout", "storm", "memory", "cluster", "scaling"];
+// The channel scenario runs last for the same reason: it opens tens of thousands of bound sockets.
+const SCENARIOS = ["shapes", "throughput", "latency", "fanout", "storm", "memory", "cluster", "scaling", "channel"];
 
 const { values } = parseArgs({
   options: {
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     seconds: { type: "string" },
     "no-profile": { type: "boolean", default: false },
+    "no-channel-cluster": { type: "boolean", default: false },
     docs: { type: "boolean", default: false },
     "no-docs": { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
@@ -42,7 +44,8 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    "Usage: node bench/run.mjs [--quick] [--only <scenario,...>] [--seconds N] [--no-profile] [--docs | --no-docs]\n" +
+    "Usage: node bench/run.mjs [--quick] [--only <scenario,...>] [--seconds N] [--no-profile] [--no-channel-cluster]\n" +
+      "                          [--docs | --no-docs]\n" +
       `Scenarios: ${SCENARIOS.join(", ")}`,
   );
   process.exit(0);
@@ -112,6 +115,8 @@ const ctx = {
   log,
   pinning,
   skipProfile: values["no-profile"],
+  /** The channel scenario's three-node part is skipped (and reported as skipped). */
+  noChannelCluster: values["no-channel-cluster"],
   /** Seconds per load step (throughput rung, latency and fan-out runs use multiples of it). */
   stepSeconds: seconds ?? (quick ? 1 : 4),
   /** Seconds of warm-up load before a measured run (JIT, SQLite page cache). */

@@ -1,4 +1,5 @@
-// Baseline: a bare `ws` relay (no auth, no storage). Each client says who it is; frames {to, data} go to that client.
+// Baseline: a bare `ws` relay (no auth, no storage). Each client says who it is; frames {to, data} go to that client,
+// and {to: "*", data} to every other client (the channel scenario's fan-out: one encoding, one write per client).
 import { WebSocketServer } from "ws";
 import { serveStats } from "./lib/child.mjs";
 
@@ -14,6 +15,12 @@ wss.on("connection", (ws) => {
       me = frame.hello;
       clients.set(me, ws);
       ws.send(JSON.stringify({ ok: true }));
+      return;
+    }
+    if (frame.to === "*") {
+      const out = Buffer.from(JSON.stringify({ from: me, data: frame.data }));
+      for (const [name, c] of clients) if (name !== me) c.send(out, { binary: false });
+      ws.send(JSON.stringify({ ack: frame.id }));
       return;
     }
     const target = clients.get(frame.to);

@@ -29,16 +29,17 @@ export function pidsByName(names) {
 /**
  * Runs `step()` and adds `serverCpu` (share of one core used by `servers`, each {pid} or {pids}), `infraCpu` (by the
  * processes named in `infra`, e.g. PostgreSQL and Redis) and `otherCpu` (cores used by every process other than
- * those, the generator `gen` and this orchestrator) to its result.
+ * those, the generator `gen` (or generators, an array) and this orchestrator) to its result.
  */
 export async function measured(servers, step, gen, { infra = [] } = {}) {
   const pids = servers.flatMap((s) => s.pids ?? [s.pid]);
+  const genPids = [gen ?? []].flat().map((g) => g.pid);
   const sample = () => {
     const infraPids = infra.length > 0 ? pidsByName(infra) : [];
     return {
       servers: pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
       infra: new Map(infraPids.map((pid) => [pid, cpuSecondsOf(pid)])),
-      gen: gen ? cpuSecondsOf(gen.pid) : 0,
+      gen: genPids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
       self: process.cpuUsage(),
       system: systemBusySeconds(),
       t: performance.now(),

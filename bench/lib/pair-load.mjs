@@ -2,6 +2,7 @@
 // three servers (Parley raw protocol, the bare ws relay, the Socket.IO + SQLite relay), open-loop sends spread round
 // robin over the pairs, send→ack and send→deliver latency per message, losses, duplicates and errors per step.
 // Runs inside a generator process (bench/lib/generator.mjs); the orchestrator calls setup, step and close.
+import { randomBytes } from "node:crypto";
 import { percentiles } from "../stats.mjs";
 import { openLoop, sleep, waitFor } from "./load.mjs";
 import { api, DeliveryTracker, errorCodesOf, nowMs, openMany, ParleyConnection } from "./parley-client.mjs";
@@ -71,11 +72,19 @@ function picker(count, zipf) {
   };
 }
 
+/** An MLS application message's size for a short chat line (docs/e2ee.md, "Measured": 326 B for 110 B of text). */
+const MLS_MESSAGE_BYTES = 326;
+
+/** Opaque bytes standing for an MLS ciphertext: the body's id and send time, padded to a ciphertext's size. */
+const mlsDataOf = (id) => Buffer.from(bodyOf(id).padEnd(MLS_MESSAGE_BYTES, ".")).toString("base64url");
+
 /**
  * `receipts`: false (none), true or "delivered" (the receiver reports delivered, coalesced every 100 ms), "read"
  * (delivered and read together, coalesced every 150 ms like the SDK's receipt reporter).
+ * `encrypted`: end-to-end encrypted conversations; senders register a device and send ciphertext-sized opaque `mls`
+ * data (the server neither can nor does look inside), so the server's cost per encrypted message is measured.
  */
-async function setupParley({ url, pairs, users, receipts, nodes }) {
+async function setupParley({ url, pairs, users, receipts, nodes, encrypted = false }) {
   // nodes: optional list of {url, wsUrl} (cluster); the receiver of pair i connects to the node after its sender's.
   const list = nodes ?? [{ url, wsUrl: url.replace(/^http/, "ws") + "/v1/ws" }];
   const convs = new Array(pairs);
@@ -85,7 +94,8 @@ async function setupParley({ url, pairs, users, receipts, nodes }) {
       while (next < pairs) {
         const i = next++;
         const node = list[i % list.length];
-        convs[i] = await api(node.url, "POST", "/v1/conversations/direct", { userId: users[2 * i + 1].id }, users[2 * i].token);
+        const body = encrypted ? { userId: users[2 * i + 1].id, encrypted: true } : { userId: users[2 * i + 1].id };
+        convs[i] = await api(node.url, "POST", "/v1/conversations/direct", body, users[2 * i].token);
       }
     }),
   );
@@ -99,6 +109,11 @@ async function setupParley({ url, pairs, users, receipts, nodes }) {
     { concurrency: 50 },
   );
   if (failures.length > 0) throw new Error(`${failures.length} connections failed: ${failures[0]}`);
+  if (encrypted) {
+    for (let i = 0; i < pairs; i++) {
+      await conns[2 * i].request("e2ee.devices.register", { signatureKey: randomBytes(32).toString("base64url") });
+    }
+  }
   const out = [];
   for (let i = 0; i < pairs; i++) {
     const sender = conns[2 * i];
@@ -115,11 +130,13 @@ async function setupParley({ url, pairs, users, receipts, nodes }) {
     tracker?.track(conversationId, convs[i].lastSeq);
     receiver.onEvent = (event, data) => {
       if (event !== "message" || data.kind !== "text") return;
-      onDeliver(data.body);
+      onDeliver(data.mls === undefined ? data.body : Buffer.from(data.mls.data, "base64url").toString());
       tracker?.insert(conversationId, data.seq);
     };
     out.push({
-      send: (id) => sender.send(String(id), conversationId, `c${id}`, bodyOf(id)),
+      send: encrypted
+        ? (id) => sender.sendMls(String(id), conversationId, `c${id}`, { epoch: 0, data: mlsDataOf(id) })
+        : (id) => sender.send(String(id), conversationId, `c${id}`, bodyOf(id)),
       conns: [sender, receiver],
       tracker,
     });

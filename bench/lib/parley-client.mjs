@@ -187,6 +187,11 @@ export class ParleyConnection {
     this.ws.send(JSON.stringify({ rid, op: "messages.send", args: { conversationId, clientId, body } }));
   }
 
+  /** `messages.send` of an MLS application message (`mls: { epoch, data }`, empty body) on the hot path. */
+  sendMls(rid, conversationId, clientId, mls) {
+    this.ws.send(JSON.stringify({ rid, op: "messages.send", args: { conversationId, clientId, body: "", mls } }));
+  }
+
   close() {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(1000);
   }

@@ -78,6 +78,8 @@ export interface ClientEvents {
    * `E2ee` helper joins from the ones for its own device.
    */
   "mls-welcome": MlsWelcome;
+  /** A device left the MLS directory (protocol §6.15, `e2ee.device.removed`); the `E2ee` helper removes its leaves. */
+  "mls-device-removed": { userId: string; deviceId: string };
   /**
    * An entry of an encrypted conversation could not be decrypted or processed (tampered, sent before this device
    * joined, or a state problem): it is delivered with `body: null`, and this says why.

@@ -22,6 +22,7 @@ import { CatchUp } from "./catch-up.js";
 import { ClientCalls } from "./client-calls.js";
 import { carriersFor, type ParleyClientOptions } from "./client-options.js";
 import type { Connection, ConnectionState } from "./connection.js";
+import type { ContentDraft } from "./e2ee/content.js";
 import { isAuthLoss, isDisconnection, ParleyError, toParleyError } from "./errors.js";
 import type { HttpApi } from "./http-api.js";
 import { newClientId } from "./ids.js";
@@ -45,8 +46,15 @@ export { type ClientEvents, defaultWsUrl, type HistoryOptions, type ParleyClient
 /** What `ParleyClient.useEncryption` needs: the SDK's end-to-end encryption (e2ee/e2ee.ts) provides it. */
 export interface EncryptionHooks {
   isEncrypted(conversationId: string): Promise<boolean>;
-  /** The MLS application message of `body`, made and persisted before anything is sent. */
-  encrypt(conversationId: string, body: string, clientId: string): Promise<{ epoch: number; data: string }>;
+  /**
+   * The MLS application message of a text, edit, delete or reaction (protocol §6.15, encrypted content), made and
+   * persisted before anything is sent; `uploads` are the opaque uploads of its files, linked by the server.
+   */
+  encrypt(
+    conversationId: string,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+    clientId: string,
+  ): Promise<{ epoch: number; data: string; uploads: Attachment[] }>;
   /** The same entries in the same order, encrypted ones with their plaintext `body` (null when they cannot be read). */
   decrypt(messages: readonly Message[]): Promise<Message[]>;
 }
@@ -185,7 +193,7 @@ export class ParleyClient extends ClientCalls {
     this.#outbox.on("ack", ({ entry, ack }) => {
       this.emit("ack", ack);
       // The live `message` event never echoes a send to its own connection: the ack stands in for it.
-      const message = this.#own.fromAck(entry, ack, this.user?.id);
+      const message = this.#own.fromAck(entry, ack, this.user?.id, this.credentials?.sessionId);
       if (message) this.#buffer.push(message);
     });
     // Pins follow the entries every device sees (its own included), so every tracked list stays current.
@@ -356,26 +364,24 @@ export class ParleyClient extends ClientCalls {
    * only when the server refuses it for good (e.g. not a member, too large). Pass a `clientId` (from `newClientId()`)
    * to match the message when it comes back through the `message` event.
    */
-  async send(
+  send(
     conversationId: string,
     body: string,
     options: { clientId?: string; replyTo?: number; attachments?: Attachment[] } = {},
   ): Promise<MessageAck> {
     this.#typingOut.typing(conversationId, false);
-    const encryption = this.#encryption;
-    if (encryption !== undefined && (await encryption.isEncrypted(conversationId))) {
-      if (options.replyTo !== undefined || (options.attachments?.length ?? 0) > 0) {
-        throw new ParleyError("not_supported", "Replies and files in encrypted conversations are not supported yet");
-      }
-      // Encrypted once, before queuing (and persisted by the helper first): retries resend these bytes.
-      const clientId = options.clientId ?? newClientId();
-      const mls = await encryption.encrypt(conversationId, body, clientId);
-      return this.#outbox.enqueue(conversationId, body, clientId, { mls });
-    }
-    return this.#outbox.enqueue(conversationId, body, options.clientId, {
+    const draft = {
+      type: "text",
+      body,
       ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
       ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
-    });
+    } as const;
+    return this.#sendOrEncrypt(conversationId, options.clientId, draft, () =>
+      this.#outbox.enqueue(conversationId, body, options.clientId, {
+        ...(options.replyTo === undefined ? {} : { replyTo: options.replyTo }),
+        ...(options.attachments === undefined ? {} : { attachments: options.attachments }),
+      }),
+    );
   }
 
   /**
@@ -397,7 +403,9 @@ export class ParleyClient extends ClientCalls {
    * resolves with the ack of the `edit` entry; the new state arrives as an `updated` event.
    */
   edit(conversationId: string, seq: number, body: string, options: { clientId?: string } = {}): Promise<MessageAck> {
-    return this.#enqueueAction(conversationId, { type: "edit", seq }, body, options.clientId);
+    return this.#sendOrEncrypt(conversationId, options.clientId, { type: "edit", target: seq, body }, () =>
+      this.#enqueueAction(conversationId, { type: "edit", seq }, body, options.clientId),
+    );
   }
 
   /**
@@ -414,17 +422,25 @@ export class ParleyClient extends ClientCalls {
       this.#inbound.markHidden(conversationId, seq);
       return null;
     }
-    return this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId);
+    return this.#sendOrEncrypt(conversationId, options.clientId, { type: "delete", target: seq }, () =>
+      this.#enqueueAction(conversationId, { type: "delete", seq }, "", options.clientId),
+    );
   }
 
   /** Adds the user's reaction (one emoji) to a message; queued like a send. */
   react(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
-    return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: false }, "", options.clientId);
+    const draft = { type: "reaction", target: seq, emoji, remove: false } as const;
+    return this.#sendOrEncrypt(conversationId, options.clientId, draft, () =>
+      this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: false }, "", options.clientId),
+    );
   }
 
   /** Withdraws the user's reaction; queued like a send. */
   unreact(conversationId: string, seq: number, emoji: string, options: { clientId?: string } = {}): Promise<MessageAck> {
-    return this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId);
+    const draft = { type: "reaction", target: seq, emoji, remove: true } as const;
+    return this.#sendOrEncrypt(conversationId, options.clientId, draft, () =>
+      this.#enqueueAction(conversationId, { type: "reaction", seq, emoji, remove: true }, "", options.clientId),
+    );
   }
 
   /** Pins a message to its conversation for every member; queued like a send. */
@@ -610,6 +626,37 @@ export class ParleyClient extends ClientCalls {
    */
   #reportBackground(caught: unknown): void {
     if (!isDisconnection(caught)) this.emit("error", toParleyError(caught));
+  }
+
+  /**
+   * A send, edit, delete or reaction: `plain` queues it as is; in an encrypted conversation it is one MLS application
+   * message instead (protocol §6.15), encrypted once before queuing (and persisted by the helper first): retries
+   * resend these bytes. Without encryption, `plain` runs at once (the entry is queued before this returns).
+   */
+  #sendOrEncrypt(
+    conversationId: string,
+    clientId: string | undefined,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+    plain: () => Promise<MessageAck>,
+  ): Promise<MessageAck> {
+    const encryption = this.#encryption;
+    if (encryption === undefined) return plain();
+    return (async () =>
+      (await encryption.isEncrypted(conversationId)) ? this.#encrypted(encryption, conversationId, clientId, draft) : plain())();
+  }
+
+  async #encrypted(
+    encryption: EncryptionHooks,
+    conversationId: string,
+    clientId: string | undefined,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+  ): Promise<MessageAck> {
+    const id = clientId ?? newClientId();
+    const { uploads, ...mls } = await encryption.encrypt(conversationId, draft, id);
+    return this.#outbox.enqueue(conversationId, draft.type === "text" || draft.type === "edit" ? draft.body : "", id, {
+      mls,
+      ...(uploads.length > 0 ? { attachments: uploads } : {}),
+    });
   }
 
   #enqueueAction(conversationId: string, action: OutboxAction, body: string, clientId?: string): Promise<MessageAck> {

@@ -5,15 +5,15 @@
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Message } from "@parley/protocol";
 import { dropSchema, probePostgres, requireService, TEST_DATABASE_URL, uniqueName } from "@parley/server/testing";
-import pg from "pg";
 import { E2ee, FileMlsStateStore, MemoryMlsStateStore, type MlsStateStore, type ParleyClient, TsMlsProvider } from "./node.js";
 import { waitUntil } from "./testing/client-events.js";
+import { assertNoPlaintext, databaseBytes } from "./testing/database-bytes.js";
 import { PASSWORD, SdkTestServer } from "./testing/real-server.js";
 
 const withPostgres = await requireService("E2EE SDK tests on PostgreSQL", () => probePostgres());
@@ -108,13 +108,9 @@ for (const engine of engines) {
         }),
         (error: { code?: string }) => error.code === "encryption_required",
       );
-      const dump = await databaseBytes(engine, server, schema);
+      const dump = await databaseBytes(engine === "sqlite" ? { dataDir: server.dataDir } : { schema });
       assert.ok(dump.includes(Buffer.from(control)), "the plain control message is in the database");
-      for (const s of secrets) {
-        assert.ok(!dump.includes(Buffer.from(s)), `the database holds the plaintext ${s}`);
-        // PostgreSQL shows bytea columns in hex: a text stored in one would appear so.
-        assert.ok(!dump.includes(Buffer.from(Buffer.from(s).toString("hex"))), `the database holds ${s} as bytes`);
-      }
+      assertNoPlaintext(dump, secrets);
     });
 
     it("a removed member cannot decrypt anything sent after its removal", async () => {
@@ -159,6 +155,55 @@ for (const engine of engines) {
       await assert.rejects(mls.process(stateBefore, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
     });
 
+    it("a revoked device is removed from the groups by the others' devices and cannot read what follows", async () => {
+      const a = await device(`va${run}`, { register: true });
+      const b1 = await device(`vb${run}`, { register: true });
+      const b2 = await device(`vb${run}`);
+      const group = await a.e2ee.createGroup("revocation", [b1.client.user!.id]);
+      // A user who shares only a plain conversation with b is not told about b's devices.
+      const outsider = await device(`vo${run}`, { register: true });
+      await outsider.client.openDirect(b1.client.user!.id);
+      const announced: { audience: string; deviceId: string }[] = [];
+      for (const [audience, d] of Object.entries({ a, b1, outsider })) {
+        d.client.on("mls-device-removed", (e) => announced.push({ audience, deviceId: e.deviceId }));
+      }
+      const before = secret("before-revocation");
+      await a.client.send(group.id, before);
+      await waitUntil("b2 reads the message before its revocation", () => bodies(b2, group.id).includes(before));
+      const stateBefore = (await b2.store.get(`group/${group.id}`))!;
+      const b2Device = b2.client.credentials!.sessionId;
+      const inGroup = async () => {
+        const state = await a.store.get(`group/${group.id}`);
+        return (await TsMlsProvider.create(async () => true)).members(state!).some((m) => m.deviceId === b2Device);
+      };
+      assert.ok(await inGroup(), "b2's leaf is in the group before");
+      // b's first device signs the second one out; the server announces the device's departure.
+      await b1.client.call("sessions.revoke", { sessionId: b2Device });
+      const deadline = Date.now() + 10_000;
+      while ((await inGroup()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await inGroup(), false, "a commit removed b2's leaf");
+      await waitUntil("a and b1 are told", () => announced.length >= 2);
+      assert.deepEqual(
+        announced.map((x) => x.audience).sort(),
+        ["a", "b1"],
+        "announced to the members of b's encrypted conversations and to b, not to a plain contact",
+      );
+      assert.ok(announced.every((x) => x.deviceId === b2Device));
+      const after = secret("after-revocation");
+      const ack = await a.client.send(group.id, after);
+      await waitUntil("b1 still reads", () => bodies(b1, group.id).includes(after));
+      const [entry] = (await a.client.history(group.id, { after: ack.seq - 1, limit: 1 })).messages;
+      const mls = await TsMlsProvider.create(async () => true);
+      await assert.rejects(mls.process(stateBefore, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
+      const stateNow = await b2.store.get(`group/${group.id}`);
+      if (stateNow !== undefined) {
+        await assert.rejects(mls.process(stateNow, Uint8Array.from(Buffer.from(entry!.mls!.data, "base64url"))));
+      }
+      assert.ok(!bodies(b2, group.id).includes(after));
+      assert.deepEqual(a.failures, [], "a");
+      assert.deepEqual(b1.failures, [], "b1");
+    });
+
     it("resolves two concurrent commits: one wins its epoch, the other is made again on the next", async () => {
       const a1 = await device(`ca${run}`, { register: true });
       const a2 = await device(`ca${run}`);
@@ -179,7 +224,7 @@ for (const engine of engines) {
       await a1.client.send(group.id, hello);
       await waitUntil("d reads it", () => bodies(d, group.id).includes(hello));
       await waitUntil("e reads it", () => bodies(e, group.id).includes(hello));
-      assert.deepEqual([...d.failures, ...e.failures], []);
+      assert.deepEqual([...a1.failures, ...a2.failures, ...d.failures, ...e.failures], []);
     });
 
     it("a device added later joins its user's conversations by itself (external commit) and reads from then on", async () => {
@@ -206,6 +251,104 @@ for (const engine of engines) {
       assert.deepEqual([...a1.failures, ...a3.failures, ...b.failures], []);
     });
 
+    it("replies (with the quote inside), edits, reactions and deletes travel encrypted and resolve on every device", async () => {
+      const a = await device(`pa${run}`, { register: true });
+      const b = await device(`pb${run}`, { register: true });
+      const updates: Message[] = [];
+      b.client.on("updated", (m) => updates.push(m));
+      const group = await a.e2ee.createGroup("actions", [b.client.user!.id]);
+      const original = secret("original");
+      const first = await a.client.send(group.id, original);
+      await waitUntil("b reads the original", () => bodies(b, group.id).includes(original));
+      const answer = secret("answer");
+      const reply = await b.client.send(group.id, answer, { replyTo: first.seq });
+      await waitUntil("a reads the reply", () => bodies(a, group.id).includes(answer));
+      const shownReply = a.seen.find((m) => m.seq === reply.seq && m.conversationId === group.id)!;
+      assert.deepEqual(shownReply.replyTo, { seq: first.seq, senderId: a.client.user!.id, preview: original });
+      // The server's copy of the reply has no reply reference: the quote is inside the ciphertext.
+      const [stored] = (await a.client.history(group.id, { after: reply.seq - 1, limit: 1 })).messages;
+      assert.equal(stored?.replyTo, undefined);
+      assert.equal(stored?.body, "");
+
+      const edited = secret("edited");
+      await a.client.edit(group.id, first.seq, edited);
+      await waitUntil("b sees the edit", () => updates.some((m) => m.seq === first.seq && m.body === edited));
+      assert.ok(updates.find((m) => m.body === edited)?.editedAt !== undefined);
+      // Only the sender may edit: b's edit of a's message is ignored by every device.
+      const forged = secret("forged-edit");
+      await b.client.edit(group.id, first.seq, forged);
+      await b.client.react(group.id, first.seq, "👍");
+      await waitUntil("b sees its reaction applied", () =>
+        updates.some((m) => m.seq === first.seq && m.reactions?.[0]?.userIds.includes(b.client.user!.id) === true),
+      );
+      const last = updates.filter((m) => m.seq === first.seq).at(-1)!;
+      assert.equal(last.body, edited, "the forged edit changed nothing");
+      assert.deepEqual(last.reactions, [{ emoji: "👍", count: 1, userIds: [b.client.user!.id] }]);
+      await b.client.unreact(group.id, first.seq, "👍");
+      await waitUntil("the reaction is withdrawn", () => {
+        const now = updates.filter((m) => m.seq === first.seq).at(-1)!;
+        return now.reactions === undefined && now !== last;
+      });
+      await a.client.deleteMessage(group.id, first.seq);
+      await waitUntil("b sees the delete", () => updates.some((m) => m.seq === first.seq && m.deletedAt !== undefined));
+      const tomb = updates.filter((m) => m.seq === first.seq).at(-1)!;
+      assert.equal(tomb.body, null);
+      // Actions arrive as action entries, as in plain conversations.
+      const actions = b.seen.filter((m) => m.conversationId === group.id && m.kind === "action").map((m) => m.action?.type);
+      assert.deepEqual(actions, ["edit", "edit", "reaction", "reaction", "delete"]);
+      // Delete for me: the reader's history shows the entry hidden, the others' still show it.
+      await b.client.deleteMessage(group.id, reply.seq, { scope: "me" });
+      const mine = (await b.e2ee.history(group.id)).messages.find((m) => m.seq === reply.seq);
+      assert.equal(mine?.hidden, true);
+      assert.equal(mine?.body, null);
+      const theirs = (await a.e2ee.history(group.id)).messages.find((m) => m.seq === reply.seq);
+      assert.equal(theirs?.body, answer);
+      assert.equal(theirs?.replyTo?.deleted, true, "the quoted message was deleted since");
+      assert.deepEqual([...a.failures, ...b.failures], []);
+    });
+
+    it("files are encrypted before upload, the server holds opaque blobs, the recipient decrypts them", async () => {
+      const a = await device(`fa${run}`, { register: true });
+      const b = await device(`fb${run}`, { register: true });
+      const group = await a.e2ee.createGroup("files", [b.client.user!.id]);
+      const content = Buffer.from(`${secret("file-content")}\n`.repeat(50));
+      const thumb = Buffer.from(secret("thumbnail-bytes"));
+      const file = await a.e2ee.upload(content, {
+        name: `${secret("name")}.txt`,
+        type: "text/plain",
+        thumbnail: { data: thumb, type: "image/webp", width: 32, height: 16 },
+      });
+      const caption = secret("caption");
+      const sent = await a.client.send(group.id, caption, { attachments: [file] });
+      await waitUntil("b reads the message", () => bodies(b, group.id).includes(caption));
+      const shown = b.seen.find((m) => m.conversationId === group.id && m.seq === sent.seq)!;
+      assert.equal(shown.attachments.length, 1);
+      assert.equal(shown.attachments[0]!.name, file.name);
+      assert.equal(shown.attachments[0]!.mimeType, "text/plain");
+      assert.equal(shown.attachments[0]!.size, content.length);
+      assert.equal(shown.attachments[0]!.hasThumbnail, true);
+      assert.deepEqual(Buffer.from(await b.e2ee.download(shown.attachments[0]!.id)), content);
+      assert.deepEqual(Buffer.from(await b.e2ee.download(shown.attachments[0]!.id, { thumbnail: true })), thumb);
+      // The server's view: two opaque uploads of the entry, no name, no type, no thumbnail of its own.
+      const [stored] = (await b.client.history(group.id, { after: sent.seq - 1, limit: 1 })).messages;
+      assert.equal(stored!.attachments.length, 2);
+      for (const x of stored!.attachments) {
+        assert.equal(x.name, "encrypted.bin");
+        assert.equal(x.mimeType, "application/octet-stream");
+        assert.equal(x.hasThumbnail, false);
+      }
+      const signed = await b.client.fileUrls([stored!.attachments[0]!.id]);
+      const blob = Buffer.from(await (await fetch(signed.get(stored!.attachments[0]!.id)!.url)).arrayBuffer());
+      assert.ok(!blob.includes(content.subarray(0, 20)), "the stored blob is not the plaintext");
+      // A plain upload cannot ride in an encrypted message: the SDK refuses it before anything is sent.
+      const plainUpload = await a.client.upload(Buffer.from("plain"), { name: "plain.txt" });
+      await assert.rejects(
+        a.client.send(group.id, "x", { attachments: [plainUpload] }),
+        (e: { code?: string }) => e.code === "validation_failed",
+      );
+      assert.deepEqual(b.failures, []);
+    });
+
     it("refuses a tampered ciphertext and reports it", async () => {
       const a = await device(`ta${run}`, { register: true });
       const b = await device(`tb${run}`, { register: true });
@@ -227,29 +370,4 @@ for (const engine of engines) {
       assert.equal(shown?.body, null, "delivered without a text");
     });
   });
-}
-
-/** Every byte the database holds: the SQLite files (main and WAL) or every row of every table of the schema. */
-async function databaseBytes(engine: "sqlite" | "postgres", server: SdkTestServer, schema: string): Promise<Buffer> {
-  if (engine === "sqlite") {
-    const files = readdirSync(server.dataDir).filter((f) => f.endsWith(".db") || f.endsWith(".db-wal"));
-    assert.ok(files.length > 0, "no SQLite file found");
-    return Buffer.concat(files.map((f) => readFileSync(join(server.dataDir, f))));
-  }
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    const tables = await client.query<{ table_name: string }>(
-      "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'",
-      [schema],
-    );
-    const parts: Buffer[] = [];
-    for (const { table_name } of tables.rows) {
-      const rows = await client.query<{ row: string }>(`SELECT t::text AS row FROM "${schema}"."${table_name}" AS t`);
-      for (const r of rows.rows) parts.push(Buffer.from(r.row));
-    }
-    return Buffer.concat(parts);
-  } finally {
-    await client.end();
-  }
 }

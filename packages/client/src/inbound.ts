@@ -80,6 +80,9 @@ export class Inbound {
       case "e2ee.welcome":
         emit("mls-welcome", frame.data);
         break;
+      case "e2ee.device.removed":
+        emit("mls-device-removed", frame.data);
+        break;
       case "resync":
         // A lost "stopped typing" would leave an indicator on until it expires.
         this.#options.typing.reset();

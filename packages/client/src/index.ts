@@ -68,8 +68,9 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./connection.js";
+export type { Content as EncryptedContent, EncryptedFile } from "./e2ee/content.js";
 // End-to-end encryption (MLS, docs/e2ee.md): the helper, the one MLS interface and its ts-mls implementation.
-export { E2ee, type E2eeOptions } from "./e2ee/e2ee.js";
+export { E2ee, type E2eeOptions, type EncryptedUploadOptions } from "./e2ee/e2ee.js";
 export {
   type CommitResult,
   type CredentialCheck,

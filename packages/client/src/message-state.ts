@@ -14,7 +14,7 @@ export function hiddenForMe(message: Message): Message {
 }
 
 /** Longest reply preview, as the server cuts it. */
-const PREVIEW_CHARS = 200;
+export const PREVIEW_CHARS = 200;
 
 /**
  * Replaces the message with `updated.seq` in an ascending list (a timeline) with `updated`, and refreshes the quote

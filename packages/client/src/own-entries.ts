@@ -24,10 +24,10 @@ export class OwnEntries {
   }
 
   /** The entry an ack stands for (none while nobody is signed in); an action's carries its target's new state. */
-  fromAck(entry: OutboxEntry, ack: MessageAck, senderId: string | undefined): Message | undefined {
+  fromAck(entry: OutboxEntry, ack: MessageAck, senderId: string | undefined, deviceId = ""): Message | undefined {
     const updated = this.#actionResults.get(entry.clientId);
     this.#actionResults.delete(entry.clientId);
-    return senderId ? entryFromAck(entry, ack, senderId, updated) : undefined;
+    return senderId ? entryFromAck(entry, ack, senderId, updated, deviceId) : undefined;
   }
 
   clear(): void {
@@ -66,7 +66,13 @@ async function transmitEntry(request: OpCall, entry: OutboxEntry): Promise<{ ack
 }
 
 /** The entry an ack stands for, built from what this device sent. */
-function entryFromAck(entry: OutboxEntry, ack: MessageAck, senderId: string, updated: Message | undefined): Message {
+function entryFromAck(
+  entry: OutboxEntry,
+  ack: MessageAck,
+  senderId: string,
+  updated: Message | undefined,
+  deviceId: string,
+): Message {
   const base = {
     id: ack.id,
     conversationId: ack.conversationId,
@@ -90,6 +96,10 @@ function entryFromAck(entry: OutboxEntry, ack: MessageAck, senderId: string, upd
     };
     if (updated) message.updated = updated;
     return message;
+  }
+  if (entry.mls) {
+    // An encrypted entry as the server stored it: the decryptor shows it from what this device kept when sending.
+    return { ...base, kind: "text", body: "", attachments: entry.attachments ?? [], mls: { ...entry.mls, deviceId } };
   }
   const message: Message = { ...base, kind: "text", body: entry.body, attachments: entry.attachments ?? [] };
   if (ack.replyTo) message.replyTo = ack.replyTo;

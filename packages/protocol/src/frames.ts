@@ -46,6 +46,12 @@ export interface EventMap {
    * conversation from it and acknowledges it with `e2ee.welcomes.ack`. Sent to every device of the user.
    */
   "e2ee.welcome": MlsWelcome;
+  /**
+   * A registered MLS device's session ended (logout, revocation, password change, deactivation; §6.15): it left the
+   * directory. Sent to its user and to every current member of an encrypted conversation its user is in; their
+   * devices remove its leaf from the groups they share with it.
+   */
+  "e2ee.device.removed": { userId: string; deviceId: string };
   /** Retention deleted the conversation's entries with seq ≤ `expiredThrough` (§6.14): drop them. */
   "messages.expired": { conversationId: string; expiredThrough: number };
   /**

@@ -1,7 +1,15 @@
 // Test utilities for other packages' tests and for benchmarks (`@parley/server/testing`): service gates, cluster
-// deployments in child processes, a push service, an S3 server (s3rver), and the fault rig with its checker. Not part
-// of the server's runtime surface.
+// deployments in child processes, a push service, an S3 server (s3rver), channels filled in bulk with a write
+// counter, and the fault rig with its checker. Not part of the server's runtime surface.
 
+export {
+  createChannel,
+  postgresCounter,
+  sqliteCounter,
+  type WriteCounter,
+  type Writes,
+  writesOfSends,
+} from "./test/channel-write-counter.js";
 export {
   Cluster,
   type ClusterOptions,

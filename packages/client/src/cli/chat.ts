@@ -3,6 +3,7 @@
 
 import type { Message, SystemEvent } from "@parley/protocol";
 import type { ParleyClient } from "../client.js";
+import type { E2ee } from "../e2ee/e2ee.js";
 import { ParleyError } from "../errors.js";
 import { newClientId } from "../ids.js";
 import { hiddenForMe, quoteOf } from "../message-state.js";
@@ -18,6 +19,8 @@ export interface ChatOptions {
   conversationId: string;
   /** History entries shown on entry. */
   historyLimit?: number;
+  /** End-to-end encryption, started for an encrypted conversation (its history is decrypted, files encrypted). */
+  e2ee?: E2ee;
 }
 
 interface OwnLine {
@@ -117,7 +120,7 @@ export async function runChat(options: ChatOptions): Promise<void> {
         lines.set(m.seq, { message: m, handle });
         if (lines.size > TRACKED_LINES) lines.delete(lines.keys().next().value!);
       }
-      for (const link of await attachmentLinks(client, m.attachments)) term.print(style.dim(link));
+      for (const link of await attachmentLinks(client, m.attachments, options.e2ee !== undefined)) term.print(style.dim(link));
       if (mine) {
         own.set(m.seq, { message: m, handle, ticks: ticks! });
         if (own.size > TRACKED_OWN) own.delete(own.keys().next().value!);
@@ -290,10 +293,15 @@ export async function runChat(options: ChatOptions): Promise<void> {
     }
     let line: LineHandle | undefined;
     try {
-      const attachment = await uploadPath(client, path.replace(/^~(?=\/)/, process.env["HOME"] ?? "~"), (text) => {
-        if (line && term.update(line, style.dim(text))) return;
-        if (!line) line = term.print(style.dim(text));
-      });
+      const attachment = await uploadPath(
+        client,
+        path.replace(/^~(?=\/)/, process.env["HOME"] ?? "~"),
+        (text) => {
+          if (line && term.update(line, style.dim(text))) return;
+          if (!line) line = term.print(style.dim(text));
+        },
+        options.e2ee,
+      );
       if (line) term.update(line, style.dim(`uploaded ${attachment.name}`));
       queued(client.send(conversationId, "", { attachments: [attachment] }));
     } catch (error) {
@@ -306,14 +314,17 @@ export async function runChat(options: ChatOptions): Promise<void> {
     const conversation = await client.conversation(conversationId);
     await names.ensure(conversation.members.map((m) => m.userId));
     const title = conversationName(conversation, me, names.nameOf);
-    const who = conversation.kind === "group" ? `group, ${conversation.members.length} members` : "direct";
+    const who =
+      (conversation.kind === "group" ? `group, ${conversation.members.length} members` : "direct") +
+      (conversation.encrypted ? ", end-to-end encrypted" : "");
     term.print(style.bold(`── ${title} (${who}) ──  /help for commands, /quit to leave`));
     if (conversation.membership === "left") term.print(style.dim("* you are no longer a member: history only"));
 
     // Everything up to the cursor is history; later entries arrive as events (possibly already, in `early`).
     const cursor = client.cursor(conversationId) ?? conversation.lastSeq;
     if (cursor > 0) {
-      const page = await client.history(conversationId, { before: cursor + 1, limit: options.historyLimit ?? 20 });
+      const args = { before: cursor + 1, limit: options.historyLimit ?? 20 };
+      const page = await (options.e2ee ? options.e2ee.history(conversationId, args) : client.history(conversationId, args));
       for (const m of page.messages) show(m);
     }
     historyShown = true;

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -306,5 +306,58 @@ describe("parley CLI", () => {
     assert.throws(() => statSync(join(home(bob), "credentials.json")));
     const relogin = await run(bob, ["login", bob]);
     assert.equal(relogin.code, 0, relogin.output);
+  });
+  it("encrypted chats: dm --encrypted and group create --encrypted, files encrypted, MLS state under PARLEY_HOME", async () => {
+    // Users of their own (the suite's other tests have a carol already).
+    const carol = `ecarol_${suffix}`;
+    const dave = `edave_${suffix}`;
+    // Registering signs the device up for encryption, so the other can add it at once.
+    for (const user of [carol, dave]) {
+      const registered = await run(user, ["register", user]);
+      assert.equal(registered.code, 0, registered.output);
+    }
+    const carolChat = start(carol, ["dm", dave, "--encrypted"]);
+    await carolChat.waitFor(`── ${dave} (direct, end-to-end encrypted)`);
+    const daveChat = start(dave, ["dm", carol, "--encrypted"]);
+    await daveChat.waitFor(`── ${carol} (direct, end-to-end encrypted)`);
+    const secretLine = `whisper ${process.pid} ${Date.now()}`;
+    carolChat.send(secretLine);
+    await daveChat.waitFor(new RegExp(`#(\\d+) \\[\\d\\d:\\d\\d\\] ${carol}: ${secretLine}`));
+    const seq = new RegExp(`#(\\d+) \\[\\d\\d:\\d\\d\\] ${carol}: ${secretLine}`).exec(daveChat.output())![1];
+    daveChat.send(`/reply ${seq} encrypted answer`);
+    await carolChat.waitFor(new RegExp(`\\(re #${seq} ${dave}: .*\\) encrypted answer|encrypted answer`));
+    const notes = join(root, "secret-notes.txt");
+    const fileText = `file contents ${process.pid}`;
+    writeFileSync(notes, fileText);
+    carolChat.send(`/file ${notes}`);
+    await daveChat.waitFor(/secret-notes\.txt \(\d+ B, end-to-end encrypted\)/);
+    const fileSeq = /#(\d+) [^\n]*\n[^\n]*secret-notes\.txt/.exec(daveChat.output())?.[1];
+    carolChat.send("/quit");
+    daveChat.send("/quit");
+    assert.equal(await carolChat.exit, 0);
+    assert.equal(await daveChat.exit, 0);
+    const conversationId = /^(\S+)\s+\S+\s+direct/m.exec((await run(dave, ["conversations"])).output)?.[1];
+    assert.ok(conversationId && fileSeq, "the encrypted conversation and the file's message are listed");
+    const out = join(root, "saved");
+    mkdirSync(out);
+    const saved = await run(dave, ["save-file", conversationId!, fileSeq!, out]);
+    assert.equal(saved.code, 0, saved.output);
+    assert.equal(readFileSync(join(out, "secret-notes.txt"), "utf8"), fileText);
+
+    // The device's MLS state is in files under PARLEY_HOME, private to the user.
+    const session = JSON.parse(readFileSync(join(home(dave), "credentials.json"), "utf8")).credentials.sessionId as string;
+    const dir = join(home(dave), "mls", session);
+    assert.ok(
+      readdirSync(dir).some((f) => f.startsWith("group")),
+      "a group state file",
+    );
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    const group = await run(carol, ["group", "create", "hush", dave, "--encrypted"]);
+    assert.match(group.output, /Created end-to-end encrypted group "hush"/);
+    // Nothing of the texts reached the server's database.
+    const db = readdirSync(join(root, "data")).filter((f) => f.endsWith(".db") || f.endsWith(".db-wal"));
+    const dump = Buffer.concat(db.map((f) => readFileSync(join(root, "data", f))));
+    assert.ok(!dump.includes(Buffer.from(secretLine)) && !dump.includes(Buffer.from(fileText)));
+    assert.ok(!dump.includes(Buffer.from("encrypted answer")));
   });
 });

@@ -1,8 +1,13 @@
 // The `parley` commands: session handling (register, login, logout, whoami) and conversation management, each a
 // short function over the SDK.
 
+import { rmSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
+import { basename, join } from "node:path";
 import type { ParleyClient as BrowserClient } from "../client.js";
+import { E2ee } from "../e2ee/e2ee.js";
+import { FileMlsStateStore } from "../e2ee/file-state-store.js";
 import { ParleyClient } from "../node.js";
 import type { CliArgs } from "./args.js";
 import { UsageError } from "./args.js";
@@ -56,6 +61,27 @@ function signedIn(ctx: Context): { client: BrowserClient; server: string } {
   return { client: createClient(ctx, server, session), server };
 }
 
+/** This device's MLS state: $PARLEY_HOME/mls/<session id>/ (one device per session, as the server counts them). */
+function mlsDir(ctx: Context, sessionId: string): string {
+  return join(ctx.home, "mls", sessionId);
+}
+
+/**
+ * End-to-end encryption for the signed-in client: the device registered (at sign-in already, so that others can add
+ * it to encrypted conversations), KeyPackages topped up, pending Welcomes joined; its state in the MLS directory.
+ */
+async function encryption(ctx: Context, client: BrowserClient): Promise<E2ee> {
+  const sessionId = client.credentials?.sessionId;
+  if (sessionId === undefined) throw new CliError("Not logged in.");
+  return E2ee.start(client, { store: new FileMlsStateStore(mlsDir(ctx, sessionId)) });
+}
+
+/** Encryption when the conversation is encrypted, else none. */
+async function encryptionFor(ctx: Context, client: BrowserClient, conversationId: string): Promise<E2ee | undefined> {
+  const conversation = await client.conversation(conversationId);
+  return conversation.encrypted ? encryption(ctx, client) : undefined;
+}
+
 async function password(ctx: Context): Promise<string> {
   const given = ctx.args.password ?? ctx.env.PARLEY_PASSWORD;
   if (given) return given;
@@ -81,6 +107,7 @@ export async function register(ctx: Context): Promise<void> {
   const user = await client.register(username, await password(ctx), {
     ...(ctx.args.displayName ? { displayName: ctx.args.displayName } : {}),
   });
+  await encryption(ctx, client);
   print(ctx, `Registered and logged in as ${userLabel(user)} on ${server}.`);
 }
 
@@ -90,6 +117,7 @@ export async function login(ctx: Context): Promise<void> {
   const server = normalize(ctx.args.server ?? ctx.env.PARLEY_URL ?? saved?.server ?? DEFAULT_SERVER);
   const client = createClient(ctx, server);
   const user = await client.login(username, await password(ctx));
+  await encryption(ctx, client);
   print(ctx, `Logged in as ${userLabel(user)} on ${server}.`);
 }
 
@@ -100,8 +128,11 @@ export async function logout(ctx: Context): Promise<void> {
     return;
   }
   const { client } = signedIn(ctx);
+  const sessionId = client.credentials?.sessionId;
   await client.logout();
   deleteSession(ctx.home);
+  // The device is gone with its session: its MLS keys can never be used again.
+  if (sessionId !== undefined) rmSync(mlsDir(ctx, sessionId), { recursive: true, force: true });
   print(ctx, "Logged out.");
 }
 
@@ -137,6 +168,12 @@ export async function dm(ctx: Context): Promise<void> {
   const username = arg(ctx, 1, "username");
   const { client } = signedIn(ctx);
   const other = await client.getUser(username);
+  if (ctx.args.encrypted) {
+    const e2ee = await encryption(ctx, client);
+    const conversation = await e2ee.openDirect(other.id);
+    await runChat({ client, term: ctx.term, conversationId: conversation.id, e2ee });
+    return;
+  }
   const conversation = await client.openDirect(other.id);
   await runChat({ client, term: ctx.term, conversationId: conversation.id });
 }
@@ -144,7 +181,33 @@ export async function dm(ctx: Context): Promise<void> {
 export async function chat(ctx: Context): Promise<void> {
   const conversationId = arg(ctx, 1, "conversationId");
   const { client } = signedIn(ctx);
-  await runChat({ client, term: ctx.term, conversationId });
+  const e2ee = await encryptionFor(ctx, client, conversationId);
+  await runChat({ client, term: ctx.term, conversationId, ...(e2ee ? { e2ee } : {}) });
+}
+
+/** `save-file <conversationId> <seq> [dir]`: the files of an encrypted message, decrypted into `dir`. */
+export async function saveFile(ctx: Context): Promise<void> {
+  const conversationId = arg(ctx, 1, "conversationId");
+  const seq = Number(arg(ctx, 2, "seq").replace(/^#/, ""));
+  if (!Number.isSafeInteger(seq) || seq < 1) throw new UsageError("<seq> is a message number, e.g. 12");
+  const dir = ctx.args.positionals[3] ?? ".";
+  const { client } = signedIn(ctx);
+  try {
+    const e2ee = await encryptionFor(ctx, client, conversationId);
+    if (e2ee === undefined) throw new CliError("Not an encrypted conversation: use the download links `chat` shows.");
+    await client.connect();
+    await client.decrypted();
+    const [message] = (await e2ee.history(conversationId, { after: seq - 1, limit: 1 })).messages;
+    if (message?.seq !== seq || message.attachments.length === 0)
+      throw new CliError(`Message #${seq} has no files this device can read.`);
+    for (const a of message.attachments) {
+      const path = join(dir, basename(a.name) || a.id);
+      await writeFile(path, await e2ee.download(a.id), { mode: 0o600 });
+      print(ctx, `Saved ${formatAttachment(a)} to ${path}.`);
+    }
+  } finally {
+    await client.close();
+  }
 }
 
 /** `send-file <conversationId> <path> [caption...]`: uploads the file and sends it, with an optional caption. */
@@ -154,14 +217,20 @@ export async function sendFile(ctx: Context): Promise<void> {
   const caption = ctx.args.positionals.slice(3).join(" ");
   const { client } = signedIn(ctx);
   try {
+    const e2ee = await encryptionFor(ctx, client, conversationId);
     let line = ctx.term.interactive ? ctx.term.print("uploading…") : undefined;
-    const attachment = await uploadPath(client, path, (text) => {
-      if (line && !ctx.term.update(line, text)) line = ctx.term.print(text);
-    });
+    const attachment = await uploadPath(
+      client,
+      path,
+      (text) => {
+        if (line && !ctx.term.update(line, text)) line = ctx.term.print(text);
+      },
+      e2ee,
+    );
     await client.connect();
     const ack = await client.send(conversationId, caption, { attachments: [attachment] });
     print(ctx, `Sent ${formatAttachment(attachment)} as #${ack.seq}.`);
-    for (const link of await attachmentLinks(client, [attachment])) print(ctx, link);
+    for (const link of await attachmentLinks(client, [attachment], e2ee !== undefined)) print(ctx, link);
   } finally {
     await client.close();
   }
@@ -175,18 +244,21 @@ export async function group(ctx: Context): Promise<void> {
     const usernames = ctx.args.positionals.slice(3);
     if (usernames.length === 0) throw new UsageError("Name at least one member: group create <title> <username...>");
     const users = await Promise.all(usernames.map((u) => client.getUser(u)));
-    const conversation = await client.createGroup(
-      title,
-      users.map((u) => u.id),
-    );
-    print(ctx, `Created group "${title}" with ${usernames.join(", ")}: ${conversation.id}`);
+    const ids = users.map((u) => u.id);
+    const conversation = ctx.args.encrypted
+      ? await (await encryption(ctx, client)).createGroup(title, ids)
+      : await client.createGroup(title, ids);
+    const kind = ctx.args.encrypted ? "end-to-end encrypted group" : "group";
+    print(ctx, `Created ${kind} "${title}" with ${usernames.join(", ")}: ${conversation.id}`);
     return;
   }
   if (sub === "add" || sub === "remove") {
     const conversationId = arg(ctx, 2, "conversationId");
     const user = await client.getUser(arg(ctx, 3, "username"));
+    // In an encrypted group the change is followed by the MLS commit that adds or removes the user's devices.
+    const members = (await encryptionFor(ctx, client, conversationId)) ?? client;
     const message =
-      sub === "add" ? await client.addMembers(conversationId, [user.id]) : await client.removeMember(conversationId, user.id);
+      sub === "add" ? await members.addMembers(conversationId, [user.id]) : await members.removeMember(conversationId, user.id);
     const verb = sub === "add" ? "Added" : "Removed";
     print(
       ctx,
@@ -257,5 +329,6 @@ export const COMMANDS: Record<string, (ctx: Context) => Promise<void>> = {
   chat,
   group,
   "send-file": sendFile,
+  "save-file": saveFile,
   search,
 };

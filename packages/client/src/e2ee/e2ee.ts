@@ -3,9 +3,12 @@
 // `send` encrypt and the `message` event decrypt. All MLS work goes through one MlsProvider; all state through one
 // MlsStateStore, written before anything made with it is sent.
 
-import type { ClaimedKeyPackage, Conversation, Message, MlsWelcome } from "@parley/protocol";
-import type { EncryptionHooks, ParleyClient } from "../client.js";
+import type { Attachment, ClaimedKeyPackage, Conversation, Message, MlsWelcome, OpResult } from "@parley/protocol";
+import type { EncryptionHooks, HistoryOptions, ParleyClient } from "../client.js";
 import { isParleyError, ParleyError, toParleyError } from "../errors.js";
+import { hiddenForMe, quoteOf } from "../message-state.js";
+import { applyAction, type Content, type ContentDraft, type EncryptedFile, messageOf, parseContent } from "./content.js";
+import { openFile, sealFile } from "./file-crypto.js";
 import type { CredentialCheck, MlsDeviceKeys, MlsIdentity, MlsProvider, OwnKeyPackage } from "./mls-provider.js";
 import type { MlsStateStore } from "./mls-state-store.js";
 import { TsMlsProvider } from "./ts-mls-provider.js";
@@ -21,11 +24,22 @@ export interface E2eeOptions {
   keyPackageLifetimeMs?: number;
 }
 
-/** What an encrypted application message carries (JSON inside the MLS ciphertext). */
-interface Payload {
-  v: 1;
-  type: "text";
-  body: string;
+/** A file this device encrypted and uploaded, until a message carries it. */
+interface PendingUpload {
+  file: EncryptedFile;
+  /** The opaque uploads the server links to the message: the file's and its thumbnail's. */
+  uploads: Attachment[];
+}
+
+/** What `E2ee.upload` takes besides the bytes. */
+export interface EncryptedUploadOptions {
+  name: string;
+  /** The file's type (shown to the recipients; the server sees only `application/octet-stream`). */
+  type: string;
+  width?: number;
+  height?: number;
+  /** A thumbnail the caller made (the SDK has no image library in Node): encrypted and uploaded the same way. */
+  thumbnail?: { data: Uint8Array; type: string; width: number; height: number };
 }
 
 const text = new TextEncoder();
@@ -39,6 +53,9 @@ const unb64 = (value: string) => Uint8Array.from(atob(value.replaceAll("-", "+")
 const json = (value: unknown) => text.encode(JSON.stringify(value));
 const parse = <T>(bytes: Uint8Array) => JSON.parse(fromText.decode(bytes)) as T;
 const MAX_COMMIT_ATTEMPTS = 5;
+/** The name and type every encrypted upload has on the server: nothing of the file. */
+const OPAQUE_NAME = "encrypted.bin";
+const OPAQUE_TYPE = "application/octet-stream";
 
 interface StoredKeyPackage {
   ref: string;
@@ -89,9 +106,10 @@ export class E2ee {
     client.on("mls-welcome", (welcome) => {
       if (welcome.deviceId === identity.deviceId) e2ee.#background(e2ee.joinPending());
     });
+    client.on("mls-device-removed", ({ userId, deviceId }) => e2ee.#background(e2ee.removeDevice(userId, deviceId)));
     const hooks: EncryptionHooks = {
       isEncrypted: (conversationId) => e2ee.isEncrypted(conversationId),
-      encrypt: (conversationId, body, clientId) => e2ee.#encrypt(conversationId, body, clientId),
+      encrypt: (conversationId, draft, clientId) => e2ee.#encrypt(conversationId, draft, clientId),
       decrypt: (messages) => e2ee.#decrypt(messages),
     };
     client.useEncryption(hooks);
@@ -275,7 +293,8 @@ export class E2ee {
   async #catchUp(conversationId: string): Promise<void> {
     const after = Number(fromText.decode((await this.#store.get(`seq/${conversationId}`)) ?? text.encode("0")));
     const { messages } = await this.#client.history(conversationId, { after, limit: 1000 });
-    for (const m of messages) await this.#open(m);
+    // Membership and other plain entries carry no MLS message: only the stream's MLS entries are processed.
+    for (const m of messages) if (m.mls !== undefined) await this.#open(m);
   }
 
   /** Joins every conversation a pending Welcome of this device is for, then acknowledges them. */
@@ -355,17 +374,127 @@ export class E2ee {
 
   // ── messages ──────────────────────────────────────────────────────────────
 
-  async #encrypt(conversationId: string, body: string, clientId: string): Promise<{ epoch: number; data: string }> {
+  async #encrypt(
+    conversationId: string,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+    clientId: string,
+  ): Promise<{ epoch: number; data: string; uploads: Attachment[] }> {
     return this.#serial(conversationId, async () => {
       const state = await this.#store.get(`group/${conversationId}`);
       if (state === undefined) throw new ParleyError("not_found", "This device is not in the conversation's MLS group yet");
-      // The text is kept here (this device cannot decrypt its own messages), then the new state, then it is sent.
-      await this.#store.put(`sent/${clientId}`, text.encode(body));
-      const payload: Payload = { v: 1, type: "text", body };
-      const result = await this.#mls.encrypt(state, json(payload));
+      const { content, uploads } = await this.#content(conversationId, draft);
+      // The content is kept here (this device cannot decrypt its own messages), then the new state, then it is sent.
+      await this.#store.put(`sent/${clientId}`, json(content));
+      const result = await this.#mls.encrypt(state, json(content));
       await this.#store.put(`group/${conversationId}`, result.state);
-      return { epoch: result.epoch, data: b64(result.message) };
+      return { epoch: result.epoch, data: b64(result.message), uploads };
     });
+  }
+
+  /** The content of a draft: a reply's quote from this device's copy of the message, files from `upload`. */
+  async #content(
+    conversationId: string,
+    draft: ContentDraft & { attachments?: readonly Attachment[] },
+  ): Promise<{ content: Content; uploads: Attachment[] }> {
+    if (draft.type !== "text") return { content: { v: 1, ...draft }, uploads: [] };
+    const files: EncryptedFile[] = [];
+    const uploads: Attachment[] = [];
+    for (const a of draft.attachments ?? []) {
+      const pending = await this.#store.get(`upload/${a.id}`);
+      if (pending === undefined) {
+        throw new ParleyError("validation_failed", "Files in an encrypted conversation are uploaded with E2ee.upload", {
+          details: { field: "attachments", uploadId: a.id },
+        });
+      }
+      const p = parse<PendingUpload>(pending);
+      files.push(p.file);
+      uploads.push(...p.uploads);
+    }
+    const content: Content = { v: 1, type: "text", body: draft.body };
+    if (draft.replyTo !== undefined) {
+      const quoted = await this.#entry(conversationId, draft.replyTo);
+      if (quoted === undefined || quoted.kind !== "text") {
+        throw new ParleyError("message_not_found", "This device has no readable message with that seq to reply to", {
+          details: { field: "replyTo" },
+        });
+      }
+      const q = quoteOf(quoted);
+      content.replyTo = { seq: q.seq, senderId: q.senderId, preview: q.preview };
+    }
+    if (files.length > 0) content.files = files;
+    return { content, uploads };
+  }
+
+  /**
+   * Encrypts a file with a random key (AES-256-GCM), uploads the ciphertext (and the caller's thumbnail, likewise),
+   * and returns the attachment to pass to `send` in an encrypted conversation: its id is the opaque upload's, its name,
+   * type and size the file's (which only the message's recipients learn).
+   */
+  async upload(data: Uint8Array, options: EncryptedUploadOptions): Promise<Attachment> {
+    const sealed = await sealFile(data);
+    const opaque = await this.#client.upload(sealed.blob, { name: OPAQUE_NAME, type: OPAQUE_TYPE });
+    const file: EncryptedFile = {
+      uploadId: opaque.id,
+      name: options.name,
+      mimeType: options.type,
+      size: data.length,
+      sha256: b64(sealed.sha256),
+      key: b64(sealed.key),
+      iv: b64(sealed.iv),
+      ...(options.width === undefined ? {} : { width: options.width }),
+      ...(options.height === undefined ? {} : { height: options.height }),
+    };
+    const uploads = [opaque];
+    if (options.thumbnail !== undefined) {
+      const t = options.thumbnail;
+      const sealedThumb = await sealFile(t.data);
+      const thumb = await this.#client.upload(sealedThumb.blob, { name: OPAQUE_NAME, type: OPAQUE_TYPE });
+      uploads.push(thumb);
+      file.thumbnail = {
+        uploadId: thumb.id,
+        mimeType: t.type,
+        size: t.data.length,
+        sha256: b64(sealedThumb.sha256),
+        key: b64(sealedThumb.key),
+        iv: b64(sealedThumb.iv),
+        width: t.width,
+        height: t.height,
+      };
+    }
+    const pending: PendingUpload = { file, uploads };
+    await this.#store.put(`upload/${opaque.id}`, json(pending));
+    return {
+      id: opaque.id,
+      name: options.name,
+      size: data.length,
+      mimeType: options.type,
+      width: file.width ?? null,
+      height: file.height ?? null,
+      hasThumbnail: file.thumbnail !== undefined,
+    };
+  }
+
+  /**
+   * The plaintext of an encrypted file of a message this device decrypted (`attachment.id`), or of its thumbnail:
+   * downloaded, decrypted and checked against the digest the message carries.
+   */
+  async download(uploadId: string, options: { thumbnail?: boolean } = {}): Promise<Uint8Array> {
+    const known = (await this.#store.get(`file/${uploadId}`)) ?? (await this.#store.get(`upload/${uploadId}`));
+    if (known === undefined)
+      throw new ParleyError("not_found", "This device knows no encrypted file with that id", { details: { uploadId } });
+    const record = parse<EncryptedFile | PendingUpload>(known);
+    const file = "file" in record ? record.file : record;
+    const part = options.thumbnail ? file.thumbnail : file;
+    if (part === undefined) throw new ParleyError("not_found", "The file has no thumbnail", { details: { uploadId } });
+    const signed = (await this.#client.fileUrls([part.uploadId])).get(part.uploadId);
+    if (signed === undefined) throw new ParleyError("not_found", "File not found", { details: { uploadId: part.uploadId } });
+    const response = await fetch(signed.url);
+    if (!response.ok)
+      throw new ParleyError("bad_response", `Download failed with HTTP ${response.status}`, {
+        details: { uploadId: part.uploadId },
+      });
+    const blob = new Uint8Array(await response.arrayBuffer());
+    return openFile(blob, { key: unb64(part.key), iv: unb64(part.iv), sha256: unb64(part.sha256), size: part.size });
   }
 
   async #decrypt(messages: readonly Message[]): Promise<Message[]> {
@@ -386,6 +515,26 @@ export class E2ee {
   }
 
   /**
+   * A device left the directory (its session ended): its leaf is removed from every group this device shares with it,
+   * so that it cannot read anything sent after. Every device that got the announcement tries; the first commit of each
+   * group wins and the others find nothing left to remove.
+   */
+  async removeDevice(userId: string, deviceId: string): Promise<void> {
+    this.#directory.get(userId)?.delete(deviceId);
+    if (deviceId === this.#device.deviceId) return;
+    for (const key of await this.#store.keys("group/")) {
+      const conversationId = key.slice("group/".length);
+      // One conversation's failure (say, this user left it meanwhile) is reported and does not stop the others.
+      await this.#serial(conversationId, () =>
+        this.#commit(conversationId, async (state) => {
+          const leaving = this.#mls.members(state).filter((m) => m.userId === userId && m.deviceId === deviceId);
+          return leaving.length === 0 ? undefined : { remove: leaving };
+        }),
+      ).catch((error: unknown) => this.#client.emit("error", toParleyError(error)));
+    }
+  }
+
+  /**
    * A member left or was removed: its devices' leaves are removed by a commit, so that it cannot read what follows.
    * Every remaining device that sees the entry tries; the first commit wins and the others find nothing left to do.
    */
@@ -397,11 +546,19 @@ export class E2ee {
     });
   }
 
-  /** One entry of an encrypted conversation's stream, in seq order (inside the conversation's queue). */
+  /**
+   * One entry of an encrypted conversation's stream, in seq order (inside the conversation's queue). An entry the
+   * reader deleted for themself is still processed (the stream's keys move on) but shown hidden.
+   */
   async #open(m: Message): Promise<Message> {
+    const shown = await this.#openEntry(m);
+    return m.hidden ? hiddenForMe(shown) : shown;
+  }
+
+  async #openEntry(m: Message): Promise<Message> {
     const mls = m.mls!;
-    const cached = await this.#store.get(`plain/${m.conversationId}/${m.seq}`);
-    if (cached !== undefined) return { ...m, body: fromText.decode(cached) };
+    const cached = await this.#entry(m.conversationId, m.seq);
+    if (cached !== undefined) return this.#current(cached);
     try {
       if (mls.deviceId === this.#device.deviceId) return await this.#own(m);
       let state = await this.#store.get(`group/${m.conversationId}`);
@@ -422,12 +579,7 @@ export class E2ee {
       if (result.sender.userId !== m.senderId || result.sender.deviceId !== mls.deviceId) {
         throw new ParleyError("bad_response", "The message was signed by another device than the one it is said to come from");
       }
-      const payload = parse<Payload>(result.plaintext);
-      if (payload.v !== 1 || payload.type !== "text" || typeof payload.body !== "string") {
-        throw new ParleyError("bad_response", "An encrypted message of a kind this client does not know");
-      }
-      await this.#store.put(`plain/${m.conversationId}/${m.seq}`, text.encode(payload.body));
-      return { ...m, body: payload.body };
+      return await this.#resolve(m, parseContent(result.plaintext));
     } catch (error) {
       this.#client.emit("decrypt-failed", { conversationId: m.conversationId, seq: m.seq, error: toParleyError(error) });
       return { ...m, body: null };
@@ -439,13 +591,59 @@ export class E2ee {
     if (m.kind !== "text") return m;
     const sent = m.clientId === null ? undefined : await this.#store.get(`sent/${m.clientId}`);
     if (sent === undefined) throw new ParleyError("not_found", "This device no longer has the text of its own message");
-    await this.#store.put(`plain/${m.conversationId}/${m.seq}`, sent);
-    return { ...m, body: fromText.decode(sent) };
+    return this.#resolve(m, parseContent(sent));
+  }
+
+  /**
+   * The message a decrypted entry shows, kept as this device's copy: a text (its reply quote from this device's copy
+   * of the quoted message when it has one), or an edit, delete or reaction applied to its target's copy.
+   */
+  async #resolve(m: Message, content: Content): Promise<Message> {
+    const quoted =
+      content.type === "text" && content.replyTo ? await this.#entry(m.conversationId, content.replyTo.seq) : undefined;
+    const shown = messageOf(m, content, quoted);
+    if (content.type === "text") for (const f of content.files ?? []) await this.#store.put(`file/${f.uploadId}`, json(f));
+    await this.#store.put(`entry/${m.conversationId}/${m.seq}`, json(shown));
+    if (shown.action === undefined) return shown;
+    const target = await this.#entry(m.conversationId, shown.action.target);
+    if (target === undefined) return shown; // from before this device joined, or never readable
+    const updated = applyAction(target, shown);
+    if (updated !== undefined) await this.#store.put(`entry/${m.conversationId}/${target.seq}`, json(updated));
+    return { ...shown, updated: updated ?? target };
+  }
+
+  /**
+   * An entry read again, as things are now: an action with its target's current copy, a reply with the current quote
+   * of the message it answers (edited or deleted since).
+   */
+  async #current(shown: Message): Promise<Message> {
+    const related = shown.action?.target ?? shown.replyTo?.seq;
+    const other = related === undefined ? undefined : await this.#entry(shown.conversationId, related);
+    if (other === undefined) return shown;
+    return shown.action !== undefined ? { ...shown, updated: other } : { ...shown, replyTo: quoteOf(other) };
+  }
+
+  /** This device's copy of a decrypted entry. */
+  async #entry(conversationId: string, seq: number): Promise<Message | undefined> {
+    const bytes = await this.#store.get(`entry/${conversationId}/${seq}`);
+    return bytes === undefined ? undefined : parse<Message>(bytes);
   }
 
   async #joinFromPending(conversationId: string): Promise<void> {
     const { welcomes } = await this.#client.call("e2ee.welcomes.list", {});
     for (const welcome of welcomes) if (welcome.conversationId === conversationId) await this.#join(welcome);
+  }
+
+  /**
+   * A page of the conversation's history (`messages.history`) as this device reads it: encrypted entries decrypted
+   * (from its own copies when it processed them already), in seq order.
+   */
+  async history(conversationId: string, options: HistoryOptions = {}): Promise<OpResult<"messages.history">> {
+    const page = await this.#client.history(conversationId, options);
+    const messages: Message[] = [];
+    for (const m of page.messages)
+      messages.push(m.mls === undefined ? m : await this.#serial(conversationId, () => this.#open(m)));
+    return { ...page, messages };
   }
 
   // ── the directory ─────────────────────────────────────────────────────────

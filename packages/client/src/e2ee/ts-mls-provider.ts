@@ -49,6 +49,15 @@ const decoder = new TextDecoder();
 /** The longest KeyPackage lifetime accepted from others, in seconds (the server allows 90 days). */
 const MAX_LIFETIME_SECONDS = 90n * 86_400n;
 
+/** How many groups' latest decoded states are kept between calls. */
+const RECENT_STATES = 32;
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -86,6 +95,12 @@ function unpackPrivate(bytes: Uint8Array): PrivateKeyPackage {
 export class TsMlsProvider implements MlsProvider {
   readonly ciphersuite = SUITE;
   readonly #config: ClientConfig;
+  /**
+   * The decoded state behind the latest state bytes of each group (at most RECENT_STATES groups): decoding the whole
+   * state (with its ratchet tree) on every call dominated a message's cost in large groups (docs/e2ee.md "Measured").
+   * Only the newest state of a group is kept, so a superseded state's secrets do not stay in memory through it.
+   */
+  readonly #recent = new Map<string, { bytes: Uint8Array; state: ClientState }>();
 
   private constructor(
     private readonly cs: CiphersuiteImpl,
@@ -158,7 +173,7 @@ export class TsMlsProvider implements MlsProvider {
     stateBytes: Uint8Array,
     change: { add?: readonly Uint8Array[]; remove?: readonly MlsIdentity[] },
   ): Promise<CommitResult> {
-    const state = this.#decode(stateBytes);
+    const state = this.#take(stateBytes);
     const proposals: Proposal[] = [];
     for (const message of change.add ?? []) {
       proposals.push({ proposalType: "add", add: { keyPackage: this.#keyPackage(message) } });
@@ -176,7 +191,7 @@ export class TsMlsProvider implements MlsProvider {
     result.consumed.forEach(zeroOutUint8Array);
     const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(result.newState, [], this.cs);
     return {
-      state: encodeGroupState(result.newState),
+      state: this.#keep(result.newState),
       epoch,
       commit: encodeMlsMessage(result.commit),
       groupInfo: encodeMlsMessage({ version: "mls10", wireformat: "mls_group_info", groupInfo }),
@@ -206,7 +221,7 @@ export class TsMlsProvider implements MlsProvider {
       undefined,
       this.#config,
     );
-    return { state: encodeGroupState(state), epoch: Number(state.groupContext.epoch), used: own.ref };
+    return { state: this.#keep(state), epoch: Number(state.groupContext.epoch), used: own.ref };
   }
 
   async joinExternal(device: MlsDeviceKeys, groupInfoBytes: Uint8Array): Promise<CommitResult> {
@@ -224,7 +239,7 @@ export class TsMlsProvider implements MlsProvider {
     );
     const groupInfo = await createGroupInfoWithExternalPubAndRatchetTree(joined.newState, [], this.cs);
     return {
-      state: encodeGroupState(joined.newState),
+      state: this.#keep(joined.newState),
       epoch: Number(decoded.groupInfo.groupContext.epoch),
       commit: encodeMlsMessage({ version: "mls10", wireformat: "mls_public_message", publicMessage: joined.publicMessage }),
       groupInfo: encodeMlsMessage({ version: "mls10", wireformat: "mls_group_info", groupInfo }),
@@ -232,18 +247,18 @@ export class TsMlsProvider implements MlsProvider {
   }
 
   async encrypt(stateBytes: Uint8Array, plaintext: Uint8Array) {
-    const state = this.#decode(stateBytes);
+    const state = this.#take(stateBytes);
     const result = await createApplicationMessage(state, plaintext, this.cs);
     result.consumed.forEach(zeroOutUint8Array);
     return {
-      state: encodeGroupState(result.newState),
+      state: this.#keep(result.newState),
       epoch: Number(state.groupContext.epoch),
       message: encodeMlsMessage({ version: "mls10", wireformat: "mls_private_message", privateMessage: result.privateMessage }),
     };
   }
 
   async process(stateBytes: Uint8Array, messageBytes: Uint8Array): Promise<ProcessResult> {
-    const state = this.#decode(stateBytes);
+    const state = this.#take(stateBytes);
     const decoded = decodeMlsMessage(messageBytes, 0)?.[0];
     if (decoded?.wireformat !== "mls_private_message" && decoded?.wireformat !== "mls_public_message") {
       throw new Error("not an MLS group message");
@@ -262,19 +277,19 @@ export class TsMlsProvider implements MlsProvider {
       const leaf = senderData === undefined ? undefined : receiver?.ratchetTree[senderData.leafIndex * 2];
       const sender = leaf?.nodeType === "leaf" ? identityOf(leaf.leaf.credential) : undefined;
       if (sender === undefined) throw new Error("the sender of an application message is not a Parley device");
-      return { kind: "application", state: encodeGroupState(result.newState), epoch, plaintext: result.message, sender };
+      return { kind: "application", state: this.#keep(result.newState), epoch, plaintext: result.message, sender };
     }
     if (result.kind === "applicationMessage") throw new Error("an application message must be a PrivateMessage");
-    return { kind: "commit", state: encodeGroupState(result.newState), epoch };
+    return { kind: "commit", state: this.#keep(result.newState), epoch };
   }
 
   epoch(stateBytes: Uint8Array): number {
-    return Number(this.#decode(stateBytes).groupContext.epoch);
+    return Number(this.#peek(stateBytes).groupContext.epoch);
   }
 
   members(stateBytes: Uint8Array): MlsIdentity[] {
     const out: MlsIdentity[] = [];
-    for (const node of this.#decode(stateBytes).ratchetTree) {
+    for (const node of this.#peek(stateBytes).ratchetTree) {
       if (node?.nodeType !== "leaf") continue;
       const identity = identityOf(node.leaf.credential);
       if (identity) out.push(identity);
@@ -286,6 +301,36 @@ export class TsMlsProvider implements MlsProvider {
     const decoded = decodeMlsMessage(message, 0)?.[0];
     if (decoded?.wireformat !== "mls_key_package") throw new Error("not a KeyPackage");
     return decoded.keyPackage;
+  }
+
+  /**
+   * The state of `bytes`, taken out of the cache of recent states (a call that fails leaves nothing half-used there),
+   * or decoded.
+   */
+  #take(bytes: Uint8Array): ClientState {
+    for (const [group, recent] of this.#recent) {
+      if (sameBytes(recent.bytes, bytes)) {
+        this.#recent.delete(group);
+        return recent.state;
+      }
+    }
+    return this.#decode(bytes);
+  }
+
+  /** The state of `bytes` for reading only. */
+  #peek(bytes: Uint8Array): ClientState {
+    for (const recent of this.#recent.values()) if (sameBytes(recent.bytes, bytes)) return recent.state;
+    return this.#decode(bytes);
+  }
+
+  /** The bytes of a new state, which is kept (in place of its group's previous one) for the next call. */
+  #keep(state: ClientState): Uint8Array {
+    const bytes = encodeGroupState(state);
+    const group = hex(state.groupContext.groupId);
+    this.#recent.delete(group);
+    this.#recent.set(group, { bytes: bytes.slice(), state });
+    if (this.#recent.size > RECENT_STATES) this.#recent.delete(this.#recent.keys().next().value!);
+    return bytes;
   }
 
   #decode(bytes: Uint8Array): ClientState {

@@ -7,6 +7,7 @@ import { type Case, perTransport } from "../case.js";
 import type { Actor, Ctx, OpTransport } from "../context.js";
 import { check, expectError, expectOk } from "../expect.js";
 import type { Json } from "../wire.js";
+import { upload as uploadFile } from "./operations.js";
 
 const b64 = (n: number) => randomBytes(n).toString("base64url");
 const HOUR = 3_600_000;
@@ -142,6 +143,25 @@ export const e2eeCases: Case[] = [
     const { messages } = expectOk(await ctx.call(ctx.bob, "messages.history", { conversationId: g.id }, "ws"));
     const stored = messages.find((m: Json) => m.seq === ack.seq);
     check(stored?.body === "" && stored.mls?.data === data && stored.mls.epoch === 0, "not stored as sent");
+  }),
+  ...success("messages.send", "an MLS message with an opaque encrypted upload: the members may download it", async (ctx, t) => {
+    const g = await encryptedGroup(ctx);
+    // What a client uploads for a file of an encrypted conversation: the magic, then ciphertext (here random).
+    const blob = `PRLYE2E1${b64(60)}`;
+    const file = await uploadFile(ctx, ctx.alice, blob, "encrypted.bin");
+    const ack = expectOk(
+      await ctx.call(
+        ctx.alice,
+        "messages.send",
+        { conversationId: g.id, clientId: ctx.unique("m"), body: "", attachments: [file.id], mls: { epoch: 0, data: b64(200) } },
+        t,
+      ),
+    );
+    const { messages } = expectOk(await ctx.call(ctx.bob, "messages.history", { conversationId: g.id }, "ws"));
+    const stored = messages.find((m: Json) => m.seq === ack.seq);
+    check(stored?.body === "" && stored.attachments?.[0]?.id === file.id, "the upload is not linked to the entry");
+    const { files } = expectOk(await ctx.call(ctx.bob, "files.sign", { uploadIds: [file.id] }, "ws"));
+    check(files[0]?.id === file.id && files[0].thumbnailUrl === null, "bob cannot download the opaque upload");
   }),
 
   ...failure("e2ee.commit", "stale_epoch", "a second commit for the same epoch", async (ctx, t) => {

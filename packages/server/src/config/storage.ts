@@ -5,6 +5,8 @@ import { type ConfigVars, identifier, int, matching, nonEmpty, oneOf } from "./p
 
 export interface StorageConfig {
   sqliteSynchronous: "full" | "normal";
+  /** Group commit: the shortest time between two commits of the conversation log, in ms (0: one per event-loop turn). */
+  commitWindowMs: number;
   /** Encryption at rest of the embedded store and media (32-byte key, hex or base64); unset with its file: off. */
   encryptionKey: string | undefined;
   /** Path of a file holding that key (the same formats); the usual way to give it. */
@@ -45,6 +47,13 @@ export const STORAGE_VARS: ConfigVars<StorageConfig> = {
     description:
       "`full`: every acknowledged message is fsynced (survives power loss); `normal`: survives crashes of Parley, not of the machine.",
     parse: oneOf(["full", "normal"], { caseInsensitive: true }),
+  },
+  commitWindowMs: {
+    env: "PARLEY_COMMIT_WINDOW_MS",
+    default: 2,
+    description:
+      "Group commit window: a busy server commits at most once per this many ms, more messages per commit (less CPU per message, up to this much more latency); a quiet one commits every send at once. `0`: one commit per event-loop turn.",
+    parse: int(0, 50),
   },
   databaseUrl: {
     env: "PARLEY_DATABASE_URL",

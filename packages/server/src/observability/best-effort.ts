@@ -35,6 +35,8 @@ export const BEST_EFFORT_SITES = [
   "push.presence-check",
   "push.notify",
   "push.session-ended",
+  // End-to-end encryption: announcing a device that left the directory.
+  "e2ee.device-removed",
   // Media: the periodic sweep, removing a staged upload.
   "media.sweep",
   "media.staged",

@@ -42,7 +42,8 @@ function welcomeView(w: WelcomeRecord): MlsWelcome {
 export class E2eeService {
   constructor(
     private readonly e2ee: E2eeStore,
-    private readonly store: Pick<ConversationStore, "getMembership"> & Pick<AccountStore, "filterPresenceVisible">,
+    private readonly store: Pick<ConversationStore, "getMembership" | "listMemberships" | "getMembers"> &
+      Pick<AccountStore, "filterPresenceVisible">,
     private readonly log: Pick<ConversationLog, "submit">,
     private readonly delivery: Pick<Delivery, "toUsers">,
   ) {}
@@ -66,6 +67,29 @@ export class E2eeService {
   async list(callerId: string, userId: string): Promise<{ devices: MlsDevice[] }> {
     await this.requireVisible(callerId, [userId]);
     return { devices: (await this.e2ee.listDevices([userId], Date.now())).map(deviceView) };
+  }
+
+  /**
+   * A device session ended (logout, revocation, password change, deactivation): when it was a registered MLS device,
+   * its user and every current member of an encrypted conversation the user is in get `e2ee.device.removed`, so that
+   * their devices commit the removal of its leaf (docs/e2ee.md). Best effort, after the session is revoked.
+   */
+  async deviceEnded(deviceId: string): Promise<void> {
+    const [userId] = await this.e2ee.deviceOwners([deviceId]);
+    if (userId === undefined) return;
+    const audience = new Set([userId]);
+    const PAGE = 200;
+    let after: string | undefined;
+    for (;;) {
+      const rows = await this.store.listMemberships(userId, after === undefined ? { limit: PAGE } : { after, limit: PAGE });
+      for (const { membership, conversation } of rows) {
+        if (!conversation.encrypted || membership.leftSeq !== null) continue;
+        for (const m of await this.store.getMembers(conversation.id)) if (m.leftSeq === null) audience.add(m.userId);
+      }
+      if (rows.length < PAGE) break;
+      after = rows[rows.length - 1]!.conversation.id;
+    }
+    await this.delivery.toUsers(audience, "e2ee.device.removed", { userId, deviceId });
   }
 
   /** Directory entries are shown to users who share a conversation with their owner or are their contacts. */

@@ -204,16 +204,19 @@ export function createServices(
     failures,
     metrics,
     tracing,
+    config.commitWindowMs,
   );
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);
   const conversations = new ConversationService(store, members, log, retentionPolicy, config);
   const channels = new ChannelService(store, kinds, conversations, log, config, ports.push, ports.admin);
+  const e2ee = new E2eeService(ports.e2ee, store, log, delivery);
   const sessionRevoked = (sessionId: string) => {
-    // The session is revoked in the store; telling the nodes to close its sockets and dropping its push subscriptions
-    // only follow it.
+    // The session is revoked in the store; telling the nodes to close its sockets, dropping its push subscriptions and
+    // announcing its MLS device's departure only follow it.
     failures.detach("session.revoke", delivery.sessionRevoked(sessionId));
     failures.detach("push.session-ended", push.sessionEnded(sessionId));
+    failures.detach("e2ee.device-removed", e2ee.deviceEnded(sessionId));
   };
   const registration = new RegistrationPolicy(ports.admin, config.registrationDefault);
   const auth = new AuthService(store, ports.admin, registration, config, sessionRevoked, limits);
@@ -224,7 +227,10 @@ export function createServices(
     registration,
     retentionPolicy,
     delivery,
-    (sessionId) => failures.detach("push.session-ended", push.sessionEnded(sessionId)),
+    (sessionId) => {
+      failures.detach("push.session-ended", push.sessionEnded(sessionId));
+      failures.detach("e2ee.device-removed", e2ee.deviceEnded(sessionId));
+    },
     config,
   );
   const sso = new SsoService(config, ports.sso, store, ports.admin, auth, registration, observability.log);
@@ -234,7 +240,7 @@ export function createServices(
     admin,
     moderation: new ModerationService(ports.reports, ports.admin, store, messages),
     sso,
-    e2ee: new E2eeService(ports.e2ee, store, log, delivery),
+    e2ee,
     linkPreviews: new LinkPreviewService(config, ports.linkPreviews, media.images),
     dataExport,
     accounts,

@@ -138,23 +138,23 @@ export class MessageService {
   }
 
   /**
-   * An MLS application message (docs/e2ee.md): no text, reply or file of its own (they are inside the ciphertext);
-   * the store refuses it outside encrypted conversations.
+   * An MLS application message (docs/e2ee.md): no text or reply of its own (they are inside the ciphertext); its
+   * `attachments` are opaque encrypted uploads, linked so that the members may download them (their keys are inside
+   * the ciphertext). The store refuses it outside encrypted conversations.
    */
   private async sendMls(
     userId: string,
     input: { conversationId: string; clientId: string; body: string; replyTo?: number; attachments?: string[]; mls: MlsDraft },
     origin: Origin,
   ): Promise<MessageAck> {
-    const field =
-      input.body !== "" ? "body" : input.replyTo !== undefined ? "replyTo" : input.attachments?.length ? "attachments" : null;
+    const field = input.body !== "" ? "body" : input.replyTo !== undefined ? "replyTo" : null;
     if (field !== null) {
-      throw new AppError("validation_failed", "An MLS message carries its text, reply and files inside its ciphertext", {
-        field,
-      });
+      throw new AppError("validation_failed", "An MLS message carries its text and reply inside its ciphertext", { field });
     }
     await this.requireNotBlocked(userId, input.conversationId);
-    const draft = textDraft(userId, { conversationId: input.conversationId, clientId: input.clientId, body: "" }, []);
+    const uploadIds = input.attachments ?? [];
+    const uploads = uploadIds.length > 0 && this.media ? await this.media.attachmentsFor(userId, uploadIds) : [];
+    const draft = textDraft(userId, { conversationId: input.conversationId, clientId: input.clientId, body: "" }, uploads);
     const outcome = await this.append({ ...draft, mls: input.mls }, origin);
     if (outcome.duplicate && outcome.message.kind !== "text") throw clientIdReused();
     return toAck(outcome);

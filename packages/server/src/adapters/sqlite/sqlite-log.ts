@@ -2,6 +2,7 @@
 // actions, and the membership changes of sqlite-conversations.ts), and the reads of stored entries (MessageStore).
 
 import type { Message, MessageAction } from "@parley/protocol";
+import { setNewest } from "../../domain/bounded-map.js";
 import type {
   ActionRefusal,
   AppendOutcome,
@@ -42,6 +43,9 @@ interface TargetCheckRow {
   deletedAt: number | null;
   createdAt: number | null;
 }
+
+const PLAINTEXT: MlsConversationRow = { encrypted: false, epoch: 0 };
+const PLAINTEXT_CACHE_SIZE = 50_000;
 
 const REACTION_COLUMNS = "target_seq AS seq, emoji, user_id AS userId, entry_seq AS entrySeq";
 const REACTION_ORDER = "ORDER BY entry_seq, created_at, user_id, emoji";
@@ -213,6 +217,8 @@ export class SqliteLog implements MessageStore {
   /** Appends write synchronously in call order; only their fsync is awaited (wal-sync.ts). */
   readonly pipelinedAppends = true;
   private readonly q: ReturnType<typeof prepareStatements>;
+  /** Conversations known to be plaintext (see mlsState). */
+  private readonly plaintext = new Map<string, true>();
   private readonly appendTx: (drafts: readonly EntryDraft[], seqs: Map<string, number>) => AppendOutcome[];
 
   /** `indexer` learns of every append (the search triggers recorded what it must index). */
@@ -405,8 +411,17 @@ export class SqliteLog implements MessageStore {
     return outcomes;
   }
 
+  /**
+   * A conversation's encryption state. Whether it is encrypted is fixed at creation, so a plaintext one is remembered
+   * and costs a send no read; an encrypted one's epoch moves with every commit and is read each time.
+   */
   private mlsState(conversationId: string): MlsConversationRow {
+    if (this.plaintext.has(conversationId)) return PLAINTEXT;
     const row = this.q.mlsState.get(conversationId);
+    if (row !== undefined && row.encrypted !== 1) {
+      setNewest(this.plaintext, conversationId, true, PLAINTEXT_CACHE_SIZE);
+      return PLAINTEXT;
+    }
     return { encrypted: row?.encrypted === 1, epoch: row?.epoch ?? 0 };
   }
 

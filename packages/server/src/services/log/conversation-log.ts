@@ -24,8 +24,10 @@ export class ConversationLog {
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     private readonly tracing: Tracing = Tracing.off,
+    /** Group commit's window (group-commit.ts): the shortest time between two commits, in ms. */
+    commitWindowMs = 0,
   ) {
-    this.commits = new GroupCommit(store, (entries) => this.publish(entries));
+    this.commits = new GroupCommit(store, (entries) => this.publish(entries), commitWindowMs);
   }
 
   /**

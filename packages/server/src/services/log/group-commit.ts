@@ -1,4 +1,7 @@
-// Group commit: drafts that arrive in the same event-loop turn are stored in one store call (one transaction).
+// Group commit: drafts are stored in batches, one store call (one transaction, one fsync) per batch. A batch closes
+// at the end of the event-loop turn its first draft arrived in, unless the previous batch closed less than the commit
+// window ago: then it stays open until the window has passed (or it is full). So a quiet server commits every send at
+// once, and a busy one commits at most once per window, with more drafts in each commit (docs/performance.md).
 
 import type { AppendOutcome, EntryDraft, MessageStore } from "../../ports/store.js";
 import type { CommittedEntry } from "./committed-entry.js";
@@ -17,12 +20,18 @@ interface Pending {
 export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
+  /** The window's timer while a batch waits for it. */
+  private timer: NodeJS.Timeout | undefined;
+  /** When the last batch closed (performance.now()). */
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly store: Pick<MessageStore, "append" | "pipelinedAppends">,
     /** Called with the new entries of every stored batch, in commit order, before the callers' promises resolve. */
     private readonly onCommitted: (entries: readonly CommittedEntry[]) => Promise<void>,
+    /** The shortest time between two batches' closing, in ms (0: every event-loop turn). */
+    private readonly windowMs = 0,
     private readonly maxBatch = 512,
   ) {}
 
@@ -31,6 +40,13 @@ export class GroupCommit {
       this.queue.push({ draft, origin, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
+        const wait = this.windowMs - (performance.now() - this.lastFlushAt);
+        if (wait <= 0) setImmediate(() => this.flush());
+        else this.timer = setTimeout(() => this.flush(), Math.ceil(wait));
+      } else if (this.timer !== undefined && this.queue.length >= this.maxBatch) {
+        // A full batch does not wait for the window.
+        clearTimeout(this.timer);
+        this.timer = undefined;
         setImmediate(() => this.flush());
       }
     });
@@ -54,6 +70,8 @@ export class GroupCommit {
 
   private flush(): void {
     this.scheduled = false;
+    this.timer = undefined;
+    this.lastFlushAt = performance.now();
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0) {
       this.scheduled = true;
