@@ -20,6 +20,14 @@ async function ok(ctx: Ctx, as: Actor | undefined, op: OpName, args: Record<stri
   return expectOk(await ctx.call(as, op, args, t));
 }
 
+/**
+ * The invitation cases leave their channels at the end: the suite runs under a low cap of conversations per user
+ * (for the `conversation_limit` case), which every case's new conversations count towards.
+ */
+async function leaveAll(ctx: Ctx, conversationId: string, who: readonly Actor[]): Promise<void> {
+  for (const actor of who) await ok(ctx, actor, "conversations.leave", { conversationId }, "ws");
+}
+
 /** Uploads a small text file as `as` (§17.2) and returns its Attachment. */
 export async function upload(ctx: Ctx, as: Actor, bytes = "conformance\n", name = "note.txt"): Promise<Json> {
   const answer = await httpRaw(ctx.base, "POST", `/v1/uploads?name=${encodeURIComponent(name)}`, {
@@ -299,6 +307,7 @@ export const operationCases: Case[] = [
     const invite = await ok(ctx, ctx.alice, "channels.createInvite", { conversationId: c.id, maxUses: 3 }, t);
     check(invite.conversationId === c.id && typeof invite.token === "string", "no token for the channel");
     check(invite.maxUses === 3 && invite.uses === 0 && invite.revokedAt === null, "not the terms asked for");
+    await leaveAll(ctx, c.id, [ctx.alice]);
   }),
   ...success("channels.invites", "the usable links, newest first, without tokens", async (ctx, t) => {
     const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
@@ -310,6 +319,7 @@ export const operationCases: Case[] = [
       listed.invites.length === 1 && listed.invites[0].id === second.id && listed.invites[0].token === undefined,
       "not only the usable link, or with its token",
     );
+    await leaveAll(ctx, c.id, [ctx.alice]);
   }),
   ...success("channels.revokeInvite", "revoked, idempotently", async (ctx, t) => {
     const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
@@ -317,6 +327,7 @@ export const operationCases: Case[] = [
     const revoked = await ok(ctx, ctx.alice, "channels.revokeInvite", { conversationId: c.id, inviteId: invite.id }, t);
     const again = await ok(ctx, ctx.alice, "channels.revokeInvite", { conversationId: c.id, inviteId: invite.id }, t);
     check(revoked.revokedAt !== null && again.revokedAt === revoked.revokedAt, "not revoked once");
+    await leaveAll(ctx, c.id, [ctx.alice]);
   }),
   ...success("channels.joinByInvite", "joins a private channel by its link; memberCount grows", async (ctx, t) => {
     const c = await ok(ctx, ctx.alice, "channels.create", { title: ctx.unique("ch"), visibility: "private" }, "ws");
@@ -325,6 +336,7 @@ export const operationCases: Case[] = [
     check(joined.id === c.id && joined.kind === "channel" && joined.memberCount === 2, "not the channel, joined");
     const again = await ok(ctx, ctx.bob, "channels.joinByInvite", { token: invite.token }, t);
     check(again.memberCount === 2, "joining again changed the members");
+    await leaveAll(ctx, c.id, [ctx.bob, ctx.alice]);
   }),
   ...success("members.setRole", "a member.role entry", async (ctx, t) => {
     const group = await ctx.group([ctx.bob]);

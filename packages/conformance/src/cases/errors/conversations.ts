@@ -167,6 +167,9 @@ export const channelErrorCases: Case[] = [
     async (ctx, t) => {
       const ch = await channel(ctx, {}, [ctx.bob]);
       expectError(await ctx.call(ctx.bob, "channels.createInvite", { conversationId: ch.id }, t), "forbidden");
+      // Left again, as below: the suite's cap of conversations per user counts every case's.
+      for (const who of [ctx.bob, ctx.alice])
+        expectOk(await ctx.call(who, "conversations.leave", { conversationId: ch.id }, "ws"));
     },
   ),
   ...perTransport(
@@ -190,6 +193,8 @@ export const channelErrorCases: Case[] = [
       check((await reason(ctx.carol, other.token)) === "revoked", "a revoked link is not revoked");
       const after = expectOk(await ctx.call(ctx.alice, "conversations.get", { conversationId: ch.id }, t));
       check(after.memberCount === 2, "a refused link changed the members");
+      for (const who of [ctx.bob, ctx.alice])
+        expectOk(await ctx.call(who, "conversations.leave", { conversationId: ch.id }, "ws"));
     },
   ),
   ...perTransport(
