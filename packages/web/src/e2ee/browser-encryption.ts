@@ -1,0 +1,40 @@
+// End-to-end encryption in this browser (docs/e2ee.md "Web app"): each device session keeps its MLS state in an
+// IndexedDB database of its own (`parley-mls-<userId>-<deviceId>`) and its local search index in another
+// (`parley-search-<userId>-<deviceId>`); MLS runs in a Web Worker (mls.worker.ts) behind a PortMlsProvider.
+
+import { E2ee, IndexedDbMlsStateStore, type MlsPort, PortMlsProvider, TsMlsProvider } from "@parley/client";
+import type { DeviceEncryption } from "../state/encryption.js";
+import { IndexedDbSearchBackend, LocalSearchIndex } from "./local-search.js";
+
+const stateName = (userId: string, deviceId: string) => `parley-mls-${userId}-${deviceId}`;
+const searchName = (userId: string, deviceId: string) => `parley-search-${userId}-${deviceId}`;
+
+/** Null when this browser lacks IndexedDB or module workers' prerequisites: encrypted chats are then off here. */
+export function browserEncryption(window: Window): DeviceEncryption | null {
+  const factory = window.indexedDB;
+  if (!factory || typeof Worker !== "function" || !window.crypto?.subtle) return null;
+  let worker: Worker | undefined;
+  return {
+    async start(client) {
+      const credentials = client.credentials;
+      if (credentials === undefined) throw new Error("Sign in before starting encryption");
+      const { id: userId } = credentials.user;
+      const deviceId = credentials.sessionId;
+      worker?.terminate();
+      const started = new Worker(new URL("./mls.worker.ts", import.meta.url), { type: "module", name: "parley-mls" });
+      worker = started;
+      const e2ee = await E2ee.start(client, {
+        store: new IndexedDbMlsStateStore(factory, stateName(userId, deviceId)),
+        provider: async (check) =>
+          PortMlsProvider.connect(started as unknown as MlsPort, check, await TsMlsProvider.create(check)),
+      });
+      return { e2ee, index: new LocalSearchIndex(new IndexedDbSearchBackend(factory, searchName(userId, deviceId))) };
+    },
+    async forget(userId, deviceId) {
+      worker?.terminate();
+      worker = undefined;
+      await IndexedDbMlsStateStore.destroy(factory, stateName(userId, deviceId));
+      await IndexedDbMlsStateStore.destroy(factory, searchName(userId, deviceId));
+    },
+  };
+}
