@@ -132,6 +132,63 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
     await box.fill(texts.bob2.toUpperCase());
     await box.press("Enter");
     await page.locator(".search-result", { hasText: texts.bob2 }).first().waitFor({ timeout: 15_000 });
+    await page.getByRole("button", { name: "Close search" }).click();
+
+    // MLS runs in a Web Worker; the device's state is in IndexedDB and survives a reload: after it, Bob's second device
+    // opens the chat from its store (timed) and decrypts a new message with the persisted group state.
+    assert.ok(bob2.page.workers().some((w) => w.url().includes("mls.worker")), "the MLS worker runs");
+    const databases = await bob2.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
+    assert.ok(databases.some((n) => n.startsWith("parley-mls-")), `an MLS state database: ${databases}`);
+    // Cold: the offline snapshot (which would show the chat at once) is deleted, the plain chat is the open one, the
+    // page reloads; then the encrypted chat is opened and its history read through E2ee from the device's store.
+    await bob2.page.locator(".conversation-item", { hasText: control }).click();
+    await bob2.page.evaluate(() => {
+      indexedDB.deleteDatabase("parley");
+    });
+    await bob2.page.reload();
+    await bob2.page.locator('.app-shell[data-encryption="ready"]').waitFor({ timeout: 60_000 });
+    const reloadedRow = encryptedRow(bob2, "Ann Ek");
+    await reloadedRow.waitFor({ timeout: 30_000 });
+    assert.equal(await bob2.messages(texts.ann1).count(), 0, "the encrypted chat is not shown yet");
+    const coldStart = Date.now();
+    await reloadedRow.click();
+    for (const text of Object.values(texts)) await bob2.messages(text).first().waitFor({ timeout: 30_000 });
+    console.log(`e2ee-open-ms device=bob2 after=reload messages=4 ms=${Date.now() - coldStart}`);
+    const afterReload = secret("a1r");
+    texts.afterReload = afterReload;
+    await ann1.send(afterReload);
+    await bob2.messages(afterReload).first().waitFor({ timeout: 30_000 });
+
+    // A third device of Bob's joins later: it reads what follows, not what came before; Ann is told Bob's devices
+    // changed since she verified them, and the info marks the new device as not verified.
+    const bob3 = await User.open(session.browser, session.server.url, bob1.username, bob1.displayName);
+    try {
+      await bob3.login();
+      await bob3.page.locator('.app-shell[data-encryption="ready"]').waitFor({ timeout: 60_000 });
+      await encryptedRow(bob3, "Ann Ek").click();
+      await bob3.page.getByText("Messages sent before this device joined are not available on it.").first().waitFor();
+      const later = secret("a1l");
+      texts.later = later;
+      await encryptedRow(ann1, "Bob Ny").click();
+      await ann1.send(later);
+      await bob3.messages(later).first().waitFor({ timeout: 30_000 });
+      assert.deepEqual(bob3.errors, []);
+    } finally {
+      await bob3.close();
+    }
+    await ann1.page.reload();
+    await encryptedRow(ann1, "Bob Ny").click();
+    const notice = ann1.page.locator(".devices-changed");
+    await notice.waitFor({ timeout: 15_000 });
+    assert.match(await notice.textContent(), /Bob Ny’s devices changed/);
+    await ann1.page.getByRole("button", { name: "Chat info" }).click();
+    const later = ann1.page.getByRole("dialog", { name: "Chat info" });
+    await later.locator(".device-list li").nth(2).waitFor();
+    assert.equal(await later.locator(".device-list li[data-verified]").count(), 2, "the third device is not verified");
+    assert.notEqual(await later.locator("[data-safety-number]").getAttribute("data-safety-number"), annNumber);
+    await ann1.page.keyboard.press("Escape");
+    await notice.getByRole("button", { name: "OK" }).click();
+    await notice.waitFor({ state: "detached" });
 
     // The server's database files: the control text is there, none of the encrypted ones.
     const dataDir = session.server.server.config.dataDir;
