@@ -74,7 +74,12 @@ export class ChatStore {
     this.#core = new StoreCore(options.browser?.isOnline() ?? true);
     this.#people = new People(this.#core, this.client);
     this.#outgoing = new Outgoing(this.#core, this.client, options.now ?? Date.now);
-    this.#encryption = new Encryption(this.#core, this.client, options.encryption, options.storage);
+    this.#encryption = new Encryption(this.#core, this.client, options.encryption, options.storage, () => {
+      const active = this.#core.state.activeId;
+      if (active === null || this.#core.state.conversations[active]?.encrypted !== true) return;
+      this.#core.patchConversation(active, (c) => ({ ...c, loaded: false }));
+      void this.#timelines.loadLatest(active);
+    });
     this.#timelines = new Timelines(this.#core, this.client, this.#people, this.#outgoing, this.#encryption);
     this.#search = new SearchJump(this.#core, this.client, this.#people, this.#timelines, this.#encryption);
     this.#drafts = new DraftStorage(options.storage);
@@ -107,7 +112,10 @@ export class ChatStore {
         maxAttachments: c.limits?.maxAttachments ?? s.maxAttachments,
       }));
       this.#outgoing.adoptOutbox();
-      if (connection === "connected") void this.#timelines.refreshList();
+      if (connection === "connected") {
+        void this.#timelines.refreshList();
+        this.#encryption.retry();
+      }
     });
     c.on("message", (message) => {
       this.#timelines.onMessage(message);

@@ -51,8 +51,18 @@ export class Encryption {
   #index: LocalSearchIndex | undefined;
   #trust: TrustBook | undefined;
   #starting: Promise<void> | undefined;
+  #failedBefore = false;
+  readonly #reread: () => void;
 
-  constructor(core: StoreCore, client: ParleyClient, device: DeviceEncryption | undefined, storage: KeyValueStorage | undefined) {
+  /** `reread`: loads the open conversation's history again (after a start that had failed before). */
+  constructor(
+    core: StoreCore,
+    client: ParleyClient,
+    device: DeviceEncryption | undefined,
+    storage: KeyValueStorage | undefined,
+    reread: () => void,
+  ) {
+    this.#reread = reread;
     this.#core = core;
     this.#client = client;
     this.#device = device;
@@ -76,13 +86,23 @@ export class Encryption {
         this.#e2ee = e2ee;
         this.#index = index;
         this.#core.set((s) => ({ ...s, encryption: "ready" }));
+        // Entries that arrived before (while it was failing) were not decrypted: read the open chat again.
+        if (this.#failedBefore) this.#reread();
+        this.#failedBefore = false;
       } catch (error) {
         this.#starting = undefined;
+        this.#failedBefore = true;
         this.#core.set((s) => ({ ...s, encryption: "failed" }));
-        if (!isParleyError(error, "not_authenticated")) this.#core.notify(error);
+        // Offline or the server busy: tried again on the next connection (`retry`); anything else is shown.
+        if (!(isParleyError(error) && (error.retryable || error.code === "not_authenticated"))) this.#core.notify(error);
       }
     })();
     return this.#starting;
+  }
+
+  /** Connected again: starts encryption if its start failed (offline, server busy). */
+  retry(): void {
+    if (this.#failedBefore && this.#starting === undefined && this.#client.credentials !== undefined) void this.start();
   }
 
   /** Signed out: forgets the E2ee of the session (its local data is deleted by `forget`). */
@@ -91,6 +111,7 @@ export class Encryption {
     this.#index = undefined;
     this.#trust = undefined;
     this.#starting = undefined;
+    this.#failedBefore = false;
   }
 
   /** Deletes the signed-out device's MLS state and search index. */
