@@ -136,9 +136,15 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
 
     // MLS runs in a Web Worker; the device's state is in IndexedDB and survives a reload: after it, Bob's second device
     // opens the chat from its store (timed) and decrypts a new message with the persisted group state.
-    assert.ok(bob2.page.workers().some((w) => w.url().includes("mls.worker")), "the MLS worker runs");
+    assert.ok(
+      bob2.page.workers().some((w) => w.url().includes("mls.worker")),
+      "the MLS worker runs",
+    );
     const databases = await bob2.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
-    assert.ok(databases.some((n) => n.startsWith("parley-mls-")), `an MLS state database: ${databases}`);
+    assert.ok(
+      databases.some((n) => n.startsWith("parley-mls-")),
+      `an MLS state database: ${databases}`,
+    );
     // Cold: the offline snapshot (which would show the chat at once) is deleted, the plain chat is the open one, the
     // page reloads; then the encrypted chat is opened and its history read through E2ee from the device's store.
     await bob2.page.locator(".conversation-item", { hasText: control }).click();

@@ -528,7 +528,7 @@ export const de: Catalogue<keyof typeof en> = {
   "e2ee.device": "Gerät registriert {time}",
   "e2ee.devicesChanged":
     "Die Geräte von {name} haben sich geändert, seit du sie zuletzt gesehen hast. Vergleicht die Sicherheitsnummer erneut, um sicher zu sein.",
-  "e2ee.devicesChangedOk": "OK",
-  "e2ee.showSafetyNumber": "Sicherheitsnummer anzeigen",
+  "e2ee.devicesChangedOk": "Verstanden",
+  "notifications.newEncrypted": "Neue verschlüsselte Nachricht",
   "e2ee.localResult": "Auf diesem Gerät gefunden",
 };

@@ -520,6 +520,6 @@ export const en = {
   "e2ee.devicesChanged":
     "{name}’s devices changed since you last saw them. Compare the safety number again to be sure it is them.",
   "e2ee.devicesChangedOk": "OK",
-  "e2ee.showSafetyNumber": "Show safety number",
+  "notifications.newEncrypted": "New encrypted message",
   "e2ee.localResult": "Found on this device",
 } as const satisfies Catalogue;
