@@ -174,14 +174,13 @@ export class ChatStore {
     if (this.#core.state.session === "signed-in") this.#connect();
   }
 
-  /** Starts encryption first (so that arriving entries are decrypted), then connects. */
+  /** Starts encryption (its interim hooks are in place at once, so arriving entries wait for it) and connects. */
   #connect(): void {
-    void this.#encryption.start().then(() =>
-      this.client.connect().catch((error: unknown) => {
-        if (isAuthLoss(error) || isParleyError(error, "stopped")) return;
-        this.#core.notify(error);
-      }),
-    );
+    void this.#encryption.start();
+    this.client.connect().catch((error: unknown) => {
+      if (isAuthLoss(error) || isParleyError(error, "stopped")) return;
+      this.#core.notify(error);
+    });
   }
 
   /** A fresh signed-in state for `user`: nothing of a previous account stays. */

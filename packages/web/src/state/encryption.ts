@@ -14,6 +14,7 @@ import {
 } from "@parley/client";
 import { reportBestEffort } from "../app/best-effort.js";
 import { LocalSearchIndex } from "../e2ee/local-search.js";
+import { t } from "../i18n/i18n.js";
 import type { KeyValueStorage } from "./local-outbox-store.js";
 import type { StoreCore } from "./store-core.js";
 import { type DeviceTrust, TrustBook } from "./trust.js";
@@ -73,7 +74,11 @@ export class Encryption {
     return this.#e2ee;
   }
 
-  /** Starts encryption for the signed-in device once; a failure is shown and leaves encrypted chats unreadable here. */
+  /**
+   * Starts encryption for the signed-in device once; a failure is shown and leaves encrypted chats unreadable here.
+   * The connection need not wait: until E2ee is up (device registration, KeyPackages: a network round trip or a few),
+   * interim hooks hold arriving entries back and hand them to it once it is (E2ee then installs its own hooks).
+   */
   start(): Promise<void> {
     const device = this.#device;
     const credentials = this.#client.credentials;
@@ -81,8 +86,24 @@ export class Encryption {
     this.#trust = new TrustBook(this.#storage, credentials.user.id);
     this.#starting ??= (async () => {
       this.#core.set((s) => ({ ...s, encryption: "starting" }));
+      const started = device.start(this.#client);
+      this.#client.useEncryption({
+        isEncrypted: async (id) => this.#core.state.conversations[id]?.encrypted === true,
+        encrypt: async () => {
+          throw new Error(t("e2ee.unavailable"));
+        },
+        decrypt: async (messages) => {
+          try {
+            return await (await started).e2ee.readHistory(messages);
+          } catch (error) {
+            // E2ee did not start (reported below): the entries are shown unread, and read again once it does.
+            reportBestEffort("decrypting entries while encryption was starting", error);
+            return [...messages];
+          }
+        },
+      });
       try {
-        const { e2ee, index } = await device.start(this.#client);
+        const { e2ee, index } = await started;
         this.#e2ee = e2ee;
         this.#index = index;
         this.#core.set((s) => ({ ...s, encryption: "ready" }));
