@@ -1,15 +1,16 @@
 // End-to-end encryption in this browser (docs/e2ee.md "Web app"): each device session keeps its MLS state in an
 // IndexedDB database of its own (`parley-mls-<userId>-<deviceId>`) and its local search index in another
-// (`parley-search-<userId>-<deviceId>`); MLS runs in a Web Worker (mls.worker.ts) behind a PortMlsProvider.
+// (`parley-search-<userId>-<deviceId>`); MLS runs in a Web Worker (mls.worker.ts). The MLS code (E2ee, ts-mls) is a
+// lazy chunk, loaded when a signed-in session starts encryption, so the sign-in screen does not wait for it.
 
-import { E2ee, IndexedDbMlsStateStore, type MlsPort, PortMlsProvider, TsMlsProvider } from "@parley/client";
+import { IndexedDbMlsStateStore } from "@parley/client";
 import type { DeviceEncryption } from "../state/encryption.js";
 import { IndexedDbSearchBackend, LocalSearchIndex } from "./local-search.js";
 
 const stateName = (userId: string, deviceId: string) => `parley-mls-${userId}-${deviceId}`;
 const searchName = (userId: string, deviceId: string) => `parley-search-${userId}-${deviceId}`;
 
-/** Null when this browser lacks IndexedDB or module workers' prerequisites: encrypted chats are then off here. */
+/** Null when this browser lacks IndexedDB, workers or Web Crypto: encrypted chats are then off here. */
 export function browserEncryption(window: Window): DeviceEncryption | null {
   const factory = window.indexedDB;
   if (!factory || typeof Worker !== "function" || !window.crypto?.subtle) return null;
@@ -23,11 +24,8 @@ export function browserEncryption(window: Window): DeviceEncryption | null {
       worker?.terminate();
       const started = new Worker(new URL("./mls.worker.ts", import.meta.url), { type: "module", name: "parley-mls" });
       worker = started;
-      const e2ee = await E2ee.start(client, {
-        store: new IndexedDbMlsStateStore(factory, stateName(userId, deviceId)),
-        provider: async (check) =>
-          PortMlsProvider.connect(started as unknown as MlsPort, check, await TsMlsProvider.create(check)),
-      });
+      const { startE2ee } = await import("./start-e2ee.js");
+      const e2ee = await startE2ee(client, factory, stateName(userId, deviceId), started);
       return { e2ee, index: new LocalSearchIndex(new IndexedDbSearchBackend(factory, searchName(userId, deviceId))) };
     },
     async forget(userId, deviceId) {
