@@ -108,6 +108,15 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
     }
     assert.ok(openMs !== undefined);
 
+    // A second tab of the same device session does not use its MLS state while the first one does (Web Locks).
+    const tab = await bob1.context.newPage();
+    try {
+      await tab.goto("/");
+      await tab.locator('.app-shell[data-encryption="elsewhere"]').waitFor({ timeout: 30_000 });
+    } finally {
+      await tab.close();
+    }
+
     // Safety numbers: the same 60 digits on both sides; Ann marks Bob as verified.
     const safetyNumber = async (user) => {
       await user.page.getByRole("button", { name: "Chat info" }).click();

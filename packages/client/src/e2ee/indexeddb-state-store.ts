@@ -40,7 +40,14 @@ export class IndexedDbMlsStateStore implements MlsStateStore {
     this.#db ??= new Promise((resolve, reject) => {
       const open = this.#factory.open(this.#name, 1);
       open.onupgradeneeded = () => open.result.createObjectStore(RECORDS);
-      open.onsuccess = () => resolve(open.result);
+      open.onsuccess = () => {
+        // A deletion (`destroy`, say from another tab signing out) waits for open connections: let it through.
+        open.result.onversionchange = () => {
+          open.result.close();
+          this.#db = undefined;
+        };
+        resolve(open.result);
+      };
       open.onerror = () => reject(open.error);
       open.onblocked = () => reject(new Error(`the MLS state database ${this.#name} is blocked by another tab`));
     });

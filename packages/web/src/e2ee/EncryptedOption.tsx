@@ -16,14 +16,14 @@ export function EncryptedOption({ checked, onChange }: { checked: boolean; onCha
           type="checkbox"
           name="encrypted"
           checked={checked}
-          disabled={status === "failed"}
+          disabled={status === "failed" || status === "elsewhere"}
           aria-describedby={hint}
           onChange={(e) => onChange(e.target.checked)}
         />
         <span>{t("e2ee.encryptedOption")}</span>
       </label>
       <p className="muted" id={hint}>
-        {status === "failed" ? t("e2ee.failed") : t("e2ee.encryptedHint")}
+        {status === "failed" ? t("e2ee.failed") : status === "elsewhere" ? t("e2ee.otherTab") : t("e2ee.encryptedHint")}
       </p>
     </>
   );

@@ -185,7 +185,14 @@ export class IndexedDbSearchBackend implements SearchIndexBackend {
         open.result.createObjectStore("messages");
         open.result.createObjectStore("tokens");
       };
-      open.onsuccess = () => resolve(open.result);
+      open.onsuccess = () => {
+        // A deletion on sign-out waits for open connections: let it through.
+        open.result.onversionchange = () => {
+          open.result.close();
+          this.#db = undefined;
+        };
+        resolve(open.result);
+      };
       open.onerror = () => reject(open.error);
     });
     return this.#db;

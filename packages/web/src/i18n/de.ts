@@ -530,5 +530,7 @@ export const de: Catalogue<keyof typeof en> = {
     "Die Geräte von {name} haben sich geändert, seit du sie zuletzt gesehen hast. Vergleicht die Sicherheitsnummer erneut, um sicher zu sein.",
   "e2ee.devicesChangedOk": "Verstanden",
   "notifications.newEncrypted": "Neue verschlüsselte Nachricht",
+  "e2ee.otherTab":
+    "Verschlüsselte Chats sind in einem anderen Tab dieses Browsers offen: Nutze sie dort, oder schließe ihn und lade neu.",
   "e2ee.localResult": "Auf diesem Gerät gefunden",
 };

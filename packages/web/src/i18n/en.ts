@@ -521,5 +521,6 @@ export const en = {
     "{name}’s devices changed since you last saw them. Compare the safety number again to be sure it is them.",
   "e2ee.devicesChangedOk": "OK",
   "notifications.newEncrypted": "New encrypted message",
+  "e2ee.otherTab": "Encrypted chats are open in another tab of this browser: use that one for them, or close it and reload.",
   "e2ee.localResult": "Found on this device",
 } as const satisfies Catalogue;

@@ -283,10 +283,8 @@ export class ChatStore {
   async logout(notice: string | null = null): Promise<void> {
     const me = this.#core.state.me?.id;
     if (me !== undefined) this.#drafts.clear(me);
-    const device = this.client.credentials?.sessionId;
     await this.client.logout();
-    // A signed-out device session never comes back: its MLS secrets and the texts it decrypted go with it.
-    if (me !== undefined && device !== undefined) this.#encryption.forget(me, device);
+    // The device session's MLS secrets and the texts it decrypted go with it (Encryption.reset).
     this.#signedOut(notice);
   }
 

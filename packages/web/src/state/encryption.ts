@@ -19,6 +19,9 @@ import type { KeyValueStorage } from "./local-outbox-store.js";
 import type { StoreCore } from "./store-core.js";
 import { type DeviceTrust, TrustBook } from "./trust.js";
 
+/** Thrown by `DeviceEncryption.start` when another tab of the same device session uses its MLS state. */
+export class EncryptionElsewhere extends Error {}
+
 /** What the browser provides: where a device keeps its MLS state and search index, and where MLS runs. */
 export interface DeviceEncryption {
   /** Starts E2ee for the signed-in `client` and opens this device's local search index. */
@@ -53,6 +56,8 @@ export class Encryption {
   #trust: TrustBook | undefined;
   #starting: Promise<void> | undefined;
   #failedBefore = false;
+  /** The device session encryption was started for: its data is deleted when it ends. */
+  #session: { userId: string; deviceId: string } | undefined;
   readonly #reread: () => void;
 
   /** `reread`: loads the open conversation's history again (after a start that had failed before). */
@@ -84,6 +89,7 @@ export class Encryption {
     const credentials = this.#client.credentials;
     if (device === undefined || credentials === undefined) return Promise.resolve();
     this.#trust = new TrustBook(this.#storage, credentials.user.id);
+    this.#session = { userId: credentials.user.id, deviceId: credentials.sessionId };
     this.#starting ??= (async () => {
       this.#core.set((s) => ({ ...s, encryption: "starting" }));
       const started = device.start(this.#client);
@@ -113,9 +119,11 @@ export class Encryption {
       } catch (error) {
         this.#starting = undefined;
         this.#failedBefore = true;
-        this.#core.set((s) => ({ ...s, encryption: "failed" }));
-        // Offline or the server busy: tried again on the next connection (`retry`); anything else is shown.
-        if (!(isParleyError(error) && (error.retryable || error.code === "not_authenticated"))) this.#core.notify(error);
+        const elsewhere = error instanceof EncryptionElsewhere;
+        this.#core.set((s) => ({ ...s, encryption: elsewhere ? "elsewhere" : "failed" }));
+        // Offline, the server busy or another tab: tried again on the next connection (`retry`); the rest is shown.
+        const passing = elsewhere || (isParleyError(error) && (error.retryable || error.code === "not_authenticated"));
+        if (!passing) this.#core.notify(error);
       }
     })();
     return this.#starting;
@@ -126,20 +134,23 @@ export class Encryption {
     if (this.#failedBefore && this.#starting === undefined && this.#client.credentials !== undefined) void this.start();
   }
 
-  /** Signed out: forgets the E2ee of the session (its local data is deleted by `forget`). */
+  /**
+   * The session ended (signed out, revoked, expired): a device session never comes back, so its MLS secrets, the texts
+   * it decrypted and its search index are deleted.
+   */
   reset(): void {
+    const session = this.#session;
+    this.#session = undefined;
+    if (session !== undefined && this.#device !== undefined) {
+      this.#device
+        .forget(session.userId, session.deviceId)
+        .catch((error: unknown) => reportBestEffort("deleting this device's encryption data", error));
+    }
     this.#e2ee = undefined;
     this.#index = undefined;
     this.#trust = undefined;
     this.#starting = undefined;
     this.#failedBefore = false;
-  }
-
-  /** Deletes the signed-out device's MLS state and search index. */
-  forget(userId: string, deviceId: string): void {
-    this.#device
-      ?.forget(userId, deviceId)
-      .catch((error: unknown) => reportBestEffort("deleting this device's encryption data", error));
   }
 
   /** A history page: entries of an encrypted conversation go through E2ee (the SDK's history is not decrypted). */

@@ -104,9 +104,10 @@ export interface ChatState {
   pins: Readonly<Record<string, readonly PinnedMessage[]>>;
   /**
    * End-to-end encryption on this device: off (no browser support), starting (device registration, KeyPackages),
-   * ready, or failed (encrypted chats cannot be read or written here).
+   * ready, elsewhere (another tab of this device session has it: one tab at a time), or failed (encrypted chats cannot
+   * be read or written here).
    */
-  encryption: "off" | "starting" | "ready" | "failed";
+  encryption: "off" | "starting" | "ready" | "elsewhere" | "failed";
   /** Unsent text per conversation (persisted per user in localStorage; mention tokens encoded). */
   drafts: Readonly<Record<string, string>>;
 }
