@@ -214,6 +214,22 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
     await notice.getByRole("button", { name: "OK" }).click();
     await notice.waitFor({ state: "detached" });
 
+    // An encrypted group: ticked in the New group dialog, read by Bob's devices.
+    await ann1.page.getByRole("button", { name: "New group" }).click();
+    const groupDialog = ann1.page.getByRole("dialog", { name: "New group" });
+    await groupDialog.getByLabel("Group name").fill("Secret team");
+    await groupDialog.getByLabel("Members").fill(bob1.username);
+    await groupDialog.getByLabel("Members").press("Enter");
+    await groupDialog.getByRole("checkbox", { name: "End-to-end encrypted" }).check();
+    await groupDialog.getByRole("button", { name: "Create group" }).click();
+    await ann1.page.locator(".chat-header h2", { has: ann1.page.locator(".lock-marker"), hasText: "Secret team" }).waitFor();
+    texts.group = secret("g");
+    await ann1.send(texts.group);
+    await encryptedRow(bob1, "Secret team").click();
+    await bob1.messages(texts.group).first().waitFor({ timeout: 30_000 });
+    await encryptedRow(bob2, "Secret team").click();
+    await bob2.messages(texts.group).first().waitFor({ timeout: 30_000 });
+
     // The server's database files: the control text is there, none of the encrypted ones.
     const dataDir = session.server.server.config.dataDir;
     await eventually("the control text in the database files", () => {

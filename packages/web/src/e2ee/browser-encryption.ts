@@ -10,6 +10,9 @@ import { IndexedDbSearchBackend, LocalSearchIndex } from "./local-search.js";
 const stateName = (userId: string, deviceId: string) => `parley-mls-${userId}-${deviceId}`;
 const searchName = (userId: string, deviceId: string) => `parley-search-${userId}-${deviceId}`;
 
+/** How long a tab waits for the device's MLS lock: a reloading tab's previous page may still hold it briefly. */
+const LOCK_WAIT_MS = 3_000;
+
 /**
  * Holds the device's MLS lock (Web Locks) for as long as this tab uses its state: two tabs of one device session
  * share one IndexedDB state, and two encryptions from the same state would reuse a key and nonce. A second tab does
@@ -20,14 +23,14 @@ function holdLock(name: string): Promise<() => void> {
   if (locks === undefined) return Promise.resolve(() => {});
   return new Promise((resolve, reject) => {
     locks
-      .request(name, { ifAvailable: true }, (lock) => {
-        if (lock === null) {
-          reject(new EncryptionElsewhere("Another tab of this device session uses its MLS state"));
-          return undefined;
-        }
-        return new Promise<void>((release) => resolve(release));
-      })
-      .catch(reject);
+      .request(name, { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, () => new Promise<void>((release) => resolve(release)))
+      .catch((error: unknown) =>
+        reject(
+          error instanceof DOMException && (error.name === "TimeoutError" || error.name === "AbortError")
+            ? new EncryptionElsewhere("Another tab of this device session uses its MLS state")
+            : error,
+        ),
+      );
   });
 }
 

@@ -44,6 +44,9 @@ export interface ContactTrust extends DeviceTrust {
   keys: string[];
 }
 
+/** How often a tab whose device session's encryption is in another tab tries to take it over. */
+const ELSEWHERE_RETRY_MS = 30_000;
+
 const unb64 = (value: string) => Uint8Array.from(atob(value.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
 
 export class Encryption {
@@ -124,6 +127,8 @@ export class Encryption {
         // Offline, the server busy or another tab: tried again on the next connection (`retry`); the rest is shown.
         const passing = elsewhere || (isParleyError(error) && (error.retryable || error.code === "not_authenticated"));
         if (!passing) this.#core.notify(error);
+        // The other tab may close: look again now and then.
+        if (elsewhere) setTimeout(() => this.retry(), ELSEWHERE_RETRY_MS);
       }
     })();
     return this.#starting;
