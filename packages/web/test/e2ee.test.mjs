@@ -1,7 +1,9 @@
 // End-to-end encrypted chats in the web app (docs/e2ee.md "Web app"), in Chromium: two people with two devices each
 // (four browser contexts). Ann ticks "End-to-end encrypted" when starting the chat; all four devices read every
 // message decrypted; both sides see the same safety number; the server's SQLite files hold none of the texts; the
-// local search of an encrypted chat finds a message. Prints the time to open an encrypted chat (e2ee-open-ms).
+// local search of an encrypted chat finds a message. Also: MLS in a worker, its state in IndexedDB across a reload, a
+// second tab of one session kept off the state, a device joining later (earlier messages unavailable, a device-change
+// notice for Ann), an encrypted group, axe on the new UI. Prints the time to open an encrypted chat (e2ee-open-ms).
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
