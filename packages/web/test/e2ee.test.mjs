@@ -211,7 +211,8 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
     const later = ann1.page.getByRole("dialog", { name: "Chat info" });
     await later.locator(".device-list li").nth(2).waitFor();
     assert.equal(await later.locator(".device-list li[data-verified]").count(), 2, "the third device is not verified");
-    assert.notEqual(await later.locator("[data-safety-number]").getAttribute("data-safety-number"), annNumber);
+    const annLaterNumber = await later.locator("[data-safety-number]").getAttribute("data-safety-number");
+    assert.notEqual(annLaterNumber, annNumber, "Bob's new device changed the safety number");
     await ann1.page.keyboard.press("Escape");
     await notice.getByRole("button", { name: "OK" }).click();
     await notice.waitFor({ state: "detached" });
@@ -231,6 +232,14 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
     await bob1.messages(texts.group).first().waitFor({ timeout: 30_000 });
     await encryptedRow(bob2, "Secret team").click();
     await bob2.messages(texts.group).first().waitFor({ timeout: 30_000 });
+    // The group's info offers the safety number with each member: Bob's with Ann is the one Ann sees.
+    await bob1.page.getByRole("button", { name: "Group info" }).click();
+    const groupInfo = bob1.page.getByRole("dialog", { name: "Group info" });
+    await groupInfo.getByText("With Ann Ek").click();
+    const groupNumber = groupInfo.locator("[data-safety-number]");
+    await groupNumber.waitFor({ timeout: 15_000 });
+    assert.equal(await groupNumber.getAttribute("data-safety-number"), annLaterNumber);
+    await bob1.page.keyboard.press("Escape");
 
     // The server's database files: the control text is there, none of the encrypted ones.
     const dataDir = session.server.server.config.dataDir;

@@ -128,3 +128,34 @@ export function DevicesChangedNotice({ conversation }: { conversation: Conversat
     </div>
   );
 }
+
+/** An encrypted group's info: the safety number with each other member, computed when its row is opened. */
+export function MemberSafetyNumbers({ conversation }: { conversation: ConversationState }) {
+  const t = useT();
+  const me = useChat((s) => s.me?.id);
+  const users = useChat((s) => s.users);
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const others = conversation.members.map((m) => m.userId).filter((id) => id !== me);
+  return (
+    <section className="member-safety-numbers">
+      <h3 className="section-title">{t("e2ee.safetyNumbers")}</h3>
+      {others.map((userId) => (
+        <details
+          key={userId}
+          onToggle={(event) => {
+            const shown = event.currentTarget.open;
+            setOpen((all) => {
+              const next = new Set(all);
+              if (shown) next.add(userId);
+              else next.delete(userId);
+              return next;
+            });
+          }}
+        >
+          <summary>{t("e2ee.safetyNumberWith", { name: displayName(users[userId], t("names.someone")) })}</summary>
+          {open.has(userId) ? <SafetyNumber userId={userId} /> : null}
+        </details>
+      ))}
+    </section>
+  );
+}

@@ -532,5 +532,7 @@ export const de: Catalogue<keyof typeof en> = {
   "notifications.newEncrypted": "Neue verschlüsselte Nachricht",
   "e2ee.otherTab":
     "Verschlüsselte Chats sind in einem anderen Tab dieses Browsers offen: Nutze sie dort, oder schließe ihn und lade neu.",
+  "e2ee.safetyNumbers": "Sicherheitsnummern",
+  "e2ee.safetyNumberWith": "Mit {name}",
   "e2ee.localResult": "Auf diesem Gerät gefunden",
 };

@@ -522,5 +522,7 @@ export const en = {
   "e2ee.devicesChangedOk": "OK",
   "notifications.newEncrypted": "New encrypted message",
   "e2ee.otherTab": "Encrypted chats are open in another tab of this browser: use that one for them, or close it and reload.",
+  "e2ee.safetyNumbers": "Safety numbers",
+  "e2ee.safetyNumberWith": "With {name}",
   "e2ee.localResult": "Found on this device",
 } as const satisfies Catalogue;
