@@ -177,7 +177,14 @@ export class Encryption {
   async search(query: string, filters: SearchFilters): Promise<SearchHit[]> {
     const index = this.#index;
     if (index === undefined) return [];
-    const found = await index.search(query, filters, filters.limit ?? 20);
+    let found: Awaited<ReturnType<LocalSearchIndex["search"]>>;
+    try {
+      found = await index.search(query, filters, filters.limit ?? 20);
+    } catch (error) {
+      // The server's hits are still shown.
+      reportBestEffort("searching this device's index of encrypted chats", error);
+      return [];
+    }
     return found.map((f) =>
       LocalSearchIndex.hit(f, query, {
         conversationId: f.conversationId,
