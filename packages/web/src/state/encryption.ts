@@ -26,7 +26,7 @@ export class EncryptionElsewhere extends Error {}
 export interface DeviceEncryption {
   /** Starts E2ee for the signed-in `client` and opens this device's local search index. */
   start(client: ParleyClient): Promise<{ e2ee: E2ee; index: LocalSearchIndex }>;
-  /** Deletes a device's local data (MLS state, search index) once it signed out. */
+  /** Deletes a device session's local data (MLS state, search index) once the session ended. */
   forget(userId: string, deviceId: string): Promise<void>;
 }
 
