@@ -3,6 +3,7 @@
 
 import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
+import { LockMarker } from "../e2ee/EncryptedOption.js";
 import { formatDuration } from "../format/durations.js";
 import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
@@ -58,6 +59,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
       )}
       <div className="chat-title">
         <h2>
+          {c.encrypted ? <LockMarker /> : null}
           {title}
           {c.disappearAfter !== undefined ? (
             <span className="disappearing-badge" title={t("retention.disappearing")}>

@@ -3,6 +3,7 @@
 import { type DragEvent, useState } from "react";
 import { DirectInfoDialog } from "../conversations/DirectInfoDialog.js";
 import { GroupInfoDialog } from "../conversations/GroupInfoDialog.js";
+import { DevicesChangedNotice } from "../e2ee/SafetyNumber.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { useChat } from "../state/store-context.js";
 import { ChatHeader } from "./ChatHeader.js";
@@ -49,6 +50,7 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
       }}
     >
       <ChatHeader conversation={conversation} onShowInfo={() => setInfo(true)} />
+      {conversation.encrypted ? <DevicesChangedNotice conversation={conversation} /> : null}
       <MessageList conversation={conversation} />
       {conversation.membership === "member" ? (
         <Composer conversationId={conversation.id} uploads={uploads} />

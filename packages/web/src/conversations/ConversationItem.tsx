@@ -4,6 +4,7 @@
 import { type ReactNode, useMemo } from "react";
 import { Ticks } from "../chat/Ticks.js";
 import { receiptLabel, receiptSummary } from "../chat/ticks.js";
+import { LockMarker } from "../e2ee/EncryptedOption.js";
 import { attachmentSummary } from "../format/files.js";
 import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
@@ -68,6 +69,9 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         </span>
       </>
     );
+  } else if (last?.mls !== undefined && !last.body && last.deletedAt === undefined) {
+    // An encrypted entry not decrypted here (the server's list shows it opaque): no text to preview.
+    preview = <span className="preview-text preview-system">{t("e2ee.encryptedMessage")}</span>;
   } else if (last?.kind === "text" && last.body !== null) {
     const author = previewAuthor(last, c, me, users);
     const own = last.senderId === me;
@@ -108,7 +112,10 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         <Avatar id={other ?? c.id} userId={other} name={title} online={online} group={c.kind === "group"} />
         <span className="conversation-text">
           <span className="conversation-row">
-            <span className="conversation-title">{title}</span>
+            <span className="conversation-title">
+              {c.encrypted ? <LockMarker /> : null}
+              {title}
+            </span>
             <span className="conversation-time">{formatListTime(activityAt(c, allPending), now)}</span>
           </span>
           <span className="conversation-row">
