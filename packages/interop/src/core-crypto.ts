@@ -28,9 +28,10 @@ export function bareKeyPackage(message: Uint8Array): Uint8Array {
 let loaded: Promise<typeof CC> | undefined;
 
 /**
- * The core-crypto module, initialised once. Its browser build needs a `window` (it checks for one, and reaches
- * IndexedDB through it: fake-indexeddb stands in) and fetches its `.wasm` by URL, which Node's fetch does not do for
- * files, so the one fetch of the initialisation is answered from the package's directory.
+ * The core-crypto module, initialised once. Its key store is IndexedDB (fake-indexeddb stands in). Without a `window`
+ * its loader reads the `.wasm` with a file handle it never closes (a deprecation warning now, an error in a later Node),
+ * so it is given a `window` and its one `fetch` of the `.wasm` URL is answered from the package's directory (Node's
+ * `fetch` does not read files).
  */
 export function coreCrypto(): Promise<typeof CC> {
   loaded ??= (async () => {
