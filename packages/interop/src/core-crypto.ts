@@ -129,15 +129,19 @@ export class CoreCryptoDevice {
     return this.core.transaction((ctx) => ctx.encryptMessage(this.#id(groupId), plaintext));
   }
 
-  /** Decrypts an application message or applies a commit. */
-  async process(groupId: string, message: Uint8Array): Promise<{ plaintext?: Uint8Array; sender?: string; epoch: number }> {
+  /** Decrypts an application message or applies a commit; `active` is false once a commit removed this device. */
+  async process(
+    groupId: string,
+    message: Uint8Array,
+  ): Promise<{ plaintext?: Uint8Array; sender?: string; active: boolean; epoch?: number }> {
     const id = this.#id(groupId);
     return this.core.transaction(async (ctx) => {
       const result = await ctx.decryptMessage(id, message);
       return {
         ...(result.message === undefined ? {} : { plaintext: result.message }),
         ...(result.senderClientId === undefined ? {} : { sender: new TextDecoder().decode(result.senderClientId.copyBytes()) }),
-        epoch: await ctx.conversationEpoch(id),
+        active: result.isActive,
+        ...(result.isActive ? { epoch: await ctx.conversationEpoch(id) } : {}),
       };
     });
   }

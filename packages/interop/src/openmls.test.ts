@@ -71,6 +71,15 @@ describe("MLS interoperability with OpenMLS (Wire core-crypto)", () => {
     assert.equal(read((await bob.process(group, after.message)).plaintext), "in epoch 3");
     const back = await mls.process(after.state, await bob.encrypt(group, text.encode("in epoch 3 too")));
     assert.equal(back.kind === "application" && read(back.plaintext), "in epoch 3 too");
+    state = back.state;
+
+    // The provider removes the OpenMLS device: core-crypto applies its own removal and cannot read what follows.
+    const removal = await mls.commit(state, { remove: [bob.identity] });
+    state = removal.state;
+    assert.deepEqual(mls.members(state), [{ userId: "alice", deviceId: "laptop" }]);
+    assert.equal((await bob.process(group, removal.commit)).active, false);
+    const secret = await mls.encrypt(state, text.encode("after the removal"));
+    await assert.rejects(bob.process(group, secret.message));
   });
 
   it("an OpenMLS group adds a Parley device, which joins from the Welcome; messages and commits go both ways", async () => {
