@@ -3,17 +3,27 @@
 // message decrypted; both sides see the same safety number; the server's SQLite files hold none of the texts; the
 // local search of an encrypted chat finds a message. Also: MLS in a worker, its state in IndexedDB across a reload, a
 // second tab of one session kept off the state, a device joining later (earlier messages unavailable, a device-change
-// notice for Ann), an encrypted group, axe on the new UI. Prints the time to open an encrypted chat (e2ee-open-ms).
+// notice for Ann), replies, reactions, edits and a picture inside the ciphertext, an encrypted group, axe on the new UI.
+// Prints the time to open an encrypted chat (e2ee-open-ms).
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import sharp from "sharp";
 import { checkThemes } from "./axe.mjs";
 import { browserAvailable, eventually, startBrowserSession, User } from "./browser.mjs";
 
 const run = randomBytes(3).toString("hex");
+
+/** Opens a message's action menu and picks an item. */
+async function act(user, text, item) {
+  const message = user.messages(text).last();
+  await message.hover();
+  await message.getByRole("button", { name: "Message actions" }).click();
+  await user.page.getByRole("menuitem", { name: item, exact: true }).click();
+}
 const secret = (label) => `secret${label}${randomBytes(5).toString("hex")}`;
 
 function filesUnder(dir) {
@@ -204,9 +214,45 @@ describe("web app: end-to-end encrypted chats", { skip: !browserAvailable() }, (
     assert.match(await notice.textContent(), /Bob Ny’s devices changed/);
     problems.push(...(await checkThemes(ann1.page, "encrypted chat with the device-change notice")));
     assert.deepEqual(problems, [], "axe: no serious or critical findings");
-    // Encrypted messages offer no reply, reaction, edit or forward yet (the SDK does not encrypt them yet).
-    await ann1.messages(texts.bob1).first().hover();
-    assert.equal(await ann1.page.getByRole("button", { name: "Reply" }).count(), 0);
+    // Replies, reactions and edits travel inside the ciphertext (the SDK encrypts them); a picture too, with the
+    // thumbnail Ann's browser made, and the full picture is decrypted on Bob's device when he opens it.
+    texts.reply = secret("rp");
+    await act(ann1, texts.bob1, "Reply");
+    await ann1.send(texts.reply);
+    const quote = bob1.messages(texts.reply).first().locator(".bubble-quote");
+    await quote.waitFor({ timeout: 30_000 });
+    assert.match(await quote.textContent(), new RegExp(texts.bob1));
+    await act(bob1, texts.reply, "React");
+    await bob1.page.getByRole("menuitem", { name: "React with 👍" }).click();
+    const chip = ann1.messages(texts.reply).first().locator('.reaction-chip[data-emoji="👍"]');
+    await eventually("Ann sees Bob's encrypted 👍", async () => (await chip.locator(".reaction-count").textContent()) === "1");
+    texts.edited = secret("ed");
+    await act(ann1, texts.reply, "Edit");
+    await eventually("editing starts from the text", async () => (await ann1.composer().inputValue()) === texts.reply);
+    await ann1.composer().fill(texts.edited);
+    await ann1.composer().press("Enter");
+    await bob1.messages(texts.edited).first().locator(".edited-marker").waitFor({ timeout: 30_000 });
+    assert.equal(await bob1.messages(texts.reply).count(), 0, "the old text is gone on Bob's device");
+
+    const picture = await sharp({ create: { width: 640, height: 400, channels: 3, background: { r: 200, g: 60, b: 30 } } })
+      .png()
+      .toBuffer();
+    await ann1.page.getByTestId("file-input").setInputFiles({ name: "sunset.png", mimeType: "image/png", buffer: picture });
+    await ann1.page.locator('.upload-item[data-state="ready"]', { hasText: "sunset.png" }).waitFor({ timeout: 30_000 });
+    texts.caption = secret("cp");
+    await ann1.composer().fill(texts.caption);
+    await ann1.composer().press("Enter");
+    const image = bob1.messages(texts.caption).first().locator(".attachment-image img");
+    await image.waitFor({ timeout: 30_000 });
+    await eventually("Bob's device decrypted the thumbnail", () =>
+      image.evaluate((img) => img.src.startsWith("blob:") && img.complete && img.naturalWidth > 0 && img.naturalWidth <= 320),
+    );
+    await bob1.messages(texts.caption).first().locator(".attachment-image").click();
+    const viewer = bob1.page.getByRole("dialog", { name: "sunset.png" });
+    await eventually("the full picture decrypted", () =>
+      viewer.locator(".image-viewer-image").evaluate((img) => img.complete && img.naturalWidth === 640),
+    );
+    await bob1.page.keyboard.press("Escape");
     await ann1.page.getByRole("button", { name: "Chat info" }).click();
     const later = ann1.page.getByRole("dialog", { name: "Chat info" });
     await later.locator(".device-list li").nth(2).waitFor();

@@ -63,13 +63,14 @@ export function MessageActions({
   const moderator = conversation.kind === "group" && (role === "owner" || role === "admin");
   const member = conversation.membership === "member";
   const canReact = member && !deleted && !message.hidden;
-  // Replies, reactions, edits and forwarding of encrypted messages need the SDK to put them inside the ciphertext
-  // (docs/e2ee.md, not built yet): not offered there until then.
+  // In an encrypted conversation replies, reactions, edits and deletes travel inside the ciphertext (the SDK does it,
+  // docs/e2ee.md); the server cannot pin or forward a text it cannot read, and only a message's sender can delete it
+  // for everyone (clients apply nobody else's delete).
   const plain = conversation.encrypted !== true;
   const pinned = useChat((s) => s.pins[conversation.id]?.some((p) => p.seq === message.seq) ?? false);
 
   const actions: Action[] = [];
-  if (canReact && plain) {
+  if (canReact) {
     actions.push({ label: t("actions.reply"), run: () => store.compose(id, "reply", message.seq) });
     actions.push({ label: t("actions.react"), run: () => setOpen("react"), picker: true });
   }
@@ -84,13 +85,13 @@ export function MessageActions({
   if (plain && !deleted && !message.hidden && message.kind === "text" && message.withheld !== true) {
     actions.push({ label: t("actions.forward"), run: () => setForwarding(true) });
   }
-  if (canReact) {
+  if (canReact && plain) {
     actions.push({ label: t(pinned ? "actions.unpin" : "actions.pin"), run: () => store.setPinned(id, message.seq, !pinned) });
   }
-  if (plain && member && own && !deleted && !message.hidden) {
+  if (member && own && !deleted && !message.hidden) {
     actions.push({ label: t("actions.edit"), run: () => store.compose(id, "edit", message.seq) });
   }
-  if (member && (own || moderator) && !deleted) {
+  if (member && (own || (moderator && plain)) && !deleted) {
     actions.push({ label: t("actions.deleteEveryone"), run: () => setConfirmDelete(true), danger: true });
   }
   if (!own && message.kind === "text" && !deleted && !message.hidden && !message.withheld) {
@@ -101,7 +102,7 @@ export function MessageActions({
   }
 
   useLongPress(ref, actions.length > 0, () => setOpen("sheet"));
-  useSwipeToReply(ref, canReact && plain, () => store.compose(id, "reply", message.seq));
+  useSwipeToReply(ref, canReact, () => store.compose(id, "reply", message.seq));
 
   // The menu and picker: placed inside the viewport next to the ⋯ button; closed by a press elsewhere, Esc, a scroll
   // of the page or a resize (they would drift away from their message).
@@ -210,7 +211,7 @@ export function MessageActions({
         : null}
       {open === "sheet" ? (
         <Dialog title={t("actions.label")} onClose={() => setOpen(null)} className="action-sheet">
-          {canReact && plain ? (
+          {canReact ? (
             <div className="sheet-reactions">
               {QUICK_REACTIONS.map((emoji) => (
                 <button key={emoji} type="button" aria-label={t("actions.reactWith", { emoji })} onClick={react(emoji)}>

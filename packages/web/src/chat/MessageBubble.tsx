@@ -69,7 +69,7 @@ export function MessageBubble({
       <div className="bubble" data-attachments={(!deleted && !hidden && entry.attachments.length) || undefined}>
         {message?.forwarded && !deleted && !hidden ? <span className="forwarded-label">{t("message.forwarded")}</span> : null}
         {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
-        {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
+        {deleted || hidden ? null : <Attachments attachments={entry.attachments} encrypted={conversation.encrypted === true} />}
         {deleted || hidden ? (
           <span className="bubble-text bubble-tombstone">
             {hidden

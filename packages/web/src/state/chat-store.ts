@@ -17,6 +17,7 @@ import {
 import type { SsoInfo } from "@parley/protocol";
 import { reportBestEffort } from "../app/best-effort.js";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
+import { pictureThumbnail } from "../e2ee/thumbnail.js";
 import { t } from "../i18n/i18n.js";
 import { DraftStorage, withDraft } from "./drafts.js";
 import { type ContactTrust, type DeviceEncryption, Encryption } from "./encryption.js";
@@ -376,6 +377,22 @@ export class ChatStore {
     const e2ee = this.#encryption.e2ee;
     if (e2ee === undefined) throw new Error(t("e2ee.unavailable"));
     return e2ee;
+  }
+
+  /**
+   * Encrypts a file of an encrypted conversation with a key of its own and uploads the ciphertext (the key travels
+   * inside the message that sends it); a picture gets a thumbnail made here, encrypted the same way.
+   */
+  async uploadEncrypted(file: File): Promise<Attachment> {
+    const e2ee = this.#e2ee();
+    const [data, picture] = await Promise.all([file.arrayBuffer(), pictureThumbnail(file)]);
+    return e2ee.upload(new Uint8Array(data), { name: file.name, type: file.type || "application/octet-stream", ...picture });
+  }
+
+  /** A file of an encrypted conversation (or its thumbnail), downloaded and decrypted: an object URL to revoke. */
+  async decryptedFileUrl(attachment: Attachment, thumbnail = false): Promise<string> {
+    const bytes = await this.#e2ee().download(attachment.id, { thumbnail });
+    return URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: thumbnail ? "image/jpeg" : attachment.mimeType }));
   }
 
   /** The safety number with a contact, their devices and whether the user verified them. */
