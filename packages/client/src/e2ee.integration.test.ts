@@ -1,7 +1,8 @@
 // Integration: end-to-end encrypted conversations through the SDK against a real server, on SQLite and PostgreSQL
 // (docs/e2ee.md, protocol §6.15). Two users with two devices each exchange messages; afterwards neither the SQLite
 // files nor the PostgreSQL tables hold any of the texts. A removed member cannot decrypt what follows its removal,
-// concurrent commits are resolved, and a tampered ciphertext is refused and reported.
+// concurrent commits are resolved, a tampered ciphertext and a replayed message are refused and reported, and a
+// replayed commit is refused by the delivery service.
 
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -114,7 +115,7 @@ for (const engine of engines) {
     });
 
     it("a removed member cannot decrypt anything sent after its removal", async () => {
-      const a = await device(`ra${run}`, { register: true });
+      const a = await device(`rpa${run}`, { register: true });
       const c = await device(`rc${run}`, { register: true });
       const group = await a.e2ee.createGroup("before and after", [c.client.user!.id]);
       const before = secret("before");
@@ -368,6 +369,41 @@ for (const engine of engines) {
       await waitUntil("b reports the tampered entry", () => b.failures.some((f) => f.seq === forged.seq));
       const shown = b.seen.find((m) => m.conversationId === group.id && m.seq === forged.seq);
       assert.equal(shown?.body, null, "delivered without a text");
+    });
+
+    it("refuses a replayed message and a replayed commit, and reports the message", async () => {
+      const a = await device(`rplya${run}`, { register: true });
+      const b = await device(`rplyb${run}`, { register: true });
+      const group = await a.e2ee.createGroup("replays", [b.client.user!.id]);
+      const original = secret("original");
+      const ack = await a.client.send(group.id, original);
+      await waitUntil("b reads the original", () => bodies(b, group.id).includes(original));
+      const { messages } = await a.client.history(group.id, { after: 0, limit: 50 });
+      // The application message again, byte for byte, as a new entry: its key was used up when b decrypted it first.
+      const sent = messages.find((m) => m.seq === ack.seq)!;
+      const replayed = await a.client.call("messages.send", {
+        conversationId: group.id,
+        clientId: `replayed-${run}`,
+        body: "",
+        mls: { epoch: sent.mls!.epoch, data: sent.mls!.data },
+      });
+      await waitUntil("b reports the replayed entry", () => b.failures.some((f) => f.seq === replayed.seq));
+      assert.equal(b.seen.find((m) => m.conversationId === group.id && m.seq === replayed.seq)?.body, null);
+      assert.equal(bodies(b, group.id).filter((body) => body === original).length, 1, "the original shows once");
+      // The commit that added b, sent again: its epoch is past, so the delivery service refuses it.
+      const commit = messages.find((m) => m.kind === "system" && m.mls !== undefined)!;
+      const { groupInfo } = await a.client.call("e2ee.groupInfo", { conversationId: group.id });
+      await assert.rejects(
+        a.client.call("e2ee.commit", {
+          conversationId: group.id,
+          epoch: commit.mls!.epoch,
+          commit: commit.mls!.data,
+          groupInfo: groupInfo!,
+        }),
+        (error: { code?: string; details?: { epoch?: number } }) =>
+          error.code === "stale_epoch" && error.details?.epoch === commit.mls!.epoch + 1,
+      );
+      assert.deepEqual(a.failures, []);
     });
   });
 }

@@ -71,6 +71,7 @@ export {
 export type { Content as EncryptedContent, EncryptedFile } from "./e2ee/content.js";
 // End-to-end encryption (MLS, docs/e2ee.md): the helper, the one MLS interface and its ts-mls implementation.
 export { E2ee, type E2eeOptions, type EncryptedUploadOptions } from "./e2ee/e2ee.js";
+export { IndexedDbMlsStateStore } from "./e2ee/indexeddb-state-store.js";
 export {
   type CommitResult,
   type CredentialCheck,
@@ -83,7 +84,16 @@ export {
   parseCredentialIdentity,
 } from "./e2ee/mls-provider.js";
 export { MemoryMlsStateStore, type MlsStateStore } from "./e2ee/mls-state-store.js";
+export { fingerprintDigits, safetyNumber } from "./e2ee/safety-number.js";
 export { TsMlsProvider } from "./e2ee/ts-mls-provider.js";
+export {
+  type MlsCallName,
+  type MlsPort,
+  type MlsRequest,
+  type MlsResponse,
+  PortMlsProvider,
+  serveMlsProvider,
+} from "./e2ee/worker-provider.js";
 export { type ClientErrorCode, isAuthLoss, isParleyError, ParleyError, type ParleyErrorCode } from "./errors.js";
 export { Emitter, type Listener } from "./events.js";
 export { buildHttpRequest, type FetchLike, HttpApi, type ResponseLike, type TokenSource } from "./http-api.js";

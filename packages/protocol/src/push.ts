@@ -48,4 +48,6 @@ export interface PushPayload {
   seq: number;
   /** Path of the web app that opens the conversation. */
   url: string;
+  /** Present (true) for an end-to-end encrypted conversation (§6.15): `body` is never a preview then. */
+  encrypted?: true;
 }

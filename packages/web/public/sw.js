@@ -44,7 +44,8 @@ function notificationFor(payload) {
   return {
     title: typeof payload.title === "string" && payload.title ? payload.title : APP_NAME,
     options: {
-      body: typeof payload.body === "string" ? payload.body : "",
+      // An end-to-end encrypted conversation: the server has no text, and the notification says so.
+      body: payload.encrypted === true ? "New encrypted message" : typeof payload.body === "string" ? payload.body : "",
       // One notification per conversation: a newer one replaces it (and alerts again).
       tag: payload.conversationId,
       renotify: true,

@@ -10,6 +10,7 @@ import { authLinkFromLocation } from "./auth/auth-link.js";
 import { CredentialStore } from "./auth/credential-store.js";
 import { coordinateRefresh, webLock } from "./auth/refresh-coordinator.js";
 import { followInviteLink, inviteTokenFromLocation } from "./channels/invite-link.js";
+import { browserEncryption } from "./e2ee/browser-encryption.js";
 import { I18nProvider } from "./i18n/I18nProvider.js";
 import { LANGUAGE_STORAGE_KEY } from "./i18n/locale.js";
 import { LanguagePreference } from "./i18n/preference.js";
@@ -113,6 +114,10 @@ const store = new ChatStore({
   credentials,
   storage,
   dropSockets: (reason) => sockets.dropAll(reason),
+  ...(() => {
+    const encryption = browserEncryption(window);
+    return encryption ? { encryption } : {};
+  })(),
   browser: {
     isOnline: () => navigator.onLine,
     addEventListener: (type: string, listener: (event: never) => void) =>

@@ -61,6 +61,14 @@ describe("service worker", () => {
     assert.deepEqual({ ...sw.shown[0].options.data }, { url: "/c/C1", conversationId: "C1", seq: 7 });
   });
 
+  it("says 'New encrypted message' for an encrypted conversation", async () => {
+    const sw = loadWorker();
+    const payload = { type: "message", conversationId: "C2", title: "Ann", body: "New message from Ann", count: 1, seq: 3 };
+    await sw.dispatch("push", pushEvent({ ...payload, url: "/c/C2", encrypted: true }));
+    assert.equal(sw.shown[0].title, "Ann");
+    assert.equal(sw.shown[0].options.body, "New encrypted message");
+  });
+
   it("shows an 'added to a group' notification", async () => {
     const sw = loadWorker();
     await sw.dispatch(

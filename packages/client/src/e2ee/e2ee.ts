@@ -216,6 +216,15 @@ export class E2ee {
     return entry;
   }
 
+  /**
+   * Entries of encrypted conversations read from `messages.history` (which the SDK does not decrypt): each goes
+   * through the same per-conversation queue as the stream, so a text this device read before comes from its store,
+   * one it has not met yet is decrypted, and one it cannot read has `body: null` (and a `decrypt-failed` event).
+   */
+  readHistory(messages: readonly Message[]): Promise<Message[]> {
+    return this.#decrypt(messages);
+  }
+
   async isEncrypted(conversationId: string): Promise<boolean> {
     const known = this.#encrypted.get(conversationId);
     if (known !== undefined) return known;

@@ -15,6 +15,7 @@ export function ChatLayout() {
   // On a phone the search panel (in the sidebar) replaces the chat until a result is picked.
   const searching = useChat((s) => s.searchOpen && s.searchInFront);
   const unread = useChat((s) => Object.values(s.conversations).reduce((n, c) => n + c.unread, 0));
+  const encryption = useChat((s) => s.encryption);
 
   // The tab shows the unread count, like most chat apps.
   useEffect(() => {
@@ -25,7 +26,7 @@ export function ChatLayout() {
   }, [unread]);
 
   return (
-    <div className="app-shell">
+    <div className="app-shell" data-encryption={encryption}>
       {/* The page's one top-level heading, for screen-reader navigation; the panes have h2 headings. */}
       <h1 className="visually-hidden">{t("app.name")}</h1>
       <ConnectionBanner />

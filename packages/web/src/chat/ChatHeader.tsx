@@ -3,6 +3,7 @@
 
 import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
+import { LockMarker } from "../e2ee/EncryptedOption.js";
 import { formatDuration } from "../format/durations.js";
 import { formatLastSeen } from "../format/time.js";
 import { typingText } from "../format/typing.js";
@@ -68,6 +69,7 @@ export function ChatHeader({ conversation: c, onShowInfo }: { conversation: Conv
               <span className="visually-hidden">{t("channel.badge")}: </span>
             </span>
           ) : null}
+          {c.encrypted ? <LockMarker /> : null}
           {title}
           {c.disappearAfter !== undefined ? (
             <span className="disappearing-badge" title={t("retention.disappearing")}>

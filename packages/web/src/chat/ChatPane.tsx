@@ -4,6 +4,7 @@ import { type DragEvent, useState } from "react";
 import { ChannelInfoDialog } from "../channels/ChannelInfoDialog.js";
 import { DirectInfoDialog } from "../conversations/DirectInfoDialog.js";
 import { GroupInfoDialog } from "../conversations/GroupInfoDialog.js";
+import { DevicesChangedNotice } from "../e2ee/SafetyNumber.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { canPost } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
@@ -52,6 +53,7 @@ export function ChatPane({ conversationId }: { conversationId: string }) {
       }}
     >
       <ChatHeader conversation={conversation} onShowInfo={() => setInfo(true)} />
+      {conversation.encrypted ? <DevicesChangedNotice conversation={conversation} /> : null}
       <MessageList conversation={conversation} />
       {canSend ? (
         <Composer conversationId={conversation.id} uploads={uploads} />

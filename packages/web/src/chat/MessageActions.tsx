@@ -63,6 +63,10 @@ export function MessageActions({
   const moderator = conversation.kind === "group" && (role === "owner" || role === "admin");
   const member = conversation.membership === "member";
   const canReact = member && !deleted && !message.hidden;
+  // In an encrypted conversation replies, reactions, edits and deletes travel inside the ciphertext (the SDK does it,
+  // docs/e2ee.md); the server cannot pin or forward a text it cannot read, and only a message's sender can delete it
+  // for everyone (clients apply nobody else's delete).
+  const plain = conversation.encrypted !== true;
   const pinned = useChat((s) => s.pins[conversation.id]?.some((p) => p.seq === message.seq) ?? false);
 
   const actions: Action[] = [];
@@ -78,16 +82,16 @@ export function MessageActions({
       run: () => void navigator.clipboard.writeText(body).catch((error: unknown) => store.notify(error)),
     });
   }
-  if (!deleted && !message.hidden && message.kind === "text" && message.withheld !== true) {
+  if (plain && !deleted && !message.hidden && message.kind === "text" && message.withheld !== true) {
     actions.push({ label: t("actions.forward"), run: () => setForwarding(true) });
   }
-  if (canReact) {
+  if (canReact && plain) {
     actions.push({ label: t(pinned ? "actions.unpin" : "actions.pin"), run: () => store.setPinned(id, message.seq, !pinned) });
   }
   if (member && own && !deleted && !message.hidden) {
     actions.push({ label: t("actions.edit"), run: () => store.compose(id, "edit", message.seq) });
   }
-  if (member && (own || moderator) && !deleted) {
+  if (member && (own || (moderator && plain)) && !deleted) {
     actions.push({ label: t("actions.deleteEveryone"), run: () => setConfirmDelete(true), danger: true });
   }
   if (!own && message.kind === "text" && !deleted && !message.hidden && !message.withheld) {

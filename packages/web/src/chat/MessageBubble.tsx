@@ -47,7 +47,11 @@ export function MessageBubble({
   const message = entry.message;
   // Withheld from a former member (changed after they left): shown as a tombstone with its own text.
   const withheld = message?.withheld === true;
-  const deleted = message?.deletedAt !== undefined || withheld;
+  // An encrypted entry this device cannot read: one sent before it joined the group, or one that failed to decrypt.
+  const unreadable = message?.mls !== undefined && !message.body && message.deletedAt === undefined && !withheld;
+  const beforeJoined =
+    unreadable && !conversation.messages.some((m) => m.mls !== undefined && m.body && m.seq < (entry.seq ?? 0));
+  const deleted = message?.deletedAt !== undefined || withheld || unreadable;
   const hidden = message?.hidden === true;
   const pendingQuoted = entry.replyTo === undefined ? undefined : conversation.messages.find((m) => m.seq === entry.replyTo);
   const previews = useSyncExternalStore(onLinkPreviewsChange, linkPreviewsShown);
@@ -65,16 +69,20 @@ export function MessageBubble({
       <div className="bubble" data-attachments={(!deleted && !hidden && entry.attachments.length) || undefined}>
         {message?.forwarded && !deleted && !hidden ? <span className="forwarded-label">{t("message.forwarded")}</span> : null}
         {quote && !deleted && !hidden ? <QuoteBlock quote={quote} /> : null}
-        {deleted || hidden ? null : <Attachments attachments={entry.attachments} />}
+        {deleted || hidden ? null : <Attachments attachments={entry.attachments} encrypted={conversation.encrypted === true} />}
         {deleted || hidden ? (
           <span className="bubble-text bubble-tombstone">
             {hidden
               ? t("message.youDeleted")
-              : withheld
-                ? t("message.withheld")
-                : conversation.removedByAdmin?.includes(entry.seq ?? -1)
-                  ? t("message.removedByAdmin")
-                  : t("message.deleted")}
+              : unreadable
+                ? beforeJoined
+                  ? t("e2ee.beforeJoined")
+                  : t("e2ee.undecryptable")
+                : withheld
+                  ? t("message.withheld")
+                  : conversation.removedByAdmin?.includes(entry.seq ?? -1)
+                    ? t("message.removedByAdmin")
+                    : t("message.deleted")}
           </span>
         ) : (
           <FormattedText className="bubble-text" text={entry.body} />

@@ -99,6 +99,8 @@ export function buildTimeline(
     }
     // Action entries (edits, deletes, reactions) are applied to their targets, not shown.
     if (m.kind === "action") continue;
+    // MLS commits of encrypted conversations (key changes) are not shown.
+    if (m.event?.type === "mls.commit") continue;
     if (m.kind !== "text") {
       startDay(m.createdAt);
       items.push({ type: "system", key: entryKey(m.senderId, null, m.seq), message: m });

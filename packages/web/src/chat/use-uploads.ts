@@ -43,6 +43,7 @@ export function useUploads(conversationId: string): Uploads {
   const store = useStore();
   const maxBytes = useChat((s) => s.maxUploadBytes);
   const maxFiles = useChat((s) => s.maxAttachments);
+  const encrypted = useChat((s) => s.conversations[conversationId]?.encrypted === true);
   const [items, setItems] = useState<UploadItem[]>([]);
   const aborts = useRef(new Map<string, AbortController>());
   // The items as last rendered, for revoking their previews when the draft's files are cleared.
@@ -77,15 +78,20 @@ export function useUploads(conversationId: string): Uploads {
           if (PREVIEWABLE.has(file.type)) item.preview = URL.createObjectURL(file);
           const controller = new AbortController();
           aborts.current.set(key, controller);
-          store.client
-            .upload(file, {
-              name: file.name,
-              type: file.type,
-              signal: controller.signal,
-              onProgress: (sent) => patch(key, { sent }),
-            })
+          // An encrypted conversation's files are encrypted here first (no progress: the ciphertext goes up at once).
+          const upload = encrypted
+            ? store.uploadEncrypted(file)
+            : store.client.upload(file, {
+                name: file.name,
+                type: file.type,
+                signal: controller.signal,
+                onProgress: (sent) => patch(key, { sent }),
+              });
+          upload
             .then(
-              (attachment) => patch(key, { attachment, sent: file.size }),
+              (attachment) => {
+                if (!controller.signal.aborted) patch(key, { attachment, sent: file.size });
+              },
               (error: unknown) => {
                 if (!controller.signal.aborted) patch(key, { error: uploadErrorText(error) });
               },
@@ -96,7 +102,7 @@ export function useUploads(conversationId: string): Uploads {
         return [...list, ...added];
       });
     },
-    [store, patch, maxBytes, maxFiles],
+    [store, patch, maxBytes, maxFiles, encrypted],
   );
 
   const remove = useCallback((key: string) => {

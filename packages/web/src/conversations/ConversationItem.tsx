@@ -4,6 +4,7 @@
 import { type ReactNode, useMemo } from "react";
 import { Ticks } from "../chat/Ticks.js";
 import { receiptLabel, receiptSummary } from "../chat/ticks.js";
+import { LockMarker } from "../e2ee/EncryptedOption.js";
 import { attachmentSummary } from "../format/files.js";
 import { describeSystemEvent } from "../format/system-events.js";
 import { formatListTime } from "../format/time.js";
@@ -69,6 +70,9 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
         </span>
       </>
     );
+  } else if (last?.mls !== undefined && !last.body && last.deletedAt === undefined) {
+    // An encrypted entry not decrypted here (the server's list shows it opaque): no text to preview.
+    preview = <span className="preview-text preview-system">{t("e2ee.encryptedMessage")}</span>;
   } else if (last?.kind === "text" && last.body !== null) {
     const author = previewAuthor(last, c, me, users);
     const own = last.senderId === me;
@@ -117,6 +121,7 @@ export function ConversationItem({ conversation: c, active, now, tabIndex }: Con
                   <span className="visually-hidden">{t("channel.badge")}: </span>
                 </span>
               ) : null}
+              {c.encrypted ? <LockMarker /> : null}
               {title}
             </span>
             <span className="conversation-time">{formatListTime(activityAt(c, allPending), now)}</span>

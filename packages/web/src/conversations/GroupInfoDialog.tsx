@@ -5,6 +5,7 @@ import type { Member } from "@parley/client";
 import { type FormEvent, useMemo, useState } from "react";
 import { ProfileButton } from "../account/UserProfile.js";
 import { useNow } from "../app/use-now.js";
+import { MemberSafetyNumbers } from "../e2ee/SafetyNumber.js";
 import { formatLastSeen } from "../format/time.js";
 import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
@@ -208,6 +209,7 @@ export function GroupInfoDialog({ conversation, onClose }: { conversation: Conve
         />
       ) : null}
 
+      {conversation.encrypted ? <MemberSafetyNumbers conversation={conversation} /> : null}
       <RetentionSettings conversation={conversation} />
 
       {conversation.membership === "member" ? (

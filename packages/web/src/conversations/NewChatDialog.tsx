@@ -1,6 +1,7 @@
 // Start (or reopen) a direct chat with someone found by name, or by the username typed.
 
 import { type FormEvent, useState } from "react";
+import { EncryptedOption } from "../e2ee/EncryptedOption.js";
 import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
@@ -14,12 +15,13 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
   const [username, setUsername] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [encrypted, setEncrypted] = useState(false);
 
   const start = async (name: string) => {
     setBusy(true);
     setError(null);
     try {
-      await store.startDirect(name);
+      await store.startDirect(name, encrypted);
       onClose();
     } catch (caught) {
       setError(errorText(caught));
@@ -55,6 +57,7 @@ export function NewChatDialog({ onClose }: { onClose: () => void }) {
           />
         </label>
         {suggestions.list}
+        <EncryptedOption checked={encrypted} onChange={setEncrypted} />
         <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>

@@ -1,6 +1,7 @@
 // Create a group with a title and members chosen by username.
 
 import { type FormEvent, useState } from "react";
+import { EncryptedOption } from "../e2ee/EncryptedOption.js";
 import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { useStore } from "../state/store-context.js";
@@ -16,13 +17,14 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
   const [draft, setDraft] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [encrypted, setEncrypted] = useState(false);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      await store.createGroup(title, [...names, ...parseUsernames(draft)]);
+      await store.createGroup(title, [...names, ...parseUsernames(draft)], encrypted);
       onClose();
     } catch (caught) {
       setError(errorText(caught));
@@ -53,6 +55,7 @@ export function NewGroupDialog({ onClose }: { onClose: () => void }) {
           onDraft={setDraft}
           placeholder={t("newGroup.membersPlaceholder")}
         />
+        <EncryptedOption checked={encrypted} onChange={setEncrypted} />
         <FormError error={error} />
         <div className="dialog-actions">
           <button type="button" className="button" onClick={onClose}>

@@ -561,4 +561,32 @@ export const de: Catalogue<keyof typeof en> = {
   "channel.notMember": "Du bist kein Mitglied dieses Kanals mehr.",
   "errors.invalidInvite":
     "Dieser Einladungslink ist nicht mehr gültig (abgelaufen, widerrufen oder aufgebraucht). Bitte um einen neuen.",
+  // Ende-zu-Ende-Verschlüsselung (docs/e2ee.md)
+  "e2ee.unavailable": "Die Ende-zu-Ende-Verschlüsselung ist auf diesem Gerät noch nicht bereit. Versuch es gleich noch einmal.",
+  "e2ee.failed":
+    "Die Ende-zu-Ende-Verschlüsselung konnte auf diesem Gerät nicht starten: Verschlüsselte Chats sind hier nicht lesbar.",
+  "e2ee.encryptedOption": "Ende-zu-Ende-verschlüsselt",
+  "e2ee.encryptedHint":
+    "Nur die Geräte der Mitglieder können ihn lesen; er bleibt für immer verschlüsselt. Antworten, Reaktionen und Dateien gibt es darin noch nicht.",
+  "e2ee.encrypted": "Ende-zu-Ende-verschlüsselt",
+  "e2ee.encryptedMessage": "Verschlüsselte Nachricht",
+  "e2ee.undecryptable": "Diese Nachricht konnte nicht entschlüsselt werden",
+  "e2ee.beforeJoined": "Nachrichten, die vor der Anmeldung dieses Geräts gesendet wurden, sind hier nicht verfügbar.",
+  "e2ee.safetyNumber": "Sicherheitsnummer",
+  "e2ee.safetyNumberHint":
+    "Vergleiche diese Nummer mit {name} persönlich oder in einem Anruf. Ist sie auf beiden Geräten gleich, ist euer Chat privat.",
+  "e2ee.verify": "Als verifiziert markieren",
+  "e2ee.verified": "Verifiziert",
+  "e2ee.notVerified": "Nicht verifiziert",
+  "e2ee.devices": "Geräte von {name}",
+  "e2ee.device": "Gerät registriert {time}",
+  "e2ee.devicesChanged":
+    "Die Geräte von {name} haben sich geändert, seit du sie zuletzt gesehen hast. Vergleicht die Sicherheitsnummer erneut, um sicher zu sein.",
+  "e2ee.devicesChangedOk": "Verstanden",
+  "notifications.newEncrypted": "Neue verschlüsselte Nachricht",
+  "e2ee.otherTab":
+    "Verschlüsselte Chats sind in einem anderen Tab dieses Browsers offen: Nutze sie dort, oder schließe ihn und lade neu.",
+  "e2ee.safetyNumbers": "Sicherheitsnummern",
+  "e2ee.safetyNumberWith": "Mit {name}",
+  "e2ee.localResult": "Auf diesem Gerät gefunden",
 };

@@ -552,4 +552,30 @@ export const en = {
   "channel.leaveConfirm": "Leave “{title}”?",
   "channel.notMember": "You are no longer a member of this channel.",
   "errors.invalidInvite": "This invite link is no longer valid (expired, revoked or used up). Ask for a new one.",
+  // End-to-end encryption (docs/e2ee.md)
+  "e2ee.unavailable": "End-to-end encryption is not ready on this device yet. Try again in a moment.",
+  "e2ee.failed": "End-to-end encryption could not start on this device: encrypted chats cannot be read here.",
+  "e2ee.encryptedOption": "End-to-end encrypted",
+  "e2ee.encryptedHint":
+    "Only the members’ devices can read it; it stays encrypted for good. Replies, reactions and files are not available in it yet.",
+  "e2ee.encrypted": "End-to-end encrypted",
+  "e2ee.encryptedMessage": "Encrypted message",
+  "e2ee.undecryptable": "This message could not be decrypted",
+  "e2ee.beforeJoined": "Messages sent before this device joined are not available on it.",
+  "e2ee.safetyNumber": "Safety number",
+  "e2ee.safetyNumberHint":
+    "Compare this number with {name} in person or on a call. If it is the same on both devices, your chat is private.",
+  "e2ee.verify": "Mark as verified",
+  "e2ee.verified": "Verified",
+  "e2ee.notVerified": "Not verified",
+  "e2ee.devices": "Devices of {name}",
+  "e2ee.device": "Device registered {time}",
+  "e2ee.devicesChanged":
+    "{name}’s devices changed since you last saw them. Compare the safety number again to be sure it is them.",
+  "e2ee.devicesChangedOk": "OK",
+  "notifications.newEncrypted": "New encrypted message",
+  "e2ee.otherTab": "Encrypted chats are open in another tab of this browser: use that one for them, or close it and reload.",
+  "e2ee.safetyNumbers": "Safety numbers",
+  "e2ee.safetyNumberWith": "With {name}",
+  "e2ee.localResult": "Found on this device",
 } as const satisfies Catalogue;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Message, NotificationSettings } from "@parley/client";
-import { alertsFor, MAX_ALERT_AGE_MS } from "./tab-alerts.js";
+import type { ChatState } from "../state/types.js";
+import { alertContent, alertsFor, MAX_ALERT_AGE_MS } from "./tab-alerts.js";
 
 const NOW = 1_000_000;
 
@@ -51,5 +52,20 @@ describe("alerts in a background tab", () => {
     assert.equal(alertsFor(message({ body: "hi <@U_x>" }), "U_me", settings({ mutes, mentionsInMuted: true }), NOW), false);
     const expired = [{ conversationId: "C1", mutedUntil: NOW - 1 }];
     assert.equal(alertsFor(message(), "U_me", settings({ mutes: expired }), NOW), true);
+  });
+});
+
+describe("tab alert content", () => {
+  const chat = {
+    me: { id: "U1" },
+    users: { U2: { id: "U2", username: "ann", displayName: "Ann" } },
+    conversations: {},
+  } as unknown as ChatState;
+  const text = { conversationId: "C1", seq: 1, senderId: "U2", kind: "text", body: "meet at noon", createdAt: 1 } as Message;
+
+  it("shows the text with previews, but never the text of an encrypted conversation", () => {
+    assert.deepEqual(alertContent(text, chat, true), { title: "Ann", body: "meet at noon" });
+    const encrypted = { ...text, mls: { epoch: 1, deviceId: "D1", data: "AAAA" } } as Message;
+    assert.deepEqual(alertContent(encrypted, chat, true), { title: "Ann", body: "New encrypted message" });
   });
 });

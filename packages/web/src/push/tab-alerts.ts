@@ -40,6 +40,8 @@ export function alertContent(message: Message, chat: ChatState, previews: boolea
   const title = c ? conversationTitle(c, me, chat.users) : sender;
   const group = c?.kind === "group";
   const body = message.body ?? "";
+  // End-to-end encrypted: its text stays out of the system's notification centre, as in a push.
+  if (message.mls !== undefined) return { title, body: t("notifications.newEncrypted") };
   if (!previews) {
     const mentioned = me !== undefined && mentionsUser(body, me);
     return {

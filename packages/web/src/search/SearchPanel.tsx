@@ -4,6 +4,7 @@
 import { type SearchHit, type SearchPage, snippetSegments } from "@parley/client";
 import { type FormEvent, useMemo, useState } from "react";
 import { useNow } from "../app/use-now.js";
+import { LockMarker } from "../e2ee/EncryptedOption.js";
 import { formatFullTimestamp, formatListTime } from "../format/time.js";
 import { errorText } from "../i18n/errors.js";
 import { useT } from "../i18n/I18nProvider.js";
@@ -175,7 +176,11 @@ export function SearchPanel() {
                 data-seq={hit.seq}
               >
                 <span className="search-result-head">
-                  <strong className="search-result-where">{where}</strong>
+                  <strong className="search-result-where">
+                    {c?.encrypted ? <LockMarker /> : null}
+                    {where}
+                  </strong>
+                  {c?.encrypted ? <span className="search-result-local">{t("e2ee.localResult")}</span> : null}
                   <time
                     dateTime={new Date(hit.message.createdAt).toISOString()}
                     title={formatFullTimestamp(hit.message.createdAt)}

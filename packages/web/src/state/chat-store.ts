@@ -17,8 +17,10 @@ import {
 import type { SsoInfo } from "@parley/protocol";
 import { reportBestEffort } from "../app/best-effort.js";
 import { type CredentialStore, parseCredentials, SESSION_KEY } from "../auth/credential-store.js";
+import { pictureThumbnail } from "../e2ee/thumbnail.js";
 import { t } from "../i18n/i18n.js";
 import { DraftStorage, withDraft } from "./drafts.js";
+import { type ContactTrust, type DeviceEncryption, Encryption } from "./encryption.js";
 import type { KeyValueStorage } from "./local-outbox-store.js";
 import { Outgoing } from "./outgoing.js";
 import { People } from "./people.js";
@@ -47,6 +49,8 @@ export interface ChatStoreOptions {
   now?: () => number;
   /** Where drafts survive a reload (localStorage); without it they last as long as the page. */
   storage?: KeyValueStorage;
+  /** End-to-end encryption on this device (IndexedDB state, MLS in a Web Worker); without it encrypted chats are off. */
+  encryption?: DeviceEncryption;
 }
 
 export class ChatStore {
@@ -60,6 +64,7 @@ export class ChatStore {
   readonly #timelines: Timelines;
   readonly #search: SearchJump;
   readonly #drafts: DraftStorage;
+  readonly #encryption: Encryption;
   #started = false;
 
   constructor(options: ChatStoreOptions) {
@@ -70,8 +75,14 @@ export class ChatStore {
     this.#core = new StoreCore(options.browser?.isOnline() ?? true);
     this.#people = new People(this.#core, this.client);
     this.#outgoing = new Outgoing(this.#core, this.client, options.now ?? Date.now);
-    this.#timelines = new Timelines(this.#core, this.client, this.#people, this.#outgoing);
-    this.#search = new SearchJump(this.#core, this.client, this.#people, this.#timelines);
+    this.#encryption = new Encryption(this.#core, this.client, options.encryption, options.storage, () => {
+      const active = this.#core.state.activeId;
+      if (active === null || this.#core.state.conversations[active]?.encrypted !== true) return;
+      this.#core.patchConversation(active, (c) => ({ ...c, loaded: false }));
+      void this.#timelines.loadLatest(active);
+    });
+    this.#timelines = new Timelines(this.#core, this.client, this.#people, this.#outgoing, this.#encryption);
+    this.#search = new SearchJump(this.#core, this.client, this.#people, this.#timelines, this.#encryption);
     this.#drafts = new DraftStorage(options.storage);
   }
 
@@ -102,9 +113,15 @@ export class ChatStore {
         maxAttachments: c.limits?.maxAttachments ?? s.maxAttachments,
       }));
       this.#outgoing.adoptOutbox();
-      if (connection === "connected") void this.#timelines.refreshList();
+      if (connection === "connected") {
+        void this.#timelines.refreshList();
+        this.#encryption.retry();
+      }
     });
-    c.on("message", (message) => this.#timelines.onMessage(message));
+    c.on("message", (message) => {
+      this.#timelines.onMessage(message);
+      this.#encryption.index(message);
+    });
     c.on("updated", (message) => this.#timelines.onUpdated(message));
     c.on("hidden", ({ conversationId, seq }) => this.#timelines.onHidden(conversationId, seq));
     c.on("expired", ({ conversationId, expiredThrough }) => this.#timelines.onExpired(conversationId, expiredThrough));
@@ -158,7 +175,9 @@ export class ChatStore {
     if (this.#core.state.session === "signed-in") this.#connect();
   }
 
+  /** Starts encryption (its interim hooks are in place at once, so arriving entries wait for it) and connects. */
   #connect(): void {
+    void this.#encryption.start();
     this.client.connect().catch((error: unknown) => {
       if (isAuthLoss(error) || isParleyError(error, "stopped")) return;
       this.#core.notify(error);
@@ -181,6 +200,7 @@ export class ChatStore {
   }
 
   #signedOut(notice: string | null): void {
+    this.#encryption.reset();
     this.#core.set((s) => ({ ...initialState(s.online), notice }));
   }
 
@@ -265,6 +285,7 @@ export class ChatStore {
     const me = this.#core.state.me?.id;
     if (me !== undefined) this.#drafts.clear(me);
     await this.client.logout();
+    // The device session's MLS secrets and the texts it decrypted go with it (Encryption.reset).
     this.#signedOut(notice);
   }
 
@@ -299,21 +320,23 @@ export class ChatStore {
     return this.#timelines.loadOlder(id);
   }
 
-  async startDirect(username: string): Promise<string> {
+  /** Opens the direct chat with `username`; `encrypted`: the end-to-end encrypted one (a separate conversation). */
+  async startDirect(username: string, encrypted = false): Promise<string> {
     const user = await this.#people.lookup(username);
     if (user.id === this.#core.state.me?.id) throw new Error(t("newChat.isYou"));
-    const conversation = await this.client.openDirect(user.id);
+    const conversation = encrypted ? await this.#e2ee().openDirect(user.id) : await this.client.openDirect(user.id);
     this.#timelines.upsert(conversation);
     this.open(conversation.id);
     return conversation.id;
   }
 
-  async createGroup(title: string, usernames: readonly string[]): Promise<string> {
+  /** `encrypted`: end-to-end encrypted, fixed for the group's life. */
+  async createGroup(title: string, usernames: readonly string[], encrypted = false): Promise<string> {
     const users = await this.lookupUsers(usernames);
-    const conversation = await this.client.createGroup(
-      title.trim(),
-      users.map((u) => u.id).filter((id) => id !== this.#core.state.me?.id),
-    );
+    const ids = users.map((u) => u.id).filter((id) => id !== this.#core.state.me?.id);
+    const conversation = encrypted
+      ? await this.#e2ee().createGroup(title.trim(), ids)
+      : await this.client.createGroup(title.trim(), ids);
     this.#timelines.upsert(conversation);
     this.open(conversation.id);
     return conversation.id;
@@ -376,16 +399,61 @@ export class ChatStore {
 
   async addMembers(id: string, usernames: readonly string[]): Promise<void> {
     const users = await this.lookupUsers(usernames);
-    this.#timelines.onMessage(
-      await this.client.addMembers(
-        id,
-        users.map((u) => u.id),
-      ),
-    );
+    const ids = users.map((u) => u.id);
+    // In an encrypted group the new members' devices are added to its MLS group by a commit.
+    const encrypted = this.#core.state.conversations[id]?.encrypted === true;
+    this.#timelines.onMessage(encrypted ? await this.#e2ee().addMembers(id, ids) : await this.client.addMembers(id, ids));
   }
 
   async removeMember(id: string, userId: string): Promise<void> {
-    this.#timelines.onMessage(await this.client.removeMember(id, userId));
+    const encrypted = this.#core.state.conversations[id]?.encrypted === true;
+    this.#timelines.onMessage(
+      encrypted ? await this.#e2ee().removeMember(id, userId) : await this.client.removeMember(id, userId),
+    );
+  }
+
+  // ── end-to-end encryption ──────────────────────────────────────────────────
+
+  #e2ee() {
+    const e2ee = this.#encryption.e2ee;
+    if (e2ee === undefined) throw new Error(t("e2ee.unavailable"));
+    return e2ee;
+  }
+
+  /**
+   * Encrypts a file of an encrypted conversation with a key of its own and uploads the ciphertext (the key travels
+   * inside the message that sends it); a picture gets a thumbnail made here, encrypted the same way.
+   */
+  async uploadEncrypted(file: File): Promise<Attachment> {
+    const e2ee = this.#e2ee();
+    const [data, picture] = await Promise.all([file.arrayBuffer(), pictureThumbnail(file)]);
+    return e2ee.upload(new Uint8Array(data), { name: file.name, type: file.type || "application/octet-stream", ...picture });
+  }
+
+  /** A file of an encrypted conversation (or its thumbnail), downloaded and decrypted: an object URL to revoke. */
+  async decryptedFileUrl(attachment: Attachment, thumbnail = false): Promise<string> {
+    const bytes = await this.#e2ee().download(attachment.id, { thumbnail });
+    return URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type: thumbnail ? "image/jpeg" : attachment.mimeType }));
+  }
+
+  /** The safety number with a contact, their devices and whether the user verified them. */
+  contactTrust(userId: string): Promise<ContactTrust> {
+    return this.#encryption.contact(userId);
+  }
+
+  /** Whether a contact's devices changed since this browser last accepted them. */
+  devicesChanged(userId: string): Promise<{ changed: boolean; keys: string[] }> {
+    return this.#encryption.devicesChanged(userId);
+  }
+
+  /** The user saw that a contact's devices changed. */
+  acknowledgeDevices(userId: string, keys: readonly string[]): void {
+    this.#encryption.acknowledge(userId, keys);
+  }
+
+  /** The user compared safety numbers with a contact: their current devices are verified. */
+  verifyContact(userId: string, keys: readonly string[]): void {
+    this.#encryption.verify(userId, keys);
   }
 
   async setRole(id: string, userId: string, role: "admin" | "member"): Promise<void> {

@@ -3,6 +3,7 @@
 
 import type { ParleyClient, SearchFilters, SearchPage } from "@parley/client";
 import { t } from "../i18n/i18n.js";
+import type { Encryption } from "./encryption.js";
 import type { People } from "./people.js";
 import type { StoreCore } from "./store-core.js";
 import type { Timelines } from "./timelines.js";
@@ -17,7 +18,10 @@ export class SearchJump {
   readonly #timelines: Timelines;
   #focusTokens = 0;
 
-  constructor(core: StoreCore, client: ParleyClient, people: People, timelines: Timelines) {
+  readonly #encryption: Encryption;
+
+  constructor(core: StoreCore, client: ParleyClient, people: People, timelines: Timelines, encryption: Encryption) {
+    this.#encryption = encryption;
     this.#core = core;
     this.#client = client;
     this.#people = people;
@@ -33,11 +37,15 @@ export class SearchJump {
     this.#core.set((s) => (s.searchOpen ? { ...s, searchOpen: false, searchScope: null, searchInFront: false } : s));
   }
 
-  /** One page of search hits; the senders' names are fetched along. */
+  /**
+   * One page of search hits; the senders' names are fetched along. The first page also holds the hits of this
+   * device's local index of encrypted conversations (which the server cannot search), first.
+   */
   async search(query: string, filters: SearchFilters): Promise<SearchPage> {
-    const page = await this.#client.search(query, filters);
-    this.#people.ensure(page.results.map((h) => h.message.senderId));
-    return page;
+    const [page, local] = await Promise.all([this.#client.search(query, filters), this.#encryption.search(query, filters)]);
+    const merged = { ...page, results: [...local, ...page.results] };
+    this.#people.ensure(merged.results.map((h) => h.message.senderId));
+    return merged;
   }
 
   /** The page after `page`, names fetched along. */

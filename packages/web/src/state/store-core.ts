@@ -32,6 +32,7 @@ export function initialState(online: boolean): ChatState {
     focus: null,
     pins: {},
     drafts: {},
+    encryption: "off",
   };
 }
 

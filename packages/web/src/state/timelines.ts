@@ -14,6 +14,7 @@ import {
 } from "@parley/client";
 import { mentionsUser } from "@parley/protocol";
 import { mergeMessages } from "./conversations.js";
+import type { Encryption } from "./encryption.js";
 import type { Outgoing } from "./outgoing.js";
 import { type People, userIdsIn } from "./people.js";
 import { newer, type StoreCore } from "./store-core.js";
@@ -34,7 +35,10 @@ export class Timelines {
   /** Conversations shown from this device's cache that the server's list has not confirmed yet. */
   readonly #cachedOnly = new Set<string>();
 
-  constructor(core: StoreCore, client: ParleyClient, people: People, outgoing: Outgoing) {
+  readonly #encryption: Encryption;
+
+  constructor(core: StoreCore, client: ParleyClient, people: People, outgoing: Outgoing, encryption: Encryption) {
+    this.#encryption = encryption;
     this.#core = core;
     this.#client = client;
     this.#people = people;
@@ -132,6 +136,7 @@ export class Timelines {
         title: summary.title,
         createdAt: summary.createdAt,
         members: summary.members,
+        ...(summary.encrypted === true ? { encrypted: true as const } : {}),
         membership: full?.membership ?? "member",
         lastSeq,
         lastMessage,
@@ -187,7 +192,7 @@ export class Timelines {
     const limit = Math.min(Math.max(PAGE_SIZE, conversation.unread + 20), this.#client.limits?.historyPageMax ?? 200);
     try {
       const page = await this.#client.history(id, { limit });
-      this.#applyHistory(id, page.messages, page.hasMore);
+      this.#applyHistory(id, await this.#encryption.readHistory(id, page.messages), page.hasMore);
     } catch (error) {
       this.#core.notify(error);
     } finally {
@@ -212,7 +217,7 @@ export class Timelines {
     this.#core.patchConversation(id, (c) => ({ ...c, loadingOlder: true }));
     try {
       const page = await this.#client.history(id, { before, limit });
-      this.#applyHistory(id, page.messages, page.hasMore);
+      this.#applyHistory(id, await this.#encryption.readHistory(id, page.messages), page.hasMore);
       return true;
     } catch (error) {
       this.#core.patchConversation(id, (c) => ({ ...c, loadingOlder: false }));

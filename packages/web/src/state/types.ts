@@ -19,6 +19,8 @@ export interface ConversationState {
   title: string | null;
   createdAt: number;
   members: Member[];
+  /** End-to-end encrypted (MLS), fixed at creation (docs/e2ee.md). */
+  encrypted?: true;
   /** `left` once the user left or was removed: history stays readable, sending is closed. */
   membership: "member" | "left";
   /** Highest seq known (from the server list or delivered messages). */
@@ -114,6 +116,12 @@ export interface ChatState {
   focus: MessageFocus | null;
   /** Pinned messages, newest pin first, of the conversations opened since sign-in (absent: not fetched yet). */
   pins: Readonly<Record<string, readonly PinnedMessage[]>>;
+  /**
+   * End-to-end encryption on this device: off (no browser support), starting (device registration, KeyPackages),
+   * ready, elsewhere (another tab of this device session has it: one tab at a time), or failed (encrypted chats cannot
+   * be read or written here).
+   */
+  encryption: "off" | "starting" | "ready" | "elsewhere" | "failed";
   /** Unsent text per conversation (persisted per user in localStorage; mention tokens encoded). */
   drafts: Readonly<Record<string, string>>;
 }

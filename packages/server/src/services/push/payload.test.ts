@@ -24,6 +24,23 @@ describe("push payload", () => {
     assert.equal(many.body, "4 new messages");
   });
 
+  it("an encrypted conversation's never carries a preview (the server has no text) and says it is encrypted", () => {
+    const secret = { ...direct, encrypted: true };
+    assert.deepEqual(buildPayload({ ...base, conversation: secret, previews: true, lastBody: "" }), {
+      type: "message",
+      conversationId: "C1",
+      title: "Ann",
+      body: "New message from Ann",
+      count: 1,
+      seq: 9,
+      url: "/c/C1",
+      encrypted: true,
+    });
+    const team = buildPayload({ ...base, conversation: { ...group, encrypted: true }, previews: true, count: 2 });
+    assert.equal(team.body, "2 new messages from Ann");
+    assert.equal(buildPayload({ ...base, conversation: direct, previews: true }).encrypted, undefined);
+  });
+
   it("with previews carries the text, collapsed and cut, prefixed by the sender in groups", () => {
     assert.equal(buildPayload({ ...base, conversation: direct, previews: true, lastBody: "a\n\n b" }).body, "a b");
     assert.equal(buildPayload({ ...base, conversation: group, previews: true }).body, "Ann: hello");

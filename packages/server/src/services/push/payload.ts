@@ -7,7 +7,8 @@ import type { ConversationKind, PushPayload } from "@parley/protocol";
 export const PREVIEW_CHARS = 160;
 
 export interface NotificationFacts {
-  conversation: { id: string; kind: ConversationKind; title: string | null };
+  /** `encrypted`: an end-to-end encrypted conversation (its text is unknown to the server: never a preview). */
+  conversation: { id: string; kind: ConversationKind; title: string | null; encrypted?: boolean };
   /** Display names of the senders this notification stands for, newest last. */
   senders: readonly string[];
   /** Text of the newest message. */
@@ -28,8 +29,9 @@ export function buildPayload(f: NotificationFacts): PushPayload {
   if (f.count === 0 && f.addedBy !== undefined) {
     return { type: "added", conversationId: f.conversation.id, title, body: `${f.addedBy} added you`, count: 0, seq: f.seq, url };
   }
+  const encrypted = f.conversation.encrypted === true;
   let body: string;
-  if (f.previews) {
+  if (f.previews && !encrypted) {
     body = truncate(group ? `${sender}: ${f.lastBody}` : f.lastBody);
   } else if (f.count > 1) {
     const distinct = new Set(f.senders);
@@ -45,6 +47,7 @@ export function buildPayload(f: NotificationFacts): PushPayload {
     count: f.count,
     seq: f.seq,
     url,
+    ...(encrypted ? { encrypted: true as const } : {}),
   };
 }
 
