@@ -21,7 +21,8 @@ export const RETENTION_VARS: ConfigVars<RetentionConfig> = {
   retentionSweepIntervalMs: {
     env: "PARLEY_RETENTION_SWEEP_INTERVAL_MS",
     default: 60_000,
-    description: "How often each node deletes messages past their retention or disappearing timer (`0` = never).",
+    description:
+      "How often each node deletes messages past their retention or disappearing timer, and announces end-to-end encryption devices whose session expired (`0` = never).",
     parse: int(0, 86_400_000),
   },
 };

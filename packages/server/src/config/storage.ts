@@ -50,7 +50,7 @@ export const STORAGE_VARS: ConfigVars<StorageConfig> = {
   },
   commitWindowMs: {
     env: "PARLEY_COMMIT_WINDOW_MS",
-    default: 2,
+    default: 0,
     description:
       "Group commit window: a busy server commits at most once per this many ms, more messages per commit (less CPU per message, up to this much more latency); a quiet one commits every send at once. `0`: one commit per event-loop turn.",
     parse: int(0, 50),

@@ -42,15 +42,15 @@ export function runE2eeStoreContract(
     }
 
     /** A session of `userId` registered as an MLS device. */
-    async function device(userId: string): Promise<string> {
+    async function device(userId: string, expiresAt = NOW + 30 * DAY): Promise<string> {
       const deviceId = id("s");
       await f.store.createSession({
         id: deviceId,
         userId,
         deviceName: "test",
         refreshHash: deviceId,
-        createdAt: NOW,
-        expiresAt: NOW + 30 * DAY,
+        createdAt: NOW - DAY,
+        expiresAt,
       });
       assert.equal((await f.e2ee.registerDevice({ userId, deviceId, signatureKey: bytes(), now: NOW })).outcome, "registered");
       return deviceId;
@@ -115,6 +115,26 @@ export function runE2eeStoreContract(
       );
       assert.deepEqual(await f.e2ee.listDevices([a], NOW + 31 * DAY), [], "so does an expired one");
       assert.deepEqual(await f.e2ee.deviceOwners([d1, d2, "nobody"]), [a]);
+    });
+
+    it("hands each device whose session expired to one claim, and forgets it; live and revoked ones stay", async () => {
+      const a = await user();
+      const expired = await device(a, NOW - 1);
+      const live = await device(a);
+      const revoked = await device(a, NOW - 1);
+      await f.store.revokeSession(revoked, NOW - 2);
+      const claims = await Promise.all([f.e2ee.claimExpiredDevices(NOW, 100), f.e2ee.claimExpiredDevices(NOW, 100)]);
+      const mine = claims.flat().filter((d) => [expired, live, revoked].includes(d.deviceId));
+      assert.deepEqual(mine, [{ deviceId: expired, userId: a }], "claimed once, by one of two concurrent sweeps");
+      assert.deepEqual(await f.e2ee.deviceOwners([expired, live, revoked]), [a]);
+      assert.deepEqual(
+        (await f.e2ee.claimExpiredDevices(NOW, 100)).filter((d) => d.userId === a),
+        [],
+      );
+      assert.deepEqual(
+        (await f.e2ee.listDevices([a], NOW)).map((d) => d.deviceId),
+        [live],
+      );
     });
 
     it("keeps single-use KeyPackages up to the limit and one last-resort package, counting what is left", async () => {

@@ -53,6 +53,12 @@ export interface E2eeStore {
   }): Promise<{ outcome: "registered" | "unchanged" | "conflict"; device: DeviceRecord }>;
   /** The users the devices `deviceIds` belong to (unknown ids are ignored). */
   deviceOwners(deviceIds: readonly string[]): Promise<string[]>;
+  /**
+   * Removes from the directory up to `limit` registered devices whose session expired by `now` (a revoked session's
+   * device is announced when it is revoked, not here) and returns them. Each is returned to exactly one caller, so one
+   * node of a cluster announces it.
+   */
+  claimExpiredDevices(now: number, limit: number): Promise<{ deviceId: string; userId: string }[]>;
   /** The live registered devices of these users, by user then registration time. */
   listDevices(userIds: readonly string[], now: number): Promise<DeviceRecord[]>;
   /**

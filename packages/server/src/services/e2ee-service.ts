@@ -77,6 +77,27 @@ export class E2eeService {
   async deviceEnded(deviceId: string): Promise<void> {
     const [userId] = await this.e2ee.deviceOwners([deviceId]);
     if (userId === undefined) return;
+    await this.announceDeviceRemoved(userId, deviceId);
+  }
+
+  /**
+   * Devices whose session expired leave the directory and are announced like a revoked one (`e2ee.device.removed`),
+   * so that the other members' devices remove their leaves; runs on every node, each device claimed by one.
+   * Returns how many were announced.
+   */
+  async sweepExpiredDevices(now = Date.now()): Promise<number> {
+    const PAGE = 100;
+    let announced = 0;
+    for (;;) {
+      const ended = await this.e2ee.claimExpiredDevices(now, PAGE);
+      for (const { userId, deviceId } of ended) await this.announceDeviceRemoved(userId, deviceId);
+      announced += ended.length;
+      if (ended.length < PAGE) return announced;
+    }
+  }
+
+  /** `e2ee.device.removed` to the device's user and the current members of the user's encrypted conversations. */
+  private async announceDeviceRemoved(userId: string, deviceId: string): Promise<void> {
     const audience = new Set([userId]);
     const PAGE = 200;
     let after: string | undefined;

@@ -266,6 +266,6 @@ export function createServices(
     scanning,
     search: new SearchService(store),
     retentionPolicy,
-    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability, kinds),
+    retention: new RetentionSweeper(store, retentionPolicy, media, members, delivery, observability, kinds, e2ee),
   };
 }

@@ -53,7 +53,7 @@ describe("RetentionSweeper", () => {
     const full = Array.from({ length: 100 }, (_, i) => expired(`C${i}`, 1));
     const t = setup([full, [expired("C_last", 3, ["up1", "up2"])], []]);
     const result = await t.sweeper.sweep(5_000_000);
-    assert.deepEqual(result, { entries: 103, conversations: 101, uploads: 2 });
+    assert.deepEqual(result, { entries: 103, conversations: 101, uploads: 2, devices: 0 });
     assert.equal(t.policies.length, 2, "the short second step ends the sweep");
     assert.deepEqual(
       t.policies.map((p) => [p.now, p.serverMaxAgeSeconds]),

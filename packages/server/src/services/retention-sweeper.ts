@@ -1,5 +1,6 @@
 // The retention sweeper (docs/protocol.md §6.14): on every node, periodically deletes the entries past their
-// conversation's age limit with their files, and tells the members' devices which seqs are gone.
+// conversation's age limit with their files, and tells the members' devices which seqs are gone; and takes the MLS
+// devices whose session expired out of the directory, announced as removed (protocol §6.15, "Devices that leave").
 
 import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
@@ -7,6 +8,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { RetentionStore } from "../ports/store.js";
 import type { ChannelKinds } from "./channel-kinds.js";
 import { type Delivery, encodeEvent } from "./delivery.js";
+import type { E2eeService } from "./e2ee-service.js";
 import type { MediaService } from "./media-service.js";
 import type { MemberCache } from "./member-cache.js";
 import type { RetentionPolicy } from "./retention-policy.js";
@@ -22,6 +24,8 @@ export interface SweepResult {
   conversations: number;
   /** Uploads deleted with them (files no other message shares). */
   uploads: number;
+  /** MLS devices whose session expired, taken out of the directory and announced. */
+  devices: number;
 }
 
 export class RetentionSweeper {
@@ -36,6 +40,8 @@ export class RetentionSweeper {
     private readonly observability: { metrics: Metrics; failures: BestEffort; log: Pick<Logger, "error"> },
     /** Channels are told on their topic (their member list is never loaded). */
     private readonly kinds?: Pick<ChannelKinds, "isChannel">,
+    /** Expired devices of end-to-end encryption (absent: not swept). */
+    private readonly devices?: Pick<E2eeService, "sweepExpiredDevices">,
   ) {}
 
   /** `messages.expired` to the conversation's members: a channel's on its topic, others' by member. */
@@ -54,7 +60,8 @@ export class RetentionSweeper {
    */
   async sweep(now: number = Date.now()): Promise<SweepResult> {
     const { metrics, failures } = this.observability;
-    const result: SweepResult = { entries: 0, conversations: 0, uploads: 0 };
+    const result: SweepResult = { entries: 0, conversations: 0, uploads: 0, devices: 0 };
+    if (this.devices !== undefined) result.devices = await this.devices.sweepExpiredDevices(now);
     const serverMaxAgeSeconds = await this.policy.maxMessageAge();
     for (;;) {
       const step = await this.store.expireEntries({

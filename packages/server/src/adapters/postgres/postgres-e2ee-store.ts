@@ -39,6 +39,17 @@ export class PostgresE2eeStore implements E2eeStore {
     return { outcome: same ? ("unchanged" as const) : ("conflict" as const), device: existing! };
   }
 
+  async claimExpiredDevices(now: number, limit: number): Promise<{ deviceId: string; userId: string }[]> {
+    // A device another node claimed meanwhile is gone when this DELETE reaches its row: each is returned once.
+    return this.db.rows<{ deviceId: string; userId: string }>(
+      `DELETE FROM e2ee_devices WHERE device_id IN (
+         SELECT d.device_id FROM e2ee_devices AS d JOIN sessions AS s ON s.id = d.device_id
+         WHERE s.expires_at <= $1 AND s.revoked_at IS NULL LIMIT $2)
+       RETURNING device_id AS "deviceId", user_id AS "userId"`,
+      [now, limit],
+    );
+  }
+
   async deviceOwners(deviceIds: readonly string[]): Promise<string[]> {
     if (deviceIds.length === 0) return [];
     const rows = await this.db.rows<{ userId: string }>(

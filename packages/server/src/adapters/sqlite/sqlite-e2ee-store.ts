@@ -34,6 +34,12 @@ export class SqliteE2eeStore implements E2eeStore {
         `SELECT ${DEVICE_COLUMNS} FROM e2ee_devices AS d ${LIVE}
          WHERE d.user_id IN (SELECT value FROM json_each(@users)) ORDER BY d.user_id, d.created_at, d.device_id`,
       ),
+      claimExpired: db.prepare<[number, number], { deviceId: string; userId: string }>(
+        `DELETE FROM e2ee_devices WHERE device_id IN (
+           SELECT d.device_id FROM e2ee_devices AS d JOIN sessions AS s ON s.id = d.device_id
+           WHERE s.expires_at <= ? AND s.revoked_at IS NULL LIMIT ?)
+         RETURNING device_id AS deviceId, user_id AS userId`,
+      ),
       owners: db
         .prepare<[string], string>(
           "SELECT DISTINCT user_id FROM e2ee_devices WHERE device_id IN (SELECT value FROM json_each(?)) ORDER BY user_id",
@@ -130,6 +136,10 @@ export class SqliteE2eeStore implements E2eeStore {
 
   async deviceOwners(deviceIds: readonly string[]): Promise<string[]> {
     return deviceIds.length === 0 ? [] : this.q.owners.all(JSON.stringify(deviceIds));
+  }
+
+  async claimExpiredDevices(now: number, limit: number): Promise<{ deviceId: string; userId: string }[]> {
+    return this.q.claimExpired.all(now, limit);
   }
 
   async listDevices(userIds: readonly string[], now: number): Promise<DeviceRecord[]> {

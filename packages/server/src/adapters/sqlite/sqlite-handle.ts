@@ -11,8 +11,6 @@ import { openDatabase } from "./open-database.js";
 import { WalSync } from "./wal-sync.js";
 
 /** How long a statement waits for a lock held by another connection (a backup, the sqlite3 shell) before failing. */
-/** WAL pages between automatic checkpoints (see the constructor). */
-const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 const BUSY_TIMEOUT_MS = 5000;
 const DEFAULT_SEQ_CACHE_SIZE = 50_000;
 
@@ -98,11 +96,6 @@ export class SqliteHandle {
     // FULL syncs the WAL on every commit, so an acknowledged message survives power loss; group commit pays that
     // once per batch. NORMAL survives application crashes only and skips the fsync.
     db.pragma(`synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-    // Automatic checkpoints every 10,000 pages (a WAL of up to ~40 MiB) rather than SQLite's 1,000: with sends spread
-    // over many conversations, pages are dirtied again and again between checkpoints, and each checkpoint writes a
-    // page once however often it changed: less CPU per message and fewer, if longer, stalls of the committing thread
-    // (docs/performance.md, "Commit window and checkpoints"). The background checkpointer turns them off.
-    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma("foreign_keys = ON");
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     migrate(db);
