@@ -17,9 +17,13 @@ export interface PictureThumbnail {
 /** The thumbnail of `file` when it is a picture the browser can decode; undefined for any other file. */
 export async function pictureThumbnail(file: Blob): Promise<PictureThumbnail | undefined> {
   if (!PICTURES.has(file.type)) return undefined;
-  const bitmap = await createImageBitmap(file).catch(() => undefined);
-  // A picture the browser cannot decode is sent as a plain file, without a preview.
-  if (bitmap === undefined) return undefined;
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(file);
+  } catch {
+    // A picture the browser cannot decode is sent as a plain file, without a preview: handled, not lost.
+    return undefined;
+  }
   try {
     const { width, height } = bitmap;
     const scale = Math.min(1, THUMBNAIL_MAX / Math.max(width, height));
