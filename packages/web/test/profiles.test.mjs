@@ -56,7 +56,9 @@ async function seriousFindings(page, selector) {
 async function smallTargets(scope) {
   return scope.evaluate((root) =>
     [...root.querySelectorAll("button, a[href], input, textarea, [role=option], [role=button]")].flatMap((el) => {
-      const r = el.getBoundingClientRect();
+      // A checkbox or radio button is pressed through its label, which is the target (base.css sizes it).
+      const label = el.matches("input[type=checkbox], input[type=radio]") ? el.closest("label") : null;
+      const r = (label ?? el).getBoundingClientRect();
       const style = getComputedStyle(el);
       if (r.width <= 1 || r.height <= 1 || style.visibility === "hidden" || style.display === "none") return [];
       return r.width < 40 || r.height < 40
