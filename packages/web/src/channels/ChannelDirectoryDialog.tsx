@@ -2,13 +2,13 @@
 // join one or open one the user is already in; or create a channel ("New channel", `onCreate`).
 
 import type { ChannelListing } from "@parley/client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback } from "react";
 import { useT } from "../i18n/I18nProvider.js";
 import { useChat, useStore } from "../state/store-context.js";
 import { Avatar } from "../ui/Avatar.js";
 import { Dialog } from "../ui/Dialog.js";
 import { FormError } from "../ui/FormError.js";
-import { useAction } from "../ui/use-action.js";
+import { useSearchedPages } from "./use-searched-pages.js";
 
 const PAGE = 30;
 
@@ -16,38 +16,18 @@ export function ChannelDirectoryDialog({ onClose, onCreate }: { onClose: () => v
   const store = useStore();
   const t = useT();
   const joined = useChat((s) => s.conversations);
-  const [query, setQuery] = useState("");
-  const [channels, setChannels] = useState<ChannelListing[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const action = useAction();
-  const { run } = action;
-  /** The newest request: an answer to an older one (the search text changed meanwhile) is dropped. */
-  const latest = useRef(0);
-
-  const load = useCallback(
-    (text: string, cursor: string | null) => {
-      const ticket = ++latest.current;
-      return run(async () => {
-        const q = text.trim();
-        const page = await store.client.channelDirectory({
-          ...(q === "" ? {} : { query: q }),
-          ...(cursor === null ? {} : { cursor }),
-          limit: PAGE,
-        });
-        if (ticket !== latest.current) return;
-        setChannels((shown) => (cursor === null ? page.channels : [...shown, ...page.channels]));
-        setNext(page.next);
-        setLoaded(true);
+  const fetchPage = useCallback(
+    async (query: string | undefined, cursor: string | undefined) => {
+      const page = await store.client.channelDirectory({
+        ...(query === undefined ? {} : { query }),
+        ...(cursor === undefined ? {} : { cursor }),
+        limit: PAGE,
       });
+      return { items: page.channels, next: page.next };
     },
-    [run, store],
+    [store],
   );
-  // Each change of the search text starts from the first page (after a short pause while typing).
-  useEffect(() => {
-    const timer = setTimeout(() => void load(query, null), query === "" ? 0 : 250);
-    return () => clearTimeout(timer);
-  }, [load, query]);
+  const { query, setQuery, items: channels, loaded, more, loadMore, action } = useSearchedPages(fetchPage);
 
   const enter = (channel: ChannelListing) =>
     void action.run(async () => {
@@ -90,8 +70,8 @@ export function ChannelDirectoryDialog({ onClose, onCreate }: { onClose: () => v
           );
         })}
       </ul>
-      {next !== null ? (
-        <button type="button" className="button" disabled={action.busy} onClick={() => void load(query, next)}>
+      {more ? (
+        <button type="button" className="button" disabled={action.busy} onClick={loadMore}>
           {t("channel.loadMore")}
         </button>
       ) : null}

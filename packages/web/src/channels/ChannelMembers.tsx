@@ -1,14 +1,13 @@
 // A channel's members, paged (`channels.members`): never the whole list (a channel may have 100,000 members). A search
 // by the start of a name or username, "Load more" for the next page; admins remove members.
 
-import type { ChannelMember } from "@parley/client";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback } from "react";
 import { ProfileButton } from "../account/UserProfile.js";
 import { useT } from "../i18n/I18nProvider.js";
 import { displayName } from "../state/conversations.js";
 import { useStore } from "../state/store-context.js";
 import { FormError } from "../ui/FormError.js";
-import { useAction } from "../ui/use-action.js";
+import { useSearchedPages } from "./use-searched-pages.js";
 
 /** Members per page. */
 export const MEMBER_PAGE = 50;
@@ -29,38 +28,28 @@ export function ChannelMembers({
 }) {
   const store = useStore();
   const t = useT();
-  const [query, setQuery] = useState("");
-  const [members, setMembers] = useState<ChannelMember[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loaded, setLoaded] = useState(false);
-  const action = useAction();
-  const { run } = action;
-  /** The newest request: an answer to an older one (the search text changed meanwhile) is dropped. */
-  const latest = useRef(0);
-
-  const load = useCallback(
-    (text: string, cursor: string | null) => {
-      const ticket = ++latest.current;
-      return run(async () => {
-        const q = text.trim();
-        const page = await store.client.channelMembers(conversationId, {
-          ...(q === "" ? {} : { query: q }),
-          ...(cursor === null ? {} : { cursor }),
-          limit: MEMBER_PAGE,
-        });
-        if (ticket !== latest.current) return;
-        setMembers((shown) => (cursor === null ? page.members : [...shown, ...page.members]));
-        setNext(page.next);
-        setLoaded(true);
+  const fetchPage = useCallback(
+    async (query: string | undefined, cursor: string | undefined) => {
+      const page = await store.client.channelMembers(conversationId, {
+        ...(query === undefined ? {} : { query }),
+        ...(cursor === undefined ? {} : { cursor }),
+        limit: MEMBER_PAGE,
       });
+      return { items: page.members, next: page.next };
     },
-    [run, store, conversationId],
+    [store, conversationId],
   );
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `version` asks for a reload
-  useEffect(() => {
-    const timer = setTimeout(() => void load(query, null), query === "" ? 0 : 250);
-    return () => clearTimeout(timer);
-  }, [load, query, version]);
+  // `version` changes when the members changed (an add or removal here): the list loads again from the start.
+  const {
+    query,
+    setQuery,
+    items: members,
+    setItems: setMembers,
+    loaded,
+    more,
+    loadMore,
+    action,
+  } = useSearchedPages(fetchPage, version);
 
   const remove = (userId: string) =>
     void action.run(async () => {
@@ -113,8 +102,8 @@ export function ChannelMembers({
           {t("channel.shownOf", { shown: members.length, count: memberCount })}
         </p>
       ) : null}
-      {next !== null ? (
-        <button type="button" className="button" disabled={action.busy} onClick={() => void load(query, next)}>
+      {more ? (
+        <button type="button" className="button" disabled={action.busy} onClick={loadMore}>
           {t("channel.loadMore")}
         </button>
       ) : null}
