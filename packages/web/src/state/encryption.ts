@@ -102,6 +102,12 @@ export class Encryption {
           throw new Error(t("e2ee.unavailable"));
         },
         decrypt: async (messages) => {
+          // Entries of plain conversations never wait for encryption to start (key generation can take seconds on a
+          // slow device); an encrypted conversation's (its membership entries too: they start MLS commits) do.
+          const conversations = this.#core.state.conversations;
+          if (!messages.some((m) => m.mls !== undefined || conversations[m.conversationId]?.encrypted === true)) {
+            return [...messages];
+          }
           try {
             return await (await started).e2ee.readHistory(messages);
           } catch (error) {
