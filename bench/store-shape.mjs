@@ -11,10 +11,10 @@
 // 10,000, Parley's, against the reference at 1,000): CPU per message and how long one commit holds the event loop
 // (p50, p99, p99.9, max), since a checkpoint runs inside the commit that crosses the threshold.
 import { mkdtempSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { openReferenceDb } from "./lib/reference-db.mjs";
 
 const { values } = parseArgs({
   options: {
@@ -25,8 +25,6 @@ const { values } = parseArgs({
   },
 });
 const { SqliteStore } = await import("../packages/server/dist/adapters/sqlite/sqlite-store.js");
-const require = createRequire(new URL("../packages/server/package.json", import.meta.url));
-const Database = require("better-sqlite3-multiple-ciphers");
 
 const USERS = Number(values.users);
 const CONVERSATIONS = USERS / 2;
@@ -76,21 +74,8 @@ async function parleyVariant(label, tweak) {
 }
 
 function referenceVariant(label) {
-  const dir = mkdtempSync(join(tmpdir(), "parley-shape-"));
-  const db = new Database(join(dir, "r.db"));
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.exec(`CREATE TABLE conversations (id TEXT PRIMARY KEY, last_seq INTEGER NOT NULL) STRICT;
-    CREATE TABLE messages (conversation_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, sender_id TEXT NOT NULL,
-      client_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (conversation_id, seq))
-      STRICT, WITHOUT ROWID;
-    CREATE UNIQUE INDEX messages_client ON messages (sender_id, client_id);`);
-  const nextSeq = db
-    .prepare(
-      "INSERT INTO conversations (id, last_seq) VALUES (?, 1) ON CONFLICT (id) DO UPDATE SET last_seq = last_seq + 1 RETURNING last_seq",
-    )
-    .pluck();
-  const insert = db.prepare("INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?)");
+  // The reference server's own store (bench/lib/reference-db.mjs), FULL unless SQLITE_SYNCHRONOUS says otherwise.
+  const { db, nextSeq, insert } = openReferenceDb("parley-shape-ref");
   const commit = db.transaction((count) => {
     for (let i = 0; i < count; i++) {
       const c = conversationOf(++n);
@@ -98,9 +83,10 @@ function referenceVariant(label) {
     }
   });
   let n = 0;
+  // The reference removes its temporary directory when the process exits.
   return variant(
     label,
-    dir,
+    undefined,
     db,
     () => db.close(),
     async () => commit(BATCH),
@@ -127,7 +113,7 @@ function variant(label, dir, db, close, commitBatch) {
     },
     async close() {
       await close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
     },
     db,
   };

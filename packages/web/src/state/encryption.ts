@@ -97,15 +97,14 @@ export class Encryption {
       this.#core.set((s) => ({ ...s, encryption: "starting" }));
       const started = device.start(this.#client);
       this.#client.useEncryption({
-        isEncrypted: async (id) => this.#core.state.conversations[id]?.encrypted === true,
+        isEncrypted: async (id) => this.#isEncrypted(id),
         encrypt: async () => {
           throw new Error(t("e2ee.unavailable"));
         },
         decrypt: async (messages) => {
           // Entries of plain conversations never wait for encryption to start (key generation can take seconds on a
           // slow device); an encrypted conversation's (its membership entries too: they start MLS commits) do.
-          const conversations = this.#core.state.conversations;
-          if (!messages.some((m) => m.mls !== undefined || conversations[m.conversationId]?.encrypted === true)) {
+          if (!messages.some((m) => m.mls !== undefined || this.#isEncrypted(m.conversationId))) {
             return [...messages];
           }
           try {
@@ -138,6 +137,11 @@ export class Encryption {
       }
     })();
     return this.#starting;
+  }
+
+  /** Whether a conversation the app knows is end-to-end encrypted (a property fixed at creation). */
+  #isEncrypted(conversationId: string): boolean {
+    return this.#core.state.conversations[conversationId]?.encrypted === true;
   }
 
   /** Connected again: starts encryption if its start failed (offline, server busy). */
