@@ -589,6 +589,55 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invites_conversation ON invites (conversation_id, created_at) WHERE conversation_id IS NOT NULL;
     `,
   },
+  {
+    version: 26,
+    name: "one-round-trip append of plain texts",
+    sql: `
+      -- The cluster log's common case in one call (adapters/postgres/plain-append.ts): plain text drafts, given as
+      -- arrays, stored with the general append's rules. Each statement of a function takes a new snapshot (READ
+      -- COMMITTED), so the checks after the lock see everything committed before it, as in the general transaction.
+      -- Verdicts, in the general append's order: duplicate (sender, client id already stored), not_found, not_member,
+      -- encrypted (a plaintext draft for an encrypted conversation: refused by the caller with the epoch), stored.
+      CREATE FUNCTION append_plain(p_conversation text[], p_id text[], p_sender text[], p_client text[], p_body text[],
+                                   p_created bigint[], p_forwarded boolean[])
+      RETURNS TABLE (draft integer, verdict text, seq bigint, epoch bigint)
+      LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
+      BEGIN
+        -- Sorted before locking, so two appends sharing conversations cannot deadlock (as the general append).
+        PERFORM 1 FROM conversations WHERE id = ANY (p_conversation) ORDER BY id FOR NO KEY UPDATE;
+        RETURN QUERY
+        WITH d AS MATERIALIZED (
+          SELECT u.* FROM unnest(p_conversation, p_id, p_sender, p_client, p_body, p_created, p_forwarded)
+            WITH ORDINALITY AS u (conversation_id, id, sender_id, client_id, body, created_at, forwarded, i)
+        ),
+        v AS MATERIALIZED (
+          SELECT d.*, c.last_seq, c.mls_epoch,
+                 CASE WHEN EXISTS (SELECT 1 FROM messages AS m WHERE m.sender_id = d.sender_id AND m.client_id = d.client_id)
+                        THEN 'duplicate'
+                      WHEN c.id IS NULL THEN 'not_found'
+                      WHEN NOT EXISTS (SELECT 1 FROM members AS mem WHERE mem.conversation_id = d.conversation_id
+                                         AND mem.user_id = d.sender_id AND mem.left_seq IS NULL) THEN 'not_member'
+                      WHEN c.encrypted THEN 'encrypted'
+                      ELSE 'stored' END AS verdict
+          FROM d LEFT JOIN conversations AS c ON c.id = d.conversation_id
+        ),
+        a AS MATERIALIZED (
+          SELECT v.*, v.last_seq + row_number() OVER (PARTITION BY v.conversation_id ORDER BY v.i) AS seq
+          FROM v WHERE v.verdict = 'stored'
+        ),
+        inserted AS (
+          INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, created_at, forwarded)
+          SELECT a.conversation_id, a.seq, a.id, a.sender_id, a.client_id, 'text', a.body, a.created_at, a.forwarded FROM a
+        ),
+        moved AS (
+          UPDATE conversations AS c SET last_seq = x.last_seq
+          FROM (SELECT a.conversation_id, max(a.seq) AS last_seq FROM a GROUP BY a.conversation_id) AS x
+          WHERE c.id = x.conversation_id
+        )
+        SELECT v.i::integer, v.verdict, a.seq, v.mls_epoch FROM v LEFT JOIN a ON a.i = v.i ORDER BY v.i;
+      END $fn$;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -8,6 +8,8 @@ import {
   DatabaseError,
   Pool,
   type PoolClient,
+  type QueryConfig,
+  type QueryResult,
   type QueryResultRow,
   types,
 } from "pg";
@@ -162,7 +164,7 @@ export class PostgresHandle {
    * rests on row locks taken in a fixed order, not on the isolation level.
    */
   async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+    return this.retrying(async () => {
       const client = await this.pool.connect();
       // The pool listens for errors only on idle connections: a connection dropped between two statements of this
       // transaction would otherwise be an unhandled 'error' event.
@@ -189,13 +191,32 @@ export class PostgresHandle {
           if (broken !== undefined) throw broken;
           return error.value as T;
         }
-        if (attempt >= MAX_ATTEMPTS || !isTransient(error)) throw error;
+        throw error;
       } finally {
         client.off("error", onError);
         client.release(broken);
       }
-      // Jittered, growing pause so that the transactions that collided do not collide again.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** attempt));
+    });
+  }
+
+  /**
+   * One statement outside an explicit transaction (so atomic by itself, committed in one round trip), retried on
+   * the same transient failures as `transaction`. Named statements are prepared once per pooled connection.
+   */
+  async atomic<R extends QueryResultRow>(query: QueryConfig): Promise<QueryResult<R>> {
+    return this.retrying(() => this.pool.query<R>(query));
+  }
+
+  /** Runs `attempt` until it succeeds, fails with a non-transient error, or has failed MAX_ATTEMPTS times. */
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (n >= MAX_ATTEMPTS || !isTransient(error)) throw error;
+      }
+      // Jittered, growing pause so that the writers that collided do not collide again.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * 2 ** n));
     }
   }
 }

@@ -28,6 +28,7 @@ import {
 } from "../message-row.js";
 import { commitEvent, type MlsConversationRow, mlsRefusal, refuseCommit, refuseMessage } from "../mls-rules.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
+import { appendPlain, isPlainDraft } from "./plain-append.js";
 import type { PostgresConversations } from "./postgres-conversations.js";
 import { type PostgresHandle, pair } from "./postgres-handle.js";
 
@@ -172,7 +173,11 @@ export class PostgresLog implements MessageStore {
 
   async append(drafts: readonly EntryDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
-    return this.db.transaction((client) => this.appendInTx(client, drafts));
+    if (!drafts.every((d) => !isMembershipDraft(d) && !isCommitDraft(d) && isPlainDraft(d))) {
+      return this.db.transaction((client) => this.appendInTx(client, drafts));
+    }
+    // The common case in one round trip (plain-append.ts).
+    return appendPlain(this.db, drafts as readonly MessageDraft[]);
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
