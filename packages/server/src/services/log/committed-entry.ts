@@ -23,7 +23,17 @@ export interface LogSubscriber {
    * parley_messages_undelivered_total; clients recover them with `sync`).
    */
   readonly delivers?: true;
-  committed(entries: readonly CommittedEntry[]): void | Promise<void>;
+  /**
+   * Resolves when whatever must keep commit order is done. A subscriber whose work then still runs (the bus has the
+   * batch's frames, in order, but has not confirmed them) resolves to `InFlight`: the writers' calls resolve without
+   * waiting for it, and its failure is recorded like a failure of `committed`.
+   */
+  committed(entries: readonly CommittedEntry[]): void | Promise<void | InFlight>;
+}
+
+/** Work a subscriber started for a batch and has not finished when `committed` resolves. */
+export interface InFlight {
+  readonly confirmed: Promise<void>;
 }
 
 /** The users a system entry ends the membership of: they still receive it (their left_seq is its seq). */

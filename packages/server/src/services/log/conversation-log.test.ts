@@ -9,7 +9,7 @@ import { createLogger } from "../../logger.js";
 import { BestEffort } from "../../observability/best-effort.js";
 import { Metrics } from "../../observability/metrics.js";
 import { Tracing } from "../../observability/tracing.js";
-import { topics } from "../../ports/broker.js";
+import { type BusMessage, topics } from "../../ports/broker.js";
 import { Delivery } from "../delivery.js";
 import { MemberCache } from "../member-cache.js";
 import { MessageView } from "../message-view.js";
@@ -64,6 +64,48 @@ describe("ConversationLog", () => {
     assert.deepEqual(received.get("alice"), ["text:2", "system:3", "text:4", "system:5"]);
     // Bob joined at seq 3: nothing from before.
     assert.deepEqual(received.get("bob"), ["system:3", "text:4", "system:5", "text:6"]);
+    await store.close();
+  });
+
+  it("answers writers once the batch's publishes are issued in order, not when the bus confirms them; drain waits for them", async () => {
+    const store = SqliteStore.open(":memory:");
+    for (const user of ["ann", "ben"]) {
+      await store.createUser({ id: user, username: user, displayName: user, passwordHash: "x", createdAt: 1 });
+    }
+    await store.openDirect({ id: "d", userA: "ann", userB: "ben", messageId: "first", createdAt: 1 });
+    // A bus that takes publishes in order and confirms (or refuses) them only when told to.
+    const issued: number[] = [];
+    const confirmations: { resolve: () => void; reject: (error: Error) => void }[] = [];
+    const broker = new (class extends MemoryBroker {
+      override publish(_topics: readonly string[], message: BusMessage): Promise<void> {
+        if (message.type === "frame") issued.push((JSON.parse(message.frame) as { data: { seq: number } }).data.seq);
+        return new Promise((resolve, reject) => confirmations.push({ resolve, reject }));
+      }
+    })();
+    const metrics = new Metrics(false);
+    const failures = new BestEffort(createLogger({ logLevel: "silent" }), metrics);
+    const members = new MemberCache(store);
+    const fanOut = new FanOut(members, new Delivery(broker), new MessageView(store), Tracing.off);
+    const log = new ConversationLog(store, [forgetChangedMembers(members), fanOut], failures, metrics);
+    const text = () => textDraft("ann", { conversationId: "d", clientId: `c-${Math.random()}`, body: "hi" }, []);
+
+    const first = await log.submit(text());
+    const second = await log.submit(text());
+    assert.deepEqual([first.ok && first.message.seq, second.ok && second.message.seq], [2, 3]);
+    assert.deepEqual(issued, [2, 3], "both published, in commit order, before any confirmation");
+    assert.equal(confirmations.length, 2);
+
+    let drained = false;
+    const draining = log.drain().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(drained, false, "drain waits for unconfirmed publishes");
+    confirmations[0]!.resolve();
+    confirmations[1]!.reject(new Error("bus gone"));
+    await draining;
+    const text2 = await metrics.registry.getSingleMetricAsString("parley_messages_undelivered_total");
+    assert.match(text2, /parley_messages_undelivered_total\{reason="fanout_failed"\} 1/, "the refused one is counted");
     await store.close();
   });
 });

@@ -16,6 +16,8 @@ type CreateChannelInput = Parameters<ConversationStore["createChannel"]>[0];
 
 export class ConversationLog {
   private readonly commits: GroupCommit;
+  /** Subscribers' work still running for committed batches (bus publishes not yet confirmed). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly store: Pick<MessageStore, "append" | "pipelinedAppends" | "getHistory"> &
@@ -32,7 +34,7 @@ export class ConversationLog {
 
   /**
    * Appends one entry; resolves with its outcome (refusals and duplicates included) once the batch it was committed
-   * in has been handed to every subscriber.
+   * in has been handed to every subscriber (the bus publishes issued in order, not necessarily confirmed).
    */
   submit(draft: EntryDraft, origin: Origin = {}): Promise<AppendOutcome> {
     return this.commits.append(draft, origin.trace === undefined ? origin : { ...origin, queuedAt: preciseNow() });
@@ -64,8 +66,9 @@ export class ConversationLog {
   }
 
   /** Waits until every accepted draft is stored and handed on (graceful shutdown). */
-  drain(): Promise<void> {
-    return this.commits.drain();
+  async drain(): Promise<void> {
+    await this.commits.drain();
+    await Promise.all(this.inFlight);
   }
 
   /** The send→stored stage of each entry a request made, and the store span of each traced one. */
@@ -95,12 +98,27 @@ export class ConversationLog {
     // fails is recorded and the next one still runs.
     for (const subscriber of this.subscribers) {
       try {
-        await subscriber.committed(entries);
+        const inFlight = await subscriber.committed(entries);
+        if (inFlight) this.track(subscriber, inFlight.confirmed, messages);
       } catch (error) {
-        const lost = subscriber.delivers === true ? messages : 0;
-        this.failures.failed(subscriber.where, error, lost > 0 ? { undelivered: String(lost) } : undefined);
-        if (lost > 0) this.metrics?.messagesUndelivered.labels("fanout_failed").inc(lost);
+        this.failed(subscriber, error, messages);
       }
     }
+  }
+
+  /** Work still running after its subscriber returned: awaited by `drain`, its failure recorded like any other. */
+  private track(subscriber: LogSubscriber, confirmed: Promise<void>, messages: number): void {
+    const settled = confirmed.then(
+      () => undefined,
+      (error: unknown) => this.failed(subscriber, error, messages),
+    );
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+  }
+
+  private failed(subscriber: LogSubscriber, error: unknown, messages: number): void {
+    const lost = subscriber.delivers === true ? messages : 0;
+    this.failures.failed(subscriber.where, error, lost > 0 ? { undelivered: String(lost) } : undefined);
+    if (lost > 0) this.metrics?.messagesUndelivered.labels("fanout_failed").inc(lost);
   }
 }

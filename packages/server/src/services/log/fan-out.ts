@@ -8,7 +8,7 @@ import type { ChannelKinds } from "../channel-kinds.js";
 import { type Delivery, encodeEvent, type FrameMeta } from "../delivery.js";
 import type { MemberCache, Members } from "../member-cache.js";
 import type { MessageView } from "../message-view.js";
-import { type CommittedEntry, departedBy, type LogSubscriber } from "./committed-entry.js";
+import { type CommittedEntry, departedBy, type InFlight, type LogSubscriber } from "./committed-entry.js";
 
 export class FanOut implements LogSubscriber {
   readonly where = "message.fanout";
@@ -24,7 +24,7 @@ export class FanOut implements LogSubscriber {
   ) {}
 
   /** The log's subscriber (runs after the member cache forgot the conversations whose members changed). */
-  readonly committed = async (entries: readonly CommittedEntry[]): Promise<void> => {
+  readonly committed = async (entries: readonly CommittedEntry[]): Promise<InFlight> => {
     // Action entries go out with their target's new state (reactions included); plain messages need nothing more.
     const shown = new Map<string, Message>();
     for (const { message } of entries) {
@@ -80,7 +80,9 @@ export class FanOut implements LogSubscriber {
       const sent = sends.length === 1 ? sends[0]! : Promise.all(sends).then(() => undefined);
       published.push(span ? traced(sent, span) : sent);
     }
-    await Promise.all(published);
+    // Every publish is issued, in commit order; acknowledgements need not wait for the bus to confirm them (the
+    // entries are durable, and a node that loses its bus tells its clients to sync).
+    return { confirmed: Promise.all(published).then(() => undefined) };
   };
 
   /** One publish on the channel's topic per audience (at most four, usually one), whatever the member count. */
