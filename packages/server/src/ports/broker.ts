@@ -25,6 +25,11 @@ export type BusMessage =
        */
       joinedFrom?: number;
       joinedBelow?: number;
+      /**
+       * On the users topic (`users`, which every node follows): the users whose local devices get the frame. One
+       * publish serves a large audience, instead of one per user topic (services/delivery.ts, USERS_TOPIC_FROM).
+       */
+      userIds?: readonly string[];
     }
   /**
    * A channel's members changed: nodes start (`joined`, with where each one's window starts) or stop (`departed`)
@@ -55,6 +60,8 @@ export const topics = {
   user: (userId: string) => `user:${userId}`,
   conversation: (conversationId: string) => `conv:${conversationId}`,
   presence: (userId: string) => `presence:${userId}`,
+  /** Frames for many users at once, each naming its users (`userIds`): every node follows it. */
+  users: "users",
   system: "system",
 } as const;
 

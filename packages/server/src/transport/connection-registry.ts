@@ -37,6 +37,10 @@ export class ConnectionRegistry {
       }
       this.onSystem(message);
     });
+    await this.broker.subscribe(topics.users, (message) => {
+      if (message.type !== "frame") return;
+      for (const userId of message.userIds ?? []) this.deliver(this.byUser.get(userId), message);
+    });
   }
 
   /** Open connections, not counting those already told to close. */

@@ -20,13 +20,16 @@ const ORIGIN_LENGTH = 8;
  * follow them when either is set) · `M<origin><conversationId>` · `S<origin><sessionId>` ·
  * `C<origin><conversationId> <userId>:<joinedSeq>,…  <userId>,…` (channel members joined, then departed) ·
  * `P<origin><userId>,<userId>,…` · `B<origin><ownerId>,<userId>` (ids never contain a comma) · `D<origin><userId>` (a user
- * deactivated).
+ * deactivated) · `U<origin><userId>,<userId>,…\n<as F after its origin>` (a frame for the users it names, on the users
+ * topic).
  * The frame is already JSON and is carried verbatim (no second JSON layer, no escaping).
  */
 export function encodeBusMessage(message: BusMessage, origin: string): string {
   switch (message.type) {
-    case "frame":
-      return `F${origin}${message.exceptConnection ?? ""}${frameMeta(message)}\n${message.frame}`;
+    case "frame": {
+      const body = `${message.exceptConnection ?? ""}${frameMeta(message)}\n${message.frame}`;
+      return message.userIds === undefined ? `F${origin}${body}` : `U${origin}${message.userIds.join(",")}\n${body}`;
+    }
     case "members-changed":
       return `M${origin}${message.conversationId}`;
     case "session-revoked":
@@ -51,6 +54,14 @@ export function decodeBusMessage(payload: string): { origin: string; message: Bu
       const nl = body.indexOf("\n");
       if (nl < 0) return undefined;
       return { origin, message: decodeFrame(body.slice(0, nl), body.slice(nl + 1)) };
+    }
+    case "U": {
+      const users = body.indexOf("\n");
+      const nl = users < 0 ? -1 : body.indexOf("\n", users + 1);
+      if (nl < 0) return undefined;
+      const message = decodeFrame(body.slice(users + 1, nl), body.slice(nl + 1));
+      message.userIds = users === 0 ? [] : body.slice(0, users).split(",");
+      return { origin, message };
     }
     case "M":
       return { origin, message: { type: "members-changed", conversationId: body } };
