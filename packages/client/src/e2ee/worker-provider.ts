@@ -4,6 +4,11 @@
 // posting each call there. E2ee cannot tell the difference. Group states travel with each call (structured clone);
 // E2ee keeps them in its MlsStateStore on the page's side, as with any provider.
 //
+// The page starts the conversation: `connect` asks (`hello`) and the worker answers `ready` once its provider is (or
+// `failed`). A Web Worker's messages are dispatched at once, and one arriving before the page listens is lost: an
+// announcement the worker made by itself when ready was lost whenever the page was slower than the worker (the MLS
+// chunk still loading on a busy page), and the start waited forever.
+//
 // The credential check runs where the directory is (the page's E2ee): the worker asks the page for each leaf it meets.
 // `epoch` and `members` are synchronous in MlsProvider (they only decode a state, no cryptography), so the page's
 // half answers them with a local provider.
@@ -31,10 +36,11 @@ export type MlsCallName =
 
 /** Page → worker. */
 export type MlsRequest =
+  | { type: "hello" }
   | { type: "call"; id: number; method: MlsCallName; args: unknown[] }
   | { type: "checked"; id: number; ok: boolean };
 
-/** Worker → page. */
+/** Worker → page. `ready` and `failed` with id 0 answer `hello`. */
 export type MlsResponse =
   | { type: "ready"; ciphersuite: string }
   | { type: "result"; id: number; value: unknown }
@@ -48,6 +54,9 @@ export interface MlsPort {
   start?(): void;
 }
 
+/** How long `PortMlsProvider.connect` waits for the worker's answer by default (loading its code on a busy machine). */
+export const CONNECT_TIMEOUT_MS = 30_000;
+
 /** Worker side: answers the page's calls with `create(check)`'s provider (say, TsMlsProvider.create). */
 export function serveMlsProvider(port: MlsPort, create: (check: CredentialCheck) => Promise<MlsProvider>): void {
   const checks = new Map<number, (ok: boolean) => void>();
@@ -59,11 +68,21 @@ export function serveMlsProvider(port: MlsPort, create: (check: CredentialCheck)
       port.postMessage({ type: "check", id, identity, signaturePublicKey } satisfies MlsResponse);
     });
   const provider = create(check);
+  // A provider that cannot be made is no unhandled rejection: its reason answers every `hello` and call.
+  provider.catch(() => {});
   port.addEventListener("message", (event) => {
     const request = event.data as MlsRequest;
     if (request.type === "checked") {
       checks.get(request.id)?.(request.ok);
       checks.delete(request.id);
+      return;
+    }
+    if (request.type === "hello") {
+      // Answered whenever asked (a page that connects again is answered again), once the provider is made.
+      provider.then(
+        (mls) => port.postMessage({ type: "ready", ciphersuite: mls.ciphersuite } satisfies MlsResponse),
+        (error: unknown) => port.postMessage({ type: "failed", id: 0, message: String(error) } satisfies MlsResponse),
+      );
       return;
     }
     void (async () => {
@@ -79,10 +98,6 @@ export function serveMlsProvider(port: MlsPort, create: (check: CredentialCheck)
     })();
   });
   port.start?.();
-  void provider.then(
-    (mls) => port.postMessage({ type: "ready", ciphersuite: mls.ciphersuite } satisfies MlsResponse),
-    (error: unknown) => port.postMessage({ type: "failed", id: 0, message: String(error) } satisfies MlsResponse),
-  );
 }
 
 /** Page side: an MlsProvider that posts every cryptographic call to `serveMlsProvider` across `port`. */
@@ -100,17 +115,30 @@ export class PortMlsProvider implements MlsProvider {
   }
 
   /**
-   * Waits for the worker's provider to be ready. `check` answers the worker's credential checks; `local` decodes
-   * states for `epoch` and `members` (a TsMlsProvider on the page: decoding only).
+   * Asks the worker whether its provider is ready and waits for the answer: at most `timeoutMs` (default
+   * CONNECT_TIMEOUT_MS), then rejects (the worker's code did not load, or it does not answer). `check` answers the
+   * worker's credential checks; `local` decodes states for `epoch` and `members` (a TsMlsProvider on the page:
+   * decoding only).
    */
-  static connect(port: MlsPort, check: CredentialCheck, local: Pick<MlsProvider, "epoch" | "members">): Promise<PortMlsProvider> {
+  static connect(
+    port: MlsPort,
+    check: CredentialCheck,
+    local: Pick<MlsProvider, "epoch" | "members">,
+    options: { timeoutMs?: number } = {},
+  ): Promise<PortMlsProvider> {
+    const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
     return new Promise((resolve, reject) => {
       let provider: PortMlsProvider | undefined;
+      const timer = setTimeout(
+        () => reject(new Error(`The MLS worker did not answer within ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
       port.addEventListener("message", (event) => {
         const response = event.data as MlsResponse;
         switch (response.type) {
           case "ready":
-            provider = new PortMlsProvider(port, response.ciphersuite, local);
+            clearTimeout(timer);
+            provider ??= new PortMlsProvider(port, response.ciphersuite, local);
             resolve(provider);
             return;
           case "check":
@@ -124,12 +152,16 @@ export class PortMlsProvider implements MlsProvider {
             if (provider) provider.#settle(response.id, (p) => p.resolve(response.value));
             return;
           case "failed":
-            if (response.id === 0) reject(new Error(`The MLS worker could not start: ${response.message}`));
-            else if (provider) provider.#settle(response.id, (p) => p.reject(new Error(response.message)));
+            if (response.id === 0) {
+              clearTimeout(timer);
+              reject(new Error(`The MLS worker could not start: ${response.message}`));
+            } else if (provider) provider.#settle(response.id, (p) => p.reject(new Error(response.message)));
             return;
         }
       });
       port.start?.();
+      // Asked only now that the page listens: the answer cannot arrive before.
+      port.postMessage({ type: "hello" } satisfies MlsRequest);
     });
   }
 

@@ -4,6 +4,7 @@
 // changes).
 
 import {
+  Backoff,
   type E2ee,
   isParleyError,
   type Message,
@@ -47,6 +48,9 @@ export interface ContactTrust extends DeviceTrust {
 /** How often a tab whose device session's encryption is in another tab tries to take it over. */
 const ELSEWHERE_RETRY_MS = 30_000;
 
+/** The waits before trying a failed start again (besides every reconnection): from up to 5 s, growing to 5 min. */
+export const startRetries = () => new Backoff({ initialMs: 5_000, maxMs: 300_000 });
+
 const unb64 = (value: string) => Uint8Array.from(atob(value.replaceAll("-", "+").replaceAll("_", "/")), (c) => c.charCodeAt(0));
 
 export class Encryption {
@@ -59,19 +63,26 @@ export class Encryption {
   #trust: TrustBook | undefined;
   #starting: Promise<void> | undefined;
   #failedBefore = false;
+  readonly #retries: Backoff;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** The device session encryption was started for: its data is deleted when it ends. */
   #session: { userId: string; deviceId: string } | undefined;
   readonly #reread: () => void;
 
-  /** `reread`: loads the open conversation's history again (after a start that had failed before). */
+  /**
+   * `reread`: loads the open conversation's history again (after a start that had failed before). `retries`: the waits
+   * before trying a failed start again (`startRetries()`).
+   */
   constructor(
     core: StoreCore,
     client: ParleyClient,
     device: DeviceEncryption | undefined,
     storage: KeyValueStorage | undefined,
     reread: () => void,
+    retries: Backoff = startRetries(),
   ) {
     this.#reread = reread;
+    this.#retries = retries;
     this.#core = core;
     this.#client = client;
     this.#device = device;
@@ -83,7 +94,9 @@ export class Encryption {
   }
 
   /**
-   * Starts encryption for the signed-in device once; a failure is shown and leaves encrypted chats unreadable here.
+   * Starts encryption for the signed-in device once; a failure is shown (state `failed`, and the error the first time
+   * in a row) and leaves encrypted chats unreadable here until a later try succeeds: after a backoff, and on every
+   * reconnection.
    * The connection need not wait: until E2ee is up (device registration, KeyPackages: a network round trip or a few),
    * interim hooks hold arriving entries back and hand them to it once it is (E2ee then installs its own hooks).
    */
@@ -94,6 +107,8 @@ export class Encryption {
     this.#trust = new TrustBook(this.#storage, credentials.user.id);
     this.#session = { userId: credentials.user.id, deviceId: credentials.sessionId };
     this.#starting ??= (async () => {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
       this.#core.set((s) => ({ ...s, encryption: "starting" }));
       const started = device.start(this.#client);
       this.#client.useEncryption({
@@ -124,16 +139,22 @@ export class Encryption {
         // Entries that arrived before (while it was failing) were not decrypted: read the open chat again.
         if (this.#failedBefore) this.#reread();
         this.#failedBefore = false;
+        this.#retries.reset();
       } catch (error) {
+        const again = this.#failedBefore;
         this.#starting = undefined;
         this.#failedBefore = true;
         const elsewhere = error instanceof EncryptionElsewhere;
         this.#core.set((s) => ({ ...s, encryption: elsewhere ? "elsewhere" : "failed" }));
-        // Offline, the server busy or another tab: tried again on the next connection (`retry`); the rest is shown.
+        // Offline, the server busy or another tab: these pass. The rest is shown, once for failures in a row.
         const passing = elsewhere || (isParleyError(error) && (error.retryable || error.code === "not_authenticated"));
-        if (!passing) this.#core.notify(error);
-        // The other tab may close: look again now and then.
-        if (elsewhere) setTimeout(() => this.retry(), ELSEWHERE_RETRY_MS);
+        if (!passing && !again) this.#core.notify(error);
+        // Tried again later (the other tab may close; the worker may load next time) and on the next connection.
+        const delay = elsewhere ? ELSEWHERE_RETRY_MS : this.#retries.next();
+        this.#retryTimer = setTimeout(() => {
+          this.#retryTimer = undefined;
+          this.retry();
+        }, delay);
       }
     })();
     return this.#starting;
@@ -166,6 +187,9 @@ export class Encryption {
     this.#trust = undefined;
     this.#starting = undefined;
     this.#failedBefore = false;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#retries.reset();
   }
 
   /** A history page: entries of an encrypted conversation go through E2ee (the SDK's history is not decrypted). */
