@@ -224,9 +224,10 @@ export class RedisBroker implements Broker {
   private received(channel: string, payload: string): void {
     if (!channel.startsWith(this.channelPrefix)) return;
     const handler = this.handlers.get(channel.slice(this.channelPrefix.length));
-    if (!handler) return;
+    // This node's own publishes come back from Redis: their local handlers already ran, so they are not even decoded.
+    if (!handler || payload.startsWith(this.origin, 1)) return;
     const decoded = decodeBusMessage(payload);
-    if (!decoded || decoded.origin === this.origin) return;
+    if (!decoded) return;
     this.safely(handler, decoded.message);
   }
 
