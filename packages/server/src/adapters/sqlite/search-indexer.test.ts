@@ -158,8 +158,7 @@ describe("SqliteStore deferred search indexing", () => {
     try {
       const automerge = store.db.prepare("SELECT v FROM message_search_config WHERE k = 'automerge'").pluck().get();
       assert.equal(automerge, 0, "migration 26");
-      const segments = () =>
-        store.db.prepare("SELECT count(DISTINCT segid) FROM message_search_idx").pluck().get() as number;
+      const segments = () => store.db.prepare("SELECT count(DISTINCT segid) FROM message_search_idx").pluck().get() as number;
       // Segments of several pages each (distinct words), so that merging them takes more than one step of 4 pages.
       const words = (i: number, j: number) => Array.from({ length: 20 }, (_, k) => `w${i}x${j}x${k}`).join(" ");
       for (let i = 0; i < 12; i++) {
