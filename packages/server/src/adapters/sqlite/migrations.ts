@@ -697,6 +697,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX invites_conversation ON invites (conversation_id, created_at) WHERE conversation_id IS NOT NULL;
     `,
   },
+  {
+    version: 26,
+    name: "search index merged in bounded steps",
+    sql: `
+      -- FTS5 merged index segments inside the write that crossed a threshold (automerge 4): at full size tens to
+      -- hundreds of milliseconds in one commit, on the event loop. With automerge 0 no write merges (except FTS5's
+      -- crisis merge of 16 segments on one level, which the steps below keep from happening); the search indexer
+      -- (search-indexer.ts) merges instead, in steps of a few pages, between the event loop's other work. The setting
+      -- is stored in the index's own configuration table, so every connection follows it.
+      INSERT INTO message_search (message_search, rank) VALUES ('automerge', 0);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

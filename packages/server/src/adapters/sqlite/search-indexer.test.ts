@@ -122,6 +122,62 @@ describe("SqliteStore deferred search indexing", () => {
     }
   });
 
+  it("sizes background slices to the step budget by their measured time, never one unbounded slice", async () => {
+    const store = await open();
+    try {
+      await store.append(Array.from({ length: 2000 }, (_, i) => text(`slicedword number${i}`)));
+      // A clock that advances 0.1 ms per row indexed: a 500-row batch would hold the loop for 50 ms.
+      let clock = 0;
+      store.db.function("advance_test_clock", () => {
+        clock += 0.1;
+        return null;
+      });
+      store.db.exec("CREATE TEMP TRIGGER test_clock AFTER DELETE ON search_pending BEGIN SELECT advance_test_clock(); END");
+      const indexer = new SearchIndexer(store.db, { batchSize: 500, stepBudgetMs: 3, now: () => clock });
+      const slices: number[] = [];
+      for (let guard = 0; guard < 10_000; guard++) {
+        const before = pending(store);
+        const start = clock;
+        const more = indexer.step();
+        if (pending(store) < before) slices.push(clock - start);
+        if (!more && !indexer.hasPending()) break;
+      }
+      assert.equal(pending(store), 0);
+      assert.equal(indexed(store, "slicedword"), 2000);
+      assert.ok(slices.length > 1 + 2000 / 64, `${slices.length} slices`);
+      assert.ok(slices[0]! <= 6.4 + 1e-9, `the first slice takes the first size, 64 rows: ${slices[0]} ms`);
+      for (const ms of slices.slice(1)) assert.ok(ms <= 3 + 1e-9, `a slice held the loop for ${ms} ms (budget 3)`);
+      assert.deepEqual(indexer.nextStepSizes().rows, 30);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("merges the index in steps between slices (FTS5 merges nothing inside a write), keeping every row findable", async () => {
+    const store = await open();
+    try {
+      const automerge = store.db.prepare("SELECT v FROM message_search_config WHERE k = 'automerge'").pluck().get();
+      assert.equal(automerge, 0, "migration 26");
+      const segments = () => store.db.prepare("SELECT count(DISTINCT segid) FROM message_search_idx").pluck().get() as number;
+      // Segments of several pages each (distinct words), so that merging them takes more than one step of 4 pages.
+      const words = (i: number, j: number) => Array.from({ length: 20 }, (_, k) => `w${i}x${j}x${k}`).join(" ");
+      for (let i = 0; i < 12; i++) {
+        await store.append(Array.from({ length: 40 }, (_, j) => text(`mergedword slice${i} row${j} ${words(i, j)}`)));
+        store.searchIndexer.indexBatch();
+      }
+      assert.equal(segments(), 12, "one segment per slice, none merged by the writes");
+      let steps = 0;
+      while (store.searchIndexer.mergeStep(4) >= 2) steps++;
+      assert.ok(steps > 1, `merged in ${steps} steps of about 4 pages`);
+      assert.ok(segments() < 4, `${segments()} segments left`);
+      assert.equal(indexed(store, "mergedword"), 480);
+      assert.equal((await found(store, "slice7 row19")).length, 1);
+      assert.equal((await found(store, "w11x39x19")).length, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("finds a message sent just before a search (the search indexes what is pending first)", async () => {
     const store = await open();
     try {
@@ -245,12 +301,13 @@ describe("SqliteStore deferred search indexing", () => {
     }
   });
 
-  it("refuses an interval or batch size out of range", () => {
+  it("refuses an interval, batch size or step budget out of range", () => {
     const db = new Database(":memory:");
     migrate(db);
     for (const bad of [0, -1, 1.5, 60_001, Number.NaN]) {
       assert.throws(() => new SearchIndexer(db, { intervalMs: bad }), /searchIndexIntervalMs must be an integer from 1 to 60000/);
       assert.throws(() => new SearchIndexer(db, { batchSize: bad === 60_001 ? 100_001 : bad }), /searchIndexBatchSize/);
+      assert.throws(() => new SearchIndexer(db, { stepBudgetMs: bad === 60_001 ? 1001 : bad }), /searchIndexStepMs/);
     }
     db.close();
   });

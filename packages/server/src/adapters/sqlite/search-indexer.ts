@@ -1,21 +1,38 @@
 // Full-text indexing off the send path (migration 6). A message write only records the message's search row id in
-// `search_pending` (a trigger, a few µs); this indexer moves pending rows into the FTS5 index in batches, each batch
-// one transaction, reading every body as it is when indexed. FTS5 writes a new segment per transaction, so indexing
-// a few hundred rows at once costs a fraction per message of what indexing each send in its own commit did.
+// `search_pending` (a trigger, a few µs); this indexer moves pending rows into the FTS5 index in the background, in
+// slices, each slice one transaction, reading every body as it is when indexed. FTS5 writes a new segment per
+// transaction, so indexing a few hundred rows at once costs a fraction per message of what indexing each send in its
+// own commit did.
+//
+// No step holds the event loop for long (docs/performance.md, "Search indexing in bounded steps"). FTS5 merges no
+// segments inside a write (automerge 0, migration 26): those merges, tens to hundreds of milliseconds at full size,
+// ran inside whichever commit crossed a threshold. Instead the indexer alternates two kinds of step, one per
+// event-loop turn: an indexing slice of as many pending rows as fit in STEP_BUDGET_MS, and merge steps ('merge' of
+// as many pages as fit in the budget), until FTS5 reports no more merge work; how many rows or pages fit is learned
+// from the previous steps (step-sizer.ts). A merge step cannot stop inside one word's list, so merging the largest
+// segments of a very common word can still take longer than the budget.
 //
 // When: a timer `intervalMs` after the first write that may have left work (the store calls `schedule()` after its
-// appends; rows pending at open are scheduled at once), then batch after batch, one per event-loop turn, while
-// batches come back full, so a backlog drains quickly without holding the loop for more than one batch at a time.
+// appends; rows pending at open are scheduled at once), then step after step, one per event-loop turn, while merges
+// are owed or slices come back full, so a backlog drains quickly while the sends' I/O runs between the steps.
 // Searches call `indexAll()` first: a search sees every committed write. Pending rows survive a crash (they are
 // committed with the message) and are indexed after the next open.
 
 import type Database from "better-sqlite3-multiple-ciphers";
+import { StepSizer } from "./step-sizer.js";
 
 export interface SearchIndexerOptions {
   /** Delay between a write and the background batch that indexes it, ms (1…60000; default 200). */
   intervalMs?: number;
-  /** Most rows indexed per background transaction (1…100000; default 500): bounds how long one batch blocks the loop. */
+  /**
+   * Most rows indexed per background transaction (1…100000; default 500). Slices are smaller when fewer rows fit in
+   * the step budget.
+   */
   batchSize?: number;
+  /** How long one background step should hold the event loop, ms (1…1000; default STEP_BUDGET_MS). */
+  stepBudgetMs?: number;
+  /** The clock steps are timed with, ms (default performance.now). */
+  now?: () => number;
   /**
    * Called when indexing fails: the batch rolls back whole, its rows stay pending and are retried after a pause that
    * doubles with each consecutive failure (up to a minute), so a lasting fault is not reported five times a second.
@@ -25,8 +42,21 @@ export interface SearchIndexerOptions {
 
 export const DEFAULT_INDEX_INTERVAL_MS = 200;
 export const DEFAULT_INDEX_BATCH_SIZE = 500;
+/** How long one background step (an indexing slice or a merge step) should hold the event loop, ms. */
+export const STEP_BUDGET_MS = 3;
+/** Fewest rows per indexing slice and pages per merge step, however slow the steps: progress on any machine. */
+const MIN_SLICE_ROWS = 16;
+const MIN_MERGE_PAGES = 4;
+/**
+ * Most pages one merge step writes, and the first step's size before the sizer has learned the rate. (FTS5 ends a
+ * merge step only between words, so a step writes at least one word's whole list.)
+ */
+const MAX_MERGE_PAGES = 256;
+const FIRST_MERGE_PAGES = 16;
+const FIRST_SLICE_ROWS = 64;
 const MAX_INTERVAL_MS = 60_000;
 const MAX_BATCH_SIZE = 100_000;
+const MAX_STEP_BUDGET_MS = 1000;
 /** The whole backlog in one transaction (LIMIT takes a 64-bit integer; this one is exact as a JS number). */
 const ALL = Number.MAX_SAFE_INTEGER;
 
@@ -44,6 +74,14 @@ export class SearchIndexer {
   private readonly onError: (error: unknown) => void;
   private readonly anyPending: Database.Statement<[], number>;
   private readonly indexTx: (limit: number) => number;
+  private readonly mergeTx: (pages: number) => number;
+  private readonly slices: StepSizer;
+  private readonly merges: StepSizer;
+  private readonly now: () => number;
+  /** The last indexing slice wrote a segment that may have left merge work. */
+  private mergeOwed = false;
+  /** The last indexing slice took all it was allowed: more rows are probably pending. */
+  private backlog = false;
   /** `PRAGMA synchronous = NORMAL`, then back to FULL/EXTRA, around batches; absent when the connection is not FULL. */
   private readonly relaxSync: Database.Statement | undefined;
   private readonly restoreSync: Database.Statement | undefined;
@@ -61,6 +99,11 @@ export class SearchIndexer {
     this.onError =
       options.onError ??
       ((error) => process.emitWarning(`search indexing failed, retrying: ${(error as Error)?.message ?? String(error)}`));
+    const budget = checkedInteger("searchIndexStepMs", options.stepBudgetMs, STEP_BUDGET_MS, MAX_STEP_BUDGET_MS);
+    const minRows = Math.min(MIN_SLICE_ROWS, this.batchSize);
+    this.slices = new StepSizer(budget, minRows, this.batchSize, Math.max(minRows, Math.min(FIRST_SLICE_ROWS, this.batchSize)));
+    this.merges = new StepSizer(budget, MIN_MERGE_PAGES, MAX_MERGE_PAGES, FIRST_MERGE_PAGES);
+    this.now = options.now ?? (() => performance.now());
     this.anyPending = db.prepare<[], number>("SELECT 1 FROM search_pending LIMIT 1").pluck();
     // The batch is the `limit` smallest pending keys, bounded by the largest of them. Keys stay in SQLite (BigInt if
     // read: search_key << 32 passes 2^53 beyond two million conversations).
@@ -81,10 +124,23 @@ export class SearchIndexer {
       insert.run({ limit });
       return take.run({ limit }).changes;
     }).immediate;
-    // A batch commits without its own fsync (NORMAL in WAL mode): it only moves derived data (index rows and their
-    // pending marks) in one atomic commit, so losing it to a power cut just leaves its rows pending again, and the
-    // next synced commit (every send's) makes it durable anyway, the WAL being written in order. That keeps a disk
-    // flush per batch off the event loop. Checkpoints still sync under NORMAL.
+    // FTS5's incremental merge: about `pages` pages of merged segments written, on a level with at least `usermerge`
+    // (4, as automerge was) segments or continuing a merge begun before. Returns the rows it changed in the database
+    // (pages written, and the merged segments' pages deleted when a merge completes): it did work when 2 or more
+    // (FTS5's documented test).
+    // (FTS5 takes the page count only as an INTEGER value: bound as a BigInt, since a JS number binds as a REAL.)
+    const totalChanges = db.prepare<[], number>("SELECT total_changes()").pluck();
+    const merge = db.prepare<[bigint]>("INSERT INTO message_search (message_search, rank) VALUES ('merge', ?)");
+    this.mergeTx = db.transaction((pages: number) => {
+      const before = totalChanges.get()!;
+      merge.run(BigInt(pages));
+      return totalChanges.get()! - before;
+    }).immediate;
+    // A slice or merge step commits without its own fsync (NORMAL in WAL mode): it only moves derived data (index rows
+    // and their pending marks, or index segments) in one atomic commit, so losing it to a power cut just leaves its
+    // rows pending again (or the segments unmerged), and the next synced commit (every send's) makes it durable
+    // anyway, the WAL being written in order. That keeps a disk flush per step off the event loop. Checkpoints still
+    // sync under NORMAL.
     const mode = db.pragma("synchronous", { simple: true }) as number;
     if (mode >= 2) {
       // SQLite applies a PRAGMA already when preparing it: the restoring statement is prepared last on purpose.
@@ -107,13 +163,43 @@ export class SearchIndexer {
   /** Indexes up to `limit` pending rows in one transaction; returns how many rows left the queue (0: none pending). */
   indexBatch(limit: number = this.batchSize): number {
     if (!this.hasPending()) return 0;
-    if (this.relaxSync === undefined || this.restoreSync === undefined) return this.indexTx(limit);
-    this.relaxSync.run();
-    try {
-      return this.indexTx(limit);
-    } finally {
-      this.restoreSync.run();
+    return this.relaxed(() => this.indexTx(limit));
+  }
+
+  /**
+   * One incremental FTS5 merge of about `pages` pages in one transaction; returns the database rows it changed,
+   * about the pages written (below 2: there was no merge work).
+   */
+  mergeStep(pages: number): number {
+    return this.relaxed(() => this.mergeTx(pages));
+  }
+
+  /**
+   * One background step, timed to size the next one of its kind: a merge step while the last slice left merge work,
+   * else an indexing slice. Returns whether another step should follow on the next turn (merges owed, or a full
+   * slice, so probably more pending); otherwise the next send's schedule() starts the timer again.
+   */
+  step(): boolean {
+    if (this.mergeOwed) {
+      const pages = this.merges.next();
+      const start = this.now();
+      const changed = this.mergeStep(pages);
+      this.merges.record(changed, this.now() - start);
+      this.mergeOwed = changed >= 2;
+      return this.mergeOwed || this.backlog;
     }
+    const rows = this.slices.next();
+    const start = this.now();
+    const taken = this.indexBatch(rows);
+    this.slices.record(taken, this.now() - start);
+    this.backlog = taken === rows;
+    this.mergeOwed = taken > 0;
+    return this.mergeOwed;
+  }
+
+  /** The rows the next indexing slice may take and the pages of the next merge step (what the step sizes learned). */
+  nextStepSizes(): { rows: number; pages: number } {
+    return { rows: this.slices.next(), pages: this.merges.next() };
   }
 
   /** Indexes the whole backlog in one transaction. */
@@ -145,6 +231,17 @@ export class SearchIndexer {
     if (this.db.open) this.catchUp();
   }
 
+  /** Runs `work` with the connection's synchronous mode relaxed to NORMAL, when it is FULL or EXTRA (see above). */
+  private relaxed<T>(work: () => T): T {
+    if (this.relaxSync === undefined || this.restoreSync === undefined) return work();
+    this.relaxSync.run();
+    try {
+      return work();
+    } finally {
+      this.restoreSync.run();
+    }
+  }
+
   private startTimer(ms: number): void {
     this.timer = setTimeout(this.tick, ms);
     // Never what keeps the process alive: close() indexes what is left, and so does the next open.
@@ -154,9 +251,9 @@ export class SearchIndexer {
   private readonly tick = (): void => {
     this.timer = undefined;
     if (this.closed || !this.db.open) return;
-    let taken: number;
+    let more: boolean;
     try {
-      taken = this.indexBatch();
+      more = this.step();
     } catch (error) {
       this.failures++;
       this.onError(error);
@@ -164,7 +261,7 @@ export class SearchIndexer {
       return;
     }
     this.failures = 0;
-    // Probably more waiting: next batch on the next turn, after the I/O that queued up meanwhile.
-    if (taken === this.batchSize) this.startTimer(0);
+    // Next step on the next turn, after the I/O that queued up meanwhile.
+    if (more) this.startTimer(0);
   };
 }

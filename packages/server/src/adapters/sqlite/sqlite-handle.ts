@@ -39,6 +39,11 @@ export interface SqliteOptions {
   /** Most messages one background indexing transaction takes (default 500). */
   searchIndexBatchSize?: number;
   /**
+   * How long one background indexing or index-merging step should hold the event loop, ms (default 3): fewer rows
+   * per step when they take longer (search-indexer.ts).
+   */
+  searchIndexStepMs?: number;
+  /**
    * Told when indexing fails, in the background or before a search (the messages stay pending and are retried; the
    * search answers from what is indexed); default: a process warning.
    */

@@ -18,6 +18,7 @@ function roles(handle: SqliteHandle, options: SqliteOptions) {
   const searchIndexer = new SearchIndexer(handle.db, {
     ...(options.searchIndexIntervalMs === undefined ? {} : { intervalMs: options.searchIndexIntervalMs }),
     ...(options.searchIndexBatchSize === undefined ? {} : { batchSize: options.searchIndexBatchSize }),
+    ...(options.searchIndexStepMs === undefined ? {} : { stepBudgetMs: options.searchIndexStepMs }),
     ...(options.onSearchIndexError === undefined ? {} : { onError: options.onSearchIndexError }),
   });
   // What is still pending at close is indexed then: a cleanly closed file needs no indexing at its next open.
