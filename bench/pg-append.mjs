@@ -2,6 +2,8 @@
 // PostgreSQL processes serving it (its pool's backends, WAL writer, checkpointer, background writer), and wall time, per appended message, at given batch sizes, with the sends spread over many
 // direct conversations (the realistic 1:1 shape). Batches run one after another, as a node's group commit does.
 //   node bench/pg-append.mjs [--users 1000] [--batches 1,4,16] [--messages 4000] [--dist packages/server/dist]
+//                            [--drop-search]
+// --drop-search: the search vector column and its GIN index dropped first, to see what search costs each append.
 // --dist: another build's dist directory (A/B of two builds: run each, alternate).
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -13,6 +15,7 @@ const { values } = parseArgs({
     batches: { type: "string", default: "1,4,16" },
     messages: { type: "string", default: "4000" },
     dist: { type: "string", default: "packages/server/dist" },
+    "drop-search": { type: "boolean", default: false },
     url: { type: "string", default: process.env.PARLEY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -56,11 +59,20 @@ try {
   for (let c = 0; c < CONVERSATIONS; c++) {
     await store.openDirect({ id: `c${c}`, userA: `u${2 * c}`, userB: `u${2 * c + 1}`, messageId: `m0-${c}`, createdAt: 1 });
   }
+  // What message search costs each append: the generated tsvector column and its GIN index dropped (measurement only).
+  if (values["drop-search"]) await store.pool.query("DROP INDEX messages_search; ALTER TABLE messages DROP COLUMN search_vector");
   pids = await servingPids();
   let n = 0;
   const draft = () => {
     const c = (++n * 7919) % CONVERSATIONS;
-    return { id: `m${n}`, conversationId: `c${c}`, senderId: `u${2 * c + (n & 1)}`, clientId: `cl${n}`, body: BODY, createdAt: 2 };
+    return {
+      id: `m${n}`,
+      conversationId: `c${c}`,
+      senderId: `u${2 * c + (n & 1)}`,
+      clientId: `cl${n}`,
+      body: BODY,
+      createdAt: 2,
+    };
   };
   const rows = [];
   for (const batch of values.batches.split(",").map(Number)) {

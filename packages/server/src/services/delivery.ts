@@ -33,7 +33,8 @@ export class Delivery {
   framesToUsers(userIds: Iterable<string>, frame: string, meta: FrameMeta): Promise<void> {
     const ids = [...userIds];
     if (ids.length === 0) return Promise.resolve();
-    if (ids.length >= USERS_TOPIC_FROM) return this.broker.publish([topics.users], { type: "frame", frame, ...meta, userIds: ids });
+    if (ids.length >= USERS_TOPIC_FROM)
+      return this.broker.publish([topics.users], { type: "frame", frame, ...meta, userIds: ids });
     return this.broker.publish(
       ids.map((id) => topics.user(id)),
       { type: "frame", frame, ...meta },

@@ -2,6 +2,7 @@
 
 import { createHmac } from "node:crypto";
 import type { Config } from "../config/index.js";
+import { COMMIT_WINDOW_DEFAULT_MS } from "../config/storage.js";
 import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
@@ -204,7 +205,7 @@ export function createServices(
     failures,
     metrics,
     tracing,
-    config.commitWindowMs,
+    config.commitWindowMs ?? COMMIT_WINDOW_DEFAULT_MS[config.databaseUrl === undefined ? "sqlite" : "postgres"],
   );
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);

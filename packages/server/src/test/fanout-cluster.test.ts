@@ -56,10 +56,12 @@ describe("group fan-out across cluster nodes", { skip: !available && "services u
     // The owner's second device, on the other node, gets the owner's messages too.
     const ownersOther = await RawClient.connect(nodes[1], users[0]!.accessToken);
     clients.push(ownersOther);
-    const isText = (e: EventFrame): e is MessageEvent => e.event === "message" && e.data.conversationId === id && e.data.kind === "text";
+    const isText = (e: EventFrame): e is MessageEvent =>
+      e.event === "message" && e.data.conversationId === id && e.data.kind === "text";
     seen.length = 0;
     const sent = [];
-    for (let i = 0; i < 3; i++) sent.push(await owner!.request("messages.send", { conversationId: id, clientId: `big-${i}`, body: `m${i}` }));
+    for (let i = 0; i < 3; i++)
+      sent.push(await owner!.request("messages.send", { conversationId: id, clientId: `big-${i}`, body: `m${i}` }));
     for (const client of [...rest, ownersOther]) {
       await client.waitFor(() => (client.events.filter(isText).length >= 3 ? true : undefined), 10_000);
       assert.deepEqual(
@@ -74,7 +76,10 @@ describe("group fan-out across cluster nodes", { skip: !available && "services u
 
   it("a small group's messages go out per user topic, to its members only", async () => {
     const [a, b, c, outsider] = clients;
-    const { id } = await a!.request("conversations.createGroup", { title: "Small", memberIds: [users[1]!.user.id, users[2]!.user.id] });
+    const { id } = await a!.request("conversations.createGroup", {
+      title: "Small",
+      memberIds: [users[1]!.user.id, users[2]!.user.id],
+    });
     seen.length = 0;
     const m = await a!.request("messages.send", { conversationId: id, clientId: "small-1", body: "hi" });
     const arrived = (e: EventFrame) => e.event === "message" && e.data.conversationId === id && e.data.seq === m.seq;

@@ -69,28 +69,27 @@ export async function appendPlain(db: PostgresHandle, drafts: readonly MessageDr
       sent.map((d) => d.forwarded === true),
     ],
   });
-  const stored = await storedOf(db, sent.filter((_, i) => rows[i]!.verdict === "duplicate"));
-  const outcomes = sent.map((d, i): AppendOutcome => {
-    const row = rows[i]!;
-    switch (row.verdict) {
-      case "stored":
-        return { ok: true, message: draftMessage(d, row.seq!, null), duplicate: false };
-      case "duplicate":
-        return { ok: true, message: stored.get(pair(d.senderId, d.clientId))!, duplicate: true };
-      case "not_found":
-        return { ok: false, code: "not_found", message: "Conversation not found" };
-      case "not_member":
-        return { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
-      case "encrypted":
-        return refuseMessage({ encrypted: true, epoch: row.epoch ?? 0 }, d)!;
-    }
-  });
+  const stored = await storedOf(
+    db,
+    sent.filter((_, i) => rows[i]!.verdict === "duplicate"),
+  );
+  const outcomes = sent.map((d, i) => outcomeOf(d, rows[i]!, stored));
   return drafts.map((_, i) => {
     const at = position[i]!;
     const outcome = outcomes[at]!;
     if (at === i || !outcome.ok) return outcome;
     return { ok: true, message: outcome.message, duplicate: true };
   });
+}
+
+/** One draft's outcome from its verdict (`stored`: the messages already stored under duplicates' keys). */
+function outcomeOf(d: MessageDraft, row: VerdictRow, stored: Map<string, Message>): AppendOutcome {
+  if (row.verdict === "stored") return { ok: true, message: draftMessage(d, row.seq!, null), duplicate: false };
+  if (row.verdict === "duplicate") return { ok: true, message: stored.get(pair(d.senderId, d.clientId))!, duplicate: true };
+  if (row.verdict === "not_found") return { ok: false, code: "not_found", message: "Conversation not found" };
+  if (row.verdict === "not_member")
+    return { ok: false, code: "not_member", message: "Sender is not a member of the conversation" };
+  return refuseMessage({ encrypted: true, epoch: row.epoch ?? 0 }, d)!;
 }
 
 /** The stored messages of these drafts' (sender, clientId) keys. */
