@@ -114,6 +114,9 @@ async function setupParley({ url, pairs, users, receipts, nodes, encrypted = fal
       await conns[2 * i].request("e2ee.devices.register", { signatureKey: randomBytes(32).toString("base64url") });
     }
   }
+  // Client ids unique to this setup: a later generator on the same server and users counts its ids from 1 again, and
+  // repeated ids would be answered as duplicates and delivered to no one.
+  const run = `c${randomBytes(4).toString("hex")}`;
   const out = [];
   for (let i = 0; i < pairs; i++) {
     const sender = conns[2 * i];
@@ -135,8 +138,8 @@ async function setupParley({ url, pairs, users, receipts, nodes, encrypted = fal
     };
     out.push({
       send: encrypted
-        ? (id) => sender.sendMls(String(id), conversationId, `c${id}`, { epoch: 0, data: mlsDataOf(id) })
-        : (id) => sender.send(String(id), conversationId, `c${id}`, bodyOf(id)),
+        ? (id) => sender.sendMls(String(id), conversationId, `${run}-${id}`, { epoch: 0, data: mlsDataOf(id) })
+        : (id) => sender.send(String(id), conversationId, `${run}-${id}`, bodyOf(id)),
       conns: [sender, receiver],
       tracker,
     });
