@@ -16,6 +16,7 @@ const { values } = parseArgs({
     messages: { type: "string", default: "4000" },
     dist: { type: "string", default: "packages/server/dist" },
     "drop-search": { type: "boolean", default: false },
+    "gin-fastupdate": { type: "string" },
     url: { type: "string", default: process.env.PARLEY_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -61,6 +62,9 @@ try {
   }
   // What message search costs each append: the generated tsvector column and its GIN index dropped (measurement only).
   if (values["drop-search"]) await store.pool.query("DROP INDEX messages_search; ALTER TABLE messages DROP COLUMN search_vector");
+  if (values["gin-fastupdate"] !== undefined) {
+    await store.pool.query(`ALTER INDEX messages_search SET (fastupdate = ${values["gin-fastupdate"] === "on" ? "on" : "off"})`);
+  }
   pids = await servingPids();
   let n = 0;
   const draft = () => {
@@ -78,15 +82,28 @@ try {
   for (const batch of values.batches.split(",").map(Number)) {
     for (let i = 0; i < 200; i += batch) await store.append(Array.from({ length: batch }, draft)); // warm-up
     const [cpu0, pg0, t0] = [selfCpu(), pgCpu(), performance.now()];
+    let longest = 0;
     for (let sent = 0; sent < MESSAGES; sent += batch) {
+      const started = performance.now();
       const outcomes = await store.append(Array.from({ length: batch }, draft));
+      longest = Math.max(longest, performance.now() - started);
       if (!outcomes.every((o) => o.ok)) throw new Error(`refused: ${JSON.stringify(outcomes.find((o) => !o.ok))}`);
     }
     const us = (x) => ((x * 1e6) / MESSAGES).toFixed(1);
-    rows.push({ batch, nodeUs: us(selfCpu() - cpu0), pgUs: us(pgCpu() - pg0), wallUs: us((performance.now() - t0) / 1000) });
+    rows.push({
+      batch,
+      nodeUs: us(selfCpu() - cpu0),
+      pgUs: us(pgCpu() - pg0),
+      wallUs: us((performance.now() - t0) / 1000),
+      longestMs: longest.toFixed(1),
+    });
   }
-  console.log(`dist ${values.dist}: µs per message (node CPU, PostgreSQL CPU, wall)`);
-  for (const r of rows) console.log(`batch ${String(r.batch).padStart(3)}: node ${r.nodeUs}  pg ${r.pgUs}  wall ${r.wallUs}`);
+  console.log(`dist ${values.dist}: µs per message (node CPU, PostgreSQL CPU, wall), longest append`);
+  for (const r of rows) {
+    console.log(
+      `batch ${String(r.batch).padStart(3)}: node ${r.nodeUs}  pg ${r.pgUs}  wall ${r.wallUs}  longest ${r.longestMs} ms`,
+    );
+  }
 } finally {
   await dropSchema(values.url, schema);
   await store.close();

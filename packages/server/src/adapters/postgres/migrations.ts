@@ -603,8 +603,12 @@ export const MIGRATIONS: readonly Migration[] = [
       RETURNS TABLE (draft integer, verdict text, seq bigint, epoch bigint)
       LANGUAGE plpgsql SET search_path FROM CURRENT AS $fn$
       BEGIN
-        -- Sorted before locking, so two appends sharing conversations cannot deadlock (as the general append).
-        PERFORM 1 FROM conversations WHERE id = ANY (p_conversation) ORDER BY id FOR NO KEY UPDATE;
+        -- Sorted before locking, so two appends sharing conversations cannot deadlock (as the general append). Every
+        -- lookup below is a LATERAL one-row probe of a unique index: the plans this function caches per connection
+        -- stay index probes however much the tables grow after they were made (a join or EXISTS could be planned as a
+        -- scan of the whole table while it was small, and keep that plan).
+        PERFORM 1 FROM (SELECT DISTINCT k FROM unnest(p_conversation) AS k ORDER BY k) AS ids,
+          LATERAL (SELECT 1 FROM conversations AS c WHERE c.id = ids.k FOR NO KEY UPDATE) AS locked;
         RETURN QUERY
         WITH d AS MATERIALIZED (
           SELECT u.* FROM unnest(p_conversation, p_id, p_sender, p_client, p_body, p_created, p_forwarded)
@@ -612,14 +616,20 @@ export const MIGRATIONS: readonly Migration[] = [
         ),
         v AS MATERIALIZED (
           SELECT d.*, c.last_seq, c.mls_epoch,
-                 CASE WHEN EXISTS (SELECT 1 FROM messages AS m WHERE m.sender_id = d.sender_id AND m.client_id = d.client_id)
-                        THEN 'duplicate'
-                      WHEN c.id IS NULL THEN 'not_found'
-                      WHEN NOT EXISTS (SELECT 1 FROM members AS mem WHERE mem.conversation_id = d.conversation_id
-                                         AND mem.user_id = d.sender_id AND mem.left_seq IS NULL) THEN 'not_member'
+                 CASE WHEN dup.found THEN 'duplicate'
+                      WHEN c.found IS NULL THEN 'not_found'
+                      WHEN mem.found IS NULL THEN 'not_member'
                       WHEN c.encrypted THEN 'encrypted'
                       ELSE 'stored' END AS verdict
-          FROM d LEFT JOIN conversations AS c ON c.id = d.conversation_id
+          FROM d
+            LEFT JOIN LATERAL (SELECT true AS found, cc.last_seq, cc.mls_epoch, cc.encrypted FROM conversations AS cc
+                               WHERE cc.id = d.conversation_id LIMIT 1) AS c ON true
+            LEFT JOIN LATERAL (SELECT true AS found FROM messages AS m
+                               WHERE m.sender_id = d.sender_id AND m.client_id = d.client_id AND m.client_id IS NOT NULL
+                               LIMIT 1) AS dup ON true
+            LEFT JOIN LATERAL (SELECT true AS found FROM members AS mm
+                               WHERE mm.conversation_id = d.conversation_id AND mm.user_id = d.sender_id
+                                 AND mm.left_seq IS NULL LIMIT 1) AS mem ON true
         ),
         a AS MATERIALIZED (
           SELECT v.*, v.last_seq + row_number() OVER (PARTITION BY v.conversation_id ORDER BY v.i) AS seq
