@@ -102,7 +102,7 @@ export async function run(ctx) {
           start: async () => handle,
           infra: ["postgres", "redis-server"],
           setupArgs: () => ({ kind: "parley", nodes, pairs: PAIRS, users, receipts: false }),
-          rungs: ctx.quick ? [200, 400, 800] : [200, 300, 400, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000],
+          rungs: ctx.quick ? [200, 400, 800] : [100, 150, 200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000, 2500, 3000],
         });
         const throttledSeconds = groups.reduce((sum, g, i) => sum + (throttled(g).seconds - throttledBefore[i].seconds), 0);
         results.push({
