@@ -126,18 +126,11 @@ indexer[stepMethod] = (...args) => {
 
 const parts = { insert: [], take: [], commit: [] };
 if (values.breakdown) {
-  // The same transaction as the indexer's, its parts timed (search-indexer.ts; kept in step by hand).
-  const bound = "(SELECT max(key) FROM (SELECT key FROM search_pending ORDER BY key LIMIT @limit))";
-  const insert = store.db.prepare(
-    `INSERT INTO message_search (rowid, body, conv)
-     SELECT p.key, m.body, 'k' || c.search_key
-     FROM search_pending AS p
-     JOIN conversations AS c ON c.search_key = p.key >> 32
-     JOIN messages AS m ON m.conversation_id = c.id AND m.seq = p.key & 4294967295
-     WHERE p.key <= ${bound} AND m.kind = 'text' AND m.body IS NOT NULL
-     ORDER BY p.key`,
-  );
-  const take = store.db.prepare(`DELETE FROM search_pending WHERE key <= ${bound}`);
+  // The indexer's own statements (search-indexer.ts), its parts timed apart.
+  const { INDEXING_SQL } = await import(pathToFileURL(resolve(values.dist, "adapters/sqlite/search-indexer.js")).href);
+  if (!INDEXING_SQL) throw new Error("--breakdown needs a build whose search-indexer.js exports INDEXING_SQL");
+  const insert = store.db.prepare(INDEXING_SQL.insert);
+  const take = store.db.prepare(INDEXING_SQL.take);
   const begin = store.db.prepare("BEGIN IMMEDIATE");
   const commit = store.db.prepare("COMMIT");
   indexer.indexBatch = (limit = 500) => {

@@ -57,6 +57,23 @@ const FIRST_SLICE_ROWS = 64;
 const MAX_INTERVAL_MS = 60_000;
 const MAX_BATCH_SIZE = 100_000;
 const MAX_STEP_BUDGET_MS = 1000;
+// The batch is the `limit` smallest pending keys, bounded by the largest of them. Keys stay in SQLite (BigInt if read:
+// search_key << 32 passes 2^53 beyond two million conversations).
+const PENDING_BOUND = "(SELECT max(key) FROM (SELECT key FROM search_pending ORDER BY key LIMIT @limit))";
+
+/** One indexing slice's statements (exported for bench/search-index-steps.mjs, which times them apart). */
+export const INDEXING_SQL = {
+  // A row that is no longer a text with a body (deleted for everyone while pending) is dropped, not indexed.
+  insert: `INSERT INTO message_search (rowid, body, conv)
+           SELECT p.key, m.body, 'k' || c.search_key
+           FROM search_pending AS p
+           JOIN conversations AS c ON c.search_key = p.key >> 32
+           JOIN messages AS m ON m.conversation_id = c.id AND m.seq = p.key & 4294967295
+           WHERE p.key <= ${PENDING_BOUND} AND m.kind = 'text' AND m.body IS NOT NULL
+           ORDER BY p.key`,
+  take: `DELETE FROM search_pending WHERE key <= ${PENDING_BOUND}`,
+} as const;
+
 /** The whole backlog in one transaction (LIMIT takes a 64-bit integer; this one is exact as a JS number). */
 const ALL = Number.MAX_SAFE_INTEGER;
 
@@ -105,20 +122,8 @@ export class SearchIndexer {
     this.merges = new StepSizer(budget, MIN_MERGE_PAGES, MAX_MERGE_PAGES, FIRST_MERGE_PAGES);
     this.now = options.now ?? (() => performance.now());
     this.anyPending = db.prepare<[], number>("SELECT 1 FROM search_pending LIMIT 1").pluck();
-    // The batch is the `limit` smallest pending keys, bounded by the largest of them. Keys stay in SQLite (BigInt if
-    // read: search_key << 32 passes 2^53 beyond two million conversations).
-    const bound = "(SELECT max(key) FROM (SELECT key FROM search_pending ORDER BY key LIMIT @limit))";
-    // A row that is no longer a text with a body (deleted for everyone while pending) is dropped, not indexed.
-    const insert = db.prepare<{ limit: number }>(
-      `INSERT INTO message_search (rowid, body, conv)
-       SELECT p.key, m.body, 'k' || c.search_key
-       FROM search_pending AS p
-       JOIN conversations AS c ON c.search_key = p.key >> 32
-       JOIN messages AS m ON m.conversation_id = c.id AND m.seq = p.key & 4294967295
-       WHERE p.key <= ${bound} AND m.kind = 'text' AND m.body IS NOT NULL
-       ORDER BY p.key`,
-    );
-    const take = db.prepare<{ limit: number }>(`DELETE FROM search_pending WHERE key <= ${bound}`);
+    const insert = db.prepare<{ limit: number }>(INDEXING_SQL.insert);
+    const take = db.prepare<{ limit: number }>(INDEXING_SQL.take);
     // IMMEDIATE, like the store's writes (a deferred transaction that reads first can deadlock against a checkpoint).
     this.indexTx = db.transaction((limit: number) => {
       insert.run({ limit });
