@@ -67,9 +67,12 @@ export function serveMlsProvider(port: MlsPort, create: (check: CredentialCheck)
       checks.set(id, resolve);
       port.postMessage({ type: "check", id, identity, signaturePublicKey } satisfies MlsResponse);
     });
-  const provider = create(check);
-  // A provider that cannot be made is no unhandled rejection: its reason answers every `hello` and call.
-  provider.catch(() => {});
+  // Settled into a value: a provider that cannot be made is no unhandled rejection, its reason answers every `hello`
+  // and call.
+  const made: Promise<{ mls: MlsProvider } | { error: unknown }> = create(check).then(
+    (mls) => ({ mls }),
+    (error: unknown) => ({ error }),
+  );
   port.addEventListener("message", (event) => {
     const request = event.data as MlsRequest;
     if (request.type === "checked") {
@@ -79,15 +82,20 @@ export function serveMlsProvider(port: MlsPort, create: (check: CredentialCheck)
     }
     if (request.type === "hello") {
       // Answered whenever asked (a page that connects again is answered again), once the provider is made.
-      provider.then(
-        (mls) => port.postMessage({ type: "ready", ciphersuite: mls.ciphersuite } satisfies MlsResponse),
-        (error: unknown) => port.postMessage({ type: "failed", id: 0, message: String(error) } satisfies MlsResponse),
+      void made.then((m) =>
+        port.postMessage(
+          "mls" in m
+            ? ({ type: "ready", ciphersuite: m.mls.ciphersuite } satisfies MlsResponse)
+            : ({ type: "failed", id: 0, message: String(m.error) } satisfies MlsResponse),
+        ),
       );
       return;
     }
     void (async () => {
       try {
-        const mls = await provider;
+        const m = await made;
+        if (!("mls" in m)) throw m.error;
+        const mls = m.mls;
         const method = mls[request.method] as (...args: unknown[]) => Promise<unknown>;
         const value = await method.apply(mls, request.args);
         port.postMessage({ type: "result", id: request.id, value } satisfies MlsResponse);

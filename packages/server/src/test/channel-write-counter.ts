@@ -70,7 +70,7 @@ export function sqliteCounter(path = ":memory:"): WriteCounter {
 export async function postgresCounter(url: string, schema: string, { dropSchema = true } = {}): Promise<WriteCounter> {
   const store = await PostgresStore.connect(url, { schema, poolSize: 2 });
   const pool = store.handle.pool;
-  const counted = { statements: 0, rows: 0, on: false };
+  const counted = { statements: 0, on: false };
   const wrapped = new WeakSet<object>();
   // Every statement goes through a pooled client, which the pool announces as it hands it out.
   pool.on("acquire", (client) => {
@@ -83,11 +83,26 @@ export async function postgresCounter(url: string, schema: string, { dropSchema 
       if (!counted.on || !(pending instanceof Promise)) return pending;
       return pending.then((result) => {
         counted.statements++;
-        if (["INSERT", "UPDATE", "DELETE"].includes(result.command)) counted.rows += result.rowCount ?? 0;
         return result;
       });
     };
   });
+  // Rows written, as PostgreSQL counts them per table: whatever wrote them (a statement, a database function such as
+  // append_plain, a trigger). Each backend publishes its counts when idle, at most once a second: read until stable.
+  const rowsWritten = async (): Promise<number> => {
+    let last = -1;
+    for (let attempt = 0; attempt < 40; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const { rows } = await pool.query<{ n: string }>(
+        "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) AS n FROM pg_stat_user_tables WHERE schemaname = $1",
+        [schema],
+      );
+      const n = Number(rows[0]!.n);
+      if (n === last && attempt >= 3) return n;
+      last = n;
+    }
+    throw new Error("PostgreSQL's table statistics did not settle");
+  };
   return {
     store,
     async addMembers(conversationId, prefix, n) {
@@ -110,15 +125,15 @@ export async function postgresCounter(url: string, schema: string, { dropSchema 
       );
     },
     async writes(work) {
+      const before = await rowsWritten();
       counted.statements = 0;
-      counted.rows = 0;
       counted.on = true;
       try {
         await work();
       } finally {
         counted.on = false;
       }
-      return { rows: counted.rows, statements: counted.statements };
+      return { rows: (await rowsWritten()) - before, statements: counted.statements };
     },
     async close() {
       await store.close();

@@ -1,7 +1,7 @@
 // Issue 21 (docs/channels.md, "What is measured"): what the store writes per channel message does not grow with the
 // channel's member count. Two channels, one of 10 members and one of 100,000 (member rows inserted directly, not
 // registered one by one), take the same messages through `Store.append`; on SQLite the rows written are counted
-// (`total_changes()`, triggers included), on PostgreSQL the statements sent and the rows they report
+// (`total_changes()`, triggers included), on PostgreSQL the statements sent and the rows PostgreSQL's table statistics count (functions and triggers included)
 // (channel-write-counter.ts, shared with the `channel` benchmark scenario).
 
 import assert from "node:assert/strict";
