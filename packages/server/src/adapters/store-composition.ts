@@ -102,6 +102,7 @@ const ROLE_METHODS: { [R in keyof StoreRoles]: Record<Methods<StoreRoles[R]>, tr
 /** The base of each engine's Store class: the roles' methods as its own. */
 class RoleComposition {
   readonly pipelinedAppends: boolean;
+  readonly defaultCommitWindowMs: number;
 
   constructor(roles: StoreRoles) {
     const self = this as unknown as Record<string, unknown>;
@@ -110,8 +111,14 @@ class RoleComposition {
       for (const name of Object.keys(ROLE_METHODS[role])) self[name] = target[name]!.bind(target);
     }
     this.pipelinedAppends = roles.log.pipelinedAppends === true;
+    this.defaultCommitWindowMs = roles.log.defaultCommitWindowMs ?? 0;
   }
 }
 
 /** `class XStore extends ComposedStore` gets every method of the port from the roles passed to `super`. */
-export const ComposedStore = RoleComposition as new (roles: StoreRoles) => Store & { readonly pipelinedAppends: boolean };
+export const ComposedStore = RoleComposition as new (
+  roles: StoreRoles,
+) => Store & {
+  readonly pipelinedAppends: boolean;
+  readonly defaultCommitWindowMs: number;
+};

@@ -7,7 +7,7 @@ export interface StorageConfig {
   sqliteSynchronous: "full" | "normal";
   /**
    * Group commit: the shortest time between two commits of the conversation log, in ms (0: one per event-loop turn);
-   * undefined: the store's default (COMMIT_WINDOW_DEFAULT_MS).
+   * undefined: the store's default (`defaultCommitWindowMs` of the MessageStore port).
    */
   commitWindowMs: number | undefined;
   /** Encryption at rest of the embedded store and media (32-byte key, hex or base64); unset with its file: off. */
@@ -105,10 +105,3 @@ export const STORAGE_VARS: ConfigVars<StorageConfig> = {
     parse: int(300, 600_000),
   },
 };
-
-/**
- * The commit window when none is configured, by store: SQLite commits in-process (a window measured no gain there);
- * a PostgreSQL commit is a network round trip whose fixed cost a 5 ms window spreads over more messages (measured in
- * docs/scaling.md: a lower p99 at every rate of the cluster scenario).
- */
-export const COMMIT_WINDOW_DEFAULT_MS = { sqlite: 0, postgres: 5 } as const;

@@ -454,6 +454,11 @@ export interface MessageStore {
    */
   readonly pipelinedAppends?: boolean;
   /**
+   * The group-commit window (services/log/group-commit.ts) this store is best served by when none is configured, ms;
+   * absent: 0 (one commit per event-loop turn).
+   */
+  readonly defaultCommitWindowMs?: number;
+  /**
    * Messages in the window, ascending by seq. Entries come as stored: text messages with `replyTo` resolved,
    * `editedAt`/`deletedAt` when set; action entries with `action`. Reactions, `hidden` and `updated` are not filled.
    */

@@ -2,7 +2,6 @@
 
 import { createHmac } from "node:crypto";
 import type { Config } from "../config/index.js";
-import { COMMIT_WINDOW_DEFAULT_MS } from "../config/storage.js";
 import type { Closers } from "../lifecycle.js";
 import type { Logger } from "../logger.js";
 import type { BestEffort } from "../observability/best-effort.js";
@@ -205,7 +204,7 @@ export function createServices(
     failures,
     metrics,
     tracing,
-    config.commitWindowMs ?? COMMIT_WINDOW_DEFAULT_MS[config.databaseUrl === undefined ? "sqlite" : "postgres"],
+    config.commitWindowMs,
   );
   closers.defer("conversation log", () => log.drain());
   const messages = new MessageService(store, members, blocks, log, delivery, config, failures, metrics, media, kinds);

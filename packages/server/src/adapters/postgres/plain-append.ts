@@ -4,15 +4,17 @@
 // round trip per batch", has the measurements.
 
 import type { Message } from "@parley/protocol";
-import type { AppendOutcome, MessageDraft } from "../../ports/store.js";
+import { type AppendOutcome, type EntryDraft, isCommitDraft, isMembershipDraft, type MessageDraft } from "../../ports/store.js";
 import { draftMessage, type StoredMessage, storedToMessage as toMessage } from "../message-row.js";
 import { refuseMessage } from "../mls-rules.js";
 import { MESSAGE_COLUMNS, MESSAGE_FROM } from "./message-select.js";
 import { type PostgresHandle, pair } from "./postgres-handle.js";
 
 /** A draft this statement can append: a text with nothing that needs the rules of the general append. */
-export function isPlainDraft(d: MessageDraft): boolean {
+export function isPlainDraft(d: EntryDraft): d is MessageDraft {
   return (
+    !isMembershipDraft(d) &&
+    !isCommitDraft(d) &&
     d.action === undefined &&
     d.replyTo === undefined &&
     d.mls === undefined &&

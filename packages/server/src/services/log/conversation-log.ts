@@ -20,14 +20,14 @@ export class ConversationLog {
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
-    private readonly store: Pick<MessageStore, "append" | "pipelinedAppends" | "getHistory"> &
+    private readonly store: Pick<MessageStore, "append" | "pipelinedAppends" | "defaultCommitWindowMs" | "getHistory"> &
       Pick<ConversationStore, "openDirect" | "createGroup" | "createChannel">,
     private readonly subscribers: readonly LogSubscriber[],
     private readonly failures: BestEffort,
     private readonly metrics?: Metrics,
     private readonly tracing: Tracing = Tracing.off,
-    /** Group commit's window (group-commit.ts): the shortest time between two commits, in ms. */
-    commitWindowMs = 0,
+    /** Group commit's window (group-commit.ts): the shortest time between two commits, in ms; default: the store's. */
+    commitWindowMs = store.defaultCommitWindowMs ?? 0,
   ) {
     this.commits = new GroupCommit(store, (entries) => this.publish(entries), commitWindowMs);
   }
