@@ -1,10 +1,11 @@
 // A/B of two server builds at fixed 1:1 load: server CPU per message, alternating A and B so machine load hits both.
 //   node bench/ab.mjs --a <dir with index.js> --b <dir> [--rate 6000] [--seconds 5] [--rounds 3] [--receipts]
-//                     [--profile] [--encrypted-b] [--env K=V ...]
+//                     [--profile] [--long-tasks MS] [--encrypted-b] [--env K=V ...]
 // Prints per run: server CPU (share of a core), CPU µs per message, ack/deliver p50/p99, other processes' CPU.
 // --encrypted-b: B's conversations are end-to-end encrypted (ciphertext-sized opaque MLS data instead of text); with
 // the same build as A and B, the server's cost of an encrypted message against a plaintext one.
-// --profile runs the server with --cpu-prof and prints the top functions by self time during the measured step.
+// --profile runs the server with --cpu-prof and prints the top functions by self time during the measured step;
+// --long-tasks MS (with --profile) also lists the event loop's busy stretches of at least MS ms and what they ran.
 // Build dirs are copies of packages/server/dist placed inside the repository (e.g. bench/results/ab-base) so that
 // their imports resolve; bench/parley-node.mjs loads them through PARLEY_BENCH_SERVER.
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -14,7 +15,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { measured } from "./lib/cpu.mjs";
 import { killAll, startGenerator, startParley } from "./lib/procs.mjs";
-import { hrNowUs, summarizeProfile } from "./lib/profile.mjs";
+import { hrNowUs, longTasks, summarizeProfile } from "./lib/profile.mjs";
 import { seedUserPool } from "./lib/users.mjs";
 
 const { values } = parseArgs({
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "50" },
     receipts: { type: "boolean", default: false },
     profile: { type: "boolean", default: false },
+    "long-tasks": { type: "string" },
     "encrypted-b": { type: "boolean", default: false },
     env: { type: "string", multiple: true, default: [] },
   },
@@ -46,7 +48,9 @@ try {
       const profDir = values.profile ? mkdtempSync(join(tmpdir(), "parley-prof-")) : undefined;
       const server = await startParley({
         pool,
-        execArgv: profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [],
+        execArgv: profDir
+          ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-interval=${values["long-tasks"] ? 250 : 1000}`]
+          : [],
         env: { ...env, PARLEY_BENCH_SERVER: pathToFileURL(resolve(dir, "index.js")).href },
       });
       const gen = await startGenerator();
@@ -103,6 +107,16 @@ try {
               `profile ${key}: ${p.totalMs.toFixed(0)} ms, idle ${p.idlePct.toFixed(0)}%, GC ${p.gcPct.toFixed(0)}% of busy; ${p.byPackage}`,
             );
             for (const t of p.top) log(`  ${String(t["% of busy"]).padStart(5)}%  ${t.function}  ${t.location}`);
+            if (values["long-tasks"] !== undefined) {
+              const lt = longTasks(join(profDir, f), { minMs: Number(values["long-tasks"]), window });
+              log(`long busy stretches ${key}: ${lt.count}, ${lt.totalMs.toFixed(0)} ms in all; on the stack for that time:`);
+              for (const line of lt.overall) log(`    ${line}`);
+              for (const s of lt.stretches.slice(0, 12)) {
+                log(
+                  `  ${s.ms.toFixed(1)} ms at +${((s.at - window.from) / 1000).toFixed(0)} ms: ${s.top.slice(0, 6).join(" | ")}`,
+                );
+              }
+            }
           }
           rmSync(profDir, { recursive: true, force: true });
         }

@@ -14,8 +14,9 @@
 //   [--no-checkpoints]   no automatic WAL checkpoint during the measured part (one would run inside whichever commit
 //                        crosses 1,000 pages, an indexing step's too)
 //   [--step-ms 3]   the store's searchIndexStepMs (a build that sizes its indexing steps by time)
-//   [--breakdown]   also time the parts of a step: the INSERT (tokenizing into FTS5's memory), the DELETE of the
-//                   pending marks, and the COMMIT (the FTS5 segment write and its merges, and the WAL write)
+//   [--breakdown]   also time the parts of a slice: each of the indexer's statements (INDEXING_SQL: the INSERTs
+//                   tokenizing into FTS5's memory, the pending marks' DELETE, the watermarks' read and UPDATE), and
+//                   the COMMIT with the rest (the FTS5 segment write and the WAL write)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -124,40 +125,36 @@ indexer[stepMethod] = (...args) => {
   return result;
 };
 
-const parts = { insert: [], take: [], commit: [] };
+const parts = {};
 if (values.breakdown) {
-  // The indexer's own statements (search-indexer.ts), its parts timed apart.
+  // The indexer's own statements (search-indexer.ts, INDEXING_SQL), each run timed where the indexer runs it; what a
+  // slice spends outside them is its COMMIT (the FTS5 segment write and the WAL write) and its bookkeeping.
   const { INDEXING_SQL } = await import(pathToFileURL(resolve(values.dist, "adapters/sqlite/search-indexer.js")).href);
   if (!INDEXING_SQL) throw new Error("--breakdown needs a build whose search-indexer.js exports INDEXING_SQL");
-  const insert = store.db.prepare(INDEXING_SQL.insert);
-  const take = store.db.prepare(INDEXING_SQL.take);
-  const begin = store.db.prepare("BEGIN IMMEDIATE");
-  const commit = store.db.prepare("COMMIT");
-  indexer.indexBatch = (limit = 500) => {
-    if (!indexer.hasPending()) return 0;
-    store.db.pragma("synchronous = NORMAL");
-    begin.run();
-    let t = performance.now();
-    insert.run({ limit });
-    parts.insert.push(performance.now() - t);
-    t = performance.now();
-    const taken = take.run({ limit }).changes;
-    parts.take.push(performance.now() - t);
-    t = performance.now();
-    commit.run();
-    parts.commit.push(performance.now() - t);
-    store.db.pragma("synchronous = FULL");
-    return taken;
+  const names = new Map(Object.entries(INDEXING_SQL).map(([name, sql]) => [sql, name]));
+  for (const name of [...names.values(), "commit and the rest"]) parts[name] = [];
+  const Statement = Object.getPrototypeOf(store.db.prepare("SELECT 1"));
+  const timed = (method) => {
+    const original = Statement[method];
+    Statement[method] = function (...args) {
+      const name = names.get(this.source);
+      if (name === undefined) return original.apply(this, args);
+      const t = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        parts[name].push(performance.now() - t);
+      }
+    };
   };
-  // Re-wrap with the timing above.
-  const replica = indexer.indexBatch;
+  for (const method of ["run", "all", "get", "iterate"]) timed(method);
+  const slice = indexer.indexBatch.bind(indexer);
   indexer.indexBatch = (...args) => {
-    const cpu = process.cpuUsage();
+    const before = Object.fromEntries(Object.entries(parts).map(([name, a]) => [name, a.reduce((x, y) => x + y, 0)]));
     const start = performance.now();
-    const result = replica(...args);
-    steps.push(performance.now() - start);
-    stepCpus.push(cpuSince(cpu) / 1000);
-    stepCpu += stepCpus.at(-1) * 1000;
+    const result = slice(...args);
+    const inStatements = Object.entries(parts).reduce((sum, [name, a]) => sum + a.reduce((x, y) => x + y, 0) - before[name], 0);
+    parts["commit and the rest"].push(performance.now() - start - inStatements);
     return result;
   };
 }

@@ -81,6 +81,76 @@ export function summarizeProfile(file, n = 15, window = undefined) {
   return { file, windowed, totalMs: total, idlePct: (idle / total) * 100, gcPct: (gc / busy) * 100, top, byPackage };
 }
 
+/**
+ * The event loop's long busy stretches: runs of consecutive non-idle samples lasting at least `minMs`, each with the
+ * functions that were on the stack for most of it (inclusive time), and the same summed over all long stretches. A
+ * stretch may hold several callbacks run back to back; what matters to latency is that nothing else ran meanwhile.
+ */
+export function longTasks(file, { minMs = 15, window = undefined, n = 8 } = {}) {
+  const profile = JSON.parse(readFileSync(file, "utf8"));
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const label = (node) => {
+    const cf = node.callFrame;
+    const loc = cf.url ? ` ${where(cf.url)}:${cf.lineNumber + 1}` : "";
+    return `${cf.functionName || "(anonymous)"}${loc}`;
+  };
+  const stacks = new Map();
+  const stackOf = (id) => {
+    let labels = stacks.get(id);
+    if (labels) return labels;
+    labels = new Set();
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      const name = byId.get(at).callFrame.functionName;
+      if (name !== "(root)") labels.add(label(byId.get(at)));
+    }
+    stacks.set(id, labels);
+    return labels;
+  };
+  const stretches = [];
+  let current;
+  let ts = profile.startTime;
+  const close = () => {
+    if (current && current.ms >= minMs) stretches.push(current);
+    current = undefined;
+  };
+  for (let i = 0; i < profile.samples.length; i++) {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    ts += profile.timeDeltas[i] ?? 0;
+    if (window && (ts < window.from || ts > window.to)) {
+      close();
+      continue;
+    }
+    const id = profile.samples[i];
+    if (byId.get(id).callFrame.functionName === "(idle)") {
+      close();
+      continue;
+    }
+    current ??= { at: ts, ms: 0, inclusive: new Map() };
+    current.ms += dt;
+    for (const l of stackOf(id)) current.inclusive.set(l, (current.inclusive.get(l) ?? 0) + dt);
+  }
+  close();
+  const top = (inclusive, total) =>
+    [...inclusive]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([fn, ms]) => `${((ms / total) * 100).toFixed(0)}% ${fn}`);
+  const all = new Map();
+  let allMs = 0;
+  for (const s of stretches) {
+    allMs += s.ms;
+    for (const [l, ms] of s.inclusive) all.set(l, (all.get(l) ?? 0) + ms);
+  }
+  return {
+    count: stretches.length,
+    totalMs: allMs,
+    overall: top(all, allMs || 1),
+    stretches: stretches.sort((a, b) => b.ms - a.ms).map((s) => ({ at: s.at, ms: s.ms, top: top(s.inclusive, s.ms) })),
+  };
+}
+
 /** Now on the monotonic clock in µs, the time base of .cpuprofile sample timestamps. */
 export const hrNowUs = () => Number(process.hrtime.bigint() / 1000n);
 
