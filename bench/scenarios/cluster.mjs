@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { measured } from "../lib/cpu.mjs";
 import { api } from "../lib/parley-client.mjs";
 import { RATE_LIMITS_OFF, ROOT } from "../lib/procs.mjs";
-import { fanoutRow, P99_TARGET_MS } from "./fanout.mjs";
+import { fanoutRow, sizes as fanoutSizes } from "./fanout.mjs";
 import { ladder } from "./throughput.mjs";
 
 export const name = "cluster";
