@@ -709,34 +709,6 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO message_search (message_search, rank) VALUES ('automerge', 0);
     `,
   },
-  {
-    version: 27,
-    name: "new messages found for search by a watermark per conversation",
-    sql: `
-      -- Every text send wrote a search_pending row: a B-tree page of its own per message, about 1.1 of the 6.4 pages a
-      -- send wrote (docs/performance.md, "Pages a message writes"), and more pages for each checkpoint to copy. New
-      -- messages are now found by a watermark instead: a row above its conversation's indexed_seq is still to be
-      -- indexed, and the send writes that conversation row anyway (last_seq). search_pending keeps only rows at or
-      -- below the watermark that must be indexed again (an edit). Invariant: a text row at or below indexed_seq is
-      -- indexed or pending, never both; a row above it is neither. Every row is indexed or pending now.
-      ALTER TABLE conversations ADD COLUMN indexed_seq INTEGER NOT NULL DEFAULT 0;
-      UPDATE conversations SET indexed_seq = last_seq;
-      DROP TRIGGER messages_search_insert;
-
-      -- As in migration 6, except that a row above the watermark is left to the indexer's watermark pass, which reads
-      -- its body as it is then.
-      DROP TRIGGER messages_search_update;
-      CREATE TRIGGER messages_search_update AFTER UPDATE OF body, kind ON messages
-      WHEN (old.kind = 'text' OR new.kind = 'text') AND (new.body IS NOT old.body OR new.kind IS NOT old.kind)
-      BEGIN
-        DELETE FROM message_search WHERE rowid =
-          (SELECT (search_key << 32) | old.seq FROM conversations WHERE id = old.conversation_id);
-        INSERT OR IGNORE INTO search_pending (key)
-          SELECT (search_key << 32) | new.seq FROM conversations
-          WHERE id = new.conversation_id AND new.seq <= indexed_seq AND new.kind = 'text' AND new.body IS NOT NULL;
-      END;
-    `,
-  },
 ];
 
 /** The schema version this build writes. */

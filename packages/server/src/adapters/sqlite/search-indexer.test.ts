@@ -1,5 +1,5 @@
-// Deferred full-text indexing of the embedded store (migrations 6 and 27, search-indexer.ts): what a send records,
-// when the background indexes it, and that edits, deletes, restarts and an upgraded database keep search exact.
+// Deferred full-text indexing of the embedded store (migration 6, search-indexer.ts): what a send records, when the
+// background indexes it, and that edits, deletes, restarts and an upgraded database keep search exact.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -54,20 +54,8 @@ function indexed(store: SqliteStore, word: string): number {
   return (store.db.prepare("SELECT count(*) AS n FROM message_search WHERE message_search MATCH ?").get(word) as { n: number }).n;
 }
 
-/** Texts waiting to be indexed: rows marked pending (edits) and texts above their conversation's watermark. */
 function pending(store: SqliteStore): number {
-  return store.db
-    .prepare(
-      `SELECT (SELECT count(*) FROM search_pending) +
-              (SELECT count(*) FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id
-               WHERE m.seq > c.indexed_seq AND m.kind = 'text' AND m.body IS NOT NULL)`,
-    )
-    .pluck()
-    .get() as number;
-}
-
-function marked(store: SqliteStore): number {
-  return store.db.prepare("SELECT count(*) FROM search_pending").pluck().get() as number;
+  return (store.db.prepare("SELECT count(*) AS n FROM search_pending").get() as { n: number }).n;
 }
 
 describe("FTS5 contentless_delete (what the search triggers rely on)", () => {
@@ -98,9 +86,8 @@ describe("SqliteStore deferred search indexing", () => {
         messageId: "s2",
       });
       assert.equal(pending(store), 1, "only the text message, not the system event");
-      assert.equal(marked(store), 0, "a send writes no pending row: it is above the watermark");
       assert.equal(indexed(store, "pendingword"), 0);
-      assert.equal(store.searchIndexer.indexBatch(), 3, "the creation, the text and the rename passed");
+      assert.equal(store.searchIndexer.indexBatch(), 1);
       assert.equal(pending(store), 0);
       assert.equal(indexed(store, "pendingword"), 1);
     } finally {
@@ -127,8 +114,7 @@ describe("SqliteStore deferred search indexing", () => {
       await store.append(Array.from({ length: 7 }, (_, i) => text(`sized number${i}`)));
       assert.deepEqual(
         [1, 2, 3, 4].map(() => store.searchIndexer.indexBatch()),
-        [3, 3, 2, 0],
-        "8 entries: the group's creation and the 7 texts",
+        [3, 3, 1, 0],
       );
       assert.equal(indexed(store, "sized"), 7);
     } finally {
@@ -140,17 +126,13 @@ describe("SqliteStore deferred search indexing", () => {
     const store = await open();
     try {
       await store.append(Array.from({ length: 2000 }, (_, i) => text(`slicedword number${i}`)));
-      // A clock that advances 0.125 ms per entry indexed (exact in binary): a 500-entry batch would hold the loop for
-      // 62.5 ms.
+      // A clock that advances 0.1 ms per row indexed: a 500-row batch would hold the loop for 50 ms.
       let clock = 0;
-      store.db.function("advance_test_clock", (entries) => {
-        clock += 0.125 * Number(entries);
+      store.db.function("advance_test_clock", () => {
+        clock += 0.1;
         return null;
       });
-      store.db.exec(
-        `CREATE TEMP TRIGGER test_clock AFTER UPDATE OF indexed_seq ON conversations
-         BEGIN SELECT advance_test_clock(new.indexed_seq - old.indexed_seq); END`,
-      );
+      store.db.exec("CREATE TEMP TRIGGER test_clock AFTER DELETE ON search_pending BEGIN SELECT advance_test_clock(); END");
       const indexer = new SearchIndexer(store.db, { batchSize: 500, stepBudgetMs: 3, now: () => clock });
       const slices: number[] = [];
       for (let guard = 0; guard < 10_000; guard++) {
@@ -163,9 +145,9 @@ describe("SqliteStore deferred search indexing", () => {
       assert.equal(pending(store), 0);
       assert.equal(indexed(store, "slicedword"), 2000);
       assert.ok(slices.length > 1 + 2000 / 64, `${slices.length} slices`);
-      assert.ok(slices[0]! <= 8 + 1e-9, `the first slice takes the first size, 64 entries: ${slices[0]} ms`);
+      assert.ok(slices[0]! <= 6.4 + 1e-9, `the first slice takes the first size, 64 rows: ${slices[0]} ms`);
       for (const ms of slices.slice(1)) assert.ok(ms <= 3 + 1e-9, `a slice held the loop for ${ms} ms (budget 3)`);
-      assert.deepEqual(indexer.nextStepSizes().rows, 24, "3 ms at 0.125 ms per entry");
+      assert.deepEqual(indexer.nextStepSizes().rows, 30);
     } finally {
       await store.close();
     }
@@ -214,7 +196,6 @@ describe("SqliteStore deferred search indexing", () => {
       const seq = await send(store, text("draftword wording"));
       await send(store, act({ type: "edit", target: seq, body: "finalword wording", notBefore: null }));
       assert.equal(pending(store), 1, "the edit leaves one pending row, not two");
-      assert.equal(marked(store), 0, "the edited row is above the watermark: no row marked");
       assert.deepEqual(await found(store, "draftword"), []);
       assert.deepEqual(await found(store, "finalword"), ["finalword wording"]);
       assert.equal(indexed(store, "wording"), 1);
@@ -231,7 +212,6 @@ describe("SqliteStore deferred search indexing", () => {
       await send(store, act({ type: "edit", target: seq, body: "secondword wording", notBefore: null }));
       assert.equal(indexed(store, "firstword"), 0, "gone before the indexer runs");
       assert.equal(pending(store), 1);
-      assert.equal(marked(store), 1, "at or below the watermark: marked pending by the edit");
       assert.deepEqual(await found(store, "secondword"), ["secondword wording"]);
       assert.equal(indexed(store, "wording"), 1);
     } finally {
@@ -290,7 +270,6 @@ describe("SqliteStore deferred search indexing", () => {
     const db = new Database(path);
     try {
       assert.equal(db.prepare("SELECT count(*) AS n FROM search_pending").pluck().get(), 0);
-      assert.equal(db.prepare("SELECT count(*) FROM conversations WHERE indexed_seq < last_seq").pluck().get(), 0);
       assert.equal(db.prepare("SELECT count(*) FROM message_search WHERE message_search MATCH 'closingword'").pluck().get(), 1);
     } finally {
       db.close();
@@ -304,8 +283,7 @@ describe("SqliteStore deferred search indexing", () => {
       await send(store, text("steadyword"));
       store.searchIndexer.indexAll();
       store.db.exec(
-        `CREATE TEMP TRIGGER fail_indexing BEFORE UPDATE OF indexed_seq ON conversations
-         BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`,
+        "CREATE TEMP TRIGGER fail_indexing BEFORE DELETE ON search_pending BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
       );
       await send(store, text("retriedword steadyword"));
       for (let waited = 0; errors.length === 0 && waited < 5000; waited += 10) await sleep(10);
@@ -418,62 +396,6 @@ describe("SqliteStore deferred search indexing", () => {
       assert.equal(pending(store), 0);
       await send(store, text("deploying three"));
       assert.deepEqual((await found(store, "deplo*")).length, 3);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it("upgrades a version-26 database: rows it left pending stay pending, new sends go above the watermark", async () => {
-    const path = newPath();
-    const v26 = new Database(path);
-    migrate(
-      v26,
-      MIGRATIONS.filter((m) => m.version <= 26),
-    );
-    v26.exec(`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ('u', 'u', 'U', 'h', 1);
-              INSERT INTO conversations (id, kind, title, created_at, last_seq) VALUES ('g', 'group', 'G', 1, 3);
-              INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
-              VALUES ('g', 'u', 'owner', 1, 0, 0, 1);
-              INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
-              VALUES ('g', 1, 'a', 'u', NULL, 'system', NULL, '{}', 1),
-                     ('g', 2, 'b', 'u', 'c-b', 'text', 'olderword one', NULL, 2),
-                     ('g', 3, 'c', 'u', 'c-c', 'text', 'olderword two', NULL, 3)`);
-    // Version 26 indexed seq 2; seq 3 was still pending when it stopped.
-    v26.exec(`INSERT INTO message_search (rowid, body, conv)
-                SELECT key, 'olderword one', 'k1' FROM search_pending WHERE key & 4294967295 = 2;
-              DELETE FROM search_pending WHERE key & 4294967295 = 2;`);
-    v26.close();
-    const store = await open(path);
-    try {
-      assert.equal(store.db.prepare("SELECT indexed_seq FROM conversations WHERE id = 'g'").pluck().get(), 3);
-      assert.equal(marked(store), 1, "seq 3 is still pending, below the new watermark");
-      assert.equal(store.searchIndexer.hasPending(), true);
-      await send(store, text("newerword three"));
-      assert.equal(marked(store), 1, "the send wrote no pending row");
-      assert.equal(pending(store), 2);
-      assert.deepEqual((await found(store, "olderword")).sort(), ["olderword one", "olderword two"]);
-      assert.deepEqual(await found(store, "newerword"), ["newerword three"]);
-      assert.equal(pending(store), 0);
-      assert.equal(indexed(store, "olderword"), 2, "each row indexed once");
-      assert.equal(store.searchIndexer.hasPending(), false);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it("catches up a conversation far behind in slices of the batch size, other conversations after it", async () => {
-    const store = await open(":memory:", { searchIndexBatchSize: 50 });
-    try {
-      await store.createGroup({ id: "h", title: "H", ownerId: "u", memberIds: [], createdAt: 1, messageId: "s-h" });
-      await store.append(Array.from({ length: 120 }, (_, i) => text(`farword number${i}`)));
-      await store.append([text("nearword one", { conversationId: "h" })]);
-      const passed: number[] = [];
-      for (let guard = 0; guard < 10 && store.searchIndexer.hasPending(); guard++) passed.push(store.searchIndexer.indexBatch());
-      // g: its creation and 120 texts; h: its creation and one text.
-      assert.deepEqual(passed, [50, 50, 23]);
-      assert.equal(indexed(store, "farword"), 120);
-      assert.equal(indexed(store, "nearword"), 1);
-      assert.equal(pending(store), 0);
     } finally {
       await store.close();
     }

@@ -1,27 +1,22 @@
-// Full-text indexing off the send path. A send writes nothing for search: every text row above its conversation's
-// watermark `indexed_seq` (migration 27) is still to be indexed, and the send writes that conversation row anyway
-// (last_seq). An edit of a row at or below the watermark marks it in `search_pending` (a trigger). This indexer moves
-// both kinds of work into the FTS5 index in the background, in slices, each slice one transaction, reading every body
-// as it is when indexed. FTS5 writes a new segment per transaction, so indexing a few hundred rows at once costs a
-// fraction per message of what indexing each send in its own commit did.
-//
-// Which conversations have rows above their watermark is kept in memory (`behind`): the log reports every append
-// (`written`), and at open one scan of the conversations finds what a crash or another process left. A slice takes
-// the pending rows first, then conversations in the order they fell behind, each up to the slice's remaining size.
+// Full-text indexing off the send path (migration 6). A message write only records the message's search row id in
+// `search_pending` (a trigger, a few µs); this indexer moves pending rows into the FTS5 index in the background, in
+// slices, each slice one transaction, reading every body as it is when indexed. FTS5 writes a new segment per
+// transaction, so indexing a few hundred rows at once costs a fraction per message of what indexing each send in its
+// own commit did.
 //
 // No step holds the event loop for long (docs/performance.md, "Search indexing in bounded steps"). FTS5 merges no
 // segments inside a write (automerge 0, migration 26): those merges, tens to hundreds of milliseconds at full size,
 // ran inside whichever commit crossed a threshold. Instead the indexer alternates two kinds of step, one per
-// event-loop turn: an indexing slice of as many entries as fit in STEP_BUDGET_MS, and merge steps ('merge' of
-// as many pages as fit in the budget), until FTS5 reports no more merge work; how many entries or pages fit is learned
+// event-loop turn: an indexing slice of as many pending rows as fit in STEP_BUDGET_MS, and merge steps ('merge' of
+// as many pages as fit in the budget), until FTS5 reports no more merge work; how many rows or pages fit is learned
 // from the previous steps (step-sizer.ts). A merge step cannot stop inside one word's list, so merging the largest
 // segments of a very common word can still take longer than the budget.
 //
-// When: a timer `intervalMs` after the first write that may have left work (`written` after the store's appends;
-// work found at open is scheduled at once), then step after step, one per event-loop turn, while merges are owed or
-// slices come back full, so a backlog drains quickly while the sends' I/O runs between the steps. Searches call
-// `indexAll()` first: a search sees every committed write. The watermarks and pending rows are committed with the
-// messages, so nothing is lost to a crash: it is indexed after the next open.
+// When: a timer `intervalMs` after the first write that may have left work (the store calls `schedule()` after its
+// appends; rows pending at open are scheduled at once), then step after step, one per event-loop turn, while merges
+// are owed or slices come back full, so a backlog drains quickly while the sends' I/O runs between the steps.
+// Searches call `indexAll()` first: a search sees every committed write. Pending rows survive a crash (they are
+// committed with the message) and are indexed after the next open.
 
 import type Database from "better-sqlite3-multiple-ciphers";
 import { StepSizer } from "./step-sizer.js";
@@ -30,8 +25,8 @@ export interface SearchIndexerOptions {
   /** Delay between a write and the background batch that indexes it, ms (1…60000; default 200). */
   intervalMs?: number;
   /**
-   * Most entries indexed per background transaction (1…100000; default 500). Slices are smaller when fewer fit in the
-   * step budget.
+   * Most rows indexed per background transaction (1…100000; default 500). Slices are smaller when fewer rows fit in
+   * the step budget.
    */
   batchSize?: number;
   /** How long one background step should hold the event loop, ms (1…1000; default STEP_BUDGET_MS). */
@@ -66,14 +61,9 @@ const MAX_STEP_BUDGET_MS = 1000;
 // search_key << 32 passes 2^53 beyond two million conversations).
 const PENDING_BOUND = "(SELECT max(key) FROM (SELECT key FROM search_pending ORDER BY key LIMIT @limit))";
 
-/**
- * One indexing slice's statements (exported for bench/search-index-steps.mjs, which times them apart): the pending
- * rows (`insert`, `take`), then the watermark pass: how far behind the conversations `@ids` (a JSON array) are (`behind`), then
- * the entries above their watermarks, `@todo` a JSON object of conversation id → entries to pass (`insertNew`,
- * `advance`). An entry that is no longer a text with a body (deleted for everyone) is passed, not
- * indexed. Rows go into FTS5 in rowid order, the order it builds segments in.
- */
+/** One indexing slice's statements (exported for bench/search-index-steps.mjs, which times them apart). */
 export const INDEXING_SQL = {
+  // A row that is no longer a text with a body (deleted for everyone while pending) is dropped, not indexed.
   insert: `INSERT INTO message_search (rowid, body, conv)
            SELECT p.key, m.body, 'k' || c.search_key
            FROM search_pending AS p
@@ -82,17 +72,6 @@ export const INDEXING_SQL = {
            WHERE p.key <= ${PENDING_BOUND} AND m.kind = 'text' AND m.body IS NOT NULL
            ORDER BY p.key`,
   take: `DELETE FROM search_pending WHERE key <= ${PENDING_BOUND}`,
-  behind: `SELECT c.id AS id, c.last_seq - c.indexed_seq AS behind
-           FROM json_each(@ids) AS t JOIN conversations AS c ON c.id = t.value`,
-  insertNew: `INSERT INTO message_search (rowid, body, conv)
-              SELECT (c.search_key << 32) | m.seq, m.body, 'k' || c.search_key
-              FROM json_each(@todo) AS t
-              JOIN conversations AS c ON c.id = t.key
-              JOIN messages AS m ON m.conversation_id = c.id AND m.seq > c.indexed_seq AND m.seq <= c.indexed_seq + t.value
-              WHERE m.kind = 'text' AND m.body IS NOT NULL
-              ORDER BY 1`,
-  advance: `UPDATE conversations SET indexed_seq = indexed_seq + t.value
-            FROM json_each(@todo) AS t WHERE conversations.id = t.key`,
 } as const;
 
 /** The whole backlog in one transaction (LIMIT takes a 64-bit integer; this one is exact as a JS number). */
@@ -111,13 +90,7 @@ export class SearchIndexer {
   readonly batchSize: number;
   private readonly onError: (error: unknown) => void;
   private readonly anyPending: Database.Statement<[], number>;
-  private readonly behindBy: Database.Statement<{ ids: string }, { id: string; behind: number }>;
-  private readonly indexTx: (limit: number) => { passed: number; caughtUp: string[] };
-  /**
-   * Conversations that may have entries above their watermark, in the order they fell behind. Only a committed
-   * slice removes one (a slice that rolls back leaves them all here).
-   */
-  private readonly behind = new Set<string>();
+  private readonly indexTx: (limit: number) => number;
   private readonly mergeTx: (pages: number) => number;
   private readonly slices: StepSizer;
   private readonly merges: StepSizer;
@@ -149,28 +122,12 @@ export class SearchIndexer {
     this.merges = new StepSizer(budget, MIN_MERGE_PAGES, MAX_MERGE_PAGES, FIRST_MERGE_PAGES);
     this.now = options.now ?? (() => performance.now());
     this.anyPending = db.prepare<[], number>("SELECT 1 FROM search_pending LIMIT 1").pluck();
-    this.behindBy = db.prepare<{ ids: string }, { id: string; behind: number }>(INDEXING_SQL.behind);
     const insert = db.prepare<{ limit: number }>(INDEXING_SQL.insert);
     const take = db.prepare<{ limit: number }>(INDEXING_SQL.take);
-    const insertNew = db.prepare<{ todo: string }>(INDEXING_SQL.insertNew);
-    const advance = db.prepare<{ todo: string }>(INDEXING_SQL.advance);
     // IMMEDIATE, like the store's writes (a deferred transaction that reads first can deadlock against a checkpoint).
     this.indexTx = db.transaction((limit: number) => {
-      let passed = 0;
-      if (this.anyPending.get() !== undefined) {
-        insert.run({ limit });
-        passed = take.run({ limit }).changes;
-      }
-      const caughtUp: string[] = [];
-      if (passed < limit && this.behind.size > 0) {
-        const todo = this.plan(limit - passed, caughtUp);
-        if (todo.count > 0) {
-          insertNew.run({ todo: todo.json });
-          advance.run({ todo: todo.json });
-          passed += todo.count;
-        }
-      }
-      return { passed, caughtUp };
+      insert.run({ limit });
+      return take.run({ limit }).changes;
     }).immediate;
     // FTS5's incremental merge: about `pages` pages of merged segments written, on a level with at least `usermerge`
     // (4, as automerge was) segments or continuing a merge begun before. Returns the rows it changed in the database
@@ -195,16 +152,6 @@ export class SearchIndexer {
       this.relaxSync = db.prepare("PRAGMA synchronous = NORMAL");
       this.restoreSync = db.prepare(`PRAGMA synchronous = ${mode === 3 ? "EXTRA" : "FULL"}`);
     }
-    // What a crash (or another process) left above the watermarks: one scan of the conversations, at open only.
-    for (const id of db.prepare<[], string>("SELECT id FROM conversations WHERE indexed_seq < last_seq").pluck().iterate()) {
-      this.behind.add(id);
-    }
-  }
-
-  /** The log's report of entries appended to `conversationIds`: they are indexed in the background shortly. */
-  written(conversationIds: Iterable<string>): void {
-    for (const id of conversationIds) this.behind.add(id);
-    this.schedule();
   }
 
   /** Starts the background timer unless it runs already; called after every write that may have left rows pending. */
@@ -213,47 +160,15 @@ export class SearchIndexer {
     this.startTimer(Math.min(MAX_INTERVAL_MS, this.intervalMs * 2 ** Math.min(this.failures, 16)));
   }
 
-  /** Whether any message may wait to be indexed. */
+  /** Whether any message waits to be indexed. */
   hasPending(): boolean {
-    return this.behind.size > 0 || this.anyPending.get() !== undefined;
+    return this.anyPending.get() !== undefined;
   }
 
-  /**
-   * Indexes up to `limit` entries in one transaction: pending rows, then entries above the watermarks (a system
-   * entry or a deleted text is passed without indexing). Returns how many entries it passed (0: nothing waited).
-   */
+  /** Indexes up to `limit` pending rows in one transaction; returns how many rows left the queue (0: none pending). */
   indexBatch(limit: number = this.batchSize): number {
     if (!this.hasPending()) return 0;
-    const { passed, caughtUp } = this.relaxed(() => this.indexTx(limit));
-    for (const id of caughtUp) this.behind.delete(id);
-    return passed;
-  }
-
-  /**
-   * The watermark pass of a slice: how many entries to pass in which conversation, oldest behind first, `budget` in
-   * all, as the JSON object `insertNew` and `advance` take. Conversations it catches up go into `caughtUp`.
-   */
-  private plan(budget: number, caughtUp: string[]): { json: string; count: number } {
-    const ids: string[] = [];
-    for (const id of this.behind) {
-      if (ids.length >= budget) break;
-      ids.push(id);
-    }
-    const behindBy = new Map<string, number>();
-    for (const row of this.behindBy.iterate({ ids: JSON.stringify(ids) })) behindBy.set(row.id, row.behind);
-    const todo: Record<string, number> = {};
-    let count = 0;
-    for (const id of ids) {
-      if (count >= budget) break;
-      const behind = Math.max(0, behindBy.get(id) ?? 0);
-      const n = Math.min(behind, budget - count);
-      if (n > 0) {
-        todo[id] = n;
-        count += n;
-      }
-      if (n === behind) caughtUp.push(id);
-    }
-    return { json: JSON.stringify(todo), count };
+    return this.relaxed(() => this.indexTx(limit));
   }
 
   /**

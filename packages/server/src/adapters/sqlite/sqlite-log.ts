@@ -221,7 +221,7 @@ export class SqliteLog implements MessageStore {
   private readonly plaintext = new Map<string, true>();
   private readonly appendTx: (drafts: readonly EntryDraft[], seqs: Map<string, number>) => AppendOutcome[];
 
-  /** `indexer` learns which conversations every append wrote to (their new entries are above the search watermark). */
+  /** `indexer` learns of every append (the search triggers recorded what it must index). */
   constructor(
     private readonly handle: SqliteHandle,
     private readonly conversations: SqliteConversations,
@@ -236,15 +236,10 @@ export class SqliteLog implements MessageStore {
   async append(drafts: readonly EntryDraft[]): Promise<AppendOutcome[]> {
     if (drafts.length === 0) return [];
     const handle = this.handle;
-    // The write is done when durably() returns its promise; the conversations it assigned seqs in now have entries
-    // above their search watermark (migration 27), which the indexer learns here.
-    return handle.durably(() =>
-      handle.withSeqs((seqs) => {
-        const outcomes = this.appendTx(drafts, seqs);
-        this.indexer.written(seqs.keys());
-        return outcomes;
-      }),
-    );
+    // The write is done when durably() returns its promise: the triggers have recorded what search must index.
+    const written = handle.durably(() => handle.withSeqs((seqs) => this.appendTx(drafts, seqs)));
+    this.indexer.schedule();
+    return written;
   }
 
   async getHistory(query: HistoryQuery): Promise<Message[]> {
