@@ -31,14 +31,17 @@ export function Composer({ conversationId, uploads }: { conversationId: string; 
   const me = useChat((s) => s.me?.id);
   const ref = useRef<HTMLTextAreaElement>(null);
   // Declared before the text: the draft's mention tokens become "@Name" labels the picker remembers.
-  const mentions = useMentionPicker(conversationId, ref, (value) => update(value));
+  const mentions = useMentionPicker(conversationId, ref, (edit) => {
+    selectAfter.current = edit;
+    update(edit.text);
+  });
   const [text, setText] = useState(() => mentions.decode(store.getState().drafts[conversationId] ?? ""));
   const id = useId();
   const bytes = useMemo(() => encoder.encode(text).length, [text]);
   const tooLong = bytes > maxBytes;
   const empty = text.trim() === "" && uploads.ready.length === 0;
   const fileInput = useRef<HTMLInputElement>(null);
-  /** The selection to restore once a formatting shortcut's (or a picked emoji's) text is rendered. */
+  /** The selection to restore once a formatting shortcut's (a picked emoji's, a picked mention's) text is rendered. */
   const selectAfter = useRef<TextEdit | null>(null);
   const [picking, setPicking] = useState(false);
 

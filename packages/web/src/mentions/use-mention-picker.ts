@@ -3,6 +3,7 @@
 // the composer text (with "@Name" labels) becomes a body with `<@userId>` tokens when it is sent or saved as a draft.
 
 import { type KeyboardEvent, type RefObject, useMemo, useRef, useState } from "react";
+import type { TextEdit } from "../chat/compose-format.js";
 import { t } from "../i18n/i18n.js";
 import { displayName } from "../state/conversations.js";
 import { useChat } from "../state/store-context.js";
@@ -34,7 +35,8 @@ export interface MentionPicker {
 export function useMentionPicker(
   conversationId: string,
   field: RefObject<HTMLTextAreaElement | null>,
-  update: (text: string) => void,
+  /** Puts `edit.text` in the field and its selection once rendered (the composer's, for every edit it makes). */
+  update: (edit: TextEdit) => void,
 ): MentionPicker {
   const members = useChat((s) => s.conversations[conversationId]?.members);
   const users = useChat((s) => s.users);
@@ -69,13 +71,11 @@ export function useMentionPicker(
     if (!picked.current.some((p) => p.userId === candidate.userId && p.label === label)) {
       picked.current = [...picked.current, { userId: candidate.userId, label }];
     }
-    update(next.text);
+    // The caret goes after the name in the same commit that renders it, before any further key reaches the field. (A
+    // caret set in a later animation frame moved back over what was typed meanwhile: "Hi @Bob Stone re you in?a".)
+    el.focus();
+    update({ text: next.text, selectionStart: next.caret, selectionEnd: next.caret });
     setQuery(null);
-    // The caret goes after the inserted name once React has put the new text in the field.
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(next.caret, next.caret);
-    });
   };
 
   return {
