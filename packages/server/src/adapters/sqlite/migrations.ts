@@ -709,32 +709,6 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT INTO message_search (message_search, rank) VALUES ('automerge', 0);
     `,
   },
-  {
-    version: 27,
-    name: "new messages queued for search in commit order",
-    sql: `
-      -- A send's search mark went into search_pending, keyed by search row id: the sends of 500 conversations each
-      -- wrote a B-tree page of their own there (about 1.1 of the 6.4 pages a send wrote, docs/performance.md). New
-      -- messages are now queued in commit order instead: the queue's rowid grows, so a batch's marks share the last
-      -- leaf page. The indexer takes the oldest entries in one range. search_pending keeps the marks of edits (rare),
-      -- as before. A row can then be queued and pending at once (edited before it was indexed): indexing it from the
-      -- queue reads its current body and drops the pending mark; a pending mark whose row is still queued waits for
-      -- the queue. Invariant: a text row is indexed, or queued or pending (or both), never indexed twice. A queued row
-      -- deleted meanwhile is skipped when its turn comes. Marks still in search_pending at the upgrade stay there.
-      CREATE TABLE search_queue (
-        id INTEGER PRIMARY KEY,
-        key INTEGER NOT NULL
-      ) STRICT;
-
-      DROP TRIGGER messages_search_insert;
-      CREATE TRIGGER messages_search_insert AFTER INSERT ON messages
-      WHEN new.kind = 'text' AND new.body IS NOT NULL
-      BEGIN
-        INSERT INTO search_queue (key)
-          SELECT (search_key << 32) | new.seq FROM conversations WHERE id = new.conversation_id;
-      END;
-    `,
-  },
 ];
 
 /** The schema version this build writes. */

@@ -1,5 +1,5 @@
-// Deferred full-text indexing of the embedded store (migrations 6 and 27, search-indexer.ts): what a send records,
-// when the background indexes it, and that edits, deletes, restarts and an upgraded database keep search exact.
+// Deferred full-text indexing of the embedded store (migration 6, search-indexer.ts): what a send records, when the
+// background indexes it, and that edits, deletes, restarts and an upgraded database keep search exact.
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -54,22 +54,8 @@ function indexed(store: SqliteStore, word: string): number {
   return (store.db.prepare("SELECT count(*) AS n FROM message_search WHERE message_search MATCH ?").get(word) as { n: number }).n;
 }
 
-/** Texts waiting to be indexed: queued (sends) or pending (edits), each row once, rows that still exist. */
 function pending(store: SqliteStore): number {
-  return store.db
-    .prepare(
-      `SELECT count(*) FROM (SELECT key FROM search_queue UNION SELECT key FROM search_pending) AS w
-       JOIN conversations AS c ON c.search_key = w.key >> 32
-       JOIN messages AS m ON m.conversation_id = c.id AND m.seq = w.key & 4294967295`,
-    )
-    .pluck()
-    .get() as number;
-}
-
-/** Marks of each kind: [queue entries, pending marks]. */
-function marks(store: SqliteStore): [number, number] {
-  const count = (table: string) => store.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
-  return [count("search_queue"), count("search_pending")];
+  return (store.db.prepare("SELECT count(*) AS n FROM search_pending").get() as { n: number }).n;
 }
 
 describe("FTS5 contentless_delete (what the search triggers rely on)", () => {
@@ -100,7 +86,6 @@ describe("SqliteStore deferred search indexing", () => {
         messageId: "s2",
       });
       assert.equal(pending(store), 1, "only the text message, not the system event");
-      assert.deepEqual(marks(store), [1, 0], "queued, in commit order");
       assert.equal(indexed(store, "pendingword"), 0);
       assert.equal(store.searchIndexer.indexBatch(), 1);
       assert.equal(pending(store), 0);
@@ -147,7 +132,7 @@ describe("SqliteStore deferred search indexing", () => {
         clock += 0.1;
         return null;
       });
-      store.db.exec("CREATE TEMP TRIGGER test_clock AFTER DELETE ON search_queue BEGIN SELECT advance_test_clock(); END");
+      store.db.exec("CREATE TEMP TRIGGER test_clock AFTER DELETE ON search_pending BEGIN SELECT advance_test_clock(); END");
       const indexer = new SearchIndexer(store.db, { batchSize: 500, stepBudgetMs: 3, now: () => clock });
       const slices: number[] = [];
       for (let guard = 0; guard < 10_000; guard++) {
@@ -210,8 +195,7 @@ describe("SqliteStore deferred search indexing", () => {
     try {
       const seq = await send(store, text("draftword wording"));
       await send(store, act({ type: "edit", target: seq, body: "finalword wording", notBefore: null }));
-      assert.equal(pending(store), 1, "the edit leaves one row waiting, not two");
-      assert.deepEqual(marks(store), [1, 1], "queued by the send, marked pending by the edit");
+      assert.equal(pending(store), 1, "the edit leaves one pending row, not two");
       assert.deepEqual(await found(store, "draftword"), []);
       assert.deepEqual(await found(store, "finalword"), ["finalword wording"]);
       assert.equal(indexed(store, "wording"), 1);
@@ -228,7 +212,6 @@ describe("SqliteStore deferred search indexing", () => {
       await send(store, act({ type: "edit", target: seq, body: "secondword wording", notBefore: null }));
       assert.equal(indexed(store, "firstword"), 0, "gone before the indexer runs");
       assert.equal(pending(store), 1);
-      assert.deepEqual(marks(store), [0, 1], "marked pending by the edit");
       assert.deepEqual(await found(store, "secondword"), ["secondword wording"]);
       assert.equal(indexed(store, "wording"), 1);
     } finally {
@@ -287,7 +270,6 @@ describe("SqliteStore deferred search indexing", () => {
     const db = new Database(path);
     try {
       assert.equal(db.prepare("SELECT count(*) AS n FROM search_pending").pluck().get(), 0);
-      assert.equal(db.prepare("SELECT count(*) AS n FROM search_queue").pluck().get(), 0);
       assert.equal(db.prepare("SELECT count(*) FROM message_search WHERE message_search MATCH 'closingword'").pluck().get(), 1);
     } finally {
       db.close();
@@ -301,7 +283,7 @@ describe("SqliteStore deferred search indexing", () => {
       await send(store, text("steadyword"));
       store.searchIndexer.indexAll();
       store.db.exec(
-        "CREATE TEMP TRIGGER fail_indexing BEFORE DELETE ON search_queue BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
+        "CREATE TEMP TRIGGER fail_indexing BEFORE DELETE ON search_pending BEGIN SELECT RAISE(ABORT, 'disk trouble'); END",
       );
       await send(store, text("retriedword steadyword"));
       for (let waited = 0; errors.length === 0 && waited < 5000; waited += 10) await sleep(10);
@@ -414,67 +396,6 @@ describe("SqliteStore deferred search indexing", () => {
       assert.equal(pending(store), 0);
       await send(store, text("deploying three"));
       assert.deepEqual((await found(store, "deplo*")).length, 3);
-    } finally {
-      await store.close();
-    }
-  });
-
-  it("upgrades a version-26 database: its pending rows stay pending, new sends are queued", async () => {
-    const path = newPath();
-    const v26 = new Database(path);
-    migrate(
-      v26,
-      MIGRATIONS.filter((m) => m.version <= 26),
-    );
-    v26.exec(`INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES ('u', 'u', 'U', 'h', 1);
-              INSERT INTO conversations (id, kind, title, created_at, last_seq) VALUES ('g', 'group', 'G', 1, 3);
-              INSERT INTO members (conversation_id, user_id, role, joined_seq, delivered_seq, read_seq, receipt_at)
-              VALUES ('g', 'u', 'owner', 1, 0, 0, 1);
-              INSERT INTO messages (conversation_id, seq, id, sender_id, client_id, kind, body, event_json, created_at)
-              VALUES ('g', 1, 'a', 'u', NULL, 'system', NULL, '{}', 1),
-                     ('g', 2, 'b', 'u', 'c-b', 'text', 'olderword one', NULL, 2),
-                     ('g', 3, 'c', 'u', 'c-c', 'text', 'olderword two', NULL, 3)`);
-    // Version 26 indexed seq 2; seq 3 was still pending when it stopped.
-    v26.exec(`INSERT INTO message_search (rowid, body, conv)
-                SELECT key, 'olderword one', 'k1' FROM search_pending WHERE key & 4294967295 = 2;
-              DELETE FROM search_pending WHERE key & 4294967295 = 2;`);
-    v26.close();
-    const store = await open(path);
-    try {
-      assert.deepEqual(marks(store), [0, 1], "seq 3 is still pending");
-      await send(store, text("newerword three"));
-      assert.deepEqual(marks(store), [1, 1], "the send was queued");
-      assert.deepEqual((await found(store, "olderword")).sort(), ["olderword one", "olderword two"]);
-      assert.deepEqual(await found(store, "newerword"), ["newerword three"]);
-      assert.deepEqual(marks(store), [0, 0]);
-      assert.equal(indexed(store, "olderword"), 2, "each row indexed once");
-    } finally {
-      await store.close();
-    }
-  });
-
-  it("indexes a row queued and edited once, whichever slice reaches it, and an edit after indexing again", async () => {
-    const store = await open(":memory:", { searchIndexBatchSize: 2 });
-    try {
-      const first = await send(store, text("alphaword wording"));
-      await send(store, text("betaword filler"));
-      const third = await send(store, text("gammaword wording"));
-      // Both edited while still queued; the third is beyond the first slice's two queue entries.
-      await send(store, act({ type: "edit", target: first, body: "alphaedited wording", notBefore: null }));
-      await send(store, act({ type: "edit", target: third, body: "gammaedited wording", notBefore: null }));
-      assert.deepEqual(marks(store), [3, 2]);
-      assert.equal(store.searchIndexer.indexBatch(), 2, "two queue entries; the first row's pending mark went with them");
-      assert.deepEqual(marks(store), [1, 1], "the third row's mark waits for its queue entry");
-      assert.equal(store.searchIndexer.indexBatch(), 1);
-      assert.deepEqual(marks(store), [0, 0]);
-      assert.equal(indexed(store, "wording"), 2, "each edited row indexed once");
-      assert.equal(indexed(store, "alphaedited"), 1);
-      assert.equal(indexed(store, "gammaedited"), 1);
-      assert.equal(indexed(store, "alphaword") + indexed(store, "gammaword"), 0);
-      await send(store, act({ type: "edit", target: first, body: "alpharevised wording", notBefore: null }));
-      assert.deepEqual(marks(store), [0, 1]);
-      assert.deepEqual((await found(store, "wording")).sort(), ["alpharevised wording", "gammaedited wording"]);
-      assert.equal(indexed(store, "wording"), 2);
     } finally {
       await store.close();
     }

@@ -1,24 +1,22 @@
-// Full-text indexing off the send path (migrations 6 and 27). A message write only queues the message's search row
-// id: a new text in `search_queue`, in commit order (a trigger, a few µs; the queue's rowid grows, so a batch's marks
-// share one B-tree page), an edited one in `search_pending`. This indexer moves queued and pending rows into the FTS5
-// index in the background, in slices, each slice one transaction, reading every body as it is when indexed. FTS5
-// writes a new segment per transaction, so indexing a few hundred rows at once costs a fraction per message of what
-// indexing each send in its own commit did. A slice takes the oldest queue entries first; then pending marks, except
-// those whose row is still queued (indexing it from the queue reads its current body and drops the mark).
+// Full-text indexing off the send path (migration 6). A message write only records the message's search row id in
+// `search_pending` (a trigger, a few µs); this indexer moves pending rows into the FTS5 index in the background, in
+// slices, each slice one transaction, reading every body as it is when indexed. FTS5 writes a new segment per
+// transaction, so indexing a few hundred rows at once costs a fraction per message of what indexing each send in its
+// own commit did.
 //
 // No step holds the event loop for long (docs/performance.md, "Search indexing in bounded steps"). FTS5 merges no
 // segments inside a write (automerge 0, migration 26): those merges, tens to hundreds of milliseconds at full size,
 // ran inside whichever commit crossed a threshold. Instead the indexer alternates two kinds of step, one per
-// event-loop turn: an indexing slice of as many rows as fit in STEP_BUDGET_MS, and merge steps ('merge' of
+// event-loop turn: an indexing slice of as many pending rows as fit in STEP_BUDGET_MS, and merge steps ('merge' of
 // as many pages as fit in the budget), until FTS5 reports no more merge work; how many rows or pages fit is learned
 // from the previous steps (step-sizer.ts). A merge step cannot stop inside one word's list, so merging the largest
 // segments of a very common word can still take longer than the budget.
 //
 // When: a timer `intervalMs` after the first write that may have left work (the store calls `schedule()` after its
-// appends; rows waiting at open are scheduled at once), then step after step, one per event-loop turn, while merges
+// appends; rows pending at open are scheduled at once), then step after step, one per event-loop turn, while merges
 // are owed or slices come back full, so a backlog drains quickly while the sends' I/O runs between the steps.
-// Searches call `indexAll()` first: a search sees every committed write. Queued and pending rows survive a crash
-// (they are committed with the message) and are indexed after the next open.
+// Searches call `indexAll()` first: a search sees every committed write. Pending rows survive a crash (they are
+// committed with the message) and are indexed after the next open.
 
 import type Database from "better-sqlite3-multiple-ciphers";
 import { StepSizer } from "./step-sizer.js";
@@ -59,38 +57,21 @@ const FIRST_SLICE_ROWS = 64;
 const MAX_INTERVAL_MS = 60_000;
 const MAX_BATCH_SIZE = 100_000;
 const MAX_STEP_BUDGET_MS = 1000;
-// A slice's queue part is the `limit` oldest entries, bounded by the largest of their ids; its pending part the `limit`
-// smallest pending keys whose rows are not queued, bounded by the largest of them. Keys stay in SQLite (BigInt if
-// read: search_key << 32 passes 2^53 beyond two million conversations). NOT IN over the queue is one temporary index
-// of the queue per statement (the queue holds the backlog: normally a few hundred rows).
-const QUEUE_BOUND = "(SELECT max(id) FROM (SELECT id FROM search_queue ORDER BY id LIMIT @limit))";
-const NOT_QUEUED = "key NOT IN (SELECT key FROM search_queue)";
-const PENDING_BOUND = `(SELECT max(key) FROM (SELECT key FROM search_pending WHERE ${NOT_QUEUED} ORDER BY key LIMIT @limit))`;
+// The batch is the `limit` smallest pending keys, bounded by the largest of them. Keys stay in SQLite (BigInt if read:
+// search_key << 32 passes 2^53 beyond two million conversations).
+const PENDING_BOUND = "(SELECT max(key) FROM (SELECT key FROM search_pending ORDER BY key LIMIT @limit))";
 
-/**
- * One indexing slice's statements (exported for bench/search-index-steps.mjs, which times them apart). A row that is
- * no longer a text with a body (deleted for everyone while it waited), or no longer exists, is dropped, not indexed.
- * FTS5 takes each transaction's rows in rowid order (a smaller rowid would make it write its segment early).
- */
+/** One indexing slice's statements (exported for bench/search-index-steps.mjs, which times them apart). */
 export const INDEXING_SQL = {
-  insertQueued: `INSERT INTO message_search (rowid, body, conv)
-                 SELECT q.key, m.body, 'k' || c.search_key
-                 FROM search_queue AS q
-                 JOIN conversations AS c ON c.search_key = q.key >> 32
-                 JOIN messages AS m ON m.conversation_id = c.id AND m.seq = q.key & 4294967295
-                 WHERE q.id <= ${QUEUE_BOUND} AND m.kind = 'text' AND m.body IS NOT NULL
-                 ORDER BY q.key`,
-  // The rows just indexed from the queue were read as they are now: their pending marks (an edit) are done too.
-  unmarkQueued: `DELETE FROM search_pending WHERE key IN (SELECT key FROM search_queue WHERE id <= ${QUEUE_BOUND})`,
-  takeQueued: `DELETE FROM search_queue WHERE id <= ${QUEUE_BOUND}`,
-  insertPending: `INSERT INTO message_search (rowid, body, conv)
-                  SELECT p.key, m.body, 'k' || c.search_key
-                  FROM search_pending AS p
-                  JOIN conversations AS c ON c.search_key = p.key >> 32
-                  JOIN messages AS m ON m.conversation_id = c.id AND m.seq = p.key & 4294967295
-                  WHERE p.key <= ${PENDING_BOUND} AND p.${NOT_QUEUED} AND m.kind = 'text' AND m.body IS NOT NULL
-                  ORDER BY p.key`,
-  takePending: `DELETE FROM search_pending WHERE key <= ${PENDING_BOUND} AND ${NOT_QUEUED}`,
+  // A row that is no longer a text with a body (deleted for everyone while pending) is dropped, not indexed.
+  insert: `INSERT INTO message_search (rowid, body, conv)
+           SELECT p.key, m.body, 'k' || c.search_key
+           FROM search_pending AS p
+           JOIN conversations AS c ON c.search_key = p.key >> 32
+           JOIN messages AS m ON m.conversation_id = c.id AND m.seq = p.key & 4294967295
+           WHERE p.key <= ${PENDING_BOUND} AND m.kind = 'text' AND m.body IS NOT NULL
+           ORDER BY p.key`,
+  take: `DELETE FROM search_pending WHERE key <= ${PENDING_BOUND}`,
 } as const;
 
 /** The whole backlog in one transaction (LIMIT takes a 64-bit integer; this one is exact as a JS number). */
@@ -108,7 +89,6 @@ export class SearchIndexer {
   readonly intervalMs: number;
   readonly batchSize: number;
   private readonly onError: (error: unknown) => void;
-  private readonly anyQueued: Database.Statement<[], number>;
   private readonly anyPending: Database.Statement<[], number>;
   private readonly indexTx: (limit: number) => number;
   private readonly mergeTx: (pages: number) => number;
@@ -141,24 +121,13 @@ export class SearchIndexer {
     this.slices = new StepSizer(budget, minRows, this.batchSize, Math.max(minRows, Math.min(FIRST_SLICE_ROWS, this.batchSize)));
     this.merges = new StepSizer(budget, MIN_MERGE_PAGES, MAX_MERGE_PAGES, FIRST_MERGE_PAGES);
     this.now = options.now ?? (() => performance.now());
-    this.anyQueued = db.prepare<[], number>("SELECT 1 FROM search_queue LIMIT 1").pluck();
     this.anyPending = db.prepare<[], number>("SELECT 1 FROM search_pending LIMIT 1").pluck();
-    const sql = Object.fromEntries(
-      Object.entries(INDEXING_SQL).map(([name, text]) => [name, db.prepare<{ limit: number }>(text)]),
-    ) as Record<keyof typeof INDEXING_SQL, Database.Statement<{ limit: number }>>;
+    const insert = db.prepare<{ limit: number }>(INDEXING_SQL.insert);
+    const take = db.prepare<{ limit: number }>(INDEXING_SQL.take);
     // IMMEDIATE, like the store's writes (a deferred transaction that reads first can deadlock against a checkpoint).
     this.indexTx = db.transaction((limit: number) => {
-      let taken = 0;
-      if (this.anyQueued.get() !== undefined) {
-        sql.insertQueued.run({ limit });
-        if (this.anyPending.get() !== undefined) sql.unmarkQueued.run({ limit });
-        taken = sql.takeQueued.run({ limit }).changes;
-      }
-      if (taken < limit && this.anyPending.get() !== undefined) {
-        sql.insertPending.run({ limit: limit - taken });
-        taken += sql.takePending.run({ limit: limit - taken }).changes;
-      }
-      return taken;
+      insert.run({ limit });
+      return take.run({ limit }).changes;
     }).immediate;
     // FTS5's incremental merge: about `pages` pages of merged segments written, on a level with at least `usermerge`
     // (4, as automerge was) segments or continuing a merge begun before. Returns the rows it changed in the database
@@ -191,15 +160,12 @@ export class SearchIndexer {
     this.startTimer(Math.min(MAX_INTERVAL_MS, this.intervalMs * 2 ** Math.min(this.failures, 16)));
   }
 
-  /** Whether any message waits to be indexed (queued or pending). */
+  /** Whether any message waits to be indexed. */
   hasPending(): boolean {
-    return this.anyQueued.get() !== undefined || this.anyPending.get() !== undefined;
+    return this.anyPending.get() !== undefined;
   }
 
-  /**
-   * Indexes up to `limit` waiting rows in one transaction, the queue's oldest first; returns how many queue entries
-   * and pending marks it took (0: nothing waited).
-   */
+  /** Indexes up to `limit` pending rows in one transaction; returns how many rows left the queue (0: none pending). */
   indexBatch(limit: number = this.batchSize): number {
     if (!this.hasPending()) return 0;
     return this.relaxed(() => this.indexTx(limit));
@@ -248,7 +214,7 @@ export class SearchIndexer {
 
   /**
    * What a search runs first (read-your-writes): indexAll(), except that a failure is reported to onError instead of
-   * failing the search, which then runs on what is indexed (everything but the rows still waiting).
+   * failing the search, which then runs on what is indexed (everything but the pending rows).
    */
   catchUp(): void {
     try {
