@@ -95,12 +95,13 @@ export function MessageList({ conversation }: { conversation: ConversationState 
     setNewestHidden(newestOutOfView(el));
   });
 
-  // A first page that does not fill the screen cannot be scrolled up: fetch more right away.
+  // Older pages are fetched while the reader is near the top of what is loaded, as soon as they can be: a first page
+  // that does not fill the screen cannot be scrolled up, and a reader who scrolled up while only this device's cached
+  // messages were shown (older pages load only after the server's newest page) scrolls no further to ask again.
   useEffect(() => {
     const el = scroller.current;
-    if (el && conversation.loaded && conversation.hasOlder && !conversation.loadingOlder && el.scrollHeight <= el.clientHeight) {
-      void store.loadOlder(id);
-    }
+    if (!el || !conversation.loaded || !conversation.hasOlder || conversation.loadingOlder) return;
+    if (el.scrollHeight <= el.clientHeight || (positioned.current && el.scrollTop < LOAD_OLDER_PX)) void store.loadOlder(id);
   });
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-checked whenever something new may have become visible
